@@ -1,0 +1,100 @@
+package client
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/provernet/provernet/internal/address"
+	"github.com/provernet/provernet/internal/pb"
+	"github.com/provernet/provernet/internal/txn"
+)
+
+// Msg is one message of a transaction.
+type Msg = pb.Msg
+
+// FeeParams are the chain's fee parameters, needed to compute the minimum
+// fee before signing.
+type FeeParams struct {
+	FeePerByte uint64 `json:"fee_per_byte"`
+	FeePerMsg  uint64 `json:"fee_per_msg"`
+}
+
+// TransferMsg builds a Transfer of amount uprv to a bech32 address.
+func TransferMsg(to string, amount uint64) (*Msg, error) {
+	addr, err := address.Parse(to)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.Msg{Kind: &pb.Msg_Transfer{Transfer: &pb.Transfer{To: addr[:], Amount: amount}}}, nil
+}
+
+// SignTx signs msgs as key with the given nonce. fee 0 means the minimum
+// fee for the transaction's size under fp.
+func SignTx(key *Key, chainID string, nonce, fee uint64, fp FeeParams, msgs ...*Msg) ([]byte, error) {
+	body := &pb.TxBody{ChainId: chainID, Nonce: nonce, Fee: fee, Messages: msgs}
+	if fee != 0 {
+		return txn.Sign(key.Private, body)
+	}
+	// The fee field's own size depends on the fee: iterate to a fixed point.
+	for i := 0; i < 4; i++ {
+		raw, err := txn.Sign(key.Private, body)
+		if err != nil {
+			return nil, err
+		}
+		min := fp.FeePerByte*uint64(len(raw)) + fp.FeePerMsg*uint64(len(msgs))
+		if body.Fee >= min {
+			return raw, nil
+		}
+		body.Fee = min
+	}
+	return txn.Sign(key.Private, body)
+}
+
+// TxHash is the hash CometBFT indexes a transaction by (upper-case hex).
+func TxHash(raw []byte) string {
+	sum := sha256.Sum256(raw)
+	return strings.ToUpper(hex.EncodeToString(sum[:]))
+}
+
+// Send signs msgs with the sender's next nonce and the minimum fee (or fee,
+// if non-zero) and broadcasts them.
+func (c *Client) Send(ctx context.Context, key *Key, fee uint64, msgs ...*Msg) (*BroadcastResult, error) {
+	st, err := c.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	acct, err := c.Account(ctx, key.Address())
+	if err != nil {
+		return nil, err
+	}
+	fp, err := c.FeeParams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := SignTx(key, st.ChainID, acct.Nonce, fee, fp, msgs...)
+	if err != nil {
+		return nil, err
+	}
+	return c.Broadcast(ctx, raw)
+}
+
+// Transfer sends amount uprv from key's account to a bech32 address.
+func (c *Client) Transfer(ctx context.Context, key *Key, to string, amount uint64) (*BroadcastResult, error) {
+	m, err := TransferMsg(to, amount)
+	if err != nil {
+		return nil, err
+	}
+	return c.Send(ctx, key, 0, m)
+}
+
+// FeeParams fetches the chain's fee parameters.
+func (c *Client) FeeParams(ctx context.Context) (FeeParams, error) {
+	var fp FeeParams
+	if err := c.get(ctx, "/v1/params", &fp); err != nil {
+		return fp, fmt.Errorf("failed to fetch fee parameters: %w", err)
+	}
+	return fp, nil
+}

@@ -1,0 +1,130 @@
+// Package chain is the ABCI 2.0 application that CometBFT drives.
+//
+// It is the only package that imports CometBFT's ABCI types. It decodes
+// blocks, hands them to the deterministic protocol package, commits the
+// store once per block and answers queries. Invariants:
+//   - every block's first transaction is the proposer's beacon entry;
+//     ProcessProposal rejects a block without a valid one;
+//   - FinalizeBlock writes only to the store's working set and Commit saves
+//     it in one batch, so a crash between the two loses nothing CometBFT
+//     cannot replay;
+//   - between Commit of h-1 and FinalizeBlock of h the working set holds
+//     exactly the state after h-1 (the genesis state before block 1), so
+//     Prepare/ProcessProposal read the beacon seed from it;
+//   - CheckTx runs against its own cache over that state and never writes
+//     to the working set.
+//
+// CometBFT's local client creator serialises every call to the App with one
+// mutex, so the App itself needs no locking.
+package chain
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/cometbft/cometbft/libs/log"
+
+	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/internal/store"
+)
+
+// AppVersion is the version of the state machine, reported to CometBFT.
+const AppVersion uint64 = 1
+
+// Options configure an App.
+type Options struct {
+	// Store is the committed store; the App owns it from now on.
+	Store *store.Tree
+	// ValidatorAddress and VRFSecret are this node's consensus address and
+	// VRF secret key, used to add the beacon when it proposes. Nodes that
+	// are not validators leave them empty.
+	ValidatorAddress []byte
+	VRFSecret        []byte
+	// Logger receives the app's logs; nil discards them.
+	Logger log.Logger
+	// AfterCommit, if set, is called after every commit with the new
+	// committed state (tests use it to check invariants after each block).
+	AfterCommit func(height int64, state store.Reader) error
+}
+
+// App is provernet's ABCI application.
+type App struct {
+	abci.BaseApplication
+	opts      Options
+	tree      *store.Tree
+	logger    log.Logger
+	env       protocol.Env    // chain id, params and the height being built
+	committed *store.Snapshot // the last committed state
+	check     *store.Cache    // CheckTx's pending view over committed
+}
+
+var _ abci.Application = (*App)(nil)
+
+// New returns an App over opts.Store, resuming from its last version.
+func New(opts Options) (*App, error) {
+	if opts.Store == nil {
+		return nil, errors.New("chain: no store")
+	}
+	a := &App{opts: opts, tree: opts.Store, logger: opts.Logger}
+	if a.logger == nil {
+		a.logger = log.NewNopLogger()
+	}
+	if a.tree.Version() > 0 {
+		if err := a.loadCommitted(); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+// loadCommitted refreshes everything derived from the committed state.
+func (a *App) loadCommitted() error {
+	snap, err := a.tree.At(a.tree.Version())
+	if err != nil {
+		return err
+	}
+	a.committed = snap
+	a.check = store.NewCache(snap)
+	if a.env.ChainID, err = protocol.GetChainID(snap); err != nil {
+		return err
+	}
+	if a.env.Params, err = protocol.GetParams(snap); err != nil {
+		return err
+	}
+	a.env.Height = snap.Version() + 1
+	return nil
+}
+
+// Committed returns the last committed state, or nil before genesis.
+func (a *App) Committed() *store.Snapshot { return a.committed }
+
+// Info tells CometBFT where the app stands, so the handshake can replay any
+// blocks it missed.
+func (a *App) Info(context.Context, *abci.InfoRequest) (*abci.InfoResponse, error) {
+	return &abci.InfoResponse{
+		Data:             "provernet",
+		Version:          "provernet/" + fmt.Sprint(AppVersion),
+		AppVersion:       AppVersion,
+		LastBlockHeight:  a.tree.Version(),
+		LastBlockAppHash: a.tree.Hash(),
+	}, nil
+}
+
+// Commit saves the block's writes as a new version in one batch.
+func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse, error) {
+	_, version, err := a.tree.Commit()
+	if err != nil {
+		return nil, fmt.Errorf("failed to commit: %w", err)
+	}
+	if err := a.loadCommitted(); err != nil {
+		return nil, err
+	}
+	if a.opts.AfterCommit != nil {
+		if err := a.opts.AfterCommit(version, a.committed); err != nil {
+			return nil, fmt.Errorf("after commit of %d: %w", version, err)
+		}
+	}
+	return &abci.CommitResponse{}, nil
+}

@@ -1,0 +1,128 @@
+package chain
+
+import (
+	"context"
+	"fmt"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/provernet/provernet/internal/protocol"
+)
+
+// PrepareProposal puts this validator's beacon entry first and fills the
+// rest of the block with mempool transactions, dropping any beacon lookalike.
+func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalRequest) (*abci.PrepareProposalResponse, error) {
+	if len(a.opts.VRFSecret) == 0 {
+		return nil, fmt.Errorf("asked to propose block %d but this node has no VRF key", req.Height)
+	}
+	beacon, err := protocol.ProposeBeacon(a.tree.Working(), req.Height, req.ProposerAddress, a.opts.VRFSecret)
+	if err != nil {
+		return nil, err
+	}
+	txs := [][]byte{beacon}
+	size := int64(len(beacon))
+	for _, tx := range req.Txs {
+		if protocol.IsBeaconTx(tx) {
+			continue
+		}
+		if size += int64(len(tx)); size > req.MaxTxBytes {
+			break
+		}
+		txs = append(txs, tx)
+	}
+	return &abci.PrepareProposalResponse{Txs: txs}, nil
+}
+
+// ProcessProposal accepts a block only if its first transaction is the
+// proposer's valid beacon entry and no other transaction is one.
+func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalRequest) (*abci.ProcessProposalResponse, error) {
+	if err := a.checkBeacon(req.Height, req.ProposerAddress, req.Txs); err != nil {
+		a.logger.Info("rejecting proposal", "height", req.Height, "reason", err)
+		return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_REJECT}, nil
+	}
+	return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_ACCEPT}, nil
+}
+
+func (a *App) checkBeacon(height int64, proposer []byte, txs [][]byte) error {
+	if len(txs) == 0 {
+		return fmt.Errorf("%w: block has no beacon entry", protocol.ErrBadBeacon)
+	}
+	if _, err := protocol.VerifyBeacon(a.tree.Working(), height, proposer, txs[0]); err != nil {
+		return err
+	}
+	for i, tx := range txs[1:] {
+		if protocol.IsBeaconTx(tx) {
+			return fmt.Errorf("%w: second beacon entry at index %d", protocol.ErrBadBeacon, i+1)
+		}
+	}
+	return nil
+}
+
+// FinalizeBlock applies a decided block: the beacon, then each transaction.
+// A decided block always carries a valid beacon (2/3 of validators checked
+// it); if it does not, the state cannot advance and the node halts loudly
+// rather than diverge.
+func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (*abci.FinalizeBlockResponse, error) {
+	if len(req.Txs) == 0 {
+		return nil, fmt.Errorf("block %d: %w: no beacon entry", req.Height, protocol.ErrBadBeacon)
+	}
+	kv := a.tree.Working()
+	entry, err := protocol.VerifyBeacon(kv, req.Height, req.ProposerAddress, req.Txs[0])
+	if err != nil {
+		return nil, fmt.Errorf("block %d: %w", req.Height, err)
+	}
+	ev, err := protocol.ApplyBeacon(kv, entry)
+	if err != nil {
+		return nil, err
+	}
+	results := make([]*abci.ExecTxResult, len(req.Txs))
+	results[0] = &abci.ExecTxResult{Events: toABCIEvents([]protocol.Event{ev}, false)}
+	env := a.env
+	env.Height = req.Height
+	for i, tx := range req.Txs[1:] {
+		res, err := protocol.DeliverTx(kv, env, tx)
+		if err != nil {
+			return nil, fmt.Errorf("block %d tx %d: %w", req.Height, i+1, err)
+		}
+		results[i+1] = toExecResult(res)
+	}
+	return &abci.FinalizeBlockResponse{TxResults: results, AppHash: a.tree.WorkingHash()}, nil
+}
+
+// CheckTx admits a transaction to the mempool if it would execute against
+// the committed state plus the transactions already admitted.
+func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
+	if a.check == nil {
+		return &abci.CheckTxResponse{Code: uint32(protocol.CodeNotAllowed), Codespace: protocol.Codespace, Log: "the chain has not started yet"}, nil
+	}
+	res, err := protocol.CheckTx(a.check, a.env, req.Tx)
+	if err != nil {
+		return nil, fmt.Errorf("check tx: %w", err)
+	}
+	return &abci.CheckTxResponse{Code: uint32(res.Code), Log: res.Log, Codespace: codespace(res.Code), GasWanted: 1}, nil
+}
+
+func toExecResult(res protocol.Result) *abci.ExecTxResult {
+	return &abci.ExecTxResult{
+		Code: uint32(res.Code), Log: res.Log, Codespace: codespace(res.Code),
+		Events: toABCIEvents(res.Events, true),
+	}
+}
+
+func codespace(c protocol.Code) string {
+	if c == protocol.CodeOK {
+		return ""
+	}
+	return protocol.Codespace
+}
+
+func toABCIEvents(evs []protocol.Event, index bool) []abci.Event {
+	out := make([]abci.Event, len(evs))
+	for i, e := range evs {
+		out[i].Type = e.Type
+		for _, at := range e.Attrs {
+			out[i].Attributes = append(out[i].Attributes, abci.EventAttribute{Key: at.Key, Value: at.Value, Index: index})
+		}
+	}
+	return out
+}

@@ -1,0 +1,269 @@
+// Package httpapi serves the node's HTTP JSON API (/v1).
+//
+// It is read-only except for broadcasting signed transactions, and it talks
+// to the node only through a CometBFT RPC client (Backend), so it works the
+// same against the in-process node and a remote one. Every error is a JSON
+// client.APIError with a hint when there is something to do about it.
+package httpapi
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	cmtbytes "github.com/cometbft/cometbft/libs/bytes"
+	rpcclient "github.com/cometbft/cometbft/rpc/client"
+	"github.com/cometbft/cometbft/types"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/internal/address"
+	"github.com/provernet/provernet/internal/chain"
+	"github.com/provernet/provernet/internal/pb"
+	"github.com/provernet/provernet/internal/protocol"
+)
+
+// Backend is the part of a CometBFT RPC client the API uses.
+type Backend interface {
+	rpcclient.ABCIClient
+	rpcclient.SignClient
+	rpcclient.StatusClient
+}
+
+// maxBody bounds a broadcast request: the largest transaction, base64 encoded.
+const maxBody = 4 << 20
+
+// Handler returns the API's HTTP handler.
+func Handler(b Backend) http.Handler {
+	s := &server{b: b}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/status", s.status)
+	mux.HandleFunc("GET /v1/accounts/{address}", s.account)
+	mux.HandleFunc("POST /v1/txs", s.broadcast)
+	mux.HandleFunc("GET /v1/txs/{hash}", s.tx)
+	mux.HandleFunc("GET /v1/beacon", s.beacon)
+	mux.HandleFunc("GET /v1/beacon/{height}", s.beacon)
+	mux.HandleFunc("GET /v1/blocks/{height}", s.block)
+	mux.HandleFunc("GET /v1/params", s.params)
+	mux.HandleFunc("GET /v1/supply", s.supply)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		fail(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path, "see docs/API.md for the endpoints")
+	})
+	return mux
+}
+
+type server struct{ b Backend }
+
+func (s *server) status(w http.ResponseWriter, r *http.Request) {
+	st, err := s.b.Status(r.Context())
+	if err != nil {
+		unavailable(w, err)
+		return
+	}
+	out := client.Status{
+		ChainID: st.NodeInfo.Network, NodeID: string(st.NodeInfo.DefaultNodeID), Moniker: st.NodeInfo.Moniker,
+		Height: st.SyncInfo.LatestBlockHeight, BlockHash: st.SyncInfo.LatestBlockHash.String(),
+		AppHash: st.SyncInfo.LatestAppHash.String(), BlockTime: st.SyncInfo.LatestBlockTime,
+		CatchingUp: st.SyncInfo.CatchingUp,
+	}
+	if st.ValidatorInfo.VotingPower > 0 {
+		out.ValidatorAddress = st.ValidatorInfo.Address.String()
+	}
+	reply(w, out)
+}
+
+func (s *server) account(w http.ResponseWriter, r *http.Request) {
+	addr, err := address.Parse(r.PathValue("address"))
+	if err != nil {
+		fail(w, http.StatusBadRequest, err.Error(), "addresses look like prv1...; `provernet keys list` shows yours")
+		return
+	}
+	resp, ok := s.query(w, r.Context(), chain.PathAccount, addr[:])
+	if !ok {
+		return
+	}
+	var a pb.Account
+	if err := proto.Unmarshal(resp.Value, &a); err != nil {
+		fail(w, http.StatusInternalServerError, "failed to decode account: "+err.Error(), "")
+		return
+	}
+	reply(w, client.Account{Address: addr.String(), Balance: a.Balance, Nonce: a.Nonce, Height: resp.Height})
+}
+
+func (s *server) broadcast(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Tx string `json:"tx"` // base64
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, maxBody)).Decode(&req); err != nil {
+		fail(w, http.StatusBadRequest, "body must be JSON {\"tx\": \"<base64>\"}: "+err.Error(), "")
+		return
+	}
+	raw, err := base64.StdEncoding.DecodeString(req.Tx)
+	if err != nil || len(raw) == 0 {
+		fail(w, http.StatusBadRequest, "tx is not non-empty standard base64", "")
+		return
+	}
+	res, err := s.b.BroadcastTxSync(r.Context(), types.Tx(raw))
+	if err != nil {
+		unavailable(w, err)
+		return
+	}
+	out := client.BroadcastResult{Hash: res.Hash.String(), Code: res.Code, CodeName: protocol.Code(res.Code).String(), Codespace: res.Codespace, Log: res.Log}
+	if res.Code != 0 {
+		writeJSON(w, http.StatusUnprocessableEntity, out)
+		return
+	}
+	reply(w, out)
+}
+
+func (s *server) tx(w http.ResponseWriter, r *http.Request) {
+	hash, err := hex.DecodeString(r.PathValue("hash"))
+	if err != nil || len(hash) != 32 {
+		fail(w, http.StatusBadRequest, "a transaction hash is 64 hex digits", "")
+		return
+	}
+	res, err := s.b.Tx(r.Context(), hash, false)
+	if err != nil {
+		if strings.Contains(err.Error(), "not found") {
+			fail(w, http.StatusNotFound, "transaction "+strings.ToUpper(r.PathValue("hash"))+" is not in a committed block", "it may still be in the mempool; try again after the next block")
+			return
+		}
+		unavailable(w, err)
+		return
+	}
+	reply(w, TxResult(res.Hash, res.Height, res.Index, &res.TxResult))
+}
+
+// TxResult converts a CometBFT execution result to the API's form.
+func TxResult(hash cmtbytes.HexBytes, height int64, index uint32, r *abci.ExecTxResult) client.TxResult {
+	out := client.TxResult{Hash: hash.String(), Height: height, Index: index, Code: r.Code,
+		CodeName: protocol.Code(r.Code).String(), Codespace: r.Codespace, Log: r.Log}
+	for _, e := range r.Events {
+		ev := client.Event{Type: e.Type, Attrs: map[string]string{}}
+		for _, a := range e.Attributes {
+			ev.Attrs[a.Key] = a.Value
+		}
+		out.Events = append(out.Events, ev)
+	}
+	return out
+}
+
+func (s *server) beacon(w http.ResponseWriter, r *http.Request) {
+	var data []byte
+	if h := r.PathValue("height"); h != "" {
+		n, err := strconv.ParseInt(h, 10, 64)
+		if err != nil || n < 1 {
+			fail(w, http.StatusBadRequest, "height must be a positive integer", "")
+			return
+		}
+		data = binary.BigEndian.AppendUint64(nil, uint64(n))
+	}
+	resp, ok := s.query(w, r.Context(), chain.PathBeacon, data)
+	if !ok {
+		return
+	}
+	var e pb.BeaconEntry
+	if err := proto.Unmarshal(resp.Value, &e); err != nil {
+		fail(w, http.StatusInternalServerError, "failed to decode beacon: "+err.Error(), "")
+		return
+	}
+	reply(w, client.Beacon{Height: e.Height, Proposer: fmt.Sprintf("%X", e.Proposer), Pi: hex.EncodeToString(e.Pi),
+		Beta: hex.EncodeToString(e.Beta), PrevSeed: hex.EncodeToString(e.PrevSeed), Seed: hex.EncodeToString(e.Seed)})
+}
+
+func (s *server) block(w http.ResponseWriter, r *http.Request) {
+	var height *int64
+	if h := r.PathValue("height"); h != "latest" {
+		n, err := strconv.ParseInt(h, 10, 64)
+		if err != nil || n < 1 {
+			fail(w, http.StatusBadRequest, "height must be a positive integer or \"latest\"", "")
+			return
+		}
+		height = &n
+	}
+	res, err := s.b.Block(r.Context(), height)
+	if err != nil {
+		fail(w, http.StatusNotFound, "no such block: "+err.Error(), "")
+		return
+	}
+	b := res.Block
+	out := client.Block{Height: b.Height, Hash: res.BlockID.Hash.String(), Time: b.Time,
+		Proposer: b.ProposerAddress.String(), NumTxs: len(b.Txs), AppHash: b.AppHash.String(), TxHashes: []string{}}
+	for _, tx := range b.Txs {
+		out.TxHashes = append(out.TxHashes, fmt.Sprintf("%X", tx.Hash()))
+	}
+	reply(w, out)
+}
+
+func (s *server) params(w http.ResponseWriter, r *http.Request) {
+	resp, ok := s.query(w, r.Context(), chain.PathParams, nil)
+	if !ok {
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(resp.Value)
+}
+
+func (s *server) supply(w http.ResponseWriter, r *http.Request) {
+	resp, ok := s.query(w, r.Context(), chain.PathSupply, nil)
+	if !ok {
+		return
+	}
+	var sp pb.Supply
+	if err := proto.Unmarshal(resp.Value, &sp); err != nil {
+		fail(w, http.StatusInternalServerError, "failed to decode supply: "+err.Error(), "")
+		return
+	}
+	reply(w, client.Supply{Genesis: sp.Genesis, Minted: sp.Minted, Burned: sp.Burned, Height: resp.Height})
+}
+
+// query runs an ABCI query, writing the error response itself on failure.
+func (s *server) query(w http.ResponseWriter, ctx context.Context, path string, data []byte) (*abci.QueryResponse, bool) {
+	res, err := s.b.ABCIQuery(ctx, path, data)
+	if err != nil {
+		unavailable(w, err)
+		return nil, false
+	}
+	resp := &res.Response
+	switch resp.Code {
+	case chain.QueryOK:
+		return resp, true
+	case chain.QueryNotFound:
+		fail(w, http.StatusNotFound, resp.Log, "")
+	case chain.QueryNoState:
+		fail(w, http.StatusServiceUnavailable, resp.Log, "the node has not committed its first block yet; retry in a moment")
+	default:
+		fail(w, http.StatusBadRequest, resp.Log, "")
+	}
+	return nil, false
+}
+
+func unavailable(w http.ResponseWriter, err error) {
+	if errors.Is(err, context.Canceled) {
+		return
+	}
+	fail(w, http.StatusServiceUnavailable, "node unavailable: "+err.Error(), "is the node running and caught up? `provernet query status` tells")
+}
+
+func fail(w http.ResponseWriter, status int, msg, hint string) {
+	writeJSON(w, status, client.APIError{Message: msg, Hint: hint})
+}
+
+func reply(w http.ResponseWriter, v any) { writeJSON(w, http.StatusOK, v) }
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}

@@ -1,0 +1,170 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config is the node's own configuration, home/config/config.toml. The
+// CometBFT configuration is derived from it in memory (cometConfig), so an
+// operator edits one file in one format.
+type Config struct {
+	Moniker string    `toml:"moniker"`
+	P2P     P2P       `toml:"p2p"`
+	RPC     Listen    `toml:"rpc"` // CometBFT's own RPC
+	API     Listen    `toml:"api"` // provernet's HTTP JSON API
+	Chain   Consensus `toml:"consensus"`
+	Mempool Mempool   `toml:"mempool"`
+	State   State     `toml:"state"`
+	Log     Log       `toml:"log"`
+}
+
+// P2P configures peer-to-peer networking.
+type P2P struct {
+	Listen          string `toml:"listen"`
+	ExternalAddress string `toml:"external_address"`
+	PersistentPeers string `toml:"persistent_peers"` // id@host:port,...
+	// AllowLoopback lets peers on 127.0.0.1 connect (devnets, tests).
+	AllowLoopback bool `toml:"allow_loopback"`
+}
+
+// Listen is a TCP listen address.
+type Listen struct {
+	Listen string `toml:"listen"`
+}
+
+// Consensus tunes block production.
+type Consensus struct {
+	// BlockTime is CometBFT's timeout_commit: the pause after a commit.
+	BlockTime Duration `toml:"block_time"`
+	// EmptyBlocks keeps producing blocks with no transactions; the beacon
+	// and every deadline measured in blocks rely on it.
+	EmptyBlocks bool `toml:"empty_blocks"`
+}
+
+// Mempool sizes the mempool.
+type Mempool struct {
+	Size     int   `toml:"size"`
+	MaxBytes int64 `toml:"max_bytes"`
+}
+
+// State configures the committed store.
+type State struct {
+	// KeepVersions prunes state versions older than this many blocks; 0
+	// keeps all (queries at old heights need them).
+	KeepVersions int64 `toml:"keep_versions"`
+}
+
+// Log configures logging.
+type Log struct {
+	Level  string `toml:"level"`  // debug, info, error, none
+	Format string `toml:"format"` // plain or json
+}
+
+// Duration is a time.Duration written as "1s" in TOML.
+type Duration struct{ time.Duration }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("invalid duration %q: %w", b, err)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// DefaultConfig is the configuration `provernet init` writes.
+func DefaultConfig() Config {
+	return Config{
+		Moniker: "provernet-node",
+		P2P:     P2P{Listen: "tcp://0.0.0.0:26656"},
+		RPC:     Listen{Listen: "tcp://127.0.0.1:26657"},
+		API:     Listen{Listen: "127.0.0.1:1317"},
+		Chain:   Consensus{BlockTime: Duration{time.Second}, EmptyBlocks: true},
+		Mempool: Mempool{Size: 50_000, MaxBytes: 1 << 30},
+		State:   State{KeepVersions: 0},
+		Log:     Log{Level: "info", Format: "plain"},
+	}
+}
+
+// Validate fills defaults for unset fields and checks the rest.
+func (c *Config) Validate() error {
+	d := DefaultConfig()
+	if c.Moniker == "" {
+		c.Moniker = d.Moniker
+	}
+	if c.P2P.Listen == "" {
+		c.P2P.Listen = d.P2P.Listen
+	}
+	if c.RPC.Listen == "" {
+		c.RPC.Listen = d.RPC.Listen
+	}
+	if c.API.Listen == "" {
+		c.API.Listen = d.API.Listen
+	}
+	if c.Mempool.Size == 0 {
+		c.Mempool.Size = d.Mempool.Size
+	}
+	if c.Mempool.MaxBytes == 0 {
+		c.Mempool.MaxBytes = d.Mempool.MaxBytes
+	}
+	if c.Log.Level == "" {
+		c.Log.Level = d.Log.Level
+	}
+	var errs []error
+	if c.Chain.BlockTime.Duration < 0 {
+		errs = append(errs, errors.New("consensus.block_time must not be negative"))
+	}
+	if c.State.KeepVersions < 0 {
+		errs = append(errs, errors.New("state.keep_versions must not be negative"))
+	}
+	switch c.Log.Format {
+	case "", "plain", "json":
+	default:
+		errs = append(errs, fmt.Errorf("log.format %q: want plain or json", c.Log.Format))
+	}
+	return errors.Join(errs...)
+}
+
+// LoadConfig reads home/config/config.toml.
+func LoadConfig(home string) (Config, error) {
+	var c Config
+	path := ConfigFile(home)
+	md, err := toml.DecodeFile(path, &c)
+	if err != nil {
+		return c, fmt.Errorf("failed to read %s: %w", path, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		return c, fmt.Errorf("%s: unknown setting %q", path, und[0].String())
+	}
+	if err := c.Validate(); err != nil {
+		return c, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// WriteConfig writes c to home/config/config.toml.
+func WriteConfig(home string, c Config) error {
+	path := ConfigFile(home)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("failed to write %s: %w", path, err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString("# provernet node configuration; see docs/OPERATIONS.md\n\n"); err != nil {
+		return err
+	}
+	return toml.NewEncoder(f).Encode(c)
+}

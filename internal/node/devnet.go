@@ -1,0 +1,79 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/internal/address"
+	"github.com/provernet/provernet/internal/protocol"
+)
+
+// DevnetOptions describe a one-validator development network.
+type DevnetOptions struct {
+	Home      string        // created if it has no genesis; resumed otherwise
+	Accounts  int           // funded dev accounts (dev0, dev1, ...)
+	Balance   uint64        // uprv per dev account
+	BlockTime time.Duration // 0: 500ms
+	Node      Options
+}
+
+// DevnetDefaults are the devnet's defaults.
+var DevnetDefaults = DevnetOptions{Accounts: 4, Balance: 1_000_000 * 1_000_000, BlockTime: 500 * time.Millisecond}
+
+// Devnet is a running devnet and its dev account keys.
+type Devnet struct {
+	*Node
+	Keys    []*client.Key
+	Created bool // the home was created now, not resumed
+}
+
+// StartDevnet initializes opts.Home if needed and starts its node.
+func StartDevnet(ctx context.Context, opts DevnetOptions) (*Devnet, error) {
+	d := &Devnet{}
+	if _, err := os.Stat(GenesisFile(opts.Home)); os.IsNotExist(err) {
+		if err := initDevnet(opts); err != nil {
+			return nil, err
+		}
+		d.Created = true
+	}
+	keys, err := client.ListKeys(KeysDir(opts.Home))
+	if err != nil {
+		return nil, err
+	}
+	n, err := Start(ctx, opts.Home, opts.Node)
+	if err != nil {
+		return nil, err
+	}
+	d.Node, d.Keys = n, keys
+	return d, nil
+}
+
+func initDevnet(opts DevnetOptions) error {
+	if opts.Accounts < 1 {
+		return fmt.Errorf("a devnet needs at least one account, got %d", opts.Accounts)
+	}
+	accounts := make([]protocol.GenesisAccount, 0, opts.Accounts)
+	for i := 0; i < opts.Accounts; i++ {
+		k, err := client.GenerateKey(fmt.Sprintf("dev%d", i))
+		if err != nil {
+			return err
+		}
+		if err := client.SaveKey(KeysDir(opts.Home), k); err != nil {
+			return err
+		}
+		accounts = append(accounts, protocol.GenesisAccount{Address: address.FromPublicKey(k.PublicKey()), Balance: opts.Balance})
+	}
+	cfg := DefaultConfig()
+	cfg.Moniker = "devnet-validator"
+	cfg.Chain.BlockTime = Duration{opts.BlockTime}
+	if cfg.Chain.BlockTime.Duration == 0 {
+		cfg.Chain.BlockTime.Duration = DevnetDefaults.BlockTime
+	}
+	cfg.P2P.Listen = "tcp://127.0.0.1:26656"
+	cfg.Log.Level = "info"
+	_, err := Init(opts.Home, InitOptions{ChainID: "provernet-devnet", Config: &cfg, Accounts: accounts})
+	return err
+}

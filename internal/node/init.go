@@ -1,0 +1,135 @@
+package node
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	cmtcfg "github.com/cometbft/cometbft/config"
+	"github.com/cometbft/cometbft/crypto"
+	"github.com/cometbft/cometbft/crypto/ed25519"
+	"github.com/cometbft/cometbft/p2p"
+	"github.com/cometbft/cometbft/privval"
+	"github.com/cometbft/cometbft/types"
+
+	"github.com/provernet/provernet/internal/protocol"
+)
+
+// InitOptions describe a new single-validator home.
+type InitOptions struct {
+	ChainID  string
+	Moniker  string
+	Config   *Config           // nil: DefaultConfig
+	Params   *protocol.Params  // nil: DefaultParams
+	Accounts []protocol.GenesisAccount
+}
+
+// InitResult tells what Init created.
+type InitResult struct {
+	Home             string `json:"home"`
+	ChainID          string `json:"chain_id"`
+	NodeID           string `json:"node_id"`
+	ValidatorAddress string `json:"validator_address"`
+	VRFPublicKey     string `json:"vrf_public_key"`
+	Genesis          string `json:"genesis"`
+}
+
+// ErrInitialized is returned by Init when home already has a genesis.
+var ErrInitialized = errors.New("home is already initialized")
+
+// Init creates a home directory: config.toml, node and validator keys, a VRF
+// key and a genesis in which this node is the only validator.
+func Init(home string, opts InitOptions) (*InitResult, error) {
+	if _, err := os.Stat(GenesisFile(home)); err == nil {
+		return nil, fmt.Errorf("%w: %s exists", ErrInitialized, GenesisFile(home))
+	}
+	cfg := DefaultConfig()
+	if opts.Config != nil {
+		cfg = *opts.Config
+	}
+	if opts.Moniker != "" {
+		cfg.Moniker = opts.Moniker
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := WriteConfig(home, cfg); err != nil {
+		return nil, err
+	}
+	cc := cometConfig(home, cfg)
+	cmtcfg.EnsureRoot(home)
+	if err := os.MkdirAll(cc.DBDir(), 0o700); err != nil {
+		return nil, err
+	}
+	nodeKey, err := p2p.LoadOrGenNodeKey(cc.NodeKeyFile())
+	if err != nil {
+		return nil, fmt.Errorf("failed to create node key: %w", err)
+	}
+	pv, err := privval.LoadOrGenFilePV(cc.PrivValidatorKeyFile(), cc.PrivValidatorStateFile(), func() (crypto.PrivKey, error) {
+		return ed25519.GenPrivKey(), nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("failed to create validator key: %w", err)
+	}
+	vk, err := GenerateVRFKey(VRFKeyFile(home))
+	if err != nil {
+		return nil, err
+	}
+	g, err := writeGenesis(home, opts, cfg.Moniker, pv, vk)
+	if err != nil {
+		return nil, err
+	}
+	return &InitResult{
+		Home: home, ChainID: g.ChainID, NodeID: string(nodeKey.ID()),
+		ValidatorAddress: pv.Key.Address.String(), VRFPublicKey: fmt.Sprintf("%x", vk.Public),
+		Genesis: GenesisFile(home),
+	}, nil
+}
+
+func writeGenesis(home string, opts InitOptions, moniker string, pv *privval.FilePV, vk *VRFKey) (*types.GenesisDoc, error) {
+	seed := make([]byte, 32)
+	if _, err := rand.Read(seed); err != nil {
+		return nil, err
+	}
+	params := protocol.DefaultParams()
+	if opts.Params != nil {
+		params = *opts.Params
+	}
+	app := protocol.Genesis{
+		Params:     params,
+		BeaconSeed: seed,
+		Accounts:   opts.Accounts,
+		Validators: []protocol.GenesisValidator{{Name: moniker, Address: protocol.HexBytes(pv.Key.Address), VRFPublicKey: vk.Public}},
+	}
+	if err := app.Validate(); err != nil {
+		return nil, err
+	}
+	appState, err := json.MarshalIndent(app, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	chainID := opts.ChainID
+	if chainID == "" {
+		chainID = "provernet-local"
+	}
+	g := &types.GenesisDoc{
+		ChainID:         chainID,
+		GenesisTime:     time.Now().UTC().Truncate(time.Second),
+		InitialHeight:   1,
+		ConsensusParams: types.DefaultConsensusParams(),
+		Validators: []types.GenesisValidator{{
+			Address: pv.Key.Address, PubKey: pv.Key.PubKey, Power: 10, Name: moniker,
+		}},
+		AppState: appState,
+	}
+	if err := g.ValidateAndComplete(); err != nil {
+		return nil, fmt.Errorf("invalid genesis: %w", err)
+	}
+	if err := g.SaveAs(GenesisFile(home)); err != nil {
+		return nil, fmt.Errorf("failed to write genesis: %w", err)
+	}
+	return g, nil
+}

@@ -1,0 +1,207 @@
+// Package node wires one provernet node together: CometBFT with the chain
+// application on a local ABCI client, the committed store, and the HTTP
+// API. It is the only place that starts goroutines, opens listeners and
+// touches the home directory at run time.
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	cmtcfg "github.com/cometbft/cometbft/config"
+	cmtlog "github.com/cometbft/cometbft/libs/log"
+	nm "github.com/cometbft/cometbft/node"
+	"github.com/cometbft/cometbft/p2p"
+	"github.com/cometbft/cometbft/privval"
+	"github.com/cometbft/cometbft/proxy"
+	"github.com/cometbft/cometbft/rpc/client/local"
+
+	"github.com/provernet/provernet/internal/chain"
+	"github.com/provernet/provernet/internal/httpapi"
+	"github.com/provernet/provernet/internal/store"
+)
+
+// Options adjust how a node starts.
+type Options struct {
+	// Log receives CometBFT's and the app's logs; nil means os.Stderr.
+	Log io.Writer
+	// Configure, if set, may change the loaded configuration (tests pick
+	// free ports this way).
+	Configure func(*Config)
+	// AfterCommit is passed to the chain application (tests).
+	AfterCommit func(height int64, state store.Reader) error
+}
+
+// Node is a running provernet node.
+type Node struct {
+	home string
+	cfg  Config
+	cmt  *nm.Node
+	app  *chain.App
+	tree *store.Tree
+	rpc  *local.Local
+	api  *http.Server
+	apiA string
+	dbs  dbTracker
+}
+
+// Start starts the node in home and returns once it is serving.
+func Start(ctx context.Context, home string, opts Options) (*Node, error) {
+	cfg, err := LoadConfig(home)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Configure != nil {
+		opts.Configure(&cfg)
+		if err := cfg.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	cc := cometConfig(home, cfg)
+	logger, err := newLogger(opts.Log, cfg.Log)
+	if err != nil {
+		return nil, err
+	}
+	pv, nodeKey, vrfKey, err := loadKeys(home, cc)
+	if err != nil {
+		return nil, err
+	}
+	tree, err := store.OpenDisk(appDir(home), cfg.State.KeepVersions)
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{home: home, cfg: cfg, tree: tree}
+	if err := n.startChain(ctx, cc, pv, nodeKey, vrfKey, logger, opts); err != nil {
+		_ = tree.Close()
+		return nil, err
+	}
+	if err := n.startAPI(); err != nil {
+		_ = n.Stop()
+		return nil, err
+	}
+	return n, nil
+}
+
+func loadKeys(home string, cc *cmtcfg.Config) (*privval.FilePV, *p2p.NodeKey, *VRFKey, error) {
+	for _, f := range []string{cc.PrivValidatorKeyFile(), cc.NodeKeyFile(), cc.GenesisFile()} {
+		if _, err := os.Stat(f); err != nil {
+			return nil, nil, nil, fmt.Errorf("%s is missing (run `provernet init --home %s` first): %w", f, home, err)
+		}
+	}
+	if err := os.MkdirAll(cc.DBDir(), 0o700); err != nil {
+		return nil, nil, nil, err
+	}
+	filePV := privval.LoadFilePV(cc.PrivValidatorKeyFile(), cc.PrivValidatorStateFile())
+	nodeKey, err := p2p.LoadNodeKey(cc.NodeKeyFile())
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("failed to load node key: %w", err)
+	}
+	var vk *VRFKey
+	if _, err := os.Stat(VRFKeyFile(home)); err == nil {
+		if vk, err = LoadVRFKey(VRFKeyFile(home)); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	return filePV, nodeKey, vk, nil
+}
+
+func (n *Node) startChain(ctx context.Context, cc *cmtcfg.Config, pv *privval.FilePV, nodeKey *p2p.NodeKey, vk *VRFKey, logger cmtlog.Logger, opts Options) error {
+	appOpts := chain.Options{Store: n.tree, Logger: logger.With("module", "app"), AfterCommit: opts.AfterCommit}
+	if vk != nil {
+		appOpts.ValidatorAddress = pv.Key.Address
+		appOpts.VRFSecret = vk.Secret
+	}
+	app, err := chain.New(appOpts)
+	if err != nil {
+		return err
+	}
+	cmt, err := nm.NewNode(ctx, cc, pv, nodeKey, proxy.NewLocalClientCreator(app),
+		nm.DefaultGenesisDocProviderFunc(cc), n.dbs.provide,
+		nm.DefaultMetricsProvider(cc.Instrumentation), logger)
+	if err != nil {
+		return fmt.Errorf("failed to create CometBFT node: %w", err)
+	}
+	if err := cmt.Start(); err != nil {
+		return fmt.Errorf("failed to start CometBFT node: %w", err)
+	}
+	n.app, n.cmt, n.rpc = app, cmt, local.New(cmt)
+	return nil
+}
+
+func (n *Node) startAPI() error {
+	ln, err := net.Listen("tcp", n.cfg.API.Listen)
+	if err != nil {
+		return fmt.Errorf("failed to listen for the API on %s: %w", n.cfg.API.Listen, err)
+	}
+	n.apiA = ln.Addr().String()
+	n.api = &http.Server{Handler: httpapi.Handler(n.rpc), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = n.api.Serve(ln) }()
+	return nil
+}
+
+// Stop shuts the node down and closes its store.
+func (n *Node) Stop() error {
+	var errs []error
+	if n.api != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		errs = append(errs, n.api.Shutdown(ctx))
+		cancel()
+	}
+	if n.cmt != nil && n.cmt.IsRunning() {
+		errs = append(errs, n.cmt.Stop())
+		n.cmt.Wait()
+	}
+	n.dbs.closeAll()
+	errs = append(errs, n.tree.Close())
+	return errors.Join(errs...)
+}
+
+// Wait blocks until the node stops.
+func (n *Node) Wait() { n.cmt.Wait() }
+
+// APIURL is the HTTP API's base URL.
+func (n *Node) APIURL() string { return "http://" + n.apiA }
+
+// RPCURL is CometBFT's RPC URL.
+func (n *Node) RPCURL() string { return httpURL(n.cfg.RPC.Listen) }
+
+// P2PAddress is the node's p2p address as id@host:port.
+func (n *Node) P2PAddress() string {
+	return string(n.cmt.NodeInfo().ID()) + "@" + n.cmt.NodeInfo().(p2p.DefaultNodeInfo).ListenAddr
+}
+
+// Home is the node's home directory.
+func (n *Node) Home() string { return n.home }
+
+// RPC is an in-process CometBFT RPC client of the node.
+func (n *Node) RPC() *local.Local { return n.rpc }
+
+// App is the chain application (tests inspect its committed state).
+func (n *Node) App() *chain.App { return n.app }
+
+func newLogger(w io.Writer, c Log) (cmtlog.Logger, error) {
+	if w == nil {
+		w = os.Stderr
+	}
+	var l cmtlog.Logger
+	if c.Format == "json" {
+		l = cmtlog.NewTMJSONLogger(cmtlog.NewSyncWriter(w))
+	} else {
+		l = cmtlog.NewTMLogger(cmtlog.NewSyncWriter(w))
+	}
+	level := c.Level
+	if level == "" {
+		level = "info"
+	}
+	opt, err := cmtlog.AllowLevel(level)
+	if err != nil {
+		return nil, fmt.Errorf("log.level: %w", err)
+	}
+	return cmtlog.NewFilter(l, opt), nil
+}

@@ -1,0 +1,120 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/internal/store"
+)
+
+// freePorts configures a node to listen on free loopback ports.
+func freePorts(t *testing.T) func(*Config) {
+	t.Helper()
+	ports := make([]int, 3)
+	for i := range ports {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ports[i] = ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+	}
+	return func(c *Config) {
+		c.P2P.Listen = fmt.Sprintf("tcp://127.0.0.1:%d", ports[0])
+		c.RPC.Listen = fmt.Sprintf("tcp://127.0.0.1:%d", ports[1])
+		c.API.Listen = fmt.Sprintf("127.0.0.1:%d", ports[2])
+		c.Chain.BlockTime = Duration{100 * time.Millisecond}
+	}
+}
+
+// checkSupply is the AfterCommit hook of every test node: PROTOCOL.md 9's
+// supply invariant after every block.
+func checkSupply(_ int64, r store.Reader) error { return protocol.CheckSupply(r) }
+
+func startDevnet(t *testing.T, home string) *Devnet {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	d, err := StartDevnet(ctx, DevnetOptions{
+		Home: home, Accounts: 2, Balance: 1_000_000_000,
+		Node: Options{Log: testLog(t), Configure: freePorts(t), AfterCommit: checkSupply},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func waitHeight(t *testing.T, c *client.Client, h int64) *client.Status {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		st, err := c.Status(context.Background())
+		if err == nil && st.Height >= h {
+			return st
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("node did not reach height %d", h)
+	return nil
+}
+
+// TestTransferAndRestart sends a transfer through the real node, then stops
+// and restarts it: the height continues and the balances are kept.
+func TestTransferAndRestart(t *testing.T) {
+	home := t.TempDir()
+	d := startDevnet(t, home)
+	c := client.New(d.APIURL())
+	ctx := context.Background()
+	waitHeight(t, c, 2)
+	alice, bob := d.Keys[0], d.Keys[1]
+
+	res, err := c.Transfer(ctx, alice, bob.Address(), 12345)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	txr, err := c.WaitTx(wctx, res.Hash)
+	if err != nil || txr.Code != 0 {
+		t.Fatalf("transfer not committed ok: %v %+v", err, txr)
+	}
+	a, _ := c.Account(ctx, alice.Address())
+	b, _ := c.Account(ctx, bob.Address())
+	if b.Balance != 1_000_000_000+12345 || a.Nonce != 1 || a.Balance >= 1_000_000_000-12345 {
+		t.Fatalf("after transfer: alice %+v bob %+v", a, b)
+	}
+	before := waitHeight(t, c, txr.Height+1)
+	if err := d.Stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	d = startDevnet(t, home)
+	defer d.Stop()
+	c = client.New(d.APIURL())
+	after := waitHeight(t, c, before.Height+2)
+	b2, err := c.Account(ctx, bob.Address())
+	if err != nil || b2.Balance != b.Balance {
+		t.Fatalf("bob after restart: %+v %v, want balance %d", b2, err, b.Balance)
+	}
+	if _, err := c.Beacon(ctx, after.Height-1); err != nil {
+		t.Fatalf("beacon after restart: %v", err)
+	}
+}
+
+type tlog struct{ t *testing.T }
+
+func (l tlog) Write(p []byte) (int, error) { l.t.Log(string(p)); return len(p), nil }
+
+func testLog(t *testing.T) io.Writer {
+	if testing.Verbose() {
+		return tlog{t}
+	}
+	return io.Discard
+}

@@ -1,0 +1,47 @@
+package protocol
+
+// Code is the stable numeric result of a transaction. Codes are part of the
+// public interface (clients branch on them): never renumber, only append.
+type Code uint32
+
+// Result codes, listed with their meaning in docs/TRANSACTIONS.md.
+const (
+	CodeOK                Code = 0
+	CodeMalformed         Code = 1  // not a decodable provernet transaction
+	CodeOversize          Code = 2  // larger than params.max_tx_bytes
+	CodeWrongChainID      Code = 3  // signed for another chain
+	CodeBadSignature      Code = 4  // signature does not verify for the sender
+	CodeWrongNonce        Code = 5  // nonce is not the sender's next nonce
+	CodeFeeTooLow         Code = 6  // fee below the minimum for its size and messages
+	CodeInsufficientFunds Code = 7  // balance cannot cover fee plus amounts
+	CodeUnknownMessage    Code = 8  // a message kind this chain does not know
+	CodeInvalidMessage    Code = 9  // a known message with bad fields
+	CodeNoMessages        Code = 10 // a transaction must carry at least one message
+	CodeNotAllowed        Code = 11 // a beacon entry outside a proposal's first slot
+)
+
+// Codespace names the code table in ABCI responses.
+const Codespace = "provernet"
+
+var codeNames = [...]string{
+	CodeOK:                "ok",
+	CodeMalformed:         "malformed",
+	CodeOversize:          "oversize",
+	CodeWrongChainID:      "wrong_chain_id",
+	CodeBadSignature:      "bad_signature",
+	CodeWrongNonce:        "wrong_nonce",
+	CodeFeeTooLow:         "fee_too_low",
+	CodeInsufficientFunds: "insufficient_funds",
+	CodeUnknownMessage:    "unknown_message",
+	CodeInvalidMessage:    "invalid_message",
+	CodeNoMessages:        "no_messages",
+	CodeNotAllowed:        "not_allowed",
+}
+
+// String returns the code's stable name.
+func (c Code) String() string {
+	if int(c) < len(codeNames) && codeNames[c] != "" {
+		return codeNames[c]
+	}
+	return "unknown_code"
+}

@@ -1,0 +1,147 @@
+package protocol
+
+import (
+	"errors"
+	"strconv"
+
+	"github.com/provernet/provernet/internal/address"
+	"github.com/provernet/provernet/internal/pb"
+	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/internal/txn"
+)
+
+// Env is what a transaction may know of the block it runs in.
+type Env struct {
+	ChainID string
+	Height  int64
+	Params  Params
+}
+
+// CheckTx decides whether a transaction may enter the mempool, against kv,
+// the node's pending view (committed state plus the mempool's earlier
+// transactions). An accepted transaction's effects are written to kv so
+// that the sender's next transaction is checked against them; a rejected one
+// leaves kv untouched.
+func CheckTx(kv store.KV, env Env, raw []byte) (Result, error) {
+	tx, res, err := admit(kv, env, raw)
+	if err != nil || !res.OK() {
+		return res, err
+	}
+	cache := store.NewCache(kv)
+	if err := payFee(cache, tx); err != nil {
+		return Result{}, err
+	}
+	res, err = runMessages(cache, env, tx)
+	if err != nil || !res.OK() {
+		return res, err
+	}
+	return res, cache.Write(kv)
+}
+
+// DeliverTx executes a transaction included in a block. A transaction that
+// passes admission pays its fee and uses its nonce even if a message then
+// fails; the messages' effects are all-or-nothing.
+func DeliverTx(kv store.KV, env Env, raw []byte) (Result, error) {
+	tx, res, err := admit(kv, env, raw)
+	if err != nil || !res.OK() {
+		return res, err
+	}
+	if err := payFee(kv, tx); err != nil {
+		return Result{}, err
+	}
+	cache := store.NewCache(kv)
+	res, err = runMessages(cache, env, tx)
+	if err != nil || !res.OK() {
+		return res, err
+	}
+	return res, cache.Write(kv)
+}
+
+// admit runs the checks that need no message execution: size, decoding and
+// signature, chain id, nonce, and the fee against the balance.
+func admit(r store.Reader, env Env, raw []byte) (*txn.Tx, Result, error) {
+	if uint64(len(raw)) > env.Params.MaxTxBytes {
+		return nil, reject(CodeOversize, "transaction is %d bytes; the limit is %d", len(raw), env.Params.MaxTxBytes), nil
+	}
+	if IsBeaconTx(raw) {
+		return nil, reject(CodeNotAllowed, "a beacon entry is only valid as the first transaction of a proposal"), nil
+	}
+	tx, err := txn.Decode(raw)
+	if err != nil {
+		return nil, Result{Code: decodeCode(err), Log: err.Error()}, nil
+	}
+	if tx.Body.ChainId != env.ChainID {
+		return nil, reject(CodeWrongChainID, "signed for chain %q; this is %q", tx.Body.ChainId, env.ChainID), nil
+	}
+	acct, err := GetAccount(r, tx.Sender)
+	if err != nil {
+		return nil, Result{}, err
+	}
+	if tx.Body.Nonce != acct.Nonce {
+		return nil, reject(CodeWrongNonce, "nonce %d for %s; its next nonce is %d", tx.Body.Nonce, tx.Sender, acct.Nonce), nil
+	}
+	if min := env.Params.MinFee(len(raw), len(tx.Body.Messages)); tx.Body.Fee < min {
+		return nil, reject(CodeFeeTooLow, "fee %d uprv is below the minimum %d uprv for %d bytes and %d messages", tx.Body.Fee, min, len(raw), len(tx.Body.Messages)), nil
+	}
+	if acct.Balance < tx.Body.Fee {
+		return nil, reject(CodeInsufficientFunds, "%s holds %d uprv and cannot pay the fee of %d uprv", tx.Sender, acct.Balance, tx.Body.Fee), nil
+	}
+	return tx, Result{}, nil
+}
+
+func decodeCode(err error) Code {
+	switch {
+	case errors.Is(err, txn.ErrBadSignature):
+		return CodeBadSignature
+	case errors.Is(err, txn.ErrUnknownMsg):
+		return CodeUnknownMessage
+	case errors.Is(err, txn.ErrNoMessages):
+		return CodeNoMessages
+	default:
+		return CodeMalformed
+	}
+}
+
+// payFee takes the fee from the sender, burns it and uses the nonce.
+// Fees are burned rather than paid to validators: see docs/RATIONALE.md.
+func payFee(kv store.KV, tx *txn.Tx) error {
+	acct, err := GetAccount(kv, tx.Sender)
+	if err != nil {
+		return err
+	}
+	acct.Balance -= tx.Body.Fee // admit checked the balance
+	acct.Nonce++
+	if err := setAccount(kv, tx.Sender, acct); err != nil {
+		return err
+	}
+	return burn(kv, tx.Body.Fee)
+}
+
+func runMessages(kv store.KV, env Env, tx *txn.Tx) (Result, error) {
+	res := Result{Events: []Event{event("tx",
+		"sender", tx.Sender.String(),
+		"nonce", strconv.FormatUint(tx.Body.Nonce, 10),
+		"fee", strconv.FormatUint(tx.Body.Fee, 10))}}
+	for i, m := range tx.Body.Messages {
+		r, err := runMessage(kv, env, tx.Sender, m)
+		if err != nil {
+			return Result{}, err
+		}
+		if !r.OK() {
+			r.Log = "message " + strconv.Itoa(i) + ": " + r.Log
+			return r, nil
+		}
+		res.Events = append(res.Events, r.Events...)
+	}
+	return res, nil
+}
+
+// runMessage dispatches one message to its handler.
+func runMessage(kv store.KV, env Env, sender address.Address, m *pb.Msg) (Result, error) {
+	switch k := m.GetKind().(type) {
+	case *pb.Msg_Transfer:
+		return transfer(kv, sender, k.Transfer)
+	default:
+		return reject(CodeUnknownMessage, "unknown message kind %T", k), nil
+	}
+}
