@@ -22,8 +22,8 @@ import (
 type InitOptions struct {
 	ChainID  string
 	Moniker  string
-	Config   *Config           // nil: DefaultConfig
-	Params   *protocol.Params  // nil: DefaultParams
+	Config   *Config          // nil: DefaultConfig
+	Params   *protocol.Params // nil: DefaultParams
 	Accounts []protocol.GenesisAccount
 }
 
