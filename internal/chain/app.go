@@ -14,14 +14,18 @@
 //   - CheckTx runs against its own cache over that state and never writes
 //     to the working set.
 //
-// CometBFT's local client creator serialises every call to the App with one
-// mutex, so the App itself needs no locking.
+// The App is safe for concurrent use (the node runs it on CometBFT's
+// unsynchronised local client): one mutex guards the state, and CheckTx
+// verifies a transaction's signature before taking it, so that signature
+// checks of incoming transactions run in parallel with each other and with
+// block execution.
 package chain
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/cometbft/cometbft/libs/log"
@@ -52,6 +56,8 @@ type Options struct {
 // App is provernet's ABCI application.
 type App struct {
 	abci.BaseApplication
+	mu        sync.Mutex
+	txs       *txCache
 	opts      Options
 	tree      *store.Tree
 	logger    log.Logger
@@ -67,7 +73,7 @@ func New(opts Options) (*App, error) {
 	if opts.Store == nil {
 		return nil, errors.New("chain: no store")
 	}
-	a := &App{opts: opts, tree: opts.Store, logger: opts.Logger}
+	a := &App{opts: opts, tree: opts.Store, logger: opts.Logger, txs: newTxCache(txCacheSize)}
 	if a.logger == nil {
 		a.logger = log.NewNopLogger()
 	}
@@ -94,15 +100,22 @@ func (a *App) loadCommitted() error {
 		return err
 	}
 	a.env.Height = snap.Version() + 1
+	a.env.Decode = a.txs.decode
 	return nil
 }
 
 // Committed returns the last committed state, or nil before genesis.
-func (a *App) Committed() *store.Snapshot { return a.committed }
+func (a *App) Committed() *store.Snapshot {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.committed
+}
 
 // Info tells CometBFT where the app stands, so the handshake can replay any
 // blocks it missed.
 func (a *App) Info(context.Context, *abci.InfoRequest) (*abci.InfoResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	return &abci.InfoResponse{
 		Data:             "provernet",
 		Version:          "provernet/" + fmt.Sprint(AppVersion),
@@ -114,6 +127,8 @@ func (a *App) Info(context.Context, *abci.InfoRequest) (*abci.InfoResponse, erro
 
 // Commit saves the block's writes as a new version in one batch.
 func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	_, version, err := a.tree.Commit()
 	if err != nil {
 		return nil, fmt.Errorf("failed to commit: %w", err)

@@ -12,6 +12,8 @@ import (
 // PrepareProposal puts this validator's beacon entry first and fills the
 // rest of the block with mempool transactions, dropping any beacon lookalike.
 func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalRequest) (*abci.PrepareProposalResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if len(a.opts.VRFSecret) == 0 {
 		return nil, fmt.Errorf("asked to propose block %d but this node has no VRF key", req.Height)
 	}
@@ -36,6 +38,8 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalReques
 // ProcessProposal accepts a block only if its first transaction is the
 // proposer's valid beacon entry and no other transaction is one.
 func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalRequest) (*abci.ProcessProposalResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if err := a.checkBeacon(req.Height, req.ProposerAddress, req.Txs); err != nil {
 		a.logger.Info("rejecting proposal", "height", req.Height, "reason", err)
 		return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_REJECT}, nil
@@ -63,6 +67,8 @@ func (a *App) checkBeacon(height int64, proposer []byte, txs [][]byte) error {
 // it); if it does not, the state cannot advance and the node halts loudly
 // rather than diverge.
 func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (*abci.FinalizeBlockResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if len(req.Txs) == 0 {
 		return nil, fmt.Errorf("block %d: %w: no beacon entry", req.Height, protocol.ErrBadBeacon)
 	}
@@ -85,6 +91,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 			return nil, fmt.Errorf("block %d tx %d: %w", req.Height, i+1, err)
 		}
 		results[i+1] = toExecResult(res)
+		a.txs.forget(tx)
 	}
 	return &abci.FinalizeBlockResponse{TxResults: results, AppHash: a.tree.WorkingHash()}, nil
 }
@@ -92,6 +99,9 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 // CheckTx admits a transaction to the mempool if it would execute against
 // the committed state plus the transactions already admitted.
 func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
+	a.txs.warm(req.Tx) // verify the signature before taking the lock
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if a.check == nil {
 		return &abci.CheckTxResponse{Code: uint32(protocol.CodeNotAllowed), Codespace: protocol.Codespace, Log: "the chain has not started yet"}, nil
 	}

@@ -16,6 +16,8 @@ import (
 // InitChain writes the genesis state into the working set; block 1 commits
 // it together with its own writes.
 func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.InitChainResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	var g protocol.Genesis
 	dec := json.NewDecoder(bytes.NewReader(req.AppStateBytes))
 	dec.DisallowUnknownFields()
@@ -28,7 +30,7 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 	if err := protocol.InitGenesis(a.tree.Working(), req.ChainId, &g); err != nil {
 		return nil, err
 	}
-	a.env = protocol.Env{ChainID: req.ChainId, Params: g.Params, Height: req.InitialHeight}
+	a.env = protocol.Env{ChainID: req.ChainId, Params: g.Params, Height: req.InitialHeight, Decode: a.txs.decode}
 	a.check = store.NewCache(a.tree.Working())
 	return &abci.InitChainResponse{AppHash: a.tree.WorkingHash()}, nil
 }

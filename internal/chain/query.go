@@ -38,6 +38,8 @@ const ProofOpType = "ics23:iavl"
 
 // Query answers read-only questions about committed state.
 func (a *App) Query(_ context.Context, req *abci.QueryRequest) (*abci.QueryResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	snap, err := a.snapshotAt(req.Height)
 	if err != nil {
 		return &abci.QueryResponse{Code: QueryNoState, Log: err.Error(), Height: req.Height}, nil

@@ -21,6 +21,7 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmtbytes "github.com/cometbft/cometbft/libs/bytes"
+	"github.com/cometbft/cometbft/mempool"
 	rpcclient "github.com/cometbft/cometbft/rpc/client"
 	"github.com/cometbft/cometbft/types"
 	"google.golang.org/protobuf/proto"
@@ -114,7 +115,7 @@ func (s *server) broadcast(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := s.b.BroadcastTxSync(r.Context(), types.Tx(raw))
 	if err != nil {
-		unavailable(w, err)
+		broadcastFailed(w, raw, err)
 		return
 	}
 	out := client.BroadcastResult{Hash: res.Hash.String(), Code: res.Code, CodeName: protocol.Code(res.Code).String(), Codespace: res.Codespace, Log: res.Log}
@@ -123,6 +124,25 @@ func (s *server) broadcast(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reply(w, out)
+}
+
+// broadcastFailed reports why the mempool did not take a transaction.
+// CometBFT v1 returns a CheckTx rejection as an error; it becomes the same
+// 422 BroadcastResult a code in a result would.
+func broadcastFailed(w http.ResponseWriter, raw []byte, err error) {
+	var inv mempool.ErrInvalidTx
+	switch {
+	case errors.As(err, &inv):
+		writeJSON(w, http.StatusUnprocessableEntity, client.BroadcastResult{
+			Hash: fmt.Sprintf("%X", types.Tx(raw).Hash()), Code: inv.Code,
+			CodeName: protocol.Code(inv.Code).String(), Codespace: inv.Codespace, Log: inv.Log})
+	case errors.Is(err, mempool.ErrTxInCache), errors.Is(err, mempool.ErrTxInMempool):
+		fail(w, http.StatusConflict, "this transaction was already received", "it is pending or committed; look it up with `provernet query tx HASH`")
+	case errors.Is(err, mempool.ErrRecheckFull) || strings.Contains(err.Error(), "mempool is full"):
+		fail(w, http.StatusServiceUnavailable, "mempool is full: "+err.Error(), "retry after the next block")
+	default:
+		unavailable(w, err)
+	}
 }
 
 func (s *server) tx(w http.ResponseWriter, r *http.Request) {

@@ -14,6 +14,7 @@ import (
 	"os"
 	"time"
 
+	abci "github.com/cometbft/cometbft/abci/types"
 	cmtcfg "github.com/cometbft/cometbft/config"
 	cmtlog "github.com/cometbft/cometbft/libs/log"
 	nm "github.com/cometbft/cometbft/node"
@@ -36,6 +37,9 @@ type Options struct {
 	Configure func(*Config)
 	// AfterCommit is passed to the chain application (tests).
 	AfterCommit func(height int64, state store.Reader) error
+	// App, if set, replaces the provernet application and the HTTP API
+	// (the chain benchmark runs CometBFT's kvstore example this way).
+	App abci.Application
 }
 
 // Node is a running provernet node.
@@ -72,14 +76,19 @@ func Start(ctx context.Context, home string, opts Options) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	tree, err := store.OpenDisk(appDir(home), cfg.State.KeepVersions)
-	if err != nil {
+	n := &Node{home: home, cfg: cfg}
+	app := opts.App
+	if app == nil {
+		if app, err = n.openApp(pv, vrfKey, logger, opts); err != nil {
+			return nil, err
+		}
+	}
+	if err := n.startChain(ctx, cc, pv, nodeKey, app, logger); err != nil {
+		_ = n.Stop()
 		return nil, err
 	}
-	n := &Node{home: home, cfg: cfg, tree: tree}
-	if err := n.startChain(ctx, cc, pv, nodeKey, vrfKey, logger, opts); err != nil {
-		_ = tree.Close()
-		return nil, err
+	if opts.App != nil {
+		return n, nil
 	}
 	if err := n.startAPI(); err != nil {
 		_ = n.Stop()
@@ -111,17 +120,26 @@ func loadKeys(home string, cc *cmtcfg.Config) (*privval.FilePV, *p2p.NodeKey, *V
 	return filePV, nodeKey, vk, nil
 }
 
-func (n *Node) startChain(ctx context.Context, cc *cmtcfg.Config, pv *privval.FilePV, nodeKey *p2p.NodeKey, vk *VRFKey, logger cmtlog.Logger, opts Options) error {
-	appOpts := chain.Options{Store: n.tree, Logger: logger.With("module", "app"), AfterCommit: opts.AfterCommit}
+// openApp opens the committed store and the provernet application on it.
+func (n *Node) openApp(pv *privval.FilePV, vk *VRFKey, logger cmtlog.Logger, opts Options) (abci.Application, error) {
+	tree, err := store.OpenDisk(appDir(n.home), n.cfg.State.KeepVersions)
+	if err != nil {
+		return nil, err
+	}
+	n.tree = tree
+	appOpts := chain.Options{Store: tree, Logger: logger.With("module", "app"), AfterCommit: opts.AfterCommit}
 	if vk != nil {
 		appOpts.ValidatorAddress = pv.Key.Address
 		appOpts.VRFSecret = vk.Secret
 	}
-	app, err := chain.New(appOpts)
-	if err != nil {
-		return err
+	if n.app, err = chain.New(appOpts); err != nil {
+		return nil, err
 	}
-	cmt, err := nm.NewNode(ctx, cc, pv, nodeKey, proxy.NewLocalClientCreator(app),
+	return n.app, nil
+}
+
+func (n *Node) startChain(ctx context.Context, cc *cmtcfg.Config, pv *privval.FilePV, nodeKey *p2p.NodeKey, app abci.Application, logger cmtlog.Logger) error {
+	cmt, err := nm.NewNode(ctx, cc, pv, nodeKey, clientCreator(app, n.app != nil),
 		nm.DefaultGenesisDocProviderFunc(cc), n.dbs.provide,
 		nm.DefaultMetricsProvider(cc.Instrumentation), logger)
 	if err != nil {
@@ -130,7 +148,7 @@ func (n *Node) startChain(ctx context.Context, cc *cmtcfg.Config, pv *privval.Fi
 	if err := cmt.Start(); err != nil {
 		return fmt.Errorf("failed to start CometBFT node: %w", err)
 	}
-	n.app, n.cmt, n.rpc = app, cmt, local.New(cmt)
+	n.cmt, n.rpc = cmt, local.New(cmt)
 	return nil
 }
 
@@ -158,7 +176,9 @@ func (n *Node) Stop() error {
 		n.cmt.Wait()
 	}
 	n.dbs.closeAll()
-	errs = append(errs, n.tree.Close())
+	if n.tree != nil {
+		errs = append(errs, n.tree.Close())
+	}
 	return errors.Join(errs...)
 }
 
@@ -204,4 +224,14 @@ func newLogger(w io.Writer, c Log) (cmtlog.Logger, error) {
 		return nil, fmt.Errorf("log.level: %w", err)
 	}
 	return cmtlog.NewFilter(l, opt), nil
+}
+
+// clientCreator runs the provernet app, which is safe for concurrent use,
+// without CometBFT's global ABCI mutex; any other app (the benchmark's
+// kvstore) gets the usual serialised local client.
+func clientCreator(app abci.Application, concurrent bool) proxy.ClientCreator {
+	if concurrent {
+		return proxy.NewUnsyncLocalClientCreator(app)
+	}
+	return proxy.NewLocalClientCreator(app)
 }

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/internal/node"
+)
+
+type devnetInfo struct {
+	endpointInfo
+	ChainID  string       `json:"chain_id"`
+	Created  bool         `json:"created"`
+	Accounts []devAccount `json:"accounts"`
+}
+
+type devAccount struct {
+	Name    string `json:"name"`
+	Address string `json:"address"`
+	Balance uint64 `json:"balance"`
+}
+
+func newDevnetCmd(g *globals) *cobra.Command {
+	var accounts, per int
+	var blockTime, timeout time.Duration
+	var smoke, keep bool
+	cmd := &cobra.Command{
+		Use:   "devnet",
+		Short: "Run a one-validator development network with funded dev accounts",
+		Long: `Starts a one-validator devnet on this machine. Without --home it makes a fresh
+directory; with --home it creates the devnet there, or resumes the one found
+there. The dev accounts' keys are written to HOME/keys. Ctrl-C stops it.
+
+With --smoke it instead starts a fresh devnet in a temporary home, sends
+transfers between the dev accounts, waits until they are committed, checks
+balances, supply and the beacon, prints one report and exits (0 if ok).`,
+		Example: `  provernet devnet
+  provernet devnet --home ./devnet --accounts 8
+  provernet devnet --smoke --output json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if smoke {
+				return runSmoke(g, cmd, node.SmokeOptions{Accounts: accounts, PerAccount: per, Timeout: timeout, KeepHome: keep})
+			}
+			home := g.home
+			if !cmd.Flags().Changed("home") && os.Getenv("PROVERNET_HOME") == "" {
+				var err error
+				if home, err = os.MkdirTemp("", "provernet-devnet-"); err != nil {
+					return err
+				}
+			}
+			return runDevnet(g, cmd, node.DevnetOptions{Home: home, Accounts: accounts, Balance: node.DevnetDefaults.Balance, BlockTime: blockTime})
+		},
+	}
+	cmd.Flags().IntVar(&accounts, "accounts", node.DevnetDefaults.Accounts, "number of funded dev accounts")
+	cmd.Flags().DurationVar(&blockTime, "block-time", node.DevnetDefaults.BlockTime, "pause after each commit")
+	cmd.Flags().BoolVar(&smoke, "smoke", false, "run the end-to-end smoke test and exit")
+	cmd.Flags().IntVar(&per, "transfers", 5, "with --smoke: transfers each dev account sends")
+	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Minute, "with --smoke: give up after this long")
+	cmd.Flags().BoolVar(&keep, "keep", false, "with --smoke: keep the temporary home even on success")
+	return cmd
+}
+
+func runDevnet(g *globals, cmd *cobra.Command, o node.DevnetOptions) error {
+	logPath := o.Home + "/node.log"
+	if err := os.MkdirAll(o.Home, 0o700); err != nil {
+		return err
+	}
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	o.Node.Log = logf
+	d, err := node.StartDevnet(cmd.Context(), o)
+	if err != nil {
+		return withHint(err, "is another node using the ports? `make run` and `provernet devnet` use 26656, 26657 and 1317; see "+logPath)
+	}
+	info, err := devnetSummary(cmd, d)
+	if err != nil {
+		_ = d.Stop()
+		return err
+	}
+	if err := g.emit(info, func(w io.Writer) { printDevnet(w, info, logPath) }); err != nil {
+		return err
+	}
+	<-cmd.Context().Done()
+	fmt.Fprintln(g.stderr, "stopping the devnet...")
+	if err := d.Stop(); err != nil {
+		return err
+	}
+	fmt.Fprintf(g.stderr, "stopped; resume it with: provernet devnet --home %s\n", o.Home)
+	return nil
+}
+
+func devnetSummary(cmd *cobra.Command, d *node.Devnet) (devnetInfo, error) {
+	c := client.New(d.APIURL())
+	info := devnetInfo{endpointInfo: endpoints(d.Node), Created: d.Created}
+	var st *client.Status
+	var err error
+	for i := 0; i < 100; i++ { // the API answers once the first block is committed
+		if st, err = c.Status(cmd.Context()); err == nil && st.Height > 0 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		return info, err
+	}
+	info.ChainID = st.ChainID
+	for _, k := range d.Keys {
+		a, err := c.Account(cmd.Context(), k.Address())
+		if err != nil {
+			return info, err
+		}
+		info.Accounts = append(info.Accounts, devAccount{Name: k.Name, Address: k.Address(), Balance: a.Balance})
+	}
+	return info, nil
+}
+
+func printDevnet(w io.Writer, info devnetInfo, logPath string) {
+	verb := "resumed"
+	if info.Created {
+		verb = "created"
+	}
+	fmt.Fprintf(w, "provernet devnet running (chain %s, %s in %s)\n", info.ChainID, verb, info.Home)
+	printEndpoints(w, info.endpointInfo)
+	fmt.Fprintf(w, "  log   %s\n\ndev accounts (keys in %s/keys):\n", logPath, info.Home)
+	for _, a := range info.Accounts {
+		fmt.Fprintf(w, "  %-6s %s  %s\n", a.Name, a.Address, formatAmount(a.Balance))
+	}
+	fmt.Fprintf(w, "\ntry, in another terminal:\n")
+	fmt.Fprintf(w, "  export PROVERNET_HOME=%s\n", info.Home)
+	fmt.Fprintf(w, "  provernet query account dev0\n")
+	fmt.Fprintf(w, "  provernet tx transfer --from dev0 --to dev1 --amount 5prv --wait\n")
+	fmt.Fprintf(w, "  provernet query beacon\n")
+	fmt.Fprintf(w, "\nCtrl-C stops the devnet.\n")
+}
+
+func runSmoke(g *globals, cmd *cobra.Command, o node.SmokeOptions) error {
+	fmt.Fprintln(g.stderr, "smoke: starting a fresh devnet in a temporary home...")
+	rep := node.Smoke(cmd.Context(), o)
+	if err := g.emit(rep, func(w io.Writer) {
+		if rep.OK {
+			fmt.Fprintf(w, "ok: %d transfers committed in %.2fs (heights %d-%d, commit latency p50 %d ms, max %d ms)\n",
+				rep.Committed, rep.Seconds, rep.FirstHeight, rep.LastHeight, rep.CommitP50MS, rep.CommitMaxMS)
+			fmt.Fprintf(w, "    %d balances checked, supply conserved, beacon chain checked up to height %d\n", rep.BalancesChecked, rep.BeaconHeight)
+		} else {
+			fmt.Fprintf(w, "FAILED: %s\n    home %s, node log %s\n", rep.Reason, rep.Home, rep.Log)
+		}
+	}); err != nil {
+		return err
+	}
+	if !rep.OK {
+		return &exitError{code: 1}
+	}
+	return nil
+}

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/provernet/provernet/internal/address"
+	"github.com/provernet/provernet/internal/node"
+	"github.com/provernet/provernet/internal/protocol"
+)
+
+func newInitCmd(g *globals) *cobra.Command {
+	var chainID, moniker string
+	var fund []string
+	var blockTime time.Duration
+	cmd := &cobra.Command{
+		Use:   "init",
+		Short: "Create a node home: config, keys, VRF key and a one-validator genesis",
+		Example: `  provernet init --home ./node --chain-id my-chain --fund prv1...=1000prv
+  provernet start --home ./node`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			accounts, err := parseFunds(fund)
+			if err != nil {
+				return err
+			}
+			cfg := node.DefaultConfig()
+			if moniker != "" {
+				cfg.Moniker = moniker
+			}
+			cfg.Chain.BlockTime = node.Duration{Duration: blockTime}
+			res, err := node.Init(g.home, node.InitOptions{ChainID: chainID, Config: &cfg, Accounts: accounts})
+			if errors.Is(err, node.ErrInitialized) {
+				return withHint(err, "use another --home, or remove that directory to start over")
+			}
+			if err != nil {
+				return err
+			}
+			return g.emit(res, func(w io.Writer) {
+				fmt.Fprintf(w, "initialized %s (chain %s)\n", res.Home, res.ChainID)
+				fmt.Fprintf(w, "  node id            %s\n  validator address  %s\n  VRF public key     %s\n  genesis            %s\n",
+					res.NodeID, res.ValidatorAddress, res.VRFPublicKey, res.Genesis)
+				fmt.Fprintf(w, "start it with: provernet start --home %s\n", res.Home)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&chainID, "chain-id", "provernet-local", "chain id written into the genesis")
+	cmd.Flags().StringVar(&moniker, "moniker", "", "this node's name")
+	cmd.Flags().StringArrayVar(&fund, "fund", nil, "fund an account in genesis: ADDRESS=AMOUNT (repeatable)")
+	cmd.Flags().DurationVar(&blockTime, "block-time", time.Second, "pause after each commit (CometBFT timeout_commit)")
+	return cmd
+}
+
+func parseFunds(specs []string) ([]protocol.GenesisAccount, error) {
+	var out []protocol.GenesisAccount
+	for _, s := range specs {
+		addr, amt, ok := strings.Cut(s, "=")
+		if !ok {
+			return nil, withHint(fmt.Errorf("invalid --fund %q", s), "write --fund prv1...=1000prv")
+		}
+		a, err := address.Parse(addr)
+		if err != nil {
+			return nil, err
+		}
+		n, err := parseAmount(amt)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, protocol.GenesisAccount{Address: a, Balance: n})
+	}
+	return out, nil
+}

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/internal/node"
+)
+
+// cli runs the command line in-process and returns stdout, stderr and the
+// exit code.
+func cli(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+func TestVRFProveVerify(t *testing.T) {
+	// RFC 8032 test 1 / RFC 9381 example 16 key pair.
+	sk := "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"
+	pk := "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
+	out, stderr, code := cli(t, "debug", "vrf", "prove", "--secret", sk, "--alpha", "", "--output", "json")
+	if code != 0 {
+		t.Fatalf("prove exited %d: %s", code, stderr)
+	}
+	var p vrfOut
+	if err := json.Unmarshal([]byte(out), &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Public != pk || len(p.Pi) != 160 || len(p.Beta) != 128 || !p.Valid {
+		t.Fatalf("unexpected prove output %+v", p)
+	}
+	out, _, code = cli(t, "debug", "vrf", "verify", "--public", pk, "--pi", p.Pi, "--alpha", "", "-o", "json")
+	var v vrfOut
+	_ = json.Unmarshal([]byte(out), &v)
+	if code != 0 || !v.Valid || v.Beta != p.Beta {
+		t.Fatalf("verify of a fresh proof: exit %d, %+v", code, v)
+	}
+	bad := []byte(p.Pi)
+	bad[0] ^= 1 // still hex, different byte
+	out, _, code = cli(t, "debug", "vrf", "verify", "--public", pk, "--pi", string(bad), "--alpha", "", "-o", "json")
+	_ = json.Unmarshal([]byte(out), &v)
+	if code != 1 || v.Valid {
+		t.Fatalf("tampered proof: exit %d, %+v; want exit 1 and valid false", code, v)
+	}
+}
+
+func TestErrorsCarryHints(t *testing.T) {
+	_, stderr, code := cli(t, "--output", "yaml", "version")
+	if code == 0 || !strings.Contains(stderr, "error:") || !strings.Contains(stderr, "hint:") {
+		t.Fatalf("bad --output: exit %d, stderr %q", code, stderr)
+	}
+	home := t.TempDir()
+	_, stderr, code = cli(t, "--home", home, "keys", "show", "nobody")
+	if code == 0 || !strings.Contains(stderr, "hint:") {
+		t.Fatalf("missing key: exit %d, stderr %q", code, stderr)
+	}
+}
+
+func TestKeys(t *testing.T) {
+	home := t.TempDir()
+	out, stderr, code := cli(t, "--home", home, "keys", "add", "alice", "-o", "json")
+	if code != 0 {
+		t.Fatalf("keys add: %s", stderr)
+	}
+	var k keyInfo
+	if err := json.Unmarshal([]byte(out), &k); err != nil || !strings.HasPrefix(k.Address, "prv1") {
+		t.Fatalf("keys add output %q: %v", out, err)
+	}
+	st, err := os.Stat(filepath.Join(home, "keys", "alice.json"))
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("key file mode: %v %v", st.Mode(), err)
+	}
+	if _, _, code := cli(t, "--home", home, "keys", "add", "alice"); code == 0 {
+		t.Fatal("adding an existing key must fail")
+	}
+	out, _, _ = cli(t, "--home", home, "keys", "show", "alice", "-o", "json")
+	var shown keyInfo
+	_ = json.Unmarshal([]byte(out), &shown)
+	if shown != k {
+		t.Fatalf("keys show %+v != keys add %+v", shown, k)
+	}
+	out, _, _ = cli(t, "--home", home, "keys", "list")
+	if !strings.Contains(out, k.Address) {
+		t.Fatalf("keys list lacks alice: %q", out)
+	}
+}
+
+func TestParseAmount(t *testing.T) {
+	for in, want := range map[string]uint64{"1500": 1500, "1500uprv": 1500, "2prv": 2_000_000, "0.25PRV": 250_000, "0.000001prv": 1} {
+		if got, err := parseAmount(in); err != nil || got != want {
+			t.Errorf("parseAmount(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "-1", "0.0000001prv", "abc", "1.5", "99999999999999999999999"} {
+		if _, err := parseAmount(in); err == nil {
+			t.Errorf("parseAmount(%q) accepted", in)
+		}
+	}
+	if got := formatAmount(1_500_000); got != "1.5 PRV" {
+		t.Errorf("formatAmount = %q", got)
+	}
+}
+
+// TestTransferThroughCLI runs a real devnet and drives it with the CLI
+// exactly as a user would.
+func TestTransferThroughCLI(t *testing.T) {
+	home := t.TempDir()
+	ports := make([]int, 3)
+	for i := range ports {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ports[i] = ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+	}
+	configure := func(c *node.Config) {
+		c.P2P.Listen = fmt.Sprintf("tcp://127.0.0.1:%d", ports[0])
+		c.RPC.Listen = fmt.Sprintf("tcp://127.0.0.1:%d", ports[1])
+		c.API.Listen = fmt.Sprintf("127.0.0.1:%d", ports[2])
+		c.Chain.BlockTime = node.Duration{Duration: 100 * time.Millisecond}
+	}
+	d, err := startAfterFree(home, configure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Stop()
+	api := d.APIURL()
+	waitAPI(t, api)
+
+	out, stderr, code := cli(t, "--home", home, "--node", api, "tx", "transfer", "--from", "dev0", "--to", "dev1", "--amount", "2.5prv", "--wait", "-o", "json")
+	if code != 0 {
+		t.Fatalf("transfer exited %d: %s", code, stderr)
+	}
+	var rep txReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Committed == nil || rep.Committed.Code != 0 {
+		t.Fatalf("transfer report %q: %v", out, err)
+	}
+	out, _, code = cli(t, "--home", home, "--node", api, "query", "account", "dev1", "-o", "json")
+	var a client.Account
+	if err := json.Unmarshal([]byte(out), &a); err != nil || code != 0 {
+		t.Fatalf("query account: %q %v", out, err)
+	}
+	if a.Balance != node.DevnetDefaults.Balance+2_500_000 {
+		t.Fatalf("dev1 balance %d, want %d", a.Balance, node.DevnetDefaults.Balance+2_500_000)
+	}
+	// Too much money: rejected by CheckTx with its stable code and a hint.
+	_, stderr, code = cli(t, "--home", home, "--node", api, "tx", "transfer", "--from", "dev0", "--to", "dev1", "--amount", "999999999prv")
+	if code == 0 || !strings.Contains(stderr, "insufficient_funds") || !strings.Contains(stderr, "hint:") {
+		t.Fatalf("overspend: exit %d, stderr %q", code, stderr)
+	}
+	for _, args := range [][]string{{"query", "beacon"}, {"query", "block"}, {"query", "status"}, {"query", "supply"}, {"query", "params"}} {
+		if out, stderr, code := cli(t, append([]string{"--node", api, "-o", "json"}, args...)...); code != 0 || !json.Valid([]byte(out)) {
+			t.Errorf("%v: exit %d, %s %s", args, code, out, stderr)
+		}
+	}
+}
+
+func startAfterFree(home string, configure func(*node.Config)) (*node.Devnet, error) {
+	return node.StartDevnet(context.Background(), node.DevnetOptions{
+		Home: home, Accounts: 2, Balance: node.DevnetDefaults.Balance,
+		Node: node.Options{Log: io.Discard, Configure: configure},
+	})
+}
+
+func waitAPI(t *testing.T, api string) {
+	t.Helper()
+	c := client.New(api)
+	for i := 0; i < 300; i++ {
+		if st, err := c.Status(context.Background()); err == nil && st.Height >= 1 {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("devnet API did not come up")
+}

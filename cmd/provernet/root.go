@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/internal/node"
+)
+
+// globals are the flags every command shares.
+type globals struct {
+	home   string
+	output string
+	node   string
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// hinted is an error with a suggestion of what to do about it.
+type hinted struct {
+	err  error
+	hint string
+}
+
+func (h *hinted) Error() string { return h.err.Error() }
+func (h *hinted) Unwrap() error { return h.err }
+
+func withHint(err error, hint string) error {
+	if err == nil {
+		return nil
+	}
+	return &hinted{err: err, hint: hint}
+}
+
+// run executes the command line and returns the exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	g := &globals{stdout: stdout, stderr: stderr}
+	root := newRoot(g)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	var ex *exitError
+	if errors.As(err, &ex) {
+		return ex.code
+	}
+	fmt.Fprintf(stderr, "error: %v\n", err)
+	if h := hintFor(err); h != "" {
+		fmt.Fprintf(stderr, "hint: %s\n", h)
+	}
+	return 1
+}
+
+// exitError ends the program with a code after the command printed its
+// own report (e.g. the smoke test's JSON with "ok": false).
+type exitError struct{ code int }
+
+func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+func hintFor(err error) string {
+	var h *hinted
+	if errors.As(err, &h) {
+		return h.hint
+	}
+	if hint := client.Hint(err); hint != "" {
+		return hint
+	}
+	return ""
+}
+
+func newRoot(g *globals) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "provernet",
+		Short: "A decentralized proving network on CometBFT",
+		Long: `provernet runs the nodes of a decentralized proving network and talks to them.
+
+Quick start:
+  provernet devnet                         start a one-validator devnet
+  provernet --home DIR keys list           the devnet's funded dev accounts
+  provernet --home DIR tx transfer --from dev0 --to dev1 --amount 5prv --wait`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if g.output != "text" && g.output != "json" {
+				return withHint(fmt.Errorf("unknown output format %q", g.output), "use --output text or --output json")
+			}
+			return nil
+		},
+	}
+	root.PersistentFlags().StringVar(&g.home, "home", defaultHome(), "node home directory (config, data, keys); env PROVERNET_HOME")
+	root.PersistentFlags().StringVarP(&g.output, "output", "o", "text", "output format: text or json")
+	root.PersistentFlags().StringVar(&g.node, "node", os.Getenv("PROVERNET_NODE"), "node API URL (default: from the home's config, else http://127.0.0.1:1317); env PROVERNET_NODE")
+	root.AddCommand(newInitCmd(g), newStartCmd(g), newDevnetCmd(g), newKeysCmd(g), newTxCmd(g),
+		newQueryCmd(g), newDebugCmd(g), newBenchCmd(g), newVersionCmd(g))
+	return root
+}
+
+func defaultHome() string {
+	if h := os.Getenv("PROVERNET_HOME"); h != "" {
+		return h
+	}
+	if d, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(d, ".provernet")
+	}
+	return ".provernet"
+}
+
+// client returns a client of the node the flags point at.
+func (g *globals) client() *client.Client {
+	if g.node != "" {
+		return client.New(g.node)
+	}
+	if cfg, err := node.LoadConfig(g.home); err == nil {
+		return client.New(cfg.API.Listen)
+	}
+	return client.New("http://127.0.0.1:1317")
+}
+
+func (g *globals) json() bool { return g.output == "json" }
+
+// emit prints v as JSON with --output json, else calls text.
+func (g *globals) emit(v any, text func(w io.Writer)) error {
+	if g.json() {
+		enc := json.NewEncoder(g.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	text(g.stdout)
+	return nil
+}
