@@ -43,15 +43,45 @@ var ErrInitialized = errors.New("home is already initialized")
 // Init creates a home directory: config.toml, node and validator keys, a VRF
 // key and a genesis in which this node is the only validator.
 func Init(home string, opts InitOptions) (*InitResult, error) {
-	if _, err := os.Stat(GenesisFile(home)); err == nil {
-		return nil, fmt.Errorf("%w: %s exists", ErrInitialized, GenesisFile(home))
-	}
 	cfg := DefaultConfig()
 	if opts.Config != nil {
 		cfg = *opts.Config
 	}
 	if opts.Moniker != "" {
 		cfg.Moniker = opts.Moniker
+	}
+	m, err := prepareHome(home, cfg)
+	if err != nil {
+		return nil, err
+	}
+	g, err := writeGenesis([]string{home}, opts, []*member{m})
+	if err != nil {
+		return nil, err
+	}
+	return m.result(home, g), nil
+}
+
+// member is one validator's identity while a genesis is being made.
+type member struct {
+	moniker string
+	nodeKey *p2p.NodeKey
+	pv      *privval.FilePV
+	vrf     *VRFKey
+}
+
+func (m *member) result(home string, g *types.GenesisDoc) *InitResult {
+	return &InitResult{
+		Home: home, ChainID: g.ChainID, NodeID: string(m.nodeKey.ID()),
+		ValidatorAddress: m.pv.Key.Address.String(), VRFPublicKey: fmt.Sprintf("%x", m.vrf.Public),
+		Genesis: GenesisFile(home),
+	}
+}
+
+// prepareHome writes config.toml and creates the node, validator and VRF
+// keys of a home that has no genesis yet.
+func prepareHome(home string, cfg Config) (*member, error) {
+	if _, err := os.Stat(GenesisFile(home)); err == nil {
+		return nil, fmt.Errorf("%w: %s exists", ErrInitialized, GenesisFile(home))
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -78,18 +108,12 @@ func Init(home string, opts InitOptions) (*InitResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	g, err := writeGenesis(home, opts, cfg.Moniker, pv, vk)
-	if err != nil {
-		return nil, err
-	}
-	return &InitResult{
-		Home: home, ChainID: g.ChainID, NodeID: string(nodeKey.ID()),
-		ValidatorAddress: pv.Key.Address.String(), VRFPublicKey: fmt.Sprintf("%x", vk.Public),
-		Genesis: GenesisFile(home),
-	}, nil
+	return &member{moniker: cfg.Moniker, nodeKey: nodeKey, pv: pv, vrf: vk}, nil
 }
 
-func writeGenesis(home string, opts InitOptions, moniker string, pv *privval.FilePV, vk *VRFKey) (*types.GenesisDoc, error) {
+// writeGenesis writes one genesis, naming every member as a validator with
+// its VRF key, into each home.
+func writeGenesis(homes []string, opts InitOptions, members []*member) (*types.GenesisDoc, error) {
 	seed := make([]byte, 32)
 	if _, err := rand.Read(seed); err != nil {
 		return nil, err
@@ -98,11 +122,12 @@ func writeGenesis(home string, opts InitOptions, moniker string, pv *privval.Fil
 	if opts.Params != nil {
 		params = *opts.Params
 	}
-	app := protocol.Genesis{
-		Params:     params,
-		BeaconSeed: seed,
-		Accounts:   opts.Accounts,
-		Validators: []protocol.GenesisValidator{{Name: moniker, Address: protocol.HexBytes(pv.Key.Address), VRFPublicKey: vk.Public}},
+	app := protocol.Genesis{Params: params, BeaconSeed: seed, Accounts: opts.Accounts}
+	var vals []types.GenesisValidator
+	for _, m := range members {
+		app.Validators = append(app.Validators, protocol.GenesisValidator{
+			Name: m.moniker, Address: protocol.HexBytes(m.pv.Key.Address), VRFPublicKey: m.vrf.Public})
+		vals = append(vals, types.GenesisValidator{Address: m.pv.Key.Address, PubKey: m.pv.Key.PubKey, Power: 10, Name: m.moniker})
 	}
 	if err := app.Validate(); err != nil {
 		return nil, err
@@ -120,16 +145,16 @@ func writeGenesis(home string, opts InitOptions, moniker string, pv *privval.Fil
 		GenesisTime:     time.Now().UTC().Truncate(time.Second),
 		InitialHeight:   1,
 		ConsensusParams: types.DefaultConsensusParams(),
-		Validators: []types.GenesisValidator{{
-			Address: pv.Key.Address, PubKey: pv.Key.PubKey, Power: 10, Name: moniker,
-		}},
-		AppState: appState,
+		Validators:      vals,
+		AppState:        appState,
 	}
 	if err := g.ValidateAndComplete(); err != nil {
 		return nil, fmt.Errorf("invalid genesis: %w", err)
 	}
-	if err := g.SaveAs(GenesisFile(home)); err != nil {
-		return nil, fmt.Errorf("failed to write genesis: %w", err)
+	for _, home := range homes {
+		if err := g.SaveAs(GenesisFile(home)); err != nil {
+			return nil, fmt.Errorf("failed to write genesis: %w", err)
+		}
 	}
 	return g, nil
 }
