@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	cmttypes "github.com/cometbft/cometbft/types"
 
 	"github.com/provernet/provernet/internal/protocol"
 )
@@ -22,12 +23,12 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalReques
 		return nil, err
 	}
 	txs := [][]byte{beacon}
-	size := int64(len(beacon))
+	size := protoSize(beacon)
 	for _, tx := range req.Txs {
 		if protocol.IsBeaconTx(tx) {
 			continue
 		}
-		if size += int64(len(tx)); size > req.MaxTxBytes {
+		if size += protoSize(tx); size > req.MaxTxBytes {
 			break
 		}
 		txs = append(txs, tx)
@@ -82,7 +83,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		return nil, err
 	}
 	results := make([]*abci.ExecTxResult, len(req.Txs))
-	results[0] = &abci.ExecTxResult{Events: toABCIEvents([]protocol.Event{ev}, false)}
+	results[0] = &abci.ExecTxResult{Events: toABCIEvents([]protocol.Event{ev})}
 	env := a.env
 	env.Height = req.Height
 	for i, tx := range req.Txs[1:] {
@@ -112,10 +113,14 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 	return &abci.CheckTxResponse{Code: uint32(res.Code), Log: res.Log, Codespace: codespace(res.Code), GasWanted: 1}, nil
 }
 
+// protoSize is what tx adds to a block's size as CometBFT counts it
+// against MaxTxBytes: the bytes plus their protobuf framing.
+func protoSize(tx []byte) int64 { return cmttypes.ComputeProtoSizeForTxs(cmttypes.Txs{tx}) }
+
 func toExecResult(res protocol.Result) *abci.ExecTxResult {
 	return &abci.ExecTxResult{
 		Code: uint32(res.Code), Log: res.Log, Codespace: codespace(res.Code),
-		Events: toABCIEvents(res.Events, true),
+		Events: toABCIEvents(res.Events),
 	}
 }
 
@@ -126,12 +131,12 @@ func codespace(c protocol.Code) string {
 	return protocol.Codespace
 }
 
-func toABCIEvents(evs []protocol.Event, index bool) []abci.Event {
+func toABCIEvents(evs []protocol.Event) []abci.Event {
 	out := make([]abci.Event, len(evs))
 	for i, e := range evs {
 		out[i].Type = e.Type
 		for _, at := range e.Attrs {
-			out[i].Attributes = append(out[i].Attributes, abci.EventAttribute{Key: at.Key, Value: at.Value, Index: index})
+			out[i].Attributes = append(out[i].Attributes, abci.EventAttribute{Key: at.Key, Value: at.Value, Index: at.Index})
 		}
 	}
 	return out

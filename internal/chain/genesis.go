@@ -27,6 +27,9 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 	if err := checkValidatorsHaveVRF(req.Validators, &g); err != nil {
 		return nil, err
 	}
+	if req.InitialHeight > 1 {
+		a.tree.SetInitialVersion(req.InitialHeight) // store versions are block heights
+	}
 	if err := protocol.InitGenesis(a.tree.Working(), req.ChainId, &g); err != nil {
 		return nil, err
 	}

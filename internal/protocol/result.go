@@ -3,7 +3,14 @@ package protocol
 import "fmt"
 
 // Attr is one key/value of an event.
-type Attr struct{ Key, Value string }
+type Attr struct {
+	Key, Value string
+	Index      bool // searchable in the node's transaction index
+}
+
+// indexed lists the attributes worth searching transactions by; indexing
+// costs the node work for every transaction, so amounts and nonces are not.
+var indexed = map[string]bool{"tx.sender": true, "transfer.from": true, "transfer.to": true}
 
 // Event is something that happened, emitted to subscribers as an ABCI event.
 type Event struct {
@@ -28,7 +35,7 @@ func reject(code Code, format string, args ...any) Result {
 func event(typ string, kv ...string) Event {
 	e := Event{Type: typ}
 	for i := 0; i+1 < len(kv); i += 2 {
-		e.Attrs = append(e.Attrs, Attr{kv[i], kv[i+1]})
+		e.Attrs = append(e.Attrs, Attr{Key: kv[i], Value: kv[i+1], Index: indexed[typ+"."+kv[i]]})
 	}
 	return e
 }

@@ -19,6 +19,8 @@ type Env struct {
 	// transactions it has already verified; decoding is a pure function of
 	// the bytes, so a cache cannot change any result.
 	Decode func(raw []byte) (*txn.Tx, error)
+
+	checking bool // in CheckTx: results carry no events (nobody reads them)
 }
 
 // CheckTx decides whether a transaction may enter the mempool, against kv,
@@ -27,6 +29,7 @@ type Env struct {
 // that the sender's next transaction is checked against them; a rejected one
 // leaves kv untouched.
 func CheckTx(kv store.KV, env Env, raw []byte) (Result, error) {
+	env.checking = true
 	tx, res, err := admit(kv, env, raw)
 	if err != nil || !res.OK() {
 		return res, err
@@ -126,10 +129,13 @@ func payFee(kv store.KV, tx *txn.Tx) error {
 }
 
 func runMessages(kv store.KV, env Env, tx *txn.Tx) (Result, error) {
-	res := Result{Events: []Event{event("tx",
-		"sender", tx.Sender.String(),
-		"nonce", strconv.FormatUint(tx.Body.Nonce, 10),
-		"fee", strconv.FormatUint(tx.Body.Fee, 10))}}
+	var res Result
+	if !env.checking {
+		res.Events = []Event{event("tx",
+			"sender", tx.Sender.String(),
+			"nonce", strconv.FormatUint(tx.Body.Nonce, 10),
+			"fee", strconv.FormatUint(tx.Body.Fee, 10))}
+	}
 	for i, m := range tx.Body.Messages {
 		r, err := runMessage(kv, env, tx.Sender, m)
 		if err != nil {
@@ -148,7 +154,7 @@ func runMessages(kv store.KV, env Env, tx *txn.Tx) (Result, error) {
 func runMessage(kv store.KV, env Env, sender address.Address, m *pb.Msg) (Result, error) {
 	switch k := m.GetKind().(type) {
 	case *pb.Msg_Transfer:
-		return transfer(kv, sender, k.Transfer)
+		return transfer(kv, env, sender, k.Transfer)
 	default:
 		return reject(CodeUnknownMessage, "unknown message kind %T", k), nil
 	}

@@ -78,6 +78,15 @@ func (t *Tree) Commit() (hash []byte, version int64, err error) {
 	return hash, version, nil
 }
 
+// SetInitialVersion makes the first Commit save this version instead of 1
+// (a genesis whose initial height is not 1). It has no effect once a
+// version exists.
+func (t *Tree) SetInitialVersion(v int64) {
+	if v > 0 {
+		t.tree.SetInitialVersion(uint64(v))
+	}
+}
+
 // Version is the last committed version (the last committed height).
 func (t *Tree) Version() int64 { return t.tree.Version() }
 

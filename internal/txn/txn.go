@@ -13,6 +13,8 @@ import (
 	"errors"
 	"fmt"
 
+	voi "github.com/oasisprotocol/curve25519-voi/primitives/ed25519"
+	"github.com/oasisprotocol/curve25519-voi/primitives/ed25519/extra/cache"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/provernet/provernet/internal/address"
@@ -72,7 +74,7 @@ func Decode(raw []byte) (*Tx, error) {
 	if len(wire.Signature) != ed25519.SignatureSize {
 		return nil, fmt.Errorf("%w: signature is %d bytes, want %d", ErrBadSignature, len(wire.Signature), ed25519.SignatureSize)
 	}
-	if !ed25519.Verify(body.Sender, signBytes(wire.Body), wire.Signature) {
+	if !verify(body.Sender, signBytes(wire.Body), wire.Signature) {
 		return nil, fmt.Errorf("%w: does not verify for sender %s", ErrBadSignature, address.FromPublicKey(body.Sender))
 	}
 	if err := checkMessages(body.Messages); err != nil {
@@ -91,6 +93,23 @@ func checkMessages(msgs []*pb.Msg) error {
 		}
 	}
 	return nil
+}
+
+// verifier checks signatures with curve25519-voi under the ZIP-215 rules,
+// the rules CometBFT applies to validator signatures: every node accepts
+// exactly the same set of signatures, and it is about a third faster than
+// crypto/ed25519, more with the cache of expanded public keys (senders
+// repeat). Signatures made by crypto/ed25519 always verify.
+var verifier = cache.NewVerifier(cache.NewLRUCache(8192))
+
+var zip215 = &voi.Options{Verify: voi.VerifyOptionsZIP_215}
+
+// verify reports whether sig is pub's signature of msg.
+func verify(pub, msg, sig []byte) bool {
+	if len(pub) != ed25519.PublicKeySize || len(sig) != ed25519.SignatureSize {
+		return false
+	}
+	return verifier.VerifyWithOptions(voi.PublicKey(pub), msg, sig, zip215)
 }
 
 func signBytes(body []byte) []byte {

@@ -132,3 +132,28 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestVerifyAgreesWithStdlib: the chain checks signatures with
+// curve25519-voi (ZIP-215); every signature crypto/ed25519 makes must
+// verify, and a changed message or signature must not.
+func TestVerifyAgreesWithStdlib(t *testing.T) {
+	for i := 0; i < 300; i++ {
+		pub, priv, err := ed25519.GenerateKey(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg := bytes.Repeat([]byte{byte(i)}, i%97)
+		sig := ed25519.Sign(priv, msg)
+		if !verify(pub, msg, sig) {
+			t.Fatalf("signature %d from crypto/ed25519 rejected", i)
+		}
+		bad := append([]byte(nil), sig...)
+		bad[i%64] ^= 1 << (i % 8)
+		if verify(pub, msg, bad) || verify(pub, append(msg, 1), sig) {
+			t.Fatalf("tampered signature or message %d accepted", i)
+		}
+	}
+	if verify(make([]byte, 31), nil, make([]byte, 64)) || verify(make([]byte, 32), nil, make([]byte, 63)) {
+		t.Fatal("wrong-length key or signature accepted")
+	}
+}
