@@ -15,10 +15,12 @@
 //     to the working set.
 //
 // The App is safe for concurrent use (the node runs it on CometBFT's
-// unsynchronised local client): one mutex guards the state, and CheckTx
-// verifies a transaction's signature before taking it, so that signature
-// checks of incoming transactions run in parallel with each other and with
-// block execution.
+// unsynchronised local client). mu guards block execution and the
+// committed state; checkMu guards the mempool's view, which reads only the
+// last committed (immutable) version, so CheckTx runs while a block
+// executes. CheckTx verifies a transaction's signature before taking any
+// lock. Lock order: mu before checkMu. Before the first commit the mempool
+// view reads the working set, so CheckTx then takes mu as well.
 package chain
 
 import (
@@ -26,6 +28,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/cometbft/cometbft/libs/log"
@@ -56,14 +59,19 @@ type Options struct {
 // App is provernet's ABCI application.
 type App struct {
 	abci.BaseApplication
+	txs    *txCache
+	opts   Options
+	tree   *store.Tree
+	logger log.Logger
+
 	mu        sync.Mutex
-	txs       *txCache
-	opts      Options
-	tree      *store.Tree
-	logger    log.Logger
 	env       protocol.Env    // chain id, params and the height being built
 	committed *store.Snapshot // the last committed state
-	check     *store.Cache    // CheckTx's pending view over committed
+
+	checkMu   sync.Mutex
+	checkEnv  protocol.Env // env as CheckTx sees it
+	check     *store.Cache // CheckTx's pending view over committed
+	checkLive atomic.Bool  // check reads a committed snapshot, not the working set
 }
 
 var _ abci.Application = (*App)(nil)
@@ -92,7 +100,6 @@ func (a *App) loadCommitted() error {
 		return err
 	}
 	a.committed = snap
-	a.check = store.NewCache(snap)
 	if a.env.ChainID, err = protocol.GetChainID(snap); err != nil {
 		return err
 	}
@@ -101,7 +108,17 @@ func (a *App) loadCommitted() error {
 	}
 	a.env.Height = snap.Version() + 1
 	a.env.Decode = a.txs.decode
+	a.resetCheck(store.NewCache(snap), true)
 	return nil
+}
+
+// resetCheck replaces the mempool's view; CometBFT then rechecks the
+// mempool's transactions against it.
+func (a *App) resetCheck(view *store.Cache, live bool) {
+	a.checkMu.Lock()
+	a.check, a.checkEnv = view, a.env
+	a.checkMu.Unlock()
+	a.checkLive.Store(live)
 }
 
 // Committed returns the last committed state, or nil before genesis.

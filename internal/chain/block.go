@@ -100,13 +100,17 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 // CheckTx admits a transaction to the mempool if it would execute against
 // the committed state plus the transactions already admitted.
 func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
-	a.txs.warm(req.Tx) // verify the signature before taking the lock
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	a.txs.warm(req.Tx) // verify the signature before taking a lock
+	if !a.checkLive.Load() {
+		a.mu.Lock() // the view reads the working set: no block may run
+		defer a.mu.Unlock()
+	}
+	a.checkMu.Lock()
+	defer a.checkMu.Unlock()
 	if a.check == nil {
 		return &abci.CheckTxResponse{Code: uint32(protocol.CodeNotAllowed), Codespace: protocol.Codespace, Log: "the chain has not started yet"}, nil
 	}
-	res, err := protocol.CheckTx(a.check, a.env, req.Tx)
+	res, err := protocol.CheckTx(a.check, a.checkEnv, req.Tx)
 	if err != nil {
 		return nil, fmt.Errorf("check tx: %w", err)
 	}

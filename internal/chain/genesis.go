@@ -34,7 +34,7 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 		return nil, err
 	}
 	a.env = protocol.Env{ChainID: req.ChainId, Params: g.Params, Height: req.InitialHeight, Decode: a.txs.decode}
-	a.check = store.NewCache(a.tree.Working())
+	a.resetCheck(store.NewCache(a.tree.Working()), false)
 	return &abci.InitChainResponse{AppHash: a.tree.WorkingHash()}, nil
 }
 
