@@ -8,6 +8,7 @@ import (
 	cmttypes "github.com/cometbft/cometbft/types"
 
 	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/internal/store"
 )
 
 // PrepareProposal puts this validator's beacon entry first and fills the
@@ -73,7 +74,11 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	if len(req.Txs) == 0 {
 		return nil, fmt.Errorf("block %d: %w: no beacon entry", req.Height, protocol.ErrBadBeacon)
 	}
-	kv := a.tree.Working()
+	// The block's writes gather in a cache and reach the tree once, in key
+	// order, at the end: a key written by many transactions (the supply,
+	// a busy account) costs one tree update, and a failed block leaves the
+	// tree untouched.
+	kv := store.NewCache(a.tree.Working())
 	entry, err := protocol.VerifyBeacon(kv, req.Height, req.ProposerAddress, req.Txs[0])
 	if err != nil {
 		return nil, fmt.Errorf("block %d: %w", req.Height, err)
@@ -93,6 +98,9 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		}
 		results[i+1] = toExecResult(res)
 		a.txs.forget(tx)
+	}
+	if err := kv.Write(a.tree.Working()); err != nil {
+		return nil, fmt.Errorf("block %d: failed to write state: %w", req.Height, err)
 	}
 	return &abci.FinalizeBlockResponse{TxResults: results, AppHash: a.tree.WorkingHash()}, nil
 }
