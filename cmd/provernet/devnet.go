@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -134,11 +136,12 @@ func printDevnet(w io.Writer, info devnetInfo, logPath string) {
 	for _, a := range info.Accounts {
 		fmt.Fprintf(w, "  %-6s %s  %s\n", a.Name, a.Address, formatAmount(a.Balance))
 	}
+	exe := selfName()
 	fmt.Fprintf(w, "\ntry, in another terminal:\n")
 	fmt.Fprintf(w, "  export PROVERNET_HOME=%s\n", info.Home)
-	fmt.Fprintf(w, "  provernet query account dev0\n")
-	fmt.Fprintf(w, "  provernet tx transfer --from dev0 --to dev1 --amount 5prv --wait\n")
-	fmt.Fprintf(w, "  provernet query beacon\n")
+	fmt.Fprintf(w, "  %s query account dev0\n", exe)
+	fmt.Fprintf(w, "  %s tx transfer --from dev0 --to dev1 --amount 5prv --wait\n", exe)
+	fmt.Fprintf(w, "  %s query beacon\n", exe)
 	fmt.Fprintf(w, "\nCtrl-C stops the devnet.\n")
 }
 
@@ -160,4 +163,17 @@ func runSmoke(g *globals, cmd *cobra.Command, o node.SmokeOptions) error {
 		return &exitError{code: 1}
 	}
 	return nil
+}
+
+// selfName is how the user can run this binary again: its name if it is on
+// PATH, else the path it was started with.
+func selfName() string {
+	if p, err := exec.LookPath("provernet"); err == nil {
+		if self, err := os.Executable(); err == nil {
+			if a, b := filepath.Clean(p), filepath.Clean(self); a == b {
+				return "provernet"
+			}
+		}
+	}
+	return os.Args[0]
 }

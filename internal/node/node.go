@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -193,7 +194,8 @@ func (n *Node) RPCURL() string { return httpURL(n.cfg.RPC.Listen) }
 
 // P2PAddress is the node's p2p address as id@host:port.
 func (n *Node) P2PAddress() string {
-	return string(n.cmt.NodeInfo().ID()) + "@" + n.cmt.NodeInfo().(p2p.DefaultNodeInfo).ListenAddr
+	addr := n.cmt.NodeInfo().(p2p.DefaultNodeInfo).ListenAddr
+	return string(n.cmt.NodeInfo().ID()) + "@" + strings.TrimPrefix(addr, "tcp://")
 }
 
 // Home is the node's home directory.
