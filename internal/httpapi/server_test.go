@@ -1,0 +1,132 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/internal/node"
+)
+
+// startNode runs a real devnet node and returns its API base URL.
+func startNode(t *testing.T) (string, *node.Devnet) {
+	t.Helper()
+	var ports [3]int
+	for i := range ports {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ports[i] = ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+	}
+	d, err := node.StartDevnet(context.Background(), node.DevnetOptions{
+		Home: t.TempDir(), Accounts: 2, Balance: 1_000_000,
+		Node: node.Options{Log: io.Discard, Configure: func(c *node.Config) {
+			c.P2P.Listen = fmt.Sprintf("tcp://127.0.0.1:%d", ports[0])
+			c.RPC.Listen = fmt.Sprintf("tcp://127.0.0.1:%d", ports[1])
+			c.API.Listen = fmt.Sprintf("127.0.0.1:%d", ports[2])
+			c.Chain.BlockTime = node.Duration{Duration: 100 * time.Millisecond}
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Stop() })
+	c := client.New(d.APIURL())
+	for i := 0; i < 200; i++ {
+		if st, err := c.Status(context.Background()); err == nil && st.Height >= 1 {
+			return d.APIURL(), d
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("node did not start")
+	return "", nil
+}
+
+func TestAPIErrors(t *testing.T) {
+	api, _ := startNode(t)
+	cases := []struct {
+		method, path, body string
+		status             int
+	}{
+		{"GET", "/v1/accounts/not-an-address", "", http.StatusBadRequest},
+		{"GET", "/v1/nothing-here", "", http.StatusNotFound},
+		{"POST", "/v1/txs", "not json", http.StatusBadRequest},
+		{"POST", "/v1/txs", `{"tx": "%%%"}`, http.StatusBadRequest},
+		{"POST", "/v1/txs", `{"tx": "AAAA"}`, http.StatusUnprocessableEntity}, // decodes to garbage: code 1
+		{"GET", "/v1/txs/1234", "", http.StatusBadRequest},
+		{"GET", "/v1/txs/" + strings.Repeat("AB", 32), "", http.StatusNotFound},
+		{"GET", "/v1/beacon/0", "", http.StatusBadRequest},
+		{"GET", "/v1/beacon/99999999", "", http.StatusNotFound},
+		{"GET", "/v1/blocks/abc", "", http.StatusBadRequest},
+	}
+	for _, c := range cases {
+		req, _ := http.NewRequest(c.method, api+c.path, strings.NewReader(c.body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]any
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if resp.StatusCode != c.status || err != nil {
+			t.Errorf("%s %s: status %d (%v), want %d", c.method, c.path, resp.StatusCode, err, c.status)
+			continue
+		}
+		if c.status == http.StatusUnprocessableEntity {
+			if body["code"] != float64(1) || body["code_name"] != "malformed" {
+				t.Errorf("%s %s: body %v, want code 1 malformed", c.method, c.path, body)
+			}
+		} else if msg, _ := body["error"].(string); msg == "" {
+			t.Errorf("%s %s: error body without a message: %v", c.method, c.path, body)
+		}
+	}
+}
+
+func TestAPIAnswers(t *testing.T) {
+	api, d := startNode(t)
+	c := client.New(api)
+	ctx := context.Background()
+	a, err := c.Account(ctx, d.Keys[0].Address())
+	if err != nil || a.Balance != 1_000_000 || a.Nonce != 0 {
+		t.Fatalf("account: %+v %v", a, err)
+	}
+	b, err := c.Block(ctx, 1)
+	if err != nil || b.Height != 1 || b.NumTxs < 1 || len(b.TxHashes) != b.NumTxs {
+		t.Fatalf("block 1: %+v %v", b, err)
+	}
+	bc, err := c.Beacon(ctx, 1)
+	if err != nil || bc.Height != 1 || len(bc.Pi) != 160 || len(bc.Seed) != 64 || bc.Proposer != b.Proposer {
+		t.Fatalf("beacon 1: %+v %v (block proposer %s)", bc, err, b.Proposer)
+	}
+	s, err := c.Supply(ctx)
+	if err != nil || s.Genesis != 2_000_000 {
+		t.Fatalf("supply: %+v %v", s, err)
+	}
+	// A transaction sent twice is refused the second time as a duplicate.
+	st, _ := c.Status(ctx)
+	fp, _ := c.FeeParams(ctx)
+	m, _ := client.TransferMsg(d.Keys[1].Address(), 5)
+	raw, err := client.SignTx(d.Keys[0], st.ChainID, 0, 0, fp, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Broadcast(ctx, raw)
+	if err != nil || res.Hash != client.TxHash(raw) {
+		t.Fatalf("broadcast: %+v %v", res, err)
+	}
+	if _, err := c.Broadcast(ctx, raw); err == nil || !strings.Contains(err.Error(), "already received") {
+		t.Fatalf("second broadcast of the same bytes: %v, want a duplicate error", err)
+	}
+	if r, err := c.WaitTx(ctx, res.Hash); err != nil || r.Code != 0 {
+		t.Fatalf("transfer: %+v %v", r, err)
+	}
+}
