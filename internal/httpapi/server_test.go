@@ -42,7 +42,9 @@ func startNode(t *testing.T) (string, *node.Devnet) {
 	t.Cleanup(func() { d.Stop() })
 	c := client.New(d.APIURL())
 	for i := 0; i < 200; i++ {
-		if st, err := c.Status(context.Background()); err == nil && st.Height >= 1 {
+		// CometBFT stores a block before the app commits it: wait for the
+		// second block so that the first is committed state.
+		if st, err := c.Status(context.Background()); err == nil && st.Height >= 2 {
 			return d.APIURL(), d
 		}
 		time.Sleep(50 * time.Millisecond)
