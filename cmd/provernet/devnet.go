@@ -105,8 +105,10 @@ func devnetSummary(cmd *cobra.Command, d *node.Devnet) (devnetInfo, error) {
 	info := devnetInfo{endpointInfo: endpoints(d.Node), Created: d.Created}
 	var st *client.Status
 	var err error
-	for i := 0; i < 100; i++ { // the API answers once the first block is committed
-		if st, err = c.Status(cmd.Context()); err == nil && st.Height > 0 {
+	// State queries answer once the app has committed a block; CometBFT
+	// reports a height as soon as the block is stored, before that.
+	for i := 0; i < 100; i++ {
+		if st, err = c.Status(cmd.Context()); err == nil && st.Height > 1 {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)

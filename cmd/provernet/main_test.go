@@ -179,7 +179,7 @@ func waitAPI(t *testing.T, api string) {
 	t.Helper()
 	c := client.New(api)
 	for i := 0; i < 300; i++ {
-		if st, err := c.Status(context.Background()); err == nil && st.Height >= 1 {
+		if st, err := c.Status(context.Background()); err == nil && st.Height >= 2 {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)
