@@ -121,4 +121,3 @@ func (f *Fetcher) fetchFrom(ctx context.Context, peer string, h Hash) error {
 	_, err = f.Store.PutExpect(resp.Body, h)
 	return err
 }
-
