@@ -76,6 +76,99 @@ func (x *Account) GetNonce() uint64 {
 	return 0
 }
 
+// Program is a deployed proof system.
+type Program struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            []byte                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"` // SHA-256("provernet/program/v1" || prover hash || verifier hash)
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Prover        *Module                `protobuf:"bytes,3,opt,name=prover,proto3" json:"prover,omitempty"`
+	Verifier      *Module                `protobuf:"bytes,4,opt,name=verifier,proto3" json:"verifier,omitempty"`
+	MinHardware   *Hardware              `protobuf:"bytes,5,opt,name=min_hardware,json=minHardware,proto3" json:"min_hardware,omitempty"`
+	Owner         []byte                 `protobuf:"bytes,6,opt,name=owner,proto3" json:"owner,omitempty"`    // the deployer's address
+	Height        int64                  `protobuf:"varint,7,opt,name=height,proto3" json:"height,omitempty"` // deployed at
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Program) Reset() {
+	*x = Program{}
+	mi := &file_provernet_v1_state_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Program) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Program) ProtoMessage() {}
+
+func (x *Program) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_state_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Program.ProtoReflect.Descriptor instead.
+func (*Program) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Program) GetId() []byte {
+	if x != nil {
+		return x.Id
+	}
+	return nil
+}
+
+func (x *Program) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Program) GetProver() *Module {
+	if x != nil {
+		return x.Prover
+	}
+	return nil
+}
+
+func (x *Program) GetVerifier() *Module {
+	if x != nil {
+		return x.Verifier
+	}
+	return nil
+}
+
+func (x *Program) GetMinHardware() *Hardware {
+	if x != nil {
+		return x.MinHardware
+	}
+	return nil
+}
+
+func (x *Program) GetOwner() []byte {
+	if x != nil {
+		return x.Owner
+	}
+	return nil
+}
+
+func (x *Program) GetHeight() int64 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
 // Supply tracks the totals behind the supply invariant:
 // balances + escrow + stake + burned = genesis + minted.
 type Supply struct {
@@ -89,7 +182,7 @@ type Supply struct {
 
 func (x *Supply) Reset() {
 	*x = Supply{}
-	mi := &file_provernet_v1_state_proto_msgTypes[1]
+	mi := &file_provernet_v1_state_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -101,7 +194,7 @@ func (x *Supply) String() string {
 func (*Supply) ProtoMessage() {}
 
 func (x *Supply) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[1]
+	mi := &file_provernet_v1_state_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -114,7 +207,7 @@ func (x *Supply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Supply.ProtoReflect.Descriptor instead.
 func (*Supply) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{1}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Supply) GetGenesis() uint64 {
@@ -150,7 +243,7 @@ type BeaconTx struct {
 
 func (x *BeaconTx) Reset() {
 	*x = BeaconTx{}
-	mi := &file_provernet_v1_state_proto_msgTypes[2]
+	mi := &file_provernet_v1_state_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -162,7 +255,7 @@ func (x *BeaconTx) String() string {
 func (*BeaconTx) ProtoMessage() {}
 
 func (x *BeaconTx) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[2]
+	mi := &file_provernet_v1_state_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -175,7 +268,7 @@ func (x *BeaconTx) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeaconTx.ProtoReflect.Descriptor instead.
 func (*BeaconTx) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{2}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *BeaconTx) GetHeight() int64 {
@@ -214,7 +307,7 @@ type BeaconEntry struct {
 
 func (x *BeaconEntry) Reset() {
 	*x = BeaconEntry{}
-	mi := &file_provernet_v1_state_proto_msgTypes[3]
+	mi := &file_provernet_v1_state_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -226,7 +319,7 @@ func (x *BeaconEntry) String() string {
 func (*BeaconEntry) ProtoMessage() {}
 
 func (x *BeaconEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[3]
+	mi := &file_provernet_v1_state_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -239,7 +332,7 @@ func (x *BeaconEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeaconEntry.ProtoReflect.Descriptor instead.
 func (*BeaconEntry) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{3}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *BeaconEntry) GetHeight() int64 {
@@ -295,7 +388,7 @@ type ValidatorVRF struct {
 
 func (x *ValidatorVRF) Reset() {
 	*x = ValidatorVRF{}
-	mi := &file_provernet_v1_state_proto_msgTypes[4]
+	mi := &file_provernet_v1_state_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -307,7 +400,7 @@ func (x *ValidatorVRF) String() string {
 func (*ValidatorVRF) ProtoMessage() {}
 
 func (x *ValidatorVRF) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[4]
+	mi := &file_provernet_v1_state_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -320,7 +413,7 @@ func (x *ValidatorVRF) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidatorVRF.ProtoReflect.Descriptor instead.
 func (*ValidatorVRF) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{4}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ValidatorVRF) GetAddress() []byte {
@@ -341,10 +434,18 @@ var File_provernet_v1_state_proto protoreflect.FileDescriptor
 
 const file_provernet_v1_state_proto_rawDesc = "" +
 	"\n" +
-	"\x18provernet/v1/state.proto\x12\fprovernet.v1\"9\n" +
+	"\x18provernet/v1/state.proto\x12\fprovernet.v1\x1a\x15provernet/v1/tx.proto\"9\n" +
 	"\aAccount\x12\x18\n" +
 	"\abalance\x18\x01 \x01(\x04R\abalance\x12\x14\n" +
-	"\x05nonce\x18\x02 \x01(\x04R\x05nonce\"R\n" +
+	"\x05nonce\x18\x02 \x01(\x04R\x05nonce\"\xf6\x01\n" +
+	"\aProgram\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\fR\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12,\n" +
+	"\x06prover\x18\x03 \x01(\v2\x14.provernet.v1.ModuleR\x06prover\x120\n" +
+	"\bverifier\x18\x04 \x01(\v2\x14.provernet.v1.ModuleR\bverifier\x129\n" +
+	"\fmin_hardware\x18\x05 \x01(\v2\x16.provernet.v1.HardwareR\vminHardware\x12\x14\n" +
+	"\x05owner\x18\x06 \x01(\fR\x05owner\x12\x16\n" +
+	"\x06height\x18\a \x01(\x03R\x06height\"R\n" +
 	"\x06Supply\x12\x18\n" +
 	"\agenesis\x18\x01 \x01(\x04R\agenesis\x12\x16\n" +
 	"\x06minted\x18\x02 \x01(\x04R\x06minted\x12\x16\n" +
@@ -376,20 +477,26 @@ func file_provernet_v1_state_proto_rawDescGZIP() []byte {
 	return file_provernet_v1_state_proto_rawDescData
 }
 
-var file_provernet_v1_state_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_provernet_v1_state_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_provernet_v1_state_proto_goTypes = []any{
 	(*Account)(nil),      // 0: provernet.v1.Account
-	(*Supply)(nil),       // 1: provernet.v1.Supply
-	(*BeaconTx)(nil),     // 2: provernet.v1.BeaconTx
-	(*BeaconEntry)(nil),  // 3: provernet.v1.BeaconEntry
-	(*ValidatorVRF)(nil), // 4: provernet.v1.ValidatorVRF
+	(*Program)(nil),      // 1: provernet.v1.Program
+	(*Supply)(nil),       // 2: provernet.v1.Supply
+	(*BeaconTx)(nil),     // 3: provernet.v1.BeaconTx
+	(*BeaconEntry)(nil),  // 4: provernet.v1.BeaconEntry
+	(*ValidatorVRF)(nil), // 5: provernet.v1.ValidatorVRF
+	(*Module)(nil),       // 6: provernet.v1.Module
+	(*Hardware)(nil),     // 7: provernet.v1.Hardware
 }
 var file_provernet_v1_state_proto_depIdxs = []int32{
-	0, // [0:0] is the sub-list for method output_type
-	0, // [0:0] is the sub-list for method input_type
-	0, // [0:0] is the sub-list for extension type_name
-	0, // [0:0] is the sub-list for extension extendee
-	0, // [0:0] is the sub-list for field type_name
+	6, // 0: provernet.v1.Program.prover:type_name -> provernet.v1.Module
+	6, // 1: provernet.v1.Program.verifier:type_name -> provernet.v1.Module
+	7, // 2: provernet.v1.Program.min_hardware:type_name -> provernet.v1.Hardware
+	3, // [3:3] is the sub-list for method output_type
+	3, // [3:3] is the sub-list for method input_type
+	3, // [3:3] is the sub-list for extension type_name
+	3, // [3:3] is the sub-list for extension extendee
+	0, // [0:3] is the sub-list for field type_name
 }
 
 func init() { file_provernet_v1_state_proto_init() }
@@ -397,13 +504,14 @@ func file_provernet_v1_state_proto_init() {
 	if File_provernet_v1_state_proto != nil {
 		return
 	}
+	file_provernet_v1_tx_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_provernet_v1_state_proto_rawDesc), len(file_provernet_v1_state_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   5,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -169,6 +169,7 @@ type Msg struct {
 	// Types that are valid to be assigned to Kind:
 	//
 	//	*Msg_Transfer
+	//	*Msg_Deploy
 	Kind          isMsg_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -220,6 +221,15 @@ func (x *Msg) GetTransfer() *Transfer {
 	return nil
 }
 
+func (x *Msg) GetDeploy() *Deploy {
+	if x != nil {
+		if x, ok := x.Kind.(*Msg_Deploy); ok {
+			return x.Deploy
+		}
+	}
+	return nil
+}
+
 type isMsg_Kind interface {
 	isMsg_Kind()
 }
@@ -228,7 +238,13 @@ type Msg_Transfer struct {
 	Transfer *Transfer `protobuf:"bytes,1,opt,name=transfer,proto3,oneof"`
 }
 
+type Msg_Deploy struct {
+	Deploy *Deploy `protobuf:"bytes,2,opt,name=deploy,proto3,oneof"`
+}
+
 func (*Msg_Transfer) isMsg_Kind() {}
+
+func (*Msg_Deploy) isMsg_Kind() {}
 
 // Transfer moves uprv from the sender to another account.
 type Transfer struct {
@@ -283,6 +299,253 @@ func (x *Transfer) GetAmount() uint64 {
 	return 0
 }
 
+// Deploy registers a proof system: a prover module and a verifier module
+// (WebAssembly, WASI preview 1), each named by the SHA-256 of its bytes,
+// which travel as blobs. A verifier may be deployed alone.
+type Deploy struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Prover        *Module                `protobuf:"bytes,2,opt,name=prover,proto3" json:"prover,omitempty"`     // absent for a verifier-only deployment
+	Verifier      *Module                `protobuf:"bytes,3,opt,name=verifier,proto3" json:"verifier,omitempty"` // required
+	MinHardware   *Hardware              `protobuf:"bytes,4,opt,name=min_hardware,json=minHardware,proto3" json:"min_hardware,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Deploy) Reset() {
+	*x = Deploy{}
+	mi := &file_provernet_v1_tx_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Deploy) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Deploy) ProtoMessage() {}
+
+func (x *Deploy) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_tx_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Deploy.ProtoReflect.Descriptor instead.
+func (*Deploy) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *Deploy) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Deploy) GetProver() *Module {
+	if x != nil {
+		return x.Prover
+	}
+	return nil
+}
+
+func (x *Deploy) GetVerifier() *Module {
+	if x != nil {
+		return x.Verifier
+	}
+	return nil
+}
+
+func (x *Deploy) GetMinHardware() *Hardware {
+	if x != nil {
+		return x.MinHardware
+	}
+	return nil
+}
+
+// Module names a WebAssembly module by hash and size.
+type Module struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Sha256        []byte                 `protobuf:"bytes,1,opt,name=sha256,proto3" json:"sha256,omitempty"`
+	Size          uint64                 `protobuf:"varint,2,opt,name=size,proto3" json:"size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Module) Reset() {
+	*x = Module{}
+	mi := &file_provernet_v1_tx_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Module) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Module) ProtoMessage() {}
+
+func (x *Module) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_tx_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Module.ProtoReflect.Descriptor instead.
+func (*Module) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *Module) GetSha256() []byte {
+	if x != nil {
+		return x.Sha256
+	}
+	return nil
+}
+
+func (x *Module) GetSize() uint64 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
+// Hardware describes a machine (a prover's declaration, or a program's
+// minimum).
+type Hardware struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	CpuCores      uint32                 `protobuf:"varint,1,opt,name=cpu_cores,json=cpuCores,proto3" json:"cpu_cores,omitempty"`
+	MemoryMb      uint64                 `protobuf:"varint,2,opt,name=memory_mb,json=memoryMb,proto3" json:"memory_mb,omitempty"`
+	Gpus          []*Gpu                 `protobuf:"bytes,3,rep,name=gpus,proto3" json:"gpus,omitempty"`
+	DiskGb        uint64                 `protobuf:"varint,4,opt,name=disk_gb,json=diskGb,proto3" json:"disk_gb,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Hardware) Reset() {
+	*x = Hardware{}
+	mi := &file_provernet_v1_tx_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Hardware) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Hardware) ProtoMessage() {}
+
+func (x *Hardware) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_tx_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Hardware.ProtoReflect.Descriptor instead.
+func (*Hardware) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *Hardware) GetCpuCores() uint32 {
+	if x != nil {
+		return x.CpuCores
+	}
+	return 0
+}
+
+func (x *Hardware) GetMemoryMb() uint64 {
+	if x != nil {
+		return x.MemoryMb
+	}
+	return 0
+}
+
+func (x *Hardware) GetGpus() []*Gpu {
+	if x != nil {
+		return x.Gpus
+	}
+	return nil
+}
+
+func (x *Hardware) GetDiskGb() uint64 {
+	if x != nil {
+		return x.DiskGb
+	}
+	return 0
+}
+
+// Gpu is one GPU of a machine.
+type Gpu struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Model         string                 `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
+	MemoryMb      uint64                 `protobuf:"varint,2,opt,name=memory_mb,json=memoryMb,proto3" json:"memory_mb,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Gpu) Reset() {
+	*x = Gpu{}
+	mi := &file_provernet_v1_tx_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Gpu) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Gpu) ProtoMessage() {}
+
+func (x *Gpu) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_tx_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Gpu.ProtoReflect.Descriptor instead.
+func (*Gpu) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *Gpu) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *Gpu) GetMemoryMb() uint64 {
+	if x != nil {
+		return x.MemoryMb
+	}
+	return 0
+}
+
 var File_provernet_v1_tx_proto protoreflect.FileDescriptor
 
 const file_provernet_v1_tx_proto_rawDesc = "" +
@@ -297,13 +560,30 @@ const file_provernet_v1_tx_proto_rawDesc = "" +
 	"\x05nonce\x18\x03 \x01(\x04R\x05nonce\x12\x10\n" +
 	"\x03fee\x18\x04 \x01(\x04R\x03fee\x12-\n" +
 	"\bmessages\x18\x05 \x03(\v2\x11.provernet.v1.MsgR\bmessages\x12\x12\n" +
-	"\x04memo\x18\x06 \x01(\tR\x04memo\"C\n" +
+	"\x04memo\x18\x06 \x01(\tR\x04memo\"s\n" +
 	"\x03Msg\x124\n" +
-	"\btransfer\x18\x01 \x01(\v2\x16.provernet.v1.TransferH\x00R\btransferB\x06\n" +
+	"\btransfer\x18\x01 \x01(\v2\x16.provernet.v1.TransferH\x00R\btransfer\x12.\n" +
+	"\x06deploy\x18\x02 \x01(\v2\x14.provernet.v1.DeployH\x00R\x06deployB\x06\n" +
 	"\x04kind\"2\n" +
 	"\bTransfer\x12\x0e\n" +
 	"\x02to\x18\x01 \x01(\fR\x02to\x12\x16\n" +
-	"\x06amount\x18\x02 \x01(\x04R\x06amountB/Z-github.com/provernet/provernet/internal/pb;pbb\x06proto3"
+	"\x06amount\x18\x02 \x01(\x04R\x06amount\"\xb7\x01\n" +
+	"\x06Deploy\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12,\n" +
+	"\x06prover\x18\x02 \x01(\v2\x14.provernet.v1.ModuleR\x06prover\x120\n" +
+	"\bverifier\x18\x03 \x01(\v2\x14.provernet.v1.ModuleR\bverifier\x129\n" +
+	"\fmin_hardware\x18\x04 \x01(\v2\x16.provernet.v1.HardwareR\vminHardware\"4\n" +
+	"\x06Module\x12\x16\n" +
+	"\x06sha256\x18\x01 \x01(\fR\x06sha256\x12\x12\n" +
+	"\x04size\x18\x02 \x01(\x04R\x04size\"\x84\x01\n" +
+	"\bHardware\x12\x1b\n" +
+	"\tcpu_cores\x18\x01 \x01(\rR\bcpuCores\x12\x1b\n" +
+	"\tmemory_mb\x18\x02 \x01(\x04R\bmemoryMb\x12%\n" +
+	"\x04gpus\x18\x03 \x03(\v2\x11.provernet.v1.GpuR\x04gpus\x12\x17\n" +
+	"\adisk_gb\x18\x04 \x01(\x04R\x06diskGb\"8\n" +
+	"\x03Gpu\x12\x14\n" +
+	"\x05model\x18\x01 \x01(\tR\x05model\x12\x1b\n" +
+	"\tmemory_mb\x18\x02 \x01(\x04R\bmemoryMbB/Z-github.com/provernet/provernet/internal/pb;pbb\x06proto3"
 
 var (
 	file_provernet_v1_tx_proto_rawDescOnce sync.Once
@@ -317,21 +597,30 @@ func file_provernet_v1_tx_proto_rawDescGZIP() []byte {
 	return file_provernet_v1_tx_proto_rawDescData
 }
 
-var file_provernet_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_provernet_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_provernet_v1_tx_proto_goTypes = []any{
 	(*Tx)(nil),       // 0: provernet.v1.Tx
 	(*TxBody)(nil),   // 1: provernet.v1.TxBody
 	(*Msg)(nil),      // 2: provernet.v1.Msg
 	(*Transfer)(nil), // 3: provernet.v1.Transfer
+	(*Deploy)(nil),   // 4: provernet.v1.Deploy
+	(*Module)(nil),   // 5: provernet.v1.Module
+	(*Hardware)(nil), // 6: provernet.v1.Hardware
+	(*Gpu)(nil),      // 7: provernet.v1.Gpu
 }
 var file_provernet_v1_tx_proto_depIdxs = []int32{
 	2, // 0: provernet.v1.TxBody.messages:type_name -> provernet.v1.Msg
 	3, // 1: provernet.v1.Msg.transfer:type_name -> provernet.v1.Transfer
-	2, // [2:2] is the sub-list for method output_type
-	2, // [2:2] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	4, // 2: provernet.v1.Msg.deploy:type_name -> provernet.v1.Deploy
+	5, // 3: provernet.v1.Deploy.prover:type_name -> provernet.v1.Module
+	5, // 4: provernet.v1.Deploy.verifier:type_name -> provernet.v1.Module
+	6, // 5: provernet.v1.Deploy.min_hardware:type_name -> provernet.v1.Hardware
+	7, // 6: provernet.v1.Hardware.gpus:type_name -> provernet.v1.Gpu
+	7, // [7:7] is the sub-list for method output_type
+	7, // [7:7] is the sub-list for method input_type
+	7, // [7:7] is the sub-list for extension type_name
+	7, // [7:7] is the sub-list for extension extendee
+	0, // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_provernet_v1_tx_proto_init() }
@@ -341,6 +630,7 @@ func file_provernet_v1_tx_proto_init() {
 	}
 	file_provernet_v1_tx_proto_msgTypes[2].OneofWrappers = []any{
 		(*Msg_Transfer)(nil),
+		(*Msg_Deploy)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -348,7 +638,7 @@ func file_provernet_v1_tx_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_provernet_v1_tx_proto_rawDesc), len(file_provernet_v1_tx_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

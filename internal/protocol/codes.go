@@ -18,6 +18,7 @@ const (
 	CodeInvalidMessage    Code = 9  // a known message with bad fields
 	CodeNoMessages        Code = 10 // a transaction must carry at least one message
 	CodeNotAllowed        Code = 11 // a beacon entry outside a proposal's first slot
+	CodeAlreadyExists     Code = 12 // e.g. deploying a program that is deployed
 )
 
 // Codespace names the code table in ABCI responses.
@@ -36,6 +37,7 @@ var codeNames = [...]string{
 	CodeInvalidMessage:    "invalid_message",
 	CodeNoMessages:        "no_messages",
 	CodeNotAllowed:        "not_allowed",
+	CodeAlreadyExists:     "already_exists",
 }
 
 // String returns the code's stable name.

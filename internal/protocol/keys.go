@@ -17,6 +17,7 @@ var (
 	prefixVRFKey   = []byte("vrfkey/")
 	keyChainID     = []byte("chain_id")
 	keyGenesisDone = []byte("genesis")
+	prefixProgram  = []byte("program/")
 )
 
 func accountKey(a address.Address) []byte { return append(append([]byte{}, prefixAccount...), a[:]...) }

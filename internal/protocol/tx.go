@@ -155,6 +155,8 @@ func runMessage(kv store.KV, env Env, sender address.Address, m *pb.Msg) (Result
 	switch k := m.GetKind().(type) {
 	case *pb.Msg_Transfer:
 		return transfer(kv, env, sender, k.Transfer)
+	case *pb.Msg_Deploy:
+		return deploy(kv, env, sender, k.Deploy)
 	default:
 		return reject(CodeUnknownMessage, "unknown message kind %T", k), nil
 	}
