@@ -3,6 +3,8 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -180,4 +182,52 @@ func (c *Client) do(ctx context.Context, method, path string, body io.Reader, ou
 		return fmt.Errorf("failed to decode the node's answer: %w", err)
 	}
 	return nil
+}
+
+// Program returns a deployed program by id (hex).
+func (c *Client) Program(ctx context.Context, id string) (*Program, error) {
+	var p Program
+	return &p, c.get(ctx, "/v1/programs/"+id, &p)
+}
+
+// Programs lists the deployed programs.
+func (c *Client) Programs(ctx context.Context) ([]Program, error) {
+	var ps []Program
+	return ps, c.get(ctx, "/v1/programs", &ps)
+}
+
+// BlobInfo is the answer to a blob upload.
+type BlobInfo struct {
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+}
+
+// PutBlob uploads bytes to the node's blob store and returns their hash.
+func (c *Client) PutBlob(ctx context.Context, r io.Reader) (*BlobInfo, error) {
+	var b BlobInfo
+	return &b, c.do(ctx, http.MethodPut, "/v1/blobs", r, &b)
+}
+
+// GetBlob downloads a blob and checks it against its hash.
+func (c *Client) GetBlob(ctx context.Context, sha256hex string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/v1/blobs/"+sha256hex, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("failed to reach the node at %s: %w", c.base, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%w: blob %s (HTTP %d)", ErrNotFound, sha256hex, resp.StatusCode)
+	}
+	if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != strings.ToLower(sha256hex) {
+		return nil, fmt.Errorf("blob %s: the node sent bytes with another hash", sha256hex)
+	}
+	return b, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/provernet/provernet/internal/address"
 	"github.com/provernet/provernet/internal/pb"
+	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/internal/txn"
 )
 
@@ -97,4 +98,52 @@ func (c *Client) FeeParams(ctx context.Context) (FeeParams, error) {
 		return fp, fmt.Errorf("failed to fetch fee parameters: %w", err)
 	}
 	return fp, nil
+}
+
+// DeployMsg builds a Deploy of a proof system; prover may be nil (a
+// verifier-only deployment).
+func DeployMsg(name string, prover, verifier *Module, hw *Hardware) (*Msg, error) {
+	d := &pb.Deploy{Name: name}
+	var err error
+	if d.Prover, err = moduleMsg(prover); err != nil {
+		return nil, fmt.Errorf("prover: %w", err)
+	}
+	if d.Verifier, err = moduleMsg(verifier); err != nil {
+		return nil, fmt.Errorf("verifier: %w", err)
+	}
+	if hw != nil {
+		d.MinHardware = &pb.Hardware{CpuCores: hw.CPUCores, MemoryMb: hw.MemoryMB, DiskGb: hw.DiskGB}
+		for _, g := range hw.GPUs {
+			d.MinHardware.Gpus = append(d.MinHardware.Gpus, &pb.Gpu{Model: g.Model, MemoryMb: g.MemoryMB})
+		}
+	}
+	return &pb.Msg{Kind: &pb.Msg_Deploy{Deploy: d}}, nil
+}
+
+func moduleMsg(m *Module) (*pb.Module, error) {
+	if m == nil {
+		return nil, nil
+	}
+	h, err := hex.DecodeString(m.SHA256)
+	if err != nil || len(h) != 32 {
+		return nil, fmt.Errorf("sha256 %q is not 64 hex digits", m.SHA256)
+	}
+	return &pb.Module{Sha256: h, Size: m.Size}, nil
+}
+
+// ProgramID is the id the chain gives a deployment of these modules
+// (prover may be nil).
+func ProgramID(prover, verifier *Module) (string, error) {
+	p, err := moduleMsg(prover)
+	if err != nil {
+		return "", err
+	}
+	v, err := moduleMsg(verifier)
+	if err != nil {
+		return "", fmt.Errorf("verifier: %w", err)
+	}
+	if v == nil {
+		return "", fmt.Errorf("a verifier module is required")
+	}
+	return hex.EncodeToString(protocol.ProgramID(p.GetSha256(), v.Sha256)), nil
 }

@@ -89,3 +89,34 @@ type APIError struct {
 }
 
 func (e *APIError) Error() string { return e.Message }
+
+// Program is a deployed proof system.
+type Program struct {
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	Prover      *Module   `json:"prover,omitempty"`
+	Verifier    *Module   `json:"verifier"`
+	MinHardware *Hardware `json:"min_hardware,omitempty"`
+	Owner       string    `json:"owner"`
+	Height      int64     `json:"height"`
+}
+
+// Module names a WebAssembly module by hash and size.
+type Module struct {
+	SHA256 string `json:"sha256"`
+	Size   uint64 `json:"size"`
+}
+
+// Hardware describes a machine or a program's minimum.
+type Hardware struct {
+	CPUCores uint32 `json:"cpu_cores"`
+	MemoryMB uint64 `json:"memory_mb"`
+	GPUs     []GPU  `json:"gpus,omitempty"`
+	DiskGB   uint64 `json:"disk_gb"`
+}
+
+// GPU is one GPU.
+type GPU struct {
+	Model    string `json:"model"`
+	MemoryMB uint64 `json:"memory_mb"`
+}

@@ -186,3 +186,63 @@ func waitAPI(t *testing.T, api string) {
 	}
 	t.Fatal("devnet API did not come up")
 }
+
+// TestDeployThroughCLI uploads two modules as blobs, deploys them, and
+// reads the program back from the chain and the bytes back from the node.
+func TestDeployThroughCLI(t *testing.T) {
+	home := t.TempDir()
+	ports := make([]int, 3)
+	for i := range ports {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ports[i] = ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+	}
+	d, err := startAfterFree(home, func(c *node.Config) {
+		c.P2P.Listen = fmt.Sprintf("tcp://127.0.0.1:%d", ports[0])
+		c.RPC.Listen = fmt.Sprintf("tcp://127.0.0.1:%d", ports[1])
+		c.API.Listen = fmt.Sprintf("127.0.0.1:%d", ports[2])
+		c.Chain.BlockTime = node.Duration{Duration: 100 * time.Millisecond}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Stop()
+	api := d.APIURL()
+	waitAPI(t, api)
+	dir := t.TempDir()
+	prover, verifier := filepath.Join(dir, "p.wasm"), filepath.Join(dir, "v.wasm")
+	_ = os.WriteFile(prover, []byte("\x00asm prover bytes"), 0o600)
+	_ = os.WriteFile(verifier, []byte("\x00asm verifier bytes"), 0o600)
+
+	out, stderr, code := cli(t, "--home", home, "--node", api, "program", "deploy", "--from", "dev0", "--name", "demo",
+		"--prover", prover, "--verifier", verifier, "--min-memory-mb", "512", "--wait", "-o", "json")
+	if code != 0 {
+		t.Fatalf("deploy exited %d: %s", code, stderr)
+	}
+	var rep txReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Committed == nil || rep.Committed.Code != 0 {
+		t.Fatalf("deploy report %q: %v", out, err)
+	}
+	out, _, code = cli(t, "--node", api, "query", "programs", "-o", "json")
+	var ps []client.Program
+	if err := json.Unmarshal([]byte(out), &ps); err != nil || code != 0 || len(ps) != 1 {
+		t.Fatalf("programs: %q %v", out, err)
+	}
+	p := ps[0]
+	if p.Name != "demo" || p.MinHardware.MemoryMB != 512 || p.Verifier.Size != uint64(len("\x00asm verifier bytes")) {
+		t.Fatalf("program %+v", p)
+	}
+	got, err := client.New(api).GetBlob(context.Background(), p.Prover.SHA256)
+	if err != nil || string(got) != "\x00asm prover bytes" {
+		t.Fatalf("prover blob: %q %v", got, err)
+	}
+	// Deploying the same modules again is refused with its stable code.
+	_, stderr, code = cli(t, "--home", home, "--node", api, "program", "deploy", "--from", "dev0", "--name", "demo2",
+		"--prover", prover, "--verifier", verifier)
+	if code == 0 || !strings.Contains(stderr, "already_exists") {
+		t.Fatalf("second deploy: exit %d, %s", code, stderr)
+	}
+}

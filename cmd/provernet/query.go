@@ -97,6 +97,33 @@ func newQueryCmd(g *globals) *cobra.Command {
 			},
 		},
 		&cobra.Command{
+			Use: "program ID", Short: "A deployed program", Args: cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				p, err := g.client().Program(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				return g.emit(p, func(w io.Writer) { printProgram(w, *p) })
+			},
+		},
+		&cobra.Command{
+			Use: "programs", Short: "Every deployed program", Args: cobra.NoArgs,
+			RunE: func(cmd *cobra.Command, _ []string) error {
+				ps, err := g.client().Programs(cmd.Context())
+				if err != nil {
+					return err
+				}
+				return g.emit(ps, func(w io.Writer) {
+					if len(ps) == 0 {
+						fmt.Fprintln(w, "no programs deployed")
+					}
+					for _, p := range ps {
+						printProgram(w, p)
+					}
+				})
+			},
+		},
+		&cobra.Command{
 			Use: "params", Short: "The chain parameters", Args: cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
 				p, err := g.client().Params(cmd.Context())

@@ -10,7 +10,10 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmtcrypto "github.com/cometbft/cometbft/api/cometbft/crypto/v1"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/provernet/provernet/internal/address"
+	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/internal/store"
 )
@@ -19,10 +22,12 @@ import (
 // JSON); with prove=true a key-value query carries an ICS-23 proof against
 // the app hash of the block at Height+1's header.
 const (
-	PathAccount = "/account" // data: 20-byte address
-	PathBeacon  = "/beacon"  // data: 8-byte big-endian height, empty for the latest
-	PathParams  = "/params"
-	PathSupply  = "/supply"
+	PathAccount  = "/account" // data: 20-byte address
+	PathBeacon   = "/beacon"  // data: 8-byte big-endian height, empty for the latest
+	PathParams   = "/params"
+	PathSupply   = "/supply"
+	PathProgram  = "/program"  // data: the 32-byte program id
+	PathPrograms = "/programs" // value: a ProgramList of every program
 )
 
 // Query codes, distinct from transaction codes.
@@ -94,6 +99,13 @@ func query(snap *store.Snapshot, req *abci.QueryRequest) (*abci.QueryResponse, e
 		return &abci.QueryResponse{Value: b}, err
 	case PathSupply:
 		return keyValue(snap, protocol.SupplyKey(), req.Prove)
+	case PathProgram:
+		if _, err := protocol.GetProgram(snap, req.Data); err != nil {
+			return nil, err
+		}
+		return keyValue(snap, protocol.ProgramKey(req.Data), req.Prove)
+	case PathPrograms:
+		return listPrograms(snap)
 	default:
 		return nil, fmt.Errorf("unknown query path %q", req.Path)
 	}
@@ -118,4 +130,27 @@ func keyValue(snap *store.Snapshot, key []byte, prove bool) (*abci.QueryResponse
 	}
 	resp.ProofOps = &cmtcrypto.ProofOps{Ops: []cmtcrypto.ProofOp{{Type: ProofOpType, Key: key, Data: data}}}
 	return resp, nil
+}
+
+// listPrograms answers with every deployed program, in id order.
+func listPrograms(snap *store.Snapshot) (*abci.QueryResponse, error) {
+	var list pb.ProgramList
+	var decodeErr error
+	prefix := protocol.ProgramPrefix()
+	err := snap.Iterate(prefix, store.PrefixEnd(prefix), func(_, v []byte) bool {
+		var p pb.Program
+		if decodeErr = proto.Unmarshal(v, &p); decodeErr != nil {
+			return false
+		}
+		list.Programs = append(list.Programs, &p)
+		return true
+	})
+	if err == nil {
+		err = decodeErr
+	}
+	if err != nil {
+		return nil, err
+	}
+	b, err := proto.Marshal(&list)
+	return &abci.QueryResponse{Value: b}, err
 }

@@ -56,6 +56,8 @@ func Handler(b Backend) http.Handler {
 	mux.HandleFunc("GET /v1/blocks/{height}", s.block)
 	mux.HandleFunc("GET /v1/params", s.params)
 	mux.HandleFunc("GET /v1/supply", s.supply)
+	mux.HandleFunc("GET /v1/programs", s.programs)
+	mux.HandleFunc("GET /v1/programs/{id}", s.program)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path, "see docs/API.md for the endpoints")
 	})

@@ -21,7 +21,16 @@ type Config struct {
 	Chain   Consensus `toml:"consensus"`
 	Mempool Mempool   `toml:"mempool"`
 	State   State     `toml:"state"`
+	Blobs   Blobs     `toml:"blobs"`
 	Log     Log       `toml:"log"`
+}
+
+// Blobs configures the node's content-addressed blob store.
+type Blobs struct {
+	// MaxSize caps one blob (bytes).
+	MaxSize int64 `toml:"max_size"`
+	// Peers are other nodes' API URLs to fetch missing blobs from.
+	Peers []string `toml:"peers"`
 }
 
 // P2P configures peer-to-peer networking.
@@ -92,6 +101,7 @@ func DefaultConfig() Config {
 		Chain:   Consensus{BlockTime: Duration{time.Second}, EmptyBlocks: true},
 		Mempool: Mempool{Size: 50_000, MaxBytes: 1 << 30},
 		State:   State{KeepVersions: 0},
+		Blobs:   Blobs{MaxSize: 64 << 20},
 		Log:     Log{Level: "info", Format: "plain"},
 	}
 }
@@ -119,6 +129,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Log.Level == "" {
 		c.Log.Level = d.Log.Level
+	}
+	if c.Blobs.MaxSize == 0 {
+		c.Blobs.MaxSize = d.Blobs.MaxSize
 	}
 	var errs []error
 	if c.Chain.BlockTime.Duration < 0 {

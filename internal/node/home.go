@@ -14,6 +14,7 @@ import (
 //	data/                         CometBFT's databases and signing state
 //	data/app/                     the committed application state
 //	keys/NAME.json                account keys (mode 0600)
+//	blobs/                        content-addressed blobs (modules, inputs, proofs)
 
 // ConfigFile is the path of config.toml under home.
 func ConfigFile(home string) string { return filepath.Join(home, "config", "config.toml") }
@@ -28,3 +29,6 @@ func VRFKeyFile(home string) string { return filepath.Join(home, "config", "vrf_
 func KeysDir(home string) string { return filepath.Join(home, "keys") }
 
 func appDir(home string) string { return filepath.Join(home, "data", "app") }
+
+// BlobDir is where the node keeps blobs under home.
+func BlobDir(home string) string { return filepath.Join(home, "blobs") }

@@ -24,6 +24,7 @@ import (
 	"github.com/cometbft/cometbft/proxy"
 	"github.com/cometbft/cometbft/rpc/client/local"
 
+	"github.com/provernet/provernet/internal/blob"
 	"github.com/provernet/provernet/internal/chain"
 	"github.com/provernet/provernet/internal/httpapi"
 	"github.com/provernet/provernet/internal/store"
@@ -52,9 +53,13 @@ type Node struct {
 	tree *store.Tree
 	rpc  *local.Local
 	api  *http.Server
-	apiA string
-	dbs  dbTracker
+	apiA  string
+	dbs   dbTracker
+	blobs *blob.Store
 }
+
+// Blobs is the node's blob store.
+func (n *Node) Blobs() *blob.Store { return n.blobs }
 
 // Start starts the node in home and returns once it is serving.
 func Start(ctx context.Context, home string, opts Options) (*Node, error) {
@@ -154,12 +159,22 @@ func (n *Node) startChain(ctx context.Context, cc *cmtcfg.Config, pv *privval.Fi
 }
 
 func (n *Node) startAPI() error {
+	blobs, err := blob.Open(BlobDir(n.home), n.cfg.Blobs.MaxSize)
+	if err != nil {
+		return err
+	}
+	n.blobs = blobs
+	fetch := &blob.Fetcher{Store: blobs, Peers: func() []string { return n.cfg.Blobs.Peers }}
+	mux := http.NewServeMux()
+	mux.Handle("/v1/blobs", blob.Handler(blobs, fetch))
+	mux.Handle("/v1/blobs/", blob.Handler(blobs, fetch))
+	mux.Handle("/", httpapi.Handler(n.rpc))
 	ln, err := net.Listen("tcp", n.cfg.API.Listen)
 	if err != nil {
 		return fmt.Errorf("failed to listen for the API on %s: %w", n.cfg.API.Listen, err)
 	}
 	n.apiA = ln.Addr().String()
-	n.api = &http.Server{Handler: httpapi.Handler(n.rpc), ReadHeaderTimeout: 10 * time.Second}
+	n.api = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = n.api.Serve(ln) }()
 	return nil
 }

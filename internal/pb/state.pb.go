@@ -169,6 +169,51 @@ func (x *Program) GetHeight() int64 {
 	return 0
 }
 
+// ProgramList answers the /programs query.
+type ProgramList struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Programs      []*Program             `protobuf:"bytes,1,rep,name=programs,proto3" json:"programs,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProgramList) Reset() {
+	*x = ProgramList{}
+	mi := &file_provernet_v1_state_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProgramList) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProgramList) ProtoMessage() {}
+
+func (x *ProgramList) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_state_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProgramList.ProtoReflect.Descriptor instead.
+func (*ProgramList) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ProgramList) GetPrograms() []*Program {
+	if x != nil {
+		return x.Programs
+	}
+	return nil
+}
+
 // Supply tracks the totals behind the supply invariant:
 // balances + escrow + stake + burned = genesis + minted.
 type Supply struct {
@@ -182,7 +227,7 @@ type Supply struct {
 
 func (x *Supply) Reset() {
 	*x = Supply{}
-	mi := &file_provernet_v1_state_proto_msgTypes[2]
+	mi := &file_provernet_v1_state_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -194,7 +239,7 @@ func (x *Supply) String() string {
 func (*Supply) ProtoMessage() {}
 
 func (x *Supply) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[2]
+	mi := &file_provernet_v1_state_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -207,7 +252,7 @@ func (x *Supply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Supply.ProtoReflect.Descriptor instead.
 func (*Supply) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{2}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Supply) GetGenesis() uint64 {
@@ -243,7 +288,7 @@ type BeaconTx struct {
 
 func (x *BeaconTx) Reset() {
 	*x = BeaconTx{}
-	mi := &file_provernet_v1_state_proto_msgTypes[3]
+	mi := &file_provernet_v1_state_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -255,7 +300,7 @@ func (x *BeaconTx) String() string {
 func (*BeaconTx) ProtoMessage() {}
 
 func (x *BeaconTx) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[3]
+	mi := &file_provernet_v1_state_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -268,7 +313,7 @@ func (x *BeaconTx) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeaconTx.ProtoReflect.Descriptor instead.
 func (*BeaconTx) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{3}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *BeaconTx) GetHeight() int64 {
@@ -307,7 +352,7 @@ type BeaconEntry struct {
 
 func (x *BeaconEntry) Reset() {
 	*x = BeaconEntry{}
-	mi := &file_provernet_v1_state_proto_msgTypes[4]
+	mi := &file_provernet_v1_state_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -319,7 +364,7 @@ func (x *BeaconEntry) String() string {
 func (*BeaconEntry) ProtoMessage() {}
 
 func (x *BeaconEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[4]
+	mi := &file_provernet_v1_state_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -332,7 +377,7 @@ func (x *BeaconEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeaconEntry.ProtoReflect.Descriptor instead.
 func (*BeaconEntry) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{4}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *BeaconEntry) GetHeight() int64 {
@@ -388,7 +433,7 @@ type ValidatorVRF struct {
 
 func (x *ValidatorVRF) Reset() {
 	*x = ValidatorVRF{}
-	mi := &file_provernet_v1_state_proto_msgTypes[5]
+	mi := &file_provernet_v1_state_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -400,7 +445,7 @@ func (x *ValidatorVRF) String() string {
 func (*ValidatorVRF) ProtoMessage() {}
 
 func (x *ValidatorVRF) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[5]
+	mi := &file_provernet_v1_state_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -413,7 +458,7 @@ func (x *ValidatorVRF) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidatorVRF.ProtoReflect.Descriptor instead.
 func (*ValidatorVRF) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{5}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ValidatorVRF) GetAddress() []byte {
@@ -445,7 +490,9 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\bverifier\x18\x04 \x01(\v2\x14.provernet.v1.ModuleR\bverifier\x129\n" +
 	"\fmin_hardware\x18\x05 \x01(\v2\x16.provernet.v1.HardwareR\vminHardware\x12\x14\n" +
 	"\x05owner\x18\x06 \x01(\fR\x05owner\x12\x16\n" +
-	"\x06height\x18\a \x01(\x03R\x06height\"R\n" +
+	"\x06height\x18\a \x01(\x03R\x06height\"@\n" +
+	"\vProgramList\x121\n" +
+	"\bprograms\x18\x01 \x03(\v2\x15.provernet.v1.ProgramR\bprograms\"R\n" +
 	"\x06Supply\x12\x18\n" +
 	"\agenesis\x18\x01 \x01(\x04R\agenesis\x12\x16\n" +
 	"\x06minted\x18\x02 \x01(\x04R\x06minted\x12\x16\n" +
@@ -477,26 +524,28 @@ func file_provernet_v1_state_proto_rawDescGZIP() []byte {
 	return file_provernet_v1_state_proto_rawDescData
 }
 
-var file_provernet_v1_state_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_provernet_v1_state_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_provernet_v1_state_proto_goTypes = []any{
 	(*Account)(nil),      // 0: provernet.v1.Account
 	(*Program)(nil),      // 1: provernet.v1.Program
-	(*Supply)(nil),       // 2: provernet.v1.Supply
-	(*BeaconTx)(nil),     // 3: provernet.v1.BeaconTx
-	(*BeaconEntry)(nil),  // 4: provernet.v1.BeaconEntry
-	(*ValidatorVRF)(nil), // 5: provernet.v1.ValidatorVRF
-	(*Module)(nil),       // 6: provernet.v1.Module
-	(*Hardware)(nil),     // 7: provernet.v1.Hardware
+	(*ProgramList)(nil),  // 2: provernet.v1.ProgramList
+	(*Supply)(nil),       // 3: provernet.v1.Supply
+	(*BeaconTx)(nil),     // 4: provernet.v1.BeaconTx
+	(*BeaconEntry)(nil),  // 5: provernet.v1.BeaconEntry
+	(*ValidatorVRF)(nil), // 6: provernet.v1.ValidatorVRF
+	(*Module)(nil),       // 7: provernet.v1.Module
+	(*Hardware)(nil),     // 8: provernet.v1.Hardware
 }
 var file_provernet_v1_state_proto_depIdxs = []int32{
-	6, // 0: provernet.v1.Program.prover:type_name -> provernet.v1.Module
-	6, // 1: provernet.v1.Program.verifier:type_name -> provernet.v1.Module
-	7, // 2: provernet.v1.Program.min_hardware:type_name -> provernet.v1.Hardware
-	3, // [3:3] is the sub-list for method output_type
-	3, // [3:3] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	7, // 0: provernet.v1.Program.prover:type_name -> provernet.v1.Module
+	7, // 1: provernet.v1.Program.verifier:type_name -> provernet.v1.Module
+	8, // 2: provernet.v1.Program.min_hardware:type_name -> provernet.v1.Hardware
+	1, // 3: provernet.v1.ProgramList.programs:type_name -> provernet.v1.Program
+	4, // [4:4] is the sub-list for method output_type
+	4, // [4:4] is the sub-list for method input_type
+	4, // [4:4] is the sub-list for extension type_name
+	4, // [4:4] is the sub-list for extension extendee
+	0, // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_provernet_v1_state_proto_init() }
@@ -511,7 +560,7 @@ func file_provernet_v1_state_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_provernet_v1_state_proto_rawDesc), len(file_provernet_v1_state_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

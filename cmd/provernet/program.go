@@ -1,0 +1,110 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/provernet/provernet/client"
+)
+
+func newProgramCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "program", Short: "Deploy proof systems and run them locally"}
+	cmd.AddCommand(newDeployCmd(g))
+	cmd.AddCommand(newProgramLocalCmds(g)...)
+	return cmd
+}
+
+type deployReport struct {
+	ProgramID string         `json:"program_id"`
+	Prover    *client.Module `json:"prover,omitempty"`
+	Verifier  *client.Module `json:"verifier"`
+	txReport
+}
+
+func newDeployCmd(g *globals) *cobra.Command {
+	var from, name, proverPath, verifierPath string
+	var hw client.Hardware
+	var wait bool
+	cmd := &cobra.Command{
+		Use:   "deploy",
+		Short: "Upload a prover and verifier module as blobs and register them on chain",
+		Example: `  provernet program deploy --from dev0 --name groth16-mimc \
+      --prover build/programs/groth16-mimc/prover.wasm \
+      --verifier build/programs/groth16-mimc/verifier.wasm --min-memory-mb 2048 --wait`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			key, err := g.loadKey(from)
+			if err != nil {
+				return err
+			}
+			c := g.client()
+			rep := deployReport{}
+			if proverPath != "" {
+				if rep.Prover, err = uploadModule(cmd, c, proverPath); err != nil {
+					return err
+				}
+			}
+			if rep.Verifier, err = uploadModule(cmd, c, verifierPath); err != nil {
+				return err
+			}
+			if rep.ProgramID, err = client.ProgramID(rep.Prover, rep.Verifier); err != nil {
+				return err
+			}
+			msg, err := client.DeployMsg(name, rep.Prover, rep.Verifier, &hw)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stderr, "program id %s\n", rep.ProgramID)
+			return g.sendAndReport(cmd.Context(), key, 0, wait, 30*time.Second, msg)
+		},
+	}
+	cmd.Flags().StringVar(&from, "from", "", "key that deploys (and owns) the program (required)")
+	cmd.Flags().StringVar(&name, "name", "", "program name: a-z 0-9 . _ - (required)")
+	cmd.Flags().StringVar(&proverPath, "prover", "", "prover module (.wasm); omit for a verifier-only deployment")
+	cmd.Flags().StringVar(&verifierPath, "verifier", "", "verifier module (.wasm) (required)")
+	cmd.Flags().Uint32Var(&hw.CPUCores, "min-cpu", 1, "minimum CPU cores a prover needs")
+	cmd.Flags().Uint64Var(&hw.MemoryMB, "min-memory-mb", 1024, "minimum memory a prover needs (MiB)")
+	cmd.Flags().Uint64Var(&hw.DiskGB, "min-disk-gb", 0, "minimum disk a prover needs (GB)")
+	cmd.Flags().BoolVar(&wait, "wait", false, "wait until the deployment is committed")
+	for _, f := range []string{"from", "name", "verifier"} {
+		_ = cmd.MarkFlagRequired(f)
+	}
+	return cmd
+}
+
+// uploadModule puts a module into the node's blob store and checks the
+// hash the node reports against the one computed here.
+func uploadModule(cmd *cobra.Command, c *client.Client, path string) (*client.Module, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, withHint(err, "build the example programs with `make programs`")
+	}
+	sum := sha256.Sum256(b)
+	want := hex.EncodeToString(sum[:])
+	info, err := c.PutBlob(cmd.Context(), bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("failed to upload %s: %w", path, err)
+	}
+	if info.SHA256 != want {
+		return nil, fmt.Errorf("the node stored %s as %s, expected %s", path, info.SHA256, want)
+	}
+	return &client.Module{SHA256: want, Size: uint64(len(b))}, nil
+}
+
+func printProgram(w io.Writer, p client.Program) {
+	fmt.Fprintf(w, "%s  %s\n  owner     %s (height %d)\n", p.ID, p.Name, p.Owner, p.Height)
+	if p.Prover != nil {
+		fmt.Fprintf(w, "  prover    %s (%d bytes)\n", p.Prover.SHA256, p.Prover.Size)
+	}
+	fmt.Fprintf(w, "  verifier  %s (%d bytes)\n", p.Verifier.SHA256, p.Verifier.Size)
+	if hw := p.MinHardware; hw != nil {
+		fmt.Fprintf(w, "  minimum   %d cores, %d MiB memory, %d GB disk, %d GPUs\n", hw.CPUCores, hw.MemoryMB, hw.DiskGB, len(hw.GPUs))
+	}
+}

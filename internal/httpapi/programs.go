@@ -1,0 +1,71 @@
+package httpapi
+
+import (
+	"encoding/hex"
+	"net/http"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/internal/address"
+	"github.com/provernet/provernet/internal/chain"
+	"github.com/provernet/provernet/internal/pb"
+)
+
+func (s *server) program(w http.ResponseWriter, r *http.Request) {
+	id, err := hex.DecodeString(r.PathValue("id"))
+	if err != nil || len(id) != 32 {
+		fail(w, http.StatusBadRequest, "a program id is 64 hex digits", "`provernet query programs` lists them")
+		return
+	}
+	resp, ok := s.query(w, r.Context(), chain.PathProgram, id)
+	if !ok {
+		return
+	}
+	var p pb.Program
+	if err := proto.Unmarshal(resp.Value, &p); err != nil {
+		fail(w, http.StatusInternalServerError, "failed to decode program: "+err.Error(), "")
+		return
+	}
+	reply(w, ProgramOf(&p))
+}
+
+func (s *server) programs(w http.ResponseWriter, r *http.Request) {
+	resp, ok := s.query(w, r.Context(), chain.PathPrograms, nil)
+	if !ok {
+		return
+	}
+	var list pb.ProgramList
+	if err := proto.Unmarshal(resp.Value, &list); err != nil {
+		fail(w, http.StatusInternalServerError, "failed to decode programs: "+err.Error(), "")
+		return
+	}
+	out := make([]client.Program, 0, len(list.Programs))
+	for _, p := range list.Programs {
+		out = append(out, ProgramOf(p))
+	}
+	reply(w, out)
+}
+
+// ProgramOf converts a stored program to the API's form.
+func ProgramOf(p *pb.Program) client.Program {
+	out := client.Program{ID: hex.EncodeToString(p.Id), Name: p.Name, Verifier: moduleOf(p.Verifier),
+		Prover: moduleOf(p.Prover), Height: p.Height}
+	if a, err := address.FromBytes(p.Owner); err == nil {
+		out.Owner = a.String()
+	}
+	if hw := p.MinHardware; hw != nil {
+		out.MinHardware = &client.Hardware{CPUCores: hw.CpuCores, MemoryMB: hw.MemoryMb, DiskGB: hw.DiskGb}
+		for _, g := range hw.Gpus {
+			out.MinHardware.GPUs = append(out.MinHardware.GPUs, client.GPU{Model: g.Model, MemoryMB: g.MemoryMb})
+		}
+	}
+	return out
+}
+
+func moduleOf(m *pb.Module) *client.Module {
+	if m == nil {
+		return nil
+	}
+	return &client.Module{SHA256: hex.EncodeToString(m.Sha256), Size: m.Size}
+}
