@@ -46,13 +46,13 @@ type Options struct {
 
 // Node is a running provernet node.
 type Node struct {
-	home string
-	cfg  Config
-	cmt  *nm.Node
-	app  *chain.App
-	tree *store.Tree
-	rpc  *local.Local
-	api  *http.Server
+	home  string
+	cfg   Config
+	cmt   *nm.Node
+	app   *chain.App
+	tree  *store.Tree
+	rpc   *local.Local
+	api   *http.Server
 	apiA  string
 	dbs   dbTracker
 	blobs *blob.Store
