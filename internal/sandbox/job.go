@@ -1,0 +1,70 @@
+package sandbox
+
+import (
+	"fmt"
+	"time"
+)
+
+// Role says whether a run proves or verifies.
+type Role int
+
+// Roles.
+const (
+	Prove Role = iota
+	Verify
+)
+
+func (r Role) String() string {
+	if r == Verify {
+		return "verify"
+	}
+	return "prove"
+}
+
+// Outcome is how a run ended.
+type Outcome string
+
+// Outcomes. Proof: the program completed (exit 0). Fail: it reached its
+// cycle limit. Error: it exited non-zero, trapped, or broke a limit other
+// than cycles (output size, memory); for a verifier, exit 1 means the proof
+// is invalid and is reported as Invalid.
+const (
+	OutcomeProof   Outcome = "proof"
+	OutcomeValid   Outcome = "valid"
+	OutcomeInvalid Outcome = "invalid"
+	OutcomeFail    Outcome = "fail"
+	OutcomeError   Outcome = "error"
+)
+
+// Limits bound one run.
+type Limits struct {
+	Cycles      uint64        // the budget; the run fails when it is spent
+	MaxOutput   int64         // bytes /out/proof may hold
+	MemoryPages uint32        // WebAssembly pages (64 KiB); set on the Runner
+	Wall        time.Duration // wall-clock backstop; 0: none
+}
+
+// Job is one run of a program.
+type Job struct {
+	Program [32]byte // the compiled program (Runner.Compile's key)
+	Role    Role
+	InDir   string   // host directory mounted read-only at /in
+	Inputs  []string // file names inside InDir, passed as arguments
+	Seed    []byte   // prover randomness (32 bytes); ignored for verifiers
+	Limits  Limits
+}
+
+// Result is what a run produced.
+type Result struct {
+	Outcome  Outcome       `json:"outcome"`
+	Cycles   uint64        `json:"cycles"`    // cycles used (the budget, if it ran out)
+	ExitCode uint32        `json:"exit_code"` // the program's exit code
+	Output   []byte        `json:"-"`         // the contents of /out/proof
+	Stderr   string        `json:"stderr,omitempty"`
+	Detail   string        `json:"detail,omitempty"` // why an Error
+	Wall     time.Duration `json:"wall"`
+}
+
+func (r *Result) String() string {
+	return fmt.Sprintf("%s after %d cycles (exit %d)", r.Outcome, r.Cycles, r.ExitCode)
+}

@@ -1,0 +1,130 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"syscall"
+	"time"
+)
+
+// WorkerCommand is the hidden provernet subcommand that runs one job in a
+// process of its own.
+const WorkerCommand = "sandbox-worker"
+
+// WorkerJob is what the parent sends a worker on stdin.
+type WorkerJob struct {
+	Program     string   `json:"program"` // path of the .wasm file
+	Role        Role     `json:"role"`
+	InDir       string   `json:"in_dir"`
+	Inputs      []string `json:"inputs"`
+	Seed        []byte   `json:"seed,omitempty"`
+	Limits      Limits   `json:"limits"`
+	CacheDir    string   `json:"cache_dir,omitempty"`
+	Interpreter bool     `json:"interpreter,omitempty"`
+	MemoryPages uint32   `json:"memory_pages,omitempty"`
+}
+
+// WorkerResult is what a worker answers on stdout.
+type WorkerResult struct {
+	Result
+	Output []byte `json:"output,omitempty"`
+	Error  string `json:"error,omitempty"`
+}
+
+// addressSlack is the address space a worker may use beyond the program's
+// memory cap: the Go runtime, wazero and the compiled code.
+const addressSlack = 4 << 30
+
+// RunWorker is the worker process: it caps its own address space (so a
+// runaway program hits the OS limit, not the machine), runs the job and
+// writes the result. Errors of the job itself travel in the result.
+func RunWorker(ctx context.Context, in io.Reader, out io.Writer) error {
+	var job WorkerJob
+	if err := json.NewDecoder(in).Decode(&job); err != nil {
+		return fmt.Errorf("failed to read the job: %w", err)
+	}
+	res := runWorkerJob(ctx, job)
+	return json.NewEncoder(out).Encode(res)
+}
+
+func runWorkerJob(ctx context.Context, job WorkerJob) WorkerResult {
+	pages := job.MemoryPages
+	if pages == 0 {
+		pages = DefaultMemoryPages
+	}
+	limitAddressSpace(uint64(pages)*65536 + addressSlack)
+	wasm, err := os.ReadFile(job.Program)
+	if err != nil {
+		return WorkerResult{Error: err.Error()}
+	}
+	r, err := NewRunner(ctx, Config{CacheDir: job.CacheDir, Interpreter: job.Interpreter, MemoryPages: pages})
+	if err != nil {
+		return WorkerResult{Error: err.Error()}
+	}
+	defer r.Close(ctx)
+	h, err := r.Compile(ctx, wasm)
+	if err != nil {
+		return WorkerResult{Error: err.Error()}
+	}
+	res, err := r.Run(ctx, Job{Program: h, Role: job.Role, InDir: job.InDir, Inputs: job.Inputs, Seed: job.Seed, Limits: job.Limits})
+	if err != nil {
+		return WorkerResult{Error: err.Error()}
+	}
+	return WorkerResult{Result: *res, Output: res.Output}
+}
+
+func limitAddressSpace(bytes uint64) {
+	lim := &syscall.Rlimit{Cur: bytes, Max: bytes}
+	_ = syscall.Setrlimit(syscall.RLIMIT_AS, lim) // best effort: a backstop, not the cap
+}
+
+// Exec runs a job in a child process (exe WorkerCommand), killing it if it
+// outlives job.Limits.Wall plus a grace period. The cycle count and the
+// outcome come from the child's sandbox exactly as from Runner.Run.
+func Exec(ctx context.Context, exe string, job WorkerJob) (*Result, error) {
+	if job.Limits.Wall > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, job.Limits.Wall+5*time.Second)
+		defer cancel()
+	}
+	in, err := json.Marshal(job)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, exe, WorkerCommand)
+	cmd.Stdin = bytes.NewReader(in)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	runErr := cmd.Run()
+	if ctx.Err() != nil {
+		return &Result{Outcome: OutcomeError, Detail: "worker killed by the wall-clock limit", Wall: time.Since(start)}, nil
+	}
+	var res WorkerResult
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+		var exit *exec.ExitError
+		if errors.As(runErr, &exit) {
+			return &Result{Outcome: OutcomeError, Detail: fmt.Sprintf("worker died: %v: %s", runErr, lastLine(stderr.String())), Wall: time.Since(start)}, nil
+		}
+		return nil, fmt.Errorf("worker failed: %v: %w", runErr, err)
+	}
+	if res.Error != "" {
+		return nil, errors.New(res.Error)
+	}
+	res.Result.Output = res.Output
+	return &res.Result, nil
+}
+
+func lastLine(s string) string {
+	s = string(bytes.TrimSpace([]byte(s)))
+	if i := bytes.LastIndexByte([]byte(s), '\n'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
