@@ -4,6 +4,8 @@ BIN := build/provernet
 
 .PHONY: build run test proto bench lint clean
 
+include examples/programs/Makefile.inc
+
 build:
 	$(GO) build -o $(BIN) ./cmd/provernet
 

@@ -44,6 +44,11 @@ type Config struct {
 	Cache wazero.CompilationCache
 	// MemoryPages caps every program's memory (0: DefaultMemoryPages).
 	MemoryPages uint32
+	// Interruptible lets a cancelled context stop a running program. It
+	// costs a check at every function call and loop (about 2.5x slower
+	// Groth16 proving), so the worker process leaves it off and relies on
+	// being killed instead.
+	Interruptible bool
 	// Meter sets the cycle cost model (zero: meter's defaults).
 	Meter meter.Options
 }
@@ -69,7 +74,7 @@ func NewRunner(ctx context.Context, cfg Config) (*Runner, error) {
 	if cfg.Interpreter {
 		rc = wazero.NewRuntimeConfigInterpreter()
 	}
-	rc = rc.WithMemoryLimitPages(cfg.MemoryPages).WithMemoryCapacityFromMax(false).WithCloseOnContextDone(true)
+	rc = rc.WithMemoryLimitPages(cfg.MemoryPages).WithMemoryCapacityFromMax(false).WithCloseOnContextDone(cfg.Interruptible)
 	if cfg.Cache != nil {
 		rc = rc.WithCompilationCache(cfg.Cache)
 	} else if cfg.CacheDir != "" {

@@ -46,7 +46,7 @@ var testCache = wazero.NewCompilationCache()
 
 func newRunner(t *testing.T, interp bool) *Runner {
 	t.Helper()
-	r, err := NewRunner(context.Background(), Config{Interpreter: interp, MemoryPages: 4096, Cache: testCache})
+	r, err := NewRunner(context.Background(), Config{Interpreter: interp, MemoryPages: 4096, Cache: testCache, Interruptible: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -90,7 +90,7 @@ func limitAddressSpace(bytes uint64) {
 func Exec(ctx context.Context, exe string, job WorkerJob) (*Result, error) {
 	if job.Limits.Wall > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, job.Limits.Wall+5*time.Second)
+		ctx, cancel = context.WithTimeout(ctx, job.Limits.Wall+time.Second)
 		defer cancel()
 	}
 	in, err := json.Marshal(job)

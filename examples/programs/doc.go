@@ -1,0 +1,6 @@
+// Package programs holds the example proving programs of provernet
+// (sha256-chain, groth16-mimc, bench) and their end-to-end tests: the tests
+// of this package build the programs for GOOS=wasip1 GOARCH=wasm and run them
+// in the network's metered sandbox (internal/sandbox). The contract the
+// programs follow is in README.md.
+package programs
