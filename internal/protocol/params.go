@@ -25,7 +25,7 @@ type Params struct {
 // DefaultParams are the defaults of PROTOCOL.md 8 for the chain section.
 func DefaultParams() Params {
 	return Params{
-		MaxTxBytes: 1<<20 + 64<<10, // a 1 MiB proof inline plus its envelope
+		MaxTxBytes:     1<<20 + 64<<10, // a 1 MiB proof inline plus its envelope
 		FeePerByte:     1,
 		FeePerMsg:      100,
 		MaxProgramSize: 64 << 20,
