@@ -50,7 +50,7 @@ application and transactions of the same size. Progress goes to stderr.`,
 	chainCmd.Flags().DurationVar(&o.BlockTime, "block-time", 200*time.Millisecond, "CometBFT timeout_commit for both runs")
 	chainCmd.Flags().StringVar(&profile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	chainCmd.Flags().StringVar(&o.Only, "only", "", "run only \"app\" or \"kvstore\" (for profiling)")
-	cmd.AddCommand(chainCmd)
+	cmd.AddCommand(chainCmd, newBenchSandboxCmd(g))
 	return cmd
 }
 
@@ -64,4 +64,37 @@ func startCPUProfile(path string) (func(), error) {
 		return nil, err
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+func newBenchSandboxCmd(g *globals) *cobra.Command {
+	o := bench.SandboxOptions{Logs: []int{14, 15}}
+	cmd := &cobra.Command{
+		Use:   "sandbox",
+		Short: "Groth16 proving natively, in wasm, and in the metered sandbox; program start times",
+		Long: `Proves groth16-mimc at 2^14 and 2^15 constraints natively on one thread, as
+WebAssembly without metering, and in the network's metered sandbox, and
+measures how long the prover module takes to compile from an empty and from
+a warm compilation cache. Needs the output of make programs. Progress goes
+to stderr.`,
+		Example: "  make programs && provernet bench sandbox --output json",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.Progress = g.stderr
+			res, err := bench.Sandbox(cmd.Context(), o)
+			if err != nil {
+				return withHint(err, "run `make programs` first, or point --programs at its output")
+			}
+			return g.emit(res, func(w io.Writer) {
+				fmt.Fprintf(w, "%-12s %9s %9s %9s %10s %9s %14s\n", "constraints", "native", "wasm", "metered", "wasm/nat", "metering", "cycles")
+				for _, c := range res.Cases {
+					fmt.Fprintf(w, "%-12d %8.2fs %8.2fs %8.2fs %9.2fx %8.1f%% %14d\n", c.Constraints, c.NativeS, c.WasmS, c.MeteredS, c.WasmVsNative, 100*c.MeteringOverhead, c.Cycles)
+				}
+				fmt.Fprintf(w, "prover module start: %.2fs cold, %.2fs cached\n", res.ColdStartS, res.CachedStartS)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&o.Programs, "programs", "build/programs", "directory with the built example programs")
+	cmd.Flags().IntVar(&o.Runs, "runs", 3, "runs per figure (the median is reported)")
+	cmd.Flags().IntSliceVar(&o.Logs, "log-constraints", o.Logs, "circuit sizes as log2 of the constraint count")
+	return cmd
 }

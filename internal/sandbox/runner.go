@@ -49,6 +49,10 @@ type Config struct {
 	// Groth16 proving), so the worker process leaves it off and relies on
 	// being killed instead.
 	Interruptible bool
+	// Unmetered runs programs as given, without cycle metering: only for
+	// measuring what metering costs (bench sandbox). Cycles are then 0 and
+	// no budget is enforced.
+	Unmetered bool
 	// Meter sets the cycle cost model (zero: meter's defaults).
 	Meter meter.Options
 }
@@ -105,9 +109,12 @@ func (r *Runner) Compile(ctx context.Context, wasm []byte) ([32]byte, error) {
 	if ok {
 		return h, nil
 	}
-	metered, err := meter.Instrument(wasm, r.cfg.Meter)
-	if err != nil {
-		return h, fmt.Errorf("failed to instrument program %x: %w", h[:6], err)
+	metered := wasm
+	if !r.cfg.Unmetered {
+		var err error
+		if metered, err = meter.Instrument(wasm, r.cfg.Meter); err != nil {
+			return h, fmt.Errorf("failed to instrument program %x: %w", h[:6], err)
+		}
 	}
 	cm, err := r.rt.CompileModule(ctx, metered)
 	if err != nil {
@@ -160,8 +167,10 @@ func (r *Runner) Run(ctx context.Context, job Job) (*Result, error) {
 		return nil, fmt.Errorf("failed to instantiate program: %w", err)
 	}
 	defer mod.Close(context.Background())
-	if err := g.attach(mod, job.Limits.Cycles); err != nil {
-		return nil, err
+	if !r.cfg.Unmetered {
+		if err := g.attach(mod, job.Limits.Cycles); err != nil {
+			return nil, err
+		}
 	}
 	_, callErr := mod.ExportedFunction("_start").Call(ctx)
 	res := classify(job, g, out, callErr, ctx.Err())
