@@ -38,10 +38,10 @@ type SandboxResult struct {
 type SandboxCase struct {
 	Constraints      int     `json:"constraints"`
 	ChainLength      int     `json:"chain_length"`
-	NativeS          float64 `json:"native_s"`    // native, GOMAXPROCS=1, whole prover
-	WasmS            float64 `json:"wasm_s"`      // wasm, unmetered
-	MeteredS         float64 `json:"metered_s"`   // wasm, metered (the network's sandbox)
-	Cycles           uint64  `json:"cycles"`      // metered count
+	NativeS          float64 `json:"native_s"`  // native, GOMAXPROCS=1, whole prover
+	WasmS            float64 `json:"wasm_s"`    // wasm, unmetered
+	MeteredS         float64 `json:"metered_s"` // wasm, metered (the network's sandbox)
+	Cycles           uint64  `json:"cycles"`    // metered count
 	WasmVsNative     float64 `json:"wasm_vs_native"`
 	MeteringOverhead float64 `json:"metering_overhead"`
 }
