@@ -2,6 +2,7 @@ package meter
 
 import (
 	"math"
+	"math/bits"
 	"strconv"
 )
 
@@ -32,7 +33,10 @@ const (
 	opI64Const           = 0x42
 	opF32Const           = 0x43
 	opF64Const           = 0x44
+	opI32GtU             = 0x4b
 	opI64LtS             = 0x53
+	opI32Add             = 0x6a
+	opI32Sub             = 0x6b
 	opI64Add             = 0x7c
 	opI64Sub             = 0x7d
 	opI64Mul             = 0x7e
@@ -75,10 +79,31 @@ type ctl struct {
 	bodyStart int32 // index of the first instruction inside
 }
 
+// What the depth accounting does around a call instruction.
+const (
+	callNone     = iota
+	callRestore  // call, call_indirect: set the depth back after it returns
+	callTailFlat // return_call*: the callee replaces the frame; leave first
+	// A return_call* that wazero may run as a plain call (stack arguments,
+	// or an imported callee) is left alone: the frame stays counted.
+)
+
 type inst struct {
 	start, end int32 // byte range in the function body
 	cost       uint64
 	dyn        uint8
+	call       uint8
+}
+
+// frameStats gathers, while decoding a function, what bounds the frame
+// wazero's compiler gives it (see frameBound).
+type frameStats struct {
+	values   uint64 // values the instructions may define
+	merges   uint64 // blocks where control paths join
+	arity    uint64 // parameters and results of blocks
+	calls    uint64 // calls, including those to wazero's runtime
+	callArea uint64 // the most parameters plus results of a call
+	globals  uint64 // distinct globals referenced
 }
 
 // rewriter holds per-module state and buffers reused across functions.
@@ -86,9 +111,16 @@ type rewriter struct {
 	m     *module
 	cfg   *config
 	gas   uint32
+	depth uint32
 	insts []inst
 	marks []uint8
 	stack []ctl
+	sums  []uint64 // per basic block: the sum charged at its start
+	fs    frameStats
+	// globalSeen[g] == fn: the current function references global g (fn
+	// is the index of the current function among the defined ones, plus 1).
+	globalSeen []uint32
+	fn         uint32
 }
 
 // validSIMD lists the fixed-width SIMD sub-opcodes (0x00-0xff) that exist.
@@ -102,13 +134,13 @@ var validSIMD = func() (v [256]bool) {
 	return v
 }()
 
-func rewriteCode(sec []byte, m *module, cfg *config, gas uint32) ([]byte, error) {
+func rewriteCode(sec []byte, m *module, cfg *config, gas, depth uint32) ([]byte, error) {
 	r := &reader{b: sec}
 	n, err := r.u32()
 	if err != nil {
 		return nil, err
 	}
-	rw := &rewriter{m: m, cfg: cfg, gas: gas}
+	rw := &rewriter{m: m, cfg: cfg, gas: gas, depth: depth, globalSeen: make([]uint32, m.globals)}
 	out := make([]byte, 0, len(sec)*2+16)
 	out = appendULEB(out, uint64(n))
 	var fn []byte
@@ -122,7 +154,8 @@ func rewriteCode(sec []byte, m *module, cfg *config, gas uint32) ([]byte, error)
 			return nil, malformed("function %d: body size %d exceeds the code section", i, size)
 		}
 		typ := m.types[m.funcTypes[i]]
-		fn, err = rw.function(fn[:0], sec[start:r.off], typ.params)
+		rw.fn = i + 1
+		fn, err = rw.function(fn[:0], sec[start:r.off], typ)
 		if err != nil {
 			return nil, &funcError{f: m.importedFuncs + i, err: err}
 		}
@@ -151,13 +184,13 @@ func (e *funcError) Error() string {
 func (e *funcError) Unwrap() error { return e.err }
 
 // function rewrites one body (locals and expression) into dst.
-func (rw *rewriter) function(dst, body []byte, params uint32) ([]byte, error) {
+func (rw *rewriter) function(dst, body []byte, typ funcType) ([]byte, error) {
 	r := &reader{b: body}
 	groups, err := r.count(2)
 	if err != nil {
 		return nil, err
 	}
-	locals := uint64(params)
+	locals := uint64(typ.params)
 	for g := uint32(0); g < groups; g++ {
 		c, err := r.u32()
 		if err != nil {
@@ -180,38 +213,78 @@ func (rw *rewriter) function(dst, body []byte, params uint32) ([]byte, error) {
 	}
 	localsEnd := r.off
 	code := body[localsEnd:]
+	rw.fs = frameStats{arity: uint64(typ.results)}
 	needScratch, err := rw.decode(code, locals)
 	if err != nil {
 		return nil, err
 	}
-	scratch := uint32(locals)
-
-	// Locals: the original groups, plus one i32 if needed.
-	if needScratch {
-		dst = appendULEB(dst, uint64(groups)+1)
-		dst = append(dst, body[r.lebEnd(0):localsEnd]...)
-		dst = append(dst, 1, valI32)
-	} else {
-		dst = append(dst, body[:localsEnd]...)
-	}
-
 	insts, marks := rw.insts, rw.marks
+
+	// The sums charged at the start of each basic block (0: none).
+	var charges, dyns, restores, tails uint64
+	sums := rw.sums[:0]
 	for k := 0; k < len(insts); {
 		j := k + 1
 		for j < len(insts) && marks[j]&markStart == 0 {
 			j++
 		}
+		var sum uint64
 		if marks[k]&markLive != 0 {
-			var sum uint64
 			for t := k; t < j; t++ {
 				if insts[t].cost > math.MaxInt64-sum {
 					return nil, unsupported("a basic block costs more than 2^63-1")
 				}
 				sum += insts[t].cost
 			}
-			if sum > 0 {
-				dst = rw.appendCharge(dst, sum)
+		}
+		if sum > 0 {
+			charges++
+		}
+		sums = append(sums, sum)
+		for t := k; t < j; t++ {
+			if insts[t].dyn != dynNone {
+				dyns++
 			}
+			switch insts[t].call {
+			case callRestore:
+				restores++
+			case callTailFlat:
+				tails++
+			}
+		}
+		k = j
+	}
+	rw.sums = sums
+
+	bound := rw.frameBound(locals, charges, dyns, restores, tails)
+	if bound > MaxFrameBound {
+		return nil, unsupported("its stack frame may take %d bytes, more than %d", bound, MaxFrameBound)
+	}
+	weight := (bound + FrameUnit - 1) / FrameUnit
+	if rw.cfg.unitWeights {
+		weight = 1
+	}
+
+	// Locals: the original groups, plus the depth local and, if needed,
+	// the scratch local (both i32).
+	dl, scratch := uint32(locals), uint32(locals)+1
+	extra := byte(1)
+	if needScratch {
+		extra = 2
+	}
+	dst = appendULEB(dst, uint64(groups)+1)
+	dst = append(dst, body[r.lebEnd(0):localsEnd]...)
+	dst = append(dst, extra, valI32)
+
+	dst = rw.appendDepthEntry(dst, dl, weight)
+	b := 0
+	for k := 0; k < len(insts); b++ {
+		j := k + 1
+		for j < len(insts) && marks[j]&markStart == 0 {
+			j++
+		}
+		if sums[b] > 0 {
+			dst = rw.appendCharge(dst, sums[b])
 		}
 		for t := k; t < j; t++ {
 			in := insts[t]
@@ -221,11 +294,61 @@ func (rw *rewriter) function(dst, body []byte, params uint32) ([]byte, error) {
 			case dynBulk:
 				dst = rw.appendDynamic(dst, scratch, rw.cfg.bulkPerByte, true)
 			}
+			if in.call == callTailFlat {
+				dst = rw.appendDepthLeave(dst, dl, weight)
+			}
 			dst = append(dst, code[in.start:in.end]...)
+			if in.call == callRestore {
+				dst = rw.appendDepthRestore(dst, dl)
+			}
 		}
 		k = j
 	}
 	return dst, nil
+}
+
+// frameBound bounds, in bytes, the stack frame wazero's compiler (v1.12,
+// amd64 and arm64) gives the instrumented function. The frame holds the
+// return address and saved frame pointer, the callee-saved registers the
+// function uses (at most 23, 16 bytes each), the stack arguments and
+// results of its calls, and one spill slot (at most 16 bytes) per SSA value
+// the register allocator ever spills: slots are never shared. A value is
+// defined by an instruction, by a call (results, and the memory base,
+// length and globals reloaded after it), by an initial local, or is a phi:
+// a parameter of a block where paths join, at most one per variable
+// (parameters, locals, referenced globals, memory base and length) and per
+// block result. vars is the number of parameters and locals.
+func (rw *rewriter) frameBound(vars, charges, dyns, restores, tails uint64) uint64 {
+	fs := &rw.fs
+	globals := fs.globals + 2 // and the gas and depth globals
+	values := satAdd(vars, fs.values, satMul(3, fs.arity),
+		satMul(fs.calls, globals+2),
+		satMul(fs.merges, satAdd(vars, globals, 2)),
+		// The instrumentation: per charge, the gas before and after
+		// and the comparison; per dynamic charge the operand, product,
+		// rounding; the depth and comparison at entry; the depth
+		// written after calls and before tail calls.
+		satMul(4, charges), satMul(12, dyns), 6, restores, satMul(3, tails))
+	return satAdd(512, satMul(16, fs.callArea), satMul(16, values))
+}
+
+func satAdd(xs ...uint64) uint64 {
+	var s uint64
+	for _, x := range xs {
+		if s+x < s {
+			return math.MaxUint64
+		}
+		s += x
+	}
+	return s
+}
+
+func satMul(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	if hi != 0 {
+		return math.MaxUint64
+	}
+	return lo
 }
 
 // lebEnd returns the offset just after the LEB128 number starting at off.
@@ -234,6 +357,43 @@ func (r *reader) lebEnd(off int) int {
 		off++
 	}
 	return off + 1
+}
+
+// appendDepthEntry appends the function's prologue: $d = depth + weight;
+// depth = $d; if $d > max { unreachable }. It is never charged.
+func (rw *rewriter) appendDepthEntry(dst []byte, d uint32, weight uint64) []byte {
+	dst = append(dst, opGlobalGet)
+	dst = appendULEB(dst, uint64(rw.depth))
+	dst = append(dst, opI32Const)
+	dst = appendSLEB(dst, int64(weight))
+	dst = append(dst, opI32Add, opLocalTee)
+	dst = appendULEB(dst, uint64(d))
+	dst = append(dst, opGlobalSet)
+	dst = appendULEB(dst, uint64(rw.depth))
+	dst = append(dst, opLocalGet)
+	dst = appendULEB(dst, uint64(d))
+	dst = append(dst, opI32Const)
+	dst = appendSLEB(dst, int64(rw.cfg.maxDepth))
+	return append(dst, opI32GtU, opIf, blockEmpty, opUnreachable, opEnd)
+}
+
+// appendDepthRestore appends depth = $d, after a call returns.
+func (rw *rewriter) appendDepthRestore(dst []byte, d uint32) []byte {
+	dst = append(dst, opLocalGet)
+	dst = appendULEB(dst, uint64(d))
+	dst = append(dst, opGlobalSet)
+	return appendULEB(dst, uint64(rw.depth))
+}
+
+// appendDepthLeave appends depth = $d - weight, the depth at entry, before
+// a tail call that replaces the frame.
+func (rw *rewriter) appendDepthLeave(dst []byte, d uint32, weight uint64) []byte {
+	dst = append(dst, opLocalGet)
+	dst = appendULEB(dst, uint64(d))
+	dst = append(dst, opI32Const)
+	dst = appendSLEB(dst, int64(weight))
+	dst = append(dst, opI32Sub, opGlobalSet)
+	return appendULEB(dst, uint64(rw.depth))
 }
 
 // appendCharge appends: gas -= cost; if gas < 0 { unreachable }.
@@ -283,7 +443,7 @@ func (rw *rewriter) appendDynamic(dst []byte, scratch uint32, per uint64, bulk b
 // indices that matter to metering, weighs each instruction and marks the
 // basic block boundaries. It reports whether a scratch local is needed.
 func (rw *rewriter) decode(code []byte, locals uint64) (bool, error) {
-	m, costs := rw.m, rw.cfg.costs
+	m, costs, fs := rw.m, rw.cfg.costs, &rw.fs
 	r := &reader{b: code}
 	insts := rw.insts[:0]
 	marks := append(rw.marks[:0], markStart|markLive)
@@ -298,12 +458,16 @@ func (rw *rewriter) decode(code []byte, locals uint64) (bool, error) {
 		stack[len(stack)-1-int(l)].targeted = true
 		return nil
 	}
+	// blockType reads a block type and adds its arity to the frame stats.
 	blockType := func() error {
 		b, err := r.peek()
 		if err != nil {
 			return err
 		}
 		if b == blockEmpty || isValType(b) {
+			if b != blockEmpty {
+				fs.arity++
+			}
 			r.off++
 			return nil
 		}
@@ -317,6 +481,7 @@ func (rw *rewriter) decode(code []byte, locals uint64) (bool, error) {
 		if t < 0 || t >= int64(len(m.types)) {
 			return malformed("block type %d out of range", t)
 		}
+		fs.arity += m.types[t].arity()
 		return nil
 	}
 	memarg := func() error {
@@ -347,12 +512,25 @@ func (rw *rewriter) decode(code []byte, locals uint64) (bool, error) {
 		}
 		return f, err
 	}
-	typeIdx := func() error {
+	typeIdx := func() (uint32, error) {
 		t, err := r.u32()
 		if err == nil && int(t) >= len(m.types) {
 			err = malformed("type index %d out of range", t)
 		}
-		return err
+		return t, err
+	}
+	// aCall adds a call of a function of type t to the frame stats: its
+	// arguments and results, and the checks of an indirect call.
+	aCall := func(t funcType) {
+		fs.calls++
+		fs.values += t.arity() + 8
+		fs.callArea = max(fs.callArea, t.arity())
+	}
+	global := func(x uint32) {
+		if rw.globalSeen[x] != rw.fn {
+			rw.globalSeen[x] = rw.fn
+			fs.globals++
+		}
 	}
 	skipU32 := func(n int) error {
 		for ; n > 0; n-- {
@@ -372,13 +550,21 @@ func (rw *rewriter) decode(code []byte, locals uint64) (bool, error) {
 		op, _ := r.byte()
 		cost := uint64(costs.Op[op])
 		dyn := uint8(dynNone)
+		callKind := uint8(callNone)
 		var after uint8 // marks for boundary i+1
 		var err error
+		// Values the instruction may define (see frameBound): most define
+		// their result and maybe an intermediate one.
+		values := uint64(2)
 		switch op {
 		case opUnreachable, opReturn:
 			after = markStart
-		case 0x01, 0x1a, 0x1b, 0xd1: // nop, drop, select, ref.is_null
+			values = 0
+		case 0x01, 0x1a: // nop, drop
+			values = 0
+		case 0x1b, 0xd1: // select, ref.is_null
 		case opBlock, opLoop, opIf:
+			values = 0
 			if err = blockType(); err != nil {
 				break
 			}
@@ -393,6 +579,7 @@ func (rw *rewriter) decode(code []byte, locals uint64) (bool, error) {
 				after = markStart | markLive // taken when the condition holds
 			}
 		case opElse:
+			values = 0
 			if top := &stack[len(stack)-1]; top.kind != ctlIf {
 				err = malformed("else without if")
 			} else {
@@ -400,6 +587,7 @@ func (rw *rewriter) decode(code []byte, locals uint64) (bool, error) {
 			}
 			after = markStart | markLive // where a false condition lands
 		case opEnd:
+			values = 0
 			top := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
 			switch top.kind {
@@ -410,27 +598,33 @@ func (rw *rewriter) decode(code []byte, locals uint64) (bool, error) {
 			case ctlBlock:
 				if top.targeted {
 					after = markStart | markLive
+					fs.merges++
 				}
 			case ctlLoop:
 				if top.targeted {
 					marks[top.bodyStart] |= markStart | markLive
+					fs.merges++
 				}
 			case ctlIf, ctlElse:
 				after = markStart | markLive
+				fs.merges++
 			}
 		case opBr:
+			values = 0
 			var l uint32
 			if l, err = r.u32(); err == nil {
 				err = target(l)
 			}
 			after = markStart
 		case opBrIf:
+			values = 0
 			var l uint32
 			if l, err = r.u32(); err == nil {
 				err = target(l)
 			}
 			after = markStart | markLive
 		case opBrTable:
+			values = 0
 			var n, l uint32
 			if n, err = r.u32(); err != nil {
 				break
@@ -443,23 +637,42 @@ func (rw *rewriter) decode(code []byte, locals uint64) (bool, error) {
 			after = markStart
 		case opCall, opReturnCall:
 			var f uint32
-			if f, err = funcIdx(); err == nil && f < m.importedFuncs {
+			if f, err = funcIdx(); err != nil {
+				break
+			}
+			if f < m.importedFuncs {
 				cost += rw.cfg.callImport
 			}
-			after = markStart | markLive
+			t := m.types[m.funcType(f)]
+			values = 0
+			aCall(t)
+			after, callKind = markStart|markLive, callRestore
 			if op == opReturnCall {
-				after = markStart
+				after, callKind = markStart, callNone
+				if f >= m.importedFuncs && t.registersOnly() {
+					callKind = callTailFlat
+				}
 			}
 		case opCallIndirect, opReturnCallIndirect:
-			if err = typeIdx(); err == nil {
+			var ti uint32
+			if ti, err = typeIdx(); err == nil {
 				_, err = r.u32() // table
+			}
+			if err != nil {
+				break
 			}
 			if m.mayCallImportIndirectly {
 				cost += rw.cfg.callImport
 			}
-			after = markStart | markLive
+			t := m.types[ti]
+			values = 0
+			aCall(t)
+			after, callKind = markStart|markLive, callRestore
 			if op == opReturnCallIndirect {
-				after = markStart
+				after, callKind = markStart, callNone
+				if !m.mayCallImportIndirectly && t.registersOnly() {
+					callKind = callTailFlat
+				}
 			}
 		case opSelectT:
 			var n uint32
@@ -473,6 +686,7 @@ func (rw *rewriter) decode(code []byte, locals uint64) (bool, error) {
 				}
 			}
 		case opLocalGet, opLocalSet, opLocalTee:
+			values = 0
 			var x uint32
 			if x, err = r.u32(); err == nil && uint64(x) >= locals {
 				err = malformed("local %d out of range", x)
@@ -482,21 +696,30 @@ func (rw *rewriter) decode(code []byte, locals uint64) (bool, error) {
 			if x, err = r.u32(); err == nil && x >= m.globals {
 				err = malformed("global %d out of range", x)
 			}
+			if err == nil {
+				global(x)
+			}
 		case 0x25, 0x26: // table.get, table.set
 			err = skipU32(1)
+			values = 4
 		case 0x3f: // memory.size
 			err = zeroByte()
 		case opMemoryGrow:
 			err = zeroByte()
 			dyn = dynGrow
+			fs.calls++ // wazero's runtime grows the memory
 		case opI32Const:
 			_, err = r.sleb(32)
+			values = 1
 		case opI64Const:
 			_, err = r.sleb(64)
+			values = 1
 		case opF32Const:
 			err = r.skip(4)
+			values = 1
 		case opF64Const:
 			err = r.skip(8)
+			values = 1
 		case opRefNull:
 			var t byte
 			if t, err = r.byte(); err == nil && !isRefType(t) {
@@ -515,6 +738,14 @@ func (rw *rewriter) decode(code []byte, locals uint64) (bool, error) {
 				break
 			}
 			cost = uint64(costs.Misc[sub])
+			if sub >= 8 && sub != 9 && sub != 13 && sub != 16 {
+				// Bulk operations call wazero's runtime or loop.
+				values = 8
+				fs.calls++
+				if sub == 11 || sub == 17 { // memory.fill, table.fill
+					fs.merges += 3
+				}
+			}
 			switch sub {
 			case 8: // memory.init
 				if err = skipU32(1); err == nil {
@@ -559,6 +790,7 @@ func (rw *rewriter) decode(code []byte, locals uint64) (bool, error) {
 			switch {
 			case sub <= 0x0b || sub == 0x5c || sub == 0x5d: // loads, stores
 				err = memarg()
+				values = 4
 			case sub == 0x0c || sub == 0x0d: // v128.const, i8x16.shuffle
 				err = r.skip(16)
 			case sub >= 0x15 && sub <= 0x22: // extract/replace lane
@@ -567,6 +799,7 @@ func (rw *rewriter) decode(code []byte, locals uint64) (bool, error) {
 				if err = memarg(); err == nil {
 					err = r.skip(1)
 				}
+				values = 4
 			}
 		case prefixAtomic:
 			err = unsupported("threads (atomic instructions)")
@@ -578,6 +811,7 @@ func (rw *rewriter) decode(code []byte, locals uint64) (bool, error) {
 			switch {
 			case op >= 0x28 && op <= 0x3e: // loads and stores
 				err = memarg()
+				values = 4 // address, bounds check, value
 			case op >= 0x45 && op <= 0xc4: // numeric
 			default:
 				err = malformed("unknown opcode %#02x", op)
@@ -589,7 +823,8 @@ func (rw *rewriter) decode(code []byte, locals uint64) (bool, error) {
 		if r.off-start > math.MaxInt32 || r.off > math.MaxInt32 {
 			return false, unsupported("function body too large")
 		}
-		insts = append(insts, inst{start: int32(start), end: int32(r.off), cost: cost, dyn: dyn})
+		fs.values += values
+		insts = append(insts, inst{start: int32(start), end: int32(r.off), cost: cost, dyn: dyn, call: callKind})
 		if dyn != dynNone {
 			needScratch = true
 		}

@@ -13,6 +13,11 @@
 // afterwards: cycles used = budget - remaining. A trap with remaining < 0 is
 // an exhausted budget; any other ending leaves remaining >= 0.
 //
+// It also bounds the call depth (see Call depth below): a second global,
+// exported as DepthExport, counts the depth, and a call that would go
+// deeper than Options.MaxCallDepth traps. A trap with remaining >= 0 and
+// depth > MaxCallDepth is the depth limit.
+//
 // # Cost model
 //
 // The cost of a run is the sum, over every instruction the module executes,
@@ -58,20 +63,61 @@
 // exported function taking one). If none of these holds, call_indirect is
 // charged like any instruction.
 //
+// # Call depth
+//
+// wazero's engines run out of stack at different depths: the interpreter
+// after 2000 frames, the compiler when its stack, which depends on frame
+// sizes and thus on the architecture, passes about 50 MB. A run's outcome
+// must not depend on where that happens, so the instrumentation counts the
+// depth itself. Every function gets a weight w >= 1 and an i32 local $d; on
+// entry it runs
+//
+//	$d = depth + w; depth = $d; if $d > MaxCallDepth { unreachable }
+//
+// and after every call and call_indirect returns, depth = $d. Returns do
+// not decrement it (traps end the run, and the caller restores it), so
+// after the outermost function returns the global holds that function's
+// weight: a host that calls into an instance more than once sets it back
+// to 0 first. A return_call or return_call_indirect that wazero's compiler
+// runs as a jump (the callee's parameters and results all fit in registers
+// on amd64 and arm64, and it cannot be an imported function) first sets
+// depth = $d - w, the depth at entry, so tail recursion runs in constant
+// depth; any other tail call may run as a plain call and counts as one.
+// None of this code is charged: a call that exceeds the limit traps before
+// its callee charges anything, with remaining >= 0.
+//
+// The weight is the function's frame bound in FrameUnit (2 KiB) units,
+// rounded up. The bound over-approximates the frame wazero's compiler gives
+// the function: spill slots are never shared there, so the frame grows with
+// every value the function defines and with the phis where control paths
+// join (locals times joins), not just with its locals: a function with no
+// locals and 2000 values live across a call has a 9 KB frame. The depth
+// limit thus bounds the total frame size: at most MaxCallDepthLimit *
+// FrameUnit = 24 MiB, plus MaxFrameBound = 8 MiB for the function whose
+// entry traps (its frame is allocated before its check runs), 32 MiB in
+// all, below the 50,000,000 bytes wazero's compiler always provides.
+// Functions whose bound exceeds MaxFrameBound are rejected. Small functions
+// weigh 1, so MaxCallDepth is their number of nested calls; typical Go
+// functions weigh 2 to 16. docs/METERING.md has the details.
+//
+// Consensus runs use the compiler. The interpreter, for tests, stops at
+// 2000 frames of its own, below the default limit: runs compared across
+// engines must stay below 2000 frames.
+//
 // # Invariants
 //
 //   - The output is a pure function of the input bytes and the Options.
 //   - No function, table, memory, type, element or data index moves: the gas
-//     global is appended after all existing globals, one scratch i32 local is
-//     appended to the locals of the functions that need it, and no function
-//     is added.
-//   - The global and export sections only gain one entry each (they are
+//     and depth globals are appended after all existing globals, the depth
+//     local and, in the functions that need it, a scratch i32 local are
+//     appended to the locals, and no function is added.
+//   - The global and export sections only gain two entries each (they are
 //     created if absent). Every other section, custom sections included,
 //     is copied byte for byte, and so are the instructions of the code
-//     section: only inserted code, the new local and size fields are new.
+//     section: only inserted code, the new locals and size fields are new.
 //   - Input code that refers to a global or local beyond those it declares is
-//     rejected, so code can never reach the gas global or the scratch local
-//     that instrumentation introduces.
+//     rejected, so code can never reach the gas or depth global or the
+//     locals that instrumentation introduces.
 //   - The budget must lie in [0, 2^63-1] when set. The check after every
 //     charge runs before the charged code, so remaining never drops below
 //     -(largest single charge), and no arithmetic on it can overflow.
@@ -85,9 +131,10 @@
 // plus tail calls. Rejected with ErrUnsupported: threads and atomics,
 // exception handling, typed function references and GC, relaxed SIMD,
 // memory64, multiple memories, shared memories, non-canonical encodings of
-// prefixed opcodes (which wazero decodes differently from the spec) and
-// functions with more than MaxLocals locals. Malformed input is rejected
-// with ErrMalformed; Instrument never panics.
+// prefixed opcodes (which wazero decodes differently from the spec),
+// functions with more than MaxLocals locals and functions whose frame bound
+// exceeds MaxFrameBound. Malformed input is rejected with ErrMalformed;
+// Instrument never panics.
 package meter
 
 import (
@@ -99,6 +146,30 @@ import (
 // GasExport is the export name of the mutable i64 global that holds the
 // remaining budget.
 const GasExport = "provernet_gas"
+
+// DepthExport is the export name of the mutable i32 global that holds the
+// current call depth, in frame units (see the package documentation).
+const DepthExport = "provernet_depth"
+
+// Call depth limit (see the package documentation for the arithmetic).
+// MaxCallDepthLimit*FrameUnit + MaxFrameBound = 32 MiB, the most stack
+// the frames below a depth trap can take, is under the 50,000,000 bytes
+// wazero's compiler provides.
+const (
+	// DefaultMaxCallDepth is the depth limit a zero Options.MaxCallDepth
+	// selects.
+	DefaultMaxCallDepth = 10000
+	// MaxCallDepthLimit caps Options.MaxCallDepth:
+	// MaxCallDepthLimit*FrameUnit = 24 MiB.
+	MaxCallDepthLimit = 12288
+	// FrameUnit is the stack size, in bytes, one unit of depth stands for:
+	// a function whose frame bound is b bytes counts ceil(b/FrameUnit)
+	// units (at least 1).
+	FrameUnit = 2048
+	// MaxFrameBound bounds the frame of a single function: functions whose
+	// frame bound exceeds it are rejected with ErrUnsupported.
+	MaxFrameBound = 8 << 20
+)
 
 // Defaults of the dynamic surcharges (a zero Options field selects them).
 const (
@@ -118,7 +189,8 @@ const MaxSurcharge = 1<<31 - 1
 // MaxLocals bounds the parameters plus locals of one function. wazero
 // allocates per declared local before validating anything else, so an
 // unbounded count (up to 2^32) would let a tiny module take gigabytes of
-// memory; 50000 is the limit web engines enforce.
+// memory; 50000 is the limit web engines enforce. (Locals do not bound a
+// frame by themselves; they count in the frame bound, see Call depth.)
 const MaxLocals = 50000
 
 // Errors returned by Instrument wrap one of these.
@@ -127,7 +199,8 @@ var (
 	// module (or refers to indices it does not declare).
 	ErrMalformed = errors.New("meter: malformed module")
 	// ErrUnsupported: the input uses a feature the metering does not
-	// handle, or already exports GasExport.
+	// handle, has a function whose frame may be too large, or already
+	// exports GasExport or DepthExport.
 	ErrUnsupported = errors.New("meter: unsupported module")
 	// ErrOptions: the Options are out of range.
 	ErrOptions = errors.New("meter: invalid options")
@@ -181,6 +254,12 @@ type Options struct {
 	// instantiation. Must be at most 2^63-1. Hosts set the global again
 	// before calling _start.
 	InitialGas uint64
+	// MaxCallDepth is the largest call depth, in frame units, a program
+	// may reach; a call that would go deeper traps (0:
+	// DefaultMaxCallDepth; at most MaxCallDepthLimit). Functions with
+	// small frames count one unit each, so this is the number of nested
+	// calls of such functions.
+	MaxCallDepth uint32
 
 	// perInstruction (tests only) charges every instruction on its own,
 	// straight before it, without any control-flow analysis: the naive
@@ -195,7 +274,11 @@ type config struct {
 	bulkPerByte   uint64
 	callImport    uint64
 	initialGas    int64
+	maxDepth      uint32
 	perInstr      bool
+	// unitWeights (tests only) makes every function count one unit of
+	// depth whatever its frame bound, to show the bound is needed.
+	unitWeights bool
 }
 
 func (o Options) resolve() (*config, error) {
@@ -230,6 +313,13 @@ func (o Options) resolve() (*config, error) {
 		return nil, fmt.Errorf("%w: InitialGas %d exceeds 2^63-1", ErrOptions, o.InitialGas)
 	}
 	c.initialGas = int64(o.InitialGas)
+	c.maxDepth = o.MaxCallDepth
+	if c.maxDepth == 0 {
+		c.maxDepth = DefaultMaxCallDepth
+	}
+	if c.maxDepth > MaxCallDepthLimit {
+		return nil, fmt.Errorf("%w: MaxCallDepth %d exceeds %d", ErrOptions, c.maxDepth, MaxCallDepthLimit)
+	}
 	// Termination: every backward jump and every call must cost something.
 	for _, op := range []byte{opBr, opBrIf, opBrTable, opCall, opCallIndirect, opReturnCall, opReturnCallIndirect} {
 		if c.costs.Op[op] == 0 {
@@ -240,7 +330,8 @@ func (o Options) resolve() (*config, error) {
 }
 
 // Instrument returns a copy of the WebAssembly binary module wasm that
-// charges the cycles it executes to the exported global GasExport, as the
+// charges the cycles it executes to the exported global GasExport and
+// bounds its call depth with the exported global DepthExport, as the
 // package documentation describes. It does not modify wasm. Errors wrap
 // ErrMalformed, ErrUnsupported or ErrOptions.
 func Instrument(wasm []byte, opts Options) ([]byte, error) {

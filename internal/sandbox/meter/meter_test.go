@@ -37,6 +37,7 @@ const testMemPages = 16 // wazero's memory cap in these tests
 
 type outcome struct {
 	remaining int64
+	depth     uint32 // the depth global afterwards
 	results   []uint64
 	err       error
 	memPages  uint32
@@ -79,6 +80,9 @@ func runRaw(t *testing.T, eng engineCfg, wasm []byte, budget int64, fn string, a
 	o := outcome{results: res, err: err}
 	if g != nil {
 		o.remaining = int64(g.Get())
+	}
+	if d := mod.ExportedGlobal(DepthExport); d != nil {
+		o.depth = uint32(d.Get())
 	}
 	if mem := mod.ExportedMemory("memory"); mem != nil {
 		o.memPages = mem.Size() / 65536
@@ -349,7 +353,7 @@ func TestDeterministic(t *testing.T) {
 }
 
 // Every section but global, export and code is copied byte for byte, and
-// those three only gain entries.
+// those three only gain entries (two globals and two exports: gas and depth).
 func TestSectionsPreserved(t *testing.T) {
 	m := importMod([]uint32{2, 0}, true)
 	m.memory = []uint32{1, 2}
@@ -381,7 +385,7 @@ func TestSectionsPreserved(t *testing.T) {
 		a, b := in[s.start:s.end], out[o.start:o.end]
 		switch s.id {
 		case secGlobal, secExport:
-			if !bytes.Equal(a[1:], b[1:len(a)]) || b[0] != a[0]+1 {
+			if !bytes.Equal(a[1:], b[1:len(a)]) || b[0] != a[0]+2 {
 				t.Errorf("section %d: entries not kept as a prefix", s.id)
 			}
 		case secCode:
@@ -391,7 +395,7 @@ func TestSectionsPreserved(t *testing.T) {
 			}
 		}
 	}
-	if pout.globals != pin.globals+1 {
+	if pout.globals != pin.globals+2 {
 		t.Errorf("globals %d -> %d", pin.globals, pout.globals)
 	}
 }
@@ -407,7 +411,7 @@ func TestCreatesSections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.globalSec < 0 || p.exportSec < 0 || p.globals != 1 {
+	if p.globalSec < 0 || p.exportSec < 0 || p.globals != 2 || p.exportCount != 2 {
 		t.Fatalf("global or export section missing: %+v", p)
 	}
 	if _, err := wazero.NewRuntime(context.Background()).CompileModule(context.Background(), out); err != nil {
@@ -473,6 +477,8 @@ func TestRejects(t *testing.T) {
 		{"relaxed simd", one(3, nil, op(prefixSIMD, 0x80, 0x02), end).bytes(), Options{}, ErrUnsupported},
 		{"simd non-canonical", one(3, nil, op(prefixSIMD, 0x8c, 0x00), make([]byte, 16), drop, end).bytes(), Options{}, ErrUnsupported},
 		{"exports gas", func() []byte { m := one(3, nil, end); m.funcs[0].export = GasExport; return m.bytes() }(), Options{}, ErrUnsupported},
+		{"exports depth", func() []byte { m := one(3, nil, end); m.funcs[0].export = DepthExport; return m.bytes() }(), Options{}, ErrUnsupported},
+		{"deep limit", valid, Options{MaxCallDepth: MaxCallDepthLimit + 1}, ErrOptions},
 		{"free branches", valid, Options{Costs: func() *CostTable { c := DefaultCosts(); c.Op[opBr] = 0; return c }()}, ErrOptions},
 		{"huge surcharge", valid, Options{MemoryPerPage: MaxSurcharge + 1}, ErrOptions},
 		{"huge initial", valid, Options{InitialGas: math.MaxInt64 + 1}, ErrOptions},

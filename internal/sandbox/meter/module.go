@@ -65,10 +65,26 @@ type section struct {
 }
 
 type funcType struct {
-	params         uint32
-	funcrefParam   bool
-	funcrefResult  bool
-	paramsOverflow bool
+	params, results uint32
+	// Parameters and results by register class, as wazero's compiler
+	// passes them: integers and references, floats and vectors.
+	intParams, floatParams   uint32
+	intResults, floatResults uint32
+	funcrefParam             bool
+	funcrefResult            bool
+}
+
+// arity is the number of parameters plus results.
+func (t funcType) arity() uint64 { return uint64(t.params) + uint64(t.results) }
+
+// registersOnly reports whether wazero's compiler passes every parameter
+// and result of the type in registers on both amd64 and arm64 (8 integer
+// and 8 float registers for each on arm64, 9 and 8 on amd64; two integer
+// parameter registers carry wazero's contexts). Only then does it compile
+// return_call to the type as a jump, replacing the caller's frame; with
+// stack arguments it falls back to a plain call.
+func (t funcType) registersOnly() bool {
+	return t.intParams+2 <= 8 && t.floatParams <= 8 && t.intResults <= 8 && t.floatResults <= 8
 }
 
 // module is what instrumentation needs to know about the input.
@@ -85,13 +101,21 @@ type module struct {
 	// table (see the package documentation).
 	mayCallImportIndirectly bool
 
-	exportsGas bool // an export is already named GasExport
+	exportsReserved string // an export already named GasExport or DepthExport
 
 	globalSec, exportSec, codeSec int // index into sections, -1 if absent
 	globalCount, exportCount      uint32
 }
 
 func (m *module) numFuncs() uint64 { return uint64(m.importedFuncs) + uint64(len(m.funcTypes)) }
+
+// funcType returns the type index of function f (f < numFuncs()).
+func (m *module) funcType(f uint32) uint32 {
+	if f < m.importedFuncs {
+		return m.importTypes[f]
+	}
+	return m.funcTypes[f-m.importedFuncs]
+}
 
 var wasmHeader = []byte{0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00}
 
@@ -100,13 +124,13 @@ func instrument(wasm []byte, cfg *config) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if m.exportsGas {
-		return nil, unsupported("the module already exports %q", GasExport)
+	if m.exportsReserved != "" {
+		return nil, unsupported("the module already exports %q", m.exportsReserved)
 	}
-	if uint64(m.globals) >= math.MaxUint32 {
+	if uint64(m.globals)+1 >= math.MaxUint32 {
 		return nil, unsupported("too many globals")
 	}
-	gas := m.globals // index of the new global
+	gas, depth := m.globals, m.globals+1 // indices of the new globals
 
 	out := make([]byte, 0, len(wasm)+len(wasm)/2+64)
 	out = append(out, wasmHeader...)
@@ -120,14 +144,14 @@ func instrument(wasm []byte, cfg *config) ([]byte, error) {
 	flushBefore := func(rank int) {
 		if !globalDone && rank > sectionRank[secGlobal] {
 			globalDone = true
-			payload = appendULEB(payload[:0], 1)
-			payload = appendGasGlobal(payload, cfg.initialGas)
+			payload = appendULEB(payload[:0], 2)
+			payload = appendNewGlobals(payload, cfg.initialGas)
 			emit(secGlobal, payload)
 		}
 		if !exportDone && rank > sectionRank[secExport] {
 			exportDone = true
-			payload = appendULEB(payload[:0], 1)
-			payload = appendGasExport(payload, gas)
+			payload = appendULEB(payload[:0], 2)
+			payload = appendNewExports(payload, gas, depth)
 			emit(secExport, payload)
 		}
 	}
@@ -143,9 +167,9 @@ func instrument(wasm []byte, cfg *config) ([]byte, error) {
 			if _, err := r.u32(); err != nil {
 				return nil, err
 			}
-			payload = appendULEB(payload[:0], uint64(m.globalCount)+1)
+			payload = appendULEB(payload[:0], uint64(m.globalCount)+2)
 			payload = append(payload, body[r.off:]...)
-			payload = appendGasGlobal(payload, cfg.initialGas)
+			payload = appendNewGlobals(payload, cfg.initialGas)
 			emit(secGlobal, payload)
 		case s.id == secExport && i == m.exportSec:
 			exportDone = true
@@ -153,12 +177,12 @@ func instrument(wasm []byte, cfg *config) ([]byte, error) {
 			if _, err := r.u32(); err != nil {
 				return nil, err
 			}
-			payload = appendULEB(payload[:0], uint64(m.exportCount)+1)
+			payload = appendULEB(payload[:0], uint64(m.exportCount)+2)
 			payload = append(payload, body[r.off:]...)
-			payload = appendGasExport(payload, gas)
+			payload = appendNewExports(payload, gas, depth)
 			emit(secExport, payload)
 		case s.id == secCode && i == m.codeSec:
-			code, err := rewriteCode(body, m, cfg, gas)
+			code, err := rewriteCode(body, m, cfg, gas, depth)
 			if err != nil {
 				return nil, err
 			}
@@ -171,17 +195,25 @@ func instrument(wasm []byte, cfg *config) ([]byte, error) {
 	return out, nil
 }
 
-func appendGasGlobal(dst []byte, initial int64) []byte {
+// appendNewGlobals appends the gas global (mutable i64) and the depth
+// global (mutable i32, starting at 0).
+func appendNewGlobals(dst []byte, initialGas int64) []byte {
 	dst = append(dst, valI64, 0x01, opI64Const)
-	dst = appendSLEB(dst, initial)
-	return append(dst, opEnd)
+	dst = appendSLEB(dst, initialGas)
+	return append(dst, opEnd, valI32, 0x01, opI32Const, 0, opEnd)
 }
 
-func appendGasExport(dst []byte, gas uint32) []byte {
-	dst = appendULEB(dst, uint64(len(GasExport)))
-	dst = append(dst, GasExport...)
-	dst = append(dst, 0x03) // global
-	return appendULEB(dst, uint64(gas))
+func appendNewExports(dst []byte, gas, depth uint32) []byte {
+	for _, e := range []struct {
+		name string
+		idx  uint32
+	}{{GasExport, gas}, {DepthExport, depth}} {
+		dst = appendULEB(dst, uint64(len(e.name)))
+		dst = append(dst, e.name...)
+		dst = append(dst, 0x03) // global
+		dst = appendULEB(dst, uint64(e.idx))
+	}
+	return dst
 }
 
 func parseModule(wasm []byte) (*module, error) {
@@ -411,9 +443,22 @@ func (m *module) parseTypes(r *reader) error {
 						ft.funcrefResult = true
 					}
 				}
+				isFloat := t == valF32 || t == valF64 || t == valV128
+				switch {
+				case i == 0 && isFloat:
+					ft.floatParams++
+				case i == 0:
+					ft.intParams++
+				case isFloat:
+					ft.floatResults++
+				default:
+					ft.intResults++
+				}
 			}
 			if i == 0 {
 				ft.params = n
+			} else {
+				ft.results = n
 			}
 		}
 		m.types = append(m.types, ft)
@@ -510,8 +555,8 @@ func (m *module) parseExports(r *reader, wasm []byte) error {
 		if err := r.skip(int(n)); err != nil {
 			return err
 		}
-		if string(wasm[nameStart:r.off]) == GasExport {
-			m.exportsGas = true
+		if n := string(wasm[nameStart:r.off]); n == GasExport || n == DepthExport {
+			m.exportsReserved = n
 		}
 		kind, err := r.byte()
 		if err != nil {

@@ -157,8 +157,8 @@ func TestDataSegments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.globals != 2 {
-		t.Fatalf("%d globals, want the import and the gas global", p.globals)
+	if p.globals != 3 {
+		t.Fatalf("%d globals, want the import and the gas and depth globals", p.globals)
 	}
 	// An offset expression must not read the gas global.
 	m.dataRaw = cat([]byte{1}, []byte{0x00, opGlobalGet, 1, opEnd, 1, 0x11})
