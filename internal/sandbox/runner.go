@@ -174,6 +174,9 @@ func (r *Runner) Run(ctx context.Context, job Job) (*Result, error) {
 	}
 	_, callErr := mod.ExportedFunction("_start").Call(ctx)
 	res := classify(job, g, out, callErr, ctx.Err())
+	if res.Outcome == OutcomeError && callErr != nil && r.depthExceeded(mod) {
+		res.Detail = fmt.Sprintf("call depth limit (%d frame units) exceeded", r.maxDepth())
+	}
 	res.Stderr, res.Wall = stderr.String(), time.Since(start)
 	return res, nil
 }
@@ -326,3 +329,16 @@ func (c *capped) Write(p []byte) (int, error) {
 }
 
 func (c *capped) String() string { return c.buf.String() }
+
+// depthExceeded reports whether a trap was the meter's call-depth limit.
+func (r *Runner) depthExceeded(mod api.Module) bool {
+	g := mod.ExportedGlobal(meter.DepthExport)
+	return g != nil && uint64(uint32(g.Get())) > uint64(r.maxDepth())
+}
+
+func (r *Runner) maxDepth() uint32 {
+	if d := r.cfg.Meter.MaxCallDepth; d != 0 {
+		return uint32(d)
+	}
+	return uint32(meter.DefaultMaxCallDepth)
+}

@@ -147,12 +147,16 @@ func TestHostileProgramsEndCleanly(t *testing.T) {
 		{"bigout", lots, OutcomeError, "output exceeds"},
 		{"exit 3", lots, OutcomeError, "code 3"},
 		{"noproof", lots, OutcomeError, "without writing"},
+		{"recurse 1000000", lots, OutcomeError, "call depth limit"},
 	}
 	for _, c := range cases {
 		res := run(t, r, Prove, c.cmd, c.budget, nil)
 		if res.Outcome != c.want || !strings.Contains(res.Detail, c.detail) {
 			t.Errorf("%s: %v %q, want %s containing %q", c.cmd, res, res.Detail, c.want, c.detail)
 		}
+	}
+	if res := run(t, r, Prove, "recurse 1000", lots, nil); res.Outcome != OutcomeProof || string(res.Output) != "1000" {
+		t.Errorf("recursion within the limit: %v %q %s", res, res.Output, res.Detail)
 	}
 	res := run(t, r, Prove, "escape", lots, nil)
 	if res.Outcome != OutcomeProof || string(res.Output) != "contained" {

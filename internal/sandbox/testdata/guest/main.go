@@ -76,6 +76,9 @@ func main() {
 	case "exit":
 		code, _ := strconv.Atoi(fields[1])
 		os.Exit(code)
+	case "recurse": // recurse N: nested calls N deep
+		n, _ := strconv.Atoi(fields[1])
+		write(strconv.Itoa(depth(n)))
 	case "noproof":
 	default:
 		os.Exit(2)
@@ -87,4 +90,12 @@ func write(s string) {
 		fmt.Fprintln(os.Stderr, "write:", err)
 		os.Exit(3)
 	}
+}
+
+//go:noinline
+func depth(n int) int {
+	if n == 0 {
+		return 0
+	}
+	return depth(n-1) + 1
 }
