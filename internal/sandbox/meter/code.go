@@ -55,6 +55,7 @@ const (
 const (
 	markStart = 1 << iota // a basic block starts here
 	markLive              // and control can reach it: charge it here
+	markLoop              // it is a loop's body: check the budget here
 )
 
 // Dynamic surcharges.
@@ -284,7 +285,8 @@ func (rw *rewriter) function(dst, body []byte, typ funcType) ([]byte, error) {
 			j++
 		}
 		if sums[b] > 0 {
-			dst = rw.appendCharge(dst, sums[b])
+			check := k == 0 || marks[k]&markLoop != 0 || rw.cfg.checkEveryBlock
+			dst = rw.appendCharge(dst, sums[b], check)
 		}
 		for t := k; t < j; t++ {
 			in := insts[t]
@@ -396,13 +398,20 @@ func (rw *rewriter) appendDepthLeave(dst []byte, d uint32, weight uint64) []byte
 	return appendULEB(dst, uint64(rw.depth))
 }
 
-// appendCharge appends: gas -= cost; if gas < 0 { unreachable }.
-func (rw *rewriter) appendCharge(dst []byte, cost uint64) []byte {
+// appendCharge appends gas -= cost and, if check, if gas < 0 { unreachable }.
+// Checks are only needed where a run could otherwise go on without bound:
+// at function entry and at the head of every loop iteration; the host
+// treats a run that ends with gas < 0 as exhausted too.
+func (rw *rewriter) appendCharge(dst []byte, cost uint64, check bool) []byte {
 	dst = append(dst, opGlobalGet)
 	dst = appendULEB(dst, uint64(rw.gas))
 	dst = append(dst, opI64Const)
 	dst = appendSLEB(dst, int64(cost))
 	dst = append(dst, opI64Sub)
+	if !check {
+		dst = append(dst, opGlobalSet)
+		return appendULEB(dst, uint64(rw.gas))
+	}
 	return rw.appendStoreCheck(dst)
 }
 
@@ -602,7 +611,7 @@ func (rw *rewriter) decode(code []byte, locals uint64) (bool, error) {
 				}
 			case ctlLoop:
 				if top.targeted {
-					marks[top.bodyStart] |= markStart | markLive
+					marks[top.bodyStart] |= markStart | markLive | markLoop
 					fs.merges++
 				}
 			case ctlIf, ctlElse:

@@ -265,6 +265,8 @@ type Options struct {
 	// straight before it, without any control-flow analysis: the naive
 	// reference the basic-block metering is checked against.
 	perInstruction bool
+	// checkEveryBlock (tests only) checks the budget after every charge.
+	checkEveryBlock bool
 }
 
 // config is Options with the defaults applied and checked.
@@ -279,15 +281,19 @@ type config struct {
 	// unitWeights (tests only) makes every function count one unit of
 	// depth whatever its frame bound, to show the bound is needed.
 	unitWeights bool
+	// checkEveryBlock (tests only) checks the budget after every charge,
+	// not only at function entries and loop heads.
+	checkEveryBlock bool
 }
 
 func (o Options) resolve() (*config, error) {
 	c := &config{
-		costs:         o.Costs,
-		memoryPerPage: o.MemoryPerPage,
-		bulkPerByte:   o.BulkPerByte,
-		callImport:    o.CallImport,
-		perInstr:      o.perInstruction,
+		costs:           o.Costs,
+		memoryPerPage:   o.MemoryPerPage,
+		bulkPerByte:     o.BulkPerByte,
+		callImport:      o.CallImport,
+		perInstr:        o.perInstruction,
+		checkEveryBlock: o.checkEveryBlock,
 	}
 	if c.costs == nil {
 		c.costs = DefaultCosts()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -296,9 +297,37 @@ func TestBudgetEdge(t *testing.T) {
 				if o.err != nil || o.remaining != 0 {
 					t.Errorf("%s: budget = count %d: err %v, remaining %d", eng.name, c.want, o.err, o.remaining)
 				}
+				// One short: the run is exhausted. It traps at the next
+				// check (a function entry or loop head) or, if it finishes
+				// first, ends with a negative budget the host reads.
 				o = run(t, eng, wasm, c.opts, c.want-1, c.fn, c.args...)
+				if o.remaining >= 0 {
+					t.Errorf("%s: budget = count-1: err %v, remaining %d; want remaining < 0", eng.name, o.err, o.remaining)
+				}
+				// With a check after every charge, it traps at once.
+				strict := c.opts
+				strict.checkEveryBlock = true
+				o = run(t, eng, wasm, strict, c.want-1, c.fn, c.args...)
 				if o.err == nil || o.remaining >= 0 {
-					t.Errorf("%s: budget = count-1: err %v, remaining %d; want a trap with remaining < 0", eng.name, o.err, o.remaining)
+					t.Errorf("%s: budget = count-1, every block checked: err %v, remaining %d; want a trap", eng.name, o.err, o.remaining)
+				}
+			}
+		})
+	}
+}
+
+// TestLoopsAlwaysStop: a loop that never ends is stopped within one
+// iteration of its budget running out, because loop heads are checked.
+func TestLoopsAlwaysStop(t *testing.T) {
+	for _, c := range cases() {
+		if !strings.Contains(c.name, "loop") {
+			continue
+		}
+		t.Run(c.name, func(t *testing.T) {
+			for _, eng := range engines {
+				o := run(t, eng, c.mod.bytes(), c.opts, 3, c.fn, c.args...)
+				if c.want > 3 && (o.err == nil || o.remaining >= 0) {
+					t.Errorf("%s: a loop with 3 cycles of budget: err %v, remaining %d; want a trap", eng.name, o.err, o.remaining)
 				}
 			}
 		})
