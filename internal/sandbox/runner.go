@@ -78,7 +78,7 @@ func NewRunner(ctx context.Context, cfg Config) (*Runner, error) {
 	if cfg.Interpreter {
 		rc = wazero.NewRuntimeConfigInterpreter()
 	}
-	rc = rc.WithMemoryLimitPages(cfg.MemoryPages).WithMemoryCapacityFromMax(false).WithCloseOnContextDone(cfg.Interruptible)
+	rc = rc.WithMemoryLimitPages(cfg.MemoryPages).WithMemoryCapacityFromMax(true).WithCloseOnContextDone(cfg.Interruptible)
 	if cfg.Cache != nil {
 		rc = rc.WithCompilationCache(cfg.Cache)
 	} else if cfg.CacheDir != "" {
