@@ -19,6 +19,11 @@
 //     randomness; a deterministic source would make it predictable);
 //   - a memory cap (Limits.MemoryPages) and no network.
 //
+// A verifier's count is a function of the module and its input alone. A
+// prover's also depends on its random draws (blinding values make big-number
+// arithmetic take slightly different paths; about 0.02% for Groth16), so a
+// Run's budget should leave that much headroom.
+//
 // Reads, writes and memory growth are charged in proportion to their size
 // (docs/METERING.md). Wall-clock limits are a backstop only: they kill a
 // run but never decide a consensus outcome.
