@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -117,22 +115,7 @@ func TestParseAmount(t *testing.T) {
 // exactly as a user would.
 func TestTransferThroughCLI(t *testing.T) {
 	home := t.TempDir()
-	ports := make([]int, 3)
-	for i := range ports {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ports[i] = ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
-	}
-	configure := func(c *node.Config) {
-		c.P2P.Listen = fmt.Sprintf("tcp://127.0.0.1:%d", ports[0])
-		c.RPC.Listen = fmt.Sprintf("tcp://127.0.0.1:%d", ports[1])
-		c.API.Listen = fmt.Sprintf("127.0.0.1:%d", ports[2])
-		c.Chain.BlockTime = node.Duration{Duration: 100 * time.Millisecond}
-	}
-	d, err := startAfterFree(home, configure)
+	d, err := startAfterFree(home, onLoopback(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,6 +151,19 @@ func TestTransferThroughCLI(t *testing.T) {
 	}
 }
 
+// onLoopback puts a test devnet on free loopback ports with fast blocks.
+func onLoopback(t *testing.T) func(*node.Config) {
+	t.Helper()
+	f, err := node.OnLoopback()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(c *node.Config) {
+		f(c)
+		c.Chain.BlockTime = node.Duration{Duration: 100 * time.Millisecond}
+	}
+}
+
 func startAfterFree(home string, configure func(*node.Config)) (*node.Devnet, error) {
 	return node.StartDevnet(context.Background(), node.DevnetOptions{
 		Home: home, Accounts: 2, Balance: node.DevnetDefaults.Balance,
@@ -191,21 +187,7 @@ func waitAPI(t *testing.T, api string) {
 // reads the program back from the chain and the bytes back from the node.
 func TestDeployThroughCLI(t *testing.T) {
 	home := t.TempDir()
-	ports := make([]int, 3)
-	for i := range ports {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ports[i] = ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
-	}
-	d, err := startAfterFree(home, func(c *node.Config) {
-		c.P2P.Listen = fmt.Sprintf("tcp://127.0.0.1:%d", ports[0])
-		c.RPC.Listen = fmt.Sprintf("tcp://127.0.0.1:%d", ports[1])
-		c.API.Listen = fmt.Sprintf("127.0.0.1:%d", ports[2])
-		c.Chain.BlockTime = node.Duration{Duration: 100 * time.Millisecond}
-	})
+	d, err := startAfterFree(home, onLoopback(t))
 	if err != nil {
 		t.Fatal(err)
 	}

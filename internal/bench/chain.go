@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -196,14 +195,12 @@ func runLoad(ctx context.Context, o ChainOptions, keys []*client.Key, txs [][][]
 }
 
 func startBenchNode(ctx context.Context, home string, o ChainOptions, keys []*client.Key, app abci.Application) (*node.Node, error) {
-	ports, err := freePorts(3)
+	onLoopback, err := node.OnLoopback()
 	if err != nil {
 		return nil, err
 	}
 	cfg := node.DefaultConfig()
-	cfg.P2P.Listen = fmt.Sprintf("tcp://127.0.0.1:%d", ports[0])
-	cfg.RPC.Listen = fmt.Sprintf("tcp://127.0.0.1:%d", ports[1])
-	cfg.API.Listen = fmt.Sprintf("127.0.0.1:%d", ports[2])
+	onLoopback(&cfg)
 	cfg.Chain.BlockTime = node.Duration{Duration: o.BlockTime}
 	cfg.Log.Level = "error"
 	accounts := make([]protocol.GenesisAccount, len(keys))
@@ -286,19 +283,6 @@ func waitHeight(ctx context.Context, n *node.Node, h int64) (int64, error) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	return 0, errors.New("the node did not start producing blocks")
-}
-
-func freePorts(k int) ([]int, error) {
-	ports := make([]int, k)
-	for i := range ports {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		ports[i] = ln.Addr().(*net.TCPAddr).Port
-		defer ln.Close()
-	}
-	return ports, nil
 }
 
 func avgSize(txs [][][]byte) int {

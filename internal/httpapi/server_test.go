@@ -3,9 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -18,21 +16,14 @@ import (
 // startNode runs a real devnet node and returns its API base URL.
 func startNode(t *testing.T) (string, *node.Devnet) {
 	t.Helper()
-	var ports [3]int
-	for i := range ports {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ports[i] = ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
+	onLoopback, err := node.OnLoopback()
+	if err != nil {
+		t.Fatal(err)
 	}
 	d, err := node.StartDevnet(context.Background(), node.DevnetOptions{
 		Home: t.TempDir(), Accounts: 2, Balance: 1_000_000,
 		Node: node.Options{Log: io.Discard, Configure: func(c *node.Config) {
-			c.P2P.Listen = fmt.Sprintf("tcp://127.0.0.1:%d", ports[0])
-			c.RPC.Listen = fmt.Sprintf("tcp://127.0.0.1:%d", ports[1])
-			c.API.Listen = fmt.Sprintf("127.0.0.1:%d", ports[2])
+			onLoopback(c)
 			c.Chain.BlockTime = node.Duration{Duration: 100 * time.Millisecond}
 		}},
 	})

@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"net"
 	"testing"
 	"time"
 
@@ -91,17 +90,9 @@ func TestFourValidators(t *testing.T) {
 
 func netPorts(t *testing.T, k int) []int {
 	t.Helper()
-	ports := make([]int, k)
-	lns := make([]net.Listener, k)
-	for i := range ports {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		lns[i], ports[i] = ln, ln.Addr().(*net.TCPAddr).Port
-	}
-	for _, ln := range lns {
-		ln.Close()
+	ports, err := LoopbackPorts(k)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return ports
 }

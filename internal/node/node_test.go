@@ -2,9 +2,7 @@ package node
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"net"
 	"testing"
 	"time"
 
@@ -13,22 +11,16 @@ import (
 	"github.com/provernet/provernet/internal/store"
 )
 
-// freePorts configures a node to listen on free loopback ports.
+// freePorts configures a node to listen on free loopback ports, with fast
+// blocks.
 func freePorts(t *testing.T) func(*Config) {
 	t.Helper()
-	ports := make([]int, 3)
-	for i := range ports {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ports[i] = ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
+	onLoopback, err := OnLoopback()
+	if err != nil {
+		t.Fatal(err)
 	}
 	return func(c *Config) {
-		c.P2P.Listen = fmt.Sprintf("tcp://127.0.0.1:%d", ports[0])
-		c.RPC.Listen = fmt.Sprintf("tcp://127.0.0.1:%d", ports[1])
-		c.API.Listen = fmt.Sprintf("127.0.0.1:%d", ports[2])
+		onLoopback(c)
 		c.Chain.BlockTime = Duration{100 * time.Millisecond}
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"sort"
@@ -80,17 +79,13 @@ func smoke(ctx context.Context, o SmokeOptions, rep *SmokeReport) error {
 		return err
 	}
 	defer logf.Close()
-	ports, err := loopbackPorts(3)
+	onLoopback, err := OnLoopback()
 	if err != nil {
 		return err
 	}
 	d, err := StartDevnet(ctx, DevnetOptions{
 		Home: home, Accounts: o.Accounts, Balance: DevnetDefaults.Balance, BlockTime: 200 * time.Millisecond,
-		Node: Options{Log: logf, Configure: func(c *Config) {
-			c.P2P.Listen = fmt.Sprintf("tcp://127.0.0.1:%d", ports[0])
-			c.RPC.Listen = fmt.Sprintf("tcp://127.0.0.1:%d", ports[1])
-			c.API.Listen = fmt.Sprintf("127.0.0.1:%d", ports[2])
-		}},
+		Node: Options{Log: logf, Configure: onLoopback},
 	})
 	if err != nil {
 		return fmt.Errorf("failed to start devnet: %w", err)
@@ -281,18 +276,4 @@ func waitForHeight(ctx context.Context, c *client.Client, h int64) (*client.Stat
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-}
-
-// loopbackPorts finds free TCP ports on 127.0.0.1.
-func loopbackPorts(k int) ([]int, error) {
-	ports := make([]int, k)
-	for i := range ports {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		defer ln.Close()
-		ports[i] = ln.Addr().(*net.TCPAddr).Port
-	}
-	return ports, nil
 }
