@@ -66,10 +66,14 @@ func (d *stopSafeDB) Has(k []byte) (bool, error) {
 	return d.DB.Has(k)
 }
 
-func (d *stopSafeDB) Set(k, v []byte) error     { return d.write(func() error { return d.DB.Set(k, v) }) }
-func (d *stopSafeDB) SetSync(k, v []byte) error { return d.write(func() error { return d.DB.SetSync(k, v) }) }
-func (d *stopSafeDB) Delete(k []byte) error     { return d.write(func() error { return d.DB.Delete(k) }) }
-func (d *stopSafeDB) DeleteSync(k []byte) error { return d.write(func() error { return d.DB.DeleteSync(k) }) }
+func (d *stopSafeDB) Set(k, v []byte) error { return d.write(func() error { return d.DB.Set(k, v) }) }
+func (d *stopSafeDB) SetSync(k, v []byte) error {
+	return d.write(func() error { return d.DB.SetSync(k, v) })
+}
+func (d *stopSafeDB) Delete(k []byte) error { return d.write(func() error { return d.DB.Delete(k) }) }
+func (d *stopSafeDB) DeleteSync(k []byte) error {
+	return d.write(func() error { return d.DB.DeleteSync(k) })
+}
 
 func (d *stopSafeDB) write(f func() error) error {
 	d.mu.RLock()
