@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -584,7 +585,7 @@ func TestQuery(t *testing.T) {
 	// /params
 	resp = c.query(chain.PathParams, nil, 0, false)
 	var p protocol.Params
-	if resp.Code != 0 || json.Unmarshal(resp.Value, &p) != nil || p != c.params {
+	if resp.Code != 0 || json.Unmarshal(resp.Value, &p) != nil || !reflect.DeepEqual(p, c.params) {
 		t.Fatalf("params %s %+v", resp.Value, p)
 	}
 	// /beacon: the latest, and by height; entries chain seed to seed.

@@ -23,6 +23,65 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// ProverState is where a prover is in its life (PROTOCOL.md 4).
+type ProverState int32
+
+const (
+	ProverState_PROVER_STATE_UNSPECIFIED ProverState = 0
+	ProverState_PROVER_STATE_PENDING     ProverState = 1 // registered, not yet admitted
+	ProverState_PROVER_STATE_ACTIVE      ProverState = 2 // allocated work, votes
+	ProverState_PROVER_STATE_LEAVING     ProverState = 3 // unbonding by its own choice
+	ProverState_PROVER_STATE_EXITED      ProverState = 4 // stake withdrawn
+	ProverState_PROVER_STATE_REMOVED     ProverState = 5 // removed for a missed or invalid challenge; unbonding
+)
+
+// Enum value maps for ProverState.
+var (
+	ProverState_name = map[int32]string{
+		0: "PROVER_STATE_UNSPECIFIED",
+		1: "PROVER_STATE_PENDING",
+		2: "PROVER_STATE_ACTIVE",
+		3: "PROVER_STATE_LEAVING",
+		4: "PROVER_STATE_EXITED",
+		5: "PROVER_STATE_REMOVED",
+	}
+	ProverState_value = map[string]int32{
+		"PROVER_STATE_UNSPECIFIED": 0,
+		"PROVER_STATE_PENDING":     1,
+		"PROVER_STATE_ACTIVE":      2,
+		"PROVER_STATE_LEAVING":     3,
+		"PROVER_STATE_EXITED":      4,
+		"PROVER_STATE_REMOVED":     5,
+	}
+)
+
+func (x ProverState) Enum() *ProverState {
+	p := new(ProverState)
+	*p = x
+	return p
+}
+
+func (x ProverState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ProverState) Descriptor() protoreflect.EnumDescriptor {
+	return file_provernet_v1_state_proto_enumTypes[0].Descriptor()
+}
+
+func (ProverState) Type() protoreflect.EnumType {
+	return &file_provernet_v1_state_proto_enumTypes[0]
+}
+
+func (x ProverState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ProverState.Descriptor instead.
+func (ProverState) EnumDescriptor() ([]byte, []int) {
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{0}
+}
+
 // Account is the state of one address.
 type Account struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -169,6 +228,115 @@ func (x *Program) GetHeight() int64 {
 	return 0
 }
 
+// Prover is a registered prover.
+type Prover struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	Address          []byte                 `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	VrfPublicKey     []byte                 `protobuf:"bytes,2,opt,name=vrf_public_key,json=vrfPublicKey,proto3" json:"vrf_public_key,omitempty"`
+	Hardware         *Hardware              `protobuf:"bytes,3,opt,name=hardware,proto3" json:"hardware,omitempty"`
+	MaxConcurrent    uint32                 `protobuf:"varint,4,opt,name=max_concurrent,json=maxConcurrent,proto3" json:"max_concurrent,omitempty"`
+	BlobEndpoint     string                 `protobuf:"bytes,5,opt,name=blob_endpoint,json=blobEndpoint,proto3" json:"blob_endpoint,omitempty"`
+	State            ProverState            `protobuf:"varint,6,opt,name=state,proto3,enum=provernet.v1.ProverState" json:"state,omitempty"`
+	Stake            uint64                 `protobuf:"varint,7,opt,name=stake,proto3" json:"stake,omitempty"` // uprv bonded
+	RegisteredHeight int64                  `protobuf:"varint,8,opt,name=registered_height,json=registeredHeight,proto3" json:"registered_height,omitempty"`
+	UnbondHeight     int64                  `protobuf:"varint,9,opt,name=unbond_height,json=unbondHeight,proto3" json:"unbond_height,omitempty"` // stake unlocks at this height (leaving, removed)
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *Prover) Reset() {
+	*x = Prover{}
+	mi := &file_provernet_v1_state_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Prover) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Prover) ProtoMessage() {}
+
+func (x *Prover) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_state_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Prover.ProtoReflect.Descriptor instead.
+func (*Prover) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Prover) GetAddress() []byte {
+	if x != nil {
+		return x.Address
+	}
+	return nil
+}
+
+func (x *Prover) GetVrfPublicKey() []byte {
+	if x != nil {
+		return x.VrfPublicKey
+	}
+	return nil
+}
+
+func (x *Prover) GetHardware() *Hardware {
+	if x != nil {
+		return x.Hardware
+	}
+	return nil
+}
+
+func (x *Prover) GetMaxConcurrent() uint32 {
+	if x != nil {
+		return x.MaxConcurrent
+	}
+	return 0
+}
+
+func (x *Prover) GetBlobEndpoint() string {
+	if x != nil {
+		return x.BlobEndpoint
+	}
+	return ""
+}
+
+func (x *Prover) GetState() ProverState {
+	if x != nil {
+		return x.State
+	}
+	return ProverState_PROVER_STATE_UNSPECIFIED
+}
+
+func (x *Prover) GetStake() uint64 {
+	if x != nil {
+		return x.Stake
+	}
+	return 0
+}
+
+func (x *Prover) GetRegisteredHeight() int64 {
+	if x != nil {
+		return x.RegisteredHeight
+	}
+	return 0
+}
+
+func (x *Prover) GetUnbondHeight() int64 {
+	if x != nil {
+		return x.UnbondHeight
+	}
+	return 0
+}
+
 // ProgramList answers the /programs query.
 type ProgramList struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -179,7 +347,7 @@ type ProgramList struct {
 
 func (x *ProgramList) Reset() {
 	*x = ProgramList{}
-	mi := &file_provernet_v1_state_proto_msgTypes[2]
+	mi := &file_provernet_v1_state_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -191,7 +359,7 @@ func (x *ProgramList) String() string {
 func (*ProgramList) ProtoMessage() {}
 
 func (x *ProgramList) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[2]
+	mi := &file_provernet_v1_state_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -204,7 +372,7 @@ func (x *ProgramList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProgramList.ProtoReflect.Descriptor instead.
 func (*ProgramList) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{2}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *ProgramList) GetPrograms() []*Program {
@@ -227,7 +395,7 @@ type Supply struct {
 
 func (x *Supply) Reset() {
 	*x = Supply{}
-	mi := &file_provernet_v1_state_proto_msgTypes[3]
+	mi := &file_provernet_v1_state_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -239,7 +407,7 @@ func (x *Supply) String() string {
 func (*Supply) ProtoMessage() {}
 
 func (x *Supply) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[3]
+	mi := &file_provernet_v1_state_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -252,7 +420,7 @@ func (x *Supply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Supply.ProtoReflect.Descriptor instead.
 func (*Supply) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{3}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Supply) GetGenesis() uint64 {
@@ -288,7 +456,7 @@ type BeaconTx struct {
 
 func (x *BeaconTx) Reset() {
 	*x = BeaconTx{}
-	mi := &file_provernet_v1_state_proto_msgTypes[4]
+	mi := &file_provernet_v1_state_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -300,7 +468,7 @@ func (x *BeaconTx) String() string {
 func (*BeaconTx) ProtoMessage() {}
 
 func (x *BeaconTx) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[4]
+	mi := &file_provernet_v1_state_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -313,7 +481,7 @@ func (x *BeaconTx) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeaconTx.ProtoReflect.Descriptor instead.
 func (*BeaconTx) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{4}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *BeaconTx) GetHeight() int64 {
@@ -352,7 +520,7 @@ type BeaconEntry struct {
 
 func (x *BeaconEntry) Reset() {
 	*x = BeaconEntry{}
-	mi := &file_provernet_v1_state_proto_msgTypes[5]
+	mi := &file_provernet_v1_state_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -364,7 +532,7 @@ func (x *BeaconEntry) String() string {
 func (*BeaconEntry) ProtoMessage() {}
 
 func (x *BeaconEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[5]
+	mi := &file_provernet_v1_state_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -377,7 +545,7 @@ func (x *BeaconEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeaconEntry.ProtoReflect.Descriptor instead.
 func (*BeaconEntry) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{5}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *BeaconEntry) GetHeight() int64 {
@@ -433,7 +601,7 @@ type ValidatorVRF struct {
 
 func (x *ValidatorVRF) Reset() {
 	*x = ValidatorVRF{}
-	mi := &file_provernet_v1_state_proto_msgTypes[6]
+	mi := &file_provernet_v1_state_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -445,7 +613,7 @@ func (x *ValidatorVRF) String() string {
 func (*ValidatorVRF) ProtoMessage() {}
 
 func (x *ValidatorVRF) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[6]
+	mi := &file_provernet_v1_state_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -458,7 +626,7 @@ func (x *ValidatorVRF) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidatorVRF.ProtoReflect.Descriptor instead.
 func (*ValidatorVRF) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{6}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ValidatorVRF) GetAddress() []byte {
@@ -490,7 +658,17 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\bverifier\x18\x04 \x01(\v2\x14.provernet.v1.ModuleR\bverifier\x129\n" +
 	"\fmin_hardware\x18\x05 \x01(\v2\x16.provernet.v1.HardwareR\vminHardware\x12\x14\n" +
 	"\x05owner\x18\x06 \x01(\fR\x05owner\x12\x16\n" +
-	"\x06height\x18\a \x01(\x03R\x06height\"@\n" +
+	"\x06height\x18\a \x01(\x03R\x06height\"\xe1\x02\n" +
+	"\x06Prover\x12\x18\n" +
+	"\aaddress\x18\x01 \x01(\fR\aaddress\x12$\n" +
+	"\x0evrf_public_key\x18\x02 \x01(\fR\fvrfPublicKey\x122\n" +
+	"\bhardware\x18\x03 \x01(\v2\x16.provernet.v1.HardwareR\bhardware\x12%\n" +
+	"\x0emax_concurrent\x18\x04 \x01(\rR\rmaxConcurrent\x12#\n" +
+	"\rblob_endpoint\x18\x05 \x01(\tR\fblobEndpoint\x12/\n" +
+	"\x05state\x18\x06 \x01(\x0e2\x19.provernet.v1.ProverStateR\x05state\x12\x14\n" +
+	"\x05stake\x18\a \x01(\x04R\x05stake\x12+\n" +
+	"\x11registered_height\x18\b \x01(\x03R\x10registeredHeight\x12#\n" +
+	"\runbond_height\x18\t \x01(\x03R\funbondHeight\"@\n" +
 	"\vProgramList\x121\n" +
 	"\bprograms\x18\x01 \x03(\v2\x15.provernet.v1.ProgramR\bprograms\"R\n" +
 	"\x06Supply\x12\x18\n" +
@@ -510,7 +688,14 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\x04seed\x18\x06 \x01(\fR\x04seed\"N\n" +
 	"\fValidatorVRF\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\fR\aaddress\x12$\n" +
-	"\x0evrf_public_key\x18\x02 \x01(\fR\fvrfPublicKeyB/Z-github.com/provernet/provernet/internal/pb;pbb\x06proto3"
+	"\x0evrf_public_key\x18\x02 \x01(\fR\fvrfPublicKey*\xab\x01\n" +
+	"\vProverState\x12\x1c\n" +
+	"\x18PROVER_STATE_UNSPECIFIED\x10\x00\x12\x18\n" +
+	"\x14PROVER_STATE_PENDING\x10\x01\x12\x17\n" +
+	"\x13PROVER_STATE_ACTIVE\x10\x02\x12\x18\n" +
+	"\x14PROVER_STATE_LEAVING\x10\x03\x12\x17\n" +
+	"\x13PROVER_STATE_EXITED\x10\x04\x12\x18\n" +
+	"\x14PROVER_STATE_REMOVED\x10\x05B/Z-github.com/provernet/provernet/internal/pb;pbb\x06proto3"
 
 var (
 	file_provernet_v1_state_proto_rawDescOnce sync.Once
@@ -524,28 +709,33 @@ func file_provernet_v1_state_proto_rawDescGZIP() []byte {
 	return file_provernet_v1_state_proto_rawDescData
 }
 
-var file_provernet_v1_state_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_provernet_v1_state_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_provernet_v1_state_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_provernet_v1_state_proto_goTypes = []any{
-	(*Account)(nil),      // 0: provernet.v1.Account
-	(*Program)(nil),      // 1: provernet.v1.Program
-	(*ProgramList)(nil),  // 2: provernet.v1.ProgramList
-	(*Supply)(nil),       // 3: provernet.v1.Supply
-	(*BeaconTx)(nil),     // 4: provernet.v1.BeaconTx
-	(*BeaconEntry)(nil),  // 5: provernet.v1.BeaconEntry
-	(*ValidatorVRF)(nil), // 6: provernet.v1.ValidatorVRF
-	(*Module)(nil),       // 7: provernet.v1.Module
-	(*Hardware)(nil),     // 8: provernet.v1.Hardware
+	(ProverState)(0),     // 0: provernet.v1.ProverState
+	(*Account)(nil),      // 1: provernet.v1.Account
+	(*Program)(nil),      // 2: provernet.v1.Program
+	(*Prover)(nil),       // 3: provernet.v1.Prover
+	(*ProgramList)(nil),  // 4: provernet.v1.ProgramList
+	(*Supply)(nil),       // 5: provernet.v1.Supply
+	(*BeaconTx)(nil),     // 6: provernet.v1.BeaconTx
+	(*BeaconEntry)(nil),  // 7: provernet.v1.BeaconEntry
+	(*ValidatorVRF)(nil), // 8: provernet.v1.ValidatorVRF
+	(*Module)(nil),       // 9: provernet.v1.Module
+	(*Hardware)(nil),     // 10: provernet.v1.Hardware
 }
 var file_provernet_v1_state_proto_depIdxs = []int32{
-	7, // 0: provernet.v1.Program.prover:type_name -> provernet.v1.Module
-	7, // 1: provernet.v1.Program.verifier:type_name -> provernet.v1.Module
-	8, // 2: provernet.v1.Program.min_hardware:type_name -> provernet.v1.Hardware
-	1, // 3: provernet.v1.ProgramList.programs:type_name -> provernet.v1.Program
-	4, // [4:4] is the sub-list for method output_type
-	4, // [4:4] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	9,  // 0: provernet.v1.Program.prover:type_name -> provernet.v1.Module
+	9,  // 1: provernet.v1.Program.verifier:type_name -> provernet.v1.Module
+	10, // 2: provernet.v1.Program.min_hardware:type_name -> provernet.v1.Hardware
+	10, // 3: provernet.v1.Prover.hardware:type_name -> provernet.v1.Hardware
+	0,  // 4: provernet.v1.Prover.state:type_name -> provernet.v1.ProverState
+	2,  // 5: provernet.v1.ProgramList.programs:type_name -> provernet.v1.Program
+	6,  // [6:6] is the sub-list for method output_type
+	6,  // [6:6] is the sub-list for method input_type
+	6,  // [6:6] is the sub-list for extension type_name
+	6,  // [6:6] is the sub-list for extension extendee
+	0,  // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_provernet_v1_state_proto_init() }
@@ -559,13 +749,14 @@ func file_provernet_v1_state_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_provernet_v1_state_proto_rawDesc), len(file_provernet_v1_state_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   7,
+			NumEnums:      1,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
 		GoTypes:           file_provernet_v1_state_proto_goTypes,
 		DependencyIndexes: file_provernet_v1_state_proto_depIdxs,
+		EnumInfos:         file_provernet_v1_state_proto_enumTypes,
 		MessageInfos:      file_provernet_v1_state_proto_msgTypes,
 	}.Build()
 	File_provernet_v1_state_proto = out.File

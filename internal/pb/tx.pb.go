@@ -170,6 +170,10 @@ type Msg struct {
 	//
 	//	*Msg_Transfer
 	//	*Msg_Deploy
+	//	*Msg_RegisterProver
+	//	*Msg_Stake
+	//	*Msg_Unbond
+	//	*Msg_Withdraw
 	Kind          isMsg_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -230,6 +234,42 @@ func (x *Msg) GetDeploy() *Deploy {
 	return nil
 }
 
+func (x *Msg) GetRegisterProver() *RegisterProver {
+	if x != nil {
+		if x, ok := x.Kind.(*Msg_RegisterProver); ok {
+			return x.RegisterProver
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetStake() *Stake {
+	if x != nil {
+		if x, ok := x.Kind.(*Msg_Stake); ok {
+			return x.Stake
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetUnbond() *Unbond {
+	if x != nil {
+		if x, ok := x.Kind.(*Msg_Unbond); ok {
+			return x.Unbond
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetWithdraw() *Withdraw {
+	if x != nil {
+		if x, ok := x.Kind.(*Msg_Withdraw); ok {
+			return x.Withdraw
+		}
+	}
+	return nil
+}
+
 type isMsg_Kind interface {
 	isMsg_Kind()
 }
@@ -242,9 +282,33 @@ type Msg_Deploy struct {
 	Deploy *Deploy `protobuf:"bytes,2,opt,name=deploy,proto3,oneof"`
 }
 
+type Msg_RegisterProver struct {
+	RegisterProver *RegisterProver `protobuf:"bytes,3,opt,name=register_prover,json=registerProver,proto3,oneof"`
+}
+
+type Msg_Stake struct {
+	Stake *Stake `protobuf:"bytes,4,opt,name=stake,proto3,oneof"`
+}
+
+type Msg_Unbond struct {
+	Unbond *Unbond `protobuf:"bytes,5,opt,name=unbond,proto3,oneof"`
+}
+
+type Msg_Withdraw struct {
+	Withdraw *Withdraw `protobuf:"bytes,6,opt,name=withdraw,proto3,oneof"`
+}
+
 func (*Msg_Transfer) isMsg_Kind() {}
 
 func (*Msg_Deploy) isMsg_Kind() {}
+
+func (*Msg_RegisterProver) isMsg_Kind() {}
+
+func (*Msg_Stake) isMsg_Kind() {}
+
+func (*Msg_Unbond) isMsg_Kind() {}
+
+func (*Msg_Withdraw) isMsg_Kind() {}
 
 // Transfer moves uprv from the sender to another account.
 type Transfer struct {
@@ -546,6 +610,196 @@ func (x *Gpu) GetMemoryMb() uint64 {
 	return 0
 }
 
+// RegisterProver declares the sender a prover: its VRF key, hardware and
+// capacity. It starts pending, with no stake.
+type RegisterProver struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	VrfPublicKey  []byte                 `protobuf:"bytes,1,opt,name=vrf_public_key,json=vrfPublicKey,proto3" json:"vrf_public_key,omitempty"`
+	Hardware      *Hardware              `protobuf:"bytes,2,opt,name=hardware,proto3" json:"hardware,omitempty"`
+	MaxConcurrent uint32                 `protobuf:"varint,3,opt,name=max_concurrent,json=maxConcurrent,proto3" json:"max_concurrent,omitempty"` // workloads it will hold at once
+	BlobEndpoint  string                 `protobuf:"bytes,4,opt,name=blob_endpoint,json=blobEndpoint,proto3" json:"blob_endpoint,omitempty"`     // base URL where it serves blobs
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RegisterProver) Reset() {
+	*x = RegisterProver{}
+	mi := &file_provernet_v1_tx_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RegisterProver) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RegisterProver) ProtoMessage() {}
+
+func (x *RegisterProver) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_tx_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RegisterProver.ProtoReflect.Descriptor instead.
+func (*RegisterProver) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *RegisterProver) GetVrfPublicKey() []byte {
+	if x != nil {
+		return x.VrfPublicKey
+	}
+	return nil
+}
+
+func (x *RegisterProver) GetHardware() *Hardware {
+	if x != nil {
+		return x.Hardware
+	}
+	return nil
+}
+
+func (x *RegisterProver) GetMaxConcurrent() uint32 {
+	if x != nil {
+		return x.MaxConcurrent
+	}
+	return 0
+}
+
+func (x *RegisterProver) GetBlobEndpoint() string {
+	if x != nil {
+		return x.BlobEndpoint
+	}
+	return ""
+}
+
+// Stake bonds uprv from the sender's balance to its prover stake.
+type Stake struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Amount        uint64                 `protobuf:"varint,1,opt,name=amount,proto3" json:"amount,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Stake) Reset() {
+	*x = Stake{}
+	mi := &file_provernet_v1_tx_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Stake) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Stake) ProtoMessage() {}
+
+func (x *Stake) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_tx_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Stake.ProtoReflect.Descriptor instead.
+func (*Stake) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *Stake) GetAmount() uint64 {
+	if x != nil {
+		return x.Amount
+	}
+	return 0
+}
+
+// Unbond starts the sender's prover leaving; its stake unlocks after
+// unbond_cooldown blocks.
+type Unbond struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Unbond) Reset() {
+	*x = Unbond{}
+	mi := &file_provernet_v1_tx_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Unbond) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Unbond) ProtoMessage() {}
+
+func (x *Unbond) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_tx_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Unbond.ProtoReflect.Descriptor instead.
+func (*Unbond) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{10}
+}
+
+// Withdraw returns an unlocked stake to the balance; the prover exits.
+type Withdraw struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Withdraw) Reset() {
+	*x = Withdraw{}
+	mi := &file_provernet_v1_tx_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Withdraw) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Withdraw) ProtoMessage() {}
+
+func (x *Withdraw) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_tx_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Withdraw.ProtoReflect.Descriptor instead.
+func (*Withdraw) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{11}
+}
+
 var File_provernet_v1_tx_proto protoreflect.FileDescriptor
 
 const file_provernet_v1_tx_proto_rawDesc = "" +
@@ -560,10 +814,14 @@ const file_provernet_v1_tx_proto_rawDesc = "" +
 	"\x05nonce\x18\x03 \x01(\x04R\x05nonce\x12\x10\n" +
 	"\x03fee\x18\x04 \x01(\x04R\x03fee\x12-\n" +
 	"\bmessages\x18\x05 \x03(\v2\x11.provernet.v1.MsgR\bmessages\x12\x12\n" +
-	"\x04memo\x18\x06 \x01(\tR\x04memo\"s\n" +
+	"\x04memo\x18\x06 \x01(\tR\x04memo\"\xcf\x02\n" +
 	"\x03Msg\x124\n" +
 	"\btransfer\x18\x01 \x01(\v2\x16.provernet.v1.TransferH\x00R\btransfer\x12.\n" +
-	"\x06deploy\x18\x02 \x01(\v2\x14.provernet.v1.DeployH\x00R\x06deployB\x06\n" +
+	"\x06deploy\x18\x02 \x01(\v2\x14.provernet.v1.DeployH\x00R\x06deploy\x12G\n" +
+	"\x0fregister_prover\x18\x03 \x01(\v2\x1c.provernet.v1.RegisterProverH\x00R\x0eregisterProver\x12+\n" +
+	"\x05stake\x18\x04 \x01(\v2\x13.provernet.v1.StakeH\x00R\x05stake\x12.\n" +
+	"\x06unbond\x18\x05 \x01(\v2\x14.provernet.v1.UnbondH\x00R\x06unbond\x124\n" +
+	"\bwithdraw\x18\x06 \x01(\v2\x16.provernet.v1.WithdrawH\x00R\bwithdrawB\x06\n" +
 	"\x04kind\"2\n" +
 	"\bTransfer\x12\x0e\n" +
 	"\x02to\x18\x01 \x01(\fR\x02to\x12\x16\n" +
@@ -583,7 +841,17 @@ const file_provernet_v1_tx_proto_rawDesc = "" +
 	"\adisk_gb\x18\x04 \x01(\x04R\x06diskGb\"8\n" +
 	"\x03Gpu\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\x12\x1b\n" +
-	"\tmemory_mb\x18\x02 \x01(\x04R\bmemoryMbB/Z-github.com/provernet/provernet/internal/pb;pbb\x06proto3"
+	"\tmemory_mb\x18\x02 \x01(\x04R\bmemoryMb\"\xb6\x01\n" +
+	"\x0eRegisterProver\x12$\n" +
+	"\x0evrf_public_key\x18\x01 \x01(\fR\fvrfPublicKey\x122\n" +
+	"\bhardware\x18\x02 \x01(\v2\x16.provernet.v1.HardwareR\bhardware\x12%\n" +
+	"\x0emax_concurrent\x18\x03 \x01(\rR\rmaxConcurrent\x12#\n" +
+	"\rblob_endpoint\x18\x04 \x01(\tR\fblobEndpoint\"\x1f\n" +
+	"\x05Stake\x12\x16\n" +
+	"\x06amount\x18\x01 \x01(\x04R\x06amount\"\b\n" +
+	"\x06Unbond\"\n" +
+	"\n" +
+	"\bWithdrawB/Z-github.com/provernet/provernet/internal/pb;pbb\x06proto3"
 
 var (
 	file_provernet_v1_tx_proto_rawDescOnce sync.Once
@@ -597,30 +865,39 @@ func file_provernet_v1_tx_proto_rawDescGZIP() []byte {
 	return file_provernet_v1_tx_proto_rawDescData
 }
 
-var file_provernet_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_provernet_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_provernet_v1_tx_proto_goTypes = []any{
-	(*Tx)(nil),       // 0: provernet.v1.Tx
-	(*TxBody)(nil),   // 1: provernet.v1.TxBody
-	(*Msg)(nil),      // 2: provernet.v1.Msg
-	(*Transfer)(nil), // 3: provernet.v1.Transfer
-	(*Deploy)(nil),   // 4: provernet.v1.Deploy
-	(*Module)(nil),   // 5: provernet.v1.Module
-	(*Hardware)(nil), // 6: provernet.v1.Hardware
-	(*Gpu)(nil),      // 7: provernet.v1.Gpu
+	(*Tx)(nil),             // 0: provernet.v1.Tx
+	(*TxBody)(nil),         // 1: provernet.v1.TxBody
+	(*Msg)(nil),            // 2: provernet.v1.Msg
+	(*Transfer)(nil),       // 3: provernet.v1.Transfer
+	(*Deploy)(nil),         // 4: provernet.v1.Deploy
+	(*Module)(nil),         // 5: provernet.v1.Module
+	(*Hardware)(nil),       // 6: provernet.v1.Hardware
+	(*Gpu)(nil),            // 7: provernet.v1.Gpu
+	(*RegisterProver)(nil), // 8: provernet.v1.RegisterProver
+	(*Stake)(nil),          // 9: provernet.v1.Stake
+	(*Unbond)(nil),         // 10: provernet.v1.Unbond
+	(*Withdraw)(nil),       // 11: provernet.v1.Withdraw
 }
 var file_provernet_v1_tx_proto_depIdxs = []int32{
-	2, // 0: provernet.v1.TxBody.messages:type_name -> provernet.v1.Msg
-	3, // 1: provernet.v1.Msg.transfer:type_name -> provernet.v1.Transfer
-	4, // 2: provernet.v1.Msg.deploy:type_name -> provernet.v1.Deploy
-	5, // 3: provernet.v1.Deploy.prover:type_name -> provernet.v1.Module
-	5, // 4: provernet.v1.Deploy.verifier:type_name -> provernet.v1.Module
-	6, // 5: provernet.v1.Deploy.min_hardware:type_name -> provernet.v1.Hardware
-	7, // 6: provernet.v1.Hardware.gpus:type_name -> provernet.v1.Gpu
-	7, // [7:7] is the sub-list for method output_type
-	7, // [7:7] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	2,  // 0: provernet.v1.TxBody.messages:type_name -> provernet.v1.Msg
+	3,  // 1: provernet.v1.Msg.transfer:type_name -> provernet.v1.Transfer
+	4,  // 2: provernet.v1.Msg.deploy:type_name -> provernet.v1.Deploy
+	8,  // 3: provernet.v1.Msg.register_prover:type_name -> provernet.v1.RegisterProver
+	9,  // 4: provernet.v1.Msg.stake:type_name -> provernet.v1.Stake
+	10, // 5: provernet.v1.Msg.unbond:type_name -> provernet.v1.Unbond
+	11, // 6: provernet.v1.Msg.withdraw:type_name -> provernet.v1.Withdraw
+	5,  // 7: provernet.v1.Deploy.prover:type_name -> provernet.v1.Module
+	5,  // 8: provernet.v1.Deploy.verifier:type_name -> provernet.v1.Module
+	6,  // 9: provernet.v1.Deploy.min_hardware:type_name -> provernet.v1.Hardware
+	7,  // 10: provernet.v1.Hardware.gpus:type_name -> provernet.v1.Gpu
+	6,  // 11: provernet.v1.RegisterProver.hardware:type_name -> provernet.v1.Hardware
+	12, // [12:12] is the sub-list for method output_type
+	12, // [12:12] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_provernet_v1_tx_proto_init() }
@@ -631,6 +908,10 @@ func file_provernet_v1_tx_proto_init() {
 	file_provernet_v1_tx_proto_msgTypes[2].OneofWrappers = []any{
 		(*Msg_Transfer)(nil),
 		(*Msg_Deploy)(nil),
+		(*Msg_RegisterProver)(nil),
+		(*Msg_Stake)(nil),
+		(*Msg_Unbond)(nil),
+		(*Msg_Withdraw)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -638,7 +919,7 @@ func file_provernet_v1_tx_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_provernet_v1_tx_proto_rawDesc), len(file_provernet_v1_tx_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

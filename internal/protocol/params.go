@@ -20,6 +20,34 @@ type Params struct {
 	MaxProofSize uint64 `json:"max_proof_size"`
 	// MaxInlineInput caps an input carried inside a transaction (bytes).
 	MaxInlineInput uint64 `json:"max_inline_input"`
+
+	// The prover set (PROTOCOL.md 4).
+	MinProverStake      uint64 `json:"min_prover_stake"`     // uprv
+	UnbondCooldown      int64  `json:"unbond_cooldown"`      // blocks
+	AdmissionChallenges uint32 `json:"admission_challenges"` // challenges before active
+	ChallengeDeadline   int64  `json:"challenge_deadline"`   // blocks
+	ChallengeInterval   uint64 `json:"challenge_interval"`   // 1/probability per block
+	ChallengeReward     uint64 `json:"challenge_reward"`     // uprv
+	EpochLength         int64  `json:"epoch_length"`         // blocks
+	MaxDeclinesPerEpoch uint32 `json:"max_declines_per_epoch"`
+
+	// Workloads (PROTOCOL.md 5), used from the workload issue on.
+	MaxProversPerWorkload uint32   `json:"max_provers_per_workload"`
+	PricePerMcycle        uint64   `json:"price_per_mcycle"` // uprv
+	CyclesPerBlock        uint64   `json:"cycles_per_block"`
+	AcceptWindow          int64    `json:"accept_window"`          // blocks
+	ReopenWindow          int64    `json:"reopen_window"`          // blocks; 0: the original deadline
+	SingleProverFloorBP   uint32   `json:"single_prover_floor_bp"` // basis points
+	RewardTiersBP         []uint32 `json:"reward_tiers_bp"`        // basis points, fastest first
+	WorkloadReward        uint64   `json:"workload_reward"`        // uprv
+	RevealWindow          int64    `json:"reveal_window"`          // blocks
+	VoteWindow            int64    `json:"vote_window"`            // blocks
+	CommitteeSize         uint32   `json:"committee_size"`
+	SlashInvalidBP        uint32   `json:"slash_invalid_bp"`
+	SlashCopyBP           uint32   `json:"slash_copy_bp"`
+	SlashNoRevealBP       uint32   `json:"slash_no_reveal_bp"`
+	ProofsPerNode         uint32   `json:"proofs_per_node"`
+	ReputationWindow      int64    `json:"reputation_window"` // blocks
 }
 
 // DefaultParams are the defaults of PROTOCOL.md 8 for the chain section.
@@ -31,14 +59,55 @@ func DefaultParams() Params {
 		MaxProgramSize: 64 << 20,
 		MaxProofSize:   1 << 20,
 		MaxInlineInput: 64 << 10,
+
+		MinProverStake:      1000 * uprvPerPRV,
+		UnbondCooldown:      100,
+		AdmissionChallenges: 1,
+		ChallengeDeadline:   20,
+		ChallengeInterval:   500,
+		ChallengeReward:     uprvPerPRV / 10,
+		EpochLength:         100,
+		MaxDeclinesPerEpoch: 5,
+
+		MaxProversPerWorkload: 5,
+		PricePerMcycle:        10,
+		CyclesPerBlock:        500_000_000,
+		AcceptWindow:          3,
+		ReopenWindow:          0,
+		SingleProverFloorBP:   2500,
+		RewardTiersBP:         []uint32{5000, 3000, 2000},
+		WorkloadReward:        uprvPerPRV,
+		RevealWindow:          10,
+		VoteWindow:            10,
+		CommitteeSize:         64,
+		SlashInvalidBP:        1000,
+		SlashCopyBP:           10000,
+		SlashNoRevealBP:       100,
+		ProofsPerNode:         3,
+		ReputationWindow:      10000,
 	}
 }
+
+// uprvPerPRV is the number of base units in one PRV.
+const uprvPerPRV = 1_000_000
 
 // Validate checks that the parameters make a working chain.
 func (p Params) Validate() error {
 	var errs []error
 	if p.MaxTxBytes < 256 {
 		errs = append(errs, fmt.Errorf("max_tx_bytes %d is below 256", p.MaxTxBytes))
+	}
+	if p.UnbondCooldown < 0 || p.ChallengeDeadline < 1 || p.ChallengeInterval == 0 || p.EpochLength < 1 {
+		errs = append(errs, errors.New("unbond_cooldown must be >= 0; challenge_deadline, challenge_interval and epoch_length >= 1"))
+	}
+	for _, bp := range []struct {
+		name string
+		v    uint32
+	}{{"single_prover_floor_bp", p.SingleProverFloorBP}, {"slash_invalid_bp", p.SlashInvalidBP},
+		{"slash_copy_bp", p.SlashCopyBP}, {"slash_no_reveal_bp", p.SlashNoRevealBP}} {
+		if bp.v > 10000 {
+			errs = append(errs, fmt.Errorf("%s %d exceeds 10000 basis points", bp.name, bp.v))
+		}
 	}
 	if p.MaxProgramSize == 0 || p.MaxProofSize == 0 {
 		errs = append(errs, errors.New("max_program_size and max_proof_size must be positive"))

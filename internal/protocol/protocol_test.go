@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -182,7 +183,7 @@ func TestGenesisState(t *testing.T) {
 	if id, _ := protocol.GetChainID(f.kv); id != testChainID {
 		t.Errorf("chain id %q", id)
 	}
-	if p, err := protocol.GetParams(f.kv); err != nil || p != protocol.DefaultParams() {
+	if p, err := protocol.GetParams(f.kv); err != nil || !reflect.DeepEqual(p, protocol.DefaultParams()) {
 		t.Errorf("params %+v %v", p, err)
 	}
 	if s, err := protocol.Seed(f.kv); err != nil || !bytes.Equal(s, f.seed) {
