@@ -18,6 +18,7 @@ var (
 	keyChainID     = []byte("chain_id")
 	keyGenesisDone = []byte("genesis")
 	prefixProgram  = []byte("program/")
+	prefixProver   = []byte("prover/")
 )
 
 func accountKey(a address.Address) []byte { return append(append([]byte{}, prefixAccount...), a[:]...) }

@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"google.golang.org/protobuf/proto"
@@ -95,3 +96,5 @@ func setProto(kv store.KV, key []byte, m proto.Message) error {
 	}
 	return kv.Set(key, b)
 }
+
+func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

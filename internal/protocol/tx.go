@@ -157,6 +157,14 @@ func runMessage(kv store.KV, env Env, sender address.Address, m *pb.Msg) (Result
 		return transfer(kv, env, sender, k.Transfer)
 	case *pb.Msg_Deploy:
 		return deploy(kv, env, sender, k.Deploy)
+	case *pb.Msg_RegisterProver:
+		return registerProver(kv, env, sender, k.RegisterProver)
+	case *pb.Msg_Stake:
+		return stake(kv, env, sender, k.Stake)
+	case *pb.Msg_Unbond:
+		return unbond(kv, env, sender)
+	case *pb.Msg_Withdraw:
+		return withdraw(kv, env, sender)
 	default:
 		return reject(CodeUnknownMessage, "unknown message kind %T", k), nil
 	}

@@ -1,0 +1,191 @@
+package protocol
+
+import (
+	"fmt"
+	"strconv"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/provernet/provernet/internal/address"
+	"github.com/provernet/provernet/internal/pb"
+	"github.com/provernet/provernet/internal/store"
+)
+
+// The prover set (PROTOCOL.md 4): registration, stake, leaving and
+// withdrawal. States: pending -> active -> leaving -> exited, and
+// active -> removed (which unbonds like leaving). A pending prover becomes
+// active once it has at least min_prover_stake and has passed its
+// admission challenges (immediately when admission_challenges is 0; the
+// challenge workloads arrive with the workload issue).
+
+const maxEndpointLen = 256
+
+func proverKey(a address.Address) []byte { return append(append([]byte{}, prefixProver...), a[:]...) }
+
+// GetProver reads a prover, or returns store.ErrNotFound.
+func GetProver(r store.Reader, a address.Address) (*pb.Prover, error) {
+	b, err := r.Get(proverKey(a))
+	if err != nil {
+		return nil, fmt.Errorf("failed to read prover %s: %w", a, err)
+	}
+	if b == nil {
+		return nil, fmt.Errorf("prover %s: %w", a, store.ErrNotFound)
+	}
+	var p pb.Prover
+	if err := proto.Unmarshal(b, &p); err != nil {
+		return nil, fmt.Errorf("failed to decode prover %s: %w", a, err)
+	}
+	return &p, nil
+}
+
+func setProver(kv store.KV, p *pb.Prover) error {
+	a, err := address.FromBytes(p.Address)
+	if err != nil {
+		return err
+	}
+	return setProto(kv, proverKey(a), p)
+}
+
+// ProverPrefix is the key prefix of all provers (for queries).
+func ProverPrefix() []byte { return append([]byte{}, prefixProver...) }
+
+func registerProver(kv store.KV, env Env, sender address.Address, m *pb.RegisterProver) (Result, error) {
+	if res := checkRegister(m); !res.OK() {
+		return res, nil
+	}
+	if _, err := GetProver(kv, sender); err == nil {
+		return reject(CodeAlreadyExists, "register: %s is already a registered prover", sender), nil
+	} else if !isNotFound(err) {
+		return Result{}, err
+	}
+	p := &pb.Prover{Address: sender[:], VrfPublicKey: m.VrfPublicKey, Hardware: m.Hardware,
+		MaxConcurrent: m.MaxConcurrent, BlobEndpoint: m.BlobEndpoint,
+		State: pb.ProverState_PROVER_STATE_PENDING, RegisteredHeight: env.Height}
+	if err := setProver(kv, p); err != nil {
+		return Result{}, err
+	}
+	return emit(env, event("prover_registered", "prover", sender.String())), nil
+}
+
+func checkRegister(m *pb.RegisterProver) Result {
+	switch {
+	case len(m.VrfPublicKey) != 32:
+		return reject(CodeInvalidMessage, "register: vrf_public_key is %d bytes, want 32", len(m.VrfPublicKey))
+	case m.Hardware == nil || m.Hardware.CpuCores == 0 || m.Hardware.MemoryMb == 0:
+		return reject(CodeInvalidMessage, "register: hardware must declare at least one CPU core and some memory")
+	case m.MaxConcurrent == 0:
+		return reject(CodeInvalidMessage, "register: max_concurrent must be at least 1")
+	case len(m.BlobEndpoint) > maxEndpointLen:
+		return reject(CodeInvalidMessage, "register: blob_endpoint longer than %d bytes", maxEndpointLen)
+	}
+	return Result{}
+}
+
+func stake(kv store.KV, env Env, sender address.Address, m *pb.Stake) (Result, error) {
+	if m.Amount == 0 {
+		return reject(CodeInvalidMessage, "stake: amount must be positive"), nil
+	}
+	p, res, err := ownProver(kv, sender, "stake")
+	if err != nil || !res.OK() {
+		return res, err
+	}
+	if p.State != pb.ProverState_PROVER_STATE_PENDING && p.State != pb.ProverState_PROVER_STATE_ACTIVE {
+		return reject(CodeNotAllowed, "stake: prover %s is %s; only pending and active provers stake", sender, stateName(p.State)), nil
+	}
+	acct, err := GetAccount(kv, sender)
+	if err != nil {
+		return Result{}, err
+	}
+	if acct.Balance < m.Amount {
+		return reject(CodeInsufficientFunds, "stake: %s holds %d uprv after the fee, cannot bond %d", sender, acct.Balance, m.Amount), nil
+	}
+	if err := addBalance(kv, sender, acct, -1, m.Amount); err != nil {
+		return Result{}, err
+	}
+	p.Stake += m.Amount
+	if p.State == pb.ProverState_PROVER_STATE_PENDING && p.Stake >= env.Params.MinProverStake && env.Params.AdmissionChallenges == 0 {
+		p.State = pb.ProverState_PROVER_STATE_ACTIVE
+	}
+	if err := setProver(kv, p); err != nil {
+		return Result{}, err
+	}
+	return emit(env, event("stake", "prover", sender.String(), "amount", strconv.FormatUint(m.Amount, 10), "state", stateName(p.State))), nil
+}
+
+func unbond(kv store.KV, env Env, sender address.Address) (Result, error) {
+	p, res, err := ownProver(kv, sender, "unbond")
+	if err != nil || !res.OK() {
+		return res, err
+	}
+	if p.State != pb.ProverState_PROVER_STATE_PENDING && p.State != pb.ProverState_PROVER_STATE_ACTIVE {
+		return reject(CodeNotAllowed, "unbond: prover %s is %s", sender, stateName(p.State)), nil
+	}
+	p.State, p.UnbondHeight = pb.ProverState_PROVER_STATE_LEAVING, env.Height+env.Params.UnbondCooldown
+	if err := setProver(kv, p); err != nil {
+		return Result{}, err
+	}
+	return emit(env, event("unbond", "prover", sender.String(), "unlocks_at", strconv.FormatInt(p.UnbondHeight, 10))), nil
+}
+
+func withdraw(kv store.KV, env Env, sender address.Address) (Result, error) {
+	p, res, err := ownProver(kv, sender, "withdraw")
+	if err != nil || !res.OK() {
+		return res, err
+	}
+	if p.State != pb.ProverState_PROVER_STATE_LEAVING && p.State != pb.ProverState_PROVER_STATE_REMOVED {
+		return reject(CodeNotAllowed, "withdraw: prover %s is %s; unbond first", sender, stateName(p.State)), nil
+	}
+	if env.Height < p.UnbondHeight {
+		return reject(CodeNotAllowed, "withdraw: the stake of %s unlocks at height %d (now %d)", sender, p.UnbondHeight, env.Height), nil
+	}
+	acct, err := GetAccount(kv, sender)
+	if err != nil {
+		return Result{}, err
+	}
+	amount := p.Stake
+	if err := addBalance(kv, sender, acct, +1, amount); err != nil {
+		return Result{}, err
+	}
+	p.Stake, p.State = 0, pb.ProverState_PROVER_STATE_EXITED
+	if err := setProver(kv, p); err != nil {
+		return Result{}, err
+	}
+	return emit(env, event("withdraw", "prover", sender.String(), "amount", strconv.FormatUint(amount, 10))), nil
+}
+
+// ownProver reads the sender's prover record, or rejects the message.
+func ownProver(kv store.KV, sender address.Address, what string) (*pb.Prover, Result, error) {
+	p, err := GetProver(kv, sender)
+	if isNotFound(err) {
+		return nil, reject(CodeNotAllowed, "%s: %s is not a registered prover", what, sender), nil
+	}
+	return p, Result{}, err
+}
+
+func stateName(s pb.ProverState) string {
+	switch s {
+	case pb.ProverState_PROVER_STATE_PENDING:
+		return "pending"
+	case pb.ProverState_PROVER_STATE_ACTIVE:
+		return "active"
+	case pb.ProverState_PROVER_STATE_LEAVING:
+		return "leaving"
+	case pb.ProverState_PROVER_STATE_EXITED:
+		return "exited"
+	case pb.ProverState_PROVER_STATE_REMOVED:
+		return "removed"
+	}
+	return "unknown"
+}
+
+// StateName is the lower-case name of a prover state.
+func StateName(s pb.ProverState) string { return stateName(s) }
+
+// emit returns a result carrying ev, except in CheckTx, which builds no
+// events.
+func emit(env Env, ev Event) Result {
+	if env.checking {
+		return Result{}
+	}
+	return Result{Events: []Event{ev}}
+}

@@ -1,0 +1,248 @@
+package protocol_test
+
+import (
+	"crypto/ed25519"
+	"crypto/sha256"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/cockroachdb/datadriven"
+
+	"github.com/provernet/provernet/internal/address"
+	"github.com/provernet/provernet/internal/pb"
+	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/internal/txn"
+)
+
+// TestScenarios runs the scripted state-machine stories in
+// testdata/scenarios (raft's datadriven style): one handler per command,
+// the expected output under each command. `go test -rewrite` would rewrite
+// the files; review any such diff like code.
+func TestScenarios(t *testing.T) {
+	datadriven.Walk(t, "testdata/scenarios", func(t *testing.T, path string) {
+		s := &scenario{}
+		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
+			return s.handle(t, d)
+		})
+	})
+	_ = filepath.Join
+}
+
+// scenario is one story's chain: a store, the current height and named keys.
+type scenario struct {
+	tree   *store.Tree
+	env    protocol.Env
+	keys   map[string]ed25519.PrivateKey
+	byAddr map[address.Address]string
+}
+
+func (s *scenario) handle(t *testing.T, d *datadriven.TestData) string {
+	args := argMap(d)
+	switch d.Cmd {
+	case "genesis":
+		return s.genesis(t, args)
+	case "finalize-block":
+		n, _ := strconv.Atoi(args.get("n", "1"))
+		return s.finalize(t, n)
+	case "register":
+		cores, _ := strconv.ParseUint(args.get("cores", "8"), 10, 32)
+		mem, _ := strconv.ParseUint(args.get("memory", "16384"), 10, 64)
+		max, _ := strconv.ParseUint(args.get("max", "2"), 10, 32)
+		vrfKey := sha256.Sum256([]byte("vrf:" + args["from"]))
+		if args.has("bad-vrf") {
+			return s.send(t, args["from"], &pb.Msg{Kind: &pb.Msg_RegisterProver{RegisterProver: &pb.RegisterProver{VrfPublicKey: vrfKey[:5]}}})
+		}
+		return s.send(t, args["from"], &pb.Msg{Kind: &pb.Msg_RegisterProver{RegisterProver: &pb.RegisterProver{
+			VrfPublicKey: vrfKey[:], Hardware: &pb.Hardware{CpuCores: uint32(cores), MemoryMb: mem},
+			MaxConcurrent: uint32(max), BlobEndpoint: "http://" + args["from"] + ".example:1317"}}})
+	case "stake":
+		amount, _ := strconv.ParseUint(args["amount"], 10, 64)
+		return s.send(t, args["from"], &pb.Msg{Kind: &pb.Msg_Stake{Stake: &pb.Stake{Amount: amount}}})
+	case "unbond":
+		return s.send(t, args["from"], &pb.Msg{Kind: &pb.Msg_Unbond{Unbond: &pb.Unbond{}}})
+	case "withdraw":
+		return s.send(t, args["from"], &pb.Msg{Kind: &pb.Msg_Withdraw{Withdraw: &pb.Withdraw{}}})
+	case "transfer":
+		amount, _ := strconv.ParseUint(args["amount"], 10, 64)
+		to := s.addr(t, args["to"])
+		return s.send(t, args["from"], &pb.Msg{Kind: &pb.Msg_Transfer{Transfer: &pb.Transfer{To: to[:], Amount: amount}}})
+	case "prover":
+		p, err := protocol.GetProver(s.tree.Working(), s.addr(t, args.first(d)))
+		if err != nil {
+			return "error: " + err.Error()
+		}
+		return fmt.Sprintf("%s state=%s stake=%d registered=%d unbond_height=%d cores=%d max=%d",
+			args.first(d), protocol.StateName(p.State), p.Stake, p.RegisteredHeight, p.UnbondHeight, p.Hardware.CpuCores, p.MaxConcurrent)
+	case "account":
+		a, err := protocol.GetAccount(s.tree.Working(), s.addr(t, args.first(d)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("%s balance=%d nonce=%d", args.first(d), a.Balance, a.Nonce)
+	default:
+		t.Fatalf("%s: unknown command %q", d.Pos, d.Cmd)
+		return ""
+	}
+}
+
+// genesis accounts=alice:100,bob:5 [param=value...]: fees are zero unless set.
+func (s *scenario) genesis(t *testing.T, args args) string {
+	p := protocol.DefaultParams()
+	p.FeePerByte, p.FeePerMsg = 0, 0
+	for k, v := range args {
+		if k == "accounts" {
+			continue
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			t.Fatalf("genesis %s=%s: %v", k, v, err)
+		}
+		switch k {
+		case "min_prover_stake":
+			p.MinProverStake = uint64(n)
+		case "unbond_cooldown":
+			p.UnbondCooldown = n
+		case "admission_challenges":
+			p.AdmissionChallenges = uint32(n)
+		default:
+			t.Fatalf("genesis: unknown parameter %q", k)
+		}
+	}
+	s.tree, s.keys, s.byAddr = store.OpenMemory(), map[string]ed25519.PrivateKey{}, map[address.Address]string{}
+	g := protocol.Genesis{Params: p, BeaconSeed: make([]byte, 32),
+		Validators: []protocol.GenesisValidator{{Address: make([]byte, 20), VRFPublicKey: make([]byte, 32)}}}
+	for _, spec := range strings.Split(args["accounts"], ",") {
+		name, bal, _ := strings.Cut(spec, ":")
+		n, _ := strconv.ParseUint(bal, 10, 64)
+		g.Accounts = append(g.Accounts, protocol.GenesisAccount{Address: s.addr(t, name), Balance: n})
+	}
+	if err := protocol.InitGenesis(s.tree.Working(), "scenario", &g); err != nil {
+		return "error: " + err.Error()
+	}
+	s.env = protocol.Env{ChainID: "scenario", Height: 1, Params: p}
+	return "ok"
+}
+
+// finalize commits n blocks and checks the supply invariant after each.
+func (s *scenario) finalize(t *testing.T, n int) string {
+	for i := 0; i < n; i++ {
+		if _, _, err := s.tree.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if err := protocol.CheckSupply(s.tree.Working()); err != nil {
+			return "invariant broken: " + err.Error()
+		}
+		s.env.Height++
+	}
+	return fmt.Sprintf("height %d", s.env.Height)
+}
+
+// send signs one message with the sender's next nonce and delivers it at
+// the current height.
+func (s *scenario) send(t *testing.T, from string, m *pb.Msg) string {
+	key := s.key(from)
+	a, err := protocol.GetAccount(s.tree.Working(), s.addr(t, from))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := txn.Sign(key, &pb.TxBody{ChainId: s.env.ChainID, Nonce: a.Nonce, Messages: []*pb.Msg{m}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := protocol.DeliverTx(s.tree.Working(), s.env, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.OK() {
+		return fmt.Sprintf("rejected %s: %s", res.Code, s.names(res.Log))
+	}
+	var out []string
+	for _, e := range res.Events {
+		var kv []string
+		for _, at := range e.Attrs {
+			v := at.Value
+			if name, ok := s.nameOf(v); ok {
+				v = name
+			}
+			kv = append(kv, at.Key+"="+v)
+		}
+		out = append(out, e.Type+" "+strings.Join(kv, " "))
+	}
+	return "ok\n" + strings.Join(out, "\n")
+}
+
+func (s *scenario) key(name string) ed25519.PrivateKey {
+	if k, ok := s.keys[name]; ok {
+		return k
+	}
+	seed := sha256.Sum256([]byte("key:" + name))
+	k := ed25519.NewKeyFromSeed(seed[:])
+	s.keys[name] = k
+	s.byAddr[address.FromPublicKey(k.Public().(ed25519.PublicKey))] = name
+	return k
+}
+
+func (s *scenario) addr(t *testing.T, name string) address.Address {
+	t.Helper()
+	if name == "" {
+		t.Fatal("missing account name")
+	}
+	return address.FromPublicKey(s.key(name).Public().(ed25519.PublicKey))
+}
+
+// names replaces every known bech32 address in text by its scenario name.
+func (s *scenario) names(text string) string {
+	for a, n := range s.byAddr {
+		text = strings.ReplaceAll(text, a.String(), n)
+	}
+	return text
+}
+
+// nameOf turns a bech32 address in an event back into its scenario name.
+func (s *scenario) nameOf(v string) (string, bool) {
+	a, err := address.Parse(v)
+	if err != nil {
+		return "", false
+	}
+	n, ok := s.byAddr[a]
+	return n, ok
+}
+
+type args map[string]string
+
+func argMap(d *datadriven.TestData) args {
+	m := args{}
+	for _, a := range d.CmdArgs {
+		m[a.Key] = strings.Join(a.Vals, ",")
+	}
+	return m
+}
+
+func (a args) get(k, def string) string {
+	if v, ok := a[k]; ok {
+		return v
+	}
+	return def
+}
+
+func (a args) has(k string) bool { _, ok := a[k]; return ok }
+
+// first is the first bare argument (prover alice).
+func (a args) first(d *datadriven.TestData) string {
+	keys := make([]string, 0, len(d.CmdArgs))
+	for _, c := range d.CmdArgs {
+		if len(c.Vals) == 0 {
+			keys = append(keys, c.Key)
+		}
+	}
+	sort.Strings(keys)
+	if len(keys) == 0 {
+		return ""
+	}
+	return keys[0]
+}
