@@ -231,3 +231,15 @@ func (c *Client) GetBlob(ctx context.Context, sha256hex string) ([]byte, error) 
 	}
 	return b, nil
 }
+
+// Prover returns a registered prover by address.
+func (c *Client) Prover(ctx context.Context, addr string) (*Prover, error) {
+	var p Prover
+	return &p, c.get(ctx, "/v1/provers/"+addr, &p)
+}
+
+// Provers lists the registered provers.
+func (c *Client) Provers(ctx context.Context) ([]Prover, error) {
+	var ps []Prover
+	return ps, c.get(ctx, "/v1/provers", &ps)
+}

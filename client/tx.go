@@ -147,3 +147,25 @@ func ProgramID(prover, verifier *Module) (string, error) {
 	}
 	return hex.EncodeToString(protocol.ProgramID(p.GetSha256(), v.Sha256)), nil
 }
+
+// RegisterProverMsg declares the sender a prover with a VRF public key (hex),
+// its hardware, capacity and blob endpoint.
+func RegisterProverMsg(vrfPublicKey []byte, hw Hardware, maxConcurrent uint32, blobEndpoint string) *Msg {
+	m := &pb.RegisterProver{VrfPublicKey: vrfPublicKey, MaxConcurrent: maxConcurrent, BlobEndpoint: blobEndpoint,
+		Hardware: &pb.Hardware{CpuCores: hw.CPUCores, MemoryMb: hw.MemoryMB, DiskGb: hw.DiskGB}}
+	for _, g := range hw.GPUs {
+		m.Hardware.Gpus = append(m.Hardware.Gpus, &pb.Gpu{Model: g.Model, MemoryMb: g.MemoryMB})
+	}
+	return &pb.Msg{Kind: &pb.Msg_RegisterProver{RegisterProver: m}}
+}
+
+// StakeMsg bonds amount uprv to the sender's prover stake.
+func StakeMsg(amount uint64) *Msg {
+	return &pb.Msg{Kind: &pb.Msg_Stake{Stake: &pb.Stake{Amount: amount}}}
+}
+
+// UnbondMsg starts the sender's prover leaving.
+func UnbondMsg() *Msg { return &pb.Msg{Kind: &pb.Msg_Unbond{Unbond: &pb.Unbond{}}} }
+
+// WithdrawMsg returns the sender's unlocked stake.
+func WithdrawMsg() *Msg { return &pb.Msg{Kind: &pb.Msg_Withdraw{Withdraw: &pb.Withdraw{}}} }

@@ -120,3 +120,16 @@ type GPU struct {
 	Model    string `json:"model"`
 	MemoryMB uint64 `json:"memory_mb"`
 }
+
+// Prover is a registered prover.
+type Prover struct {
+	Address          string    `json:"address"`
+	State            string    `json:"state"`
+	Stake            uint64    `json:"stake"`
+	Hardware         *Hardware `json:"hardware,omitempty"`
+	MaxConcurrent    uint32    `json:"max_concurrent"`
+	BlobEndpoint     string    `json:"blob_endpoint,omitempty"`
+	VRFPublicKey     string    `json:"vrf_public_key"`
+	RegisteredHeight int64     `json:"registered_height"`
+	UnbondHeight     int64     `json:"unbond_height,omitempty"`
+}

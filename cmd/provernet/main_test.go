@@ -228,3 +228,45 @@ func TestDeployThroughCLI(t *testing.T) {
 		t.Fatalf("second deploy: exit %d, %s", code, stderr)
 	}
 }
+
+// TestProverThroughCLI registers a prover, stakes and unbonds it, and reads
+// it back, all through the CLI against a real devnet.
+func TestProverThroughCLI(t *testing.T) {
+	home := t.TempDir()
+	d, err := startAfterFree(home, onLoopback(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Stop()
+	api := d.APIURL()
+	waitAPI(t, api)
+	run := func(args ...string) string {
+		t.Helper()
+		out, stderr, code := cli(t, append([]string{"--home", home, "--node", api}, args...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+		return out
+	}
+	run("tx", "prover", "register", "--from", "dev0", "--cpu", "8", "--memory-mb", "16384", "--max-concurrent", "2", "--wait")
+	if st, err := os.Stat(filepath.Join(home, "keys", "dev0.vrf.json")); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("prover VRF key file: %v %v", st, err)
+	}
+	run("tx", "prover", "stake", "--from", "dev0", "--amount", "1000prv", "--wait")
+	var p client.Prover
+	if err := json.Unmarshal([]byte(run("query", "prover", "dev0", "-o", "json")), &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.State != "pending" || p.Stake != 1000*1_000_000 || p.Hardware.CPUCores != 8 || p.MaxConcurrent != 2 {
+		t.Fatalf("prover after stake: %+v", p)
+	}
+	run("tx", "prover", "unbond", "--from", "dev0", "--wait")
+	var ps []client.Prover
+	if err := json.Unmarshal([]byte(run("query", "provers", "-o", "json")), &ps); err != nil || len(ps) != 1 || ps[0].State != "leaving" || ps[0].UnbondHeight == 0 {
+		t.Fatalf("provers after unbond: %+v %v", ps, err)
+	}
+	_, stderr, code := cli(t, "--home", home, "--node", api, "tx", "prover", "withdraw", "--from", "dev0", "--wait")
+	if code == 0 || !strings.Contains(stderr, "unlocks at height") {
+		t.Fatalf("early withdraw: exit %d, %s", code, stderr)
+	}
+}

@@ -107,6 +107,37 @@ func newQueryCmd(g *globals) *cobra.Command {
 			},
 		},
 		&cobra.Command{
+			Use: "prover ADDRESS|KEY", Short: "A registered prover", Args: cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				addr, err := g.resolveAddress(args[0])
+				if err != nil {
+					return err
+				}
+				p, err := g.client().Prover(cmd.Context(), addr)
+				if err != nil {
+					return err
+				}
+				return g.emit(p, func(w io.Writer) { printProver(w, *p) })
+			},
+		},
+		&cobra.Command{
+			Use: "provers", Short: "Every registered prover", Args: cobra.NoArgs,
+			RunE: func(cmd *cobra.Command, _ []string) error {
+				ps, err := g.client().Provers(cmd.Context())
+				if err != nil {
+					return err
+				}
+				return g.emit(ps, func(w io.Writer) {
+					if len(ps) == 0 {
+						fmt.Fprintln(w, "no provers registered")
+					}
+					for _, p := range ps {
+						printProver(w, p)
+					}
+				})
+			},
+		},
+		&cobra.Command{
 			Use: "programs", Short: "Every deployed program", Args: cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
 				ps, err := g.client().Programs(cmd.Context())

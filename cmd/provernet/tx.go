@@ -14,7 +14,7 @@ import (
 
 func newTxCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "tx", Short: "Sign and send transactions"}
-	cmd.AddCommand(newTransferCmd(g))
+	cmd.AddCommand(newTransferCmd(g), newTxProverCmd(g))
 	return cmd
 }
 

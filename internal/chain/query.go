@@ -28,6 +28,8 @@ const (
 	PathSupply   = "/supply"
 	PathProgram  = "/program"  // data: the 32-byte program id
 	PathPrograms = "/programs" // value: a ProgramList of every program
+	PathProver   = "/prover"   // data: the 20-byte address
+	PathProvers  = "/provers"  // value: a ProverList of every prover
 )
 
 // Query codes, distinct from transaction codes.
@@ -106,6 +108,17 @@ func query(snap *store.Snapshot, req *abci.QueryRequest) (*abci.QueryResponse, e
 		return keyValue(snap, protocol.ProgramKey(req.Data), req.Prove)
 	case PathPrograms:
 		return listPrograms(snap)
+	case PathProver:
+		addr, err := address.FromBytes(req.Data)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := protocol.GetProver(snap, addr); err != nil {
+			return nil, err
+		}
+		return keyValue(snap, append(protocol.ProverPrefix(), addr[:]...), req.Prove)
+	case PathProvers:
+		return listProvers(snap)
 	default:
 		return nil, fmt.Errorf("unknown query path %q", req.Path)
 	}
@@ -143,6 +156,29 @@ func listPrograms(snap *store.Snapshot) (*abci.QueryResponse, error) {
 			return false
 		}
 		list.Programs = append(list.Programs, &p)
+		return true
+	})
+	if err == nil {
+		err = decodeErr
+	}
+	if err != nil {
+		return nil, err
+	}
+	b, err := proto.Marshal(&list)
+	return &abci.QueryResponse{Value: b}, err
+}
+
+// listProvers answers with every registered prover, in address order.
+func listProvers(snap *store.Snapshot) (*abci.QueryResponse, error) {
+	var list pb.ProverList
+	var decodeErr error
+	prefix := protocol.ProverPrefix()
+	err := snap.Iterate(prefix, store.PrefixEnd(prefix), func(_, v []byte) bool {
+		var p pb.Prover
+		if decodeErr = proto.Unmarshal(v, &p); decodeErr != nil {
+			return false
+		}
+		list.Provers = append(list.Provers, &p)
 		return true
 	})
 	if err == nil {

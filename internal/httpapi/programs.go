@@ -54,11 +54,17 @@ func ProgramOf(p *pb.Program) client.Program {
 	if a, err := address.FromBytes(p.Owner); err == nil {
 		out.Owner = a.String()
 	}
-	if hw := p.MinHardware; hw != nil {
-		out.MinHardware = &client.Hardware{CPUCores: hw.CpuCores, MemoryMB: hw.MemoryMb, DiskGB: hw.DiskGb}
-		for _, g := range hw.Gpus {
-			out.MinHardware.GPUs = append(out.MinHardware.GPUs, client.GPU{Model: g.Model, MemoryMB: g.MemoryMb})
-		}
+	out.MinHardware = hardwareOf(p.MinHardware)
+	return out
+}
+
+func hardwareOf(hw *pb.Hardware) *client.Hardware {
+	if hw == nil {
+		return nil
+	}
+	out := &client.Hardware{CPUCores: hw.CpuCores, MemoryMB: hw.MemoryMb, DiskGB: hw.DiskGb}
+	for _, g := range hw.Gpus {
+		out.GPUs = append(out.GPUs, client.GPU{Model: g.Model, MemoryMB: g.MemoryMb})
 	}
 	return out
 }

@@ -58,6 +58,8 @@ func Handler(b Backend) http.Handler {
 	mux.HandleFunc("GET /v1/supply", s.supply)
 	mux.HandleFunc("GET /v1/programs", s.programs)
 	mux.HandleFunc("GET /v1/programs/{id}", s.program)
+	mux.HandleFunc("GET /v1/provers", s.provers)
+	mux.HandleFunc("GET /v1/provers/{address}", s.prover)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path, "see docs/API.md for the endpoints")
 	})

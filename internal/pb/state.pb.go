@@ -337,6 +337,51 @@ func (x *Prover) GetUnbondHeight() int64 {
 	return 0
 }
 
+// ProverList answers the /provers query.
+type ProverList struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Provers       []*Prover              `protobuf:"bytes,1,rep,name=provers,proto3" json:"provers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProverList) Reset() {
+	*x = ProverList{}
+	mi := &file_provernet_v1_state_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProverList) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProverList) ProtoMessage() {}
+
+func (x *ProverList) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_state_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProverList.ProtoReflect.Descriptor instead.
+func (*ProverList) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ProverList) GetProvers() []*Prover {
+	if x != nil {
+		return x.Provers
+	}
+	return nil
+}
+
 // ProgramList answers the /programs query.
 type ProgramList struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -347,7 +392,7 @@ type ProgramList struct {
 
 func (x *ProgramList) Reset() {
 	*x = ProgramList{}
-	mi := &file_provernet_v1_state_proto_msgTypes[3]
+	mi := &file_provernet_v1_state_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -359,7 +404,7 @@ func (x *ProgramList) String() string {
 func (*ProgramList) ProtoMessage() {}
 
 func (x *ProgramList) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[3]
+	mi := &file_provernet_v1_state_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -372,7 +417,7 @@ func (x *ProgramList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProgramList.ProtoReflect.Descriptor instead.
 func (*ProgramList) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{3}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ProgramList) GetPrograms() []*Program {
@@ -395,7 +440,7 @@ type Supply struct {
 
 func (x *Supply) Reset() {
 	*x = Supply{}
-	mi := &file_provernet_v1_state_proto_msgTypes[4]
+	mi := &file_provernet_v1_state_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -407,7 +452,7 @@ func (x *Supply) String() string {
 func (*Supply) ProtoMessage() {}
 
 func (x *Supply) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[4]
+	mi := &file_provernet_v1_state_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -420,7 +465,7 @@ func (x *Supply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Supply.ProtoReflect.Descriptor instead.
 func (*Supply) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{4}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Supply) GetGenesis() uint64 {
@@ -456,7 +501,7 @@ type BeaconTx struct {
 
 func (x *BeaconTx) Reset() {
 	*x = BeaconTx{}
-	mi := &file_provernet_v1_state_proto_msgTypes[5]
+	mi := &file_provernet_v1_state_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -468,7 +513,7 @@ func (x *BeaconTx) String() string {
 func (*BeaconTx) ProtoMessage() {}
 
 func (x *BeaconTx) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[5]
+	mi := &file_provernet_v1_state_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -481,7 +526,7 @@ func (x *BeaconTx) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeaconTx.ProtoReflect.Descriptor instead.
 func (*BeaconTx) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{5}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *BeaconTx) GetHeight() int64 {
@@ -520,7 +565,7 @@ type BeaconEntry struct {
 
 func (x *BeaconEntry) Reset() {
 	*x = BeaconEntry{}
-	mi := &file_provernet_v1_state_proto_msgTypes[6]
+	mi := &file_provernet_v1_state_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -532,7 +577,7 @@ func (x *BeaconEntry) String() string {
 func (*BeaconEntry) ProtoMessage() {}
 
 func (x *BeaconEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[6]
+	mi := &file_provernet_v1_state_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -545,7 +590,7 @@ func (x *BeaconEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeaconEntry.ProtoReflect.Descriptor instead.
 func (*BeaconEntry) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{6}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *BeaconEntry) GetHeight() int64 {
@@ -601,7 +646,7 @@ type ValidatorVRF struct {
 
 func (x *ValidatorVRF) Reset() {
 	*x = ValidatorVRF{}
-	mi := &file_provernet_v1_state_proto_msgTypes[7]
+	mi := &file_provernet_v1_state_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -613,7 +658,7 @@ func (x *ValidatorVRF) String() string {
 func (*ValidatorVRF) ProtoMessage() {}
 
 func (x *ValidatorVRF) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[7]
+	mi := &file_provernet_v1_state_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -626,7 +671,7 @@ func (x *ValidatorVRF) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidatorVRF.ProtoReflect.Descriptor instead.
 func (*ValidatorVRF) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{7}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ValidatorVRF) GetAddress() []byte {
@@ -668,7 +713,10 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\x05state\x18\x06 \x01(\x0e2\x19.provernet.v1.ProverStateR\x05state\x12\x14\n" +
 	"\x05stake\x18\a \x01(\x04R\x05stake\x12+\n" +
 	"\x11registered_height\x18\b \x01(\x03R\x10registeredHeight\x12#\n" +
-	"\runbond_height\x18\t \x01(\x03R\funbondHeight\"@\n" +
+	"\runbond_height\x18\t \x01(\x03R\funbondHeight\"<\n" +
+	"\n" +
+	"ProverList\x12.\n" +
+	"\aprovers\x18\x01 \x03(\v2\x14.provernet.v1.ProverR\aprovers\"@\n" +
 	"\vProgramList\x121\n" +
 	"\bprograms\x18\x01 \x03(\v2\x15.provernet.v1.ProgramR\bprograms\"R\n" +
 	"\x06Supply\x12\x18\n" +
@@ -710,32 +758,34 @@ func file_provernet_v1_state_proto_rawDescGZIP() []byte {
 }
 
 var file_provernet_v1_state_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_provernet_v1_state_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_provernet_v1_state_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_provernet_v1_state_proto_goTypes = []any{
 	(ProverState)(0),     // 0: provernet.v1.ProverState
 	(*Account)(nil),      // 1: provernet.v1.Account
 	(*Program)(nil),      // 2: provernet.v1.Program
 	(*Prover)(nil),       // 3: provernet.v1.Prover
-	(*ProgramList)(nil),  // 4: provernet.v1.ProgramList
-	(*Supply)(nil),       // 5: provernet.v1.Supply
-	(*BeaconTx)(nil),     // 6: provernet.v1.BeaconTx
-	(*BeaconEntry)(nil),  // 7: provernet.v1.BeaconEntry
-	(*ValidatorVRF)(nil), // 8: provernet.v1.ValidatorVRF
-	(*Module)(nil),       // 9: provernet.v1.Module
-	(*Hardware)(nil),     // 10: provernet.v1.Hardware
+	(*ProverList)(nil),   // 4: provernet.v1.ProverList
+	(*ProgramList)(nil),  // 5: provernet.v1.ProgramList
+	(*Supply)(nil),       // 6: provernet.v1.Supply
+	(*BeaconTx)(nil),     // 7: provernet.v1.BeaconTx
+	(*BeaconEntry)(nil),  // 8: provernet.v1.BeaconEntry
+	(*ValidatorVRF)(nil), // 9: provernet.v1.ValidatorVRF
+	(*Module)(nil),       // 10: provernet.v1.Module
+	(*Hardware)(nil),     // 11: provernet.v1.Hardware
 }
 var file_provernet_v1_state_proto_depIdxs = []int32{
-	9,  // 0: provernet.v1.Program.prover:type_name -> provernet.v1.Module
-	9,  // 1: provernet.v1.Program.verifier:type_name -> provernet.v1.Module
-	10, // 2: provernet.v1.Program.min_hardware:type_name -> provernet.v1.Hardware
-	10, // 3: provernet.v1.Prover.hardware:type_name -> provernet.v1.Hardware
+	10, // 0: provernet.v1.Program.prover:type_name -> provernet.v1.Module
+	10, // 1: provernet.v1.Program.verifier:type_name -> provernet.v1.Module
+	11, // 2: provernet.v1.Program.min_hardware:type_name -> provernet.v1.Hardware
+	11, // 3: provernet.v1.Prover.hardware:type_name -> provernet.v1.Hardware
 	0,  // 4: provernet.v1.Prover.state:type_name -> provernet.v1.ProverState
-	2,  // 5: provernet.v1.ProgramList.programs:type_name -> provernet.v1.Program
-	6,  // [6:6] is the sub-list for method output_type
-	6,  // [6:6] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	3,  // 5: provernet.v1.ProverList.provers:type_name -> provernet.v1.Prover
+	2,  // 6: provernet.v1.ProgramList.programs:type_name -> provernet.v1.Program
+	7,  // [7:7] is the sub-list for method output_type
+	7,  // [7:7] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_provernet_v1_state_proto_init() }
@@ -750,7 +800,7 @@ func file_provernet_v1_state_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_provernet_v1_state_proto_rawDesc), len(file_provernet_v1_state_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   8,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/internal/vrf"
+)
+
+func newTxProverCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "prover", Short: "Register a prover, bond and unbond its stake"}
+	var from string
+	var wait bool
+	send := func(cmd *cobra.Command, msg *client.Msg) error {
+		key, err := g.loadKey(from)
+		if err != nil {
+			return err
+		}
+		return g.sendAndReport(cmd.Context(), key, 0, wait, 30*time.Second, msg)
+	}
+	var hw client.Hardware
+	var maxConc uint32
+	var endpoint string
+	register := &cobra.Command{
+		Use:   "register",
+		Short: "Declare --from a prover: hardware, capacity, blob endpoint and a new VRF key",
+		Long: `Declares the key --from a prover. A VRF key is generated for it and written to
+HOME/keys/NAME.vrf.json (mode 0600); the prover daemon signs with it. The
+prover starts pending; stake at least min_prover_stake to be admitted.`,
+		Example: "  provernet tx prover register --from alice --cpu 16 --memory-mb 65536 --max-concurrent 4 --blob-endpoint http://10.0.0.5:1317 --wait",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			pub, err := newProverVRFKey(g, from)
+			if err != nil {
+				return err
+			}
+			return send(cmd, client.RegisterProverMsg(pub, hw, maxConc, endpoint))
+		},
+	}
+	register.Flags().Uint32Var(&hw.CPUCores, "cpu", 1, "CPU cores")
+	register.Flags().Uint64Var(&hw.MemoryMB, "memory-mb", 1024, "memory (MiB)")
+	register.Flags().Uint64Var(&hw.DiskGB, "disk-gb", 10, "disk (GB)")
+	register.Flags().Uint32Var(&maxConc, "max-concurrent", 1, "workloads it holds at once")
+	register.Flags().StringVar(&endpoint, "blob-endpoint", "", "base URL where it serves blobs")
+	var amount string
+	stakeCmd := &cobra.Command{
+		Use: "stake", Short: "Bond stake to --from's prover", Args: cobra.NoArgs,
+		Example: "  provernet tx prover stake --from alice --amount 1000prv --wait",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			n, err := parseAmount(amount)
+			if err != nil {
+				return err
+			}
+			return send(cmd, client.StakeMsg(n))
+		},
+	}
+	stakeCmd.Flags().StringVar(&amount, "amount", "", "amount to bond, e.g. 1000prv (required)")
+	_ = stakeCmd.MarkFlagRequired("amount")
+	unbondCmd := &cobra.Command{
+		Use: "unbond", Short: "Start leaving: no more work, stake unlocks after unbond_cooldown blocks", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return send(cmd, client.UnbondMsg()) },
+	}
+	withdrawCmd := &cobra.Command{
+		Use: "withdraw", Short: "Return the unlocked stake to the balance", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return send(cmd, client.WithdrawMsg()) },
+	}
+	for _, c := range []*cobra.Command{register, stakeCmd, unbondCmd, withdrawCmd} {
+		c.Flags().StringVar(&from, "from", "", "the prover's account key (required)")
+		c.Flags().BoolVar(&wait, "wait", false, "wait until committed")
+		_ = c.MarkFlagRequired("from")
+		cmd.AddCommand(c)
+	}
+	return cmd
+}
+
+// newProverVRFKey makes the prover's VRF key and keeps it beside its
+// account key; an existing one is reused.
+func newProverVRFKey(g *globals, name string) ([]byte, error) {
+	type vrfFile struct {
+		PublicKey string `json:"public_key"`
+		SecretKey string `json:"secret_key"`
+	}
+	path := filepath.Join(client.DefaultKeysDir(g.home), name+".vrf.json")
+	if b, err := os.ReadFile(path); err == nil {
+		var f vrfFile
+		if err := json.Unmarshal(b, &f); err != nil {
+			return nil, fmt.Errorf("failed to parse %s: %w", path, err)
+		}
+		return hex.DecodeString(f.PublicKey)
+	}
+	secret, public, err := vrf.GenerateKey(nil)
+	if err != nil {
+		return nil, err
+	}
+	body, _ := json.MarshalIndent(vrfFile{PublicKey: hex.EncodeToString(public), SecretKey: hex.EncodeToString(secret)}, "", "  ")
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, append(body, '\n'), 0o600); err != nil {
+		return nil, err
+	}
+	return public, nil
+}
+
+func printProver(w io.Writer, p client.Prover) {
+	fmt.Fprintf(w, "%s  %s, stake %s\n", p.Address, p.State, formatAmount(p.Stake))
+	if hw := p.Hardware; hw != nil {
+		fmt.Fprintf(w, "  hardware  %d cores, %d MiB, %d GB disk, %d GPUs; up to %d workloads\n", hw.CPUCores, hw.MemoryMB, hw.DiskGB, len(hw.GPUs), p.MaxConcurrent)
+	}
+	fmt.Fprintf(w, "  registered at %d", p.RegisteredHeight)
+	if p.UnbondHeight > 0 {
+		fmt.Fprintf(w, ", stake unlocks at %d", p.UnbondHeight)
+	}
+	fmt.Fprintln(w)
+}

@@ -1,0 +1,60 @@
+package httpapi
+
+import (
+	"encoding/hex"
+	"net/http"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/internal/address"
+	"github.com/provernet/provernet/internal/chain"
+	"github.com/provernet/provernet/internal/pb"
+	"github.com/provernet/provernet/internal/protocol"
+)
+
+func (s *server) prover(w http.ResponseWriter, r *http.Request) {
+	addr, err := address.Parse(r.PathValue("address"))
+	if err != nil {
+		fail(w, http.StatusBadRequest, err.Error(), "addresses look like prv1...")
+		return
+	}
+	resp, ok := s.query(w, r.Context(), chain.PathProver, addr[:])
+	if !ok {
+		return
+	}
+	var p pb.Prover
+	if err := proto.Unmarshal(resp.Value, &p); err != nil {
+		fail(w, http.StatusInternalServerError, "failed to decode prover: "+err.Error(), "")
+		return
+	}
+	reply(w, ProverOf(&p))
+}
+
+func (s *server) provers(w http.ResponseWriter, r *http.Request) {
+	resp, ok := s.query(w, r.Context(), chain.PathProvers, nil)
+	if !ok {
+		return
+	}
+	var list pb.ProverList
+	if err := proto.Unmarshal(resp.Value, &list); err != nil {
+		fail(w, http.StatusInternalServerError, "failed to decode provers: "+err.Error(), "")
+		return
+	}
+	out := make([]client.Prover, 0, len(list.Provers))
+	for _, p := range list.Provers {
+		out = append(out, ProverOf(p))
+	}
+	reply(w, out)
+}
+
+// ProverOf converts a stored prover to the API's form.
+func ProverOf(p *pb.Prover) client.Prover {
+	out := client.Prover{State: protocol.StateName(p.State), Stake: p.Stake, MaxConcurrent: p.MaxConcurrent,
+		BlobEndpoint: p.BlobEndpoint, VRFPublicKey: hex.EncodeToString(p.VrfPublicKey),
+		RegisteredHeight: p.RegisteredHeight, UnbondHeight: p.UnbondHeight, Hardware: hardwareOf(p.Hardware)}
+	if a, err := address.FromBytes(p.Address); err == nil {
+		out.Address = a.String()
+	}
+	return out
+}
