@@ -148,45 +148,27 @@ func keyValue(snap *store.Snapshot, key []byte, prove bool) (*abci.QueryResponse
 // listPrograms answers with every deployed program, in id order.
 func listPrograms(snap *store.Snapshot) (*abci.QueryResponse, error) {
 	var list pb.ProgramList
-	var decodeErr error
-	prefix := protocol.ProgramPrefix()
-	err := snap.Iterate(prefix, store.PrefixEnd(prefix), func(_, v []byte) bool {
-		var p pb.Program
-		if decodeErr = proto.Unmarshal(v, &p); decodeErr != nil {
-			return false
-		}
-		list.Programs = append(list.Programs, &p)
+	err := protocol.Scan(snap, protocol.ProgramPrefix(), func(p *pb.Program) bool {
+		list.Programs = append(list.Programs, p)
 		return true
 	})
-	if err == nil {
-		err = decodeErr
-	}
-	if err != nil {
-		return nil, err
-	}
-	b, err := proto.Marshal(&list)
-	return &abci.QueryResponse{Value: b}, err
+	return listResponse(&list, err)
 }
 
 // listProvers answers with every registered prover, in address order.
 func listProvers(snap *store.Snapshot) (*abci.QueryResponse, error) {
 	var list pb.ProverList
-	var decodeErr error
-	prefix := protocol.ProverPrefix()
-	err := snap.Iterate(prefix, store.PrefixEnd(prefix), func(_, v []byte) bool {
-		var p pb.Prover
-		if decodeErr = proto.Unmarshal(v, &p); decodeErr != nil {
-			return false
-		}
-		list.Provers = append(list.Provers, &p)
+	err := protocol.Scan(snap, protocol.ProverPrefix(), func(p *pb.Prover) bool {
+		list.Provers = append(list.Provers, p)
 		return true
 	})
-	if err == nil {
-		err = decodeErr
-	}
+	return listResponse(&list, err)
+}
+
+func listResponse(list proto.Message, err error) (*abci.QueryResponse, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := proto.Marshal(&list)
+	b, err := proto.Marshal(list)
 	return &abci.QueryResponse{Value: b}, err
 }

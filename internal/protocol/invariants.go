@@ -5,7 +5,6 @@ import (
 
 	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/store"
-	"google.golang.org/protobuf/proto"
 )
 
 // CheckSupply verifies PROTOCOL.md 9's supply invariant:
@@ -18,24 +17,11 @@ func CheckSupply(r store.Reader) error {
 	if err != nil {
 		return err
 	}
-	var balances uint64
-	var decodeErr error
-	err = r.Iterate(prefixAccount, store.PrefixEnd(prefixAccount), func(k, v []byte) bool {
-		var a pb.Account
-		if decodeErr = proto.Unmarshal(v, &a); decodeErr != nil {
-			return false
-		}
-		balances += a.Balance
-		return true
-	})
-	if err != nil {
+	var balances, stakes uint64
+	if err := Scan(r, prefixAccount, func(a *pb.Account) bool { balances += a.Balance; return true }); err != nil {
 		return err
 	}
-	if decodeErr != nil {
-		return decodeErr
-	}
-	stakes, err := sumStakes(r)
-	if err != nil {
+	if err := Scan(r, prefixProver, func(p *pb.Prover) bool { stakes += p.Stake; return true }); err != nil {
 		return err
 	}
 	if have, want := balances+stakes+s.Burned, s.Genesis+s.Minted; have != want {
@@ -43,21 +29,4 @@ func CheckSupply(r store.Reader) error {
 			balances, stakes, s.Burned, have, s.Genesis, s.Minted, want)
 	}
 	return nil
-}
-
-func sumStakes(r store.Reader) (uint64, error) {
-	var sum uint64
-	var decodeErr error
-	err := r.Iterate(prefixProver, store.PrefixEnd(prefixProver), func(_, v []byte) bool {
-		var p pb.Prover
-		if decodeErr = proto.Unmarshal(v, &p); decodeErr != nil {
-			return false
-		}
-		sum += p.Stake
-		return true
-	})
-	if err == nil {
-		err = decodeErr
-	}
-	return sum, err
 }

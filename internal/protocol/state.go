@@ -98,3 +98,24 @@ func setProto(kv store.KV, key []byte, m proto.Message) error {
 }
 
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
+
+// Scan decodes every record under prefix, in key order, and calls fn with
+// each until it returns false.
+func Scan[T any, PT interface {
+	*T
+	proto.Message
+}](r store.Reader, prefix []byte, fn func(PT) bool) error {
+	var decodeErr error
+	err := r.Iterate(prefix, store.PrefixEnd(prefix), func(k, v []byte) bool {
+		m := PT(new(T))
+		if decodeErr = proto.Unmarshal(v, m); decodeErr != nil {
+			decodeErr = fmt.Errorf("failed to decode %q: %w", k, decodeErr)
+			return false
+		}
+		return fn(m)
+	})
+	if err != nil {
+		return err
+	}
+	return decodeErr
+}
