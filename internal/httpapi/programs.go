@@ -4,8 +4,6 @@ import (
 	"encoding/hex"
 	"net/http"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/address"
 	"github.com/provernet/provernet/internal/chain"
@@ -18,26 +16,16 @@ func (s *server) program(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, "a program id is 64 hex digits", "`provernet query programs` lists them")
 		return
 	}
-	resp, ok := s.query(w, r.Context(), chain.PathProgram, id)
+	p, _, ok := queryAs[pb.Program](s, w, r, chain.PathProgram, id)
 	if !ok {
 		return
 	}
-	var p pb.Program
-	if err := proto.Unmarshal(resp.Value, &p); err != nil {
-		fail(w, http.StatusInternalServerError, "failed to decode program: "+err.Error(), "")
-		return
-	}
-	reply(w, ProgramOf(&p))
+	reply(w, ProgramOf(p))
 }
 
 func (s *server) programs(w http.ResponseWriter, r *http.Request) {
-	resp, ok := s.query(w, r.Context(), chain.PathPrograms, nil)
+	list, _, ok := queryAs[pb.ProgramList](s, w, r, chain.PathPrograms, nil)
 	if !ok {
-		return
-	}
-	var list pb.ProgramList
-	if err := proto.Unmarshal(resp.Value, &list); err != nil {
-		fail(w, http.StatusInternalServerError, "failed to decode programs: "+err.Error(), "")
 		return
 	}
 	out := make([]client.Program, 0, len(list.Programs))

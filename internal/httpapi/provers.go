@@ -4,8 +4,6 @@ import (
 	"encoding/hex"
 	"net/http"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/address"
 	"github.com/provernet/provernet/internal/chain"
@@ -19,26 +17,16 @@ func (s *server) prover(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, err.Error(), "addresses look like prv1...")
 		return
 	}
-	resp, ok := s.query(w, r.Context(), chain.PathProver, addr[:])
+	p, _, ok := queryAs[pb.Prover](s, w, r, chain.PathProver, addr[:])
 	if !ok {
 		return
 	}
-	var p pb.Prover
-	if err := proto.Unmarshal(resp.Value, &p); err != nil {
-		fail(w, http.StatusInternalServerError, "failed to decode prover: "+err.Error(), "")
-		return
-	}
-	reply(w, ProverOf(&p))
+	reply(w, ProverOf(p))
 }
 
 func (s *server) provers(w http.ResponseWriter, r *http.Request) {
-	resp, ok := s.query(w, r.Context(), chain.PathProvers, nil)
+	list, _, ok := queryAs[pb.ProverList](s, w, r, chain.PathProvers, nil)
 	if !ok {
-		return
-	}
-	var list pb.ProverList
-	if err := proto.Unmarshal(resp.Value, &list); err != nil {
-		fail(w, http.StatusInternalServerError, "failed to decode provers: "+err.Error(), "")
 		return
 	}
 	out := make([]client.Prover, 0, len(list.Provers))

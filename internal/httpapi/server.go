@@ -92,13 +92,8 @@ func (s *server) account(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, err.Error(), "addresses look like prv1...; `provernet keys list` shows yours")
 		return
 	}
-	resp, ok := s.query(w, r.Context(), chain.PathAccount, addr[:])
+	a, resp, ok := queryAs[pb.Account](s, w, r, chain.PathAccount, addr[:])
 	if !ok {
-		return
-	}
-	var a pb.Account
-	if err := proto.Unmarshal(resp.Value, &a); err != nil {
-		fail(w, http.StatusInternalServerError, "failed to decode account: "+err.Error(), "")
 		return
 	}
 	reply(w, client.Account{Address: addr.String(), Balance: a.Balance, Nonce: a.Nonce, Height: resp.Height})
@@ -191,13 +186,8 @@ func (s *server) beacon(w http.ResponseWriter, r *http.Request) {
 		}
 		data = binary.BigEndian.AppendUint64(nil, uint64(n))
 	}
-	resp, ok := s.query(w, r.Context(), chain.PathBeacon, data)
+	e, _, ok := queryAs[pb.BeaconEntry](s, w, r, chain.PathBeacon, data)
 	if !ok {
-		return
-	}
-	var e pb.BeaconEntry
-	if err := proto.Unmarshal(resp.Value, &e); err != nil {
-		fail(w, http.StatusInternalServerError, "failed to decode beacon: "+err.Error(), "")
 		return
 	}
 	reply(w, client.Beacon{Height: e.Height, Proposer: fmt.Sprintf("%X", e.Proposer), Pi: hex.EncodeToString(e.Pi),
@@ -238,16 +228,29 @@ func (s *server) params(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) supply(w http.ResponseWriter, r *http.Request) {
-	resp, ok := s.query(w, r.Context(), chain.PathSupply, nil)
+	sp, resp, ok := queryAs[pb.Supply](s, w, r, chain.PathSupply, nil)
 	if !ok {
 		return
 	}
-	var sp pb.Supply
-	if err := proto.Unmarshal(resp.Value, &sp); err != nil {
-		fail(w, http.StatusInternalServerError, "failed to decode supply: "+err.Error(), "")
-		return
-	}
 	reply(w, client.Supply{Genesis: sp.Genesis, Minted: sp.Minted, Burned: sp.Burned, Height: resp.Height})
+}
+
+// queryAs runs an ABCI query and decodes its value as a T, writing the
+// error response itself on failure.
+func queryAs[T any, PT interface {
+	*T
+	proto.Message
+}](s *server, w http.ResponseWriter, r *http.Request, path string, data []byte) (PT, *abci.QueryResponse, bool) {
+	resp, ok := s.query(w, r.Context(), path, data)
+	if !ok {
+		return nil, nil, false
+	}
+	v := PT(new(T))
+	if err := proto.Unmarshal(resp.Value, v); err != nil {
+		fail(w, http.StatusInternalServerError, fmt.Sprintf("failed to decode %s: %v", path, err), "")
+		return nil, nil, false
+	}
+	return v, resp, true
 }
 
 // query runs an ABCI query, writing the error response itself on failure.
