@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/node"
+	"github.com/provernet/provernet/internal/sandbox"
 )
 
 // cli runs the command line in-process and returns stdout, stderr and the
@@ -268,5 +270,53 @@ func TestProverThroughCLI(t *testing.T) {
 	_, stderr, code := cli(t, "--home", home, "--node", api, "tx", "prover", "withdraw", "--from", "dev0", "--wait")
 	if code == 0 || !strings.Contains(stderr, "unlocks at height") {
 		t.Fatalf("early withdraw: exit %d, %s", code, stderr)
+	}
+}
+
+// TestMain lets the test binary serve as the sandbox worker that
+// `program run` re-executes, as the provernet binary does.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == sandbox.WorkerCommand {
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// TestProgramRunAndVerify proves and verifies the sha256-chain example
+// through the CLI, in a worker process, and checks a tampered proof fails.
+func TestProgramRunAndVerify(t *testing.T) {
+	dir := t.TempDir()
+	for _, role := range []string{"prover", "verifier"} {
+		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, role+".wasm"), "../../examples/programs/sha256-chain/"+role)
+		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("build %s: %v\n%s", role, err, b)
+		}
+	}
+	input := filepath.Join(dir, "input.json")
+	_ = os.WriteFile(input, []byte(`{"seed": "70726f7665726e6574", "iterations": 500}`), 0o600)
+	proof := filepath.Join(dir, "proof.bin")
+	out, stderr, code := cli(t, "program", "run", "--program", filepath.Join(dir, "prover.wasm"), "--input", input, "--proof", proof, "-o", "json")
+	if code != 0 {
+		t.Fatalf("program run: exit %d: %s %s", code, out, stderr)
+	}
+	var r localRun
+	if err := json.Unmarshal([]byte(out), &r); err != nil || r.Outcome != "proof" || r.Cycles == 0 || len(r.ProofSHA256) != 64 {
+		t.Fatalf("program run report %q: %v", out, err)
+	}
+	out, _, code = cli(t, "program", "verify", "--program", filepath.Join(dir, "verifier.wasm"), "--input", input, "--proof", proof, "-o", "json")
+	if code != 0 || !strings.Contains(out, `"valid"`) {
+		t.Fatalf("program verify: exit %d: %s", code, out)
+	}
+	b, _ := os.ReadFile(proof)
+	b[0] ^= 1
+	_ = os.WriteFile(proof, b, 0o600)
+	if out, _, code = cli(t, "program", "verify", "--program", filepath.Join(dir, "verifier.wasm"), "--input", input, "--proof", proof, "-o", "json"); code != 1 || !strings.Contains(out, `"invalid"`) {
+		t.Fatalf("tampered proof: exit %d: %s", code, out)
+	}
+	// Too few cycles: the outcome is fail, exit 1, with a hint.
+	out, _, code = cli(t, "program", "run", "--program", filepath.Join(dir, "prover.wasm"), "--input", input, "--proof", proof, "--cycles", "1000")
+	if code != 1 || !strings.Contains(out, "fail") || !strings.Contains(out, "hint:") {
+		t.Fatalf("starved run: exit %d: %s", code, out)
 	}
 }
