@@ -254,20 +254,9 @@ func VerifyParams(p Params, proof []byte) error {
 	return nil
 }
 
-func inputFile(inputs []string) (string, error) {
-	if len(inputs) != 1 {
-		return "", progio.Malformedf("want exactly one input file (input.json), got %d", len(inputs))
-	}
-	return inputs[0], nil
-}
-
 // Prove is the prover of the contract.
 func Prove(inputs []string) ([]byte, error) {
-	path, err := inputFile(inputs)
-	if err != nil {
-		return nil, err
-	}
-	data, err := progio.ReadFile(path, MaxInputSize)
+	data, err := progio.ReadOnlyInput(inputs, MaxInputSize)
 	if err != nil {
 		return nil, err
 	}
@@ -280,11 +269,7 @@ func Prove(inputs []string) ([]byte, error) {
 
 // Verify is the verifier of the contract.
 func Verify(inputs []string, proof []byte) error {
-	path, err := inputFile(inputs)
-	if err != nil {
-		return err
-	}
-	data, err := progio.ReadFile(path, MaxInputSize)
+	data, err := progio.ReadOnlyInput(inputs, MaxInputSize)
 	if err != nil {
 		return err
 	}

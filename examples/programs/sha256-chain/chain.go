@@ -71,20 +71,9 @@ func Chain(seed []byte, iterations uint64) [ProofSize]byte {
 // ErrMismatch is returned by Verify for a proof that is not the right digest.
 var ErrMismatch = errors.New("proof does not match the recomputed digest")
 
-func inputFile(inputs []string) (string, error) {
-	if len(inputs) != 1 {
-		return "", progio.Malformedf("want exactly one input file (input.json), got %d", len(inputs))
-	}
-	return inputs[0], nil
-}
-
 // Prove is the prover: it reads the single input file and returns the proof.
 func Prove(inputs []string) ([]byte, error) {
-	path, err := inputFile(inputs)
-	if err != nil {
-		return nil, err
-	}
-	data, err := progio.ReadFile(path, MaxInputSize)
+	data, err := progio.ReadOnlyInput(inputs, MaxInputSize)
 	if err != nil {
 		return nil, err
 	}
@@ -103,11 +92,7 @@ func ProveBytes(input []byte) ([]byte, error) {
 
 // Verify is the verifier: nil if proof is the digest for the input file.
 func Verify(inputs []string, proof []byte) error {
-	path, err := inputFile(inputs)
-	if err != nil {
-		return err
-	}
-	data, err := progio.ReadFile(path, MaxInputSize)
+	data, err := progio.ReadOnlyInput(inputs, MaxInputSize)
 	if err != nil {
 		return err
 	}

@@ -181,3 +181,12 @@ func progName(args []string) string {
 	}
 	return "program"
 }
+
+// ReadOnlyInput reads the one input file a program takes (at most max
+// bytes); any other number of inputs is malformed.
+func ReadOnlyInput(inputs []string, max int64) ([]byte, error) {
+	if len(inputs) != 1 {
+		return nil, Malformedf("want exactly one input file (input.json), got %d", len(inputs))
+	}
+	return ReadFile(inputs[0], max)
+}
