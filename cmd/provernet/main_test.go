@@ -116,14 +116,7 @@ func TestParseAmount(t *testing.T) {
 // TestTransferThroughCLI runs a real devnet and drives it with the CLI
 // exactly as a user would.
 func TestTransferThroughCLI(t *testing.T) {
-	home := t.TempDir()
-	d, err := startAfterFree(home, onLoopback(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Stop()
-	api := d.APIURL()
-	waitAPI(t, api)
+	home, api := cliDevnet(t)
 
 	out, stderr, code := cli(t, "--home", home, "--node", api, "tx", "transfer", "--from", "dev0", "--to", "dev1", "--amount", "2.5prv", "--wait", "-o", "json")
 	if code != 0 {
@@ -151,6 +144,20 @@ func TestTransferThroughCLI(t *testing.T) {
 			t.Errorf("%v: exit %d, %s %s", args, code, out, stderr)
 		}
 	}
+}
+
+// cliDevnet starts a devnet for a CLI test (stopped when the test ends)
+// and returns its home and API URL once it has committed state.
+func cliDevnet(t *testing.T) (home, api string) {
+	t.Helper()
+	home = t.TempDir()
+	d, err := startAfterFree(home, onLoopback(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Stop() })
+	waitAPI(t, d.APIURL())
+	return home, d.APIURL()
 }
 
 // onLoopback puts a test devnet on free loopback ports with fast blocks.
@@ -188,14 +195,7 @@ func waitAPI(t *testing.T, api string) {
 // TestDeployThroughCLI uploads two modules as blobs, deploys them, and
 // reads the program back from the chain and the bytes back from the node.
 func TestDeployThroughCLI(t *testing.T) {
-	home := t.TempDir()
-	d, err := startAfterFree(home, onLoopback(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Stop()
-	api := d.APIURL()
-	waitAPI(t, api)
+	home, api := cliDevnet(t)
 	dir := t.TempDir()
 	prover, verifier := filepath.Join(dir, "p.wasm"), filepath.Join(dir, "v.wasm")
 	_ = os.WriteFile(prover, []byte("\x00asm prover bytes"), 0o600)
@@ -234,14 +234,7 @@ func TestDeployThroughCLI(t *testing.T) {
 // TestProverThroughCLI registers a prover, stakes and unbonds it, and reads
 // it back, all through the CLI against a real devnet.
 func TestProverThroughCLI(t *testing.T) {
-	home := t.TempDir()
-	d, err := startAfterFree(home, onLoopback(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Stop()
-	api := d.APIURL()
-	waitAPI(t, api)
+	home, api := cliDevnet(t)
 	run := func(args ...string) string {
 		t.Helper()
 		out, stderr, code := cli(t, append([]string{"--home", home, "--node", api}, args...)...)
