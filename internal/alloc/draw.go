@@ -146,3 +146,12 @@ func (f *fenwick) find(k int) int {
 	}
 	return pos
 }
+
+// Sample draws min(want, n) distinct indices in [0, n) from
+// r = SHA-256(seed || id), exactly as a workload's provers are drawn. The
+// verification committee of PROTOCOL.md 5.5 is drawn this way when the
+// active set is larger than committee_size.
+func Sample(seed []byte, id [32]byte, n uint64, want int) []uint64 {
+	r, _ := workloadR(nil, seed, id)
+	return drawIndices(r, n, want, nil)
+}

@@ -82,6 +82,160 @@ func (ProverState) EnumDescriptor() ([]byte, []int) {
 	return file_provernet_v1_state_proto_rawDescGZIP(), []int{0}
 }
 
+// WorkloadState is where a workload is (PROTOCOL.md 5.7).
+type WorkloadState int32
+
+const (
+	WorkloadState_WORKLOAD_STATE_UNSPECIFIED WorkloadState = 0
+	WorkloadState_WORKLOAD_STATE_PENDING     WorkloadState = 1 // in a block, not yet allocated
+	WorkloadState_WORKLOAD_STATE_ALLOCATED   WorkloadState = 2
+	WorkloadState_WORKLOAD_STATE_RUNNING     WorkloadState = 3 // a prover accepted
+	WorkloadState_WORKLOAD_STATE_SEALED      WorkloadState = 4 // a result was submitted; the user can open it
+	WorkloadState_WORKLOAD_STATE_REVEALING   WorkloadState = 5
+	WorkloadState_WORKLOAD_STATE_VERIFYING   WorkloadState = 6
+	WorkloadState_WORKLOAD_STATE_FINAL       WorkloadState = 7
+	WorkloadState_WORKLOAD_STATE_FAILED      WorkloadState = 8
+	WorkloadState_WORKLOAD_STATE_REJECTED    WorkloadState = 9
+	WorkloadState_WORKLOAD_STATE_EXPIRED     WorkloadState = 10
+)
+
+// Enum value maps for WorkloadState.
+var (
+	WorkloadState_name = map[int32]string{
+		0:  "WORKLOAD_STATE_UNSPECIFIED",
+		1:  "WORKLOAD_STATE_PENDING",
+		2:  "WORKLOAD_STATE_ALLOCATED",
+		3:  "WORKLOAD_STATE_RUNNING",
+		4:  "WORKLOAD_STATE_SEALED",
+		5:  "WORKLOAD_STATE_REVEALING",
+		6:  "WORKLOAD_STATE_VERIFYING",
+		7:  "WORKLOAD_STATE_FINAL",
+		8:  "WORKLOAD_STATE_FAILED",
+		9:  "WORKLOAD_STATE_REJECTED",
+		10: "WORKLOAD_STATE_EXPIRED",
+	}
+	WorkloadState_value = map[string]int32{
+		"WORKLOAD_STATE_UNSPECIFIED": 0,
+		"WORKLOAD_STATE_PENDING":     1,
+		"WORKLOAD_STATE_ALLOCATED":   2,
+		"WORKLOAD_STATE_RUNNING":     3,
+		"WORKLOAD_STATE_SEALED":      4,
+		"WORKLOAD_STATE_REVEALING":   5,
+		"WORKLOAD_STATE_VERIFYING":   6,
+		"WORKLOAD_STATE_FINAL":       7,
+		"WORKLOAD_STATE_FAILED":      8,
+		"WORKLOAD_STATE_REJECTED":    9,
+		"WORKLOAD_STATE_EXPIRED":     10,
+	}
+)
+
+func (x WorkloadState) Enum() *WorkloadState {
+	p := new(WorkloadState)
+	*p = x
+	return p
+}
+
+func (x WorkloadState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (WorkloadState) Descriptor() protoreflect.EnumDescriptor {
+	return file_provernet_v1_state_proto_enumTypes[1].Descriptor()
+}
+
+func (WorkloadState) Type() protoreflect.EnumType {
+	return &file_provernet_v1_state_proto_enumTypes[1]
+}
+
+func (x WorkloadState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use WorkloadState.Descriptor instead.
+func (WorkloadState) EnumDescriptor() ([]byte, []int) {
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{1}
+}
+
+// SlotState is where one of a workload's k slots is.
+type SlotState int32
+
+const (
+	SlotState_SLOT_STATE_UNSPECIFIED SlotState = 0
+	SlotState_SLOT_STATE_ASSIGNED    SlotState = 1 // allocated, awaiting Accept or Decline
+	SlotState_SLOT_STATE_ACCEPTED    SlotState = 2
+	SlotState_SLOT_STATE_OPEN        SlotState = 3  // any active prover outside the workload may fill it
+	SlotState_SLOT_STATE_SUBMITTED   SlotState = 4  // sealed result in; awaiting reveal
+	SlotState_SLOT_STATE_VERIFYING   SlotState = 5  // revealed; the committee votes
+	SlotState_SLOT_STATE_VALID       SlotState = 6  // final proof
+	SlotState_SLOT_STATE_INVALID     SlotState = 7  // rejected by the committee, or failed to open
+	SlotState_SLOT_STATE_FAILED      SlotState = 8  // outcome fail, revealed
+	SlotState_SLOT_STATE_UNDECIDED   SlotState = 9  // neither threshold within vote_window
+	SlotState_SLOT_STATE_UNREVEALED  SlotState = 10 // no reveal within reveal_window
+	SlotState_SLOT_STATE_EMPTY       SlotState = 11 // never filled
+	SlotState_SLOT_STATE_COPIED      SlotState = 12 // opened to a header naming another prover
+)
+
+// Enum value maps for SlotState.
+var (
+	SlotState_name = map[int32]string{
+		0:  "SLOT_STATE_UNSPECIFIED",
+		1:  "SLOT_STATE_ASSIGNED",
+		2:  "SLOT_STATE_ACCEPTED",
+		3:  "SLOT_STATE_OPEN",
+		4:  "SLOT_STATE_SUBMITTED",
+		5:  "SLOT_STATE_VERIFYING",
+		6:  "SLOT_STATE_VALID",
+		7:  "SLOT_STATE_INVALID",
+		8:  "SLOT_STATE_FAILED",
+		9:  "SLOT_STATE_UNDECIDED",
+		10: "SLOT_STATE_UNREVEALED",
+		11: "SLOT_STATE_EMPTY",
+		12: "SLOT_STATE_COPIED",
+	}
+	SlotState_value = map[string]int32{
+		"SLOT_STATE_UNSPECIFIED": 0,
+		"SLOT_STATE_ASSIGNED":    1,
+		"SLOT_STATE_ACCEPTED":    2,
+		"SLOT_STATE_OPEN":        3,
+		"SLOT_STATE_SUBMITTED":   4,
+		"SLOT_STATE_VERIFYING":   5,
+		"SLOT_STATE_VALID":       6,
+		"SLOT_STATE_INVALID":     7,
+		"SLOT_STATE_FAILED":      8,
+		"SLOT_STATE_UNDECIDED":   9,
+		"SLOT_STATE_UNREVEALED":  10,
+		"SLOT_STATE_EMPTY":       11,
+		"SLOT_STATE_COPIED":      12,
+	}
+)
+
+func (x SlotState) Enum() *SlotState {
+	p := new(SlotState)
+	*p = x
+	return p
+}
+
+func (x SlotState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SlotState) Descriptor() protoreflect.EnumDescriptor {
+	return file_provernet_v1_state_proto_enumTypes[2].Descriptor()
+}
+
+func (SlotState) Type() protoreflect.EnumType {
+	return &file_provernet_v1_state_proto_enumTypes[2]
+}
+
+func (x SlotState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SlotState.Descriptor instead.
+func (SlotState) EnumDescriptor() ([]byte, []int) {
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{2}
+}
+
 // Account is the state of one address.
 type Account struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -239,7 +393,17 @@ type Prover struct {
 	State            ProverState            `protobuf:"varint,6,opt,name=state,proto3,enum=provernet.v1.ProverState" json:"state,omitempty"`
 	Stake            uint64                 `protobuf:"varint,7,opt,name=stake,proto3" json:"stake,omitempty"` // uprv bonded
 	RegisteredHeight int64                  `protobuf:"varint,8,opt,name=registered_height,json=registeredHeight,proto3" json:"registered_height,omitempty"`
-	UnbondHeight     int64                  `protobuf:"varint,9,opt,name=unbond_height,json=unbondHeight,proto3" json:"unbond_height,omitempty"` // stake unlocks at this height (leaving, removed)
+	UnbondHeight     int64                  `protobuf:"varint,9,opt,name=unbond_height,json=unbondHeight,proto3" json:"unbond_height,omitempty"`     // stake unlocks at this height (leaving, removed)
+	Held             uint32                 `protobuf:"varint,10,opt,name=held,proto3" json:"held,omitempty"`                                        // allocated slots it holds, not yet delivered
+	LastAllocated    int64                  `protobuf:"varint,11,opt,name=last_allocated,json=lastAllocated,proto3" json:"last_allocated,omitempty"` // height it was last allocated a slot (0: never)
+	DeclineEpoch     int64                  `protobuf:"varint,12,opt,name=decline_epoch,json=declineEpoch,proto3" json:"decline_epoch,omitempty"`    // the epoch declines counts
+	Declines         uint32                 `protobuf:"varint,13,opt,name=declines,proto3" json:"declines,omitempty"`                                // declines (and silences) in decline_epoch
+	AdmissionPassed  uint32                 `protobuf:"varint,14,opt,name=admission_passed,json=admissionPassed,proto3" json:"admission_passed,omitempty"`
+	Slashed          uint64                 `protobuf:"varint,15,opt,name=slashed,proto3" json:"slashed,omitempty"`                            // uprv burned from its stake, in total
+	Absences         uint64                 `protobuf:"varint,16,opt,name=absences,proto3" json:"absences,omitempty"`                          // committee votes it never cast
+	ProofsFinal      uint64                 `protobuf:"varint,17,opt,name=proofs_final,json=proofsFinal,proto3" json:"proofs_final,omitempty"` // proofs of its that became final
+	RemovedReason    string                 `protobuf:"bytes,18,opt,name=removed_reason,json=removedReason,proto3" json:"removed_reason,omitempty"`
+	AdmissionHeight  int64                  `protobuf:"varint,19,opt,name=admission_height,json=admissionHeight,proto3" json:"admission_height,omitempty"` // admission challenges issued at (0: not yet)
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache
 }
@@ -333,6 +497,76 @@ func (x *Prover) GetRegisteredHeight() int64 {
 func (x *Prover) GetUnbondHeight() int64 {
 	if x != nil {
 		return x.UnbondHeight
+	}
+	return 0
+}
+
+func (x *Prover) GetHeld() uint32 {
+	if x != nil {
+		return x.Held
+	}
+	return 0
+}
+
+func (x *Prover) GetLastAllocated() int64 {
+	if x != nil {
+		return x.LastAllocated
+	}
+	return 0
+}
+
+func (x *Prover) GetDeclineEpoch() int64 {
+	if x != nil {
+		return x.DeclineEpoch
+	}
+	return 0
+}
+
+func (x *Prover) GetDeclines() uint32 {
+	if x != nil {
+		return x.Declines
+	}
+	return 0
+}
+
+func (x *Prover) GetAdmissionPassed() uint32 {
+	if x != nil {
+		return x.AdmissionPassed
+	}
+	return 0
+}
+
+func (x *Prover) GetSlashed() uint64 {
+	if x != nil {
+		return x.Slashed
+	}
+	return 0
+}
+
+func (x *Prover) GetAbsences() uint64 {
+	if x != nil {
+		return x.Absences
+	}
+	return 0
+}
+
+func (x *Prover) GetProofsFinal() uint64 {
+	if x != nil {
+		return x.ProofsFinal
+	}
+	return 0
+}
+
+func (x *Prover) GetRemovedReason() string {
+	if x != nil {
+		return x.RemovedReason
+	}
+	return ""
+}
+
+func (x *Prover) GetAdmissionHeight() int64 {
+	if x != nil {
+		return x.AdmissionHeight
 	}
 	return 0
 }
@@ -688,6 +922,602 @@ func (x *ValidatorVRF) GetVrfPublicKey() []byte {
 	return nil
 }
 
+// Slot is one of a workload's k places for a proof.
+type Slot struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Index         uint32                 `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`
+	State         SlotState              `protobuf:"varint,2,opt,name=state,proto3,enum=provernet.v1.SlotState" json:"state,omitempty"`
+	AllocatedTo   []byte                 `protobuf:"bytes,3,opt,name=allocated_to,json=allocatedTo,proto3" json:"allocated_to,omitempty"` // the prover the allocator chose (empty: none eligible)
+	Prover        []byte                 `protobuf:"bytes,4,opt,name=prover,proto3" json:"prover,omitempty"`                              // who holds or filled it now
+	Filled        bool                   `protobuf:"varint,5,opt,name=filled,proto3" json:"filled,omitempty"`                             // filled from the open market
+	Released      string                 `protobuf:"bytes,6,opt,name=released,proto3" json:"released,omitempty"`                          // why the allocated prover let it go: declined, silent, timed_out
+	AcceptBy      int64                  `protobuf:"varint,7,opt,name=accept_by,json=acceptBy,proto3" json:"accept_by,omitempty"`         // last height for Accept/Decline
+	OpenUntil     int64                  `protobuf:"varint,8,opt,name=open_until,json=openUntil,proto3" json:"open_until,omitempty"`      // last height an open slot takes submissions
+	SealedSha256  []byte                 `protobuf:"bytes,9,opt,name=sealed_sha256,json=sealedSha256,proto3" json:"sealed_sha256,omitempty"`
+	Commit        []byte                 `protobuf:"bytes,10,opt,name=commit,proto3" json:"commit,omitempty"`
+	Outcome       Outcome                `protobuf:"varint,11,opt,name=outcome,proto3,enum=provernet.v1.Outcome" json:"outcome,omitempty"`
+	CyclesUsed    uint64                 `protobuf:"varint,12,opt,name=cycles_used,json=cyclesUsed,proto3" json:"cycles_used,omitempty"`
+	SubmitHeight  int64                  `protobuf:"varint,13,opt,name=submit_height,json=submitHeight,proto3" json:"submit_height,omitempty"`
+	SubmitSeq     uint64                 `protobuf:"varint,14,opt,name=submit_seq,json=submitSeq,proto3" json:"submit_seq,omitempty"` // order of inclusion across the chain
+	RevealBy      int64                  `protobuf:"varint,15,opt,name=reveal_by,json=revealBy,proto3" json:"reveal_by,omitempty"`
+	Identity      string                 `protobuf:"bytes,16,opt,name=identity,proto3" json:"identity,omitempty"` // the revealed temporary identity
+	VoteBy        int64                  `protobuf:"varint,17,opt,name=vote_by,json=voteBy,proto3" json:"vote_by,omitempty"`
+	Committee     [][]byte               `protobuf:"bytes,18,rep,name=committee,proto3" json:"committee,omitempty"` // sorted by address
+	Votes         []byte                 `protobuf:"bytes,19,opt,name=votes,proto3" json:"votes,omitempty"`         // per committee member: 0 none, 1 valid, 2 invalid
+	ValidVotes    uint32                 `protobuf:"varint,20,opt,name=valid_votes,json=validVotes,proto3" json:"valid_votes,omitempty"`
+	InvalidVotes  uint32                 `protobuf:"varint,21,opt,name=invalid_votes,json=invalidVotes,proto3" json:"invalid_votes,omitempty"`
+	DecidedHeight int64                  `protobuf:"varint,22,opt,name=decided_height,json=decidedHeight,proto3" json:"decided_height,omitempty"`
+	Reward        uint64                 `protobuf:"varint,23,opt,name=reward,proto3" json:"reward,omitempty"`                  // network reward paid
+	FeePaid       uint64                 `protobuf:"varint,24,opt,name=fee_paid,json=feePaid,proto3" json:"fee_paid,omitempty"` // share of the user's fee paid
+	Tier          uint32                 `protobuf:"varint,25,opt,name=tier,proto3" json:"tier,omitempty"`                      // 1-based rank among final proofs (0: none)
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Slot) Reset() {
+	*x = Slot{}
+	mi := &file_provernet_v1_state_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Slot) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Slot) ProtoMessage() {}
+
+func (x *Slot) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_state_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Slot.ProtoReflect.Descriptor instead.
+func (*Slot) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *Slot) GetIndex() uint32 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *Slot) GetState() SlotState {
+	if x != nil {
+		return x.State
+	}
+	return SlotState_SLOT_STATE_UNSPECIFIED
+}
+
+func (x *Slot) GetAllocatedTo() []byte {
+	if x != nil {
+		return x.AllocatedTo
+	}
+	return nil
+}
+
+func (x *Slot) GetProver() []byte {
+	if x != nil {
+		return x.Prover
+	}
+	return nil
+}
+
+func (x *Slot) GetFilled() bool {
+	if x != nil {
+		return x.Filled
+	}
+	return false
+}
+
+func (x *Slot) GetReleased() string {
+	if x != nil {
+		return x.Released
+	}
+	return ""
+}
+
+func (x *Slot) GetAcceptBy() int64 {
+	if x != nil {
+		return x.AcceptBy
+	}
+	return 0
+}
+
+func (x *Slot) GetOpenUntil() int64 {
+	if x != nil {
+		return x.OpenUntil
+	}
+	return 0
+}
+
+func (x *Slot) GetSealedSha256() []byte {
+	if x != nil {
+		return x.SealedSha256
+	}
+	return nil
+}
+
+func (x *Slot) GetCommit() []byte {
+	if x != nil {
+		return x.Commit
+	}
+	return nil
+}
+
+func (x *Slot) GetOutcome() Outcome {
+	if x != nil {
+		return x.Outcome
+	}
+	return Outcome_OUTCOME_UNSPECIFIED
+}
+
+func (x *Slot) GetCyclesUsed() uint64 {
+	if x != nil {
+		return x.CyclesUsed
+	}
+	return 0
+}
+
+func (x *Slot) GetSubmitHeight() int64 {
+	if x != nil {
+		return x.SubmitHeight
+	}
+	return 0
+}
+
+func (x *Slot) GetSubmitSeq() uint64 {
+	if x != nil {
+		return x.SubmitSeq
+	}
+	return 0
+}
+
+func (x *Slot) GetRevealBy() int64 {
+	if x != nil {
+		return x.RevealBy
+	}
+	return 0
+}
+
+func (x *Slot) GetIdentity() string {
+	if x != nil {
+		return x.Identity
+	}
+	return ""
+}
+
+func (x *Slot) GetVoteBy() int64 {
+	if x != nil {
+		return x.VoteBy
+	}
+	return 0
+}
+
+func (x *Slot) GetCommittee() [][]byte {
+	if x != nil {
+		return x.Committee
+	}
+	return nil
+}
+
+func (x *Slot) GetVotes() []byte {
+	if x != nil {
+		return x.Votes
+	}
+	return nil
+}
+
+func (x *Slot) GetValidVotes() uint32 {
+	if x != nil {
+		return x.ValidVotes
+	}
+	return 0
+}
+
+func (x *Slot) GetInvalidVotes() uint32 {
+	if x != nil {
+		return x.InvalidVotes
+	}
+	return 0
+}
+
+func (x *Slot) GetDecidedHeight() int64 {
+	if x != nil {
+		return x.DecidedHeight
+	}
+	return 0
+}
+
+func (x *Slot) GetReward() uint64 {
+	if x != nil {
+		return x.Reward
+	}
+	return 0
+}
+
+func (x *Slot) GetFeePaid() uint64 {
+	if x != nil {
+		return x.FeePaid
+	}
+	return 0
+}
+
+func (x *Slot) GetTier() uint32 {
+	if x != nil {
+		return x.Tier
+	}
+	return 0
+}
+
+// Workload is a Run (or a chain-made challenge) and its slots.
+type Workload struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Id              []byte                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Program         []byte                 `protobuf:"bytes,2,opt,name=program,proto3" json:"program,omitempty"`
+	Owner           []byte                 `protobuf:"bytes,3,opt,name=owner,proto3" json:"owner,omitempty"` // the user's address (empty for challenges)
+	Inputs          []*Input               `protobuf:"bytes,4,rep,name=inputs,proto3" json:"inputs,omitempty"`
+	Cycles          uint64                 `protobuf:"varint,5,opt,name=cycles,proto3" json:"cycles,omitempty"`
+	K               uint32                 `protobuf:"varint,6,opt,name=k,proto3" json:"k,omitempty"`
+	Recipient       string                 `protobuf:"bytes,7,opt,name=recipient,proto3" json:"recipient,omitempty"`
+	Height          int64                  `protobuf:"varint,8,opt,name=height,proto3" json:"height,omitempty"`     // included at
+	Deadline        int64                  `protobuf:"varint,9,opt,name=deadline,proto3" json:"deadline,omitempty"` // last height for submissions (absolute)
+	Fee             uint64                 `protobuf:"varint,10,opt,name=fee,proto3" json:"fee,omitempty"`
+	Escrow          uint64                 `protobuf:"varint,11,opt,name=escrow,proto3" json:"escrow,omitempty"` // what is still held
+	State           WorkloadState          `protobuf:"varint,12,opt,name=state,proto3,enum=provernet.v1.WorkloadState" json:"state,omitempty"`
+	Reason          string                 `protobuf:"bytes,13,opt,name=reason,proto3" json:"reason,omitempty"` // machine-readable reason of a terminal state
+	AllocatedHeight int64                  `protobuf:"varint,14,opt,name=allocated_height,json=allocatedHeight,proto3" json:"allocated_height,omitempty"`
+	Slots           []*Slot                `protobuf:"bytes,15,rep,name=slots,proto3" json:"slots,omitempty"`
+	RevealFrom      int64                  `protobuf:"varint,16,opt,name=reveal_from,json=revealFrom,proto3" json:"reveal_from,omitempty"` // reveals accepted from here (0: not yet)
+	FinalHeight     int64                  `protobuf:"varint,17,opt,name=final_height,json=finalHeight,proto3" json:"final_height,omitempty"`
+	Settled         bool                   `protobuf:"varint,18,opt,name=settled,proto3" json:"settled,omitempty"` // every slot decided, escrow closed
+	SettledHeight   int64                  `protobuf:"varint,19,opt,name=settled_height,json=settledHeight,proto3" json:"settled_height,omitempty"`
+	Timer           int64                  `protobuf:"varint,20,opt,name=timer,proto3" json:"timer,omitempty"`         // next height the chain looks at it (0: none)
+	Challenge       bool                   `protobuf:"varint,21,opt,name=challenge,proto3" json:"challenge,omitempty"` // made by the chain to test a prover
+	Admission       bool                   `protobuf:"varint,22,opt,name=admission,proto3" json:"admission,omitempty"` // an admission challenge
+	Minted          uint64                 `protobuf:"varint,23,opt,name=minted,proto3" json:"minted,omitempty"`       // network reward paid out
+	Burned          uint64                 `protobuf:"varint,24,opt,name=burned,proto3" json:"burned,omitempty"`
+	Refunded        uint64                 `protobuf:"varint,25,opt,name=refunded,proto3" json:"refunded,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *Workload) Reset() {
+	*x = Workload{}
+	mi := &file_provernet_v1_state_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Workload) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Workload) ProtoMessage() {}
+
+func (x *Workload) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_state_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Workload.ProtoReflect.Descriptor instead.
+func (*Workload) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *Workload) GetId() []byte {
+	if x != nil {
+		return x.Id
+	}
+	return nil
+}
+
+func (x *Workload) GetProgram() []byte {
+	if x != nil {
+		return x.Program
+	}
+	return nil
+}
+
+func (x *Workload) GetOwner() []byte {
+	if x != nil {
+		return x.Owner
+	}
+	return nil
+}
+
+func (x *Workload) GetInputs() []*Input {
+	if x != nil {
+		return x.Inputs
+	}
+	return nil
+}
+
+func (x *Workload) GetCycles() uint64 {
+	if x != nil {
+		return x.Cycles
+	}
+	return 0
+}
+
+func (x *Workload) GetK() uint32 {
+	if x != nil {
+		return x.K
+	}
+	return 0
+}
+
+func (x *Workload) GetRecipient() string {
+	if x != nil {
+		return x.Recipient
+	}
+	return ""
+}
+
+func (x *Workload) GetHeight() int64 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+func (x *Workload) GetDeadline() int64 {
+	if x != nil {
+		return x.Deadline
+	}
+	return 0
+}
+
+func (x *Workload) GetFee() uint64 {
+	if x != nil {
+		return x.Fee
+	}
+	return 0
+}
+
+func (x *Workload) GetEscrow() uint64 {
+	if x != nil {
+		return x.Escrow
+	}
+	return 0
+}
+
+func (x *Workload) GetState() WorkloadState {
+	if x != nil {
+		return x.State
+	}
+	return WorkloadState_WORKLOAD_STATE_UNSPECIFIED
+}
+
+func (x *Workload) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *Workload) GetAllocatedHeight() int64 {
+	if x != nil {
+		return x.AllocatedHeight
+	}
+	return 0
+}
+
+func (x *Workload) GetSlots() []*Slot {
+	if x != nil {
+		return x.Slots
+	}
+	return nil
+}
+
+func (x *Workload) GetRevealFrom() int64 {
+	if x != nil {
+		return x.RevealFrom
+	}
+	return 0
+}
+
+func (x *Workload) GetFinalHeight() int64 {
+	if x != nil {
+		return x.FinalHeight
+	}
+	return 0
+}
+
+func (x *Workload) GetSettled() bool {
+	if x != nil {
+		return x.Settled
+	}
+	return false
+}
+
+func (x *Workload) GetSettledHeight() int64 {
+	if x != nil {
+		return x.SettledHeight
+	}
+	return 0
+}
+
+func (x *Workload) GetTimer() int64 {
+	if x != nil {
+		return x.Timer
+	}
+	return 0
+}
+
+func (x *Workload) GetChallenge() bool {
+	if x != nil {
+		return x.Challenge
+	}
+	return false
+}
+
+func (x *Workload) GetAdmission() bool {
+	if x != nil {
+		return x.Admission
+	}
+	return false
+}
+
+func (x *Workload) GetMinted() uint64 {
+	if x != nil {
+		return x.Minted
+	}
+	return 0
+}
+
+func (x *Workload) GetBurned() uint64 {
+	if x != nil {
+		return x.Burned
+	}
+	return 0
+}
+
+func (x *Workload) GetRefunded() uint64 {
+	if x != nil {
+		return x.Refunded
+	}
+	return 0
+}
+
+// WorkloadList answers list queries.
+type WorkloadList struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Workloads     []*Workload            `protobuf:"bytes,1,rep,name=workloads,proto3" json:"workloads,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WorkloadList) Reset() {
+	*x = WorkloadList{}
+	mi := &file_provernet_v1_state_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WorkloadList) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WorkloadList) ProtoMessage() {}
+
+func (x *WorkloadList) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_state_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WorkloadList.ProtoReflect.Descriptor instead.
+func (*WorkloadList) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *WorkloadList) GetWorkloads() []*Workload {
+	if x != nil {
+		return x.Workloads
+	}
+	return nil
+}
+
+// FeeQuote answers what a Run would cost.
+type FeeQuote struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Fee             uint64                 `protobuf:"varint,1,opt,name=fee,proto3" json:"fee,omitempty"`
+	Mcycles         uint64                 `protobuf:"varint,2,opt,name=mcycles,proto3" json:"mcycles,omitempty"`
+	ClassMultiplier uint64                 `protobuf:"varint,3,opt,name=class_multiplier,json=classMultiplier,proto3" json:"class_multiplier,omitempty"`
+	MinDeadline     int64                  `protobuf:"varint,4,opt,name=min_deadline,json=minDeadline,proto3" json:"min_deadline,omitempty"`
+	PerSlot         uint64                 `protobuf:"varint,5,opt,name=per_slot,json=perSlot,proto3" json:"per_slot,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *FeeQuote) Reset() {
+	*x = FeeQuote{}
+	mi := &file_provernet_v1_state_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FeeQuote) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FeeQuote) ProtoMessage() {}
+
+func (x *FeeQuote) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_state_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FeeQuote.ProtoReflect.Descriptor instead.
+func (*FeeQuote) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *FeeQuote) GetFee() uint64 {
+	if x != nil {
+		return x.Fee
+	}
+	return 0
+}
+
+func (x *FeeQuote) GetMcycles() uint64 {
+	if x != nil {
+		return x.Mcycles
+	}
+	return 0
+}
+
+func (x *FeeQuote) GetClassMultiplier() uint64 {
+	if x != nil {
+		return x.ClassMultiplier
+	}
+	return 0
+}
+
+func (x *FeeQuote) GetMinDeadline() int64 {
+	if x != nil {
+		return x.MinDeadline
+	}
+	return 0
+}
+
+func (x *FeeQuote) GetPerSlot() uint64 {
+	if x != nil {
+		return x.PerSlot
+	}
+	return 0
+}
+
 var File_provernet_v1_state_proto protoreflect.FileDescriptor
 
 const file_provernet_v1_state_proto_rawDesc = "" +
@@ -703,7 +1533,7 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\bverifier\x18\x04 \x01(\v2\x14.provernet.v1.ModuleR\bverifier\x129\n" +
 	"\fmin_hardware\x18\x05 \x01(\v2\x16.provernet.v1.HardwareR\vminHardware\x12\x14\n" +
 	"\x05owner\x18\x06 \x01(\fR\x05owner\x12\x16\n" +
-	"\x06height\x18\a \x01(\x03R\x06height\"\xe1\x02\n" +
+	"\x06height\x18\a \x01(\x03R\x06height\"\xb3\x05\n" +
 	"\x06Prover\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\fR\aaddress\x12$\n" +
 	"\x0evrf_public_key\x18\x02 \x01(\fR\fvrfPublicKey\x122\n" +
@@ -713,7 +1543,18 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\x05state\x18\x06 \x01(\x0e2\x19.provernet.v1.ProverStateR\x05state\x12\x14\n" +
 	"\x05stake\x18\a \x01(\x04R\x05stake\x12+\n" +
 	"\x11registered_height\x18\b \x01(\x03R\x10registeredHeight\x12#\n" +
-	"\runbond_height\x18\t \x01(\x03R\funbondHeight\"<\n" +
+	"\runbond_height\x18\t \x01(\x03R\funbondHeight\x12\x12\n" +
+	"\x04held\x18\n" +
+	" \x01(\rR\x04held\x12%\n" +
+	"\x0elast_allocated\x18\v \x01(\x03R\rlastAllocated\x12#\n" +
+	"\rdecline_epoch\x18\f \x01(\x03R\fdeclineEpoch\x12\x1a\n" +
+	"\bdeclines\x18\r \x01(\rR\bdeclines\x12)\n" +
+	"\x10admission_passed\x18\x0e \x01(\rR\x0fadmissionPassed\x12\x18\n" +
+	"\aslashed\x18\x0f \x01(\x04R\aslashed\x12\x1a\n" +
+	"\babsences\x18\x10 \x01(\x04R\babsences\x12!\n" +
+	"\fproofs_final\x18\x11 \x01(\x04R\vproofsFinal\x12%\n" +
+	"\x0eremoved_reason\x18\x12 \x01(\tR\rremovedReason\x12)\n" +
+	"\x10admission_height\x18\x13 \x01(\x03R\x0fadmissionHeight\"<\n" +
 	"\n" +
 	"ProverList\x12.\n" +
 	"\aprovers\x18\x01 \x03(\v2\x14.provernet.v1.ProverR\aprovers\"@\n" +
@@ -736,14 +1577,109 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\x04seed\x18\x06 \x01(\fR\x04seed\"N\n" +
 	"\fValidatorVRF\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\fR\aaddress\x12$\n" +
-	"\x0evrf_public_key\x18\x02 \x01(\fR\fvrfPublicKey*\xab\x01\n" +
+	"\x0evrf_public_key\x18\x02 \x01(\fR\fvrfPublicKey\"\x83\x06\n" +
+	"\x04Slot\x12\x14\n" +
+	"\x05index\x18\x01 \x01(\rR\x05index\x12-\n" +
+	"\x05state\x18\x02 \x01(\x0e2\x17.provernet.v1.SlotStateR\x05state\x12!\n" +
+	"\fallocated_to\x18\x03 \x01(\fR\vallocatedTo\x12\x16\n" +
+	"\x06prover\x18\x04 \x01(\fR\x06prover\x12\x16\n" +
+	"\x06filled\x18\x05 \x01(\bR\x06filled\x12\x1a\n" +
+	"\breleased\x18\x06 \x01(\tR\breleased\x12\x1b\n" +
+	"\taccept_by\x18\a \x01(\x03R\bacceptBy\x12\x1d\n" +
+	"\n" +
+	"open_until\x18\b \x01(\x03R\topenUntil\x12#\n" +
+	"\rsealed_sha256\x18\t \x01(\fR\fsealedSha256\x12\x16\n" +
+	"\x06commit\x18\n" +
+	" \x01(\fR\x06commit\x12/\n" +
+	"\aoutcome\x18\v \x01(\x0e2\x15.provernet.v1.OutcomeR\aoutcome\x12\x1f\n" +
+	"\vcycles_used\x18\f \x01(\x04R\n" +
+	"cyclesUsed\x12#\n" +
+	"\rsubmit_height\x18\r \x01(\x03R\fsubmitHeight\x12\x1d\n" +
+	"\n" +
+	"submit_seq\x18\x0e \x01(\x04R\tsubmitSeq\x12\x1b\n" +
+	"\treveal_by\x18\x0f \x01(\x03R\brevealBy\x12\x1a\n" +
+	"\bidentity\x18\x10 \x01(\tR\bidentity\x12\x17\n" +
+	"\avote_by\x18\x11 \x01(\x03R\x06voteBy\x12\x1c\n" +
+	"\tcommittee\x18\x12 \x03(\fR\tcommittee\x12\x14\n" +
+	"\x05votes\x18\x13 \x01(\fR\x05votes\x12\x1f\n" +
+	"\vvalid_votes\x18\x14 \x01(\rR\n" +
+	"validVotes\x12#\n" +
+	"\rinvalid_votes\x18\x15 \x01(\rR\finvalidVotes\x12%\n" +
+	"\x0edecided_height\x18\x16 \x01(\x03R\rdecidedHeight\x12\x16\n" +
+	"\x06reward\x18\x17 \x01(\x04R\x06reward\x12\x19\n" +
+	"\bfee_paid\x18\x18 \x01(\x04R\afeePaid\x12\x12\n" +
+	"\x04tier\x18\x19 \x01(\rR\x04tier\"\xdc\x05\n" +
+	"\bWorkload\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\fR\x02id\x12\x18\n" +
+	"\aprogram\x18\x02 \x01(\fR\aprogram\x12\x14\n" +
+	"\x05owner\x18\x03 \x01(\fR\x05owner\x12+\n" +
+	"\x06inputs\x18\x04 \x03(\v2\x13.provernet.v1.InputR\x06inputs\x12\x16\n" +
+	"\x06cycles\x18\x05 \x01(\x04R\x06cycles\x12\f\n" +
+	"\x01k\x18\x06 \x01(\rR\x01k\x12\x1c\n" +
+	"\trecipient\x18\a \x01(\tR\trecipient\x12\x16\n" +
+	"\x06height\x18\b \x01(\x03R\x06height\x12\x1a\n" +
+	"\bdeadline\x18\t \x01(\x03R\bdeadline\x12\x10\n" +
+	"\x03fee\x18\n" +
+	" \x01(\x04R\x03fee\x12\x16\n" +
+	"\x06escrow\x18\v \x01(\x04R\x06escrow\x121\n" +
+	"\x05state\x18\f \x01(\x0e2\x1b.provernet.v1.WorkloadStateR\x05state\x12\x16\n" +
+	"\x06reason\x18\r \x01(\tR\x06reason\x12)\n" +
+	"\x10allocated_height\x18\x0e \x01(\x03R\x0fallocatedHeight\x12(\n" +
+	"\x05slots\x18\x0f \x03(\v2\x12.provernet.v1.SlotR\x05slots\x12\x1f\n" +
+	"\vreveal_from\x18\x10 \x01(\x03R\n" +
+	"revealFrom\x12!\n" +
+	"\ffinal_height\x18\x11 \x01(\x03R\vfinalHeight\x12\x18\n" +
+	"\asettled\x18\x12 \x01(\bR\asettled\x12%\n" +
+	"\x0esettled_height\x18\x13 \x01(\x03R\rsettledHeight\x12\x14\n" +
+	"\x05timer\x18\x14 \x01(\x03R\x05timer\x12\x1c\n" +
+	"\tchallenge\x18\x15 \x01(\bR\tchallenge\x12\x1c\n" +
+	"\tadmission\x18\x16 \x01(\bR\tadmission\x12\x16\n" +
+	"\x06minted\x18\x17 \x01(\x04R\x06minted\x12\x16\n" +
+	"\x06burned\x18\x18 \x01(\x04R\x06burned\x12\x1a\n" +
+	"\brefunded\x18\x19 \x01(\x04R\brefunded\"D\n" +
+	"\fWorkloadList\x124\n" +
+	"\tworkloads\x18\x01 \x03(\v2\x16.provernet.v1.WorkloadR\tworkloads\"\x9f\x01\n" +
+	"\bFeeQuote\x12\x10\n" +
+	"\x03fee\x18\x01 \x01(\x04R\x03fee\x12\x18\n" +
+	"\amcycles\x18\x02 \x01(\x04R\amcycles\x12)\n" +
+	"\x10class_multiplier\x18\x03 \x01(\x04R\x0fclassMultiplier\x12!\n" +
+	"\fmin_deadline\x18\x04 \x01(\x03R\vminDeadline\x12\x19\n" +
+	"\bper_slot\x18\x05 \x01(\x04R\aperSlot*\xab\x01\n" +
 	"\vProverState\x12\x1c\n" +
 	"\x18PROVER_STATE_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14PROVER_STATE_PENDING\x10\x01\x12\x17\n" +
 	"\x13PROVER_STATE_ACTIVE\x10\x02\x12\x18\n" +
 	"\x14PROVER_STATE_LEAVING\x10\x03\x12\x17\n" +
 	"\x13PROVER_STATE_EXITED\x10\x04\x12\x18\n" +
-	"\x14PROVER_STATE_REMOVED\x10\x05B/Z-github.com/provernet/provernet/internal/pb;pbb\x06proto3"
+	"\x14PROVER_STATE_REMOVED\x10\x05*\xca\x02\n" +
+	"\rWorkloadState\x12\x1e\n" +
+	"\x1aWORKLOAD_STATE_UNSPECIFIED\x10\x00\x12\x1a\n" +
+	"\x16WORKLOAD_STATE_PENDING\x10\x01\x12\x1c\n" +
+	"\x18WORKLOAD_STATE_ALLOCATED\x10\x02\x12\x1a\n" +
+	"\x16WORKLOAD_STATE_RUNNING\x10\x03\x12\x19\n" +
+	"\x15WORKLOAD_STATE_SEALED\x10\x04\x12\x1c\n" +
+	"\x18WORKLOAD_STATE_REVEALING\x10\x05\x12\x1c\n" +
+	"\x18WORKLOAD_STATE_VERIFYING\x10\x06\x12\x18\n" +
+	"\x14WORKLOAD_STATE_FINAL\x10\a\x12\x19\n" +
+	"\x15WORKLOAD_STATE_FAILED\x10\b\x12\x1b\n" +
+	"\x17WORKLOAD_STATE_REJECTED\x10\t\x12\x1a\n" +
+	"\x16WORKLOAD_STATE_EXPIRED\x10\n" +
+	"*\xc9\x02\n" +
+	"\tSlotState\x12\x1a\n" +
+	"\x16SLOT_STATE_UNSPECIFIED\x10\x00\x12\x17\n" +
+	"\x13SLOT_STATE_ASSIGNED\x10\x01\x12\x17\n" +
+	"\x13SLOT_STATE_ACCEPTED\x10\x02\x12\x13\n" +
+	"\x0fSLOT_STATE_OPEN\x10\x03\x12\x18\n" +
+	"\x14SLOT_STATE_SUBMITTED\x10\x04\x12\x18\n" +
+	"\x14SLOT_STATE_VERIFYING\x10\x05\x12\x14\n" +
+	"\x10SLOT_STATE_VALID\x10\x06\x12\x16\n" +
+	"\x12SLOT_STATE_INVALID\x10\a\x12\x15\n" +
+	"\x11SLOT_STATE_FAILED\x10\b\x12\x18\n" +
+	"\x14SLOT_STATE_UNDECIDED\x10\t\x12\x19\n" +
+	"\x15SLOT_STATE_UNREVEALED\x10\n" +
+	"\x12\x14\n" +
+	"\x10SLOT_STATE_EMPTY\x10\v\x12\x15\n" +
+	"\x11SLOT_STATE_COPIED\x10\fB/Z-github.com/provernet/provernet/internal/pb;pbb\x06proto3"
 
 var (
 	file_provernet_v1_state_proto_rawDescOnce sync.Once
@@ -757,35 +1693,49 @@ func file_provernet_v1_state_proto_rawDescGZIP() []byte {
 	return file_provernet_v1_state_proto_rawDescData
 }
 
-var file_provernet_v1_state_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_provernet_v1_state_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_provernet_v1_state_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_provernet_v1_state_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_provernet_v1_state_proto_goTypes = []any{
 	(ProverState)(0),     // 0: provernet.v1.ProverState
-	(*Account)(nil),      // 1: provernet.v1.Account
-	(*Program)(nil),      // 2: provernet.v1.Program
-	(*Prover)(nil),       // 3: provernet.v1.Prover
-	(*ProverList)(nil),   // 4: provernet.v1.ProverList
-	(*ProgramList)(nil),  // 5: provernet.v1.ProgramList
-	(*Supply)(nil),       // 6: provernet.v1.Supply
-	(*BeaconTx)(nil),     // 7: provernet.v1.BeaconTx
-	(*BeaconEntry)(nil),  // 8: provernet.v1.BeaconEntry
-	(*ValidatorVRF)(nil), // 9: provernet.v1.ValidatorVRF
-	(*Module)(nil),       // 10: provernet.v1.Module
-	(*Hardware)(nil),     // 11: provernet.v1.Hardware
+	(WorkloadState)(0),   // 1: provernet.v1.WorkloadState
+	(SlotState)(0),       // 2: provernet.v1.SlotState
+	(*Account)(nil),      // 3: provernet.v1.Account
+	(*Program)(nil),      // 4: provernet.v1.Program
+	(*Prover)(nil),       // 5: provernet.v1.Prover
+	(*ProverList)(nil),   // 6: provernet.v1.ProverList
+	(*ProgramList)(nil),  // 7: provernet.v1.ProgramList
+	(*Supply)(nil),       // 8: provernet.v1.Supply
+	(*BeaconTx)(nil),     // 9: provernet.v1.BeaconTx
+	(*BeaconEntry)(nil),  // 10: provernet.v1.BeaconEntry
+	(*ValidatorVRF)(nil), // 11: provernet.v1.ValidatorVRF
+	(*Slot)(nil),         // 12: provernet.v1.Slot
+	(*Workload)(nil),     // 13: provernet.v1.Workload
+	(*WorkloadList)(nil), // 14: provernet.v1.WorkloadList
+	(*FeeQuote)(nil),     // 15: provernet.v1.FeeQuote
+	(*Module)(nil),       // 16: provernet.v1.Module
+	(*Hardware)(nil),     // 17: provernet.v1.Hardware
+	(Outcome)(0),         // 18: provernet.v1.Outcome
+	(*Input)(nil),        // 19: provernet.v1.Input
 }
 var file_provernet_v1_state_proto_depIdxs = []int32{
-	10, // 0: provernet.v1.Program.prover:type_name -> provernet.v1.Module
-	10, // 1: provernet.v1.Program.verifier:type_name -> provernet.v1.Module
-	11, // 2: provernet.v1.Program.min_hardware:type_name -> provernet.v1.Hardware
-	11, // 3: provernet.v1.Prover.hardware:type_name -> provernet.v1.Hardware
+	16, // 0: provernet.v1.Program.prover:type_name -> provernet.v1.Module
+	16, // 1: provernet.v1.Program.verifier:type_name -> provernet.v1.Module
+	17, // 2: provernet.v1.Program.min_hardware:type_name -> provernet.v1.Hardware
+	17, // 3: provernet.v1.Prover.hardware:type_name -> provernet.v1.Hardware
 	0,  // 4: provernet.v1.Prover.state:type_name -> provernet.v1.ProverState
-	3,  // 5: provernet.v1.ProverList.provers:type_name -> provernet.v1.Prover
-	2,  // 6: provernet.v1.ProgramList.programs:type_name -> provernet.v1.Program
-	7,  // [7:7] is the sub-list for method output_type
-	7,  // [7:7] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	5,  // 5: provernet.v1.ProverList.provers:type_name -> provernet.v1.Prover
+	4,  // 6: provernet.v1.ProgramList.programs:type_name -> provernet.v1.Program
+	2,  // 7: provernet.v1.Slot.state:type_name -> provernet.v1.SlotState
+	18, // 8: provernet.v1.Slot.outcome:type_name -> provernet.v1.Outcome
+	19, // 9: provernet.v1.Workload.inputs:type_name -> provernet.v1.Input
+	1,  // 10: provernet.v1.Workload.state:type_name -> provernet.v1.WorkloadState
+	12, // 11: provernet.v1.Workload.slots:type_name -> provernet.v1.Slot
+	13, // 12: provernet.v1.WorkloadList.workloads:type_name -> provernet.v1.Workload
+	13, // [13:13] is the sub-list for method output_type
+	13, // [13:13] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_provernet_v1_state_proto_init() }
@@ -799,8 +1749,8 @@ func file_provernet_v1_state_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_provernet_v1_state_proto_rawDesc), len(file_provernet_v1_state_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   9,
+			NumEnums:      3,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -23,6 +23,56 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// Outcome is how a prover's run ended.
+type Outcome int32
+
+const (
+	Outcome_OUTCOME_UNSPECIFIED Outcome = 0
+	Outcome_OUTCOME_PROOF       Outcome = 1 // the program completed
+	Outcome_OUTCOME_FAIL        Outcome = 2 // it hit the cycle limit
+)
+
+// Enum value maps for Outcome.
+var (
+	Outcome_name = map[int32]string{
+		0: "OUTCOME_UNSPECIFIED",
+		1: "OUTCOME_PROOF",
+		2: "OUTCOME_FAIL",
+	}
+	Outcome_value = map[string]int32{
+		"OUTCOME_UNSPECIFIED": 0,
+		"OUTCOME_PROOF":       1,
+		"OUTCOME_FAIL":        2,
+	}
+)
+
+func (x Outcome) Enum() *Outcome {
+	p := new(Outcome)
+	*p = x
+	return p
+}
+
+func (x Outcome) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Outcome) Descriptor() protoreflect.EnumDescriptor {
+	return file_provernet_v1_tx_proto_enumTypes[0].Descriptor()
+}
+
+func (Outcome) Type() protoreflect.EnumType {
+	return &file_provernet_v1_tx_proto_enumTypes[0]
+}
+
+func (x Outcome) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Outcome.Descriptor instead.
+func (Outcome) EnumDescriptor() ([]byte, []int) {
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{0}
+}
+
 // Tx is the wire form of a transaction. The body is kept as the exact bytes
 // that were signed, so verification never depends on re-encoding.
 type Tx struct {
@@ -174,6 +224,12 @@ type Msg struct {
 	//	*Msg_Stake
 	//	*Msg_Unbond
 	//	*Msg_Withdraw
+	//	*Msg_Run
+	//	*Msg_Accept
+	//	*Msg_Decline
+	//	*Msg_SubmitResult
+	//	*Msg_RevealKey
+	//	*Msg_Vote
 	Kind          isMsg_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -270,6 +326,60 @@ func (x *Msg) GetWithdraw() *Withdraw {
 	return nil
 }
 
+func (x *Msg) GetRun() *Run {
+	if x != nil {
+		if x, ok := x.Kind.(*Msg_Run); ok {
+			return x.Run
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetAccept() *Accept {
+	if x != nil {
+		if x, ok := x.Kind.(*Msg_Accept); ok {
+			return x.Accept
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetDecline() *Decline {
+	if x != nil {
+		if x, ok := x.Kind.(*Msg_Decline); ok {
+			return x.Decline
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetSubmitResult() *SubmitResult {
+	if x != nil {
+		if x, ok := x.Kind.(*Msg_SubmitResult); ok {
+			return x.SubmitResult
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetRevealKey() *RevealKey {
+	if x != nil {
+		if x, ok := x.Kind.(*Msg_RevealKey); ok {
+			return x.RevealKey
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetVote() *Vote {
+	if x != nil {
+		if x, ok := x.Kind.(*Msg_Vote); ok {
+			return x.Vote
+		}
+	}
+	return nil
+}
+
 type isMsg_Kind interface {
 	isMsg_Kind()
 }
@@ -298,6 +408,30 @@ type Msg_Withdraw struct {
 	Withdraw *Withdraw `protobuf:"bytes,6,opt,name=withdraw,proto3,oneof"`
 }
 
+type Msg_Run struct {
+	Run *Run `protobuf:"bytes,7,opt,name=run,proto3,oneof"`
+}
+
+type Msg_Accept struct {
+	Accept *Accept `protobuf:"bytes,8,opt,name=accept,proto3,oneof"`
+}
+
+type Msg_Decline struct {
+	Decline *Decline `protobuf:"bytes,9,opt,name=decline,proto3,oneof"`
+}
+
+type Msg_SubmitResult struct {
+	SubmitResult *SubmitResult `protobuf:"bytes,10,opt,name=submit_result,json=submitResult,proto3,oneof"`
+}
+
+type Msg_RevealKey struct {
+	RevealKey *RevealKey `protobuf:"bytes,11,opt,name=reveal_key,json=revealKey,proto3,oneof"`
+}
+
+type Msg_Vote struct {
+	Vote *Vote `protobuf:"bytes,12,opt,name=vote,proto3,oneof"`
+}
+
 func (*Msg_Transfer) isMsg_Kind() {}
 
 func (*Msg_Deploy) isMsg_Kind() {}
@@ -309,6 +443,18 @@ func (*Msg_Stake) isMsg_Kind() {}
 func (*Msg_Unbond) isMsg_Kind() {}
 
 func (*Msg_Withdraw) isMsg_Kind() {}
+
+func (*Msg_Run) isMsg_Kind() {}
+
+func (*Msg_Accept) isMsg_Kind() {}
+
+func (*Msg_Decline) isMsg_Kind() {}
+
+func (*Msg_SubmitResult) isMsg_Kind() {}
+
+func (*Msg_RevealKey) isMsg_Kind() {}
+
+func (*Msg_Vote) isMsg_Kind() {}
 
 // Transfer moves uprv from the sender to another account.
 type Transfer struct {
@@ -800,6 +946,529 @@ func (*Withdraw) Descriptor() ([]byte, []int) {
 	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{11}
 }
 
+// Input is one input file of a Run: inline bytes (up to max_inline_input)
+// or a blob named by hash and size.
+type Input struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`     // file name under /in (default "input")
+	Data          []byte                 `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`     // inline content
+	Sha256        []byte                 `protobuf:"bytes,3,opt,name=sha256,proto3" json:"sha256,omitempty"` // a blob instead of inline data
+	Size          uint64                 `protobuf:"varint,4,opt,name=size,proto3" json:"size,omitempty"`    // the blob's size
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Input) Reset() {
+	*x = Input{}
+	mi := &file_provernet_v1_tx_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Input) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Input) ProtoMessage() {}
+
+func (x *Input) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_tx_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Input.ProtoReflect.Descriptor instead.
+func (*Input) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *Input) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Input) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+func (x *Input) GetSha256() []byte {
+	if x != nil {
+		return x.Sha256
+	}
+	return nil
+}
+
+func (x *Input) GetSize() uint64 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
+// Run asks the network for k proofs of a program on inputs (PROTOCOL.md
+// 5.1). The fee is escrowed from the sender.
+type Run struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Program       []byte                 `protobuf:"bytes,1,opt,name=program,proto3" json:"program,omitempty"` // program id
+	Inputs        []*Input               `protobuf:"bytes,2,rep,name=inputs,proto3" json:"inputs,omitempty"`
+	Cycles        uint64                 `protobuf:"varint,3,opt,name=cycles,proto3" json:"cycles,omitempty"`               // per prover
+	Provers       uint32                 `protobuf:"varint,4,opt,name=provers,proto3" json:"provers,omitempty"`             // k
+	Recipient     string                 `protobuf:"bytes,5,opt,name=recipient,proto3" json:"recipient,omitempty"`          // the user's age recipient (age1... or age1pq1...)
+	Deadline      int64                  `protobuf:"varint,6,opt,name=deadline,proto3" json:"deadline,omitempty"`           // blocks after inclusion
+	MaxFee        uint64                 `protobuf:"varint,7,opt,name=max_fee,json=maxFee,proto3" json:"max_fee,omitempty"` // refuse to run if the fee would exceed this (0: no limit)
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Run) Reset() {
+	*x = Run{}
+	mi := &file_provernet_v1_tx_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Run) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Run) ProtoMessage() {}
+
+func (x *Run) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_tx_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Run.ProtoReflect.Descriptor instead.
+func (*Run) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *Run) GetProgram() []byte {
+	if x != nil {
+		return x.Program
+	}
+	return nil
+}
+
+func (x *Run) GetInputs() []*Input {
+	if x != nil {
+		return x.Inputs
+	}
+	return nil
+}
+
+func (x *Run) GetCycles() uint64 {
+	if x != nil {
+		return x.Cycles
+	}
+	return 0
+}
+
+func (x *Run) GetProvers() uint32 {
+	if x != nil {
+		return x.Provers
+	}
+	return 0
+}
+
+func (x *Run) GetRecipient() string {
+	if x != nil {
+		return x.Recipient
+	}
+	return ""
+}
+
+func (x *Run) GetDeadline() int64 {
+	if x != nil {
+		return x.Deadline
+	}
+	return 0
+}
+
+func (x *Run) GetMaxFee() uint64 {
+	if x != nil {
+		return x.MaxFee
+	}
+	return 0
+}
+
+// Accept takes an allocated slot.
+type Accept struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Workload      []byte                 `protobuf:"bytes,1,opt,name=workload,proto3" json:"workload,omitempty"`
+	Slot          uint32                 `protobuf:"varint,2,opt,name=slot,proto3" json:"slot,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Accept) Reset() {
+	*x = Accept{}
+	mi := &file_provernet_v1_tx_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Accept) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Accept) ProtoMessage() {}
+
+func (x *Accept) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_tx_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Accept.ProtoReflect.Descriptor instead.
+func (*Accept) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *Accept) GetWorkload() []byte {
+	if x != nil {
+		return x.Workload
+	}
+	return nil
+}
+
+func (x *Accept) GetSlot() uint32 {
+	if x != nil {
+		return x.Slot
+	}
+	return 0
+}
+
+// Decline gives an allocated slot back to the open market.
+type Decline struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Workload      []byte                 `protobuf:"bytes,1,opt,name=workload,proto3" json:"workload,omitempty"`
+	Slot          uint32                 `protobuf:"varint,2,opt,name=slot,proto3" json:"slot,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Decline) Reset() {
+	*x = Decline{}
+	mi := &file_provernet_v1_tx_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Decline) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Decline) ProtoMessage() {}
+
+func (x *Decline) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_tx_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Decline.ProtoReflect.Descriptor instead.
+func (*Decline) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *Decline) GetWorkload() []byte {
+	if x != nil {
+		return x.Workload
+	}
+	return nil
+}
+
+func (x *Decline) GetSlot() uint32 {
+	if x != nil {
+		return x.Slot
+	}
+	return 0
+}
+
+// SubmitResult delivers a sealed result for a slot: the slot's prover, or
+// any active prover filling an open slot.
+type SubmitResult struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Workload      []byte                 `protobuf:"bytes,1,opt,name=workload,proto3" json:"workload,omitempty"`
+	Slot          uint32                 `protobuf:"varint,2,opt,name=slot,proto3" json:"slot,omitempty"`
+	Sealed        []byte                 `protobuf:"bytes,3,opt,name=sealed,proto3" json:"sealed,omitempty"` // the age file (PROTOCOL.md 5.4)
+	Commit        []byte                 `protobuf:"bytes,4,opt,name=commit,proto3" json:"commit,omitempty"` // SHA-256 of the temporary identity's string
+	Outcome       Outcome                `protobuf:"varint,5,opt,name=outcome,proto3,enum=provernet.v1.Outcome" json:"outcome,omitempty"`
+	CyclesUsed    uint64                 `protobuf:"varint,6,opt,name=cycles_used,json=cyclesUsed,proto3" json:"cycles_used,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubmitResult) Reset() {
+	*x = SubmitResult{}
+	mi := &file_provernet_v1_tx_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubmitResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubmitResult) ProtoMessage() {}
+
+func (x *SubmitResult) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_tx_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubmitResult.ProtoReflect.Descriptor instead.
+func (*SubmitResult) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *SubmitResult) GetWorkload() []byte {
+	if x != nil {
+		return x.Workload
+	}
+	return nil
+}
+
+func (x *SubmitResult) GetSlot() uint32 {
+	if x != nil {
+		return x.Slot
+	}
+	return 0
+}
+
+func (x *SubmitResult) GetSealed() []byte {
+	if x != nil {
+		return x.Sealed
+	}
+	return nil
+}
+
+func (x *SubmitResult) GetCommit() []byte {
+	if x != nil {
+		return x.Commit
+	}
+	return nil
+}
+
+func (x *SubmitResult) GetOutcome() Outcome {
+	if x != nil {
+		return x.Outcome
+	}
+	return Outcome_OUTCOME_UNSPECIFIED
+}
+
+func (x *SubmitResult) GetCyclesUsed() uint64 {
+	if x != nil {
+		return x.CyclesUsed
+	}
+	return 0
+}
+
+// RevealKey publishes a slot's temporary identity so anyone can open it.
+type RevealKey struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Workload      []byte                 `protobuf:"bytes,1,opt,name=workload,proto3" json:"workload,omitempty"`
+	Slot          uint32                 `protobuf:"varint,2,opt,name=slot,proto3" json:"slot,omitempty"`
+	Identity      string                 `protobuf:"bytes,3,opt,name=identity,proto3" json:"identity,omitempty"` // AGE-SECRET-KEY-1...
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevealKey) Reset() {
+	*x = RevealKey{}
+	mi := &file_provernet_v1_tx_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevealKey) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevealKey) ProtoMessage() {}
+
+func (x *RevealKey) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_tx_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevealKey.ProtoReflect.Descriptor instead.
+func (*RevealKey) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *RevealKey) GetWorkload() []byte {
+	if x != nil {
+		return x.Workload
+	}
+	return nil
+}
+
+func (x *RevealKey) GetSlot() uint32 {
+	if x != nil {
+		return x.Slot
+	}
+	return 0
+}
+
+func (x *RevealKey) GetIdentity() string {
+	if x != nil {
+		return x.Identity
+	}
+	return ""
+}
+
+// VoteEntry is one committee member's verdict on one slot's proof.
+type VoteEntry struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Workload      []byte                 `protobuf:"bytes,1,opt,name=workload,proto3" json:"workload,omitempty"`
+	Slot          uint32                 `protobuf:"varint,2,opt,name=slot,proto3" json:"slot,omitempty"`
+	Valid         bool                   `protobuf:"varint,3,opt,name=valid,proto3" json:"valid,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VoteEntry) Reset() {
+	*x = VoteEntry{}
+	mi := &file_provernet_v1_tx_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VoteEntry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VoteEntry) ProtoMessage() {}
+
+func (x *VoteEntry) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_tx_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VoteEntry.ProtoReflect.Descriptor instead.
+func (*VoteEntry) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *VoteEntry) GetWorkload() []byte {
+	if x != nil {
+		return x.Workload
+	}
+	return nil
+}
+
+func (x *VoteEntry) GetSlot() uint32 {
+	if x != nil {
+		return x.Slot
+	}
+	return 0
+}
+
+func (x *VoteEntry) GetValid() bool {
+	if x != nil {
+		return x.Valid
+	}
+	return false
+}
+
+// Vote carries many verdicts at once.
+type Vote struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Entries       []*VoteEntry           `protobuf:"bytes,1,rep,name=entries,proto3" json:"entries,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Vote) Reset() {
+	*x = Vote{}
+	mi := &file_provernet_v1_tx_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Vote) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Vote) ProtoMessage() {}
+
+func (x *Vote) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_tx_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Vote.ProtoReflect.Descriptor instead.
+func (*Vote) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *Vote) GetEntries() []*VoteEntry {
+	if x != nil {
+		return x.Entries
+	}
+	return nil
+}
+
 var File_provernet_v1_tx_proto protoreflect.FileDescriptor
 
 const file_provernet_v1_tx_proto_rawDesc = "" +
@@ -814,14 +1483,22 @@ const file_provernet_v1_tx_proto_rawDesc = "" +
 	"\x05nonce\x18\x03 \x01(\x04R\x05nonce\x12\x10\n" +
 	"\x03fee\x18\x04 \x01(\x04R\x03fee\x12-\n" +
 	"\bmessages\x18\x05 \x03(\v2\x11.provernet.v1.MsgR\bmessages\x12\x12\n" +
-	"\x04memo\x18\x06 \x01(\tR\x04memo\"\xcf\x02\n" +
+	"\x04memo\x18\x06 \x01(\tR\x04memo\"\x80\x05\n" +
 	"\x03Msg\x124\n" +
 	"\btransfer\x18\x01 \x01(\v2\x16.provernet.v1.TransferH\x00R\btransfer\x12.\n" +
 	"\x06deploy\x18\x02 \x01(\v2\x14.provernet.v1.DeployH\x00R\x06deploy\x12G\n" +
 	"\x0fregister_prover\x18\x03 \x01(\v2\x1c.provernet.v1.RegisterProverH\x00R\x0eregisterProver\x12+\n" +
 	"\x05stake\x18\x04 \x01(\v2\x13.provernet.v1.StakeH\x00R\x05stake\x12.\n" +
 	"\x06unbond\x18\x05 \x01(\v2\x14.provernet.v1.UnbondH\x00R\x06unbond\x124\n" +
-	"\bwithdraw\x18\x06 \x01(\v2\x16.provernet.v1.WithdrawH\x00R\bwithdrawB\x06\n" +
+	"\bwithdraw\x18\x06 \x01(\v2\x16.provernet.v1.WithdrawH\x00R\bwithdraw\x12%\n" +
+	"\x03run\x18\a \x01(\v2\x11.provernet.v1.RunH\x00R\x03run\x12.\n" +
+	"\x06accept\x18\b \x01(\v2\x14.provernet.v1.AcceptH\x00R\x06accept\x121\n" +
+	"\adecline\x18\t \x01(\v2\x15.provernet.v1.DeclineH\x00R\adecline\x12A\n" +
+	"\rsubmit_result\x18\n" +
+	" \x01(\v2\x1a.provernet.v1.SubmitResultH\x00R\fsubmitResult\x128\n" +
+	"\n" +
+	"reveal_key\x18\v \x01(\v2\x17.provernet.v1.RevealKeyH\x00R\trevealKey\x12(\n" +
+	"\x04vote\x18\f \x01(\v2\x12.provernet.v1.VoteH\x00R\x04voteB\x06\n" +
 	"\x04kind\"2\n" +
 	"\bTransfer\x12\x0e\n" +
 	"\x02to\x18\x01 \x01(\fR\x02to\x12\x16\n" +
@@ -851,7 +1528,48 @@ const file_provernet_v1_tx_proto_rawDesc = "" +
 	"\x06amount\x18\x01 \x01(\x04R\x06amount\"\b\n" +
 	"\x06Unbond\"\n" +
 	"\n" +
-	"\bWithdrawB/Z-github.com/provernet/provernet/internal/pb;pbb\x06proto3"
+	"\bWithdraw\"[\n" +
+	"\x05Input\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04data\x18\x02 \x01(\fR\x04data\x12\x16\n" +
+	"\x06sha256\x18\x03 \x01(\fR\x06sha256\x12\x12\n" +
+	"\x04size\x18\x04 \x01(\x04R\x04size\"\xd1\x01\n" +
+	"\x03Run\x12\x18\n" +
+	"\aprogram\x18\x01 \x01(\fR\aprogram\x12+\n" +
+	"\x06inputs\x18\x02 \x03(\v2\x13.provernet.v1.InputR\x06inputs\x12\x16\n" +
+	"\x06cycles\x18\x03 \x01(\x04R\x06cycles\x12\x18\n" +
+	"\aprovers\x18\x04 \x01(\rR\aprovers\x12\x1c\n" +
+	"\trecipient\x18\x05 \x01(\tR\trecipient\x12\x1a\n" +
+	"\bdeadline\x18\x06 \x01(\x03R\bdeadline\x12\x17\n" +
+	"\amax_fee\x18\a \x01(\x04R\x06maxFee\"8\n" +
+	"\x06Accept\x12\x1a\n" +
+	"\bworkload\x18\x01 \x01(\fR\bworkload\x12\x12\n" +
+	"\x04slot\x18\x02 \x01(\rR\x04slot\"9\n" +
+	"\aDecline\x12\x1a\n" +
+	"\bworkload\x18\x01 \x01(\fR\bworkload\x12\x12\n" +
+	"\x04slot\x18\x02 \x01(\rR\x04slot\"\xc0\x01\n" +
+	"\fSubmitResult\x12\x1a\n" +
+	"\bworkload\x18\x01 \x01(\fR\bworkload\x12\x12\n" +
+	"\x04slot\x18\x02 \x01(\rR\x04slot\x12\x16\n" +
+	"\x06sealed\x18\x03 \x01(\fR\x06sealed\x12\x16\n" +
+	"\x06commit\x18\x04 \x01(\fR\x06commit\x12/\n" +
+	"\aoutcome\x18\x05 \x01(\x0e2\x15.provernet.v1.OutcomeR\aoutcome\x12\x1f\n" +
+	"\vcycles_used\x18\x06 \x01(\x04R\n" +
+	"cyclesUsed\"W\n" +
+	"\tRevealKey\x12\x1a\n" +
+	"\bworkload\x18\x01 \x01(\fR\bworkload\x12\x12\n" +
+	"\x04slot\x18\x02 \x01(\rR\x04slot\x12\x1a\n" +
+	"\bidentity\x18\x03 \x01(\tR\bidentity\"Q\n" +
+	"\tVoteEntry\x12\x1a\n" +
+	"\bworkload\x18\x01 \x01(\fR\bworkload\x12\x12\n" +
+	"\x04slot\x18\x02 \x01(\rR\x04slot\x12\x14\n" +
+	"\x05valid\x18\x03 \x01(\bR\x05valid\"9\n" +
+	"\x04Vote\x121\n" +
+	"\aentries\x18\x01 \x03(\v2\x17.provernet.v1.VoteEntryR\aentries*G\n" +
+	"\aOutcome\x12\x17\n" +
+	"\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x11\n" +
+	"\rOUTCOME_PROOF\x10\x01\x12\x10\n" +
+	"\fOUTCOME_FAIL\x10\x02B/Z-github.com/provernet/provernet/internal/pb;pbb\x06proto3"
 
 var (
 	file_provernet_v1_tx_proto_rawDescOnce sync.Once
@@ -865,39 +1583,58 @@ func file_provernet_v1_tx_proto_rawDescGZIP() []byte {
 	return file_provernet_v1_tx_proto_rawDescData
 }
 
-var file_provernet_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_provernet_v1_tx_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_provernet_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_provernet_v1_tx_proto_goTypes = []any{
-	(*Tx)(nil),             // 0: provernet.v1.Tx
-	(*TxBody)(nil),         // 1: provernet.v1.TxBody
-	(*Msg)(nil),            // 2: provernet.v1.Msg
-	(*Transfer)(nil),       // 3: provernet.v1.Transfer
-	(*Deploy)(nil),         // 4: provernet.v1.Deploy
-	(*Module)(nil),         // 5: provernet.v1.Module
-	(*Hardware)(nil),       // 6: provernet.v1.Hardware
-	(*Gpu)(nil),            // 7: provernet.v1.Gpu
-	(*RegisterProver)(nil), // 8: provernet.v1.RegisterProver
-	(*Stake)(nil),          // 9: provernet.v1.Stake
-	(*Unbond)(nil),         // 10: provernet.v1.Unbond
-	(*Withdraw)(nil),       // 11: provernet.v1.Withdraw
+	(Outcome)(0),           // 0: provernet.v1.Outcome
+	(*Tx)(nil),             // 1: provernet.v1.Tx
+	(*TxBody)(nil),         // 2: provernet.v1.TxBody
+	(*Msg)(nil),            // 3: provernet.v1.Msg
+	(*Transfer)(nil),       // 4: provernet.v1.Transfer
+	(*Deploy)(nil),         // 5: provernet.v1.Deploy
+	(*Module)(nil),         // 6: provernet.v1.Module
+	(*Hardware)(nil),       // 7: provernet.v1.Hardware
+	(*Gpu)(nil),            // 8: provernet.v1.Gpu
+	(*RegisterProver)(nil), // 9: provernet.v1.RegisterProver
+	(*Stake)(nil),          // 10: provernet.v1.Stake
+	(*Unbond)(nil),         // 11: provernet.v1.Unbond
+	(*Withdraw)(nil),       // 12: provernet.v1.Withdraw
+	(*Input)(nil),          // 13: provernet.v1.Input
+	(*Run)(nil),            // 14: provernet.v1.Run
+	(*Accept)(nil),         // 15: provernet.v1.Accept
+	(*Decline)(nil),        // 16: provernet.v1.Decline
+	(*SubmitResult)(nil),   // 17: provernet.v1.SubmitResult
+	(*RevealKey)(nil),      // 18: provernet.v1.RevealKey
+	(*VoteEntry)(nil),      // 19: provernet.v1.VoteEntry
+	(*Vote)(nil),           // 20: provernet.v1.Vote
 }
 var file_provernet_v1_tx_proto_depIdxs = []int32{
-	2,  // 0: provernet.v1.TxBody.messages:type_name -> provernet.v1.Msg
-	3,  // 1: provernet.v1.Msg.transfer:type_name -> provernet.v1.Transfer
-	4,  // 2: provernet.v1.Msg.deploy:type_name -> provernet.v1.Deploy
-	8,  // 3: provernet.v1.Msg.register_prover:type_name -> provernet.v1.RegisterProver
-	9,  // 4: provernet.v1.Msg.stake:type_name -> provernet.v1.Stake
-	10, // 5: provernet.v1.Msg.unbond:type_name -> provernet.v1.Unbond
-	11, // 6: provernet.v1.Msg.withdraw:type_name -> provernet.v1.Withdraw
-	5,  // 7: provernet.v1.Deploy.prover:type_name -> provernet.v1.Module
-	5,  // 8: provernet.v1.Deploy.verifier:type_name -> provernet.v1.Module
-	6,  // 9: provernet.v1.Deploy.min_hardware:type_name -> provernet.v1.Hardware
-	7,  // 10: provernet.v1.Hardware.gpus:type_name -> provernet.v1.Gpu
-	6,  // 11: provernet.v1.RegisterProver.hardware:type_name -> provernet.v1.Hardware
-	12, // [12:12] is the sub-list for method output_type
-	12, // [12:12] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	3,  // 0: provernet.v1.TxBody.messages:type_name -> provernet.v1.Msg
+	4,  // 1: provernet.v1.Msg.transfer:type_name -> provernet.v1.Transfer
+	5,  // 2: provernet.v1.Msg.deploy:type_name -> provernet.v1.Deploy
+	9,  // 3: provernet.v1.Msg.register_prover:type_name -> provernet.v1.RegisterProver
+	10, // 4: provernet.v1.Msg.stake:type_name -> provernet.v1.Stake
+	11, // 5: provernet.v1.Msg.unbond:type_name -> provernet.v1.Unbond
+	12, // 6: provernet.v1.Msg.withdraw:type_name -> provernet.v1.Withdraw
+	14, // 7: provernet.v1.Msg.run:type_name -> provernet.v1.Run
+	15, // 8: provernet.v1.Msg.accept:type_name -> provernet.v1.Accept
+	16, // 9: provernet.v1.Msg.decline:type_name -> provernet.v1.Decline
+	17, // 10: provernet.v1.Msg.submit_result:type_name -> provernet.v1.SubmitResult
+	18, // 11: provernet.v1.Msg.reveal_key:type_name -> provernet.v1.RevealKey
+	20, // 12: provernet.v1.Msg.vote:type_name -> provernet.v1.Vote
+	6,  // 13: provernet.v1.Deploy.prover:type_name -> provernet.v1.Module
+	6,  // 14: provernet.v1.Deploy.verifier:type_name -> provernet.v1.Module
+	7,  // 15: provernet.v1.Deploy.min_hardware:type_name -> provernet.v1.Hardware
+	8,  // 16: provernet.v1.Hardware.gpus:type_name -> provernet.v1.Gpu
+	7,  // 17: provernet.v1.RegisterProver.hardware:type_name -> provernet.v1.Hardware
+	13, // 18: provernet.v1.Run.inputs:type_name -> provernet.v1.Input
+	0,  // 19: provernet.v1.SubmitResult.outcome:type_name -> provernet.v1.Outcome
+	19, // 20: provernet.v1.Vote.entries:type_name -> provernet.v1.VoteEntry
+	21, // [21:21] is the sub-list for method output_type
+	21, // [21:21] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_provernet_v1_tx_proto_init() }
@@ -912,19 +1649,26 @@ func file_provernet_v1_tx_proto_init() {
 		(*Msg_Stake)(nil),
 		(*Msg_Unbond)(nil),
 		(*Msg_Withdraw)(nil),
+		(*Msg_Run)(nil),
+		(*Msg_Accept)(nil),
+		(*Msg_Decline)(nil),
+		(*Msg_SubmitResult)(nil),
+		(*Msg_RevealKey)(nil),
+		(*Msg_Vote)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_provernet_v1_tx_proto_rawDesc), len(file_provernet_v1_tx_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   12,
+			NumEnums:      1,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
 		GoTypes:           file_provernet_v1_tx_proto_goTypes,
 		DependencyIndexes: file_provernet_v1_tx_proto_depIdxs,
+		EnumInfos:         file_provernet_v1_tx_proto_enumTypes,
 		MessageInfos:      file_provernet_v1_tx_proto_msgTypes,
 	}.Build()
 	File_provernet_v1_tx_proto = out.File

@@ -19,6 +19,8 @@ const (
 	CodeNoMessages        Code = 10 // a transaction must carry at least one message
 	CodeNotAllowed        Code = 11 // a beacon entry outside a proposal's first slot
 	CodeAlreadyExists     Code = 12 // e.g. deploying a program that is deployed
+	CodeNotFound          Code = 13 // names a workload, slot or program that does not exist
+	CodeWindowClosed      Code = 14 // too early or too late for this message
 )
 
 // Codespace names the code table in ABCI responses.
@@ -38,6 +40,8 @@ var codeNames = [...]string{
 	CodeNoMessages:        "no_messages",
 	CodeNotAllowed:        "not_allowed",
 	CodeAlreadyExists:     "already_exists",
+	CodeNotFound:          "not_found",
+	CodeWindowClosed:      "window_closed",
 }
 
 // String returns the code's stable name.

@@ -1,32 +1,105 @@
 package protocol
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/store"
 )
 
-// CheckSupply verifies PROTOCOL.md 9's supply invariant:
-// balances + escrow + stake + burned = genesis + minted (escrow arrives
-// with workloads).
-// It reads every account, so tests call it after every block and the
-// production path never does.
+// The invariants of PROTOCOL.md 9. They read every account and workload, so
+// tests (and the node's AfterCommit hook in tests) call them after every
+// block; the production path never does.
+
+// CheckInvariants checks the supply and every workload.
+func CheckInvariants(r store.Reader) error {
+	return errors.Join(CheckSupply(r), CheckWorkloads(r))
+}
+
+// CheckSupply verifies balances + escrow + stake + burned = genesis +
+// minted.
 func CheckSupply(r store.Reader) error {
 	s, err := GetSupply(r)
 	if err != nil {
 		return err
 	}
-	var balances, stakes uint64
+	var balances, stakes, escrow uint64
 	if err := Scan(r, prefixAccount, func(a *pb.Account) bool { balances += a.Balance; return true }); err != nil {
 		return err
 	}
 	if err := Scan(r, prefixProver, func(p *pb.Prover) bool { stakes += p.Stake; return true }); err != nil {
 		return err
 	}
-	if have, want := balances+stakes+s.Burned, s.Genesis+s.Minted; have != want {
-		return fmt.Errorf("supply invariant broken: balances %d + stake %d + burned %d = %d, genesis %d + minted %d = %d",
-			balances, stakes, s.Burned, have, s.Genesis, s.Minted, want)
+	if err := Scan(r, prefixWorkload, func(w *pb.Workload) bool { escrow += w.Escrow; return true }); err != nil {
+		return err
+	}
+	if have, want := balances+escrow+stakes+s.Burned, s.Genesis+s.Minted; have != want {
+		return fmt.Errorf("supply invariant broken: balances %d + escrow %d + stake %d + burned %d = %d, genesis %d + minted %d = %d",
+			balances, escrow, stakes, s.Burned, have, s.Genesis, s.Minted, want)
+	}
+	return nil
+}
+
+// CheckWorkloads verifies, for every workload: at most k rewarded proofs,
+// each rewarded once and only after finality; a settled workload is in
+// exactly one terminal state with its escrow fully paid out, refunded or
+// burned; a workload with a final proof is final, never expired.
+func CheckWorkloads(r store.Reader) error {
+	var errs []error
+	err := Scan(r, prefixWorkload, func(w *pb.Workload) bool {
+		if err := checkWorkload(w); err != nil {
+			errs = append(errs, fmt.Errorf("workload %x: %w", w.Id, err))
+		}
+		return len(errs) < 10
+	})
+	return errors.Join(append(errs, err)...)
+}
+
+func checkWorkload(w *pb.Workload) error {
+	if len(w.Slots) > int(w.K) {
+		return fmt.Errorf("%d slots for k = %d", len(w.Slots), w.K)
+	}
+	var rewarded int
+	var paid, minted uint64
+	valid := false
+	for _, s := range w.Slots {
+		if s.State == pb.SlotState_SLOT_STATE_VALID {
+			valid = true
+		}
+		if s.Reward == 0 && s.FeePaid == 0 && s.Tier == 0 {
+			continue
+		}
+		rewarded++
+		if s.State != pb.SlotState_SLOT_STATE_VALID || !w.Settled {
+			return fmt.Errorf("slot %d paid while %s (settled %v)", s.Index, SlotStateName(s.State), w.Settled)
+		}
+		paid += s.FeePaid
+		minted += s.Reward
+	}
+	if rewarded > int(w.K) {
+		return fmt.Errorf("%d rewarded proofs for k = %d", rewarded, w.K)
+	}
+	if valid && w.State != pb.WorkloadState_WORKLOAD_STATE_FINAL {
+		return fmt.Errorf("a proof is final but the workload is %s", WorkloadStateName(w.State))
+	}
+	if minted != w.Minted {
+		return fmt.Errorf("slots were paid %d of network reward, the workload records %d", minted, w.Minted)
+	}
+	if !w.Settled {
+		if paid+w.Refunded+w.Burned != 0 || w.Escrow != w.Fee {
+			return fmt.Errorf("unsettled but escrow %d of fee %d, %d paid, %d refunded, %d burned", w.Escrow, w.Fee, paid, w.Refunded, w.Burned)
+		}
+		return nil
+	}
+	if !Terminal(w.State) {
+		return fmt.Errorf("settled in non-terminal state %s", WorkloadStateName(w.State))
+	}
+	if !allDecided(w) {
+		return errors.New("settled with undecided slots")
+	}
+	if w.Escrow != 0 || paid+w.Refunded+w.Burned != w.Fee {
+		return fmt.Errorf("settled with escrow %d: fee %d != paid %d + refunded %d + burned %d", w.Escrow, w.Fee, paid, w.Refunded, w.Burned)
 	}
 	return nil
 }

@@ -19,6 +19,12 @@ var (
 	keyGenesisDone = []byte("genesis")
 	prefixProgram  = []byte("program/")
 	prefixProver   = []byte("prover/")
+	prefixWorkload = []byte("wl/")
+	prefixQueue    = []byte("queue/")  // queue/<height>/<seq>: Runs to allocate at height+1
+	prefixTimer    = []byte("timer/")  // timer/<height>/<workload>: look at it then
+	prefixSealed   = []byte("sealed/") // sealed/<sha256 of an age file>: seen once
+	prefixResult   = []byte("result/") // result/<workload><slot>: the submitted age file
+	keySeq         = []byte("seq")     // counts submissions and queued Runs, in inclusion order
 )
 
 func accountKey(a address.Address) []byte { return append(append([]byte{}, prefixAccount...), a[:]...) }
@@ -39,3 +45,25 @@ func BeaconKey(height int64) []byte { return beaconKey(height) }
 
 // SupplyKey is the store key of the supply totals.
 func SupplyKey() []byte { return append([]byte{}, keySupply...) }
+
+func workloadKey(id []byte) []byte { return append(append([]byte{}, prefixWorkload...), id...) }
+
+func heightPrefix(prefix []byte, h int64) []byte {
+	return binary.BigEndian.AppendUint64(append([]byte{}, prefix...), uint64(h))
+}
+
+func queueKey(h int64, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(append(heightPrefix(prefixQueue, h), '/'), seq)
+}
+
+func timerKey(h int64, id []byte) []byte {
+	return append(append(heightPrefix(prefixTimer, h), '/'), id...)
+}
+
+func sealedKey(sum []byte) []byte { return append(append([]byte{}, prefixSealed...), sum...) }
+
+// WorkloadKey is the store key of a workload (for proven queries).
+func WorkloadKey(id []byte) []byte { return workloadKey(id) }
+
+// WorkloadPrefix is the key prefix of all workloads.
+func WorkloadPrefix() []byte { return append([]byte{}, prefixWorkload...) }

@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 )
@@ -48,6 +49,18 @@ type Params struct {
 	SlashNoRevealBP       uint32   `json:"slash_no_reveal_bp"`
 	ProofsPerNode         uint32   `json:"proofs_per_node"`
 	ReputationWindow      int64    `json:"reputation_window"` // blocks
+
+	// ChallengeProgram is the hex id of the benchmark program that admission
+	// and random challenges run; "" disables challenges (provers are then
+	// admitted on stake alone).
+	ChallengeProgram string `json:"challenge_program"`
+	// ChallengeCycles is the cycle budget of one challenge workload.
+	ChallengeCycles uint64 `json:"challenge_cycles"`
+	// GPUClassMultiplier prices programs whose minimum hardware names a GPU
+	// (the "gpu" resource class); every other program is class "cpu", x1.
+	GPUClassMultiplier uint64 `json:"gpu_class_multiplier"`
+	// MaxInputs caps the input files of one Run.
+	MaxInputs uint32 `json:"max_inputs"`
 }
 
 // DefaultParams are the defaults of PROTOCOL.md 8 for the chain section.
@@ -85,6 +98,11 @@ func DefaultParams() Params {
 		SlashNoRevealBP:       100,
 		ProofsPerNode:         3,
 		ReputationWindow:      10000,
+
+		ChallengeProgram:   "",
+		ChallengeCycles:    20_000_000_000,
+		GPUClassMultiplier: 4,
+		MaxInputs:          16,
 	}
 }
 
@@ -111,6 +129,20 @@ func (p Params) Validate() error {
 	}
 	if p.MaxProgramSize == 0 || p.MaxProofSize == 0 {
 		errs = append(errs, errors.New("max_program_size and max_proof_size must be positive"))
+	}
+	if len(p.RewardTiersBP) == 0 {
+		errs = append(errs, errors.New("reward_tiers_bp must list at least one tier"))
+	}
+	if p.MaxProversPerWorkload == 0 || p.MaxProversPerWorkload > 64 || p.CyclesPerBlock == 0 || p.PricePerMcycle == 0 {
+		errs = append(errs, errors.New("max_provers_per_workload must be 1..64; cycles_per_block and price_per_mcycle positive"))
+	}
+	if p.AcceptWindow < 1 || p.RevealWindow < 1 || p.VoteWindow < 1 || p.ReopenWindow < 0 {
+		errs = append(errs, errors.New("accept_window, reveal_window and vote_window must be >= 1; reopen_window >= 0"))
+	}
+	if p.ChallengeProgram != "" {
+		if id, err := hex.DecodeString(p.ChallengeProgram); err != nil || len(id) != 32 {
+			errs = append(errs, fmt.Errorf("challenge_program %q is not a 32-byte hex program id", p.ChallengeProgram))
+		}
 	}
 	if p.FeePerByte > 1<<20 || p.FeePerMsg > 1<<40 {
 		errs = append(errs, errors.New("fee parameters are absurdly large"))

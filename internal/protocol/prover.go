@@ -15,8 +15,8 @@ import (
 // withdrawal. States: pending -> active -> leaving -> exited, and
 // active -> removed (which unbonds like leaving). A pending prover becomes
 // active once it has at least min_prover_stake and has passed its
-// admission challenges (immediately when admission_challenges is 0; the
-// challenge workloads arrive with the workload issue).
+// admission challenges (see challenge.go; immediately when challenges are
+// disabled).
 
 const maxEndpointLen = 256
 
@@ -103,13 +103,17 @@ func stake(kv store.KV, env Env, sender address.Address, m *pb.Stake) (Result, e
 		return Result{}, err
 	}
 	p.Stake += m.Amount
-	if p.State == pb.ProverState_PROVER_STATE_PENDING && p.Stake >= env.Params.MinProverStake && env.Params.AdmissionChallenges == 0 {
-		p.State = pb.ProverState_PROVER_STATE_ACTIVE
+	var evs []Event
+	if p.State == pb.ProverState_PROVER_STATE_PENDING && p.Stake >= env.Params.MinProverStake && p.AdmissionHeight == 0 {
+		if evs, err = issueAdmission(kv, env, p); err != nil {
+			return Result{}, err
+		}
 	}
+	admitProver(env, p)
 	if err := setProver(kv, p); err != nil {
 		return Result{}, err
 	}
-	return emit(env, event("stake", "prover", sender.String(), "amount", strconv.FormatUint(m.Amount, 10), "state", stateName(p.State))), nil
+	return emit(env, event("stake", "prover", sender.String(), "amount", strconv.FormatUint(m.Amount, 10), "state", stateName(p.State))).withEvents(evs), nil
 }
 
 func unbond(kv store.KV, env Env, sender address.Address) (Result, error) {

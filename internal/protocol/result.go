@@ -39,3 +39,9 @@ func event(typ string, kv ...string) Event {
 	}
 	return e
 }
+
+// withEvents appends evs to r's events.
+func (r Result) withEvents(evs []Event) Result {
+	r.Events = append(r.Events, evs...)
+	return r
+}

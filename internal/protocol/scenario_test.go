@@ -3,6 +3,8 @@ package protocol_test
 import (
 	"crypto/ed25519"
 	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"sort"
@@ -10,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"filippo.io/age"
 	"github.com/cockroachdb/datadriven"
 
 	"github.com/provernet/provernet/internal/address"
@@ -39,6 +42,12 @@ type scenario struct {
 	env    protocol.Env
 	keys   map[string]ed25519.PrivateKey
 	byAddr map[address.Address]string
+
+	programs  map[string][]byte // name -> program id
+	workloads map[string][]byte // name -> workload id
+	wlNames   map[string]string // hex id -> name
+	users     map[string]*age.X25519Identity
+	sealed    map[string]sealedResult // "w1/0" -> what was submitted
 }
 
 func (s *scenario) handle(t *testing.T, d *datadriven.TestData) string {
@@ -85,34 +94,24 @@ func (s *scenario) handle(t *testing.T, d *datadriven.TestData) string {
 		}
 		return fmt.Sprintf("%s balance=%d nonce=%d", args.first(d), a.Balance, a.Nonce)
 	default:
+		if out, ok := s.handleWorkload(t, d, args); ok {
+			return out
+		}
 		t.Fatalf("%s: unknown command %q", d.Pos, d.Cmd)
 		return ""
 	}
 }
 
-// genesis accounts=alice:100,bob:5 [param=value...]: fees are zero unless set.
+// genesis accounts=alice:100,bob:5 [param=value...]: fees are zero unless
+// set; any parameter of PROTOCOL.md 8 may be given by its JSON name
+// (reward_tiers_bp as 5000:3000:2000; challenge_program as a program name
+// the story deploys later).
 func (s *scenario) genesis(t *testing.T, args args) string {
 	p := protocol.DefaultParams()
 	p.FeePerByte, p.FeePerMsg = 0, 0
-	for k, v := range args {
-		if k == "accounts" {
-			continue
-		}
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			t.Fatalf("genesis %s=%s: %v", k, v, err)
-		}
-		switch k {
-		case "min_prover_stake":
-			p.MinProverStake = uint64(n)
-		case "unbond_cooldown":
-			p.UnbondCooldown = n
-		case "admission_challenges":
-			p.AdmissionChallenges = uint32(n)
-		default:
-			t.Fatalf("genesis: unknown parameter %q", k)
-		}
-	}
+	s.programs, s.workloads, s.wlNames = map[string][]byte{}, map[string][]byte{}, map[string]string{}
+	s.users, s.sealed = map[string]*age.X25519Identity{}, map[string]sealedResult{}
+	p = s.setParams(t, p, args)
 	s.tree, s.keys, s.byAddr = store.OpenMemory(), map[string]ed25519.PrivateKey{}, map[address.Address]string{}
 	g := protocol.Genesis{Params: p, BeaconSeed: make([]byte, 32),
 		Validators: []protocol.GenesisValidator{{Address: make([]byte, 20), VRFPublicKey: make([]byte, 32)}}}
@@ -128,18 +127,75 @@ func (s *scenario) genesis(t *testing.T, args args) string {
 	return "ok"
 }
 
-// finalize commits n blocks and checks the supply invariant after each.
+func (s *scenario) setParams(t *testing.T, p protocol.Params, args args) protocol.Params {
+	m := map[string]any{}
+	b, _ := json.Marshal(p)
+	_ = json.Unmarshal(b, &m)
+	for _, k := range sortedNames(args) {
+		v := args[k]
+		switch k {
+		case "accounts":
+			continue
+		case "reward_tiers_bp":
+			var tiers []int
+			for _, x := range strings.Split(v, ":") {
+				n, _ := strconv.Atoi(x)
+				tiers = append(tiers, n)
+			}
+			m[k] = tiers
+		case "challenge_program":
+			pv, vf := sha256.Sum256([]byte("prover:"+v)), sha256.Sum256([]byte("verifier:"+v))
+			m[k] = hex.EncodeToString(protocol.ProgramID(pv[:], vf[:]))
+		default:
+			if _, ok := m[k]; !ok {
+				t.Fatalf("genesis: unknown parameter %q", k)
+			}
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				t.Fatalf("genesis %s=%s: %v", k, v, err)
+			}
+			m[k] = n
+		}
+	}
+	b, _ = json.Marshal(m)
+	var out protocol.Params
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// finalize ends n blocks: commit, a beacon for the next height (a
+// deterministic stand-in for the VRF entry, which needs a validator key),
+// the next block's BeginBlock, and the section 9 invariants after each.
+// It prints the new height and the events the chain's own work emitted.
 func (s *scenario) finalize(t *testing.T, n int) string {
+	var out []string
 	for i := 0; i < n; i++ {
 		if _, _, err := s.tree.Commit(); err != nil {
 			t.Fatal(err)
 		}
-		if err := protocol.CheckSupply(s.tree.Working()); err != nil {
+		if err := protocol.CheckInvariants(s.tree.Working()); err != nil {
 			return "invariant broken: " + err.Error()
 		}
 		s.env.Height++
+		kv := s.tree.Working()
+		prev, err := protocol.Seed(kv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		next := sha256.Sum256(append(prev, byte(s.env.Height)))
+		if _, err := protocol.ApplyBeacon(kv, &pb.BeaconEntry{Height: s.env.Height, PrevSeed: prev, Seed: next[:]}); err != nil {
+			t.Fatal(err)
+		}
+		block, evs, err := protocol.BeginBlock(kv, s.env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.env.Block = block
+		out = append(out, s.formatEvents(evs)...)
 	}
-	return fmt.Sprintf("height %d", s.env.Height)
+	return strings.Join(append([]string{fmt.Sprintf("height %d", s.env.Height)}, out...), "\n")
 }
 
 // send signs one message with the sender's next nonce and delivers it at
@@ -161,8 +217,14 @@ func (s *scenario) send(t *testing.T, from string, m *pb.Msg) string {
 	if !res.OK() {
 		return fmt.Sprintf("rejected %s: %s", res.Code, s.names(res.Log))
 	}
+	return strings.Join(append([]string{"ok"}, s.formatEvents(res.Events)...), "\n")
+}
+
+// formatEvents prints events one per line, with names for addresses and
+// workload ids.
+func (s *scenario) formatEvents(evs []protocol.Event) []string {
 	var out []string
-	for _, e := range res.Events {
+	for _, e := range evs {
 		var kv []string
 		for _, at := range e.Attrs {
 			v := at.Value
@@ -173,7 +235,7 @@ func (s *scenario) send(t *testing.T, from string, m *pb.Msg) string {
 		}
 		out = append(out, e.Type+" "+strings.Join(kv, " "))
 	}
-	return "ok\n" + strings.Join(out, "\n")
+	return out
 }
 
 func (s *scenario) key(name string) ed25519.PrivateKey {
@@ -200,11 +262,18 @@ func (s *scenario) names(text string) string {
 	for a, n := range s.byAddr {
 		text = strings.ReplaceAll(text, a.String(), n)
 	}
+	for id, n := range s.wlNames {
+		text = strings.ReplaceAll(text, id, n)
+	}
 	return text
 }
 
-// nameOf turns a bech32 address in an event back into its scenario name.
+// nameOf turns a bech32 address or a workload id in an event back into its
+// scenario name.
 func (s *scenario) nameOf(v string) (string, bool) {
+	if n, ok := s.wlNames[v]; ok {
+		return n, true
+	}
 	a, err := address.Parse(v)
 	if err != nil {
 		return "", false

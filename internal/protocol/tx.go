@@ -20,7 +20,13 @@ type Env struct {
 	// the bytes, so a cache cannot change any result.
 	Decode func(raw []byte) (*txn.Tx, error)
 
-	checking bool // in CheckTx: results carry no events (nobody reads them)
+	// Block, set by FinalizeBlock from BeginBlock, carries what the block
+	// computed once; nil in CheckTx.
+	Block *Block
+
+	checking bool   // in CheckTx: results carry no events (nobody reads them)
+	txNonce  uint64 // the running transaction's nonce
+	msgIndex int    // the running message's index in its transaction
 }
 
 // CheckTx decides whether a transaction may enter the mempool, against kv,
@@ -136,7 +142,9 @@ func runMessages(kv store.KV, env Env, tx *txn.Tx) (Result, error) {
 			"nonce", strconv.FormatUint(tx.Body.Nonce, 10),
 			"fee", strconv.FormatUint(tx.Body.Fee, 10))}
 	}
+	env.txNonce = tx.Body.Nonce
 	for i, m := range tx.Body.Messages {
+		env.msgIndex = i
 		r, err := runMessage(kv, env, tx.Sender, m)
 		if err != nil {
 			return Result{}, err
@@ -165,6 +173,18 @@ func runMessage(kv store.KV, env Env, sender address.Address, m *pb.Msg) (Result
 		return unbond(kv, env, sender)
 	case *pb.Msg_Withdraw:
 		return withdraw(kv, env, sender)
+	case *pb.Msg_Run:
+		return run(kv, env, sender, k.Run)
+	case *pb.Msg_Accept:
+		return accept(kv, env, sender, k.Accept)
+	case *pb.Msg_Decline:
+		return decline(kv, env, sender, k.Decline)
+	case *pb.Msg_SubmitResult:
+		return submitResult(kv, env, sender, k.SubmitResult)
+	case *pb.Msg_RevealKey:
+		return revealKey(kv, env, sender, k.RevealKey)
+	case *pb.Msg_Vote:
+		return vote(kv, env, sender, k.Vote)
 	default:
 		return reject(CodeUnknownMessage, "unknown message kind %T", k), nil
 	}

@@ -1,0 +1,213 @@
+package protocol
+
+import (
+	"github.com/provernet/provernet/internal/pb"
+	"github.com/provernet/provernet/internal/store"
+)
+
+// advance moves a workload along after a message changed it or its timer
+// fell due: windows that closed before this height close its slots, reveals
+// open once no slot can be filled, the named state is recomputed, a
+// workload whose slots are all decided settles, and the timer moves to the
+// next height at which something can expire. It only compares heights, so
+// calling it again at the same height changes nothing.
+func advance(kv store.KV, env Env, w *pb.Workload) ([]Event, error) {
+	if w.State == pb.WorkloadState_WORKLOAD_STATE_PENDING || w.Settled {
+		return nil, schedule(kv, w, 0)
+	}
+	var evs []Event
+	for _, s := range w.Slots {
+		before := s.State
+		more, err := expire(kv, env, w, s)
+		if err != nil {
+			return nil, err
+		}
+		evs = append(evs, more...)
+		if s.State != before {
+			evs = append(evs, slotEvent(w, s))
+		}
+	}
+	openReveals(env, w)
+	prev := w.State
+	w.State = namedState(w)
+	if allDecided(w) {
+		more, err := settle(kv, env, w)
+		if err != nil {
+			return nil, err
+		}
+		evs = append(evs, more...)
+	}
+	if w.State != prev || w.Settled {
+		evs = append(evs, workloadEvent(w))
+	}
+	return evs, schedule(kv, w, nextTimer(w))
+}
+
+// expire applies the windows that have closed to one slot, repeatedly,
+// since one closing can open the next (a silent slot opens, and its open
+// window may have closed too).
+func expire(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) ([]Event, error) {
+	h := env.Height
+	for range 4 {
+		var err error
+		var evs []Event
+		switch {
+		case s.State == pb.SlotState_SLOT_STATE_ASSIGNED && (h > s.AcceptBy || h > w.Deadline):
+			err = silent(kv, env, w, s)
+		case s.State == pb.SlotState_SLOT_STATE_ACCEPTED && h > w.Deadline:
+			err = timedOut(kv, env, w, s)
+		case s.State == pb.SlotState_SLOT_STATE_OPEN && h > s.OpenUntil:
+			s.State, s.DecidedHeight = pb.SlotState_SLOT_STATE_EMPTY, h
+		case s.State == pb.SlotState_SLOT_STATE_SUBMITTED && w.RevealFrom != 0 && h > s.RevealBy:
+			s.State, s.DecidedHeight = pb.SlotState_SLOT_STATE_UNREVEALED, h
+			var ev Event
+			ev, err = slash(kv, env, s.Prover, env.Params.SlashNoRevealBP, "no_reveal", w.Challenge)
+			evs = []Event{ev}
+		case s.State == pb.SlotState_SLOT_STATE_VERIFYING && h > s.VoteBy:
+			s.State, s.DecidedHeight = pb.SlotState_SLOT_STATE_UNDECIDED, h
+			err = countAbsences(kv, s)
+		default:
+			return nil, nil
+		}
+		if err != nil || len(evs) > 0 {
+			return evs, err
+		}
+	}
+	return nil, nil
+}
+
+// silent handles an allocated prover that neither accepted nor declined in
+// time. It counts as a decline. With k = 1 the prover is removed and the
+// workload opens to everyone for the original deadline's length again.
+func silent(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) error {
+	if err := release(kv, env, w, s, "silent"); err != nil {
+		return err
+	}
+	if w.K == 1 {
+		s.OpenUntil = env.Height + reopenLength(env, w)
+		return removeByAddress(kv, env, s.Prover, "silent")
+	}
+	return nil
+}
+
+// timedOut handles a prover that accepted and did not submit by the
+// deadline: its slot re-opens to the whole active set for reopen_window
+// blocks (with k = 1 the prover is also removed). A challenge is not
+// re-opened: missing it removes the prover.
+func timedOut(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) error {
+	if w.Challenge {
+		s.State, s.DecidedHeight, s.Released = pb.SlotState_SLOT_STATE_EMPTY, env.Height, "timed_out"
+		return removeByAddress(kv, env, s.Prover, "missed_challenge")
+	}
+	if err := releaseHold(kv, w, s); err != nil {
+		return err
+	}
+	s.Released, s.State, s.OpenUntil = "timed_out", pb.SlotState_SLOT_STATE_OPEN, env.Height+reopenLength(env, w)
+	if w.K == 1 {
+		return removeByAddress(kv, env, s.Prover, "timed_out")
+	}
+	return nil
+}
+
+// reopenLength is reopen_window, or the original deadline's length when
+// that is 0.
+func reopenLength(env Env, w *pb.Workload) int64 {
+	if env.Params.ReopenWindow > 0 {
+		return env.Params.ReopenWindow
+	}
+	return w.Deadline - w.Height
+}
+
+// openReveals starts the reveal phase once no slot can be filled and at
+// least one holds a result.
+func openReveals(env Env, w *pb.Workload) {
+	if w.RevealFrom != 0 {
+		return
+	}
+	submitted := false
+	for _, s := range w.Slots {
+		if fillable(s.State) {
+			return
+		}
+		submitted = submitted || s.State == pb.SlotState_SLOT_STATE_SUBMITTED
+	}
+	if !submitted {
+		return
+	}
+	w.RevealFrom = env.Height
+	for _, s := range w.Slots {
+		if s.State == pb.SlotState_SLOT_STATE_SUBMITTED {
+			s.RevealBy = env.Height + env.Params.RevealWindow
+		}
+	}
+}
+
+// namedState is the state a user sees (PROTOCOL.md 5.7). A terminal state
+// is never left: final, once reached, wins over every deadline.
+func namedState(w *pb.Workload) pb.WorkloadState {
+	if Terminal(w.State) {
+		return w.State
+	}
+	var accepted, submitted, verifying bool
+	for _, s := range w.Slots {
+		switch s.State {
+		case pb.SlotState_SLOT_STATE_VALID:
+			return pb.WorkloadState_WORKLOAD_STATE_FINAL
+		case pb.SlotState_SLOT_STATE_ACCEPTED:
+			accepted = true
+		case pb.SlotState_SLOT_STATE_VERIFYING:
+			verifying = true
+		}
+		submitted = submitted || s.SubmitHeight > 0
+	}
+	switch {
+	case verifying:
+		return pb.WorkloadState_WORKLOAD_STATE_VERIFYING
+	case w.RevealFrom != 0:
+		return pb.WorkloadState_WORKLOAD_STATE_REVEALING
+	case submitted:
+		return pb.WorkloadState_WORKLOAD_STATE_SEALED
+	case accepted:
+		return pb.WorkloadState_WORKLOAD_STATE_RUNNING
+	}
+	return pb.WorkloadState_WORKLOAD_STATE_ALLOCATED
+}
+
+func allDecided(w *pb.Workload) bool {
+	for _, s := range w.Slots {
+		if !slotDecided(s.State) {
+			return false
+		}
+	}
+	return true
+}
+
+// nextTimer is the first height at which a window of w will have closed.
+func nextTimer(w *pb.Workload) int64 {
+	if w.Settled {
+		return 0
+	}
+	var next int64
+	at := func(h int64) {
+		if next == 0 || h+1 < next {
+			next = h + 1
+		}
+	}
+	for _, s := range w.Slots {
+		switch s.State {
+		case pb.SlotState_SLOT_STATE_ASSIGNED:
+			at(min(s.AcceptBy, w.Deadline))
+		case pb.SlotState_SLOT_STATE_ACCEPTED:
+			at(w.Deadline)
+		case pb.SlotState_SLOT_STATE_OPEN:
+			at(s.OpenUntil)
+		case pb.SlotState_SLOT_STATE_SUBMITTED:
+			if w.RevealFrom != 0 {
+				at(s.RevealBy)
+			}
+		case pb.SlotState_SLOT_STATE_VERIFYING:
+			at(s.VoteBy)
+		}
+	}
+	return next
+}

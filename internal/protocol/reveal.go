@@ -1,0 +1,146 @@
+package protocol
+
+import (
+	"bytes"
+	"strconv"
+
+	"github.com/provernet/provernet/internal/address"
+	"github.com/provernet/provernet/internal/pb"
+	"github.com/provernet/provernet/internal/seal"
+	"github.com/provernet/provernet/internal/store"
+)
+
+// RevealKey (PROTOCOL.md 5.4): once no slot of the workload can still be
+// filled, each submitter publishes its temporary identity within
+// reveal_window blocks. The chain checks it against the commit, opens the
+// age file with it and checks the binding header: a header naming another
+// prover is a copy (slash_copy); a file that does not open or a header
+// that does not match the submission is invalid (slash_invalid). A proof
+// then goes to the verification committee; a fail outcome is decided
+// without one.
+
+func revealKey(kv store.KV, env Env, sender address.Address, m *pb.RevealKey) (Result, error) {
+	w, s, res, err := revealSlot(kv, env, sender, m)
+	if err != nil || !res.OK() {
+		return res, err
+	}
+	c := seal.Commit(m.Identity)
+	if !bytes.Equal(c[:], s.Commit) {
+		return reject(CodeInvalidMessage, "reveal: the identity does not hash to the slot's commit %x", s.Commit), nil
+	}
+	file, err := SealedFile(kv, w.Id, s.Index)
+	if err != nil {
+		return Result{}, err
+	}
+	s.Identity = m.Identity
+	hdr, _, openErr := seal.Open(file, m.Identity, int(env.Params.MaxProofSize))
+	var evs []Event
+	switch {
+	case openErr != nil:
+		evs, err = invalidate(kv, env, w, s, "unopenable")
+	case !bytes.Equal(hdr.Prover[:], s.Prover):
+		evs, err = copied(kv, env, w, s)
+	case !headerMatches(hdr, w, s):
+		evs, err = invalidate(kv, env, w, s, "header_mismatch")
+	case s.Outcome == pb.Outcome_OUTCOME_FAIL:
+		s.State, s.DecidedHeight = pb.SlotState_SLOT_STATE_FAILED, env.Height
+	default:
+		evs, err = startVote(kv, env, w, s)
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	return finishMsg(kv, env, w, append([]Event{slotEvent(w, s)}, evs...)...)
+}
+
+func revealSlot(kv store.KV, env Env, sender address.Address, m *pb.RevealKey) (*pb.Workload, *pb.Slot, Result, error) {
+	w, res, err := workloadFor(kv, m.Workload, "reveal")
+	if err != nil || !res.OK() {
+		return nil, nil, res, err
+	}
+	s, res := slotFor(w, m.Slot, "reveal")
+	switch {
+	case !res.OK():
+		return nil, nil, res, nil
+	case string(s.Prover) != string(sender[:]):
+		return nil, nil, reject(CodeNotAllowed, "reveal: slot %d was not submitted by %s", m.Slot, sender), nil
+	case s.State != pb.SlotState_SLOT_STATE_SUBMITTED:
+		return nil, nil, reject(CodeNotAllowed, "reveal: slot %d is %s, not submitted", m.Slot, SlotStateName(s.State)), nil
+	case w.RevealFrom == 0:
+		return nil, nil, reject(CodeWindowClosed, "reveal: too early: slots of %x can still be filled (deadline %d); reveal once all are submitted or the deadline passes", w.Id, w.Deadline), nil
+	case env.Height > s.RevealBy:
+		return nil, nil, reject(CodeWindowClosed, "reveal: the reveal window of slot %d closed at height %d", m.Slot, s.RevealBy), nil
+	}
+	return w, s, Result{}, nil
+}
+
+func headerMatches(h seal.Header, w *pb.Workload, s *pb.Slot) bool {
+	return bytes.Equal(h.Workload[:], w.Id) && h.Slot == s.Index &&
+		int32(h.Outcome) == int32(s.Outcome) && h.CyclesUsed == s.CyclesUsed
+}
+
+// invalidate decides a slot invalid and slashes its prover slash_invalid.
+func invalidate(kv store.KV, env Env, w *pb.Workload, s *pb.Slot, why string) ([]Event, error) {
+	s.State, s.DecidedHeight = pb.SlotState_SLOT_STATE_INVALID, env.Height
+	ev, err := slash(kv, env, s.Prover, env.Params.SlashInvalidBP, why, w.Challenge)
+	return []Event{ev}, err
+}
+
+// copied decides a slot copied and slashes its prover slash_copy.
+func copied(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) ([]Event, error) {
+	s.State, s.DecidedHeight = pb.SlotState_SLOT_STATE_COPIED, env.Height
+	ev, err := slash(kv, env, s.Prover, env.Params.SlashCopyBP, "copied_header", true)
+	return []Event{ev}, err
+}
+
+// slashCopier handles a submission repeating an age file already seen:
+// the sender is slashed slash_copy and removed, the workload is untouched,
+// and the transaction succeeds so that the slash is kept.
+func slashCopier(kv store.KV, env Env, w *pb.Workload, sender address.Address, why string) (Result, error) {
+	if _, err := GetProver(kv, sender); isNotFound(err) {
+		return reject(CodeNotAllowed, "submit: this age file was already submitted, and %s is not a prover", sender), nil
+	} else if err != nil {
+		return Result{}, err
+	}
+	ev, err := slash(kv, env, sender[:], env.Params.SlashCopyBP, why, true)
+	if err != nil {
+		return Result{}, err
+	}
+	ev.Attrs = append(ev.Attrs, Attr{Key: "workload", Value: hexID(w.Id)})
+	return emit(env, ev), nil
+}
+
+// slash burns bp of a prover's stake and, with remove, removes it from
+// the active set.
+func slash(kv store.KV, env Env, prover []byte, bp uint32, why string, remove bool) (Event, error) {
+	a, err := address.FromBytes(prover)
+	if err != nil {
+		return Event{}, err
+	}
+	p, err := GetProver(kv, a)
+	if err != nil {
+		return Event{}, err
+	}
+	amount := bpOf(p.Stake, bp)
+	p.Stake -= amount
+	p.Slashed += amount
+	if remove {
+		removeProver(env, p, why)
+	}
+	if err := setProver(kv, p); err != nil {
+		return Event{}, err
+	}
+	if err := burn(kv, amount); err != nil {
+		return Event{}, err
+	}
+	return event("slash", "prover", a.String(), "amount", strconv.FormatUint(amount, 10), "reason", why, "state", stateName(p.State)), nil
+}
+
+// removeProver takes a pending or active prover out of the active set; its
+// stake unlocks after unbond_cooldown like a leaving prover's.
+func removeProver(env Env, p *pb.Prover, why string) {
+	if p.State != pb.ProverState_PROVER_STATE_ACTIVE && p.State != pb.ProverState_PROVER_STATE_PENDING {
+		return
+	}
+	p.State, p.UnbondHeight, p.RemovedReason = pb.ProverState_PROVER_STATE_REMOVED, env.Height+env.Params.UnbondCooldown, why
+}

@@ -1,0 +1,139 @@
+package protocol
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"regexp"
+	"strconv"
+
+	"github.com/provernet/provernet/internal/address"
+	"github.com/provernet/provernet/internal/pb"
+	"github.com/provernet/provernet/internal/seal"
+	"github.com/provernet/provernet/internal/store"
+)
+
+// Run (PROTOCOL.md 5.1): the fee is escrowed at inclusion (height h) and
+// the workload is queued for allocation at h+1 with seed[h+1].
+
+var inputName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+func run(kv store.KV, env Env, sender address.Address, m *pb.Run) (Result, error) {
+	prog, res, err := runProgram(kv, m)
+	if err != nil || !res.OK() {
+		return res, err
+	}
+	if res := checkRun(env.Params, m); !res.OK() {
+		return res, nil
+	}
+	q, err := Quote(env.Params, prog, m.Cycles, m.Provers)
+	if err != nil {
+		return reject(CodeInvalidMessage, "run: %v", err), nil
+	}
+	if m.Deadline < q.MinDeadline {
+		return reject(CodeInvalidMessage, "run: deadline %d blocks is below the minimum %d for %d cycles (allocation, accept_window %d, and %d cycles per block)",
+			m.Deadline, q.MinDeadline, m.Cycles, env.Params.AcceptWindow, env.Params.CyclesPerBlock), nil
+	}
+	if m.MaxFee != 0 && q.Fee > m.MaxFee {
+		return reject(CodeInvalidMessage, "run: the fee is %d uprv, above your max_fee %d", q.Fee, m.MaxFee), nil
+	}
+	acct, err := GetAccount(kv, sender)
+	if err != nil {
+		return Result{}, err
+	}
+	if acct.Balance < q.Fee {
+		return reject(CodeInsufficientFunds, "run: %s holds %d uprv after the transaction fee and cannot escrow the run's fee of %d uprv", sender, acct.Balance, q.Fee), nil
+	}
+	if err := addBalance(kv, sender, acct, -1, q.Fee); err != nil {
+		return Result{}, err
+	}
+	w := &pb.Workload{
+		Id: WorkloadID(sender, env.txNonce, env.msgIndex), Program: prog.Id, Owner: sender[:],
+		Inputs: m.Inputs, Cycles: m.Cycles, K: m.Provers, Recipient: m.Recipient,
+		Height: env.Height, Deadline: env.Height + m.Deadline, Fee: q.Fee, Escrow: q.Fee,
+		State: pb.WorkloadState_WORKLOAD_STATE_PENDING,
+	}
+	if err := queue(kv, env, w); err != nil {
+		return Result{}, err
+	}
+	return emit(env, event("run", "workload", hex.EncodeToString(w.Id), "owner", sender.String(),
+		"program", hex.EncodeToString(prog.Id), "k", strconv.Itoa(int(w.K)), "fee", strconv.FormatUint(q.Fee, 10),
+		"deadline", strconv.FormatInt(w.Deadline, 10))), nil
+}
+
+// queue writes a new workload and queues it for allocation at the next
+// height.
+func queue(kv store.KV, env Env, w *pb.Workload) error {
+	if old, err := kv.Get(workloadKey(w.Id)); err != nil || old != nil {
+		if err == nil {
+			err = errDuplicateWorkload
+		}
+		return err
+	}
+	seq, err := nextSeq(kv)
+	if err != nil {
+		return err
+	}
+	if err := kv.Set(queueKey(env.Height, seq), w.Id); err != nil {
+		return err
+	}
+	return setWorkload(kv, w)
+}
+
+func runProgram(kv store.KV, m *pb.Run) (*pb.Program, Result, error) {
+	if len(m.Program) != sha256.Size {
+		return nil, reject(CodeInvalidMessage, "run: program id is %d bytes, want 32", len(m.Program)), nil
+	}
+	prog, err := GetProgram(kv, m.Program)
+	if isNotFound(err) {
+		return nil, reject(CodeNotFound, "run: no program %x is deployed", m.Program), nil
+	}
+	if err != nil {
+		return nil, Result{}, err
+	}
+	if prog.Prover == nil {
+		return nil, reject(CodeInvalidMessage, "run: program %s (%x) is verifier-only and cannot be run", prog.Name, prog.Id), nil
+	}
+	return prog, Result{}, nil
+}
+
+func checkRun(p Params, m *pb.Run) Result {
+	switch {
+	case m.Cycles == 0:
+		return reject(CodeInvalidMessage, "run: cycles must be positive")
+	case m.Provers == 0 || m.Provers > p.MaxProversPerWorkload:
+		return reject(CodeInvalidMessage, "run: provers (k) is %d; it must be 1..%d (max_provers_per_workload)", m.Provers, p.MaxProversPerWorkload)
+	case uint32(len(m.Inputs)) > p.MaxInputs:
+		return reject(CodeInvalidMessage, "run: %d inputs; at most %d (max_inputs)", len(m.Inputs), p.MaxInputs)
+	}
+	if _, err := seal.ParseRecipient(m.Recipient); err != nil {
+		return reject(CodeInvalidMessage, "run: recipient: %v", err)
+	}
+	seen := map[string]bool{}
+	for i, in := range m.Inputs {
+		if res := checkInput(p, in); !res.OK() {
+			res.Log = "run: input " + strconv.Itoa(i) + ": " + res.Log
+			return res
+		}
+		if seen[in.Name] {
+			return reject(CodeInvalidMessage, "run: input name %q appears twice", in.Name)
+		}
+		seen[in.Name] = true
+	}
+	return Result{}
+}
+
+func checkInput(p Params, in *pb.Input) Result {
+	if !inputName.MatchString(in.Name) {
+		return reject(CodeInvalidMessage, "name %q must be 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit", in.Name)
+	}
+	if len(in.Sha256) == 0 {
+		if uint64(len(in.Data)) > p.MaxInlineInput {
+			return reject(CodeInvalidMessage, "%d bytes inline; the limit is %d (max_inline_input): send it as a blob", len(in.Data), p.MaxInlineInput)
+		}
+		return Result{}
+	}
+	if len(in.Data) != 0 || len(in.Sha256) != sha256.Size || in.Size == 0 || in.Size > p.MaxProgramSize {
+		return reject(CodeInvalidMessage, "a blob input needs a 32-byte sha256, a size of 1..%d and no inline data", p.MaxProgramSize)
+	}
+	return Result{}
+}

@@ -1,0 +1,257 @@
+package protocol
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+
+	"github.com/provernet/provernet/internal/address"
+	"github.com/provernet/provernet/internal/pb"
+	"github.com/provernet/provernet/internal/seal"
+	"github.com/provernet/provernet/internal/store"
+)
+
+// Accept, Decline and SubmitResult (PROTOCOL.md 5.3 and 5.4). An allocated
+// prover may submit without an explicit Accept; a Decline, or silence
+// through accept_window, opens the slot to the open market.
+
+var errDuplicateWorkload = errors.New("workload id already in use")
+
+// sealOverhead bounds the age envelope around a max_proof_size proof: two
+// recipient stanzas, the header MAC and the binding header.
+const sealOverhead = 4096
+
+func accept(kv store.KV, env Env, sender address.Address, m *pb.Accept) (Result, error) {
+	w, s, res, err := allocatedSlot(kv, env, sender, m.Workload, m.Slot, "accept")
+	if err != nil || !res.OK() {
+		return res, err
+	}
+	s.State = pb.SlotState_SLOT_STATE_ACCEPTED
+	return finishMsg(kv, env, w, slotEvent(w, s))
+}
+
+func decline(kv store.KV, env Env, sender address.Address, m *pb.Decline) (Result, error) {
+	w, s, res, err := allocatedSlot(kv, env, sender, m.Workload, m.Slot, "decline")
+	if err != nil || !res.OK() {
+		return res, err
+	}
+	if w.Challenge {
+		return reject(CodeNotAllowed, "decline: a challenge cannot be declined"), nil
+	}
+	p, err := GetProver(kv, sender)
+	if err != nil {
+		return Result{}, err
+	}
+	if declinesLeft(env, p) == 0 {
+		return reject(CodeNotAllowed, "decline: %s has used its %d declines of epoch %d; accept the workload, or unbond to leave",
+			sender, env.Params.MaxDeclinesPerEpoch, env.Height/env.Params.EpochLength), nil
+	}
+	if err := release(kv, env, w, s, "declined"); err != nil {
+		return Result{}, err
+	}
+	return finishMsg(kv, env, w, slotEvent(w, s))
+}
+
+// allocatedSlot returns the slot sender was allocated, while it may still
+// answer.
+func allocatedSlot(kv store.KV, env Env, sender address.Address, id []byte, slot uint32, what string) (*pb.Workload, *pb.Slot, Result, error) {
+	w, res, err := workloadFor(kv, id, what)
+	if err != nil || !res.OK() {
+		return nil, nil, res, err
+	}
+	s, res := slotFor(w, slot, what)
+	if !res.OK() {
+		return nil, nil, res, nil
+	}
+	switch {
+	case string(s.Prover) != string(sender[:]):
+		return nil, nil, reject(CodeNotAllowed, "%s: slot %d of %x is not allocated to %s", what, slot, id, sender), nil
+	case s.State != pb.SlotState_SLOT_STATE_ASSIGNED:
+		return nil, nil, reject(CodeNotAllowed, "%s: slot %d is %s, not assigned", what, slot, SlotStateName(s.State)), nil
+	case env.Height > s.AcceptBy:
+		return nil, nil, reject(CodeWindowClosed, "%s: the accept window of slot %d closed at height %d", what, slot, s.AcceptBy), nil
+	}
+	return w, s, Result{}, nil
+}
+
+func submitResult(kv store.KV, env Env, sender address.Address, m *pb.SubmitResult) (Result, error) {
+	w, res, err := workloadFor(kv, m.Workload, "submit")
+	if err != nil || !res.OK() {
+		return res, err
+	}
+	s, res := slotFor(w, m.Slot, "submit")
+	if !res.OK() {
+		return res, nil
+	}
+	if res := checkSubmit(env, w, m); !res.OK() {
+		return res, nil
+	}
+	sum := sha256.Sum256(m.Sealed)
+	seen, err := kv.Get(sealedKey(sum[:]))
+	if err != nil {
+		return Result{}, err
+	}
+	if seen != nil {
+		// A repeated age file is evidence of copying: the submission is
+		// refused but the transaction succeeds, so that the slash sticks.
+		return slashCopier(kv, env, w, sender, "copied_file")
+	}
+	if res := submitter(env, kv, w, s, sender); !res.OK() {
+		return res, nil
+	}
+	if err := kv.Set(sealedKey(sum[:]), w.Id); err != nil {
+		return Result{}, err
+	}
+	seq, err := nextSeq(kv)
+	if err != nil {
+		return Result{}, err
+	}
+	if s.State == pb.SlotState_SLOT_STATE_OPEN {
+		s.Prover, s.Filled = sender[:], true
+	} else if err := releaseHold(kv, w, s); err != nil {
+		return Result{}, err
+	}
+	s.State, s.SealedSha256, s.Commit = pb.SlotState_SLOT_STATE_SUBMITTED, sum[:], m.Commit
+	s.Outcome, s.CyclesUsed, s.SubmitHeight, s.SubmitSeq = m.Outcome, m.CyclesUsed, env.Height, seq
+	if err := kv.Set(sealedFileKey(w.Id, s.Index), m.Sealed); err != nil {
+		return Result{}, err
+	}
+	return finishMsg(kv, env, w, slotEvent(w, s))
+}
+
+// checkSubmit checks a submission's own fields.
+func checkSubmit(env Env, w *pb.Workload, m *pb.SubmitResult) Result {
+	switch {
+	case len(m.Commit) != sha256.Size:
+		return reject(CodeInvalidMessage, "submit: commit is %d bytes, want 32 (SHA-256 of the temporary identity)", len(m.Commit))
+	case m.Outcome != pb.Outcome_OUTCOME_PROOF && m.Outcome != pb.Outcome_OUTCOME_FAIL:
+		return reject(CodeInvalidMessage, "submit: outcome must be proof or fail")
+	case m.CyclesUsed > w.Cycles:
+		return reject(CodeInvalidMessage, "submit: cycles_used %d exceeds the workload's %d", m.CyclesUsed, w.Cycles)
+	case m.Outcome == pb.Outcome_OUTCOME_FAIL && m.CyclesUsed != w.Cycles:
+		return reject(CodeInvalidMessage, "submit: a fail outcome means the program used all %d cycles; cycles_used is %d", w.Cycles, m.CyclesUsed)
+	}
+	if err := seal.CheckFile(m.Sealed, int(env.Params.MaxProofSize)+sealOverhead); err != nil {
+		return reject(CodeInvalidMessage, "submit: sealed: %v", err)
+	}
+	return Result{}
+}
+
+// submitter checks that sender may submit to s now: the slot's own
+// prover within its window, or an active prover outside the workload
+// filling an open slot.
+func submitter(env Env, kv store.KV, w *pb.Workload, s *pb.Slot, sender address.Address) Result {
+	switch s.State {
+	case pb.SlotState_SLOT_STATE_ASSIGNED, pb.SlotState_SLOT_STATE_ACCEPTED:
+		if string(s.Prover) != string(sender[:]) {
+			return reject(CodeNotAllowed, "submit: slot %d is held by %s; fill an open slot instead", s.Index, addrString(s.Prover))
+		}
+		if env.Height > w.Deadline {
+			return reject(CodeWindowClosed, "submit: the deadline of %x was height %d", w.Id, w.Deadline)
+		}
+		return Result{}
+	case pb.SlotState_SLOT_STATE_OPEN:
+		if env.Height > s.OpenUntil {
+			return reject(CodeWindowClosed, "submit: slot %d was open until height %d", s.Index, s.OpenUntil)
+		}
+		if holds(w, sender) {
+			return reject(CodeNotAllowed, "submit: %s already holds a slot of %x", sender, w.Id)
+		}
+		if p, err := GetProver(kv, sender); err != nil || p.State != pb.ProverState_PROVER_STATE_ACTIVE {
+			return reject(CodeNotAllowed, "submit: only active provers fill open slots; %s is not one", sender)
+		}
+		return Result{}
+	}
+	return reject(CodeNotAllowed, "submit: slot %d is %s; at most k proofs are taken and this one would not be rewarded", s.Index, SlotStateName(s.State))
+}
+
+// release lets an allocated prover go from its slot (declined, silent or
+// timed out): the slot opens to the open market.
+func release(kv store.KV, env Env, w *pb.Workload, s *pb.Slot, why string) error {
+	if err := releaseHold(kv, w, s); err != nil {
+		return err
+	}
+	if why == "declined" || why == "silent" {
+		if err := countDecline(kv, env, s.Prover); err != nil {
+			return err
+		}
+	}
+	s.Released, s.State, s.OpenUntil = why, pb.SlotState_SLOT_STATE_OPEN, w.Deadline
+	return nil
+}
+
+// releaseHold gives back the capacity an allocated slot took.
+func releaseHold(kv store.KV, w *pb.Workload, s *pb.Slot) error {
+	if w.Challenge || s.Filled || len(s.Prover) == 0 {
+		return nil
+	}
+	a, err := address.FromBytes(s.Prover)
+	if err != nil {
+		return err
+	}
+	p, err := GetProver(kv, a)
+	if err != nil {
+		return err
+	}
+	if p.Held > 0 {
+		p.Held--
+	}
+	return setProver(kv, p)
+}
+
+func declinesLeft(env Env, p *pb.Prover) uint32 {
+	if p.DeclineEpoch != env.Height/env.Params.EpochLength {
+		return env.Params.MaxDeclinesPerEpoch
+	}
+	if p.Declines >= env.Params.MaxDeclinesPerEpoch {
+		return 0
+	}
+	return env.Params.MaxDeclinesPerEpoch - p.Declines
+}
+
+// countDecline counts a decline (or a silence) against the prover's epoch.
+// A silence beyond the limit removes the prover: it neither answers nor
+// declines within its allowance.
+func countDecline(kv store.KV, env Env, prover []byte) error {
+	a, err := address.FromBytes(prover)
+	if err != nil {
+		return err
+	}
+	p, err := GetProver(kv, a)
+	if err != nil {
+		return err
+	}
+	if epoch := env.Height / env.Params.EpochLength; p.DeclineEpoch != epoch {
+		p.DeclineEpoch, p.Declines = epoch, 0
+	}
+	p.Declines++
+	if p.Declines > env.Params.MaxDeclinesPerEpoch {
+		removeProver(env, p, "declines_exceeded")
+	}
+	return setProver(kv, p)
+}
+
+// finishMsg advances w after a message changed it, stores it, and returns
+// the message's result.
+func finishMsg(kv store.KV, env Env, w *pb.Workload, evs ...Event) (Result, error) {
+	more, err := advance(kv, env, w)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := setWorkload(kv, w); err != nil {
+		return Result{}, err
+	}
+	if env.checking {
+		return Result{}, nil
+	}
+	return Result{Events: append(evs, more...)}, nil
+}
+
+func sealedFileKey(id []byte, slot uint32) []byte {
+	return binary.BigEndian.AppendUint32(append(append([]byte{}, prefixResult...), id...), slot)
+}
+
+// SealedFile returns the age file submitted for a slot, or nil.
+func SealedFile(r store.Reader, id []byte, slot uint32) ([]byte, error) {
+	return r.Get(sealedFileKey(id, slot))
+}
