@@ -65,7 +65,8 @@ func (a *App) checkBeacon(height int64, proposer []byte, txs [][]byte) error {
 	return nil
 }
 
-// FinalizeBlock applies a decided block: the beacon, then each transaction.
+// FinalizeBlock applies a decided block: the beacon, the chain's own work
+// for the height, then each transaction.
 // A decided block always carries a valid beacon (2/3 of validators checked
 // it); if it does not, the state cannot advance and the node halts loudly
 // rather than diverge.
@@ -88,10 +89,18 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	if err != nil {
 		return nil, err
 	}
-	results := make([]*abci.ExecTxResult, len(req.Txs))
-	results[0] = &abci.ExecTxResult{Events: toABCIEvents([]protocol.Event{ev})}
 	env := a.env
 	env.Height = req.Height
+	// The chain's own work for this height (allocation, deadlines,
+	// challenges) runs right after the beacon; its events are the block's
+	// own (FinalizeBlockResponse.Events, CometBFT's NewBlockEvents).
+	block, blockEvents, err := protocol.BeginBlock(kv, env)
+	if err != nil {
+		return nil, fmt.Errorf("block %d: %w", req.Height, err)
+	}
+	env.Block = block
+	results := make([]*abci.ExecTxResult, len(req.Txs))
+	results[0] = &abci.ExecTxResult{Events: toABCIEvents([]protocol.Event{ev})}
 	for i, tx := range req.Txs[1:] {
 		res, err := protocol.DeliverTx(kv, env, tx)
 		if err != nil {
@@ -103,7 +112,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	if err := kv.Write(a.tree.Working()); err != nil {
 		return nil, fmt.Errorf("block %d: failed to write state: %w", req.Height, err)
 	}
-	return &abci.FinalizeBlockResponse{TxResults: results, AppHash: a.tree.WorkingHash()}, nil
+	return &abci.FinalizeBlockResponse{Events: toABCIEvents(blockEvents), TxResults: results, AppHash: a.tree.WorkingHash()}, nil
 }
 
 // CheckTx admits a transaction to the mempool if it would execute against

@@ -97,7 +97,7 @@ func (c *testChain) newApp(tree *store.Tree) *chain.App {
 		Store: tree, ValidatorAddress: c.valAddr, VRFSecret: c.vrfSecret,
 		AfterCommit: func(h int64, r store.Reader) error {
 			c.commits = append(c.commits, h)
-			return protocol.CheckSupply(r)
+			return protocol.CheckInvariants(r)
 		},
 	})
 	if err != nil {

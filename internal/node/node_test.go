@@ -27,7 +27,7 @@ func freePorts(t *testing.T) func(*Config) {
 
 // checkSupply is the AfterCommit hook of every test node: PROTOCOL.md 9's
 // supply invariant after every block.
-func checkSupply(_ int64, r store.Reader) error { return protocol.CheckSupply(r) }
+func checkSupply(_ int64, r store.Reader) error { return protocol.CheckInvariants(r) }
 
 func startDevnet(t *testing.T, home string) *Devnet {
 	t.Helper()

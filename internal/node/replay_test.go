@@ -137,7 +137,7 @@ func TestReplayReachesSameAppHash(t *testing.T) {
 	var afterCommit []int64
 	app, err := chain.New(chain.Options{Store: fresh, AfterCommit: func(h int64, r store.Reader) error {
 		afterCommit = append(afterCommit, h)
-		return protocol.CheckSupply(r)
+		return protocol.CheckInvariants(r)
 	}})
 	if err != nil {
 		t.Fatal(err)
