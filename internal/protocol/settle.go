@@ -113,12 +113,12 @@ func networkReward(env Env, w *pb.Workload, s *pb.Slot, tierBP uint32) uint64 {
 	if w.K != 1 {
 		return base
 	}
-	return bpOf(base, decayBP(env.Params.SingleProverFloorBP, w.AllocatedHeight, w.Deadline, s.SubmitHeight))
+	return bpOf(base, DecayBP(env.Params.SingleProverFloorBP, w.AllocatedHeight, w.Deadline, s.SubmitHeight))
 }
 
-// decayBP is the single-prover reward share: 10000 at allocation, falling
+// DecayBP is the single-prover reward share: 10000 at allocation, falling
 // linearly to floor at the deadline, floor after it.
-func decayBP(floor uint32, from, to, at int64) uint32 {
+func DecayBP(floor uint32, from, to, at int64) uint32 {
 	floor = min(floor, 10000)
 	if at <= from {
 		return 10000

@@ -189,3 +189,19 @@ func runMessage(kv store.KV, env Env, sender address.Address, m *pb.Msg) (Result
 		return reject(CodeUnknownMessage, "unknown message kind %T", k), nil
 	}
 }
+
+// Apply runs one message from sender at env.Height with no transaction
+// around it: no signature, nonce or fee. The chain never calls it; it
+// exists for the simulator (internal/sim) and tests, which drive the real
+// state machine at scales where signing every message would dominate.
+// Like a message inside a transaction, a rejected message leaves kv
+// untouched.
+func Apply(kv store.KV, env Env, sender address.Address, nonce uint64, m *pb.Msg) (Result, error) {
+	env.txNonce, env.msgIndex = nonce, 0
+	cache := store.NewCache(kv)
+	res, err := runMessage(cache, env, sender, m)
+	if err != nil || !res.OK() {
+		return res, err
+	}
+	return res, cache.Write(kv)
+}
