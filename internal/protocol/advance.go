@@ -84,7 +84,7 @@ func silent(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) error {
 		return err
 	}
 	if w.K == 1 {
-		s.OpenUntil = env.Height + reopenLength(env, w)
+		s.OpenUntil = env.Height + (w.Deadline - w.Height)
 		return removeByAddress(kv, env, s.Prover, "silent")
 	}
 	return nil
@@ -92,7 +92,8 @@ func silent(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) error {
 
 // timedOut handles a prover that accepted and did not submit by the
 // deadline: its slot re-opens to the whole active set for reopen_window
-// blocks (with k = 1 the prover is also removed). A challenge is not
+// blocks (with k = 1 the prover is removed and the slot re-opens for the
+// original deadline's length, as for silence). A challenge is not
 // re-opened: missing it removes the prover.
 func timedOut(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) error {
 	if w.Challenge {
@@ -102,10 +103,12 @@ func timedOut(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) error {
 	if err := releaseHold(kv, w, s); err != nil {
 		return err
 	}
-	s.Released, s.State, s.OpenUntil = "timed_out", pb.SlotState_SLOT_STATE_OPEN, env.Height+reopenLength(env, w)
+	s.Released, s.State = "timed_out", pb.SlotState_SLOT_STATE_OPEN
 	if w.K == 1 {
+		s.OpenUntil = env.Height + (w.Deadline - w.Height)
 		return removeByAddress(kv, env, s.Prover, "timed_out")
 	}
+	s.OpenUntil = env.Height + reopenLength(env, w)
 	return nil
 }
 

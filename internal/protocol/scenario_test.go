@@ -43,11 +43,12 @@ type scenario struct {
 	keys   map[string]ed25519.PrivateKey
 	byAddr map[address.Address]string
 
-	programs  map[string][]byte // name -> program id
-	workloads map[string][]byte // name -> workload id
-	wlNames   map[string]string // hex id -> name
-	users     map[string]*age.X25519Identity
-	sealed    map[string]sealedResult // "w1/0" -> what was submitted
+	programs   map[string][]byte // name -> program id
+	workloads  map[string][]byte // name -> workload id
+	wlNames    map[string]string // hex id -> name
+	users      map[string]*age.X25519Identity
+	sealed     map[string]sealedResult // "w1/0" -> what was submitted
+	challenges map[string]int          // prover name -> challenges named so far
 }
 
 func (s *scenario) handle(t *testing.T, d *datadriven.TestData) string {
@@ -110,7 +111,7 @@ func (s *scenario) genesis(t *testing.T, args args) string {
 	p := protocol.DefaultParams()
 	p.FeePerByte, p.FeePerMsg = 0, 0
 	s.programs, s.workloads, s.wlNames = map[string][]byte{}, map[string][]byte{}, map[string]string{}
-	s.users, s.sealed = map[string]*age.X25519Identity{}, map[string]sealedResult{}
+	s.users, s.sealed, s.challenges = map[string]*age.X25519Identity{}, map[string]sealedResult{}, map[string]int{}
 	p = s.setParams(t, p, args)
 	s.tree, s.keys, s.byAddr = store.OpenMemory(), map[string]ed25519.PrivateKey{}, map[address.Address]string{}
 	g := protocol.Genesis{Params: p, BeaconSeed: make([]byte, 32),
@@ -225,6 +226,7 @@ func (s *scenario) send(t *testing.T, from string, m *pb.Msg) string {
 func (s *scenario) formatEvents(evs []protocol.Event) []string {
 	var out []string
 	for _, e := range evs {
+		s.nameChallenge(e)
 		var kv []string
 		for _, at := range e.Attrs {
 			v := at.Value

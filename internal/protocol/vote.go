@@ -167,25 +167,21 @@ func castVote(kv store.KV, env Env, w *pb.Workload, e *pb.VoteEntry, sender addr
 	} else {
 		s.Votes[i], s.InvalidVotes = 2, s.InvalidVotes+1
 	}
-	switch {
-	case 3*uint64(s.ValidVotes) >= 2*n:
-		evs, err := decide(kv, env, w, s, true)
-		return evs, true, err
-	case 3*uint64(s.InvalidVotes) > n:
-		evs, err := decide(kv, env, w, s, false)
-		return evs, true, err
+	valid := 3*uint64(s.ValidVotes) >= 2*n
+	if !valid && 3*uint64(s.InvalidVotes) <= n {
+		return nil, true, nil
 	}
-	return nil, true, nil
+	evs, err := decide(kv, env, w, s, valid)
+	return append([]Event{slotEvent(w, s)}, evs...), true, err
 }
 
-// decide ends a slot's verification.
+// decide ends a slot's verification; the caller reports the slot.
 func decide(kv store.KV, env Env, w *pb.Workload, s *pb.Slot, valid bool) ([]Event, error) {
 	if !valid {
-		evs, err := invalidate(kv, env, w, s, "invalid_proof")
-		return append(evs, slotEvent(w, s)), err
+		return invalidate(kv, env, w, s, "invalid_proof")
 	}
 	s.State, s.DecidedHeight = pb.SlotState_SLOT_STATE_VALID, env.Height
-	evs := []Event{slotEvent(w, s)}
+	var evs []Event
 	if !Terminal(w.State) {
 		w.State, w.Reason, w.FinalHeight = pb.WorkloadState_WORKLOAD_STATE_FINAL, "proof_verified", env.Height
 		evs = append(evs, workloadEvent(w))

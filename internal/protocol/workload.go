@@ -140,7 +140,8 @@ func SlotStateName(s pb.SlotState) string {
 
 // workloadEvent reports a workload's state.
 func workloadEvent(w *pb.Workload) Event {
-	return event("workload", "id", hex.EncodeToString(w.Id), "state", WorkloadStateName(w.State), "reason", w.Reason)
+	return event("workload", "id", hex.EncodeToString(w.Id), "state", WorkloadStateName(w.State), "reason", w.Reason,
+		"settled", strconv.FormatBool(w.Settled))
 }
 
 // slotEvent reports one slot's state.

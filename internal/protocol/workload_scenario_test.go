@@ -59,6 +59,19 @@ func (s *scenario) handleWorkload(t *testing.T, d *datadriven.TestData, args arg
 		return s.showWorkload(t, args.first(d)), true
 	case "provers":
 		return s.provers(t, args), true
+	case "committee":
+		ref := d.CmdArgs[0].Key
+		wname, slot, _ := strings.Cut(ref, "/")
+		n, _ := strconv.Atoi(slot)
+		w, err := protocol.GetWorkload(s.tree.Working(), s.workloads[wname])
+		if err != nil || n >= len(w.Slots) {
+			return fmt.Sprintf("error: %v", err), true
+		}
+		var names []string
+		for _, m := range w.Slots[n].Committee {
+			names = append(names, s.nameOrEmpty(m))
+		}
+		return ref + " committee: " + strings.Join(names, " "), true
 	case "open-as-user":
 		return s.openAsUser(t, d), true
 	case "supply":
@@ -104,8 +117,13 @@ func (s *scenario) run(t *testing.T, args args) string {
 	deadline, _ := strconv.ParseInt(args.get("deadline", "10"), 10, 64)
 	maxFee, _ := strconv.ParseUint(args.get("max-fee", "0"), 10, 64)
 	recipient := args.get("recipient", s.userIdentity(t, from).Recipient().String())
+	prog, ok := s.programs[args.get("program", "prog")]
+	if !ok {
+		unknown := sha256.Sum256([]byte(args["program"]))
+		prog = unknown[:]
+	}
 	return s.send(t, from, &pb.Msg{Kind: &pb.Msg_Run{Run: &pb.Run{
-		Program: s.programs[args.get("program", "prog")], Cycles: cycles, Provers: uint32(k),
+		Program: prog, Cycles: cycles, Provers: uint32(k),
 		Recipient: recipient, Deadline: deadline, MaxFee: maxFee,
 		Inputs: []*pb.Input{{Name: "input", Data: []byte("scenario input")}}}}})
 }
@@ -303,4 +321,29 @@ func (s *scenario) provers(t *testing.T, args args) string {
 		out = append(out, name+" "+protocol.StateName(p.State))
 	}
 	return strings.Join(out, "\n")
+}
+
+// nameChallenge names a challenge workload the chain made after its
+// prover: ch-bob-1, ch-bob-2, ...
+func (s *scenario) nameChallenge(e protocol.Event) {
+	if e.Type != "challenge" {
+		return
+	}
+	var id, prover string
+	for _, a := range e.Attrs {
+		switch a.Key {
+		case "workload":
+			id = a.Value
+		case "prover":
+			prover = a.Value
+		}
+	}
+	if _, ok := s.wlNames[id]; ok {
+		return
+	}
+	name, _ := s.nameOf(prover)
+	s.challenges[name]++
+	wname := fmt.Sprintf("ch-%s-%d", name, s.challenges[name])
+	raw, _ := hex.DecodeString(id)
+	s.workloads[wname], s.wlNames[id] = raw, wname
 }
