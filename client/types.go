@@ -133,3 +133,141 @@ type Prover struct {
 	RegisteredHeight int64     `json:"registered_height"`
 	UnbondHeight     int64     `json:"unbond_height,omitempty"`
 }
+
+// Workload is a Run (or a challenge the chain made) and its k slots.
+// States are lower-case names: pending, allocated, running, sealed,
+// revealing, verifying, final, failed, rejected, expired.
+type Workload struct {
+	ID              string  `json:"id"`      // hex
+	Program         string  `json:"program"` // hex program id
+	Owner           string  `json:"owner,omitempty"`
+	Inputs          []Input `json:"inputs"`
+	Cycles          uint64  `json:"cycles"` // per prover
+	K               uint32  `json:"k"`
+	Recipient       string  `json:"recipient,omitempty"` // the owner's age recipient
+	Height          int64   `json:"height"`              // included at
+	Deadline        int64   `json:"deadline"`            // last height for submissions
+	Fee             uint64  `json:"fee"`                 // uprv escrowed at inclusion
+	Escrow          uint64  `json:"escrow"`              // uprv still held
+	State           string  `json:"state"`
+	Reason          string  `json:"reason,omitempty"` // why it ended, for a terminal state
+	AllocatedHeight int64   `json:"allocated_height,omitempty"`
+	RevealFrom      int64   `json:"reveal_from,omitempty"`
+	FinalHeight     int64   `json:"final_height,omitempty"`
+	Settled         bool    `json:"settled"`
+	SettledHeight   int64   `json:"settled_height,omitempty"`
+	Challenge       bool    `json:"challenge,omitempty"`
+	Admission       bool    `json:"admission,omitempty"`
+	Minted          uint64  `json:"minted"`
+	Burned          uint64  `json:"burned"`
+	Refunded        uint64  `json:"refunded"`
+	Slots           []Slot  `json:"slots"` // empty while pending
+}
+
+// Input is one input file of a workload: inline bytes or a blob.
+type Input struct {
+	Name   string `json:"name"`
+	SHA256 string `json:"sha256"` // of the content, inline or blob
+	Size   uint64 `json:"size"`
+	Inline bool   `json:"inline"`
+}
+
+// Slot is one of a workload's k places for a proof. States are lower-case
+// names: assigned, accepted, open, submitted, verifying, valid, invalid,
+// failed, undecided, unrevealed, empty, copied.
+type Slot struct {
+	Index         uint32 `json:"index"`
+	State         string `json:"state"`
+	Prover        string `json:"prover,omitempty"`       // who holds or filled it now
+	AllocatedTo   string `json:"allocated_to,omitempty"` // the prover the allocation drew; empty: none was eligible
+	Released      string `json:"released,omitempty"`     // why the allocated prover let it go: declined, silent, timed_out
+	Filled        bool   `json:"filled"`                 // filled from the open market
+	AcceptBy      int64  `json:"accept_by,omitempty"`
+	OpenUntil     int64  `json:"open_until,omitempty"`
+	SealedSHA256  string `json:"sealed_sha256,omitempty"` // of the submitted age file
+	Commit        string `json:"commit,omitempty"`        // SHA-256 of the temporary identity
+	Outcome       string `json:"outcome,omitempty"`       // proof or fail, once submitted
+	CyclesUsed    uint64 `json:"cycles_used"`
+	SubmitHeight  int64  `json:"submit_height,omitempty"`
+	RevealBy      int64  `json:"reveal_by,omitempty"`
+	Identity      string `json:"identity,omitempty"` // the temporary identity, once revealed
+	VoteBy        int64  `json:"vote_by,omitempty"`
+	CommitteeSize int    `json:"committee_size"`
+	ValidVotes    uint32 `json:"valid_votes"`
+	InvalidVotes  uint32 `json:"invalid_votes"`
+	DecidedHeight int64  `json:"decided_height,omitempty"`
+	Tier          uint32 `json:"tier"`     // 1-based rank among final proofs; 0: none
+	Reward        uint64 `json:"reward"`   // network reward paid, uprv
+	FeePaid       uint64 `json:"fee_paid"` // share of the owner's fee paid, uprv
+}
+
+// FeeQuote is what a Run would cost:
+// fee = provers * mcycles * price_per_mcycle * class_multiplier.
+type FeeQuote struct {
+	Program         string `json:"program"`
+	Cycles          uint64 `json:"cycles"`
+	Provers         uint32 `json:"provers"`
+	Fee             uint64 `json:"fee"`      // uprv, escrowed by the Run
+	PerSlot         uint64 `json:"per_slot"` // uprv per prover
+	Mcycles         uint64 `json:"mcycles"`  // ceil(cycles / 10^6)
+	PricePerMcycle  uint64 `json:"price_per_mcycle"`
+	ClassMultiplier uint64 `json:"class_multiplier"` // gpu_class_multiplier for a GPU program, else 1
+	MinDeadline     int64  `json:"min_deadline"`     // the shortest deadline (blocks) a Run may ask for
+}
+
+// Allocation explains how a workload's provers were drawn (docs/ALLOCATION.md),
+// recomputed by the node from the state the allocation read, beside the
+// slots the chain recorded.
+type Allocation struct {
+	Workload string `json:"workload"`
+	Height   int64  `json:"height"`   // allocated at
+	Seed     string `json:"seed"`     // the beacon seed of Height, hex
+	R        string `json:"r"`        // SHA-256(seed || workload id), hex
+	Position int    `json:"position"` // among the Runs allocated at Height
+	K        int    `json:"k"`
+	Eligible int    `json:"eligible"` // n, the eligible list's length
+	// Excluded counts provers allocated at the previous height; AddedBack
+	// says they were made eligible again because fewer than k were.
+	Excluded  int  `json:"excluded"`
+	AddedBack bool `json:"added_back"`
+	// AcceptBelow is floor(2^64/n)*n, the bound on draw values (decimal);
+	// AcceptAll is set instead when nothing is rejected for bias.
+	AcceptBelow uint64             `json:"accept_below,string"`
+	AcceptAll   bool               `json:"accept_all"`
+	Draws       []AllocationDraw   `json:"draws"`
+	Provers     []AllocationProver `json:"provers"`
+	Drawn       []string           `json:"drawn"`  // the recomputed assignment: slot i goes to Drawn[i]
+	Slots       []AllocationSlot   `json:"slots"`  // what the chain recorded
+	Agrees      bool               `json:"agrees"` // Drawn is exactly the slots' allocated_to
+}
+
+// AllocationDraw is one counter value of the draw.
+type AllocationDraw struct {
+	Counter uint64 `json:"counter"`
+	Value   uint64 `json:"value,string"` // first 8 bytes of SHA-256(r || counter), decimal
+	Index   int    `json:"index"`        // value mod n; -1 when rejected for bias
+	Outcome string `json:"outcome"`      // accepted, rejected_bias or rejected_repeat
+	Prover  string `json:"prover,omitempty"`
+}
+
+// AllocationProver is one prover's standing for the workload.
+type AllocationProver struct {
+	Address string `json:"address"`
+	// Reason: eligible, added_back, hardware, capacity, previous_round or
+	// duplicate; Detail gives the specifics.
+	Reason        string `json:"reason"`
+	Detail        string `json:"detail,omitempty"`
+	Held          uint64 `json:"held"`     // workloads held, counting earlier ones in the block
+	InBlock       uint64 `json:"in_block"` // of which allocated earlier in the same block
+	MaxConcurrent uint32 `json:"max_concurrent"`
+	LastAllocated int64  `json:"last_allocated"`
+	Index         int    `json:"index"` // position in the eligible list; -1: not eligible
+}
+
+// AllocationSlot is one slot as the chain records it.
+type AllocationSlot struct {
+	Index       uint32 `json:"index"`
+	AllocatedTo string `json:"allocated_to,omitempty"`
+	Prover      string `json:"prover,omitempty"`
+	State       string `json:"state"`
+}

@@ -182,6 +182,7 @@ func newQueryCmd(g *globals) *cobra.Command {
 			},
 		},
 	)
+	cmd.AddCommand(newQueryWorkloadCmds(g)...)
 	return cmd
 }
 

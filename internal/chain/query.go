@@ -1,11 +1,14 @@
 package chain
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmtcrypto "github.com/cometbft/cometbft/api/cometbft/crypto/v1"
@@ -13,6 +16,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/provernet/provernet/internal/address"
+	"github.com/provernet/provernet/internal/alloc"
 	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/internal/store"
@@ -30,7 +34,17 @@ const (
 	PathPrograms = "/programs" // value: a ProgramList of every program
 	PathProver   = "/prover"   // data: the 20-byte address
 	PathProvers  = "/provers"  // value: a ProverList of every prover
+
+	PathWorkload   = "/workload"   // data: the 32-byte workload id
+	PathWorkloads  = "/workloads"  // data: empty, or a 20-byte owner; value: a WorkloadList, newest first
+	PathResult     = "/result"     // data: workload id || 4-byte big-endian slot; value: the sealed age file
+	PathFee        = "/fee"        // data: a Run (program, cycles, provers); value: a FeeQuote
+	PathAllocation = "/allocation" // data: the 32-byte workload id; value: an AllocationAnswer (JSON)
 )
+
+// MaxWorkloadList caps the workloads a /workloads query answers with (the
+// newest).
+const MaxWorkloadList = 1000
 
 // Query codes, distinct from transaction codes.
 const (
@@ -51,11 +65,19 @@ func (a *App) Query(_ context.Context, req *abci.QueryRequest) (*abci.QueryRespo
 	if err != nil {
 		return &abci.QueryResponse{Code: QueryNoState, Log: err.Error(), Height: req.Height}, nil
 	}
-	resp, err := query(snap, req)
+	var resp *abci.QueryResponse
+	if req.Path == PathAllocation {
+		resp, err = a.allocation(snap, req.Data)
+	} else {
+		resp, err = query(snap, req)
+	}
 	if err != nil {
 		code := QueryBadRequest
-		if errors.Is(err, store.ErrNotFound) {
+		switch {
+		case errors.Is(err, store.ErrNotFound):
 			code = QueryNotFound
+		case errors.Is(err, errNoState):
+			code = QueryNoState
 		}
 		return &abci.QueryResponse{Code: code, Log: err.Error(), Height: snap.Version()}, nil
 	}
@@ -119,6 +141,20 @@ func query(snap *store.Snapshot, req *abci.QueryRequest) (*abci.QueryResponse, e
 		return keyValue(snap, append(protocol.ProverPrefix(), addr[:]...), req.Prove)
 	case PathProvers:
 		return listProvers(snap)
+	case PathWorkload:
+		if err := workloadID(req.Data); err != nil {
+			return nil, err
+		}
+		if _, err := protocol.GetWorkload(snap, req.Data); err != nil {
+			return nil, err
+		}
+		return keyValue(snap, protocol.WorkloadKey(req.Data), req.Prove)
+	case PathWorkloads:
+		return listWorkloads(snap, req.Data)
+	case PathResult:
+		return sealedResult(snap, req.Data)
+	case PathFee:
+		return feeQuote(snap, req.Data)
 	default:
 		return nil, fmt.Errorf("unknown query path %q", req.Path)
 	}
@@ -170,5 +206,185 @@ func listResponse(list proto.Message, err error) (*abci.QueryResponse, error) {
 		return nil, err
 	}
 	b, err := proto.Marshal(list)
+	return &abci.QueryResponse{Value: b}, err
+}
+
+// errNoState marks an answer that needs a version of the state the node no
+// longer keeps (QueryNoState).
+var errNoState = errors.New("state not kept")
+
+func workloadID(id []byte) error {
+	if len(id) != 32 {
+		return fmt.Errorf("a workload id is 32 bytes, got %d", len(id))
+	}
+	return nil
+}
+
+// listWorkloads answers with the newest MaxWorkloadList workloads (highest
+// inclusion height first, then id order), of one owner if owner is set.
+func listWorkloads(snap *store.Snapshot, owner []byte) (*abci.QueryResponse, error) {
+	if len(owner) != 0 {
+		if _, err := address.FromBytes(owner); err != nil {
+			return nil, fmt.Errorf("workloads query data must be empty or a 20-byte owner address: %w", err)
+		}
+	}
+	newest := func(ws []*pb.Workload) []*pb.Workload {
+		slices.SortStableFunc(ws, func(a, b *pb.Workload) int {
+			if c := cmp.Compare(b.Height, a.Height); c != 0 {
+				return c
+			}
+			return bytes.Compare(a.Id, b.Id)
+		})
+		return ws[:min(len(ws), MaxWorkloadList)]
+	}
+	var ws []*pb.Workload
+	err := protocol.Scan(snap, protocol.WorkloadPrefix(), func(w *pb.Workload) bool {
+		if len(owner) == 0 || bytes.Equal(w.Owner, owner) {
+			if ws = append(ws, w); len(ws) >= 2*MaxWorkloadList {
+				ws = newest(ws) // bound the memory a long scan holds
+			}
+		}
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	return listResponse(&pb.WorkloadList{Workloads: newest(ws)}, nil)
+}
+
+// sealedResult answers with the age file submitted for one slot.
+func sealedResult(snap *store.Snapshot, data []byte) (*abci.QueryResponse, error) {
+	if len(data) != 36 {
+		return nil, fmt.Errorf("result query data is the 32-byte workload id and a 4-byte big-endian slot, got %d bytes", len(data))
+	}
+	id, slot := data[:32], binary.BigEndian.Uint32(data[32:])
+	w, err := protocol.GetWorkload(snap, id)
+	if err != nil {
+		return nil, err
+	}
+	if int(slot) >= len(w.Slots) {
+		if w.State == pb.WorkloadState_WORKLOAD_STATE_PENDING {
+			return nil, fmt.Errorf("workload %x is pending: its slots exist once it is allocated at height %d: %w", id, w.Height+1, store.ErrNotFound)
+		}
+		return nil, fmt.Errorf("workload %x has %d slots; there is no slot %d", id, len(w.Slots), slot)
+	}
+	file, err := protocol.SealedFile(snap, id, slot)
+	if err != nil {
+		return nil, err
+	}
+	if file == nil {
+		return nil, fmt.Errorf("slot %d of workload %x has no sealed result (it is %s): %w",
+			slot, id, protocol.SlotStateName(w.Slots[slot].State), store.ErrNotFound)
+	}
+	return &abci.QueryResponse{Value: file}, nil
+}
+
+// feeQuote answers what a Run of the program, cycles and provers in data
+// (an encoded pb.Run) would cost, with the checks Run itself makes on them.
+func feeQuote(snap *store.Snapshot, data []byte) (*abci.QueryResponse, error) {
+	var m pb.Run
+	if err := proto.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("fee query data must be an encoded Run: %w", err)
+	}
+	if len(m.Program) != 32 {
+		return nil, fmt.Errorf("a program id is 32 bytes, got %d", len(m.Program))
+	}
+	params, err := protocol.GetParams(snap)
+	if err != nil {
+		return nil, err
+	}
+	prog, err := protocol.GetProgram(snap, m.Program)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("no program %x is deployed", m.Program)
+	} else if err != nil {
+		return nil, err
+	}
+	switch {
+	case prog.Prover == nil:
+		return nil, fmt.Errorf("program %s (%x) is verifier-only and cannot be run", prog.Name, prog.Id)
+	case m.Cycles == 0:
+		return nil, errors.New("cycles must be positive")
+	case m.Provers == 0 || m.Provers > params.MaxProversPerWorkload:
+		return nil, fmt.Errorf("provers (k) is %d; it must be 1..%d (max_provers_per_workload)", m.Provers, params.MaxProversPerWorkload)
+	}
+	q, err := protocol.Quote(params, prog, m.Cycles, m.Provers)
+	if err != nil {
+		return nil, fmt.Errorf("no quote for %d provers x %d cycles of %s: %w", m.Provers, m.Cycles, prog.Name, err)
+	}
+	return listResponse(q, nil)
+}
+
+// AllocationAnswer is the /allocation query's answer: the allocation of a
+// workload recomputed from the state it read (the state after
+// Explanation.Height-1 and the beacon seed of that height) beside what the
+// chain recorded in the workload's slots.
+type AllocationAnswer struct {
+	Seed        []byte            `json:"seed"`
+	Explanation alloc.Explanation `json:"explanation"`
+	Slots       []AllocationSlot  `json:"slots"`
+	// Agrees: slot i was allocated to the i-th prover the recomputation
+	// drew, and the slots past the draw to nobody.
+	Agrees bool `json:"agrees"`
+}
+
+// AllocationSlot is one slot as the chain records it now.
+type AllocationSlot struct {
+	Index       uint32 `json:"index"`
+	AllocatedTo []byte `json:"allocated_to"` // empty: no prover was eligible
+	Prover      []byte `json:"prover"`       // who holds or filled it now
+	State       string `json:"state"`
+}
+
+// allocation answers the /allocation query. It recomputes the draw from
+// the version of the state the allocation read, so it needs the App.
+func (a *App) allocation(snap *store.Snapshot, id []byte) (*abci.QueryResponse, error) {
+	if err := workloadID(id); err != nil {
+		return nil, err
+	}
+	w, err := protocol.GetWorkload(snap, id)
+	if err != nil {
+		return nil, err
+	}
+	h := w.AllocatedHeight
+	switch {
+	case w.Challenge:
+		return nil, fmt.Errorf("workload %x is a challenge: the chain assigned it at height %d to the prover it tests; nothing was drawn", id, h)
+	case h == 0:
+		return nil, fmt.Errorf("workload %x is pending: it is allocated at height %d, the block after its inclusion: %w", id, w.Height+1, store.ErrNotFound)
+	case h < 2:
+		return nil, fmt.Errorf("workload %x was allocated at height %d, before any committed state: %w", id, h, errNoState)
+	}
+	before, err := a.snapshotAt(h - 1)
+	if err != nil {
+		return nil, fmt.Errorf("the state at height %d, which the allocation of %x read, is not kept: %v: %w", h-1, id, err, errNoState)
+	}
+	beacon, err := protocol.GetBeacon(snap, h)
+	if err != nil {
+		return nil, err
+	}
+	provers, workloads, err := protocol.AllocationInput(before, h)
+	if err != nil {
+		return nil, err
+	}
+	e := alloc.Explain(beacon.Seed, h, provers, workloads, [32]byte(id))
+	if !e.Found {
+		return nil, fmt.Errorf("workload %x is not among the %d Runs queued for allocation at height %d", id, len(workloads), h)
+	}
+	ans := AllocationAnswer{Seed: beacon.Seed, Explanation: e, Slots: make([]AllocationSlot, 0, len(w.Slots)), Agrees: true}
+	drawn := e.Assignment.Provers
+	if len(drawn) > len(w.Slots) {
+		ans.Agrees = false
+	}
+	for i, s := range w.Slots {
+		ans.Slots = append(ans.Slots, AllocationSlot{Index: s.Index, AllocatedTo: s.AllocatedTo, Prover: s.Prover, State: protocol.SlotStateName(s.State)})
+		var want []byte
+		if i < len(drawn) {
+			want = drawn[i][:]
+		}
+		if !bytes.Equal(s.AllocatedTo, want) {
+			ans.Agrees = false
+		}
+	}
+	b, err := json.Marshal(ans)
 	return &abci.QueryResponse{Value: b}, err
 }

@@ -60,6 +60,11 @@ func Handler(b Backend) http.Handler {
 	mux.HandleFunc("GET /v1/programs/{id}", s.program)
 	mux.HandleFunc("GET /v1/provers", s.provers)
 	mux.HandleFunc("GET /v1/provers/{address}", s.prover)
+	mux.HandleFunc("GET /v1/workloads", s.workloads)
+	mux.HandleFunc("GET /v1/workloads/{id}", s.workload)
+	mux.HandleFunc("GET /v1/workloads/{id}/slots/{slot}/sealed", s.sealed)
+	mux.HandleFunc("GET /v1/workloads/{id}/allocation", s.allocation)
+	mux.HandleFunc("GET /v1/fee", s.fee)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path, "see docs/API.md for the endpoints")
 	})
@@ -267,7 +272,7 @@ func (s *server) query(w http.ResponseWriter, ctx context.Context, path string, 
 	case chain.QueryNotFound:
 		fail(w, http.StatusNotFound, resp.Log, "")
 	case chain.QueryNoState:
-		fail(w, http.StatusServiceUnavailable, resp.Log, "the node has not committed its first block yet; retry in a moment")
+		fail(w, http.StatusServiceUnavailable, resp.Log, "the node has not committed its first block yet (retry in a moment), or no longer keeps that version of the state")
 	default:
 		fail(w, http.StatusBadRequest, resp.Log, "")
 	}

@@ -1,0 +1,299 @@
+package main
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/provernet/provernet/client"
+)
+
+// newQueryWorkloadCmds are the query subcommands about Runs: workloads,
+// their allocation and what a Run would cost.
+func newQueryWorkloadCmds(g *globals) []*cobra.Command {
+	workload := &cobra.Command{
+		Use: "workload ID", Short: "A workload (a Run) and its slots", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			w, err := g.client().Workload(cmd.Context(), args[0])
+			if err != nil {
+				return workloadErr(err)
+			}
+			return g.emit(w, func(out io.Writer) { printWorkload(out, w) })
+		},
+	}
+
+	var owner string
+	workloads := &cobra.Command{
+		Use: "workloads", Short: "The newest workloads (at most 1000), of one owner with --owner", Args: cobra.NoArgs,
+		Example: "  provernet query workloads --owner dev0",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if owner != "" {
+				addr, err := g.resolveAddress(owner)
+				if err != nil {
+					return err
+				}
+				owner = addr
+			}
+			ws, err := g.client().Workloads(cmd.Context(), owner)
+			if err != nil {
+				return err
+			}
+			return g.emit(ws, func(out io.Writer) {
+				if len(ws) == 0 {
+					fmt.Fprintln(out, "no workloads")
+				}
+				for _, w := range ws {
+					fmt.Fprintf(out, "%s  %-10s k=%d  %d cycles  fee %s  included at %d", w.ID, w.State, w.K, w.Cycles, formatAmount(w.Fee), w.Height)
+					switch {
+					case w.Owner != "":
+						fmt.Fprintf(out, "  owner %s", w.Owner)
+					case w.Challenge:
+						fmt.Fprint(out, "  (challenge)")
+					}
+					fmt.Fprintln(out)
+				}
+			})
+		},
+	}
+	workloads.Flags().StringVar(&owner, "owner", "", "only the workloads of this address or local key")
+
+	var program string
+	var cycles uint64
+	var provers uint32
+	fee := &cobra.Command{
+		Use:     "fee",
+		Short:   "What a Run would cost: provers x ceil(cycles/10^6) x price_per_mcycle x class multiplier",
+		Example: `  provernet query fee --program sha256-chain --cycles 2500000 --provers 3`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			id, err := resolveProgram(cmd, g.client(), program)
+			if err != nil {
+				return err
+			}
+			q, err := g.client().Fee(cmd.Context(), id, cycles, provers)
+			if err != nil {
+				return err
+			}
+			return g.emit(q, func(out io.Writer) {
+				fmt.Fprintf(out, "fee %s (%d uprv) for %d provers x %d cycles\n", formatAmount(q.Fee), q.Fee, q.Provers, q.Cycles)
+				fmt.Fprintf(out, "  = %d provers x %d Mcycles x %d uprv/Mcycle x %d (class multiplier)\n", q.Provers, q.Mcycles, q.PricePerMcycle, q.ClassMultiplier)
+				fmt.Fprintf(out, "  per prover    %d uprv\n  min deadline  %d blocks\n  program       %s\n", q.PerSlot, q.MinDeadline, q.Program)
+			})
+		},
+	}
+	fee.Flags().StringVar(&program, "program", "", "program id (64 hex digits) or name (required)")
+	fee.Flags().Uint64Var(&cycles, "cycles", 0, "cycle budget per prover (required)")
+	fee.Flags().Uint32Var(&provers, "provers", 1, "number of provers k")
+	_ = fee.MarkFlagRequired("program")
+	_ = fee.MarkFlagRequired("cycles")
+
+	allocation := &cobra.Command{
+		Use:   "allocation ID",
+		Short: "How a workload's provers were drawn, recomputed from the chain's state",
+		Long: `Recomputes the allocation of a workload from the state the chain allocated it
+from and the beacon seed of that height: every counter of the draw and every
+prover's eligibility, beside the slots the chain recorded. It exits 1 if the
+two disagree. docs/ALLOCATION.md describes the rules.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := g.client().Allocation(cmd.Context(), args[0])
+			if err != nil {
+				return workloadErr(err)
+			}
+			if err := g.emit(a, func(out io.Writer) { printAllocation(out, a) }); err != nil {
+				return err
+			}
+			if !a.Agrees {
+				return &exitError{code: 1}
+			}
+			return nil
+		},
+	}
+	return []*cobra.Command{workload, workloads, fee, allocation}
+}
+
+// workloadErr words a failed workload lookup.
+func workloadErr(err error) error {
+	if errors.Is(err, client.ErrNotFound) {
+		msg := strings.TrimPrefix(err.Error(), client.ErrNotFound.Error()+": ")
+		return withHint(errors.New(msg),
+			"`provernet query workloads` lists the workloads; a Run's workload exists once its transaction is committed, and is allocated at the next block")
+	}
+	return err
+}
+
+// resolveProgram accepts a program id or the name of a deployed program.
+func resolveProgram(cmd *cobra.Command, c *client.Client, s string) (string, error) {
+	if b, err := hex.DecodeString(s); err == nil && len(b) == 32 {
+		return strings.ToLower(s), nil
+	}
+	ps, err := c.Programs(cmd.Context())
+	if err != nil {
+		return "", err
+	}
+	var ids []string
+	for _, p := range ps {
+		if p.Name == s {
+			ids = append(ids, p.ID)
+		}
+	}
+	switch len(ids) {
+	case 0:
+		return "", withHint(fmt.Errorf("no program named %q is deployed", s), "`provernet query programs` lists the programs; --program takes an id or a name")
+	case 1:
+		return ids[0], nil
+	}
+	return "", withHint(fmt.Errorf("%d programs are named %q: %s", len(ids), s, strings.Join(ids, ", ")), "pass the program id instead")
+}
+
+func printWorkload(w io.Writer, wl *client.Workload) {
+	fmt.Fprintf(w, "workload %s  %s", wl.ID, wl.State)
+	if wl.Reason != "" {
+		fmt.Fprintf(w, " (%s)", wl.Reason)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "  program   %s\n", wl.Program)
+	switch {
+	case wl.Owner != "":
+		fmt.Fprintf(w, "  owner     %s\n", wl.Owner)
+	case wl.Challenge:
+		fmt.Fprintf(w, "  challenge made by the chain (admission: %t)\n", wl.Admission)
+	}
+	fmt.Fprintf(w, "  k %d x %d cycles; included at %d", wl.K, wl.Cycles, wl.Height)
+	if wl.AllocatedHeight > 0 {
+		fmt.Fprintf(w, ", allocated at %d", wl.AllocatedHeight)
+	}
+	fmt.Fprintf(w, ", deadline %d\n", wl.Deadline)
+	fmt.Fprintf(w, "  fee       %s (%d uprv), escrow %d uprv\n", formatAmount(wl.Fee), wl.Fee, wl.Escrow)
+	if wl.Settled {
+		fmt.Fprintf(w, "  settled   at %d: minted %d, burned %d, refunded %d uprv\n", wl.SettledHeight, wl.Minted, wl.Burned, wl.Refunded)
+	}
+	for _, in := range wl.Inputs {
+		kind := "blob"
+		if in.Inline {
+			kind = "inline"
+		}
+		fmt.Fprintf(w, "  input     %s  %d bytes %s, sha256 %s\n", in.Name, in.Size, kind, in.SHA256)
+	}
+	if len(wl.Slots) == 0 {
+		fmt.Fprintf(w, "  no slots yet: it is allocated at height %d\n", wl.Height+1)
+	}
+	for _, s := range wl.Slots {
+		fmt.Fprintf(w, "  slot %d  %s\n", s.Index, slotLine(s))
+		if s.Identity != "" {
+			fmt.Fprintf(w, "          identity %s\n", s.Identity)
+		}
+	}
+}
+
+// slotLine summarises a slot on one line: its state, who holds it, and
+// whatever has happened to it.
+func slotLine(s client.Slot) string {
+	prover := s.Prover
+	if prover == "" {
+		prover = "-"
+	}
+	parts := []string{fmt.Sprintf("%-10s %s", s.State, prover)}
+	add := func(format string, a ...any) { parts = append(parts, fmt.Sprintf(format, a...)) }
+	switch {
+	case s.AllocatedTo == "":
+		add("no prover was eligible")
+	case s.AllocatedTo != s.Prover:
+		add("allocated to %s", s.AllocatedTo)
+	}
+	if s.Released != "" {
+		add("released: %s", s.Released)
+	}
+	if s.Filled {
+		add("filled from the open market")
+	}
+	switch s.State {
+	case "assigned":
+		add("accept by %d", s.AcceptBy)
+	case "open":
+		add("open until %d", s.OpenUntil)
+	}
+	if s.SubmitHeight > 0 {
+		add("%s, %d cycles, submitted at %d", s.Outcome, s.CyclesUsed, s.SubmitHeight)
+	}
+	if s.RevealBy > 0 && s.Identity == "" {
+		add("reveal by %d", s.RevealBy)
+	}
+	if s.CommitteeSize > 0 {
+		add("votes %d valid / %d invalid of %d", s.ValidVotes, s.InvalidVotes, s.CommitteeSize)
+		if s.DecidedHeight == 0 && s.VoteBy > 0 {
+			add("vote by %d", s.VoteBy)
+		}
+	}
+	if s.Tier > 0 {
+		add("tier %d", s.Tier)
+	}
+	if s.Reward > 0 || s.FeePaid > 0 {
+		add("paid %d uprv fee + %d uprv reward", s.FeePaid, s.Reward)
+	}
+	return strings.Join(parts, "; ")
+}
+
+func printAllocation(w io.Writer, a *client.Allocation) {
+	fmt.Fprintf(w, "workload %s allocated at height %d (Run %d of that block), k %d\n", a.Workload, a.Height, a.Position, a.K)
+	fmt.Fprintf(w, "  seed  %s\n  r     %s  = SHA-256(seed || workload id)\n", a.Seed, a.R)
+	fmt.Fprintf(w, "  eligible n = %d", a.Eligible)
+	if a.Excluded > 0 {
+		fmt.Fprintf(w, "; %d allocated at the previous height", a.Excluded)
+		if a.AddedBack {
+			fmt.Fprint(w, " (added back: fewer than k otherwise)")
+		} else {
+			fmt.Fprint(w, " (excluded)")
+		}
+	}
+	switch {
+	case a.Eligible == 0:
+		fmt.Fprintln(w, "; nothing to draw")
+	case a.AcceptAll:
+		fmt.Fprintln(w, "; every value is accepted (n is a power of two)")
+	default:
+		fmt.Fprintf(w, "; values at or above %d are rejected for bias\n", a.AcceptBelow)
+	}
+	if len(a.Draws) > 0 {
+		fmt.Fprintf(w, "draws (index = value mod n):\n  %-8s %-20s %-6s %-16s %s\n", "counter", "value", "index", "outcome", "prover")
+		for _, d := range a.Draws {
+			fmt.Fprintf(w, "  %-8d %-20d %-6d %-16s %s\n", d.Counter, d.Value, d.Index, d.Outcome, d.Prover)
+		}
+	}
+	fmt.Fprintln(w, "provers:")
+	if len(a.Provers) == 0 {
+		fmt.Fprintln(w, "  no active provers")
+	}
+	for _, p := range a.Provers {
+		line := fmt.Sprintf("  %s  %-14s", p.Address, p.Reason)
+		if p.Index >= 0 {
+			line += fmt.Sprintf(" index %d,", p.Index)
+		}
+		line += fmt.Sprintf(" holds %d of %d", p.Held, p.MaxConcurrent)
+		if p.Detail != "" {
+			line += "; " + p.Detail
+		}
+		fmt.Fprintln(w, line)
+	}
+	fmt.Fprintln(w, "slots (the chain's record):")
+	for _, s := range a.Slots {
+		to := s.AllocatedTo
+		if to == "" {
+			to = "nobody (opened to the market)"
+		}
+		fmt.Fprintf(w, "  slot %d  allocated to %s; now %s", s.Index, to, s.State)
+		if s.Prover != "" && s.Prover != s.AllocatedTo {
+			fmt.Fprintf(w, " (%s)", s.Prover)
+		}
+		fmt.Fprintln(w)
+	}
+	if a.Agrees {
+		fmt.Fprintln(w, "the recomputed draw agrees with the chain's slots")
+	} else {
+		fmt.Fprintf(w, "MISMATCH: the recomputed draw names %v; the chain's slots differ\n", a.Drawn)
+	}
+}

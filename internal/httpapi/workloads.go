@@ -1,0 +1,214 @@
+package httpapi
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/internal/address"
+	"github.com/provernet/provernet/internal/alloc"
+	"github.com/provernet/provernet/internal/chain"
+	"github.com/provernet/provernet/internal/pb"
+	"github.com/provernet/provernet/internal/protocol"
+)
+
+const workloadIDHint = "a workload id is 64 hex digits; `provernet query workloads` lists them"
+
+// workloadID reads the {id} path value, writing the error itself.
+func workloadID(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	id, err := hex.DecodeString(r.PathValue("id"))
+	if err != nil || len(id) != 32 {
+		fail(w, http.StatusBadRequest, fmt.Sprintf("%q is not a workload id", r.PathValue("id")), workloadIDHint)
+		return nil, false
+	}
+	return id, true
+}
+
+func (s *server) workload(w http.ResponseWriter, r *http.Request) {
+	id, ok := workloadID(w, r)
+	if !ok {
+		return
+	}
+	wl, _, ok := queryAs[pb.Workload](s, w, r, chain.PathWorkload, id)
+	if !ok {
+		return
+	}
+	reply(w, WorkloadOf(wl))
+}
+
+func (s *server) workloads(w http.ResponseWriter, r *http.Request) {
+	var data []byte
+	if o := r.URL.Query().Get("owner"); o != "" {
+		addr, err := address.Parse(o)
+		if err != nil {
+			fail(w, http.StatusBadRequest, "owner: "+err.Error(), "addresses look like prv1...")
+			return
+		}
+		data = addr[:]
+	}
+	list, _, ok := queryAs[pb.WorkloadList](s, w, r, chain.PathWorkloads, data)
+	if !ok {
+		return
+	}
+	out := make([]client.Workload, 0, len(list.Workloads))
+	for _, wl := range list.Workloads {
+		out = append(out, WorkloadOf(wl))
+	}
+	reply(w, out)
+}
+
+// sealed serves the age file submitted for a slot, as is.
+func (s *server) sealed(w http.ResponseWriter, r *http.Request) {
+	id, ok := workloadID(w, r)
+	if !ok {
+		return
+	}
+	slot, err := strconv.ParseUint(r.PathValue("slot"), 10, 32)
+	if err != nil {
+		fail(w, http.StatusBadRequest, "slot must be a slot index (0, 1, ...)", "")
+		return
+	}
+	resp, ok := s.query(w, r.Context(), chain.PathResult, binary.BigEndian.AppendUint32(append([]byte{}, id...), uint32(slot)))
+	if !ok {
+		return
+	}
+	sum := sha256.Sum256(resp.Value)
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", strconv.Itoa(len(resp.Value)))
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=\"%x-%d.age\"", id[:8], slot))
+	w.Header().Set("X-Sealed-Sha256", hex.EncodeToString(sum[:]))
+	_, _ = w.Write(resp.Value)
+}
+
+func (s *server) fee(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	prog, err := hex.DecodeString(q.Get("program"))
+	if err != nil || len(prog) != 32 {
+		fail(w, http.StatusBadRequest, "program must be a 64-hex-digit program id", "`provernet query programs` lists them")
+		return
+	}
+	cycles, err := strconv.ParseUint(q.Get("cycles"), 10, 64)
+	if err != nil {
+		fail(w, http.StatusBadRequest, "cycles must be a non-negative integer (per prover)", "")
+		return
+	}
+	k, err := strconv.ParseUint(q.Get("provers"), 10, 32)
+	if err != nil {
+		fail(w, http.StatusBadRequest, "provers must be a non-negative integer (k)", "")
+		return
+	}
+	data, err := proto.Marshal(&pb.Run{Program: prog, Cycles: cycles, Provers: uint32(k)})
+	if err != nil {
+		fail(w, http.StatusInternalServerError, err.Error(), "")
+		return
+	}
+	fq, _, ok := queryAs[pb.FeeQuote](s, w, r, chain.PathFee, data)
+	if !ok {
+		return
+	}
+	out := client.FeeQuote{Program: hex.EncodeToString(prog), Cycles: cycles, Provers: uint32(k), Fee: fq.Fee,
+		PerSlot: fq.PerSlot, Mcycles: fq.Mcycles, ClassMultiplier: fq.ClassMultiplier, MinDeadline: fq.MinDeadline}
+	if d := fq.Mcycles * fq.ClassMultiplier; d != 0 {
+		out.PricePerMcycle = fq.PerSlot / d // exact: per_slot = mcycles * price * multiplier
+	}
+	reply(w, out)
+}
+
+func (s *server) allocation(w http.ResponseWriter, r *http.Request) {
+	id, ok := workloadID(w, r)
+	if !ok {
+		return
+	}
+	resp, ok := s.query(w, r.Context(), chain.PathAllocation, id)
+	if !ok {
+		return
+	}
+	var ans chain.AllocationAnswer
+	if err := json.Unmarshal(resp.Value, &ans); err != nil {
+		fail(w, http.StatusInternalServerError, "failed to decode "+chain.PathAllocation+": "+err.Error(), "")
+		return
+	}
+	reply(w, AllocationOf(&ans))
+}
+
+// WorkloadOf converts a stored workload to the API's form.
+func WorkloadOf(w *pb.Workload) client.Workload {
+	out := client.Workload{ID: hex.EncodeToString(w.Id), Program: hex.EncodeToString(w.Program), Owner: addrString(w.Owner),
+		Inputs: make([]client.Input, 0, len(w.Inputs)), Cycles: w.Cycles, K: w.K, Recipient: w.Recipient,
+		Height: w.Height, Deadline: w.Deadline, Fee: w.Fee, Escrow: w.Escrow, State: protocol.WorkloadStateName(w.State),
+		Reason: w.Reason, AllocatedHeight: w.AllocatedHeight, RevealFrom: w.RevealFrom, FinalHeight: w.FinalHeight,
+		Settled: w.Settled, SettledHeight: w.SettledHeight, Challenge: w.Challenge, Admission: w.Admission,
+		Minted: w.Minted, Burned: w.Burned, Refunded: w.Refunded, Slots: make([]client.Slot, 0, len(w.Slots))}
+	for _, in := range w.Inputs {
+		ci := client.Input{Name: in.Name, SHA256: hex.EncodeToString(in.Sha256), Size: in.Size}
+		if len(in.Sha256) == 0 {
+			sum := sha256.Sum256(in.Data)
+			ci.SHA256, ci.Size, ci.Inline = hex.EncodeToString(sum[:]), uint64(len(in.Data)), true
+		}
+		out.Inputs = append(out.Inputs, ci)
+	}
+	for _, s := range w.Slots {
+		out.Slots = append(out.Slots, SlotOf(s))
+	}
+	return out
+}
+
+// SlotOf converts a stored slot to the API's form.
+func SlotOf(s *pb.Slot) client.Slot {
+	out := client.Slot{Index: s.Index, State: protocol.SlotStateName(s.State), Prover: addrString(s.Prover),
+		AllocatedTo: addrString(s.AllocatedTo), Released: s.Released, Filled: s.Filled, AcceptBy: s.AcceptBy,
+		OpenUntil: s.OpenUntil, SealedSHA256: hex.EncodeToString(s.SealedSha256), Commit: hex.EncodeToString(s.Commit),
+		CyclesUsed: s.CyclesUsed, SubmitHeight: s.SubmitHeight, RevealBy: s.RevealBy, Identity: s.Identity,
+		VoteBy: s.VoteBy, CommitteeSize: len(s.Committee), ValidVotes: s.ValidVotes, InvalidVotes: s.InvalidVotes,
+		DecidedHeight: s.DecidedHeight, Tier: s.Tier, Reward: s.Reward, FeePaid: s.FeePaid}
+	if s.Outcome != pb.Outcome_OUTCOME_UNSPECIFIED {
+		out.Outcome = strings.ToLower(strings.TrimPrefix(s.Outcome.String(), "OUTCOME_"))
+	}
+	return out
+}
+
+// AllocationOf converts the /allocation answer to the API's form.
+func AllocationOf(a *chain.AllocationAnswer) client.Allocation {
+	e := &a.Explanation
+	out := client.Allocation{Workload: hex.EncodeToString(e.Workload[:]), Height: e.Height, Seed: hex.EncodeToString(a.Seed),
+		R: hex.EncodeToString(e.R[:]), Position: e.Position, K: e.K, Eligible: e.Eligible, Excluded: e.Excluded,
+		AddedBack: e.AddedBack, AcceptBelow: e.AcceptBelow, AcceptAll: e.AcceptAll, Agrees: a.Agrees,
+		Draws: make([]client.AllocationDraw, 0, len(e.Draws)), Provers: make([]client.AllocationProver, 0, len(e.Provers)),
+		Drawn: make([]string, 0, len(e.Assignment.Provers)), Slots: make([]client.AllocationSlot, 0, len(a.Slots))}
+	for _, d := range e.Draws {
+		cd := client.AllocationDraw{Counter: d.Counter, Value: d.Value, Index: d.Index, Outcome: string(d.Outcome)}
+		if d.Outcome == alloc.DrawAccepted {
+			cd.Prover = address.Address(d.Prover).String()
+		}
+		out.Draws = append(out.Draws, cd)
+	}
+	for _, p := range e.Provers {
+		out.Provers = append(out.Provers, client.AllocationProver{Address: address.Address(p.Address).String(),
+			Reason: string(p.Reason), Detail: p.Detail, Held: p.Held, InBlock: p.InBlock, MaxConcurrent: p.MaxConcurrent,
+			LastAllocated: p.LastAllocated, Index: p.Index})
+	}
+	for _, p := range e.Assignment.Provers {
+		out.Drawn = append(out.Drawn, address.Address(p).String())
+	}
+	for _, s := range a.Slots {
+		out.Slots = append(out.Slots, client.AllocationSlot{Index: s.Index, AllocatedTo: addrString(s.AllocatedTo),
+			Prover: addrString(s.Prover), State: s.State})
+	}
+	return out
+}
+
+func addrString(b []byte) string {
+	a, err := address.FromBytes(b)
+	if err != nil {
+		return ""
+	}
+	return a.String()
+}
