@@ -3,9 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,9 +18,11 @@ import (
 
 type devnetInfo struct {
 	endpointInfo
-	ChainID  string       `json:"chain_id"`
-	Created  bool         `json:"created"`
-	Accounts []devAccount `json:"accounts"`
+	ChainID  string                `json:"chain_id"`
+	Created  bool                  `json:"created"`
+	Accounts []devAccount          `json:"accounts"`
+	Provers  []devAccount          `json:"provers"`
+	Programs []node.ExampleProgram `json:"programs"`
 }
 
 type devAccount struct {
@@ -28,9 +32,10 @@ type devAccount struct {
 }
 
 func newDevnetCmd(g *globals) *cobra.Command {
-	var accounts, per int
+	var accounts, per, provers, k int
 	var blockTime, timeout time.Duration
 	var smoke, keep bool
+	var programs string
 	cmd := &cobra.Command{
 		Use:   "devnet",
 		Short: "Run a one-validator development network with funded dev accounts",
@@ -47,7 +52,8 @@ balances, supply and the beacon, prints one report and exits (0 if ok).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if smoke {
-				return runSmoke(g, cmd, node.SmokeOptions{Accounts: accounts, PerAccount: per, Timeout: timeout, KeepHome: keep})
+				return runSmoke(g, cmd, node.SmokeOptions{Accounts: accounts, PerAccount: per, Timeout: timeout, KeepHome: keep,
+					Programs: existingDir(programs), Provers: provers, K: k})
 			}
 			home := g.home
 			if !cmd.Flags().Changed("home") && os.Getenv("PROVERNET_HOME") == "" {
@@ -56,7 +62,7 @@ balances, supply and the beacon, prints one report and exits (0 if ok).`,
 					return err
 				}
 			}
-			return runDevnet(g, cmd, node.DevnetOptions{Home: home, Accounts: accounts, Balance: node.DevnetDefaults.Balance, BlockTime: blockTime})
+			return runDevnet(g, cmd, node.DevnetOptions{Home: home, Accounts: accounts, Provers: provers, Balance: node.DevnetDefaults.Balance, BlockTime: blockTime}, existingDir(programs))
 		},
 	}
 	cmd.Flags().IntVar(&accounts, "accounts", node.DevnetDefaults.Accounts, "number of funded dev accounts")
@@ -65,10 +71,13 @@ balances, supply and the beacon, prints one report and exits (0 if ok).`,
 	cmd.Flags().IntVar(&per, "transfers", 5, "with --smoke: transfers each dev account sends")
 	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Minute, "with --smoke: give up after this long")
 	cmd.Flags().BoolVar(&keep, "keep", false, "with --smoke: keep the temporary home even on success")
+	cmd.Flags().IntVar(&provers, "provers", node.DevnetDefaults.Provers, "prover daemons to run (each registers and stakes itself)")
+	cmd.Flags().StringVar(&programs, "programs", "build/programs", "built example programs to deploy (`make programs`); skipped if missing")
+	cmd.Flags().IntVar(&k, "k", 3, "with --smoke: provers per workload")
 	return cmd
 }
 
-func runDevnet(g *globals, cmd *cobra.Command, o node.DevnetOptions) error {
+func runDevnet(g *globals, cmd *cobra.Command, o node.DevnetOptions, programs string) error {
 	logPath := o.Home + "/node.log"
 	if err := os.MkdirAll(o.Home, 0o700); err != nil {
 		return err
@@ -88,11 +97,29 @@ func runDevnet(g *globals, cmd *cobra.Command, o node.DevnetOptions) error {
 		_ = d.Stop()
 		return err
 	}
+	ps, err := node.StartProvers(d.Node, d.ProverKeys, node.ProverOptions{Log: slog.New(slog.NewTextHandler(logf, nil))})
+	if err != nil {
+		_ = d.Stop()
+		return err
+	}
+	defer ps.Stop()
+	for _, k := range d.ProverKeys {
+		info.Provers = append(info.Provers, devAccount{Name: k.Name, Address: k.Address()})
+	}
+	if programs != "" && len(d.Keys) > 0 {
+		fmt.Fprintf(g.stderr, "deploying the example programs from %s...\n", programs)
+		if info.Programs, err = node.DeployExamples(cmd.Context(), client.New(d.APIURL()), d.Keys[0], programs); err != nil {
+			fmt.Fprintf(g.stderr, "warning: %v\n", err)
+		}
+	}
 	if err := g.emit(info, func(w io.Writer) { printDevnet(w, info, logPath) }); err != nil {
 		return err
 	}
 	<-cmd.Context().Done()
 	fmt.Fprintln(g.stderr, "stopping the devnet...")
+	if err := ps.Stop(); err != nil {
+		fmt.Fprintf(g.stderr, "warning: provers: %v\n", err)
+	}
 	if err := d.Stop(); err != nil {
 		return err
 	}
@@ -138,12 +165,27 @@ func printDevnet(w io.Writer, info devnetInfo, logPath string) {
 	for _, a := range info.Accounts {
 		fmt.Fprintf(w, "  %-6s %s  %s\n", a.Name, a.Address, formatAmount(a.Balance))
 	}
+	if len(info.Provers) > 0 {
+		fmt.Fprintf(w, "\nprover daemons (state in %s/provers, logs in the node log):\n", info.Home)
+		for _, p := range info.Provers {
+			fmt.Fprintf(w, "  %-8s %s\n", p.Name, p.Address)
+		}
+	}
 	exe := selfName()
 	fmt.Fprintf(w, "\ntry, in another terminal:\n")
 	fmt.Fprintf(w, "  export PROVERNET_HOME=%s\n", info.Home)
-	fmt.Fprintf(w, "  %s query account dev0\n", exe)
+	fmt.Fprintf(w, "  %s query provers\n", exe)
+	for _, p := range info.Programs {
+		var in []string
+		for _, f := range p.Inputs {
+			in = append(in, "--input "+f)
+		}
+		fmt.Fprintf(w, "  %s run %s %s --cycles %d --provers 3 --from dev1 --wait\n", exe, p.Name, strings.Join(in, " "), p.Cycles)
+	}
+	if len(info.Programs) == 0 {
+		fmt.Fprintf(w, "  (no example programs deployed: run `make programs`, then restart the devnet)\n")
+	}
 	fmt.Fprintf(w, "  %s tx transfer --from dev0 --to dev1 --amount 5prv --wait\n", exe)
-	fmt.Fprintf(w, "  %s query beacon\n", exe)
 	fmt.Fprintf(w, "\nCtrl-C stops the devnet.\n")
 }
 
@@ -178,4 +220,12 @@ func selfName() string {
 		}
 	}
 	return os.Args[0]
+}
+
+// existingDir returns dir if it exists, else "".
+func existingDir(dir string) string {
+	if st, err := os.Stat(dir); err == nil && st.IsDir() {
+		return dir
+	}
+	return ""
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/provernet/provernet/client"
@@ -15,19 +16,21 @@ import (
 type DevnetOptions struct {
 	Home      string        // created if it has no genesis; resumed otherwise
 	Accounts  int           // funded dev accounts (dev0, dev1, ...)
+	Provers   int           // funded prover accounts (prover0, ...), each run by a daemon
 	Balance   uint64        // uprv per dev account
 	BlockTime time.Duration // 0: 500ms
 	Node      Options
 }
 
 // DevnetDefaults are the devnet's defaults.
-var DevnetDefaults = DevnetOptions{Accounts: 4, Balance: 1_000_000 * 1_000_000, BlockTime: 500 * time.Millisecond}
+var DevnetDefaults = DevnetOptions{Accounts: 4, Provers: 3, Balance: 1_000_000 * 1_000_000, BlockTime: 500 * time.Millisecond}
 
-// Devnet is a running devnet and its dev account keys.
+// Devnet is a running devnet, its dev account keys and its provers' keys.
 type Devnet struct {
 	*Node
-	Keys    []*client.Key
-	Created bool // the home was created now, not resumed
+	Keys       []*client.Key // dev0, dev1, ...
+	ProverKeys []*client.Key // prover0, prover1, ... (run by StartProvers)
+	Created    bool          // the home was created now, not resumed
 }
 
 // StartDevnet initializes opts.Home if needed and starts its node.
@@ -47,7 +50,12 @@ func StartDevnet(ctx context.Context, opts DevnetOptions) (*Devnet, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.Node, d.Keys = n, keys
+	d.Node, d.ProverKeys = n, proverKeys(keys)
+	for _, k := range keys {
+		if !slices.Contains(d.ProverKeys, k) {
+			d.Keys = append(d.Keys, k)
+		}
+	}
 	return d, nil
 }
 
@@ -55,9 +63,16 @@ func initDevnet(opts DevnetOptions) error {
 	if opts.Accounts < 1 {
 		return fmt.Errorf("a devnet needs at least one account, got %d", opts.Accounts)
 	}
-	accounts := make([]protocol.GenesisAccount, 0, opts.Accounts)
+	accounts := make([]protocol.GenesisAccount, 0, opts.Accounts+opts.Provers)
+	names := make([]string, 0, opts.Accounts+opts.Provers)
 	for i := 0; i < opts.Accounts; i++ {
-		k, err := client.GenerateKey(fmt.Sprintf("dev%d", i))
+		names = append(names, fmt.Sprintf("dev%d", i))
+	}
+	for i := 0; i < opts.Provers; i++ {
+		names = append(names, fmt.Sprintf("prover%d", i))
+	}
+	for _, name := range names {
+		k, err := client.GenerateKey(name)
 		if err != nil {
 			return err
 		}
@@ -74,6 +89,19 @@ func initDevnet(opts DevnetOptions) error {
 	}
 	cfg.P2P.Listen = "tcp://127.0.0.1:26656"
 	cfg.Log.Level = "info"
-	_, err := Init(opts.Home, InitOptions{ChainID: "provernet-devnet", Config: &cfg, Accounts: accounts})
+	params := DevnetParams()
+	_, err := Init(opts.Home, InitOptions{ChainID: "provernet-devnet", Config: &cfg, Accounts: accounts, Params: &params})
 	return err
+}
+
+// DevnetParams are the devnet's chain parameters: PROTOCOL.md 8's defaults
+// with the answer, reveal and vote windows widened, because devnet blocks
+// come every few hundred milliseconds while a prover compiles and runs a
+// verifier in seconds.
+func DevnetParams() protocol.Params {
+	p := protocol.DefaultParams()
+	p.AcceptWindow = 20
+	p.RevealWindow = 60
+	p.VoteWindow = 120
+	return p
 }

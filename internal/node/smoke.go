@@ -7,8 +7,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"time"
 
@@ -35,6 +38,8 @@ type SmokeReport struct {
 	SupplyConserved bool    `json:"supply_conserved"`
 	BeaconHeight    int64   `json:"beacon_height"`
 	BeaconChainOK   bool    `json:"beacon_chain_ok"`
+	// Workloads, with Programs set: one workload of each example program.
+	Workloads []SmokeWorkload `json:"workloads,omitempty"`
 }
 
 // SmokeOptions size the smoke test.
@@ -44,6 +49,14 @@ type SmokeOptions struct {
 	PerAccount int // transfers each account sends
 	Timeout    time.Duration
 	KeepHome   bool
+	// Programs, if set, is the directory of the built example programs
+	// (build/programs): the smoke then also starts Provers prover daemons,
+	// deploys the programs and runs one workload of each with K provers.
+	Programs string
+	Provers  int
+	K        int
+	// ProverLog receives the prover daemons' logs (nil: the node log).
+	ProverLog io.Writer
 }
 
 // Smoke starts a fresh devnet, sends transfers between its dev accounts,
@@ -83,15 +96,39 @@ func smoke(ctx context.Context, o SmokeOptions, rep *SmokeReport) error {
 	if err != nil {
 		return err
 	}
+	provers := 0
+	if o.Programs != "" {
+		provers = max(o.Provers, o.K)
+	}
 	d, err := StartDevnet(ctx, DevnetOptions{
-		Home: home, Accounts: o.Accounts, Balance: DevnetDefaults.Balance, BlockTime: 200 * time.Millisecond,
+		Home: home, Accounts: o.Accounts, Provers: provers, Balance: DevnetDefaults.Balance, BlockTime: 200 * time.Millisecond,
 		Node: Options{Log: logf, Configure: onLoopback},
 	})
 	if err != nil {
 		return fmt.Errorf("failed to start devnet: %w", err)
 	}
 	defer d.Stop()
-	return runSmoke(ctx, d, o, rep)
+	if provers > 0 {
+		plog := o.ProverLog
+		if plog == nil {
+			plog = logf
+		}
+		if _, err := waitForHeight(ctx, client.New(d.APIURL()), 2); err != nil {
+			return err
+		}
+		ps, err := StartProvers(d.Node, d.ProverKeys, ProverOptions{Log: slog.New(slog.NewTextHandler(plog, nil))})
+		if err != nil {
+			return err
+		}
+		defer ps.Stop()
+	}
+	if err := runSmoke(ctx, d, o, rep); err != nil {
+		return err
+	}
+	if o.Programs == "" {
+		return nil
+	}
+	return smokeWorkloads(ctx, d, o, rep)
 }
 
 func runSmoke(ctx context.Context, d *Devnet, o SmokeOptions, rep *SmokeReport) error {
@@ -122,7 +159,7 @@ func runSmoke(ctx context.Context, d *Devnet, o SmokeOptions, rep *SmokeReport) 
 	if err := checkBalances(ctx, c, d.Keys, expect, rep); err != nil {
 		return err
 	}
-	if err := checkSmokeSupply(ctx, c, d.Keys, rep); err != nil {
+	if err := checkSmokeSupply(ctx, c, append(slices.Clone(d.Keys), d.ProverKeys...), rep); err != nil {
 		return err
 	}
 	return checkBeacon(ctx, c, rep)
@@ -222,13 +259,27 @@ func checkSmokeSupply(ctx context.Context, c *client.Client, keys []*client.Key,
 	if err != nil {
 		return err
 	}
-	var sum uint64
+	var sum, held uint64
 	for _, b := range bal {
 		sum += b
 	}
+	ps, err := c.Provers(ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		held += p.Stake
+	}
+	ws, err := c.Workloads(ctx, "")
+	if err != nil {
+		return err
+	}
+	for _, w := range ws {
+		held += w.Escrow
+	}
 	rep.FeesBurned = s.Burned
-	if sum+s.Burned != s.Genesis+s.Minted {
-		return fmt.Errorf("supply not conserved: balances %d + burned %d != genesis %d + minted %d", sum, s.Burned, s.Genesis, s.Minted)
+	if sum+held+s.Burned != s.Genesis+s.Minted {
+		return fmt.Errorf("supply not conserved: balances %d + stake and escrow %d + burned %d != genesis %d + minted %d", sum, held, s.Burned, s.Genesis, s.Minted)
 	}
 	rep.SupplyConserved = true
 	return nil

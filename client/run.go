@@ -1,0 +1,187 @@
+package client
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"filippo.io/age"
+
+	"github.com/provernet/provernet/internal/address"
+	"github.com/provernet/provernet/internal/pb"
+	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/internal/seal"
+)
+
+// RunRequest describes a Run: a program, its input files, the cycles each
+// prover may use, k provers, the age recipient the results are sealed to
+// and a deadline in blocks (0: the chain's minimum plus 20 blocks of slack).
+type RunRequest struct {
+	Program   string // hex program id
+	Inputs    []RunInput
+	Cycles    uint64
+	Provers   uint32
+	Recipient string
+	Deadline  int64
+	MaxFee    uint64 // refuse if the fee would be higher (0: no limit)
+}
+
+// RunInput is one input file.
+type RunInput struct {
+	Name string
+	Data []byte
+}
+
+// Submitted is a Run the node accepted into its mempool.
+type Submitted struct {
+	Workload string // hex id, known before the Run is in a block
+	TxHash   string
+	Fee      uint64 // the fee the Run escrows
+}
+
+// SubmitRun builds and sends a Run from key. Inputs above the chain's
+// max_inline_input are uploaded to the node's blob store and named by hash.
+func (c *Client) SubmitRun(ctx context.Context, key *Key, req RunRequest) (*Submitted, error) {
+	var params struct {
+		FeeParams
+		MaxInlineInput uint64 `json:"max_inline_input"`
+	}
+	if err := c.get(ctx, "/v1/params", &params); err != nil {
+		return nil, err
+	}
+	q, err := c.Fee(ctx, req.Program, req.Cycles, req.Provers)
+	if err != nil {
+		return nil, err
+	}
+	msg, err := c.runMsg(ctx, req, params.MaxInlineInput, q.MinDeadline)
+	if err != nil {
+		return nil, err
+	}
+	st, err := c.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	acct, err := c.Account(ctx, key.Address())
+	if err != nil {
+		return nil, err
+	}
+	raw, err := SignTx(key, st.ChainID, acct.Nonce, 0, params.FeeParams, msg)
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.Broadcast(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	id := protocol.WorkloadID(address.FromPublicKey(key.PublicKey()), acct.Nonce, 0)
+	return &Submitted{Workload: hex.EncodeToString(id), TxHash: res.Hash, Fee: q.Fee}, nil
+}
+
+func (c *Client) runMsg(ctx context.Context, req RunRequest, maxInline uint64, minDeadline int64) (*Msg, error) {
+	prog, err := hex.DecodeString(req.Program)
+	if err != nil {
+		return nil, fmt.Errorf("program id %q is not hex", req.Program)
+	}
+	run := &pb.Run{Program: prog, Cycles: req.Cycles, Provers: req.Provers, Recipient: req.Recipient,
+		Deadline: req.Deadline, MaxFee: req.MaxFee}
+	if run.Deadline == 0 {
+		run.Deadline = minDeadline + 20
+	}
+	for _, in := range req.Inputs {
+		if uint64(len(in.Data)) <= maxInline {
+			run.Inputs = append(run.Inputs, &pb.Input{Name: in.Name, Data: in.Data})
+			continue
+		}
+		b, err := c.PutBlob(ctx, bytes.NewReader(in.Data))
+		if err != nil {
+			return nil, fmt.Errorf("failed to upload input %s: %w", in.Name, err)
+		}
+		sum, _ := hex.DecodeString(b.SHA256)
+		run.Inputs = append(run.Inputs, &pb.Input{Name: in.Name, Sha256: sum, Size: uint64(len(in.Data))})
+	}
+	return &pb.Msg{Kind: &pb.Msg_Run{Run: run}}, nil
+}
+
+// WaitWorkload polls a workload until done returns true or ctx ends,
+// calling seen (if not nil) every time the workload changes.
+func (c *Client) WaitWorkload(ctx context.Context, id string, every time.Duration, seen func(*Workload), done func(*Workload) bool) (*Workload, error) {
+	var last string
+	for {
+		w, err := c.Workload(ctx, id)
+		switch {
+		case err == nil:
+			if sig := workloadSignature(w); sig != last && seen != nil {
+				last = sig
+				seen(w)
+			}
+			if done(w) {
+				return w, nil
+			}
+		case !errors.Is(err, ErrNotFound):
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(every):
+		}
+	}
+}
+
+func workloadSignature(w *Workload) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s/%v", w.State, w.Settled)
+	for _, s := range w.Slots {
+		fmt.Fprintf(&b, "|%s:%s", s.State, s.Prover)
+	}
+	return b.String()
+}
+
+// OpenResult downloads a slot's sealed result and opens it with identity
+// (the user's own, or the revealed temporary one).
+func (c *Client) OpenResult(ctx context.Context, id string, slot uint32, identity string, maxProof int) (seal.Header, []byte, []byte, error) {
+	file, err := c.SealedResult(ctx, id, slot)
+	if err != nil {
+		return seal.Header{}, nil, nil, err
+	}
+	h, proof, err := seal.Open(file, identity, maxProof)
+	return h, proof, file, err
+}
+
+// LoadOrCreateIdentity reads the age X25519 identity in path (the format of
+// age-keygen, so any age tool can use the file), or creates it (mode 0600).
+func LoadOrCreateIdentity(path string) (*age.X25519Identity, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		id, err := age.GenerateX25519Identity()
+		if err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, err
+		}
+		text := fmt.Sprintf("# created: %s\n# public key: %s\n%s\n", time.Now().UTC().Format(time.RFC3339), id.Recipient(), id)
+		return id, os.WriteFile(path, []byte(text), 0o600)
+	}
+	if err != nil {
+		return nil, err
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if strings.HasPrefix(line, "AGE-SECRET-KEY-1") {
+			return age.ParseX25519Identity(line)
+		}
+	}
+	return nil, fmt.Errorf("%s holds no X25519 age identity", path)
+}
+
+// IdentityFile is where a key's age identity lives under a home.
+func IdentityFile(home, name string) string { return filepath.Join(DefaultKeysDir(home), name+".age") }

@@ -1,0 +1,83 @@
+package prover
+
+import (
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/provernet/provernet/client"
+)
+
+// Config configures a daemon.
+type Config struct {
+	// RPC is a node's CometBFT RPC address (http://host:port); API is its
+	// provernet HTTP API (blobs).
+	RPC, API string
+	// Key is the prover's account key.
+	Key *client.Key
+	// Dir keeps the daemon's state: the last height, the jobs and their
+	// temporary identities, and the modules and inputs it fetched.
+	Dir string
+	// Exe is the provernet executable that runs sandbox workers.
+	Exe string
+	// Capacity is how many workloads it proves at once (0: 1).
+	Capacity int
+	// Register, if set, registers and stakes the prover at start when it is
+	// not yet registered.
+	Register *Registration
+	// Poll is how often it looks for new heights (0: 200 ms).
+	Poll time.Duration
+	// Interpreter runs wasm under wazero's interpreter (slower; no
+	// compilation).
+	Interpreter bool
+	// Fault makes the daemon misbehave on purpose (tests only).
+	Fault Fault
+	// Log receives what it does; nil discards.
+	Log *slog.Logger
+}
+
+// Registration is what to declare when registering.
+type Registration struct {
+	CPUCores      uint32
+	MemoryMB      uint64
+	MaxConcurrent uint32
+	Stake         uint64 // uprv
+	BlobEndpoint  string
+}
+
+// Fault is a deliberate misbehaviour, for tests of the protocol's defences.
+type Fault string
+
+// Faults.
+const (
+	FaultNone     Fault = ""
+	FaultInvalid  Fault = "invalid"   // submits a corrupted proof
+	FaultCopy     Fault = "copy"      // resubmits another prover's sealed file
+	FaultNoReveal Fault = "no-reveal" // never reveals
+	FaultSilent   Fault = "silent"    // never answers an allocation
+)
+
+// ParseFault checks a fault name.
+func ParseFault(s string) (Fault, error) {
+	switch f := Fault(s); f {
+	case FaultNone, FaultInvalid, FaultCopy, FaultNoReveal, FaultSilent:
+		return f, nil
+	}
+	return "", errors.New("unknown fault " + s + ": want invalid, copy, no-reveal or silent")
+}
+
+func (c *Config) defaults() error {
+	if c.RPC == "" || c.API == "" || c.Key == nil || c.Dir == "" || c.Exe == "" {
+		return errors.New("prover: RPC, API, Key, Dir and Exe are required")
+	}
+	if c.Capacity <= 0 {
+		c.Capacity = 1
+	}
+	if c.Poll <= 0 {
+		c.Poll = 200 * time.Millisecond
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	return nil
+}

@@ -1,0 +1,99 @@
+package prover
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/internal/pb"
+)
+
+// fetcher brings a workload's module and inputs to local files: inline
+// inputs from the workload itself, everything else from the node's blob
+// API, checked against its hash and cached by hash under dir/blobs.
+type fetcher struct {
+	api *client.Client
+	dir string
+}
+
+// blob returns the path of the blob with hash sum, fetching it if needed.
+func (f *fetcher) blob(ctx context.Context, sum []byte, ext string) (string, error) {
+	name := hex.EncodeToString(sum)
+	p := filepath.Join(f.dir, "blobs", name+ext)
+	if _, err := os.Stat(p); err == nil {
+		return p, nil
+	}
+	b, err := f.api.GetBlob(ctx, name)
+	if err != nil {
+		return "", fmt.Errorf("failed to fetch blob %s: %w", name, err)
+	}
+	if got := sha256.Sum256(b); hex.EncodeToString(got[:]) != name {
+		return "", fmt.Errorf("blob %s: the node served bytes with another hash", name)
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return "", err
+	}
+	// A unique temporary name: proving and verifying goroutines may fetch
+	// the same blob at once; the rename makes either copy the final one.
+	tmp, err := os.CreateTemp(filepath.Dir(p), name+".*.tmp")
+	if err != nil {
+		return "", err
+	}
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return "", err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return "", err
+	}
+	return p, os.Rename(tmp.Name(), p)
+}
+
+// module returns the path of a program module.
+func (f *fetcher) module(ctx context.Context, m *pb.Module) (string, error) {
+	if m == nil {
+		return "", errors.New("the program has no such module")
+	}
+	return f.blob(ctx, m.Sha256, ".wasm")
+}
+
+// stage writes w's inputs into a fresh directory and returns it and the
+// inputs' names in order.
+func (f *fetcher) stage(ctx context.Context, w *pb.Workload) (string, []string, error) {
+	dir, err := os.MkdirTemp(f.dir, "in-")
+	if err != nil {
+		return "", nil, err
+	}
+	var names []string
+	for _, in := range w.Inputs {
+		data := in.Data
+		if len(in.Sha256) > 0 {
+			p, err := f.blob(ctx, in.Sha256, "")
+			if err != nil {
+				os.RemoveAll(dir)
+				return "", nil, err
+			}
+			if data, err = os.ReadFile(p); err != nil {
+				os.RemoveAll(dir)
+				return "", nil, err
+			}
+		}
+		name := in.Name
+		if name == "" {
+			name = "input"
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+			os.RemoveAll(dir)
+			return "", nil, err
+		}
+		names = append(names, name)
+	}
+	return dir, names, nil
+}

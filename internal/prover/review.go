@@ -1,0 +1,303 @@
+package prover
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/provernet/provernet/internal/pb"
+	"github.com/provernet/provernet/internal/seal"
+	"github.com/provernet/provernet/internal/vrf"
+)
+
+// review looks at one workload and does what is due for this prover.
+func (d *Daemon) review(ctx context.Context, id string) error {
+	raw, err := decodeID(id)
+	if err != nil {
+		delete(d.interest, id)
+		return err
+	}
+	w, err := d.chain.workload(ctx, raw)
+	if errors.Is(err, errNotFound) {
+		return nil // not in a committed block yet
+	}
+	if err != nil {
+		return err
+	}
+	if w.Settled {
+		return d.forget(w)
+	}
+	keep := w.State == pb.WorkloadState_WORKLOAD_STATE_PENDING
+	for _, s := range w.Slots {
+		k, err := d.reviewSlot(ctx, w, s)
+		if err != nil {
+			return err
+		}
+		keep = keep || k
+	}
+	if !keep && len(d.jobs.forWorkload(w.Id)) == 0 {
+		delete(d.interest, id) // a later event brings it back if it concerns us
+	}
+	return nil
+}
+
+// reviewSlot acts on one slot and reports whether the workload still
+// concerns this prover.
+func (d *Daemon) reviewSlot(ctx context.Context, w *pb.Workload, s *pb.Slot) (bool, error) {
+	mine := bytes.Equal(s.Prover, d.addr[:])
+	j := d.jobs.get(w.Id, s.Index)
+	if j != nil && !mine && s.State != pb.SlotState_SLOT_STATE_OPEN {
+		d.cfg.Log.Info("dropping work: the slot went to someone else", "workload", hex.EncodeToString(w.Id), "slot", s.Index)
+		return false, d.jobs.drop(j)
+	}
+	switch s.State {
+	case pb.SlotState_SLOT_STATE_ASSIGNED:
+		if mine && j == nil {
+			return true, d.answer(ctx, w, s)
+		}
+	case pb.SlotState_SLOT_STATE_ACCEPTED:
+		if mine {
+			return true, d.ensureJob(ctx, w, s, j, false)
+		}
+	case pb.SlotState_SLOT_STATE_OPEN:
+		if j != nil && !j.Open {
+			d.cfg.Log.Info("dropping work: the chain released our slot", "workload", j.Workload, "slot", j.Slot, "why", s.Released)
+			return false, d.jobs.drop(j)
+		}
+		if j != nil {
+			return true, d.ensureJob(ctx, w, s, j, true)
+		}
+		if d.canFill(w) {
+			return true, d.ensureJob(ctx, w, s, nil, true)
+		}
+		return true, nil // open: may become ours when we have room
+	case pb.SlotState_SLOT_STATE_SUBMITTED:
+		if mine && j != nil {
+			return true, d.reveal(ctx, w, j)
+		}
+	case pb.SlotState_SLOT_STATE_VERIFYING:
+		return d.maybeVerify(ctx, w, s), nil
+	}
+	return mine, nil
+}
+
+// free is the capacity left for new work.
+func (d *Daemon) free() int { return d.cfg.Capacity - d.jobs.active() }
+
+func (d *Daemon) active() bool {
+	return d.me != nil && d.me.State == pb.ProverState_PROVER_STATE_ACTIVE
+}
+
+// canFill reports whether this prover may and will take an open slot of w.
+func (d *Daemon) canFill(w *pb.Workload) bool {
+	if !d.active() || d.free() <= 0 || w.Challenge || len(d.jobs.forWorkload(w.Id)) > 0 {
+		return false
+	}
+	for _, s := range w.Slots {
+		if bytes.Equal(s.Prover, d.addr[:]) {
+			return false
+		}
+	}
+	return true
+}
+
+// answer accepts an allocation it has room for and declines the others.
+func (d *Daemon) answer(ctx context.Context, w *pb.Workload, s *pb.Slot) error {
+	if d.cfg.Fault == FaultSilent {
+		return nil
+	}
+	ref := &pb.Accept{Workload: w.Id, Slot: s.Index}
+	if d.free() <= 0 {
+		d.cfg.Log.Info("declining: no free capacity", "workload", hex.EncodeToString(w.Id), "slot", s.Index)
+		return d.signer.send(ctx, d.chain, &pb.Msg{Kind: &pb.Msg_Decline{Decline: &pb.Decline{Workload: w.Id, Slot: s.Index}}})
+	}
+	if err := d.signer.send(ctx, d.chain, &pb.Msg{Kind: &pb.Msg_Accept{Accept: ref}}); err != nil {
+		return err
+	}
+	return d.ensureJob(ctx, w, s, nil, false)
+}
+
+// ensureJob starts (or restarts after a crash) the proving of a slot, or
+// submits a result that was proved but not sent.
+func (d *Daemon) ensureJob(ctx context.Context, w *pb.Workload, s *pb.Slot, j *job, open bool) error {
+	if j == nil {
+		if d.cfg.Fault == FaultSilent {
+			return nil
+		}
+		j = &job{Workload: hex.EncodeToString(w.Id), Slot: s.Index, State: jobProving, Open: open}
+		if err := d.jobs.save(j); err != nil {
+			return err
+		}
+	}
+	switch {
+	case j.State == jobProving && !d.running[j.key()]:
+		d.running[j.key()] = true
+		d.cfg.Log.Info("proving", "workload", j.Workload, "slot", j.Slot, "open_market", open, "challenge", w.Challenge)
+		go func() { d.proved <- d.prove(ctx, w, j.key()) }()
+	case j.State == jobProved:
+		return d.submit(ctx, w, j)
+	}
+	return nil
+}
+
+// onProved records a worker's result and submits it.
+func (d *Daemon) onProved(ctx context.Context, r proveResult) {
+	delete(d.running, r.key)
+	j := d.jobs.jobs[r.key]
+	if j == nil {
+		return // dropped meanwhile
+	}
+	if r.err != nil {
+		d.cfg.Log.Warn("proving failed", "workload", j.Workload, "slot", j.Slot, "err", r.err)
+		j.State, j.Error = jobFailed, r.err.Error()
+		_ = d.jobs.save(j)
+		return
+	}
+	j.Proof = d.jobs.path(j, "proof")
+	if err := os.WriteFile(j.Proof, r.proof, 0o600); err != nil {
+		d.cfg.Log.Warn("cannot keep the proof", "err", err)
+		return
+	}
+	j.State, j.Outcome, j.CyclesUsed = jobProved, r.outcome, r.cycles
+	if err := d.jobs.save(j); err != nil {
+		d.cfg.Log.Warn("cannot save the job", "err", err)
+		return
+	}
+	id, _ := hex.DecodeString(j.Workload)
+	w, err := d.chain.workload(ctx, id)
+	if err != nil {
+		d.cfg.Log.Warn("cannot read the workload to submit", "err", err)
+		return // the next pass retries (state proved)
+	}
+	if err := d.submit(ctx, w, j); err != nil {
+		d.cfg.Log.Warn("submit failed", "workload", j.Workload, "slot", j.Slot, "err", err)
+	}
+}
+
+// submit seals a proved result to the user and a fresh temporary
+// identity, keeps the identity on disk, then sends it.
+func (d *Daemon) submit(ctx context.Context, w *pb.Workload, j *job) error {
+	s := w.Slots[j.Slot]
+	if !d.mayStillSubmit(w, s) {
+		d.cfg.Log.Info("dropping a result nobody will take", "workload", j.Workload, "slot", j.Slot, "slot_state", s.State)
+		return d.jobs.drop(j)
+	}
+	proof, err := os.ReadFile(j.Proof)
+	if err != nil {
+		return err
+	}
+	file, commit, err := d.seal(ctx, w, j, proof)
+	if err != nil {
+		return err
+	}
+	j.Sealed = d.jobs.path(j, "age")
+	if err := os.WriteFile(j.Sealed, file, 0o600); err != nil {
+		return err
+	}
+	if err := d.jobs.save(j); err != nil { // the identity is on disk before anyone sees the file
+		return err
+	}
+	err = d.signer.send(ctx, d.chain, &pb.Msg{Kind: &pb.Msg_SubmitResult{SubmitResult: &pb.SubmitResult{
+		Workload: w.Id, Slot: j.Slot, Sealed: file, Commit: commit[:], Outcome: j.Outcome, CyclesUsed: j.CyclesUsed}}})
+	if err != nil {
+		return err
+	}
+	j.State = jobSubmitted
+	d.cfg.Log.Info("submitted", "workload", j.Workload, "slot", j.Slot, "outcome", j.Outcome, "cycles", j.CyclesUsed)
+	return d.jobs.save(j)
+}
+
+func (d *Daemon) mayStillSubmit(w *pb.Workload, s *pb.Slot) bool {
+	switch s.State {
+	case pb.SlotState_SLOT_STATE_ASSIGNED, pb.SlotState_SLOT_STATE_ACCEPTED:
+		return bytes.Equal(s.Prover, d.addr[:])
+	case pb.SlotState_SLOT_STATE_OPEN:
+		return true
+	}
+	return false
+}
+
+// seal builds the age file for a result (or, with a fault, a bad one).
+func (d *Daemon) seal(ctx context.Context, w *pb.Workload, j *job, proof []byte) ([]byte, [32]byte, error) {
+	temp, err := seal.NewIdentity()
+	if err != nil {
+		return nil, [32]byte{}, err
+	}
+	j.Identity = temp.String()
+	commit := seal.Commit(j.Identity)
+	if d.cfg.Fault == FaultCopy {
+		if other := d.copyOther(ctx, w, j.Slot); other != nil {
+			return other, commit, nil
+		}
+	}
+	if d.cfg.Fault == FaultInvalid && len(proof) > 0 {
+		proof = slices.Clone(proof)
+		proof[len(proof)/2] ^= 0xff
+	}
+	h := seal.Header{Workload: [32]byte(w.Id), Slot: j.Slot, Prover: d.addr, Outcome: seal.Outcome(j.Outcome), CyclesUsed: j.CyclesUsed}
+	file, err := seal.Seal(h, proof, w.Recipient, temp)
+	return file, commit, err
+}
+
+// copyOther fetches another slot's sealed file (the copy fault).
+func (d *Daemon) copyOther(ctx context.Context, w *pb.Workload, mine uint32) []byte {
+	for _, s := range w.Slots {
+		if s.Index != mine && len(s.SealedSha256) > 0 {
+			if f, err := d.chain.sealed(ctx, w.Id, s.Index); err == nil {
+				return f
+			}
+		}
+	}
+	return nil
+}
+
+// reveal publishes the temporary identity once the chain opens reveals.
+func (d *Daemon) reveal(ctx context.Context, w *pb.Workload, j *job) error {
+	if j.State != jobSubmitted || w.RevealFrom == 0 || d.cfg.Fault == FaultNoReveal {
+		return nil
+	}
+	err := d.signer.send(ctx, d.chain, &pb.Msg{Kind: &pb.Msg_RevealKey{RevealKey: &pb.RevealKey{Workload: w.Id, Slot: j.Slot, Identity: j.Identity}}})
+	if err != nil {
+		return err
+	}
+	j.State = jobRevealed
+	d.cfg.Log.Info("revealed", "workload", j.Workload, "slot", j.Slot)
+	return d.jobs.save(j)
+}
+
+// forget drops everything about a settled workload.
+func (d *Daemon) forget(w *pb.Workload) error {
+	delete(d.interest, hex.EncodeToString(w.Id))
+	for _, j := range d.jobs.forWorkload(w.Id) {
+		if d.running[j.key()] {
+			continue // its worker reports back, then it is dropped
+		}
+		if err := d.jobs.drop(j); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// newVRFKey makes the prover's VRF key, kept beside its state.
+func newVRFKey(dir string) ([]byte, error) {
+	secret, public, err := vrf.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(map[string]string{"secret": hex.EncodeToString(secret), "public": hex.EncodeToString(public)})
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "vrf.json"), b, 0o600); err != nil {
+		return nil, fmt.Errorf("failed to keep the VRF key: %w", err)
+	}
+	return public, nil
+}

@@ -1,0 +1,64 @@
+package prover
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/internal/address"
+	"github.com/provernet/provernet/internal/pb"
+	"github.com/provernet/provernet/internal/protocol"
+)
+
+// signer assigns nonces to the daemon's transactions. Only Run's goroutine
+// uses it. It trusts its own counter while the node accepts what it sends,
+// and re-reads the account's nonce when the node says the nonce is wrong
+// (a transaction it sent was dropped, or another process used the key).
+type signer struct {
+	key     *client.Key
+	addr    address.Address
+	chainID string
+	fees    client.FeeParams
+	next    uint64
+	synced  bool
+}
+
+func (s *signer) sync(ctx context.Context, c *chain) error {
+	acct, err := c.account(ctx, s.addr[:])
+	if err != nil {
+		return err
+	}
+	s.next, s.synced = acct.Nonce, true
+	return nil
+}
+
+// send signs msgs with the next nonce and broadcasts them; a refusal by
+// CheckTx is returned as an error carrying the node's log.
+func (s *signer) send(ctx context.Context, c *chain, msgs ...*pb.Msg) error {
+	for attempt := 0; attempt < 2; attempt++ {
+		if !s.synced {
+			if err := s.sync(ctx, c); err != nil {
+				return err
+			}
+		}
+		raw, err := client.SignTx(s.key, s.chainID, s.next, 0, s.fees, msgs...)
+		if err != nil {
+			return err
+		}
+		code, log, err := c.broadcast(ctx, raw)
+		if err != nil {
+			s.synced = false
+			return err
+		}
+		switch protocol.Code(code) {
+		case protocol.CodeOK:
+			s.next++
+			return nil
+		case protocol.CodeWrongNonce:
+			s.synced = false // re-read and try once more
+			continue
+		}
+		return fmt.Errorf("refused (%s): %s", protocol.Code(code), log)
+	}
+	return fmt.Errorf("refused: nonce still wrong after re-reading the account")
+}

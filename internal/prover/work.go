@@ -1,0 +1,105 @@
+package prover
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/provernet/provernet/internal/pb"
+	"github.com/provernet/provernet/internal/sandbox"
+)
+
+// proveResult is what a proving worker reports.
+type proveResult struct {
+	key     string
+	outcome pb.Outcome
+	cycles  uint64
+	proof   []byte
+	err     error
+}
+
+// verifyResult is what a verifying worker reports.
+type verifyResult struct {
+	workload []byte
+	slot     uint32
+	valid    bool
+	err      error
+}
+
+// prove runs w's prover module on its inputs in a worker process.
+func (d *Daemon) prove(ctx context.Context, w *pb.Workload, key string) proveResult {
+	res := proveResult{key: key}
+	prog, err := d.chain.program(ctx, w.Program)
+	if err != nil {
+		res.err = err
+		return res
+	}
+	mod, err := d.fetch.module(ctx, prog.Prover)
+	if err != nil {
+		res.err = err
+		return res
+	}
+	dir, names, err := d.fetch.stage(ctx, w)
+	if err != nil {
+		res.err = err
+		return res
+	}
+	defer os.RemoveAll(dir)
+	seed := make([]byte, 32)
+	_, _ = rand.Read(seed)
+	out, err := sandbox.Exec(ctx, d.cfg.Exe, sandbox.WorkerJob{
+		Program: mod, Role: sandbox.Prove, InDir: dir, Inputs: names, Seed: seed,
+		CacheDir: filepath.Join(d.cfg.Dir, "wazero-cache"), Interpreter: d.cfg.Interpreter,
+		Limits: sandbox.Limits{Cycles: w.Cycles, MaxOutput: int64(d.params.MaxProofSize), Wall: 30 * time.Minute},
+	})
+	switch {
+	case err != nil:
+		res.err = err
+	case out.Outcome == sandbox.OutcomeProof:
+		res.outcome, res.cycles, res.proof = pb.Outcome_OUTCOME_PROOF, out.Cycles, out.Output
+	case out.Outcome == sandbox.OutcomeFail:
+		res.outcome, res.cycles = pb.Outcome_OUTCOME_FAIL, w.Cycles
+	default:
+		res.err = fmt.Errorf("the program ended %s: %s", out.Outcome, out.Detail)
+	}
+	return res
+}
+
+// verify runs w's verifier module on its inputs and a proof.
+func (d *Daemon) verify(ctx context.Context, w *pb.Workload, slot uint32, proof []byte) verifyResult {
+	res := verifyResult{workload: w.Id, slot: slot}
+	prog, err := d.chain.program(ctx, w.Program)
+	if err != nil {
+		res.err = err
+		return res
+	}
+	mod, err := d.fetch.module(ctx, prog.Verifier)
+	if err != nil {
+		res.err = err
+		return res
+	}
+	dir, names, err := d.fetch.stage(ctx, w)
+	if err != nil {
+		res.err = err
+		return res
+	}
+	defer os.RemoveAll(dir)
+	if err := os.WriteFile(filepath.Join(dir, "proof"), proof, 0o600); err != nil {
+		res.err = err
+		return res
+	}
+	out, err := sandbox.Exec(ctx, d.cfg.Exe, sandbox.WorkerJob{
+		Program: mod, Role: sandbox.Verify, InDir: dir, Inputs: append(names, "proof"),
+		CacheDir: filepath.Join(d.cfg.Dir, "wazero-cache"), Interpreter: d.cfg.Interpreter,
+		Limits: sandbox.Limits{Cycles: w.Cycles, MaxOutput: 1 << 10, Wall: 10 * time.Minute},
+	})
+	if err != nil {
+		res.err = err
+		return res
+	}
+	res.valid = out.Outcome == sandbox.OutcomeValid
+	return res
+}
