@@ -14,11 +14,12 @@ import (
 
 // DevnetOptions describe a one-validator development network.
 type DevnetOptions struct {
-	Home      string        // created if it has no genesis; resumed otherwise
-	Accounts  int           // funded dev accounts (dev0, dev1, ...)
-	Provers   int           // funded prover accounts (prover0, ...), each run by a daemon
-	Balance   uint64        // uprv per dev account
-	BlockTime time.Duration // 0: 500ms
+	Home      string           // created if it has no genesis; resumed otherwise
+	Accounts  int              // funded dev accounts (dev0, dev1, ...)
+	Provers   int              // funded prover accounts (prover0, ...), each run by a daemon
+	Balance   uint64           // uprv per dev account
+	BlockTime time.Duration    // 0: 500ms
+	Params    *protocol.Params // nil: DevnetParams
 	Node      Options
 }
 
@@ -90,6 +91,9 @@ func initDevnet(opts DevnetOptions) error {
 	cfg.P2P.Listen = "tcp://127.0.0.1:26656"
 	cfg.Log.Level = "info"
 	params := DevnetParams()
+	if opts.Params != nil {
+		params = *opts.Params
+	}
 	_, err := Init(opts.Home, InitOptions{ChainID: "provernet-devnet", Config: &cfg, Accounts: accounts, Params: &params})
 	return err
 }

@@ -36,6 +36,8 @@ type Daemon struct {
 	votes     []*pb.VoteEntry // verdicts to send this pass
 	proved    chan proveResult
 	verified  chan verifyResult
+	verifySem chan struct{}
+	out       bool // removed or exited: said once, then idle
 }
 
 // savedState is what survives a restart besides the jobs.
@@ -68,7 +70,7 @@ func New(cfg Config) (*Daemon, error) {
 		fetch:    &fetcher{api: client.New(cfg.API), dir: cfg.Dir},
 		signer:   &signer{key: cfg.Key, addr: addr},
 		interest: map[string]bool{}, running: map[string]bool{}, verifying: map[string]bool{}, voted: map[string]bool{},
-		proved: make(chan proveResult, 16), verified: make(chan verifyResult, 64)}
+		proved: make(chan proveResult, 16), verified: make(chan verifyResult, 64), verifySem: make(chan struct{}, 1)}
 	if err := d.loadState(); err != nil {
 		return nil, err
 	}
@@ -176,6 +178,13 @@ func (d *Daemon) pass(ctx context.Context) error {
 	}
 	if d.me, err = d.chain.prover(ctx, d.addr[:]); err != nil && !errors.Is(err, errNotFound) {
 		return err
+	}
+	if d.me != nil && (d.me.State == pb.ProverState_PROVER_STATE_REMOVED || d.me.State == pb.ProverState_PROVER_STATE_EXITED) {
+		if !d.out {
+			d.cfg.Log.Warn("this prover is out of the active set; it takes no more work", "state", protocol.StateName(d.me.State), "reason", d.me.RemovedReason)
+			d.out = true
+		}
+		return nil
 	}
 	for _, id := range d.sortedInterest() {
 		if err := d.review(ctx, id); err != nil {

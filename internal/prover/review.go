@@ -194,6 +194,9 @@ func (d *Daemon) submit(ctx context.Context, w *pb.Workload, j *job) error {
 		return err
 	}
 	file, commit, err := d.seal(ctx, w, j, proof)
+	if errors.Is(err, errNothingToCopy) {
+		return nil // the copy fault waits for someone to copy from
+	}
 	if err != nil {
 		return err
 	}
@@ -224,6 +227,9 @@ func (d *Daemon) mayStillSubmit(w *pb.Workload, s *pb.Slot) bool {
 	return false
 }
 
+// errNothingToCopy: the copy fault has no other result to copy yet.
+var errNothingToCopy = errors.New("nothing to copy yet")
+
 // seal builds the age file for a result (or, with a fault, a bad one).
 func (d *Daemon) seal(ctx context.Context, w *pb.Workload, j *job, proof []byte) ([]byte, [32]byte, error) {
 	temp, err := seal.NewIdentity()
@@ -236,6 +242,7 @@ func (d *Daemon) seal(ctx context.Context, w *pb.Workload, j *job, proof []byte)
 		if other := d.copyOther(ctx, w, j.Slot); other != nil {
 			return other, commit, nil
 		}
+		return nil, commit, errNothingToCopy
 	}
 	if d.cfg.Fault == FaultInvalid && len(proof) > 0 {
 		proof = slices.Clone(proof)

@@ -24,7 +24,14 @@ func (d *Daemon) maybeVerify(ctx context.Context, w *pb.Workload, s *pb.Slot) bo
 		return true
 	}
 	d.verifying[key] = true
-	go func() { d.verified <- d.check(ctx, w, s) }()
+	go func() {
+		// One verification at a time: the first compiles the verifier into
+		// the cache and the rest reuse it, instead of every worker process
+		// compiling the same module at once.
+		d.verifySem <- struct{}{}
+		defer func() { <-d.verifySem }()
+		d.verified <- d.check(ctx, w, s)
+	}()
 	return true
 }
 

@@ -1,0 +1,395 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/internal/address"
+	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/internal/prover"
+	"github.com/provernet/provernet/internal/sandbox"
+)
+
+// The end-to-end tests run a real devnet on loopback with real prover
+// daemons proving the sha256-chain example in sandbox worker processes
+// (this test binary doubles as the worker, see TestMain).
+
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == sandbox.WorkerCommand {
+		if err := sandbox.RunWorker(context.Background(), os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+var (
+	examplesOnce sync.Once
+	examplesDir  string
+	examplesErr  error
+)
+
+// builtExamples builds the sha256-chain example into a temporary programs
+// directory (build/programs layout), once per test binary.
+func builtExamples(t *testing.T) string {
+	t.Helper()
+	examplesOnce.Do(func() {
+		examplesDir, examplesErr = os.MkdirTemp("", "provernet-e2e-programs-")
+		if examplesErr != nil {
+			return
+		}
+		out := filepath.Join(examplesDir, "sha256-chain")
+		for _, role := range []string{"prover", "verifier"} {
+			cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-o", filepath.Join(out, role+".wasm"), "../../examples/programs/sha256-chain/"+role)
+			cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+			if b, err := cmd.CombinedOutput(); err != nil {
+				examplesErr = fmt.Errorf("build %s: %v\n%s", role, err, b)
+				return
+			}
+		}
+		b, err := os.ReadFile("../../examples/programs/sha256-chain/input.json")
+		if err == nil {
+			err = os.WriteFile(filepath.Join(out, "input.json"), b, 0o600)
+		}
+		examplesErr = err
+	})
+	if examplesErr != nil {
+		t.Fatal(examplesErr)
+	}
+	return examplesDir
+}
+
+// e2e is one test's devnet and provers.
+type e2e struct {
+	t       *testing.T
+	d       *Devnet
+	c       *client.Client
+	prog    ExampleProgram
+	log     *bytes.Buffer
+	mu      sync.Mutex
+	stopped map[string]context.CancelFunc
+	done    map[string]chan struct{}
+}
+
+// e2eParams keep the windows short but wide enough for a loaded CI machine.
+func e2eParams() protocol.Params {
+	p := DevnetParams()
+	p.AcceptWindow, p.RevealWindow, p.VoteWindow = 10, 20, 100
+	return p
+}
+
+func startE2E(t *testing.T, provers int) *e2e {
+	t.Helper()
+	dir := builtExamples(t)
+	onLoopback, err := OnLoopback()
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := e2eParams()
+	d, err := StartDevnet(context.Background(), DevnetOptions{
+		Home: t.TempDir(), Accounts: 2, Provers: provers, Balance: DevnetDefaults.Balance,
+		BlockTime: 200 * time.Millisecond, Params: &params,
+		Node: Options{Log: testLog(t), Configure: onLoopback, AfterCommit: checkSupply},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &e2e{t: t, d: d, c: client.New(d.APIURL()), log: &bytes.Buffer{}, stopped: map[string]context.CancelFunc{}, done: map[string]chan struct{}{}}
+	t.Cleanup(func() {
+		e.mu.Lock()
+		for name, cancel := range e.stopped {
+			cancel()
+			<-e.done[name]
+		}
+		e.mu.Unlock()
+		_ = d.Stop()
+		if t.Failed() {
+			t.Logf("prover log:\n%s", e.log.String())
+		}
+	})
+	ctx := e.ctx(60 * time.Second)
+	if _, err := waitForHeight(ctx, e.c, 2); err != nil {
+		t.Fatal(err)
+	}
+	progs, err := DeployExamples(ctx, e.c, d.Keys[0], dir)
+	if err != nil || len(progs) != 1 {
+		t.Fatalf("deploy: %v %v", progs, err)
+	}
+	e.prog = progs[0]
+	return e
+}
+
+func (e *e2e) ctx(d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	e.t.Cleanup(cancel)
+	return ctx
+}
+
+// startProver runs the daemon of key prover<i> with a fault.
+func (e *e2e) startProver(i int, fault prover.Fault) {
+	e.t.Helper()
+	k := e.d.ProverKeys[i]
+	exe, err := os.Executable()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	d, err := prover.New(prover.Config{
+		RPC: e.d.RPCURL(), API: e.d.APIURL(), Key: k, Exe: exe, Capacity: 2, Fault: fault,
+		Dir: filepath.Join(e.d.Home(), "provers", k.Name), Poll: 100 * time.Millisecond,
+		Log:      slog.New(slog.NewTextHandler(lockedWriter{&e.mu, e.log}, nil)).With("prover", k.Name, "fault", string(fault)),
+		Register: &prover.Registration{CPUCores: 2, MemoryMB: 4096, MaxConcurrent: 2, Stake: e2eParams().MinProverStake},
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	e.mu.Lock()
+	e.stopped[k.Name], e.done[k.Name] = cancel, done
+	e.mu.Unlock()
+	go func() {
+		defer close(done)
+		if err := d.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			e.t.Errorf("%s: %v", k.Name, err)
+		}
+	}()
+}
+
+// stopProver stops a daemon and waits for it.
+func (e *e2e) stopProver(i int) {
+	name := e.d.ProverKeys[i].Name
+	e.mu.Lock()
+	cancel, done := e.stopped[name], e.done[name]
+	delete(e.stopped, name)
+	delete(e.done, name)
+	e.mu.Unlock()
+	cancel()
+	<-done
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	b  *bytes.Buffer
+}
+
+func (w lockedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+// run submits a sha256-chain Run with k provers from dev1.
+func (e *e2e) run(k int) string {
+	e.t.Helper()
+	ctx := e.ctx(30 * time.Second)
+	id, err := client.LoadOrCreateIdentity(client.IdentityFile(e.d.Home(), "dev1"))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	sub, err := submitExample(ctx, e.c, e.d.Keys[1], e.prog, k, id.Recipient().String())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if tx, err := e.c.WaitTx(ctx, sub.TxHash); err != nil || tx.Code != 0 {
+		e.t.Fatalf("run: %v %+v", err, tx)
+	}
+	return sub.Workload
+}
+
+// wait polls a workload until cond holds.
+func (e *e2e) wait(id string, d time.Duration, what string, cond func(*client.Workload) bool) *client.Workload {
+	e.t.Helper()
+	w, err := e.c.WaitWorkload(e.ctx(d), id, 100*time.Millisecond, nil, cond)
+	if err != nil {
+		last, _ := e.c.Workload(context.Background(), id)
+		e.t.Fatalf("waiting for %s: %v; workload: %+v", what, err, last)
+	}
+	return w
+}
+
+func settled(w *client.Workload) bool { return w.Settled }
+
+func (e *e2e) waitActive(n int) {
+	e.t.Helper()
+	if err := waitActiveProvers(e.ctx(30*time.Second), e.c, n); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// slotOf returns the slot held by prover i, or nil.
+func (e *e2e) slotOf(w *client.Workload, i int) *client.Slot {
+	addr := e.d.ProverKeys[i].Address()
+	for j := range w.Slots {
+		if w.Slots[j].Prover == addr || w.Slots[j].AllocatedTo == addr {
+			return &w.Slots[j]
+		}
+	}
+	return nil
+}
+
+func (e *e2e) proverState(i int) client.Prover {
+	e.t.Helper()
+	p, err := e.c.Prover(context.Background(), e.d.ProverKeys[i].Address())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return *p
+}
+
+// TestE2EHappyPath: three honest provers take a k = 3 workload to final;
+// the user opens the first result before any reveal, with the stock age
+// tool too; every proof is paid its tier.
+func TestE2EHappyPath(t *testing.T) {
+	e := startE2E(t, 3)
+	for i := range 3 {
+		e.startProver(i, prover.FaultNone)
+	}
+	e.waitActive(3)
+	id := e.run(3)
+	w := e.wait(id, 60*time.Second, "a sealed result", func(w *client.Workload) bool { return firstSubmitted(w) != nil })
+	ident := client.IdentityFile(e.d.Home(), "dev1")
+	idv, err := client.LoadOrCreateIdentity(ident)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := firstSubmitted(w)
+	h, proof, file, err := e.c.OpenResult(context.Background(), id, s.Index, idv.String(), 1<<20)
+	if err != nil || address.Address(h.Prover).String() != s.Prover || len(proof) == 0 {
+		t.Fatalf("the user could not open the first result: %v (header %+v)", err, h)
+	}
+	if agePath, err := exec.LookPath("age"); err == nil {
+		sealed := filepath.Join(t.TempDir(), "r.age")
+		if err := os.WriteFile(sealed, file, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(agePath, "-d", "-i", ident, sealed).Output()
+		if err != nil || !bytes.HasSuffix(out, proof) {
+			t.Fatalf("the stock age tool did not open the result: %v", err)
+		}
+	} else {
+		t.Log("age not installed: the stock-tool check is skipped (apt-get install age)")
+	}
+	w = e.wait(id, 90*time.Second, "settlement", settled)
+	if w.State != "final" {
+		t.Fatalf("workload ended %s (%s)", w.State, w.Reason)
+	}
+	tiers := map[uint32]bool{}
+	for _, s := range w.Slots {
+		if s.State != "valid" || s.Reward == 0 || s.FeePaid == 0 {
+			t.Errorf("slot %d: %+v", s.Index, s)
+		}
+		tiers[s.Tier] = true
+	}
+	if len(tiers) != 3 {
+		t.Errorf("tiers %v, want 1, 2 and 3", tiers)
+	}
+}
+
+// runUntilHeld submits k = 4 Runs until one allocates prover i (5
+// provers: the allocation is random), and returns it.
+func (e *e2e) runUntilHeld(i int) string {
+	e.t.Helper()
+	for attempt := 0; attempt < 8; attempt++ {
+		id := e.run(4)
+		w := e.wait(id, 30*time.Second, "allocation", func(w *client.Workload) bool { return len(w.Slots) > 0 })
+		if e.slotOf(w, i) != nil {
+			return id
+		}
+	}
+	e.t.Fatalf("prover%d was never allocated", i)
+	return ""
+}
+
+// TestE2EFaults: each faulty prover ends as PROTOCOL.md says and the
+// workload still becomes final.
+func TestE2EFaults(t *testing.T) {
+	cases := []struct {
+		fault prover.Fault
+		check func(e *e2e, w *client.Workload)
+	}{
+		{prover.FaultInvalid, func(e *e2e, w *client.Workload) {
+			if s := e.slotOf(w, 0); s == nil || s.State != "invalid" {
+				t.Errorf("invalid prover's slot: %+v", s)
+			}
+			if p := e.proverState(0); p.Stake >= e2eParams().MinProverStake {
+				t.Errorf("invalid prover not slashed: stake %d", p.Stake)
+			}
+		}},
+		{prover.FaultCopy, func(e *e2e, w *client.Workload) {
+			if p := e.proverState(0); p.State != "removed" || p.Stake != 0 {
+				t.Errorf("copier: %+v", p)
+			}
+		}},
+		{prover.FaultNoReveal, func(e *e2e, w *client.Workload) {
+			if s := e.slotOf(w, 0); s == nil || s.State != "unrevealed" {
+				t.Errorf("silent revealer's slot: %+v", s)
+			}
+			if p := e.proverState(0); p.Stake >= e2eParams().MinProverStake {
+				t.Errorf("no-reveal prover not slashed: stake %d", p.Stake)
+			}
+		}},
+		{prover.FaultSilent, func(e *e2e, w *client.Workload) {
+			s := e.slotOf(w, 0)
+			if s == nil || s.Released != "silent" {
+				t.Errorf("silent prover's slot: %+v", s)
+			}
+			if s != nil && (s.State != "valid" || !s.Filled) {
+				t.Errorf("the silent prover's slot was not filled from the open market: %+v", s)
+			}
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(string(tc.fault), func(t *testing.T) {
+			e := startE2E(t, 5)
+			e.startProver(0, tc.fault)
+			for i := 1; i < 5; i++ {
+				e.startProver(i, prover.FaultNone)
+			}
+			e.waitActive(5)
+			id := e.runUntilHeld(0)
+			w := e.wait(id, 120*time.Second, "settlement", settled)
+			if w.State != "final" {
+				t.Fatalf("workload ended %s (%s): %+v", w.State, w.Reason, w.Slots)
+			}
+			tc.check(e, w)
+		})
+	}
+}
+
+// TestE2ERestartReveals: a prover stopped after sealing, before its
+// reveal, is restarted from its state directory and reveals what it
+// sealed.
+func TestE2ERestartReveals(t *testing.T) {
+	e := startE2E(t, 3)
+	e.startProver(0, prover.FaultNoReveal) // seals and submits, then holds back
+	e.startProver(1, prover.FaultNone)
+	e.startProver(2, prover.FaultNone)
+	e.waitActive(3)
+	id := e.run(3)
+	e.wait(id, 60*time.Second, "reveals to open", func(w *client.Workload) bool {
+		s := e.slotOf(w, 0)
+		return w.RevealFrom > 0 && s != nil && s.State == "submitted"
+	})
+	e.stopProver(0)
+	e.startProver(0, prover.FaultNone)
+	w := e.wait(id, 90*time.Second, "settlement", settled)
+	if s := e.slotOf(w, 0); s == nil || s.State != "valid" || s.Identity == "" {
+		t.Fatalf("the restarted prover's slot: %+v", s)
+	}
+	if strings.Contains(e.log.String(), "level=ERROR") {
+		t.Errorf("errors in the prover log")
+	}
+}
