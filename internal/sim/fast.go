@@ -1,0 +1,710 @@
+package sim
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"github.com/provernet/provernet/internal/alloc"
+	"github.com/provernet/provernet/internal/protocol"
+)
+
+// The fast fidelity of mechanisms vrf and vrf-noexcl: the simulator keeps
+// the workloads' slots and the provers' counters in compact arrays and
+// follows the timeline of PROTOCOL.md 5 (internal/protocol's advance,
+// expire, settle) block by block, calling the real alloc.Allocate for
+// every block's allocation and the real protocol.TiersFor and DecayBP for
+// every payment. TestFastMatchesFull runs it against the full fidelity,
+// which drives the protocol itself, and requires identical payouts.
+
+// Slot states (those of pb.SlotState the simulator reaches).
+const (
+	slAssigned uint8 = iota + 1
+	slAccepted
+	slOpen
+	slSubmitted
+	slVerifying
+	slValid
+	slEmpty
+	slUnrevealed
+	slUndecided
+)
+
+func decided(s uint8) bool { return s >= slValid }
+
+func fillable(s uint8) bool { return s == slAssigned || s == slAccepted || s == slOpen }
+
+// Intent kinds, in the order a block applies them within one slot.
+const (
+	kAnswer uint8 = iota // accept or decline an allocation
+	kSubmit              // a result (allocated prover or open-market filler)
+	kCopy                // a copier resubmits another slot's sealed file
+	kReveal              // the slot's prover reveals its temporary key
+)
+
+// intent is one message a prover will send at a height.
+type intent struct {
+	w     int32
+	slot  int16
+	kind  uint8
+	fill  bool // kSubmit of an open-market filler
+	p     int32
+	start int32 // kSubmit: height proving started
+	t     int32 // kSubmit: blocks of proving
+}
+
+func intentOrder(a, b intent) int {
+	return cmp.Or(cmp.Compare(a.w, b.w), cmp.Compare(a.slot, b.slot), cmp.Compare(a.kind, b.kind), cmp.Compare(a.p, b.p))
+}
+
+type fProver struct {
+	active       bool
+	held         uint32
+	declines     uint32
+	lastAlloc    int64
+	declineEpoch int64
+	stake        uint64
+}
+
+type fWork struct {
+	allocH, revealFrom, timer, firstSubmit int64
+	escrow                                 uint64
+	state                                  uint8 // outPending.. (outFinal is also "terminal")
+	queued, settled                        bool
+	firstSlot                              int32
+}
+
+type fSlot struct {
+	state                                 uint8
+	filled                                bool
+	prover                                int32 // -1: none
+	acceptBy, openUntil, revealBy, voteBy int64
+	submitH                               int64
+	seq                                   uint64
+}
+
+type slotRef struct {
+	w    int32
+	slot int16
+}
+
+// fastEngine runs mechanisms vrf and vrf-noexcl.
+type fastEngine struct {
+	pop    *Population
+	par    protocol.Params
+	noExcl bool
+	led    *ledger
+
+	ps    []fProver
+	ws    []fWork
+	slots []fSlot
+
+	intents [][]intent // by height
+	reveals [][]int32  // by height: workloads whose provers reveal
+	votes   [][]int32  // by height: workloads whose committees vote
+	timers  [][]int32  // by height
+
+	opened     []slotRef // slots that opened during the current block
+	firstNow   []int32   // workloads whose first result landed this block
+	seq        uint64
+	seed       []byte
+	userBal    uint64
+	nextRun    int // first workload not yet included
+	nextAlloc  int // first workload not yet allocated
+	settledCnt int
+	ap         []alloc.Prover
+	aw         []alloc.Workload
+	load       fillLoad
+}
+
+func newFastEngine(pop *Population) *fastEngine {
+	o := pop.Opts
+	e := &fastEngine{pop: pop, par: o.Params, noExcl: o.Mechanism == MechVRFNoExclusion,
+		led: newLedger(len(pop.Provers), len(pop.Workloads)), seed: genesisSeed(o.Seed), load: newFillLoad(len(pop.Provers))}
+	e.ps = make([]fProver, len(pop.Provers))
+	for i := range e.ps {
+		e.ps[i] = fProver{active: true, stake: pop.Provers[i].Stake}
+		e.led.genesis += pop.Provers[i].Stake
+	}
+	e.ws = make([]fWork, len(pop.Workloads))
+	n := 0
+	for i := range pop.Workloads {
+		e.ws[i].firstSlot = int32(n)
+		n += int(pop.Workloads[i].K)
+		e.userBal += pop.Workloads[i].Fee
+	}
+	e.led.genesis += e.userBal
+	e.slots = make([]fSlot, n)
+	return e
+}
+
+func grow[T any](s [][]T, h int64) [][]T {
+	for int64(len(s)) <= h {
+		s = append(s, nil)
+	}
+	return s
+}
+
+func (e *fastEngine) push(h int64, in intent) {
+	e.intents = grow(e.intents, h)
+	e.intents[h] = append(e.intents[h], in)
+}
+
+func (e *fastEngine) run() (*ledger, error) {
+	pop := e.pop
+	last := int64(1)
+	maxRel := int64(1)
+	if n := len(pop.Workloads); n > 0 {
+		last = pop.Workloads[n-1].Height
+		for i := range pop.Workloads {
+			maxRel = max(maxRel, pop.Workloads[i].RelDeadline())
+		}
+	}
+	limit := last + 4*maxRel + 4*(e.par.RevealWindow+e.par.VoteWindow+e.par.AcceptWindow) + 16
+	for h := int64(1); ; h++ {
+		if h > last+1 && e.settledCnt == len(pop.Workloads) {
+			e.led.height = h - 1
+			break
+		}
+		if h > limit {
+			return nil, fmt.Errorf("simulation did not settle by height %d (%d of %d workloads settled)", h, e.settledCnt, len(pop.Workloads))
+		}
+		if h > 1 {
+			e.seed = beaconSeed(e.seed, h)
+			e.beginBlock(h)
+		}
+		e.block(h)
+		e.endBlock(h)
+	}
+	e.finish()
+	return e.led, nil
+}
+
+// beginBlock allocates the Runs of the previous height, then runs the
+// timers that fall due (protocol.BeginBlock's order).
+func (e *fastEngine) beginBlock(h int64) {
+	pop := e.pop
+	lo := e.nextAlloc
+	for e.nextAlloc < len(pop.Workloads) && pop.Workloads[e.nextAlloc].Height == h-1 {
+		e.nextAlloc++
+	}
+	if hi := e.nextAlloc; hi > lo {
+		e.allocate(h, lo, hi)
+	}
+	if h < int64(len(e.timers)) {
+		for _, w := range e.timers[h] {
+			if e.ws[w].timer == h {
+				e.led.events++
+				e.advance(w, h)
+			}
+		}
+		e.timers[h] = nil
+	}
+}
+
+func (e *fastEngine) allocate(h int64, lo, hi int) {
+	pop := e.pop
+	e.ap = e.ap[:0]
+	for _, i := range pop.Order {
+		p := &e.ps[i]
+		if !p.active {
+			continue
+		}
+		last := p.lastAlloc
+		if e.noExcl {
+			last = 0
+		}
+		pr := &pop.Provers[i]
+		e.ap = append(e.ap, alloc.Prover{Address: pr.Address, Hardware: Classes[pr.Class].Hardware,
+			MaxConcurrent: pr.MaxConcurrent, Active: p.held, LastAllocated: last})
+	}
+	e.aw = e.aw[:0]
+	for i := lo; i < hi; i++ {
+		w := &pop.Workloads[i]
+		e.aw = append(e.aw, alloc.Workload{ID: w.ID, K: int(w.K), MinHardware: Programs[w.Program].Min})
+	}
+	as := alloc.Allocate(e.seed, h, e.ap, e.aw)
+	for j, a := range as {
+		wi := int32(lo + j)
+		w, wl := &e.ws[wi], &pop.Workloads[wi]
+		w.allocH, w.queued = h, false
+		for k := range int(wl.K) {
+			s := &e.slots[int(w.firstSlot)+k]
+			s.prover, s.openUntil = -1, wl.Deadline
+			if k >= len(a.Provers) {
+				s.state = slOpen
+				e.opened = append(e.opened, slotRef{wi, int16(k)})
+				continue
+			}
+			p := pop.byAddr[a.Provers[k]]
+			s.state, s.prover, s.acceptBy = slAssigned, p, h+e.par.AcceptWindow
+			e.ps[p].held++
+			e.ps[p].lastAlloc = h
+			e.led.events++
+			if pop.Provers[p].Strategy != Silent {
+				e.push(h+1, intent{w: wi, slot: int16(k), kind: kAnswer, p: p})
+			}
+		}
+		e.advance(wi, h)
+	}
+}
+
+// block applies the messages of height h: Runs, then the provers'
+// messages in canonical order, then the committees' votes.
+func (e *fastEngine) block(h int64) {
+	pop := e.pop
+	for e.nextRun < len(pop.Workloads) && pop.Workloads[e.nextRun].Height == h {
+		w := &pop.Workloads[e.nextRun]
+		e.userBal -= w.Fee
+		e.ws[e.nextRun].escrow = w.Fee
+		e.ws[e.nextRun].queued = true
+		e.nextRun++
+		e.led.events++
+	}
+	if h < int64(len(e.intents)) {
+		ins := e.intents[h]
+		slices.SortFunc(ins, intentOrder)
+		for _, in := range ins {
+			e.led.events++
+			switch in.kind {
+			case kAnswer:
+				e.answer(h, in)
+			case kSubmit:
+				e.submit(h, in)
+			case kCopy:
+				e.copySlash(h, in.p)
+			}
+		}
+		e.intents[h] = nil
+	}
+	if h < int64(len(e.reveals)) {
+		for _, w := range e.reveals[h] {
+			e.led.events++
+			e.reveal(h, w)
+		}
+		e.reveals[h] = nil
+	}
+	if h < int64(len(e.votes)) {
+		for _, w := range e.votes[h] {
+			e.led.events++
+			e.vote(h, w)
+		}
+		e.votes[h] = nil
+	}
+}
+
+// endBlock is what the provers decide after seeing block h: who races
+// for the slots that opened, and which copiers copy a first result.
+func (e *fastEngine) endBlock(h int64) {
+	slices.SortFunc(e.opened, func(a, b slotRef) int { return cmp.Or(cmp.Compare(a.w, b.w), cmp.Compare(a.slot, b.slot)) })
+	for _, r := range e.opened {
+		s := e.slot(r.w, r.slot)
+		if s.state != slOpen {
+			continue
+		}
+		e.fill(h, r.w, r.slot, s.openUntil)
+	}
+	e.opened = e.opened[:0]
+	for _, w := range e.firstNow {
+		for k := range int(e.pop.Workloads[w].K) {
+			s := e.slot(w, int16(k))
+			if s.state == slAccepted && e.pop.Provers[s.prover].Strategy == Copier && e.ps[s.prover].active {
+				e.push(h+1, intent{w: w, slot: int16(k), kind: kCopy, p: s.prover})
+			}
+		}
+	}
+	e.firstNow = e.firstNow[:0]
+}
+
+func (e *fastEngine) slot(w int32, k int16) *fSlot { return &e.slots[int(e.ws[w].firstSlot)+int(k)] }
+
+func (e *fastEngine) holds(w int32, p int32) bool {
+	for k := range int(e.pop.Workloads[w].K) {
+		if e.slot(w, int16(k)).prover == p {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *fastEngine) fill(h int64, w int32, k int16, until int64) {
+	for _, f := range e.pop.fillCandidates(w, int(k), h, until, func(p int32) bool {
+		return e.ps[p].active && !e.holds(w, p) && int(e.ps[p].held)+e.load.busy(p, h) < int(e.pop.Provers[p].MaxConcurrent)
+	}) {
+		e.load.add(f.p, f.plan.end(h+1, until))
+		e.schedule(w, k, f, h+1, true)
+	}
+}
+
+// schedule books the submission of a prover that starts proving at start,
+// or the work it wastes when it will not submit.
+func (e *fastEngine) schedule(w int32, k int16, f filler, start int64, fill bool) {
+	cycles := e.pop.Workloads[w].Cycles
+	switch {
+	case f.plan.crash:
+		e.led.work += workDone(cycles, f.plan.crashAt, f.plan.t)
+	case start+f.plan.t > f.limit:
+		e.led.work += workDone(cycles, f.limit-start, f.plan.t) // gives up at the deadline
+	default:
+		e.push(start+f.plan.t, intent{w: w, slot: k, kind: kSubmit, fill: fill, p: f.p, start: int32(start), t: int32(f.plan.t)})
+	}
+}
+
+func (e *fastEngine) declinesLeft(p int32, h int64) uint32 {
+	ps := &e.ps[p]
+	if ps.declineEpoch != h/e.par.EpochLength {
+		return e.par.MaxDeclinesPerEpoch
+	}
+	if ps.declines >= e.par.MaxDeclinesPerEpoch {
+		return 0
+	}
+	return e.par.MaxDeclinesPerEpoch - ps.declines
+}
+
+func (e *fastEngine) countDecline(p int32, h int64) {
+	ps := &e.ps[p]
+	if epoch := h / e.par.EpochLength; ps.declineEpoch != epoch {
+		ps.declineEpoch, ps.declines = epoch, 0
+	}
+	ps.declines++
+	if ps.declines > e.par.MaxDeclinesPerEpoch {
+		e.remove(p)
+	}
+}
+
+func (e *fastEngine) remove(p int32) {
+	if e.ps[p].active {
+		e.ps[p].active = false
+		e.led.removed[p] = true
+	}
+}
+
+func (e *fastEngine) releaseHold(s *fSlot) {
+	if s.filled || s.prover < 0 {
+		return
+	}
+	if e.ps[s.prover].held > 0 {
+		e.ps[s.prover].held--
+	}
+}
+
+func (e *fastEngine) openSlot(w int32, k int16, s *fSlot, until int64) {
+	s.state, s.openUntil = slOpen, until
+	e.opened = append(e.opened, slotRef{w, k})
+}
+
+func (e *fastEngine) answer(h int64, in intent) {
+	s := e.slot(in.w, in.slot)
+	if s.state != slAssigned || s.prover != in.p || h > s.acceptBy {
+		return
+	}
+	wl := &e.pop.Workloads[in.w]
+	pl := e.pop.planFor(in.p, in.w, int(in.slot), roleAlloc, h, wl.Deadline)
+	if !pl.work && e.declinesLeft(in.p, h) > 0 {
+		e.releaseHold(s)
+		e.countDecline(in.p, h)
+		e.openSlot(in.w, in.slot, s, wl.Deadline)
+		e.advance(in.w, h)
+		return
+	}
+	s.state = slAccepted
+	e.advance(in.w, h)
+	if !pl.copy {
+		e.schedule(in.w, in.slot, filler{p: in.p, plan: pl, limit: wl.Deadline}, h, false)
+	}
+}
+
+func (e *fastEngine) submit(h int64, in intent) {
+	w, wl := &e.ws[in.w], &e.pop.Workloads[in.w]
+	s := e.slot(in.w, in.slot)
+	if in.fill && fillerAborts(s.state == slOpen, s.submitH, h) {
+		e.led.work += workDone(wl.Cycles, s.submitH+1-int64(in.start), int64(in.t))
+		return
+	}
+	e.led.computed++
+	e.led.work += wl.Cycles
+	ok := false
+	switch s.state {
+	case slAssigned, slAccepted:
+		ok = s.prover == in.p && h <= wl.Deadline
+	case slOpen:
+		ok = h <= s.openUntil && !e.holds(in.w, in.p) && e.ps[in.p].active
+	}
+	if !ok {
+		return
+	}
+	e.seq++
+	if s.state == slOpen {
+		s.prover, s.filled = in.p, true
+	} else {
+		e.releaseHold(s)
+	}
+	s.state, s.submitH, s.seq = slSubmitted, h, e.seq
+	if w.firstSubmit == 0 {
+		w.firstSubmit = h
+		e.firstNow = append(e.firstNow, in.w)
+	}
+	e.advance(in.w, h)
+}
+
+// fillerAborts reports whether an open-market filler due to submit at h
+// gave up before: its slot was filled at an earlier height.
+func fillerAborts(stillOpen bool, filledAt, h int64) bool {
+	return !stillOpen && filledAt > 0 && filledAt < h
+}
+
+func (e *fastEngine) copySlash(h int64, p int32) {
+	e.slash(p, e.par.SlashCopyBP, true)
+}
+
+func (e *fastEngine) slash(p int32, bp uint32, remove bool) {
+	amount := bpOf(e.ps[p].stake, bp)
+	e.ps[p].stake -= amount
+	e.led.slashed[p] += amount
+	e.led.burned += amount
+	if remove {
+		e.remove(p)
+	}
+}
+
+func (e *fastEngine) reveal(h int64, w int32) {
+	for k := range int(e.pop.Workloads[w].K) {
+		s := e.slot(w, int16(k))
+		if s.state != slSubmitted || h > s.revealBy {
+			continue
+		}
+		s.state, s.voteBy = slVerifying, h+e.par.VoteWindow
+	}
+	e.advance(w, h)
+	e.votes = grow(e.votes, h+1)
+	e.votes[h+1] = append(e.votes[h+1], w)
+}
+
+func (e *fastEngine) vote(h int64, w int32) {
+	for k := range int(e.pop.Workloads[w].K) {
+		s := e.slot(w, int16(k))
+		if s.state != slVerifying || h > s.voteBy {
+			continue
+		}
+		s.state = slValid
+		if e.ws[w].state == outPending {
+			e.ws[w].state = outFinal
+			e.led.out[w].finalH = h
+		}
+	}
+	e.advance(w, h)
+}
+
+// advance is the protocol's advance: windows that closed, reveals, and
+// settlement once every slot is decided; then the next timer.
+func (e *fastEngine) advance(w int32, h int64) {
+	ws := &e.ws[w]
+	if ws.queued || ws.settled {
+		e.setTimer(w, 0)
+		return
+	}
+	wl := &e.pop.Workloads[w]
+	for k := range int(wl.K) {
+		e.expire(w, int16(k), h)
+	}
+	e.openReveals(w, h)
+	all := true
+	for k := range int(wl.K) {
+		all = all && decided(e.slot(w, int16(k)).state)
+	}
+	if all {
+		e.settle(w, h)
+	}
+	e.setTimer(w, e.nextTimer(w))
+}
+
+func (e *fastEngine) reopenLength(wl *Workload) int64 {
+	if e.par.ReopenWindow > 0 {
+		return e.par.ReopenWindow
+	}
+	return wl.RelDeadline()
+}
+
+func (e *fastEngine) expire(w int32, k int16, h int64) {
+	wl, s := &e.pop.Workloads[w], e.slot(w, k)
+	for range 4 {
+		switch {
+		case s.state == slAssigned && (h > s.acceptBy || h > wl.Deadline): // silent
+			e.releaseHold(s)
+			e.countDecline(s.prover, h)
+			e.openSlot(w, k, s, wl.Deadline)
+			if wl.K == 1 {
+				s.openUntil = h + e.reopenLength(wl)
+				e.remove(s.prover)
+			}
+		case s.state == slAccepted && h > wl.Deadline: // timed out
+			e.releaseHold(s)
+			e.openSlot(w, k, s, h+e.reopenLength(wl))
+			if wl.K == 1 {
+				e.remove(s.prover)
+			}
+		case s.state == slOpen && h > s.openUntil:
+			s.state = slEmpty
+		case s.state == slSubmitted && e.ws[w].revealFrom != 0 && h > s.revealBy:
+			s.state = slUnrevealed
+			e.slash(s.prover, e.par.SlashNoRevealBP, false)
+			return
+		case s.state == slVerifying && h > s.voteBy:
+			s.state = slUndecided
+		default:
+			return
+		}
+	}
+}
+
+func (e *fastEngine) openReveals(w int32, h int64) {
+	ws := &e.ws[w]
+	if ws.revealFrom != 0 {
+		return
+	}
+	submitted := false
+	n := int(e.pop.Workloads[w].K)
+	for k := range n {
+		st := e.slot(w, int16(k)).state
+		if fillable(st) {
+			return
+		}
+		submitted = submitted || st == slSubmitted
+	}
+	if !submitted {
+		return
+	}
+	ws.revealFrom = h
+	for k := range n {
+		if s := e.slot(w, int16(k)); s.state == slSubmitted {
+			s.revealBy = h + e.par.RevealWindow
+		}
+	}
+	e.reveals = grow(e.reveals, h+1)
+	e.reveals[h+1] = append(e.reveals[h+1], w)
+}
+
+func (e *fastEngine) nextTimer(w int32) int64 {
+	ws, wl := &e.ws[w], &e.pop.Workloads[w]
+	if ws.settled {
+		return 0
+	}
+	var next int64
+	at := func(h int64) {
+		if next == 0 || h+1 < next {
+			next = h + 1
+		}
+	}
+	for k := range int(wl.K) {
+		s := e.slot(w, int16(k))
+		switch s.state {
+		case slAssigned:
+			at(min(s.acceptBy, wl.Deadline))
+		case slAccepted:
+			at(wl.Deadline)
+		case slOpen:
+			at(s.openUntil)
+		case slSubmitted:
+			if ws.revealFrom != 0 {
+				at(s.revealBy)
+			}
+		case slVerifying:
+			at(s.voteBy)
+		}
+	}
+	return next
+}
+
+func (e *fastEngine) setTimer(w int32, at int64) {
+	ws := &e.ws[w]
+	if ws.timer == at {
+		return
+	}
+	ws.timer = at
+	if at != 0 {
+		e.timers = grow(e.timers, at)
+		e.timers[at] = append(e.timers[at], w)
+	}
+}
+
+// settle pays a workload whose slots are all decided (protocol settle).
+func (e *fastEngine) settle(w int32, h int64) {
+	ws, wl, led := &e.ws[w], &e.pop.Workloads[w], e.led
+	var finals []*fSlot
+	submitted := 0
+	for k := range int(wl.K) {
+		s := e.slot(w, int16(k))
+		if s.state == slValid {
+			finals = append(finals, s)
+		}
+		if s.submitH > 0 {
+			submitted++
+		}
+	}
+	slices.SortFunc(finals, func(a, b *fSlot) int { return cmp.Compare(a.seq, b.seq) })
+	switch {
+	case len(finals) > 0:
+		ws.state = outFinal
+	case submitted > 0:
+		ws.state = outRejected
+	default:
+		ws.state = outExpired
+	}
+	tiers := protocol.TiersFor(e.par.RewardTiersBP, int(wl.K))
+	share := wl.Fee / uint64(wl.K)
+	o := &led.out[w]
+	for i, s := range finals {
+		reward := bpOf(e.par.WorkloadReward, tiers[min(i, len(tiers)-1)])
+		if wl.K == 1 {
+			reward = bpOf(reward, protocol.DecayBP(e.par.SingleProverFloorBP, ws.allocH, wl.Deadline, s.submitH))
+		}
+		led.reward[s.prover] += reward
+		led.fees[s.prover] += share
+		led.minted += reward
+		o.minted += reward
+		ws.escrow -= share
+		led.paid++
+		led.proofs[s.prover]++
+		led.paidWork += wl.Cycles
+	}
+	var refund uint64
+	if ws.state == outExpired {
+		refund = ws.escrow
+	} else {
+		for k := range int(wl.K) {
+			if e.slot(w, int16(k)).state != slValid {
+				refund += share
+			}
+		}
+	}
+	led.burned += ws.escrow - refund
+	led.refunded += refund
+	e.userBal += refund
+	ws.escrow = 0
+	ws.settled = true
+	e.settledCnt++
+	o.state, o.firstResult, o.userPaid = ws.state, ws.firstSubmit, wl.Fee-refund
+}
+
+// finish totals the supply from the per-account figures, which checks the
+// accounting: balances + escrow + stake + burned = genesis + minted.
+func (e *fastEngine) finish() {
+	led := e.led
+	led.balances = e.userBal
+	for i := range e.ps {
+		led.balances += led.reward[i] + led.fees[i]
+		led.stake += e.ps[i].stake
+	}
+	for i := range e.ws {
+		led.escrow += e.ws[i].escrow
+	}
+	led.supplyErr = checkSupply(led)
+}
+
+func checkSupply(led *ledger) error {
+	if have, want := led.balances+led.escrow+led.stake+led.burned, led.genesis+led.minted; have != want {
+		return fmt.Errorf("supply broken: balances %d + escrow %d + stake %d + burned %d = %d, genesis %d + minted %d = %d",
+			led.balances, led.escrow, led.stake, led.burned, have, led.genesis, led.minted, want)
+	}
+	return nil
+}

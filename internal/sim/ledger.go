@@ -1,0 +1,56 @@
+package sim
+
+// ledger is what an engine hands to the report: who earned what, what
+// became of each workload, how much work was done and paid, and the
+// supply totals. Every engine fills the same fields.
+type ledger struct {
+	reward  []uint64 // network reward (minted) per prover
+	fees    []uint64 // user fees (or auction payments) per prover
+	slashed []uint64 // per prover
+	proofs  []uint32 // paid proofs per prover
+	removed []bool   // per prover: removed from the active set
+
+	out []outcome // per workload
+
+	computed uint64 // proofs computed (submitted, or refused for arriving too late)
+	paid     uint64 // proofs paid
+	work     uint64 // cycles proven, whole or partial, paid or not
+	paidWork uint64 // cycles of paid proofs
+	events   uint64
+	height   int64 // last height simulated
+
+	// Supply: balances + escrow + stake + burned = genesis + minted.
+	genesis, minted, burned, balances, escrow, stake uint64
+	refunded                                         uint64
+	supplyErr                                        error
+}
+
+// The end states of a workload.
+const (
+	outPending uint8 = iota
+	outFinal
+	outExpired
+	outRejected
+)
+
+type outcome struct {
+	state       uint8
+	finalH      int64 // height of the first final proof
+	firstResult int64 // height of the first accepted result (the user can open it)
+	userPaid    uint64
+	minted      uint64
+}
+
+func newLedger(provers, workloads int) *ledger {
+	return &ledger{
+		reward: make([]uint64, provers), fees: make([]uint64, provers), slashed: make([]uint64, provers), proofs: make([]uint32, provers),
+		removed: make([]bool, provers), out: make([]outcome, workloads),
+	}
+}
+
+// bpOf is x * bp / 10000 rounded down, bp capped at 10000: the protocol's
+// basis-point rule for shares.
+func bpOf(x uint64, bp uint32) uint64 {
+	bp = min(bp, 10000)
+	return x/10000*uint64(bp) + x%10000*uint64(bp)/10000
+}

@@ -1,0 +1,156 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/provernet/provernet/internal/protocol"
+)
+
+// The mechanisms a run can compare (Options.Mechanism).
+const (
+	// MechVRF is the protocol: VRF allocation with previous-round
+	// exclusion, speed tiers, the open market for declined slots.
+	MechVRF = "vrf"
+	// MechVRFNoExclusion is the protocol with every prover's last
+	// allocation height hidden from the allocator, so no exclusion.
+	MechVRFNoExclusion = "vrf-noexcl"
+	// MechRace is a pure proof race: every free prover may work on any
+	// open workload and the first valid proof takes the whole fee and the
+	// whole network reward. Not a protocol rule: the simulator's own.
+	MechRace = "race"
+	// MechAuction is a lowest-price auction (Mina's snarketplace): each
+	// workload goes to the cheapest free prover's ask, paid as bid, with
+	// no network reward. Not a protocol rule: the simulator's own.
+	MechAuction = "auction"
+)
+
+// Mechanisms lists the mechanisms in the order reports show them.
+var Mechanisms = []string{MechVRF, MechVRFNoExclusion, MechRace, MechAuction}
+
+// The fidelities (Options.Fidelity).
+const (
+	// FidelityFast keeps the simulator's own compact state and calls the
+	// protocol's pure functions (alloc.Allocate, TiersFor, Quote, DecayBP,
+	// MinDeadline): the default, and the only one at large scale.
+	FidelityFast = "fast"
+	// FidelityFull drives protocol.Apply and protocol.BeginBlock on an
+	// in-memory store with real age-sealed results, reveals and votes,
+	// checking the section 9 invariants; small scale only, mechanism vrf.
+	FidelityFull = "full"
+)
+
+// Options describe one run: the population, the demand and the mechanism.
+// Zero values are not defaults; start from DefaultOptions.
+type Options struct {
+	Provers   int    `json:"provers"`
+	Workloads int    `json:"workloads"`
+	Blocks    int    `json:"blocks"` // workloads arrive evenly over heights 1..Blocks
+	Mechanism string `json:"mechanism"`
+	Seed      uint64 `json:"seed"`
+	Fidelity  string `json:"fidelity"`
+
+	// Behaviour of the population. Shares are of the provers; the rest
+	// are honest solo operators.
+	FailRate         float64 `json:"fail_rate"`         // an accepted job crashes (never submitted)
+	LazyShare        float64 `json:"lazy_share"`        // lazy decliners
+	LazyDeclineRate  float64 `json:"lazy_decline_rate"` // how often a lazy prover declines
+	SilentShare      float64 `json:"silent_share"`      // never answer
+	CopierShare      float64 `json:"copier_share"`      // copy other provers' results
+	SybilShare       float64 `json:"sybil_share"`       // provers run by one operator
+	UndercutterShare float64 `json:"undercutter_share"` // provers of one operator asking far below cost
+	UndercutFactor   float64 `json:"undercut_factor"`   // the undercutter's ask as a share of an honest one
+	// FastProver, if at least 1, makes prover 0 a solo operator this many
+	// times faster than the fastest hardware class, holding this many
+	// times the GPU class's concurrent jobs.
+	FastProver float64 `json:"fast_prover"`
+	// GPUShare is the share of workloads whose program needs a GPU.
+	GPUShare float64 `json:"gpu_share"`
+	// K fixes every workload's k; 0 draws it (k=1 30%, k=2 20%, k=3 50%).
+	K int `json:"k"`
+	// OpenRacers is how many provers race for each open slot (the open
+	// market of PROTOCOL.md 5.3); the first valid submission fills it.
+	OpenRacers int `json:"open_racers"`
+	// RaceWidth caps the entrants of one workload in MechRace; 0: no cap
+	// (every free prover may enter).
+	RaceWidth int `json:"race_width"`
+
+	// Params are the chain parameters (protocol.DefaultParams). Random
+	// challenges are not simulated: ChallengeProgram must be empty.
+	Params protocol.Params `json:"-"`
+
+	// CheckEveryBlock makes the full fidelity run protocol.CheckInvariants
+	// after every block (it always does at the end).
+	CheckEveryBlock bool `json:"-"`
+}
+
+// DefaultOptions is the population the docs use: mostly honest solo
+// provers, one sybil operator, one undercutter, a few lazy, silent and
+// copying provers, and a 2% crash rate.
+func DefaultOptions() Options {
+	return Options{
+		Provers: 1000, Workloads: 10000, Blocks: 200, Mechanism: MechVRF, Seed: 1, Fidelity: FidelityFast,
+		FailRate: 0.02, LazyShare: 0.05, LazyDeclineRate: 0.5, SilentShare: 0.02, CopierShare: 0.01,
+		SybilShare: 0.10, UndercutterShare: 0.05, UndercutFactor: 0.25, GPUShare: 0.10,
+		OpenRacers: 2, Params: protocol.DefaultParams(),
+	}
+}
+
+// Validate checks o and says what to change.
+func (o *Options) Validate() error {
+	var errs []error
+	if o.Provers < 2 {
+		errs = append(errs, fmt.Errorf("provers must be at least 2 (verification needs a committee); got %d", o.Provers))
+	}
+	if o.Workloads < 0 || o.Blocks < 1 {
+		errs = append(errs, fmt.Errorf("workloads must be >= 0 and blocks >= 1; got %d and %d", o.Workloads, o.Blocks))
+	}
+	if o.Provers > 1<<24 || o.Workloads > 1<<28 {
+		errs = append(errs, errors.New("at most 16M provers and 256M workloads"))
+	}
+	switch o.Mechanism {
+	case MechVRF, MechVRFNoExclusion, MechRace, MechAuction:
+	default:
+		errs = append(errs, fmt.Errorf("unknown mechanism %q (one of %s)", o.Mechanism, strings.Join(Mechanisms, ", ")))
+	}
+	switch o.Fidelity {
+	case FidelityFast:
+	case FidelityFull:
+		if o.Mechanism != MechVRF {
+			errs = append(errs, fmt.Errorf("fidelity full drives the protocol, which has only mechanism vrf; %s runs at fidelity fast", o.Mechanism))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("unknown fidelity %q (fast or full)", o.Fidelity))
+	}
+	shares := o.LazyShare + o.SilentShare + o.CopierShare + o.SybilShare + o.UndercutterShare
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"fail_rate", o.FailRate}, {"lazy_share", o.LazyShare}, {"lazy_decline_rate", o.LazyDeclineRate},
+		{"silent_share", o.SilentShare}, {"copier_share", o.CopierShare}, {"sybil_share", o.SybilShare},
+		{"undercutter_share", o.UndercutterShare}, {"undercut_factor", o.UndercutFactor}, {"gpu_share", o.GPUShare}} {
+		if !(f.v >= 0 && f.v <= 1) {
+			errs = append(errs, fmt.Errorf("%s must be in [0, 1]; got %v", f.name, f.v))
+		}
+	}
+	if shares > 1 {
+		errs = append(errs, fmt.Errorf("the strategy shares add up to %.2f, above 1", shares))
+	}
+	if o.FastProver != 0 && !(o.FastProver >= 1 && o.FastProver <= 1e6) {
+		errs = append(errs, fmt.Errorf("fast_prover must be 0 (none) or a speed factor in [1, 1e6]; got %v", o.FastProver))
+	}
+	if o.K < 0 || o.K > int(o.Params.MaxProversPerWorkload) {
+		errs = append(errs, fmt.Errorf("k must be 0 (mixed) or 1..%d (max_provers_per_workload); got %d", o.Params.MaxProversPerWorkload, o.K))
+	}
+	if o.OpenRacers < 0 || o.RaceWidth < 0 {
+		errs = append(errs, errors.New("open_racers and race_width must be >= 0"))
+	}
+	if err := o.Params.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("params: %w", err))
+	}
+	if o.Params.ChallengeProgram != "" {
+		errs = append(errs, errors.New("params: the simulator does not simulate challenges; leave challenge_program empty"))
+	}
+	return errors.Join(errs...)
+}

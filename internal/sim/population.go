@@ -1,0 +1,493 @@
+package sim
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/provernet/provernet/internal/address"
+	"github.com/provernet/provernet/internal/alloc"
+	"github.com/provernet/provernet/internal/pb"
+	"github.com/provernet/provernet/internal/protocol"
+)
+
+// Strategy is how a prover behaves.
+type Strategy uint8
+
+const (
+	// Honest accepts what it can finish by the deadline (declining the
+	// rest while it has declines left), proves, reveals and votes.
+	Honest Strategy = iota
+	// Lazy is honest but also declines at random (LazyDeclineRate).
+	Lazy
+	// Silent never answers an allocation and never fills an open slot.
+	Silent
+	// Copier accepts, never proves, and resubmits another prover's
+	// sealed result for the same workload.
+	Copier
+	// Sybil is an honest prover run by the one sybil operator.
+	Sybil
+	// Undercutter is an honest prover run by the one undercutting
+	// operator; in the auction it asks UndercutFactor of an honest ask.
+	Undercutter
+	numStrategies
+)
+
+var strategyNames = [...]string{"honest", "lazy", "silent", "copier", "sybil", "undercutter"}
+
+func (s Strategy) String() string {
+	if int(s) < len(strategyNames) {
+		return strategyNames[s]
+	}
+	return "unknown"
+}
+
+// HardwareClass is a kind of machine: what it declares and how fast it
+// proves.
+type HardwareClass struct {
+	Name     string
+	Hardware alloc.Hardware
+	// CPUSpeed and GPUSpeed are cycles proven per block for a CPU and a
+	// GPU program (0: cannot run it).
+	CPUSpeed, GPUSpeed uint64
+	MaxConcurrent      uint32
+	Share              float64 // of the population
+}
+
+// Classes are the hardware classes of every population. The protocol's
+// cycles_per_block (5*10^8, what a Run's minimum deadline assumes) sits
+// between the laptop and the workstation.
+var Classes = []HardwareClass{
+	{Name: "cpu-8", Hardware: alloc.Hardware{CPUCores: 8, MemoryMB: 16 << 10, DiskGB: 256}, CPUSpeed: 250_000_000, MaxConcurrent: 2, Share: 0.40},
+	{Name: "cpu-32", Hardware: alloc.Hardware{CPUCores: 32, MemoryMB: 64 << 10, DiskGB: 1024}, CPUSpeed: 1_000_000_000, MaxConcurrent: 4, Share: 0.35},
+	{Name: "cpu-64", Hardware: alloc.Hardware{CPUCores: 64, MemoryMB: 256 << 10, DiskGB: 2048}, CPUSpeed: 2_000_000_000, MaxConcurrent: 8, Share: 0.15},
+	{Name: "gpu", Hardware: alloc.Hardware{CPUCores: 32, MemoryMB: 128 << 10, DiskGB: 2048, GPUs: []alloc.GPU{{Model: "rtx-4090", MemoryMB: 24 << 10}}},
+		CPUSpeed: 1_000_000_000, GPUSpeed: 4_000_000_000, MaxConcurrent: 4, Share: 0.10},
+}
+
+// Program is one of the two programs the simulated users run.
+type Program struct {
+	Name  string
+	Min   alloc.Hardware
+	Proto *pb.Program // what protocol.Quote prices
+	GPU   bool
+}
+
+// Programs: a CPU program and a GPU program (priced gpu_class_multiplier
+// times higher).
+var Programs = []Program{
+	{Name: "cpu-prog", Min: alloc.Hardware{CPUCores: 4, MemoryMB: 8 << 10}},
+	{Name: "gpu-prog", Min: alloc.Hardware{CPUCores: 8, MemoryMB: 16 << 10, GPUs: []alloc.GPU{{MemoryMB: 16 << 10}}}, GPU: true},
+}
+
+func init() {
+	for i := range Programs {
+		Programs[i].Proto = &pb.Program{Name: Programs[i].Name, MinHardware: pbHardware(Programs[i].Min)}
+	}
+}
+
+func pbHardware(h alloc.Hardware) *pb.Hardware {
+	out := &pb.Hardware{CpuCores: h.CPUCores, MemoryMb: h.MemoryMB, DiskGb: h.DiskGB}
+	for _, g := range h.GPUs {
+		out.Gpus = append(out.Gpus, &pb.Gpu{Model: g.Model, MemoryMb: g.MemoryMB})
+	}
+	return out
+}
+
+// Prover is one simulated prover.
+type Prover struct {
+	Address  address.Address
+	Class    uint8
+	Strategy Strategy
+	Operator int32
+	// Speed is cycles per block for each program (0: cannot run it).
+	Speed         [2]uint64
+	MaxConcurrent uint32
+	Ask           uint64 // uprv per mega-cycle, in the auction
+	Stake         uint64
+}
+
+// Operator runs one or more provers.
+type Operator struct {
+	Name    string
+	Provers int
+}
+
+// Workload is one Run of the demand.
+type Workload struct {
+	ID       [32]byte
+	Height   int64 // the Run's inclusion height
+	Deadline int64 // absolute
+	Cycles   uint64
+	K        uint32
+	Program  uint8
+	Fee      uint64 // protocol.Quote for k
+	PerSlot  uint64 // protocol.Quote per slot (the fee for k = 1)
+}
+
+// Population is the seeded world: provers, operators and the demand. It
+// is a pure function of the Options, and every behavioural draw is a hash
+// of the seed and what it concerns (prover, workload, slot, role), never
+// a position in a shared random stream, so the two fidelities, which
+// visit things in different orders, see the same behaviour.
+type Population struct {
+	Opts      Options
+	Provers   []Prover
+	Operators []Operator
+	Workloads []Workload
+	User      address.Address
+	// Order lists prover indices by address (the allocator's order).
+	Order []int32
+	// meets[class][program] says whether a class runs a program.
+	meets  [][2]bool
+	byAddr map[address.Address]int32
+	seed   uint64
+}
+
+// Draw purposes: each decision hashes its own constant.
+const (
+	purposeStrategy uint64 = iota + 1
+	purposeClass
+	purposeAsk
+	purposeCycles
+	purposeK
+	purposeProgram
+	purposeJitter
+	purposeDecline
+	purposeCrash
+	purposeCrashAt
+	purposeFill
+	purposeTie
+	purposeBeacon
+)
+
+// NewPopulation builds the population of o (which must be valid).
+func NewPopulation(o Options) *Population {
+	pop := &Population{Opts: o, seed: o.Seed, byAddr: make(map[address.Address]int32, o.Provers)}
+	pop.User = address.Address(hash20("provernet/sim/user", o.Seed, 0))
+	pop.meets = make([][2]bool, len(Classes))
+	for c := range Classes {
+		for p := range Programs {
+			pop.meets[c][p] = alloc.Meets(Classes[c].Hardware, Programs[p].Min)
+		}
+	}
+	var sybilOp, underOp int32 = -1, -1
+	opFor := func(name string, shared *int32) int32 {
+		if shared != nil && *shared >= 0 {
+			pop.Operators[*shared].Provers++
+			return *shared
+		}
+		pop.Operators = append(pop.Operators, Operator{Name: name, Provers: 1})
+		id := int32(len(pop.Operators) - 1)
+		if shared != nil {
+			*shared = id
+		}
+		return id
+	}
+	cuts := []struct {
+		share float64
+		s     Strategy
+	}{{o.SybilShare, Sybil}, {o.UndercutterShare, Undercutter}, {o.LazyShare, Lazy}, {o.SilentShare, Silent}, {o.CopierShare, Copier}}
+	pop.Provers = make([]Prover, o.Provers)
+	for i := range pop.Provers {
+		p := &pop.Provers[i]
+		p.Address = address.Address(hash20("provernet/sim/prover", o.Seed, uint64(i)))
+		u := pop.unit(purposeStrategy, uint64(i), 0, 0)
+		p.Strategy = Honest
+		acc := 0.0
+		for _, c := range cuts {
+			acc += c.share
+			if u < acc {
+				p.Strategy = c.s
+				break
+			}
+		}
+		u = pop.unit(purposeClass, uint64(i), 0, 0)
+		acc = 0
+		p.Class = uint8(len(Classes) - 1)
+		for c := range Classes {
+			acc += Classes[c].Share
+			if u < acc {
+				p.Class = uint8(c)
+				break
+			}
+		}
+		cl := Classes[p.Class]
+		p.Speed = [2]uint64{cl.CPUSpeed, cl.GPUSpeed}
+		p.MaxConcurrent = cl.MaxConcurrent
+		p.Stake = o.Params.MinProverStake
+		// An honest ask is 40-100% of the protocol's price; the
+		// undercutter asks UndercutFactor of that.
+		ask := float64(o.Params.PricePerMcycle) * (0.4 + 0.6*pop.unit(purposeAsk, uint64(i), 0, 0))
+		switch {
+		case i == 0 && o.FastProver >= 1:
+			p.Strategy = Honest
+			p.Class = uint8(len(Classes) - 1)
+			top := uint64(0)
+			for _, c := range Classes {
+				top = max(top, c.CPUSpeed, c.GPUSpeed)
+			}
+			f := uint64(math.Round(o.FastProver * float64(top)))
+			p.Speed = [2]uint64{f, f}
+			// Speed beyond a block per proof only shows as throughput, so
+			// the fast prover also holds F times the jobs: one operator's
+			// cluster, the "very powerful machines" of seed 004.
+			p.MaxConcurrent = uint32(math.Ceil(o.FastProver)) * Classes[p.Class].MaxConcurrent
+			p.Operator = opFor("fast-prover", nil)
+		case p.Strategy == Sybil:
+			p.Operator = opFor("sybil-operator", &sybilOp)
+		case p.Strategy == Undercutter:
+			ask *= o.UndercutFactor
+			p.Operator = opFor("undercutter", &underOp)
+		default:
+			p.Operator = opFor(fmt.Sprintf("%s-%d", p.Strategy, i), nil)
+		}
+		p.Ask = max(1, uint64(ask))
+		pop.byAddr[p.Address] = int32(i)
+	}
+	pop.Order = make([]int32, o.Provers)
+	for i := range pop.Order {
+		pop.Order[i] = int32(i)
+	}
+	slices.SortFunc(pop.Order, func(a, b int32) int {
+		return bytes.Compare(pop.Provers[a].Address[:], pop.Provers[b].Address[:])
+	})
+	pop.makeWorkloads()
+	return pop
+}
+
+func (pop *Population) makeWorkloads() {
+	o := pop.Opts
+	pop.Workloads = make([]Workload, o.Workloads)
+	for i := range pop.Workloads {
+		w := &pop.Workloads[i]
+		w.Height = 1 + int64(uint64(i)*uint64(o.Blocks)/uint64(max(o.Workloads, 1)))
+		// Cycles: log-uniform over 10^8..10^10 (0.2 to 20 blocks at the
+		// protocol's cycles_per_block), in whole mega-cycles.
+		mc := math.Round(100 * math.Pow(100, pop.unit(purposeCycles, uint64(i), 0, 0)))
+		w.Cycles = uint64(mc) * 1_000_000
+		switch u := pop.unit(purposeK, uint64(i), 0, 0); {
+		case o.K > 0:
+			w.K = uint32(o.K)
+		case u < 0.3:
+			w.K = 1
+		case u < 0.5:
+			w.K = 2
+		default:
+			w.K = 3
+		}
+		if pop.unit(purposeProgram, uint64(i), 0, 0) < o.GPUShare {
+			w.Program = 1
+		}
+		q, err := protocol.Quote(o.Params, Programs[w.Program].Proto, w.Cycles, w.K)
+		if err != nil {
+			panic(err) // cycles and k are small: cannot overflow
+		}
+		w.Fee, w.PerSlot = q.Fee, q.PerSlot
+		// The user leaves room for a prover at half the reference speed:
+		// the minimum deadline plus twice the reference proving time.
+		ref := int64((w.Cycles + o.Params.CyclesPerBlock - 1) / o.Params.CyclesPerBlock)
+		w.Deadline = w.Height + q.MinDeadline + 2*ref + 4
+		w.ID = [32]byte(protocol.WorkloadID(pop.User, uint64(i), 0))
+	}
+}
+
+// RelDeadline is the Run's deadline in blocks after inclusion.
+func (w *Workload) RelDeadline() int64 { return w.Deadline - w.Height }
+
+func hash20(domain string, seed, i uint64) [20]byte {
+	h := sha256.New()
+	h.Write([]byte(domain))
+	_ = binary.Write(h, binary.BigEndian, seed)
+	_ = binary.Write(h, binary.BigEndian, i)
+	var out [20]byte
+	copy(out[:], h.Sum(nil))
+	return out
+}
+
+// mix is splitmix64's finaliser.
+func mix(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return x
+}
+
+// draw is the seeded hash of one decision.
+func (pop *Population) draw(purpose, a, b, c uint64) uint64 {
+	h := mix(pop.seed ^ purpose*0x9e3779b97f4a7c15)
+	h = mix(h ^ a)
+	h = mix(h ^ (b + 0x632be59bd9b4e019))
+	return mix(h ^ (c + 0x2545f4914f6cdd1d))
+}
+
+// unit is draw as a float in [0, 1).
+func (pop *Population) unit(purpose, a, b, c uint64) float64 {
+	return float64(pop.draw(purpose, a, b, c)>>11) / (1 << 53)
+}
+
+// chance reports whether the decision happens, with probability p.
+func (pop *Population) chance(p float64, purpose, a, b, c uint64) bool {
+	if p <= 0 {
+		return false
+	}
+	return p >= 1 || pop.draw(purpose, a, b, c) < uint64(p*(1<<63))*2
+}
+
+// beaconSeed is seed[h] of the simulated chain: seed[0] from the options'
+// seed, then seed[h] = SHA-256(seed[h-1] || h). Both fidelities use it.
+func beaconSeed(prev []byte, h int64) []byte {
+	s := sha256.Sum256(binary.BigEndian.AppendUint64(append([]byte{}, prev...), uint64(h)))
+	return s[:]
+}
+
+func genesisSeed(seed uint64) []byte {
+	s := sha256.Sum256(binary.BigEndian.AppendUint64([]byte("provernet/sim/beacon"), seed))
+	return s[:]
+}
+
+// Roles a prover works in, for its draws.
+const (
+	roleAlloc uint64 = 1
+	roleFill  uint64 = 2
+	roleRace  uint64 = 3
+	roleMatch uint64 = 4 // + the match round, in the auction
+)
+
+// plan is what a prover will do with one piece of work.
+type plan struct {
+	work    bool  // takes it (accept, fill, enter); false: decline or skip
+	silent  bool  // does not answer at all
+	copy    bool  // accepts and copies instead of proving
+	crash   bool  // takes it but never submits
+	t       int64 // blocks of proving: submits at start+t
+	crashAt int64 // blocks proven before a crash
+}
+
+// provingBlocks is how long prover p takes for workload w in a role:
+// cycles over its speed, times a 0.9-1.3 jitter, at least one block.
+func (pop *Population) provingBlocks(p int32, w int32, role, slot uint64) int64 {
+	wl := &pop.Workloads[w]
+	speed := pop.Provers[p].Speed[wl.Program]
+	if speed == 0 || !pop.meets[pop.Provers[p].Class][wl.Program] {
+		return math.MaxInt32
+	}
+	jit := 900 + pop.draw(purposeJitter, uint64(p), uint64(w)<<8|slot, role)%401
+	t := (wl.Cycles*jit + speed*1000 - 1) / (speed * 1000)
+	return int64(max(t, 1))
+}
+
+// planFor decides what prover p does with workload w's slot in role when
+// it would start proving at height start and must submit by limit.
+func (pop *Population) planFor(p int32, w int32, slot int, role uint64, start, limit int64) plan {
+	pr := &pop.Provers[p]
+	s, r := uint64(slot), role
+	switch pr.Strategy {
+	case Silent:
+		return plan{silent: true}
+	case Copier:
+		return plan{work: true, copy: true}
+	}
+	pl := plan{work: true, t: pop.provingBlocks(p, w, r, s)}
+	if start+pl.t > limit {
+		pl.work = false // cannot make the deadline: decline
+	}
+	if pr.Strategy == Lazy && pop.chance(pop.Opts.LazyDeclineRate, purposeDecline, uint64(p), uint64(w)<<8|s, r) {
+		pl.work = false
+	}
+	if pop.chance(pop.Opts.FailRate, purposeCrash, uint64(p), uint64(w)<<8|s, r) {
+		pl.crash = true
+		pl.crashAt = int64(pop.draw(purposeCrashAt, uint64(p), uint64(w)<<8|s, r) % uint64(min(pl.t, 1<<30)))
+	}
+	return pl
+}
+
+// canFill reports whether prover p would race for an open slot of w.
+func (pop *Population) canFill(p int32, w int32) bool {
+	pr := &pop.Provers[p]
+	return pr.Strategy != Silent && pr.Strategy != Copier && pop.meets[pr.Class][pop.Workloads[w].Program] &&
+		pr.Speed[pop.Workloads[w].Program] > 0
+}
+
+// filler is a prover that will race for an open slot, with its plan and
+// the last height it may submit.
+type filler struct {
+	p     int32
+	plan  plan
+	limit int64
+}
+
+// fillCandidates returns, in order, the provers that race for slot of w
+// opened at height h and open until until: up to OpenRacers of them,
+// drawn from the whole population by hash, skipping those ok rejects (not
+// active, or holding a slot of w) and those that would not take it (they
+// cannot run the program, cannot finish in time, or are lazy this time).
+func (pop *Population) fillCandidates(w int32, slot int, h, until int64, ok func(p int32) bool) []filler {
+	want := pop.Opts.OpenRacers
+	var out []filler
+	n := uint64(len(pop.Provers))
+	for a := uint64(0); a < 64 && len(out) < want; a++ {
+		p := int32(pop.draw(purposeFill, uint64(w), uint64(slot), uint64(h)<<8|a) % n)
+		if slices.ContainsFunc(out, func(f filler) bool { return f.p == p }) || !pop.canFill(p, w) || !ok(p) {
+			continue
+		}
+		pl := pop.planFor(p, w, slot, roleFill, h+1, until)
+		if !pl.work || pl.copy || pl.silent {
+			continue
+		}
+		out = append(out, filler{p: p, plan: pl, limit: until})
+	}
+	return out
+}
+
+// fillLoad counts each prover's open-market jobs in progress, so that a
+// prover only races for an open slot while its allocated slots (the
+// chain's held count) and these jobs leave room under MaxConcurrent. A
+// job counts until its planned end (its submission, its crash, or the
+// deadline it gives up at), even if it stops earlier because another
+// prover filled the slot first.
+type fillLoad struct{ until [][]int64 }
+
+func newFillLoad(n int) fillLoad { return fillLoad{until: make([][]int64, n)} }
+
+// busy is prover p's number of fill jobs still running after height h.
+func (f *fillLoad) busy(p int32, h int64) int {
+	keep := f.until[p][:0]
+	for _, u := range f.until[p] {
+		if u > h {
+			keep = append(keep, u)
+		}
+	}
+	f.until[p] = keep
+	return len(keep)
+}
+
+func (f *fillLoad) add(p int32, until int64) { f.until[p] = append(f.until[p], until) }
+
+// end is the height a job planned as pl, started at start, stops.
+func (pl plan) end(start, limit int64) int64 {
+	switch {
+	case pl.crash:
+		return start + pl.crashAt
+	case start+pl.t > limit:
+		return limit
+	}
+	return start + pl.t
+}
+
+// workDone is the cycles proven of a job of t blocks that ran for ran
+// blocks.
+func workDone(cycles uint64, ran, t int64) uint64 {
+	if t <= 0 || ran >= t {
+		return cycles
+	}
+	if ran <= 0 {
+		return 0
+	}
+	return uint64(float64(cycles) * float64(ran) / float64(t))
+}
