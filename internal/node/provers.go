@@ -33,6 +33,7 @@ type ProverOptions struct {
 	Faults      map[int]prover.Fault // test-only misbehaviour, by prover index
 	Interpreter bool
 	Log         *slog.Logger
+	Observe     func(prover.Step) // each daemon's steps (benchmarks)
 }
 
 // StartProvers starts a daemon for every key named prover<i> in the home's
@@ -59,7 +60,7 @@ func StartProvers(n *Node, keys []*client.Key, o ProverOptions) (*Provers, error
 		d, err := prover.New(prover.Config{
 			RPC: n.RPCURL(), API: n.APIURL(), Key: k, Exe: o.Exe, Capacity: o.Capacity,
 			Dir:         filepath.Join(n.Home(), "provers", k.Name),
-			Interpreter: o.Interpreter, Fault: o.Faults[i], Log: log.With("prover", k.Name),
+			Interpreter: o.Interpreter, Fault: o.Faults[i], Log: log.With("prover", k.Name), Observe: o.Observe,
 			Register: &prover.Registration{CPUCores: 2, MemoryMB: 4096, MaxConcurrent: uint32(o.Capacity), Stake: stake, BlobEndpoint: n.APIURL()},
 		})
 		if err != nil {

@@ -34,6 +34,18 @@ type Config struct {
 	Fault Fault
 	// Log receives what it does; nil discards.
 	Log *slog.Logger
+	// Observe, if set, is told of each step of the daemon's work as it
+	// happens, with the newest chain height the daemon knows (benchmarks).
+	Observe func(Step)
+}
+
+// Step is one step of a daemon's work on a slot.
+type Step struct {
+	Kind     string // proving, proved, submitted, revealed
+	Workload []byte
+	Slot     uint32
+	Height   int64 // the newest height the daemon knew
+	At       time.Time
 }
 
 // Registration is what to declare when registering.

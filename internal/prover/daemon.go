@@ -37,7 +37,17 @@ type Daemon struct {
 	proved    chan proveResult
 	verified  chan verifyResult
 	verifySem chan struct{}
-	out       bool // removed or exited: said once, then idle
+	out       bool  // removed or exited: said once, then idle
+	tip       int64 // the newest height seen
+}
+
+// observe reports a step to Config.Observe.
+func (d *Daemon) observe(kind, workload string, slot uint32) {
+	if d.cfg.Observe == nil {
+		return
+	}
+	id, _ := hex.DecodeString(workload)
+	d.cfg.Observe(Step{Kind: kind, Workload: id, Slot: slot, Height: d.tip, At: time.Now()})
 }
 
 // savedState is what survives a restart besides the jobs.
@@ -164,6 +174,7 @@ func (d *Daemon) pass(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	d.tip = h
 	for next := d.saved.Height + 1; next <= h; next++ {
 		if err := d.read(ctx, next); err != nil {
 			if next == h {

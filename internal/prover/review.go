@@ -140,6 +140,7 @@ func (d *Daemon) ensureJob(ctx context.Context, w *pb.Workload, s *pb.Slot, j *j
 	case j.State == jobProving && !d.running[j.key()]:
 		d.running[j.key()] = true
 		d.cfg.Log.Info("proving", "workload", j.Workload, "slot", j.Slot, "open_market", open, "challenge", w.Challenge)
+		d.observe("proving", j.Workload, j.Slot)
 		go func() { d.proved <- d.prove(ctx, w, j.key()) }()
 	case j.State == jobProved:
 		return d.submit(ctx, w, j)
@@ -166,6 +167,10 @@ func (d *Daemon) onProved(ctx context.Context, r proveResult) {
 		return
 	}
 	j.State, j.Outcome, j.CyclesUsed = jobProved, r.outcome, r.cycles
+	if h, _, err := d.chain.height(ctx); err == nil {
+		d.tip = max(d.tip, h)
+	}
+	d.observe("proved", j.Workload, j.Slot)
 	if err := d.jobs.save(j); err != nil {
 		d.cfg.Log.Warn("cannot save the job", "err", err)
 		return
@@ -213,6 +218,7 @@ func (d *Daemon) submit(ctx context.Context, w *pb.Workload, j *job) error {
 		return err
 	}
 	j.State = jobSubmitted
+	d.observe("submitted", j.Workload, j.Slot)
 	d.cfg.Log.Info("submitted", "workload", j.Workload, "slot", j.Slot, "outcome", j.Outcome, "cycles", j.CyclesUsed)
 	return d.jobs.save(j)
 }
