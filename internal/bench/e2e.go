@@ -86,8 +86,8 @@ func (s *steps) get(workload string, slot uint32, kind string) (prover.Step, boo
 // sample is one workload's measurements.
 type sample struct {
 	sealedBlocks, beyondBlocks, provingBlocks, runToFinal float64
-	sealedS, beyondS                                     float64
-	final                                                bool
+	sealedS, beyondS                                      float64
+	final                                                 bool
 }
 
 // E2E runs a devnet with prover daemons, submits tiny workloads and
