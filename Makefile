@@ -9,9 +9,10 @@ include examples/programs/Makefile.inc
 build:
 	$(GO) build -o $(BIN) ./cmd/provernet
 
-## run: a working devnet on this machine (Ctrl-C stops it).
-run: build
-	$(BIN) devnet
+## run: a working devnet on this machine, with three prover daemons and the
+## example programs deployed (Ctrl-C stops it).
+run: build programs
+	$(BIN) devnet --programs $(PROGRAMS_OUT)
 
 ## test: the whole suite, fuzz seed corpora included.
 test:
