@@ -106,7 +106,8 @@ Quick start:
 	root.PersistentFlags().StringVarP(&g.output, "output", "o", "text", "output format: text or json")
 	root.PersistentFlags().StringVar(&g.node, "node", os.Getenv("PROVERNET_NODE"), "node API URL (default: from the home's config, else http://127.0.0.1:1317); env PROVERNET_NODE")
 	root.AddCommand(newInitCmd(g), newStartCmd(g), newDevnetCmd(g), newKeysCmd(g), newTxCmd(g),
-		newQueryCmd(g), newDebugCmd(g), newBenchCmd(g), newTestnetCmd(g), newProgramCmd(g), newWorkerCmd(), newVersionCmd(g))
+		newQueryCmd(g), newDebugCmd(g), newBenchCmd(g), newTestnetCmd(g), newProgramCmd(g), newWorkerCmd(), newVersionCmd(g), newSimCmd(g))
+	root.AddCommand(newRunCmd(g), newProofCmd(g))
 	return root
 }
 

@@ -1,37 +1,189 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/node"
+	"github.com/provernet/provernet/internal/prover"
 )
 
+// startProverOpts are `start --prover`'s flags.
+type startProverOpts struct {
+	on       bool
+	key      string
+	capacity int
+	stake    string
+	cpu      uint32
+	memoryMB uint64
+}
+
+// startInfo is what `start` prints: the endpoints and, with --prover, the
+// prover daemon.
+type startInfo struct {
+	endpointInfo
+	Prover *startProverInfo `json:"prover,omitempty"`
+}
+
+type startProverInfo struct {
+	Key      string `json:"key"`
+	Address  string `json:"address"`
+	Dir      string `json:"dir"`
+	Capacity int    `json:"capacity"`
+	Stake    uint64 `json:"stake"` // bonded on first start if not registered
+}
+
 func newStartCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:     "start",
-		Short:   "Run the node in --home until interrupted",
-		Example: "  provernet start --home ./node",
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			n, err := node.Start(cmd.Context(), g.home, node.Options{Log: g.stderr})
-			if err != nil {
-				return err
-			}
-			info := endpoints(n)
-			if err := g.emit(info, func(w io.Writer) {
-				fmt.Fprintf(w, "provernet node running (home %s)\n", g.home)
-				printEndpoints(w, info)
-			}); err != nil {
-				return err
-			}
-			<-cmd.Context().Done()
-			fmt.Fprintln(g.stderr, "stopping...")
-			return n.Stop()
-		},
+	var po startProverOpts
+	cmd := &cobra.Command{
+		Use:   "start",
+		Short: "Run the node in --home until interrupted (with --prover, a prover daemon beside it)",
+		Long: `Runs the node in --home until interrupted.
+
+With --prover it also runs a prover daemon for the key --prover-key (from
+HOME/keys), with its state in HOME/prover, talking to this node's RPC and API.
+On its first start, if the key is not yet a registered prover, the daemon
+registers it (declaring --prover-cpu, --prover-memory-mb and --prover-capacity)
+and bonds --prover-stake, so the account must hold the stake plus fees.`,
+		Example: `  provernet start --home ./node
+  provernet start --home ./node --prover --prover-key alice --prover-capacity 2 --prover-stake 1000prv`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runStart(g, cmd, po) },
 	}
+	f := cmd.Flags()
+	f.BoolVar(&po.on, "prover", false, "also run a prover daemon for --prover-key")
+	f.StringVar(&po.key, "prover-key", "", "with --prover: the prover's account key in HOME/keys (required with --prover)")
+	f.IntVar(&po.capacity, "prover-capacity", 1, "with --prover: workloads it proves at once (declared as its max concurrency)")
+	f.StringVar(&po.stake, "prover-stake", "", "with --prover: stake bonded when it registers, e.g. 1000prv (default: the chain's min_prover_stake)")
+	f.Uint32Var(&po.cpu, "prover-cpu", uint32(runtime.NumCPU()), "with --prover: CPU cores it declares when it registers")
+	f.Uint64Var(&po.memoryMB, "prover-memory-mb", 4096, "with --prover: memory (MiB) it declares when it registers")
+	return cmd
+}
+
+func runStart(g *globals, cmd *cobra.Command, po startProverOpts) error {
+	if !po.on {
+		for _, name := range []string{"prover-key", "prover-capacity", "prover-stake", "prover-cpu", "prover-memory-mb"} {
+			if cmd.Flags().Changed(name) {
+				return withHint(fmt.Errorf("--%s needs --prover", name), "add --prover to run a prover daemon beside the node")
+			}
+		}
+	}
+	var stake uint64
+	var key *client.Key
+	if po.on {
+		if po.key == "" {
+			return withHint(errors.New("--prover needs --prover-key"), "create a key with `provernet keys add NAME`, fund it, then pass --prover-key NAME")
+		}
+		if po.capacity < 1 {
+			return withHint(fmt.Errorf("--prover-capacity must be at least 1, got %d", po.capacity), "it is how many workloads the prover proves at once")
+		}
+		var err error
+		if po.stake != "" {
+			if stake, err = parseAmount(po.stake); err != nil {
+				return err
+			}
+		}
+		if key, err = g.loadKey(po.key); err != nil {
+			return err
+		}
+		if err := startClaimProverDir(filepath.Join(g.home, "prover"), key.Address()); err != nil {
+			return err
+		}
+	}
+	n, err := node.Start(cmd.Context(), g.home, node.Options{Log: g.stderr})
+	if err != nil {
+		return err
+	}
+	info := startInfo{endpointInfo: endpoints(n)}
+	var proverDone chan error
+	var stopProver context.CancelFunc = func() {}
+	if po.on {
+		if stake == 0 {
+			stake = n.Params().MinProverStake
+		}
+		exe, err := os.Executable()
+		if err != nil {
+			_ = n.Stop()
+			return err
+		}
+		dir := filepath.Join(g.home, "prover")
+		d, err := prover.New(prover.Config{
+			RPC: n.RPCURL(), API: n.APIURL(), Key: key, Dir: dir, Exe: exe, Capacity: po.capacity,
+			Register: &prover.Registration{CPUCores: po.cpu, MemoryMB: po.memoryMB, MaxConcurrent: uint32(po.capacity), Stake: stake, BlobEndpoint: n.APIURL()},
+			Log:      slog.New(slog.NewTextHandler(g.stderr, nil)),
+		})
+		if err != nil {
+			_ = n.Stop()
+			return err
+		}
+		info.Prover = &startProverInfo{Key: po.key, Address: d.Address(), Dir: dir, Capacity: po.capacity, Stake: stake}
+		var pctx context.Context
+		pctx, stopProver = context.WithCancel(context.Background())
+		proverDone = make(chan error, 1)
+		go func() { proverDone <- d.Run(pctx) }()
+	}
+	if err := g.emit(info, func(w io.Writer) {
+		fmt.Fprintf(w, "provernet node running (home %s)\n", g.home)
+		printEndpoints(w, info.endpointInfo)
+		if p := info.Prover; p != nil {
+			fmt.Fprintf(w, "prover daemon for %s (%s), state in %s\n", p.Key, p.Address, p.Dir)
+			fmt.Fprintf(w, "  proves %d workload(s) at once; registers and bonds %s on its first start if not registered\n", p.Capacity, formatAmount(p.Stake))
+			fmt.Fprintf(w, "  check it: provernet query prover %s\n", p.Address)
+		}
+	}); err != nil {
+		stopProver()
+		return err
+	}
+	var runErr error
+	select {
+	case <-cmd.Context().Done():
+		fmt.Fprintln(g.stderr, "stopping...")
+		stopProver()
+		if proverDone != nil {
+			runErr = <-proverDone
+		}
+	case runErr = <-proverDone: // only with --prover: the daemon gave up
+		fmt.Fprintln(g.stderr, "the prover daemon stopped; stopping the node...")
+		stopProver()
+	}
+	stopErr := n.Stop()
+	if runErr != nil && !errors.Is(runErr, context.Canceled) {
+		return withHint(fmt.Errorf("prover: %w", runErr),
+			"the prover's account pays the stake and fees when it registers: `provernet query account "+po.key+"`")
+	}
+	return stopErr
+}
+
+// startClaimProverDir keeps one prover's state in dir: it records the
+// prover's address there on the first start and refuses another key later
+// (the jobs, temporary identities and VRF key there are that prover's).
+func startClaimProverDir(dir, addr string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	marker := filepath.Join(dir, "address")
+	b, err := os.ReadFile(marker)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return os.WriteFile(marker, []byte(addr+"\n"), 0o600)
+	case err != nil:
+		return err
+	}
+	if owner := strings.TrimSpace(string(b)); owner != addr {
+		return withHint(fmt.Errorf("%s holds the state of prover %s, not of --prover-key's %s", dir, owner, addr),
+			"pass that prover's key as --prover-key, or move "+dir+" away to run another prover from this home")
+	}
+	return nil
 }
 
 type endpointInfo struct {

@@ -393,3 +393,51 @@ func TestE2ERestartReveals(t *testing.T) {
 		t.Errorf("errors in the prover log")
 	}
 }
+
+// TestE2EKilledMidProof: a prover stopped while its worker is proving
+// (the worker process dies with it) resumes the job from its state
+// directory when restarted, and its proof becomes final.
+func TestE2EKilledMidProof(t *testing.T) {
+	e := startE2E(t, 3)
+	for i := range 3 {
+		e.startProver(i, prover.FaultNone)
+	}
+	e.waitActive(3)
+	// About 2 million hash iterations: seconds of proving, time to stop it.
+	e.prog.Cycles = 100_000_000_000
+	heavy := filepath.Join(t.TempDir(), "input.json")
+	if err := os.WriteFile(heavy, []byte(`{"seed": "6b696c6c6564", "iterations": 2000000}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.prog.Inputs = []string{heavy}
+	id := e.run(3)
+	jobs := filepath.Join(e.d.Home(), "provers", e.d.ProverKeys[0].Name, "jobs")
+	deadline := time.Now().Add(60 * time.Second)
+	for !proving(jobs, id) {
+		if time.Now().After(deadline) {
+			t.Fatal("prover0 never started proving")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	e.stopProver(0)
+	if !proving(jobs, id) {
+		t.Fatal("prover0 finished before it was stopped; make the input heavier")
+	}
+	e.startProver(0, prover.FaultNone)
+	w := e.wait(id, 180*time.Second, "settlement", settled)
+	if s := e.slotOf(w, 0); w.State != "final" || s == nil || s.State != "valid" {
+		t.Fatalf("after the restart: workload %s, prover0's slot %+v", w.State, s)
+	}
+}
+
+// proving reports whether a job of workload id is on disk in state proving.
+func proving(dir, id string) bool {
+	entries, _ := os.ReadDir(dir)
+	for _, en := range entries {
+		if strings.HasPrefix(en.Name(), id) && strings.HasSuffix(en.Name(), ".json") {
+			b, err := os.ReadFile(filepath.Join(dir, en.Name()))
+			return err == nil && strings.Contains(string(b), `"state": "proving"`)
+		}
+	}
+	return false
+}
