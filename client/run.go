@@ -22,7 +22,7 @@ import (
 
 // RunRequest describes a Run: a program, its input files, the cycles each
 // prover may use, k provers, the age recipient the results are sealed to
-// and a deadline in blocks (0: the chain's minimum plus 20 blocks of slack).
+// and a deadline in blocks (0: the chain's minimum plus 100 blocks of slack).
 type RunRequest struct {
 	Program   string // hex program id
 	Inputs    []RunInput
@@ -92,7 +92,7 @@ func (c *Client) runMsg(ctx context.Context, req RunRequest, maxInline uint64, m
 	run := &pb.Run{Program: prog, Cycles: req.Cycles, Provers: req.Provers, Recipient: req.Recipient,
 		Deadline: req.Deadline, MaxFee: req.MaxFee}
 	if run.Deadline == 0 {
-		run.Deadline = minDeadline + 20
+		run.Deadline = minDeadline + 100
 	}
 	for _, in := range req.Inputs {
 		if uint64(len(in.Data)) <= maxInline {
