@@ -185,3 +185,16 @@ func LoadOrCreateIdentity(path string) (*age.X25519Identity, error) {
 
 // IdentityFile is where a key's age identity lives under a home.
 func IdentityFile(home, name string) string { return filepath.Join(DefaultKeysDir(home), name+".age") }
+
+// FirstSubmitted is the slot whose result was included first (the one a
+// user can open first), or nil.
+func (w *Workload) FirstSubmitted() *Slot {
+	var first *Slot
+	for i := range w.Slots {
+		s := &w.Slots[i]
+		if s.SubmitHeight > 0 && (first == nil || s.SubmitHeight < first.SubmitHeight) {
+			first = s
+		}
+	}
+	return first
+}

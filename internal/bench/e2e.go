@@ -248,7 +248,7 @@ func oneWorkload(ctx context.Context, c *client.Client, user *client.Key, identi
 	runAt := time.Now()
 	var first *client.Slot
 	w, err := c.WaitWorkload(ctx, sub.Workload, 20*time.Millisecond, nil, func(w *client.Workload) bool {
-		first = firstSealed(w)
+		first = w.FirstSubmitted()
 		return first != nil || w.Settled
 	})
 	if err != nil || first == nil {
@@ -281,17 +281,6 @@ func oneWorkload(ctx context.Context, c *client.Client, user *client.Key, identi
 	return s, nil
 }
 
-// firstSealed is the slot whose result was included first.
-func firstSealed(w *client.Workload) *client.Slot {
-	var first *client.Slot
-	for i := range w.Slots {
-		s := &w.Slots[i]
-		if s.SubmitHeight > 0 && (first == nil || s.SubmitHeight < first.SubmitHeight) {
-			first = s
-		}
-	}
-	return first
-}
 
 func summarize(o E2EOptions, samples []sample, wall time.Duration) *E2EReport {
 	r := &E2EReport{Workloads: len(samples), K: o.K, Provers: o.Provers, BlockTimeMS: o.BlockTime.Milliseconds(),

@@ -259,13 +259,13 @@ func TestE2EHappyPath(t *testing.T) {
 	}
 	e.waitActive(3)
 	id := e.run(3)
-	w := e.wait(id, 60*time.Second, "a sealed result", func(w *client.Workload) bool { return firstSubmitted(w) != nil })
+	w := e.wait(id, 60*time.Second, "a sealed result", func(w *client.Workload) bool { return w.FirstSubmitted() != nil })
 	ident := client.IdentityFile(e.d.Home(), "dev1")
 	idv, err := client.LoadOrCreateIdentity(ident)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := firstSubmitted(w)
+	s := w.FirstSubmitted()
 	h, proof, file, err := e.c.OpenResult(context.Background(), id, s.Index, idv.String(), 1<<20)
 	if err != nil || address.Address(h.Prover).String() != s.Prover || len(proof) == 0 {
 		t.Fatalf("the user could not open the first result: %v (header %+v)", err, h)

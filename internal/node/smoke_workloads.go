@@ -117,12 +117,12 @@ func followSmokeWorkload(ctx context.Context, c *client.Client, home string, p E
 		return sw, fmt.Errorf("the Run was refused: %s", tx.Log)
 	}
 	sw.RunHeight = tx.Height
-	sealed := func(w *client.Workload) bool { return firstSubmitted(w) != nil || w.Settled }
+	sealed := func(w *client.Workload) bool { return w.FirstSubmitted() != nil || w.Settled }
 	w, err := c.WaitWorkload(ctx, sub.Workload, 100*time.Millisecond, nil, sealed)
 	if err != nil {
 		return sw, err
 	}
-	if s := firstSubmitted(w); s != nil {
+	if s := w.FirstSubmitted(); s != nil {
 		sw.BlocksToSealed = s.SubmitHeight - sw.RunHeight
 		dir := filepath.Join(home, "results")
 		if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -153,17 +153,6 @@ func followSmokeWorkload(ctx context.Context, c *client.Client, home string, p E
 	return sw, nil
 }
 
-// firstSubmitted is the slot whose result was included first.
-func firstSubmitted(w *client.Workload) *client.Slot {
-	var first *client.Slot
-	for i := range w.Slots {
-		s := &w.Slots[i]
-		if s.SubmitHeight > 0 && (first == nil || s.SubmitHeight < first.SubmitHeight) {
-			first = s
-		}
-	}
-	return first
-}
 
 // submitExample sends a Run of an example program on its sample inputs,
 // with a deadline well beyond the minimum.

@@ -193,3 +193,18 @@ func emit(env Env, ev Event) Result {
 	}
 	return Result{Events: []Event{ev}}
 }
+
+// updateProver reads the prover at addr (raw address bytes from a record),
+// lets fn change it, and writes it back.
+func updateProver(kv store.KV, addr []byte, fn func(*pb.Prover)) error {
+	a, err := address.FromBytes(addr)
+	if err != nil {
+		return err
+	}
+	p, err := GetProver(kv, a)
+	if err != nil {
+		return err
+	}
+	fn(p)
+	return setProver(kv, p)
+}

@@ -197,23 +197,15 @@ func challengeConsequences(kv store.KV, env Env, w *pb.Workload) error {
 		return nil
 	}
 	s := w.Slots[0]
-	a, err := address.FromBytes(s.Prover)
-	if err != nil {
-		return err
-	}
-	p, err := GetProver(kv, a)
-	if err != nil {
-		return err
-	}
-	if s.State != pb.SlotState_SLOT_STATE_VALID {
-		removeProver(env, p, "failed_challenge")
-		return setProver(kv, p)
-	}
-	if w.Admission {
-		p.AdmissionPassed++
-		admitProver(env, p)
-	}
-	return setProver(kv, p)
+	return updateProver(kv, s.Prover, func(p *pb.Prover) {
+		switch {
+		case s.State != pb.SlotState_SLOT_STATE_VALID:
+			removeProver(env, p, "failed_challenge")
+		case w.Admission:
+			p.AdmissionPassed++
+			admitProver(env, p)
+		}
+	})
 }
 
 // credit adds amount to an account.
@@ -246,28 +238,10 @@ func mint(kv store.KV, amount uint64) error {
 }
 
 func countFinalProof(kv store.KV, prover []byte) error {
-	a, err := address.FromBytes(prover)
-	if err != nil {
-		return err
-	}
-	p, err := GetProver(kv, a)
-	if err != nil {
-		return err
-	}
-	p.ProofsFinal++
-	return setProver(kv, p)
+	return updateProver(kv, prover, func(p *pb.Prover) { p.ProofsFinal++ })
 }
 
 // removeByAddress removes the prover at addr from the active set.
 func removeByAddress(kv store.KV, env Env, addr []byte, why string) error {
-	a, err := address.FromBytes(addr)
-	if err != nil {
-		return err
-	}
-	p, err := GetProver(kv, a)
-	if err != nil {
-		return err
-	}
-	removeProver(env, p, why)
-	return setProver(kv, p)
+	return updateProver(kv, addr, func(p *pb.Prover) { removeProver(env, p, why) })
 }

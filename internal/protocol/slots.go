@@ -185,18 +185,7 @@ func releaseHold(kv store.KV, w *pb.Workload, s *pb.Slot) error {
 	if w.Challenge || s.Filled || len(s.Prover) == 0 {
 		return nil
 	}
-	a, err := address.FromBytes(s.Prover)
-	if err != nil {
-		return err
-	}
-	p, err := GetProver(kv, a)
-	if err != nil {
-		return err
-	}
-	if p.Held > 0 {
-		p.Held--
-	}
-	return setProver(kv, p)
+	return updateProver(kv, s.Prover, func(p *pb.Prover) { p.Held = max(p.Held, 1) - 1 })
 }
 
 func declinesLeft(env Env, p *pb.Prover) uint32 {
@@ -213,22 +202,15 @@ func declinesLeft(env Env, p *pb.Prover) uint32 {
 // A silence beyond the limit removes the prover: it neither answers nor
 // declines within its allowance.
 func countDecline(kv store.KV, env Env, prover []byte) error {
-	a, err := address.FromBytes(prover)
-	if err != nil {
-		return err
-	}
-	p, err := GetProver(kv, a)
-	if err != nil {
-		return err
-	}
-	if epoch := env.Height / env.Params.EpochLength; p.DeclineEpoch != epoch {
-		p.DeclineEpoch, p.Declines = epoch, 0
-	}
-	p.Declines++
-	if p.Declines > env.Params.MaxDeclinesPerEpoch {
-		removeProver(env, p, "declines_exceeded")
-	}
-	return setProver(kv, p)
+	return updateProver(kv, prover, func(p *pb.Prover) {
+		if epoch := env.Height / env.Params.EpochLength; p.DeclineEpoch != epoch {
+			p.DeclineEpoch, p.Declines = epoch, 0
+		}
+		p.Declines++
+		if p.Declines > env.Params.MaxDeclinesPerEpoch {
+			removeProver(env, p, "declines_exceeded")
+		}
+	})
 }
 
 // finishMsg advances w after a message changed it, stores it, and returns

@@ -195,16 +195,7 @@ func countAbsences(kv store.KV, s *pb.Slot) error {
 		if v != 0 || i >= len(s.Committee) {
 			continue
 		}
-		a, err := address.FromBytes(s.Committee[i])
-		if err != nil {
-			return err
-		}
-		p, err := GetProver(kv, a)
-		if err != nil {
-			return err
-		}
-		p.Absences++
-		if err := setProver(kv, p); err != nil {
+		if err := updateProver(kv, s.Committee[i], func(p *pb.Prover) { p.Absences++ }); err != nil {
 			return err
 		}
 	}

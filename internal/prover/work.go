@@ -32,17 +32,7 @@ type verifyResult struct {
 // prove runs w's prover module on its inputs in a worker process.
 func (d *Daemon) prove(ctx context.Context, w *pb.Workload, key string) proveResult {
 	res := proveResult{key: key}
-	prog, err := d.chain.program(ctx, w.Program)
-	if err != nil {
-		res.err = err
-		return res
-	}
-	mod, err := d.fetch.module(ctx, prog.Prover)
-	if err != nil {
-		res.err = err
-		return res
-	}
-	dir, names, err := d.fetch.stage(ctx, w)
+	mod, dir, names, err := d.prepare(ctx, w, func(p *pb.Program) *pb.Module { return p.Prover })
 	if err != nil {
 		res.err = err
 		return res
@@ -68,20 +58,25 @@ func (d *Daemon) prove(ctx context.Context, w *pb.Workload, key string) proveRes
 	return res
 }
 
+// prepare fetches one of w's program modules and stages w's inputs; the
+// caller removes the returned directory.
+func (d *Daemon) prepare(ctx context.Context, w *pb.Workload, module func(*pb.Program) *pb.Module) (string, string, []string, error) {
+	prog, err := d.chain.program(ctx, w.Program)
+	if err != nil {
+		return "", "", nil, err
+	}
+	mod, err := d.fetch.module(ctx, module(prog))
+	if err != nil {
+		return "", "", nil, err
+	}
+	dir, names, err := d.fetch.stage(ctx, w)
+	return mod, dir, names, err
+}
+
 // verify runs w's verifier module on its inputs and a proof.
 func (d *Daemon) verify(ctx context.Context, w *pb.Workload, slot uint32, proof []byte) verifyResult {
 	res := verifyResult{workload: w.Id, slot: slot}
-	prog, err := d.chain.program(ctx, w.Program)
-	if err != nil {
-		res.err = err
-		return res
-	}
-	mod, err := d.fetch.module(ctx, prog.Verifier)
-	if err != nil {
-		res.err = err
-		return res
-	}
-	dir, names, err := d.fetch.stage(ctx, w)
+	mod, dir, names, err := d.prepare(ctx, w, func(p *pb.Program) *pb.Module { return p.Verifier })
 	if err != nil {
 		res.err = err
 		return res
