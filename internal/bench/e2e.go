@@ -281,7 +281,6 @@ func oneWorkload(ctx context.Context, c *client.Client, user *client.Key, identi
 	return s, nil
 }
 
-
 func summarize(o E2EOptions, samples []sample, wall time.Duration) *E2EReport {
 	r := &E2EReport{Workloads: len(samples), K: o.K, Provers: o.Provers, BlockTimeMS: o.BlockTime.Milliseconds(),
 		WallS: round(wall.Seconds()), Machine: machine()}

@@ -153,7 +153,6 @@ func followSmokeWorkload(ctx context.Context, c *client.Client, home string, p E
 	return sw, nil
 }
 
-
 // submitExample sends a Run of an example program on its sample inputs,
 // with a deadline well beyond the minimum.
 func submitExample(ctx context.Context, c *client.Client, user *client.Key, p ExampleProgram, k int, recipient string) (*client.Submitted, error) {
