@@ -541,7 +541,7 @@ func (h *wlHarness) pipelineBlock(ctx context.Context, runs int, mode wlMode) (*
 	if c := h.cohorts[height-stageAccept]; c != nil {
 		c.slots = make([][]wlSlot, len(c.ids))
 		for i, id := range c.ids {
-			w, err := protocol.GetWorkload(snap, id)
+			w, err := protocol.WorkloadView(snap, id)
 			if err != nil {
 				return nil, err
 			}
@@ -617,7 +617,7 @@ func (h *wlHarness) pipelineBlock(ctx context.Context, runs int, mode wlMode) (*
 	if c := h.cohorts[height-stageVote]; c != nil {
 		entries := map[int][]*pb.VoteEntry{}
 		for _, id := range c.ids {
-			w, err := protocol.GetWorkload(snap, id)
+			w, err := protocol.WorkloadView(snap, id)
 			if err != nil {
 				return nil, err
 			}
@@ -845,7 +845,7 @@ func (h *wlHarness) checkPipeline(b *WorkloadsBlock) error {
 			continue
 		}
 		for _, id := range c.ids {
-			w, err := protocol.GetWorkload(snap, id)
+			w, err := protocol.WorkloadView(snap, id)
 			if err != nil {
 				return err
 			}

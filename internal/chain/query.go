@@ -35,7 +35,7 @@ const (
 	PathProver   = "/prover"   // data: the 20-byte address
 	PathProvers  = "/provers"  // value: a ProverList of every prover
 
-	PathWorkload   = "/workload"   // data: the 32-byte workload id
+	PathWorkload   = "/workload"   // data: the 32-byte workload id; unproven answers show running votes in their slots
 	PathWorkloads  = "/workloads"  // data: empty, or a 20-byte owner; value: a WorkloadList, newest first
 	PathResult     = "/result"     // data: workload id || 4-byte big-endian slot; value: the sealed age file
 	PathFee        = "/fee"        // data: a Run (program, cycles, provers); value: a FeeQuote
@@ -145,10 +145,21 @@ func query(snap *store.Snapshot, req *abci.QueryRequest) (*abci.QueryResponse, e
 		if err := workloadID(req.Data); err != nil {
 			return nil, err
 		}
-		if _, err := protocol.GetWorkload(snap, req.Data); err != nil {
+		if req.Prove { // the stored record, proven; running votes live in ballots
+			if _, err := protocol.GetWorkload(snap, req.Data); err != nil {
+				return nil, err
+			}
+			return keyValue(snap, protocol.WorkloadKey(req.Data), true)
+		}
+		w, err := protocol.WorkloadView(snap, req.Data)
+		if err != nil {
 			return nil, err
 		}
-		return keyValue(snap, protocol.WorkloadKey(req.Data), req.Prove)
+		b, err := proto.Marshal(w)
+		if err != nil {
+			return nil, err
+		}
+		return &abci.QueryResponse{Key: protocol.WorkloadKey(req.Data), Value: b}, nil
 	case PathWorkloads:
 		return listWorkloads(snap, req.Data)
 	case PathResult:

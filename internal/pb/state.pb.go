@@ -1518,6 +1518,86 @@ func (x *FeeQuote) GetPerSlot() uint64 {
 	return 0
 }
 
+// Ballot is a verifying slot's committee and votes, kept apart from the
+// workload while the vote runs so that each vote reads and writes a small
+// record. The workload query shows it inside the slot; once the slot is
+// decided it moves into the slot for good.
+type Ballot struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Members       []byte                 `protobuf:"bytes,1,opt,name=members,proto3" json:"members,omitempty"` // the committee's addresses, 20 bytes each, sorted
+	Votes         []byte                 `protobuf:"bytes,2,opt,name=votes,proto3" json:"votes,omitempty"`     // per member: 0 none, 1 valid, 2 invalid
+	Valid         uint32                 `protobuf:"varint,3,opt,name=valid,proto3" json:"valid,omitempty"`
+	Invalid       uint32                 `protobuf:"varint,4,opt,name=invalid,proto3" json:"invalid,omitempty"`
+	VoteBy        int64                  `protobuf:"varint,5,opt,name=vote_by,json=voteBy,proto3" json:"vote_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Ballot) Reset() {
+	*x = Ballot{}
+	mi := &file_provernet_v1_state_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Ballot) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Ballot) ProtoMessage() {}
+
+func (x *Ballot) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_state_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Ballot.ProtoReflect.Descriptor instead.
+func (*Ballot) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *Ballot) GetMembers() []byte {
+	if x != nil {
+		return x.Members
+	}
+	return nil
+}
+
+func (x *Ballot) GetVotes() []byte {
+	if x != nil {
+		return x.Votes
+	}
+	return nil
+}
+
+func (x *Ballot) GetValid() uint32 {
+	if x != nil {
+		return x.Valid
+	}
+	return 0
+}
+
+func (x *Ballot) GetInvalid() uint32 {
+	if x != nil {
+		return x.Invalid
+	}
+	return 0
+}
+
+func (x *Ballot) GetVoteBy() int64 {
+	if x != nil {
+		return x.VoteBy
+	}
+	return 0
+}
+
 var File_provernet_v1_state_proto protoreflect.FileDescriptor
 
 const file_provernet_v1_state_proto_rawDesc = "" +
@@ -1644,7 +1724,13 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\amcycles\x18\x02 \x01(\x04R\amcycles\x12)\n" +
 	"\x10class_multiplier\x18\x03 \x01(\x04R\x0fclassMultiplier\x12!\n" +
 	"\fmin_deadline\x18\x04 \x01(\x03R\vminDeadline\x12\x19\n" +
-	"\bper_slot\x18\x05 \x01(\x04R\aperSlot*\xab\x01\n" +
+	"\bper_slot\x18\x05 \x01(\x04R\aperSlot\"\x81\x01\n" +
+	"\x06Ballot\x12\x18\n" +
+	"\amembers\x18\x01 \x01(\fR\amembers\x12\x14\n" +
+	"\x05votes\x18\x02 \x01(\fR\x05votes\x12\x14\n" +
+	"\x05valid\x18\x03 \x01(\rR\x05valid\x12\x18\n" +
+	"\ainvalid\x18\x04 \x01(\rR\ainvalid\x12\x17\n" +
+	"\avote_by\x18\x05 \x01(\x03R\x06voteBy*\xab\x01\n" +
 	"\vProverState\x12\x1c\n" +
 	"\x18PROVER_STATE_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14PROVER_STATE_PENDING\x10\x01\x12\x17\n" +
@@ -1694,7 +1780,7 @@ func file_provernet_v1_state_proto_rawDescGZIP() []byte {
 }
 
 var file_provernet_v1_state_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_provernet_v1_state_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_provernet_v1_state_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_provernet_v1_state_proto_goTypes = []any{
 	(ProverState)(0),     // 0: provernet.v1.ProverState
 	(WorkloadState)(0),   // 1: provernet.v1.WorkloadState
@@ -1712,22 +1798,23 @@ var file_provernet_v1_state_proto_goTypes = []any{
 	(*Workload)(nil),     // 13: provernet.v1.Workload
 	(*WorkloadList)(nil), // 14: provernet.v1.WorkloadList
 	(*FeeQuote)(nil),     // 15: provernet.v1.FeeQuote
-	(*Module)(nil),       // 16: provernet.v1.Module
-	(*Hardware)(nil),     // 17: provernet.v1.Hardware
-	(Outcome)(0),         // 18: provernet.v1.Outcome
-	(*Input)(nil),        // 19: provernet.v1.Input
+	(*Ballot)(nil),       // 16: provernet.v1.Ballot
+	(*Module)(nil),       // 17: provernet.v1.Module
+	(*Hardware)(nil),     // 18: provernet.v1.Hardware
+	(Outcome)(0),         // 19: provernet.v1.Outcome
+	(*Input)(nil),        // 20: provernet.v1.Input
 }
 var file_provernet_v1_state_proto_depIdxs = []int32{
-	16, // 0: provernet.v1.Program.prover:type_name -> provernet.v1.Module
-	16, // 1: provernet.v1.Program.verifier:type_name -> provernet.v1.Module
-	17, // 2: provernet.v1.Program.min_hardware:type_name -> provernet.v1.Hardware
-	17, // 3: provernet.v1.Prover.hardware:type_name -> provernet.v1.Hardware
+	17, // 0: provernet.v1.Program.prover:type_name -> provernet.v1.Module
+	17, // 1: provernet.v1.Program.verifier:type_name -> provernet.v1.Module
+	18, // 2: provernet.v1.Program.min_hardware:type_name -> provernet.v1.Hardware
+	18, // 3: provernet.v1.Prover.hardware:type_name -> provernet.v1.Hardware
 	0,  // 4: provernet.v1.Prover.state:type_name -> provernet.v1.ProverState
 	5,  // 5: provernet.v1.ProverList.provers:type_name -> provernet.v1.Prover
 	4,  // 6: provernet.v1.ProgramList.programs:type_name -> provernet.v1.Program
 	2,  // 7: provernet.v1.Slot.state:type_name -> provernet.v1.SlotState
-	18, // 8: provernet.v1.Slot.outcome:type_name -> provernet.v1.Outcome
-	19, // 9: provernet.v1.Workload.inputs:type_name -> provernet.v1.Input
+	19, // 8: provernet.v1.Slot.outcome:type_name -> provernet.v1.Outcome
+	20, // 9: provernet.v1.Workload.inputs:type_name -> provernet.v1.Input
 	1,  // 10: provernet.v1.Workload.state:type_name -> provernet.v1.WorkloadState
 	12, // 11: provernet.v1.Workload.slots:type_name -> provernet.v1.Slot
 	13, // 12: provernet.v1.WorkloadList.workloads:type_name -> provernet.v1.Workload
@@ -1750,7 +1837,7 @@ func file_provernet_v1_state_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_provernet_v1_state_proto_rawDesc), len(file_provernet_v1_state_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   13,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

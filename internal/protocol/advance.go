@@ -64,8 +64,7 @@ func expire(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) ([]Event, error) {
 			ev, err = slash(kv, env, s.Prover, env.Params.SlashNoRevealBP, "no_reveal", w.Challenge)
 			evs = []Event{ev}
 		case s.State == pb.SlotState_SLOT_STATE_VERIFYING && h > s.VoteBy:
-			s.State, s.DecidedHeight = pb.SlotState_SLOT_STATE_UNDECIDED, h
-			err = countAbsences(kv, s)
+			err = expireVote(kv, env, w, s)
 		default:
 			return nil, nil
 		}

@@ -24,6 +24,7 @@ var (
 	prefixTimer    = []byte("timer/")  // timer/<height>/<workload>: look at it then
 	prefixSealed   = []byte("sealed/") // sealed/<sha256 of an age file>: seen once
 	prefixResult   = []byte("result/") // result/<workload><slot>: the submitted age file
+	prefixBallot   = []byte("ballot/") // ballot/<workload><slot>: a verifying slot's committee and votes
 	keySeq         = []byte("seq")     // counts submissions and queued Runs, in inclusion order
 )
 

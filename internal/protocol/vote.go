@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/provernet/provernet/internal/address"
 	"github.com/provernet/provernet/internal/alloc"
 	"github.com/provernet/provernet/internal/pb"
@@ -20,56 +22,98 @@ import (
 // invalid once more than 1/3 vote invalid; votes after that are ignored.
 // With nobody to ask (a network bootstrapping with one prover) a proof is
 // valid on reveal.
+//
+// While a slot is verifying, its committee and votes live in a small
+// Ballot record (ballot/<workload><slot>) rather than in the workload, so a
+// vote reads and writes a few hundred bytes, not the whole workload; the
+// workload is read only when a vote decides the slot. WorkloadView shows
+// the ballot inside the slot.
 
 const maxVoteEntries = 4096
 
 const committeeDomain = "provernet/committee/v1"
 
-// startVote draws the committee for a revealed proof.
+func ballotKey(id []byte, slot uint32) []byte {
+	return binary.BigEndian.AppendUint32(append(append([]byte{}, prefixBallot...), id...), slot)
+}
+
+func getBallot(r store.Reader, id []byte, slot uint32) (*pb.Ballot, error) {
+	b, err := r.Get(ballotKey(id, slot))
+	if err != nil || b == nil {
+		return nil, err
+	}
+	var bl pb.Ballot
+	return &bl, proto.Unmarshal(b, &bl)
+}
+
+// startVote draws the committee for a revealed proof and opens its ballot.
 func startVote(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) ([]Event, error) {
 	s.State, s.VoteBy = pb.SlotState_SLOT_STATE_VERIFYING, env.Height+env.Params.VoteWindow
 	if env.checking {
 		return nil, nil // CheckTx only decides admission; the block draws the committee
 	}
-	committee, err := drawCommittee(kv, env, w, s)
+	members, err := drawCommittee(kv, env, w.Id, s)
 	if err != nil {
 		return nil, err
 	}
-	s.Committee, s.Votes = committee, make([]byte, len(committee))
-	if len(committee) == 0 {
+	if len(members) == 0 {
 		return decide(kv, env, w, s, true)
 	}
-	return nil, nil
+	b := &pb.Ballot{Members: members, Votes: make([]byte, len(members)/address.Size), VoteBy: s.VoteBy}
+	return nil, setProto(kv, ballotKey(w.Id, s.Index), b)
 }
 
-func drawCommittee(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) ([][]byte, error) {
+// drawCommittee returns the committee's addresses, sorted and
+// concatenated. Sampling works on the active list with the slot's prover
+// skipped by index, so it never copies the list.
+func drawCommittee(kv store.KV, env Env, id []byte, s *pb.Slot) ([]byte, error) {
 	active, err := activeProvers(kv, env)
 	if err != nil {
 		return nil, err
 	}
-	members := make([][]byte, 0, len(active))
-	for i := range active {
-		if !bytes.Equal(active[i][:], s.Prover) {
-			members = append(members, active[i][:])
+	skip, self := slices.BinarySearchFunc(active, [20]byte(padAddr(s.Prover)), func(a, b [20]byte) int { return bytes.Compare(a[:], b[:]) })
+	n := len(active)
+	if self {
+		n--
+	}
+	at := func(x int) []byte {
+		if self && x >= skip {
+			x++
 		}
+		return active[x][:]
 	}
 	size := int(env.Params.CommitteeSize)
-	if len(members) <= size {
-		return members, nil
+	var idx []int
+	if n <= size {
+		idx = make([]int, n)
+		for i := range idx {
+			idx[i] = i
+		}
+	} else {
+		seed, err := Seed(kv)
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range alloc.Sample(seed, committeeID(id, s.Index), uint64(n), size) {
+			idx = append(idx, int(x))
+		}
+		slices.Sort(idx)
 	}
-	seed, err := Seed(kv)
-	if err != nil {
-		return nil, err
+	out := make([]byte, 0, len(idx)*address.Size)
+	for _, x := range idx {
+		out = append(out, at(x)...)
 	}
-	idx := alloc.Sample(seed, committeeID(w.Id, s.Index), uint64(len(members)), size)
-	out := make([][]byte, len(idx))
-	for i, x := range idx {
-		out[i] = members[x]
-	}
-	slices.SortFunc(out, bytes.Compare)
 	return out, nil
 }
 
+func padAddr(b []byte) []byte {
+	if len(b) == address.Size {
+		return b
+	}
+	return make([]byte, address.Size)
+}
+
+// committeeID names the slot whose committee is drawn.
 func committeeID(id []byte, slot uint32) [32]byte {
 	h := sha256.New()
 	h.Write([]byte(committeeDomain))
@@ -96,6 +140,14 @@ func activeProvers(kv store.KV, env Env) ([][20]byte, error) {
 	return out, err
 }
 
+// ballotRef is a ballot a Vote message is working on.
+type ballotRef struct {
+	id    []byte
+	slot  uint32
+	b     *pb.Ballot // nil: no vote is running for this slot
+	dirty bool
+}
+
 func vote(kv store.KV, env Env, sender address.Address, m *pb.Vote) (Result, error) {
 	if len(m.Entries) == 0 || len(m.Entries) > maxVoteEntries {
 		return reject(CodeInvalidMessage, "vote: %d entries; send 1..%d", len(m.Entries), maxVoteEntries), nil
@@ -107,37 +159,58 @@ func vote(kv store.KV, env Env, sender address.Address, m *pb.Vote) (Result, err
 	if err != nil {
 		return Result{}, err
 	}
-	var touched []*pb.Workload
-	byID := map[string]*pb.Workload{}
+	var refs []*ballotRef
+	byKey := map[string]*ballotRef{}
+	var decided []*pb.Workload // in the order first decided
+	loaded := map[string]*pb.Workload{}
 	var applied, ignored int
 	var evs []Event
 	for i, e := range m.Entries {
 		if len(e.Workload) != sha256.Size {
 			return reject(CodeInvalidMessage, "vote: entry %d: workload id is %d bytes, want 32", i, len(e.Workload)), nil
 		}
-		w, ok := byID[string(e.Workload)]
+		key := string(ballotKey(e.Workload, e.Slot))
+		ref, ok := byKey[key]
 		if !ok {
-			if w, err = GetWorkload(kv, e.Workload); isNotFound(err) {
-				ignored++
-				continue
-			} else if err != nil {
+			b, err := getBallot(kv, e.Workload, e.Slot)
+			if err != nil {
 				return Result{}, err
 			}
-			byID[string(e.Workload)] = w
-			touched = append(touched, w)
+			ref = &ballotRef{id: e.Workload, slot: e.Slot, b: b}
+			byKey[key] = ref
+			refs = append(refs, ref)
 		}
-		ev, ok, err := castVote(kv, env, w, e, sender)
-		if err != nil {
-			return Result{}, err
-		}
+		ok, valid := castVote(env, ref, sender, e.Valid)
 		if !ok {
 			ignored++
 			continue
 		}
 		applied++
-		evs = append(evs, ev...)
+		if !valid.decided {
+			continue
+		}
+		w, ok := loaded[string(ref.id)]
+		if !ok {
+			if w, err = GetWorkload(kv, ref.id); err != nil {
+				return Result{}, err
+			}
+			loaded[string(ref.id)] = w
+			decided = append(decided, w)
+		}
+		more, err := decideBallot(kv, env, w, ref, valid.valid)
+		if err != nil {
+			return Result{}, err
+		}
+		evs = append(evs, more...)
 	}
-	for _, w := range touched {
+	for _, ref := range refs {
+		if ref.dirty && ref.b != nil {
+			if err := setProto(kv, ballotKey(ref.id, ref.slot), ref.b); err != nil {
+				return Result{}, err
+			}
+		}
+	}
+	for _, w := range decided {
 		res, err := finishMsg(kv, env, w)
 		if err != nil {
 			return Result{}, err
@@ -147,32 +220,101 @@ func vote(kv store.KV, env Env, sender address.Address, m *pb.Vote) (Result, err
 	return emit(env, event("vote", "voter", sender.String(), "applied", strconv.Itoa(applied), "ignored", strconv.Itoa(ignored))).withEvents(evs), nil
 }
 
-// castVote records sender's verdict on one slot; ok is false when the vote
-// does not count (not a member, already voted, or already decided).
-func castVote(kv store.KV, env Env, w *pb.Workload, e *pb.VoteEntry, sender address.Address) ([]Event, bool, error) {
-	if int(e.Slot) >= len(w.Slots) {
-		return nil, false, nil
+// verdict says whether a vote decided its slot, and how.
+type verdict struct{ decided, valid bool }
+
+// castVote records sender's verdict in a ballot; ok is false when the vote
+// does not count (no vote running, not a member, already voted, too late).
+func castVote(env Env, ref *ballotRef, sender address.Address, valid bool) (bool, verdict) {
+	b := ref.b
+	if b == nil || env.Height > b.VoteBy {
+		return false, verdict{}
 	}
-	s := w.Slots[e.Slot]
-	if s.State != pb.SlotState_SLOT_STATE_VERIFYING || env.Height > s.VoteBy {
-		return nil, false, nil
+	n := len(b.Votes)
+	i, found := memberIndex(b.Members, sender[:])
+	if !found || i >= n || b.Votes[i] != 0 {
+		return false, verdict{}
 	}
-	i, found := slices.BinarySearchFunc(s.Committee, sender[:], bytes.Compare)
-	if !found || i >= len(s.Votes) || s.Votes[i] != 0 {
-		return nil, false, nil
-	}
-	n := uint64(len(s.Committee))
-	if e.Valid {
-		s.Votes[i], s.ValidVotes = 1, s.ValidVotes+1
+	if valid {
+		b.Votes[i], b.Valid = 1, b.Valid+1
 	} else {
-		s.Votes[i], s.InvalidVotes = 2, s.InvalidVotes+1
+		b.Votes[i], b.Invalid = 2, b.Invalid+1
 	}
-	valid := 3*uint64(s.ValidVotes) >= 2*n
-	if !valid && 3*uint64(s.InvalidVotes) <= n {
-		return nil, true, nil
+	ref.dirty = true
+	switch {
+	case 3*uint64(b.Valid) >= 2*uint64(n):
+		return true, verdict{decided: true, valid: true}
+	case 3*uint64(b.Invalid) > uint64(n):
+		return true, verdict{decided: true, valid: false}
 	}
+	return true, verdict{}
+}
+
+// memberIndex finds addr among the sorted, concatenated members.
+func memberIndex(members, addr []byte) (int, bool) {
+	n := len(members) / address.Size
+	lo, hi := 0, n
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if bytes.Compare(members[mid*address.Size:(mid+1)*address.Size], addr) < 0 {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo, lo < n && bytes.Equal(members[lo*address.Size:(lo+1)*address.Size], addr)
+}
+
+// decideBallot closes a ballot that reached a threshold: the workload
+// takes the ballot into its slot and the slot is decided.
+func decideBallot(kv store.KV, env Env, w *pb.Workload, ref *ballotRef, valid bool) ([]Event, error) {
+	if int(ref.slot) >= len(w.Slots) {
+		return nil, nil // cannot happen: a ballot is opened for an existing slot
+	}
+	s := w.Slots[ref.slot]
+	if err := closeBallot(kv, w.Id, s, ref.b); err != nil {
+		return nil, err
+	}
+	ref.b = nil // later entries for this slot are ignored
 	evs, err := decide(kv, env, w, s, valid)
-	return append([]Event{slotEvent(w, s)}, evs...), true, err
+	return append([]Event{slotEvent(w, s)}, evs...), err
+}
+
+// closeBallot moves a ballot into its slot and deletes it.
+func closeBallot(kv store.KV, id []byte, s *pb.Slot, b *pb.Ballot) error {
+	fillSlot(s, b)
+	return kv.Delete(ballotKey(id, s.Index))
+}
+
+// fillSlot copies a ballot into the slot's view.
+func fillSlot(s *pb.Slot, b *pb.Ballot) {
+	s.Committee = nil
+	for i := 0; i+address.Size <= len(b.Members); i += address.Size {
+		s.Committee = append(s.Committee, b.Members[i:i+address.Size])
+	}
+	s.Votes, s.ValidVotes, s.InvalidVotes = b.Votes, b.Valid, b.Invalid
+}
+
+// WorkloadView reads a workload with the ballots of its verifying slots
+// shown inside them: what queries and provers see.
+func WorkloadView(r store.Reader, id []byte) (*pb.Workload, error) {
+	w, err := GetWorkload(r, id)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range w.Slots {
+		if s.State != pb.SlotState_SLOT_STATE_VERIFYING {
+			continue
+		}
+		b, err := getBallot(r, w.Id, s.Index)
+		if err != nil {
+			return nil, err
+		}
+		if b != nil {
+			fillSlot(s, b)
+		}
+	}
+	return w, nil
 }
 
 // decide ends a slot's verification; the caller reports the slot.
@@ -187,6 +329,23 @@ func decide(kv store.KV, env Env, w *pb.Workload, s *pb.Slot, valid bool) ([]Eve
 		evs = append(evs, workloadEvent(w))
 	}
 	return evs, nil
+}
+
+// expireVote closes the ballot of a slot whose vote_window passed without
+// a decision: undecided, and every member that did not vote is recorded
+// absent.
+func expireVote(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) error {
+	b, err := getBallot(kv, w.Id, s.Index)
+	if err != nil {
+		return err
+	}
+	if b != nil {
+		if err := closeBallot(kv, w.Id, s, b); err != nil {
+			return err
+		}
+	}
+	s.State, s.DecidedHeight = pb.SlotState_SLOT_STATE_UNDECIDED, env.Height
+	return countAbsences(kv, s)
 }
 
 // countAbsences records the committee members that never voted on s.

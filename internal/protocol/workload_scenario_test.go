@@ -63,7 +63,7 @@ func (s *scenario) handleWorkload(t *testing.T, d *datadriven.TestData, args arg
 		ref := d.CmdArgs[0].Key
 		wname, slot, _ := strings.Cut(ref, "/")
 		n, _ := strconv.Atoi(slot)
-		w, err := protocol.GetWorkload(s.tree.Working(), s.workloads[wname])
+		w, err := protocol.WorkloadView(s.tree.Working(), s.workloads[wname])
 		if err != nil || n >= len(w.Slots) {
 			return fmt.Sprintf("error: %v", err), true
 		}
@@ -152,7 +152,7 @@ func (s *scenario) slotArgs(t *testing.T, args args) ([]byte, uint32) {
 func (s *scenario) submit(t *testing.T, args args) string {
 	from := args["from"]
 	id, slot := s.slotArgs(t, args)
-	w, err := protocol.GetWorkload(s.tree.Working(), id)
+	w, err := protocol.WorkloadView(s.tree.Working(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +227,7 @@ func (s *scenario) vote(t *testing.T, d *datadriven.TestData) string {
 }
 
 func (s *scenario) showWorkload(t *testing.T, name string) string {
-	w, err := protocol.GetWorkload(s.tree.Working(), s.workloads[name])
+	w, err := protocol.WorkloadView(s.tree.Working(), s.workloads[name])
 	if err != nil {
 		return "error: " + err.Error()
 	}

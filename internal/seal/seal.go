@@ -32,12 +32,16 @@ func Seal(h Header, proof []byte, user string, temp *age.X25519Identity) ([]byte
 	return out.Bytes(), nil
 }
 
-// sealRecipients lists the user's recipient (if any), then temp's.
+// sealRecipients lists temp's recipient, then the user's (if any). The
+// temporary stanza comes first because the chain opens every revealed
+// result with the temporary identity, and an X25519 identity tries the
+// stanzas in order: first place saves the chain one scalar multiplication
+// per reveal. The user's tools try both either way.
 func sealRecipients(user string, temp *age.X25519Identity) ([]age.Recipient, error) {
 	if temp == nil {
 		return nil, errors.New("seal: no temporary identity")
 	}
-	var rs []age.Recipient
+	rs := []age.Recipient{temp.Recipient()}
 	if user != "" {
 		r, err := ParseRecipient(user)
 		if err != nil {
@@ -45,7 +49,7 @@ func sealRecipients(user string, temp *age.X25519Identity) ([]age.Recipient, err
 		}
 		rs = append(rs, classic{r})
 	}
-	return append(rs, temp.Recipient()), nil
+	return rs, nil
 }
 
 // writeAll writes each part to w and closes it, flushing the last chunk.
