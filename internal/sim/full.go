@@ -228,7 +228,7 @@ func (e *fullEngine) push(h int64, in intent) {
 }
 
 func (e *fullEngine) workload(w int32) (*pb.Workload, error) {
-	return protocol.GetWorkload(e.kv, e.pop.Workloads[w].ID[:])
+	return protocol.WorkloadView(e.kv, e.pop.Workloads[w].ID[:])
 }
 
 func (e *fullEngine) answer(h int64, in intent) error {
