@@ -271,3 +271,15 @@ type AllocationSlot struct {
 	Prover      string `json:"prover,omitempty"`
 	State       string `json:"state"`
 }
+
+// PendingResult is a result still in a node's mempool: it passed the
+// node's admission check and is not in a block yet. Its Sealed file opens
+// with the user's identity like any other.
+type PendingResult struct {
+	Slot       uint32 `json:"slot"`
+	Prover     string `json:"prover"`
+	Outcome    string `json:"outcome"`
+	CyclesUsed uint64 `json:"cycles_used"`
+	Sealed     []byte `json:"sealed"` // the age file (base64 in JSON)
+	TxHash     string `json:"tx_hash"`
+}

@@ -82,3 +82,10 @@ func statusErr(status int, body []byte) error {
 	}
 	return se
 }
+
+// PendingResults lists the results submitted for a workload that are still
+// in the node's mempool, so a user can open a proof before its block.
+func (c *Client) PendingResults(ctx context.Context, id string) ([]PendingResult, error) {
+	var rs []PendingResult
+	return rs, c.get(ctx, "/v1/workloads/"+url.PathEscape(id)+"/pending", &rs)
+}

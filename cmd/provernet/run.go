@@ -19,6 +19,7 @@ import (
 
 	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/sandbox"
+	"github.com/provernet/provernet/internal/seal"
 )
 
 // runReport is what `provernet run` prints: at once without --wait, at the
@@ -393,6 +394,7 @@ func (rw *runWatcher) follow(ctx context.Context) error {
 	}
 	rep.RunHeight = tx.Height
 	for {
+		rw.fetchPending(ctx)
 		w, err := rw.c.Workload(ctx, rep.Workload)
 		if err != nil && !errors.Is(err, client.ErrNotFound) {
 			return rw.waitErr(ctx, err)
@@ -471,6 +473,50 @@ func (rw *runWatcher) fetchFirst(ctx context.Context, w *client.Workload) {
 	}
 }
 
+// fetchPending opens a result still in the node's mempool: the user holds
+// the proof before its block is even proposed.
+func (rw *runWatcher) fetchPending(ctx context.Context) {
+	if rw.proof != nil {
+		return
+	}
+	pending, err := rw.c.PendingResults(ctx, rw.rep.Workload)
+	if err != nil {
+		return // an older node, or a hiccup: the block will bring it
+	}
+	for _, p := range pending {
+		if p.Outcome != "proof" {
+			continue
+		}
+		h, proof, err := seal.Open(p.Sealed, rw.identity, rw.maxProof)
+		if err != nil || h.Slot != p.Slot || h.Outcome != seal.OutcomeProof {
+			continue
+		}
+		if err := rw.keep(proof, p.Sealed); err != nil {
+			rw.message("warning: %v", err)
+			return
+		}
+		slot := p.Slot
+		rw.rep.Slot = &slot
+		rw.message("sealed: proof written to %s from the mempool, before its block; the age file is %s", rw.rep.ProofFile, rw.rep.SealedFile)
+		return
+	}
+}
+
+// keep writes a proof and its age file where --out says.
+func (rw *runWatcher) keep(proof, file []byte) error {
+	sealed := runSealedPath(rw.out)
+	if err := runWriteFile(rw.out, proof); err != nil {
+		return err
+	}
+	if err := runWriteFile(sealed, file); err != nil {
+		return err
+	}
+	rw.proof = proof
+	sum := sha256.Sum256(proof)
+	rw.rep.ProofFile, rw.rep.SealedFile, rw.rep.ProofSHA256 = rw.out, sealed, hex.EncodeToString(sum[:])
+	return nil
+}
+
 // fetchFinal makes sure the proof written is the one the network found
 // valid first (the one `proof get` fetches by default).
 func (rw *runWatcher) fetchFinal(ctx context.Context, w *client.Workload) error {
@@ -503,17 +549,12 @@ func (rw *runWatcher) fetch(ctx context.Context, s client.Slot) error {
 	if h.Outcome.String() != "proof" {
 		return fmt.Errorf("the result says %s, not proof", h.Outcome)
 	}
-	sealed := runSealedPath(rw.out)
-	if err := runWriteFile(rw.out, proof); err != nil {
+	if err := rw.keep(proof, file); err != nil {
 		return err
 	}
-	if err := runWriteFile(sealed, file); err != nil {
-		return err
-	}
-	rw.proof, rw.wslot = proof, &s
-	sum := sha256.Sum256(proof)
+	rw.wslot = &s
 	idx := s.Index
-	rw.rep.Slot, rw.rep.ProofFile, rw.rep.SealedFile, rw.rep.ProofSHA256 = &idx, rw.out, sealed, hex.EncodeToString(sum[:])
+	rw.rep.Slot = &idx
 	rw.rep.SealedHeight = s.SubmitHeight
 	if rw.rep.RunHeight > 0 && s.SubmitHeight > 0 {
 		rw.rep.BlocksToSealed = s.SubmitHeight - rw.rep.RunHeight

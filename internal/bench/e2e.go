@@ -15,6 +15,7 @@ import (
 	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/node"
 	"github.com/provernet/provernet/internal/prover"
+	"github.com/provernet/provernet/internal/seal"
 )
 
 // E2EOptions size the end-to-end benchmark.
@@ -49,6 +50,7 @@ type E2EReport struct {
 	FinalBeyondProvingSP50      float64 `json:"final_beyond_proving_s_p50"`
 	FinalBeyondProvingSP99      float64 `json:"final_beyond_proving_s_p99"`
 	ProvingBlocksP50            float64 `json:"proving_blocks_p50"`
+	OpenedFromMempool           int     `json:"opened_from_mempool"` // workloads whose proof the user opened before its block
 	RunToFinalBlocksP50         float64 `json:"run_to_final_blocks_p50"`
 	WallS                       float64 `json:"wall_s"`
 	Machine                     Machine `json:"machine"`
@@ -87,7 +89,39 @@ func (s *steps) get(workload string, slot uint32, kind string) (prover.Step, boo
 type sample struct {
 	sealedBlocks, beyondBlocks, provingBlocks, runToFinal float64
 	sealedS, beyondS                                      float64
-	final                                                 bool
+	final, fromMempool                                    bool
+}
+
+// openFirst waits for the first result with a proof and opens it as the
+// user: from the node's mempool when it is there, else from its block. It
+// returns the slot and where it was found.
+func openFirst(ctx context.Context, c *client.Client, id, identity string) (uint32, string, error) {
+	for {
+		if pending, err := c.PendingResults(ctx, id); err == nil {
+			for _, p := range pending {
+				if _, _, err := seal.Open(p.Sealed, identity, 1<<20); err == nil && p.Outcome == "proof" {
+					return p.Slot, "mempool", nil
+				}
+			}
+		}
+		w, err := c.Workload(ctx, id)
+		if err == nil {
+			if first := w.FirstSubmitted(); first != nil {
+				if _, _, _, err := c.OpenResult(ctx, id, first.Index, identity, 1<<20); err != nil {
+					return 0, "", fmt.Errorf("open: %w", err)
+				}
+				return first.Index, "block", nil
+			}
+			if w.Settled {
+				return 0, "", errors.New("settled without a result")
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return 0, "", ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // E2E runs a devnet with prover daemons, submits tiny workloads and
@@ -246,28 +280,23 @@ func oneWorkload(ctx context.Context, c *client.Client, user *client.Key, identi
 		return s, fmt.Errorf("run %d: %v %v", n, err, tx)
 	}
 	runAt := time.Now()
-	var first *client.Slot
-	w, err := c.WaitWorkload(ctx, sub.Workload, 20*time.Millisecond, nil, func(w *client.Workload) bool {
-		first = w.FirstSubmitted()
-		return first != nil || w.Settled
-	})
-	if err != nil || first == nil {
-		return s, fmt.Errorf("run %d: no sealed result: %v", n, err)
-	}
-	if _, _, _, err := c.OpenResult(ctx, sub.Workload, first.Index, identity, 1<<20); err != nil {
-		return s, fmt.Errorf("run %d: open: %w", n, err)
+	slot, opened, err := openFirst(ctx, c, sub.Workload, identity)
+	if err != nil {
+		return s, fmt.Errorf("run %d: %w", n, err)
 	}
 	openedAt := time.Now()
 	st, err := c.Status(ctx)
 	if err != nil {
 		return s, err
 	}
+	s.fromMempool = opened == "mempool"
+	var w *client.Workload
 	if w, err = c.WaitWorkload(ctx, sub.Workload, 50*time.Millisecond, nil, func(w *client.Workload) bool { return w.FinalHeight > 0 || w.Settled }); err != nil {
 		return s, err
 	}
 	finalAt := time.Now()
-	proving, ok1 := rec.get(sub.Workload, first.Index, "proving")
-	proved, ok2 := rec.get(sub.Workload, first.Index, "proved")
+	proving, ok1 := rec.get(sub.Workload, slot, "proving")
+	proved, ok2 := rec.get(sub.Workload, slot, "proved")
 	if !ok1 || !ok2 || w.FinalHeight == 0 {
 		return s, nil // not final, or not measured: counted as not final
 	}
@@ -290,6 +319,9 @@ func summarize(o E2EOptions, samples []sample, wall time.Duration) *E2EReport {
 			continue
 		}
 		r.Final++
+		if s.fromMempool {
+			r.OpenedFromMempool++
+		}
 		sb, ss, bb, bs = append(sb, s.sealedBlocks), append(ss, s.sealedS), append(bb, s.beyondBlocks), append(bs, s.beyondS)
 		pb, rf = append(pb, s.provingBlocks), append(rf, s.runToFinal)
 	}

@@ -38,6 +38,7 @@ type Backend interface {
 	rpcclient.ABCIClient
 	rpcclient.SignClient
 	rpcclient.StatusClient
+	rpcclient.MempoolClient
 }
 
 // maxBody bounds a broadcast request: the largest transaction, base64 encoded.
@@ -64,6 +65,7 @@ func Handler(b Backend) http.Handler {
 	mux.HandleFunc("GET /v1/workloads/{id}", s.workload)
 	mux.HandleFunc("GET /v1/workloads/{id}/slots/{slot}/sealed", s.sealed)
 	mux.HandleFunc("GET /v1/workloads/{id}/allocation", s.allocation)
+	mux.HandleFunc("GET /v1/workloads/{id}/pending", s.pending)
 	mux.HandleFunc("GET /v1/fee", s.fee)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path, "see docs/API.md for the endpoints")
