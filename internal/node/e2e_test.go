@@ -318,9 +318,10 @@ func (e *e2e) runUntilHeld(i int) string {
 func TestE2EFaults(t *testing.T) {
 	cases := []struct {
 		fault prover.Fault
-		check func(e *e2e, w *client.Workload)
+		until func(*client.Workload) bool // what to wait for
+		check func(t *testing.T, e *e2e, w *client.Workload)
 	}{
-		{prover.FaultInvalid, func(e *e2e, w *client.Workload) {
+		{prover.FaultInvalid, settled, func(t *testing.T, e *e2e, w *client.Workload) {
 			if s := e.slotOf(w, 0); s == nil || s.State != "invalid" {
 				t.Errorf("invalid prover's slot: %+v", s)
 			}
@@ -328,12 +329,24 @@ func TestE2EFaults(t *testing.T) {
 				t.Errorf("invalid prover not slashed: stake %d", p.Stake)
 			}
 		}},
-		{prover.FaultCopy, func(e *e2e, w *client.Workload) {
-			if p := e.proverState(0); p.State != "removed" || p.Stake != 0 {
-				t.Errorf("copier: %+v", p)
+		// The copier's resubmissions of another prover's file are refused
+		// (the chain cannot tell copy from original, so it slashes nobody);
+		// the workload is final without it and the copier earns nothing.
+		{prover.FaultCopy, func(w *client.Workload) bool { return w.FinalHeight > 0 }, func(t *testing.T, e *e2e, w *client.Workload) {
+			copier := e.d.ProverKeys[0].Address()
+			for _, s := range w.Slots {
+				if s.Prover == copier && s.SubmitHeight != 0 {
+					t.Errorf("the copier got a result into slot %d: %+v", s.Index, s)
+				}
+			}
+			if p := e.proverState(0); p.Stake != e2eParams().MinProverStake {
+				t.Errorf("the copier was slashed %d though the chain cannot tell copy from original", e2eParams().MinProverStake-p.Stake)
+			}
+			if !strings.Contains(e.logText(), "already submitted") {
+				t.Errorf("the copier's submissions were not refused as copies")
 			}
 		}},
-		{prover.FaultNoReveal, func(e *e2e, w *client.Workload) {
+		{prover.FaultNoReveal, settled, func(t *testing.T, e *e2e, w *client.Workload) {
 			if s := e.slotOf(w, 0); s == nil || s.State != "unrevealed" {
 				t.Errorf("silent revealer's slot: %+v", s)
 			}
@@ -341,7 +354,7 @@ func TestE2EFaults(t *testing.T) {
 				t.Errorf("no-reveal prover not slashed: stake %d", p.Stake)
 			}
 		}},
-		{prover.FaultSilent, func(e *e2e, w *client.Workload) {
+		{prover.FaultSilent, settled, func(t *testing.T, e *e2e, w *client.Workload) {
 			s := e.slotOf(w, 0)
 			if s == nil || s.Released != "silent" {
 				t.Errorf("silent prover's slot: %+v", s)
@@ -360,13 +373,20 @@ func TestE2EFaults(t *testing.T) {
 			}
 			e.waitActive(5)
 			id := e.runUntilHeld(0)
-			w := e.wait(id, 120*time.Second, "settlement", settled)
+			w := e.wait(id, 120*time.Second, "the end", tc.until)
 			if w.State != "final" {
 				t.Fatalf("workload ended %s (%s): %+v", w.State, w.Reason, w.Slots)
 			}
-			tc.check(e, w)
+			tc.check(t, e, w)
 		})
 	}
+}
+
+// logText is the provers' log so far.
+func (e *e2e) logText() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.log.String()
 }
 
 // TestE2ERestartReveals: a prover stopped after sealing, before its

@@ -404,6 +404,7 @@ type Prover struct {
 	ProofsFinal      uint64                 `protobuf:"varint,17,opt,name=proofs_final,json=proofsFinal,proto3" json:"proofs_final,omitempty"` // proofs of its that became final
 	RemovedReason    string                 `protobuf:"bytes,18,opt,name=removed_reason,json=removedReason,proto3" json:"removed_reason,omitempty"`
 	AdmissionHeight  int64                  `protobuf:"varint,19,opt,name=admission_height,json=admissionHeight,proto3" json:"admission_height,omitempty"` // admission challenges issued at (0: not yet)
+	OpenResults      uint32                 `protobuf:"varint,20,opt,name=open_results,json=openResults,proto3" json:"open_results,omitempty"`             // results submitted in workloads not yet settled (stake stays slashable)
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache
 }
@@ -567,6 +568,13 @@ func (x *Prover) GetRemovedReason() string {
 func (x *Prover) GetAdmissionHeight() int64 {
 	if x != nil {
 		return x.AdmissionHeight
+	}
+	return 0
+}
+
+func (x *Prover) GetOpenResults() uint32 {
+	if x != nil {
+		return x.OpenResults
 	}
 	return 0
 }
@@ -1613,7 +1621,7 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\bverifier\x18\x04 \x01(\v2\x14.provernet.v1.ModuleR\bverifier\x129\n" +
 	"\fmin_hardware\x18\x05 \x01(\v2\x16.provernet.v1.HardwareR\vminHardware\x12\x14\n" +
 	"\x05owner\x18\x06 \x01(\fR\x05owner\x12\x16\n" +
-	"\x06height\x18\a \x01(\x03R\x06height\"\xb3\x05\n" +
+	"\x06height\x18\a \x01(\x03R\x06height\"\xd6\x05\n" +
 	"\x06Prover\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\fR\aaddress\x12$\n" +
 	"\x0evrf_public_key\x18\x02 \x01(\fR\fvrfPublicKey\x122\n" +
@@ -1634,7 +1642,8 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\babsences\x18\x10 \x01(\x04R\babsences\x12!\n" +
 	"\fproofs_final\x18\x11 \x01(\x04R\vproofsFinal\x12%\n" +
 	"\x0eremoved_reason\x18\x12 \x01(\tR\rremovedReason\x12)\n" +
-	"\x10admission_height\x18\x13 \x01(\x03R\x0fadmissionHeight\"<\n" +
+	"\x10admission_height\x18\x13 \x01(\x03R\x0fadmissionHeight\x12!\n" +
+	"\fopen_results\x18\x14 \x01(\rR\vopenResults\"<\n" +
 	"\n" +
 	"ProverList\x12.\n" +
 	"\aprovers\x18\x01 \x03(\v2\x14.provernet.v1.ProverR\aprovers\"@\n" +

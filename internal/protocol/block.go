@@ -142,17 +142,29 @@ func allocateQueued(kv store.KV, env Env, provers []*pb.Prover) ([]Event, error)
 			byAddr[[20]byte(p.Address)] = p
 		}
 	}
+	// First every slot and every prover's new load, then the workloads'
+	// own bookkeeping: advance may release a slot and update its prover,
+	// which must see (and not be overwritten by) the load assigned here.
 	dirty := map[[20]byte]bool{}
-	var evs []Event
+	ws2 := make([]*pb.Workload, len(assignments))
 	for i, a := range assignments {
 		if err := kv.Delete(keys[i]); err != nil {
 			return nil, err
 		}
-		w, err := GetWorkload(kv, ws[i].ID[:])
-		if err != nil {
+		if ws2[i], err = GetWorkload(kv, ws[i].ID[:]); err != nil {
 			return nil, err
 		}
-		assign(env, w, a.Provers, byAddr, dirty)
+		assign(env, ws2[i], a.Provers, byAddr, dirty)
+	}
+	for _, p := range provers { // in address order
+		if dirty[[20]byte(p.Address)] {
+			if err := setProver(kv, p); err != nil {
+				return nil, err
+			}
+		}
+	}
+	var evs []Event
+	for _, w := range ws2 {
 		slotEvs := []Event{workloadEvent(w)}
 		for _, s := range w.Slots {
 			slotEvs = append(slotEvs, slotEvent(w, s))
@@ -162,13 +174,6 @@ func allocateQueued(kv store.KV, env Env, provers []*pb.Prover) ([]Event, error)
 			return nil, err
 		}
 		evs = append(evs, res.Events...)
-	}
-	for _, p := range provers { // in address order
-		if dirty[[20]byte(p.Address)] {
-			if err := setProver(kv, p); err != nil {
-				return nil, err
-			}
-		}
 	}
 	return evs, nil
 }

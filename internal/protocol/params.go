@@ -61,6 +61,8 @@ type Params struct {
 	GPUClassMultiplier uint64 `json:"gpu_class_multiplier"`
 	// MaxInputs caps the input files of one Run.
 	MaxInputs uint32 `json:"max_inputs"`
+	// MaxDeadline caps a Run's deadline (blocks).
+	MaxDeadline int64 `json:"max_deadline"`
 }
 
 // DefaultParams are the defaults of PROTOCOL.md 8 for the chain section.
@@ -103,6 +105,7 @@ func DefaultParams() Params {
 		ChallengeCycles:    20_000_000_000,
 		GPUClassMultiplier: 4,
 		MaxInputs:          16,
+		MaxDeadline:        1_000_000,
 	}
 }
 
@@ -138,6 +141,9 @@ func (p Params) Validate() error {
 	}
 	if p.AcceptWindow < 1 || p.RevealWindow < 1 || p.VoteWindow < 1 || p.ReopenWindow < 0 {
 		errs = append(errs, errors.New("accept_window, reveal_window and vote_window must be >= 1; reopen_window >= 0"))
+	}
+	if p.CommitteeSize < 1 || p.MaxDeadline < 1 || p.MaxDeadline > 1<<40 || p.ReopenWindow > 1<<40 {
+		errs = append(errs, errors.New("committee_size must be >= 1; max_deadline 1..2^40; reopen_window at most 2^40"))
 	}
 	if p.ChallengeProgram != "" {
 		if id, err := hex.DecodeString(p.ChallengeProgram); err != nil || len(id) != 32 {

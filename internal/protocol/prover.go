@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	"google.golang.org/protobuf/proto"
@@ -18,7 +19,11 @@ import (
 // admission challenges (see challenge.go; immediately when challenges are
 // disabled).
 
-const maxEndpointLen = 256
+const (
+	maxEndpointLen = 256
+	maxGPUs        = 16
+	maxGPUModelLen = 64
+)
 
 func proverKey(a address.Address) []byte { return append(append([]byte{}, prefixProver...), a[:]...) }
 
@@ -75,6 +80,10 @@ func checkRegister(m *pb.RegisterProver) Result {
 		return reject(CodeInvalidMessage, "register: hardware must declare at least one CPU core and some memory")
 	case m.MaxConcurrent == 0:
 		return reject(CodeInvalidMessage, "register: max_concurrent must be at least 1")
+	case len(m.Hardware.Gpus) > maxGPUs:
+		return reject(CodeInvalidMessage, "register: at most %d GPUs", maxGPUs)
+	case slices.ContainsFunc(m.Hardware.Gpus, func(g *pb.Gpu) bool { return len(g.GetModel()) > maxGPUModelLen }):
+		return reject(CodeInvalidMessage, "register: a GPU model name is at most %d bytes", maxGPUModelLen)
 	case len(m.BlobEndpoint) > maxEndpointLen:
 		return reject(CodeInvalidMessage, "register: blob_endpoint longer than %d bytes", maxEndpointLen)
 	}
@@ -141,6 +150,9 @@ func withdraw(kv store.KV, env Env, sender address.Address) (Result, error) {
 	}
 	if env.Height < p.UnbondHeight {
 		return reject(CodeNotAllowed, "withdraw: the stake of %s unlocks at height %d (now %d)", sender, p.UnbondHeight, env.Height), nil
+	}
+	if p.Held > 0 || p.OpenResults > 0 {
+		return reject(CodeNotAllowed, "withdraw: %s still holds %d allocated slots and %d results in unsettled workloads; its stake answers for them until they settle", sender, p.Held, p.OpenResults), nil
 	}
 	acct, err := GetAccount(kv, sender)
 	if err != nil {

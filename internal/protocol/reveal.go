@@ -54,7 +54,7 @@ func revealKey(kv store.KV, env Env, sender address.Address, m *pb.RevealKey) (R
 }
 
 func revealSlot(kv store.KV, env Env, sender address.Address, m *pb.RevealKey) (*pb.Workload, *pb.Slot, Result, error) {
-	w, res, err := workloadFor(kv, m.Workload, "reveal")
+	w, res, err := workloadFor(kv, env, m.Workload, "reveal")
 	if err != nil || !res.OK() {
 		return nil, nil, res, err
 	}
@@ -91,23 +91,6 @@ func copied(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) ([]Event, error) {
 	s.State, s.DecidedHeight = pb.SlotState_SLOT_STATE_COPIED, env.Height
 	ev, err := slash(kv, env, s.Prover, env.Params.SlashCopyBP, "copied_header", true)
 	return []Event{ev}, err
-}
-
-// slashCopier handles a submission repeating an age file already seen:
-// the sender is slashed slash_copy and removed, the workload is untouched,
-// and the transaction succeeds so that the slash is kept.
-func slashCopier(kv store.KV, env Env, w *pb.Workload, sender address.Address, why string) (Result, error) {
-	if _, err := GetProver(kv, sender); isNotFound(err) {
-		return reject(CodeNotAllowed, "submit: this age file was already submitted, and %s is not a prover", sender), nil
-	} else if err != nil {
-		return Result{}, err
-	}
-	ev, err := slash(kv, env, sender[:], env.Params.SlashCopyBP, why, true)
-	if err != nil {
-		return Result{}, err
-	}
-	ev.Attrs = append(ev.Attrs, Attr{Key: "workload", Value: hexID(w.Id)})
-	return emit(env, ev), nil
 }
 
 // slash burns bp of a prover's stake and, with remove, removes it from

@@ -29,6 +29,9 @@ func run(kv store.KV, env Env, sender address.Address, m *pb.Run) (Result, error
 	if err != nil {
 		return reject(CodeInvalidMessage, "run: %v", err), nil
 	}
+	if m.Deadline > env.Params.MaxDeadline {
+		return reject(CodeInvalidMessage, "run: deadline %d blocks is above max_deadline %d", m.Deadline, env.Params.MaxDeadline), nil
+	}
 	if m.Deadline < q.MinDeadline {
 		return reject(CodeInvalidMessage, "run: deadline %d blocks is below the minimum %d for %d cycles (allocation, accept_window %d, and %d cycles per block)",
 			m.Deadline, q.MinDeadline, m.Cycles, env.Params.AcceptWindow, env.Params.CyclesPerBlock), nil

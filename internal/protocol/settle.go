@@ -47,6 +47,13 @@ func settle(kv store.KV, env Env, w *pb.Workload) ([]Event, error) {
 	if err := challengeConsequences(kv, env, w); err != nil {
 		return nil, err
 	}
+	for _, s := range w.Slots { // their stake is no longer answerable for these results
+		if s.SubmitHeight > 0 {
+			if err := updateProver(kv, s.Prover, func(p *pb.Prover) { p.OpenResults = max(p.OpenResults, 1) - 1 }); err != nil {
+				return nil, err
+			}
+		}
+	}
 	w.Settled, w.SettledHeight = true, env.Height
 	return []Event{event("settle", "workload", hexID(w.Id), "state", WorkloadStateName(w.State),
 		"minted", strconv.FormatUint(w.Minted, 10), "refunded", strconv.FormatUint(w.Refunded, 10),

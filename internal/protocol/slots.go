@@ -55,7 +55,7 @@ func decline(kv store.KV, env Env, sender address.Address, m *pb.Decline) (Resul
 // allocatedSlot returns the slot sender was allocated, while it may still
 // answer.
 func allocatedSlot(kv store.KV, env Env, sender address.Address, id []byte, slot uint32, what string) (*pb.Workload, *pb.Slot, Result, error) {
-	w, res, err := workloadFor(kv, id, what)
+	w, res, err := workloadFor(kv, env, id, what)
 	if err != nil || !res.OK() {
 		return nil, nil, res, err
 	}
@@ -75,7 +75,7 @@ func allocatedSlot(kv store.KV, env Env, sender address.Address, id []byte, slot
 }
 
 func submitResult(kv store.KV, env Env, sender address.Address, m *pb.SubmitResult) (Result, error) {
-	w, res, err := workloadFor(kv, m.Workload, "submit")
+	w, res, err := workloadFor(kv, env, m.Workload, "submit")
 	if err != nil || !res.OK() {
 		return res, err
 	}
@@ -92,9 +92,12 @@ func submitResult(kv store.KV, env Env, sender address.Address, m *pb.SubmitResu
 		return Result{}, err
 	}
 	if seen != nil {
-		// A repeated age file is evidence of copying: the submission is
-		// refused but the transaction succeeds, so that the slash sticks.
-		return slashCopier(kv, env, w, sender, "copied_file")
+		// A repeated age file is a copy, or the victim of one: whoever
+		// copied it from the mempool can get it into a block first, so the
+		// chain cannot tell which is the original and slashes nobody. The
+		// copier gains nothing: without the temporary identity it can never
+		// reveal, and its slot ends unrevealed and slashed.
+		return reject(CodeAlreadyExists, "submit: this age file was already submitted (to workload %x); seal the result afresh, with a new temporary identity", seen), nil
 	}
 	if res := submitter(env, kv, w, s, sender); !res.OK() {
 		return res, nil
@@ -109,6 +112,9 @@ func submitResult(kv store.KV, env Env, sender address.Address, m *pb.SubmitResu
 	if s.State == pb.SlotState_SLOT_STATE_OPEN {
 		s.Prover, s.Filled = sender[:], true
 	} else if err := releaseHold(kv, w, s); err != nil {
+		return Result{}, err
+	}
+	if err := updateProver(kv, sender[:], func(p *pb.Prover) { p.OpenResults++ }); err != nil {
 		return Result{}, err
 	}
 	s.State, s.SealedSha256, s.Commit = pb.SlotState_SLOT_STATE_SUBMITTED, sum[:], m.Commit

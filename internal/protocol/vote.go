@@ -16,8 +16,8 @@ import (
 )
 
 // Verification (PROTOCOL.md 5.5). A revealed proof goes to a committee:
-// the provers active at the start of the block, except the slot's own
-// prover, or committee_size of them drawn from the beacon when there are
+// the provers active at the start of the block, except the workload's own
+// provers, or committee_size of them drawn from the beacon when there are
 // more. A proof is valid once at least 2/3 of the committee vote valid and
 // invalid once more than 1/3 vote invalid; votes after that are ignored.
 // With nobody to ask (a network bootstrapping with one prover) a proof is
@@ -52,7 +52,7 @@ func startVote(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) ([]Event, error
 	if env.checking {
 		return nil, nil // CheckTx only decides admission; the block draws the committee
 	}
-	members, err := drawCommittee(kv, env, w.Id, s)
+	members, err := drawCommittee(kv, env, w, s)
 	if err != nil {
 		return nil, err
 	}
@@ -64,21 +64,29 @@ func startVote(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) ([]Event, error
 }
 
 // drawCommittee returns the committee's addresses, sorted and
-// concatenated. Sampling works on the active list with the slot's prover
-// skipped by index, so it never copies the list.
-func drawCommittee(kv store.KV, env Env, id []byte, s *pb.Slot) ([]byte, error) {
+// concatenated: the active provers except every prover of the workload (a
+// prover does not judge its competitors for the speed tiers) or, when no
+// other prover is active, except the slot's own; all of them up to
+// committee_size, else committee_size drawn from the beacon.
+// Sampling works on the active list with those provers skipped by index,
+// so it never copies the list.
+func drawCommittee(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) ([]byte, error) {
 	active, err := activeProvers(kv, env)
 	if err != nil {
 		return nil, err
 	}
-	skip, self := slices.BinarySearchFunc(active, [20]byte(padAddr(s.Prover)), func(a, b [20]byte) int { return bytes.Compare(a[:], b[:]) })
-	n := len(active)
-	if self {
-		n--
+	skip := skippedPositions(active, w, nil)
+	if len(skip) == len(active) {
+		// Every active prover proves this workload: rather than nobody,
+		// its other provers judge the slot.
+		skip = skippedPositions(active, w, s)
 	}
-	at := func(x int) []byte {
-		if self && x >= skip {
-			x++
+	n := len(active) - len(skip)
+	at := func(x int) []byte { // the x-th active prover not skipped
+		for _, p := range skip {
+			if p <= x {
+				x++
+			}
 		}
 		return active[x][:]
 	}
@@ -94,7 +102,7 @@ func drawCommittee(kv store.KV, env Env, id []byte, s *pb.Slot) ([]byte, error) 
 		if err != nil {
 			return nil, err
 		}
-		for _, x := range alloc.Sample(seed, committeeID(id, s.Index), uint64(n), size) {
+		for _, x := range alloc.Sample(seed, committeeID(w.Id, s.Index), uint64(n), size) {
 			idx = append(idx, int(x))
 		}
 		slices.Sort(idx)
@@ -106,11 +114,21 @@ func drawCommittee(kv store.KV, env Env, id []byte, s *pb.Slot) ([]byte, error) 
 	return out, nil
 }
 
-func padAddr(b []byte) []byte {
-	if len(b) == address.Size {
-		return b
+// skippedPositions returns, ascending, the positions in active of the
+// workload's provers (only of slot only's, if only is not nil).
+func skippedPositions(active [][20]byte, w *pb.Workload, only *pb.Slot) []int {
+	var skip []int
+	for _, sl := range w.Slots {
+		if len(sl.Prover) != address.Size || (only != nil && sl != only) {
+			continue
+		}
+		p, ok := slices.BinarySearchFunc(active, [20]byte(sl.Prover), func(a, b [20]byte) int { return bytes.Compare(a[:], b[:]) })
+		if ok && !slices.Contains(skip, p) {
+			skip = append(skip, p)
+		}
 	}
-	return make([]byte, address.Size)
+	slices.Sort(skip)
+	return skip
 }
 
 // committeeID names the slot whose committee is drawn.

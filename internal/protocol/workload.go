@@ -52,13 +52,19 @@ func GetWorkload(r store.Reader, id []byte) (*pb.Workload, error) {
 func setWorkload(kv store.KV, w *pb.Workload) error { return setProto(kv, workloadKey(w.Id), w) }
 
 // workloadFor reads the workload a message names, or rejects the message.
-func workloadFor(kv store.KV, id []byte, what string) (*pb.Workload, Result, error) {
+func workloadFor(kv store.KV, env Env, id []byte, what string) (*pb.Workload, Result, error) {
 	if len(id) != sha256.Size {
 		return nil, reject(CodeInvalidMessage, "%s: workload id is %d bytes, want 32", what, len(id)), nil
 	}
 	w, err := GetWorkload(kv, id)
 	if isNotFound(err) {
 		return nil, reject(CodeNotFound, "%s: no workload %x", what, id), nil
+	}
+	if err == nil && env.checking {
+		// CheckTx runs before the block's timers: close the windows that
+		// will have closed by the next block, so the mempool judges a
+		// message as the block will.
+		_, err = advance(kv, env, w)
 	}
 	return w, Result{}, err
 }

@@ -302,7 +302,7 @@ func (e *fullEngine) submit(h int64, in intent) error {
 }
 
 // copyResult resubmits the first result of the copier's workload as its
-// own: the chain has seen that age file and slashes the sender.
+// own: the chain has seen that age file and refuses it.
 func (e *fullEngine) copyResult(in intent) error {
 	w, err := e.workload(in.w)
 	if err != nil {

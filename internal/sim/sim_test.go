@@ -79,8 +79,10 @@ func TestFastMatchesFull(t *testing.T) {
 		if f, g := totals(fast), totals(full); !slices.Equal(f, g) {
 			t.Errorf("seed %d: totals (genesis minted burned balances escrow stake refunded computed paid work paid_work height)\nfast %v\nfull %v", seed, f, g)
 		}
-		// The run must have gone through the paths it claims to check
-		// (with k = 1 a copier has nothing to copy).
+		// The run must have gone through the paths it claims to check. A
+		// copier's repeated file is refused without a slash (the chain
+		// cannot tell copy from original), so its slot times out like a
+		// crash; nothing in this population is slashed.
 		var slashed, removed uint64
 		for i := range full.slashed {
 			slashed += full.slashed[i]
@@ -88,7 +90,7 @@ func TestFastMatchesFull(t *testing.T) {
 				removed++
 			}
 		}
-		if (slashed == 0 && c.k != 1) || removed == 0 || full.computed == full.paid || full.minted == 0 || full.refunded == 0 {
+		if removed == 0 || full.computed == full.paid || full.minted == 0 || full.refunded == 0 {
 			t.Errorf("seed %d: the test population did not exercise slashing (%d), removal (%d), wasted proofs (%d of %d) and refunds (%d)",
 				seed, slashed, removed, full.computed-full.paid, full.computed, full.refunded)
 		}
