@@ -167,8 +167,28 @@ func LoadOrCreateIdentity(path string) (*age.X25519Identity, error) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, err
 		}
+		// Written aside and linked into place: two first runs at once
+		// cannot overwrite each other's identity; the loser reads the
+		// winner's.
 		text := fmt.Sprintf("# created: %s\n# public key: %s\n%s\n", time.Now().UTC().Format(time.RFC3339), id.Recipient(), id)
-		return id, os.WriteFile(path, []byte(text), 0o600)
+		tmp, err := os.CreateTemp(filepath.Dir(path), ".identity-*")
+		if err != nil {
+			return nil, err
+		}
+		defer os.Remove(tmp.Name())
+		if _, err := tmp.WriteString(text); err != nil {
+			tmp.Close()
+			return nil, err
+		}
+		if err := tmp.Close(); err != nil {
+			return nil, err
+		}
+		if err := os.Link(tmp.Name(), path); errors.Is(err, os.ErrExist) {
+			return LoadOrCreateIdentity(path)
+		} else if err != nil {
+			return nil, err
+		}
+		return id, nil
 	}
 	if err != nil {
 		return nil, err

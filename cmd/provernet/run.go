@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/internal/address"
 	"github.com/provernet/provernet/internal/sandbox"
 	"github.com/provernet/provernet/internal/seal"
 )
@@ -488,7 +489,10 @@ func (rw *runWatcher) fetchPending(ctx context.Context) {
 			continue
 		}
 		h, proof, err := seal.Open(p.Sealed, rw.identity, rw.maxProof)
-		if err != nil || h.Slot != p.Slot || h.Outcome != seal.OutcomeProof {
+		// Anyone can seal to the user's recipient: keep only a file bound
+		// to this workload, this slot and the prover that sent it.
+		if err != nil || h.Slot != p.Slot || h.Outcome != seal.OutcomeProof ||
+			hex.EncodeToString(h.Workload[:]) != rw.rep.Workload || address.Address(h.Prover).String() != p.Prover {
 			continue
 		}
 		if err := rw.keep(proof, p.Sealed); err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -87,7 +88,7 @@ type e2e struct {
 // e2eParams keep the windows short but wide enough for a loaded CI machine.
 func e2eParams() protocol.Params {
 	p := DevnetParams()
-	p.AcceptWindow, p.RevealWindow, p.VoteWindow = 10, 20, 100
+	p.AcceptWindow, p.RevealWindow, p.VoteWindow = 10, 20, 250
 	return p
 }
 
@@ -109,13 +110,16 @@ func startE2E(t *testing.T, provers int) *e2e {
 	}
 	e := &e2e{t: t, d: d, c: client.New(d.APIURL()), log: &bytes.Buffer{}, stopped: map[string]context.CancelFunc{}, done: map[string]chan struct{}{}}
 	t.Cleanup(func() {
+		// Not under e.mu: a stopping daemon may still log, and its log
+		// writer takes e.mu.
 		e.mu.Lock()
-		for name, cancel := range e.stopped {
-			cancel()
-			<-e.done[name]
-		}
+		stops, dones := maps.Clone(e.stopped), maps.Clone(e.done)
 		e.mu.Unlock()
-		_ = d.Stop()
+		for name, cancel := range stops {
+			cancel()
+			e.await(name, dones[name])
+		}
+		e.await("the node", stopAsync(d))
 		if t.Failed() {
 			t.Logf("prover log:\n%s", e.log.String())
 		}
@@ -177,7 +181,26 @@ func (e *e2e) stopProver(i int) {
 	delete(e.done, name)
 	e.mu.Unlock()
 	cancel()
-	<-done
+	e.await(name, done)
+}
+
+// await waits for done, failing the test (instead of hanging the suite)
+// if what stops does not within a minute.
+func (e *e2e) await(what string, done <-chan struct{}) {
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		e.t.Errorf("%s did not stop within a minute", what)
+	}
+}
+
+func stopAsync(d *Devnet) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = d.Stop()
+	}()
+	return done
 }
 
 type lockedWriter struct {
@@ -423,10 +446,10 @@ func TestE2EKilledMidProof(t *testing.T) {
 		e.startProver(i, prover.FaultNone)
 	}
 	e.waitActive(3)
-	// About 2 million hash iterations: seconds of proving, time to stop it.
+	// About a million hash iterations: seconds of proving, time to stop it.
 	e.prog.Cycles = 100_000_000_000
 	heavy := filepath.Join(t.TempDir(), "input.json")
-	if err := os.WriteFile(heavy, []byte(`{"seed": "6b696c6c6564", "iterations": 2000000}`), 0o600); err != nil {
+	if err := os.WriteFile(heavy, []byte(`{"seed": "6b696c6c6564", "iterations": 1000000}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	e.prog.Inputs = []string{heavy}

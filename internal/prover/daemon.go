@@ -29,11 +29,11 @@ type Daemon struct {
 	me     *pb.Prover // this prover's record, refreshed every pass
 
 	saved     savedState
-	interest  map[string]bool // hex ids of workloads worth looking at
-	running   map[string]bool // job keys with a worker in this process
-	verifying map[string]bool // slot keys being verified
-	voted     map[string]bool // slot keys already voted on
-	votes     []*pb.VoteEntry // verdicts to send this pass
+	interest  map[string]bool               // hex ids of workloads worth looking at
+	running   map[string]context.CancelFunc // job keys with a worker in this process
+	verifying map[string]bool               // slot keys being verified
+	voted     map[string]bool               // slot keys already voted on
+	votes     []*pb.VoteEntry               // verdicts to send this pass
 	proved    chan proveResult
 	verified  chan verifyResult
 	verifySem chan struct{}
@@ -79,7 +79,7 @@ func New(cfg Config) (*Daemon, error) {
 	d := &Daemon{cfg: cfg, chain: c, jobs: jobs, addr: addr,
 		fetch:    &fetcher{api: client.New(cfg.API), dir: cfg.Dir},
 		signer:   &signer{key: cfg.Key, addr: addr},
-		interest: map[string]bool{}, running: map[string]bool{}, verifying: map[string]bool{}, voted: map[string]bool{},
+		interest: map[string]bool{}, running: map[string]context.CancelFunc{}, verifying: map[string]bool{}, voted: map[string]bool{},
 		proved: make(chan proveResult, 16), verified: make(chan verifyResult, 64), verifySem: make(chan struct{}, 1)}
 	if err := d.loadState(); err != nil {
 		return nil, err
@@ -190,12 +190,10 @@ func (d *Daemon) pass(ctx context.Context) error {
 	if d.me, err = d.chain.prover(ctx, d.addr[:]); err != nil && !errors.Is(err, errNotFound) {
 		return err
 	}
-	if d.me != nil && (d.me.State == pb.ProverState_PROVER_STATE_REMOVED || d.me.State == pb.ProverState_PROVER_STATE_EXITED) {
-		if !d.out {
-			d.cfg.Log.Warn("this prover is out of the active set; it takes no more work", "state", protocol.StateName(d.me.State), "reason", d.me.RemovedReason)
-			d.out = true
-		}
-		return nil
+	if d.me != nil && (d.me.State == pb.ProverState_PROVER_STATE_REMOVED || d.me.State == pb.ProverState_PROVER_STATE_EXITED) && !d.out {
+		// It still reveals what it submitted: those results stay slashable.
+		d.cfg.Log.Warn("this prover is out of the active set; it takes no more work", "state", protocol.StateName(d.me.State), "reason", d.me.RemovedReason)
+		d.out = true
 	}
 	for _, id := range d.sortedInterest() {
 		if err := d.review(ctx, id); err != nil {

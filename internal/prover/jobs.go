@@ -26,17 +26,23 @@ const (
 
 // job is one slot the daemon works on, as kept on disk.
 type job struct {
-	Workload   string       `json:"workload"` // hex id
-	Slot       uint32       `json:"slot"`
-	State      jobState     `json:"state"`
-	Open       bool         `json:"open"` // filling an open slot rather than an allocated one
-	Outcome    pb.Outcome   `json:"outcome,omitempty"`
-	CyclesUsed uint64       `json:"cycles_used,omitempty"`
-	Identity   string       `json:"identity,omitempty"` // the temporary age identity, secret until revealed
-	Sealed     string       `json:"sealed,omitempty"`   // path of the sealed file
-	Proof      string       `json:"proof,omitempty"`    // path of the proof
-	Error      string       `json:"error,omitempty"`
-	result     *proveResult // set when a worker finishes in this process
+	Workload   string     `json:"workload"` // hex id
+	Slot       uint32     `json:"slot"`
+	State      jobState   `json:"state"`
+	Open       bool       `json:"open"` // filling an open slot rather than an allocated one
+	Outcome    pb.Outcome `json:"outcome,omitempty"`
+	CyclesUsed uint64     `json:"cycles_used,omitempty"`
+	Identity   string     `json:"identity,omitempty"` // the temporary age identity, secret until revealed
+	// Identities keeps every identity a sealed file was ever sent with, by
+	// commit (hex): a resent result has a new one, and whichever file lands
+	// must be revealable.
+	Identities map[string]string `json:"identities,omitempty"`
+	SentHeight int64             `json:"sent_height,omitempty"` // the tip when the last Accept, SubmitResult or RevealKey went out
+	RetryAt    int64             `json:"retry_at,omitempty"`    // after an infrastructure error, prove again from this height
+	Sealed     string            `json:"sealed,omitempty"`      // path of the sealed file
+	Proof      string            `json:"proof,omitempty"`       // path of the proof
+	Error      string            `json:"error,omitempty"`
+	result     *proveResult      // set when a worker finishes in this process
 }
 
 func (j *job) key() string { return jobKey(j.Workload, j.Slot) }

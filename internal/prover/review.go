@@ -55,12 +55,21 @@ func (d *Daemon) reviewSlot(ctx context.Context, w *pb.Workload, s *pb.Slot) (bo
 	j := d.jobs.get(w.Id, s.Index)
 	if j != nil && !mine && s.State != pb.SlotState_SLOT_STATE_OPEN {
 		d.cfg.Log.Info("dropping work: the slot went to someone else", "workload", hex.EncodeToString(w.Id), "slot", s.Index)
-		return false, d.jobs.drop(j)
+		return false, d.drop(j)
+	}
+	if d.out && s.State != pb.SlotState_SLOT_STATE_SUBMITTED {
+		return mine, nil // out of the active set: only its reveals are still due
 	}
 	switch s.State {
 	case pb.SlotState_SLOT_STATE_ASSIGNED:
 		if mine && j == nil {
 			return true, d.answer(ctx, w, s)
+		}
+		if mine && d.stale(j) { // our Accept never reached a block
+			return true, d.resendAccept(ctx, w, s, j)
+		}
+		if mine {
+			return true, d.ensureJob(ctx, w, s, j, false)
 		}
 	case pb.SlotState_SLOT_STATE_ACCEPTED:
 		if mine {
@@ -69,7 +78,7 @@ func (d *Daemon) reviewSlot(ctx context.Context, w *pb.Workload, s *pb.Slot) (bo
 	case pb.SlotState_SLOT_STATE_OPEN:
 		if j != nil && !j.Open {
 			d.cfg.Log.Info("dropping work: the chain released our slot", "workload", j.Workload, "slot", j.Slot, "why", s.Released)
-			return false, d.jobs.drop(j)
+			return false, d.drop(j)
 		}
 		if j != nil {
 			return true, d.ensureJob(ctx, w, s, j, true)
@@ -86,6 +95,43 @@ func (d *Daemon) reviewSlot(ctx context.Context, w *pb.Workload, s *pb.Slot) (bo
 		return d.maybeVerify(ctx, w, s), nil
 	}
 	return mine, nil
+}
+
+// resendAfter is how many blocks a sent transaction may take to show in
+// the chain's state before the daemon sends it again: a transaction the
+// mempool accepted can still be lost (a node restart, an eviction).
+const resendAfter = 4
+
+// stale reports whether j's last transaction is overdue.
+func (d *Daemon) stale(j *job) bool {
+	return j != nil && j.SentHeight > 0 && d.tip > j.SentHeight+resendAfter
+}
+
+func (d *Daemon) resendAccept(ctx context.Context, w *pb.Workload, s *pb.Slot, j *job) error {
+	j.SentHeight = d.tip
+	if err := d.jobs.save(j); err != nil {
+		return err
+	}
+	return d.signer.send(ctx, d.chain, &pb.Msg{Kind: &pb.Msg_Accept{Accept: &pb.Accept{Workload: w.Id, Slot: s.Index}}})
+}
+
+// drop forgets a job and stops its worker, if one runs.
+func (d *Daemon) drop(j *job) error {
+	if cancel := d.running[j.key()]; cancel != nil {
+		cancel()
+	}
+	return d.jobs.drop(j)
+}
+
+// declinesLeft is how many declines the chain still allows this epoch.
+func (d *Daemon) declinesLeft() uint32 {
+	if d.me == nil || d.params.EpochLength <= 0 {
+		return 0
+	}
+	if d.me.DeclineEpoch != d.tip/d.params.EpochLength {
+		return d.params.MaxDeclinesPerEpoch
+	}
+	return d.params.MaxDeclinesPerEpoch - min(d.me.Declines, d.params.MaxDeclinesPerEpoch)
 }
 
 // free is the capacity left for new work.
@@ -115,13 +161,25 @@ func (d *Daemon) answer(ctx context.Context, w *pb.Workload, s *pb.Slot) error {
 	}
 	ref := &pb.Accept{Workload: w.Id, Slot: s.Index}
 	if d.free() <= 0 {
-		d.cfg.Log.Info("declining: no free capacity", "workload", hex.EncodeToString(w.Id), "slot", s.Index)
-		return d.signer.send(ctx, d.chain, &pb.Msg{Kind: &pb.Msg_Decline{Decline: &pb.Decline{Workload: w.Id, Slot: s.Index}}})
+		if d.declinesLeft() > 0 {
+			d.cfg.Log.Info("declining: no free capacity", "workload", hex.EncodeToString(w.Id), "slot", s.Index)
+			return d.signer.send(ctx, d.chain, &pb.Msg{Kind: &pb.Msg_Decline{Decline: &pb.Decline{Workload: w.Id, Slot: s.Index}}})
+		}
+		// Silence would count as a decline over the limit and remove the
+		// prover: it takes the work beyond its capacity instead.
+		d.cfg.Log.Warn("accepting beyond capacity: no declines left this epoch", "workload", hex.EncodeToString(w.Id), "slot", s.Index)
 	}
 	if err := d.signer.send(ctx, d.chain, &pb.Msg{Kind: &pb.Msg_Accept{Accept: ref}}); err != nil {
 		return err
 	}
-	return d.ensureJob(ctx, w, s, nil, false)
+	if err := d.ensureJob(ctx, w, s, nil, false); err != nil {
+		return err
+	}
+	if j := d.jobs.get(w.Id, s.Index); j != nil {
+		j.SentHeight = d.tip
+		return d.jobs.save(j)
+	}
+	return nil
 }
 
 // ensureJob starts (or restarts after a crash) the proving of a slot, or
@@ -137,12 +195,24 @@ func (d *Daemon) ensureJob(ctx context.Context, w *pb.Workload, s *pb.Slot, j *j
 		}
 	}
 	switch {
-	case j.State == jobProving && !d.running[j.key()]:
-		d.running[j.key()] = true
+	case j.State == jobProving && d.running[j.key()] == nil && d.tip >= j.RetryAt:
+		key := j.key()
+		jctx, cancel := context.WithCancel(ctx)
+		d.running[key] = cancel
 		d.cfg.Log.Info("proving", "workload", j.Workload, "slot", j.Slot, "open_market", open, "challenge", w.Challenge)
 		d.observe("proving", j.Workload, j.Slot)
-		go func() { d.proved <- d.prove(ctx, w, j.key()) }()
+		go func() {
+			r := d.prove(jctx, w, key)
+			select {
+			case d.proved <- r:
+			case <-ctx.Done():
+			}
+		}()
 	case j.State == jobProved:
+		return d.submit(ctx, w, j)
+	case j.State == jobSubmitted && d.stale(j): // our result never reached a block
+		d.cfg.Log.Info("resending a result that did not reach a block", "workload", j.Workload, "slot", j.Slot)
+		j.State = jobProved
 		return d.submit(ctx, w, j)
 	}
 	return nil
@@ -150,13 +220,22 @@ func (d *Daemon) ensureJob(ctx context.Context, w *pb.Workload, s *pb.Slot, j *j
 
 // onProved records a worker's result and submits it.
 func (d *Daemon) onProved(ctx context.Context, r proveResult) {
+	if cancel := d.running[r.key]; cancel != nil {
+		cancel()
+	}
 	delete(d.running, r.key)
 	j := d.jobs.jobs[r.key]
-	if j == nil {
-		return // dropped meanwhile
+	if j == nil || ctx.Err() != nil {
+		return // dropped meanwhile, or shutting down: the job stays as it was on disk
+	}
+	if r.err != nil && !r.program {
+		d.cfg.Log.Warn("proving could not run; retrying", "workload", j.Workload, "slot", j.Slot, "err", r.err)
+		j.RetryAt, j.Error = d.tip+2, r.err.Error()
+		_ = d.jobs.save(j)
+		return
 	}
 	if r.err != nil {
-		d.cfg.Log.Warn("proving failed", "workload", j.Workload, "slot", j.Slot, "err", r.err)
+		d.cfg.Log.Warn("the program failed on this input", "workload", j.Workload, "slot", j.Slot, "err", r.err)
 		j.State, j.Error = jobFailed, r.err.Error()
 		_ = d.jobs.save(j)
 		return
@@ -209,6 +288,11 @@ func (d *Daemon) submit(ctx context.Context, w *pb.Workload, j *job) error {
 	if err := os.WriteFile(j.Sealed, file, 0o600); err != nil {
 		return err
 	}
+	if j.Identities == nil {
+		j.Identities = map[string]string{}
+	}
+	j.Identities[hex.EncodeToString(commit[:])] = j.Identity
+	j.SentHeight = d.tip
 	if err := d.jobs.save(j); err != nil { // the identity is on disk before anyone sees the file
 		return err
 	}
@@ -273,14 +357,22 @@ func (d *Daemon) copyOther(ctx context.Context, w *pb.Workload, mine uint32) []b
 
 // reveal publishes the temporary identity once the chain opens reveals.
 func (d *Daemon) reveal(ctx context.Context, w *pb.Workload, j *job) error {
-	if j.State != jobSubmitted || w.RevealFrom == 0 || d.cfg.Fault == FaultNoReveal {
+	if w.RevealFrom == 0 || d.cfg.Fault == FaultNoReveal {
 		return nil
 	}
-	err := d.signer.send(ctx, d.chain, &pb.Msg{Kind: &pb.Msg_RevealKey{RevealKey: &pb.RevealKey{Workload: w.Id, Slot: j.Slot, Identity: j.Identity}}})
+	if j.State == jobRevealed && !d.stale(j) {
+		return nil // sent; give it time to land
+	}
+	s := w.Slots[j.Slot]
+	identity, ok := j.Identities[hex.EncodeToString(s.Commit)]
+	if !ok {
+		identity = j.Identity // a job saved before identities were kept by commit
+	}
+	err := d.signer.send(ctx, d.chain, &pb.Msg{Kind: &pb.Msg_RevealKey{RevealKey: &pb.RevealKey{Workload: w.Id, Slot: j.Slot, Identity: identity}}})
 	if err != nil {
 		return err
 	}
-	j.State = jobRevealed
+	j.State, j.SentHeight = jobRevealed, d.tip
 	d.cfg.Log.Info("revealed", "workload", j.Workload, "slot", j.Slot)
 	return d.jobs.save(j)
 }
@@ -289,10 +381,7 @@ func (d *Daemon) reveal(ctx context.Context, w *pb.Workload, j *job) error {
 func (d *Daemon) forget(w *pb.Workload) error {
 	delete(d.interest, hex.EncodeToString(w.Id))
 	for _, j := range d.jobs.forWorkload(w.Id) {
-		if d.running[j.key()] {
-			continue // its worker reports back, then it is dropped
-		}
-		if err := d.jobs.drop(j); err != nil {
+		if err := d.drop(j); err != nil {
 			return err
 		}
 	}

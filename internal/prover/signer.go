@@ -3,12 +3,17 @@ package prover
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"strconv"
 
 	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/address"
 	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/protocol"
 )
+
+// nextNonce finds the expected nonce in a wrong_nonce refusal.
+var nextNonce = regexp.MustCompile(`its next nonce is (\d+)`)
 
 // signer assigns nonces to the daemon's transactions. Only Run's goroutine
 // uses it. It trusts its own counter while the node accepts what it sends,
@@ -55,6 +60,15 @@ func (s *signer) send(ctx context.Context, c *chain, msgs ...*pb.Msg) error {
 			s.next++
 			return nil
 		case protocol.CodeWrongNonce:
+			// The log names the nonce the node's pending state expects,
+			// which is ahead of the committed account while our own
+			// transactions wait in the mempool.
+			if m := nextNonce.FindStringSubmatch(log); m != nil {
+				if n, err := strconv.ParseUint(m[1], 10, 64); err == nil {
+					s.next = n
+					continue
+				}
+			}
 			s.synced = false // re-read and try once more
 			continue
 		}

@@ -28,9 +28,17 @@ func (d *Daemon) maybeVerify(ctx context.Context, w *pb.Workload, s *pb.Slot) bo
 		// One verification at a time: the first compiles the verifier into
 		// the cache and the rest reuse it, instead of every worker process
 		// compiling the same module at once.
-		d.verifySem <- struct{}{}
-		defer func() { <-d.verifySem }()
-		d.verified <- d.check(ctx, w, s)
+		select {
+		case d.verifySem <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		r := d.check(ctx, w, s)
+		<-d.verifySem
+		select {
+		case d.verified <- r:
+		case <-ctx.Done():
+		}
 	}()
 	return true
 }
@@ -70,9 +78,7 @@ func (d *Daemon) flushVotes(ctx context.Context) error {
 	votes := d.votes
 	d.votes = nil
 	if err := d.signer.send(ctx, d.chain, &pb.Msg{Kind: &pb.Msg_Vote{Vote: &pb.Vote{Entries: votes}}}); err != nil {
-		for _, v := range votes { // let the next pass verify again
-			delete(d.voted, slotKey(v.Workload, v.Slot))
-		}
+		d.votes = append(votes, d.votes...) // the verdicts stand: send them next pass
 		return err
 	}
 	valid := 0

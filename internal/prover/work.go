@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/provernet/provernet/internal/pb"
@@ -19,6 +20,15 @@ type proveResult struct {
 	cycles  uint64
 	proof   []byte
 	err     error
+	program bool // err is the program's own doing (deterministic), not the machine's
+}
+
+// machineTrouble reports whether a sandbox outcome says the worker process
+// itself failed (killed, out of memory, stopped by the wall clock) rather
+// than the program: worth running again, never a verdict on the program.
+func machineTrouble(out *sandbox.Result) bool {
+	return out.Outcome == sandbox.OutcomeError &&
+		(strings.HasPrefix(out.Detail, "worker ") || strings.Contains(out.Detail, "wall-clock"))
 }
 
 // verifyResult is what a verifying worker reports.
@@ -52,8 +62,10 @@ func (d *Daemon) prove(ctx context.Context, w *pb.Workload, key string) proveRes
 		res.outcome, res.cycles, res.proof = pb.Outcome_OUTCOME_PROOF, out.Cycles, out.Output
 	case out.Outcome == sandbox.OutcomeFail:
 		res.outcome, res.cycles = pb.Outcome_OUTCOME_FAIL, w.Cycles
+	case machineTrouble(out):
+		res.err = fmt.Errorf("the worker failed: %s", out.Detail)
 	default:
-		res.err = fmt.Errorf("the program ended %s: %s", out.Outcome, out.Detail)
+		res.err, res.program = fmt.Errorf("the program ended %s: %s", out.Outcome, out.Detail), true
 	}
 	return res
 }
@@ -94,6 +106,10 @@ func (d *Daemon) verify(ctx context.Context, w *pb.Workload, slot uint32, proof 
 	if err != nil {
 		res.err = err
 		return res
+	}
+	if machineTrouble(out) {
+		res.err = fmt.Errorf("the verifier's worker failed: %s", out.Detail)
+		return res // no vote: the machine, not the proof, failed
 	}
 	res.valid = out.Outcome == sandbox.OutcomeValid
 	return res
