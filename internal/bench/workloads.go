@@ -225,7 +225,7 @@ func Workloads(ctx context.Context, o WorkloadsOptions) (*WorkloadsResult, error
 		}
 	}
 	res := &WorkloadsResult{Provers: o.Provers, K: wlK, Votes: o.Votes, ProofBytes: wlProofBytes,
-		Committee: min(o.Provers-1, int(h.params.CommitteeSize)), Store: "iavl on goleveldb (store.OpenDisk)", Machine: machine()}
+		Committee: min(o.Provers-wlK, int(h.params.CommitteeSize)), Store: "iavl on goleveldb (store.OpenDisk)", Machine: machine()}
 	res.SetupS = round3(time.Since(t0).Seconds())
 	fmt.Fprintf(o.Progress, "setup done in %.1fs; measuring %d warm and %d cold blocks\n", res.SetupS, o.Blocks, o.Blocks)
 

@@ -23,7 +23,7 @@ func TestWorkloadsSmall(t *testing.T) {
 			if len(res.Blocks) != 4 {
 				t.Fatalf("%d measured blocks, want 4", len(res.Blocks))
 			}
-			committee := provers - 1 // everyone but the slot's prover: fewer than committee_size
+			committee := provers - wlK // everyone but the workload's provers: fewer than committee_size
 			if res.Committee != committee {
 				t.Fatalf("committee %d, want %d", res.Committee, committee)
 			}
