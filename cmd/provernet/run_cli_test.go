@@ -58,7 +58,9 @@ func TestRunThroughCLI(t *testing.T) {
 	if _, err := node.DeployExamples(ctx, c, d.Keys[0], progs); err != nil {
 		t.Fatal(err)
 	}
-	waitProvers(t, ctx, c, 3)
+	if err := node.WaitActiveProvers(ctx, c, 3); err != nil {
+		t.Fatal(err)
+	}
 
 	input, _ := filepath.Abs("../../examples/programs/sha256-chain/input.json")
 	out := filepath.Join(t.TempDir(), "result.proof")
@@ -159,28 +161,6 @@ type buildError struct {
 }
 
 func (e *buildError) Error() string { return "build " + e.role + ": " + e.err.Error() + "\n" + e.out }
-
-// waitProvers waits until n provers are active.
-func waitProvers(t *testing.T, ctx context.Context, c *client.Client, n int) {
-	t.Helper()
-	for {
-		ps, err := c.Provers(ctx)
-		active := 0
-		for _, p := range ps {
-			if p.State == "active" {
-				active++
-			}
-		}
-		if err == nil && active >= n {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("%d of %d provers active: %v", active, n, err)
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
 
 // runTestLog collects the provers' logs for a failure message.
 type runTestLog struct {

@@ -164,7 +164,7 @@ func E2E(ctx context.Context, o E2EOptions) (*E2EReport, error) {
 	if err != nil || len(progs) == 0 {
 		return nil, fmt.Errorf("deploy: %v", err)
 	}
-	if err := waitProvers(ctx, c, o.Provers); err != nil {
+	if err := node.WaitActiveProvers(ctx, c, o.Provers); err != nil {
 		return nil, err
 	}
 	start := time.Now()
@@ -194,26 +194,6 @@ func waitAPIHeight(ctx context.Context, c *client.Client, h int64) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(50 * time.Millisecond):
-		}
-	}
-}
-
-func waitProvers(ctx context.Context, c *client.Client, n int) error {
-	for {
-		ps, err := c.Provers(ctx)
-		active := 0
-		for _, p := range ps {
-			if p.State == "active" {
-				active++
-			}
-		}
-		if err == nil && active >= n {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return errors.New("the provers did not become active")
-		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }

@@ -247,7 +247,7 @@ func settled(w *client.Workload) bool { return w.Settled }
 
 func (e *e2e) waitActive(n int) {
 	e.t.Helper()
-	if err := waitActiveProvers(e.ctx(30*time.Second), e.c, n); err != nil {
+	if err := WaitActiveProvers(e.ctx(30*time.Second), e.c, n); err != nil {
 		e.t.Fatal(err)
 	}
 }

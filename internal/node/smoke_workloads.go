@@ -53,7 +53,7 @@ func smokeWorkloads(ctx context.Context, d *Devnet, o SmokeOptions, rep *SmokeRe
 	if len(progs) == 0 {
 		return fmt.Errorf("no example programs under %s: run `make programs`", o.Programs)
 	}
-	if err := waitActiveProvers(ctx, c, len(d.ProverKeys)); err != nil {
+	if err := WaitActiveProvers(ctx, c, len(d.ProverKeys)); err != nil {
 		return err
 	}
 	idFile := client.IdentityFile(d.Home(), user.Name)
@@ -82,7 +82,8 @@ func smokeWorkloads(ctx context.Context, d *Devnet, o SmokeOptions, rep *SmokeRe
 	return checkSmokeSupply(ctx, c, append(slices.Clone(d.Keys), d.ProverKeys...), rep)
 }
 
-func waitActiveProvers(ctx context.Context, c *client.Client, n int) error {
+// WaitActiveProvers waits until at least n provers are active.
+func WaitActiveProvers(ctx context.Context, c *client.Client, n int) error {
 	for {
 		ps, err := c.Provers(ctx)
 		if err != nil {
