@@ -35,17 +35,19 @@ func (d *Daemon) review(ctx context.Context, id string) error {
 		return d.forget(w)
 	}
 	keep := w.State == pb.WorkloadState_WORKLOAD_STATE_PENDING
-	for _, s := range w.Slots {
+	var errs []error
+	for _, s := range w.Slots { // one slot's trouble does not hold up the others
 		k, err := d.reviewSlot(ctx, w, s)
 		if err != nil {
-			return err
+			errs = append(errs, fmt.Errorf("slot %d: %w", s.Index, err))
+			k = true
 		}
 		keep = keep || k
 	}
 	if !keep && len(d.jobs.forWorkload(w.Id)) == 0 {
 		delete(d.interest, id) // a later event brings it back if it concerns us
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // reviewSlot acts on one slot and reports whether the workload still
@@ -390,6 +392,15 @@ func (d *Daemon) forget(w *pb.Workload) error {
 
 // newVRFKey makes the prover's VRF key, kept beside its state.
 func newVRFKey(dir string) ([]byte, error) {
+	path := filepath.Join(dir, "vrf.json")
+	if b, err := os.ReadFile(path); err == nil { // a registration that did not land: same key again
+		var k struct{ Public string }
+		if json.Unmarshal(b, &k) == nil {
+			if pub, err := hex.DecodeString(k.Public); err == nil && len(pub) == vrf.PublicKeySize {
+				return pub, nil
+			}
+		}
+	}
 	secret, public, err := vrf.GenerateKey(rand.Reader)
 	if err != nil {
 		return nil, err
@@ -398,7 +409,7 @@ func newVRFKey(dir string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "vrf.json"), b, 0o600); err != nil {
+	if err := os.WriteFile(path, b, 0o600); err != nil {
 		return nil, fmt.Errorf("failed to keep the VRF key: %w", err)
 	}
 	return public, nil
