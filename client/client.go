@@ -210,21 +210,9 @@ func (c *Client) PutBlob(ctx context.Context, r io.Reader) (*BlobInfo, error) {
 
 // GetBlob downloads a blob and checks it against its hash.
 func (c *Client) GetBlob(ctx context.Context, sha256hex string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/v1/blobs/"+sha256hex, nil)
+	b, err := c.getBytes(ctx, "/v1/blobs/"+sha256hex)
 	if err != nil {
-		return nil, err
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("failed to reach the node at %s: %w", c.base, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%w: blob %s (HTTP %d)", ErrNotFound, sha256hex, resp.StatusCode)
+		return nil, fmt.Errorf("blob %s: %w", sha256hex, err)
 	}
 	if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != strings.ToLower(sha256hex) {
 		return nil, fmt.Errorf("blob %s: the node sent bytes with another hash", sha256hex)

@@ -64,15 +64,7 @@ func (c *Client) SubmitRun(ctx context.Context, key *Key, req RunRequest) (*Subm
 	if err != nil {
 		return nil, err
 	}
-	st, err := c.Status(ctx)
-	if err != nil {
-		return nil, err
-	}
-	acct, err := c.Account(ctx, key.Address())
-	if err != nil {
-		return nil, err
-	}
-	raw, err := SignTx(key, st.ChainID, acct.Nonce, 0, params.FeeParams, msg)
+	raw, nonce, err := c.signNext(ctx, key, 0, params.FeeParams, msg)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +72,7 @@ func (c *Client) SubmitRun(ctx context.Context, key *Key, req RunRequest) (*Subm
 	if err != nil {
 		return nil, err
 	}
-	id := protocol.WorkloadID(address.FromPublicKey(key.PublicKey()), acct.Nonce, 0)
+	id := protocol.WorkloadID(address.FromPublicKey(key.PublicKey()), nonce, 0)
 	return &Submitted{Workload: hex.EncodeToString(id), TxHash: res.Hash, Fee: q.Fee}, nil
 }
 

@@ -63,23 +63,30 @@ func TxHash(raw []byte) string {
 // Send signs msgs with the sender's next nonce and the minimum fee (or fee,
 // if non-zero) and broadcasts them.
 func (c *Client) Send(ctx context.Context, key *Key, fee uint64, msgs ...*Msg) (*BroadcastResult, error) {
-	st, err := c.Status(ctx)
-	if err != nil {
-		return nil, err
-	}
-	acct, err := c.Account(ctx, key.Address())
-	if err != nil {
-		return nil, err
-	}
 	fp, err := c.FeeParams(ctx)
 	if err != nil {
 		return nil, err
 	}
-	raw, err := SignTx(key, st.ChainID, acct.Nonce, fee, fp, msgs...)
+	raw, _, err := c.signNext(ctx, key, fee, fp, msgs...)
 	if err != nil {
 		return nil, err
 	}
 	return c.Broadcast(ctx, raw)
+}
+
+// signNext signs msgs with the chain's id and key's next committed nonce,
+// which it returns too.
+func (c *Client) signNext(ctx context.Context, key *Key, fee uint64, fp FeeParams, msgs ...*Msg) ([]byte, uint64, error) {
+	st, err := c.Status(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	acct, err := c.Account(ctx, key.Address())
+	if err != nil {
+		return nil, 0, err
+	}
+	raw, err := SignTx(key, st.ChainID, acct.Nonce, fee, fp, msgs...)
+	return raw, acct.Nonce, err
 }
 
 // Transfer sends amount uprv from key's account to a bech32 address.

@@ -31,7 +31,16 @@ func (c *Client) Workloads(ctx context.Context, owner string) ([]Workload, error
 // Only the workload's owner can open it (with the identity behind the Run's
 // recipient), or anyone once the slot's temporary identity is revealed.
 func (c *Client) SealedResult(ctx context.Context, id string, slot uint32) ([]byte, error) {
-	path := "/v1/workloads/" + url.PathEscape(id) + "/slots/" + strconv.FormatUint(uint64(slot), 10) + "/sealed"
+	return c.getBytes(ctx, "/v1/workloads/"+url.PathEscape(id)+"/slots/"+strconv.FormatUint(uint64(slot), 10)+"/sealed")
+}
+
+// maxDownload bounds a raw download: the largest module a program may
+// deploy, with room to spare.
+const maxDownload = 128 << 20
+
+// getBytes fetches a raw (non-JSON) answer; a non-2xx answer becomes an
+// error carrying the API's message, and a 404 matches ErrNotFound.
+func (c *Client) getBytes(ctx context.Context, path string) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
 	if err != nil {
 		return nil, err
@@ -41,7 +50,7 @@ func (c *Client) SealedResult(ctx context.Context, id string, slot uint32) ([]by
 		return nil, fmt.Errorf("failed to reach the node at %s: %w", c.base, err)
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxDownload))
 	if err != nil {
 		return nil, fmt.Errorf("failed to read the node's answer: %w", err)
 	}

@@ -62,15 +62,16 @@ func AllocationInput(r store.Reader, height int64) ([]alloc.Prover, []alloc.Work
 	if err != nil {
 		return nil, nil, err
 	}
-	ws, _, err := queuedWorkloads(r, height)
+	ws, _, _, err := queuedWorkloads(r, height)
 	if err != nil {
 		return nil, nil, err
 	}
 	return allocProvers(provers), ws, nil
 }
 
-// queuedWorkloads reads the Runs to allocate at height, with their queue keys.
-func queuedWorkloads(r store.Reader, height int64) ([]alloc.Workload, [][]byte, error) {
+// queuedWorkloads reads the Runs to allocate at height: as the allocator
+// sees them, their queue keys, and the records themselves.
+func queuedWorkloads(r store.Reader, height int64) ([]alloc.Workload, [][]byte, []*pb.Workload, error) {
 	prefix := heightPrefix(prefixQueue, height-1)
 	var keys, ids [][]byte
 	err := r.Iterate(prefix, store.PrefixEnd(prefix), func(k, v []byte) bool {
@@ -78,27 +79,29 @@ func queuedWorkloads(r store.Reader, height int64) ([]alloc.Workload, [][]byte, 
 		return true
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	progs := map[string]alloc.Hardware{}
 	ws := make([]alloc.Workload, 0, len(ids))
+	recs := make([]*pb.Workload, 0, len(ids))
 	for _, id := range ids {
 		w, err := GetWorkload(r, id)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		hw, ok := progs[string(w.Program)]
 		if !ok {
 			prog, err := GetProgram(r, w.Program)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			hw = HardwareOf(prog.MinHardware)
 			progs[string(w.Program)] = hw
 		}
 		ws = append(ws, alloc.Workload{ID: [32]byte(w.Id), K: int(w.K), MinHardware: hw})
+		recs = append(recs, w)
 	}
-	return ws, keys, nil
+	return ws, keys, recs, nil
 }
 
 // allocProvers converts the active provers for the allocator.
@@ -127,7 +130,7 @@ func HardwareOf(h *pb.Hardware) alloc.Hardware {
 // (PROTOCOL.md 5.2): slot i goes to the i-th prover drawn; slots no
 // eligible prover could take open to the open market until the deadline.
 func allocateQueued(kv store.KV, env Env, provers []*pb.Prover) ([]Event, error) {
-	ws, keys, err := queuedWorkloads(kv, env.Height)
+	ws, keys, recs, err := queuedWorkloads(kv, env.Height)
 	if err != nil || len(ws) == 0 {
 		return nil, err
 	}
@@ -146,15 +149,11 @@ func allocateQueued(kv store.KV, env Env, provers []*pb.Prover) ([]Event, error)
 	// own bookkeeping: advance may release a slot and update its prover,
 	// which must see (and not be overwritten by) the load assigned here.
 	dirty := map[[20]byte]bool{}
-	ws2 := make([]*pb.Workload, len(assignments))
 	for i, a := range assignments {
 		if err := kv.Delete(keys[i]); err != nil {
 			return nil, err
 		}
-		if ws2[i], err = GetWorkload(kv, ws[i].ID[:]); err != nil {
-			return nil, err
-		}
-		assign(env, ws2[i], a.Provers, byAddr, dirty)
+		assign(env, recs[i], a.Provers, byAddr, dirty)
 	}
 	for _, p := range provers { // in address order
 		if dirty[[20]byte(p.Address)] {
@@ -164,7 +163,7 @@ func allocateQueued(kv store.KV, env Env, provers []*pb.Prover) ([]Event, error)
 		}
 	}
 	var evs []Event
-	for _, w := range ws2 {
+	for _, w := range recs {
 		slotEvs := []Event{workloadEvent(w)}
 		for _, s := range w.Slots {
 			slotEvs = append(slotEvs, slotEvent(w, s))

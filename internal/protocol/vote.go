@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"slices"
+	"sort"
 	"strconv"
 
 	"google.golang.org/protobuf/proto"
@@ -271,16 +272,9 @@ func castVote(env Env, ref *ballotRef, sender address.Address, valid bool) (bool
 // memberIndex finds addr among the sorted, concatenated members.
 func memberIndex(members, addr []byte) (int, bool) {
 	n := len(members) / address.Size
-	lo, hi := 0, n
-	for lo < hi {
-		mid := int(uint(lo+hi) >> 1)
-		if bytes.Compare(members[mid*address.Size:(mid+1)*address.Size], addr) < 0 {
-			lo = mid + 1
-		} else {
-			hi = mid
-		}
-	}
-	return lo, lo < n && bytes.Equal(members[lo*address.Size:(lo+1)*address.Size], addr)
+	at := func(i int) []byte { return members[i*address.Size : (i+1)*address.Size] }
+	i := sort.Search(n, func(i int) bool { return bytes.Compare(at(i), addr) >= 0 })
+	return i, i < n && bytes.Equal(at(i), addr)
 }
 
 // decideBallot closes a ballot that reached a threshold: the workload

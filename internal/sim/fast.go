@@ -152,15 +152,7 @@ func (e *fastEngine) push(h int64, in intent) {
 
 func (e *fastEngine) run() (*ledger, error) {
 	pop := e.pop
-	last := int64(1)
-	maxRel := int64(1)
-	if n := len(pop.Workloads); n > 0 {
-		last = pop.Workloads[n-1].Height
-		for i := range pop.Workloads {
-			maxRel = max(maxRel, pop.Workloads[i].RelDeadline())
-		}
-	}
-	limit := last + 4*maxRel + 4*(e.par.RevealWindow+e.par.VoteWindow+e.par.AcceptWindow) + 16
+	last, limit := runSpan(pop, e.par)
 	for h := int64(1); ; h++ {
 		if h > last+1 && e.settledCnt == len(pop.Workloads) {
 			e.led.height = h - 1
@@ -709,4 +701,18 @@ func checkSupply(led *ledger) error {
 			led.balances, led.escrow, led.stake, led.burned, have, led.genesis, led.minted, want)
 	}
 	return nil
+}
+
+// runSpan returns the height of the last Run and the height by which every
+// workload must have settled (a bound that only a bug can reach): both
+// engines stop at the same place.
+func runSpan(pop *Population, par protocol.Params) (last, limit int64) {
+	last, maxRel := int64(1), int64(1)
+	if n := len(pop.Workloads); n > 0 {
+		last = pop.Workloads[n-1].Height
+		for i := range pop.Workloads {
+			maxRel = max(maxRel, pop.Workloads[i].RelDeadline())
+		}
+	}
+	return last, last + 4*maxRel + 4*(par.RevealWindow+par.VoteWindow+par.AcceptWindow) + 16
 }

@@ -116,15 +116,7 @@ func (e *fullEngine) run() (*ledger, error) {
 	if err := e.genesis(); err != nil {
 		return nil, err
 	}
-	last := int64(1)
-	maxRel := int64(1)
-	if n := len(pop.Workloads); n > 0 {
-		last = pop.Workloads[n-1].Height
-		for i := range pop.Workloads {
-			maxRel = max(maxRel, pop.Workloads[i].RelDeadline())
-		}
-	}
-	limit := last + 4*maxRel + 4*(e.par.RevealWindow+e.par.VoteWindow+e.par.AcceptWindow) + 16
+	last, limit := runSpan(pop, e.par)
 	for h := int64(1); ; h++ {
 		if h > last+1 && e.settled == len(pop.Workloads) {
 			e.led.height = h - 1
