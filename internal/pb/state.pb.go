@@ -32,7 +32,8 @@ const (
 	ProverState_PROVER_STATE_ACTIVE      ProverState = 2 // allocated work, votes
 	ProverState_PROVER_STATE_LEAVING     ProverState = 3 // unbonding by its own choice
 	ProverState_PROVER_STATE_EXITED      ProverState = 4 // stake withdrawn
-	ProverState_PROVER_STATE_REMOVED     ProverState = 5 // removed for a missed or invalid challenge; unbonding
+	ProverState_PROVER_STATE_REMOVED     ProverState = 5 // removed for misbehaviour (a copy, an invalid challenge); unbonding
+	ProverState_PROVER_STATE_SUSPENDED   ProverState = 6 // sits out: past its allowance of misses (until suspended_until), or staked below min_prover_stake (until topped up)
 )
 
 // Enum value maps for ProverState.
@@ -44,6 +45,7 @@ var (
 		3: "PROVER_STATE_LEAVING",
 		4: "PROVER_STATE_EXITED",
 		5: "PROVER_STATE_REMOVED",
+		6: "PROVER_STATE_SUSPENDED",
 	}
 	ProverState_value = map[string]int32{
 		"PROVER_STATE_UNSPECIFIED": 0,
@@ -52,6 +54,7 @@ var (
 		"PROVER_STATE_LEAVING":     3,
 		"PROVER_STATE_EXITED":      4,
 		"PROVER_STATE_REMOVED":     5,
+		"PROVER_STATE_SUSPENDED":   6,
 	}
 )
 
@@ -405,6 +408,10 @@ type Prover struct {
 	RemovedReason    string                 `protobuf:"bytes,18,opt,name=removed_reason,json=removedReason,proto3" json:"removed_reason,omitempty"`
 	AdmissionHeight  int64                  `protobuf:"varint,19,opt,name=admission_height,json=admissionHeight,proto3" json:"admission_height,omitempty"` // admission challenges issued at (0: not yet)
 	OpenResults      uint32                 `protobuf:"varint,20,opt,name=open_results,json=openResults,proto3" json:"open_results,omitempty"`             // results submitted in workloads not yet settled (stake stays slashable)
+	SuspendedUntil   int64                  `protobuf:"varint,21,opt,name=suspended_until,json=suspendedUntil,proto3" json:"suspended_until,omitempty"`    // a suspended prover is reinstated at this height (0: when topped up)
+	Suspensions      uint64                 `protobuf:"varint,22,opt,name=suspensions,proto3" json:"suspensions,omitempty"`                                // times suspended, in total
+	WrongVotes       uint64                 `protobuf:"varint,23,opt,name=wrong_votes,json=wrongVotes,proto3" json:"wrong_votes,omitempty"`                // votes cast against the committee's decision
+	VotesPaid        uint64                 `protobuf:"varint,24,opt,name=votes_paid,json=votesPaid,proto3" json:"votes_paid,omitempty"`                   // votes that decided a slot and were paid
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache
 }
@@ -575,6 +582,34 @@ func (x *Prover) GetAdmissionHeight() int64 {
 func (x *Prover) GetOpenResults() uint32 {
 	if x != nil {
 		return x.OpenResults
+	}
+	return 0
+}
+
+func (x *Prover) GetSuspendedUntil() int64 {
+	if x != nil {
+		return x.SuspendedUntil
+	}
+	return 0
+}
+
+func (x *Prover) GetSuspensions() uint64 {
+	if x != nil {
+		return x.Suspensions
+	}
+	return 0
+}
+
+func (x *Prover) GetWrongVotes() uint64 {
+	if x != nil {
+		return x.WrongVotes
+	}
+	return 0
+}
+
+func (x *Prover) GetVotesPaid() uint64 {
+	if x != nil {
+		return x.VotesPaid
 	}
 	return 0
 }
@@ -955,9 +990,11 @@ type Slot struct {
 	ValidVotes    uint32                 `protobuf:"varint,20,opt,name=valid_votes,json=validVotes,proto3" json:"valid_votes,omitempty"`
 	InvalidVotes  uint32                 `protobuf:"varint,21,opt,name=invalid_votes,json=invalidVotes,proto3" json:"invalid_votes,omitempty"`
 	DecidedHeight int64                  `protobuf:"varint,22,opt,name=decided_height,json=decidedHeight,proto3" json:"decided_height,omitempty"`
-	Reward        uint64                 `protobuf:"varint,23,opt,name=reward,proto3" json:"reward,omitempty"`                  // network reward paid
-	FeePaid       uint64                 `protobuf:"varint,24,opt,name=fee_paid,json=feePaid,proto3" json:"fee_paid,omitempty"` // share of the user's fee paid
-	Tier          uint32                 `protobuf:"varint,25,opt,name=tier,proto3" json:"tier,omitempty"`                      // 1-based rank among final proofs (0: none)
+	Reward        uint64                 `protobuf:"varint,23,opt,name=reward,proto3" json:"reward,omitempty"`                           // network reward paid
+	FeePaid       uint64                 `protobuf:"varint,24,opt,name=fee_paid,json=feePaid,proto3" json:"fee_paid,omitempty"`          // share of the user's fee paid
+	Tier          uint32                 `protobuf:"varint,25,opt,name=tier,proto3" json:"tier,omitempty"`                               // 1-based rank among final proofs (0: none)
+	VotersPaid    uint64                 `protobuf:"varint,26,opt,name=voters_paid,json=votersPaid,proto3" json:"voters_paid,omitempty"` // paid to the committee members that decided it
+	Burned        uint64                 `protobuf:"varint,27,opt,name=burned,proto3" json:"burned,omitempty"`                           // burned from its fee share (fee_burn_bp of a final proof)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1167,6 +1204,20 @@ func (x *Slot) GetTier() uint32 {
 	return 0
 }
 
+func (x *Slot) GetVotersPaid() uint64 {
+	if x != nil {
+		return x.VotersPaid
+	}
+	return 0
+}
+
+func (x *Slot) GetBurned() uint64 {
+	if x != nil {
+		return x.Burned
+	}
+	return 0
+}
+
 // Workload is a Run (or a chain-made challenge) and its slots.
 type Workload struct {
 	state           protoimpl.MessageState `protogen:"open.v1"`
@@ -1195,6 +1246,7 @@ type Workload struct {
 	Minted          uint64                 `protobuf:"varint,23,opt,name=minted,proto3" json:"minted,omitempty"`       // network reward paid out
 	Burned          uint64                 `protobuf:"varint,24,opt,name=burned,proto3" json:"burned,omitempty"`
 	Refunded        uint64                 `protobuf:"varint,25,opt,name=refunded,proto3" json:"refunded,omitempty"`
+	VotersPaid      uint64                 `protobuf:"varint,26,opt,name=voters_paid,json=votersPaid,proto3" json:"voters_paid,omitempty"` // paid to committee members, over all slots
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache
 }
@@ -1400,6 +1452,13 @@ func (x *Workload) GetBurned() uint64 {
 func (x *Workload) GetRefunded() uint64 {
 	if x != nil {
 		return x.Refunded
+	}
+	return 0
+}
+
+func (x *Workload) GetVotersPaid() uint64 {
+	if x != nil {
+		return x.VotersPaid
 	}
 	return 0
 }
@@ -1621,7 +1680,7 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\bverifier\x18\x04 \x01(\v2\x14.provernet.v1.ModuleR\bverifier\x129\n" +
 	"\fmin_hardware\x18\x05 \x01(\v2\x16.provernet.v1.HardwareR\vminHardware\x12\x14\n" +
 	"\x05owner\x18\x06 \x01(\fR\x05owner\x12\x16\n" +
-	"\x06height\x18\a \x01(\x03R\x06height\"\xd6\x05\n" +
+	"\x06height\x18\a \x01(\x03R\x06height\"\xe1\x06\n" +
 	"\x06Prover\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\fR\aaddress\x12$\n" +
 	"\x0evrf_public_key\x18\x02 \x01(\fR\fvrfPublicKey\x122\n" +
@@ -1643,7 +1702,13 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\fproofs_final\x18\x11 \x01(\x04R\vproofsFinal\x12%\n" +
 	"\x0eremoved_reason\x18\x12 \x01(\tR\rremovedReason\x12)\n" +
 	"\x10admission_height\x18\x13 \x01(\x03R\x0fadmissionHeight\x12!\n" +
-	"\fopen_results\x18\x14 \x01(\rR\vopenResults\"<\n" +
+	"\fopen_results\x18\x14 \x01(\rR\vopenResults\x12'\n" +
+	"\x0fsuspended_until\x18\x15 \x01(\x03R\x0esuspendedUntil\x12 \n" +
+	"\vsuspensions\x18\x16 \x01(\x04R\vsuspensions\x12\x1f\n" +
+	"\vwrong_votes\x18\x17 \x01(\x04R\n" +
+	"wrongVotes\x12\x1d\n" +
+	"\n" +
+	"votes_paid\x18\x18 \x01(\x04R\tvotesPaid\"<\n" +
 	"\n" +
 	"ProverList\x12.\n" +
 	"\aprovers\x18\x01 \x03(\v2\x14.provernet.v1.ProverR\aprovers\"@\n" +
@@ -1666,7 +1731,7 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\x04seed\x18\x06 \x01(\fR\x04seed\"N\n" +
 	"\fValidatorVRF\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\fR\aaddress\x12$\n" +
-	"\x0evrf_public_key\x18\x02 \x01(\fR\fvrfPublicKey\"\x83\x06\n" +
+	"\x0evrf_public_key\x18\x02 \x01(\fR\fvrfPublicKey\"\xbc\x06\n" +
 	"\x04Slot\x12\x14\n" +
 	"\x05index\x18\x01 \x01(\rR\x05index\x12-\n" +
 	"\x05state\x18\x02 \x01(\x0e2\x17.provernet.v1.SlotStateR\x05state\x12!\n" +
@@ -1697,7 +1762,10 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\x0edecided_height\x18\x16 \x01(\x03R\rdecidedHeight\x12\x16\n" +
 	"\x06reward\x18\x17 \x01(\x04R\x06reward\x12\x19\n" +
 	"\bfee_paid\x18\x18 \x01(\x04R\afeePaid\x12\x12\n" +
-	"\x04tier\x18\x19 \x01(\rR\x04tier\"\xdc\x05\n" +
+	"\x04tier\x18\x19 \x01(\rR\x04tier\x12\x1f\n" +
+	"\vvoters_paid\x18\x1a \x01(\x04R\n" +
+	"votersPaid\x12\x16\n" +
+	"\x06burned\x18\x1b \x01(\x04R\x06burned\"\xfd\x05\n" +
 	"\bWorkload\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\fR\x02id\x12\x18\n" +
 	"\aprogram\x18\x02 \x01(\fR\aprogram\x12\x14\n" +
@@ -1725,7 +1793,9 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\tadmission\x18\x16 \x01(\bR\tadmission\x12\x16\n" +
 	"\x06minted\x18\x17 \x01(\x04R\x06minted\x12\x16\n" +
 	"\x06burned\x18\x18 \x01(\x04R\x06burned\x12\x1a\n" +
-	"\brefunded\x18\x19 \x01(\x04R\brefunded\"D\n" +
+	"\brefunded\x18\x19 \x01(\x04R\brefunded\x12\x1f\n" +
+	"\vvoters_paid\x18\x1a \x01(\x04R\n" +
+	"votersPaid\"D\n" +
 	"\fWorkloadList\x124\n" +
 	"\tworkloads\x18\x01 \x03(\v2\x16.provernet.v1.WorkloadR\tworkloads\"\x9f\x01\n" +
 	"\bFeeQuote\x12\x10\n" +
@@ -1739,14 +1809,15 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\x05votes\x18\x02 \x01(\fR\x05votes\x12\x14\n" +
 	"\x05valid\x18\x03 \x01(\rR\x05valid\x12\x18\n" +
 	"\ainvalid\x18\x04 \x01(\rR\ainvalid\x12\x17\n" +
-	"\avote_by\x18\x05 \x01(\x03R\x06voteBy*\xab\x01\n" +
+	"\avote_by\x18\x05 \x01(\x03R\x06voteBy*\xc7\x01\n" +
 	"\vProverState\x12\x1c\n" +
 	"\x18PROVER_STATE_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14PROVER_STATE_PENDING\x10\x01\x12\x17\n" +
 	"\x13PROVER_STATE_ACTIVE\x10\x02\x12\x18\n" +
 	"\x14PROVER_STATE_LEAVING\x10\x03\x12\x17\n" +
 	"\x13PROVER_STATE_EXITED\x10\x04\x12\x18\n" +
-	"\x14PROVER_STATE_REMOVED\x10\x05*\xca\x02\n" +
+	"\x14PROVER_STATE_REMOVED\x10\x05\x12\x1a\n" +
+	"\x16PROVER_STATE_SUSPENDED\x10\x06*\xca\x02\n" +
 	"\rWorkloadState\x12\x1e\n" +
 	"\x1aWORKLOAD_STATE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16WORKLOAD_STATE_PENDING\x10\x01\x12\x1c\n" +

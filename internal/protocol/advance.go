@@ -27,7 +27,9 @@ func advance(kv store.KV, env Env, w *pb.Workload) ([]Event, error) {
 			evs = append(evs, slotEvent(w, s))
 		}
 	}
-	openReveals(env, w)
+	if err := openReveals(kv, env, w); err != nil {
+		return nil, err
+	}
 	prev := w.State
 	w.State = namedState(w)
 	if allDecided(w) {
@@ -40,7 +42,7 @@ func advance(kv store.KV, env Env, w *pb.Workload) ([]Event, error) {
 	if w.State != prev || w.Settled {
 		evs = append(evs, workloadEvent(w))
 	}
-	return evs, schedule(kv, w, nextTimer(w))
+	return evs, schedule(kv, w, nextTimer(w, env.Params.ResultLag))
 }
 
 // expire applies the windows that have closed to one slot, repeatedly,
@@ -61,7 +63,7 @@ func expire(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) ([]Event, error) {
 		case s.State == pb.SlotState_SLOT_STATE_SUBMITTED && w.RevealFrom != 0 && h > s.RevealBy:
 			s.State, s.DecidedHeight = pb.SlotState_SLOT_STATE_UNREVEALED, h
 			var ev Event
-			ev, err = slash(kv, env, s.Prover, env.Params.SlashNoRevealBP, "no_reveal", w.Challenge)
+			ev, err = slash(kv, env, s.Prover, env.Params.SlashNoRevealBP, "no_reveal", false)
 			evs = []Event{ev}
 		case s.State == pb.SlotState_SLOT_STATE_VERIFYING && h > s.VoteBy:
 			err = expireVote(kv, env, w, s)
@@ -76,36 +78,38 @@ func expire(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) ([]Event, error) {
 }
 
 // silent handles an allocated prover that neither accepted nor declined in
-// time. It counts as a decline. With k = 1 the prover is removed and the
-// workload opens to everyone for the original deadline's length again.
+// time: a miss, counted against its allowance like a decline. With k = 1
+// the workload opens to everyone for the original deadline's length again.
 func silent(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) error {
 	if err := release(kv, env, w, s, "silent"); err != nil {
 		return err
 	}
 	if w.K == 1 {
 		s.OpenUntil = env.Height + (w.Deadline - w.Height)
-		return removeByAddress(kv, env, s.Prover, "silent")
 	}
 	return nil
 }
 
 // timedOut handles a prover that accepted and did not submit by the
-// deadline: its slot re-opens to the whole active set for reopen_window
-// blocks (with k = 1 the prover is removed and the slot re-opens for the
+// deadline: a miss, counted against its allowance. Its slot re-opens to
+// the whole active set for reopen_window blocks (with k = 1 for the
 // original deadline's length, as for silence). A challenge is not
-// re-opened: missing it removes the prover.
+// re-opened.
 func timedOut(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) error {
 	if w.Challenge {
 		s.State, s.DecidedHeight, s.Released = pb.SlotState_SLOT_STATE_EMPTY, env.Height, "timed_out"
-		return removeByAddress(kv, env, s.Prover, "missed_challenge")
+		return nil // challengeConsequences counts the miss at settlement
 	}
 	if err := releaseHold(kv, w, s); err != nil {
+		return err
+	}
+	if err := countMiss(kv, env, s.Prover, "misses_exceeded"); err != nil {
 		return err
 	}
 	s.Released, s.State = "timed_out", pb.SlotState_SLOT_STATE_OPEN
 	if w.K == 1 {
 		s.OpenUntil = env.Height + (w.Deadline - w.Height)
-		return removeByAddress(kv, env, s.Prover, "timed_out")
+		return nil
 	}
 	s.OpenUntil = env.Height + reopenLength(env, w)
 	return nil
@@ -121,20 +125,29 @@ func reopenLength(env Env, w *pb.Workload) int64 {
 }
 
 // openReveals starts the reveal phase once no slot can be filled and at
-// least one holds a result.
-func openReveals(env Env, w *pb.Workload) {
+// least one holds a result. A slot still fillable result_lag blocks after
+// the workload's first result closes then (empty, its holder not counted
+// a miss): whoever holds a slot open, a user's own sybil included, cannot
+// delay the other provers' pay by more than result_lag.
+func openReveals(kv store.KV, env Env, w *pb.Workload) error {
 	if w.RevealFrom != 0 {
-		return
+		return nil
 	}
-	submitted := false
+	first := FirstSubmitHeight(w)
+	if first == 0 {
+		return nil
+	}
+	lagged := env.Height > first+env.Params.ResultLag
 	for _, s := range w.Slots {
-		if fillable(s.State) {
-			return
+		if !fillable(s.State) {
+			continue
 		}
-		submitted = submitted || s.State == pb.SlotState_SLOT_STATE_SUBMITTED
-	}
-	if !submitted {
-		return
+		if !lagged {
+			return nil
+		}
+		if err := closeLagging(kv, w, s, env.Height); err != nil {
+			return err
+		}
 	}
 	w.RevealFrom = env.Height
 	for _, s := range w.Slots {
@@ -142,6 +155,30 @@ func openReveals(env Env, w *pb.Workload) {
 			s.RevealBy = env.Height + env.Params.RevealWindow
 		}
 	}
+	return nil
+}
+
+// closeLagging closes a slot still fillable result_lag after the first
+// result: empty, its share refunded at settlement.
+func closeLagging(kv store.KV, w *pb.Workload, s *pb.Slot, h int64) error {
+	if s.State != pb.SlotState_SLOT_STATE_OPEN {
+		if err := releaseHold(kv, w, s); err != nil {
+			return err
+		}
+	}
+	s.State, s.DecidedHeight, s.Released = pb.SlotState_SLOT_STATE_EMPTY, h, "result_lag"
+	return nil
+}
+
+// FirstSubmitHeight is the height of w's first result (0: none yet).
+func FirstSubmitHeight(w *pb.Workload) int64 {
+	var first int64
+	for _, s := range w.Slots {
+		if s.SubmitHeight > 0 && (first == 0 || s.SubmitHeight < first) {
+			first = s.SubmitHeight
+		}
+	}
+	return first
 }
 
 // namedState is the state a user sees (PROTOCOL.md 5.7). A terminal state
@@ -184,8 +221,9 @@ func allDecided(w *pb.Workload) bool {
 	return true
 }
 
-// nextTimer is the first height at which a window of w will have closed.
-func nextTimer(w *pb.Workload) int64 {
+// nextTimer is the first height at which a window of w will have closed,
+// result_lag (lag) after the first result included.
+func nextTimer(w *pb.Workload, lag int64) int64 {
 	if w.Settled {
 		return 0
 	}
@@ -194,6 +232,9 @@ func nextTimer(w *pb.Workload) int64 {
 		if next == 0 || h+1 < next {
 			next = h + 1
 		}
+	}
+	if first := FirstSubmitHeight(w); first > 0 && w.RevealFrom == 0 {
+		at(first + lag)
 	}
 	for _, s := range w.Slots {
 		switch s.State {

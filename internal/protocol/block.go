@@ -36,6 +36,10 @@ func BeginBlock(kv store.KV, env Env) (*Block, []Event, error) {
 		return nil, nil, err
 	}
 	evs = append(evs, more...)
+	if more, err = reinstate(kv, env); err != nil {
+		return nil, nil, err
+	}
+	evs = append(evs, more...)
 	if more, err = randomChallenges(kv, env, provers); err != nil {
 		return nil, nil, err
 	}

@@ -9,10 +9,11 @@ import (
 
 // The fee of a Run (PROTOCOL.md 5.1):
 //
-//	fee = k * ceil(cycles / 10^6) * price_per_mcycle * class_multiplier
+//	fee = k * max(min_slot_fee, ceil(cycles / 10^6) * price_per_mcycle * class_multiplier)
 //
 // where the class multiplier is gpu_class_multiplier for a program whose
-// minimum hardware names a GPU and 1 otherwise.
+// minimum hardware names a GPU and 1 otherwise. min_slot_fee keeps the
+// smallest Run worth its committee's verification.
 
 // errFeeOverflow is returned for a Run whose fee does not fit in uint64.
 var errFeeOverflow = errors.New("fee overflows uint64")
@@ -47,6 +48,7 @@ func Quote(p Params, prog *pb.Program, cycles uint64, k uint32) (*pb.FeeQuote, e
 	if err != nil {
 		return nil, err
 	}
+	perSlot = max(perSlot, p.MinSlotFee)
 	fee, err := mulAll(perSlot, uint64(k))
 	if err != nil {
 		return nil, err

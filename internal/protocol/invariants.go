@@ -42,7 +42,7 @@ func CheckSupply(r store.Reader) error {
 }
 
 // CheckWorkloads verifies, for every workload: at most k rewarded proofs,
-// each rewarded once and only after finality; a settled workload is in
+// each rewarded once and only after finality; only challenges mint; a settled workload is in
 // exactly one terminal state with its escrow fully paid out, refunded or
 // burned; a workload with a final proof is final, never expired.
 func CheckWorkloads(r store.Reader) error {
@@ -61,11 +61,16 @@ func checkWorkload(w *pb.Workload) error {
 		return fmt.Errorf("%d slots for k = %d", len(w.Slots), w.K)
 	}
 	var rewarded int
-	var paid, minted uint64
+	var paid, minted, voters, burned uint64
 	valid := false
 	for _, s := range w.Slots {
 		if s.State == pb.SlotState_SLOT_STATE_VALID {
 			valid = true
+		}
+		voters += s.VotersPaid
+		burned += s.Burned
+		if (s.VotersPaid > 0 || s.Burned > 0) && !w.Settled {
+			return fmt.Errorf("slot %d paid voters or burned before settlement", s.Index)
 		}
 		if s.Reward == 0 && s.FeePaid == 0 && s.Tier == 0 {
 			continue
@@ -86,9 +91,15 @@ func checkWorkload(w *pb.Workload) error {
 	if minted != w.Minted {
 		return fmt.Errorf("slots were paid %d of network reward, the workload records %d", minted, w.Minted)
 	}
+	if minted > 0 && !w.Challenge {
+		return fmt.Errorf("a Run minted %d: only challenges mint", minted)
+	}
+	if voters != w.VotersPaid || burned > w.Burned {
+		return fmt.Errorf("slots paid voters %d and burned %d; the workload records %d and %d", voters, burned, w.VotersPaid, w.Burned)
+	}
 	if !w.Settled {
-		if paid+w.Refunded+w.Burned != 0 || w.Escrow != w.Fee {
-			return fmt.Errorf("unsettled but escrow %d of fee %d, %d paid, %d refunded, %d burned", w.Escrow, w.Fee, paid, w.Refunded, w.Burned)
+		if paid+w.VotersPaid+w.Refunded+w.Burned != 0 || w.Escrow != w.Fee {
+			return fmt.Errorf("unsettled but escrow %d of fee %d, %d paid, %d to voters, %d refunded, %d burned", w.Escrow, w.Fee, paid, w.VotersPaid, w.Refunded, w.Burned)
 		}
 		return nil
 	}
@@ -98,8 +109,8 @@ func checkWorkload(w *pb.Workload) error {
 	if !allDecided(w) {
 		return errors.New("settled with undecided slots")
 	}
-	if w.Escrow != 0 || paid+w.Refunded+w.Burned != w.Fee {
-		return fmt.Errorf("settled with escrow %d: fee %d != paid %d + refunded %d + burned %d", w.Escrow, w.Fee, paid, w.Refunded, w.Burned)
+	if w.Escrow != 0 || paid+w.VotersPaid+w.Refunded+w.Burned != w.Fee {
+		return fmt.Errorf("settled with escrow %d: fee %d != paid %d + voters %d + refunded %d + burned %d", w.Escrow, w.Fee, paid, w.VotersPaid, w.Refunded, w.Burned)
 	}
 	return nil
 }

@@ -26,6 +26,7 @@ var (
 	prefixResult   = []byte("result/") // result/<workload><slot>: the submitted age file
 	prefixBallot   = []byte("ballot/") // ballot/<workload><slot>: a verifying slot's committee and votes
 	keySeq         = []byte("seq")     // counts submissions and queued Runs, in inclusion order
+	prefixReinstate = []byte("reinstate/") // reinstate/<height>/<prover>: a suspension ends
 )
 
 func accountKey(a address.Address) []byte { return append(append([]byte{}, prefixAccount...), a[:]...) }
@@ -68,3 +69,7 @@ func WorkloadKey(id []byte) []byte { return workloadKey(id) }
 
 // WorkloadPrefix is the key prefix of all workloads.
 func WorkloadPrefix() []byte { return append([]byte{}, prefixWorkload...) }
+
+func reinstateKey(h int64, a []byte) []byte {
+	return append(append(heightPrefix(prefixReinstate, h), '/'), a...)
+}

@@ -39,8 +39,7 @@ type Params struct {
 	AcceptWindow          int64    `json:"accept_window"`          // blocks
 	ReopenWindow          int64    `json:"reopen_window"`          // blocks; 0: the original deadline
 	SingleProverFloorBP   uint32   `json:"single_prover_floor_bp"` // basis points
-	RewardTiersBP         []uint32 `json:"reward_tiers_bp"`        // basis points, fastest first
-	WorkloadReward        uint64   `json:"workload_reward"`        // uprv
+	RewardTiersBP         []uint32 `json:"reward_tiers_bp"`        // basis points of the provers' pool, fastest first
 	RevealWindow          int64    `json:"reveal_window"`          // blocks
 	VoteWindow            int64    `json:"vote_window"`            // blocks
 	CommitteeSize         uint32   `json:"committee_size"`
@@ -63,6 +62,29 @@ type Params struct {
 	MaxInputs uint32 `json:"max_inputs"`
 	// MaxDeadline caps a Run's deadline (blocks).
 	MaxDeadline int64 `json:"max_deadline"`
+
+	// The economics of a Run (docs/WORKLOADS.md, "Who pays whom"). A Run
+	// mints nothing: provers and voters are paid from its fee, and
+	// fee_burn_bp of every paid slot is burned, so a user paying its own
+	// provers always loses money.
+	//
+	// MinSlotFee is the least a slot costs, whatever its cycles (uprv).
+	MinSlotFee uint64 `json:"min_slot_fee"`
+	// FeeBurnBP of each final slot's fee share is burned.
+	FeeBurnBP uint32 `json:"fee_burn_bp"`
+	// VoteRewardBP of each slot's fee share pays the committee members
+	// whose votes decided it (split evenly; the remainder is burned).
+	VoteRewardBP uint32 `json:"vote_reward_bp"`
+	// SlashWrongVoteBP is slashed from a member that voted against the
+	// committee's decision before it was reached.
+	SlashWrongVoteBP uint32 `json:"slash_wrong_vote_bp"`
+	// ResultLag is how many blocks the other slots of a workload may take
+	// after its first result: then the slots still unfilled close and
+	// reveals open, so nobody holding a slot can delay everyone's pay.
+	ResultLag int64 `json:"result_lag"`
+	// SuspendBlocks is how long a prover that used up its allowance of
+	// declines and misses in an epoch sits out (suspended, not removed).
+	SuspendBlocks int64 `json:"suspend_blocks"`
 }
 
 // DefaultParams are the defaults of PROTOCOL.md 8 for the chain section.
@@ -91,7 +113,6 @@ func DefaultParams() Params {
 		ReopenWindow:          0,
 		SingleProverFloorBP:   2500,
 		RewardTiersBP:         []uint32{5000, 3000, 2000},
-		WorkloadReward:        uprvPerPRV,
 		RevealWindow:          10,
 		VoteWindow:            10,
 		CommitteeSize:         64,
@@ -106,6 +127,13 @@ func DefaultParams() Params {
 		GPUClassMultiplier: 4,
 		MaxInputs:          16,
 		MaxDeadline:        1_000_000,
+
+		MinSlotFee:       1000,
+		FeeBurnBP:        500,
+		VoteRewardBP:     1000,
+		SlashWrongVoteBP: 100,
+		ResultLag:        100,
+		SuspendBlocks:    100,
 	}
 }
 
@@ -125,10 +153,20 @@ func (p Params) Validate() error {
 		name string
 		v    uint32
 	}{{"single_prover_floor_bp", p.SingleProverFloorBP}, {"slash_invalid_bp", p.SlashInvalidBP},
-		{"slash_copy_bp", p.SlashCopyBP}, {"slash_no_reveal_bp", p.SlashNoRevealBP}} {
+		{"slash_copy_bp", p.SlashCopyBP}, {"slash_no_reveal_bp", p.SlashNoRevealBP},
+		{"fee_burn_bp", p.FeeBurnBP}, {"vote_reward_bp", p.VoteRewardBP}, {"slash_wrong_vote_bp", p.SlashWrongVoteBP}} {
 		if bp.v > 10000 {
 			errs = append(errs, fmt.Errorf("%s %d exceeds 10000 basis points", bp.name, bp.v))
 		}
+	}
+	if uint64(p.FeeBurnBP)+uint64(p.VoteRewardBP) > 10000 {
+		errs = append(errs, fmt.Errorf("fee_burn_bp %d + vote_reward_bp %d exceed 10000 basis points", p.FeeBurnBP, p.VoteRewardBP))
+	}
+	if p.FeeBurnBP == 0 {
+		errs = append(errs, errors.New("fee_burn_bp must be positive: without a burn a user paying its own provers loses only transaction fees"))
+	}
+	if p.ResultLag < 1 || p.ResultLag > 1<<40 || p.SuspendBlocks < 1 || p.SuspendBlocks > 1<<40 {
+		errs = append(errs, errors.New("result_lag and suspend_blocks must be 1..2^40"))
 	}
 	if p.MaxProgramSize == 0 || p.MaxProofSize == 0 {
 		errs = append(errs, errors.New("max_program_size and max_proof_size must be positive"))

@@ -58,14 +58,20 @@ func registerProver(kv store.KV, env Env, sender address.Address, m *pb.Register
 	if res := checkRegister(m); !res.OK() {
 		return res, nil
 	}
-	if _, err := GetProver(kv, sender); err == nil {
-		return reject(CodeAlreadyExists, "register: %s is already a registered prover", sender), nil
-	} else if !isNotFound(err) {
+	old, err := GetProver(kv, sender)
+	switch {
+	case err == nil && old.State != pb.ProverState_PROVER_STATE_EXITED:
+		return reject(CodeAlreadyExists, "register: %s is already a registered prover (%s); only an exited prover registers again", sender, stateName(old.State)), nil
+	case err != nil && !isNotFound(err):
 		return Result{}, err
 	}
 	p := &pb.Prover{Address: sender[:], VrfPublicKey: m.VrfPublicKey, Hardware: m.Hardware,
 		MaxConcurrent: m.MaxConcurrent, BlobEndpoint: m.BlobEndpoint,
 		State: pb.ProverState_PROVER_STATE_PENDING, RegisteredHeight: env.Height}
+	if old != nil { // an exited prover comes back: pending again, its history kept
+		p.Slashed, p.Absences, p.ProofsFinal, p.Suspensions, p.WrongVotes, p.VotesPaid =
+			old.Slashed, old.Absences, old.ProofsFinal, old.Suspensions, old.WrongVotes, old.VotesPaid
+	}
 	if err := setProver(kv, p); err != nil {
 		return Result{}, err
 	}
@@ -98,8 +104,8 @@ func stake(kv store.KV, env Env, sender address.Address, m *pb.Stake) (Result, e
 	if err != nil || !res.OK() {
 		return res, err
 	}
-	if p.State != pb.ProverState_PROVER_STATE_PENDING && p.State != pb.ProverState_PROVER_STATE_ACTIVE {
-		return reject(CodeNotAllowed, "stake: prover %s is %s; only pending and active provers stake", sender, stateName(p.State)), nil
+	if p.State != pb.ProverState_PROVER_STATE_PENDING && p.State != pb.ProverState_PROVER_STATE_ACTIVE && p.State != pb.ProverState_PROVER_STATE_SUSPENDED {
+		return reject(CodeNotAllowed, "stake: prover %s is %s; only pending, active and suspended provers stake", sender, stateName(p.State)), nil
 	}
 	acct, err := GetAccount(kv, sender)
 	if err != nil {
@@ -119,6 +125,7 @@ func stake(kv store.KV, env Env, sender address.Address, m *pb.Stake) (Result, e
 		}
 	}
 	admitProver(env, p)
+	toppedUp(env, p)
 	if err := setProver(kv, p); err != nil {
 		return Result{}, err
 	}
@@ -130,7 +137,7 @@ func unbond(kv store.KV, env Env, sender address.Address) (Result, error) {
 	if err != nil || !res.OK() {
 		return res, err
 	}
-	if p.State != pb.ProverState_PROVER_STATE_PENDING && p.State != pb.ProverState_PROVER_STATE_ACTIVE {
+	if p.State != pb.ProverState_PROVER_STATE_PENDING && p.State != pb.ProverState_PROVER_STATE_ACTIVE && p.State != pb.ProverState_PROVER_STATE_SUSPENDED {
 		return reject(CodeNotAllowed, "unbond: prover %s is %s", sender, stateName(p.State)), nil
 	}
 	p.State, p.UnbondHeight = pb.ProverState_PROVER_STATE_LEAVING, env.Height+env.Params.UnbondCooldown
@@ -190,6 +197,8 @@ func stateName(s pb.ProverState) string {
 		return "exited"
 	case pb.ProverState_PROVER_STATE_REMOVED:
 		return "removed"
+	case pb.ProverState_PROVER_STATE_SUSPENDED:
+		return "suspended"
 	}
 	return "unknown"
 }
@@ -204,6 +213,15 @@ func emit(env Env, ev Event) Result {
 		return Result{}
 	}
 	return Result{Events: []Event{ev}}
+}
+
+// proverAt reads the prover at addr (raw address bytes from a record).
+func proverAt(kv store.Reader, addr []byte) (*pb.Prover, error) {
+	a, err := address.FromBytes(addr)
+	if err != nil {
+		return nil, err
+	}
+	return GetProver(kv, a)
 }
 
 // updateProver reads the prover at addr (raw address bytes from a record),

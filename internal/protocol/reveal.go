@@ -109,6 +109,8 @@ func slash(kv store.KV, env Env, prover []byte, bp uint32, why string, remove bo
 	p.Slashed += amount
 	if remove {
 		removeProver(env, p, why)
+	} else if err := stakeFloor(kv, env, p); err != nil {
+		return Event{}, err
 	}
 	if err := setProver(kv, p); err != nil {
 		return Event{}, err
@@ -119,10 +121,13 @@ func slash(kv store.KV, env Env, prover []byte, bp uint32, why string, remove bo
 	return event("slash", "prover", a.String(), "amount", strconv.FormatUint(amount, 10), "reason", why, "state", stateName(p.State)), nil
 }
 
-// removeProver takes a pending or active prover out of the active set; its
-// stake unlocks after unbond_cooldown like a leaving prover's.
+// removeProver takes a pending, active or suspended prover out for good
+// (it may register again once exited); its stake unlocks after
+// unbond_cooldown like a leaving prover's.
 func removeProver(env Env, p *pb.Prover, why string) {
-	if p.State != pb.ProverState_PROVER_STATE_ACTIVE && p.State != pb.ProverState_PROVER_STATE_PENDING {
+	switch p.State {
+	case pb.ProverState_PROVER_STATE_ACTIVE, pb.ProverState_PROVER_STATE_PENDING, pb.ProverState_PROVER_STATE_SUSPENDED:
+	default:
 		return
 	}
 	p.State, p.UnbondHeight, p.RemovedReason = pb.ProverState_PROVER_STATE_REMOVED, env.Height+env.Params.UnbondCooldown, why

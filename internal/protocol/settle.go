@@ -9,22 +9,29 @@ import (
 	"github.com/provernet/provernet/internal/store"
 )
 
-// Settlement (PROTOCOL.md 5.6), once every slot is decided:
+// Settlement (PROTOCOL.md 5.6, changed: docs/WORKLOADS.md "Who pays
+// whom"), once every slot is decided. A Run mints nothing; its fee pays
+// for everything:
 //
-//   - The final proofs, ordered by inclusion (submit_seq), take the speed
-//     tiers of the network reward (minted), normalised for k; with k = 1
-//     the reward decays linearly from 100% at allocation to
-//     single_prover_floor at the deadline. Each also takes its slot's share
-//     of the fee, fee / k.
-//   - A slot that says fail gets nothing and its fee share is burned; any
-//     other slot without a final proof has its share refunded to the user.
+//   - Each slot's share is S = fee / k. Of a slot decided by a committee
+//     vote, vote_reward_bp of S goes to the members whose votes decided it,
+//     split evenly (the remainder of the split is burned).
+//   - Of each final proof's S, fee_burn_bp is burned. What is left of the
+//     k shares after the burn and the voters' part is the provers' pool:
+//     the final proofs, ordered by inclusion (submit_seq), take its speed
+//     tiers, normalised for k; with k = 1 the share decays linearly from
+//     100% at allocation to single_prover_floor at the deadline.
+//   - Everything else in escrow (slots without a final proof, fail
+//     outcomes, the tiers and the decay nobody earned, rounding) is
+//     refunded to the user.
 //   - With no final proof: every submitted slot says fail -> failed; some
-//     result was submitted -> rejected; none -> expired, and the whole fee
-//     is refunded.
-//   - Whatever is left in escrow (the remainder of fee / k) is burned.
+//     result was submitted -> rejected; none -> expired.
 //
-// Challenges pay challenge_reward and no fee; a challenge that did not end
-// in a final proof removes its prover.
+// So the user never pays more than its fee, and a user whose own provers
+// take every slot gets back at most fee * (1 - fee_burn_bp) and pays the
+// voters besides: farming loses money. Challenges pay challenge_reward
+// (minted) and no fee; a challenge that did not end in a final proof
+// counts against its prover (see challengeConsequences).
 
 func settle(kv store.KV, env Env, w *pb.Workload) ([]Event, error) {
 	finals, submitted, fails := tally(w)
@@ -41,10 +48,16 @@ func settle(kv store.KV, env Env, w *pb.Workload) ([]Event, error) {
 	if err := payFinals(kv, env, w, finals); err != nil {
 		return nil, err
 	}
-	if err := returnShares(kv, w); err != nil {
+	if err := payVoters(kv, env, w); err != nil {
+		return nil, err
+	}
+	if err := refundRest(kv, w); err != nil {
 		return nil, err
 	}
 	if err := challengeConsequences(kv, env, w); err != nil {
+		return nil, err
+	}
+	if err := refutedFails(kv, env, w, len(finals) > 0); err != nil {
 		return nil, err
 	}
 	for _, s := range w.Slots { // their stake is no longer answerable for these results
@@ -57,7 +70,7 @@ func settle(kv store.KV, env Env, w *pb.Workload) ([]Event, error) {
 	w.Settled, w.SettledHeight = true, env.Height
 	return []Event{event("settle", "workload", hexID(w.Id), "state", WorkloadStateName(w.State),
 		"minted", strconv.FormatUint(w.Minted, 10), "refunded", strconv.FormatUint(w.Refunded, 10),
-		"burned", strconv.FormatUint(w.Burned, 10))}, nil
+		"burned", strconv.FormatUint(w.Burned, 10), "voters_paid", strconv.FormatUint(w.VotersPaid, 10))}, nil
 }
 
 // tally returns the valid slots in inclusion order, and how many slots
@@ -88,22 +101,79 @@ func cmpU64(a, b uint64) int {
 	return 0
 }
 
-// payFinals pays each final proof its tier of the network reward and its
-// slot's fee share.
+// Payout is how one workload's fee divides (docs/WORKLOADS.md): the
+// pure arithmetic that settlement and the simulator share.
+type Payout struct {
+	Share     uint64   // fee / k
+	Burn      uint64   // burned from each final proof's share
+	VotePool  uint64   // each committee-decided slot's voters' part
+	Pool      uint64   // the provers' pool: k * (share - burn - vote pool)
+	TiersBP   []uint32 // normalised speed tiers of the pool
+	FloorBP   uint32   // single_prover_floor_bp
+	K         uint32
+	Challenge bool
+}
+
+// PayoutFor is the payout of a workload with fee and k under p.
+func PayoutFor(p Params, fee uint64, k uint32, challenge bool) Payout {
+	out := Payout{K: k, Challenge: challenge, FloorBP: p.SingleProverFloorBP, TiersBP: TiersFor(p.RewardTiersBP, int(k))}
+	if k == 0 {
+		return out
+	}
+	out.Share = fee / uint64(k)
+	out.Burn = bpOf(out.Share, p.FeeBurnBP)
+	out.VotePool = bpOf(out.Share, p.VoteRewardBP)
+	out.Pool = uint64(k) * (out.Share - out.Burn - out.VotePool)
+	return out
+}
+
+// ProverPay is what the i-th final proof (0-based, by inclusion) earns
+// from the fee; with k = 1 it decays from allocation to the deadline.
+func (po Payout) ProverPay(i int, allocated, deadline, submitted int64) uint64 {
+	if po.Challenge || len(po.TiersBP) == 0 {
+		return 0
+	}
+	pay := bpOf(po.Pool, po.TiersBP[min(i, len(po.TiersBP)-1)])
+	if po.K == 1 {
+		pay = bpOf(pay, DecayBP(po.FloorBP, allocated, deadline, submitted))
+	}
+	return pay
+}
+
+// VoterPay is what each of n deciding voters earns; the split's
+// remainder is burned.
+func (po Payout) VoterPay(n int) (each, burned uint64) {
+	if n == 0 || po.Challenge {
+		return 0, 0
+	}
+	each = po.VotePool / uint64(n)
+	return each, po.VotePool - each*uint64(n)
+}
+
+// payFinals pays each final proof its tier of the provers' pool and burns
+// fee_burn_bp of its share; a challenge pays challenge_reward, minted.
 func payFinals(kv store.KV, env Env, w *pb.Workload, finals []*pb.Slot) error {
-	tiers := TiersFor(env.Params.RewardTiersBP, int(w.K))
+	po := PayoutFor(env.Params, w.Fee, w.K, w.Challenge)
 	for i, s := range finals {
 		s.Tier = uint32(i + 1)
-		s.Reward = networkReward(env, w, s, tiers[min(i, len(tiers)-1)])
-		s.FeePaid = slotShare(w)
+		if w.Challenge {
+			s.Reward = env.Params.ChallengeReward
+		} else {
+			s.FeePaid = po.ProverPay(i, w.AllocatedHeight, w.Deadline, s.SubmitHeight)
+			s.Burned = po.Burn
+		}
 		if err := credit(kv, s.Prover, s.Reward+s.FeePaid); err != nil {
 			return err
 		}
 		if err := mint(kv, s.Reward); err != nil {
 			return err
 		}
+		if err := burn(kv, s.Burned); err != nil {
+			return err
+		}
 		w.Minted += s.Reward
-		w.Escrow -= s.FeePaid
+		w.Burned += s.Burned
+		w.Escrow -= s.FeePaid + s.Burned
 		if err := countFinalProof(kv, s.Prover); err != nil {
 			return err
 		}
@@ -111,19 +181,59 @@ func payFinals(kv store.KV, env Env, w *pb.Workload, finals []*pb.Slot) error {
 	return nil
 }
 
-// networkReward is what slot s earns from the network (minted).
-func networkReward(env Env, w *pb.Workload, s *pb.Slot, tierBP uint32) uint64 {
-	if w.Challenge {
-		return env.Params.ChallengeReward
+// payVoters pays, for every slot a committee decided, the members whose
+// vote decided it (voted with the outcome before it was reached).
+func payVoters(kv store.KV, env Env, w *pb.Workload) error {
+	po := PayoutFor(env.Params, w.Fee, w.K, w.Challenge)
+	for _, s := range w.Slots {
+		winners := deciders(s)
+		each, rest := po.VoterPay(len(winners))
+		if len(winners) == 0 {
+			continue
+		}
+		for _, m := range winners {
+			if err := credit(kv, m, each); err != nil {
+				return err
+			}
+			if err := updateProver(kv, m, func(p *pb.Prover) { p.VotesPaid++ }); err != nil {
+				return err
+			}
+		}
+		if err := burn(kv, rest); err != nil {
+			return err
+		}
+		s.VotersPaid = each * uint64(len(winners))
+		s.Burned += rest
+		w.VotersPaid += s.VotersPaid
+		w.Burned += rest
+		w.Escrow -= po.VotePool
 	}
-	base := bpOf(env.Params.WorkloadReward, tierBP)
-	if w.K != 1 {
-		return base
-	}
-	return bpOf(base, DecayBP(env.Params.SingleProverFloorBP, w.AllocatedHeight, w.Deadline, s.SubmitHeight))
+	return nil
 }
 
-// DecayBP is the single-prover reward share: 10000 at allocation, falling
+// deciders are the committee members of s that voted with its decision:
+// valid for a valid slot, invalid for an invalid one; none for a slot no
+// committee decided.
+func deciders(s *pb.Slot) [][]byte {
+	var want byte
+	switch {
+	case s.State == pb.SlotState_SLOT_STATE_VALID && len(s.Committee) > 0:
+		want = voteValid
+	case s.State == pb.SlotState_SLOT_STATE_INVALID && s.InvalidVotes > 0:
+		want = voteInvalid
+	default:
+		return nil
+	}
+	var out [][]byte
+	for i, v := range s.Votes {
+		if v == want && i < len(s.Committee) {
+			out = append(out, s.Committee[i])
+		}
+	}
+	return out
+}
+
+// DecayBP is the single-prover share: 10000 at allocation, falling
 // linearly to floor at the deadline, floor after it.
 func DecayBP(floor uint32, from, to, at int64) uint32 {
 	floor = min(floor, 10000)
@@ -139,7 +249,7 @@ func DecayBP(floor uint32, from, to, at int64) uint32 {
 
 // TiersFor normalises the reward tiers (basis points, fastest first) for
 // k provers: the first k tiers, the last repeated if k is larger, scaled
-// to sum to 10000 (rounded down; the rounding is burned).
+// to sum to 10000 (rounded down; the rounding is refunded).
 func TiersFor(tiers []uint32, k int) []uint32 {
 	if k <= 0 || len(tiers) == 0 {
 		return []uint32{0}
@@ -159,60 +269,69 @@ func TiersFor(tiers []uint32, k int) []uint32 {
 	return out
 }
 
-func slotShare(w *pb.Workload) uint64 {
-	if w.K == 0 {
-		return 0
-	}
-	return w.Fee / uint64(w.K)
-}
-
-// returnShares refunds or burns the fee shares of the slots without a
-// final proof, then burns what the division left over. An expired
-// workload refunds its whole escrow.
-func returnShares(kv store.KV, w *pb.Workload) error {
-	var refund, burnt uint64
-	if w.State == pb.WorkloadState_WORKLOAD_STATE_EXPIRED {
-		refund = w.Escrow
-	} else {
-		for _, s := range w.Slots {
-			switch {
-			case s.State == pb.SlotState_SLOT_STATE_VALID:
-			case s.SubmitHeight > 0 && s.Outcome == pb.Outcome_OUTCOME_FAIL:
-				burnt += slotShare(w)
-			default:
-				refund += slotShare(w)
-			}
-		}
-		burnt += w.Escrow - refund - burnt
-	}
-	if refund > 0 {
+// refundRest returns what is left in escrow to the user: the shares of
+// slots without a final proof (fail outcomes included), the tiers and the
+// decay nobody earned, and the rounding.
+func refundRest(kv store.KV, w *pb.Workload) error {
+	refund := w.Escrow
+	if refund > 0 && len(w.Owner) > 0 {
 		if err := credit(kv, w.Owner, refund); err != nil {
 			return err
 		}
+	} else if refund > 0 {
+		if err := burn(kv, refund); err != nil {
+			return err
+		}
+		w.Burned += refund
+		refund = 0
 	}
-	if err := burn(kv, burnt); err != nil {
-		return err
+	w.Refunded, w.Escrow = refund, 0
+	return nil
+}
+
+// refutedFails counts a miss against every prover that said fail in a
+// workload another prover proved: a fail is an answer that costs the
+// liar its pay and, when refuted, a place in its allowance. It is not
+// slashed: a prover may draw randomness, so a hostile program can make its
+// own cycle count differ between honest provers.
+func refutedFails(kv store.KV, env Env, w *pb.Workload, proved bool) error {
+	if !proved {
+		return nil
 	}
-	w.Refunded, w.Burned, w.Escrow = refund, burnt, 0
+	for _, s := range w.Slots {
+		if s.State == pb.SlotState_SLOT_STATE_FAILED {
+			if err := countMiss(kv, env, s.Prover, "refuted_fail"); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 
 // challengeConsequences admits a pending prover that passed its admission
-// challenges and removes one that failed a challenge.
+// challenges. A challenge that ended without a final proof through the
+// prover's own silence (timed out, never revealed) is a miss: an active
+// prover counts it against its allowance, a pending one may stake again to
+// be challenged afresh. An invalid or copied challenge proof already
+// removed its prover; an undecided vote is nobody's fault.
 func challengeConsequences(kv store.KV, env Env, w *pb.Workload) error {
 	if !w.Challenge || len(w.Slots) != 1 {
 		return nil
 	}
 	s := w.Slots[0]
-	return updateProver(kv, s.Prover, func(p *pb.Prover) {
-		switch {
-		case s.State != pb.SlotState_SLOT_STATE_VALID:
-			removeProver(env, p, "failed_challenge")
-		case w.Admission:
-			p.AdmissionPassed++
-			admitProver(env, p)
+	switch s.State {
+	case pb.SlotState_SLOT_STATE_VALID:
+		if w.Admission {
+			return updateProver(kv, s.Prover, func(p *pb.Prover) { p.AdmissionPassed++; admitProver(env, p) })
 		}
-	})
+		return nil
+	case pb.SlotState_SLOT_STATE_EMPTY, pb.SlotState_SLOT_STATE_UNREVEALED:
+		if w.Admission {
+			return updateProver(kv, s.Prover, func(p *pb.Prover) { p.AdmissionHeight = 0 })
+		}
+		return countMiss(kv, env, s.Prover, "missed_challenge")
+	}
+	return nil
 }
 
 // credit adds amount to an account.
@@ -248,7 +367,3 @@ func countFinalProof(kv store.KV, prover []byte) error {
 	return updateProver(kv, prover, func(p *pb.Prover) { p.ProofsFinal++ })
 }
 
-// removeByAddress removes the prover at addr from the active set.
-func removeByAddress(kv store.KV, env Env, addr []byte, why string) error {
-	return updateProver(kv, addr, func(p *pb.Prover) { removeProver(env, p, why) })
-}

@@ -178,7 +178,7 @@ func release(kv store.KV, env Env, w *pb.Workload, s *pb.Slot, why string) error
 		return err
 	}
 	if why == "declined" || why == "silent" {
-		if err := countDecline(kv, env, s.Prover); err != nil {
+		if err := countMiss(kv, env, s.Prover, "declines_exceeded"); err != nil {
 			return err
 		}
 	}
@@ -202,21 +202,6 @@ func declinesLeft(env Env, p *pb.Prover) uint32 {
 		return 0
 	}
 	return env.Params.MaxDeclinesPerEpoch - p.Declines
-}
-
-// countDecline counts a decline (or a silence) against the prover's epoch.
-// A silence beyond the limit removes the prover: it neither answers nor
-// declines within its allowance.
-func countDecline(kv store.KV, env Env, prover []byte) error {
-	return updateProver(kv, prover, func(p *pb.Prover) {
-		if epoch := env.Height / env.Params.EpochLength; p.DeclineEpoch != epoch {
-			p.DeclineEpoch, p.Declines = epoch, 0
-		}
-		p.Declines++
-		if p.Declines > env.Params.MaxDeclinesPerEpoch {
-			removeProver(env, p, "declines_exceeded")
-		}
-	})
 }
 
 // finishMsg advances w after a message changed it, stores it, and returns

@@ -20,9 +20,11 @@ import (
 // the provers active at the start of the block, except the workload's own
 // provers, or committee_size of them drawn from the beacon when there are
 // more. A proof is valid once at least 2/3 of the committee vote valid and
-// invalid once more than 1/3 vote invalid; votes after that are ignored.
-// With nobody to ask (a network bootstrapping with one prover) a proof is
-// valid on reveal.
+// invalid once at least 2/3 vote invalid; votes after that are ignored.
+// The members that voted against the decision before it was reached are
+// slashed slash_wrong_vote_bp; those that voted with it share the slot's
+// vote pool at settlement (settle.go). With nobody to ask (a network
+// bootstrapping with one prover) a proof is valid on reveal.
 //
 // While a slot is verifying, its committee and votes live in a small
 // Ballot record (ballot/<workload><slot>) rather than in the workload, so a
@@ -31,6 +33,13 @@ import (
 // the ballot inside the slot.
 
 const maxVoteEntries = 4096
+
+// A member's vote in a ballot.
+const (
+	voteNone    byte = 0
+	voteValid   byte = 1
+	voteInvalid byte = 2
+)
 
 const committeeDomain = "provernet/committee/v1"
 
@@ -65,17 +74,35 @@ func startVote(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) ([]Event, error
 }
 
 // drawCommittee returns the committee's addresses, sorted and
-// concatenated: the active provers except every prover of the workload (a
-// prover does not judge its competitors for the speed tiers) or, when no
-// other prover is active, except the slot's own; all of them up to
-// committee_size, else committee_size drawn from the beacon.
-// Sampling works on the active list with those provers skipped by index,
-// so it never copies the list.
+// concatenated (see Committee), from the block's active provers and seed.
 func drawCommittee(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) ([]byte, error) {
 	active, err := activeProvers(kv, env)
 	if err != nil {
 		return nil, err
 	}
+	var seed []byte
+	if n := len(active) - len(skippedPositions(active, w, nil)); n > int(env.Params.CommitteeSize) {
+		if seed, err = Seed(kv); err != nil {
+			return nil, err
+		}
+	}
+	members := Committee(active, w, s, seed, int(env.Params.CommitteeSize))
+	out := make([]byte, 0, len(members)*address.Size)
+	for _, m := range members {
+		out = append(out, m[:]...)
+	}
+	return out, nil
+}
+
+// Committee draws the committee of slot s of w from the active provers
+// (sorted by address): the active provers except every prover of the
+// workload (a prover does not judge its competitors for the speed tiers)
+// or, when no other prover is active, except the slot's own; all of them
+// up to size, else size drawn with alloc.Sample from seed (the block's
+// beacon seed, needed only then). Sampling works on the active list with
+// those provers skipped by index, so it never copies the list. The result
+// is sorted. The simulator calls it too.
+func Committee(active [][20]byte, w *pb.Workload, s *pb.Slot, seed []byte, size int) [][20]byte {
 	skip := skippedPositions(active, w, nil)
 	if len(skip) == len(active) {
 		// Every active prover proves this workload: rather than nobody,
@@ -83,15 +110,14 @@ func drawCommittee(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) ([]byte, er
 		skip = skippedPositions(active, w, s)
 	}
 	n := len(active) - len(skip)
-	at := func(x int) []byte { // the x-th active prover not skipped
+	at := func(x int) [20]byte { // the x-th active prover not skipped
 		for _, p := range skip {
 			if p <= x {
 				x++
 			}
 		}
-		return active[x][:]
+		return active[x]
 	}
-	size := int(env.Params.CommitteeSize)
 	var idx []int
 	if n <= size {
 		idx = make([]int, n)
@@ -99,20 +125,16 @@ func drawCommittee(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) ([]byte, er
 			idx[i] = i
 		}
 	} else {
-		seed, err := Seed(kv)
-		if err != nil {
-			return nil, err
-		}
 		for _, x := range alloc.Sample(seed, committeeID(w.Id, s.Index), uint64(n), size) {
 			idx = append(idx, int(x))
 		}
 		slices.Sort(idx)
 	}
-	out := make([]byte, 0, len(idx)*address.Size)
+	out := make([][20]byte, 0, len(idx))
 	for _, x := range idx {
-		out = append(out, at(x)...)
+		out = append(out, at(x))
 	}
-	return out, nil
+	return out
 }
 
 // skippedPositions returns, ascending, the positions in active of the
@@ -251,23 +273,34 @@ func castVote(env Env, ref *ballotRef, sender address.Address, valid bool) (bool
 	}
 	n := len(b.Votes)
 	i, found := memberIndex(b.Members, sender[:])
-	if !found || i >= n || b.Votes[i] != 0 {
+	if !found || i >= n || b.Votes[i] != voteNone {
 		return false, verdict{}
 	}
 	if valid {
-		b.Votes[i], b.Valid = 1, b.Valid+1
+		b.Votes[i], b.Valid = voteValid, b.Valid+1
 	} else {
-		b.Votes[i], b.Invalid = 2, b.Invalid+1
+		b.Votes[i], b.Invalid = voteInvalid, b.Invalid+1
 	}
 	ref.dirty = true
 	switch {
-	case 3*uint64(b.Valid) >= 2*uint64(n):
+	case Decides(b.Valid, n):
 		return true, verdict{decided: true, valid: true}
-	case 3*uint64(b.Invalid) > uint64(n):
+	case Decides(b.Invalid, n):
 		return true, verdict{decided: true, valid: false}
 	}
 	return true, verdict{}
 }
+
+// Decides reports whether votes of one kind out of a committee of n
+// decide a slot: at least two thirds, for valid and invalid alike, so a
+// minority can neither accept nor reject.
+func Decides(votes uint32, n int) bool {
+	return 3*uint64(votes) >= 2*uint64(n)
+}
+
+// QuorumOf is the number of votes of one kind that decides a committee
+// of n.
+func QuorumOf(n int) int { return (2*n + 2) / 3 }
 
 // memberIndex finds addr among the sorted, concatenated members.
 func memberIndex(members, addr []byte) (int, bool) {
@@ -289,7 +322,36 @@ func decideBallot(kv store.KV, env Env, w *pb.Workload, ref *ballotRef, valid bo
 	}
 	ref.b = nil // later entries for this slot are ignored
 	evs, err := decide(kv, env, w, s, valid)
-	return append([]Event{slotEvent(w, s)}, evs...), err
+	if err != nil {
+		return nil, err
+	}
+	more, err := slashWrongVotes(kv, env, s, valid)
+	return append(append([]Event{slotEvent(w, s)}, evs...), more...), err
+}
+
+// slashWrongVotes slashes the members that voted against the decision
+// before it was reached: a minority voting invalid on honest proofs (or
+// valid on bad ones) pays for it every time.
+func slashWrongVotes(kv store.KV, env Env, s *pb.Slot, valid bool) ([]Event, error) {
+	wrong := voteInvalid
+	if !valid {
+		wrong = voteValid
+	}
+	var evs []Event
+	for i, v := range s.Votes {
+		if v != wrong || i >= len(s.Committee) {
+			continue
+		}
+		if err := updateProver(kv, s.Committee[i], func(p *pb.Prover) { p.WrongVotes++ }); err != nil {
+			return nil, err
+		}
+		ev, err := slash(kv, env, s.Committee[i], env.Params.SlashWrongVoteBP, "wrong_vote", false)
+		if err != nil {
+			return nil, err
+		}
+		evs = append(evs, ev)
+	}
+	return evs, nil
 }
 
 // closeBallot moves a ballot into its slot and deletes it.

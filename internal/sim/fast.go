@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/provernet/provernet/internal/alloc"
+	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/protocol"
 )
 
@@ -28,6 +29,8 @@ const (
 	slEmpty
 	slUnrevealed
 	slUndecided
+	slFailed
+	slInvalid
 )
 
 func decided(s uint8) bool { return s >= slValid }
@@ -51,6 +54,7 @@ type intent struct {
 	p     int32
 	start int32 // kSubmit: height proving started
 	t     int32 // kSubmit: blocks of proving
+	fail  bool  // kSubmit: the outcome is fail
 }
 
 func intentOrder(a, b intent) int {
@@ -59,6 +63,8 @@ func intentOrder(a, b intent) int {
 
 type fProver struct {
 	active       bool
+	suspended    bool
+	until        int64 // a suspension ends (0: when topped up, never in the simulator)
 	held         uint32
 	declines     uint32
 	lastAlloc    int64
@@ -81,6 +87,9 @@ type fSlot struct {
 	acceptBy, openUntil, revealBy, voteBy int64
 	submitH                               int64
 	seq                                   uint64
+	fail                                  bool
+	committee                             []int32 // drawn at reveal, in address order
+	deciders                              []int32 // voted with the decision
 }
 
 type slotRef struct {
@@ -103,6 +112,9 @@ type fastEngine struct {
 	reveals [][]int32  // by height: workloads whose provers reveal
 	votes   [][]int32  // by height: workloads whose committees vote
 	timers  [][]int32  // by height
+	reinst  [][]int32  // by height: provers whose suspension ends
+	active  []int32    // active provers by address, as of the current block's start
+	activeH int64      // the height active was built for
 
 	opened     []slotRef // slots that opened during the current block
 	firstNow   []int32   // workloads whose first result landed this block
@@ -192,6 +204,18 @@ func (e *fastEngine) beginBlock(h int64) {
 		}
 		e.timers[h] = nil
 	}
+	if h < int64(len(e.reinst)) {
+		for _, p := range e.reinst[h] {
+			ps := &e.ps[p]
+			if ps.suspended && ps.until == h {
+				ps.until = 0
+				if ps.stake >= e.par.MinProverStake {
+					ps.suspended, ps.active = false, true
+				}
+			}
+		}
+		e.reinst[h] = nil
+	}
 }
 
 func (e *fastEngine) allocate(h int64, lo, hi int) {
@@ -277,7 +301,8 @@ func (e *fastEngine) block(h int64) {
 		e.reveals[h] = nil
 	}
 	if h < int64(len(e.votes)) {
-		for _, w := range e.votes[h] {
+		slices.Sort(e.votes[h])
+		for _, w := range slices.Compact(e.votes[h]) {
 			e.led.events++
 			e.vote(h, w)
 		}
@@ -338,7 +363,7 @@ func (e *fastEngine) schedule(w int32, k int16, f filler, start int64, fill bool
 	case start+f.plan.t > f.limit:
 		e.led.work += workDone(cycles, f.limit-start, f.plan.t) // gives up at the deadline
 	default:
-		e.push(start+f.plan.t, intent{w: w, slot: k, kind: kSubmit, fill: fill, p: f.p, start: int32(start), t: int32(f.plan.t)})
+		e.push(start+f.plan.t, submitIntent(w, k, f, start, fill))
 	}
 }
 
@@ -353,20 +378,37 @@ func (e *fastEngine) declinesLeft(p int32, h int64) uint32 {
 	return e.par.MaxDeclinesPerEpoch - ps.declines
 }
 
-func (e *fastEngine) countDecline(p int32, h int64) {
+// countMiss is protocol countMiss: a decline, silence, time-out or refuted
+// fail against the epoch's allowance; past it, a suspension.
+func (e *fastEngine) countMiss(p int32, h int64) {
 	ps := &e.ps[p]
 	if epoch := h / e.par.EpochLength; ps.declineEpoch != epoch {
 		ps.declineEpoch, ps.declines = epoch, 0
 	}
 	ps.declines++
 	if ps.declines > e.par.MaxDeclinesPerEpoch {
-		e.remove(p)
+		e.suspend(p, h+e.par.SuspendBlocks)
+	}
+}
+
+// suspend is protocol suspend: out of the active set until until (0: a
+// top-up, which the simulator's provers never make).
+func (e *fastEngine) suspend(p int32, until int64) {
+	ps := &e.ps[p]
+	if !ps.active {
+		return
+	}
+	ps.active, ps.suspended, ps.until = false, true, until
+	e.led.suspended[p] = true
+	if until != 0 {
+		e.reinst = grow(e.reinst, until)
+		e.reinst[until] = append(e.reinst[until], p)
 	}
 }
 
 func (e *fastEngine) remove(p int32) {
-	if e.ps[p].active {
-		e.ps[p].active = false
+	if e.ps[p].active || e.ps[p].suspended {
+		e.ps[p].active, e.ps[p].suspended = false, false
 		e.led.removed[p] = true
 	}
 }
@@ -394,7 +436,7 @@ func (e *fastEngine) answer(h int64, in intent) {
 	pl := e.pop.planFor(in.p, in.w, int(in.slot), roleAlloc, h, wl.Deadline)
 	if !pl.work && e.declinesLeft(in.p, h) > 0 {
 		e.releaseHold(s)
-		e.countDecline(in.p, h)
+		e.countMiss(in.p, h)
 		e.openSlot(in.w, in.slot, s, wl.Deadline)
 		e.advance(in.w, h)
 		return
@@ -406,6 +448,12 @@ func (e *fastEngine) answer(h int64, in intent) {
 	}
 }
 
+// submitIntent is the submission of a prover that starts at start with
+// plan pl.
+func submitIntent(w int32, k int16, f filler, start int64, fill bool) intent {
+	return intent{w: w, slot: k, kind: kSubmit, fill: fill, p: f.p, start: int32(start), t: int32(f.plan.t), fail: f.plan.fail}
+}
+
 func (e *fastEngine) submit(h int64, in intent) {
 	w, wl := &e.ws[in.w], &e.pop.Workloads[in.w]
 	s := e.slot(in.w, in.slot)
@@ -413,8 +461,10 @@ func (e *fastEngine) submit(h int64, in intent) {
 		e.led.work += workDone(wl.Cycles, s.submitH+1-int64(in.start), int64(in.t))
 		return
 	}
-	e.led.computed++
-	e.led.work += wl.Cycles
+	if !in.fail {
+		e.led.computed++
+		e.led.work += wl.Cycles
+	}
 	ok := false
 	switch s.state {
 	case slAssigned, slAccepted:
@@ -431,7 +481,7 @@ func (e *fastEngine) submit(h int64, in intent) {
 	} else {
 		e.releaseHold(s)
 	}
-	s.state, s.submitH, s.seq = slSubmitted, h, e.seq
+	s.state, s.submitH, s.seq, s.fail = slSubmitted, h, e.seq, in.fail
 	if w.firstSubmit == 0 {
 		w.firstSubmit = h
 		e.firstNow = append(e.firstNow, in.w)
@@ -458,6 +508,8 @@ func (e *fastEngine) slash(p int32, bp uint32, remove bool) {
 	e.led.burned += amount
 	if remove {
 		e.remove(p)
+	} else if e.ps[p].active && e.ps[p].stake < e.par.MinProverStake {
+		e.suspend(p, 0)
 	}
 }
 
@@ -467,26 +519,106 @@ func (e *fastEngine) reveal(h int64, w int32) {
 		if s.state != slSubmitted || h > s.revealBy {
 			continue
 		}
+		if s.fail {
+			s.state = slFailed
+			continue
+		}
 		s.state, s.voteBy = slVerifying, h+e.par.VoteWindow
+		s.committee = e.committee(h, w, int16(k))
+		if len(s.committee) == 0 { // nobody to ask: valid on reveal
+			e.valid(h, w, s)
+		}
 	}
 	e.advance(w, h)
 	e.votes = grow(e.votes, h+1)
 	e.votes[h+1] = append(e.votes[h+1], w)
 }
 
+// committee is protocol.Committee over the provers active at the start
+// of block h, as prover indices in address order.
+func (e *fastEngine) committee(h int64, w int32, k int16) []int32 {
+	if e.activeH != h {
+		e.active = e.active[:0]
+		for _, i := range e.pop.Order {
+			if e.ps[i].active {
+				e.active = append(e.active, i)
+			}
+		}
+		e.activeH = h
+	}
+	addrs := make([][20]byte, len(e.active))
+	for i, p := range e.active {
+		addrs[i] = e.pop.Provers[p].Address
+	}
+	wl := e.pop.Workloads[w]
+	pw := &pb.Workload{Id: wl.ID[:], Slots: make([]*pb.Slot, wl.K)}
+	for j := range int(wl.K) {
+		pw.Slots[j] = &pb.Slot{Index: uint32(j)}
+		if q := e.slot(w, int16(j)).prover; q >= 0 {
+			pw.Slots[j].Prover = e.pop.Provers[q].Address[:]
+		}
+	}
+	members := protocol.Committee(addrs, pw, pw.Slots[k], e.seed, int(e.par.CommitteeSize))
+	out := make([]int32, len(members))
+	for i, m := range members {
+		out[i] = e.pop.byAddr[m]
+	}
+	return out
+}
+
+// vote is the committees' votes of block h on w's verifying slots: each
+// member still active votes, in address order, until two thirds agree
+// (honest members valid, a griefing minority invalid); the members that
+// voted against the decision are slashed, those with it are paid at
+// settlement.
 func (e *fastEngine) vote(h int64, w int32) {
 	for k := range int(e.pop.Workloads[w].K) {
 		s := e.slot(w, int16(k))
 		if s.state != slVerifying || h > s.voteBy {
 			continue
 		}
-		s.state = slValid
-		if e.ws[w].state == outPending {
-			e.ws[w].state = outFinal
-			e.led.out[w].finalH = h
+		var valid, invalid []int32
+		n := len(s.committee)
+		for _, m := range s.committee {
+			if !e.ps[m].active {
+				continue
+			}
+			if e.pop.Provers[m].Strategy == GriefingMinority {
+				invalid = append(invalid, m)
+			} else {
+				valid = append(valid, m)
+			}
+			e.led.msgs[m]++
+			if protocol.Decides(uint32(len(valid)), n) || protocol.Decides(uint32(len(invalid)), n) {
+				break
+			}
+		}
+		switch {
+		case protocol.Decides(uint32(len(valid)), n):
+			s.deciders = valid
+			e.valid(h, w, s)
+			for _, m := range invalid {
+				e.slash(m, e.par.SlashWrongVoteBP, false)
+			}
+		case protocol.Decides(uint32(len(invalid)), n):
+			s.deciders = invalid
+			s.state = slInvalid
+			e.slash(s.prover, e.par.SlashInvalidBP, false)
+			for _, m := range valid {
+				e.slash(m, e.par.SlashWrongVoteBP, false)
+			}
 		}
 	}
 	e.advance(w, h)
+}
+
+// valid decides a slot valid; the workload is final at its first.
+func (e *fastEngine) valid(h int64, w int32, s *fSlot) {
+	s.state = slValid
+	if e.ws[w].state == outPending {
+		e.ws[w].state = outFinal
+		e.led.out[w].finalH = h
+	}
 }
 
 // advance is the protocol's advance: windows that closed, reveals, and
@@ -525,18 +657,19 @@ func (e *fastEngine) expire(w int32, k int16, h int64) {
 		switch {
 		case s.state == slAssigned && (h > s.acceptBy || h > wl.Deadline): // silent
 			e.releaseHold(s)
-			e.countDecline(s.prover, h)
+			e.countMiss(s.prover, h)
 			e.openSlot(w, k, s, wl.Deadline)
 			if wl.K == 1 {
 				s.openUntil = h + e.reopenLength(wl)
-				e.remove(s.prover)
 			}
 		case s.state == slAccepted && h > wl.Deadline: // timed out
 			e.releaseHold(s)
-			e.openSlot(w, k, s, h+e.reopenLength(wl))
+			e.countMiss(s.prover, h)
+			until := h + e.reopenLength(wl)
 			if wl.K == 1 {
-				e.remove(s.prover)
+				until = h + wl.RelDeadline()
 			}
+			e.openSlot(w, k, s, until)
 		case s.state == slOpen && h > s.openUntil:
 			s.state = slEmpty
 		case s.state == slSubmitted && e.ws[w].revealFrom != 0 && h > s.revealBy:
@@ -551,22 +684,27 @@ func (e *fastEngine) expire(w int32, k int16, h int64) {
 	}
 }
 
+// openReveals is protocol openReveals: once no slot can be filled, or
+// result_lag after the first result (closing the slots still fillable).
 func (e *fastEngine) openReveals(w int32, h int64) {
 	ws := &e.ws[w]
-	if ws.revealFrom != 0 {
+	if ws.revealFrom != 0 || ws.firstSubmit == 0 {
 		return
 	}
-	submitted := false
+	lagged := h > ws.firstSubmit+e.par.ResultLag
 	n := int(e.pop.Workloads[w].K)
 	for k := range n {
-		st := e.slot(w, int16(k)).state
-		if fillable(st) {
+		s := e.slot(w, int16(k))
+		if !fillable(s.state) {
+			continue
+		}
+		if !lagged {
 			return
 		}
-		submitted = submitted || st == slSubmitted
-	}
-	if !submitted {
-		return
+		if s.state != slOpen {
+			e.releaseHold(s)
+		}
+		s.state = slEmpty
 	}
 	ws.revealFrom = h
 	for k := range n {
@@ -588,6 +726,9 @@ func (e *fastEngine) nextTimer(w int32) int64 {
 		if next == 0 || h+1 < next {
 			next = h + 1
 		}
+	}
+	if ws.firstSubmit > 0 && ws.revealFrom == 0 {
+		at(ws.firstSubmit + e.par.ResultLag)
 	}
 	for k := range int(wl.K) {
 		s := e.slot(w, int16(k))
@@ -621,11 +762,12 @@ func (e *fastEngine) setTimer(w int32, at int64) {
 	}
 }
 
-// settle pays a workload whose slots are all decided (protocol settle).
+// settle pays a workload whose slots are all decided (protocol settle,
+// with protocol.PayoutFor's arithmetic).
 func (e *fastEngine) settle(w int32, h int64) {
 	ws, wl, led := &e.ws[w], &e.pop.Workloads[w], e.led
 	var finals []*fSlot
-	submitted := 0
+	submitted, fails := 0, 0
 	for k := range int(wl.K) {
 		s := e.slot(w, int16(k))
 		if s.state == slValid {
@@ -633,45 +775,54 @@ func (e *fastEngine) settle(w int32, h int64) {
 		}
 		if s.submitH > 0 {
 			submitted++
+			if s.fail {
+				fails++
+			}
 		}
 	}
 	slices.SortFunc(finals, func(a, b *fSlot) int { return cmp.Compare(a.seq, b.seq) })
 	switch {
 	case len(finals) > 0:
 		ws.state = outFinal
+	case submitted > 0 && fails == submitted:
+		ws.state = outFailed
 	case submitted > 0:
 		ws.state = outRejected
 	default:
 		ws.state = outExpired
 	}
-	tiers := protocol.TiersFor(e.par.RewardTiersBP, int(wl.K))
-	share := wl.Fee / uint64(wl.K)
+	po := protocol.PayoutFor(e.par, wl.Fee, wl.K, false)
 	o := &led.out[w]
 	for i, s := range finals {
-		reward := bpOf(e.par.WorkloadReward, tiers[min(i, len(tiers)-1)])
-		if wl.K == 1 {
-			reward = bpOf(reward, protocol.DecayBP(e.par.SingleProverFloorBP, ws.allocH, wl.Deadline, s.submitH))
-		}
-		led.reward[s.prover] += reward
-		led.fees[s.prover] += share
-		led.minted += reward
-		o.minted += reward
-		ws.escrow -= share
+		pay := po.ProverPay(i, ws.allocH, wl.Deadline, s.submitH)
+		led.fees[s.prover] += pay
+		led.burned += po.Burn
+		ws.escrow -= pay + po.Burn
 		led.paid++
 		led.proofs[s.prover]++
 		led.paidWork += wl.Cycles
 	}
-	var refund uint64
-	if ws.state == outExpired {
-		refund = ws.escrow
-	} else {
+	for k := range int(wl.K) {
+		s := e.slot(w, int16(k))
+		if len(s.deciders) == 0 || (s.state != slValid && s.state != slInvalid) {
+			continue
+		}
+		each, rest := po.VoterPay(len(s.deciders))
+		for _, m := range s.deciders {
+			led.fees[m] += each
+		}
+		led.burned += rest
+		ws.escrow -= po.VotePool
+		s.committee, s.deciders = nil, nil
+	}
+	if len(finals) > 0 {
 		for k := range int(wl.K) {
-			if e.slot(w, int16(k)).state != slValid {
-				refund += share
+			if s := e.slot(w, int16(k)); s.state == slFailed {
+				e.countMiss(s.prover, h)
 			}
 		}
 	}
-	led.burned += ws.escrow - refund
+	refund := ws.escrow
 	led.refunded += refund
 	e.userBal += refund
 	ws.escrow = 0

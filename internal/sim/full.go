@@ -254,7 +254,7 @@ func (e *fullEngine) schedule(w int32, k int16, f filler, start int64, fill bool
 	case start+f.plan.t > f.limit:
 		e.led.work += workDone(cycles, f.limit-start, f.plan.t)
 	default:
-		e.push(start+f.plan.t, intent{w: w, slot: k, kind: kSubmit, fill: fill, p: f.p, start: int32(start), t: int32(f.plan.t)})
+		e.push(start+f.plan.t, submitIntent(w, k, f, start, fill))
 	}
 }
 
@@ -269,21 +269,26 @@ func (e *fullEngine) submit(h int64, in intent) error {
 		e.led.work += workDone(wl.Cycles, s.SubmitHeight+1-int64(in.start), int64(in.t))
 		return nil
 	}
-	e.led.computed++
-	e.led.work += wl.Cycles
+	outcome, sealed := pb.Outcome_OUTCOME_PROOF, seal.OutcomeProof
+	if in.fail {
+		outcome, sealed = pb.Outcome_OUTCOME_FAIL, seal.OutcomeFail
+	} else {
+		e.led.computed++
+		e.led.work += wl.Cycles
+	}
 	p := e.pop.Provers[in.p].Address
 	temp, err := seal.NewIdentity()
 	if err != nil {
 		return err
 	}
-	hdr := seal.Header{Workload: wl.ID, Slot: uint32(in.slot), Prover: p, Outcome: seal.OutcomeProof, CyclesUsed: wl.Cycles}
+	hdr := seal.Header{Workload: wl.ID, Slot: uint32(in.slot), Prover: p, Outcome: sealed, CyclesUsed: wl.Cycles}
 	file, err := seal.Seal(hdr, []byte(fmt.Sprintf("proof of workload %d by prover %d", in.w, in.p)), w.Recipient, temp)
 	if err != nil {
 		return err
 	}
 	c := seal.Commit(temp.String())
 	res, err := e.apply(p, 0, &pb.Msg{Kind: &pb.Msg_SubmitResult{SubmitResult: &pb.SubmitResult{
-		Workload: wl.ID[:], Slot: uint32(in.slot), Sealed: file, Commit: c[:], Outcome: pb.Outcome_OUTCOME_PROOF, CyclesUsed: wl.Cycles}}})
+		Workload: wl.ID[:], Slot: uint32(in.slot), Sealed: file, Commit: c[:], Outcome: outcome, CyclesUsed: wl.Cycles}}})
 	if err != nil {
 		return err
 	}
@@ -345,11 +350,13 @@ func (e *fullEngine) reveal(wi int32) error {
 }
 
 // vote has the committees of the proofs revealed at the previous height
-// vote valid: as many active members as it takes to reach 2/3, each
-// sending one Vote with all its entries, in address order.
+// vote, workload by workload, slot by slot, member by member in address
+// order, one Vote each, until two thirds agree: the members still active
+// vote valid, a griefing minority invalid (fastEngine.vote decides the
+// same in the same order).
 func (e *fullEngine) vote(ws []int32) error {
-	byVoter := map[address.Address][]*pb.VoteEntry{}
-	for _, wi := range ws {
+	slices.Sort(ws)
+	for _, wi := range slices.Compact(ws) {
 		w, err := e.workload(wi)
 		if err != nil {
 			return err
@@ -358,37 +365,41 @@ func (e *fullEngine) vote(ws []int32) error {
 			if s.State != pb.SlotState_SLOT_STATE_VERIFYING {
 				continue
 			}
-			need := (2*len(s.Committee) + 2) / 3
-			for _, m := range s.Committee {
-				if need == 0 {
-					break
-				}
-				a, err := address.FromBytes(m)
-				if err != nil {
-					return err
-				}
-				p, err := protocol.GetProver(e.kv, a)
-				if err != nil {
-					return err
-				}
-				if p.State != pb.ProverState_PROVER_STATE_ACTIVE {
-					continue
-				}
-				byVoter[a] = append(byVoter[a], &pb.VoteEntry{Workload: w.Id, Slot: s.Index, Valid: true})
-				need--
+			if err := e.voteSlot(wi, w.Id, s); err != nil {
+				return err
 			}
 		}
 	}
-	voters := make([]address.Address, 0, len(byVoter))
-	for a := range byVoter {
-		voters = append(voters, a)
-	}
-	slices.SortFunc(voters, func(a, b address.Address) int { return bytes.Compare(a[:], b[:]) })
-	for _, a := range voters {
-		if err := e.mustApply(a, 0, &pb.Msg{Kind: &pb.Msg_Vote{Vote: &pb.Vote{Entries: byVoter[a]}}}); err != nil {
+	return nil
+}
+
+func (e *fullEngine) voteSlot(wi int32, id []byte, s *pb.Slot) error {
+	n := len(s.Committee)
+	var valid, invalid uint32
+	for _, m := range s.Committee {
+		a, err := address.FromBytes(m)
+		if err != nil {
 			return err
 		}
+		p := e.pop.byAddr[a]
+		if !e.proverActive(p) {
+			continue
+		}
+		ok := e.pop.Provers[p].Strategy != GriefingMinority
+		if ok {
+			valid++
+		} else {
+			invalid++
+		}
+		e.led.msgs[p]++
+		if err := e.mustApply(a, 0, &pb.Msg{Kind: &pb.Msg_Vote{Vote: &pb.Vote{Entries: []*pb.VoteEntry{{Workload: id, Slot: s.Index, Valid: ok}}}}}); err != nil {
+			return err
+		}
+		if protocol.Decides(valid, n) || protocol.Decides(invalid, n) {
+			return nil
+		}
 	}
+	_ = wi
 	return nil
 }
 
@@ -492,11 +503,19 @@ func (e *fullEngine) record(wi int32, w *pb.Workload, wl *Workload, first int64)
 		o.state = outFinal
 	case pb.WorkloadState_WORKLOAD_STATE_EXPIRED:
 		o.state = outExpired
+	case pb.WorkloadState_WORKLOAD_STATE_FAILED:
+		o.state = outFailed
 	default:
 		o.state = outRejected
 	}
 	o.finalH, o.firstResult, o.userPaid, o.minted = w.FinalHeight, first, w.Fee-w.Refunded, w.Minted
 	for _, s := range w.Slots {
+		if s.VotersPaid > 0 {
+			each := s.VotersPaid / uint64(len(deciderVotes(s)))
+			for _, m := range deciderVotes(s) {
+				led.fees[e.pop.byAddr[address.Address(m)]] += each
+			}
+		}
 		if s.State != pb.SlotState_SLOT_STATE_VALID {
 			continue
 		}
@@ -509,6 +528,22 @@ func (e *fullEngine) record(wi int32, w *pb.Workload, wl *Workload, first int64)
 	}
 	led.refunded += w.Refunded
 	e.settled++
+}
+
+// deciderVotes are the committee members of a decided slot that voted
+// with its decision (the ones settlement paid).
+func deciderVotes(s *pb.Slot) [][]byte {
+	want := byte(1)
+	if s.State == pb.SlotState_SLOT_STATE_INVALID {
+		want = 2
+	}
+	var out [][]byte
+	for i, v := range s.Votes {
+		if v == want && i < len(s.Committee) {
+			out = append(out, s.Committee[i])
+		}
+	}
+	return out
 }
 
 func (e *fullEngine) finish() error {
@@ -540,6 +575,7 @@ func (e *fullEngine) finish() error {
 		led.stake += p.Stake
 		led.slashed[i] = p.Slashed
 		led.removed[i] = p.State == pb.ProverState_PROVER_STATE_REMOVED
+		led.suspended[i] = p.Suspensions > 0
 	}
 	err = protocol.Scan(e.kv, protocol.WorkloadPrefix(), func(w *pb.Workload) bool { led.escrow += w.Escrow; return true })
 	if err != nil {

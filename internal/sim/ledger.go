@@ -9,6 +9,9 @@ type ledger struct {
 	slashed []uint64 // per prover
 	proofs  []uint32 // paid proofs per prover
 	removed []bool   // per prover: removed from the active set
+	// suspended says, per prover, whether it was ever suspended.
+	suspended []bool
+	msgs      []uint32 // per prover: messages sent (transaction fees)
 
 	out []outcome // per workload
 
@@ -31,6 +34,7 @@ const (
 	outFinal
 	outExpired
 	outRejected
+	outFailed
 )
 
 type outcome struct {
@@ -44,7 +48,7 @@ type outcome struct {
 func newLedger(provers, workloads int) *ledger {
 	return &ledger{
 		reward: make([]uint64, provers), fees: make([]uint64, provers), slashed: make([]uint64, provers), proofs: make([]uint32, provers),
-		removed: make([]bool, provers), out: make([]outcome, workloads),
+		removed: make([]bool, provers), suspended: make([]bool, provers), msgs: make([]uint32, provers), out: make([]outcome, workloads),
 	}
 }
 

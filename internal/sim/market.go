@@ -288,7 +288,7 @@ func (e *marketEngine) final(h int64, job int32) {
 	j, wl, led := &e.jobs[job], &e.pop.Workloads[job], e.led
 	var reward, pay uint64
 	if e.race {
-		reward, pay = e.pop.Opts.Params.WorkloadReward, j.escrow
+		pay = j.escrow // nothing is minted for Runs any more: the fee is the prize
 	} else {
 		mult := uint64(1)
 		if Programs[wl.Program].GPU {

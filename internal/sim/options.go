@@ -61,6 +61,12 @@ type Options struct {
 	SybilShare       float64 `json:"sybil_share"`       // provers run by one operator
 	UndercutterShare float64 `json:"undercutter_share"` // provers of one operator asking far below cost
 	UndercutFactor   float64 `json:"undercut_factor"`   // the undercutter's ask as a share of an honest one
+	// The adversaries of docs/ECONOMICS.md, "Attacks": shares of the
+	// provers.
+	GriefingShare  float64 `json:"griefing_minority"` // vote invalid on every proof
+	FalseFailShare float64 `json:"false_fail"`        // answer fail without working
+	HolderShare    float64 `json:"holder"`            // accept and never deliver
+	FarmerShare    float64 `json:"farmer"`            // a farming user's sybil provers
 	// FastProver, if at least 1, makes prover 0 a solo operator this many
 	// times faster than the fastest hardware class, holding this many
 	// times the GPU class's concurrent jobs.
@@ -123,13 +129,15 @@ func (o *Options) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("unknown fidelity %q (fast or full)", o.Fidelity))
 	}
-	shares := o.LazyShare + o.SilentShare + o.CopierShare + o.SybilShare + o.UndercutterShare
+	shares := o.LazyShare + o.SilentShare + o.CopierShare + o.SybilShare + o.UndercutterShare +
+		o.GriefingShare + o.FalseFailShare + o.HolderShare + o.FarmerShare
 	for _, f := range []struct {
 		name string
 		v    float64
 	}{{"fail_rate", o.FailRate}, {"lazy_share", o.LazyShare}, {"lazy_decline_rate", o.LazyDeclineRate},
 		{"silent_share", o.SilentShare}, {"copier_share", o.CopierShare}, {"sybil_share", o.SybilShare},
-		{"undercutter_share", o.UndercutterShare}, {"undercut_factor", o.UndercutFactor}, {"gpu_share", o.GPUShare}} {
+		{"undercutter_share", o.UndercutterShare}, {"undercut_factor", o.UndercutFactor}, {"gpu_share", o.GPUShare},
+		{"griefing_minority", o.GriefingShare}, {"false_fail", o.FalseFailShare}, {"holder", o.HolderShare}, {"farmer", o.FarmerShare}} {
 		if !(f.v >= 0 && f.v <= 1) {
 			errs = append(errs, fmt.Errorf("%s must be in [0, 1]; got %v", f.name, f.v))
 		}

@@ -33,10 +33,24 @@ const (
 	// Undercutter is an honest prover run by the one undercutting
 	// operator; in the auction it asks UndercutFactor of an honest ask.
 	Undercutter
+	// GriefingMinority proves honestly but votes invalid on every proof
+	// its committees judge, hoping to get honest provers slashed.
+	GriefingMinority
+	// FalseFail accepts its allocations and answers fail at once, without
+	// doing the work.
+	FalseFail
+	// Holder accepts its allocations and never delivers, holding the slot
+	// until the deadline (a user's own sybil delaying everyone's pay).
+	Holder
+	// Farmer is a sybil of the farming user: it declares a hardware class
+	// only the farmer's provers have and proves the farmer's own 1-cycle,
+	// accept-all Runs, to collect whatever the chain pays for them.
+	Farmer
 	numStrategies
 )
 
-var strategyNames = [...]string{"honest", "lazy", "silent", "copier", "sybil", "undercutter"}
+var strategyNames = [...]string{"honest", "lazy", "silent", "copier", "sybil", "undercutter",
+	"griefing-minority", "false-fail", "holder", "farmer"}
 
 func (s Strategy) String() string {
 	if int(s) < len(strategyNames) {
@@ -190,7 +204,8 @@ func NewPopulation(o Options) *Population {
 	cuts := []struct {
 		share float64
 		s     Strategy
-	}{{o.SybilShare, Sybil}, {o.UndercutterShare, Undercutter}, {o.LazyShare, Lazy}, {o.SilentShare, Silent}, {o.CopierShare, Copier}}
+	}{{o.SybilShare, Sybil}, {o.UndercutterShare, Undercutter}, {o.LazyShare, Lazy}, {o.SilentShare, Silent}, {o.CopierShare, Copier},
+		{o.GriefingShare, GriefingMinority}, {o.FalseFailShare, FalseFail}, {o.HolderShare, Holder}, {o.FarmerShare, Farmer}}
 	pop.Provers = make([]Prover, o.Provers)
 	for i := range pop.Provers {
 		p := &pop.Provers[i]
@@ -218,7 +233,7 @@ func NewPopulation(o Options) *Population {
 		cl := Classes[p.Class]
 		p.Speed = [2]uint64{cl.CPUSpeed, cl.GPUSpeed}
 		p.MaxConcurrent = cl.MaxConcurrent
-		p.Stake = o.Params.MinProverStake
+		p.Stake = o.Params.MinProverStake + o.Params.MinProverStake/10 // a margin above the floor, as an operator keeps
 		// An honest ask is 40-100% of the protocol's price; the
 		// undercutter asks UndercutFactor of that.
 		ask := float64(o.Params.PricePerMcycle) * (0.4 + 0.6*pop.unit(purposeAsk, uint64(i), 0, 0))
@@ -364,6 +379,7 @@ type plan struct {
 	work    bool  // takes it (accept, fill, enter); false: decline or skip
 	silent  bool  // does not answer at all
 	copy    bool  // accepts and copies instead of proving
+	fail    bool  // accepts and answers fail at once, without proving
 	crash   bool  // takes it but never submits
 	t       int64 // blocks of proving: submits at start+t
 	crashAt int64 // blocks proven before a crash
@@ -392,6 +408,10 @@ func (pop *Population) planFor(p int32, w int32, slot int, role uint64, start, l
 		return plan{silent: true}
 	case Copier:
 		return plan{work: true, copy: true}
+	case FalseFail:
+		return plan{work: true, fail: true, t: 1}
+	case Holder:
+		return plan{work: true, crash: true, t: 1}
 	}
 	pl := plan{work: true, t: pop.provingBlocks(p, w, r, s)}
 	if start+pl.t > limit {
@@ -410,7 +430,11 @@ func (pop *Population) planFor(p int32, w int32, slot int, role uint64, start, l
 // canFill reports whether prover p would race for an open slot of w.
 func (pop *Population) canFill(p int32, w int32) bool {
 	pr := &pop.Provers[p]
-	return pr.Strategy != Silent && pr.Strategy != Copier && pop.meets[pr.Class][pop.Workloads[w].Program] &&
+	switch pr.Strategy {
+	case Silent, Copier, FalseFail, Holder:
+		return false
+	}
+	return pop.meets[pr.Class][pop.Workloads[w].Program] &&
 		pr.Speed[pop.Workloads[w].Program] > 0
 }
 

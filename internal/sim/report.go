@@ -275,6 +275,8 @@ func (o Options) Command() string {
 	}{{"fail-rate", o.FailRate, d.FailRate}, {"lazy", o.LazyShare, d.LazyShare}, {"lazy-decline-rate", o.LazyDeclineRate, d.LazyDeclineRate},
 		{"silent", o.SilentShare, d.SilentShare}, {"copiers", o.CopierShare, d.CopierShare}, {"sybil", o.SybilShare, d.SybilShare},
 		{"undercutter", o.UndercutterShare, d.UndercutterShare}, {"undercut-factor", o.UndercutFactor, d.UndercutFactor},
+		{"griefing-minority", o.GriefingShare, d.GriefingShare}, {"false-fail", o.FalseFailShare, d.FalseFailShare},
+		{"holder", o.HolderShare, d.HolderShare}, {"farmer", o.FarmerShare, d.FarmerShare},
 		{"fast-prover", o.FastProver, d.FastProver}, {"gpu-share", o.GPUShare, d.GPUShare},
 		{"k", float64(o.K), float64(d.K)}, {"open-racers", float64(o.OpenRacers), float64(d.OpenRacers)},
 		{"race-width", float64(o.RaceWidth), float64(d.RaceWidth)}} {

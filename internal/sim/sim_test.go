@@ -9,11 +9,14 @@ import (
 
 // testPopulation is small and misbehaves often, so that a short run goes
 // through declines, silences, crashes, copies, the open market, k = 1
-// decay and removals.
+// decay, false fails, held slots, griefing votes and their slashes,
+// suspensions and reinstatements.
 func testPopulation(seed uint64) Options {
 	o := DefaultOptions()
 	o.Provers, o.Workloads, o.Blocks, o.Seed = 40, 300, 30, seed
 	o.FailRate, o.LazyShare, o.SilentShare, o.CopierShare = 0.05, 0.15, 0.05, 0.05
+	o.GriefingShare, o.FalseFailShare, o.HolderShare = 0.15, 0.05, 0.05
+	o.Params.CommitteeSize = 9
 	return o
 }
 
@@ -61,7 +64,7 @@ func TestFastMatchesFull(t *testing.T) {
 		_, full := runLedger(t, o)
 		for i := range fast.reward {
 			if fast.reward[i] != full.reward[i] || fast.fees[i] != full.fees[i] || fast.slashed[i] != full.slashed[i] ||
-				fast.removed[i] != full.removed[i] || fast.proofs[i] != full.proofs[i] {
+				fast.removed[i] != full.removed[i] || fast.suspended[i] != full.suspended[i] || fast.proofs[i] != full.proofs[i] {
 				t.Errorf("seed %d prover %d: fast reward %d fees %d slashed %d removed %v proofs %d; full reward %d fees %d slashed %d removed %v proofs %d",
 					seed, i, fast.reward[i], fast.fees[i], fast.slashed[i], fast.removed[i], fast.proofs[i],
 					full.reward[i], full.fees[i], full.slashed[i], full.removed[i], full.proofs[i])
@@ -82,17 +85,18 @@ func TestFastMatchesFull(t *testing.T) {
 		// The run must have gone through the paths it claims to check. A
 		// copier's repeated file is refused without a slash (the chain
 		// cannot tell copy from original), so its slot times out like a
-		// crash; nothing in this population is slashed.
-		var slashed, removed uint64
+		// crash; griefing voters are slashed, and misses suspend.
+		var slashed, suspended uint64
 		for i := range full.slashed {
 			slashed += full.slashed[i]
-			if full.removed[i] {
-				removed++
+			if full.suspended[i] {
+				suspended++
 			}
 		}
-		if removed == 0 || full.computed == full.paid || full.minted == 0 || full.refunded == 0 {
-			t.Errorf("seed %d: the test population did not exercise slashing (%d), removal (%d), wasted proofs (%d of %d) and refunds (%d)",
-				seed, slashed, removed, full.computed-full.paid, full.computed, full.refunded)
+		failed := slices.ContainsFunc(full.out, func(o outcome) bool { return o.state == outFailed })
+		if slashed == 0 || suspended == 0 || full.computed == full.paid || full.refunded == 0 || full.minted != 0 || !failed {
+			t.Errorf("seed %d: the test population did not exercise slashing (%d), suspension (%d), wasted proofs (%d of %d), refunds (%d), fail outcomes (%v), or it minted (%d)",
+				seed, slashed, suspended, full.computed-full.paid, full.computed, full.refunded, failed, full.minted)
 		}
 	}
 }
