@@ -9,23 +9,23 @@ import (
 // State layout. Every key starts with a one-word prefix and a slash; numbers
 // inside keys are big-endian so that iteration follows numeric order.
 var (
-	keyParams      = []byte("params")
-	keySupply      = []byte("supply")
-	keySeed        = []byte("beacon/seed")
-	prefixAccount  = []byte("acct/")
-	prefixBeacon   = []byte("beacon/h/")
-	prefixVRFKey   = []byte("vrfkey/")
-	keyChainID     = []byte("chain_id")
-	keyGenesisDone = []byte("genesis")
-	prefixProgram  = []byte("program/")
-	prefixProver   = []byte("prover/")
-	prefixWorkload = []byte("wl/")
-	prefixQueue    = []byte("queue/")  // queue/<height>/<seq>: Runs to allocate at height+1
-	prefixTimer    = []byte("timer/")  // timer/<height>/<workload>: look at it then
-	prefixSealed   = []byte("sealed/") // sealed/<sha256 of an age file>: seen once
-	prefixResult   = []byte("result/") // result/<workload><slot>: the submitted age file
-	prefixBallot   = []byte("ballot/") // ballot/<workload><slot>: a verifying slot's committee and votes
-	keySeq         = []byte("seq")     // counts submissions and queued Runs, in inclusion order
+	keyParams       = []byte("params")
+	keySupply       = []byte("supply")
+	keySeed         = []byte("beacon/seed")
+	prefixAccount   = []byte("acct/")
+	prefixBeacon    = []byte("beacon/h/")
+	prefixVRFKey    = []byte("vrfkey/")
+	keyChainID      = []byte("chain_id")
+	keyGenesisDone  = []byte("genesis")
+	prefixProgram   = []byte("program/")
+	prefixProver    = []byte("prover/")
+	prefixWorkload  = []byte("wl/")
+	prefixQueue     = []byte("queue/")     // queue/<height>/<seq>: Runs to allocate at height+1
+	prefixTimer     = []byte("timer/")     // timer/<height>/<workload>: look at it then
+	prefixSealed    = []byte("sealed/")    // sealed/<sha256 of an age file>: seen once
+	prefixResult    = []byte("result/")    // result/<workload><slot>: the submitted age file
+	prefixBallot    = []byte("ballot/")    // ballot/<workload><slot>: a verifying slot's committee and votes
+	keySeq          = []byte("seq")        // counts submissions and queued Runs, in inclusion order
 	prefixReinstate = []byte("reinstate/") // reinstate/<height>/<prover>: a suspension ends
 )
 

@@ -366,4 +366,3 @@ func mint(kv store.KV, amount uint64) error {
 func countFinalProof(kv store.KV, prover []byte) error {
 	return updateProver(kv, prover, func(p *pb.Prover) { p.ProofsFinal++ })
 }
-
