@@ -15,12 +15,19 @@
 //     to the working set.
 //
 // The App is safe for concurrent use (the node runs it on CometBFT's
-// unsynchronised local client). mu guards block execution and the
-// committed state; checkMu guards the mempool's view, which reads only the
-// last committed (immutable) version, so CheckTx runs while a block
-// executes. CheckTx verifies a transaction's signature before taking any
-// lock. Lock order: mu before checkMu. Before the first commit the mempool
-// view reads the working set, so CheckTx then takes mu as well.
+// unsynchronised local client). mu guards block execution; checkMu guards
+// the mempool's view, which reads only the last committed (immutable)
+// version, so CheckTx runs while a block executes. CheckTx verifies a
+// transaction's signature before taking any lock. Lock order: mu before
+// checkMu. Before the first commit the mempool view reads the working set,
+// so CheckTx then takes mu as well.
+//
+// Queries never take mu: they read the last committed version, an
+// immutable IAVL tree published atomically at Commit, and an index of
+// workloads and blob references (index.go) that Commit extends. So no
+// query, however large or frequent, delays PrepareProposal, FinalizeBlock
+// or Commit; and every list query is paginated (page.go), so none scans
+// more than a page of records.
 package chain
 
 import (
@@ -29,6 +36,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/cometbft/cometbft/libs/log"
@@ -54,6 +62,10 @@ type Options struct {
 	// AfterCommit, if set, is called after every commit with the new
 	// committed state (tests use it to check invariants after each block).
 	AfterCommit func(height int64, state store.Reader) error
+	// TxCacheBytes bounds the decoded-transaction cache; 0 means 128 MiB.
+	TxCacheBytes int64
+	// Now is the clock of the pending blob references; nil means time.Now.
+	Now func() time.Time
 }
 
 // App is provernet's ABCI application.
@@ -64,9 +76,13 @@ type App struct {
 	tree   *store.Tree
 	logger log.Logger
 
+	index   *index
+	pending *pendingRefs
+
 	mu        sync.Mutex
-	env       protocol.Env    // chain id, params and the height being built
-	committed *store.Snapshot // the last committed state
+	env       protocol.Env // chain id, params and the height being built
+	staged    indexBatch   // the records the block being executed creates
+	committed atomic.Pointer[store.Snapshot]
 
 	checkMu   sync.Mutex
 	checkEnv  protocol.Env // env as CheckTx sees it
@@ -81,12 +97,19 @@ func New(opts Options) (*App, error) {
 	if opts.Store == nil {
 		return nil, errors.New("chain: no store")
 	}
-	a := &App{opts: opts, tree: opts.Store, logger: opts.Logger, txs: newTxCache(txCacheSize)}
+	if opts.TxCacheBytes <= 0 {
+		opts.TxCacheBytes = txCacheBytes
+	}
+	a := &App{opts: opts, tree: opts.Store, logger: opts.Logger, txs: newTxCache(opts.TxCacheBytes),
+		index: newIndex(), pending: newPendingRefs(opts.Now)}
 	if a.logger == nil {
 		a.logger = log.NewNopLogger()
 	}
 	if a.tree.Version() > 0 {
 		if err := a.loadCommitted(); err != nil {
+			return nil, err
+		}
+		if err := a.index.build(a.committed.Load()); err != nil {
 			return nil, err
 		}
 	}
@@ -99,7 +122,7 @@ func (a *App) loadCommitted() error {
 	if err != nil {
 		return err
 	}
-	a.committed = snap
+	a.committed.Store(snap)
 	if a.env.ChainID, err = protocol.GetChainID(snap); err != nil {
 		return err
 	}
@@ -121,12 +144,9 @@ func (a *App) resetCheck(view *store.Cache, live bool) {
 	a.checkLive.Store(live)
 }
 
-// Committed returns the last committed state, or nil before genesis.
-func (a *App) Committed() *store.Snapshot {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.committed
-}
+// Committed returns the last committed state, or nil before genesis. It
+// takes no lock.
+func (a *App) Committed() *store.Snapshot { return a.committed.Load() }
 
 // Info tells CometBFT where the app stands, so the handshake can replay any
 // blocks it missed.
@@ -150,13 +170,36 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 	if err != nil {
 		return nil, fmt.Errorf("failed to commit: %w", err)
 	}
+	// The index first: a query that meets the new index with the old
+	// version filters the new records out by height.
+	if err := a.publishIndex(version); err != nil {
+		return nil, err
+	}
 	if err := a.loadCommitted(); err != nil {
 		return nil, err
 	}
 	if a.opts.AfterCommit != nil {
-		if err := a.opts.AfterCommit(version, a.committed); err != nil {
+		if err := a.opts.AfterCommit(version, a.committed.Load()); err != nil {
 			return nil, fmt.Errorf("after commit of %d: %w", version, err)
 		}
 	}
 	return &abci.CommitResponse{}, nil
+}
+
+// publishIndex adds the committed block's records to the index; the first
+// commit of a chain (whose genesis wrote records no block staged) builds it
+// from the committed state instead.
+func (a *App) publishIndex(version int64) error {
+	batch := a.staged
+	a.staged = indexBatch{}
+	a.pending.expire()
+	if !a.index.isBuilt() {
+		snap, err := a.tree.At(version)
+		if err != nil {
+			return err
+		}
+		return a.index.build(snap)
+	}
+	a.index.publish(&batch)
+	return nil
 }

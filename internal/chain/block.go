@@ -1,6 +1,7 @@
 package chain
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 
@@ -9,6 +10,7 @@ import (
 
 	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/internal/txn"
 )
 
 // PrepareProposal puts this validator's beacon entry first and fills the
@@ -109,16 +111,19 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		results[i+1] = toExecResult(res)
 		a.txs.forget(tx)
 	}
-	if err := kv.Write(a.tree.Working()); err != nil {
+	a.staged = indexBatch{}
+	if err := kv.Write(recorder{a.tree.Working(), &a.staged}); err != nil {
 		return nil, fmt.Errorf("block %d: failed to write state: %w", req.Height, err)
 	}
 	return &abci.FinalizeBlockResponse{Events: toABCIEvents(blockEvents), TxResults: results, AppHash: a.tree.WorkingHash()}, nil
 }
 
 // CheckTx admits a transaction to the mempool if it would execute against
-// the committed state plus the transactions already admitted.
+// the committed state plus the transactions already admitted. Only an
+// admitted transaction enters the decoded-transaction cache (and names
+// pending blob references); one that fails, or fails a recheck, leaves it.
 func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
-	a.txs.warm(req.Tx) // verify the signature before taking a lock
+	pre := a.preDecode(req.Tx) // verify the signature before taking a lock
 	if !a.checkLive.Load() {
 		a.mu.Lock() // the view reads the working set: no block may run
 		defer a.mu.Unlock()
@@ -128,11 +133,53 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 	if a.check == nil {
 		return &abci.CheckTxResponse{Code: uint32(protocol.CodeNotAllowed), Codespace: protocol.Codespace, Log: "the chain has not started yet"}, nil
 	}
-	res, err := protocol.CheckTx(a.check, a.checkEnv, req.Tx)
+	env := a.checkEnv
+	env.Decode = pre.decodeFor(req.Tx, a.txs.decode)
+	res, err := protocol.CheckTx(a.check, env, req.Tx)
 	if err != nil {
 		return nil, fmt.Errorf("check tx: %w", err)
 	}
+	if res.Code == protocol.CodeOK {
+		a.txs.admit(req.Tx, pre.tx)
+		a.pending.note(pre.tx)
+	} else {
+		a.txs.forget(req.Tx)
+	}
 	return &abci.CheckTxResponse{Code: uint32(res.Code), Log: res.Log, Codespace: codespace(res.Code), GasWanted: 1}, nil
+}
+
+// preDecoded is CheckTx's decoding of its own transaction.
+type preDecoded struct {
+	done bool
+	tx   *txn.Tx
+	err  error
+}
+
+// preDecode decodes and verifies raw before any lock is taken, if it is
+// small enough to be worth the speculation.
+func (a *App) preDecode(raw []byte) *preDecoded {
+	p := &preDecoded{}
+	if len(raw) <= warmLimit {
+		p.tx, p.err = a.txs.decode(raw)
+		p.done = true
+	}
+	return p
+}
+
+// decodeFor is the decoder CheckTx hands the protocol: raw's own decoding
+// (done once, before the lock, or on first use under it) and the cache for
+// anything else.
+func (p *preDecoded) decodeFor(raw []byte, fallback func([]byte) (*txn.Tx, error)) func([]byte) (*txn.Tx, error) {
+	return func(b []byte) (*txn.Tx, error) {
+		if !bytes.Equal(b, raw) {
+			return fallback(b)
+		}
+		if !p.done {
+			p.tx, p.err = fallback(b)
+			p.done = true
+		}
+		return p.tx, p.err
+	}
 }
 
 // protoSize is what tx adds to a block's size as CometBFT counts it

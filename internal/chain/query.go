@@ -2,13 +2,11 @@ package chain
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmtcrypto "github.com/cometbft/cometbft/api/cometbft/crypto/v1"
@@ -31,20 +29,21 @@ const (
 	PathParams   = "/params"
 	PathSupply   = "/supply"
 	PathProgram  = "/program"  // data: the 32-byte program id
-	PathPrograms = "/programs" // value: a ProgramList of every program
+	PathPrograms = "/programs" // data: a ListRequest; value: a page of a ProgramList, id order
 	PathProver   = "/prover"   // data: the 20-byte address
-	PathProvers  = "/provers"  // value: a ProverList of every prover
+	PathProvers  = "/provers"  // data: a ListRequest; value: a page of a ProverList, address order
 
 	PathWorkload   = "/workload"   // data: the 32-byte workload id; unproven answers show running votes in their slots
-	PathWorkloads  = "/workloads"  // data: empty, or a 20-byte owner; value: a WorkloadList, newest first
+	PathWorkloads  = "/workloads"  // data: a ListRequest (or a bare 20-byte owner); value: a page of a WorkloadList, newest first
+	PathPending    = "/pending"    // data: the 32-byte workload id; value: JSON []PendingResult, newest first
 	PathResult     = "/result"     // data: workload id || 4-byte big-endian slot; value: the sealed age file
 	PathFee        = "/fee"        // data: a Run (program, cycles, provers); value: a FeeQuote
 	PathAllocation = "/allocation" // data: the 32-byte workload id; value: an AllocationAnswer (JSON)
 )
 
-// MaxWorkloadList caps the workloads a /workloads query answers with (the
-// newest).
-const MaxWorkloadList = 1000
+// MaxWorkloadList is the page size of a /workloads query in the older
+// form (empty data or a bare owner): the newest 1000.
+const MaxWorkloadList = MaxPage
 
 // Query codes, distinct from transaction codes.
 const (
@@ -58,17 +57,21 @@ const (
 const ProofOpType = "ics23:iavl"
 
 // Query answers read-only questions about committed state.
+// It takes no block lock: it reads committed, immutable versions only.
 func (a *App) Query(_ context.Context, req *abci.QueryRequest) (*abci.QueryResponse, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
 	snap, err := a.snapshotAt(req.Height)
 	if err != nil {
 		return &abci.QueryResponse{Code: QueryNoState, Log: err.Error(), Height: req.Height}, nil
 	}
 	var resp *abci.QueryResponse
-	if req.Path == PathAllocation {
+	switch req.Path {
+	case PathAllocation:
 		resp, err = a.allocation(snap, req.Data)
-	} else {
+	case PathWorkloads:
+		resp, err = a.listWorkloads(snap, req.Data)
+	case PathPending:
+		resp, err = a.pendingResults(req.Data)
+	default:
 		resp, err = query(snap, req)
 	}
 	if err != nil {
@@ -86,11 +89,12 @@ func (a *App) Query(_ context.Context, req *abci.QueryRequest) (*abci.QueryRespo
 }
 
 func (a *App) snapshotAt(height int64) (*store.Snapshot, error) {
-	if a.committed == nil {
+	committed := a.committed.Load()
+	if committed == nil {
 		return nil, errors.New("no committed state yet")
 	}
-	if height == 0 || height == a.committed.Version() {
-		return a.committed, nil
+	if height == 0 || height == committed.Version() {
+		return committed, nil
 	}
 	return a.tree.At(height)
 }
@@ -129,7 +133,7 @@ func query(snap *store.Snapshot, req *abci.QueryRequest) (*abci.QueryResponse, e
 		}
 		return keyValue(snap, protocol.ProgramKey(req.Data), req.Prove)
 	case PathPrograms:
-		return listPrograms(snap)
+		return listPrograms(snap, req.Data)
 	case PathProver:
 		addr, err := address.FromBytes(req.Data)
 		if err != nil {
@@ -140,7 +144,7 @@ func query(snap *store.Snapshot, req *abci.QueryRequest) (*abci.QueryResponse, e
 		}
 		return keyValue(snap, append(protocol.ProverPrefix(), addr[:]...), req.Prove)
 	case PathProvers:
-		return listProvers(snap)
+		return listProvers(snap, req.Data)
 	case PathWorkload:
 		if err := workloadID(req.Data); err != nil {
 			return nil, err
@@ -160,8 +164,6 @@ func query(snap *store.Snapshot, req *abci.QueryRequest) (*abci.QueryResponse, e
 			return nil, err
 		}
 		return &abci.QueryResponse{Key: protocol.WorkloadKey(req.Data), Value: b}, nil
-	case PathWorkloads:
-		return listWorkloads(snap, req.Data)
 	case PathResult:
 		return sealedResult(snap, req.Data)
 	case PathFee:
@@ -192,26 +194,6 @@ func keyValue(snap *store.Snapshot, key []byte, prove bool) (*abci.QueryResponse
 	return resp, nil
 }
 
-// listPrograms answers with every deployed program, in id order.
-func listPrograms(snap *store.Snapshot) (*abci.QueryResponse, error) {
-	var list pb.ProgramList
-	err := protocol.Scan(snap, protocol.ProgramPrefix(), func(p *pb.Program) bool {
-		list.Programs = append(list.Programs, p)
-		return true
-	})
-	return listResponse(&list, err)
-}
-
-// listProvers answers with every registered prover, in address order.
-func listProvers(snap *store.Snapshot) (*abci.QueryResponse, error) {
-	var list pb.ProverList
-	err := protocol.Scan(snap, protocol.ProverPrefix(), func(p *pb.Prover) bool {
-		list.Provers = append(list.Provers, p)
-		return true
-	})
-	return listResponse(&list, err)
-}
-
 func listResponse(list proto.Message, err error) (*abci.QueryResponse, error) {
 	if err != nil {
 		return nil, err
@@ -229,38 +211,6 @@ func workloadID(id []byte) error {
 		return fmt.Errorf("a workload id is 32 bytes, got %d", len(id))
 	}
 	return nil
-}
-
-// listWorkloads answers with the newest MaxWorkloadList workloads (highest
-// inclusion height first, then id order), of one owner if owner is set.
-func listWorkloads(snap *store.Snapshot, owner []byte) (*abci.QueryResponse, error) {
-	if len(owner) != 0 {
-		if _, err := address.FromBytes(owner); err != nil {
-			return nil, fmt.Errorf("workloads query data must be empty or a 20-byte owner address: %w", err)
-		}
-	}
-	newest := func(ws []*pb.Workload) []*pb.Workload {
-		slices.SortStableFunc(ws, func(a, b *pb.Workload) int {
-			if c := cmp.Compare(b.Height, a.Height); c != 0 {
-				return c
-			}
-			return bytes.Compare(a.Id, b.Id)
-		})
-		return ws[:min(len(ws), MaxWorkloadList)]
-	}
-	var ws []*pb.Workload
-	err := protocol.Scan(snap, protocol.WorkloadPrefix(), func(w *pb.Workload) bool {
-		if len(owner) == 0 || bytes.Equal(w.Owner, owner) {
-			if ws = append(ws, w); len(ws) >= 2*MaxWorkloadList {
-				ws = newest(ws) // bound the memory a long scan holds
-			}
-		}
-		return true
-	})
-	if err != nil {
-		return nil, err
-	}
-	return listResponse(&pb.WorkloadList{Workloads: newest(ws)}, nil)
 }
 
 // sealedResult answers with the age file submitted for one slot.

@@ -1,0 +1,193 @@
+package chain
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/provernet/provernet/internal/address"
+	"github.com/provernet/provernet/internal/pb"
+	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/internal/store"
+)
+
+// Page sizes of the list queries (/programs, /provers, /workloads).
+const (
+	DefaultPage = 100  // records in a page when the request names no limit
+	MaxPage     = 1000 // the most records one page holds
+)
+
+// listMagic starts an encoded ListRequest; it tells one apart from the
+// older forms of list query data (empty, or a bare 20-byte owner).
+const listMagic = 'L'
+
+// ListRequest is the data of a paginated list query. The answer's value is
+// the list (a ProgramList, ProverList or WorkloadList) and its Info the
+// cursor of the next page in hex, empty on the last page.
+type ListRequest struct {
+	// Owner restricts /workloads to one owner's (20 bytes); empty for all.
+	Owner []byte
+	// Limit is the page size: 0 means DefaultPage, and it is capped at
+	// MaxPage.
+	Limit uint32
+	// After is the cursor a previous page returned (decoded from hex), or
+	// empty for the first page.
+	After []byte
+}
+
+// Encode is the query data for r: 'L', the owner's length (one byte), the
+// owner, the limit (4 bytes big-endian), then the cursor.
+func (r ListRequest) Encode() []byte {
+	b := append([]byte{listMagic, byte(len(r.Owner))}, r.Owner...)
+	b = binary.BigEndian.AppendUint32(b, r.Limit)
+	return append(b, r.After...)
+}
+
+// decodeListRequest reads list query data. Empty data, or (for
+// /workloads) a bare 20-byte owner, is the first page of legacyLimit.
+func decodeListRequest(data []byte, legacyLimit uint32) (ListRequest, error) {
+	switch {
+	case len(data) == 0:
+		return ListRequest{Limit: legacyLimit}, nil
+	case len(data) == address.Size:
+		return ListRequest{Owner: data, Limit: legacyLimit}, nil
+	case data[0] != listMagic || len(data) < 2 || len(data) < 2+int(data[1])+4:
+		return ListRequest{}, errors.New("list query data must be empty or an encoded ListRequest")
+	}
+	n := int(data[1])
+	r := ListRequest{Owner: data[2 : 2+n], Limit: binary.BigEndian.Uint32(data[2+n:]), After: data[2+n+4:]}
+	if n != 0 && n != address.Size {
+		return r, fmt.Errorf("a list query's owner is %d bytes; want 0 or %d", n, address.Size)
+	}
+	return r, nil
+}
+
+// pageSize is the request's limit with the default and the cap applied.
+func (r ListRequest) pageSize() int {
+	if r.Limit == 0 {
+		return DefaultPage
+	}
+	return int(min(r.Limit, MaxPage))
+}
+
+// pageResponse encodes a page with the cursor of the next one.
+func pageResponse(list proto.Message, next []byte) (*abci.QueryResponse, error) {
+	b, err := proto.Marshal(list)
+	if err != nil {
+		return nil, err
+	}
+	resp := &abci.QueryResponse{Value: b}
+	if next != nil {
+		resp.Info = hex.EncodeToString(next)
+	}
+	return resp, nil
+}
+
+// scanPage decodes up to limit records under prefix whose keys come after
+// prefix||after, in key order, and returns the key suffix of the last one
+// if more remain. It reads at most limit+1 records.
+func scanPage[T any, PT interface {
+	*T
+	proto.Message
+}](snap store.Reader, prefix []byte, r ListRequest, keyLen int) ([]PT, []byte, error) {
+	if len(r.Owner) != 0 {
+		return nil, nil, errors.New("only /workloads takes an owner")
+	}
+	if len(r.After) != 0 && len(r.After) != keyLen {
+		return nil, nil, fmt.Errorf("a cursor here is %d bytes, got %d", keyLen, len(r.After))
+	}
+	start := append(append([]byte{}, prefix...), r.After...)
+	if len(r.After) != 0 {
+		start = append(start, 0) // strictly after the cursor
+	}
+	limit := r.pageSize()
+	var out []PT
+	var last, next []byte
+	var decodeErr error
+	err := snap.Iterate(start, store.PrefixEnd(prefix), func(k, v []byte) bool {
+		if len(out) == limit {
+			next = last[len(prefix):]
+			return false
+		}
+		m := PT(new(T))
+		if decodeErr = proto.Unmarshal(v, m); decodeErr != nil {
+			decodeErr = fmt.Errorf("failed to decode %q: %w", k, decodeErr)
+			return false
+		}
+		out, last = append(out, m), bytes.Clone(k)
+		return true
+	})
+	return out, next, errors.Join(err, decodeErr)
+}
+
+// listPrograms answers a page of deployed programs, in id order.
+func listPrograms(snap store.Reader, data []byte) (*abci.QueryResponse, error) {
+	r, err := decodeListRequest(data, MaxPage)
+	if err != nil {
+		return nil, err
+	}
+	ps, next, err := scanPage[pb.Program](snap, protocol.ProgramPrefix(), r, 32)
+	if err != nil {
+		return nil, err
+	}
+	return pageResponse(&pb.ProgramList{Programs: ps}, next)
+}
+
+// listProvers answers a page of registered provers, in address order.
+func listProvers(snap store.Reader, data []byte) (*abci.QueryResponse, error) {
+	r, err := decodeListRequest(data, MaxPage)
+	if err != nil {
+		return nil, err
+	}
+	ps, next, err := scanPage[pb.Prover](snap, protocol.ProverPrefix(), r, address.Size)
+	if err != nil {
+		return nil, err
+	}
+	return pageResponse(&pb.ProverList{Provers: ps}, next)
+}
+
+// listWorkloads answers a page of workloads, of one owner if the request
+// names one, newest first (highest inclusion height, then id order). It
+// reads the index and then only the page's records.
+func (a *App) listWorkloads(snap *store.Snapshot, data []byte) (*abci.QueryResponse, error) {
+	r, err := decodeListRequest(data, MaxWorkloadList)
+	if err != nil {
+		return nil, err
+	}
+	var owner *address.Address
+	if len(r.Owner) != 0 {
+		o, err := address.FromBytes(r.Owner)
+		if err != nil {
+			return nil, fmt.Errorf("workloads query owner: %w", err)
+		}
+		owner = &o
+	}
+	var after *wlEntry
+	switch len(r.After) {
+	case 0:
+	case cursorSize:
+		after = &wlEntry{height: int64(binary.BigEndian.Uint64(r.After)), id: [32]byte(r.After[8:])}
+	default:
+		return nil, fmt.Errorf("a workloads cursor is %d bytes, got %d", cursorSize, len(r.After))
+	}
+	entries, more := a.index.workloads(owner, snap.Version(), after, r.pageSize())
+	list := &pb.WorkloadList{Workloads: make([]*pb.Workload, 0, len(entries))}
+	for _, e := range entries {
+		w, err := protocol.GetWorkload(snap, e.id[:])
+		if err != nil {
+			return nil, err
+		}
+		list.Workloads = append(list.Workloads, w)
+	}
+	var next []byte
+	if more && len(entries) > 0 {
+		e := entries[len(entries)-1]
+		next = append(binary.BigEndian.AppendUint64(nil, uint64(e.height)), e.id[:]...)
+	}
+	return pageResponse(list, next)
+}
