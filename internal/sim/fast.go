@@ -432,6 +432,7 @@ func (e *fastEngine) answer(h int64, in intent) {
 	if s.state != slAssigned || s.prover != in.p || h > s.acceptBy {
 		return
 	}
+	e.led.msgs[in.p]++
 	wl := &e.pop.Workloads[in.w]
 	pl := e.pop.planFor(in.p, in.w, int(in.slot), roleAlloc, h, wl.Deadline)
 	if !pl.work && e.declinesLeft(in.p, h) > 0 {
@@ -465,6 +466,7 @@ func (e *fastEngine) submit(h int64, in intent) {
 		e.led.computed++
 		e.led.work += wl.Cycles
 	}
+	e.led.msgs[in.p]++
 	ok := false
 	switch s.state {
 	case slAssigned, slAccepted:
@@ -499,7 +501,7 @@ func fillerAborts(stillOpen bool, filledAt, h int64) bool {
 // refuses a repeated file and slashes nobody (WORKLOADS.md), so the
 // copier's slot stays accepted without a result and times out like a
 // crash.
-func (e *fastEngine) copyRefused(int32) {}
+func (e *fastEngine) copyRefused(p int32) { e.led.msgs[p]++ }
 
 func (e *fastEngine) slash(p int32, bp uint32, remove bool) {
 	amount := bpOf(e.ps[p].stake, bp)
@@ -519,6 +521,7 @@ func (e *fastEngine) reveal(h int64, w int32) {
 		if s.state != slSubmitted || h > s.revealBy {
 			continue
 		}
+		e.led.msgs[s.prover]++
 		if s.fail {
 			s.state = slFailed
 			continue

@@ -71,11 +71,18 @@ func (e *fullEngine) genesis() error {
 	pop := e.pop
 	g := protocol.Genesis{Params: e.par, BeaconSeed: genesisSeed(pop.Opts.Seed),
 		Validators: []protocol.GenesisValidator{{Address: make([]byte, 20), VRFPublicKey: make([]byte, 32)}}}
-	var fees uint64
+	var fees, farmed uint64
 	for i := range pop.Workloads {
-		fees += pop.Workloads[i].Fee
+		if pop.Workloads[i].Farmed {
+			farmed += pop.Workloads[i].Fee
+		} else {
+			fees += pop.Workloads[i].Fee
+		}
 	}
 	g.Accounts = append(g.Accounts, protocol.GenesisAccount{Address: pop.User, Balance: fees})
+	if farmed > 0 {
+		g.Accounts = append(g.Accounts, protocol.GenesisAccount{Address: pop.Farmer, Balance: farmed})
+	}
 	for i := range pop.Provers {
 		g.Accounts = append(g.Accounts, protocol.GenesisAccount{Address: pop.Provers[i].Address, Balance: pop.Provers[i].Stake})
 	}
@@ -173,7 +180,11 @@ func (e *fullEngine) block(h int64) error {
 		w := &pop.Workloads[e.nextRun]
 		run := &pb.Run{Program: e.prog[w.Program], Cycles: w.Cycles, Provers: w.K, Recipient: e.recipient,
 			Deadline: w.RelDeadline(), Inputs: []*pb.Input{{Name: "input", Data: []byte("sim")}}}
-		if err := e.mustApply(pop.User, uint64(e.nextRun), &pb.Msg{Kind: &pb.Msg_Run{Run: run}}); err != nil {
+		sender := pop.User
+		if w.Farmed {
+			sender = pop.Farmer
+		}
+		if err := e.mustApply(sender, w.Nonce, &pb.Msg{Kind: &pb.Msg_Run{Run: run}}); err != nil {
 			return err
 		}
 		e.nextRun++
@@ -226,6 +237,7 @@ func (e *fullEngine) workload(w int32) (*pb.Workload, error) {
 func (e *fullEngine) answer(h int64, in intent) error {
 	wl := &e.pop.Workloads[in.w]
 	p := e.pop.Provers[in.p].Address
+	e.led.msgs[in.p]++
 	pl := e.pop.planFor(in.p, in.w, int(in.slot), roleAlloc, h, wl.Deadline)
 	if !pl.work {
 		res, err := e.apply(p, 0, &pb.Msg{Kind: &pb.Msg_Decline{Decline: &pb.Decline{Workload: wl.ID[:], Slot: uint32(in.slot)}}})
@@ -269,6 +281,7 @@ func (e *fullEngine) submit(h int64, in intent) error {
 		e.led.work += workDone(wl.Cycles, s.SubmitHeight+1-int64(in.start), int64(in.t))
 		return nil
 	}
+	e.led.msgs[in.p]++
 	outcome, sealed := pb.Outcome_OUTCOME_PROOF, seal.OutcomeProof
 	if in.fail {
 		outcome, sealed = pb.Outcome_OUTCOME_FAIL, seal.OutcomeFail
@@ -318,6 +331,7 @@ func (e *fullEngine) copyResult(in intent) error {
 	if err != nil {
 		return err
 	}
+	e.led.msgs[in.p]++
 	c := sha256.Sum256(append([]byte("copier"), e.pop.Provers[in.p].Address[:]...))
 	_, err = e.apply(e.pop.Provers[in.p].Address, 0, &pb.Msg{Kind: &pb.Msg_SubmitResult{SubmitResult: &pb.SubmitResult{
 		Workload: w.Id, Slot: uint32(in.slot), Sealed: file, Commit: c[:], Outcome: src.Outcome, CyclesUsed: src.CyclesUsed}}})
@@ -341,6 +355,7 @@ func (e *fullEngine) reveal(wi int32) error {
 		if err != nil {
 			return err
 		}
+		e.led.msgs[e.pop.byAddr[sender]]++
 		if err := e.mustApply(sender, 0, &pb.Msg{Kind: &pb.Msg_RevealKey{RevealKey: &pb.RevealKey{Workload: w.Id, Slot: s.Index, Identity: id}}}); err != nil {
 			return err
 		}
@@ -561,6 +576,10 @@ func (e *fullEngine) finish() error {
 		return err
 	}
 	led.balances = acct.Balance
+	if acct, err = protocol.GetAccount(e.kv, e.pop.Farmer); err != nil {
+		return err
+	}
+	led.balances += acct.Balance
 	for i := range e.pop.Provers {
 		a := e.pop.Provers[i].Address
 		acct, err := protocol.GetAccount(e.kv, a)

@@ -64,9 +64,9 @@ func (s Strategy) String() string {
 type HardwareClass struct {
 	Name     string
 	Hardware alloc.Hardware
-	// CPUSpeed and GPUSpeed are cycles proven per block for a CPU and a
-	// GPU program (0: cannot run it).
-	CPUSpeed, GPUSpeed uint64
+	// CPUSpeed, GPUSpeed and FarmSpeed are cycles proven per block for a
+	// CPU, a GPU and the farm program (0: cannot run it).
+	CPUSpeed, GPUSpeed, FarmSpeed uint64
 	MaxConcurrent      uint32
 	Share              float64 // of the population
 }
@@ -80,7 +80,14 @@ var Classes = []HardwareClass{
 	{Name: "cpu-64", Hardware: alloc.Hardware{CPUCores: 64, MemoryMB: 256 << 10, DiskGB: 2048}, CPUSpeed: 2_000_000_000, MaxConcurrent: 8, Share: 0.15},
 	{Name: "gpu", Hardware: alloc.Hardware{CPUCores: 32, MemoryMB: 128 << 10, DiskGB: 2048, GPUs: []alloc.GPU{{Model: "rtx-4090", MemoryMB: 24 << 10}}},
 		CPUSpeed: 1_000_000_000, GPUSpeed: 4_000_000_000, MaxConcurrent: 4, Share: 0.10},
+	// The farmer's sybils declare hardware nobody else has (and too little
+	// memory for the users' programs), so the allocator gives the farm
+	// program's slots to them alone. Never drawn for other provers.
+	{Name: "farm", Hardware: alloc.Hardware{CPUCores: 4096, MemoryMB: 1}, FarmSpeed: 1 << 40, MaxConcurrent: 8},
 }
+
+// farmClass is the index of the farmer's class in Classes.
+const farmClass = 4
 
 // Program is one of the two programs the simulated users run.
 type Program struct {
@@ -91,11 +98,16 @@ type Program struct {
 }
 
 // Programs: a CPU program and a GPU program (priced gpu_class_multiplier
-// times higher).
+// times higher), and the farmer's program, whose verifier accepts
+// anything and whose hardware only its sybils declare.
 var Programs = []Program{
 	{Name: "cpu-prog", Min: alloc.Hardware{CPUCores: 4, MemoryMB: 8 << 10}},
 	{Name: "gpu-prog", Min: alloc.Hardware{CPUCores: 8, MemoryMB: 16 << 10, GPUs: []alloc.GPU{{MemoryMB: 16 << 10}}}, GPU: true},
+	{Name: "farm-prog", Min: alloc.Hardware{CPUCores: 4096, MemoryMB: 1}},
 }
+
+// farmProgram is the index of the farm program in Programs.
+const farmProgram = 2
 
 func init() {
 	for i := range Programs {
@@ -118,7 +130,7 @@ type Prover struct {
 	Strategy Strategy
 	Operator int32
 	// Speed is cycles per block for each program (0: cannot run it).
-	Speed         [2]uint64
+	Speed         [3]uint64
 	MaxConcurrent uint32
 	Ask           uint64 // uprv per mega-cycle, in the auction
 	Stake         uint64
@@ -140,6 +152,8 @@ type Workload struct {
 	Program  uint8
 	Fee      uint64 // protocol.Quote for k
 	PerSlot  uint64 // protocol.Quote per slot (the fee for k = 1)
+	Farmed   bool   // a farmer's Run (sent by Population.Farmer)
+	Nonce    uint64 // the owner's nonce of the Run
 }
 
 // Population is the seeded world: provers, operators and the demand. It
@@ -153,10 +167,11 @@ type Population struct {
 	Operators []Operator
 	Workloads []Workload
 	User      address.Address
+	Farmer    address.Address // the farming user
 	// Order lists prover indices by address (the allocator's order).
 	Order []int32
 	// meets[class][program] says whether a class runs a program.
-	meets  [][2]bool
+	meets  [][3]bool
 	byAddr map[address.Address]int32
 	seed   uint64
 }
@@ -182,13 +197,14 @@ const (
 func NewPopulation(o Options) *Population {
 	pop := &Population{Opts: o, seed: o.Seed, byAddr: make(map[address.Address]int32, o.Provers)}
 	pop.User = address.Address(hash20("provernet/sim/user", o.Seed, 0))
-	pop.meets = make([][2]bool, len(Classes))
+	pop.Farmer = address.Address(hash20("provernet/sim/farmer", o.Seed, 0))
+	pop.meets = make([][3]bool, len(Classes))
 	for c := range Classes {
 		for p := range Programs {
 			pop.meets[c][p] = alloc.Meets(Classes[c].Hardware, Programs[p].Min)
 		}
 	}
-	var sybilOp, underOp int32 = -1, -1
+	var sybilOp, underOp, farmOp int32 = -1, -1, -1
 	opFor := func(name string, shared *int32) int32 {
 		if shared != nil && *shared >= 0 {
 			pop.Operators[*shared].Provers++
@@ -222,16 +238,19 @@ func NewPopulation(o Options) *Population {
 		}
 		u = pop.unit(purposeClass, uint64(i), 0, 0)
 		acc = 0
-		p.Class = uint8(len(Classes) - 1)
-		for c := range Classes {
+		p.Class = uint8(farmClass - 1)
+		for c := range Classes[:farmClass] {
 			acc += Classes[c].Share
 			if u < acc {
 				p.Class = uint8(c)
 				break
 			}
 		}
+		if p.Strategy == Farmer {
+			p.Class = farmClass
+		}
 		cl := Classes[p.Class]
-		p.Speed = [2]uint64{cl.CPUSpeed, cl.GPUSpeed}
+		p.Speed = [3]uint64{cl.CPUSpeed, cl.GPUSpeed, cl.FarmSpeed}
 		p.MaxConcurrent = cl.MaxConcurrent
 		p.Stake = o.Params.MinProverStake + o.Params.MinProverStake/10 // a margin above the floor, as an operator keeps
 		// An honest ask is 40-100% of the protocol's price; the
@@ -240,13 +259,13 @@ func NewPopulation(o Options) *Population {
 		switch {
 		case i == 0 && o.FastProver >= 1:
 			p.Strategy = Honest
-			p.Class = uint8(len(Classes) - 1)
+			p.Class = uint8(farmClass - 1)
 			top := uint64(0)
-			for _, c := range Classes {
+			for _, c := range Classes[:farmClass] {
 				top = max(top, c.CPUSpeed, c.GPUSpeed)
 			}
 			f := uint64(math.Round(o.FastProver * float64(top)))
-			p.Speed = [2]uint64{f, f}
+			p.Speed = [3]uint64{f, f, 0}
 			// Speed beyond a block per proof only shows as throughput, so
 			// the fast prover also holds F times the jobs: one operator's
 			// cluster, the "very powerful machines" of seed 004.
@@ -254,6 +273,8 @@ func NewPopulation(o Options) *Population {
 			p.Operator = opFor("fast-prover", nil)
 		case p.Strategy == Sybil:
 			p.Operator = opFor("sybil-operator", &sybilOp)
+		case p.Strategy == Farmer:
+			p.Operator = opFor("farmer", &farmOp)
 		case p.Strategy == Undercutter:
 			ask *= o.UndercutFactor
 			p.Operator = opFor("undercutter", &underOp)
@@ -307,7 +328,46 @@ func (pop *Population) makeWorkloads() {
 		ref := int64((w.Cycles + o.Params.CyclesPerBlock - 1) / o.Params.CyclesPerBlock)
 		w.Deadline = w.Height + q.MinDeadline + 2*ref + 4
 		w.ID = [32]byte(protocol.WorkloadID(pop.User, uint64(i), 0))
+		w.Nonce = uint64(i)
 	}
+	pop.addFarmedRuns()
+}
+
+// addFarmedRuns adds the farmer's Runs: from height 1 through Blocks, one
+// 1-mega-cycle Run with the largest k per block for every five of its
+// sybils, interleaved by height with the users' Runs.
+func (pop *Population) addFarmedRuns() {
+	o := pop.Opts
+	sybils := 0
+	for i := range pop.Provers {
+		if pop.Provers[i].Strategy == Farmer {
+			sybils++
+		}
+	}
+	k := o.Params.MaxProversPerWorkload
+	if sybils < int(k) {
+		return
+	}
+	q, err := protocol.Quote(o.Params, Programs[farmProgram].Proto, 1_000_000, k)
+	if err != nil {
+		panic(err) // one mega-cycle: cannot overflow
+	}
+	var out []Workload
+	next, nonce := 0, uint64(0)
+	for h := int64(1); h <= int64(o.Blocks); h++ {
+		for next < len(pop.Workloads) && pop.Workloads[next].Height == h {
+			out = append(out, pop.Workloads[next])
+			next++
+		}
+		for range max(sybils/5, 1) {
+			w := Workload{Height: h, Cycles: 1_000_000, K: k, Program: farmProgram, Fee: q.Fee, PerSlot: q.PerSlot,
+				Deadline: h + q.MinDeadline + 4, Farmed: true, Nonce: nonce}
+			w.ID = [32]byte(protocol.WorkloadID(pop.Farmer, nonce, 0))
+			out = append(out, w)
+			nonce++
+		}
+	}
+	pop.Workloads = append(out, pop.Workloads[next:]...)
 }
 
 // RelDeadline is the Run's deadline in blocks after inclusion.

@@ -67,6 +67,13 @@ type Report struct {
 	// held at the end, summed account by account.
 	SupplyOK bool `json:"supply_ok"`
 
+	// RemovedHonestShare is the share of honest provers that were removed
+	// or suspended at any time during the run.
+	RemovedHonestShare float64 `json:"removed_honest_share"`
+	// FarmedRuns counts the farmer's own Runs (left out of liveness,
+	// latency and the per-proof costs, which describe users' Runs).
+	FarmedRuns int `json:"farmed_runs"`
+
 	Strategies   []StrategyRow `json:"strategies"`
 	TopOperators []OperatorRow `json:"top_operators"` // the five earning most
 
@@ -95,8 +102,23 @@ type StrategyRow struct {
 	RewardShare float64 `json:"reward_share"`
 	ProofShare  float64 `json:"proof_share"` // of paid proofs
 	Removed     int     `json:"removed"`
+	Suspended   int     `json:"suspended"` // ever suspended
 	Slashed     uint64  `json:"slashed_uprv"`
+	// Income is fees and rewards earned (voters' pay included); costs
+	// are slashes, transaction fees (an estimate per message, TxFee) and,
+	// for the farmer, the fees its own Runs paid. Net is income less
+	// costs; ROI is net over what it put at stake (its provers' stake
+	// plus, for the farmer, its Runs' fees).
+	IncomeUprv uint64  `json:"income_uprv"`
+	CostsUprv  uint64  `json:"costs_uprv"`
+	NetUprv    int64   `json:"net_uprv"`
+	ROI        float64 `json:"roi"`
 }
+
+// TxFee estimates the transaction fee of one prover message: the minimum
+// fee of a 300-byte, one-message transaction (a sealed result is bigger,
+// so this understates what submitting costs).
+func TxFee(o Options) uint64 { return o.Params.MinFee(300, 1) }
 
 func buildReport(pop *Population, led *ledger) *Report {
 	o := pop.Opts
@@ -107,8 +129,16 @@ func buildReport(pop *Population, led *ledger) *Report {
 	var finals, live, delivered, expired int
 	var firsts []int64
 	var userPaid, minted uint64
+	var farmedPaid uint64
+	users := 0
 	for i, out := range led.out {
 		w := &pop.Workloads[i]
+		if w.Farmed {
+			farmedPaid += out.userPaid
+			r.FarmedRuns++
+			continue
+		}
+		users++
 		userPaid += out.userPaid
 		minted += out.minted
 		switch out.state {
@@ -126,7 +156,7 @@ func buildReport(pop *Population, led *ledger) *Report {
 			expired++
 		}
 	}
-	if n := float64(len(led.out)); n > 0 {
+	if n := float64(users); n > 0 {
 		r.Liveness, r.Delivered = float64(live)/n, float64(delivered)/n
 		r.Final, r.Expired = float64(finals)/n, float64(expired)/n
 	}
@@ -147,6 +177,8 @@ func buildReport(pop *Population, led *ledger) *Report {
 	proofs := make([]uint64, len(pop.Operators))
 	var total, totalStake uint64
 	rows := make([]StrategyRow, numStrategies)
+	stakes := make([]uint64, numStrategies)
+	honestOut := 0
 	for i := range pop.Provers {
 		p := &pop.Provers[i]
 		in := led.reward[i] + led.fees[i]
@@ -165,6 +197,23 @@ func buildReport(pop *Population, led *ledger) *Report {
 		if led.removed[i] {
 			row.Removed++
 		}
+		if led.suspended[i] {
+			row.Suspended++
+		}
+		if p.Strategy == Honest && (led.removed[i] || led.suspended[i]) {
+			honestOut++
+		}
+		row.IncomeUprv += in
+		row.CostsUprv += led.slashed[i] + uint64(led.msgs[i])*TxFee(o)
+		stakes[p.Strategy] += p.Stake
+	}
+	if r.FarmedRuns > 0 {
+		row := &rows[Farmer]
+		row.CostsUprv += farmedPaid + uint64(r.FarmedRuns)*TxFee(o)
+		stakes[Farmer] += farmedPaid
+	}
+	if n := rows[Honest].Provers; n > 0 {
+		r.RemovedHonestShare = float64(honestOut) / float64(n)
 	}
 	for s := range rows {
 		if rows[s].Provers == 0 {
@@ -175,6 +224,10 @@ func buildReport(pop *Population, led *ledger) *Report {
 		row.RewardShare = share(row.RewardShare, float64(total))
 		row.StakeShare = share(row.StakeShare, float64(totalStake))
 		row.ProofShare = share(row.ProofShare, float64(led.paid))
+		row.NetUprv = int64(row.IncomeUprv) - int64(row.CostsUprv)
+		if stakes[s] > 0 {
+			row.ROI = float64(row.NetUprv) / float64(stakes[s])
+		}
 		r.Strategies = append(r.Strategies, row)
 	}
 	ops := make([]int, len(income))
@@ -350,6 +403,7 @@ func WriteTable(w io.Writer, rs []*Report) {
 		{"user cost per proof (uprv)", func(r *Report) string { return fmt.Sprintf("%.0f", r.UserCostPerProof) }},
 		{"minted per proof (uprv)", func(r *Report) string { return fmt.Sprintf("%.0f", r.MintedPerProof) }},
 		{"slashed (uprv)", func(r *Report) string { return strconv.FormatUint(r.Slashed, 10) }},
+		{"honest provers removed or suspended", func(r *Report) string { return pct(r.RemovedHonestShare) }},
 		{"supply invariant", func(r *Report) string {
 			if r.SupplyOK {
 				return "ok"

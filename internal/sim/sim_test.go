@@ -64,7 +64,8 @@ func TestFastMatchesFull(t *testing.T) {
 		_, full := runLedger(t, o)
 		for i := range fast.reward {
 			if fast.reward[i] != full.reward[i] || fast.fees[i] != full.fees[i] || fast.slashed[i] != full.slashed[i] ||
-				fast.removed[i] != full.removed[i] || fast.suspended[i] != full.suspended[i] || fast.proofs[i] != full.proofs[i] {
+				fast.removed[i] != full.removed[i] || fast.suspended[i] != full.suspended[i] || fast.proofs[i] != full.proofs[i] ||
+				fast.msgs[i] != full.msgs[i] {
 				t.Errorf("seed %d prover %d: fast reward %d fees %d slashed %d removed %v proofs %d; full reward %d fees %d slashed %d removed %v proofs %d",
 					seed, i, fast.reward[i], fast.fees[i], fast.slashed[i], fast.removed[i], fast.proofs[i],
 					full.reward[i], full.fees[i], full.slashed[i], full.removed[i], full.proofs[i])
