@@ -67,8 +67,8 @@ type HardwareClass struct {
 	// CPUSpeed, GPUSpeed and FarmSpeed are cycles proven per block for a
 	// CPU, a GPU and the farm program (0: cannot run it).
 	CPUSpeed, GPUSpeed, FarmSpeed uint64
-	MaxConcurrent      uint32
-	Share              float64 // of the population
+	MaxConcurrent                 uint32
+	Share                         float64 // of the population
 }
 
 // Classes are the hardware classes of every population. The protocol's
