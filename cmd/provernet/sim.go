@@ -12,6 +12,7 @@ import (
 func newSimCmd(g *globals) *cobra.Command {
 	o := sim.DefaultOptions()
 	var plotDir string
+	var params []string
 	cmd := &cobra.Command{
 		Use:   "sim",
 		Short: "Simulate a population of provers under an allocation mechanism",
@@ -41,6 +42,11 @@ report carries the command that replays it. See docs/ECONOMICS.md.`,
 			return withHint(fmt.Errorf("unknown output format %q", g.output), "use --output table (or text) or --output json")
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			for _, a := range params {
+				if err := o.SetParam(a); err != nil {
+					return withHint(err, "--param takes a chain parameter by its genesis name, e.g. --param result_lag=20")
+				}
+			}
 			mechs := []string{o.Mechanism}
 			if o.Mechanism == "all" {
 				mechs = sim.Mechanisms
@@ -104,5 +110,6 @@ report carries the command that replays it. See docs/ECONOMICS.md.`,
 	f.IntVar(&o.K, "k", o.K, "provers per workload (0: a mix of 1, 2 and 3)")
 	f.IntVar(&o.OpenRacers, "open-racers", o.OpenRacers, "provers racing for each open slot (the open market)")
 	f.IntVar(&o.RaceWidth, "race-width", o.RaceWidth, "most entrants per workload in the race (0: no limit)")
+	f.StringArrayVar(&params, "param", nil, "override a chain parameter, name=value by its genesis name (repeatable), e.g. --param result_lag=20")
 	return cmd
 }

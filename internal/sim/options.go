@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -85,6 +87,8 @@ type Options struct {
 	// Params are the chain parameters (protocol.DefaultParams). Random
 	// challenges are not simulated: ChallengeProgram must be empty.
 	Params protocol.Params `json:"-"`
+	// ParamArgs are the name=value overrides SetParam applied to Params.
+	ParamArgs []string `json:"params,omitempty"`
 
 	// CheckEveryBlock makes the full fidelity run protocol.CheckInvariants
 	// after every block (it always does at the end).
@@ -161,4 +165,40 @@ func (o *Options) Validate() error {
 		errs = append(errs, errors.New("params: the simulator does not simulate challenges; leave challenge_program empty"))
 	}
 	return errors.Join(errs...)
+}
+
+// SetParam overrides one chain parameter, given as name=value with the
+// name of its genesis JSON field (for example result_lag=20), and records
+// it so that Command replays it.
+func (o *Options) SetParam(arg string) error {
+	name, value, ok := strings.Cut(arg, "=")
+	if !ok || name == "" {
+		return fmt.Errorf("param %q: want name=value, e.g. result_lag=20", arg)
+	}
+	raw, err := json.Marshal(o.Params)
+	if err != nil {
+		return err
+	}
+	fields := map[string]json.RawMessage{}
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return err
+	}
+	if _, known := fields[name]; !known {
+		return fmt.Errorf("param %q: no chain parameter %q (see docs/CHAIN.md)", arg, name)
+	}
+	v := json.RawMessage(value)
+	if !json.Valid(v) {
+		v, _ = json.Marshal(value) // a bare string
+	}
+	fields[name] = v
+	raw, _ = json.Marshal(fields)
+	var p protocol.Params
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return fmt.Errorf("param %q: %w", arg, err)
+	}
+	o.Params = p
+	o.ParamArgs = append(o.ParamArgs, arg)
+	return nil
 }

@@ -337,6 +337,9 @@ func (o Options) Command() string {
 			args = append(args, "--"+f.name, strconv.FormatFloat(f.v, 'g', -1, 64))
 		}
 	}
+	for _, a := range o.ParamArgs {
+		args = append(args, "--param", a)
+	}
 	return strings.Join(args, " ")
 }
 
