@@ -213,6 +213,7 @@ type FeeQuote struct {
 	PricePerMcycle  uint64 `json:"price_per_mcycle"`
 	ClassMultiplier uint64 `json:"class_multiplier"` // gpu_class_multiplier for a GPU program, else 1
 	MinDeadline     int64  `json:"min_deadline"`     // the shortest deadline (blocks) a Run may ask for
+	MinSlotFee      uint64 `json:"min_slot_fee"`     // the least a slot costs; per_slot equals it when the cycles cost less
 }
 
 // Allocation explains how a workload's provers were drawn (docs/ALLOCATION.md),

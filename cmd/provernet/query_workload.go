@@ -80,7 +80,11 @@ func newQueryWorkloadCmds(g *globals) []*cobra.Command {
 			}
 			return g.emit(q, func(out io.Writer) {
 				fmt.Fprintf(out, "fee %s (%d uprv) for %d provers x %d cycles\n", formatAmount(q.Fee), q.Fee, q.Provers, q.Cycles)
-				fmt.Fprintf(out, "  = %d provers x %d Mcycles x %d uprv/Mcycle x %d (class multiplier)\n", q.Provers, q.Mcycles, q.PricePerMcycle, q.ClassMultiplier)
+				fmt.Fprintf(out, "  = %d provers x %d Mcycles x %d uprv/Mcycle x %d (class multiplier)", q.Provers, q.Mcycles, q.PricePerMcycle, q.ClassMultiplier)
+				if q.PerSlot == q.MinSlotFee && q.Mcycles*q.PricePerMcycle*q.ClassMultiplier < q.MinSlotFee {
+					fmt.Fprintf(out, ", raised to min_slot_fee %d uprv per prover", q.MinSlotFee)
+				}
+				fmt.Fprintln(out)
 				fmt.Fprintf(out, "  per prover    %d uprv\n  min deadline  %d blocks\n  program       %s\n", q.PerSlot, q.MinDeadline, q.Program)
 			})
 		},

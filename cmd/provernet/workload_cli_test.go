@@ -52,20 +52,21 @@ func TestWorkloadQueriesThroughCLI(t *testing.T) {
 	}
 	progID := ps[0].ID
 
-	// query fee by name and by id equals k * ceil(cycles/1e6) * price_per_mcycle
-	// * class multiplier (1: the program names no GPU).
+	// query fee by name and by id equals k * max(min_slot_fee,
+	// ceil(cycles/1e6) * price_per_mcycle * class multiplier) (1: the
+	// program names no GPU).
 	var params map[string]any
 	if err := json.Unmarshal([]byte(run("query", "params", "-o", "json")), &params); err != nil {
 		t.Fatal(err)
 	}
 	price := uint64(params["price_per_mcycle"].(float64))
 	const cycles, k = 2_500_001, 3
-	want := uint64(k) * ((cycles + 999_999) / 1_000_000) * price * 1
+	want := uint64(k) * max(uint64(params["min_slot_fee"].(float64)), ((cycles+999_999)/1_000_000)*price*1)
 	for _, program := range []string{"feeprog", progID} {
 		var q client.FeeQuote
 		out := run("query", "fee", "--program", program, "--cycles", strconv.Itoa(cycles), "--provers", strconv.Itoa(k), "-o", "json")
 		if err := json.Unmarshal([]byte(out), &q); err != nil || q.Fee != want || q.Mcycles != 3 || q.ClassMultiplier != 1 || q.PricePerMcycle != price {
-			t.Fatalf("query fee --program %s: %q %v; want fee %d", program, out, err, want)
+			t.Fatalf("query fee --program %s: %q %v; got %+v, want fee %d (%v %v %v %v)", program, out, err, q, want, q.Fee != want, q.Mcycles != 3, q.ClassMultiplier != 1, q.PricePerMcycle != price)
 		}
 	}
 	if out := run("query", "fee", "--program", "feeprog", "--cycles", strconv.Itoa(cycles), "--provers", strconv.Itoa(k)); !strings.Contains(out, "("+strconv.FormatUint(want, 10)+" uprv)") {
@@ -126,7 +127,7 @@ func TestWorkloadQueriesThroughCLI(t *testing.T) {
 	if err := json.Unmarshal([]byte(dev1), &k1); err != nil {
 		t.Fatal(err)
 	}
-	if w.ID != id || w.Owner != key.Address() || w.Fee != (3*price) || len(w.Slots) != 1 || w.Slots[0].AllocatedTo != k1.Address {
+	if w.ID != id || w.Owner != key.Address() || w.Fee != max(3*price, uint64(params["min_slot_fee"].(float64))) || len(w.Slots) != 1 || w.Slots[0].AllocatedTo != k1.Address {
 		t.Fatalf("workload %+v", w)
 	}
 	if out := run("query", "workload", id); !strings.Contains(out, "slot 0") || !strings.Contains(out, k1.Address) || !strings.Contains(out, "fee") {

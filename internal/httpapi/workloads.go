@@ -44,27 +44,6 @@ func (s *server) workload(w http.ResponseWriter, r *http.Request) {
 	reply(w, WorkloadOf(wl))
 }
 
-func (s *server) workloads(w http.ResponseWriter, r *http.Request) {
-	var data []byte
-	if o := r.URL.Query().Get("owner"); o != "" {
-		addr, err := address.Parse(o)
-		if err != nil {
-			fail(w, http.StatusBadRequest, "owner: "+err.Error(), "addresses look like prv1...")
-			return
-		}
-		data = addr[:]
-	}
-	list, _, ok := queryAs[pb.WorkloadList](s, w, r, chain.PathWorkloads, data)
-	if !ok {
-		return
-	}
-	out := make([]client.Workload, 0, len(list.Workloads))
-	for _, wl := range list.Workloads {
-		out = append(out, WorkloadOf(wl))
-	}
-	reply(w, out)
-}
-
 // sealed serves the age file submitted for a slot, as is.
 func (s *server) sealed(w http.ResponseWriter, r *http.Request) {
 	id, ok := workloadID(w, r)
@@ -115,10 +94,8 @@ func (s *server) fee(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := client.FeeQuote{Program: hex.EncodeToString(prog), Cycles: cycles, Provers: uint32(k), Fee: fq.Fee,
-		PerSlot: fq.PerSlot, Mcycles: fq.Mcycles, ClassMultiplier: fq.ClassMultiplier, MinDeadline: fq.MinDeadline}
-	if d := fq.Mcycles * fq.ClassMultiplier; d != 0 {
-		out.PricePerMcycle = fq.PerSlot / d // exact: per_slot = mcycles * price * multiplier
-	}
+		PerSlot: fq.PerSlot, Mcycles: fq.Mcycles, ClassMultiplier: fq.ClassMultiplier, MinDeadline: fq.MinDeadline,
+		PricePerMcycle: fq.PricePerMcycle, MinSlotFee: fq.MinSlotFee}
 	reply(w, out)
 }
 

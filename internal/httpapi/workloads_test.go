@@ -100,7 +100,7 @@ func TestWorkloadEndpoints(t *testing.T) {
 		t.Fatalf("params: %v", err)
 	}
 	q, err := c.Fee(ctx, progID, 2_500_000, 1)
-	if err != nil || q.Fee != 3*params.PricePerMcycle || q.PricePerMcycle != params.PricePerMcycle || q.Mcycles != 3 ||
+	if err != nil || q.Fee != max(3*params.PricePerMcycle, params.MinSlotFee) || q.MinSlotFee != params.MinSlotFee || q.PricePerMcycle != params.PricePerMcycle || q.Mcycles != 3 ||
 		q.ClassMultiplier != 1 || q.PerSlot != q.Fee || q.Program != progID || q.MinDeadline < 2 {
 		t.Fatalf("fee: %+v %v", q, err)
 	}

@@ -1516,6 +1516,8 @@ type FeeQuote struct {
 	ClassMultiplier uint64                 `protobuf:"varint,3,opt,name=class_multiplier,json=classMultiplier,proto3" json:"class_multiplier,omitempty"`
 	MinDeadline     int64                  `protobuf:"varint,4,opt,name=min_deadline,json=minDeadline,proto3" json:"min_deadline,omitempty"`
 	PerSlot         uint64                 `protobuf:"varint,5,opt,name=per_slot,json=perSlot,proto3" json:"per_slot,omitempty"`
+	PricePerMcycle  uint64                 `protobuf:"varint,6,opt,name=price_per_mcycle,json=pricePerMcycle,proto3" json:"price_per_mcycle,omitempty"`
+	MinSlotFee      uint64                 `protobuf:"varint,7,opt,name=min_slot_fee,json=minSlotFee,proto3" json:"min_slot_fee,omitempty"` // the floor per slot; per_slot equals it when the cycles cost less
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache
 }
@@ -1581,6 +1583,20 @@ func (x *FeeQuote) GetMinDeadline() int64 {
 func (x *FeeQuote) GetPerSlot() uint64 {
 	if x != nil {
 		return x.PerSlot
+	}
+	return 0
+}
+
+func (x *FeeQuote) GetPricePerMcycle() uint64 {
+	if x != nil {
+		return x.PricePerMcycle
+	}
+	return 0
+}
+
+func (x *FeeQuote) GetMinSlotFee() uint64 {
+	if x != nil {
+		return x.MinSlotFee
 	}
 	return 0
 }
@@ -1797,13 +1813,16 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\vvoters_paid\x18\x1a \x01(\x04R\n" +
 	"votersPaid\"D\n" +
 	"\fWorkloadList\x124\n" +
-	"\tworkloads\x18\x01 \x03(\v2\x16.provernet.v1.WorkloadR\tworkloads\"\x9f\x01\n" +
+	"\tworkloads\x18\x01 \x03(\v2\x16.provernet.v1.WorkloadR\tworkloads\"\xeb\x01\n" +
 	"\bFeeQuote\x12\x10\n" +
 	"\x03fee\x18\x01 \x01(\x04R\x03fee\x12\x18\n" +
 	"\amcycles\x18\x02 \x01(\x04R\amcycles\x12)\n" +
 	"\x10class_multiplier\x18\x03 \x01(\x04R\x0fclassMultiplier\x12!\n" +
 	"\fmin_deadline\x18\x04 \x01(\x03R\vminDeadline\x12\x19\n" +
-	"\bper_slot\x18\x05 \x01(\x04R\aperSlot\"\x81\x01\n" +
+	"\bper_slot\x18\x05 \x01(\x04R\aperSlot\x12(\n" +
+	"\x10price_per_mcycle\x18\x06 \x01(\x04R\x0epricePerMcycle\x12 \n" +
+	"\fmin_slot_fee\x18\a \x01(\x04R\n" +
+	"minSlotFee\"\x81\x01\n" +
 	"\x06Ballot\x12\x18\n" +
 	"\amembers\x18\x01 \x01(\fR\amembers\x12\x14\n" +
 	"\x05votes\x18\x02 \x01(\fR\x05votes\x12\x14\n" +

@@ -54,7 +54,7 @@ func Quote(p Params, prog *pb.Program, cycles uint64, k uint32) (*pb.FeeQuote, e
 		return nil, err
 	}
 	return &pb.FeeQuote{Fee: fee, Mcycles: mcycles, ClassMultiplier: mult,
-		MinDeadline: MinDeadline(p, cycles), PerSlot: perSlot}, nil
+		MinDeadline: MinDeadline(p, cycles), PerSlot: perSlot, PricePerMcycle: p.PricePerMcycle, MinSlotFee: p.MinSlotFee}, nil
 }
 
 func mulAll(xs ...uint64) (uint64, error) {
