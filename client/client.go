@@ -190,12 +190,6 @@ func (c *Client) Program(ctx context.Context, id string) (*Program, error) {
 	return &p, c.get(ctx, "/v1/programs/"+id, &p)
 }
 
-// Programs lists the deployed programs.
-func (c *Client) Programs(ctx context.Context) ([]Program, error) {
-	var ps []Program
-	return ps, c.get(ctx, "/v1/programs", &ps)
-}
-
 // BlobInfo is the answer to a blob upload.
 type BlobInfo struct {
 	SHA256 string `json:"sha256"`
@@ -224,10 +218,4 @@ func (c *Client) GetBlob(ctx context.Context, sha256hex string) ([]byte, error) 
 func (c *Client) Prover(ctx context.Context, addr string) (*Prover, error) {
 	var p Prover
 	return &p, c.get(ctx, "/v1/provers/"+addr, &p)
-}
-
-// Provers lists the registered provers.
-func (c *Client) Provers(ctx context.Context) ([]Prover, error) {
-	var ps []Prover
-	return ps, c.get(ctx, "/v1/provers", &ps)
 }

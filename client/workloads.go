@@ -16,17 +16,6 @@ func (c *Client) Workload(ctx context.Context, id string) (*Workload, error) {
 	return &w, c.get(ctx, "/v1/workloads/"+url.PathEscape(id), &w)
 }
 
-// Workloads lists the newest workloads (at most 1000), those of owner (a
-// bech32 address) if it is not empty.
-func (c *Client) Workloads(ctx context.Context, owner string) ([]Workload, error) {
-	path := "/v1/workloads"
-	if owner != "" {
-		path += "?owner=" + url.QueryEscape(owner)
-	}
-	var ws []Workload
-	return ws, c.get(ctx, path, &ws)
-}
-
 // SealedResult downloads the age file submitted for a slot of a workload.
 // Only the workload's owner can open it (with the identity behind the Run's
 // recipient), or anyone once the slot's temporary identity is revealed.

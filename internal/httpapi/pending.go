@@ -1,54 +1,42 @@
 package httpapi
 
 import (
-	"bytes"
-	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/provernet/provernet/client"
-	"github.com/provernet/provernet/internal/protocol"
-	"github.com/provernet/provernet/internal/txn"
+	"github.com/provernet/provernet/internal/chain"
+	"github.com/provernet/provernet/internal/pb"
 )
 
-// pendingScan bounds how many mempool transactions one request decodes.
-const pendingScan = 100
-
 // pending lists the results submitted for a workload that are still in
-// this node's mempool: a user opens a sealed proof from here before its
-// block is even proposed. Nothing here is final or even checked by a
-// block: a result in the mempool passed CheckTx, no more.
+// this node's mempool, newest first: a user opens a sealed proof from here
+// before its block is even proposed. The node looks at its newest
+// chain.PendingScan admitted transactions (already decoded; no signature is
+// checked again) and answers at most chain.MaxPendingResults results.
+// Nothing here is final or even checked by a block: a result in the
+// mempool passed CheckTx, no more.
 func (s *server) pending(w http.ResponseWriter, r *http.Request) {
-	id, err := hex.DecodeString(r.PathValue("id"))
-	if err != nil || len(id) != 32 {
-		fail(w, http.StatusBadRequest, "a workload id is 64 hex digits", "")
+	id, ok := workloadID(w, r)
+	if !ok {
 		return
 	}
-	limit := pendingScan
-	res, err := s.b.UnconfirmedTxs(r.Context(), &limit)
-	if err != nil {
-		unavailable(w, err)
+	resp, ok := s.query(w, r.Context(), chain.PathPending, id)
+	if !ok {
 		return
 	}
-	out := []client.PendingResult{}
-	for _, raw := range res.Txs {
-		if protocol.IsBeaconTx(raw) {
-			continue
-		}
-		tx, err := txn.Decode(raw)
-		if err != nil {
-			continue
-		}
-		for _, m := range tx.Body.Messages {
-			sr := m.GetSubmitResult()
-			if sr == nil || !bytes.Equal(sr.Workload, id) {
-				continue
-			}
-			out = append(out, client.PendingResult{Slot: sr.Slot, Prover: tx.Sender.String(),
-				Outcome: strings.ToLower(strings.TrimPrefix(sr.Outcome.String(), "OUTCOME_")), CyclesUsed: sr.CyclesUsed, Sealed: sr.Sealed,
-				TxHash: fmt.Sprintf("%X", raw.Hash())})
-		}
+	var rs []chain.PendingResult
+	if err := json.Unmarshal(resp.Value, &rs); err != nil {
+		fail(w, http.StatusInternalServerError, "failed to decode "+chain.PathPending+": "+err.Error(), "")
+		return
+	}
+	out := make([]client.PendingResult, 0, len(rs))
+	for _, p := range rs {
+		out = append(out, client.PendingResult{Slot: p.Slot, Prover: addrString(p.Prover),
+			Outcome:    strings.ToLower(strings.TrimPrefix(pb.Outcome(p.Outcome).String(), "OUTCOME_")),
+			CyclesUsed: p.CyclesUsed, Sealed: p.Sealed, TxHash: fmt.Sprintf("%X", p.TxHash)})
 	}
 	reply(w, out)
 }

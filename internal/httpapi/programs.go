@@ -23,18 +23,6 @@ func (s *server) program(w http.ResponseWriter, r *http.Request) {
 	reply(w, ProgramOf(p))
 }
 
-func (s *server) programs(w http.ResponseWriter, r *http.Request) {
-	list, _, ok := queryAs[pb.ProgramList](s, w, r, chain.PathPrograms, nil)
-	if !ok {
-		return
-	}
-	out := make([]client.Program, 0, len(list.Programs))
-	for _, p := range list.Programs {
-		out = append(out, ProgramOf(p))
-	}
-	reply(w, out)
-}
-
 // ProgramOf converts a stored program to the API's form.
 func ProgramOf(p *pb.Program) client.Program {
 	out := client.Program{ID: hex.EncodeToString(p.Id), Name: p.Name, Verifier: moduleOf(p.Verifier),

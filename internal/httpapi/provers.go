@@ -24,18 +24,6 @@ func (s *server) prover(w http.ResponseWriter, r *http.Request) {
 	reply(w, ProverOf(p))
 }
 
-func (s *server) provers(w http.ResponseWriter, r *http.Request) {
-	list, _, ok := queryAs[pb.ProverList](s, w, r, chain.PathProvers, nil)
-	if !ok {
-		return
-	}
-	out := make([]client.Prover, 0, len(list.Provers))
-	for _, p := range list.Provers {
-		out = append(out, ProverOf(p))
-	}
-	reply(w, out)
-}
-
 // ProverOf converts a stored prover to the API's form.
 func ProverOf(p *pb.Prover) client.Prover {
 	out := client.Prover{State: protocol.StateName(p.State), Stake: p.Stake, MaxConcurrent: p.MaxConcurrent,

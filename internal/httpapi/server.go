@@ -4,6 +4,12 @@
 // to the node only through a CometBFT RPC client (Backend), so it works the
 // same against the in-process node and a remote one. Every error is a JSON
 // client.APIError with a hint when there is something to do about it.
+//
+// Invariants: every input is bounded before it is parsed (URL length, body
+// size, each parameter's form); a handler never panics on input, whatever
+// the bytes (the fuzz targets in fuzz_test.go run every route); and no
+// answer lists more than one page (chain.MaxPage records), so the work a
+// request causes is bounded by its page, not by the size of the chain.
 package httpapi
 
 import (
@@ -14,7 +20,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -41,11 +46,31 @@ type Backend interface {
 	rpcclient.MempoolClient
 }
 
-// maxBody bounds a broadcast request: the largest transaction, base64 encoded.
+// maxBody bounds a request body (only a broadcast has one): the largest
+// transaction, base64 encoded, in JSON.
 const maxBody = 4 << 20
 
-// Handler returns the API's HTTP handler.
-func Handler(b Backend) http.Handler {
+// maxURL bounds a request's path and query string; every parameter the API
+// takes fits in a fraction of it.
+const maxURL = 4 << 10
+
+// Handler returns the API's HTTP handler. Every input is bounded before a
+// handler sees it: the URL by maxURL (414 past it), the body by maxBody.
+func Handler(b Backend) http.Handler { return bounded(routes(b)) }
+
+// bounded refuses over-long URLs and caps bodies.
+func bounded(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(r.URL.RawPath)+len(r.URL.Path)+len(r.URL.RawQuery) > maxURL {
+			fail(w, http.StatusRequestURITooLong, fmt.Sprintf("the URL is longer than %d bytes", maxURL), "see docs/API.md for the parameters")
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		next.ServeHTTP(w, r)
+	})
+}
+
+func routes(b Backend) http.Handler {
 	s := &server{b: b}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/status", s.status)
@@ -110,7 +135,11 @@ func (s *server) broadcast(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Tx string `json:"tx"` // base64
 	}
-	if err := json.NewDecoder(io.LimitReader(r.Body, maxBody)).Decode(&req); err != nil {
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		if tooLarge := new(http.MaxBytesError); errors.As(err, &tooLarge) {
+			fail(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than %d bytes", maxBody), "")
+			return
+		}
 		fail(w, http.StatusBadRequest, "body must be JSON {\"tx\": \"<base64>\"}: "+err.Error(), "")
 		return
 	}

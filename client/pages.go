@@ -1,0 +1,137 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+)
+
+// Page sizes of the list endpoints (/v1/workloads, /v1/provers,
+// /v1/programs): a request names at most MaxPageLimit records; without a
+// limit a page holds DefaultPageLimit.
+const (
+	DefaultPageLimit = 100
+	MaxPageLimit     = 1000
+)
+
+// ListOptions select one page of a list.
+type ListOptions struct {
+	// Limit is the page size, 1..MaxPageLimit; 0 means the node's default.
+	Limit int
+	// Cursor is the previous page's Next; empty for the first page.
+	Cursor string
+	// Owner restricts /v1/workloads to one owner (a bech32 address).
+	Owner string
+}
+
+// WorkloadPage is one page of /v1/workloads, newest first.
+type WorkloadPage struct {
+	Workloads []Workload `json:"workloads"`
+	Next      string     `json:"next"` // the cursor of the next page; empty on the last
+}
+
+// ProverPage is one page of /v1/provers, in address order.
+type ProverPage struct {
+	Provers []Prover `json:"provers"`
+	Next    string   `json:"next"`
+}
+
+// ProgramPage is one page of /v1/programs, in id order.
+type ProgramPage struct {
+	Programs []Program `json:"programs"`
+	Next     string    `json:"next"`
+}
+
+// maxPages bounds how many pages a helper that lists everything follows.
+const maxPages = 10_000
+
+// ErrTooManyPages is returned by a helper that lists everything when the
+// list has more than maxPages pages.
+var ErrTooManyPages = errors.New("list has too many pages")
+
+func (o ListOptions) query(path string) string {
+	v := url.Values{}
+	if o.Limit != 0 {
+		v.Set("limit", strconv.Itoa(o.Limit))
+	}
+	if o.Cursor != "" {
+		v.Set("cursor", o.Cursor)
+	}
+	if o.Owner != "" {
+		v.Set("owner", o.Owner)
+	}
+	if len(v) == 0 {
+		return path
+	}
+	return path + "?" + v.Encode()
+}
+
+// WorkloadsPage returns one page of workloads, newest first.
+func (c *Client) WorkloadsPage(ctx context.Context, o ListOptions) (*WorkloadPage, error) {
+	var p WorkloadPage
+	return &p, c.get(ctx, o.query("/v1/workloads"), &p)
+}
+
+// ProversPage returns one page of registered provers.
+func (c *Client) ProversPage(ctx context.Context, o ListOptions) (*ProverPage, error) {
+	var p ProverPage
+	return &p, c.get(ctx, o.query("/v1/provers"), &p)
+}
+
+// ProgramsPage returns one page of deployed programs.
+func (c *Client) ProgramsPage(ctx context.Context, o ListOptions) (*ProgramPage, error) {
+	var p ProgramPage
+	return &p, c.get(ctx, o.query("/v1/programs"), &p)
+}
+
+// Workloads lists the newest workloads (at most MaxPageLimit), those of
+// owner (a bech32 address) if it is not empty. WorkloadsPage reads further.
+func (c *Client) Workloads(ctx context.Context, owner string) ([]Workload, error) {
+	p, err := c.WorkloadsPage(ctx, ListOptions{Limit: MaxPageLimit, Owner: owner})
+	if err != nil {
+		return nil, err
+	}
+	return p.Workloads, nil
+}
+
+// Provers lists every registered prover, following the pages.
+func (c *Client) Provers(ctx context.Context) ([]Prover, error) {
+	return all(func(cursor string) ([]Prover, string, error) {
+		p, err := c.ProversPage(ctx, ListOptions{Limit: MaxPageLimit, Cursor: cursor})
+		if err != nil {
+			return nil, "", err
+		}
+		return p.Provers, p.Next, nil
+	})
+}
+
+// Programs lists every deployed program, following the pages.
+func (c *Client) Programs(ctx context.Context) ([]Program, error) {
+	return all(func(cursor string) ([]Program, string, error) {
+		p, err := c.ProgramsPage(ctx, ListOptions{Limit: MaxPageLimit, Cursor: cursor})
+		if err != nil {
+			return nil, "", err
+		}
+		return p.Programs, p.Next, nil
+	})
+}
+
+// all follows a list's cursors to its end.
+func all[T any](page func(cursor string) ([]T, string, error)) ([]T, error) {
+	var out []T
+	cursor := ""
+	for range maxPages {
+		items, next, err := page(cursor)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, items...)
+		if next == "" {
+			return out, nil
+		}
+		cursor = next
+	}
+	return nil, fmt.Errorf("%w (more than %d)", ErrTooManyPages, maxPages)
+}
