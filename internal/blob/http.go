@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -17,47 +19,166 @@ type PutResult struct {
 	Size   int64  `json:"size"`
 }
 
-// Handler serves PUT /v1/blobs and GET|HEAD /v1/blobs/{sha256}. A GET of a
-// blob the node lacks is answered from its peers, if it has a Fetcher.
-func Handler(s *Store, f *Fetcher) http.Handler {
+// Limits bound what uploads may cost a node, per client and in all.
+type Limits struct {
+	// Requests charges one token per upload, per client (nil: no limit).
+	Requests *Limiter
+	// Bytes charges one token per byte uploaded, per client (nil: none).
+	Bytes *Limiter
+	// MaxUploads bounds the uploads in flight at once (0: 8), and so the
+	// temporary disk and hashing they use; PerClient bounds one client's
+	// (0: 2).
+	MaxUploads, PerClient int
+}
+
+// HandlerOptions configure the blob endpoints.
+type HandlerOptions struct {
+	Limits Limits
+	// UploadsAt, if set, is the base URL of the listener that takes
+	// uploads: a PUT here is redirected there (307, which clients follow
+	// with the body), and only downloads are served here.
+	UploadsAt string
+}
+
+// Handler serves PUT /v1/blobs and GET|HEAD /v1/blobs/{sha256} with no
+// limits beyond the store's. A GET of a blob the node lacks is answered
+// from its peers, if it has a Fetcher.
+func Handler(s *Store, f *Fetcher) http.Handler { return NewHandler(s, f, HandlerOptions{}) }
+
+// NewHandler serves the blob endpoints with limits. A GET of a blob the
+// node lacks is answered from its peers only if the chain references it.
+func NewHandler(s *Store, f *Fetcher, o HandlerOptions) http.Handler {
+	if o.Limits.MaxUploads <= 0 {
+		o.Limits.MaxUploads = 8
+	}
+	if o.Limits.PerClient <= 0 {
+		o.Limits.PerClient = 2
+	}
+	h := &handler{s: s, f: f, o: o, slots: make(chan struct{}, o.Limits.MaxUploads), inflight: make(map[string]int)}
 	mux := http.NewServeMux()
-	mux.HandleFunc("PUT /v1/blobs", func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > s.max {
-			writeErr(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("blob of %d bytes; the limit is %d", r.ContentLength, s.max))
-			return
-		}
-		h, n, err := s.Put(r.Body)
-		if errors.Is(err, ErrTooLarge) {
-			writeErr(w, http.StatusRequestEntityTooLarge, err.Error())
-			return
-		}
-		if err != nil {
-			writeErr(w, http.StatusInternalServerError, err.Error())
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusCreated)
-		_ = json.NewEncoder(w).Encode(PutResult{SHA256: h.String(), Size: n})
-	})
-	mux.HandleFunc("GET /v1/blobs/{sha256}", func(w http.ResponseWriter, r *http.Request) {
-		h, err := ParseHash(r.PathValue("sha256"))
-		if err != nil {
-			writeErr(w, http.StatusBadRequest, err.Error())
-			return
-		}
-		if !s.Has(h) && f != nil && r.Header.Get(hopHeader) == "" {
-			_ = f.Fetch(r.Context(), h) // a miss falls through to 404 below
-		}
-		file, err := s.Open(h)
-		if err != nil {
-			writeErr(w, http.StatusNotFound, err.Error())
-			return
-		}
-		defer file.Close()
-		w.Header().Set("Content-Type", "application/octet-stream")
-		http.ServeContent(w, r, "", time.Time{}, file)
-	})
+	mux.HandleFunc("PUT /v1/blobs", h.put)
+	mux.HandleFunc("GET /v1/blobs/{sha256}", h.get)
 	return mux
+}
+
+type handler struct {
+	s     *Store
+	f     *Fetcher
+	o     HandlerOptions
+	slots chan struct{}
+
+	mu       sync.Mutex
+	inflight map[string]int
+}
+
+func (h *handler) put(w http.ResponseWriter, r *http.Request) {
+	if h.o.UploadsAt != "" {
+		http.Redirect(w, r, strings.TrimRight(h.o.UploadsAt, "/")+"/v1/blobs", http.StatusTemporaryRedirect)
+		return
+	}
+	if r.ContentLength > h.s.max {
+		writeErr(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("blob of %d bytes; the limit is %d", r.ContentLength, h.s.max))
+		return
+	}
+	client := ClientOf(r)
+	release, ok := h.admit(w, client)
+	if !ok {
+		return
+	}
+	defer release()
+	body := &countingReader{r: http.MaxBytesReader(w, r.Body, h.s.max+1)}
+	sum, n, err := h.s.Put(body)
+	h.o.Limits.Bytes.Charge(client, float64(body.n))
+	if err != nil {
+		writeErr(w, putStatus(err), err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusCreated)
+	_ = json.NewEncoder(w).Encode(PutResult{SHA256: sum.String(), Size: n})
+}
+
+// admit takes an upload slot for client if its rate limits and the slots
+// allow, writing the refusal itself.
+func (h *handler) admit(w http.ResponseWriter, client string) (release func(), ok bool) {
+	l := h.o.Limits
+	if !l.Bytes.Allow(client, 0) || !l.Requests.Allow(client, 1) {
+		retry := max(l.Bytes.RetryAfter(client, 0), l.Requests.RetryAfter(client, 1), time.Second)
+		w.Header().Set("Retry-After", strconv.Itoa(int(retry.Seconds()+0.5)))
+		writeErr(w, http.StatusTooManyRequests, "too many uploads from "+client+"; retry later")
+		return nil, false
+	}
+	h.mu.Lock()
+	if h.inflight[client] >= l.PerClient {
+		h.mu.Unlock()
+		w.Header().Set("Retry-After", "1")
+		writeErr(w, http.StatusTooManyRequests, fmt.Sprintf("%s already has %d uploads in flight", client, l.PerClient))
+		return nil, false
+	}
+	select {
+	case h.slots <- struct{}{}:
+	default:
+		h.mu.Unlock()
+		w.Header().Set("Retry-After", "1")
+		writeErr(w, http.StatusServiceUnavailable, "the node is taking as many uploads as it can; retry in a moment")
+		return nil, false
+	}
+	h.inflight[client]++
+	h.mu.Unlock()
+	return func() {
+		h.mu.Lock()
+		if h.inflight[client]--; h.inflight[client] <= 0 {
+			delete(h.inflight, client)
+		}
+		h.mu.Unlock()
+		<-h.slots
+	}, true
+}
+
+// putStatus is the HTTP status of a failed upload.
+func putStatus(err error) int {
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.Is(err, ErrTooLarge), errors.As(err, &tooLarge):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, ErrQuota):
+		return http.StatusInsufficientStorage
+	case errors.Is(err, ErrHashMismatch):
+		return http.StatusBadRequest
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+func (h *handler) get(w http.ResponseWriter, r *http.Request) {
+	sum, err := ParseHash(r.PathValue("sha256"))
+	if err != nil {
+		writeErr(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if !h.s.Has(sum) && h.f != nil && r.Header.Get(hopHeader) == "" && h.s.referenced(sum) {
+		_ = h.f.Fetch(r.Context(), sum) // a miss falls through to 404 below
+	}
+	file, err := h.s.Open(sum)
+	if err != nil {
+		writeErr(w, http.StatusNotFound, err.Error())
+		return
+	}
+	defer file.Close()
+	w.Header().Set("Content-Type", "application/octet-stream")
+	http.ServeContent(w, r, "", time.Time{}, file)
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // hopHeader marks a peer's fetch, so that a node never asks its own peers
