@@ -20,13 +20,15 @@ import (
 
 // The workload commands of the scenario files:
 //
-//	deploy from=NAME as=PROG [gpu]
+//	deploy from=NAME as=PROG [gpu] [cores=N]
 //	run from=NAME program=PROG as=W k=K cycles=N deadline=B [recipient=S] [max-fee=N]
 //	accept|decline from=NAME workload=W slot=I
 //	submit from=NAME workload=W slot=I [outcome=fail] [cycles=N] [copy=W/I] [header-prover=NAME] [header-slot=I]
 //	reveal from=NAME workload=W slot=I [wrong-key]
 //	vote from=NAME W/I=valid|invalid ...
 //	workload W
+//	standing NAME: a prover's misses, suspension and votes
+//	holdings names=A,B,...: balances plus stakes, and their total
 //	challenges: genesis challenge_program=PROG deploys it at genesis
 //
 // Sealed files are real age files (internal/seal); the temporary
@@ -87,6 +89,16 @@ func (s *scenario) handleWorkload(t *testing.T, d *datadriven.TestData, args arg
 		}
 		return fmt.Sprintf("%s state=%s stake=%d held=%d declines=%d slashed=%d final=%d absences=%d removed=%q",
 			args.first(d), protocol.StateName(p.State), p.Stake, p.Held, p.Declines, p.Slashed, p.ProofsFinal, p.Absences, p.RemovedReason), true
+	case "standing":
+		p, err := protocol.GetProver(s.tree.Working(), s.addr(t, args.first(d)))
+		if err != nil {
+			return "error: " + err.Error(), true
+		}
+		return fmt.Sprintf("%s state=%s reason=%q stake=%d slashed=%d misses=%d suspended_until=%d suspensions=%d final=%d wrong_votes=%d votes_paid=%d",
+			args.first(d), protocol.StateName(p.State), p.RemovedReason, p.Stake, p.Slashed, p.Declines, p.SuspendedUntil, p.Suspensions,
+			p.ProofsFinal, p.WrongVotes, p.VotesPaid), true
+	case "holdings":
+		return s.holdings(t, args), true
 	}
 	return "", false
 }
@@ -97,6 +109,13 @@ func (s *scenario) deploy(t *testing.T, args args) string {
 	d := &pb.Deploy{Name: name, Prover: &pb.Module{Sha256: pv[:], Size: 100}, Verifier: &pb.Module{Sha256: vf[:], Size: 100}}
 	if args.has("gpu") {
 		d.MinHardware = &pb.Hardware{Gpus: []*pb.Gpu{{MemoryMb: 1}}}
+	}
+	if c, ok := args["cores"]; ok {
+		n, _ := strconv.ParseUint(c, 10, 32)
+		if d.MinHardware == nil {
+			d.MinHardware = &pb.Hardware{}
+		}
+		d.MinHardware.CpuCores = uint32(n)
 	}
 	s.programs[name] = protocol.ProgramID(pv[:], vf[:])
 	s.wlNames[hex.EncodeToString(s.programs[name])] = name
@@ -321,6 +340,26 @@ func (s *scenario) provers(t *testing.T, args args) string {
 		out = append(out, name+" "+protocol.StateName(p.State))
 	}
 	return strings.Join(out, "\n")
+}
+
+// holdings names=A,B,...: each account's balance plus its stake (0 if it
+// is no prover), and the sum of all of them.
+func (s *scenario) holdings(t *testing.T, args args) string {
+	var out []string
+	var total uint64
+	for _, name := range strings.Split(args["names"], ",") {
+		a, err := protocol.GetAccount(s.tree.Working(), s.addr(t, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stake uint64
+		if p, err := protocol.GetProver(s.tree.Working(), s.addr(t, name)); err == nil {
+			stake = p.Stake
+		}
+		total += a.Balance + stake
+		out = append(out, fmt.Sprintf("%s balance=%d stake=%d", name, a.Balance, stake))
+	}
+	return strings.Join(append(out, fmt.Sprintf("total=%d", total)), "\n")
 }
 
 // nameChallenge names a challenge workload the chain made after its
