@@ -99,13 +99,14 @@ func initDevnet(opts DevnetOptions) error {
 }
 
 // DevnetParams are the devnet's chain parameters: PROTOCOL.md 8's defaults
-// with the answer, reveal and vote windows widened, because devnet blocks
-// come every few hundred milliseconds while a prover compiles and runs a
-// verifier in seconds.
+// with the answer, reveal and vote windows and the result lag widened,
+// because devnet blocks come every few hundred milliseconds while a prover
+// compiles and runs a prover or a verifier in seconds.
 func DevnetParams() protocol.Params {
 	p := protocol.DefaultParams()
 	p.AcceptWindow = 20
 	p.RevealWindow = 60
 	p.VoteWindow = 120
+	p.ResultLag = 120
 	return p
 }

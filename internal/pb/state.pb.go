@@ -995,6 +995,7 @@ type Slot struct {
 	Tier          uint32                 `protobuf:"varint,25,opt,name=tier,proto3" json:"tier,omitempty"`                               // 1-based rank among final proofs (0: none)
 	VotersPaid    uint64                 `protobuf:"varint,26,opt,name=voters_paid,json=votersPaid,proto3" json:"voters_paid,omitempty"` // paid to the committee members that decided it
 	Burned        uint64                 `protobuf:"varint,27,opt,name=burned,proto3" json:"burned,omitempty"`                           // burned from its fee share (fee_burn_bp of a final proof)
+	Due           int64                  `protobuf:"varint,28,opt,name=due,proto3" json:"due,omitempty"`                                 // an accepted slot times out after this height (the prover's promise, else the deadline)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1214,6 +1215,13 @@ func (x *Slot) GetVotersPaid() uint64 {
 func (x *Slot) GetBurned() uint64 {
 	if x != nil {
 		return x.Burned
+	}
+	return 0
+}
+
+func (x *Slot) GetDue() int64 {
+	if x != nil {
+		return x.Due
 	}
 	return 0
 }
@@ -1747,7 +1755,7 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\x04seed\x18\x06 \x01(\fR\x04seed\"N\n" +
 	"\fValidatorVRF\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\fR\aaddress\x12$\n" +
-	"\x0evrf_public_key\x18\x02 \x01(\fR\fvrfPublicKey\"\xbc\x06\n" +
+	"\x0evrf_public_key\x18\x02 \x01(\fR\fvrfPublicKey\"\xce\x06\n" +
 	"\x04Slot\x12\x14\n" +
 	"\x05index\x18\x01 \x01(\rR\x05index\x12-\n" +
 	"\x05state\x18\x02 \x01(\x0e2\x17.provernet.v1.SlotStateR\x05state\x12!\n" +
@@ -1781,7 +1789,8 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\x04tier\x18\x19 \x01(\rR\x04tier\x12\x1f\n" +
 	"\vvoters_paid\x18\x1a \x01(\x04R\n" +
 	"votersPaid\x12\x16\n" +
-	"\x06burned\x18\x1b \x01(\x04R\x06burned\"\xfd\x05\n" +
+	"\x06burned\x18\x1b \x01(\x04R\x06burned\x12\x10\n" +
+	"\x03due\x18\x1c \x01(\x03R\x03due\"\xfd\x05\n" +
 	"\bWorkload\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\fR\x02id\x12\x18\n" +
 	"\aprogram\x18\x02 \x01(\fR\aprogram\x12\x14\n" +

@@ -1112,9 +1112,13 @@ func (x *Run) GetMaxFee() uint64 {
 
 // Accept takes an allocated slot.
 type Accept struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Workload      []byte                 `protobuf:"bytes,1,opt,name=workload,proto3" json:"workload,omitempty"`
-	Slot          uint32                 `protobuf:"varint,2,opt,name=slot,proto3" json:"slot,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Workload []byte                 `protobuf:"bytes,1,opt,name=workload,proto3" json:"workload,omitempty"`
+	Slot     uint32                 `protobuf:"varint,2,opt,name=slot,proto3" json:"slot,omitempty"`
+	// by is the height the prover promises its result by (0: the deadline).
+	// Past it without a result the slot times out and re-opens, so a prover
+	// that dies costs the user only what it promised, not the whole deadline.
+	By            int64 `protobuf:"varint,3,opt,name=by,proto3" json:"by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1159,6 +1163,13 @@ func (x *Accept) GetWorkload() []byte {
 func (x *Accept) GetSlot() uint32 {
 	if x != nil {
 		return x.Slot
+	}
+	return 0
+}
+
+func (x *Accept) GetBy() int64 {
+	if x != nil {
+		return x.By
 	}
 	return 0
 }
@@ -1541,10 +1552,11 @@ const file_provernet_v1_tx_proto_rawDesc = "" +
 	"\aprovers\x18\x04 \x01(\rR\aprovers\x12\x1c\n" +
 	"\trecipient\x18\x05 \x01(\tR\trecipient\x12\x1a\n" +
 	"\bdeadline\x18\x06 \x01(\x03R\bdeadline\x12\x17\n" +
-	"\amax_fee\x18\a \x01(\x04R\x06maxFee\"8\n" +
+	"\amax_fee\x18\a \x01(\x04R\x06maxFee\"H\n" +
 	"\x06Accept\x12\x1a\n" +
 	"\bworkload\x18\x01 \x01(\fR\bworkload\x12\x12\n" +
-	"\x04slot\x18\x02 \x01(\rR\x04slot\"9\n" +
+	"\x04slot\x18\x02 \x01(\rR\x04slot\x12\x0e\n" +
+	"\x02by\x18\x03 \x01(\x03R\x02by\"9\n" +
 	"\aDecline\x12\x1a\n" +
 	"\bworkload\x18\x01 \x01(\fR\bworkload\x12\x12\n" +
 	"\x04slot\x18\x02 \x01(\rR\x04slot\"\xc0\x01\n" +

@@ -27,9 +27,11 @@ func advance(kv store.KV, env Env, w *pb.Workload) ([]Event, error) {
 			evs = append(evs, slotEvent(w, s))
 		}
 	}
-	if err := openReveals(kv, env, w); err != nil {
+	closed, err := openReveals(kv, env, w)
+	if err != nil {
 		return nil, err
 	}
+	evs = append(evs, closed...)
 	prev := w.State
 	w.State = namedState(w)
 	if allDecided(w) {
@@ -42,7 +44,7 @@ func advance(kv store.KV, env Env, w *pb.Workload) ([]Event, error) {
 	if w.State != prev || w.Settled {
 		evs = append(evs, workloadEvent(w))
 	}
-	return evs, schedule(kv, w, nextTimer(w, env.Params.ResultLag))
+	return evs, schedule(kv, w, nextTimer(w, env.Params))
 }
 
 // expire applies the windows that have closed to one slot, repeatedly,
@@ -56,7 +58,7 @@ func expire(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) ([]Event, error) {
 		switch {
 		case s.State == pb.SlotState_SLOT_STATE_ASSIGNED && (h > s.AcceptBy || h > w.Deadline):
 			err = silent(kv, env, w, s)
-		case s.State == pb.SlotState_SLOT_STATE_ACCEPTED && h > w.Deadline:
+		case s.State == pb.SlotState_SLOT_STATE_ACCEPTED && h > DueOf(w, s):
 			err = timedOut(kv, env, w, s)
 		case s.State == pb.SlotState_SLOT_STATE_OPEN && h > s.OpenUntil:
 			s.State, s.DecidedHeight = pb.SlotState_SLOT_STATE_EMPTY, h
@@ -91,7 +93,8 @@ func silent(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) error {
 }
 
 // timedOut handles a prover that accepted and did not submit by the
-// deadline: a miss, counted against its allowance. Its slot re-opens to
+// height it promised (the deadline if it promised none): a miss, counted
+// against its allowance. Its slot re-opens to
 // the whole active set for reopen_window blocks (with k = 1 for the
 // original deadline's length, as for silence). A challenge is not
 // re-opened.
@@ -125,29 +128,31 @@ func reopenLength(env Env, w *pb.Workload) int64 {
 }
 
 // openReveals starts the reveal phase once no slot can be filled and at
-// least one holds a result. A slot still fillable result_lag blocks after
-// the workload's first result closes then (empty, its holder not counted
-// a miss): whoever holds a slot open, a user's own sybil included, cannot
-// delay the other provers' pay by more than result_lag.
-func openReveals(kv store.KV, env Env, w *pb.Workload) error {
+// least one holds a result. A slot still fillable at LagEnd closes then
+// (empty, its holder not counted a miss): whoever holds a slot open, a
+// user's own sybil included, cannot delay the other provers' pay by more
+// than the lag.
+func openReveals(kv store.KV, env Env, w *pb.Workload) ([]Event, error) {
 	if w.RevealFrom != 0 {
-		return nil
+		return nil, nil
 	}
 	first := FirstSubmitHeight(w)
 	if first == 0 {
-		return nil
+		return nil, nil
 	}
-	lagged := env.Height > first+env.Params.ResultLag
+	var evs []Event
+	lagged := env.Height > LagEnd(env.Params, w.AllocatedHeight, first)
 	for _, s := range w.Slots {
 		if !fillable(s.State) {
 			continue
 		}
 		if !lagged {
-			return nil
+			return nil, nil
 		}
 		if err := closeLagging(kv, w, s, env.Height); err != nil {
-			return err
+			return nil, err
 		}
+		evs = append(evs, slotEvent(w, s))
 	}
 	w.RevealFrom = env.Height
 	for _, s := range w.Slots {
@@ -155,7 +160,7 @@ func openReveals(kv store.KV, env Env, w *pb.Workload) error {
 			s.RevealBy = env.Height + env.Params.RevealWindow
 		}
 	}
-	return nil
+	return evs, nil
 }
 
 // closeLagging closes a slot still fillable result_lag after the first
@@ -169,6 +174,19 @@ func closeLagging(kv store.KV, w *pb.Workload, s *pb.Slot, h int64) error {
 	s.State, s.DecidedHeight, s.Released = pb.SlotState_SLOT_STATE_EMPTY, h, "result_lag"
 	return nil
 }
+
+// LagEnd is the last height at which the other slots of a workload
+// allocated at allocated whose first result came at first may still
+// deliver: result_lag blocks after it, or result_lag_bp of the time the
+// first took, if that is longer.
+func LagEnd(p Params, allocated, first int64) int64 {
+	took := max(first-allocated, 0)
+	return first + max(p.ResultLag, int64(bpOfLarge(uint64(took), p.ResultLagBP)))
+}
+
+// bpOfLarge is x * bp / 10000 for bp that may exceed 10000; x is a
+// height difference (below 2^41), so it cannot overflow.
+func bpOfLarge(x uint64, bp uint32) uint64 { return x * uint64(bp) / 10000 }
 
 // FirstSubmitHeight is the height of w's first result (0: none yet).
 func FirstSubmitHeight(w *pb.Workload) int64 {
@@ -222,8 +240,8 @@ func allDecided(w *pb.Workload) bool {
 }
 
 // nextTimer is the first height at which a window of w will have closed,
-// result_lag (lag) after the first result included.
-func nextTimer(w *pb.Workload, lag int64) int64 {
+// LagEnd included.
+func nextTimer(w *pb.Workload, p Params) int64 {
 	if w.Settled {
 		return 0
 	}
@@ -234,14 +252,14 @@ func nextTimer(w *pb.Workload, lag int64) int64 {
 		}
 	}
 	if first := FirstSubmitHeight(w); first > 0 && w.RevealFrom == 0 {
-		at(first + lag)
+		at(LagEnd(p, w.AllocatedHeight, first))
 	}
 	for _, s := range w.Slots {
 		switch s.State {
 		case pb.SlotState_SLOT_STATE_ASSIGNED:
 			at(min(s.AcceptBy, w.Deadline))
 		case pb.SlotState_SLOT_STATE_ACCEPTED:
-			at(w.Deadline)
+			at(DueOf(w, s))
 		case pb.SlotState_SLOT_STATE_OPEN:
 			at(s.OpenUntil)
 		case pb.SlotState_SLOT_STATE_SUBMITTED:

@@ -78,10 +78,14 @@ type Params struct {
 	// SlashWrongVoteBP is slashed from a member that voted against the
 	// committee's decision before it was reached.
 	SlashWrongVoteBP uint32 `json:"slash_wrong_vote_bp"`
-	// ResultLag is how many blocks the other slots of a workload may take
-	// after its first result: then the slots still unfilled close and
-	// reveals open, so nobody holding a slot can delay everyone's pay.
-	ResultLag int64 `json:"result_lag"`
+	// ResultLag and ResultLagBP bound how long the other slots of a
+	// workload may take after its first result: at least result_lag
+	// blocks, or result_lag_bp of the time the first result took since
+	// allocation if that is longer (LagEnd). Then the slots still unfilled
+	// close and reveals open, so nobody holding a slot can delay everyone's
+	// pay, and the first proof is verified while the user still wants it.
+	ResultLag   int64  `json:"result_lag"`
+	ResultLagBP uint32 `json:"result_lag_bp"`
 	// SuspendBlocks is how long a prover that used up its allowance of
 	// declines and misses in an epoch sits out (suspended, not removed).
 	SuspendBlocks int64 `json:"suspend_blocks"`
@@ -132,7 +136,8 @@ func DefaultParams() Params {
 		FeeBurnBP:        500,
 		VoteRewardBP:     1000,
 		SlashWrongVoteBP: 100,
-		ResultLag:        100,
+		ResultLag:        4,
+		ResultLagBP:      5000,
 		SuspendBlocks:    100,
 	}
 }
@@ -164,6 +169,9 @@ func (p Params) Validate() error {
 	}
 	if p.FeeBurnBP == 0 {
 		errs = append(errs, errors.New("fee_burn_bp must be positive: without a burn a user paying its own provers loses only transaction fees"))
+	}
+	if p.ResultLagBP > 1_000_000 {
+		errs = append(errs, fmt.Errorf("result_lag_bp %d is above 1000000 (100 times the first result's time)", p.ResultLagBP))
 	}
 	if p.ResultLag < 1 || p.ResultLag > 1<<40 || p.SuspendBlocks < 1 || p.SuspendBlocks > 1<<40 {
 		errs = append(errs, errors.New("result_lag and suspend_blocks must be 1..2^40"))

@@ -26,7 +26,13 @@ func accept(kv store.KV, env Env, sender address.Address, m *pb.Accept) (Result,
 	if err != nil || !res.OK() {
 		return res, err
 	}
-	s.State = pb.SlotState_SLOT_STATE_ACCEPTED
+	switch {
+	case m.By != 0 && m.By < env.Height:
+		return reject(CodeInvalidMessage, "accept: by %d is before this height %d; promise a height to come, or 0 for the deadline", m.By, env.Height), nil
+	case m.By > w.Deadline:
+		return reject(CodeInvalidMessage, "accept: by %d is after the deadline %d; promise at most the deadline, or 0 for it", m.By, w.Deadline), nil
+	}
+	s.State, s.Due = pb.SlotState_SLOT_STATE_ACCEPTED, m.By
 	return finishMsg(kv, env, w, slotEvent(w, s))
 }
 
@@ -152,8 +158,8 @@ func submitter(env Env, kv store.KV, w *pb.Workload, s *pb.Slot, sender address.
 		if string(s.Prover) != string(sender[:]) {
 			return reject(CodeNotAllowed, "submit: slot %d is held by %s; fill an open slot instead", s.Index, addrString(s.Prover))
 		}
-		if env.Height > w.Deadline {
-			return reject(CodeWindowClosed, "submit: the deadline of %x was height %d", w.Id, w.Deadline)
+		if due := DueOf(w, s); env.Height > due {
+			return reject(CodeWindowClosed, "submit: slot %d of %x was due by height %d", s.Index, w.Id, due)
 		}
 		return Result{}
 	case pb.SlotState_SLOT_STATE_OPEN:
@@ -169,6 +175,15 @@ func submitter(env Env, kv store.KV, w *pb.Workload, s *pb.Slot, sender address.
 		return Result{}
 	}
 	return reject(CodeNotAllowed, "submit: slot %d is %s; at most k proofs are taken and this one would not be rewarded", s.Index, SlotStateName(s.State))
+}
+
+// DueOf is the last height the holder of slot s may deliver: the height
+// it promised when it accepted, else the workload's deadline.
+func DueOf(w *pb.Workload, s *pb.Slot) int64 {
+	if s.State == pb.SlotState_SLOT_STATE_ACCEPTED && s.Due > 0 && s.Due < w.Deadline {
+		return s.Due
+	}
+	return w.Deadline
 }
 
 // release lets an allocated prover go from its slot (declined, silent or

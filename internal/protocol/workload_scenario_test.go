@@ -48,7 +48,8 @@ func (s *scenario) handleWorkload(t *testing.T, d *datadriven.TestData, args arg
 	case "accept", "decline":
 		w, slot := s.slotArgs(t, args)
 		if d.Cmd == "accept" {
-			return s.send(t, args["from"], &pb.Msg{Kind: &pb.Msg_Accept{Accept: &pb.Accept{Workload: w, Slot: slot}}}), true
+			by, _ := strconv.ParseInt(args.get("by", "0"), 10, 64)
+			return s.send(t, args["from"], &pb.Msg{Kind: &pb.Msg_Accept{Accept: &pb.Accept{Workload: w, Slot: slot, By: by}}}), true
 		}
 		return s.send(t, args["from"], &pb.Msg{Kind: &pb.Msg_Decline{Decline: &pb.Decline{Workload: w, Slot: slot}}}), true
 	case "submit":

@@ -88,6 +88,8 @@ type fSlot struct {
 	submitH                               int64
 	seq                                   uint64
 	fail                                  bool
+	closedH                               int64 // closed at the lag end (its prover stops then)
+	due                                   int64 // accepted: the height its prover promised
 	committee                             []int32 // drawn at reveal, in address order
 	deciders                              []int32 // voted with the decision
 }
@@ -442,7 +444,7 @@ func (e *fastEngine) answer(h int64, in intent) {
 		e.advance(in.w, h)
 		return
 	}
-	s.state = slAccepted
+	s.state, s.due = slAccepted, e.pop.promise(in.p, pl, h, wl.Deadline)
 	e.advance(in.w, h)
 	if !pl.copy {
 		e.schedule(in.w, in.slot, filler{p: in.p, plan: pl, limit: wl.Deadline}, h, false)
@@ -462,6 +464,10 @@ func (e *fastEngine) submit(h int64, in intent) {
 		e.led.work += workDone(wl.Cycles, s.submitH+1-int64(in.start), int64(in.t))
 		return
 	}
+	if !in.fill && s.closedH > 0 && s.prover == in.p { // its slot closed at the lag end: it stopped then
+		e.led.work += workDone(wl.Cycles, s.closedH-int64(in.start), int64(in.t))
+		return
+	}
 	if !in.fail {
 		e.led.computed++
 		e.led.work += wl.Cycles
@@ -469,8 +475,10 @@ func (e *fastEngine) submit(h int64, in intent) {
 	e.led.msgs[in.p]++
 	ok := false
 	switch s.state {
-	case slAssigned, slAccepted:
+	case slAssigned:
 		ok = s.prover == in.p && h <= wl.Deadline
+	case slAccepted:
+		ok = s.prover == in.p && h <= s.due
 	case slOpen:
 		ok = h <= s.openUntil && !e.holds(in.w, in.p) && e.ps[in.p].active
 	}
@@ -665,7 +673,7 @@ func (e *fastEngine) expire(w int32, k int16, h int64) {
 			if wl.K == 1 {
 				s.openUntil = h + e.reopenLength(wl)
 			}
-		case s.state == slAccepted && h > wl.Deadline: // timed out
+		case s.state == slAccepted && h > s.due: // timed out
 			e.releaseHold(s)
 			e.countMiss(s.prover, h)
 			until := h + e.reopenLength(wl)
@@ -694,7 +702,7 @@ func (e *fastEngine) openReveals(w int32, h int64) {
 	if ws.revealFrom != 0 || ws.firstSubmit == 0 {
 		return
 	}
-	lagged := h > ws.firstSubmit+e.par.ResultLag
+	lagged := h > protocol.LagEnd(e.par, ws.allocH, ws.firstSubmit)
 	n := int(e.pop.Workloads[w].K)
 	for k := range n {
 		s := e.slot(w, int16(k))
@@ -707,7 +715,7 @@ func (e *fastEngine) openReveals(w int32, h int64) {
 		if s.state != slOpen {
 			e.releaseHold(s)
 		}
-		s.state = slEmpty
+		s.state, s.closedH = slEmpty, h
 	}
 	ws.revealFrom = h
 	for k := range n {
@@ -731,7 +739,7 @@ func (e *fastEngine) nextTimer(w int32) int64 {
 		}
 	}
 	if ws.firstSubmit > 0 && ws.revealFrom == 0 {
-		at(ws.firstSubmit + e.par.ResultLag)
+		at(protocol.LagEnd(e.par, ws.allocH, ws.firstSubmit))
 	}
 	for k := range int(wl.K) {
 		s := e.slot(w, int16(k))
@@ -739,7 +747,7 @@ func (e *fastEngine) nextTimer(w int32) int64 {
 		case slAssigned:
 			at(min(s.acceptBy, wl.Deadline))
 		case slAccepted:
-			at(wl.Deadline)
+			at(s.due)
 		case slOpen:
 			at(s.openUntil)
 		case slSubmitted:

@@ -248,7 +248,8 @@ func (e *fullEngine) answer(h int64, in intent) error {
 			return fmt.Errorf("decline at height %d: %s", h, res.Log)
 		}
 	}
-	if err := e.mustApply(p, 0, &pb.Msg{Kind: &pb.Msg_Accept{Accept: &pb.Accept{Workload: wl.ID[:], Slot: uint32(in.slot)}}}); err != nil {
+	by := e.pop.promise(in.p, pl, h, wl.Deadline)
+	if err := e.mustApply(p, 0, &pb.Msg{Kind: &pb.Msg_Accept{Accept: &pb.Accept{Workload: wl.ID[:], Slot: uint32(in.slot), By: by}}}); err != nil {
 		return err
 	}
 	if !pl.copy {
@@ -279,6 +280,10 @@ func (e *fullEngine) submit(h int64, in intent) error {
 	s := w.Slots[in.slot]
 	if in.fill && fillerAborts(s.State == pb.SlotState_SLOT_STATE_OPEN, s.SubmitHeight, h) {
 		e.led.work += workDone(wl.Cycles, s.SubmitHeight+1-int64(in.start), int64(in.t))
+		return nil
+	}
+	if !in.fill && s.Released == "result_lag" && bytes.Equal(s.Prover, e.pop.Provers[in.p].Address[:]) {
+		e.led.work += workDone(wl.Cycles, s.DecidedHeight-int64(in.start), int64(in.t)) // it stopped when its slot closed
 		return nil
 	}
 	e.led.msgs[in.p]++

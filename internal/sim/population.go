@@ -487,6 +487,17 @@ func (pop *Population) planFor(p int32, w int32, slot int, role uint64, start, l
 	return pl
 }
 
+// promise is the height prover p promises, when it accepts at h with plan
+// pl, to deliver by (Accept.by): its proving time with a quarter more and
+// a block of slack, at most the deadline. A holder promises the deadline,
+// to hold the slot as long as it can.
+func (pop *Population) promise(p int32, pl plan, h, deadline int64) int64 {
+	if pop.Provers[p].Strategy == Holder || pl.copy {
+		return deadline
+	}
+	return min(deadline, h+pl.t+pl.t/4+1)
+}
+
 // canFill reports whether prover p would race for an open slot of w.
 func (pop *Population) canFill(p int32, w int32) bool {
 	pr := &pop.Provers[p]
