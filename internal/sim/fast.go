@@ -88,8 +88,8 @@ type fSlot struct {
 	submitH                               int64
 	seq                                   uint64
 	fail                                  bool
-	closedH                               int64 // closed at the lag end (its prover stops then)
-	due                                   int64 // accepted: the height its prover promised
+	closedH                               int64   // closed at the lag end (its prover stops then)
+	due                                   int64   // accepted: the height its prover promised
 	committee                             []int32 // drawn at reveal, in address order
 	deciders                              []int32 // voted with the decision
 }
