@@ -25,12 +25,36 @@ type Config struct {
 	Log     Log       `toml:"log"`
 }
 
-// Blobs configures the node's content-addressed blob store.
+// Blobs configures the node's content-addressed blob store and its
+// uploads (docs/OPERATIONS.md, docs/SECURITY.md).
 type Blobs struct {
 	// MaxSize caps one blob (bytes).
 	MaxSize int64 `toml:"max_size"`
 	// Peers are other nodes' API URLs to fetch missing blobs from.
 	Peers []string `toml:"peers"`
+	// Listen, if set, is a listener of its own for uploads (PUT
+	// /v1/blobs); the API listener then redirects uploads there (307) and
+	// serves only downloads. Empty: uploads share the API listener.
+	Listen string `toml:"listen"`
+	// URL is the upload listener's base URL as clients reach it, for the
+	// redirect; empty means http://<listen>.
+	URL string `toml:"url"`
+	// Quota caps the bytes of blobs no Run or Deploy references.
+	Quota int64 `toml:"quota"`
+	// Grace is how long an unreferenced blob is kept before collection;
+	// GCInterval how often the collector looks.
+	Grace      Duration `toml:"grace"`
+	GCInterval Duration `toml:"gc_interval"`
+	// UploadsPerSecond and UploadBurst rate-limit uploads per client IP;
+	// UploadBytesPerSecond and UploadBytesBurst their bytes.
+	UploadsPerSecond     float64 `toml:"uploads_per_second"`
+	UploadBurst          float64 `toml:"upload_burst"`
+	UploadBytesPerSecond float64 `toml:"upload_bytes_per_second"`
+	UploadBytesBurst     float64 `toml:"upload_bytes_burst"`
+	// MaxUploads bounds the uploads in flight; UploadsPerClient one
+	// client IP's.
+	MaxUploads       int `toml:"max_uploads"`
+	UploadsPerClient int `toml:"uploads_per_client"`
 }
 
 // P2P configures peer-to-peer networking.
@@ -101,8 +125,10 @@ func DefaultConfig() Config {
 		Chain:   Consensus{BlockTime: Duration{time.Second}, EmptyBlocks: true},
 		Mempool: Mempool{Size: 50_000, MaxBytes: 1 << 30},
 		State:   State{KeepVersions: 0},
-		Blobs:   Blobs{MaxSize: 64 << 20},
-		Log:     Log{Level: "info", Format: "plain"},
+		Blobs: Blobs{MaxSize: 64 << 20, Quota: 1 << 30, Grace: Duration{time.Hour}, GCInterval: Duration{time.Minute},
+			UploadsPerSecond: 5, UploadBurst: 100, UploadBytesPerSecond: 16 << 20, UploadBytesBurst: 512 << 20,
+			MaxUploads: 8, UploadsPerClient: 2},
+		Log: Log{Level: "info", Format: "plain"},
 	}
 }
 
@@ -130,10 +156,9 @@ func (c *Config) Validate() error {
 	if c.Log.Level == "" {
 		c.Log.Level = d.Log.Level
 	}
-	if c.Blobs.MaxSize == 0 {
-		c.Blobs.MaxSize = d.Blobs.MaxSize
-	}
+	c.Blobs.fillDefaults(d.Blobs)
 	var errs []error
+	errs = append(errs, c.Blobs.check()...)
 	if c.Chain.BlockTime.Duration < 0 {
 		errs = append(errs, errors.New("consensus.block_time must not be negative"))
 	}
@@ -180,4 +205,43 @@ func WriteConfig(home string, c Config) error {
 		return err
 	}
 	return toml.NewEncoder(f).Encode(c)
+}
+
+// fillDefaults sets every unset (zero) blob setting to d's.
+func (b *Blobs) fillDefaults(d Blobs) {
+	setDefault(&b.MaxSize, d.MaxSize)
+	setDefault(&b.Quota, d.Quota)
+	setDefault(&b.Grace, d.Grace)
+	setDefault(&b.GCInterval, d.GCInterval)
+	setDefault(&b.UploadsPerSecond, d.UploadsPerSecond)
+	setDefault(&b.UploadBurst, d.UploadBurst)
+	setDefault(&b.UploadBytesPerSecond, d.UploadBytesPerSecond)
+	setDefault(&b.UploadBytesBurst, d.UploadBytesBurst)
+	setDefault(&b.MaxUploads, d.MaxUploads)
+	setDefault(&b.UploadsPerClient, d.UploadsPerClient)
+}
+
+func setDefault[T comparable](v *T, d T) {
+	var zero T
+	if *v == zero {
+		*v = d
+	}
+}
+
+// check refuses negative blob settings.
+func (b *Blobs) check() []error {
+	var errs []error
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"max_size", float64(b.MaxSize)}, {"quota", float64(b.Quota)}, {"grace", float64(b.Grace.Duration)},
+		{"gc_interval", float64(b.GCInterval.Duration)}, {"uploads_per_second", b.UploadsPerSecond},
+		{"upload_burst", b.UploadBurst}, {"upload_bytes_per_second", b.UploadBytesPerSecond},
+		{"upload_bytes_burst", b.UploadBytesBurst}, {"max_uploads", float64(b.MaxUploads)},
+		{"uploads_per_client", float64(b.UploadsPerClient)}} {
+		if f.v < 0 {
+			errs = append(errs, fmt.Errorf("blobs.%s must not be negative", f.name))
+		}
+	}
+	return errs
 }

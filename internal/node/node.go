@@ -56,6 +56,10 @@ type Node struct {
 	apiA  string
 	dbs   dbTracker
 	blobs *blob.Store
+
+	blobSrv *http.Server // blobs.listen's, if set
+	blobA   string
+	stopGC  context.CancelFunc
 }
 
 // Blobs is the node's blob store.
@@ -159,33 +163,72 @@ func (n *Node) startChain(ctx context.Context, cc *cmtcfg.Config, pv *privval.Fi
 }
 
 func (n *Node) startAPI() error {
-	blobs, err := blob.Open(BlobDir(n.home), n.cfg.Blobs.MaxSize)
+	c := n.cfg.Blobs
+	blobs, err := blob.OpenWith(BlobDir(n.home), blob.Options{MaxSize: c.MaxSize, Quota: c.Quota,
+		Grace: c.Grace.Duration, Referenced: func(h blob.Hash) bool { return n.app.Referenced(h) }})
 	if err != nil {
 		return err
 	}
 	n.blobs = blobs
 	fetch := &blob.Fetcher{Store: blobs, Peers: func() []string { return n.cfg.Blobs.Peers }}
+	limits := blob.Limits{Requests: blob.NewLimiter(c.UploadsPerSecond, c.UploadBurst, nil),
+		Bytes:      blob.NewLimiter(c.UploadBytesPerSecond, c.UploadBytesBurst, nil),
+		MaxUploads: c.MaxUploads, PerClient: c.UploadsPerClient}
+	var uploadsAt string
+	if c.Listen != "" {
+		if uploadsAt, err = n.startBlobListener(blob.NewHandler(blobs, fetch, blob.HandlerOptions{Limits: limits})); err != nil {
+			return err
+		}
+	}
+	blobHandler := blob.NewHandler(blobs, fetch, blob.HandlerOptions{Limits: limits, UploadsAt: uploadsAt})
 	mux := http.NewServeMux()
-	mux.Handle("/v1/blobs", blob.Handler(blobs, fetch))
-	mux.Handle("/v1/blobs/", blob.Handler(blobs, fetch))
+	mux.Handle("/v1/blobs", blobHandler)
+	mux.Handle("/v1/blobs/", blobHandler)
 	mux.Handle("/", httpapi.Handler(n.rpc))
 	ln, err := net.Listen("tcp", n.cfg.API.Listen)
 	if err != nil {
 		return fmt.Errorf("failed to listen for the API on %s: %w", n.cfg.API.Listen, err)
 	}
 	n.apiA = ln.Addr().String()
-	n.api = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	n.api = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: maxHeaderBytes, IdleTimeout: time.Minute}
 	go func() { _ = n.api.Serve(ln) }()
+	ctx, cancel := context.WithCancel(context.Background())
+	n.stopGC = cancel
+	go blobs.RunGC(ctx, c.GCInterval.Duration, nil)
 	return nil
+}
+
+// maxHeaderBytes bounds a request's header on the node's listeners.
+const maxHeaderBytes = 64 << 10
+
+// startBlobListener serves uploads on blobs.listen and returns the base
+// URL the API listener redirects uploads to.
+func (n *Node) startBlobListener(h http.Handler) (string, error) {
+	ln, err := net.Listen("tcp", n.cfg.Blobs.Listen)
+	if err != nil {
+		return "", fmt.Errorf("failed to listen for blob uploads on %s: %w", n.cfg.Blobs.Listen, err)
+	}
+	n.blobA = ln.Addr().String()
+	n.blobSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: maxHeaderBytes, IdleTimeout: time.Minute}
+	go func() { _ = n.blobSrv.Serve(ln) }()
+	if n.cfg.Blobs.URL != "" {
+		return n.cfg.Blobs.URL, nil
+	}
+	return "http://" + n.blobA, nil
 }
 
 // Stop shuts the node down and closes its store.
 func (n *Node) Stop() error {
 	var errs []error
-	if n.api != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		errs = append(errs, n.api.Shutdown(ctx))
-		cancel()
+	if n.stopGC != nil {
+		n.stopGC()
+	}
+	for _, srv := range []*http.Server{n.api, n.blobSrv} {
+		if srv != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			errs = append(errs, srv.Shutdown(ctx))
+			cancel()
+		}
 	}
 	if n.cmt != nil && n.cmt.IsRunning() {
 		errs = append(errs, n.cmt.Stop())
@@ -203,6 +246,15 @@ func (n *Node) Wait() { n.cmt.Wait() }
 
 // APIURL is the HTTP API's base URL.
 func (n *Node) APIURL() string { return "http://" + n.apiA }
+
+// BlobURL is where the node takes blob uploads: blobs.listen's URL if it
+// has its own listener, else the API's.
+func (n *Node) BlobURL() string {
+	if n.blobA == "" {
+		return n.APIURL()
+	}
+	return "http://" + n.blobA
+}
 
 // RPCURL is CometBFT's RPC URL.
 func (n *Node) RPCURL() string { return httpURL(n.cfg.RPC.Listen) }
