@@ -21,6 +21,7 @@ import (
 //     the final proofs, ordered by inclusion (submit_seq), take its speed
 //     tiers, normalised for k; with k = 1 the share decays linearly from
 //     100% at allocation to single_prover_floor at the deadline.
+//   - The share of a slot its committee left undecided is burned.
 //   - Everything else in escrow (slots without a final proof, fail
 //     outcomes, the tiers and the decay nobody earned, rounding) is
 //     refunded to the user.
@@ -51,7 +52,7 @@ func settle(kv store.KV, env Env, w *pb.Workload) ([]Event, error) {
 	if err := payVoters(kv, env, w); err != nil {
 		return nil, err
 	}
-	if err := refundRest(kv, w); err != nil {
+	if err := refundRest(kv, env, w); err != nil {
 		return nil, err
 	}
 	if err := challengeConsequences(kv, env, w); err != nil {
@@ -269,22 +270,37 @@ func TiersFor(tiers []uint32, k int) []uint32 {
 	return out
 }
 
-// refundRest returns what is left in escrow to the user: the shares of
-// slots without a final proof (fail outcomes included), the tiers and the
-// decay nobody earned, and the rounding.
-func refundRest(kv store.KV, w *pb.Workload) error {
-	refund := w.Escrow
-	if refund > 0 && len(w.Owner) > 0 {
+// refundRest returns what is left in escrow to the user, up to the
+// shares of the slots without a final proof (fail outcomes included) and
+// the remainder of fee / k; what is left beyond that (the tiers and the
+// decay nobody earned) is refunded too, except that nothing is refunded
+// for a slot its committee left undecided: that share is burned.
+// Refunding it would let a user whose sybils block a third of a committee
+// read an honest proof (sealed to the user at submission) for free;
+// paying the prover would let a third of a committee get an invalid proof
+// paid. A challenge has no owner: what is left is burned.
+func refundRest(kv store.KV, env Env, w *pb.Workload) error {
+	po := PayoutFor(env.Params, w.Fee, w.K, w.Challenge)
+	var undecided uint64
+	for _, s := range w.Slots {
+		if s.State == pb.SlotState_SLOT_STATE_UNDECIDED {
+			undecided++
+		}
+	}
+	burnt := min(w.Escrow, undecided*po.Share)
+	refund := w.Escrow - burnt
+	if len(w.Owner) == 0 {
+		burnt, refund = w.Escrow, 0
+	}
+	if refund > 0 {
 		if err := credit(kv, w.Owner, refund); err != nil {
 			return err
 		}
-	} else if refund > 0 {
-		if err := burn(kv, refund); err != nil {
-			return err
-		}
-		w.Burned += refund
-		refund = 0
 	}
+	if err := burn(kv, burnt); err != nil {
+		return err
+	}
+	w.Burned += burnt
 	w.Refunded, w.Escrow = refund, 0
 	return nil
 }

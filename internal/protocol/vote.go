@@ -406,8 +406,9 @@ func decide(kv store.KV, env Env, w *pb.Workload, s *pb.Slot, valid bool) ([]Eve
 }
 
 // expireVote closes the ballot of a slot whose vote_window passed without
-// a decision: undecided, and every member that did not vote is recorded
-// absent.
+// a decision: undecided. Every member that did not vote has an absence
+// recorded and is slashed slash_wrong_vote_bp: an absence is what let a
+// blocking third stall the slot, and abstaining must not be free.
 func expireVote(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) error {
 	b, err := getBallot(kv, w.Id, s.Index)
 	if err != nil {
@@ -419,16 +420,20 @@ func expireVote(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) error {
 		}
 	}
 	s.State, s.DecidedHeight = pb.SlotState_SLOT_STATE_UNDECIDED, env.Height
-	return countAbsences(kv, s)
+	return penaliseAbsences(kv, env, s)
 }
 
-// countAbsences records the committee members that never voted on s.
-func countAbsences(kv store.KV, s *pb.Slot) error {
+// penaliseAbsences records and slashes the committee members that never
+// voted on s.
+func penaliseAbsences(kv store.KV, env Env, s *pb.Slot) error {
 	for i, v := range s.Votes {
-		if v != 0 || i >= len(s.Committee) {
+		if v != voteNone || i >= len(s.Committee) {
 			continue
 		}
 		if err := updateProver(kv, s.Committee[i], func(p *pb.Prover) { p.Absences++ }); err != nil {
+			return err
+		}
+		if _, err := slash(kv, env, s.Committee[i], env.Params.SlashWrongVoteBP, "absent", false); err != nil {
 			return err
 		}
 	}

@@ -92,6 +92,7 @@ type fSlot struct {
 	due                                   int64   // accepted: the height its prover promised
 	committee                             []int32 // drawn at reveal, in address order
 	deciders                              []int32 // voted with the decision
+	voted                                 []int32 // voted, while undecided
 }
 
 type slotRef struct {
@@ -604,6 +605,8 @@ func (e *fastEngine) vote(h int64, w int32) {
 				break
 			}
 		}
+		s.voted = append(s.voted, valid...)
+		s.voted = append(s.voted, invalid...)
 		switch {
 		case protocol.Decides(uint32(len(valid)), n):
 			s.deciders = valid
@@ -689,6 +692,11 @@ func (e *fastEngine) expire(w int32, k int16, h int64) {
 			return
 		case s.state == slVerifying && h > s.voteBy:
 			s.state = slUndecided
+			for _, m := range s.committee { // absentees, in address order
+				if !slices.Contains(s.voted, m) {
+					e.slash(m, e.par.SlashWrongVoteBP, false)
+				}
+			}
 		default:
 			return
 		}
@@ -833,7 +841,15 @@ func (e *fastEngine) settle(w int32, h int64) {
 			}
 		}
 	}
-	refund := ws.escrow
+	undecided := uint64(0)
+	for k := range int(wl.K) {
+		if e.slot(w, int16(k)).state == slUndecided {
+			undecided++
+		}
+	}
+	burnt := min(ws.escrow, undecided*po.Share)
+	led.burned += burnt
+	refund := ws.escrow - burnt
 	led.refunded += refund
 	e.userBal += refund
 	ws.escrow = 0
