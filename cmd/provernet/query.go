@@ -7,6 +7,8 @@ import (
 	"strconv"
 
 	"github.com/spf13/cobra"
+
+	"github.com/provernet/provernet/client"
 )
 
 func newQueryCmd(g *globals) *cobra.Command {
@@ -120,23 +122,7 @@ func newQueryCmd(g *globals) *cobra.Command {
 				return g.emit(p, func(w io.Writer) { printProver(w, *p) })
 			},
 		},
-		&cobra.Command{
-			Use: "provers", Short: "Every registered prover", Args: cobra.NoArgs,
-			RunE: func(cmd *cobra.Command, _ []string) error {
-				ps, err := g.client().Provers(cmd.Context())
-				if err != nil {
-					return err
-				}
-				return g.emit(ps, func(w io.Writer) {
-					if len(ps) == 0 {
-						fmt.Fprintln(w, "no provers registered")
-					}
-					for _, p := range ps {
-						printProver(w, p)
-					}
-				})
-			},
-		},
+		newQueryProversCmd(g),
 		&cobra.Command{
 			Use: "programs", Short: "Every deployed program", Args: cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
@@ -195,4 +181,42 @@ func heightArg(args []string) (int64, error) {
 		return 0, fmt.Errorf("invalid height %q: want a positive integer", args[0])
 	}
 	return h, nil
+}
+
+// newQueryProversCmd lists every registered prover, or one page of them
+// with --limit/--cursor.
+func newQueryProversCmd(g *globals) *cobra.Command {
+	var page client.ListOptions
+	cmd := &cobra.Command{
+		Use: "provers", Short: "Every registered prover (or a page with --limit/--cursor)", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var ps []client.Prover
+			var v any
+			var next string
+			if cmd.Flags().Changed("limit") || cmd.Flags().Changed("cursor") {
+				p, err := g.client().ProversPage(cmd.Context(), page)
+				if err != nil {
+					return err
+				}
+				ps, next, v = p.Provers, p.Next, p
+			} else {
+				var err error
+				if ps, err = g.client().Provers(cmd.Context()); err != nil {
+					return err
+				}
+				v = ps
+			}
+			return g.emit(v, func(w io.Writer) {
+				if len(ps) == 0 {
+					fmt.Fprintln(w, "no provers registered")
+				}
+				for _, p := range ps {
+					printProver(w, p)
+				}
+				printNext(w, next)
+			})
+		},
+	}
+	addPageFlags(cmd, &page)
+	return cmd
 }

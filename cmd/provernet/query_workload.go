@@ -27,9 +27,10 @@ func newQueryWorkloadCmds(g *globals) []*cobra.Command {
 	}
 
 	var owner string
+	var page client.ListOptions
 	workloads := &cobra.Command{
-		Use: "workloads", Short: "The newest workloads (at most 1000), of one owner with --owner", Args: cobra.NoArgs,
-		Example: "  provernet query workloads --owner dev0",
+		Use: "workloads", Short: "The newest workloads (at most 1000, or a page with --limit/--cursor), of one owner with --owner", Args: cobra.NoArgs,
+		Example: "  provernet query workloads --owner dev0\n  provernet query workloads --limit 50 --cursor NEXT",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if owner != "" {
 				addr, err := g.resolveAddress(owner)
@@ -38,11 +39,22 @@ func newQueryWorkloadCmds(g *globals) []*cobra.Command {
 				}
 				owner = addr
 			}
-			ws, err := g.client().Workloads(cmd.Context(), owner)
+			paged := cmd.Flags().Changed("limit") || cmd.Flags().Changed("cursor")
+			if !paged {
+				page.Limit = client.MaxPageLimit
+			}
+			page.Owner = owner
+			p, err := g.client().WorkloadsPage(cmd.Context(), page)
 			if err != nil {
 				return err
 			}
-			return g.emit(ws, func(out io.Writer) {
+			ws := p.Workloads
+			var v any = ws
+			if paged {
+				v = p // with paging flags, JSON carries the next cursor
+			}
+			return g.emit(v, func(out io.Writer) {
+				defer printNext(out, p.Next)
 				if len(ws) == 0 {
 					fmt.Fprintln(out, "no workloads")
 				}
@@ -60,6 +72,7 @@ func newQueryWorkloadCmds(g *globals) []*cobra.Command {
 		},
 	}
 	workloads.Flags().StringVar(&owner, "owner", "", "only the workloads of this address or local key")
+	addPageFlags(workloads, &page)
 
 	var program string
 	var cycles uint64
@@ -299,5 +312,19 @@ func printAllocation(w io.Writer, a *client.Allocation) {
 		fmt.Fprintln(w, "the recomputed draw agrees with the chain's slots")
 	} else {
 		fmt.Fprintf(w, "MISMATCH: the recomputed draw names %v; the chain's slots differ\n", a.Drawn)
+	}
+}
+
+// addPageFlags adds --limit and --cursor to a list command.
+func addPageFlags(cmd *cobra.Command, o *client.ListOptions) {
+	cmd.Flags().IntVar(&o.Limit, "limit", 0, fmt.Sprintf("records in one page, 1..%d (default %d; without --limit or --cursor, the whole list or the newest %d)",
+		client.MaxPageLimit, client.DefaultPageLimit, client.MaxPageLimit))
+	cmd.Flags().StringVar(&o.Cursor, "cursor", "", "the page after this cursor (the next value a page printed)")
+}
+
+// printNext tells how to read the page after this one.
+func printNext(w io.Writer, next string) {
+	if next != "" {
+		fmt.Fprintf(w, "more: --cursor %s\n", next)
 	}
 }
