@@ -45,6 +45,7 @@ type startProverInfo struct {
 
 func newStartCmd(g *globals) *cobra.Command {
 	var po startProverOpts
+	var blobListen string
 	cmd := &cobra.Command{
 		Use:   "start",
 		Short: "Run the node in --home until interrupted (with --prover, a prover daemon beside it)",
@@ -58,9 +59,10 @@ and bonds --prover-stake, so the account must hold the stake plus fees.`,
 		Example: `  provernet start --home ./node
   provernet start --home ./node --prover --prover-key alice --prover-capacity 2 --prover-stake 1000prv`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runStart(g, cmd, po) },
+		RunE: func(cmd *cobra.Command, _ []string) error { return runStart(g, cmd, po, blobListen) },
 	}
 	f := cmd.Flags()
+	f.StringVar(&blobListen, "blob-listen", "", "serve blob uploads on this address of their own (blobs.listen in config.toml); the API then redirects uploads there")
 	f.BoolVar(&po.on, "prover", false, "also run a prover daemon for --prover-key")
 	f.StringVar(&po.key, "prover-key", "", "with --prover: the prover's account key in HOME/keys (required with --prover)")
 	f.IntVar(&po.capacity, "prover-capacity", 1, "with --prover: workloads it proves at once (declared as its max concurrency)")
@@ -70,7 +72,7 @@ and bonds --prover-stake, so the account must hold the stake plus fees.`,
 	return cmd
 }
 
-func runStart(g *globals, cmd *cobra.Command, po startProverOpts) error {
+func runStart(g *globals, cmd *cobra.Command, po startProverOpts, blobListen string) error {
 	if !po.on {
 		for _, name := range []string{"prover-key", "prover-capacity", "prover-stake", "prover-cpu", "prover-memory-mb"} {
 			if cmd.Flags().Changed(name) {
@@ -100,7 +102,11 @@ func runStart(g *globals, cmd *cobra.Command, po startProverOpts) error {
 			return err
 		}
 	}
-	n, err := node.Start(cmd.Context(), g.home, node.Options{Log: g.stderr})
+	n, err := node.Start(cmd.Context(), g.home, node.Options{Log: g.stderr, Configure: func(c *node.Config) {
+		if blobListen != "" {
+			c.Blobs.Listen = blobListen
+		}
+	}})
 	if err != nil {
 		return err
 	}
