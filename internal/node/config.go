@@ -49,8 +49,8 @@ type Blobs struct {
 	// UploadBytesPerSecond and UploadBytesBurst their bytes.
 	UploadsPerSecond     float64 `toml:"uploads_per_second"`
 	UploadBurst          float64 `toml:"upload_burst"`
-	UploadBytesPerSecond float64 `toml:"upload_bytes_per_second"`
-	UploadBytesBurst     float64 `toml:"upload_bytes_burst"`
+	UploadBytesPerSecond int64   `toml:"upload_bytes_per_second"`
+	UploadBytesBurst     int64   `toml:"upload_bytes_burst"`
 	// MaxUploads bounds the uploads in flight; UploadsPerClient one
 	// client IP's.
 	MaxUploads       int `toml:"max_uploads"`
@@ -236,8 +236,8 @@ func (b *Blobs) check() []error {
 		v    float64
 	}{{"max_size", float64(b.MaxSize)}, {"quota", float64(b.Quota)}, {"grace", float64(b.Grace.Duration)},
 		{"gc_interval", float64(b.GCInterval.Duration)}, {"uploads_per_second", b.UploadsPerSecond},
-		{"upload_burst", b.UploadBurst}, {"upload_bytes_per_second", b.UploadBytesPerSecond},
-		{"upload_bytes_burst", b.UploadBytesBurst}, {"max_uploads", float64(b.MaxUploads)},
+		{"upload_burst", b.UploadBurst}, {"upload_bytes_per_second", float64(b.UploadBytesPerSecond)},
+		{"upload_bytes_burst", float64(b.UploadBytesBurst)}, {"max_uploads", float64(b.MaxUploads)},
 		{"uploads_per_client", float64(b.UploadsPerClient)}} {
 		if f.v < 0 {
 			errs = append(errs, fmt.Errorf("blobs.%s must not be negative", f.name))

@@ -172,7 +172,7 @@ func (n *Node) startAPI() error {
 	n.blobs = blobs
 	fetch := &blob.Fetcher{Store: blobs, Peers: func() []string { return n.cfg.Blobs.Peers }}
 	limits := blob.Limits{Requests: blob.NewLimiter(c.UploadsPerSecond, c.UploadBurst, nil),
-		Bytes:      blob.NewLimiter(c.UploadBytesPerSecond, c.UploadBytesBurst, nil),
+		Bytes:      blob.NewLimiter(float64(c.UploadBytesPerSecond), float64(c.UploadBytesBurst), nil),
 		MaxUploads: c.MaxUploads, PerClient: c.UploadsPerClient}
 	var uploadsAt string
 	if c.Listen != "" {
