@@ -996,6 +996,7 @@ type Slot struct {
 	VotersPaid    uint64                 `protobuf:"varint,26,opt,name=voters_paid,json=votersPaid,proto3" json:"voters_paid,omitempty"` // paid to the committee members that decided it
 	Burned        uint64                 `protobuf:"varint,27,opt,name=burned,proto3" json:"burned,omitempty"`                           // burned from its fee share (fee_burn_bp of a final proof)
 	Due           int64                  `protobuf:"varint,28,opt,name=due,proto3" json:"due,omitempty"`                                 // an accepted slot times out after this height (the prover's promise, else the deadline)
+	FailClaim     []byte                 `protobuf:"bytes,29,opt,name=fail_claim,json=failClaim,proto3" json:"fail_claim,omitempty"`     // the prover whose fail re-opened the slot for a second prover to confirm or refute
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1224,6 +1225,13 @@ func (x *Slot) GetDue() int64 {
 		return x.Due
 	}
 	return 0
+}
+
+func (x *Slot) GetFailClaim() []byte {
+	if x != nil {
+		return x.FailClaim
+	}
+	return nil
 }
 
 // Workload is a Run (or a chain-made challenge) and its slots.
@@ -1755,7 +1763,7 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\x04seed\x18\x06 \x01(\fR\x04seed\"N\n" +
 	"\fValidatorVRF\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\fR\aaddress\x12$\n" +
-	"\x0evrf_public_key\x18\x02 \x01(\fR\fvrfPublicKey\"\xce\x06\n" +
+	"\x0evrf_public_key\x18\x02 \x01(\fR\fvrfPublicKey\"\xed\x06\n" +
 	"\x04Slot\x12\x14\n" +
 	"\x05index\x18\x01 \x01(\rR\x05index\x12-\n" +
 	"\x05state\x18\x02 \x01(\x0e2\x17.provernet.v1.SlotStateR\x05state\x12!\n" +
@@ -1790,7 +1798,9 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\vvoters_paid\x18\x1a \x01(\x04R\n" +
 	"votersPaid\x12\x16\n" +
 	"\x06burned\x18\x1b \x01(\x04R\x06burned\x12\x10\n" +
-	"\x03due\x18\x1c \x01(\x03R\x03due\"\xfd\x05\n" +
+	"\x03due\x18\x1c \x01(\x03R\x03due\x12\x1d\n" +
+	"\n" +
+	"fail_claim\x18\x1d \x01(\fR\tfailClaim\"\xfd\x05\n" +
 	"\bWorkload\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\fR\x02id\x12\x18\n" +
 	"\aprogram\x18\x02 \x01(\fR\aprogram\x12\x14\n" +

@@ -188,11 +188,13 @@ func LagEnd(p Params, allocated, first int64) int64 {
 // height difference (below 2^41), so it cannot overflow.
 func bpOfLarge(x uint64, bp uint32) uint64 { return x * uint64(bp) / 10000 }
 
-// FirstSubmitHeight is the height of w's first result (0: none yet).
+// FirstSubmitHeight is the height of w's first result (0: none yet). A
+// fail claim whose slot re-opened for confirmation is not a result: only
+// slots that hold a submission count.
 func FirstSubmitHeight(w *pb.Workload) int64 {
 	var first int64
 	for _, s := range w.Slots {
-		if s.SubmitHeight > 0 && (first == 0 || s.SubmitHeight < first) {
+		if s.SubmitHeight > 0 && holdsResult(s.State) && (first == 0 || s.SubmitHeight < first) {
 			first = s.SubmitHeight
 		}
 	}
@@ -271,4 +273,9 @@ func nextTimer(w *pb.Workload, p Params) int64 {
 		}
 	}
 	return next
+}
+
+// holdsResult reports whether a slot in state st holds a submission.
+func holdsResult(st pb.SlotState) bool {
+	return !fillable(st) && st != pb.SlotState_SLOT_STATE_EMPTY
 }

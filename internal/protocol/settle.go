@@ -270,24 +270,23 @@ func TiersFor(tiers []uint32, k int) []uint32 {
 	return out
 }
 
-// refundRest returns what is left in escrow to the user, up to the
-// shares of the slots without a final proof (fail outcomes included) and
-// the remainder of fee / k; what is left beyond that (the tiers and the
-// decay nobody earned) is refunded too, except that nothing is refunded
-// for a slot its committee left undecided: that share is burned.
+// refundRest returns what is left in escrow to the user (the shares of
+// slots without a final proof, the tiers and the decay nobody earned, the
+// rounding), except the share of a slot its committee left undecided and
+// of a fail two provers confirmed: those are burned.
 // Refunding it would let a user whose sybils block a third of a committee
 // read an honest proof (sealed to the user at submission) for free;
 // paying the prover would let a third of a committee get an invalid proof
 // paid. A challenge has no owner: what is left is burned.
 func refundRest(kv store.KV, env Env, w *pb.Workload) error {
 	po := PayoutFor(env.Params, w.Fee, w.K, w.Challenge)
-	var undecided uint64
+	var forfeit uint64 // undecided slots and confirmed fails
 	for _, s := range w.Slots {
-		if s.State == pb.SlotState_SLOT_STATE_UNDECIDED {
-			undecided++
+		if s.State == pb.SlotState_SLOT_STATE_UNDECIDED || (s.State == pb.SlotState_SLOT_STATE_FAILED && len(s.FailClaim) > 0) {
+			forfeit++
 		}
 	}
-	burnt := min(w.Escrow, undecided*po.Share)
+	burnt := min(w.Escrow, forfeit*po.Share)
 	refund := w.Escrow - burnt
 	if len(w.Owner) == 0 {
 		burnt, refund = w.Escrow, 0
@@ -306,7 +305,8 @@ func refundRest(kv store.KV, env Env, w *pb.Workload) error {
 }
 
 // refutedFails counts a miss against every prover that said fail in a
-// workload another prover proved: a fail is an answer that costs the
+// workload that was proved (its own slot re-opened and proved by another
+// prover, or another slot): a fail is an answer that costs the
 // liar its pay and, when refuted, a place in its allowance. It is not
 // slashed: a prover may draw randomness, so a hostile program can make its
 // own cycle count differ between honest provers.
@@ -315,8 +315,18 @@ func refutedFails(kv store.KV, env Env, w *pb.Workload, proved bool) error {
 		return nil
 	}
 	for _, s := range w.Slots {
-		if s.State == pb.SlotState_SLOT_STATE_FAILED {
-			if err := countMiss(kv, env, s.Prover, "refuted_fail"); err != nil {
+		var liars [][]byte
+		switch {
+		case (s.State == pb.SlotState_SLOT_STATE_VALID || s.State == pb.SlotState_SLOT_STATE_EMPTY) && len(s.FailClaim) > 0:
+			liars = [][]byte{s.FailClaim}
+		case s.State == pb.SlotState_SLOT_STATE_FAILED:
+			liars = [][]byte{s.Prover}
+			if len(s.FailClaim) > 0 {
+				liars = append(liars, s.FailClaim)
+			}
+		}
+		for _, p := range liars {
+			if err := countMiss(kv, env, p, "refuted_fail"); err != nil {
 				return err
 			}
 		}

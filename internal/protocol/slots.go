@@ -116,6 +116,11 @@ func submitResult(kv store.KV, env Env, sender address.Address, m *pb.SubmitResu
 		return Result{}, err
 	}
 	if s.State == pb.SlotState_SLOT_STATE_OPEN {
+		if len(s.FailClaim) > 0 { // the claim's result is replaced: its stake no longer answers for it
+			if err := updateProver(kv, s.FailClaim, func(p *pb.Prover) { p.OpenResults = max(p.OpenResults, 1) - 1 }); err != nil {
+				return Result{}, err
+			}
+		}
 		s.Prover, s.Filled = sender[:], true
 	} else if err := releaseHold(kv, w, s); err != nil {
 		return Result{}, err
@@ -128,7 +133,24 @@ func submitResult(kv store.KV, env Env, sender address.Address, m *pb.SubmitResu
 	if err := kv.Set(sealedFileKey(w.Id, s.Index), m.Sealed); err != nil {
 		return Result{}, err
 	}
+	reopenForConfirmation(env, w, s, sender)
 	return finishMsg(kv, env, w, slotEvent(w, s))
+}
+
+// reopenForConfirmation re-opens a slot whose first result says fail, so
+// that a second prover runs the program too: a proof refutes the claim
+// (a miss for the claimant), a second fail confirms it (the share is
+// burned: the user pays for a program that does not finish, and nobody
+// profits from saying fail), and nobody filling it by the deadline leaves
+// the claim standing (the share refunded). The claimant keeps the slot's
+// prover field, so it cannot fill the slot again itself. Only the first
+// fail of a slot re-opens it, and only before the deadline.
+func reopenForConfirmation(env Env, w *pb.Workload, s *pb.Slot, sender address.Address) {
+	if s.Outcome != pb.Outcome_OUTCOME_FAIL || len(s.FailClaim) > 0 || env.Height >= w.Deadline {
+		return
+	}
+	s.FailClaim = sender[:]
+	s.State, s.OpenUntil, s.Released = pb.SlotState_SLOT_STATE_OPEN, w.Deadline, "fail"
 }
 
 // checkSubmit checks a submission's own fields.

@@ -138,16 +138,22 @@ func Committee(active [][20]byte, w *pb.Workload, s *pb.Slot, seed []byte, size 
 }
 
 // skippedPositions returns, ascending, the positions in active of the
-// workload's provers (only of slot only's, if only is not nil).
+// workload's provers, fail claimants included (only of slot only's, if
+// only is not nil).
 func skippedPositions(active [][20]byte, w *pb.Workload, only *pb.Slot) []int {
 	var skip []int
 	for _, sl := range w.Slots {
-		if len(sl.Prover) != address.Size || (only != nil && sl != only) {
+		if only != nil && sl != only {
 			continue
 		}
-		p, ok := slices.BinarySearchFunc(active, [20]byte(sl.Prover), func(a, b [20]byte) int { return bytes.Compare(a[:], b[:]) })
-		if ok && !slices.Contains(skip, p) {
-			skip = append(skip, p)
+		for _, who := range [][]byte{sl.Prover, sl.FailClaim} { // a fail's claimant never judges its refutation
+			if len(who) != address.Size {
+				continue
+			}
+			p, ok := slices.BinarySearchFunc(active, [20]byte(who), func(a, b [20]byte) int { return bytes.Compare(a[:], b[:]) })
+			if ok && !slices.Contains(skip, p) {
+				skip = append(skip, p)
+			}
 		}
 	}
 	slices.Sort(skip)

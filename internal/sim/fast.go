@@ -90,6 +90,7 @@ type fSlot struct {
 	fail                                  bool
 	closedH                               int64   // closed at the lag end (its prover stops then)
 	due                                   int64   // accepted: the height its prover promised
+	failClaim                             int32   // the prover whose fail re-opened it (-1: none)
 	committee                             []int32 // drawn at reveal, in address order
 	deciders                              []int32 // voted with the decision
 	voted                                 []int32 // voted, while undecided
@@ -249,7 +250,7 @@ func (e *fastEngine) allocate(h int64, lo, hi int) {
 		w.allocH, w.queued = h, false
 		for k := range int(wl.K) {
 			s := &e.slots[int(w.firstSlot)+k]
-			s.prover, s.openUntil = -1, wl.Deadline
+			s.prover, s.openUntil, s.failClaim = -1, wl.Deadline, -1
 			if k >= len(a.Provers) {
 				s.state = slOpen
 				e.opened = append(e.opened, slotRef{wi, int16(k)})
@@ -493,6 +494,12 @@ func (e *fastEngine) submit(h int64, in intent) {
 		e.releaseHold(s)
 	}
 	s.state, s.submitH, s.seq, s.fail = slSubmitted, h, e.seq, in.fail
+	if in.fail && s.failClaim < 0 && h < wl.Deadline { // protocol reopenForConfirmation
+		s.failClaim = in.p
+		e.openSlot(in.w, in.slot, s, wl.Deadline)
+		e.advance(in.w, h)
+		return
+	}
 	if w.firstSubmit == 0 {
 		w.firstSubmit = h
 		e.firstNow = append(e.firstNow, in.w)
@@ -568,6 +575,9 @@ func (e *fastEngine) committee(h int64, w int32, k int16) []int32 {
 		pw.Slots[j] = &pb.Slot{Index: uint32(j)}
 		if q := e.slot(w, int16(j)).prover; q >= 0 {
 			pw.Slots[j].Prover = e.pop.Provers[q].Address[:]
+		}
+		if q := e.slot(w, int16(j)).failClaim; q >= 0 {
+			pw.Slots[j].FailClaim = e.pop.Provers[q].Address[:]
 		}
 	}
 	members := protocol.Committee(addrs, pw, pw.Slots[k], e.seed, int(e.par.CommitteeSize))
@@ -834,16 +844,23 @@ func (e *fastEngine) settle(w int32, h int64) {
 		ws.escrow -= po.VotePool
 		s.committee, s.deciders = nil, nil
 	}
-	if len(finals) > 0 {
+	if len(finals) > 0 { // protocol refutedFails
 		for k := range int(wl.K) {
-			if s := e.slot(w, int16(k)); s.state == slFailed {
+			s := e.slot(w, int16(k))
+			switch {
+			case (s.state == slValid || s.state == slEmpty) && s.failClaim >= 0:
+				e.countMiss(s.failClaim, h)
+			case s.state == slFailed:
 				e.countMiss(s.prover, h)
+				if s.failClaim >= 0 {
+					e.countMiss(s.failClaim, h)
+				}
 			}
 		}
 	}
-	undecided := uint64(0)
+	undecided := uint64(0) // and confirmed fails: their shares are burned
 	for k := range int(wl.K) {
-		if e.slot(w, int16(k)).state == slUndecided {
+		if s := e.slot(w, int16(k)); s.state == slUndecided || (s.state == slFailed && s.failClaim >= 0) {
 			undecided++
 		}
 	}

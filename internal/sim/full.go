@@ -442,12 +442,9 @@ func (e *fullEngine) observe(h int64) error {
 		wl := &pop.Workloads[wi]
 		prev := e.seen[wi]
 		cur := make([]pb.SlotState, len(w.Slots))
-		first := int64(0)
+		first := protocol.FirstSubmitHeight(w) // a fail re-opened for confirmation is no result
 		for k, s := range w.Slots {
 			cur[k] = s.State
-			if s.SubmitHeight > 0 && (first == 0 || s.SubmitHeight < first) {
-				first = s.SubmitHeight
-			}
 		}
 		if w.AllocatedHeight == h {
 			for k, s := range w.Slots {

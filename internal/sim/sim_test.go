@@ -94,10 +94,9 @@ func TestFastMatchesFull(t *testing.T) {
 				suspended++
 			}
 		}
-		failed := slices.ContainsFunc(full.out, func(o outcome) bool { return o.state == outFailed })
-		if slashed == 0 || suspended == 0 || full.computed == full.paid || full.refunded == 0 || full.minted != 0 || !failed {
-			t.Errorf("seed %d: the test population did not exercise slashing (%d), suspension (%d), wasted proofs (%d of %d), refunds (%d), fail outcomes (%v), or it minted (%d)",
-				seed, slashed, suspended, full.computed-full.paid, full.computed, full.refunded, failed, full.minted)
+		if slashed == 0 || suspended == 0 || full.computed == full.paid || full.refunded == 0 || full.minted != 0 {
+			t.Errorf("seed %d: the test population did not exercise slashing (%d), suspension (%d), wasted proofs (%d of %d) and refunds (%d), or it minted (%d)",
+				seed, slashed, suspended, full.computed-full.paid, full.computed, full.refunded, full.minted)
 		}
 	}
 }
