@@ -149,17 +149,18 @@ func (a *App) resetCheck(view *store.Cache, live bool) {
 func (a *App) Committed() *store.Snapshot { return a.committed.Load() }
 
 // Info tells CometBFT where the app stands, so the handshake can replay any
-// blocks it missed.
+// blocks it missed. Once a version is committed it reads that version and
+// takes no lock (anyone can call it through CometBFT's abci_info).
 func (a *App) Info(context.Context, *abci.InfoRequest) (*abci.InfoResponse, error) {
+	resp := &abci.InfoResponse{Data: "provernet", Version: "provernet/" + fmt.Sprint(AppVersion), AppVersion: AppVersion}
+	if snap := a.committed.Load(); snap != nil {
+		resp.LastBlockHeight, resp.LastBlockAppHash = snap.Version(), snap.Hash()
+		return resp, nil
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return &abci.InfoResponse{
-		Data:             "provernet",
-		Version:          "provernet/" + fmt.Sprint(AppVersion),
-		AppVersion:       AppVersion,
-		LastBlockHeight:  a.tree.Version(),
-		LastBlockAppHash: a.tree.Hash(),
-	}, nil
+	resp.LastBlockHeight, resp.LastBlockAppHash = a.tree.Version(), a.tree.Hash()
+	return resp, nil
 }
 
 // Commit saves the block's writes as a new version in one batch.

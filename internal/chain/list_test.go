@@ -235,6 +235,10 @@ func TestQueriesDoNotWaitForBlocks(t *testing.T) {
 				return
 			}
 		}
+		if info, err := f.c.app.Info(ctx, &abci.InfoRequest{}); err != nil || info.LastBlockHeight != f.c.height {
+			done <- fmt.Errorf("info: %v %v", info, err)
+			return
+		}
 		done <- nil
 	}()
 	select {
