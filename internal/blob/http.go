@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,6 +30,9 @@ type Limits struct {
 	// temporary disk and hashing they use; PerClient bounds one client's
 	// (0: 2).
 	MaxUploads, PerClient int
+	// MinRate is the slowest average (bytes a second) an upload may keep
+	// after its first 10 s; 0 means none. Any read also waits at most 30 s.
+	MinRate float64
 }
 
 // HandlerOptions configure the blob endpoints.
@@ -86,7 +90,9 @@ func (h *handler) put(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer release()
-	body := &countingReader{r: http.MaxBytesReader(w, r.Body, h.s.max+1)}
+	body := &uploadReader{r: http.MaxBytesReader(w, r.Body, h.s.max+1), rc: http.NewResponseController(w),
+		minRate: h.o.Limits.MinRate, now: time.Now}
+	body.start = body.now()
 	sum, n, err := h.s.Put(body)
 	h.o.Limits.Bytes.Charge(client, float64(body.n))
 	if err != nil {
@@ -143,6 +149,8 @@ func putStatus(err error) int {
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, ErrQuota):
 		return http.StatusInsufficientStorage
+	case errors.Is(err, ErrTooSlow), errors.Is(err, os.ErrDeadlineExceeded):
+		return http.StatusRequestTimeout
 	case errors.Is(err, ErrHashMismatch):
 		return http.StatusBadRequest
 	default:
@@ -169,15 +177,34 @@ func (h *handler) get(w http.ResponseWriter, r *http.Request) {
 	http.ServeContent(w, r, "", time.Time{}, file)
 }
 
-// countingReader counts the bytes read through it.
-type countingReader struct {
-	r io.Reader
-	n int64
+// Upload pacing: a read may wait at most uploadIdle for bytes, and after
+// the first uploadWarmup an upload must have averaged Limits.MinRate, so a
+// client that trickles its body cannot hold an upload slot for long.
+const (
+	uploadIdle   = 30 * time.Second
+	uploadWarmup = 10 * time.Second
+)
+
+// ErrTooSlow is an upload cut for sending too slowly.
+var ErrTooSlow = errors.New("upload too slow")
+
+// uploadReader counts an upload's bytes and enforces its pacing.
+type uploadReader struct {
+	r       io.Reader
+	rc      *http.ResponseController
+	minRate float64 // bytes a second; 0: no minimum
+	now     func() time.Time
+	start   time.Time
+	n       int64
 }
 
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
+func (u *uploadReader) Read(p []byte) (int, error) {
+	if elapsed := u.now().Sub(u.start); u.minRate > 0 && elapsed > uploadWarmup && float64(u.n) < u.minRate*elapsed.Seconds() {
+		return 0, fmt.Errorf("%w: %d bytes in %v; the minimum is %.0f bytes a second", ErrTooSlow, u.n, elapsed.Round(time.Second), u.minRate)
+	}
+	_ = u.rc.SetReadDeadline(u.now().Add(uploadIdle)) // unsupported (tests' recorders): no deadline
+	n, err := u.r.Read(p)
+	u.n += int64(n)
 	return n, err
 }
 

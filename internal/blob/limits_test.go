@@ -280,3 +280,30 @@ func TestNoFetchForUnreferenced(t *testing.T) {
 		t.Fatalf("referenced: %d, peer asked %d times", code, asked.Load())
 	}
 }
+
+// trickle yields one byte a read, a second apart on c.
+type trickle struct{ c *clock }
+
+func (t trickle) Read(p []byte) (int, error) {
+	t.c.add(time.Second)
+	p[0] = 'x'
+	return 1, nil
+}
+
+// TestSlowUploadCut: an upload that averages less than the minimum rate
+// after the warm-up is cut (408), so it cannot hold an upload slot.
+func TestSlowUploadCut(t *testing.T) {
+	c := &clock{t: time.Unix(0, 0)}
+	u := &uploadReader{r: trickle{c}, rc: http.NewResponseController(httptest.NewRecorder()), minRate: 1000, now: c.now, start: c.now()}
+	_, err := io.Copy(io.Discard, u)
+	if !errors.Is(err, ErrTooSlow) || u.n < int64(uploadWarmup/time.Second) || u.n > int64(uploadWarmup/time.Second)+1 {
+		t.Fatalf("after %d bytes: %v", u.n, err)
+	}
+	if putStatus(err) != http.StatusRequestTimeout {
+		t.Fatalf("status %d", putStatus(err))
+	}
+	fast := &uploadReader{r: bytes.NewReader(make([]byte, 1<<20)), rc: http.NewResponseController(httptest.NewRecorder()), minRate: 1000, now: c.now, start: c.now()}
+	if n, err := io.Copy(io.Discard, fast); err != nil || n != 1<<20 {
+		t.Fatalf("a fast upload: %d %v", n, err)
+	}
+}

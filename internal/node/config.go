@@ -55,6 +55,9 @@ type Blobs struct {
 	// client IP's.
 	MaxUploads       int `toml:"max_uploads"`
 	UploadsPerClient int `toml:"uploads_per_client"`
+	// MinUploadRate (bytes a second) is the slowest average an upload may
+	// keep after its first 10 s before it is cut.
+	MinUploadRate int64 `toml:"min_upload_rate"`
 }
 
 // P2P configures peer-to-peer networking.
@@ -127,7 +130,7 @@ func DefaultConfig() Config {
 		State:   State{KeepVersions: 0},
 		Blobs: Blobs{MaxSize: 64 << 20, Quota: 1 << 30, Grace: Duration{time.Hour}, GCInterval: Duration{time.Minute},
 			UploadsPerSecond: 5, UploadBurst: 100, UploadBytesPerSecond: 16 << 20, UploadBytesBurst: 512 << 20,
-			MaxUploads: 8, UploadsPerClient: 2},
+			MaxUploads: 8, UploadsPerClient: 2, MinUploadRate: 16 << 10},
 		Log: Log{Level: "info", Format: "plain"},
 	}
 }
@@ -219,6 +222,7 @@ func (b *Blobs) fillDefaults(d Blobs) {
 	setDefault(&b.UploadBytesBurst, d.UploadBytesBurst)
 	setDefault(&b.MaxUploads, d.MaxUploads)
 	setDefault(&b.UploadsPerClient, d.UploadsPerClient)
+	setDefault(&b.MinUploadRate, d.MinUploadRate)
 }
 
 func setDefault[T comparable](v *T, d T) {
@@ -238,7 +242,7 @@ func (b *Blobs) check() []error {
 		{"gc_interval", float64(b.GCInterval.Duration)}, {"uploads_per_second", b.UploadsPerSecond},
 		{"upload_burst", b.UploadBurst}, {"upload_bytes_per_second", float64(b.UploadBytesPerSecond)},
 		{"upload_bytes_burst", float64(b.UploadBytesBurst)}, {"max_uploads", float64(b.MaxUploads)},
-		{"uploads_per_client", float64(b.UploadsPerClient)}} {
+		{"uploads_per_client", float64(b.UploadsPerClient)}, {"min_upload_rate", float64(b.MinUploadRate)}} {
 		if f.v < 0 {
 			errs = append(errs, fmt.Errorf("blobs.%s must not be negative", f.name))
 		}

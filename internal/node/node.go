@@ -173,7 +173,7 @@ func (n *Node) startAPI() error {
 	fetch := &blob.Fetcher{Store: blobs, Peers: func() []string { return n.cfg.Blobs.Peers }}
 	limits := blob.Limits{Requests: blob.NewLimiter(c.UploadsPerSecond, c.UploadBurst, nil),
 		Bytes:      blob.NewLimiter(float64(c.UploadBytesPerSecond), float64(c.UploadBytesBurst), nil),
-		MaxUploads: c.MaxUploads, PerClient: c.UploadsPerClient}
+		MaxUploads: c.MaxUploads, PerClient: c.UploadsPerClient, MinRate: float64(c.MinUploadRate)}
 	var uploadsAt string
 	if c.Listen != "" {
 		if uploadsAt, err = n.startBlobListener(blob.NewHandler(blobs, fetch, blob.HandlerOptions{Limits: limits})); err != nil {
