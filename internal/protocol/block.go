@@ -2,7 +2,9 @@ package protocol
 
 import (
 	"bytes"
+	"errors"
 
+	"github.com/provernet/provernet/internal/address"
 	"github.com/provernet/provernet/internal/alloc"
 	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/store"
@@ -58,54 +60,129 @@ func allProvers(r store.Reader) ([]*pb.Prover, error) {
 	return out, err
 }
 
-// AllocationInput is what allocating the Runs queued at height-1 reads:
-// the active provers as the allocator sees them and the workloads in
-// inclusion order. r must be the state after block height-1.
+// AllocationInput is what allocating at height reads: the active provers
+// as the allocator sees them and the workloads in allocation order (those
+// still waiting for provers, oldest first, then the Runs included at
+// height-1). r must be the state after block height-1.
 func AllocationInput(r store.Reader, height int64) ([]alloc.Prover, []alloc.Workload, error) {
 	provers, err := allProvers(r)
 	if err != nil {
 		return nil, nil, err
 	}
-	ws, _, _, err := queuedWorkloads(r, height)
+	params, err := GetParams(r)
 	if err != nil {
 		return nil, nil, err
 	}
-	return allocProvers(provers), ws, nil
+	in, err := allocationInput(r, Env{Params: params}, height)
+	if err != nil {
+		return nil, nil, err
+	}
+	return allocProvers(provers), in.workloads, nil
 }
 
-// queuedWorkloads reads the Runs to allocate at height: as the allocator
-// sees them, their queue keys, and the records themselves.
-func queuedWorkloads(r store.Reader, height int64) ([]alloc.Workload, [][]byte, []*pb.Workload, error) {
-	prefix := heightPrefix(prefixQueue, height-1)
-	var keys, ids [][]byte
-	err := r.Iterate(prefix, store.PrefixEnd(prefix), func(k, v []byte) bool {
-		keys, ids = append(keys, bytes.Clone(k)), append(ids, bytes.Clone(v))
-		return true
-	})
-	if err != nil {
-		return nil, nil, nil, err
-	}
+// allocInput is one block's allocation: the allocator's view of each
+// workload, the workload records, and the store keys that put them there
+// (a queue entry, or a wait entry).
+type allocInput struct {
+	workloads []alloc.Workload
+	records   []*pb.Workload
+	keys      [][]byte
+	waiting   []bool // a wait entry: fill its unassigned slots only
+}
+
+// allocationInput reads the workloads to allocate at height: first those
+// waiting for provers (in the order they started waiting; a wait entry
+// whose workload no longer has an unassigned open slot is dropped from the
+// input), then the Runs included at height-1.
+func allocationInput(r store.Reader, env Env, height int64) (*allocInput, error) {
+	in := &allocInput{}
 	progs := map[string]alloc.Hardware{}
-	ws := make([]alloc.Workload, 0, len(ids))
-	recs := make([]*pb.Workload, 0, len(ids))
-	for _, id := range ids {
-		w, err := GetWorkload(r, id)
-		if err != nil {
-			return nil, nil, nil, err
-		}
+	hardware := func(w *pb.Workload) (alloc.Hardware, error) {
 		hw, ok := progs[string(w.Program)]
 		if !ok {
 			prog, err := GetProgram(r, w.Program)
 			if err != nil {
-				return nil, nil, nil, err
+				return alloc.Hardware{}, err
 			}
 			hw = HardwareOf(prog.MinHardware)
 			progs[string(w.Program)] = hw
 		}
-		ws = append(ws, alloc.Workload{ID: [32]byte(w.Id), K: int(w.K), MinHardware: hw})
-		recs = append(recs, w)
+		return hw, nil
 	}
-	return ws, keys, recs, nil
+	add := func(key, id []byte, waiting bool) error {
+		w, err := GetWorkload(r, id)
+		if err != nil {
+			return err
+		}
+		k := int(w.K)
+		if waiting {
+			if k = len(unassignedSlots(w, height)); k == 0 || !timeToProve(env.Params, w, height) {
+				return nil
+			}
+		}
+		hw, err := hardware(w)
+		if err != nil {
+			return err
+		}
+		in.workloads = append(in.workloads, alloc.Workload{ID: [32]byte(w.Id), K: k, MinHardware: hw})
+		in.records, in.keys, in.waiting = append(in.records, w), append(in.keys, key), append(in.waiting, waiting)
+		return nil
+	}
+	for _, src := range []struct {
+		prefix  []byte
+		waiting bool
+	}{{prefixWait, true}, {heightPrefix(prefixQueue, height-1), false}} {
+		var keys, ids [][]byte
+		err := r.Iterate(src.prefix, store.PrefixEnd(src.prefix), func(k, v []byte) bool {
+			keys, ids = append(keys, bytes.Clone(k)), append(ids, bytes.Clone(v))
+			return true
+		})
+		if err != nil {
+			return nil, err
+		}
+		for i := range ids {
+			if err := add(keys[i], ids[i], src.waiting); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return in, nil
+}
+
+// unassignedSlots are w's open slots that no prover was ever allocated
+// (nobody eligible had room when it was allocated, nor since), while they
+// can still be delivered: the slots the chain keeps re-allocating.
+func unassignedSlots(w *pb.Workload, height int64) []*pb.Slot {
+	var out []*pb.Slot
+	if w.Settled || w.RevealFrom != 0 {
+		return nil
+	}
+	for _, s := range w.Slots {
+		if s.State == pb.SlotState_SLOT_STATE_OPEN && len(s.AllocatedTo) == 0 && height <= s.OpenUntil && height <= w.Deadline {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// stillWaiting reports whether w may still be allotted provers at height
+// next: it has unassigned slots and time to prove them.
+func stillWaiting(p Params, w *pb.Workload, next int64) bool {
+	return len(unassignedSlots(w, next)) > 0 && timeToProve(p, w, next)
+}
+
+// timeToProve reports whether a slot of w allotted at height leaves time
+// to prove it (TimeToProve).
+func timeToProve(p Params, w *pb.Workload, height int64) bool {
+	return TimeToProve(p, w.Cycles, w.Deadline, height)
+}
+
+// TimeToProve reports whether a slot of a workload of cycles due by
+// deadline, allotted at height, leaves the accept window and the proving
+// time at cycles_per_block: the chain does not offer work nobody could
+// deliver in time.
+func TimeToProve(p Params, cycles uint64, deadline, height int64) bool {
+	return height+MinDeadline(p, cycles)-1 <= deadline
 }
 
 // allocProvers converts the active provers for the allocator.
@@ -131,18 +208,22 @@ func HardwareOf(h *pb.Hardware) alloc.Hardware {
 }
 
 // allocateQueued allocates the Runs included at the previous height
-// (PROTOCOL.md 5.2): slot i goes to the i-th prover drawn; slots no
-// eligible prover could take open to the open market until the deadline.
+// (PROTOCOL.md 5.2), after re-allocating the slots of earlier workloads
+// that nobody could take: slot i goes to the i-th prover drawn; slots no
+// eligible prover could take stay open and wait (wait/<seq>), and are
+// drawn for again each block until they are allocated, filled, or can no
+// longer be delivered. A prover drawn for a waiting workload it already
+// holds a slot of is passed over (the slot waits for the next block).
 func allocateQueued(kv store.KV, env Env, provers []*pb.Prover) ([]Event, error) {
-	ws, keys, recs, err := queuedWorkloads(kv, env.Height)
-	if err != nil || len(ws) == 0 {
-		return nil, err
+	in, err := allocationInput(kv, env, env.Height)
+	if err != nil || len(in.workloads) == 0 {
+		return nil, errors.Join(err, dropStaleWaits(kv, env.Params, env.Height))
 	}
 	seed, err := Seed(kv)
 	if err != nil {
 		return nil, err
 	}
-	assignments := alloc.Allocate(seed, env.Height, allocProvers(provers), ws)
+	assignments := alloc.Allocate(seed, env.Height, allocProvers(provers), in.workloads)
 	byAddr := make(map[[20]byte]*pb.Prover, len(provers))
 	for _, p := range provers {
 		if len(p.Address) == 20 {
@@ -153,11 +234,17 @@ func allocateQueued(kv store.KV, env Env, provers []*pb.Prover) ([]Event, error)
 	// own bookkeeping: advance may release a slot and update its prover,
 	// which must see (and not be overwritten by) the load assigned here.
 	dirty := map[[20]byte]bool{}
+	allotted := make([][]*pb.Slot, len(assignments)) // of waiting workloads
 	for i, a := range assignments {
-		if err := kv.Delete(keys[i]); err != nil {
+		w := in.records[i]
+		if in.waiting[i] {
+			allotted[i] = assignWaiting(env, w, a.Provers, byAddr, dirty)
+			continue
+		}
+		if err := kv.Delete(in.keys[i]); err != nil {
 			return nil, err
 		}
-		assign(env, recs[i], a.Provers, byAddr, dirty)
+		assign(env, w, a.Provers, byAddr, dirty)
 	}
 	for _, p := range provers { // in address order
 		if dirty[[20]byte(p.Address)] {
@@ -167,18 +254,67 @@ func allocateQueued(kv store.KV, env Env, provers []*pb.Prover) ([]Event, error)
 		}
 	}
 	var evs []Event
-	for _, w := range recs {
+	for i, w := range in.records {
 		slotEvs := []Event{workloadEvent(w)}
 		for _, s := range w.Slots {
 			slotEvs = append(slotEvs, slotEvent(w, s))
+		}
+		if in.waiting[i] { // only the slots it allotted changed
+			slotEvs = slotEvs[:0]
+			for _, s := range allotted[i] {
+				slotEvs = append(slotEvs, slotEvent(w, s))
+			}
 		}
 		res, err := finishMsg(kv, env, w, slotEvs...)
 		if err != nil {
 			return nil, err
 		}
 		evs = append(evs, res.Events...)
+		if err := updateWait(kv, env.Params, env.Height+1, w, in.keys[i], in.waiting[i]); err != nil {
+			return nil, err
+		}
 	}
-	return evs, nil
+	return evs, dropStaleWaits(kv, env.Params, env.Height)
+}
+
+// updateWait keeps w in the wait list while it has unassigned slots that
+// can still be delivered after this block, and takes it out otherwise.
+func updateWait(kv store.KV, p Params, next int64, w *pb.Workload, key []byte, waiting bool) error {
+	still := stillWaiting(p, w, next)
+	switch {
+	case waiting && !still:
+		return kv.Delete(key)
+	case !waiting && still:
+		seq, err := nextSeq(kv)
+		if err != nil {
+			return err
+		}
+		return kv.Set(waitKey(seq), w.Id)
+	}
+	return nil
+}
+
+// dropStaleWaits removes the wait entries allocationInput passed over
+// (their workloads have no unassigned slot left), so the list holds only
+// workloads still waiting.
+func dropStaleWaits(kv store.KV, p Params, height int64) error {
+	var stale [][]byte
+	err := kv.Iterate(prefixWait, store.PrefixEnd(prefixWait), func(k, v []byte) bool {
+		w, err := GetWorkload(kv, v)
+		if err != nil || !stillWaiting(p, w, height+1) {
+			stale = append(stale, bytes.Clone(k))
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range stale {
+		if err := kv.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // assign creates w's slots from the provers drawn for it.
@@ -188,16 +324,49 @@ func assign(env Env, w *pb.Workload, drawn [][20]byte, byAddr map[[20]byte]*pb.P
 	for i := range w.Slots {
 		s := &pb.Slot{Index: uint32(i), State: pb.SlotState_SLOT_STATE_OPEN, OpenUntil: w.Deadline}
 		if i < len(drawn) {
-			a := drawn[i]
-			s.State, s.AllocatedTo, s.Prover = pb.SlotState_SLOT_STATE_ASSIGNED, a[:], a[:]
-			s.AcceptBy = env.Height + env.Params.AcceptWindow
-			p := byAddr[a]
-			p.Held++
-			p.LastAllocated = env.Height
-			dirty[a] = true
+			allot(env, s, drawn[i], byAddr, dirty)
 		}
 		w.Slots[i] = s
 	}
+}
+
+// assignWaiting gives a waiting workload's unassigned slots, in slot
+// order, to the provers drawn for it that hold no slot of it yet.
+func assignWaiting(env Env, w *pb.Workload, drawn [][20]byte, byAddr map[[20]byte]*pb.Prover, dirty map[[20]byte]bool) []*pb.Slot {
+	slots := unassignedSlots(w, env.Height)
+	var allotted []*pb.Slot
+	for _, a := range drawn {
+		if len(slots) == 0 {
+			break
+		}
+		if holds(w, address.Address(a)) || isClaimant(w, a) {
+			continue
+		}
+		allot(env, slots[0], a, byAddr, dirty)
+		slots[0].Waited = true
+		allotted, slots = append(allotted, slots[0]), slots[1:]
+	}
+	return allotted
+}
+
+// isClaimant reports whether a made a fail claim on a slot of w.
+func isClaimant(w *pb.Workload, a [20]byte) bool {
+	for _, s := range w.Slots {
+		if bytes.Equal(s.FailClaim, a[:]) {
+			return true
+		}
+	}
+	return false
+}
+
+// allot assigns slot s to the drawn prover a.
+func allot(env Env, s *pb.Slot, a [20]byte, byAddr map[[20]byte]*pb.Prover, dirty map[[20]byte]bool) {
+	s.State, s.AllocatedTo, s.Prover = pb.SlotState_SLOT_STATE_ASSIGNED, a[:], a[:]
+	s.AcceptBy = env.Height + env.Params.AcceptWindow
+	p := byAddr[a]
+	p.Held++
+	p.LastAllocated = env.Height
+	dirty[a] = true
 }
 
 // runTimers advances every workload whose timer is this height.

@@ -27,6 +27,7 @@ var (
 	prefixBallot    = []byte("ballot/")    // ballot/<workload><slot>: a verifying slot's committee and votes
 	keySeq          = []byte("seq")        // counts submissions and queued Runs, in inclusion order
 	prefixReinstate = []byte("reinstate/") // reinstate/<height>/<prover>: a suspension ends
+	prefixWait      = []byte("wait/")      // wait/<seq>: a workload with slots nobody could be allocated, re-allocated each block
 )
 
 func accountKey(a address.Address) []byte { return append(append([]byte{}, prefixAccount...), a[:]...) }
@@ -72,4 +73,8 @@ func WorkloadPrefix() []byte { return append([]byte{}, prefixWorkload...) }
 
 func reinstateKey(h int64, a []byte) []byte {
 	return append(append(heightPrefix(prefixReinstate, h), '/'), a...)
+}
+
+func waitKey(seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(append([]byte{}, prefixWait...), seq)
 }

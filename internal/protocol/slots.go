@@ -48,7 +48,7 @@ func decline(kv store.KV, env Env, sender address.Address, m *pb.Decline) (Resul
 	if err != nil {
 		return Result{}, err
 	}
-	if declinesLeft(env, p) == 0 {
+	if declinesLeft(env, p) == 0 && !s.Waited {
 		return reject(CodeNotAllowed, "decline: %s has used its %d declines of epoch %d; accept the workload, or unbond to leave",
 			sender, env.Params.MaxDeclinesPerEpoch, env.Height/env.Params.EpochLength), nil
 	}
@@ -214,7 +214,7 @@ func release(kv store.KV, env Env, w *pb.Workload, s *pb.Slot, why string) error
 	if err := releaseHold(kv, w, s); err != nil {
 		return err
 	}
-	if why == "declined" || why == "silent" {
+	if why == "silent" || (why == "declined" && !s.Waited) {
 		if err := countMiss(kv, env, s.Prover, "declines_exceeded"); err != nil {
 			return err
 		}

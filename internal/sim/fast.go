@@ -91,6 +91,8 @@ type fSlot struct {
 	closedH                               int64   // closed at the lag end (its prover stops then)
 	due                                   int64   // accepted: the height its prover promised
 	failClaim                             int32   // the prover whose fail re-opened it (-1: none)
+	allocatedTo                           int32   // the prover the allocator chose (-1: never one)
+	waited                                bool    // allotted from the wait list: declining it is no miss
 	committee                             []int32 // drawn at reveal, in address order
 	deciders                              []int32 // voted with the decision
 	voted                                 []int32 // voted, while undecided
@@ -116,6 +118,7 @@ type fastEngine struct {
 	reveals [][]int32  // by height: workloads whose provers reveal
 	votes   [][]int32  // by height: workloads whose committees vote
 	timers  [][]int32  // by height
+	waiting []int32    // workloads with slots nobody could be allocated, in the order they started waiting
 	reinst  [][]int32  // by height: provers whose suspension ends
 	active  []int32    // active provers by address, as of the current block's start
 	activeH int64      // the height active was built for
@@ -196,9 +199,7 @@ func (e *fastEngine) beginBlock(h int64) {
 	for e.nextAlloc < len(pop.Workloads) && pop.Workloads[e.nextAlloc].Height == h-1 {
 		e.nextAlloc++
 	}
-	if hi := e.nextAlloc; hi > lo {
-		e.allocate(h, lo, hi)
-	}
+	e.allocate(h, lo, e.nextAlloc)
 	if h < int64(len(e.timers)) {
 		for _, w := range e.timers[h] {
 			if e.ws[w].timer == h {
@@ -238,34 +239,124 @@ func (e *fastEngine) allocate(h int64, lo, hi int) {
 		e.ap = append(e.ap, alloc.Prover{Address: pr.Address, Hardware: Classes[pr.Class].Hardware,
 			MaxConcurrent: pr.MaxConcurrent, Active: p.held, LastAllocated: last})
 	}
+	// protocol allocationInput: the waiting workloads first, in the order
+	// they started waiting, then the Runs of the previous height.
 	e.aw = e.aw[:0]
+	var order []int32
+	var waiting []bool
+	for _, wi := range e.waiting {
+		wl := &pop.Workloads[wi]
+		if n := len(e.unassigned(wi, h)); n > 0 && protocol.TimeToProve(e.par, wl.Cycles, wl.Deadline, h) {
+			e.aw = append(e.aw, alloc.Workload{ID: wl.ID, K: n, MinHardware: Programs[wl.Program].Min})
+			order, waiting = append(order, wi), append(waiting, true)
+		}
+	}
 	for i := lo; i < hi; i++ {
 		w := &pop.Workloads[i]
 		e.aw = append(e.aw, alloc.Workload{ID: w.ID, K: int(w.K), MinHardware: Programs[w.Program].Min})
+		order, waiting = append(order, int32(i)), append(waiting, false)
 	}
-	as := alloc.Allocate(e.seed, h, e.ap, e.aw)
-	for j, a := range as {
-		wi := int32(lo + j)
-		w, wl := &e.ws[wi], &pop.Workloads[wi]
-		w.allocH, w.queued = h, false
-		for k := range int(wl.K) {
-			s := &e.slots[int(w.firstSlot)+k]
-			s.prover, s.openUntil, s.failClaim = -1, wl.Deadline, -1
-			if k >= len(a.Provers) {
-				s.state = slOpen
-				e.opened = append(e.opened, slotRef{wi, int16(k)})
-				continue
-			}
-			p := pop.byAddr[a.Provers[k]]
-			s.state, s.prover, s.acceptBy = slAssigned, p, h+e.par.AcceptWindow
-			e.ps[p].held++
-			e.ps[p].lastAlloc = h
-			e.led.events++
-			if pop.Provers[p].Strategy != Silent {
-				e.push(h+1, intent{w: wi, slot: int16(k), kind: kAnswer, p: p})
+	if len(e.aw) > 0 {
+		as := alloc.Allocate(e.seed, h, e.ap, e.aw)
+		for j, a := range as {
+			if waiting[j] {
+				e.assignWaiting(h, order[j], a.Provers)
+			} else {
+				e.assign(h, order[j], a.Provers)
 			}
 		}
-		e.advance(wi, h)
+		for j, wi := range order {
+			e.advance(wi, h)
+			if !waiting[j] && e.stillWaiting(wi, h+1) {
+				e.waiting = append(e.waiting, wi)
+			}
+		}
+	}
+	keep := e.waiting[:0] // protocol dropStaleWaits
+	for _, wi := range e.waiting {
+		if e.stillWaiting(wi, h+1) {
+			keep = append(keep, wi)
+		}
+	}
+	e.waiting = keep
+}
+
+// stillWaiting is protocol stillWaiting.
+func (e *fastEngine) stillWaiting(w int32, next int64) bool {
+	wl := &e.pop.Workloads[w]
+	return len(e.unassigned(w, next)) > 0 && protocol.TimeToProve(e.par, wl.Cycles, wl.Deadline, next)
+}
+
+// unassigned is protocol unassignedSlots: w's open slots no prover was
+// ever allocated, while they can still be delivered at height h.
+func (e *fastEngine) unassigned(w int32, h int64) []int16 {
+	ws, wl := &e.ws[w], &e.pop.Workloads[w]
+	if ws.settled || ws.revealFrom != 0 {
+		return nil
+	}
+	var out []int16
+	for k := range int(wl.K) {
+		s := e.slot(w, int16(k))
+		if s.state == slOpen && s.allocatedTo < 0 && h <= s.openUntil && h <= wl.Deadline {
+			out = append(out, int16(k))
+		}
+	}
+	return out
+}
+
+// assign creates a new workload's slots from the provers drawn for it;
+// slots nobody could take stay open and wait.
+func (e *fastEngine) assign(h int64, wi int32, drawn [][20]byte) {
+	w, wl := &e.ws[wi], &e.pop.Workloads[wi]
+	w.allocH, w.queued = h, false
+	for k := range int(wl.K) {
+		s := &e.slots[int(w.firstSlot)+k]
+		s.prover, s.openUntil, s.failClaim, s.allocatedTo = -1, wl.Deadline, -1, -1
+		s.state = slOpen
+		if k < len(drawn) {
+			e.allot(h, wi, int16(k), drawn[k])
+		}
+	}
+}
+
+// assignWaiting is protocol assignWaiting: the unassigned slots, in slot
+// order, to the drawn provers holding no slot of w and no fail claim.
+func (e *fastEngine) assignWaiting(h int64, wi int32, drawn [][20]byte) {
+	slots := e.unassigned(wi, h)
+	for _, a := range drawn {
+		if len(slots) == 0 {
+			return
+		}
+		p := e.pop.byAddr[a]
+		if e.holds(wi, p) || e.claimant(wi, p) {
+			continue
+		}
+		e.allot(h, wi, slots[0], a)
+		e.slot(wi, slots[0]).waited = true
+		slots = slots[1:]
+	}
+}
+
+func (e *fastEngine) claimant(w int32, p int32) bool {
+	for k := range int(e.pop.Workloads[w].K) {
+		if e.slot(w, int16(k)).failClaim == p {
+			return true
+		}
+	}
+	return false
+}
+
+// allot assigns slot k of w to the drawn prover a, who will answer next
+// block.
+func (e *fastEngine) allot(h int64, wi int32, k int16, a [20]byte) {
+	s := e.slot(wi, k)
+	p := e.pop.byAddr[a]
+	s.state, s.prover, s.allocatedTo, s.acceptBy = slAssigned, p, p, h+e.par.AcceptWindow
+	e.ps[p].held++
+	e.ps[p].lastAlloc = h
+	e.led.events++
+	if e.pop.Provers[p].Strategy != Silent {
+		e.push(h+1, intent{w: wi, slot: k, kind: kAnswer, p: p})
 	}
 }
 
@@ -439,9 +530,11 @@ func (e *fastEngine) answer(h int64, in intent) {
 	e.led.msgs[in.p]++
 	wl := &e.pop.Workloads[in.w]
 	pl := e.pop.planFor(in.p, in.w, int(in.slot), roleAlloc, h, wl.Deadline)
-	if !pl.work && e.declinesLeft(in.p, h) > 0 {
+	if !pl.work && (s.waited || e.declinesLeft(in.p, h) > 0) {
 		e.releaseHold(s)
-		e.countMiss(in.p, h)
+		if !s.waited {
+			e.countMiss(in.p, h)
+		}
 		e.openSlot(in.w, in.slot, s, wl.Deadline)
 		e.advance(in.w, h)
 		return

@@ -237,6 +237,13 @@ func (e *fullEngine) workload(w int32) (*pb.Workload, error) {
 func (e *fullEngine) answer(h int64, in intent) error {
 	wl := &e.pop.Workloads[in.w]
 	p := e.pop.Provers[in.p].Address
+	w, err := e.workload(in.w)
+	if err != nil {
+		return err
+	}
+	if s := w.Slots[in.slot]; s.State != pb.SlotState_SLOT_STATE_ASSIGNED || !bytes.Equal(s.Prover, p[:]) || h > s.AcceptBy {
+		return nil // the slot closed before the answer (fastEngine.answer skips it alike)
+	}
 	e.led.msgs[in.p]++
 	pl := e.pop.planFor(in.p, in.w, int(in.slot), roleAlloc, h, wl.Deadline)
 	if !pl.work {
@@ -446,19 +453,17 @@ func (e *fullEngine) observe(h int64) error {
 		for k, s := range w.Slots {
 			cur[k] = s.State
 		}
-		if w.AllocatedHeight == h {
-			for k, s := range w.Slots {
-				if s.State == pb.SlotState_SLOT_STATE_ASSIGNED {
-					p := pop.byAddr[address.Address(s.Prover)]
-					if pop.Provers[p].Strategy != Silent {
-						e.push(h+1, intent{w: wi, slot: int16(k), kind: kAnswer, p: p})
-					}
+		for k, s := range w.Slots { // allocated this block: with the Run, or re-allocated while waiting
+			if s.State == pb.SlotState_SLOT_STATE_ASSIGNED && s.AcceptBy == h+e.par.AcceptWindow {
+				p := pop.byAddr[address.Address(s.Prover)]
+				if pop.Provers[p].Strategy != Silent {
+					e.push(h+1, intent{w: wi, slot: int16(k), kind: kAnswer, p: p})
 				}
 			}
 		}
 		for k, s := range w.Slots {
-			if s.State != pb.SlotState_SLOT_STATE_OPEN || (prev != nil && prev[k] == pb.SlotState_SLOT_STATE_OPEN) {
-				continue
+			if s.State != pb.SlotState_SLOT_STATE_OPEN || (prev != nil && prev[k] == pb.SlotState_SLOT_STATE_OPEN) || len(s.AllocatedTo) == 0 {
+				continue // not newly open, or left to the chain's re-allocation
 			}
 			for _, f := range pop.fillCandidates(wi, k, h, s.OpenUntil, func(p int32) bool {
 				pr, err := protocol.GetProver(e.kv, pop.Provers[p].Address)
