@@ -37,8 +37,9 @@ type Daemon struct {
 	proved    chan proveResult
 	verified  chan verifyResult
 	verifySem chan struct{}
-	out       bool  // removed or exited: said once, then idle
-	tip       int64 // the newest height seen
+	out       bool           // removed or exited: said once, then idle
+	lastState pb.ProverState // the state seen on the last pass, to report a suspension once
+	tip       int64          // the newest height seen
 }
 
 // observe reports a step to Config.Observe.
@@ -189,6 +190,13 @@ func (d *Daemon) pass(ctx context.Context) error {
 	}
 	if d.me, err = d.chain.prover(ctx, d.addr[:]); err != nil && !errors.Is(err, errNotFound) {
 		return err
+	}
+	if d.me != nil && d.me.State == pb.ProverState_PROVER_STATE_SUSPENDED && d.me.State != d.lastState {
+		d.cfg.Log.Warn("this prover is suspended: no new work or votes until it is reinstated", "reason", d.me.RemovedReason,
+			"until", d.me.SuspendedUntil, "hint", "a suspension for stake (until 0) ends with a Stake that tops it up to min_prover_stake")
+	}
+	if d.me != nil {
+		d.lastState = d.me.State
 	}
 	if d.me != nil && (d.me.State == pb.ProverState_PROVER_STATE_REMOVED || d.me.State == pb.ProverState_PROVER_STATE_EXITED) && !d.out {
 		// It still reveals what it submitted: those results stay slashable.

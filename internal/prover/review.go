@@ -78,12 +78,16 @@ func (d *Daemon) reviewSlot(ctx context.Context, w *pb.Workload, s *pb.Slot) (bo
 			return true, d.ensureJob(ctx, w, s, j, false)
 		}
 	case pb.SlotState_SLOT_STATE_OPEN:
-		if j != nil && !j.Open {
+		if j != nil && (!j.Open || bytes.Equal(s.FailClaim, d.addr[:])) {
+			// Released, or our fail re-opened it for a second prover.
 			d.cfg.Log.Info("dropping work: the chain released our slot", "workload", j.Workload, "slot", j.Slot, "why", s.Released)
 			return false, d.drop(j)
 		}
 		if j != nil {
 			return true, d.ensureJob(ctx, w, s, j, true)
+		}
+		if len(s.AllocatedTo) == 0 {
+			return true, nil // nobody could take it yet: the chain draws for it each block
 		}
 		if d.canFill(w) {
 			return true, d.ensureJob(ctx, w, s, nil, true)
