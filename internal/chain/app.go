@@ -24,10 +24,11 @@
 //
 // Queries never take mu: they read the last committed version, an
 // immutable IAVL tree published atomically at Commit, and an index of
-// workloads and blob references (index.go) that Commit extends. So no
-// query, however large or frequent, delays PrepareProposal, FinalizeBlock
-// or Commit; and every list query is paginated (page.go), so none scans
-// more than a page of records.
+// workloads and blob references (index.go) that Commit extends. They share
+// treeMu with CheckTx, which the block takes only to flush its writes and
+// to save the version, so a query waits at most for a flush and a block
+// waits at most for the queries already running; and every list query is
+// paginated (page.go), so none reads more than a page of records.
 package chain
 
 import (
@@ -76,8 +77,17 @@ type App struct {
 	tree   *store.Tree
 	logger log.Logger
 
-	index   *index
-	pending *pendingRefs
+	index       *index
+	pending     *pendingRefs
+	allocations chan struct{} // /allocation queries running (it reads every prover)
+
+	// treeMu keeps readers of committed versions (queries, CheckTx) off
+	// the tree while a block's writes reach it and while it saves a
+	// version: IAVL copies nodes on write and, doing so, detaches the child
+	// pointers of nodes that committed versions share. Writers hold it for
+	// the flush and the save only, never for a block's execution; a reader
+	// for one bounded query or one transaction. It is the innermost lock.
+	treeMu sync.RWMutex
 
 	mu        sync.Mutex
 	env       protocol.Env // chain id, params and the height being built
@@ -101,7 +111,7 @@ func New(opts Options) (*App, error) {
 		opts.TxCacheBytes = txCacheBytes
 	}
 	a := &App{opts: opts, tree: opts.Store, logger: opts.Logger, txs: newTxCache(opts.TxCacheBytes),
-		index: newIndex(), pending: newPendingRefs(opts.Now)}
+		index: newIndex(), pending: newPendingRefs(opts.Now), allocations: make(chan struct{}, 1)}
 	if a.logger == nil {
 		a.logger = log.NewNopLogger()
 	}
@@ -167,7 +177,9 @@ func (a *App) Info(context.Context, *abci.InfoRequest) (*abci.InfoResponse, erro
 func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.treeMu.Lock()
 	_, version, err := a.tree.Commit()
+	a.treeMu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("failed to commit: %w", err)
 	}

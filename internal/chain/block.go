@@ -111,11 +111,26 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		results[i+1] = toExecResult(res)
 		a.txs.forget(tx)
 	}
-	a.staged = indexBatch{}
-	if err := kv.Write(recorder{a.tree.Working(), &a.staged}); err != nil {
+	hash, err := a.flush(kv)
+	if err != nil {
 		return nil, fmt.Errorf("block %d: failed to write state: %w", req.Height, err)
 	}
-	return &abci.FinalizeBlockResponse{Events: toABCIEvents(blockEvents), TxResults: results, AppHash: a.tree.WorkingHash()}, nil
+	return &abci.FinalizeBlockResponse{Events: toABCIEvents(blockEvents), TxResults: results, AppHash: hash}, nil
+}
+
+// flush writes the block's buffered writes to the tree, noting the records
+// they create for the index, and returns the new working hash. It holds
+// treeMu: writing the tree detaches child pointers of nodes that committed
+// versions share (IAVL copies on write), so no reader of a committed
+// version may run meanwhile.
+func (a *App) flush(kv *store.Cache) ([]byte, error) {
+	a.treeMu.Lock()
+	defer a.treeMu.Unlock()
+	a.staged = indexBatch{}
+	if err := kv.Write(recorder{a.tree.Working(), &a.staged}); err != nil {
+		return nil, err
+	}
+	return a.tree.WorkingHash(), nil
 }
 
 // CheckTx admits a transaction to the mempool if it would execute against
@@ -135,7 +150,9 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 	}
 	env := a.checkEnv
 	env.Decode = pre.decodeFor(req.Tx, a.txs.decode)
+	a.treeMu.RLock() // a.check reads the committed version
 	res, err := protocol.CheckTx(a.check, env, req.Tx)
+	a.treeMu.RUnlock()
 	if err != nil {
 		return nil, fmt.Errorf("check tx: %w", err)
 	}

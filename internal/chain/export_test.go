@@ -9,3 +9,10 @@ func LockBlocks(a *App) (unlock func()) {
 
 // TxCacheUsage reports the decoded-transaction cache's entries and bytes.
 func TxCacheUsage(a *App) (int, int64) { return a.txs.usage() }
+
+// HoldAllocation takes the one slot /allocation queries run in, as a
+// long recomputation would.
+func HoldAllocation(a *App) (release func()) {
+	a.allocations <- struct{}{}
+	return func() { <-a.allocations }
+}

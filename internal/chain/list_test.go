@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -312,4 +313,83 @@ func TestTxCacheHoldsOnlyAdmitted(t *testing.T) {
 	if n, by := chain.TxCacheUsage(c.app); n != 0 || by != 0 {
 		t.Fatalf("after its block: %d cached, %d bytes", n, by)
 	}
+}
+
+// TestQueriesDuringBlocks runs list, record and pending queries, Info and
+// Referenced without pause while blocks of Runs execute and commit (run it
+// with -race): every answer is a whole page of a committed version, and
+// the newest-first order holds within each page.
+func TestQueriesDuringBlocks(t *testing.T) {
+	f := newListFixture(t)
+	stop := make(chan struct{})
+	errs := make(chan error, 1)
+	go func() {
+		defer close(errs)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if err := queryOnce(f, i); err != nil {
+				errs <- err
+				return
+			}
+		}
+	}()
+	for range 10 {
+		mustOK(t, "runs", f.c.block(f.runTx(0), f.runTx(1)))
+	}
+	close(stop)
+	if err := <-errs; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// queryOnce runs the i-th query of TestQueriesDuringBlocks' mix.
+func queryOnce(f *listFixture, i int) error {
+	app := f.c.app
+	switch i % 4 {
+	case 0:
+		resp, err := app.Query(ctx, &abci.QueryRequest{Path: chain.PathWorkloads, Data: chain.ListRequest{Limit: 5}.Encode()})
+		if err != nil || resp.Code != chain.QueryOK {
+			return fmt.Errorf("workloads: %v %v", resp, err)
+		}
+		var l pb.WorkloadList
+		if err := proto.Unmarshal(resp.Value, &l); err != nil || len(l.Workloads) != 5 {
+			return fmt.Errorf("workloads page: %d %v", len(l.Workloads), err)
+		}
+		for j := 1; j < len(l.Workloads); j++ {
+			if l.Workloads[j].Height > l.Workloads[j-1].Height || l.Workloads[j].Height > resp.Height {
+				return fmt.Errorf("page out of order or past its version %d", resp.Height)
+			}
+		}
+	case 1:
+		if resp, err := app.Query(ctx, &abci.QueryRequest{Path: chain.PathProvers}); err != nil || resp.Code != chain.QueryOK {
+			return fmt.Errorf("provers: %v %v", resp, err)
+		}
+	case 2:
+		if _, err := app.Info(ctx, &abci.InfoRequest{}); err != nil {
+			return err
+		}
+		if !app.Referenced(f.modules[0]) {
+			return errors.New("a module stopped being referenced")
+		}
+	case 3:
+		if resp, err := app.Query(ctx, &abci.QueryRequest{Path: chain.PathPending, Data: make([]byte, 32)}); err != nil || resp.Code != chain.QueryOK {
+			return fmt.Errorf("pending: %v %v", resp, err)
+		}
+	}
+	return nil
+}
+
+// TestAllocationQueriesBounded: one /allocation recomputation (it reads
+// every prover) runs at a time; another meanwhile is told to retry.
+func TestAllocationQueriesBounded(t *testing.T) {
+	f := newListFixture(t)
+	id := make([]byte, 32)
+	release := chain.HoldAllocation(f.c.app)
+	f.c.queryCode(chain.PathAllocation, id, 0, chain.QueryBusy)
+	release()
+	f.c.queryCode(chain.PathAllocation, id, 0, chain.QueryNotFound)
 }

@@ -51,14 +51,28 @@ const (
 	QueryNotFound   uint32 = 1
 	QueryBadRequest uint32 = 2
 	QueryNoState    uint32 = 3
+	QueryBusy       uint32 = 4 // retry later: the node bounds how many of this query run at once
 )
 
 // ProofOpType names the proof operation a proven query returns.
 const ProofOpType = "ics23:iavl"
 
 // Query answers read-only questions about committed state.
-// It takes no block lock: it reads committed, immutable versions only.
+// It takes no block lock: it reads committed versions only, sharing
+// treeMu with CheckTx (see App).
 func (a *App) Query(_ context.Context, req *abci.QueryRequest) (*abci.QueryResponse, error) {
+	if req.Path == PathAllocation { // the one query that reads every prover
+		select {
+		case a.allocations <- struct{}{}:
+			defer func() { <-a.allocations }()
+		default:
+			return &abci.QueryResponse{Code: QueryBusy, Log: "the node is recomputing another allocation; retry in a moment"}, nil
+		}
+	}
+	if req.Path != PathPending { // /pending reads the tx cache, not the tree
+		a.treeMu.RLock()
+		defer a.treeMu.RUnlock()
+	}
 	snap, err := a.snapshotAt(req.Height)
 	if err != nil {
 		return &abci.QueryResponse{Code: QueryNoState, Log: err.Error(), Height: req.Height}, nil

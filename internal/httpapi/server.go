@@ -304,6 +304,9 @@ func (s *server) query(w http.ResponseWriter, ctx context.Context, path string, 
 		fail(w, http.StatusNotFound, resp.Log, "")
 	case chain.QueryNoState:
 		fail(w, http.StatusServiceUnavailable, resp.Log, "the node has not committed its first block yet (retry in a moment), or no longer keeps that version of the state")
+	case chain.QueryBusy:
+		w.Header().Set("Retry-After", "1")
+		fail(w, http.StatusServiceUnavailable, resp.Log, "retry in a moment")
 	default:
 		fail(w, http.StatusBadRequest, resp.Log, "")
 	}
