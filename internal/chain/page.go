@@ -179,7 +179,9 @@ func (a *App) listWorkloads(snap *store.Snapshot, data []byte) (*abci.QueryRespo
 	list := &pb.WorkloadList{Workloads: make([]*pb.Workload, 0, len(entries))}
 	for _, e := range entries {
 		w, err := protocol.GetWorkload(snap, e.id[:])
-		if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			continue // not in this version: the page is short, the cursor still right
+		} else if err != nil {
 			return nil, err
 		}
 		list.Workloads = append(list.Workloads, w)
