@@ -123,23 +123,7 @@ func newQueryCmd(g *globals) *cobra.Command {
 			},
 		},
 		newQueryProversCmd(g),
-		&cobra.Command{
-			Use: "programs", Short: "Every deployed program", Args: cobra.NoArgs,
-			RunE: func(cmd *cobra.Command, _ []string) error {
-				ps, err := g.client().Programs(cmd.Context())
-				if err != nil {
-					return err
-				}
-				return g.emit(ps, func(w io.Writer) {
-					if len(ps) == 0 {
-						fmt.Fprintln(w, "no programs deployed")
-					}
-					for _, p := range ps {
-						printProgram(w, p)
-					}
-				})
-			},
-		},
+		newQueryProgramsCmd(g),
 		&cobra.Command{
 			Use: "params", Short: "The chain parameters", Args: cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
@@ -212,6 +196,44 @@ func newQueryProversCmd(g *globals) *cobra.Command {
 				}
 				for _, p := range ps {
 					printProver(w, p)
+				}
+				printNext(w, next)
+			})
+		},
+	}
+	addPageFlags(cmd, &page)
+	return cmd
+}
+
+// newQueryProgramsCmd lists every deployed program, or one page of them
+// with --limit/--cursor.
+func newQueryProgramsCmd(g *globals) *cobra.Command {
+	var page client.ListOptions
+	cmd := &cobra.Command{
+		Use: "programs", Short: "Every deployed program (or a page with --limit/--cursor)", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var ps []client.Program
+			var v any
+			var next string
+			if cmd.Flags().Changed("limit") || cmd.Flags().Changed("cursor") {
+				p, err := g.client().ProgramsPage(cmd.Context(), page)
+				if err != nil {
+					return err
+				}
+				ps, next, v = p.Programs, p.Next, p
+			} else {
+				var err error
+				if ps, err = g.client().Programs(cmd.Context()); err != nil {
+					return err
+				}
+				v = ps
+			}
+			return g.emit(v, func(w io.Writer) {
+				if len(ps) == 0 {
+					fmt.Fprintln(w, "no programs deployed")
+				}
+				for _, p := range ps {
+					printProgram(w, p)
 				}
 				printNext(w, next)
 			})
