@@ -1,6 +1,8 @@
 package protocol
 
 import (
+	"slices"
+
 	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/store"
 )
@@ -68,7 +70,7 @@ func expire(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) ([]Event, error) {
 			ev, err = slash(kv, env, s.Prover, env.Params.SlashNoRevealBP, "no_reveal", false)
 			evs = []Event{ev}
 		case s.State == pb.SlotState_SLOT_STATE_VERIFYING && h > s.VoteBy:
-			err = expireVote(kv, env, w, s)
+			evs, err = expireVote(kv, env, w, s)
 		default:
 			return nil, nil
 		}
@@ -136,12 +138,12 @@ func openReveals(kv store.KV, env Env, w *pb.Workload) ([]Event, error) {
 	if w.RevealFrom != 0 {
 		return nil, nil
 	}
-	first := FirstSubmitHeight(w)
-	if first == 0 {
+	if !slices.ContainsFunc(w.Slots, func(s *pb.Slot) bool { return s.State == pb.SlotState_SLOT_STATE_SUBMITTED }) {
 		return nil, nil
 	}
+	first := FirstSubmitHeight(w)
 	var evs []Event
-	lagged := env.Height > LagEnd(env.Params, w.AllocatedHeight, first)
+	lagged := first > 0 && env.Height > LagEnd(env.Params, w.AllocatedHeight, first)
 	for _, s := range w.Slots {
 		if !fillable(s.State) {
 			continue
@@ -188,13 +190,14 @@ func LagEnd(p Params, allocated, first int64) int64 {
 // height difference (below 2^41), so it cannot overflow.
 func bpOfLarge(x uint64, bp uint32) uint64 { return x * uint64(bp) / 10000 }
 
-// FirstSubmitHeight is the height of w's first result (0: none yet). A
-// fail claim whose slot re-opened for confirmation is not a result: only
-// slots that hold a submission count.
+// FirstSubmitHeight is the height of w's first proof (0: none yet): only
+// slots that hold a submission with outcome proof count, so a fail (which
+// anyone can send at once, for nothing) never starts the result lag and
+// closes the slots of provers still working.
 func FirstSubmitHeight(w *pb.Workload) int64 {
 	var first int64
 	for _, s := range w.Slots {
-		if s.SubmitHeight > 0 && holdsResult(s.State) && (first == 0 || s.SubmitHeight < first) {
+		if s.SubmitHeight > 0 && holdsResult(s.State) && s.Outcome == pb.Outcome_OUTCOME_PROOF && (first == 0 || s.SubmitHeight < first) {
 			first = s.SubmitHeight
 		}
 	}

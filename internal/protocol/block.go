@@ -128,6 +128,7 @@ func allocationInput(r store.Reader, env Env, height int64) (*allocInput, error)
 		in.records, in.keys, in.waiting = append(in.records, w), append(in.keys, key), append(in.waiting, waiting)
 		return nil
 	}
+	seen := map[string]bool{}
 	for _, src := range []struct {
 		prefix  []byte
 		waiting bool
@@ -141,6 +142,10 @@ func allocationInput(r store.Reader, env Env, height int64) (*allocInput, error)
 			return nil, err
 		}
 		for i := range ids {
+			if seen[string(ids[i])] {
+				continue // listed twice: allocated at its first entry
+			}
+			seen[string(ids[i])] = true
 			if err := add(keys[i], ids[i], src.waiting); err != nil {
 				return nil, err
 			}
@@ -285,13 +290,20 @@ func updateWait(kv store.KV, p Params, next int64, w *pb.Workload, key []byte, w
 	case waiting && !still:
 		return kv.Delete(key)
 	case !waiting && still:
-		seq, err := nextSeq(kv)
-		if err != nil {
-			return err
-		}
-		return kv.Set(waitKey(seq), w.Id)
+		return addWait(kv, w)
 	}
 	return nil
+}
+
+// addWait puts w at the end of the wait list. A workload listed twice is
+// allocated once, at its first entry (allocationInput); dropStaleWaits
+// removes the later one.
+func addWait(kv store.KV, w *pb.Workload) error {
+	seq, err := nextSeq(kv)
+	if err != nil {
+		return err
+	}
+	return kv.Set(waitKey(seq), w.Id)
 }
 
 // dropStaleWaits removes the wait entries allocationInput passed over
@@ -299,11 +311,13 @@ func updateWait(kv store.KV, p Params, next int64, w *pb.Workload, key []byte, w
 // workloads still waiting.
 func dropStaleWaits(kv store.KV, p Params, height int64) error {
 	var stale [][]byte
+	seen := map[string]bool{}
 	err := kv.Iterate(prefixWait, store.PrefixEnd(prefixWait), func(k, v []byte) bool {
 		w, err := GetWorkload(kv, v)
-		if err != nil || !stillWaiting(p, w, height+1) {
+		if err != nil || seen[string(v)] || !stillWaiting(p, w, height+1) {
 			stale = append(stale, bytes.Clone(k))
 		}
+		seen[string(v)] = true
 		return true
 	})
 	if err != nil {

@@ -86,6 +86,10 @@ type Params struct {
 	// pay, and the first proof is verified while the user still wants it.
 	ResultLag   int64  `json:"result_lag"`
 	ResultLagBP uint32 `json:"result_lag_bp"`
+	// VoteRounds is how many committees may judge a proof: one that ends
+	// its vote_window undecided is replaced by a fresh draw until the
+	// last round, which ends undecided (the share refunded).
+	VoteRounds uint32 `json:"vote_rounds"`
 	// SuspendBlocks is how long a prover that used up its allowance of
 	// declines and misses in an epoch sits out (suspended, not removed).
 	SuspendBlocks int64 `json:"suspend_blocks"`
@@ -139,6 +143,7 @@ func DefaultParams() Params {
 		ResultLag:        4,
 		ResultLagBP:      5000,
 		SuspendBlocks:    100,
+		VoteRounds:       2,
 	}
 }
 
@@ -169,6 +174,9 @@ func (p Params) Validate() error {
 	}
 	if p.FeeBurnBP == 0 {
 		errs = append(errs, errors.New("fee_burn_bp must be positive: without a burn a user paying its own provers loses only transaction fees"))
+	}
+	if p.VoteRounds < 1 || p.VoteRounds > 8 {
+		errs = append(errs, fmt.Errorf("vote_rounds %d must be 1..8", p.VoteRounds))
 	}
 	if p.ResultLagBP > 1_000_000 {
 		errs = append(errs, fmt.Errorf("result_lag_bp %d is above 1000000 (100 times the first result's time)", p.ResultLagBP))

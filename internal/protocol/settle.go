@@ -58,9 +58,6 @@ func settle(kv store.KV, env Env, w *pb.Workload) ([]Event, error) {
 	if err := challengeConsequences(kv, env, w); err != nil {
 		return nil, err
 	}
-	if err := refutedFails(kv, env, w, len(finals) > 0); err != nil {
-		return nil, err
-	}
 	for _, s := range w.Slots { // their stake is no longer answerable for these results
 		if s.SubmitHeight > 0 {
 			if err := updateProver(kv, s.Prover, func(p *pb.Prover) { p.OpenResults = max(p.OpenResults, 1) - 1 }); err != nil {
@@ -271,18 +268,16 @@ func TiersFor(tiers []uint32, k int) []uint32 {
 }
 
 // refundRest returns what is left in escrow to the user (the shares of
-// slots without a final proof, the tiers and the decay nobody earned, the
-// rounding), except the share of a slot its committee left undecided and
-// of a fail two provers confirmed: those are burned.
-// Refunding it would let a user whose sybils block a third of a committee
-// read an honest proof (sealed to the user at submission) for free;
-// paying the prover would let a third of a committee get an invalid proof
-// paid. A challenge has no owner: what is left is burned.
+// slots without a final proof, undecided ones included, the tiers and the
+// decay nobody earned, the rounding), except the share of a fail two
+// provers confirmed: that is burned, so the user pays for a program that
+// does not finish and nobody profits from saying fail. A challenge has no
+// owner: what is left is burned.
 func refundRest(kv store.KV, env Env, w *pb.Workload) error {
 	po := PayoutFor(env.Params, w.Fee, w.K, w.Challenge)
-	var forfeit uint64 // undecided slots and confirmed fails
+	var forfeit uint64 // confirmed fails
 	for _, s := range w.Slots {
-		if s.State == pb.SlotState_SLOT_STATE_UNDECIDED || (s.State == pb.SlotState_SLOT_STATE_FAILED && len(s.FailClaim) > 0) {
+		if s.State == pb.SlotState_SLOT_STATE_FAILED && len(s.FailClaim) > 0 {
 			forfeit++
 		}
 	}
@@ -301,36 +296,6 @@ func refundRest(kv store.KV, env Env, w *pb.Workload) error {
 	}
 	w.Burned += burnt
 	w.Refunded, w.Escrow = refund, 0
-	return nil
-}
-
-// refutedFails counts a miss against every prover that said fail in a
-// workload that was proved (its own slot re-opened and proved by another
-// prover, or another slot): a fail is an answer that costs the
-// liar its pay and, when refuted, a place in its allowance. It is not
-// slashed: a prover may draw randomness, so a hostile program can make its
-// own cycle count differ between honest provers.
-func refutedFails(kv store.KV, env Env, w *pb.Workload, proved bool) error {
-	if !proved {
-		return nil
-	}
-	for _, s := range w.Slots {
-		var liars [][]byte
-		switch {
-		case (s.State == pb.SlotState_SLOT_STATE_VALID || s.State == pb.SlotState_SLOT_STATE_EMPTY) && len(s.FailClaim) > 0:
-			liars = [][]byte{s.FailClaim}
-		case s.State == pb.SlotState_SLOT_STATE_FAILED:
-			liars = [][]byte{s.Prover}
-			if len(s.FailClaim) > 0 {
-				liars = append(liars, s.FailClaim)
-			}
-		}
-		for _, p := range liars {
-			if err := countMiss(kv, env, p, "refuted_fail"); err != nil {
-				return err
-			}
-		}
-	}
 	return nil
 }
 

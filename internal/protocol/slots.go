@@ -133,24 +133,29 @@ func submitResult(kv store.KV, env Env, sender address.Address, m *pb.SubmitResu
 	if err := kv.Set(sealedFileKey(w.Id, s.Index), m.Sealed); err != nil {
 		return Result{}, err
 	}
-	reopenForConfirmation(env, w, s, sender)
+	if err := reopenForConfirmation(kv, env, w, s, sender); err != nil {
+		return Result{}, err
+	}
 	return finishMsg(kv, env, w, slotEvent(w, s))
 }
 
 // reopenForConfirmation re-opens a slot whose first result says fail, so
-// that a second prover runs the program too: a proof refutes the claim
-// (a miss for the claimant), a second fail confirms it (the share is
-// burned: the user pays for a program that does not finish, and nobody
-// profits from saying fail), and nobody filling it by the deadline leaves
-// the claim standing (the share refunded). The claimant keeps the slot's
-// prover field, so it cannot fill the slot again itself. Only the first
-// fail of a slot re-opens it, and only before the deadline.
-func reopenForConfirmation(env Env, w *pb.Workload, s *pb.Slot, sender address.Address) {
+// that a second prover, drawn from the beacon like any allocation (the
+// slot waits, unassigned), runs the program too: a proof refutes the
+// claim, a second fail confirms it (the share is burned: the user pays
+// for a program that does not finish, and nobody profits from saying
+// fail), and nobody taking it by the deadline leaves the claim standing
+// (the share refunded). The claimant keeps the slot's prover field, so it
+// cannot take the slot again itself. Only the first fail of a slot
+// re-opens it, and only before the deadline.
+func reopenForConfirmation(kv store.KV, env Env, w *pb.Workload, s *pb.Slot, sender address.Address) error {
 	if s.Outcome != pb.Outcome_OUTCOME_FAIL || len(s.FailClaim) > 0 || env.Height >= w.Deadline {
-		return
+		return nil
 	}
 	s.FailClaim = sender[:]
 	s.State, s.OpenUntil, s.Released = pb.SlotState_SLOT_STATE_OPEN, w.Deadline, "fail"
+	s.AllocatedTo = nil // the confirmer is drawn from the beacon (the wait list), not chosen by the claimant's friends
+	return addWait(kv, w)
 }
 
 // checkSubmit checks a submission's own fields.

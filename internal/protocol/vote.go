@@ -125,7 +125,7 @@ func Committee(active [][20]byte, w *pb.Workload, s *pb.Slot, seed []byte, size 
 			idx[i] = i
 		}
 	} else {
-		for _, x := range alloc.Sample(seed, committeeID(w.Id, s.Index), uint64(n), size) {
+		for _, x := range alloc.Sample(seed, committeeID(w.Id, s.Index, s.Round), uint64(n), size) {
 			idx = append(idx, int(x))
 		}
 		slices.Sort(idx)
@@ -160,12 +160,16 @@ func skippedPositions(active [][20]byte, w *pb.Workload, only *pb.Slot) []int {
 	return skip
 }
 
-// committeeID names the slot whose committee is drawn.
-func committeeID(id []byte, slot uint32) [32]byte {
+// committeeID names the slot (and, after the first, the round) whose
+// committee is drawn.
+func committeeID(id []byte, slot, round uint32) [32]byte {
 	h := sha256.New()
 	h.Write([]byte(committeeDomain))
 	h.Write(id)
 	_ = binary.Write(h, binary.BigEndian, slot)
+	if round > 0 {
+		_ = binary.Write(h, binary.BigEndian, round)
+	}
 	var out [32]byte
 	h.Sum(out[:0])
 	return out
@@ -412,34 +416,40 @@ func decide(kv store.KV, env Env, w *pb.Workload, s *pb.Slot, valid bool) ([]Eve
 }
 
 // expireVote closes the ballot of a slot whose vote_window passed without
-// a decision: undecided. Every member that did not vote has an absence
-// recorded and is slashed slash_wrong_vote_bp: an absence is what let a
-// blocking third stall the slot, and abstaining must not be free.
-func expireVote(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) error {
+// a decision, and records every member that did not vote as absent (not
+// slashed: a member may have been unable to vote, refused while
+// suspended or leaving, or still verifying a slow program). Before the
+// last of vote_rounds a fresh committee is drawn and votes again: a
+// blocking third must then hold a third of two random committees. After
+// the last round the slot is undecided: nobody paid, its share refunded.
+func expireVote(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) ([]Event, error) {
 	b, err := getBallot(kv, w.Id, s.Index)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if b != nil {
 		if err := closeBallot(kv, w.Id, s, b); err != nil {
-			return err
+			return nil, err
 		}
 	}
+	if err := countAbsences(kv, s); err != nil {
+		return nil, err
+	}
+	if s.Round+1 < env.Params.VoteRounds {
+		s.Round++
+		return startVote(kv, env, w, s)
+	}
 	s.State, s.DecidedHeight = pb.SlotState_SLOT_STATE_UNDECIDED, env.Height
-	return penaliseAbsences(kv, env, s)
+	return nil, nil
 }
 
-// penaliseAbsences records and slashes the committee members that never
-// voted on s.
-func penaliseAbsences(kv store.KV, env Env, s *pb.Slot) error {
+// countAbsences records the committee members that never voted on s.
+func countAbsences(kv store.KV, s *pb.Slot) error {
 	for i, v := range s.Votes {
 		if v != voteNone || i >= len(s.Committee) {
 			continue
 		}
 		if err := updateProver(kv, s.Committee[i], func(p *pb.Prover) { p.Absences++ }); err != nil {
-			return err
-		}
-		if _, err := slash(kv, env, s.Committee[i], env.Params.SlashWrongVoteBP, "absent", false); err != nil {
 			return err
 		}
 	}

@@ -257,7 +257,11 @@ func (s *scenario) showWorkload(t *testing.T, name string) string {
 	for _, sl := range w.Slots {
 		fmt.Fprintf(&b, "  slot %d %s prover=%s", sl.Index, protocol.SlotStateName(sl.State), s.nameOrEmpty(sl.Prover))
 		if sl.Released != "" {
-			fmt.Fprintf(&b, " released=%s by=%s", sl.Released, s.nameOrEmpty(sl.AllocatedTo))
+			by := sl.AllocatedTo
+			if len(sl.FailClaim) > 0 {
+				by = sl.FailClaim // a fail re-opened it: the claimant let it go
+			}
+			fmt.Fprintf(&b, " released=%s by=%s", sl.Released, s.nameOrEmpty(by))
 		}
 		if sl.Filled {
 			b.WriteString(" filled")

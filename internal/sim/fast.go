@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"slices"
@@ -93,6 +94,7 @@ type fSlot struct {
 	failClaim                             int32   // the prover whose fail re-opened it (-1: none)
 	allocatedTo                           int32   // the prover the allocator chose (-1: never one)
 	waited                                bool    // allotted from the wait list: declining it is no miss
+	round                                 uint32  // verification round
 	committee                             []int32 // drawn at reveal, in address order
 	deciders                              []int32 // voted with the decision
 	voted                                 []int32 // voted, while undecided
@@ -120,8 +122,8 @@ type fastEngine struct {
 	timers  [][]int32  // by height
 	waiting []int32    // workloads with slots nobody could be allocated, in the order they started waiting
 	reinst  [][]int32  // by height: provers whose suspension ends
-	active  []int32    // active provers by address, as of the current block's start
-	activeH int64      // the height active was built for
+	active  []int32    // active provers by address, as of the end of the block's BeginBlock
+	inBlock bool       // past BeginBlock: committees come from active
 
 	opened     []slotRef // slots that opened during the current block
 	firstNow   []int32   // workloads whose first result landed this block
@@ -182,6 +184,7 @@ func (e *fastEngine) run() (*ledger, error) {
 		}
 		if h > 1 {
 			e.seed = beaconSeed(e.seed, h)
+			e.inBlock = false
 			e.beginBlock(h)
 		}
 		e.block(h)
@@ -201,7 +204,12 @@ func (e *fastEngine) beginBlock(h int64) {
 	}
 	e.allocate(h, lo, e.nextAlloc)
 	if h < int64(len(e.timers)) {
-		for _, w := range e.timers[h] {
+		// protocol runTimers visits timer/<h>/<id> in workload id order:
+		// the order matters once a timer can draw a committee from the
+		// provers' current states.
+		ts := e.timers[h]
+		slices.SortFunc(ts, func(a, b int32) int { return bytes.Compare(e.pop.Workloads[a].ID[:], e.pop.Workloads[b].ID[:]) })
+		for _, w := range slices.Compact(ts) {
 			if e.ws[w].timer == h {
 				e.led.events++
 				e.advance(w, h)
@@ -221,6 +229,18 @@ func (e *fastEngine) beginBlock(h int64) {
 		}
 		e.reinst[h] = nil
 	}
+	e.active = e.activeNow(e.active[:0]) // protocol Block.Active: the block's committees are drawn from it
+	e.inBlock = true
+}
+
+// activeNow appends the provers active now, by address.
+func (e *fastEngine) activeNow(out []int32) []int32 {
+	for _, i := range e.pop.Order {
+		if e.ps[i].active {
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 func (e *fastEngine) allocate(h int64, lo, hi int) {
@@ -588,12 +608,15 @@ func (e *fastEngine) submit(h int64, in intent) {
 	}
 	s.state, s.submitH, s.seq, s.fail = slSubmitted, h, e.seq, in.fail
 	if in.fail && s.failClaim < 0 && h < wl.Deadline { // protocol reopenForConfirmation
-		s.failClaim = in.p
-		e.openSlot(in.w, in.slot, s, wl.Deadline)
+		s.failClaim, s.allocatedTo = in.p, -1
+		s.state, s.openUntil = slOpen, wl.Deadline // left to the wait list, not to racers
+		if !slices.Contains(e.waiting, in.w) {
+			e.waiting = append(e.waiting, in.w)
+		}
 		e.advance(in.w, h)
 		return
 	}
-	if w.firstSubmit == 0 {
+	if w.firstSubmit == 0 && !in.fail {
 		w.firstSubmit = h
 		e.firstNow = append(e.firstNow, in.w)
 	}
@@ -635,13 +658,20 @@ func (e *fastEngine) reveal(h int64, w int32) {
 			s.state = slFailed
 			continue
 		}
-		s.state, s.voteBy = slVerifying, h+e.par.VoteWindow
-		s.committee = e.committee(h, w, int16(k))
-		if len(s.committee) == 0 { // nobody to ask: valid on reveal
-			e.valid(h, w, s)
-		}
+		e.startVote(h, w, int16(k), s)
 	}
 	e.advance(w, h)
+}
+
+// startVote is protocol startVote: a committee drawn for the slot's
+// round votes the next block; with nobody to ask the proof is valid.
+func (e *fastEngine) startVote(h int64, w int32, k int16, s *fSlot) {
+	s.state, s.voteBy = slVerifying, h+e.par.VoteWindow
+	s.committee, s.voted = e.committee(h, w, k), nil
+	if len(s.committee) == 0 {
+		e.valid(h, w, s)
+		return
+	}
 	e.votes = grow(e.votes, h+1)
 	e.votes[h+1] = append(e.votes[h+1], w)
 }
@@ -649,23 +679,18 @@ func (e *fastEngine) reveal(h int64, w int32) {
 // committee is protocol.Committee over the provers active at the start
 // of block h, as prover indices in address order.
 func (e *fastEngine) committee(h int64, w int32, k int16) []int32 {
-	if e.activeH != h {
-		e.active = e.active[:0]
-		for _, i := range e.pop.Order {
-			if e.ps[i].active {
-				e.active = append(e.active, i)
-			}
-		}
-		e.activeH = h
+	active := e.active
+	if !e.inBlock { // a round drawn in BeginBlock's timers: the state as it is then
+		active = e.activeNow(nil)
 	}
-	addrs := make([][20]byte, len(e.active))
-	for i, p := range e.active {
+	addrs := make([][20]byte, len(active))
+	for i, p := range active {
 		addrs[i] = e.pop.Provers[p].Address
 	}
 	wl := e.pop.Workloads[w]
 	pw := &pb.Workload{Id: wl.ID[:], Slots: make([]*pb.Slot, wl.K)}
 	for j := range int(wl.K) {
-		pw.Slots[j] = &pb.Slot{Index: uint32(j)}
+		pw.Slots[j] = &pb.Slot{Index: uint32(j), Round: e.slot(w, int16(j)).round}
 		if q := e.slot(w, int16(j)).prover; q >= 0 {
 			pw.Slots[j].Prover = e.pop.Provers[q].Address[:]
 		}
@@ -793,13 +818,13 @@ func (e *fastEngine) expire(w int32, k int16, h int64) {
 			s.state = slUnrevealed
 			e.slash(s.prover, e.par.SlashNoRevealBP, false)
 			return
-		case s.state == slVerifying && h > s.voteBy:
-			s.state = slUndecided
-			for _, m := range s.committee { // absentees, in address order
-				if !slices.Contains(s.voted, m) {
-					e.slash(m, e.par.SlashWrongVoteBP, false)
-				}
+		case s.state == slVerifying && h > s.voteBy: // protocol expireVote
+			if s.round+1 < e.par.VoteRounds {
+				s.round++
+				e.startVote(h, w, k, s)
+				return
 			}
+			s.state = slUndecided
 		default:
 			return
 		}
@@ -810,11 +835,11 @@ func (e *fastEngine) expire(w int32, k int16, h int64) {
 // result_lag after the first result (closing the slots still fillable).
 func (e *fastEngine) openReveals(w int32, h int64) {
 	ws := &e.ws[w]
-	if ws.revealFrom != 0 || ws.firstSubmit == 0 {
+	n := int(e.pop.Workloads[w].K)
+	if ws.revealFrom != 0 || !slices.ContainsFunc(e.slots[ws.firstSlot:int(ws.firstSlot)+n], func(s fSlot) bool { return s.state == slSubmitted }) {
 		return
 	}
-	lagged := h > protocol.LagEnd(e.par, ws.allocH, ws.firstSubmit)
-	n := int(e.pop.Workloads[w].K)
+	lagged := ws.firstSubmit > 0 && h > protocol.LagEnd(e.par, ws.allocH, ws.firstSubmit)
 	for k := range n {
 		s := e.slot(w, int16(k))
 		if !fillable(s.state) {
@@ -937,23 +962,9 @@ func (e *fastEngine) settle(w int32, h int64) {
 		ws.escrow -= po.VotePool
 		s.committee, s.deciders = nil, nil
 	}
-	if len(finals) > 0 { // protocol refutedFails
-		for k := range int(wl.K) {
-			s := e.slot(w, int16(k))
-			switch {
-			case (s.state == slValid || s.state == slEmpty) && s.failClaim >= 0:
-				e.countMiss(s.failClaim, h)
-			case s.state == slFailed:
-				e.countMiss(s.prover, h)
-				if s.failClaim >= 0 {
-					e.countMiss(s.failClaim, h)
-				}
-			}
-		}
-	}
-	undecided := uint64(0) // and confirmed fails: their shares are burned
+	undecided := uint64(0) // confirmed fails: their shares are burned
 	for k := range int(wl.K) {
-		if s := e.slot(w, int16(k)); s.state == slUndecided || (s.state == slFailed && s.failClaim >= 0) {
+		if s := e.slot(w, int16(k)); s.state == slFailed && s.failClaim >= 0 {
 			undecided++
 		}
 	}

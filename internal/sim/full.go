@@ -161,6 +161,7 @@ func (e *fullEngine) beginBlock(h int64) error {
 	if _, err := protocol.ApplyBeacon(e.kv, &pb.BeaconEntry{Height: h, PrevSeed: prev, Seed: beaconSeed(prev, h)}); err != nil {
 		return err
 	}
+	e.env.Block = nil // as the chain: BeginBlock works on the state, the block's list comes after
 	block, evs, err := protocol.BeginBlock(e.kv, e.env)
 	if err != nil {
 		return err
