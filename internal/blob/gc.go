@@ -31,6 +31,7 @@ func (s *Store) Sweep() (SweepStats, error) {
 	now := s.o.Now()
 	var errs []error
 	s.unref = 0
+	clear(s.byClient)
 	for h, e := range s.blobs {
 		ref, looked := refs[h]
 		if !looked { // stored during this sweep: judged by the next
@@ -41,12 +42,12 @@ func (s *Store) Sweep() (SweepStats, error) {
 		case ref:
 			st.Referenced++
 		case now.Sub(e.stored) < s.o.Grace:
-			s.unref += e.size
+			s.chargeLocked(e)
 			st.UnreferencedKept += e.size
 		default:
 			if err := os.Remove(s.Path(h)); err != nil && !errors.Is(err, os.ErrNotExist) {
 				errs = append(errs, err)
-				s.unref += e.size
+				s.chargeLocked(e)
 				continue
 			}
 			delete(s.blobs, h)

@@ -93,7 +93,7 @@ func (h *handler) put(w http.ResponseWriter, r *http.Request) {
 	body := &uploadReader{r: http.MaxBytesReader(w, r.Body, h.s.max+1), rc: http.NewResponseController(w),
 		minRate: h.o.Limits.MinRate, now: time.Now}
 	body.start = body.now()
-	sum, n, err := h.s.Put(body)
+	sum, n, err := h.s.PutFrom(body, client)
 	h.o.Limits.Bytes.Charge(client, float64(body.n))
 	if err != nil {
 		writeErr(w, putStatus(err), err.Error())

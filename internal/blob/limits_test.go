@@ -307,3 +307,38 @@ func TestSlowUploadCut(t *testing.T) {
 		t.Fatalf("a fast upload: %d %v", n, err)
 	}
 }
+
+// TestClientQuota: one client's unreferenced blobs never pass its share,
+// so a single address cannot fill the node's quota for everyone; its share
+// frees when the chain references its blobs or they are collected.
+func TestClientQuota(t *testing.T) {
+	c := &clock{t: time.Unix(1_700_000_000, 0)}
+	refs := &refSet{m: map[Hash]bool{}}
+	s, err := OpenWith(t.TempDir(), Options{MaxSize: 1 << 20, Quota: 100, ClientQuota: 10, Grace: time.Hour, Referenced: refs.has, Now: c.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.PutFrom(strings.NewReader("a-one!"), "a"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.PutFrom(strings.NewReader("a-two!"), "a"); !errors.Is(err, ErrQuota) {
+		t.Fatalf("past a's share: %v", err)
+	}
+	if _, _, err := s.PutFrom(strings.NewReader("b-one!"), "b"); err != nil {
+		t.Fatalf("b refused for a's uploads: %v", err)
+	}
+	refs.add([]byte("a-one!"))
+	if _, err := s.Sweep(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.PutFrom(strings.NewReader("a-two!"), "a"); err != nil {
+		t.Fatalf("a's share after its blob was referenced: %v", err)
+	}
+	c.add(2 * time.Hour)
+	if st, _ := s.Sweep(); st.Collected != 2 {
+		t.Fatalf("sweep: %+v", st)
+	}
+	if _, _, err := s.PutFrom(strings.NewReader("a-three"), "a"); err != nil {
+		t.Fatalf("a's share after collection: %v", err)
+	}
+}

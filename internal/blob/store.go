@@ -10,8 +10,9 @@
 //   - a blob is never larger than Options.MaxSize;
 //   - the blobs that nothing on chain references (Options.Referenced: no
 //     committed or admitted Run or Deploy names them) never total more than
-//     Options.Quota bytes: an upload that would pass it is refused, and a
-//     referenced blob is never refused for quota;
+//     Options.Quota bytes, nor those one client uploaded more than
+//     Options.ClientQuota: an upload that would pass either is refused, and
+//     a referenced blob is never refused for quota;
 //   - an unreferenced blob is deleted by the next sweep (gc.go) once it is
 //     older than Options.Grace; a referenced one is never deleted.
 //
@@ -71,6 +72,9 @@ type Options struct {
 	MaxSize int64
 	// Quota caps the total bytes of unreferenced blobs; 0 means no cap.
 	Quota int64
+	// ClientQuota caps the bytes of unreferenced blobs one client (as
+	// PutFrom names it) stored; 0 means no cap.
+	ClientQuota int64
 	// Grace is how long an unreferenced blob is kept before a sweep may
 	// delete it; 0 means sweeps delete nothing.
 	Grace time.Duration
@@ -87,15 +91,17 @@ type Store struct {
 	max int64
 	o   Options
 
-	mu    sync.Mutex
-	blobs map[Hash]*entry
-	unref int64 // bytes of blobs not referenced at the last look
+	mu       sync.Mutex
+	blobs    map[Hash]*entry
+	unref    int64            // bytes of blobs not referenced at the last look
+	byClient map[string]int64 // the same, by the client that stored them
 }
 
 type entry struct {
 	size       int64
 	stored     time.Time
 	referenced bool
+	client     string // who stored it ("" for blobs found on disk or fetched)
 }
 
 // Open opens (creating if needed) a store in dir whose blobs are at most
@@ -114,7 +120,7 @@ func OpenWith(dir string, o Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o700); err != nil {
 		return nil, fmt.Errorf("failed to create blob store in %s: %w", dir, err)
 	}
-	s := &Store{dir: dir, max: o.MaxSize, o: o, blobs: make(map[Hash]*entry)}
+	s := &Store{dir: dir, max: o.MaxSize, o: o, blobs: make(map[Hash]*entry), byClient: make(map[string]int64)}
 	if err := s.load(); err != nil {
 		return nil, err
 	}
@@ -155,7 +161,7 @@ func (s *Store) index(h Hash, size int64, stored time.Time) *entry {
 	e := &entry{size: size, stored: stored, referenced: s.referenced(h)}
 	s.blobs[h] = e
 	if !e.referenced {
-		s.unref += size
+		s.chargeLocked(e)
 	}
 	return e
 }
@@ -210,15 +216,21 @@ func (s *Store) Usage() (blobs int, bytes, unreferenced int64) {
 }
 
 // Put stores the bytes read from r and returns their hash and size.
-func (s *Store) Put(r io.Reader) (Hash, int64, error) { return s.put(r, nil) }
+func (s *Store) Put(r io.Reader) (Hash, int64, error) { return s.put(r, nil, "") }
+
+// PutFrom is Put on behalf of client, whose unreferenced blobs count
+// against Options.ClientQuota.
+func (s *Store) PutFrom(r io.Reader, client string) (Hash, int64, error) {
+	return s.put(r, nil, client)
+}
 
 // PutExpect stores r only if it hashes to want.
 func (s *Store) PutExpect(r io.Reader, want Hash) (int64, error) {
-	_, n, err := s.put(r, &want)
+	_, n, err := s.put(r, &want, "")
 	return n, err
 }
 
-func (s *Store) put(r io.Reader, want *Hash) (Hash, int64, error) {
+func (s *Store) put(r io.Reader, want *Hash, client string) (Hash, int64, error) {
 	var h Hash
 	tmp, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), "put-*")
 	if err != nil {
@@ -237,13 +249,13 @@ func (s *Store) put(r io.Reader, want *Hash) (Hash, int64, error) {
 	if want != nil && h != *want {
 		return h, n, fmt.Errorf("%w: got %s, want %s", ErrHashMismatch, h, *want)
 	}
-	return h, n, s.commit(tmp.Name(), h, n)
+	return h, n, s.commit(tmp.Name(), h, n, client)
 }
 
 // commit moves a hashed upload into place, charging the quota unless
 // something references it. A blob already stored is refreshed: its grace
 // period starts again.
-func (s *Store) commit(tmp string, h Hash, n int64) error {
+func (s *Store) commit(tmp string, h Hash, n int64, client string) error {
 	ref := s.referenced(h) // outside mu: it may take the chain's index lock
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -253,9 +265,10 @@ func (s *Store) commit(tmp string, h Hash, n int64) error {
 		_ = os.Chtimes(s.Path(h), now, now)
 		return nil
 	}
-	if !ref && s.o.Quota > 0 && s.unref+n > s.o.Quota {
-		return fmt.Errorf("%w: %d of %d bytes used; a blob of %d bytes does not fit until a Run or Deploy names one or the grace period collects one",
-			ErrQuota, s.unref, s.o.Quota, n)
+	if !ref {
+		if err := s.checkQuota(n, client); err != nil {
+			return err
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(s.Path(h)), 0o700); err != nil {
 		return err
@@ -263,12 +276,33 @@ func (s *Store) commit(tmp string, h Hash, n int64) error {
 	if err := os.Rename(tmp, s.Path(h)); err != nil {
 		return err
 	}
-	e := &entry{size: n, stored: now, referenced: ref}
+	e := &entry{size: n, stored: now, referenced: ref, client: client}
 	s.blobs[h] = e
 	if !ref {
-		s.unref += n
+		s.chargeLocked(e)
 	}
 	return nil
+}
+
+// checkQuota refuses n more unreferenced bytes from client if they pass
+// the node's quota or the client's share; the caller holds mu.
+func (s *Store) checkQuota(n int64, client string) error {
+	const hint = "until a Run or Deploy names one or the grace period collects one"
+	if s.o.Quota > 0 && s.unref+n > s.o.Quota {
+		return fmt.Errorf("%w: %d of %d bytes used; a blob of %d bytes does not fit %s", ErrQuota, s.unref, s.o.Quota, n, hint)
+	}
+	if used := s.byClient[client]; client != "" && s.o.ClientQuota > 0 && used+n > s.o.ClientQuota {
+		return fmt.Errorf("%w: %s has stored %d of its %d bytes; a blob of %d bytes does not fit %s", ErrQuota, client, used, s.o.ClientQuota, n, hint)
+	}
+	return nil
+}
+
+// chargeLocked counts e as unreferenced.
+func (s *Store) chargeLocked(e *entry) {
+	s.unref += e.size
+	if e.client != "" {
+		s.byClient[e.client] += e.size
+	}
 }
 
 // copyLimited copies r to w, failing with ErrTooLarge past max bytes.

@@ -39,8 +39,10 @@ type Blobs struct {
 	// URL is the upload listener's base URL as clients reach it, for the
 	// redirect; empty means http://<listen>.
 	URL string `toml:"url"`
-	// Quota caps the bytes of blobs no Run or Deploy references.
-	Quota int64 `toml:"quota"`
+	// Quota caps the bytes of blobs no Run or Deploy references;
+	// ClientQuota those one client IP uploaded.
+	Quota       int64 `toml:"quota"`
+	ClientQuota int64 `toml:"client_quota"`
 	// Grace is how long an unreferenced blob is kept before collection;
 	// GCInterval how often the collector looks.
 	Grace      Duration `toml:"grace"`
@@ -128,7 +130,7 @@ func DefaultConfig() Config {
 		Chain:   Consensus{BlockTime: Duration{time.Second}, EmptyBlocks: true},
 		Mempool: Mempool{Size: 50_000, MaxBytes: 1 << 30},
 		State:   State{KeepVersions: 0},
-		Blobs: Blobs{MaxSize: 64 << 20, Quota: 1 << 30, Grace: Duration{time.Hour}, GCInterval: Duration{time.Minute},
+		Blobs: Blobs{MaxSize: 64 << 20, Quota: 1 << 30, ClientQuota: 256 << 20, Grace: Duration{time.Hour}, GCInterval: Duration{time.Minute},
 			UploadsPerSecond: 5, UploadBurst: 100, UploadBytesPerSecond: 16 << 20, UploadBytesBurst: 512 << 20,
 			MaxUploads: 8, UploadsPerClient: 2, MinUploadRate: 16 << 10},
 		Log: Log{Level: "info", Format: "plain"},
@@ -214,6 +216,7 @@ func WriteConfig(home string, c Config) error {
 func (b *Blobs) fillDefaults(d Blobs) {
 	setDefault(&b.MaxSize, d.MaxSize)
 	setDefault(&b.Quota, d.Quota)
+	setDefault(&b.ClientQuota, d.ClientQuota)
 	setDefault(&b.Grace, d.Grace)
 	setDefault(&b.GCInterval, d.GCInterval)
 	setDefault(&b.UploadsPerSecond, d.UploadsPerSecond)
@@ -238,7 +241,7 @@ func (b *Blobs) check() []error {
 	for _, f := range []struct {
 		name string
 		v    float64
-	}{{"max_size", float64(b.MaxSize)}, {"quota", float64(b.Quota)}, {"grace", float64(b.Grace.Duration)},
+	}{{"max_size", float64(b.MaxSize)}, {"quota", float64(b.Quota)}, {"client_quota", float64(b.ClientQuota)}, {"grace", float64(b.Grace.Duration)},
 		{"gc_interval", float64(b.GCInterval.Duration)}, {"uploads_per_second", b.UploadsPerSecond},
 		{"upload_burst", b.UploadBurst}, {"upload_bytes_per_second", float64(b.UploadBytesPerSecond)},
 		{"upload_bytes_burst", float64(b.UploadBytesBurst)}, {"max_uploads", float64(b.MaxUploads)},

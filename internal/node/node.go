@@ -164,7 +164,7 @@ func (n *Node) startChain(ctx context.Context, cc *cmtcfg.Config, pv *privval.Fi
 
 func (n *Node) startAPI() error {
 	c := n.cfg.Blobs
-	blobs, err := blob.OpenWith(BlobDir(n.home), blob.Options{MaxSize: c.MaxSize, Quota: c.Quota,
+	blobs, err := blob.OpenWith(BlobDir(n.home), blob.Options{MaxSize: c.MaxSize, Quota: c.Quota, ClientQuota: c.ClientQuota,
 		Grace: c.Grace.Duration, Referenced: func(h blob.Hash) bool { return n.app.Referenced(h) }})
 	if err != nil {
 		return err
