@@ -234,15 +234,9 @@ func (d *Daemon) onProved(ctx context.Context, r proveResult) {
 	if j == nil || ctx.Err() != nil {
 		return // dropped meanwhile, or shutting down: the job stays as it was on disk
 	}
-	if r.err != nil && !r.program {
+	if r.err != nil {
 		d.cfg.Log.Warn("proving could not run; retrying", "workload", j.Workload, "slot", j.Slot, "err", r.err)
 		j.RetryAt, j.Error = d.tip+2, r.err.Error()
-		_ = d.jobs.save(j)
-		return
-	}
-	if r.err != nil {
-		d.cfg.Log.Warn("the program failed on this input", "workload", j.Workload, "slot", j.Slot, "err", r.err)
-		j.State, j.Error = jobFailed, r.err.Error()
 		_ = d.jobs.save(j)
 		return
 	}

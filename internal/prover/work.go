@@ -19,8 +19,7 @@ type proveResult struct {
 	outcome pb.Outcome
 	cycles  uint64
 	proof   []byte
-	err     error
-	program bool // err is the program's own doing (deterministic), not the machine's
+	err     error // the machine's trouble (worth running again), never the program's
 }
 
 // machineTrouble reports whether a sandbox outcome says the worker process
@@ -60,12 +59,35 @@ func (d *Daemon) prove(ctx context.Context, w *pb.Workload, key string) proveRes
 		res.err = err
 	case out.Outcome == sandbox.OutcomeProof:
 		res.outcome, res.cycles, res.proof = pb.Outcome_OUTCOME_PROOF, out.Cycles, out.Output
+		return d.checkOwn(ctx, w, res)
 	case out.Outcome == sandbox.OutcomeFail:
 		res.outcome, res.cycles = pb.Outcome_OUTCOME_FAIL, w.Cycles
 	case machineTrouble(out):
 		res.err = fmt.Errorf("the worker failed: %s", out.Detail)
 	default:
-		res.err, res.program = fmt.Errorf("the program ended %s: %s", out.Outcome, out.Detail), true
+		// The program itself gave no proof (it trapped, or exited without
+		// one): answer fail, which the chain has a second prover confirm,
+		// rather than nothing, which would be a miss.
+		d.cfg.Log.Warn("the program gave no proof on this input: answering fail", "workload", key, "outcome", out.Outcome, "detail", out.Detail)
+		res.outcome, res.cycles = pb.Outcome_OUTCOME_FAIL, w.Cycles
+	}
+	return res
+}
+
+// checkOwn runs the program's verifier on the daemon's own proof before it
+// is submitted. A proof the program's own verifier rejects would be voted
+// invalid and slashed slash_invalid, though the fault is the program's (a
+// user can deploy a prover that writes junk and a verifier that rejects
+// everything): the daemon answers fail instead, which costs it nothing and
+// costs the user the fee once a second prover confirms it.
+func (d *Daemon) checkOwn(ctx context.Context, w *pb.Workload, res proveResult) proveResult {
+	v := d.verify(ctx, w, 0, res.proof)
+	switch {
+	case v.err != nil:
+		res.err = fmt.Errorf("checking the proof with the program's verifier: %w", v.err)
+	case !v.valid:
+		d.cfg.Log.Warn("the program's own verifier rejects its proof: answering fail", "workload", res.key)
+		res.outcome, res.cycles, res.proof = pb.Outcome_OUTCOME_FAIL, w.Cycles, nil
 	}
 	return res
 }
