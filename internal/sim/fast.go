@@ -116,14 +116,15 @@ type fastEngine struct {
 	ws    []fWork
 	slots []fSlot
 
-	intents [][]intent // by height
-	reveals [][]int32  // by height: workloads whose provers reveal
-	votes   [][]int32  // by height: workloads whose committees vote
-	timers  [][]int32  // by height
-	waiting []int32    // workloads with slots nobody could be allocated, in the order they started waiting
-	reinst  [][]int32  // by height: provers whose suspension ends
-	active  []int32    // active provers by address, as of the end of the block's BeginBlock
-	inBlock bool       // past BeginBlock: committees come from active
+	intents     [][]intent // by height
+	reveals     [][]int32  // by height: workloads whose provers reveal
+	votes       [][]int32  // by height: workloads whose committees vote
+	timers      [][]int32  // by height
+	waiting     []int32    // workloads with slots nobody could be allocated, in the order they started waiting
+	reinst      [][]int32  // by height: provers whose suspension ends
+	active      []int32    // active provers by address, as of the end of the block's BeginBlock
+	inBlock     bool       // past BeginBlock: committees come from active
+	activeAddrs [][20]byte // the addresses of active
 
 	opened     []slotRef // slots that opened during the current block
 	firstNow   []int32   // workloads whose first result landed this block
@@ -230,7 +231,16 @@ func (e *fastEngine) beginBlock(h int64) {
 		e.reinst[h] = nil
 	}
 	e.active = e.activeNow(e.active[:0]) // protocol Block.Active: the block's committees are drawn from it
+	e.activeAddrs = e.addrsOf(e.active, e.activeAddrs[:0])
 	e.inBlock = true
+}
+
+// addrsOf appends the addresses of provers ps.
+func (e *fastEngine) addrsOf(ps []int32, out [][20]byte) [][20]byte {
+	for _, p := range ps {
+		out = append(out, e.pop.Provers[p].Address)
+	}
+	return out
 }
 
 // activeNow appends the provers active now, by address.
@@ -679,13 +689,9 @@ func (e *fastEngine) startVote(h int64, w int32, k int16, s *fSlot) {
 // committee is protocol.Committee over the provers active at the start
 // of block h, as prover indices in address order.
 func (e *fastEngine) committee(h int64, w int32, k int16) []int32 {
-	active := e.active
+	addrs := e.activeAddrs
 	if !e.inBlock { // a round drawn in BeginBlock's timers: the state as it is then
-		active = e.activeNow(nil)
-	}
-	addrs := make([][20]byte, len(active))
-	for i, p := range active {
-		addrs[i] = e.pop.Provers[p].Address
+		addrs = e.addrsOf(e.activeNow(nil), nil)
 	}
 	wl := e.pop.Workloads[w]
 	pw := &pb.Workload{Id: wl.ID[:], Slots: make([]*pb.Slot, wl.K)}
