@@ -734,7 +734,7 @@ func (e *fastEngine) vote(h int64, w int32) {
 			} else {
 				valid = append(valid, m)
 			}
-			e.led.msgs[m]++
+			e.led.votes[m]++
 			if protocol.Decides(uint32(len(valid)), n) || protocol.Decides(uint32(len(invalid)), n) {
 				break
 			}

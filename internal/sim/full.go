@@ -419,7 +419,7 @@ func (e *fullEngine) voteSlot(wi int32, id []byte, s *pb.Slot) error {
 		} else {
 			invalid++
 		}
-		e.led.msgs[p]++
+		e.led.votes[p]++
 		if err := e.mustApply(a, 0, &pb.Msg{Kind: &pb.Msg_Vote{Vote: &pb.Vote{Entries: []*pb.VoteEntry{{Workload: id, Slot: s.Index, Valid: ok}}}}}); err != nil {
 			return err
 		}

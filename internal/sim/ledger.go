@@ -12,6 +12,7 @@ type ledger struct {
 	// suspended says, per prover, whether it was ever suspended.
 	suspended []bool
 	msgs      []uint32 // per prover: messages sent (transaction fees)
+	votes     []uint32 // per prover: vote entries sent (batched in Vote messages)
 
 	out []outcome // per workload
 
@@ -48,7 +49,7 @@ type outcome struct {
 func newLedger(provers, workloads int) *ledger {
 	return &ledger{
 		reward: make([]uint64, provers), fees: make([]uint64, provers), slashed: make([]uint64, provers), proofs: make([]uint32, provers),
-		removed: make([]bool, provers), suspended: make([]bool, provers), msgs: make([]uint32, provers), out: make([]outcome, workloads),
+		removed: make([]bool, provers), suspended: make([]bool, provers), msgs: make([]uint32, provers), votes: make([]uint32, provers), out: make([]outcome, workloads),
 	}
 }
 

@@ -105,7 +105,8 @@ type StrategyRow struct {
 	Suspended   int     `json:"suspended"` // ever suspended
 	Slashed     uint64  `json:"slashed_uprv"`
 	// Income is fees and rewards earned (voters' pay included); costs
-	// are slashes, transaction fees (an estimate per message, TxFee) and,
+	// are slashes, transaction fees (an estimate per message, TxFee, and
+	// per batched vote entry, VoteFee) and,
 	// for the farmer, the fees its own Runs paid. Net is income less
 	// costs; ROI is net over what it put at stake (its provers' stake
 	// plus, for the farmer, its Runs' fees).
@@ -119,6 +120,11 @@ type StrategyRow struct {
 // fee of a 300-byte, one-message transaction (a sealed result is bigger,
 // so this understates what submitting costs).
 func TxFee(o Options) uint64 { return o.Params.MinFee(300, 1) }
+
+// VoteFee estimates what one vote entry adds to a Vote message that
+// batches a member's verdicts (a 32-byte workload id, a slot and a
+// verdict, with framing: 64 bytes).
+func VoteFee(o Options) uint64 { return o.Params.MinFee(64, 0) }
 
 func buildReport(pop *Population, led *ledger) *Report {
 	o := pop.Opts
@@ -204,7 +210,7 @@ func buildReport(pop *Population, led *ledger) *Report {
 			honestOut++
 		}
 		row.IncomeUprv += in
-		row.CostsUprv += led.slashed[i] + uint64(led.msgs[i])*TxFee(o)
+		row.CostsUprv += led.slashed[i] + uint64(led.msgs[i])*TxFee(o) + uint64(led.votes[i])*VoteFee(o)
 		stakes[p.Strategy] += p.Stake
 	}
 	if r.FarmedRuns > 0 {
