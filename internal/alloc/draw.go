@@ -59,7 +59,7 @@ func drawIndices(r [32]byte, n uint64, want int, trace *[]Draw) []uint64 {
 	copy(buf[:32], r[:])
 	out := make([]uint64, 0, want)
 	var seen map[uint64]struct{}
-	if want > 16 {
+	if want > 128 { // below, a scan of out is cheaper than a map (the result is the same)
 		seen = make(map[uint64]struct{}, want)
 	}
 	for c := uint64(0); len(out) < want; c++ {

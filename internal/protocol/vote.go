@@ -103,6 +103,16 @@ func drawCommittee(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) ([]byte, er
 // those provers skipped by index, so it never copies the list. The result
 // is sorted. The simulator calls it too.
 func Committee(active [][20]byte, w *pb.Workload, s *pb.Slot, seed []byte, size int) [][20]byte {
+	pos := CommitteePositions(active, w, s, seed, size)
+	out := make([][20]byte, len(pos))
+	for i, x := range pos {
+		out[i] = active[x]
+	}
+	return out
+}
+
+// CommitteePositions is Committee as positions in active, ascending.
+func CommitteePositions(active [][20]byte, w *pb.Workload, s *pb.Slot, seed []byte, size int) []int {
 	skip := skippedPositions(active, w, nil)
 	if len(skip) == len(active) {
 		// Every active prover proves this workload: rather than nobody,
@@ -110,13 +120,13 @@ func Committee(active [][20]byte, w *pb.Workload, s *pb.Slot, seed []byte, size 
 		skip = skippedPositions(active, w, s)
 	}
 	n := len(active) - len(skip)
-	at := func(x int) [20]byte { // the x-th active prover not skipped
+	at := func(x int) int { // the position of the x-th active prover not skipped
 		for _, p := range skip {
 			if p <= x {
 				x++
 			}
 		}
-		return active[x]
+		return x
 	}
 	var idx []int
 	if n <= size {
@@ -130,11 +140,10 @@ func Committee(active [][20]byte, w *pb.Workload, s *pb.Slot, seed []byte, size 
 		}
 		slices.Sort(idx)
 	}
-	out := make([][20]byte, 0, len(idx))
-	for _, x := range idx {
-		out = append(out, at(x))
+	for i, x := range idx {
+		idx[i] = at(x)
 	}
-	return out
+	return idx
 }
 
 // skippedPositions returns, ascending, the positions in active of the

@@ -704,10 +704,14 @@ func (e *fastEngine) committee(h int64, w int32, k int16) []int32 {
 			pw.Slots[j].FailClaim = e.pop.Provers[q].Address[:]
 		}
 	}
-	members := protocol.Committee(addrs, pw, pw.Slots[k], e.seed, int(e.par.CommitteeSize))
-	out := make([]int32, len(members))
-	for i, m := range members {
-		out[i] = e.pop.byAddr[m]
+	ids := e.active
+	if !e.inBlock {
+		ids = e.activeNow(nil)
+	}
+	pos := protocol.CommitteePositions(addrs, pw, pw.Slots[k], e.seed, int(e.par.CommitteeSize))
+	out := make([]int32, len(pos))
+	for i, x := range pos {
+		out[i] = ids[x]
 	}
 	return out
 }
