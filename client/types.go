@@ -132,6 +132,16 @@ type Prover struct {
 	VRFPublicKey     string    `json:"vrf_public_key"`
 	RegisteredHeight int64     `json:"registered_height"`
 	UnbondHeight     int64     `json:"unbond_height,omitempty"`
+	// Standing (docs/WORKLOADS.md, "Misses, suspension and removal").
+	Reason         string `json:"reason,omitempty"`          // why it is suspended or removed
+	SuspendedUntil int64  `json:"suspended_until,omitempty"` // a suspended prover returns at this height (0: when topped up)
+	Misses         uint32 `json:"misses"`                    // declines and misses in the current epoch's count
+	Suspensions    uint64 `json:"suspensions"`
+	Slashed        uint64 `json:"slashed"` // uprv burned from its stake, in total
+	ProofsFinal    uint64 `json:"proofs_final"`
+	VotesPaid      uint64 `json:"votes_paid"`  // votes that decided a slot
+	WrongVotes     uint64 `json:"wrong_votes"` // votes against the decision, slashed
+	Absences       uint64 `json:"absences"`
 }
 
 // Workload is a Run (or a challenge the chain made) and its k slots.
@@ -161,7 +171,8 @@ type Workload struct {
 	Minted          uint64  `json:"minted"`
 	Burned          uint64  `json:"burned"`
 	Refunded        uint64  `json:"refunded"`
-	Slots           []Slot  `json:"slots"` // empty while pending
+	VotersPaid      uint64  `json:"voters_paid"` // to the committee members that decided its slots
+	Slots           []Slot  `json:"slots"`       // empty while pending
 }
 
 // Input is one input file of a workload: inline bytes or a blob.
@@ -197,8 +208,14 @@ type Slot struct {
 	InvalidVotes  uint32 `json:"invalid_votes"`
 	DecidedHeight int64  `json:"decided_height,omitempty"`
 	Tier          uint32 `json:"tier"`     // 1-based rank among final proofs; 0: none
-	Reward        uint64 `json:"reward"`   // network reward paid, uprv
-	FeePaid       uint64 `json:"fee_paid"` // share of the owner's fee paid, uprv
+	Reward        uint64 `json:"reward"`   // network reward paid (challenges only), uprv
+	FeePaid       uint64 `json:"fee_paid"` // the prover's pay from the owner's fee, uprv
+	VotersPaid    uint64 `json:"voters_paid"`
+	Burned        uint64 `json:"burned"`
+	Due           int64  `json:"due,omitempty"`        // the height its prover promised (Accept.by)
+	FailClaim     string `json:"fail_claim,omitempty"` // the prover whose fail re-opened it
+	Waited        bool   `json:"waited,omitempty"`     // allotted from the wait list
+	Round         uint32 `json:"round,omitempty"`      // verification round (a fresh committee each)
 }
 
 // FeeQuote is what a Run would cost:

@@ -28,7 +28,9 @@ func (s *server) prover(w http.ResponseWriter, r *http.Request) {
 func ProverOf(p *pb.Prover) client.Prover {
 	out := client.Prover{State: protocol.StateName(p.State), Stake: p.Stake, MaxConcurrent: p.MaxConcurrent,
 		BlobEndpoint: p.BlobEndpoint, VRFPublicKey: hex.EncodeToString(p.VrfPublicKey),
-		RegisteredHeight: p.RegisteredHeight, UnbondHeight: p.UnbondHeight, Hardware: hardwareOf(p.Hardware)}
+		RegisteredHeight: p.RegisteredHeight, UnbondHeight: p.UnbondHeight, Hardware: hardwareOf(p.Hardware),
+		Reason: p.RemovedReason, SuspendedUntil: p.SuspendedUntil, Misses: p.Declines, Suspensions: p.Suspensions,
+		Slashed: p.Slashed, ProofsFinal: p.ProofsFinal, VotesPaid: p.VotesPaid, WrongVotes: p.WrongVotes, Absences: p.Absences}
 	if a, err := address.FromBytes(p.Address); err == nil {
 		out.Address = a.String()
 	}

@@ -123,7 +123,7 @@ func WorkloadOf(w *pb.Workload) client.Workload {
 		Height: w.Height, Deadline: w.Deadline, Fee: w.Fee, Escrow: w.Escrow, State: protocol.WorkloadStateName(w.State),
 		Reason: w.Reason, AllocatedHeight: w.AllocatedHeight, RevealFrom: w.RevealFrom, FinalHeight: w.FinalHeight,
 		Settled: w.Settled, SettledHeight: w.SettledHeight, Challenge: w.Challenge, Admission: w.Admission,
-		Minted: w.Minted, Burned: w.Burned, Refunded: w.Refunded, Slots: make([]client.Slot, 0, len(w.Slots))}
+		Minted: w.Minted, Burned: w.Burned, Refunded: w.Refunded, VotersPaid: w.VotersPaid, Slots: make([]client.Slot, 0, len(w.Slots))}
 	for _, in := range w.Inputs {
 		ci := client.Input{Name: in.Name, SHA256: hex.EncodeToString(in.Sha256), Size: in.Size}
 		if len(in.Sha256) == 0 {
@@ -145,7 +145,8 @@ func SlotOf(s *pb.Slot) client.Slot {
 		OpenUntil: s.OpenUntil, SealedSHA256: hex.EncodeToString(s.SealedSha256), Commit: hex.EncodeToString(s.Commit),
 		CyclesUsed: s.CyclesUsed, SubmitHeight: s.SubmitHeight, RevealBy: s.RevealBy, Identity: s.Identity,
 		VoteBy: s.VoteBy, CommitteeSize: len(s.Committee), ValidVotes: s.ValidVotes, InvalidVotes: s.InvalidVotes,
-		DecidedHeight: s.DecidedHeight, Tier: s.Tier, Reward: s.Reward, FeePaid: s.FeePaid}
+		DecidedHeight: s.DecidedHeight, Tier: s.Tier, Reward: s.Reward, FeePaid: s.FeePaid,
+		VotersPaid: s.VotersPaid, Burned: s.Burned, Due: s.Due, FailClaim: addrString(s.FailClaim), Waited: s.Waited, Round: s.Round}
 	if s.Outcome != pb.Outcome_OUTCOME_UNSPECIFIED {
 		out.Outcome = strings.ToLower(strings.TrimPrefix(s.Outcome.String(), "OUTCOME_"))
 	}
