@@ -114,10 +114,10 @@ func timedOut(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) error {
 	s.Released, s.State = "timed_out", pb.SlotState_SLOT_STATE_OPEN
 	if w.K == 1 {
 		s.OpenUntil = env.Height + (w.Deadline - w.Height)
-		return nil
+	} else {
+		s.OpenUntil = env.Height + reopenLength(env, w)
 	}
-	s.OpenUntil = env.Height + reopenLength(env, w)
-	return nil
+	return backToWait(kv, env, w, s)
 }
 
 // reopenLength is reopen_window, or the original deadline's length when
@@ -143,7 +143,7 @@ func openReveals(kv store.KV, env Env, w *pb.Workload) ([]Event, error) {
 	}
 	first := FirstSubmitHeight(w)
 	var evs []Event
-	lagged := first > 0 && env.Height > LagEnd(env.Params, w.AllocatedHeight, first)
+	lagged := first > 0 && env.Height > LagEnd(env.Params, w.AllocatedHeight, first, w.Cycles)
 	for _, s := range w.Slots {
 		if !fillable(s.State) {
 			continue
@@ -177,13 +177,18 @@ func closeLagging(kv store.KV, w *pb.Workload, s *pb.Slot, h int64) error {
 	return nil
 }
 
-// LagEnd is the last height at which the other slots of a workload
-// allocated at allocated whose first result came at first may still
+// LagEnd is the last height at which the other slots of a workload of
+// cycles allocated at allocated whose first proof came at first may still
 // deliver: result_lag blocks after it, or result_lag_bp of the time the
-// first took, if that is longer.
-func LagEnd(p Params, allocated, first int64) int64 {
+// first took, if that is longer, and never before the accept window and
+// the proving time at cycles_per_block have passed since allocation.
+func LagEnd(p Params, allocated, first int64, cycles uint64) int64 {
 	took := max(first-allocated, 0)
-	return first + max(p.ResultLag, int64(bpOfLarge(uint64(took), p.ResultLagBP)))
+	end := first + max(p.ResultLag, int64(bpOfLarge(uint64(took), p.ResultLagBP)))
+	// Never before the chain's own proving time from allocation: a junk
+	// "proof" sent at once (it is judged only at reveal) must not close the
+	// slots of provers proving at the reference speed.
+	return max(end, allocated+MinDeadline(p, cycles)-1)
 }
 
 // bpOfLarge is x * bp / 10000 for bp that may exceed 10000; x is a
@@ -257,7 +262,7 @@ func nextTimer(w *pb.Workload, p Params) int64 {
 		}
 	}
 	if first := FirstSubmitHeight(w); first > 0 && w.RevealFrom == 0 {
-		at(LagEnd(p, w.AllocatedHeight, first))
+		at(LagEnd(p, w.AllocatedHeight, first, w.Cycles))
 	}
 	for _, s := range w.Slots {
 		switch s.State {

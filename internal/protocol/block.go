@@ -146,6 +146,9 @@ func allocationInput(r store.Reader, env Env, height int64) (*allocInput, error)
 				continue // listed twice: allocated at its first entry
 			}
 			seen[string(ids[i])] = true
+			if src.waiting && !waitLive(env.Params, keys[i], height) {
+				continue
+			}
 			if err := add(keys[i], ids[i], src.waiting); err != nil {
 				return nil, err
 			}
@@ -265,6 +268,9 @@ func allocateQueued(kv store.KV, env Env, provers []*pb.Prover) ([]Event, error)
 			slotEvs = append(slotEvs, slotEvent(w, s))
 		}
 		if in.waiting[i] { // only the slots it allotted changed
+			if len(allotted[i]) == 0 {
+				continue // nothing changed: not even rewritten
+			}
 			slotEvs = slotEvs[:0]
 			for _, s := range allotted[i] {
 				slotEvs = append(slotEvs, slotEvent(w, s))
@@ -275,7 +281,7 @@ func allocateQueued(kv store.KV, env Env, provers []*pb.Prover) ([]Event, error)
 			return nil, err
 		}
 		evs = append(evs, res.Events...)
-		if err := updateWait(kv, env.Params, env.Height+1, w, in.keys[i], in.waiting[i]); err != nil {
+		if err := updateWait(kv, env, w, in.keys[i], in.waiting[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -284,26 +290,32 @@ func allocateQueued(kv store.KV, env Env, provers []*pb.Prover) ([]Event, error)
 
 // updateWait keeps w in the wait list while it has unassigned slots that
 // can still be delivered after this block, and takes it out otherwise.
-func updateWait(kv store.KV, p Params, next int64, w *pb.Workload, key []byte, waiting bool) error {
-	still := stillWaiting(p, w, next)
+func updateWait(kv store.KV, env Env, w *pb.Workload, key []byte, waiting bool) error {
+	still := stillWaiting(env.Params, w, env.Height+1)
 	switch {
 	case waiting && !still:
 		return kv.Delete(key)
 	case !waiting && still:
-		return addWait(kv, w)
+		return addWait(kv, env.Height, w)
 	}
 	return nil
+}
+
+// waitLive reports whether the wait entry at key may still be drawn for at
+// height: at most wait_blocks after it was made.
+func waitLive(p Params, key []byte, height int64) bool {
+	return waitSince(key)+p.WaitBlocks >= height
 }
 
 // addWait puts w at the end of the wait list. A workload listed twice is
 // allocated once, at its first entry (allocationInput); dropStaleWaits
 // removes the later one.
-func addWait(kv store.KV, w *pb.Workload) error {
+func addWait(kv store.KV, height int64, w *pb.Workload) error {
 	seq, err := nextSeq(kv)
 	if err != nil {
 		return err
 	}
-	return kv.Set(waitKey(seq), w.Id)
+	return kv.Set(waitKey(height, seq), w.Id)
 }
 
 // dropStaleWaits removes the wait entries allocationInput passed over
@@ -314,7 +326,7 @@ func dropStaleWaits(kv store.KV, p Params, height int64) error {
 	seen := map[string]bool{}
 	err := kv.Iterate(prefixWait, store.PrefixEnd(prefixWait), func(k, v []byte) bool {
 		w, err := GetWorkload(kv, v)
-		if err != nil || seen[string(v)] || !stillWaiting(p, w, height+1) {
+		if err != nil || seen[string(v)] || !waitLive(p, k, height+1) || !stillWaiting(p, w, height+1) {
 			stale = append(stale, bytes.Clone(k))
 		}
 		seen[string(v)] = true

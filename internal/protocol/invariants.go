@@ -12,9 +12,44 @@ import (
 // tests (and the node's AfterCommit hook in tests) call them after every
 // block; the production path never does.
 
-// CheckInvariants checks the supply and every workload.
+// CheckInvariants checks the supply, every workload, and every prover's
+// counts of what it holds.
 func CheckInvariants(r store.Reader) error {
-	return errors.Join(CheckSupply(r), CheckWorkloads(r))
+	return errors.Join(CheckSupply(r), CheckWorkloads(r), CheckProverCounts(r))
+}
+
+// CheckProverCounts verifies that every prover's held (allocated slots
+// not yet delivered) and open_results (results in unsettled workloads)
+// equal what the workloads say: a count that drifts locks a stake for
+// good or frees one that should answer for a result.
+func CheckProverCounts(r store.Reader) error {
+	held, open := map[string]uint32{}, map[string]uint32{}
+	err := Scan(r, prefixWorkload, func(w *pb.Workload) bool {
+		if w.Settled {
+			return true
+		}
+		for _, s := range w.Slots {
+			switch {
+			case !w.Challenge && !s.Filled && (s.State == pb.SlotState_SLOT_STATE_ASSIGNED || s.State == pb.SlotState_SLOT_STATE_ACCEPTED):
+				held[string(s.Prover)]++
+			case s.SubmitHeight > 0 && holdsResult(s.State):
+				open[string(s.Prover)]++
+			}
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	var errs []error
+	err = Scan(r, prefixProver, func(p *pb.Prover) bool {
+		if p.Held != held[string(p.Address)] || p.OpenResults != open[string(p.Address)] {
+			errs = append(errs, fmt.Errorf("prover %s: held %d and open_results %d, but the workloads say %d and %d",
+				addrString(p.Address), p.Held, p.OpenResults, held[string(p.Address)], open[string(p.Address)]))
+		}
+		return len(errs) < 10
+	})
+	return errors.Join(append(errs, err)...)
 }
 
 // CheckSupply verifies balances + escrow + stake + burned = genesis +

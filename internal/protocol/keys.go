@@ -27,7 +27,7 @@ var (
 	prefixBallot    = []byte("ballot/")    // ballot/<workload><slot>: a verifying slot's committee and votes
 	keySeq          = []byte("seq")        // counts submissions and queued Runs, in inclusion order
 	prefixReinstate = []byte("reinstate/") // reinstate/<height>/<prover>: a suspension ends
-	prefixWait      = []byte("wait/")      // wait/<seq>: a workload with slots nobody could be allocated, re-allocated each block
+	prefixWait      = []byte("wait/")      // wait/<height>/<seq>: a workload with slots nobody could be allocated since height, drawn for each block
 )
 
 func accountKey(a address.Address) []byte { return append(append([]byte{}, prefixAccount...), a[:]...) }
@@ -75,6 +75,14 @@ func reinstateKey(h int64, a []byte) []byte {
 	return append(append(heightPrefix(prefixReinstate, h), '/'), a...)
 }
 
-func waitKey(seq uint64) []byte {
-	return binary.BigEndian.AppendUint64(append([]byte{}, prefixWait...), seq)
+func waitKey(height int64, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(append(heightPrefix(prefixWait, height), '/'), seq)
+}
+
+// waitSince is the height a wait entry was made, from its key.
+func waitSince(key []byte) int64 {
+	if len(key) < len(prefixWait)+8 {
+		return 0
+	}
+	return int64(binary.BigEndian.Uint64(key[len(prefixWait):]))
 }

@@ -86,6 +86,10 @@ type Params struct {
 	// pay, and the first proof is verified while the user still wants it.
 	ResultLag   int64  `json:"result_lag"`
 	ResultLagBP uint32 `json:"result_lag_bp"`
+	// WaitBlocks is how long a workload's slots wait on the wait list to
+	// be drawn for, from when they started waiting: it bounds the list,
+	// and so each block's work, whatever Runs nobody can take are sent.
+	WaitBlocks int64 `json:"wait_blocks"`
 	// VoteRounds is how many committees may judge a proof: one that ends
 	// its vote_window undecided is replaced by a fresh draw until the
 	// last round, which ends undecided (the share refunded).
@@ -144,6 +148,7 @@ func DefaultParams() Params {
 		ResultLagBP:      5000,
 		SuspendBlocks:    100,
 		VoteRounds:       2,
+		WaitBlocks:       200,
 	}
 }
 
@@ -174,6 +179,9 @@ func (p Params) Validate() error {
 	}
 	if p.FeeBurnBP == 0 {
 		errs = append(errs, errors.New("fee_burn_bp must be positive: without a burn a user paying its own provers loses only transaction fees"))
+	}
+	if p.WaitBlocks < 1 || p.WaitBlocks > 1<<40 {
+		errs = append(errs, fmt.Errorf("wait_blocks %d must be 1..2^40", p.WaitBlocks))
 	}
 	if p.VoteRounds < 1 || p.VoteRounds > 8 {
 		errs = append(errs, fmt.Errorf("vote_rounds %d must be 1..8", p.VoteRounds))

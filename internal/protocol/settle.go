@@ -59,7 +59,7 @@ func settle(kv store.KV, env Env, w *pb.Workload) ([]Event, error) {
 		return nil, err
 	}
 	for _, s := range w.Slots { // their stake is no longer answerable for these results
-		if s.SubmitHeight > 0 {
+		if s.SubmitHeight > 0 && holdsResult(s.State) { // (a fail claim's re-opened slot holds none)
 			if err := updateProver(kv, s.Prover, func(p *pb.Prover) { p.OpenResults = max(p.OpenResults, 1) - 1 }); err != nil {
 				return nil, err
 			}

@@ -105,6 +105,9 @@ func submitResult(kv store.KV, env Env, sender address.Address, m *pb.SubmitResu
 		// reveal, and its slot ends unrevealed and slashed.
 		return reject(CodeAlreadyExists, "submit: this age file was already submitted (to workload %x); seal the result afresh, with a new temporary identity", seen), nil
 	}
+	if s.State == pb.SlotState_SLOT_STATE_OPEN && len(s.FailClaim) > 0 && m.Outcome == pb.Outcome_OUTCOME_FAIL {
+		return reject(CodeNotAllowed, "submit: slot %d was re-opened by a fail claim; only the prover the chain draws for it may confirm the fail (a proof is welcome from anyone)", s.Index), nil
+	}
 	if res := submitter(env, kv, w, s, sender); !res.OK() {
 		return res, nil
 	}
@@ -116,25 +119,25 @@ func submitResult(kv store.KV, env Env, sender address.Address, m *pb.SubmitResu
 		return Result{}, err
 	}
 	if s.State == pb.SlotState_SLOT_STATE_OPEN {
-		if len(s.FailClaim) > 0 { // the claim's result is replaced: its stake no longer answers for it
-			if err := updateProver(kv, s.FailClaim, func(p *pb.Prover) { p.OpenResults = max(p.OpenResults, 1) - 1 }); err != nil {
-				return Result{}, err
-			}
-		}
 		s.Prover, s.Filled = sender[:], true
 	} else if err := releaseHold(kv, w, s); err != nil {
 		return Result{}, err
 	}
-	if err := updateProver(kv, sender[:], func(p *pb.Prover) { p.OpenResults++ }); err != nil {
-		return Result{}, err
+	reopen := m.Outcome == pb.Outcome_OUTCOME_FAIL && len(s.FailClaim) == 0 && env.Height < w.Deadline
+	if !reopen { // a fail that re-opens its slot leaves no result for the sender's stake to answer for
+		if err := updateProver(kv, sender[:], func(p *pb.Prover) { p.OpenResults++ }); err != nil {
+			return Result{}, err
+		}
 	}
 	s.State, s.SealedSha256, s.Commit = pb.SlotState_SLOT_STATE_SUBMITTED, sum[:], m.Commit
 	s.Outcome, s.CyclesUsed, s.SubmitHeight, s.SubmitSeq = m.Outcome, m.CyclesUsed, env.Height, seq
 	if err := kv.Set(sealedFileKey(w.Id, s.Index), m.Sealed); err != nil {
 		return Result{}, err
 	}
-	if err := reopenForConfirmation(kv, env, w, s, sender); err != nil {
-		return Result{}, err
+	if reopen {
+		if err := reopenForConfirmation(kv, env, w, s, sender); err != nil {
+			return Result{}, err
+		}
 	}
 	return finishMsg(kv, env, w, slotEvent(w, s))
 }
@@ -145,17 +148,16 @@ func submitResult(kv store.KV, env Env, sender address.Address, m *pb.SubmitResu
 // claim, a second fail confirms it (the share is burned: the user pays
 // for a program that does not finish, and nobody profits from saying
 // fail), and nobody taking it by the deadline leaves the claim standing
-// (the share refunded). The claimant keeps the slot's prover field, so it
-// cannot take the slot again itself. Only the first fail of a slot
-// re-opens it, and only before the deadline.
+// (the share refunded). The claimant keeps no result to answer for and,
+// by holds, cannot take the slot again. Only the first fail of a slot
+// re-opens it, and only before the deadline; a fail on a re-opened slot
+// is taken only from the prover drawn for it (submitResult), so the
+// claimant and its friends cannot confirm their own claim.
 func reopenForConfirmation(kv store.KV, env Env, w *pb.Workload, s *pb.Slot, sender address.Address) error {
-	if s.Outcome != pb.Outcome_OUTCOME_FAIL || len(s.FailClaim) > 0 || env.Height >= w.Deadline {
-		return nil
-	}
-	s.FailClaim = sender[:]
+	s.FailClaim, s.Filled = sender[:], false // the drawn prover's hold is released like any allocation's
 	s.State, s.OpenUntil, s.Released = pb.SlotState_SLOT_STATE_OPEN, w.Deadline, "fail"
-	s.AllocatedTo = nil // the confirmer is drawn from the beacon (the wait list), not chosen by the claimant's friends
-	return addWait(kv, w)
+	s.AllocatedTo = nil // the confirmer is drawn from the beacon (the wait list)
+	return addWait(kv, env.Height, w)
 }
 
 // checkSubmit checks a submission's own fields.
@@ -225,7 +227,19 @@ func release(kv store.KV, env Env, w *pb.Workload, s *pb.Slot, why string) error
 		}
 	}
 	s.Released, s.State, s.OpenUntil = why, pb.SlotState_SLOT_STATE_OPEN, w.Deadline
-	return nil
+	return backToWait(kv, env, w, s)
+}
+
+// backToWait returns a slot allotted from the wait list, and let go by the
+// prover drawn for it, to the wait list: the next draw picks another
+// prover (the one that let it go still holds the slot's prover field, so
+// it is passed over).
+func backToWait(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) error {
+	if !s.Waited {
+		return nil
+	}
+	s.AllocatedTo = nil
+	return addWait(kv, env.Height, w)
 }
 
 // releaseHold gives back the capacity an allocated slot took.

@@ -164,10 +164,11 @@ func addrString(b []byte) string {
 	return a.String()
 }
 
-// holds reports whether sender holds a slot of w (allocated or filled).
+// holds reports whether sender holds a slot of w (allocated or filled) or
+// made a fail claim on one.
 func holds(w *pb.Workload, sender address.Address) bool {
 	for _, s := range w.Slots {
-		if string(s.Prover) == string(sender[:]) {
+		if string(s.Prover) == string(sender[:]) || string(s.FailClaim) == string(sender[:]) {
 			return true
 		}
 	}

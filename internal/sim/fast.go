@@ -121,6 +121,7 @@ type fastEngine struct {
 	votes       [][]int32  // by height: workloads whose committees vote
 	timers      [][]int32  // by height
 	waiting     []int32    // workloads with slots nobody could be allocated, in the order they started waiting
+	waitSince   []int64    // per workload: the height it started waiting
 	reinst      [][]int32  // by height: provers whose suspension ends
 	active      []int32    // active provers by address, as of the end of the block's BeginBlock
 	inBlock     bool       // past BeginBlock: committees come from active
@@ -149,6 +150,7 @@ func newFastEngine(pop *Population) *fastEngine {
 		e.led.genesis += pop.Provers[i].Stake
 	}
 	e.ws = make([]fWork, len(pop.Workloads))
+	e.waitSince = make([]int64, len(pop.Workloads))
 	n := 0
 	for i := range pop.Workloads {
 		e.ws[i].firstSlot = int32(n)
@@ -276,7 +278,7 @@ func (e *fastEngine) allocate(h int64, lo, hi int) {
 	var waiting []bool
 	for _, wi := range e.waiting {
 		wl := &pop.Workloads[wi]
-		if n := len(e.unassigned(wi, h)); n > 0 && protocol.TimeToProve(e.par, wl.Cycles, wl.Deadline, h) {
+		if n := len(e.unassigned(wi, h)); n > 0 && e.waitLive(wi, h) && protocol.TimeToProve(e.par, wl.Cycles, wl.Deadline, h) {
 			e.aw = append(e.aw, alloc.Workload{ID: wl.ID, K: n, MinHardware: Programs[wl.Program].Min})
 			order, waiting = append(order, wi), append(waiting, true)
 		}
@@ -298,13 +300,13 @@ func (e *fastEngine) allocate(h int64, lo, hi int) {
 		for j, wi := range order {
 			e.advance(wi, h)
 			if !waiting[j] && e.stillWaiting(wi, h+1) {
-				e.waiting = append(e.waiting, wi)
+				e.addWait(wi, h)
 			}
 		}
 	}
 	keep := e.waiting[:0] // protocol dropStaleWaits
 	for _, wi := range e.waiting {
-		if e.stillWaiting(wi, h+1) {
+		if e.waitLive(wi, h+1) && e.stillWaiting(wi, h+1) {
 			keep = append(keep, wi)
 		}
 	}
@@ -441,7 +443,7 @@ func (e *fastEngine) endBlock(h int64) {
 	slices.SortFunc(e.opened, func(a, b slotRef) int { return cmp.Or(cmp.Compare(a.w, b.w), cmp.Compare(a.slot, b.slot)) })
 	for _, r := range e.opened {
 		s := e.slot(r.w, r.slot)
-		if s.state != slOpen {
+		if s.state != slOpen || s.allocatedTo < 0 { // unallotted slots are left to the wait list
 			continue
 		}
 		e.fill(h, r.w, r.slot, s.openUntil)
@@ -460,14 +462,36 @@ func (e *fastEngine) endBlock(h int64) {
 
 func (e *fastEngine) slot(w int32, k int16) *fSlot { return &e.slots[int(e.ws[w].firstSlot)+int(k)] }
 
-func (e *fastEngine) holds(w int32, p int32) bool {
+func (e *fastEngine) holds(w int32, p int32) bool { // protocol holds
 	for k := range int(e.pop.Workloads[w].K) {
-		if e.slot(w, int16(k)).prover == p {
+		if s := e.slot(w, int16(k)); s.prover == p || s.failClaim == p {
 			return true
 		}
 	}
 	return false
 }
+
+// backToWait is protocol backToWait: a slot allotted from the wait list
+// and let go returns to it.
+func (e *fastEngine) backToWait(w int32, s *fSlot, h int64) {
+	if !s.waited {
+		return
+	}
+	s.allocatedTo = -1
+	e.addWait(w, h)
+}
+
+// addWait is protocol addWait: a workload already waiting keeps its
+// place (and the height it started waiting).
+func (e *fastEngine) addWait(w int32, h int64) {
+	if !slices.Contains(e.waiting, w) {
+		e.waiting = append(e.waiting, w)
+		e.waitSince[w] = h
+	}
+}
+
+// waitLive is protocol waitLive.
+func (e *fastEngine) waitLive(w int32, h int64) bool { return e.waitSince[w]+e.par.WaitBlocks >= h }
 
 func (e *fastEngine) fill(h int64, w int32, k int16, until int64) {
 	for _, f := range e.pop.fillCandidates(w, int(k), h, until, func(p int32) bool {
@@ -566,6 +590,7 @@ func (e *fastEngine) answer(h int64, in intent) {
 			e.countMiss(in.p, h)
 		}
 		e.openSlot(in.w, in.slot, s, wl.Deadline)
+		e.backToWait(in.w, s, h)
 		e.advance(in.w, h)
 		return
 	}
@@ -618,11 +643,9 @@ func (e *fastEngine) submit(h int64, in intent) {
 	}
 	s.state, s.submitH, s.seq, s.fail = slSubmitted, h, e.seq, in.fail
 	if in.fail && s.failClaim < 0 && h < wl.Deadline { // protocol reopenForConfirmation
-		s.failClaim, s.allocatedTo = in.p, -1
+		s.failClaim, s.allocatedTo, s.filled = in.p, -1, false
 		s.state, s.openUntil = slOpen, wl.Deadline // left to the wait list, not to racers
-		if !slices.Contains(e.waiting, in.w) {
-			e.waiting = append(e.waiting, in.w)
-		}
+		e.addWait(in.w, h)
 		e.advance(in.w, h)
 		return
 	}
@@ -811,6 +834,7 @@ func (e *fastEngine) expire(w int32, k int16, h int64) {
 			e.releaseHold(s)
 			e.countMiss(s.prover, h)
 			e.openSlot(w, k, s, wl.Deadline)
+			e.backToWait(w, s, h)
 			if wl.K == 1 {
 				s.openUntil = h + e.reopenLength(wl)
 			}
@@ -822,6 +846,7 @@ func (e *fastEngine) expire(w int32, k int16, h int64) {
 				until = h + wl.RelDeadline()
 			}
 			e.openSlot(w, k, s, until)
+			e.backToWait(w, s, h)
 		case s.state == slOpen && h > s.openUntil:
 			s.state = slEmpty
 		case s.state == slSubmitted && e.ws[w].revealFrom != 0 && h > s.revealBy:
@@ -849,7 +874,7 @@ func (e *fastEngine) openReveals(w int32, h int64) {
 	if ws.revealFrom != 0 || !slices.ContainsFunc(e.slots[ws.firstSlot:int(ws.firstSlot)+n], func(s fSlot) bool { return s.state == slSubmitted }) {
 		return
 	}
-	lagged := ws.firstSubmit > 0 && h > protocol.LagEnd(e.par, ws.allocH, ws.firstSubmit)
+	lagged := ws.firstSubmit > 0 && h > protocol.LagEnd(e.par, ws.allocH, ws.firstSubmit, e.pop.Workloads[w].Cycles)
 	for k := range n {
 		s := e.slot(w, int16(k))
 		if !fillable(s.state) {
@@ -885,7 +910,7 @@ func (e *fastEngine) nextTimer(w int32) int64 {
 		}
 	}
 	if ws.firstSubmit > 0 && ws.revealFrom == 0 {
-		at(protocol.LagEnd(e.par, ws.allocH, ws.firstSubmit))
+		at(protocol.LagEnd(e.par, ws.allocH, ws.firstSubmit, e.pop.Workloads[w].Cycles))
 	}
 	for k := range int(wl.K) {
 		s := e.slot(w, int16(k))
