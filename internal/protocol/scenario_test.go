@@ -189,6 +189,7 @@ func (s *scenario) finalize(t *testing.T, n int) string {
 		if _, err := protocol.ApplyBeacon(kv, &pb.BeaconEntry{Height: s.env.Height, PrevSeed: prev, Seed: next[:]}); err != nil {
 			t.Fatal(err)
 		}
+		s.env.Block = nil // as the chain: BeginBlock works on the state; the block's list comes after
 		block, evs, err := protocol.BeginBlock(kv, s.env)
 		if err != nil {
 			t.Fatal(err)

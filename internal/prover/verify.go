@@ -19,7 +19,7 @@ func (d *Daemon) maybeVerify(ctx context.Context, w *pb.Workload, s *pb.Slot) bo
 	if !member || i >= len(s.Votes) || s.Votes[i] != 0 {
 		return false
 	}
-	key := slotKey(w.Id, s.Index)
+	key := roundKey(w.Id, s.Index, s.Round) // a fresh committee in a later round asks again
 	if d.voted[key] || d.verifying[key] {
 		return true
 	}
@@ -34,6 +34,7 @@ func (d *Daemon) maybeVerify(ctx context.Context, w *pb.Workload, s *pb.Slot) bo
 			return
 		}
 		r := d.check(ctx, w, s)
+		r.round = s.Round
 		<-d.verifySem
 		select {
 		case d.verified <- r:
@@ -60,7 +61,7 @@ func (d *Daemon) check(ctx context.Context, w *pb.Workload, s *pb.Slot) verifyRe
 
 // onVerified queues the verdict for this pass's Vote.
 func (d *Daemon) onVerified(r verifyResult) {
-	key := slotKey(r.workload, r.slot)
+	key := roundKey(r.workload, r.slot, r.round)
 	delete(d.verifying, key)
 	if r.err != nil {
 		d.cfg.Log.Warn("could not verify; not voting", "workload", hex.EncodeToString(r.workload), "slot", r.slot, "err", r.err)
@@ -92,3 +93,6 @@ func (d *Daemon) flushVotes(ctx context.Context) error {
 }
 
 func slotKey(id []byte, slot uint32) string { return fmt.Sprintf("%x/%d", id, slot) }
+
+// roundKey names one verification round of a slot.
+func roundKey(id []byte, slot, round uint32) string { return fmt.Sprintf("%x/%d/%d", id, slot, round) }

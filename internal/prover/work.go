@@ -3,6 +3,7 @@ package prover
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -30,10 +31,14 @@ func machineTrouble(out *sandbox.Result) bool {
 		(strings.HasPrefix(out.Detail, "worker ") || strings.Contains(out.Detail, "wall-clock"))
 }
 
+// errVerifierWall marks a verification stopped by the wall clock.
+var errVerifierWall = errors.New("the verifier ran out of wall-clock time")
+
 // verifyResult is what a verifying worker reports.
 type verifyResult struct {
 	workload []byte
 	slot     uint32
+	round    uint32
 	valid    bool
 	err      error
 }
@@ -83,6 +88,12 @@ func (d *Daemon) prove(ctx context.Context, w *pb.Workload, key string) proveRes
 func (d *Daemon) checkOwn(ctx context.Context, w *pb.Workload, res proveResult) proveResult {
 	v := d.verify(ctx, w, 0, res.proof)
 	switch {
+	case v.err != nil && errors.Is(v.err, errVerifierWall):
+		// The program's verifier outran the wall clock on our own proof:
+		// a committee would fare no better, and retrying until the
+		// promised height would only end in a miss.
+		d.cfg.Log.Warn("the program's verifier ran out of time on its own proof: answering fail", "workload", res.key)
+		res.outcome, res.cycles, res.proof = pb.Outcome_OUTCOME_FAIL, w.Cycles, nil
 	case v.err != nil:
 		res.err = fmt.Errorf("checking the proof with the program's verifier: %w", v.err)
 	case !v.valid:
@@ -131,6 +142,9 @@ func (d *Daemon) verify(ctx context.Context, w *pb.Workload, slot uint32, proof 
 	}
 	if machineTrouble(out) {
 		res.err = fmt.Errorf("the verifier's worker failed: %s", out.Detail)
+		if strings.Contains(out.Detail, "wall-clock") {
+			res.err = fmt.Errorf("%w: %s", errVerifierWall, out.Detail)
+		}
 		return res // no vote: the machine, not the proof, failed
 	}
 	res.valid = out.Outcome == sandbox.OutcomeValid
