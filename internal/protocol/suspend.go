@@ -2,7 +2,6 @@ package protocol
 
 import (
 	"bytes"
-	"strconv"
 
 	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/store"
@@ -108,10 +107,4 @@ func stakeFloor(kv store.KV, env Env, p *pb.Prover) error {
 		return suspend(kv, env, p, "stake_below_minimum", 0)
 	}
 	return nil
-}
-
-// suspensionEvent reports a prover's state after a change.
-func suspensionEvent(p *pb.Prover) Event {
-	return event("prover_state", "prover", addrString(p.Address), "state", stateName(p.State), "reason", p.RemovedReason,
-		"until", strconv.FormatInt(p.SuspendedUntil, 10))
 }
