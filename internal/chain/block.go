@@ -15,7 +15,8 @@ import (
 
 // PrepareProposal puts this validator's beacon entry first and fills the
 // rest of the block with mempool transactions, each sender's in nonce
-// order, dropping any beacon lookalike.
+// order, the protocol-critical ones (criticalFirst) ahead of the rest,
+// dropping any beacon lookalike.
 func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalRequest) (*abci.PrepareProposalResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -28,7 +29,7 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalReques
 	}
 	txs := [][]byte{beacon}
 	size := protoSize(beacon)
-	for _, tx := range inNonceOrder(req.Txs, a.txs.decode) {
+	for _, tx := range criticalFirst(inNonceOrder(req.Txs, a.txs.decode), a.txs.decode) {
 		if protocol.IsBeaconTx(tx) {
 			continue
 		}

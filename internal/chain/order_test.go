@@ -3,6 +3,12 @@ package chain_test
 import (
 	"bytes"
 	"testing"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/internal/pb"
 )
 
 // TestPrepareProposalNonceOrder: a sender's transactions that reached the
@@ -25,5 +31,59 @@ func TestPrepareProposalNonceOrder(t *testing.T) {
 	}
 	if garbage := []byte("not a transaction"); !bytes.Equal(c.prepare(1, [][]byte{garbage, a1, a0})[1], garbage) {
 		t.Fatal("an undecodable transaction moved")
+	}
+}
+
+// TestPrepareProposalCriticalFirst: when transfers would fill a block, the
+// protocol-critical messages (here an Accept and a Vote, whose windows
+// close) still get in, ahead of them; a sender that also sent a transfer
+// keeps its transactions in the ordinary group, in nonce order.
+func TestPrepareProposalCriticalFirst(t *testing.T) {
+	c := newChain(t, nil, 1_000_000, 1_000_000, 1_000_000)
+	carol := addrOf(c.keys[2])
+	var spam [][]byte
+	for n := range 40 {
+		spam = append(spam, c.transfer(0, n, carol, 1))
+	}
+	sign := func(from, nonce int, m *client.Msg) []byte {
+		raw, err := client.SignTx(c.keys[from], chainID, uint64(nonce), 0, client.FeeParams{FeePerByte: c.params.FeePerByte, FeePerMsg: c.params.FeePerMsg}, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return raw
+	}
+	id := make([]byte, 32)
+	accept := sign(1, 0, &client.Msg{Kind: &pb.Msg_Accept{Accept: &pb.Accept{Workload: id}}})
+	vote := sign(1, 1, &client.Msg{Kind: &pb.Msg_Vote{Vote: &pb.Vote{Entries: []*pb.VoteEntry{{Workload: id, Valid: true}}}}})
+	// carol transfers (nonce 0) then accepts (nonce 1): both stay with the
+	// ordinary transactions, so her Accept is not proposed before her nonce 0.
+	carolTransfer := c.transfer(2, 0, addrOf(c.keys[0]), 1)
+	carolAccept := sign(2, 1, &client.Msg{Kind: &pb.Msg_Accept{Accept: &pb.Accept{Workload: id}}})
+	txs := append([][]byte{carolTransfer}, spam...)
+	txs = append(txs, accept, carolAccept, vote)
+	limit := int64(0)
+	for _, tx := range spam[:10] {
+		limit += int64(len(tx)) + 8
+	}
+	resp, err := c.app.PrepareProposal(ctx, &abci.PrepareProposalRequest{
+		MaxTxBytes: limit + 1000, Txs: txs, Height: 1, Time: time.Unix(1_700_000_001, 0), ProposerAddress: c.valAddr,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := resp.Txs[1:]
+	if len(got) < 2 || !bytes.Equal(got[0], accept) || !bytes.Equal(got[1], vote) {
+		t.Fatalf("the Accept and the Vote are not first in a block full of transfers (%d txs)", len(got))
+	}
+	if len(got) >= len(txs) {
+		t.Fatalf("the block was not full: %d of %d transactions fit", len(got), len(txs))
+	}
+	if !bytes.Equal(got[2], carolTransfer) {
+		t.Fatal("the ordinary group does not follow the critical one in its own order")
+	}
+	for _, tx := range got {
+		if bytes.Equal(tx, carolAccept) {
+			t.Fatal("carol's Accept jumped ahead of her own transfer's group into a full block")
+		}
 	}
 }

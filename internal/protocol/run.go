@@ -125,9 +125,16 @@ func checkRun(p Params, m *pb.Run) Result {
 	return Result{}
 }
 
+// ProofInputName is the file a verifier reads the proof from, beside the
+// workload's inputs: no input may take it.
+const ProofInputName = "proof"
+
 func checkInput(p Params, in *pb.Input) Result {
 	if !inputName.MatchString(in.Name) {
 		return reject(CodeInvalidMessage, "name %q must be 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit", in.Name)
+	}
+	if in.Name == ProofInputName {
+		return reject(CodeInvalidMessage, "the name %q is reserved: a verifier reads the proof under it; rename the input", in.Name)
 	}
 	if len(in.Sha256) == 0 {
 		if uint64(len(in.Data)) > p.MaxInlineInput {

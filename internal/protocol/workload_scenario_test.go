@@ -145,7 +145,7 @@ func (s *scenario) run(t *testing.T, args args) string {
 	return s.send(t, from, &pb.Msg{Kind: &pb.Msg_Run{Run: &pb.Run{
 		Program: prog, Cycles: cycles, Provers: uint32(k),
 		Recipient: recipient, Deadline: deadline, MaxFee: maxFee,
-		Inputs: []*pb.Input{{Name: "input", Data: []byte("scenario input")}}}}})
+		Inputs: []*pb.Input{{Name: args.get("input", "input"), Data: []byte("scenario input")}}}}})
 }
 
 func (s *scenario) userIdentity(t *testing.T, name string) *age.X25519Identity {
