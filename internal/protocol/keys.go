@@ -22,7 +22,7 @@ var (
 	prefixWorkload  = []byte("wl/")
 	prefixQueue     = []byte("queue/")     // queue/<height>/<seq>: Runs to allocate at height+1
 	prefixTimer     = []byte("timer/")     // timer/<height>/<workload>: look at it then
-	prefixSealed    = []byte("sealed/")    // sealed/<sha256 of an age file>: seen once
+	prefixSealed    = []byte("sealed/")    // sealed/<workload><sha256 of an age file>: seen once in that workload
 	prefixResult    = []byte("result/")    // result/<workload><slot>: the submitted age file
 	prefixBallot    = []byte("ballot/")    // ballot/<workload><slot>: a verifying slot's committee and votes
 	keySeq          = []byte("seq")        // counts submissions and queued Runs, in inclusion order
@@ -63,7 +63,13 @@ func timerKey(h int64, id []byte) []byte {
 	return append(append(heightPrefix(prefixTimer, h), '/'), id...)
 }
 
-func sealedKey(sum []byte) []byte { return append(append([]byte{}, prefixSealed...), sum...) }
+// sealedKey records an age file seen in workload id. The check is per
+// workload: a file copied into another workload (a proposer's own Run,
+// say) cannot block its victim there, and is worthless where it landed
+// (its header names the victim's workload, and the copier cannot reveal).
+func sealedKey(id, sum []byte) []byte {
+	return append(append(append([]byte{}, prefixSealed...), id...), sum...)
+}
 
 // WorkloadKey is the store key of a workload (for proven queries).
 func WorkloadKey(id []byte) []byte { return workloadKey(id) }

@@ -93,7 +93,7 @@ func submitResult(kv store.KV, env Env, sender address.Address, m *pb.SubmitResu
 		return res, nil
 	}
 	sum := sha256.Sum256(m.Sealed)
-	seen, err := kv.Get(sealedKey(sum[:]))
+	seen, err := kv.Get(sealedKey(w.Id, sum[:]))
 	if err != nil {
 		return Result{}, err
 	}
@@ -103,7 +103,7 @@ func submitResult(kv store.KV, env Env, sender address.Address, m *pb.SubmitResu
 		// chain cannot tell which is the original and slashes nobody. The
 		// copier gains nothing: without the temporary identity it can never
 		// reveal, and its slot ends unrevealed and slashed.
-		return reject(CodeAlreadyExists, "submit: this age file was already submitted (to workload %x); seal the result afresh, with a new temporary identity", seen), nil
+		return reject(CodeAlreadyExists, "submit: this age file was already submitted to workload %x; seal the result afresh, with a new temporary identity", seen), nil
 	}
 	if s.State == pb.SlotState_SLOT_STATE_OPEN && len(s.FailClaim) > 0 && m.Outcome == pb.Outcome_OUTCOME_FAIL {
 		return reject(CodeNotAllowed, "submit: slot %d was re-opened by a fail claim; only the prover the chain draws for it may confirm the fail (a proof is welcome from anyone)", s.Index), nil
@@ -111,7 +111,7 @@ func submitResult(kv store.KV, env Env, sender address.Address, m *pb.SubmitResu
 	if res := submitter(env, kv, w, s, sender); !res.OK() {
 		return res, nil
 	}
-	if err := kv.Set(sealedKey(sum[:]), w.Id); err != nil {
+	if err := kv.Set(sealedKey(w.Id, sum[:]), w.Id); err != nil {
 		return Result{}, err
 	}
 	seq, err := nextSeq(kv)

@@ -54,6 +54,14 @@ func (s *scenario) handleWorkload(t *testing.T, d *datadriven.TestData, args arg
 		return s.send(t, args["from"], &pb.Msg{Kind: &pb.Msg_Decline{Decline: &pb.Decline{Workload: w, Slot: slot}}}), true
 	case "submit":
 		return s.submit(t, args), true
+	case "seal": // seal a result without sending it (a file in the mempool), kept under as=
+		id, slot := s.slotArgs(t, args)
+		w, err := protocol.GetWorkload(s.tree.Working(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.sealed[args["as"]] = s.seal(t, w, args["from"], slot, seal.OutcomeProof, w.Cycles/2, args) // as submit seals a proof
+		return "ok", true
 	case "reveal":
 		return s.reveal(t, args), true
 	case "vote":
