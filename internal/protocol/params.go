@@ -86,6 +86,10 @@ type Params struct {
 	// pay, and the first proof is verified while the user still wants it.
 	ResultLag   int64  `json:"result_lag"`
 	ResultLagBP uint32 `json:"result_lag_bp"`
+	// RegistrationFee is burned by RegisterProver: a prover record costs
+	// every block some work (the allocator reads the prover set), so
+	// registering many must cost something even before any stake.
+	RegistrationFee uint64 `json:"registration_fee"`
 	// WaitBlocks is how long a workload's slots wait on the wait list to
 	// be drawn for, from when they started waiting: it bounds the list,
 	// and so each block's work, whatever Runs nobody can take are sent.
@@ -149,6 +153,7 @@ func DefaultParams() Params {
 		SuspendBlocks:    100,
 		VoteRounds:       2,
 		WaitBlocks:       200,
+		RegistrationFee:  uprvPerPRV,
 	}
 }
 

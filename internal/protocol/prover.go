@@ -65,6 +65,21 @@ func registerProver(kv store.KV, env Env, sender address.Address, m *pb.Register
 	case err != nil && !isNotFound(err):
 		return Result{}, err
 	}
+	if fee := env.Params.RegistrationFee; fee > 0 {
+		acct, err := GetAccount(kv, sender)
+		if err != nil {
+			return Result{}, err
+		}
+		if acct.Balance < fee {
+			return reject(CodeInsufficientFunds, "register: %s holds %d uprv after the transaction fee and cannot pay the registration fee of %d uprv (registration_fee, burned)", sender, acct.Balance, fee), nil
+		}
+		if err := addBalance(kv, sender, acct, -1, fee); err != nil {
+			return Result{}, err
+		}
+		if err := burn(kv, fee); err != nil {
+			return Result{}, err
+		}
+	}
 	p := &pb.Prover{Address: sender[:], VrfPublicKey: m.VrfPublicKey, Hardware: m.Hardware,
 		MaxConcurrent: m.MaxConcurrent, BlobEndpoint: m.BlobEndpoint,
 		State: pb.ProverState_PROVER_STATE_PENDING, RegisteredHeight: env.Height}

@@ -109,7 +109,7 @@ func (s *scenario) handle(t *testing.T, d *datadriven.TestData) string {
 // the story deploys later).
 func (s *scenario) genesis(t *testing.T, args args) string {
 	p := protocol.DefaultParams()
-	p.FeePerByte, p.FeePerMsg = 0, 0
+	p.FeePerByte, p.FeePerMsg, p.RegistrationFee = 0, 0, 0 // stories set them when they are the point
 	s.programs, s.workloads, s.wlNames = map[string][]byte{}, map[string][]byte{}, map[string]string{}
 	s.users, s.sealed, s.challenges = map[string]*age.X25519Identity{}, map[string]sealedResult{}, map[string]int{}
 	p = s.setParams(t, p, args)

@@ -140,7 +140,7 @@ type propWorld struct {
 func newPropWorld(t *testing.T, seed uint64) *propWorld {
 	w := &propWorld{rng: rand.New(rand.NewPCG(seed, 7)), tree: store.OpenMemory(), temps: map[string]*age.X25519Identity{}}
 	p := protocol.DefaultParams()
-	p.FeePerByte, p.FeePerMsg, p.MinProverStake = 0, 0, 1000
+	p.FeePerByte, p.FeePerMsg, p.MinProverStake, p.RegistrationFee = 0, 0, 1000, 500
 	p.AcceptWindow, p.RevealWindow, p.VoteWindow, p.ReopenWindow = 2, 3, 3, 3
 	p.EpochLength, p.MaxDeclinesPerEpoch, p.CommitteeSize = 10, 3, 5
 	p.CyclesPerBlock = 1_000_000
@@ -152,7 +152,7 @@ func newPropWorld(t *testing.T, seed uint64) *propWorld {
 	for i, k := range kinds {
 		name := fmt.Sprintf("p%02d", i)
 		w.provers = append(w.provers, propProver{name: name, addr: propAddr(name), kind: k})
-		g.Accounts = append(g.Accounts, protocol.GenesisAccount{Address: propAddr(name), Balance: 5000})
+		g.Accounts = append(g.Accounts, protocol.GenesisAccount{Address: propAddr(name), Balance: 5500})
 	}
 	if err := protocol.InitGenesis(w.tree.Working(), "prop", &g); err != nil {
 		t.Fatal(err)

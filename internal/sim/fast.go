@@ -147,7 +147,8 @@ func newFastEngine(pop *Population) *fastEngine {
 	e.ps = make([]fProver, len(pop.Provers))
 	for i := range e.ps {
 		e.ps[i] = fProver{active: true, stake: pop.Provers[i].Stake}
-		e.led.genesis += pop.Provers[i].Stake
+		e.led.genesis += pop.Provers[i].Stake + e.par.RegistrationFee // the registration fee is burned at once
+		e.led.burned += e.par.RegistrationFee
 	}
 	e.ws = make([]fWork, len(pop.Workloads))
 	e.waitSince = make([]int64, len(pop.Workloads))

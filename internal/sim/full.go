@@ -84,7 +84,7 @@ func (e *fullEngine) genesis() error {
 		g.Accounts = append(g.Accounts, protocol.GenesisAccount{Address: pop.Farmer, Balance: farmed})
 	}
 	for i := range pop.Provers {
-		g.Accounts = append(g.Accounts, protocol.GenesisAccount{Address: pop.Provers[i].Address, Balance: pop.Provers[i].Stake})
+		g.Accounts = append(g.Accounts, protocol.GenesisAccount{Address: pop.Provers[i].Address, Balance: pop.Provers[i].Stake + e.par.RegistrationFee})
 	}
 	if err := protocol.InitGenesis(e.kv, "sim", &g); err != nil {
 		return err
