@@ -162,7 +162,7 @@ func allocationInput(r store.Reader, env Env, height int64) (*allocInput, error)
 // can still be delivered: the slots the chain keeps re-allocating.
 func unassignedSlots(w *pb.Workload, height int64) []*pb.Slot {
 	var out []*pb.Slot
-	if w.Settled || w.RevealFrom != 0 {
+	if w.Settled || w.RevealFrom != 0 || w.Challenge {
 		return nil
 	}
 	for _, s := range w.Slots {

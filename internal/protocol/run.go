@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/provernet/provernet/internal/address"
 	"github.com/provernet/provernet/internal/pb"
@@ -117,10 +118,10 @@ func checkRun(p Params, m *pb.Run) Result {
 			res.Log = "run: input " + strconv.Itoa(i) + ": " + res.Log
 			return res
 		}
-		if seen[in.Name] {
-			return reject(CodeInvalidMessage, "run: input name %q appears twice", in.Name)
+		if seen[strings.ToLower(in.Name)] {
+			return reject(CodeInvalidMessage, "run: input name %q appears twice (names are compared without case: inputs become files)", in.Name)
 		}
-		seen[in.Name] = true
+		seen[strings.ToLower(in.Name)] = true
 	}
 	return Result{}
 }
@@ -133,7 +134,7 @@ func checkInput(p Params, in *pb.Input) Result {
 	if !inputName.MatchString(in.Name) {
 		return reject(CodeInvalidMessage, "name %q must be 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit", in.Name)
 	}
-	if in.Name == ProofInputName {
+	if strings.EqualFold(in.Name, ProofInputName) { // inputs are files: Proof is proof on some file systems
 		return reject(CodeInvalidMessage, "the name %q is reserved: a verifier reads the proof under it; rename the input", in.Name)
 	}
 	if len(in.Sha256) == 0 {

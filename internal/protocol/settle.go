@@ -303,7 +303,9 @@ func refundRest(kv store.KV, env Env, w *pb.Workload) error {
 // challenges. A challenge that ended without a final proof through the
 // prover's own silence (timed out, never revealed) is a miss: an active
 // prover counts it against its allowance, a pending one may stake again to
-// be challenged afresh. An invalid or copied challenge proof already
+// be challenged afresh (a challenge answered fail counts as missed: the
+// benchmark program always fits its budget). An invalid or copied
+// challenge proof already
 // removed its prover; an undecided vote is nobody's fault.
 func challengeConsequences(kv store.KV, env Env, w *pb.Workload) error {
 	if !w.Challenge || len(w.Slots) != 1 {
@@ -316,7 +318,7 @@ func challengeConsequences(kv store.KV, env Env, w *pb.Workload) error {
 			return updateProver(kv, s.Prover, func(p *pb.Prover) { p.AdmissionPassed++; admitProver(env, p) })
 		}
 		return nil
-	case pb.SlotState_SLOT_STATE_EMPTY, pb.SlotState_SLOT_STATE_UNREVEALED:
+	case pb.SlotState_SLOT_STATE_EMPTY, pb.SlotState_SLOT_STATE_UNREVEALED, pb.SlotState_SLOT_STATE_FAILED:
 		if w.Admission {
 			return updateProver(kv, s.Prover, func(p *pb.Prover) { p.AdmissionHeight = 0 })
 		}

@@ -123,7 +123,9 @@ func submitResult(kv store.KV, env Env, sender address.Address, m *pb.SubmitResu
 	} else if err := releaseHold(kv, w, s); err != nil {
 		return Result{}, err
 	}
-	reopen := m.Outcome == pb.Outcome_OUTCOME_FAIL && len(s.FailClaim) == 0 && env.Height < w.Deadline
+	// A challenge's fail is not re-opened: its slot belongs to the prover
+	// being tested, and drafting another would pass the test for it.
+	reopen := m.Outcome == pb.Outcome_OUTCOME_FAIL && len(s.FailClaim) == 0 && env.Height < w.Deadline && !w.Challenge
 	if !reopen { // a fail that re-opens its slot leaves no result for the sender's stake to answer for
 		if err := updateProver(kv, sender[:], func(p *pb.Prover) { p.OpenResults++ }); err != nil {
 			return Result{}, err

@@ -630,8 +630,8 @@ func (e *fastEngine) submit(h int64, in intent) {
 		ok = s.prover == in.p && h <= wl.Deadline
 	case slAccepted:
 		ok = s.prover == in.p && h <= s.due
-	case slOpen:
-		ok = h <= s.openUntil && !e.holds(in.w, in.p) && e.ps[in.p].active
+	case slOpen: // protocol submitter; a fail on a re-opened slot only from its drawn prover
+		ok = h <= s.openUntil && !e.holds(in.w, in.p) && e.ps[in.p].active && !(in.fail && s.failClaim >= 0)
 	}
 	if !ok {
 		return
