@@ -143,7 +143,7 @@ func openReveals(kv store.KV, env Env, w *pb.Workload) ([]Event, error) {
 	}
 	first := FirstSubmitHeight(w)
 	var evs []Event
-	lagged := first > 0 && env.Height > LagEnd(env.Params, w.AllocatedHeight, first, w.Cycles)
+	lagged := first > 0 && env.Height > closeAt(env.Params, w, first)
 	for _, s := range w.Slots {
 		if !fillable(s.State) {
 			continue
@@ -189,6 +189,27 @@ func LagEnd(p Params, allocated, first int64, cycles uint64) int64 {
 	// "proof" sent at once (it is judged only at reveal) must not close the
 	// slots of provers proving at the reference speed.
 	return max(end, allocated+MinDeadline(p, cycles)-1)
+}
+
+// SlotFloor is the earliest the result lag may close a slot allotted at
+// allotted: the accept window and the proving time at cycles_per_block
+// from then, so a slot drawn late (from the wait list, for a fail's
+// confirmation) keeps the same protection as one drawn with the Run.
+func SlotFloor(p Params, allotted int64, cycles uint64) int64 {
+	return allotted + MinDeadline(p, cycles) - 1
+}
+
+// closeAt is the height after which w's slots still fillable close: the
+// workload's LagEnd, or later while a slot allotted after allocation has
+// not had its own SlotFloor.
+func closeAt(p Params, w *pb.Workload, first int64) int64 {
+	end := LagEnd(p, w.AllocatedHeight, first, w.Cycles)
+	for _, s := range w.Slots {
+		if s.State == pb.SlotState_SLOT_STATE_ASSIGNED || s.State == pb.SlotState_SLOT_STATE_ACCEPTED {
+			end = max(end, SlotFloor(p, s.AcceptBy-p.AcceptWindow, w.Cycles))
+		}
+	}
+	return end
 }
 
 // bpOfLarge is x * bp / 10000 for bp that may exceed 10000; x is a
@@ -262,7 +283,7 @@ func nextTimer(w *pb.Workload, p Params) int64 {
 		}
 	}
 	if first := FirstSubmitHeight(w); first > 0 && w.RevealFrom == 0 {
-		at(LagEnd(p, w.AllocatedHeight, first, w.Cycles))
+		at(closeAt(p, w, first))
 	}
 	for _, s := range w.Slots {
 		switch s.State {

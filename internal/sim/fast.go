@@ -867,6 +867,18 @@ func (e *fastEngine) expire(w int32, k int16, h int64) {
 	}
 }
 
+// closeAt is protocol closeAt.
+func (e *fastEngine) closeAt(w int32) int64 {
+	ws, wl := &e.ws[w], &e.pop.Workloads[w]
+	end := protocol.LagEnd(e.par, ws.allocH, ws.firstSubmit, wl.Cycles)
+	for k := range int(wl.K) {
+		if s := e.slot(w, int16(k)); s.state == slAssigned || s.state == slAccepted {
+			end = max(end, protocol.SlotFloor(e.par, s.acceptBy-e.par.AcceptWindow, wl.Cycles))
+		}
+	}
+	return end
+}
+
 // openReveals is protocol openReveals: once no slot can be filled, or
 // result_lag after the first result (closing the slots still fillable).
 func (e *fastEngine) openReveals(w int32, h int64) {
@@ -875,7 +887,7 @@ func (e *fastEngine) openReveals(w int32, h int64) {
 	if ws.revealFrom != 0 || !slices.ContainsFunc(e.slots[ws.firstSlot:int(ws.firstSlot)+n], func(s fSlot) bool { return s.state == slSubmitted }) {
 		return
 	}
-	lagged := ws.firstSubmit > 0 && h > protocol.LagEnd(e.par, ws.allocH, ws.firstSubmit, e.pop.Workloads[w].Cycles)
+	lagged := ws.firstSubmit > 0 && h > e.closeAt(w)
 	for k := range n {
 		s := e.slot(w, int16(k))
 		if !fillable(s.state) {
@@ -911,7 +923,7 @@ func (e *fastEngine) nextTimer(w int32) int64 {
 		}
 	}
 	if ws.firstSubmit > 0 && ws.revealFrom == 0 {
-		at(protocol.LagEnd(e.par, ws.allocH, ws.firstSubmit, e.pop.Workloads[w].Cycles))
+		at(e.closeAt(w))
 	}
 	for k := range int(wl.K) {
 		s := e.slot(w, int16(k))
