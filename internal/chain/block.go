@@ -28,12 +28,12 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalReques
 		return nil, err
 	}
 	txs := [][]byte{beacon}
-	size := protoSize(beacon)
+	size, limit := protoSize(beacon), min(req.MaxTxBytes, MaxProposalTxBytes)
 	for _, tx := range criticalFirst(inNonceOrder(req.Txs, a.txs.decode), a.txs.decode) {
 		if protocol.IsBeaconTx(tx) {
 			continue
 		}
-		if size += protoSize(tx); size > req.MaxTxBytes {
+		if size += protoSize(tx); size > limit {
 			break
 		}
 		txs = append(txs, tx)
@@ -46,12 +46,23 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalReques
 func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalRequest) (*abci.ProcessProposalResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if size := cmttypes.ComputeProtoSizeForTxs(cmttypes.ToTxs(req.Txs)); size > MaxProposalTxBytes {
+		a.logger.Info("rejecting proposal", "height", req.Height, "reason", "transactions over the block limit", "bytes", size, "limit", MaxProposalTxBytes)
+		return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_REJECT}, nil
+	}
 	if err := a.checkBeacon(req.Height, req.ProposerAddress, req.Txs); err != nil {
 		a.logger.Info("rejecting proposal", "height", req.Height, "reason", err)
 		return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_REJECT}, nil
 	}
 	return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_ACCEPT}, nil
 }
+
+// MaxProposalTxBytes caps the transactions of a block (protobuf size, as
+// CometBFT counts it): the chain's genesis leaves block.max_bytes at -1 so
+// that PrepareProposal sees the whole mempool and orders it, and the
+// application bounds the block instead. ProcessProposal refuses larger
+// blocks.
+const MaxProposalTxBytes = 4 << 20
 
 func (a *App) checkBeacon(height int64, proposer []byte, txs [][]byte) error {
 	if len(txs) == 0 {

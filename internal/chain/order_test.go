@@ -6,8 +6,10 @@ import (
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	cmttypes "github.com/cometbft/cometbft/types"
 
 	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/internal/chain"
 	"github.com/provernet/provernet/internal/pb"
 )
 
@@ -85,5 +87,34 @@ func TestPrepareProposalCriticalFirst(t *testing.T) {
 		if bytes.Equal(tx, carolAccept) {
 			t.Fatal("carol's Accept jumped ahead of her own transfer's group into a full block")
 		}
+	}
+}
+
+// TestProcessProposalRejectsOversize: the application caps blocks itself
+// (genesis block.max_bytes is -1 so that PrepareProposal sees the whole
+// mempool): a proposal over MaxProposalTxBytes is refused, and
+// PrepareProposal never makes one, however much CometBFT offers.
+func TestProcessProposalRejectsOversize(t *testing.T) {
+	c := newChain(t, nil, 1<<40, 1_000_000)
+	bob := addrOf(c.keys[1])
+	var mempool [][]byte
+	for n := range 30_000 { // about 6 MB of transfers: more than a block
+		mempool = append(mempool, c.transfer(0, n, bob, 1))
+	}
+	resp, err := c.app.PrepareProposal(ctx, &abci.PrepareProposalRequest{
+		MaxTxBytes: 100 << 20, Txs: mempool, Height: 1, Time: time.Unix(1_700_000_001, 0), ProposerAddress: c.valAddr,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if size := cmttypes.ComputeProtoSizeForTxs(cmttypes.ToTxs(resp.Txs)); size > chain.MaxProposalTxBytes || len(resp.Txs) >= len(mempool) {
+		t.Fatalf("PrepareProposal returned %d of %d transactions, %d bytes (limit %d)", len(resp.Txs), len(mempool), size, chain.MaxProposalTxBytes)
+	}
+	if st := c.process(1, c.valAddr, resp.Txs); st != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {
+		t.Fatalf("its own proposal was refused: %v", st)
+	}
+	over := append(append([][]byte{}, resp.Txs...), mempool[len(resp.Txs):len(resp.Txs)+2000]...)
+	if st := c.process(1, c.valAddr, over); st != abci.PROCESS_PROPOSAL_STATUS_REJECT {
+		t.Fatalf("a proposal over the limit was %v, want reject", st)
 	}
 }

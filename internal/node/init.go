@@ -140,11 +140,19 @@ func writeGenesis(homes []string, opts InitOptions, members []*member) (*types.G
 	if chainID == "" {
 		chainID = "provernet-local"
 	}
+	// block.max_bytes -1: CometBFT hands every pending transaction to
+	// PrepareProposal, which orders them (protocol-critical messages first,
+	// docs/SECURITY.md "Block stuffing") and caps the block itself
+	// (chain.MaxProposalTxBytes); with a positive limit CometBFT would reap
+	// in arrival order first, and a block's worth of spam ahead of an
+	// Accept would keep it out.
+	cp := types.DefaultConsensusParams()
+	cp.Block.MaxBytes = -1
 	g := &types.GenesisDoc{
 		ChainID:         chainID,
 		GenesisTime:     time.Now().UTC().Truncate(time.Second),
 		InitialHeight:   1,
-		ConsensusParams: types.DefaultConsensusParams(),
+		ConsensusParams: cp,
 		Validators:      vals,
 		AppState:        appState,
 	}
