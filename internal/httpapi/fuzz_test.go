@@ -28,12 +28,15 @@ var validAddr = address.Address{1, 2, 3}.String()
 var allowed = map[int]bool{200: true, 201: true, 301: true, 307: true, 308: true, 400: true, 404: true,
 	409: true, 413: true, 414: true, 422: true, 503: true}
 
-// serve sends one request to h and checks the answer's shape.
+// serve sends one request to h and checks the answer's shape. It returns
+// nil, sending nothing, for a target that is not a request URI: Go's HTTP
+// server refuses those before the API sees them, so they are outside what
+// the fuzz targets explore.
 func serve(t *testing.T, h http.Handler, method, target string, body []byte) *httptest.ResponseRecorder {
 	t.Helper()
 	u, err := url.ParseRequestURI(target)
 	if err != nil {
-		t.Skip("not a request URI") // the HTTP server would refuse it before the API
+		return nil
 	}
 	req := httptest.NewRequest(http.MethodGet, "/", bytes.NewReader(body))
 	req.Method, req.URL, req.RequestURI = method, u, target
@@ -143,7 +146,7 @@ func FuzzList(f *testing.F) {
 	f.Fuzz(func(t *testing.T, query string) {
 		for _, path := range []string{"/v1/workloads", "/v1/provers", "/v1/programs"} {
 			rec := serve(t, h, "GET", path+"?"+query, nil)
-			if rec.Code == http.StatusOK {
+			if rec != nil && rec.Code == http.StatusOK {
 				var page struct {
 					Next *string `json:"next"`
 				}
@@ -179,7 +182,7 @@ func FuzzRoute(f *testing.F) {
 	h := fuzzHandler(f)
 	f.Fuzz(func(t *testing.T, method, path string) {
 		if method == "" || strings.ContainsAny(method, " \t\r\n") || !strings.HasPrefix(path, "/") {
-			t.Skip()
+			return // not a request line the HTTP server would parse: outside the target
 		}
 		serve(t, h, method, path, nil)
 	})

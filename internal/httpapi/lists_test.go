@@ -34,6 +34,9 @@ func TestListParamsAndBounds(t *testing.T) {
 		{"POST", "/v1/txs", `{"tx": "` + strings.Repeat("A", maxBody) + `"}`, 413},
 	} {
 		rec := serve(t, h, tc.method, tc.target, []byte(tc.body))
+		if rec == nil {
+			t.Fatalf("%s %.80s: not a request URI", tc.method, tc.target)
+		}
 		if rec.Code != tc.status {
 			t.Errorf("%s %.80s: %d, want %d: %.200s", tc.method, tc.target, rec.Code, tc.status, rec.Body)
 			continue
