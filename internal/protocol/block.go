@@ -2,7 +2,6 @@ package protocol
 
 import (
 	"bytes"
-	"errors"
 
 	"github.com/provernet/provernet/internal/address"
 	"github.com/provernet/provernet/internal/alloc"
@@ -87,13 +86,15 @@ type allocInput struct {
 	workloads []alloc.Workload
 	records   []*pb.Workload
 	keys      [][]byte
-	waiting   []bool // a wait entry: fill its unassigned slots only
+	waiting   []bool   // a wait entry: fill its unassigned slots only
+	stale     [][]byte // wait entries passed over: they can never be drawn for again
 }
 
 // allocationInput reads the workloads to allocate at height: first those
-// waiting for provers (in the order they started waiting; a wait entry
-// whose workload no longer has an unassigned open slot is dropped from the
-// input), then the Runs included at height-1.
+// waiting for provers (in the order they started waiting), then the Runs
+// included at height-1. A wait entry that can never be drawn for again (a
+// later duplicate, past wait_blocks, no unassigned slot, no time left to
+// prove; none of these can change back) is left out and listed as stale.
 func allocationInput(r store.Reader, env Env, height int64) (*allocInput, error) {
 	in := &allocInput{}
 	progs := map[string]alloc.Hardware{}
@@ -117,6 +118,7 @@ func allocationInput(r store.Reader, env Env, height int64) (*allocInput, error)
 		k := int(w.K)
 		if waiting {
 			if k = len(unassignedSlots(w, height)); k == 0 || !timeToProve(env.Params, w, height) {
+				in.stale = append(in.stale, key)
 				return nil
 			}
 		}
@@ -142,13 +144,12 @@ func allocationInput(r store.Reader, env Env, height int64) (*allocInput, error)
 			return nil, err
 		}
 		for i := range ids {
-			if seen[string(ids[i])] {
-				continue // listed twice: allocated at its first entry
-			}
-			seen[string(ids[i])] = true
-			if src.waiting && !waitLive(env.Params, keys[i], height) {
+			if src.waiting && (seen[string(ids[i])] || !waitLive(env.Params, keys[i], height)) {
+				in.stale = append(in.stale, keys[i]) // listed twice (drawn for at its first entry), or waited long enough
+				seen[string(ids[i])] = true
 				continue
 			}
+			seen[string(ids[i])] = true
 			if err := add(keys[i], ids[i], src.waiting); err != nil {
 				return nil, err
 			}
@@ -224,8 +225,16 @@ func HardwareOf(h *pb.Hardware) alloc.Hardware {
 // holds a slot of is passed over (the slot waits for the next block).
 func allocateQueued(kv store.KV, env Env, provers []*pb.Prover) ([]Event, error) {
 	in, err := allocationInput(kv, env, env.Height)
-	if err != nil || len(in.workloads) == 0 {
-		return nil, errors.Join(err, dropStaleWaits(kv, env.Params, env.Height))
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range in.stale {
+		if err := kv.Delete(k); err != nil {
+			return nil, err
+		}
+	}
+	if len(in.workloads) == 0 {
+		return nil, nil
 	}
 	seed, err := Seed(kv)
 	if err != nil {
@@ -268,8 +277,11 @@ func allocateQueued(kv store.KV, env Env, provers []*pb.Prover) ([]Event, error)
 			slotEvs = append(slotEvs, slotEvent(w, s))
 		}
 		if in.waiting[i] { // only the slots it allotted changed
-			if len(allotted[i]) == 0 {
-				continue // nothing changed: not even rewritten
+			if len(allotted[i]) == 0 { // nothing changed: not even rewritten
+				if err := updateWait(kv, env, w, in.keys[i], true); err != nil {
+					return nil, err
+				}
+				continue
 			}
 			slotEvs = slotEvs[:0]
 			for _, s := range allotted[i] {
@@ -285,13 +297,13 @@ func allocateQueued(kv store.KV, env Env, provers []*pb.Prover) ([]Event, error)
 			return nil, err
 		}
 	}
-	return evs, dropStaleWaits(kv, env.Params, env.Height)
+	return evs, nil
 }
 
 // updateWait keeps w in the wait list while it has unassigned slots that
 // can still be delivered after this block, and takes it out otherwise.
 func updateWait(kv store.KV, env Env, w *pb.Workload, key []byte, waiting bool) error {
-	still := stillWaiting(env.Params, w, env.Height+1)
+	still := stillWaiting(env.Params, w, env.Height+1) && (!waiting || waitLive(env.Params, key, env.Height+1))
 	switch {
 	case waiting && !still:
 		return kv.Delete(key)
@@ -308,39 +320,13 @@ func waitLive(p Params, key []byte, height int64) bool {
 }
 
 // addWait puts w at the end of the wait list. A workload listed twice is
-// allocated once, at its first entry (allocationInput); dropStaleWaits
-// removes the later one.
+// drawn for once, at its first entry; allocationInput drops the later one.
 func addWait(kv store.KV, height int64, w *pb.Workload) error {
 	seq, err := nextSeq(kv)
 	if err != nil {
 		return err
 	}
 	return kv.Set(waitKey(height, seq), w.Id)
-}
-
-// dropStaleWaits removes the wait entries allocationInput passed over
-// (their workloads have no unassigned slot left), so the list holds only
-// workloads still waiting.
-func dropStaleWaits(kv store.KV, p Params, height int64) error {
-	var stale [][]byte
-	seen := map[string]bool{}
-	err := kv.Iterate(prefixWait, store.PrefixEnd(prefixWait), func(k, v []byte) bool {
-		w, err := GetWorkload(kv, v)
-		if err != nil || seen[string(v)] || !waitLive(p, k, height+1) || !stillWaiting(p, w, height+1) {
-			stale = append(stale, bytes.Clone(k))
-		}
-		seen[string(v)] = true
-		return true
-	})
-	if err != nil {
-		return err
-	}
-	for _, k := range stale {
-		if err := kv.Delete(k); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // assign creates w's slots from the provers drawn for it.
@@ -397,12 +383,7 @@ func allot(env Env, s *pb.Slot, a [20]byte, byAddr map[[20]byte]*pb.Prover, dirt
 
 // runTimers advances every workload whose timer is this height.
 func runTimers(kv store.KV, env Env) ([]Event, error) {
-	prefix := append(heightPrefix(prefixTimer, env.Height), '/')
-	var ids [][]byte
-	err := kv.Iterate(prefix, store.PrefixEnd(prefix), func(k, _ []byte) bool {
-		ids = append(ids, bytes.Clone(k[len(prefix):]))
-		return true
-	})
+	ids, err := dueAt(kv, prefixTimer, env.Height)
 	if err != nil {
 		return nil, err
 	}

@@ -1,9 +1,11 @@
 package protocol
 
 import (
+	"bytes"
 	"encoding/binary"
 
 	"github.com/provernet/provernet/internal/address"
+	"github.com/provernet/provernet/internal/store"
 )
 
 // State layout. Every key starts with a one-word prefix and a slash; numbers
@@ -91,4 +93,17 @@ func waitSince(key []byte) int64 {
 		return 0
 	}
 	return int64(binary.BigEndian.Uint64(key[len(prefixWait):]))
+}
+
+// dueAt returns, in key order, what follows "<prefix><height>/" in the
+// keys of a height-indexed set (timers, reinstatements): the entries that
+// fall due at height.
+func dueAt(r store.Reader, prefix []byte, height int64) ([][]byte, error) {
+	p := append(heightPrefix(prefix, height), '/')
+	var out [][]byte
+	err := r.Iterate(p, store.PrefixEnd(p), func(k, _ []byte) bool {
+		out = append(out, bytes.Clone(k[len(p):]))
+		return true
+	})
+	return out, err
 }

@@ -182,6 +182,9 @@ func payFinals(kv store.KV, env Env, w *pb.Workload, finals []*pb.Slot) error {
 // payVoters pays, for every slot a committee decided, the members whose
 // vote decided it (voted with the outcome before it was reached).
 func payVoters(kv store.KV, env Env, w *pb.Workload) error {
+	if w.Challenge {
+		return nil // a challenge has no fee to pay voters from
+	}
 	po := PayoutFor(env.Params, w.Fee, w.K, w.Challenge)
 	for _, s := range w.Slots {
 		winners := deciders(s)

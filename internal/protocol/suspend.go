@@ -1,8 +1,6 @@
 package protocol
 
 import (
-	"bytes"
-
 	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/store"
 )
@@ -37,12 +35,7 @@ func suspend(kv store.KV, env Env, p *pb.Prover, why string, until int64) error 
 // staked at least min_prover_stake is active again; one below it waits
 // for a top-up.
 func reinstate(kv store.KV, env Env) ([]Event, error) {
-	prefix := append(heightPrefix(prefixReinstate, env.Height), '/')
-	var addrs [][]byte
-	err := kv.Iterate(prefix, store.PrefixEnd(prefix), func(k, _ []byte) bool {
-		addrs = append(addrs, bytes.Clone(k[len(prefix):]))
-		return true
-	})
+	addrs, err := dueAt(kv, prefixReinstate, env.Height)
 	if err != nil {
 		return nil, err
 	}

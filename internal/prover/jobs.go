@@ -21,7 +21,7 @@ const (
 	jobProved    jobState = "proved"    // the result is on disk, not yet submitted
 	jobSubmitted jobState = "submitted" // SubmitResult sent; the identity is kept for the reveal
 	jobRevealed  jobState = "revealed"  // RevealKey sent
-	jobFailed    jobState = "failed"    // the program could not run; kept so it is not retried
+	jobFailed    jobState = "failed"    // written by earlier versions (the program could not run); such a job is left alone. Now a program that gives no proof is answered with fail
 )
 
 // job is one slot the daemon works on, as kept on disk.

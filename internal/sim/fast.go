@@ -258,20 +258,6 @@ func (e *fastEngine) activeNow(out []int32) []int32 {
 
 func (e *fastEngine) allocate(h int64, lo, hi int) {
 	pop := e.pop
-	e.ap = e.ap[:0]
-	for _, i := range pop.Order {
-		p := &e.ps[i]
-		if !p.active {
-			continue
-		}
-		last := p.lastAlloc
-		if e.noExcl {
-			last = 0
-		}
-		pr := &pop.Provers[i]
-		e.ap = append(e.ap, alloc.Prover{Address: pr.Address, Hardware: Classes[pr.Class].Hardware,
-			MaxConcurrent: pr.MaxConcurrent, Active: p.held, LastAllocated: last})
-	}
 	// protocol allocationInput: the waiting workloads first, in the order
 	// they started waiting, then the Runs of the previous height.
 	e.aw = e.aw[:0]
@@ -290,7 +276,7 @@ func (e *fastEngine) allocate(h int64, lo, hi int) {
 		order, waiting = append(order, int32(i)), append(waiting, false)
 	}
 	if len(e.aw) > 0 {
-		as := alloc.Allocate(e.seed, h, e.ap, e.aw)
+		as := alloc.Allocate(e.seed, h, e.allocProvers(), e.aw)
 		for j, a := range as {
 			if waiting[j] {
 				e.assignWaiting(h, order[j], a.Provers)
@@ -312,6 +298,25 @@ func (e *fastEngine) allocate(h int64, lo, hi int) {
 		}
 	}
 	e.waiting = keep
+}
+
+// allocProvers is the active provers as the allocator sees them.
+func (e *fastEngine) allocProvers() []alloc.Prover {
+	e.ap = e.ap[:0]
+	for _, i := range e.pop.Order {
+		p := &e.ps[i]
+		if !p.active {
+			continue
+		}
+		last := p.lastAlloc
+		if e.noExcl {
+			last = 0
+		}
+		pr := &e.pop.Provers[i]
+		e.ap = append(e.ap, alloc.Prover{Address: pr.Address, Hardware: Classes[pr.Class].Hardware,
+			MaxConcurrent: pr.MaxConcurrent, Active: p.held, LastAllocated: last})
+	}
+	return e.ap
 }
 
 // stillWaiting is protocol stillWaiting.
@@ -713,9 +718,10 @@ func (e *fastEngine) startVote(h int64, w int32, k int16, s *fSlot) {
 // committee is protocol.Committee over the provers active at the start
 // of block h, as prover indices in address order.
 func (e *fastEngine) committee(h int64, w int32, k int16) []int32 {
-	addrs := e.activeAddrs
+	ids, addrs := e.active, e.activeAddrs
 	if !e.inBlock { // a round drawn in BeginBlock's timers: the state as it is then
-		addrs = e.addrsOf(e.activeNow(nil), nil)
+		ids = e.activeNow(nil)
+		addrs = e.addrsOf(ids, nil)
 	}
 	wl := e.pop.Workloads[w]
 	pw := &pb.Workload{Id: wl.ID[:], Slots: make([]*pb.Slot, wl.K)}
@@ -727,10 +733,6 @@ func (e *fastEngine) committee(h int64, w int32, k int16) []int32 {
 		if q := e.slot(w, int16(j)).failClaim; q >= 0 {
 			pw.Slots[j].FailClaim = e.pop.Provers[q].Address[:]
 		}
-	}
-	ids := e.active
-	if !e.inBlock {
-		ids = e.activeNow(nil)
 	}
 	pos := protocol.CommitteePositions(addrs, pw, pw.Slots[k], e.seed, int(e.par.CommitteeSize))
 	out := make([]int32, len(pos))
