@@ -187,7 +187,7 @@ func payVoters(kv store.KV, env Env, w *pb.Workload) error {
 	}
 	po := PayoutFor(env.Params, w.Fee, w.K, w.Challenge)
 	for _, s := range w.Slots {
-		winners := deciders(s)
+		winners := Deciders(s)
 		each, rest := po.VoterPay(len(winners))
 		if len(winners) == 0 {
 			continue
@@ -212,10 +212,10 @@ func payVoters(kv store.KV, env Env, w *pb.Workload) error {
 	return nil
 }
 
-// deciders are the committee members of s that voted with its decision:
+// Deciders are the committee members of s that voted with its decision:
 // valid for a valid slot, invalid for an invalid one; none for a slot no
 // committee decided.
-func deciders(s *pb.Slot) [][]byte {
+func Deciders(s *pb.Slot) [][]byte {
 	var want byte
 	switch {
 	case s.State == pb.SlotState_SLOT_STATE_VALID && len(s.Committee) > 0:

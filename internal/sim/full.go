@@ -534,8 +534,9 @@ func (e *fullEngine) record(wi int32, w *pb.Workload, wl *Workload, first int64)
 	o.finalH, o.firstResult, o.userPaid, o.minted = w.FinalHeight, first, w.Fee-w.Refunded, w.Minted
 	for _, s := range w.Slots {
 		if s.VotersPaid > 0 {
-			each := s.VotersPaid / uint64(len(deciderVotes(s)))
-			for _, m := range deciderVotes(s) {
+			deciders := protocol.Deciders(s)
+			each := s.VotersPaid / uint64(len(deciders))
+			for _, m := range deciders {
 				led.fees[e.pop.byAddr[address.Address(m)]] += each
 			}
 		}
@@ -551,22 +552,6 @@ func (e *fullEngine) record(wi int32, w *pb.Workload, wl *Workload, first int64)
 	}
 	led.refunded += w.Refunded
 	e.settled++
-}
-
-// deciderVotes are the committee members of a decided slot that voted
-// with its decision (the ones settlement paid).
-func deciderVotes(s *pb.Slot) [][]byte {
-	want := byte(1)
-	if s.State == pb.SlotState_SLOT_STATE_INVALID {
-		want = 2
-	}
-	var out [][]byte
-	for i, v := range s.Votes {
-		if v == want && i < len(s.Committee) {
-			out = append(out, s.Committee[i])
-		}
-	}
-	return out
 }
 
 func (e *fullEngine) finish() error {
