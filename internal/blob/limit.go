@@ -25,6 +25,7 @@ type Limiter struct {
 	mu       sync.Mutex
 	buckets  map[string]*bucket
 	overflow bucket
+	swept    time.Time // the last sweep of full buckets
 }
 
 type bucket struct {
@@ -91,8 +92,11 @@ func (l *Limiter) bucketLocked(client string) *bucket {
 	now := l.now()
 	b := l.buckets[client]
 	if b == nil {
-		if len(l.buckets) >= maxClients {
+		if len(l.buckets) >= maxClients && now.Sub(l.swept) >= time.Second {
+			// At most once a second: under a flood from many addresses a
+			// sweep per new client would make every request scan them all.
 			l.forgetFullLocked(now)
+			l.swept = now
 		}
 		if len(l.buckets) >= maxClients {
 			b = &l.overflow

@@ -154,9 +154,42 @@ func (a *App) resetCheck(view *store.Cache, live bool) {
 	a.checkLive.Store(live)
 }
 
-// Committed returns the last committed state, or nil before genesis. It
-// takes no lock.
-func (a *App) Committed() *store.Snapshot { return a.committed.Load() }
+// Committed returns the last committed state, or nil before genesis. Its
+// reads take the tree's read lock (treeMu), as queries and CheckTx do, so
+// a caller outside the app never reads a version while a block's writes
+// reach the tree.
+func (a *App) Committed() *CommittedState {
+	snap := a.committed.Load()
+	if snap == nil {
+		return nil
+	}
+	return &CommittedState{snap: snap, mu: &a.treeMu}
+}
+
+// CommittedState is one committed version, read under the tree's read
+// lock.
+type CommittedState struct {
+	snap *store.Snapshot
+	mu   *sync.RWMutex
+}
+
+// Get implements store.Reader.
+func (c *CommittedState) Get(key []byte) ([]byte, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.snap.Get(key)
+}
+
+// Iterate implements store.Reader; the read lock is held for the whole
+// iteration, so fn must not wait for a block.
+func (c *CommittedState) Iterate(start, end []byte, fn func(key, value []byte) bool) error {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.snap.Iterate(start, end, fn)
+}
+
+// Version is the committed height.
+func (c *CommittedState) Version() int64 { return c.snap.Version() }
 
 // Info tells CometBFT where the app stands, so the handshake can replay any
 // blocks it missed. Once a version is committed it reads that version and

@@ -3,6 +3,7 @@ package chain
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -15,7 +16,7 @@ import (
 
 // PrepareProposal puts this validator's beacon entry first and fills the
 // rest of the block with mempool transactions, each sender's in nonce
-// order, the protocol-critical ones (criticalFirst) ahead of the rest,
+// order, the protocol-critical ones ahead of the rest (proposalOrder),
 // dropping any beacon lookalike.
 func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalRequest) (*abci.PrepareProposalResponse, error) {
 	a.mu.Lock()
@@ -29,7 +30,7 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalReques
 	}
 	txs := [][]byte{beacon}
 	size, limit := protoSize(beacon), min(req.MaxTxBytes, MaxProposalTxBytes)
-	for _, tx := range criticalFirst(inNonceOrder(req.Txs, a.txs.decode), a.txs.decode) {
+	for _, tx := range proposalOrder(req.Txs, a.txs.decode) {
 		if protocol.IsBeaconTx(tx) {
 			continue
 		}
@@ -161,7 +162,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 		return &abci.CheckTxResponse{Code: uint32(protocol.CodeNotAllowed), Codespace: protocol.Codespace, Log: "the chain has not started yet"}, nil
 	}
 	env := a.checkEnv
-	env.Decode = pre.decodeFor(req.Tx, a.txs.decode)
+	env.Decode = pre.decodeFor(req.Tx, a.txs)
 	a.treeMu.RLock() // a.check reads the committed version
 	res, err := protocol.CheckTx(a.check, env, req.Tx)
 	a.treeMu.RUnlock()
@@ -169,16 +170,17 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 		return nil, fmt.Errorf("check tx: %w", err)
 	}
 	if res.Code == protocol.CodeOK {
-		a.txs.admit(req.Tx, pre.tx)
+		a.txs.admit(pre.key, req.Tx, pre.tx)
 		a.pending.note(pre.tx)
 	} else {
-		a.txs.forget(req.Tx)
+		a.txs.forgetKey(pre.key)
 	}
 	return &abci.CheckTxResponse{Code: uint32(res.Code), Log: res.Log, Codespace: codespace(res.Code), GasWanted: 1}, nil
 }
 
 // preDecoded is CheckTx's decoding of its own transaction.
 type preDecoded struct {
+	key  [32]byte // SHA-256 of the transaction: its key in the cache, hashed once
 	done bool
 	tx   *txn.Tx
 	err  error
@@ -187,9 +189,9 @@ type preDecoded struct {
 // preDecode decodes and verifies raw before any lock is taken, if it is
 // small enough to be worth the speculation.
 func (a *App) preDecode(raw []byte) *preDecoded {
-	p := &preDecoded{}
+	p := &preDecoded{key: sha256.Sum256(raw)}
 	if len(raw) <= warmLimit {
-		p.tx, p.err = a.txs.decode(raw)
+		p.tx, p.err = a.txs.decodeKeyed(p.key, raw)
 		p.done = true
 	}
 	return p
@@ -198,13 +200,13 @@ func (a *App) preDecode(raw []byte) *preDecoded {
 // decodeFor is the decoder CheckTx hands the protocol: raw's own decoding
 // (done once, before the lock, or on first use under it) and the cache for
 // anything else.
-func (p *preDecoded) decodeFor(raw []byte, fallback func([]byte) (*txn.Tx, error)) func([]byte) (*txn.Tx, error) {
+func (p *preDecoded) decodeFor(raw []byte, cache *txCache) func([]byte) (*txn.Tx, error) {
 	return func(b []byte) (*txn.Tx, error) {
 		if !bytes.Equal(b, raw) {
-			return fallback(b)
+			return cache.decode(b)
 		}
 		if !p.done {
-			p.tx, p.err = fallback(b)
+			p.tx, p.err = cache.decodeKeyed(p.key, b)
 			p.done = true
 		}
 		return p.tx, p.err

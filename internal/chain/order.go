@@ -1,12 +1,40 @@
 package chain
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/provernet/provernet/internal/address"
 	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/txn"
 )
+
+// proposalOrder is the order of a proposal's transactions: each sender's
+// in nonce order (inNonceOrder), the protocol-critical ones first
+// (criticalFirst). Every transaction is decoded once (decode reads the
+// admitted-transaction cache, checking a signature on a miss); one that
+// does not decode keeps its place among the ordinary ones.
+func proposalOrder(raws [][]byte, decode func([]byte) (*txn.Tx, error)) [][]byte {
+	txs := make([]proposed, len(raws))
+	for i, raw := range raws {
+		txs[i].raw = raw
+		if tx, err := decode(raw); err == nil {
+			txs[i].tx = tx
+		}
+	}
+	txs = criticalFirst(inNonceOrder(txs))
+	out := make([][]byte, len(txs))
+	for i, p := range txs {
+		out[i] = p.raw
+	}
+	return out
+}
+
+// proposed is a mempool transaction and its decoding (nil: undecodable).
+type proposed struct {
+	raw []byte
+	tx  *txn.Tx
+}
 
 // inNonceOrder puts each sender's transactions in nonce order, in the
 // positions that sender's transactions already held, so that other
@@ -15,16 +43,16 @@ import (
 // nonces n and n+1 checked back to back can reach the mempool reversed;
 // proposed in that order, n+1 would fail in its block. Undecodable
 // transactions keep their places.
-func inNonceOrder(txs [][]byte, decode func([]byte) (*txn.Tx, error)) [][]byte {
+func inNonceOrder(txs []proposed) []proposed {
 	type entry struct {
 		pos   int
 		nonce uint64
 	}
 	bySender := make(map[address.Address][]entry)
 	var senders []address.Address // in order of first appearance
-	for i, raw := range txs {
-		tx, err := decode(raw)
-		if err != nil {
+	for i, p := range txs {
+		tx := p.tx
+		if tx == nil {
 			continue
 		}
 		if _, seen := bySender[tx.Sender]; !seen {
@@ -32,7 +60,7 @@ func inNonceOrder(txs [][]byte, decode func([]byte) (*txn.Tx, error)) [][]byte {
 		}
 		bySender[tx.Sender] = append(bySender[tx.Sender], entry{i, tx.Body.Nonce})
 	}
-	out := append([][]byte(nil), txs...)
+	out := slices.Clone(txs)
 	for _, s := range senders {
 		es := bySender[s]
 		if len(es) < 2 {
@@ -54,28 +82,23 @@ func inNonceOrder(txs [][]byte, decode func([]byte) (*txn.Tx, error)) [][]byte {
 // push past it (docs/SECURITY.md, "Block stuffing"). A sender with any
 // other transaction keeps all of its transactions in the ordinary group,
 // so its nonce order holds. Undecodable transactions are ordinary.
-func criticalFirst(txs [][]byte, decode func([]byte) (*txn.Tx, error)) [][]byte {
+func criticalFirst(txs []proposed) []proposed {
 	mixed := map[address.Address]bool{}
-	senders := make([]*address.Address, len(txs))
-	for i, raw := range txs {
-		tx, err := decode(raw)
-		if err != nil {
-			continue
-		}
-		senders[i] = &tx.Sender
-		if !allCritical(tx) {
-			mixed[tx.Sender] = true
+	for _, p := range txs {
+		if p.tx != nil && !allCritical(p.tx) {
+			mixed[p.tx.Sender] = true
 		}
 	}
-	out := make([][]byte, 0, len(txs))
-	for i, raw := range txs {
-		if senders[i] != nil && !mixed[*senders[i]] {
-			out = append(out, raw)
+	critical := func(p proposed) bool { return p.tx != nil && !mixed[p.tx.Sender] }
+	out := make([]proposed, 0, len(txs))
+	for _, p := range txs {
+		if critical(p) {
+			out = append(out, p)
 		}
 	}
-	for i, raw := range txs {
-		if senders[i] == nil || mixed[*senders[i]] {
-			out = append(out, raw)
+	for _, p := range txs {
+		if !critical(p) {
+			out = append(out, p)
 		}
 	}
 	return out

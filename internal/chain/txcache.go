@@ -56,8 +56,11 @@ func entryCost(raw []byte) int64 { return 2*int64(len(raw)) + entryOverhead }
 
 // decode returns the cached transaction for raw, decoding it on a miss
 // without caching the result.
-func (c *txCache) decode(raw []byte) (*txn.Tx, error) {
-	if tx := c.lookup(sha256.Sum256(raw)); tx != nil {
+func (c *txCache) decode(raw []byte) (*txn.Tx, error) { return c.decodeKeyed(sha256.Sum256(raw), raw) }
+
+// decodeKeyed is decode for a raw whose key (its SHA-256) is known.
+func (c *txCache) decodeKeyed(key [32]byte, raw []byte) (*txn.Tx, error) {
+	if tx := c.lookup(key); tx != nil {
 		return tx, nil
 	}
 	return txn.Decode(raw)
@@ -72,14 +75,14 @@ func (c *txCache) lookup(key [32]byte) *txn.Tx {
 	return nil
 }
 
-// admit caches tx, which CheckTx has just admitted. An entry already
+// admit caches tx (raw, whose SHA-256 is key), which CheckTx has just
+// admitted. An entry already
 // present keeps its place (a recheck does not make a transaction newer).
-func (c *txCache) admit(raw []byte, tx *txn.Tx) {
+func (c *txCache) admit(key [32]byte, raw []byte, tx *txn.Tx) {
 	cost := entryCost(raw)
 	if tx == nil || cost > c.max {
 		return
 	}
-	key := sha256.Sum256(raw)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.m[key]; ok {
@@ -100,8 +103,10 @@ func (c *txCache) removeLocked(e *list.Element) {
 
 // forget drops raw from the cache (it has been included in a block, or a
 // recheck found it no longer valid).
-func (c *txCache) forget(raw []byte) {
-	key := sha256.Sum256(raw)
+func (c *txCache) forget(raw []byte) { c.forgetKey(sha256.Sum256(raw)) }
+
+// forgetKey is forget for a transaction whose key is known.
+func (c *txCache) forgetKey(key [32]byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.m[key]; ok {

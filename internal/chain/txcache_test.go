@@ -19,7 +19,8 @@ func TestTxCacheBoundedInBytes(t *testing.T) {
 	const size = 10_000
 	c := newTxCache(5 * entryCost(rawTx(0, size)))
 	for i := range byte(8) {
-		c.admit(rawTx(i, size), &txn.Tx{})
+		raw := rawTx(i, size)
+		c.admit(sha256.Sum256(raw), raw, &txn.Tx{})
 	}
 	if n, b := c.usage(); n != 5 || b != 5*entryCost(rawTx(0, size)) {
 		t.Fatalf("after 8 admits: %d entries, %d bytes", n, b)
@@ -34,7 +35,8 @@ func TestTxCacheBoundedInBytes(t *testing.T) {
 			t.Errorf("tx %d (among the oldest) was not evicted", i)
 		}
 	}
-	c.admit(rawTx(99, 6*size), &txn.Tx{})
+	big := rawTx(99, 6*size)
+	c.admit(sha256.Sum256(big), big, &txn.Tx{})
 	if c.lookup(keyOf(rawTx(99, 6*size))) != nil {
 		t.Fatal("an entry larger than the whole cache was kept")
 	}
@@ -73,7 +75,8 @@ func TestPendingNewestFirst(t *testing.T) {
 		if i == 0 || i >= 3*PendingScan-2 {
 			wl = id // the oldest and the two newest
 		}
-		a.txs.admit(rawTx(byte(i), 64+i), result(uint32(i), wl))
+		raw := rawTx(byte(i), 64+i)
+		a.txs.admit(sha256.Sum256(raw), raw, result(uint32(i), wl))
 	}
 	resp, err := a.pendingResults(id)
 	if err != nil {

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -128,7 +129,11 @@ func DefaultConfig() Config {
 		RPC:     Listen{Listen: "tcp://127.0.0.1:26657"},
 		API:     Listen{Listen: "127.0.0.1:1317"},
 		Chain:   Consensus{BlockTime: Duration{time.Second}, EmptyBlocks: true},
-		Mempool: Mempool{Size: 50_000, MaxBytes: 1 << 30},
+		// 64 MiB: sixteen 4 MiB blocks. CometBFT offers PrepareProposal the
+		// whole mempool (block.max_bytes -1), which it decodes through the
+		// 128 MiB admitted-transaction cache; a mempool that fits the cache
+		// never makes a proposal check signatures again.
+		Mempool: Mempool{Size: 50_000, MaxBytes: 64 << 20},
 		State:   State{KeepVersions: 0},
 		Blobs: Blobs{MaxSize: 64 << 20, Quota: 1 << 30, ClientQuota: 256 << 20, Grace: Duration{time.Hour}, GCInterval: Duration{time.Minute},
 			UploadsPerSecond: 5, UploadBurst: 100, UploadBytesPerSecond: 16 << 20, UploadBytesBurst: 512 << 20,
@@ -212,27 +217,15 @@ func WriteConfig(home string, c Config) error {
 	return toml.NewEncoder(f).Encode(c)
 }
 
-// fillDefaults sets every unset (zero) blob setting to d's.
+// fillDefaults sets every unset (zero) blob setting to d's. Zero means
+// "the default" in the file, so a limit cannot be switched off from it.
 func (b *Blobs) fillDefaults(d Blobs) {
-	setDefault(&b.MaxSize, d.MaxSize)
-	setDefault(&b.Quota, d.Quota)
-	setDefault(&b.ClientQuota, d.ClientQuota)
-	setDefault(&b.Grace, d.Grace)
-	setDefault(&b.GCInterval, d.GCInterval)
-	setDefault(&b.UploadsPerSecond, d.UploadsPerSecond)
-	setDefault(&b.UploadBurst, d.UploadBurst)
-	setDefault(&b.UploadBytesPerSecond, d.UploadBytesPerSecond)
-	setDefault(&b.UploadBytesBurst, d.UploadBytesBurst)
-	setDefault(&b.MaxUploads, d.MaxUploads)
-	setDefault(&b.UploadsPerClient, d.UploadsPerClient)
-	setDefault(&b.MinUploadRate, d.MinUploadRate)
-}
-
-func setDefault[T comparable](v *T, d T) {
-	var zero T
-	if *v == zero {
-		*v = d
-	}
+	b.MaxSize, b.Quota, b.ClientQuota = cmp.Or(b.MaxSize, d.MaxSize), cmp.Or(b.Quota, d.Quota), cmp.Or(b.ClientQuota, d.ClientQuota)
+	b.Grace, b.GCInterval = cmp.Or(b.Grace, d.Grace), cmp.Or(b.GCInterval, d.GCInterval)
+	b.UploadsPerSecond, b.UploadBurst = cmp.Or(b.UploadsPerSecond, d.UploadsPerSecond), cmp.Or(b.UploadBurst, d.UploadBurst)
+	b.UploadBytesPerSecond, b.UploadBytesBurst = cmp.Or(b.UploadBytesPerSecond, d.UploadBytesPerSecond), cmp.Or(b.UploadBytesBurst, d.UploadBytesBurst)
+	b.MaxUploads, b.UploadsPerClient = cmp.Or(b.MaxUploads, d.MaxUploads), cmp.Or(b.UploadsPerClient, d.UploadsPerClient)
+	b.MinUploadRate = cmp.Or(b.MinUploadRate, d.MinUploadRate)
 }
 
 // check refuses negative blob settings.
