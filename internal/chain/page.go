@@ -108,21 +108,15 @@ func scanPage[T any, PT interface {
 	limit := r.pageSize()
 	var out []PT
 	var last, next []byte
-	var decodeErr error
-	err := snap.Iterate(start, store.PrefixEnd(prefix), func(k, v []byte) bool {
+	err := protocol.ScanFrom(snap, prefix, start, func(k []byte, m PT) bool {
 		if len(out) == limit {
 			next = last[len(prefix):]
-			return false
-		}
-		m := PT(new(T))
-		if decodeErr = proto.Unmarshal(v, m); decodeErr != nil {
-			decodeErr = fmt.Errorf("failed to decode %q: %w", k, decodeErr)
 			return false
 		}
 		out, last = append(out, m), bytes.Clone(k)
 		return true
 	})
-	return out, next, errors.Join(err, decodeErr)
+	return out, next, err
 }
 
 // listPrograms answers a page of deployed programs, in id order.

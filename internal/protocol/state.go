@@ -105,14 +105,23 @@ func Scan[T any, PT interface {
 	*T
 	proto.Message
 }](r store.Reader, prefix []byte, fn func(PT) bool) error {
+	return ScanFrom(r, prefix, prefix, func(_ []byte, m PT) bool { return fn(m) })
+}
+
+// ScanFrom is Scan from key start (within prefix) on, and gives fn each
+// record's key too.
+func ScanFrom[T any, PT interface {
+	*T
+	proto.Message
+}](r store.Reader, prefix, start []byte, fn func(key []byte, m PT) bool) error {
 	var decodeErr error
-	err := r.Iterate(prefix, store.PrefixEnd(prefix), func(k, v []byte) bool {
+	err := r.Iterate(start, store.PrefixEnd(prefix), func(k, v []byte) bool {
 		m := PT(new(T))
 		if decodeErr = proto.Unmarshal(v, m); decodeErr != nil {
 			decodeErr = fmt.Errorf("failed to decode %q: %w", k, decodeErr)
 			return false
 		}
-		return fn(m)
+		return fn(k, m)
 	})
 	if err != nil {
 		return err
