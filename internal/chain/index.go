@@ -43,6 +43,9 @@ type wlEntry struct {
 // cursorSize is the length of a workload cursor: height then id.
 const cursorSize = 8 + 32
 
+// MaxCursorBytes is the longest cursor a list hands out (a workload's).
+const MaxCursorBytes = cursorSize
+
 // wlList is kept sorted so that its last entry is the first listed: the
 // highest inclusion height, and within a height the lowest id.
 type wlList []wlEntry

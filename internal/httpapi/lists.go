@@ -12,10 +12,6 @@ import (
 	"github.com/provernet/provernet/internal/pb"
 )
 
-// maxCursor bounds a cursor parameter: the longest cursor the chain hands
-// out (a workload's height and id) in hex.
-const maxCursor = 2 * (8 + 32)
-
 // listRequest reads the pagination parameters (limit, cursor) of a list
 // endpoint, writing the error itself.
 func listRequest(w http.ResponseWriter, r *http.Request) (chain.ListRequest, bool) {
@@ -30,8 +26,12 @@ func listRequest(w http.ResponseWriter, r *http.Request) (chain.ListRequest, boo
 		req.Limit = uint32(n)
 	}
 	if c := q.Get("cursor"); c != "" {
+		if len(c) > 2*chain.MaxCursorBytes { // checked before decoding: bounded work
+			fail(w, http.StatusBadRequest, "cursor must be the next value of a previous page", "")
+			return req, false
+		}
 		b, err := hex.DecodeString(c)
-		if err != nil || len(c) > maxCursor {
+		if err != nil {
 			fail(w, http.StatusBadRequest, "cursor must be the next value of a previous page", "")
 			return req, false
 		}
