@@ -15,7 +15,9 @@ import (
 // reveal_window blocks. The chain checks it against the commit, opens the
 // age file with it and checks the binding header: a header naming another
 // prover is a copy (slash_copy); a file that does not open or a header
-// that does not match the submission is invalid (slash_invalid). A proof
+// that does not match the submission is invalid (slash_invalid), and so is
+// one whose X25519 stanza for the user does not hold the file key
+// (seal.CheckUserStanza: the prover denied the user early access). A proof
 // then goes to the verification committee; a fail outcome is decided
 // without one.
 
@@ -42,6 +44,8 @@ func revealKey(kv store.KV, env Env, sender address.Address, m *pb.RevealKey) (R
 		evs, err = copied(kv, env, w, s)
 	case !headerMatches(hdr, w, s):
 		evs, err = invalidate(kv, env, w, s, "header_mismatch")
+	case seal.CheckUserStanza(file, m.Identity, w.Recipient) != nil:
+		evs, err = invalidate(kv, env, w, s, "user_stanza")
 	case s.Outcome == pb.Outcome_OUTCOME_FAIL:
 		s.State, s.DecidedHeight = pb.SlotState_SLOT_STATE_FAILED, env.Height
 	default:

@@ -23,7 +23,7 @@ import (
 //	deploy from=NAME as=PROG [gpu] [cores=N]
 //	run from=NAME program=PROG as=W k=K cycles=N deadline=B [recipient=S] [max-fee=N]
 //	accept|decline from=NAME workload=W slot=I
-//	submit from=NAME workload=W slot=I [outcome=fail] [cycles=N] [copy=W/I] [header-prover=NAME] [header-slot=I]
+//	submit from=NAME workload=W slot=I [outcome=fail] [cycles=N] [copy=W/I] [header-prover=NAME] [header-slot=I] [user-stanza=other]
 //	reveal from=NAME workload=W slot=I [wrong-key]
 //	vote from=NAME W/I=valid|invalid ...
 //	workload W
@@ -218,7 +218,12 @@ func (s *scenario) seal(t *testing.T, w *pb.Workload, from string, slot uint32, 
 		n, _ := strconv.ParseUint(hs, 10, 32)
 		h.Slot = uint32(n)
 	}
-	file, err := seal.Seal(h, []byte("proof of "+from), w.Recipient, temp)
+	recipient := w.Recipient
+	if args.get("user-stanza", "") == "other" { // sealed to a key that is not the user's
+		other, _ := seal.NewIdentity()
+		recipient = other.Recipient().String()
+	}
+	file, err := seal.Seal(h, []byte("proof of "+from), recipient, temp)
 	if err != nil {
 		t.Fatal(err)
 	}

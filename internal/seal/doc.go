@@ -10,14 +10,19 @@
 // results are sealed to the temporary identity alone. The user opens the file
 // at once with any age tool; everyone else opens it once the prover has
 // revealed the temporary identity, whose SHA-256 (Commit) the submission
-// carried.
+// carried. An X25519 user stanza's ephemeral key is derived from the
+// temporary identity (userstanza.go), so that after the reveal anyone can
+// check the user was given the file key (CheckUserStanza).
 //
 // Invariants:
 //
 //   - Every file Seal makes passes CheckFile and opens with Open, with the
 //     user's identity and with the temporary one, to the same header and
 //     proof.
-//   - Open, OpenWith, ParseHeader, ParseRecipient and CheckFile are pure
+//   - Every file Seal makes for an X25519 user passes CheckUserStanza with
+//     its temporary identity.
+//   - Open, OpenWith, ParseHeader, ParseRecipient, CheckFile and
+//     CheckUserStanza are pure
 //     functions of their arguments: no clock, no randomness, no I/O. The
 //     chain calls them in consensus code, so every node reaches the same
 //     verdict and the same error text.

@@ -84,3 +84,25 @@ func FuzzCheckFile(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCheckUserStanza: arbitrary bytes never panic CheckUserStanza, every
+// refusal wraps ErrUserStanza, and a file it passes opens for the user.
+func FuzzCheckUserStanza(f *testing.F) {
+	const user = "age13wh5hlghys7cn9jgjhg9eugqetska4x6yccl824slr3c2as8n5jqwd82wv" // fixedIdentity's
+	fixed := mustFixed(f)
+	f.Add(mustSeal(f, testHeader(), testProof(40), user, fixed))
+	f.Add(mustSeal(f, testHeader(), testProof(40), mustIdentity(f).Recipient().String(), fixed))
+	f.Add([]byte("age-encryption.org/v1\n"))
+	f.Fuzz(func(t *testing.T, file []byte) {
+		err := CheckUserStanza(file, fixedIdentity, user)
+		if err != nil {
+			if !errors.Is(err, ErrUserStanza) {
+				t.Fatalf("error does not wrap ErrUserStanza: %v", err)
+			}
+			return
+		}
+		if _, _, err := Open(file, fixedIdentity, testMaxProof); err != nil && !errors.Is(err, ErrMalformed) {
+			t.Fatalf("the user stanza checks, but the user cannot open the file: %v", err)
+		}
+	})
+}

@@ -27,7 +27,14 @@ func ParseRecipient(s string) (age.Recipient, error) {
 	case strings.HasPrefix(s, "age1pq1"):
 		return wrapParsed(age.ParseHybridRecipient(s))
 	case strings.HasPrefix(s, "age1"):
-		return wrapParsed(age.ParseX25519Recipient(s))
+		r, err := wrapParsed(age.ParseX25519Recipient(s))
+		if err != nil {
+			return nil, err
+		}
+		if _, err := x25519Key(s); err != nil { // a low-order point nobody can seal to
+			return nil, err
+		}
+		return r, nil
 	}
 	return nil, fmt.Errorf("seal: unsupported user recipient: %w", errRecipientKind)
 }

@@ -43,13 +43,30 @@ func sealRecipients(user string, temp *age.X25519Identity) ([]age.Recipient, err
 	}
 	rs := []age.Recipient{temp.Recipient()}
 	if user != "" {
-		r, err := ParseRecipient(user)
+		r, err := userRecipient(user, temp)
 		if err != nil {
 			return nil, err
 		}
-		rs = append(rs, classic{r})
+		rs = append(rs, r)
 	}
 	return rs, nil
+}
+
+// userRecipient is the user's stanza maker: for an X25519 recipient the
+// checkable one (userstanza.go), for a hybrid one age's own.
+func userRecipient(user string, temp *age.X25519Identity) (age.Recipient, error) {
+	r, err := ParseRecipient(user)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := r.(*age.X25519Recipient); !ok {
+		return classic{r}, nil
+	}
+	key, err := x25519Key(user)
+	if err != nil {
+		return nil, err
+	}
+	return boundRecipient{user: key, identity: temp.String()}, nil
 }
 
 // writeAll writes each part to w and closes it, flushing the last chunk.
