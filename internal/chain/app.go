@@ -65,6 +65,11 @@ type Options struct {
 	AfterCommit func(height int64, state store.Reader) error
 	// TxCacheBytes bounds the decoded-transaction cache; 0 means 128 MiB.
 	TxCacheBytes int64
+	// MempoolBytes and MempoolTxs are the mempool's limits (CometBFT's
+	// mempool.max_txs_bytes and size). Ordinary transactions may fill
+	// three quarters of each; the rest is kept for protocol-critical ones
+	// (room.go). 0 sets no limit.
+	MempoolBytes, MempoolTxs int64
 	// Now is the clock of the pending blob references; nil means time.Now.
 	Now func() time.Time
 }
@@ -73,6 +78,7 @@ type Options struct {
 type App struct {
 	abci.BaseApplication
 	txs    *txCache
+	room   *mempoolRoom // the ordinary transactions' share of the mempool
 	opts   Options
 	tree   *store.Tree
 	logger log.Logger
@@ -111,6 +117,7 @@ func New(opts Options) (*App, error) {
 		opts.TxCacheBytes = txCacheBytes
 	}
 	a := &App{opts: opts, tree: opts.Store, logger: opts.Logger, txs: newTxCache(opts.TxCacheBytes),
+		room:  newMempoolRoom(opts.MempoolBytes, opts.MempoolTxs),
 		index: newIndex(), pending: newPendingRefs(opts.Now), allocations: make(chan struct{}, 1)}
 	if a.logger == nil {
 		a.logger = log.NewNopLogger()
@@ -224,6 +231,7 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 	if err := a.loadCommitted(); err != nil {
 		return nil, err
 	}
+	a.room.committed()
 	if a.opts.AfterCommit != nil {
 		if err := a.opts.AfterCommit(version, a.committed.Load()); err != nil {
 			return nil, fmt.Errorf("after commit of %d: %w", version, err)

@@ -116,13 +116,21 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	env.Block = block
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	results[0] = &abci.ExecTxResult{Events: toABCIEvents([]protocol.Event{ev})}
+	var txBytes uint64
 	for i, tx := range req.Txs[1:] {
 		res, err := protocol.DeliverTx(kv, env, tx)
 		if err != nil {
 			return nil, fmt.Errorf("block %d tx %d: %w", req.Height, i+1, err)
 		}
 		results[i+1] = toExecResult(res)
-		a.txs.forget(tx)
+		key := sha256.Sum256(tx)
+		a.txs.forgetKey(key)
+		a.room.release(key)
+		txBytes += uint64(len(tx))
+	}
+	// Whether this block was full excuses windows it closed (protocol/fill.go).
+	if err := protocol.RecordFill(kv, env, txBytes); err != nil {
+		return nil, fmt.Errorf("block %d: %w", req.Height, err)
 	}
 	hash, err := a.flush(kv)
 	if err != nil {
@@ -163,19 +171,41 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 	}
 	env := a.checkEnv
 	env.Decode = pre.decodeFor(req.Tx, a.txs)
+	ordinary := false
+	if tx, err := env.Decode(req.Tx); err == nil && !allCritical(tx) {
+		ordinary = true
+		if req.Type != abci.CHECK_TX_TYPE_RECHECK {
+			if ok, full := a.room.admits(int64(len(req.Tx))); !ok {
+				return busy(full), nil
+			}
+		}
+	}
 	a.treeMu.RLock() // a.check reads the committed version
 	res, err := protocol.CheckTx(a.check, env, req.Tx)
 	a.treeMu.RUnlock()
 	if err != nil {
 		return nil, fmt.Errorf("check tx: %w", err)
 	}
-	if res.Code == protocol.CodeOK {
+	switch {
+	case res.Code == protocol.CodeOK:
 		a.txs.admit(pre.key, req.Tx, pre.tx)
 		a.pending.note(pre.tx)
-	} else {
+		if ordinary {
+			a.room.hold(pre.key, int64(len(req.Tx)))
+		}
+	default:
 		a.txs.forgetKey(pre.key)
+		a.room.release(pre.key)
 	}
 	return &abci.CheckTxResponse{Code: uint32(res.Code), Log: res.Log, Codespace: codespace(res.Code), GasWanted: 1}, nil
+}
+
+// busy refuses an ordinary transaction when ordinary ones fill their share
+// of this node's mempool (room.go).
+func busy(fullBP int64) *abci.CheckTxResponse {
+	return &abci.CheckTxResponse{Code: uint32(protocol.CodeMempoolBusy), Codespace: protocol.Codespace,
+		Log: fmt.Sprintf("mempool_busy: ordinary transactions fill %d.%02d%% of their share of this node's mempool; "+
+			"the rest is kept for Accept, Decline, SubmitResult, RevealKey and Vote; send it again in a few blocks", fullBP/100, fullBP%100)}
 }
 
 // preDecoded is CheckTx's decoding of its own transaction.

@@ -66,6 +66,7 @@ type testChain struct {
 	height    int64            // last committed height
 	commits   []int64          // heights AfterCommit saw
 	balances  []uint64
+	mempool   int64 // the mempool's byte limit the app is told (0: none)
 }
 
 func genesisDoc(t testing.TB, params protocol.Params, valAddr, vrfPublic []byte, balances []uint64) []byte {
@@ -94,7 +95,7 @@ func validatorUpdate(pk cmted25519.PrivKey) abci.ValidatorUpdate {
 func (c *testChain) newApp(tree *store.Tree) *chain.App {
 	c.t.Helper()
 	app, err := chain.New(chain.Options{
-		Store: tree, ValidatorAddress: c.valAddr, VRFSecret: c.vrfSecret,
+		Store: tree, ValidatorAddress: c.valAddr, VRFSecret: c.vrfSecret, MempoolBytes: c.mempool,
 		AfterCommit: func(h int64, r store.Reader) error {
 			c.commits = append(c.commits, h)
 			return protocol.CheckInvariants(r)
@@ -111,13 +112,20 @@ func (c *testChain) newApp(tree *store.Tree) *chain.App {
 // InitChain.
 func newChain(t *testing.T, tree *store.Tree, balances ...uint64) *testChain {
 	t.Helper()
+	return newChainParams(t, tree, protocol.DefaultParams(), 0, balances...)
+}
+
+// newChainParams is newChain with the genesis params given, and the app
+// told a mempool of mempool bytes (0: no limit).
+func newChainParams(t *testing.T, tree *store.Tree, params protocol.Params, mempool int64, balances ...uint64) *testChain {
+	t.Helper()
 	if tree == nil {
 		tree = store.OpenMemory()
 	}
 	val := validatorKey()
 	secret, public := vrfKey(t, 0x33)
-	c := &testChain{t: t, valAddr: val.PubKey().Address(), vrfSecret: secret, params: protocol.DefaultParams(),
-		hashes: map[int64][]byte{}, balances: balances}
+	c := &testChain{t: t, valAddr: val.PubKey().Address(), vrfSecret: secret, params: params,
+		hashes: map[int64][]byte{}, balances: balances, mempool: mempool}
 	for i := range balances {
 		c.keys = append(c.keys, accountKey(i))
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/chain"
 	"github.com/provernet/provernet/internal/pb"
+	"github.com/provernet/provernet/internal/protocol"
 )
 
 // TestPrepareProposalNonceOrder: a sender's transactions that reached the
@@ -117,4 +118,31 @@ func TestProcessProposalRejectsOversize(t *testing.T) {
 	if st := c.process(1, c.valAddr, over); st != abci.PROCESS_PROPOSAL_STATUS_REJECT {
 		t.Fatalf("a proposal over the limit was %v, want reject", st)
 	}
+}
+
+// TestFinalizeBlockRecordsFill: a block whose transactions take
+// full_block_bytes is recorded full, and a run of them is tracked until a
+// block with room ends it (protocol/fill.go excuses windows by it).
+func TestFinalizeBlockRecordsFill(t *testing.T) {
+	params := protocol.DefaultParams()
+	c := newChain(t, nil, 1_000_000) // to size a transfer
+	one := uint64(len(c.transfer(0, 0, addrOf(c.keys[0]), 1)))
+	params.FullBlockBytes = 2 * one
+	c = newChainParams(t, nil, params, 0, 1_000_000, 1_000_000)
+	bob := addrOf(c.keys[1])
+	want := func(start, last int64) {
+		t.Helper()
+		gotStart, gotLast, err := protocol.FullRun(c.tree.Working())
+		if err != nil || gotStart != start || gotLast != last {
+			t.Fatalf("full run = %d..%d (%v), want %d..%d", gotStart, gotLast, err, start, last)
+		}
+	}
+	c.block(c.transfer(0, 0, bob, 1), c.transfer(0, 1, bob, 1))
+	want(1, 1)
+	c.block(c.transfer(0, 2, bob, 1), c.transfer(0, 3, bob, 1))
+	want(1, 2)
+	c.block(c.transfer(0, 4, bob, 1))
+	want(0, 3)
+	c.block(c.transfer(0, 5, bob, 1), c.transfer(0, 6, bob, 1))
+	want(4, 4)
 }

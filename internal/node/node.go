@@ -137,7 +137,8 @@ func (n *Node) openApp(pv *privval.FilePV, vk *VRFKey, logger cmtlog.Logger, opt
 		return nil, err
 	}
 	n.tree = tree
-	appOpts := chain.Options{Store: tree, Logger: logger.With("module", "app"), AfterCommit: opts.AfterCommit}
+	appOpts := chain.Options{Store: tree, Logger: logger.With("module", "app"), AfterCommit: opts.AfterCommit,
+		MempoolBytes: n.cfg.Mempool.MaxBytes, MempoolTxs: int64(n.cfg.Mempool.Size)}
 	if vk != nil {
 		appOpts.ValidatorAddress = pv.Key.Address
 		appOpts.VRFSecret = vk.Secret

@@ -999,6 +999,7 @@ type Slot struct {
 	FailClaim     []byte                 `protobuf:"bytes,29,opt,name=fail_claim,json=failClaim,proto3" json:"fail_claim,omitempty"`     // the prover whose fail re-opened the slot for a second prover to confirm or refute
 	Waited        bool                   `protobuf:"varint,30,opt,name=waited,proto3" json:"waited,omitempty"`                           // allotted from the wait list (nobody could take it at first): declining it is no miss
 	Round         uint32                 `protobuf:"varint,31,opt,name=round,proto3" json:"round,omitempty"`                             // the verification round (a committee that left it undecided is replaced once per round)
+	Excused       bool                   `protobuf:"varint,32,opt,name=excused,proto3" json:"excused,omitempty"`                         // a window of its closed while every block of it was full: no miss, no slash (fill.go)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1248,6 +1249,13 @@ func (x *Slot) GetRound() uint32 {
 		return x.Round
 	}
 	return 0
+}
+
+func (x *Slot) GetExcused() bool {
+	if x != nil {
+		return x.Excused
+	}
+	return false
 }
 
 // Workload is a Run (or a chain-made challenge) and its slots.
@@ -1779,7 +1787,7 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\x04seed\x18\x06 \x01(\fR\x04seed\"N\n" +
 	"\fValidatorVRF\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\fR\aaddress\x12$\n" +
-	"\x0evrf_public_key\x18\x02 \x01(\fR\fvrfPublicKey\"\x9b\a\n" +
+	"\x0evrf_public_key\x18\x02 \x01(\fR\fvrfPublicKey\"\xb5\a\n" +
 	"\x04Slot\x12\x14\n" +
 	"\x05index\x18\x01 \x01(\rR\x05index\x12-\n" +
 	"\x05state\x18\x02 \x01(\x0e2\x17.provernet.v1.SlotStateR\x05state\x12!\n" +
@@ -1818,7 +1826,8 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\n" +
 	"fail_claim\x18\x1d \x01(\fR\tfailClaim\x12\x16\n" +
 	"\x06waited\x18\x1e \x01(\bR\x06waited\x12\x14\n" +
-	"\x05round\x18\x1f \x01(\rR\x05round\"\xfd\x05\n" +
+	"\x05round\x18\x1f \x01(\rR\x05round\x12\x18\n" +
+	"\aexcused\x18  \x01(\bR\aexcused\"\xfd\x05\n" +
 	"\bWorkload\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\fR\x02id\x12\x18\n" +
 	"\aprogram\x18\x02 \x01(\fR\aprogram\x12\x14\n" +

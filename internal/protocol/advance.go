@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"slices"
+	"strconv"
 
 	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/store"
@@ -54,31 +55,52 @@ func advance(kv store.KV, env Env, w *pb.Workload) ([]Event, error) {
 // window may have closed too).
 func expire(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) ([]Event, error) {
 	h := env.Height
+	var all []Event
 	for range 4 {
 		var err error
 		var evs []Event
 		switch {
 		case s.State == pb.SlotState_SLOT_STATE_ASSIGNED && (h > s.AcceptBy || h > w.Deadline):
-			err = silent(kv, env, w, s)
+			if evs, err = excuse(kv, w, s, "accept", s.AcceptBy-env.Params.AcceptWindow+1, h-1); err == nil {
+				err = silent(kv, env, w, s)
+			}
 		case s.State == pb.SlotState_SLOT_STATE_ACCEPTED && h > DueOf(w, s):
-			err = timedOut(kv, env, w, s)
+			if evs, err = excuse(kv, w, s, "due", DueOf(w, s)-env.Params.AcceptWindow+1, h-1); err == nil {
+				err = timedOut(kv, env, w, s)
+			}
 		case s.State == pb.SlotState_SLOT_STATE_OPEN && h > s.OpenUntil:
 			s.State, s.DecidedHeight = pb.SlotState_SLOT_STATE_EMPTY, h
 		case s.State == pb.SlotState_SLOT_STATE_SUBMITTED && w.RevealFrom != 0 && h > s.RevealBy:
 			s.State, s.DecidedHeight = pb.SlotState_SLOT_STATE_UNREVEALED, h
-			var ev Event
-			ev, err = slash(kv, env, s.Prover, env.Params.SlashNoRevealBP, "no_reveal", false)
-			evs = []Event{ev}
+			if evs, err = excuse(kv, w, s, "reveal", s.RevealBy-env.Params.RevealWindow+1, h-1); err == nil && !s.Excused {
+				var ev Event
+				ev, err = slash(kv, env, s.Prover, env.Params.SlashNoRevealBP, "no_reveal", false)
+				evs = []Event{ev}
+			}
 		case s.State == pb.SlotState_SLOT_STATE_VERIFYING && h > s.VoteBy:
 			evs, err = expireVote(kv, env, w, s)
 		default:
-			return nil, nil
+			return all, nil
 		}
-		if err != nil || len(evs) > 0 {
-			return evs, err
+		if err != nil {
+			return nil, err
 		}
+		all = append(all, evs...)
 	}
-	return nil, nil
+	return all, nil
+}
+
+// excuse marks s excused when every block from from to to was full (the
+// window named what closed in them): its prover is then neither counted a
+// miss nor slashed for it (fill.go).
+func excuse(r store.Reader, w *pb.Workload, s *pb.Slot, what string, from, to int64) ([]Event, error) {
+	ok, err := excused(r, from, to)
+	s.Excused = ok // each window is judged on its own blocks
+	if err != nil || !ok {
+		return nil, err
+	}
+	return []Event{event("excused", "workload", hexID(w.Id), "slot", strconv.FormatUint(uint64(s.Index), 10),
+		"prover", addrString(s.Prover), "window", what, "from", strconv.FormatInt(from, 10), "to", strconv.FormatInt(to, 10))}, nil
 }
 
 // silent handles an allocated prover that neither accepted nor declined in
@@ -108,8 +130,10 @@ func timedOut(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) error {
 	if err := releaseHold(kv, w, s); err != nil {
 		return err
 	}
-	if err := countMiss(kv, env, s.Prover, "misses_exceeded"); err != nil {
-		return err
+	if !s.Excused {
+		if err := countMiss(kv, env, s.Prover, "misses_exceeded"); err != nil {
+			return err
+		}
 	}
 	s.Released, s.State = "timed_out", pb.SlotState_SLOT_STATE_OPEN
 	if w.K == 1 {

@@ -21,6 +21,7 @@ const (
 	CodeAlreadyExists     Code = 12 // e.g. deploying a program that is deployed
 	CodeNotFound          Code = 13 // names a workload, slot or program that does not exist
 	CodeWindowClosed      Code = 14 // too early or too late for this message
+	CodeMempoolBusy       Code = 15 // CheckTx only: ordinary transactions fill their share of the node's mempool
 )
 
 // Codespace names the code table in ABCI responses.
@@ -42,6 +43,7 @@ var codeNames = [...]string{
 	CodeAlreadyExists:     "already_exists",
 	CodeNotFound:          "not_found",
 	CodeWindowClosed:      "window_closed",
+	CodeMempoolBusy:       "mempool_busy",
 }
 
 // String returns the code's stable name.

@@ -29,6 +29,7 @@ var (
 	prefixBallot    = []byte("ballot/")    // ballot/<workload><slot>: a verifying slot's committee and votes
 	keySeq          = []byte("seq")        // counts submissions and queued Runs, in inclusion order
 	prefixReinstate = []byte("reinstate/") // reinstate/<height>/<prover>: a suspension ends
+	keyFill         = []byte("fill")       // the current run of full blocks (fill.go)
 	prefixWait      = []byte("wait/")      // wait/<height>/<seq>: a workload with slots nobody could be allocated since height, drawn for each block
 )
 

@@ -101,6 +101,11 @@ type Params struct {
 	// SuspendBlocks is how long a prover that used up its allowance of
 	// declines and misses in an epoch sits out (suspended, not removed).
 	SuspendBlocks int64 `json:"suspend_blocks"`
+	// FullBlockBytes: a block whose transactions take at least this many
+	// bytes is full. A window (accept, the end of a proving time, reveal)
+	// whose every block was full excuses its miss or slash (fill.go);
+	// 0 never excuses.
+	FullBlockBytes uint64 `json:"full_block_bytes"`
 }
 
 // DefaultParams are the defaults of PROTOCOL.md 8 for the chain section.
@@ -130,6 +135,7 @@ func DefaultParams() Params {
 		SingleProverFloorBP:   2500,
 		RewardTiersBP:         []uint32{5000, 3000, 2000},
 		RevealWindow:          10,
+		FullBlockBytes:        3 << 20, // the 4 MiB proposal cap less one largest transaction
 		VoteWindow:            10,
 		CommitteeSize:         64,
 		SlashInvalidBP:        1000,

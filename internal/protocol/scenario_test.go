@@ -58,7 +58,7 @@ func (s *scenario) handle(t *testing.T, d *datadriven.TestData) string {
 		return s.genesis(t, args)
 	case "finalize-block":
 		n, _ := strconv.Atoi(args.get("n", "1"))
-		return s.finalize(t, n)
+		return s.finalize(t, n, args.has("full"))
 	case "register":
 		cores, _ := strconv.ParseUint(args.get("cores", "8"), 10, 32)
 		mem, _ := strconv.ParseUint(args.get("memory", "16384"), 10, 64)
@@ -170,9 +170,16 @@ func (s *scenario) setParams(t *testing.T, p protocol.Params, args args) protoco
 // deterministic stand-in for the VRF entry, which needs a validator key),
 // the next block's BeginBlock, and the section 9 invariants after each.
 // It prints the new height and the events the chain's own work emitted.
-func (s *scenario) finalize(t *testing.T, n int) string {
+func (s *scenario) finalize(t *testing.T, n int, full bool) string {
 	var out []string
 	for i := 0; i < n; i++ {
+		var fill uint64 // the block ending here: full, or as good as empty
+		if full {
+			fill = s.env.Params.FullBlockBytes
+		}
+		if err := protocol.RecordFill(s.tree.Working(), s.env, fill); err != nil {
+			t.Fatal(err)
+		}
 		if _, _, err := s.tree.Commit(); err != nil {
 			t.Fatal(err)
 		}

@@ -223,7 +223,7 @@ func release(kv store.KV, env Env, w *pb.Workload, s *pb.Slot, why string) error
 	if err := releaseHold(kv, w, s); err != nil {
 		return err
 	}
-	if why == "silent" || (why == "declined" && !s.Waited) {
+	if (why == "silent" && !s.Excused) || (why == "declined" && !s.Waited) {
 		if err := countMiss(kv, env, s.Prover, "declines_exceeded"); err != nil {
 			return err
 		}

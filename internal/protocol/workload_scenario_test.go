@@ -27,6 +27,7 @@ import (
 //	reveal from=NAME workload=W slot=I [wrong-key]
 //	vote from=NAME W/I=valid|invalid ...
 //	workload W
+//	finalize-block [n=N] [full]: end N blocks, each full (its transactions took full_block_bytes) if full
 //	standing NAME: a prover's misses, suspension and votes
 //	holdings names=A,B,...: balances plus stakes, and their total
 //	challenges: genesis challenge_program=PROG deploys it at genesis

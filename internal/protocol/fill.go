@@ -1,0 +1,70 @@
+package protocol
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/provernet/provernet/internal/store"
+)
+
+// Full blocks excuse the windows they closed.
+//
+// Protocol-critical messages (Accept, Decline, SubmitResult, RevealKey,
+// Vote) go first in every proposal (internal/chain/order.go), so an honest
+// one misses its window only when the blocks of the window were full. A
+// window whose every block was full therefore excuses what it would
+// punish: a silent allocated prover is not counted a miss, a slot that
+// timed out after its last accept_window blocks were full is not counted a
+// miss, and a slot not revealed while its reveal window was full is not
+// slashed. The slot itself moves on as it would (the user's work does not
+// wait), and is marked excused.
+//
+// A block is full when its transactions (the beacon entry aside) take at
+// least full_block_bytes, a fact every validator reads from the block
+// itself. To excuse its own window an attacker must fill every block of it:
+// at the default fees about 3 PRV a block, 30 PRV for a reveal window,
+// against the 10 PRV slash_no_reveal takes from the minimum stake.
+//
+// The state keeps one record under "fill": the height at which the current
+// run of full blocks began (0: the last block was not full) and the last
+// recorded height.
+
+// RecordFill notes whether block env.Height, whose transactions took
+// txBytes, was full. The chain calls it after the block's transactions.
+func RecordFill(kv store.KV, env Env, txBytes uint64) error {
+	start, last, err := FullRun(kv)
+	if err != nil {
+		return err
+	}
+	switch {
+	case env.Params.FullBlockBytes == 0 || txBytes < env.Params.FullBlockBytes:
+		start = 0
+	case start == 0 || last != env.Height-1:
+		start = env.Height
+	}
+	v := binary.BigEndian.AppendUint64(nil, uint64(start))
+	return kv.Set(keyFill, binary.BigEndian.AppendUint64(v, uint64(env.Height)))
+}
+
+// FullRun reads the current run of full blocks: its first height (0 for
+// none) and the last recorded height.
+func FullRun(r store.Reader) (start, last int64, err error) {
+	v, err := r.Get(keyFill)
+	if err != nil {
+		return 0, 0, fmt.Errorf("failed to read the block fill: %w", err)
+	}
+	if len(v) != 16 {
+		return 0, 0, nil
+	}
+	return int64(binary.BigEndian.Uint64(v)), int64(binary.BigEndian.Uint64(v[8:])), nil
+}
+
+// excused reports whether every block from from to to (inclusive) was
+// full.
+func excused(r store.Reader, from, to int64) (bool, error) {
+	start, last, err := FullRun(r)
+	if err != nil || start == 0 {
+		return false, err
+	}
+	return start <= max(from, 1) && last >= to, nil
+}
