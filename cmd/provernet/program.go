@@ -32,6 +32,7 @@ func newDeployCmd(g *globals) *cobra.Command {
 	var from, name, proverPath, verifierPath string
 	var hw client.Hardware
 	var wait bool
+	var verifyCycles uint64
 	cmd := &cobra.Command{
 		Use:   "deploy",
 		Short: "Upload a prover and verifier module as blobs and register them on chain",
@@ -61,6 +62,7 @@ func newDeployCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			msg.GetDeploy().VerifyCycles = verifyCycles
 			fmt.Fprintf(g.stderr, "program id %s\n", rep.ProgramID)
 			return g.sendAndReport(cmd.Context(), key, 0, wait, 30*time.Second, msg)
 		},
@@ -72,6 +74,8 @@ func newDeployCmd(g *globals) *cobra.Command {
 	cmd.Flags().Uint32Var(&hw.CPUCores, "min-cpu", 1, "minimum CPU cores a prover needs")
 	cmd.Flags().Uint64Var(&hw.MemoryMB, "min-memory-mb", 1024, "minimum memory a prover needs (MiB)")
 	cmd.Flags().Uint64Var(&hw.DiskGB, "min-disk-gb", 0, "minimum disk a prover needs (GB)")
+	cmd.Flags().Uint64Var(&verifyCycles, "verify-cycles", 0,
+		"the verifier's cycle budget per proof (0: the chain's max_verify_cycles); a verifier that runs out of it rejects the proof, so leave headroom over what `provernet program verify` reports")
 	cmd.Flags().BoolVar(&wait, "wait", false, "wait until the deployment is committed")
 	for _, f := range []string{"from", "name", "verifier"} {
 		_ = cmd.MarkFlagRequired(f)

@@ -26,7 +26,7 @@ func (s *server) program(w http.ResponseWriter, r *http.Request) {
 // ProgramOf converts a stored program to the API's form.
 func ProgramOf(p *pb.Program) client.Program {
 	out := client.Program{ID: hex.EncodeToString(p.Id), Name: p.Name, Verifier: moduleOf(p.Verifier),
-		Prover: moduleOf(p.Prover), Height: p.Height}
+		Prover: moduleOf(p.Prover), Height: p.Height, VerifyCycles: p.VerifyCycles}
 	if a, err := address.FromBytes(p.Owner); err == nil {
 		out.Owner = a.String()
 	}

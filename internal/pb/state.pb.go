@@ -300,8 +300,9 @@ type Program struct {
 	Prover        *Module                `protobuf:"bytes,3,opt,name=prover,proto3" json:"prover,omitempty"`
 	Verifier      *Module                `protobuf:"bytes,4,opt,name=verifier,proto3" json:"verifier,omitempty"`
 	MinHardware   *Hardware              `protobuf:"bytes,5,opt,name=min_hardware,json=minHardware,proto3" json:"min_hardware,omitempty"`
-	Owner         []byte                 `protobuf:"bytes,6,opt,name=owner,proto3" json:"owner,omitempty"`    // the deployer's address
-	Height        int64                  `protobuf:"varint,7,opt,name=height,proto3" json:"height,omitempty"` // deployed at
+	Owner         []byte                 `protobuf:"bytes,6,opt,name=owner,proto3" json:"owner,omitempty"`                                    // the deployer's address
+	Height        int64                  `protobuf:"varint,7,opt,name=height,proto3" json:"height,omitempty"`                                 // deployed at
+	VerifyCycles  uint64                 `protobuf:"varint,8,opt,name=verify_cycles,json=verifyCycles,proto3" json:"verify_cycles,omitempty"` // the verifier's budget per proof (0: params.max_verify_cycles)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -381,6 +382,13 @@ func (x *Program) GetOwner() []byte {
 func (x *Program) GetHeight() int64 {
 	if x != nil {
 		return x.Height
+	}
+	return 0
+}
+
+func (x *Program) GetVerifyCycles() uint64 {
+	if x != nil {
+		return x.VerifyCycles
 	}
 	return 0
 }
@@ -1728,7 +1736,7 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\x18provernet/v1/state.proto\x12\fprovernet.v1\x1a\x15provernet/v1/tx.proto\"9\n" +
 	"\aAccount\x12\x18\n" +
 	"\abalance\x18\x01 \x01(\x04R\abalance\x12\x14\n" +
-	"\x05nonce\x18\x02 \x01(\x04R\x05nonce\"\xf6\x01\n" +
+	"\x05nonce\x18\x02 \x01(\x04R\x05nonce\"\x9b\x02\n" +
 	"\aProgram\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\fR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12,\n" +
@@ -1736,7 +1744,8 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\bverifier\x18\x04 \x01(\v2\x14.provernet.v1.ModuleR\bverifier\x129\n" +
 	"\fmin_hardware\x18\x05 \x01(\v2\x16.provernet.v1.HardwareR\vminHardware\x12\x14\n" +
 	"\x05owner\x18\x06 \x01(\fR\x05owner\x12\x16\n" +
-	"\x06height\x18\a \x01(\x03R\x06height\"\xe1\x06\n" +
+	"\x06height\x18\a \x01(\x03R\x06height\x12#\n" +
+	"\rverify_cycles\x18\b \x01(\x04R\fverifyCycles\"\xe1\x06\n" +
 	"\x06Prover\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\fR\aaddress\x12$\n" +
 	"\x0evrf_public_key\x18\x02 \x01(\fR\fvrfPublicKey\x122\n" +

@@ -513,11 +513,14 @@ func (x *Transfer) GetAmount() uint64 {
 // (WebAssembly, WASI preview 1), each named by the SHA-256 of its bytes,
 // which travel as blobs. A verifier may be deployed alone.
 type Deploy struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Prover        *Module                `protobuf:"bytes,2,opt,name=prover,proto3" json:"prover,omitempty"`     // absent for a verifier-only deployment
-	Verifier      *Module                `protobuf:"bytes,3,opt,name=verifier,proto3" json:"verifier,omitempty"` // required
-	MinHardware   *Hardware              `protobuf:"bytes,4,opt,name=min_hardware,json=minHardware,proto3" json:"min_hardware,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Name        string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Prover      *Module                `protobuf:"bytes,2,opt,name=prover,proto3" json:"prover,omitempty"`     // absent for a verifier-only deployment
+	Verifier    *Module                `protobuf:"bytes,3,opt,name=verifier,proto3" json:"verifier,omitempty"` // required
+	MinHardware *Hardware              `protobuf:"bytes,4,opt,name=min_hardware,json=minHardware,proto3" json:"min_hardware,omitempty"`
+	// The verifier's cycle budget per proof; 0 means params.max_verify_cycles.
+	// A verifier that runs out of it rejects the proof, on every machine alike.
+	VerifyCycles  uint64 `protobuf:"varint,5,opt,name=verify_cycles,json=verifyCycles,proto3" json:"verify_cycles,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -578,6 +581,13 @@ func (x *Deploy) GetMinHardware() *Hardware {
 		return x.MinHardware
 	}
 	return nil
+}
+
+func (x *Deploy) GetVerifyCycles() uint64 {
+	if x != nil {
+		return x.VerifyCycles
+	}
+	return 0
 }
 
 // Module names a WebAssembly module by hash and size.
@@ -1513,12 +1523,13 @@ const file_provernet_v1_tx_proto_rawDesc = "" +
 	"\x04kind\"2\n" +
 	"\bTransfer\x12\x0e\n" +
 	"\x02to\x18\x01 \x01(\fR\x02to\x12\x16\n" +
-	"\x06amount\x18\x02 \x01(\x04R\x06amount\"\xb7\x01\n" +
+	"\x06amount\x18\x02 \x01(\x04R\x06amount\"\xdc\x01\n" +
 	"\x06Deploy\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12,\n" +
 	"\x06prover\x18\x02 \x01(\v2\x14.provernet.v1.ModuleR\x06prover\x120\n" +
 	"\bverifier\x18\x03 \x01(\v2\x14.provernet.v1.ModuleR\bverifier\x129\n" +
-	"\fmin_hardware\x18\x04 \x01(\v2\x16.provernet.v1.HardwareR\vminHardware\"4\n" +
+	"\fmin_hardware\x18\x04 \x01(\v2\x16.provernet.v1.HardwareR\vminHardware\x12#\n" +
+	"\rverify_cycles\x18\x05 \x01(\x04R\fverifyCycles\"4\n" +
 	"\x06Module\x12\x16\n" +
 	"\x06sha256\x18\x01 \x01(\fR\x06sha256\x12\x12\n" +
 	"\x04size\x18\x02 \x01(\x04R\x04size\"\x84\x01\n" +

@@ -106,6 +106,12 @@ type Params struct {
 	// whose every block was full excuses its miss or slash (fill.go);
 	// 0 never excuses.
 	FullBlockBytes uint64 `json:"full_block_bytes"`
+	// MaxVerifyCycles caps a program's verifier budget (Deploy.verify_cycles)
+	// and is the budget of programs that declare none. A verifier that runs
+	// out of its budget rejects the proof, deterministically, so a verifier
+	// that loops costs each committee member a bounded time and is voted
+	// invalid everywhere alike. 0: no cap (the workload's own cycles).
+	MaxVerifyCycles uint64 `json:"max_verify_cycles"`
 }
 
 // DefaultParams are the defaults of PROTOCOL.md 8 for the chain section.
@@ -135,7 +141,8 @@ func DefaultParams() Params {
 		SingleProverFloorBP:   2500,
 		RewardTiersBP:         []uint32{5000, 3000, 2000},
 		RevealWindow:          10,
-		FullBlockBytes:        3 << 20, // the 4 MiB proposal cap less one largest transaction
+		FullBlockBytes:        3 << 20,       // the 4 MiB proposal cap less one largest transaction
+		MaxVerifyCycles:       2_000_000_000, // 6x the example verifiers (about 300M cycles each)
 		VoteWindow:            10,
 		CommitteeSize:         64,
 		SlashInvalidBP:        1000,

@@ -74,7 +74,7 @@ func deploy(kv store.KV, env Env, sender address.Address, m *pb.Deploy) (Result,
 		return reject(CodeAlreadyExists, "deploy: program %x is already deployed", id), nil
 	}
 	p := &pb.Program{Id: id, Name: m.Name, Prover: m.Prover, Verifier: m.Verifier,
-		MinHardware: m.MinHardware, Owner: sender[:], Height: env.Height}
+		MinHardware: m.MinHardware, Owner: sender[:], Height: env.Height, VerifyCycles: m.VerifyCycles}
 	if err := setProto(kv, programKey(id), p); err != nil {
 		return Result{}, err
 	}
@@ -91,6 +91,9 @@ func checkDeploy(p Params, m *pb.Deploy) Result {
 	if m.Verifier == nil {
 		return reject(CodeInvalidMessage, "deploy: a verifier module is required")
 	}
+	if p.MaxVerifyCycles > 0 && m.VerifyCycles > p.MaxVerifyCycles {
+		return reject(CodeInvalidMessage, "deploy: verify_cycles %d is above max_verify_cycles %d", m.VerifyCycles, p.MaxVerifyCycles)
+	}
 	for _, mod := range []struct {
 		what string
 		m    *pb.Module
@@ -106,4 +109,17 @@ func checkDeploy(p Params, m *pb.Deploy) Result {
 		}
 	}
 	return Result{}
+}
+
+// VerifyBudget is the cycle budget of one run of prog's verifier: its own
+// verify_cycles, else max_verify_cycles, else (no cap set) the workload's
+// cycles. A verifier that runs out of it rejects the proof.
+func VerifyBudget(p Params, prog *pb.Program, workloadCycles uint64) uint64 {
+	switch {
+	case prog.GetVerifyCycles() > 0:
+		return prog.GetVerifyCycles()
+	case p.MaxVerifyCycles > 0:
+		return p.MaxVerifyCycles
+	}
+	return workloadCycles
 }

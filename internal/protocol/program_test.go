@@ -66,6 +66,8 @@ func TestDeployRejections(t *testing.T) {
 		"zero size":       deployMsg("x", nil, module(3, 0)),
 		"oversize module": deployMsg("x", module(4, p.MaxProgramSize+1), ok),
 		"65-char name":    deployMsg(string(bytes.Repeat([]byte{'a'}, 65)), nil, ok),
+		"verifier budget over max_verify_cycles": {Kind: &pb.Msg_Deploy{Deploy: &pb.Deploy{Name: "x", Verifier: ok,
+			VerifyCycles: p.MaxVerifyCycles + 1}}},
 	}
 	for name, msg := range cases {
 		f := newFixture(t, p, 1_000_000)
@@ -80,5 +82,33 @@ func TestDeployRejections(t *testing.T) {
 		if !bytes.Equal(before, f.tree.WorkingHash()) {
 			t.Errorf("%s: a rejected deploy changed the state", name)
 		}
+	}
+}
+
+// TestVerifyBudget: a program's verifier runs with its own declared budget,
+// else max_verify_cycles, and only with no cap at all with the workload's
+// cycles; the stored program keeps what the Deploy declared.
+func TestVerifyBudget(t *testing.T) {
+	p := protocol.DefaultParams()
+	f := newFixture(t, p, 1_000_000)
+	msg := deployMsg("budgeted", module(1, 10), module(2, 10))
+	msg.GetDeploy().VerifyCycles = 300_000_000
+	if res := deliver(t, f, signMin(t, p, f.keys[0], 0, msg)); !res.OK() {
+		t.Fatalf("deploy with a budget: %d %s", res.Code, res.Log)
+	}
+	prog, err := protocol.GetProgram(f.kv, protocol.ProgramID(module(1, 10).Sha256, module(2, 10).Sha256))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const workload = 50_000_000_000
+	if got := protocol.VerifyBudget(p, prog, workload); got != 300_000_000 {
+		t.Fatalf("declared budget: %d", got)
+	}
+	if got := protocol.VerifyBudget(p, &pb.Program{}, workload); got != p.MaxVerifyCycles {
+		t.Fatalf("undeclared budget: %d, want max_verify_cycles %d", got, p.MaxVerifyCycles)
+	}
+	p.MaxVerifyCycles = 0
+	if got := protocol.VerifyBudget(p, &pb.Program{}, workload); got != workload {
+		t.Fatalf("no cap: %d, want the workload's %d", got, workload)
 	}
 }

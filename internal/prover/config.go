@@ -22,6 +22,10 @@ type Config struct {
 	Exe string
 	// Capacity is how many workloads it proves at once (0: 1).
 	Capacity int
+	// Verifiers is how many committee verifications it runs at once (0:
+	// 2). Each is bounded by its program's verifier budget, so a verifier
+	// that loops holds one slot for a bounded time, not the daemon.
+	Verifiers int
 	// Register, if set, registers and stakes the prover at start when it is
 	// not yet registered.
 	Register *Registration

@@ -1,6 +1,7 @@
 package prover
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -81,7 +82,7 @@ func New(cfg Config) (*Daemon, error) {
 		fetch:    &fetcher{api: client.New(cfg.API), dir: cfg.Dir},
 		signer:   &signer{key: cfg.Key, addr: addr},
 		interest: map[string]bool{}, running: map[string]context.CancelFunc{}, verifying: map[string]bool{}, voted: map[string]bool{},
-		proved: make(chan proveResult, 16), verified: make(chan verifyResult, 64), verifySem: make(chan struct{}, 1)}
+		proved: make(chan proveResult, 16), verified: make(chan verifyResult, 64), verifySem: make(chan struct{}, cmp.Or(cfg.Verifiers, 2))}
 	if err := d.loadState(); err != nil {
 		return nil, err
 	}

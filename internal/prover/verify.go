@@ -25,9 +25,11 @@ func (d *Daemon) maybeVerify(ctx context.Context, w *pb.Workload, s *pb.Slot) bo
 	}
 	d.verifying[key] = true
 	go func() {
-		// One verification at a time: the first compiles the verifier into
-		// the cache and the rest reuse it, instead of every worker process
-		// compiling the same module at once.
+		// Config.Verifiers at a time (2 by default): few, so that workers
+		// mostly reuse a verifier compiled into the cache instead of all
+		// compiling the same module at once; more than one, so that one
+		// slow verifier (bounded by its program's budget) does not hold up
+		// every other proof this prover judges.
 		select {
 		case d.verifySem <- struct{}{}:
 		case <-ctx.Done():

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/provernet/provernet/internal/pb"
+	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/internal/sandbox"
 )
 
@@ -131,10 +132,17 @@ func (d *Daemon) verify(ctx context.Context, w *pb.Workload, slot uint32, proof 
 		res.err = err
 		return res
 	}
+	prog, err := d.chain.program(ctx, w.Program)
+	if err != nil {
+		res.err = err
+		return res
+	}
+	// The program's own verifier budget, not the workload's: a verifier
+	// that loops runs out of it on every machine alike and rejects.
 	out, err := sandbox.Exec(ctx, d.cfg.Exe, sandbox.WorkerJob{
 		Program: mod, Role: sandbox.Verify, InDir: dir, Inputs: append(names, "proof"),
 		CacheDir: filepath.Join(d.cfg.Dir, "wazero-cache"), Interpreter: d.cfg.Interpreter,
-		Limits: sandbox.Limits{Cycles: w.Cycles, MaxOutput: 1 << 10, Wall: 10 * time.Minute},
+		Limits: sandbox.Limits{Cycles: protocol.VerifyBudget(d.params, prog, w.Cycles), MaxOutput: 1 << 10, Wall: 10 * time.Minute},
 	})
 	if err != nil {
 		res.err = err

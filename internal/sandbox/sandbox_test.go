@@ -164,6 +164,20 @@ func TestHostileProgramsEndCleanly(t *testing.T) {
 	}
 }
 
+// TestLoopingVerifierRunsOutOfItsBudget: a verifier that loops ends when
+// its budget (the program's verify_cycles) is spent, with outcome Fail, which
+// the daemon votes as invalid, after exactly the budget on every engine: every
+// committee member reaches the same verdict at the same bounded cost.
+func TestLoopingVerifierRunsOutOfItsBudget(t *testing.T) {
+	const budget = 30_000_000
+	for _, interp := range []bool{false, true} {
+		res := run(t, newRunner(t, interp), Verify, "loop", budget, map[string]string{"proof": "x"})
+		if res.Outcome != OutcomeFail || res.Cycles != budget {
+			t.Fatalf("interpreter=%t: %v after %d cycles, want fail after exactly %d", interp, res.Outcome, res.Cycles, budget)
+		}
+	}
+}
+
 func TestProverEntropyIsSeeded(t *testing.T) {
 	r := newRunner(t, false)
 	h, _ := r.Compile(context.Background(), guest(t))
