@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,7 +49,13 @@ type Submitted struct {
 }
 
 // SubmitRun builds and sends a Run from key. Inputs above the chain's
-// max_inline_input are uploaded to the node's blob store and named by hash.
+// max_inline_input are named by hash in the Run and uploaded to the node's
+// blob store right after it: a blob that a Run in the node's mempool names
+// is referenced, so the node never refuses it for its quota of unreferenced
+// uploads, which anyone can fill (docs/SECURITY.md, "Blob uploads").
+// Provers fetching an input before its upload ends try again. If an upload
+// still fails, SubmitRun returns the Submitted Run with an error that says
+// how to finish it.
 func (c *Client) SubmitRun(ctx context.Context, key *Key, req RunRequest) (*Submitted, error) {
 	var params struct {
 		FeeParams
@@ -60,7 +68,7 @@ func (c *Client) SubmitRun(ctx context.Context, key *Key, req RunRequest) (*Subm
 	if err != nil {
 		return nil, err
 	}
-	msg, err := c.runMsg(ctx, req, params.MaxInlineInput, q.MinDeadline)
+	msg, uploads, err := c.runMsg(req, params.MaxInlineInput, q.MinDeadline)
 	if err != nil {
 		return nil, err
 	}
@@ -73,32 +81,71 @@ func (c *Client) SubmitRun(ctx context.Context, key *Key, req RunRequest) (*Subm
 		return nil, err
 	}
 	id := protocol.WorkloadID(address.FromPublicKey(key.PublicKey()), nonce, 0)
-	return &Submitted{Workload: hex.EncodeToString(id), TxHash: res.Hash, Fee: q.Fee}, nil
+	sub := &Submitted{Workload: hex.EncodeToString(id), TxHash: res.Hash, Fee: q.Fee}
+	for _, in := range uploads {
+		if err := c.PutReferencedBlob(ctx, in.Data); err != nil {
+			return sub, fmt.Errorf("the Run %s was sent, but input %s (%d bytes) did not upload: %w; "+
+				"upload it again (provernet blob put) before its provers give up", sub.Workload, in.Name, len(in.Data), err)
+		}
+	}
+	return sub, nil
 }
 
-func (c *Client) runMsg(ctx context.Context, req RunRequest, maxInline uint64, minDeadline int64) (*Msg, error) {
+// PutReferencedBlob uploads a blob that a transaction just sent names (a
+// Run's input, a Deploy's module), trying again a few times while the node
+// asks to wait (429, 503) or has not yet admitted the transaction (507: the
+// blob is still unreferenced and the quota full).
+func (c *Client) PutReferencedBlob(ctx context.Context, data []byte) error {
+	var err error
+	for attempt := range 5 {
+		if _, err = c.PutBlob(ctx, bytes.NewReader(data)); err == nil || !retryableUpload(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt+1) * 500 * time.Millisecond):
+		}
+	}
+	return err
+}
+
+// retryableUpload reports whether an upload's error may clear by itself.
+func retryableUpload(err error) bool {
+	var se *statusError
+	if !errors.As(err, &se) {
+		return true // the network: worth another try
+	}
+	switch se.status {
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable, http.StatusInsufficientStorage:
+		return true
+	}
+	return false
+}
+
+// runMsg builds the Run, and lists the inputs too large to go inline,
+// which the Run names by hash and which must be uploaded after it.
+func (c *Client) runMsg(req RunRequest, maxInline uint64, minDeadline int64) (*Msg, []RunInput, error) {
 	prog, err := hex.DecodeString(req.Program)
 	if err != nil {
-		return nil, fmt.Errorf("program id %q is not hex", req.Program)
+		return nil, nil, fmt.Errorf("program id %q is not hex", req.Program)
 	}
 	run := &pb.Run{Program: prog, Cycles: req.Cycles, Provers: req.Provers, Recipient: req.Recipient,
 		Deadline: req.Deadline, MaxFee: req.MaxFee}
 	if run.Deadline == 0 {
 		run.Deadline = minDeadline + 100
 	}
+	var uploads []RunInput
 	for _, in := range req.Inputs {
 		if uint64(len(in.Data)) <= maxInline {
 			run.Inputs = append(run.Inputs, &pb.Input{Name: in.Name, Data: in.Data})
 			continue
 		}
-		b, err := c.PutBlob(ctx, bytes.NewReader(in.Data))
-		if err != nil {
-			return nil, fmt.Errorf("failed to upload input %s: %w", in.Name, err)
-		}
-		sum, _ := hex.DecodeString(b.SHA256)
-		run.Inputs = append(run.Inputs, &pb.Input{Name: in.Name, Sha256: sum, Size: uint64(len(in.Data))})
+		sum := sha256.Sum256(in.Data)
+		run.Inputs = append(run.Inputs, &pb.Input{Name: in.Name, Sha256: sum[:], Size: uint64(len(in.Data))})
+		uploads = append(uploads, in)
 	}
-	return &pb.Msg{Kind: &pb.Msg_Run{Run: run}}, nil
+	return &pb.Msg{Kind: &pb.Msg_Run{Run: run}}, uploads, nil
 }
 
 // WaitWorkload polls a workload until done returns true or ctx ends,

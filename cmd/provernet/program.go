@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -47,14 +46,19 @@ func newDeployCmd(g *globals) *cobra.Command {
 			}
 			c := g.client()
 			rep := deployReport{}
+			var modules []moduleFile
 			if proverPath != "" {
-				if rep.Prover, err = uploadModule(cmd, c, proverPath); err != nil {
+				m, err := readModule(proverPath)
+				if err != nil {
 					return err
 				}
+				rep.Prover, modules = m.Module, append(modules, m)
 			}
-			if rep.Verifier, err = uploadModule(cmd, c, verifierPath); err != nil {
+			m, err := readModule(verifierPath)
+			if err != nil {
 				return err
 			}
+			rep.Verifier, modules = m.Module, append(modules, m)
 			if rep.ProgramID, err = client.ProgramID(rep.Prover, rep.Verifier); err != nil {
 				return err
 			}
@@ -64,7 +68,20 @@ func newDeployCmd(g *globals) *cobra.Command {
 			}
 			msg.GetDeploy().VerifyCycles = verifyCycles
 			fmt.Fprintf(g.stderr, "program id %s\n", rep.ProgramID)
-			return g.sendAndReport(cmd.Context(), key, 0, wait, 30*time.Second, msg)
+			if err := g.sendAndReport(cmd.Context(), key, 0, wait, 30*time.Second, msg); err != nil {
+				return err
+			}
+			// The modules go up once the Deploy that names them is sent:
+			// the node never refuses a referenced blob for its quota of
+			// unreferenced uploads, which anyone can fill.
+			for _, m := range modules {
+				fmt.Fprintf(g.stderr, "uploading %s (%d bytes)\n", m.path, len(m.data))
+				if err := c.PutReferencedBlob(cmd.Context(), m.data); err != nil {
+					return withHint(fmt.Errorf("failed to upload %s: %w", m.path, err),
+						"the Deploy was sent; upload the module again with `provernet blob put "+m.path+"`")
+				}
+			}
+			return nil
 		},
 	}
 	cmd.Flags().StringVar(&from, "from", "", "key that deploys (and owns) the program (required)")
@@ -85,21 +102,20 @@ func newDeployCmd(g *globals) *cobra.Command {
 
 // uploadModule puts a module into the node's blob store and checks the
 // hash the node reports against the one computed here.
-func uploadModule(cmd *cobra.Command, c *client.Client, path string) (*client.Module, error) {
+// moduleFile is a module read from disk, named by its hash.
+type moduleFile struct {
+	*client.Module
+	path string
+	data []byte
+}
+
+func readModule(path string) (moduleFile, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, withHint(err, "build the example programs with `make programs`")
+		return moduleFile{}, withHint(err, "build the example programs with `make programs`")
 	}
 	sum := sha256.Sum256(b)
-	want := hex.EncodeToString(sum[:])
-	info, err := c.PutBlob(cmd.Context(), bytes.NewReader(b))
-	if err != nil {
-		return nil, fmt.Errorf("failed to upload %s: %w", path, err)
-	}
-	if info.SHA256 != want {
-		return nil, fmt.Errorf("the node stored %s as %s, expected %s", path, info.SHA256, want)
-	}
-	return &client.Module{SHA256: want, Size: uint64(len(b))}, nil
+	return moduleFile{Module: &client.Module{SHA256: hex.EncodeToString(sum[:]), Size: uint64(len(b))}, path: path, data: b}, nil
 }
 
 func printProgram(w io.Writer, p client.Program) {
