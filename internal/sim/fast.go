@@ -1012,6 +1012,11 @@ func (e *fastEngine) settle(w int32, h int64) {
 		ws.escrow -= po.VotePool
 		s.committee, s.deciders = nil, nil
 	}
+	for k := range int(wl.K) {
+		if s := e.slot(w, int16(k)); (s.state == slUndecided || s.state == slInvalid) && !s.fail && s.prover >= 0 {
+			led.denied[s.prover] += deniedPay(po)
+		}
+	}
 	undecided := uint64(0) // confirmed fails: their shares are burned
 	for k := range int(wl.K) {
 		if s := e.slot(w, int16(k)); s.state == slFailed && s.failClaim >= 0 {

@@ -540,6 +540,9 @@ func (e *fullEngine) record(wi int32, w *pb.Workload, wl *Workload, first int64)
 				led.fees[e.pop.byAddr[address.Address(m)]] += each
 			}
 		}
+		if (s.State == pb.SlotState_SLOT_STATE_UNDECIDED || s.State == pb.SlotState_SLOT_STATE_INVALID) && s.Outcome == pb.Outcome_OUTCOME_PROOF {
+			led.denied[e.pop.byAddr[address.Address(s.Prover)]] += deniedPay(protocol.PayoutFor(e.par, wl.Fee, wl.K, false))
+		}
 		if s.State != pb.SlotState_SLOT_STATE_VALID {
 			continue
 		}

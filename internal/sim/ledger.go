@@ -1,5 +1,7 @@
 package sim
 
+import "github.com/provernet/provernet/internal/protocol"
+
 // ledger is what an engine hands to the report: who earned what, what
 // became of each workload, how much work was done and paid, and the
 // supply totals. Every engine fills the same fields.
@@ -13,6 +15,12 @@ type ledger struct {
 	suspended []bool
 	msgs      []uint32 // per prover: messages sent (transaction fees)
 	votes     []uint32 // per prover: vote entries sent (batched in Vote messages)
+	// denied is, per prover, the pay its revealed proofs would have
+	// earned had their committees not left them undecided or judged them
+	// invalid: for each, the slot's share less its burn and vote pool
+	// (protocol.PayoutFor). Every simulated proof is correct, so this is
+	// pay withheld from correct work.
+	denied []uint64
 
 	out []outcome // per workload
 
@@ -49,7 +57,7 @@ type outcome struct {
 func newLedger(provers, workloads int) *ledger {
 	return &ledger{
 		reward: make([]uint64, provers), fees: make([]uint64, provers), slashed: make([]uint64, provers), proofs: make([]uint32, provers),
-		removed: make([]bool, provers), suspended: make([]bool, provers), msgs: make([]uint32, provers), votes: make([]uint32, provers), out: make([]outcome, workloads),
+		removed: make([]bool, provers), suspended: make([]bool, provers), msgs: make([]uint32, provers), votes: make([]uint32, provers), denied: make([]uint64, provers), out: make([]outcome, workloads),
 	}
 }
 
@@ -59,3 +67,7 @@ func bpOf(x uint64, bp uint32) uint64 {
 	bp = min(bp, 10000)
 	return x/10000*uint64(bp) + x%10000*uint64(bp)/10000
 }
+
+// deniedPay is what ledger.denied counts for one proof left undecided or
+// judged invalid.
+func deniedPay(po protocol.Payout) uint64 { return po.Share - po.Burn - po.VotePool }

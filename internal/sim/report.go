@@ -74,6 +74,9 @@ type Report struct {
 	// latency and the per-proof costs, which describe users' Runs).
 	FarmedRuns int `json:"farmed_runs"`
 
+	// Honest is what the honest side lost (honest_loss.go).
+	Honest HonestLoss `json:"honest"`
+
 	Strategies   []StrategyRow `json:"strategies"`
 	TopOperators []OperatorRow `json:"top_operators"` // the five earning most
 
@@ -252,6 +255,7 @@ func buildReport(pop *Population, led *ledger) *Report {
 		r.TopOperatorRewardShare = share(float64(income[top]), float64(total))
 		r.TopOperatorStakeShare = share(float64(stake[top]), float64(totalStake))
 	}
+	r.Honest = honestLoss(pop, led)
 	r.RewardGini, r.lorenz = gini(income)
 	r.Nakamoto = nakamoto(income)
 	return r

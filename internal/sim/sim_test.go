@@ -65,7 +65,7 @@ func TestFastMatchesFull(t *testing.T) {
 		for i := range fast.reward {
 			if fast.reward[i] != full.reward[i] || fast.fees[i] != full.fees[i] || fast.slashed[i] != full.slashed[i] ||
 				fast.removed[i] != full.removed[i] || fast.suspended[i] != full.suspended[i] || fast.proofs[i] != full.proofs[i] ||
-				fast.msgs[i] != full.msgs[i] || fast.votes[i] != full.votes[i] {
+				fast.msgs[i] != full.msgs[i] || fast.votes[i] != full.votes[i] || fast.denied[i] != full.denied[i] {
 				t.Errorf("seed %d prover %d: fast reward %d fees %d slashed %d removed %v proofs %d; full reward %d fees %d slashed %d removed %v proofs %d",
 					seed, i, fast.reward[i], fast.fees[i], fast.slashed[i], fast.removed[i], fast.proofs[i],
 					full.reward[i], full.fees[i], full.slashed[i], full.removed[i], full.proofs[i])
