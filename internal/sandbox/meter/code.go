@@ -94,6 +94,18 @@ type inst struct {
 	cost       uint64
 	dyn        uint8
 	call       uint8
+	nan        uint8 // NaN kind of the result (nan.go): canonicalise it
+}
+
+// inserted counts what the instrumentation adds to a function, for its
+// frame bound.
+type inserted struct {
+	charges  uint64 // charges at the start of basic blocks
+	dyns     uint64 // dynamic charges
+	restores uint64 // depth restores after calls
+	tails    uint64 // depth resets before tail calls
+	nans     uint64 // NaN canonicalisations
+	slots    uint64 // scratch locals of the canonicalisations
 }
 
 // frameStats gathers, while decoding a function, what bounds the frame
@@ -221,8 +233,10 @@ func (rw *rewriter) function(dst, body []byte, typ funcType) ([]byte, error) {
 	}
 	insts, marks := rw.insts, rw.marks
 
-	// The sums charged at the start of each basic block (0: none).
-	var charges, dyns, restores, tails uint64
+	// The sums charged at the start of each basic block (0: none), and
+	// what else is inserted.
+	var ins inserted
+	var slotUsed [numSlots]bool
 	sums := rw.sums[:0]
 	for k := 0; k < len(insts); {
 		j := k + 1
@@ -239,25 +253,34 @@ func (rw *rewriter) function(dst, body []byte, typ funcType) ([]byte, error) {
 			}
 		}
 		if sum > 0 {
-			charges++
+			ins.charges++
 		}
 		sums = append(sums, sum)
 		for t := k; t < j; t++ {
 			if insts[t].dyn != dynNone {
-				dyns++
+				ins.dyns++
 			}
 			switch insts[t].call {
 			case callRestore:
-				restores++
+				ins.restores++
 			case callTailFlat:
-				tails++
+				ins.tails++
+			}
+			if insts[t].nan != nanNone {
+				ins.nans++
+				slotUsed[nanSlot(insts[t].nan)] = true
 			}
 		}
 		k = j
 	}
 	rw.sums = sums
 
-	bound := rw.frameBound(locals, charges, dyns, restores, tails)
+	for _, used := range slotUsed {
+		if used {
+			ins.slots++
+		}
+	}
+	bound := rw.frameBound(locals, ins)
 	if bound > MaxFrameBound {
 		return nil, unsupported("its stack frame may take %d bytes, more than %d", bound, MaxFrameBound)
 	}
@@ -266,16 +289,27 @@ func (rw *rewriter) function(dst, body []byte, typ funcType) ([]byte, error) {
 		weight = 1
 	}
 
-	// Locals: the original groups, plus the depth local and, if needed,
-	// the scratch local (both i32).
+	// Locals: the original groups, then the depth local and, if needed,
+	// the scratch local (both i32), then one group per scratch local of
+	// the NaN canonicalisation (f32, f64, v128, those needed). Appended
+	// after all others, they move no index.
 	dl, scratch := uint32(locals), uint32(locals)+1
 	extra := byte(1)
 	if needScratch {
 		extra = 2
 	}
-	dst = appendULEB(dst, uint64(groups)+1)
+	dst = appendULEB(dst, uint64(groups)+1+ins.slots)
 	dst = append(dst, body[r.lebEnd(0):localsEnd]...)
 	dst = append(dst, extra, valI32)
+	var slotLocal [numSlots]uint32
+	next := uint32(locals) + uint32(extra)
+	for s, used := range slotUsed {
+		if used {
+			slotLocal[s] = next
+			next++
+			dst = append(dst, 1, slotType[s])
+		}
+	}
 
 	dst = rw.appendDepthEntry(dst, dl, weight)
 	b := 0
@@ -303,6 +337,9 @@ func (rw *rewriter) function(dst, body []byte, typ funcType) ([]byte, error) {
 			if in.call == callRestore {
 				dst = rw.appendDepthRestore(dst, dl)
 			}
+			if in.nan != nanNone {
+				dst = appendCanonNaN(dst, in.nan, slotLocal[nanSlot(in.nan)])
+			}
 		}
 		k = j
 	}
@@ -319,8 +356,9 @@ func (rw *rewriter) function(dst, body []byte, typ funcType) ([]byte, error) {
 // length and globals reloaded after it), by an initial local, or is a phi:
 // a parameter of a block where paths join, at most one per variable
 // (parameters, locals, referenced globals, memory base and length) and per
-// block result. vars is the number of parameters and locals.
-func (rw *rewriter) frameBound(vars, charges, dyns, restores, tails uint64) uint64 {
+// block result. vars is the number of parameters and locals; ins counts
+// the inserted code.
+func (rw *rewriter) frameBound(vars uint64, ins inserted) uint64 {
 	fs := &rw.fs
 	globals := fs.globals + 2 // and the gas and depth globals
 	values := satAdd(vars, fs.values, satMul(3, fs.arity),
@@ -329,8 +367,13 @@ func (rw *rewriter) frameBound(vars, charges, dyns, restores, tails uint64) uint
 		// The instrumentation: per charge, the gas before and after
 		// and the comparison; per dynamic charge the operand, product,
 		// rounding; the depth and comparison at entry; the depth
-		// written after calls and before tail calls.
-		satMul(4, charges), satMul(12, dyns), 6, restores, satMul(3, tails))
+		// written after calls and before tail calls; per NaN
+		// canonicalisation its constant, comparison and select, and
+		// the initial value of each scratch local (which never needs
+		// a phi: it is always written right before it is read, in the
+		// same basic block).
+		satMul(4, ins.charges), satMul(12, ins.dyns), 6, ins.restores, satMul(3, ins.tails),
+		satMul(canonValues, ins.nans), ins.slots)
 	return satAdd(512, satMul(16, fs.callArea), satMul(16, values))
 }
 
@@ -560,6 +603,7 @@ func (rw *rewriter) decode(code []byte, locals uint64) (bool, error) {
 		cost := uint64(costs.Op[op])
 		dyn := uint8(dynNone)
 		callKind := uint8(callNone)
+		nan := uint8(nanNone)
 		var after uint8 // marks for boundary i+1
 		var err error
 		// Values the instruction may define (see frameBound): most define
@@ -796,6 +840,7 @@ func (rw *rewriter) decode(code []byte, locals uint64) (bool, error) {
 				break
 			}
 			cost = uint64(costs.SIMD[sub])
+			nan = nanSIMD[sub]
 			switch {
 			case sub <= 0x0b || sub == 0x5c || sub == 0x5d: // loads, stores
 				err = memarg()
@@ -822,6 +867,7 @@ func (rw *rewriter) decode(code []byte, locals uint64) (bool, error) {
 				err = memarg()
 				values = 4 // address, bounds check, value
 			case op >= 0x45 && op <= 0xc4: // numeric
+				nan = nanScalar[op]
 			default:
 				err = malformed("unknown opcode %#02x", op)
 			}
@@ -833,7 +879,10 @@ func (rw *rewriter) decode(code []byte, locals uint64) (bool, error) {
 			return false, unsupported("function body too large")
 		}
 		fs.values += values
-		insts = append(insts, inst{start: int32(start), end: int32(r.off), cost: cost, dyn: dyn, call: callKind})
+		if rw.cfg.keepNaNs {
+			nan = nanNone
+		}
+		insts = append(insts, inst{start: int32(start), end: int32(r.off), cost: cost, dyn: dyn, call: callKind, nan: nan})
 		if dyn != dynNone {
 			needScratch = true
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/tetratelabs/wazero"
@@ -23,8 +24,18 @@ func FuzzInstrument(f *testing.F) {
 	f.Add([]byte("\x00asm\x01\x00\x00\x00\x01\x04\x01\x60\x00\x00\x03\x02\x01\x00\x0a\x04\x01\x02\x00\x0b"))
 	f.Add([]byte("\x00asm\x01\x00\x00\x00\x0a\xff\xff\xff\xff\x0f"))
 	f.Add([]byte("garbage that is not WebAssembly at all"))
-	simd := one(3, nil, op(prefixSIMD, 0x0c), make([]byte, 16), op(prefixSIMD, 0x80, 0x01), op(prefixSIMD, 0x15, 0x00), drop, end)
-	f.Add(simd.bytes())
+	simdMod := one(3, nil, op(prefixSIMD, 0x0c), make([]byte, 16), op(prefixSIMD, 0x80, 0x01), op(prefixSIMD, 0x15, 0x00), drop, end)
+	f.Add(simdMod.bytes())
+	// Float instructions whose NaNs are canonicalised (and some that are
+	// not), scalar and SIMD, and in unreachable code.
+	for _, c := range nanCases() {
+		f.Add(c.mod().bytes())
+	}
+	ops := floatOps()
+	for seed := range uint64(4) {
+		f.Add(genFloatProgram(rand.New(rand.NewPCG(seed, 0x6e616e)), ops).mod.bytes())
+	}
+	f.Add(one(3, nil, unreachable, op(0xa3), drop, unreachable, simd(0xe7), drop, end).bytes())
 
 	ctx := context.Background()
 	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())

@@ -195,6 +195,15 @@ func TestGoProgram(t *testing.T) {
 		t.Fatalf("per-instruction reference: %d cycles, basic blocks %d", c, c100)
 	}
 
+	// The NaN canonicalisation is not charged: without it, the same count.
+	keep, err := Instrument(wasm, Options{keepNaNs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, out := newGoRunner(t, wazero.NewRuntimeConfigCompiler(), keep).cycles(t, stdin, "100"); c != c100 || out != want.stdout {
+		t.Fatalf("without NaN canonicalisation: %d cycles (%q), with %d", c, out, c100)
+	}
+
 	// Budget edge: exactly enough runs to the end, one less fails.
 	if r := comp.run(t, c100, stdin, "100"); r.err != nil || r.exit != 0 || r.remaining != 0 || r.stdout != want.stdout {
 		t.Fatalf("budget = count: exit %d, %v, remaining %d", r.exit, r.err, r.remaining)

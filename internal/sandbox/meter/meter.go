@@ -104,17 +104,41 @@
 // 2000 frames of its own, below the default limit: runs compared across
 // engines must stay below 2000 frames.
 //
+// # NaNs
+//
+// WebAssembly leaves the sign, and with NaN operands the payload, of a NaN
+// a float instruction produces to the machine (0/0 is 0xFFF8000000000000
+// on amd64, 0x7FF8000000000000 on arm64), so a program reading the bits
+// could end differently on different machines. After every instruction
+// whose NaN the spec leaves open (f32/f64 and f32x4/f64x2 ceil, floor,
+// trunc, nearest, sqrt, add, sub, mul, div, min, max, and the demotions
+// and promotions) the instrumentation inserts
+//
+//	local.tee $t; const canonical; local.get $t; local.get $t; eq; select
+//
+// (v128.bitselect for SIMD), which replaces a NaN with the canonical
+// positive quiet NaN, 0x7FC00000 or 0x7FF8000000000000 per lane. That is
+// a result the spec allows, and every other result keeps its bits.
+// Instructions whose bits the spec fixes (abs, neg, copysign, reinterpret,
+// moves, pmin and pmax) are left alone. $t is a scratch local per type
+// (f32, f64, v128); the code is not charged. docs/METERING.md has the
+// details.
+//
 // # Invariants
 //
 //   - The output is a pure function of the input bytes and the Options.
 //   - No function, table, memory, type, element or data index moves: the gas
 //     and depth globals are appended after all existing globals, the depth
-//     local and, in the functions that need it, a scratch i32 local are
+//     local and, in the functions that need them, a scratch i32 local and
+//     the f32, f64 and v128 scratch locals of the NaN canonicalisation are
 //     appended to the locals, and no function is added.
 //   - The global and export sections only gain two entries each (they are
 //     created if absent). Every other section, custom sections included,
 //     is copied byte for byte, and so are the instructions of the code
 //     section: only inserted code, the new locals and size fields are new.
+//   - Every NaN whose bits the spec leaves to the machine is replaced with
+//     the canonical one, so no value depends on the machine; an
+//     instruction's result that is not a NaN keeps its bits.
 //   - Input code that refers to a global or local beyond those it declares is
 //     rejected, so code can never reach the gas or depth global or the
 //     locals that instrumentation introduces.
@@ -127,14 +151,14 @@
 //
 // Supported: the WebAssembly 2.0 core instruction set as wazero v1.12
 // enables it by default (MVP, sign extension, saturating float-to-int,
-// bulk memory, multi-value block types, reference types, fixed-width SIMD),
-// plus tail calls. Rejected with ErrUnsupported: threads and atomics,
-// exception handling, typed function references and GC, relaxed SIMD,
-// memory64, multiple memories, shared memories, non-canonical encodings of
-// prefixed opcodes (which wazero decodes differently from the spec),
-// functions with more than MaxLocals locals and functions whose frame bound
-// exceeds MaxFrameBound. Malformed input is rejected with ErrMalformed;
-// Instrument never panics.
+// bulk memory, multi-value block types, reference types, fixed-width SIMD
+// with its NaNs canonicalised), plus tail calls. Rejected with
+// ErrUnsupported: threads and atomics, exception handling, typed function
+// references and GC, relaxed SIMD, memory64, multiple memories, shared
+// memories, non-canonical encodings of prefixed opcodes (which wazero
+// decodes differently from the spec), functions with more than MaxLocals
+// locals and functions whose frame bound exceeds MaxFrameBound. Malformed
+// input is rejected with ErrMalformed; Instrument never panics.
 package meter
 
 import (
@@ -267,6 +291,8 @@ type Options struct {
 	perInstruction bool
 	// checkEveryBlock (tests only) checks the budget after every charge.
 	checkEveryBlock bool
+	// keepNaNs (tests only) leaves NaNs as the engine makes them.
+	keepNaNs bool
 }
 
 // config is Options with the defaults applied and checked.
@@ -284,6 +310,9 @@ type config struct {
 	// checkEveryBlock (tests only) checks the budget after every charge,
 	// not only at function entries and loop heads.
 	checkEveryBlock bool
+	// keepNaNs (tests only) leaves NaNs as the engine produces them, to
+	// show the canonicalisation is needed.
+	keepNaNs bool
 }
 
 func (o Options) resolve() (*config, error) {
@@ -294,6 +323,7 @@ func (o Options) resolve() (*config, error) {
 		callImport:      o.CallImport,
 		perInstr:        o.perInstruction,
 		checkEveryBlock: o.checkEveryBlock,
+		keepNaNs:        o.keepNaNs,
 	}
 	if c.costs == nil {
 		c.costs = DefaultCosts()
