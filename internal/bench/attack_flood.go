@@ -1,26 +1,19 @@
 package bench
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
-	"runtime"
-	"slices"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/internal/loadtest"
 	"github.com/provernet/provernet/internal/node"
-	"github.com/provernet/provernet/internal/store"
 )
 
 // Flood classes: a one-validator devnet on loopback in a temporary home,
@@ -30,7 +23,8 @@ import (
 // then for o.Flood during it; block_time_ratio is the p99 gap during the
 // flood over the p99 gap without it. The flood is paced (a fixed request
 // rate, from four client addresses, 127.0.0.1-4) and runs in this
-// process, beside the node, as the test's does. Neither flood costs the
+// process, beside the node, as the test's does: both drive and measure
+// their floods with internal/loadtest. Neither flood costs the
 // attacker or anyone else uprv: nothing on chain is charged, so both
 // uprv figures are 0, and what the flood could take from the honest side
 // is block time.
@@ -39,12 +33,12 @@ import (
 type flood struct {
 	class string
 	note  string
-	start func(f *floodRun, stop <-chan struct{}, wg *sync.WaitGroup)
+	flood func(f *floodRun) loadtest.Flood
 }
 
 var floods = []flood{
-	{"query_flood", "paced queries: lists with limit=1000, a record, /pending, status, an account", startQueries},
-	{"blob_flood", "paced uploads of fresh 256 KiB blobs to the upload listener (default rate limits and quotas)", startUploads},
+	{"query_flood", "paced queries: lists with limit=1000, a record, /pending, status, an account", queryFlood},
+	{"blob_flood", "paced uploads of fresh 256 KiB blobs to the upload listener (default rate limits and quotas)", blobFlood},
 }
 
 // FloodAttack is a flood class's detail.
@@ -79,37 +73,11 @@ func (f *floodRun) count(code int) {
 	f.mu.Unlock()
 }
 
-// commitLog records when each height commits.
-type commitLog struct {
-	mu sync.Mutex
-	at []time.Time
-}
-
-func (c *commitLog) record(int64, store.Reader) error {
-	c.mu.Lock()
-	c.at = append(c.at, time.Now())
-	c.mu.Unlock()
-	return nil
-}
-
-// intervals are the gaps between the commits in [from, to).
-func (c *commitLog) intervals(from, to time.Time) []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []time.Duration
-	for i := 1; i < len(c.at); i++ {
-		if !c.at[i].Before(from) && c.at[i].Before(to) {
-			out = append(out, c.at[i].Sub(c.at[i-1]))
-		}
-	}
-	return out
-}
-
 // floodNode is the devnet the floods share, started on first use.
 type floodNode struct {
 	d       *node.Devnet
 	home    string
-	commits *commitLog
+	commits *loadtest.Commits
 }
 
 var sharedFloodNode *floodNode
@@ -130,9 +98,9 @@ func startFloodNode(ctx context.Context, o AttackOptions) (*floodNode, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &floodNode{home: home, commits: &commitLog{}}
+	n := &floodNode{home: home, commits: &loadtest.Commits{}}
 	n.d, err = node.StartDevnet(ctx, node.DevnetOptions{Home: home, Accounts: 2, Balance: 1_000_000, BlockTime: o.BlockTime,
-		Node: node.Options{Log: io.Discard, AfterCommit: n.commits.record, Configure: func(c *node.Config) {
+		Node: node.Options{Log: io.Discard, AfterCommit: n.commits.Record, Configure: func(c *node.Config) {
 			onLoopback(c)
 			c.Chain.BlockTime = node.Duration{Duration: o.BlockTime}
 			c.Blobs.Listen = fmt.Sprintf("127.0.0.1:%d", ports[0])
@@ -177,14 +145,15 @@ func runFloodClass(ctx context.Context, fl flood, o AttackOptions) (AttackClass,
 	var allBase, allFlood []time.Duration
 	var other, sent float64
 	for range max(1, o.FloodAttempts) {
-		base, during, f, cpu := floodAttempt(n, fl, perS, o)
-		if len(base) < 2 || len(during) < 2 {
-			return AttackClass{}, fmt.Errorf("too few blocks measured (%d quiet, %d during the flood): lengthen --quiet and --flood", len(base), len(during))
+		f := &floodRun{d: n.d, perS: perS, statuses: map[string]int64{}}
+		g := loadtest.Measure(n.commits, o.Quiet, o.Flood, fl.flood(f))
+		if len(g.Base) < 2 || len(g.During) < 2 {
+			return AttackClass{}, fmt.Errorf("too few blocks measured (%d quiet, %d during the flood): lengthen --quiet and --flood", len(g.Base), len(g.During))
 		}
-		b, fp := ms(p99(base)), ms(p99(during))
+		b, fp := ms(loadtest.P99(g.Base)), ms(loadtest.P99(g.During))
 		bases, floodsP99, ratios = append(bases, b), append(floodsP99, fp), append(ratios, round3(fp/b))
-		allBase, allFlood = append(allBase, base...), append(allFlood, during...)
-		other += cpu
+		allBase, allFlood = append(allBase, g.Base...), append(allFlood, g.During...)
+		other += g.OtherCPU
 		sent += float64(f.sent.Load())
 		for k, v := range f.statuses {
 			d.Statuses[k] += v
@@ -194,135 +163,25 @@ func runFloodClass(ctx context.Context, fl flood, o AttackOptions) (AttackClass,
 	d.Attempts, d.OtherCPUShare = ratios, round3(other/tries)
 	d.RequestsPerS = round(sent / tries / o.Flood.Seconds())
 	d.BaselineBlocks, d.FloodBlocks = len(allBase), len(allFlood)
-	d.BaselineMedianMs, d.FloodMedianMs = ms(medianGap(allBase)), ms(medianGap(allFlood))
+	d.BaselineMedianMs, d.FloodMedianMs = ms(loadtest.Median(allBase)), ms(loadtest.Median(allFlood))
 	i := medianIndex(ratios)
 	ratio, baseMs, floodMs := ratios[i], bases[i], floodsP99[i]
 	return AttackClass{Class: fl.class, Method: "node", BlockTimeRatio: &ratio, BaselineP99Ms: &baseMs, FloodP99Ms: &floodMs,
 		Flood: d, Note: fl.note}, nil
 }
 
-// floodAttempt measures the quiet gaps, then floods and measures again.
-func floodAttempt(n *floodNode, fl flood, perS int, o AttackOptions) (base, during []time.Duration, f *floodRun, otherCPU float64) {
-	start, cpu0 := time.Now(), sampleCPU()
-	time.Sleep(o.Quiet)
-	floodStart, cpu1 := time.Now(), sampleCPU()
-	f = &floodRun{d: n.d, perS: perS, statuses: map[string]int64{}}
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	fl.start(f, stop, &wg)
-	time.Sleep(o.Flood)
-	floodEnd := time.Now()
-	close(stop)
-	wg.Wait()
-	return n.commits.intervals(start, floodStart), n.commits.intervals(floodStart, floodEnd), f, otherWork(cpu0, cpu1)
+// queryFlood is the query flood class's requests, at f's rate.
+func queryFlood(f *floodRun) loadtest.Flood {
+	return loadtest.Queries(f.d.APIURL(), f.d.Keys[0].Address(), f.perS, f.count)
 }
 
-// startQueries runs 8 workers sharing the query rate.
-func startQueries(f *floodRun, stop <-chan struct{}, wg *sync.WaitGroup) {
-	paths := []string{"/v1/workloads?limit=1000", "/v1/provers?limit=1000", "/v1/programs", "/v1/status",
-		"/v1/workloads/" + strings.Repeat("ab", 32) + "/pending", "/v1/accounts/" + f.d.Keys[0].Address()}
-	workers := 8
-	for i := range workers {
-		hc := httpFrom(fmt.Sprintf("127.0.0.%d", 1+i%4))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			j := i
-			paced(stop, rateShare(f.perS, workers, i), func() {
-				req, _ := http.NewRequest(http.MethodGet, f.d.APIURL()+paths[j%len(paths)], nil)
-				f.count(doRequest(hc, req))
-				j++
-			})
-		}()
-	}
-}
-
-// startUploads runs 4 workers, one per client address, sharing the
-// upload rate; every upload is a fresh 256 KiB blob.
-func startUploads(f *floodRun, stop <-chan struct{}, wg *sync.WaitGroup) {
-	workers := 4
-	for i := range workers {
-		hc := httpFrom(fmt.Sprintf("127.0.0.%d", 1+i))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			buf := make([]byte, 256<<10)
-			paced(stop, rateShare(f.perS, workers, i), func() {
-				binary.BigEndian.PutUint64(buf, blobSeq.Add(1)) // a fresh blob, without paying for randomness
-				req, _ := http.NewRequest(http.MethodPut, f.d.BlobURL()+"/v1/blobs", bytes.NewReader(buf))
-				f.count(doRequest(hc, req))
-			})
-		}()
-	}
+// blobFlood is the blob flood class's uploads, at f's rate.
+func blobFlood(f *floodRun) loadtest.Flood {
+	return loadtest.Uploads(f.d.BlobURL(), &blobSeq, f.perS, f.count)
 }
 
 // blobSeq numbers the uploaded blobs, so that each is new to the node.
 var blobSeq atomic.Uint64
-
-// rateShare is worker i's part of perS requests a second over n workers.
-func rateShare(perS, n, i int) int {
-	share := perS / n
-	if i < perS%n {
-		share++
-	}
-	return share
-}
-
-// httpFrom is a client whose connections come from local address ip (all
-// of 127/8 is loopback), so that one process plays several clients.
-func httpFrom(ip string) *http.Client {
-	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 5 * time.Second}
-	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DialContext: d.DialContext, MaxIdleConnsPerHost: 4},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-}
-
-// paced calls fn perSecond times a second (fewer if fn is slower) until
-// stop closes; not at all if perSecond is 0.
-func paced(stop <-chan struct{}, perSecond int, fn func()) {
-	if perSecond <= 0 {
-		<-stop
-		return
-	}
-	tick := time.NewTicker(time.Second / time.Duration(perSecond))
-	defer tick.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-tick.C:
-			fn()
-		}
-	}
-}
-
-// doRequest sends req and returns its status (0 if it failed).
-func doRequest(hc *http.Client, req *http.Request) int {
-	resp, err := hc.Do(req)
-	if err != nil {
-		return 0
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode
-}
-
-func p99(ds []time.Duration) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return s[min(len(s)-1, len(s)*99/100)]
-}
-
-func medianGap(ds []time.Duration) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return s[len(s)/2]
-}
 
 // medianIndex is the index of the median of xs (the lower of two).
 func medianIndex(xs []float64) int {
@@ -335,45 +194,3 @@ func medianIndex(xs []float64) int {
 }
 
 func ms(d time.Duration) float64 { return round(float64(d) / float64(time.Millisecond)) }
-
-// cpuSample is the machine's busy CPU time and this process's, in clock
-// ticks (Linux /proc; zero elsewhere).
-type cpuSample struct {
-	machine, self uint64
-	at            time.Time
-}
-
-func sampleCPU() cpuSample {
-	s := cpuSample{at: time.Now()}
-	if b, err := os.ReadFile("/proc/stat"); err == nil {
-		line, _, _ := strings.Cut(string(b), "\n")
-		for i, v := range strings.Fields(line) { // cpu user nice system idle iowait irq softirq steal ...
-			if i == 0 || i == 4 || i == 5 {
-				continue
-			}
-			n, _ := strconv.ParseUint(v, 10, 64)
-			s.machine += n
-		}
-	}
-	if b, err := os.ReadFile("/proc/self/stat"); err == nil {
-		if _, rest, ok := strings.Cut(string(b), ") "); ok {
-			f := strings.Fields(rest)
-			if len(f) > 13 {
-				u, _ := strconv.ParseUint(f[11], 10, 64)
-				st, _ := strconv.ParseUint(f[12], 10, 64)
-				s.self = u + st
-			}
-		}
-	}
-	return s
-}
-
-// otherWork is the share of the machine's CPU that other processes used
-// between a and b (clock ticks are 1/100 s on Linux).
-func otherWork(a, b cpuSample) float64 {
-	capacity := b.at.Sub(a.at).Seconds() * 100 * float64(runtime.NumCPU())
-	if capacity <= 0 || b.machine < a.machine {
-		return 0
-	}
-	return max(0, (float64(b.machine-a.machine)-float64(b.self-a.self))/capacity)
-}

@@ -1,4 +1,4 @@
-package httpapi_test
+package loadtest
 
 import (
 	"os"
@@ -19,8 +19,7 @@ func sampleCPU() cpuSample {
 	s := cpuSample{at: time.Now()}
 	if b, err := os.ReadFile("/proc/stat"); err == nil {
 		line, _, _ := strings.Cut(string(b), "\n")
-		f := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal ...
-		for i, v := range f {
+		for i, v := range strings.Fields(line) { // cpu user nice system idle iowait irq softirq steal ...
 			if i == 0 || i == 4 || i == 5 { // the label, idle, iowait
 				continue
 			}

@@ -1,0 +1,54 @@
+package loadtest
+
+import (
+	"testing"
+	"time"
+)
+
+func TestRanks(t *testing.T) {
+	var ds []time.Duration
+	for i := 100; i >= 1; i-- {
+		ds = append(ds, time.Duration(i))
+	}
+	if got := P99(ds); got != 100 {
+		t.Errorf("P99 of 1..100 = %d, want 100", got)
+	}
+	if got := P99(ds[1:]); got != 99 {
+		t.Errorf("P99 of 1..99 = %d, want 99", got)
+	}
+	if got := Median(ds); got != 51 {
+		t.Errorf("Median of 1..100 = %d, want 51", got)
+	}
+	if ds[0] != 100 {
+		t.Error("the ranks sorted their argument")
+	}
+	if P99(nil) != 0 || Median(nil) != 0 {
+		t.Error("the ranks of nothing are not 0")
+	}
+}
+
+func TestRateShare(t *testing.T) {
+	for _, c := range []struct{ perS, n int }{{2000, 8}, {200, 4}, {7, 4}, {3, 8}, {0, 4}} {
+		sum := 0
+		for i := range c.n {
+			s := rateShare(c.perS, c.n, i)
+			if s < c.perS/c.n || s > c.perS/c.n+1 {
+				t.Errorf("rateShare(%d, %d, %d) = %d", c.perS, c.n, i, s)
+			}
+			sum += s
+		}
+		if sum != c.perS {
+			t.Errorf("the shares of %d over %d sum to %d", c.perS, c.n, sum)
+		}
+	}
+}
+
+func TestIntervals(t *testing.T) {
+	var c Commits
+	t0 := time.Now()
+	c.at = []time.Time{t0, t0.Add(2), t0.Add(5), t0.Add(9)}
+	got := c.Intervals(t0.Add(1), t0.Add(9))
+	if len(got) != 2 || got[0] != 2 || got[1] != 3 {
+		t.Errorf("intervals in [1, 9): %v, want [2 3]", got)
+	}
+}
