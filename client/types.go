@@ -99,8 +99,8 @@ type Program struct {
 	MinHardware *Hardware `json:"min_hardware,omitempty"`
 	Owner       string    `json:"owner"`
 	Height      int64     `json:"height"`
-	// VerifyCycles is the verifier's budget per proof; 0: the chain's
-	// max_verify_cycles.
+	// VerifyCycles is the verifier's budget per proof; 0: each Run's
+	// cycles, at most the chain's max_verify_cycles.
 	VerifyCycles uint64 `json:"verify_cycles"`
 }
 

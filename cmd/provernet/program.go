@@ -92,7 +92,7 @@ func newDeployCmd(g *globals) *cobra.Command {
 	cmd.Flags().Uint64Var(&hw.MemoryMB, "min-memory-mb", 1024, "minimum memory a prover needs (MiB)")
 	cmd.Flags().Uint64Var(&hw.DiskGB, "min-disk-gb", 0, "minimum disk a prover needs (GB)")
 	cmd.Flags().Uint64Var(&verifyCycles, "verify-cycles", 0,
-		"the verifier's cycle budget per proof (0: the chain's max_verify_cycles); a verifier that runs out of it rejects the proof, so leave headroom over what `provernet program verify` reports")
+		"the verifier's cycle budget per proof (0: each Run's cycles, at most the chain's max_verify_cycles); a verifier that runs out of it rejects the proof, so leave headroom over what `provernet program verify` reports")
 	cmd.Flags().BoolVar(&wait, "wait", false, "wait until the deployment is committed")
 	for _, f := range []string{"from", "name", "verifier"} {
 		_ = cmd.MarkFlagRequired(f)

@@ -106,11 +106,12 @@ type Params struct {
 	// whose every block was full excuses its miss or slash (fill.go);
 	// 0 never excuses.
 	FullBlockBytes uint64 `json:"full_block_bytes"`
-	// MaxVerifyCycles caps a program's verifier budget (Deploy.verify_cycles)
-	// and is the budget of programs that declare none. A verifier that runs
-	// out of its budget rejects the proof, deterministically, so a verifier
-	// that loops costs each committee member a bounded time and is voted
-	// invalid everywhere alike. 0: no cap (the workload's own cycles).
+	// MaxVerifyCycles caps a verifier's budget: a program's declared
+	// verify_cycles, or for programs that declare none the workload's
+	// cycles. A verifier that runs out of its budget rejects the proof,
+	// deterministically, so a verifier that loops costs each committee
+	// member a bounded time and is voted invalid everywhere alike. 0: no
+	// cap.
 	MaxVerifyCycles uint64 `json:"max_verify_cycles"`
 }
 
@@ -141,8 +142,8 @@ func DefaultParams() Params {
 		SingleProverFloorBP:   2500,
 		RewardTiersBP:         []uint32{5000, 3000, 2000},
 		RevealWindow:          10,
-		FullBlockBytes:        3 << 20,       // the 4 MiB proposal cap less one largest transaction
-		MaxVerifyCycles:       2_000_000_000, // 6x the example verifiers (about 300M cycles each)
+		FullBlockBytes:        3 << 20,         // the 4 MiB proposal cap less one largest transaction
+		MaxVerifyCycles:       100_000_000_000, // minutes of verification; succinct verifiers declare far less
 		VoteWindow:            10,
 		CommitteeSize:         64,
 		SlashInvalidBP:        1000,

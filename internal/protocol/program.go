@@ -112,14 +112,17 @@ func checkDeploy(p Params, m *pb.Deploy) Result {
 }
 
 // VerifyBudget is the cycle budget of one run of prog's verifier: its own
-// verify_cycles, else max_verify_cycles, else (no cap set) the workload's
-// cycles. A verifier that runs out of it rejects the proof.
+// verify_cycles if it declared one, else the workload's cycles (what the
+// user paid for: a verifier may cost as much as proving, when it
+// recomputes), in both cases at most max_verify_cycles (0: no cap). A
+// verifier that runs out of it rejects the proof.
 func VerifyBudget(p Params, prog *pb.Program, workloadCycles uint64) uint64 {
-	switch {
-	case prog.GetVerifyCycles() > 0:
-		return prog.GetVerifyCycles()
-	case p.MaxVerifyCycles > 0:
-		return p.MaxVerifyCycles
+	budget := workloadCycles
+	if prog.GetVerifyCycles() > 0 {
+		budget = prog.GetVerifyCycles()
 	}
-	return workloadCycles
+	if p.MaxVerifyCycles > 0 {
+		budget = min(budget, p.MaxVerifyCycles)
+	}
+	return budget
 }

@@ -86,8 +86,8 @@ func TestDeployRejections(t *testing.T) {
 }
 
 // TestVerifyBudget: a program's verifier runs with its own declared budget,
-// else max_verify_cycles, and only with no cap at all with the workload's
-// cycles; the stored program keeps what the Deploy declared.
+// else the workload's cycles, and never past max_verify_cycles; the stored
+// program keeps what the Deploy declared.
 func TestVerifyBudget(t *testing.T) {
 	p := protocol.DefaultParams()
 	f := newFixture(t, p, 1_000_000)
@@ -104,11 +104,14 @@ func TestVerifyBudget(t *testing.T) {
 	if got := protocol.VerifyBudget(p, prog, workload); got != 300_000_000 {
 		t.Fatalf("declared budget: %d", got)
 	}
-	if got := protocol.VerifyBudget(p, &pb.Program{}, workload); got != p.MaxVerifyCycles {
-		t.Fatalf("undeclared budget: %d, want max_verify_cycles %d", got, p.MaxVerifyCycles)
+	if got := protocol.VerifyBudget(p, &pb.Program{}, workload); got != workload {
+		t.Fatalf("undeclared budget: %d, want the workload's %d", got, workload)
+	}
+	if got := protocol.VerifyBudget(p, &pb.Program{}, 10*p.MaxVerifyCycles); got != p.MaxVerifyCycles {
+		t.Fatalf("a huge workload's verifier: %d, want max_verify_cycles %d", got, p.MaxVerifyCycles)
 	}
 	p.MaxVerifyCycles = 0
-	if got := protocol.VerifyBudget(p, &pb.Program{}, workload); got != workload {
-		t.Fatalf("no cap: %d, want the workload's %d", got, workload)
+	if got := protocol.VerifyBudget(p, &pb.Program{}, 10*workload); got != 10*workload {
+		t.Fatalf("no cap: %d, want the workload's %d", got, 10*workload)
 	}
 }
