@@ -23,6 +23,8 @@ type devnetInfo struct {
 	Accounts []devAccount          `json:"accounts"`
 	Provers  []devAccount          `json:"provers"`
 	Programs []node.ExampleProgram `json:"programs"`
+	// ChallengeProgram is the chain's challenge_program ("" when off).
+	ChallengeProgram string `json:"challenge_program"`
 }
 
 type devAccount struct {
@@ -34,7 +36,7 @@ type devAccount struct {
 func newDevnetCmd(g *globals) *cobra.Command {
 	var accounts, per, provers, k int
 	var blockTime, timeout time.Duration
-	var smoke, keep bool
+	var smoke, keep, noChallenges bool
 	var programs string
 	cmd := &cobra.Command{
 		Use:   "devnet",
@@ -42,6 +44,13 @@ func newDevnetCmd(g *globals) *cobra.Command {
 		Long: `Starts a one-validator devnet on this machine. Without --home it makes a fresh
 directory; with --home it creates the devnet there, or resumes the one found
 there. The dev accounts' keys are written to HOME/keys. Ctrl-C stops it.
+
+A new devnet's genesis deploys the bench program from --programs (built by
+` + "`make programs`" + `) as its challenge program: each prover daemon passes an
+admission challenge sized to its declaration (one core, 1024 MiB) before it
+is active, which takes up to a minute on a laptop, and is challenged at
+random about every 10 minutes. Without the built program the devnet runs
+without challenges and says so; --no-challenges turns them off.
 
 With --smoke it instead starts a fresh devnet in a temporary home, sends
 transfers between the dev accounts, waits until they are committed, checks
@@ -62,7 +71,15 @@ balances, supply and the beacon, prints one report and exits (0 if ok).`,
 					return err
 				}
 			}
-			return runDevnet(g, cmd, node.DevnetOptions{Home: home, Accounts: accounts, Provers: provers, Balance: node.DevnetDefaults.Balance, BlockTime: blockTime}, existingDir(programs))
+			o := node.DevnetOptions{Home: home, Accounts: accounts, Provers: provers, Balance: node.DevnetDefaults.Balance, BlockTime: blockTime}
+			if _, err := os.Stat(node.GenesisFile(home)); os.IsNotExist(err) { // a new devnet: choose its challenges
+				dir, err := devnetChallengeDir(existingDir(programs), noChallenges)
+				if err != nil {
+					fmt.Fprintf(g.stderr, "warning: %v\n", err)
+				}
+				o.ChallengeProgram = dir
+			}
+			return runDevnet(g, cmd, o, existingDir(programs))
 		},
 	}
 	cmd.Flags().IntVar(&accounts, "accounts", node.DevnetDefaults.Accounts, "number of funded dev accounts")
@@ -74,6 +91,7 @@ balances, supply and the beacon, prints one report and exits (0 if ok).`,
 	cmd.Flags().IntVar(&provers, "provers", node.DevnetDefaults.Provers, "prover daemons to run (each registers and stakes itself)")
 	cmd.Flags().StringVar(&programs, "programs", "build/programs", "built example programs to deploy (`make programs`); skipped if missing")
 	cmd.Flags().IntVar(&k, "k", 3, "with --smoke: provers per workload")
+	cmd.Flags().BoolVar(&noChallenges, "no-challenges", false, "a new devnet admits provers on stake alone (no hardware challenges)")
 	return cmd
 }
 
@@ -144,6 +162,7 @@ func devnetSummary(cmd *cobra.Command, d *node.Devnet) (devnetInfo, error) {
 		return info, err
 	}
 	info.ChainID = st.ChainID
+	info.ChallengeProgram = d.Params().ChallengeProgram
 	for _, k := range d.Keys {
 		a, err := c.Account(cmd.Context(), k.Address())
 		if err != nil {
@@ -164,6 +183,11 @@ func printDevnet(w io.Writer, info devnetInfo, logPath string) {
 	fmt.Fprintf(w, "  log   %s\n\ndev accounts (keys in %s/keys):\n", logPath, info.Home)
 	for _, a := range info.Accounts {
 		fmt.Fprintf(w, "  %-6s %s  %s\n", a.Name, a.Address, formatAmount(a.Balance))
+	}
+	if info.ChallengeProgram != "" {
+		fmt.Fprintf(w, "\nhardware challenges on (challenge program %s): a prover is pending until it passes\nits admission challenge, up to a minute on a laptop\n", info.ChallengeProgram[:16])
+	} else {
+		fmt.Fprintf(w, "\nhardware challenges off: provers are admitted on stake alone\n")
 	}
 	if len(info.Provers) > 0 {
 		fmt.Fprintf(w, "\nprover daemons (state in %s/provers, logs in the node log):\n", info.Home)

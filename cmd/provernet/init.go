@@ -18,10 +18,20 @@ func newInitCmd(g *globals) *cobra.Command {
 	var chainID, moniker string
 	var fund []string
 	var blockTime time.Duration
+	var ch challengeFlags
 	cmd := &cobra.Command{
 		Use:   "init",
 		Short: "Create a node home: config, keys, VRF key and a one-validator genesis",
+		Long: `Creates a node home: config, node and validator keys, a VRF key and a genesis
+in which this node is the only validator.
+
+The genesis deploys the benchmark program from --challenge-program (built by
+` + "`make programs`" + `) and names it challenge_program, so that every prover passes
+admission challenges sized to its declared hardware before it is active, and
+active provers are challenged at random; the modules go into the home's blob
+store. Without the built program init refuses, unless --no-challenges.`,
 		Example: `  provernet init --home ./node --chain-id my-chain --fund prv1...=1000prv
+  provernet init --home ./node --challenge-program ./build/programs/bench
   provernet start --home ./node`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -34,7 +44,11 @@ func newInitCmd(g *globals) *cobra.Command {
 				cfg.Moniker = moniker
 			}
 			cfg.Chain.BlockTime = node.Duration{Duration: blockTime}
-			res, err := node.Init(g.home, node.InitOptions{ChainID: chainID, Config: &cfg, Accounts: accounts})
+			dir, err := ch.resolve()
+			if err != nil {
+				return err
+			}
+			res, err := node.Init(g.home, node.InitOptions{ChainID: chainID, Config: &cfg, Accounts: accounts, ChallengeProgram: dir})
 			if errors.Is(err, node.ErrInitialized) {
 				return withHint(err, "use another --home, or remove that directory to start over")
 			}
@@ -45,6 +59,11 @@ func newInitCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(w, "initialized %s (chain %s)\n", res.Home, res.ChainID)
 				fmt.Fprintf(w, "  node id            %s\n  validator address  %s\n  VRF public key     %s\n  genesis            %s\n",
 					res.NodeID, res.ValidatorAddress, res.VRFPublicKey, res.Genesis)
+				if res.ChallengeProgram != "" {
+					fmt.Fprintf(w, "  challenge program  %s (hardware challenges on)\n", res.ChallengeProgram)
+				} else {
+					fmt.Fprintf(w, "  challenges         off (--no-challenges): provers are admitted on stake alone\n")
+				}
 				fmt.Fprintf(w, "start it with: provernet start --home %s\n", res.Home)
 			})
 		},
@@ -53,6 +72,7 @@ func newInitCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&moniker, "moniker", "", "this node's name")
 	cmd.Flags().StringArrayVar(&fund, "fund", nil, "fund an account in genesis: ADDRESS=AMOUNT (repeatable)")
 	cmd.Flags().DurationVar(&blockTime, "block-time", time.Second, "pause after each commit (CometBFT timeout_commit)")
+	ch.register(cmd)
 	return cmd
 }
 

@@ -27,6 +27,7 @@ func newTxProverCmd(g *globals) *cobra.Command {
 		return g.sendAndReport(cmd.Context(), key, 0, wait, 30*time.Second, msg)
 	}
 	var hw client.Hardware
+	var gpus []string
 	var maxConc uint32
 	var endpoint string
 	register := &cobra.Command{
@@ -34,10 +35,26 @@ func newTxProverCmd(g *globals) *cobra.Command {
 		Short: "Declare --from a prover: hardware, capacity, blob endpoint and a new VRF key",
 		Long: `Declares the key --from a prover. A VRF key is generated for it and written to
 HOME/keys/NAME.vrf.json (mode 0600); the prover daemon signs with it. The
-prover starts pending; stake at least min_prover_stake to be admitted.`,
-		Example: "  provernet tx prover register --from alice --cpu 16 --memory-mb 65536 --max-concurrent 4 --blob-endpoint http://10.0.0.5:1317 --wait",
-		Args:    cobra.NoArgs,
+prover starts pending; stake at least min_prover_stake to be admitted.
+
+When the chain has a challenge_program, staking issues admission challenges
+sized to the declaration: one piece of the benchmark per core, all due at
+once, their buffers adding up to --memory-mb: declare what the machine can
+give them together. A challenge tests at most 64 cores and 1024 MiB per core,
+and the allocator relies on nothing more. GPUs (--gpu) are recorded but
+nothing tests them yet, so the allocator ignores them: a Run that requires a
+GPU goes to the open market.`,
+		Example: `  provernet tx prover register --from alice --cpu 16 --memory-mb 16384 --max-concurrent 4 --blob-endpoint http://10.0.0.5:1317 --wait
+  provernet tx prover register --from bob --cpu 8 --memory-mb 8192 --gpu rtx-4090:24GiB --gpu rtx-4090:24GiB --wait`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if hw.GPUs, err = parseGPUs(gpus); err != nil {
+				return err
+			}
+			if err := checkHardware(hw); err != nil {
+				return err
+			}
 			pub, err := newProverVRFKey(g, from)
 			if err != nil {
 				return err
@@ -48,6 +65,7 @@ prover starts pending; stake at least min_prover_stake to be admitted.`,
 	register.Flags().Uint32Var(&hw.CPUCores, "cpu", 1, "CPU cores")
 	register.Flags().Uint64Var(&hw.MemoryMB, "memory-mb", 1024, "memory (MiB)")
 	register.Flags().Uint64Var(&hw.DiskGB, "disk-gb", 10, "disk (GB)")
+	register.Flags().StringArrayVar(&gpus, "gpu", nil, gpuFlagHelp)
 	register.Flags().Uint32Var(&maxConc, "max-concurrent", 1, "workloads it holds at once")
 	register.Flags().StringVar(&endpoint, "blob-endpoint", "", "base URL where it serves blobs")
 	var amount string
@@ -113,7 +131,10 @@ func newProverVRFKey(g *globals, name string) ([]byte, error) {
 func printProver(w io.Writer, p client.Prover) {
 	fmt.Fprintf(w, "%s  %s, stake %s\n", p.Address, p.State, formatAmount(p.Stake))
 	if hw := p.Hardware; hw != nil {
-		fmt.Fprintf(w, "  hardware  %d cores, %d MiB, %d GB disk, %d GPUs; up to %d workloads\n", hw.CPUCores, hw.MemoryMB, hw.DiskGB, len(hw.GPUs), p.MaxConcurrent)
+		fmt.Fprintf(w, "  hardware  %d cores, %d MiB, %d GB disk; up to %d workloads\n", hw.CPUCores, hw.MemoryMB, hw.DiskGB, p.MaxConcurrent)
+		for _, gpu := range hw.GPUs {
+			fmt.Fprintf(w, "  gpu       %s, %d MiB (untested: not used to allocate Runs)\n", gpu.Model, gpu.MemoryMB)
+		}
 	}
 	fmt.Fprintf(w, "  registered at %d", p.RegisteredHeight)
 	if p.UnbondHeight > 0 {

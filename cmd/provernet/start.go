@@ -26,6 +26,7 @@ type startProverOpts struct {
 	stake    string
 	cpu      uint32
 	memoryMB uint64
+	gpus     []string
 }
 
 // startInfo is what `start` prints: the endpoints and, with --prover, the
@@ -54,8 +55,12 @@ func newStartCmd(g *globals) *cobra.Command {
 With --prover it also runs a prover daemon for the key --prover-key (from
 HOME/keys), with its state in HOME/prover, talking to this node's RPC and API.
 On its first start, if the key is not yet a registered prover, the daemon
-registers it (declaring --prover-cpu, --prover-memory-mb and --prover-capacity)
-and bonds --prover-stake, so the account must hold the stake plus fees.`,
+registers it (declaring --prover-cpu, --prover-memory-mb, --prover-gpu and
+--prover-capacity) and bonds --prover-stake, so the account must hold the
+stake plus fees. When the chain has a challenge_program the prover is then
+pending until it passes its admission challenge: one piece of the benchmark
+per declared core, all at once, their buffers adding up to the declared
+memory (at most 1024 MiB per core). Declared GPUs are recorded, untested.`,
 		Example: `  provernet start --home ./node
   provernet start --home ./node --prover --prover-key alice --prover-capacity 2 --prover-stake 1000prv`,
 		Args: cobra.NoArgs,
@@ -67,14 +72,15 @@ and bonds --prover-stake, so the account must hold the stake plus fees.`,
 	f.StringVar(&po.key, "prover-key", "", "with --prover: the prover's account key in HOME/keys (required with --prover)")
 	f.IntVar(&po.capacity, "prover-capacity", 1, "with --prover: workloads it proves at once (declared as its max concurrency)")
 	f.StringVar(&po.stake, "prover-stake", "", "with --prover: stake bonded when it registers, e.g. 1000prv (default: the chain's min_prover_stake)")
-	f.Uint32Var(&po.cpu, "prover-cpu", uint32(runtime.NumCPU()), "with --prover: CPU cores it declares when it registers")
-	f.Uint64Var(&po.memoryMB, "prover-memory-mb", 4096, "with --prover: memory (MiB) it declares when it registers")
+	f.Uint32Var(&po.cpu, "prover-cpu", uint32(min(runtime.NumCPU(), 64)), "with --prover: CPU cores it declares when it registers")
+	f.Uint64Var(&po.memoryMB, "prover-memory-mb", 0, "with --prover: memory (MiB) it declares when it registers, at most 1024 per core (default: 1024 per core, at most 4096)")
+	f.StringArrayVar(&po.gpus, "prover-gpu", nil, "with --prover: "+gpuFlagHelp)
 	return cmd
 }
 
 func runStart(g *globals, cmd *cobra.Command, po startProverOpts, blobListen string) error {
 	if !po.on {
-		for _, name := range []string{"prover-key", "prover-capacity", "prover-stake", "prover-cpu", "prover-memory-mb"} {
+		for _, name := range []string{"prover-key", "prover-capacity", "prover-stake", "prover-cpu", "prover-memory-mb", "prover-gpu"} {
 			if cmd.Flags().Changed(name) {
 				return withHint(fmt.Errorf("--%s needs --prover", name), "add --prover to run a prover daemon beside the node")
 			}
@@ -82,6 +88,7 @@ func runStart(g *globals, cmd *cobra.Command, po startProverOpts, blobListen str
 	}
 	var stake uint64
 	var key *client.Key
+	var reg *prover.Registration
 	if po.on {
 		if po.key == "" {
 			return withHint(errors.New("--prover needs --prover-key"), "create a key with `provernet keys add NAME`, fund it, then pass --prover-key NAME")
@@ -94,6 +101,9 @@ func runStart(g *globals, cmd *cobra.Command, po startProverOpts, blobListen str
 			if stake, err = parseAmount(po.stake); err != nil {
 				return err
 			}
+		}
+		if reg, err = startRegistration(po); err != nil {
+			return err
 		}
 		if key, err = g.loadKey(po.key); err != nil {
 			return err
@@ -123,9 +133,10 @@ func runStart(g *globals, cmd *cobra.Command, po startProverOpts, blobListen str
 			return err
 		}
 		dir := filepath.Join(g.home, "prover")
+		reg.Stake, reg.BlobEndpoint = stake, n.APIURL()
 		d, err := prover.New(prover.Config{
 			RPC: n.RPCURL(), API: n.APIURL(), Key: key, Dir: dir, Exe: exe, Capacity: po.capacity,
-			Register: &prover.Registration{CPUCores: po.cpu, MemoryMB: po.memoryMB, MaxConcurrent: uint32(po.capacity), Stake: stake, BlobEndpoint: n.APIURL()},
+			Register: reg,
 			Log:      slog.New(slog.NewTextHandler(g.stderr, nil)),
 		})
 		if err != nil {
@@ -168,6 +179,24 @@ func runStart(g *globals, cmd *cobra.Command, po startProverOpts, blobListen str
 			"the prover's account pays the stake and fees when it registers: `provernet query account "+po.key+"`")
 	}
 	return stopErr
+}
+
+// startRegistration is what `start --prover` declares, checked as the
+// chain will check it.
+func startRegistration(po startProverOpts) (*prover.Registration, error) {
+	mem := po.memoryMB
+	if mem == 0 {
+		mem = min(uint64(po.cpu)*1024, 4096)
+	}
+	gpus, err := parseGPUs(po.gpus)
+	if err != nil {
+		return nil, err
+	}
+	hw := client.Hardware{CPUCores: po.cpu, MemoryMB: mem, GPUs: gpus}
+	if err := checkHardware(hw); err != nil {
+		return nil, err
+	}
+	return &prover.Registration{CPUCores: po.cpu, MemoryMB: mem, GPUs: gpus, MaxConcurrent: uint32(po.capacity)}, nil
 }
 
 // startClaimProverDir keeps one prover's state in dir: it records the

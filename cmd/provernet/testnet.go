@@ -15,18 +15,27 @@ func newTestnetCmd(g *globals) *cobra.Command {
 	var validators, basePort int
 	var fund []string
 	var blockTime time.Duration
+	var ch challengeFlags
 	cmd := &cobra.Command{
 		Use:   "testnet",
 		Short: "Create the homes of a multi-validator network on this machine",
 		Long: `Creates DIR/node0 ... DIR/nodeN-1: one home per validator, each with its own
 node, consensus and VRF keys, all sharing one genesis and peering on 127.0.0.1.
 Validator i listens on BASE+10i (p2p), BASE+10i+1 (CometBFT RPC) and
-BASE+10i+2 (API). Start each with provernet start --home DIR/nodeI.`,
+BASE+10i+2 (API). Start each with provernet start --home DIR/nodeI.
+
+Like init, the genesis deploys the benchmark program from --challenge-program
+for hardware challenges (every home's blob store gets its modules), or, with
+--no-challenges, admits provers on stake alone.`,
 		Example: `  provernet testnet --validators 4 --dir ./testnet --fund prv1...=1000prv
   for i in 0 1 2 3; do provernet start --home ./testnet/node$i & done`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			accounts, err := parseFunds(fund)
+			if err != nil {
+				return err
+			}
+			dir, err := ch.resolve()
 			if err != nil {
 				return err
 			}
@@ -37,7 +46,7 @@ BASE+10i+2 (API). Start each with provernet start --home DIR/nodeI.`,
 					return p, p + 1, p + 2
 				},
 				Configure: func(_ int, c *node.Config) { c.Chain.BlockTime = node.Duration{Duration: blockTime} },
-			}, node.InitOptions{Accounts: accounts})
+			}, node.InitOptions{Accounts: accounts, ChallengeProgram: dir})
 			if err != nil {
 				return err
 			}
@@ -56,5 +65,6 @@ BASE+10i+2 (API). Start each with provernet start --home DIR/nodeI.`,
 	cmd.Flags().IntVar(&basePort, "base-port", 36656, "first port; validator i uses BASE+10i .. BASE+10i+2")
 	cmd.Flags().StringArrayVar(&fund, "fund", nil, "fund an account in genesis: ADDRESS=AMOUNT (repeatable)")
 	cmd.Flags().DurationVar(&blockTime, "block-time", time.Second, "pause after each commit")
+	ch.register(cmd)
 	return cmd
 }

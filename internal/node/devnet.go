@@ -20,7 +20,10 @@ type DevnetOptions struct {
 	Balance   uint64           // uprv per dev account
 	BlockTime time.Duration    // 0: 500ms
 	Params    *protocol.Params // nil: DevnetParams
-	Node      Options
+	// ChallengeProgram is the built benchmark program's directory (see
+	// InitOptions); "" runs the devnet without challenges.
+	ChallengeProgram string
+	Node             Options
 }
 
 // DevnetDefaults are the devnet's defaults.
@@ -94,19 +97,38 @@ func initDevnet(opts DevnetOptions) error {
 	if opts.Params != nil {
 		params = *opts.Params
 	}
-	_, err := Init(opts.Home, InitOptions{ChainID: "provernet-devnet", Config: &cfg, Accounts: accounts, Params: &params})
+	_, err := Init(opts.Home, InitOptions{ChainID: "provernet-devnet", Config: &cfg, Accounts: accounts, Params: &params,
+		ChallengeProgram: opts.ChallengeProgram})
 	return err
 }
 
 // DevnetParams are the devnet's chain parameters: PROTOCOL.md 8's defaults
 // with the answer, reveal and vote windows and the result lag widened,
 // because devnet blocks come every few hundred milliseconds while a prover
-// compiles and runs a prover or a verifier in seconds.
+// compiles and runs a prover or a verifier in seconds. When the devnet has
+// a challenge program, its challenges suit three provers on a 2-core
+// laptop: a devnet prover (DevnetProver) gets one piece of 1024 MiB, one
+// segment (about 5*10^10 cycles, 10 to 20 s on a laptop core), due within
+// 240 blocks (two minutes: the devnet demonstrates challenges, it cannot
+// time a laptop shared by three provers), and a random challenge about
+// every 1200 blocks (10 minutes) per prover.
 func DevnetParams() protocol.Params {
 	p := protocol.DefaultParams()
 	p.AcceptWindow = 20
 	p.RevealWindow = 60
 	p.VoteWindow = 120
 	p.ResultLag = 120
+	p.AdmissionChallenges = 1
+	p.ChallengeDeadline = 240
+	p.ChallengeInterval = 1200
+	p.ChallengeCycles = 20_000_000_000
 	return p
 }
+
+// DevnetProver is what each devnet prover declares: one core and the
+// 1024 MiB the example programs require, so that its challenge is one
+// piece of 1024 MiB.
+var DevnetProver = struct {
+	CPUCores uint32
+	MemoryMB uint64
+}{1, 1024}

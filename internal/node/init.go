@@ -25,6 +25,11 @@ type InitOptions struct {
 	Config   *Config          // nil: DefaultConfig
 	Params   *protocol.Params // nil: DefaultParams
 	Accounts []protocol.GenesisAccount
+	// ChallengeProgram is a directory holding the built benchmark program
+	// (prover.wasm, verifier.wasm): the genesis deploys it and names it
+	// challenge_program, and each home's blob store gets its modules. ""
+	// leaves challenges off (provers are admitted on stake alone).
+	ChallengeProgram string
 }
 
 // InitResult tells what Init created.
@@ -35,6 +40,7 @@ type InitResult struct {
 	ValidatorAddress string `json:"validator_address"`
 	VRFPublicKey     string `json:"vrf_public_key"`
 	Genesis          string `json:"genesis"`
+	ChallengeProgram string `json:"challenge_program,omitempty"` // program id; "" when challenges are off
 }
 
 // ErrInitialized is returned by Init when home already has a genesis.
@@ -73,8 +79,17 @@ func (m *member) result(home string, g *types.GenesisDoc) *InitResult {
 	return &InitResult{
 		Home: home, ChainID: g.ChainID, NodeID: string(m.nodeKey.ID()),
 		ValidatorAddress: m.pv.Key.Address.String(), VRFPublicKey: fmt.Sprintf("%x", m.vrf.Public),
-		Genesis: GenesisFile(home),
+		Genesis: GenesisFile(home), ChallengeProgram: challengeProgramOf(g),
 	}
+}
+
+// challengeProgramOf reads challenge_program back from a genesis.
+func challengeProgramOf(g *types.GenesisDoc) string {
+	var app protocol.Genesis
+	if json.Unmarshal(g.AppState, &app) != nil {
+		return ""
+	}
+	return app.Params.ChallengeProgram
 }
 
 // prepareHome writes config.toml and creates the node, validator and VRF
@@ -123,6 +138,13 @@ func writeGenesis(homes []string, opts InitOptions, members []*member) (*types.G
 		params = *opts.Params
 	}
 	app := protocol.Genesis{Params: params, BeaconSeed: seed, Accounts: opts.Accounts}
+	var mods *challengeModules
+	if opts.ChallengeProgram != "" {
+		var err error
+		if mods, err = withChallenges(&app, opts.ChallengeProgram); err != nil {
+			return nil, err
+		}
+	}
 	var vals []types.GenesisValidator
 	for _, m := range members {
 		app.Validators = append(app.Validators, protocol.GenesisValidator{
@@ -160,6 +182,11 @@ func writeGenesis(homes []string, opts InitOptions, members []*member) (*types.G
 		return nil, fmt.Errorf("invalid genesis: %w", err)
 	}
 	for _, home := range homes {
+		if mods != nil {
+			if err := mods.install(home, DefaultConfig().Blobs.MaxSize); err != nil {
+				return nil, err
+			}
+		}
 		if err := g.SaveAs(GenesisFile(home)); err != nil {
 			return nil, fmt.Errorf("failed to write genesis: %w", err)
 		}

@@ -76,7 +76,7 @@ func AllocationInput(r store.Reader, height int64) ([]alloc.Prover, []alloc.Work
 	if err != nil {
 		return nil, nil, err
 	}
-	return allocProvers(provers), in.workloads, nil
+	return allocProvers(params, provers), in.workloads, nil
 }
 
 // allocInput is one block's allocation: the allocator's view of each
@@ -194,14 +194,15 @@ func TimeToProve(p Params, cycles uint64, deadline, height int64) bool {
 	return height+MinDeadline(p, cycles)-1 <= deadline
 }
 
-// allocProvers converts the active provers for the allocator.
-func allocProvers(provers []*pb.Prover) []alloc.Prover {
+// allocProvers converts the active provers for the allocator, each with
+// the hardware it may rely on (AllocHardware).
+func allocProvers(params Params, provers []*pb.Prover) []alloc.Prover {
 	out := make([]alloc.Prover, 0, len(provers))
 	for _, p := range provers {
 		if p.State != pb.ProverState_PROVER_STATE_ACTIVE || len(p.Address) != 20 {
 			continue
 		}
-		out = append(out, alloc.Prover{Address: [20]byte(p.Address), Hardware: HardwareOf(p.Hardware),
+		out = append(out, alloc.Prover{Address: [20]byte(p.Address), Hardware: AllocHardware(params, p.Hardware),
 			MaxConcurrent: p.MaxConcurrent, Active: p.Held, LastAllocated: p.LastAllocated})
 	}
 	return out
@@ -240,7 +241,7 @@ func allocateQueued(kv store.KV, env Env, provers []*pb.Prover) ([]Event, error)
 	if err != nil {
 		return nil, err
 	}
-	assignments := alloc.Allocate(seed, env.Height, allocProvers(provers), in.workloads)
+	assignments := alloc.Allocate(seed, env.Height, allocProvers(env.Params, provers), in.workloads)
 	byAddr := make(map[[20]byte]*pb.Prover, len(provers))
 	for _, p := range provers {
 		if len(p.Address) == 20 {

@@ -13,14 +13,29 @@ import (
 )
 
 // Challenges (PROTOCOL.md 4) are workloads the chain makes: the benchmark
-// program (params.challenge_program) with an input sized to the prover's
+// program (params.challenge_program) with inputs sized to the prover's
 // declared hardware, k = 1, assigned directly to the prover (already
 // accepted: a challenge cannot be declined), due within
 // challenge_deadline blocks, paying challenge_reward and no fee. A pending
 // prover gets admission_challenges of them once staked; each block every
 // active prover is challenged with probability 1/challenge_interval,
-// decided by alloc.Challenged from the beacon. A challenge that does not end
-// in a final proof removes its prover.
+// decided by alloc.Challenged from the beacon. What a challenge that does
+// not end in a final proof costs is in settle.go (challengeConsequences).
+//
+// One challenge is several workloads issued at once, its pieces
+// (ChallengeShapeOf): the sandbox runs a program on one thread in at most
+// 2 GiB, so one workload can test neither cores nor more memory than that.
+// There is a piece per declared core, their buffers adding up to the
+// declared memory; each piece is sized to about half of challenge_cycles.
+// A piece holds at most MaxPieceMiB and a challenge at most
+// MaxChallengePieces pieces: what a declaration claims beyond that is
+// recorded but not tested, and the allocator ignores it (Tested). Only a
+// machine that runs all the pieces at once finishes them all in one
+// piece's time, so challenge_deadline, set to a little more than that time
+// on the reference machine, fails a prover with much less than the
+// throughput or the memory it declared (docs/WORKLOADS.md, "Challenges",
+// says how much less and what this does not test). GPUs are not tested at
+// all: with challenges on, the allocator ignores them (AllocHardware).
 
 const challengeDomain = "provernet/challenge-workload/v1"
 
@@ -73,7 +88,8 @@ func randomChallenges(kv store.KV, env Env, provers []*pb.Prover) ([]Event, erro
 }
 
 // issueAdmission gives a newly staked pending prover its admission
-// challenges, or admits it at once when challenges are disabled.
+// challenges, or admits it at once when challenges are disabled. Passes
+// count from zero again: only pieces of this round admit it (passAdmission).
 func issueAdmission(kv store.KV, env Env, p *pb.Prover) ([]Event, error) {
 	prog, err := challengeProgram(kv, env.Params)
 	if err != nil {
@@ -87,7 +103,7 @@ func issueAdmission(kv store.KV, env Env, p *pb.Prover) ([]Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.AdmissionHeight = env.Height
+	p.AdmissionHeight, p.AdmissionPassed = env.Height, 0
 	var evs []Event
 	for n := range env.Params.AdmissionChallenges {
 		ev, err := issueChallenge(kv, env, prog, p, seed, true, n)
@@ -99,20 +115,50 @@ func issueAdmission(kv store.KV, env Env, p *pb.Prover) ([]Event, error) {
 	return evs, nil
 }
 
+// admissionNeeded is how many admission workloads p must pass: every piece
+// of each of its admission challenges.
+func admissionNeeded(params Params, p *pb.Prover) uint64 {
+	return uint64(params.AdmissionChallenges) * uint64(ChallengeShapeOf(params, p.GetHardware()).Pieces)
+}
+
 // admitProver makes a pending prover active once it is staked and has
 // passed its admission challenges.
 func admitProver(env Env, p *pb.Prover) {
 	if p.State == pb.ProverState_PROVER_STATE_PENDING && p.Stake >= env.Params.MinProverStake &&
-		p.AdmissionPassed >= env.Params.AdmissionChallenges {
+		uint64(p.AdmissionPassed) >= admissionNeeded(env.Params, p) {
 		p.State = pb.ProverState_PROVER_STATE_ACTIVE
 	}
 }
 
+// passAdmission counts a passed admission workload w of p, if it belongs
+// to p's current round (a piece of a round that already missed one does
+// not count toward the next), and admits p once all have passed.
+func passAdmission(env Env, p *pb.Prover, w *pb.Workload) {
+	if p.AdmissionHeight != 0 && w.Height == p.AdmissionHeight {
+		p.AdmissionPassed++
+	}
+	admitProver(env, p)
+}
+
+// issueChallenge issues challenge n of p: one workload per piece.
 func issueChallenge(kv store.KV, env Env, prog *pb.Program, p *pb.Prover, seed []byte, admission bool, n uint32) ([]Event, error) {
+	shape := ChallengeShapeOf(env.Params, p.GetHardware())
+	var evs []Event
+	for piece := range shape.Pieces {
+		ev, err := issuePiece(kv, env, prog, p, seed, admission, n*shape.Pieces+piece, ChallengeInput(seed, p, shape, piece), shape.Cycles)
+		if err != nil {
+			return nil, err
+		}
+		evs = append(evs, ev...)
+	}
+	return evs, nil
+}
+
+func issuePiece(kv store.KV, env Env, prog *pb.Program, p *pb.Prover, seed []byte, admission bool, n uint32, input []byte, cycles uint64) ([]Event, error) {
 	id := challengeID(env.Height, p.Address, admission, n)
 	w := &pb.Workload{
-		Id: id, Program: prog.Id, Inputs: []*pb.Input{{Name: "input.json", Data: ChallengeInput(seed, p)}},
-		Cycles: env.Params.ChallengeCycles, K: 1, Height: env.Height, Deadline: env.Height + env.Params.ChallengeDeadline,
+		Id: id, Program: prog.Id, Inputs: []*pb.Input{{Name: "input.json", Data: input}},
+		Cycles: cycles, K: 1, Height: env.Height, Deadline: env.Height + env.Params.ChallengeDeadline,
 		State: pb.WorkloadState_WORKLOAD_STATE_RUNNING, AllocatedHeight: env.Height, Challenge: true, Admission: admission,
 		Slots: []*pb.Slot{{State: pb.SlotState_SLOT_STATE_ACCEPTED, AllocatedTo: p.Address, Prover: p.Address}},
 	}
@@ -137,11 +183,84 @@ func challengeID(height int64, prover []byte, admission bool, n uint32) []byte {
 	return h.Sum(nil)
 }
 
-// ChallengeInput is the benchmark program's input for a challenge of p:
-// fresh from the beacon, and sized to its declared cores and memory.
-func ChallengeInput(seed []byte, p *pb.Prover) []byte {
-	s := sha256.Sum256(append(append([]byte{}, seed...), p.Address...))
-	mem := min(max(p.GetHardware().GetMemoryMb()/4, 1), 256)
-	segments := min(max(p.GetHardware().GetCpuCores(), 1), 64)
-	return fmt.Appendf(nil, `{"seed": "%x", "memory_mib": %d, "segments": %d, "passes": 2, "samples": 2}`, s, mem, segments)
+// The sizing of a challenge.
+const (
+	// MaxPieceMiB caps one piece's buffer: the benchmark program takes at
+	// most 1024 MiB, and the sandbox gives a program 2 GiB in all.
+	MaxPieceMiB = 1024
+	// MaxChallengePieces caps the workloads of one challenge, and so the
+	// cores a challenge tests (Tested).
+	MaxChallengePieces = 64
+	// benchCyclesPerMiB is what the benchmark program costs, in metered
+	// cycles, per MiB of buffer per segment at challengePasses passes
+	// (measured: about 48.5e9 cycles for one segment of 1024 MiB).
+	benchCyclesPerMiB = 48_000_000
+	challengePasses   = 2
+	challengeSamples  = 2
+	benchMaxSegments  = 4096
+)
+
+// ChallengeShape is how a challenge of some declared hardware is cut into
+// pieces, each one workload of the benchmark program.
+type ChallengeShape struct {
+	Pieces    uint32 // workloads issued at once: one per declared core
+	MemoryMiB uint64 // buffer of each piece; Pieces * MemoryMiB >= the tested memory
+	Segments  uint64 // segments of each piece: about half of challenge_cycles of work
+	Cycles    uint64 // budget of each piece: challenge_cycles, or twice its work if more
+}
+
+// ChallengeShapeOf sizes a challenge to declared hardware hw: one piece per
+// core, at most MaxChallengePieces, the buffers adding up to the declared
+// memory, at most MaxPieceMiB each. What lies beyond (more cores, more
+// memory per core) is not tested, and TestedHardware leaves it out.
+func ChallengeShapeOf(p Params, hw *pb.Hardware) ChallengeShape {
+	pieces := min(max(uint64(hw.GetCpuCores()), 1), MaxChallengePieces)
+	s := ChallengeShape{Pieces: uint32(pieces), MemoryMiB: min(ceilDiv(max(hw.GetMemoryMb(), 1), pieces), MaxPieceMiB)}
+	perSegment := s.MemoryMiB * benchCyclesPerMiB
+	s.Segments = min(max(p.ChallengeCycles/2/perSegment, 1), benchMaxSegments)
+	s.Cycles = max(p.ChallengeCycles, 2*s.Segments*perSegment)
+	return s
+}
+
+func ceilDiv(a, b uint64) uint64 { return (a + b - 1) / b }
+
+// ChallengeInput is the benchmark program's input for piece `piece` of a
+// challenge of p shaped by shape: fresh from the beacon (and distinct per
+// piece, so no piece is a copy of another).
+func ChallengeInput(seed []byte, p *pb.Prover, shape ChallengeShape, piece uint32) []byte {
+	h := sha256.New()
+	h.Write(seed)
+	h.Write(p.Address)
+	_ = binary.Write(h, binary.BigEndian, piece)
+	samples := min(shape.Segments, challengeSamples)
+	return fmt.Appendf(nil, `{"seed": "%x", "memory_mib": %d, "segments": %d, "passes": %d, "samples": %d}`,
+		h.Sum(nil), shape.MemoryMiB, shape.Segments, challengePasses, samples)
+}
+
+// AllocHardware is what the allocator relies on of a declaration: with
+// challenges on (a challenge_program), only what a challenge tests
+// (TestedHardware); with them off the chain tests nothing and trusts the
+// declaration whole, as it admits provers on stake alone (a chain made with
+// --no-challenges, the simulator's and benchmarks' chains).
+func AllocHardware(p Params, h *pb.Hardware) alloc.Hardware {
+	if p.ChallengeProgram == "" {
+		return HardwareOf(h)
+	}
+	return TestedHardware(h)
+}
+
+// TestedHardware is the part of a declaration a challenge tests (Tested):
+// never its GPUs, which nothing tests yet.
+func TestedHardware(h *pb.Hardware) alloc.Hardware { return Tested(HardwareOf(h)) }
+
+// Tested is the part of declared hardware a challenge tests: at most
+// MaxChallengePieces cores, at most MaxPieceMiB of memory per tested core,
+// the disk as declared (untested, and harmless: nothing fills it), and no
+// GPUs. A Run whose program requires more (a GPU, 2 GiB per core) is
+// allocated to nobody: its slots wait open, and any active prover may fill
+// them (the open market), as for any requirement nobody meets. Declaring
+// hardware nobody else has thus captures nothing.
+func Tested(h alloc.Hardware) alloc.Hardware {
+	cores := min(h.CPUCores, MaxChallengePieces)
+	return alloc.Hardware{CPUCores: cores, MemoryMB: min(h.MemoryMB, uint64(cores)*MaxPieceMiB), DiskGB: h.DiskGB}
 }

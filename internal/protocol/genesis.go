@@ -19,6 +19,9 @@ type Genesis struct {
 	BeaconSeed HexBytes           `json:"beacon_seed"` // seed[0], 32 bytes
 	Accounts   []GenesisAccount   `json:"accounts"`
 	Validators []GenesisValidator `json:"validators"`
+	// Programs are deployed by the genesis (the challenge program, so that
+	// admission challenges apply from block 1).
+	Programs []GenesisProgram `json:"programs,omitempty"`
 }
 
 // GenesisAccount is an initial balance.
@@ -70,6 +73,9 @@ func (g *Genesis) Validate() error {
 	if _, err := g.total(); err != nil {
 		errs = append(errs, err)
 	}
+	if err := validatePrograms(g.Params, g.Programs); err != nil {
+		errs = append(errs, fmt.Errorf("programs: %w", err))
+	}
 	return errors.Join(errs...)
 }
 
@@ -114,6 +120,9 @@ func InitGenesis(kv store.KV, chainID string, g *Genesis) error {
 		if err := setAccount(kv, a.Address, &pb.Account{Balance: a.Balance}); err != nil {
 			return err
 		}
+	}
+	if err := writePrograms(kv, g.Programs); err != nil {
+		return err
 	}
 	if err := setSupply(kv, &pb.Supply{Genesis: total}); err != nil {
 		return err

@@ -53,7 +53,9 @@ type Params struct {
 	// and random challenges run; "" disables challenges (provers are then
 	// admitted on stake alone).
 	ChallengeProgram string `json:"challenge_program"`
-	// ChallengeCycles is the cycle budget of one challenge workload.
+	// ChallengeCycles is the cycle budget of one challenge piece, about half
+	// of which is its work (ChallengeShapeOf): with challenge_deadline it
+	// sets how fast a machine must be to pass (docs/WORKLOADS.md).
 	ChallengeCycles uint64 `json:"challenge_cycles"`
 	// GPUClassMultiplier prices programs whose minimum hardware names a GPU
 	// (the "gpu" resource class); every other program is class "cpu", x1.
@@ -128,7 +130,7 @@ func DefaultParams() Params {
 		MinProverStake:      1000 * uprvPerPRV,
 		UnbondCooldown:      100,
 		AdmissionChallenges: 1,
-		ChallengeDeadline:   20,
+		ChallengeDeadline:   30,
 		ChallengeInterval:   500,
 		ChallengeReward:     uprvPerPRV / 10,
 		EpochLength:         100,
@@ -153,7 +155,7 @@ func DefaultParams() Params {
 		ReputationWindow:      10000,
 
 		ChallengeProgram:   "",
-		ChallengeCycles:    20_000_000_000,
+		ChallengeCycles:    100_000_000_000,
 		GPUClassMultiplier: 4,
 		MaxInputs:          16,
 		MaxDeadline:        1_000_000,

@@ -2,7 +2,7 @@ package protocol
 
 import (
 	"fmt"
-	"slices"
+	"regexp"
 	"strconv"
 
 	"google.golang.org/protobuf/proto"
@@ -21,9 +21,19 @@ import (
 
 const (
 	maxEndpointLen = 256
-	maxGPUs        = 16
-	maxGPUModelLen = 64
+	// MaxGPUs, MaxGPUModelLen and MaxGPUMemoryMB bound a declaration's GPUs.
+	MaxGPUs        = 16
+	MaxGPUModelLen = 64
+	MaxGPUMemoryMB = 1 << 20 // 1 TiB
+	// MaxDeclaredCores and MaxDeclaredMemoryMB are sanity bounds on a
+	// declaration (a challenge tests far less: Tested).
+	MaxDeclaredCores    = 1 << 16
+	MaxDeclaredMemoryMB = 1 << 40
 )
+
+// gpuModel is what a GPU model name may be: a name like "rtx-4090" or
+// "H100 80GB", no control characters.
+var gpuModel = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ._+-]*$`)
 
 func proverKey(a address.Address) []byte { return append(append([]byte{}, prefixProver...), a[:]...) }
 
@@ -101,14 +111,39 @@ func checkRegister(m *pb.RegisterProver) Result {
 		return reject(CodeInvalidMessage, "register: hardware must declare at least one CPU core and some memory")
 	case m.MaxConcurrent == 0:
 		return reject(CodeInvalidMessage, "register: max_concurrent must be at least 1")
-	case len(m.Hardware.Gpus) > maxGPUs:
-		return reject(CodeInvalidMessage, "register: at most %d GPUs", maxGPUs)
-	case slices.ContainsFunc(m.Hardware.Gpus, func(g *pb.Gpu) bool { return len(g.GetModel()) > maxGPUModelLen }):
-		return reject(CodeInvalidMessage, "register: a GPU model name is at most %d bytes", maxGPUModelLen)
 	case len(m.BlobEndpoint) > maxEndpointLen:
 		return reject(CodeInvalidMessage, "register: blob_endpoint longer than %d bytes", maxEndpointLen)
 	}
+	if err := CheckHardwareClaim(m.Hardware); err != nil {
+		return reject(CodeInvalidMessage, "register: %v", err)
+	}
 	return Result{}
+}
+
+// CheckHardwareClaim checks a prover's declaration against what the chain
+// accepts: at most MaxDeclaredCores cores and MaxDeclaredMemoryMB of memory
+// (sanity bounds; the allocator relies only on the part a challenge tests,
+// Tested), and GPUs that each name a model and their memory, at most
+// MaxGPUs of them. The CLI and the daemon check their flags with it before
+// sending anything.
+func CheckHardwareClaim(h *pb.Hardware) error {
+	switch {
+	case h.GetCpuCores() > MaxDeclaredCores:
+		return fmt.Errorf("%d CPU cores declared, at most %d", h.GetCpuCores(), MaxDeclaredCores)
+	case h.GetMemoryMb() > MaxDeclaredMemoryMB:
+		return fmt.Errorf("%d MiB of memory declared, at most %d", h.GetMemoryMb(), uint64(MaxDeclaredMemoryMB))
+	case len(h.GetGpus()) > MaxGPUs:
+		return fmt.Errorf("%d GPUs declared, at most %d", len(h.GetGpus()), MaxGPUs)
+	}
+	for i, g := range h.GetGpus() {
+		switch {
+		case len(g.GetModel()) == 0 || len(g.GetModel()) > MaxGPUModelLen || !gpuModel.MatchString(g.GetModel()):
+			return fmt.Errorf("GPU %d: model %q must be 1-%d letters, digits, spaces and . _ + - (starting with a letter or digit)", i, g.GetModel(), MaxGPUModelLen)
+		case g.GetMemoryMb() == 0 || g.GetMemoryMb() > MaxGPUMemoryMB:
+			return fmt.Errorf("GPU %d (%s): memory %d MiB is outside 1..%d", i, g.GetModel(), g.GetMemoryMb(), MaxGPUMemoryMB)
+		}
+	}
+	return nil
 }
 
 func stake(kv store.KV, env Env, sender address.Address, m *pb.Stake) (Result, error) {

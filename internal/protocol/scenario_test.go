@@ -67,9 +67,20 @@ func (s *scenario) handle(t *testing.T, d *datadriven.TestData) string {
 		if args.has("bad-vrf") {
 			return s.send(t, args["from"], &pb.Msg{Kind: &pb.Msg_RegisterProver{RegisterProver: &pb.RegisterProver{VrfPublicKey: vrfKey[:5]}}})
 		}
+		hw := &pb.Hardware{CpuCores: uint32(cores), MemoryMb: mem, Gpus: gpuArgs(args["gpus"])}
 		return s.send(t, args["from"], &pb.Msg{Kind: &pb.Msg_RegisterProver{RegisterProver: &pb.RegisterProver{
-			VrfPublicKey: vrfKey[:], Hardware: &pb.Hardware{CpuCores: uint32(cores), MemoryMb: mem},
+			VrfPublicKey: vrfKey[:], Hardware: hw,
 			MaxConcurrent: uint32(max), BlobEndpoint: "http://" + args["from"] + ".example:1317"}}})
+	case "challenge-input": // challenge-input ch-bob-1: the piece's input and budget
+		id, ok := s.workloads[args.first(d)]
+		if !ok {
+			t.Fatalf("%s: unknown workload %q", d.Pos, args.first(d))
+		}
+		w, err := protocol.GetWorkload(s.tree.Working(), id)
+		if err != nil {
+			return "error: " + err.Error()
+		}
+		return fmt.Sprintf("cycles=%d input=%s", w.Cycles, w.Inputs[0].Data)
 	case "stake":
 		amount, _ := strconv.ParseUint(args["amount"], 10, 64)
 		return s.send(t, args["from"], &pb.Msg{Kind: &pb.Msg_Stake{Stake: &pb.Stake{Amount: amount}}})
@@ -290,6 +301,20 @@ func (s *scenario) nameOf(v string) (string, bool) {
 	}
 	n, ok := s.byAddr[a]
 	return n, ok
+}
+
+// gpuArgs parses gpus=MODEL:MB,MODEL:MB.
+func gpuArgs(v string) []*pb.Gpu {
+	var out []*pb.Gpu
+	for _, g := range strings.Split(v, ",") {
+		if g == "" {
+			continue
+		}
+		model, mb, _ := strings.Cut(g, ":")
+		n, _ := strconv.ParseUint(mb, 10, 64)
+		out = append(out, &pb.Gpu{Model: model, MemoryMb: n})
+	}
+	return out
 }
 
 type args map[string]string

@@ -127,6 +127,13 @@ func (s *scenario) deploy(t *testing.T, args args) string {
 		}
 		d.MinHardware.CpuCores = uint32(n)
 	}
+	if m, ok := args["memory"]; ok {
+		n, _ := strconv.ParseUint(m, 10, 64)
+		if d.MinHardware == nil {
+			d.MinHardware = &pb.Hardware{}
+		}
+		d.MinHardware.MemoryMb = n
+	}
 	s.programs[name] = protocol.ProgramID(pv[:], vf[:])
 	s.wlNames[hex.EncodeToString(s.programs[name])] = name
 	return s.send(t, args["from"], &pb.Msg{Kind: &pb.Msg_Deploy{Deploy: d}})
@@ -345,7 +352,7 @@ func (s *scenario) provers(t *testing.T, args args) string {
 		vrfKey := sha256.Sum256([]byte("vrf:" + name))
 		for _, m := range []*pb.Msg{
 			{Kind: &pb.Msg_RegisterProver{RegisterProver: &pb.RegisterProver{VrfPublicKey: vrfKey[:],
-				Hardware: &pb.Hardware{CpuCores: uint32(cores), MemoryMb: mem}, MaxConcurrent: uint32(max)}}},
+				Hardware: &pb.Hardware{CpuCores: uint32(cores), MemoryMb: mem, Gpus: gpuArgs(args["gpus"])}, MaxConcurrent: uint32(max)}}},
 			{Kind: &pb.Msg_Stake{Stake: &pb.Stake{Amount: stake}}},
 		} {
 			if res := s.send(t, name, m); !strings.HasPrefix(res, "ok") {

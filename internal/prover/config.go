@@ -2,10 +2,13 @@ package prover
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/internal/pb"
+	"github.com/provernet/provernet/internal/protocol"
 )
 
 // Config configures a daemon.
@@ -52,13 +55,40 @@ type Step struct {
 	At       time.Time
 }
 
-// Registration is what to declare when registering.
+// Registration is what to declare when registering. The chain challenges
+// the cores and memory before admitting the prover (one piece of the
+// benchmark per core, all at once, their buffers adding up to the memory:
+// declare what this machine can give them together); GPUs are recorded
+// but untested, and the allocator does not rely on them (docs/PROVER.md,
+// "Hardware").
 type Registration struct {
 	CPUCores      uint32
 	MemoryMB      uint64
+	GPUs          []client.GPU
 	MaxConcurrent uint32
 	Stake         uint64 // uprv
 	BlobEndpoint  string
+}
+
+// Hardware is the declaration as the chain records it.
+func (r *Registration) Hardware() *pb.Hardware {
+	hw := &pb.Hardware{CpuCores: r.CPUCores, MemoryMb: r.MemoryMB}
+	for _, g := range r.GPUs {
+		hw.Gpus = append(hw.Gpus, &pb.Gpu{Model: g.Model, MemoryMb: g.MemoryMB})
+	}
+	return hw
+}
+
+// Validate checks the declaration against what the chain accepts, so a
+// bad one fails at start rather than in a refused transaction.
+func (r *Registration) Validate() error {
+	if r.CPUCores == 0 || r.MemoryMB == 0 || r.MaxConcurrent == 0 {
+		return errors.New("prover: registration must declare at least one core, some memory and a max concurrency of at least 1")
+	}
+	if err := protocol.CheckHardwareClaim(r.Hardware()); err != nil {
+		return fmt.Errorf("prover: invalid hardware declaration: %w", err)
+	}
+	return nil
 }
 
 // Fault is a deliberate misbehaviour, for tests of the protocol's defences.
@@ -94,6 +124,9 @@ func (c *Config) defaults() error {
 	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
+	}
+	if c.Register != nil {
+		return c.Register.Validate()
 	}
 	return nil
 }
