@@ -85,7 +85,8 @@ func (c *Client) SubmitRun(ctx context.Context, key *Key, req RunRequest) (*Subm
 	for _, in := range uploads {
 		if err := c.PutReferencedBlob(ctx, in.Data); err != nil {
 			return sub, fmt.Errorf("the Run %s was sent, but input %s (%d bytes) did not upload: %w; "+
-				"upload it again (provernet blob put) before its provers give up", sub.Workload, in.Name, len(in.Data), err)
+				"upload it again (provernet blob put) within about 20 blocks: provers that cannot fetch it then answer fail",
+				sub.Workload, in.Name, len(in.Data), err)
 		}
 	}
 	return sub, nil

@@ -22,7 +22,7 @@ func TestWithholdingGainsOneRerollAtMost(t *testing.T) {
 		n      = 60
 		own    = 12 // f = 0.2
 		trials = 20000
-		v      = 3  // the coalition proposes one block in v
+		v      = 3 // the coalition proposes one block in v
 	)
 	provers := make([]Prover, n)
 	mine := map[[20]byte]bool{}

@@ -123,10 +123,10 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 			return nil, fmt.Errorf("block %d tx %d: %w", req.Height, i+1, err)
 		}
 		results[i+1] = toExecResult(res)
+		txBytes += a.criticalBytes(tx, res)
 		key := sha256.Sum256(tx)
 		a.txs.forgetKey(key)
 		a.room.release(key)
-		txBytes += uint64(len(tx))
 	}
 	// Whether this block was full excuses windows it closed (protocol/fill.go).
 	if err := protocol.RecordFill(kv, env, txBytes); err != nil {
@@ -198,6 +198,23 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 		a.room.release(pre.key)
 	}
 	return &abci.CheckTxResponse{Code: uint32(res.Code), Log: res.Log, Codespace: codespace(res.Code), GasWanted: 1}, nil
+}
+
+// criticalBytes is what a delivered transaction adds to its block's fill
+// (protocol/fill.go): its size if it paid its fee and carries only
+// protocol-critical messages. Ordinary transactions never crowd out
+// critical ones (they go last in every proposal), and a transaction that
+// failed admission costs its sender nothing, so neither may make a block
+// full.
+func (a *App) criticalBytes(raw []byte, res protocol.Result) uint64 {
+	if !res.Admitted {
+		return 0
+	}
+	tx, err := a.txs.decode(raw) // cached: DeliverTx just decoded it
+	if err != nil || !allCritical(tx) {
+		return 0
+	}
+	return uint64(len(raw))
 }
 
 // busy refuses an ordinary transaction when ordinary ones fill their share

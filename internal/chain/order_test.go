@@ -120,15 +120,25 @@ func TestProcessProposalRejectsOversize(t *testing.T) {
 	}
 }
 
-// TestFinalizeBlockRecordsFill: a block whose transactions take
-// full_block_bytes is recorded full, and a run of them is tracked until a
-// block with room ends it (protocol/fill.go excuses windows by it).
+// TestFinalizeBlockRecordsFill: a block whose admitted protocol-critical
+// transactions take full_block_bytes is recorded full, and a run of them is
+// tracked until a block with room ends it (protocol/fill.go excuses windows
+// by it). Ordinary transactions and transactions refused at admission (no
+// fee paid) do not fill a block, however large.
 func TestFinalizeBlockRecordsFill(t *testing.T) {
 	params := protocol.DefaultParams()
-	c := newChain(t, nil, 1_000_000) // to size a transfer
-	one := uint64(len(c.transfer(0, 0, addrOf(c.keys[0]), 1)))
+	c := newChain(t, nil, 1_000_000, 1_000_000)
+	accept := func(c *testChain, from, nonce int) []byte {
+		raw, err := client.SignTx(c.keys[from], chainID, uint64(nonce), 0, client.FeeParams{FeePerByte: c.params.FeePerByte, FeePerMsg: c.params.FeePerMsg},
+			&client.Msg{Kind: &pb.Msg_Accept{Accept: &pb.Accept{Workload: make([]byte, 32)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return raw
+	}
+	one := uint64(len(accept(c, 0, 0)))
 	params.FullBlockBytes = 2 * one
-	c = newChainParams(t, nil, params, 0, 1_000_000, 1_000_000)
+	c = newChainParams(t, nil, params, 0, 1_000_000, 1_000_000, 1_000_000)
 	bob := addrOf(c.keys[1])
 	want := func(start, last int64) {
 		t.Helper()
@@ -137,12 +147,20 @@ func TestFinalizeBlockRecordsFill(t *testing.T) {
 			t.Fatalf("full run = %d..%d (%v), want %d..%d", gotStart, gotLast, err, start, last)
 		}
 	}
-	c.block(c.transfer(0, 0, bob, 1), c.transfer(0, 1, bob, 1))
+	// Accepts of a workload that does not exist: refused by the protocol,
+	// but admitted (the fee paid), so they count.
+	c.block(accept(c, 0, 0), accept(c, 0, 1))
 	want(1, 1)
-	c.block(c.transfer(0, 2, bob, 1), c.transfer(0, 3, bob, 1))
+	c.block(accept(c, 0, 2), accept(c, 0, 3))
 	want(1, 2)
-	c.block(c.transfer(0, 4, bob, 1))
+	c.block(accept(c, 0, 4))
 	want(0, 3)
-	c.block(c.transfer(0, 5, bob, 1), c.transfer(0, 6, bob, 1))
+	c.block(accept(c, 0, 5), accept(c, 0, 6))
 	want(4, 4)
+	// Transfers of many times the size: ordinary, they never fill a block.
+	c.block(c.transfer(1, 0, bob, 1), c.transfer(1, 1, bob, 1), c.transfer(1, 2, bob, 1), c.transfer(1, 3, bob, 1))
+	want(0, 5)
+	// Accepts refused at admission (a nonce already used): no fee, no fill.
+	c.block(accept(c, 2, 5), accept(c, 2, 6), accept(c, 2, 7))
+	want(0, 6)
 }

@@ -7,6 +7,10 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -485,4 +489,67 @@ func proving(dir, id string) bool {
 		}
 	}
 	return false
+}
+
+// TestE2ERunWithoutItsBlob: a Run is sent and its input's upload is lost
+// (the client crashed, or named a blob it never had). Honest provers
+// accept, cannot fetch the input, and answer fail before their promise
+// instead of timing out into a miss each: nobody's standing suffers. The
+// fee goes as fails go (a confirmed fail burns its share, an unconfirmed
+// one, as here with two provers, is refunded).
+func TestE2ERunWithoutItsBlob(t *testing.T) {
+	e := startE2E(t, 2)
+	for i := range 2 {
+		e.startProver(i, prover.FaultNone)
+	}
+	e.waitActive(2)
+	u, err := url.Parse(e.d.APIURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := httputil.NewSingleHostReverseProxy(u)
+	lossy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut {
+			http.Error(w, `{"error":"upload lost"}`, http.StatusBadRequest)
+			return
+		}
+		api.ServeHTTP(w, r)
+	}))
+	defer lossy.Close()
+	c := client.New(lossy.URL)
+	ctx := e.ctx(60 * time.Second)
+	q, err := c.Fee(ctx, e.prog.ID, e.prog.Cycles, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := client.LoadOrCreateIdentity(client.IdentityFile(e.d.Home(), "dev1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := client.RunRequest{Program: e.prog.ID, Cycles: e.prog.Cycles, Provers: 2, Recipient: id.Recipient().String(), Deadline: q.MinDeadline + 15}
+	for _, f := range e.prog.Inputs {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Inputs = append(req.Inputs, client.RunInput{Name: filepath.Base(f), Data: b})
+	}
+	req.Inputs = append(req.Inputs, client.RunInput{Name: "pad", Data: make([]byte, 200<<10)}) // above max_inline_input: a blob
+	sub, err := c.SubmitRun(ctx, e.d.Keys[1], req)
+	if sub == nil || err == nil {
+		t.Fatalf("SubmitRun = %+v, %v: want the Run sent and the lost upload reported", sub, err)
+	}
+	w := e.wait(sub.Workload, 150*time.Second, "settlement", settled)
+	t.Logf("workload %s (%s), refunded %d, burned %d", w.State, w.Reason, w.Refunded, w.Burned)
+	for _, s := range w.Slots {
+		t.Logf("slot %d: %s by %s, outcome %q, released %q", s.Index, s.State, s.Prover, s.Outcome, s.Released)
+		if s.Outcome != "fail" {
+			t.Errorf("slot %d: %s outcome %q, want fail", s.Index, s.State, s.Outcome)
+		}
+	}
+	for i := range 2 {
+		if p := e.proverState(i); p.Misses != 0 || p.State != "active" {
+			t.Errorf("prover%d: %s with %d misses after a Run whose input never came", i, p.State, p.Misses)
+		}
+	}
 }

@@ -19,11 +19,16 @@ import (
 // slashed. The slot itself moves on as it would (the user's work does not
 // wait), and is marked excused.
 //
-// A block is full when its transactions (the beacon entry aside) take at
-// least full_block_bytes, a fact every validator reads from the block
-// itself. To excuse its own window an attacker must fill every block of it:
-// at the default fees about 3 PRV a block, 30 PRV for a reveal window,
-// against the 10 PRV slash_no_reveal takes from the minimum stake.
+// A block is full when its protocol-critical transactions that paid their
+// fee take at least full_block_bytes, a fact every validator reads from the
+// block itself (the chain passes the count: internal/chain, criticalBytes).
+// Only those count: ordinary transactions go after every critical one in
+// a proposal, so they never crowd one out, and a transaction refused at
+// admission costs nothing, so it must not excuse anything. To excuse its
+// own window an attacker must fill every block of it with critical
+// messages of its own (an active prover's Votes): at the default fees
+// about 3 PRV a block, 30 PRV for a reveal window, against the 10 PRV
+// slash_no_reveal takes from the minimum stake.
 //
 // The state keeps one record under "fill": the height at which the current
 // run of full blocks began (0: the last block was not full) and the last

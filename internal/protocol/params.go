@@ -103,8 +103,8 @@ type Params struct {
 	// SuspendBlocks is how long a prover that used up its allowance of
 	// declines and misses in an epoch sits out (suspended, not removed).
 	SuspendBlocks int64 `json:"suspend_blocks"`
-	// FullBlockBytes: a block whose transactions take at least this many
-	// bytes is full. A window (accept, the end of a proving time, reveal)
+	// FullBlockBytes: a block whose protocol-critical transactions that
+	// paid their fee take at least this many bytes is full. A window (accept, the end of a proving time, reveal)
 	// whose every block was full excuses its miss or slash (fill.go);
 	// 0 never excuses.
 	FullBlockBytes uint64 `json:"full_block_bytes"`

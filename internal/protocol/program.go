@@ -111,15 +111,23 @@ func checkDeploy(p Params, m *pb.Deploy) Result {
 	return Result{}
 }
 
-// VerifyBudget is the cycle budget of one run of prog's verifier: its own
-// verify_cycles if it declared one, else the workload's cycles (what the
-// user paid for: a verifier may cost as much as proving, when it
-// recomputes), in both cases at most max_verify_cycles (0: no cap). A
-// verifier that runs out of it rejects the proof.
-func VerifyBudget(p Params, prog *pb.Program, workloadCycles uint64) uint64 {
-	budget := workloadCycles
+// VerifyBudget is the cycle budget of one run of prog's verifier on a
+// proof of w: the workload's cycles (what the user paid for: a verifier may
+// cost as much as proving, when it recomputes, never more), or less if the
+// program declared a smaller verify_cycles, and at most max_verify_cycles
+// (0: no cap). A declared budget never raises it past the workload's
+// cycles: committee work is then never more than the proving the user
+// paid for, per member.
+// A challenge, made by the chain with its own benchmark whose verifier
+// recomputes sampled segments of the piece, gets its whole budget. A
+// verifier that runs out of its budget rejects the proof.
+func VerifyBudget(p Params, prog *pb.Program, w *pb.Workload) uint64 {
+	if w.GetChallenge() {
+		return w.GetCycles()
+	}
+	budget := w.GetCycles()
 	if prog.GetVerifyCycles() > 0 {
-		budget = prog.GetVerifyCycles()
+		budget = min(prog.GetVerifyCycles(), budget)
 	}
 	if p.MaxVerifyCycles > 0 {
 		budget = min(budget, p.MaxVerifyCycles)

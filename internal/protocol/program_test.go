@@ -86,8 +86,9 @@ func TestDeployRejections(t *testing.T) {
 }
 
 // TestVerifyBudget: a program's verifier runs with its own declared budget,
-// else the workload's cycles, and never past max_verify_cycles; the stored
-// program keeps what the Deploy declared.
+// else the workload's cycles, and never past max_verify_cycles, except on a
+// challenge (the chain's own benchmark); the stored program keeps what the
+// Deploy declared.
 func TestVerifyBudget(t *testing.T) {
 	p := protocol.DefaultParams()
 	f := newFixture(t, p, 1_000_000)
@@ -101,17 +102,24 @@ func TestVerifyBudget(t *testing.T) {
 		t.Fatal(err)
 	}
 	const workload = 50_000_000_000
-	if got := protocol.VerifyBudget(p, prog, workload); got != 300_000_000 {
+	if got := protocol.VerifyBudget(p, prog, &pb.Workload{Cycles: workload}); got != 300_000_000 {
 		t.Fatalf("declared budget: %d", got)
 	}
-	if got := protocol.VerifyBudget(p, &pb.Program{}, workload); got != workload {
+	if got := protocol.VerifyBudget(p, prog, &pb.Workload{Cycles: 1000}); got != 1000 {
+		t.Fatalf("a declared budget above the workload's cycles: %d, want the workload's 1000", got)
+	}
+	if got := protocol.VerifyBudget(p, &pb.Program{}, &pb.Workload{Cycles: workload}); got != workload {
 		t.Fatalf("undeclared budget: %d, want the workload's %d", got, workload)
 	}
-	if got := protocol.VerifyBudget(p, &pb.Program{}, 10*p.MaxVerifyCycles); got != p.MaxVerifyCycles {
+	if got := protocol.VerifyBudget(p, &pb.Program{}, &pb.Workload{Cycles: 10 * p.MaxVerifyCycles}); got != p.MaxVerifyCycles {
 		t.Fatalf("a huge workload's verifier: %d, want max_verify_cycles %d", got, p.MaxVerifyCycles)
 	}
+	challenge := &pb.Workload{Cycles: 10 * p.MaxVerifyCycles, Challenge: true}
+	if got := protocol.VerifyBudget(p, prog, challenge); got != challenge.Cycles {
+		t.Fatalf("a challenge's verifier: %d, want its whole budget %d", got, challenge.Cycles)
+	}
 	p.MaxVerifyCycles = 0
-	if got := protocol.VerifyBudget(p, &pb.Program{}, 10*workload); got != 10*workload {
+	if got := protocol.VerifyBudget(p, &pb.Program{}, &pb.Workload{Cycles: 10 * workload}); got != 10*workload {
 		t.Fatalf("no cap: %d, want the workload's %d", got, 10*workload)
 	}
 }

@@ -23,6 +23,9 @@ type Result struct {
 	Code   Code
 	Log    string
 	Events []Event
+	// Admitted: DeliverTx took the fee and the nonce (the transaction
+	// passed admission), whether or not its messages then failed.
+	Admitted bool
 }
 
 // OK reports whether the transaction was accepted.

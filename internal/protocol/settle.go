@@ -340,11 +340,11 @@ func challengeConsequences(kv store.KV, env Env, w *pb.Workload) error {
 		}
 		return nil
 	case pb.SlotState_SLOT_STATE_EMPTY, pb.SlotState_SLOT_STATE_UNREVEALED, pb.SlotState_SLOT_STATE_FAILED:
+		if w.Admission { // no penalty: the next Stake issues a new round
+			return updateProver(kv, s.Prover, func(p *pb.Prover) { p.AdmissionHeight = 0 })
+		}
 		if s.Excused && s.State != pb.SlotState_SLOT_STATE_FAILED {
 			return nil // its window closed while every block was full (fill.go)
-		}
-		if w.Admission {
-			return updateProver(kv, s.Prover, func(p *pb.Prover) { p.AdmissionHeight = 0 })
 		}
 		return countMiss(kv, env, s.Prover, "missed_challenge")
 	}

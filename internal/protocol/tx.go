@@ -64,6 +64,7 @@ func DeliverTx(kv store.KV, env Env, raw []byte) (Result, error) {
 	}
 	cache := store.NewCache(kv)
 	res, err = runMessages(cache, env, tx)
+	res.Admitted = true
 	if err != nil || !res.OK() {
 		return res, err
 	}

@@ -64,6 +64,10 @@ func (f *fetcher) module(ctx context.Context, m *pb.Module) (string, error) {
 	return f.blob(ctx, m.Sha256, ".wasm")
 }
 
+// errInputMissing marks an input blob that neither the node nor its peers
+// have: the user's upload has not arrived (yet).
+var errInputMissing = errors.New("an input of the Run is not in any blob store")
+
 // stage writes w's inputs into a fresh directory and returns it and the
 // inputs' names in order.
 func (f *fetcher) stage(ctx context.Context, w *pb.Workload) (string, []string, error) {
@@ -78,6 +82,9 @@ func (f *fetcher) stage(ctx context.Context, w *pb.Workload) (string, []string, 
 			p, err := f.blob(ctx, in.Sha256, "")
 			if err != nil {
 				os.RemoveAll(dir)
+				if errors.Is(err, client.ErrNotFound) {
+					err = fmt.Errorf("%w: input %s: %w", errInputMissing, in.Name, err)
+				}
 				return "", nil, err
 			}
 			if data, err = os.ReadFile(p); err != nil {

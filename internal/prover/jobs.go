@@ -39,10 +39,13 @@ type job struct {
 	Identities map[string]string `json:"identities,omitempty"`
 	SentHeight int64             `json:"sent_height,omitempty"` // the tip when the last Accept, SubmitResult or RevealKey went out
 	RetryAt    int64             `json:"retry_at,omitempty"`    // after an infrastructure error, prove again from this height
-	Sealed     string            `json:"sealed,omitempty"`      // path of the sealed file
-	Proof      string            `json:"proof,omitempty"`       // path of the proof
-	Error      string            `json:"error,omitempty"`
-	result     *proveResult      // set when a worker finishes in this process
+	// MissingSince is the height at which an input blob was first found
+	// missing everywhere (0: never, or found since).
+	MissingSince int64        `json:"missing_since,omitempty"`
+	Sealed       string       `json:"sealed,omitempty"` // path of the sealed file
+	Proof        string       `json:"proof,omitempty"`  // path of the proof
+	Error        string       `json:"error,omitempty"`
+	result       *proveResult // set when a worker finishes in this process
 }
 
 func (j *job) key() string { return jobKey(j.Workload, j.Slot) }

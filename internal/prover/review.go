@@ -13,6 +13,7 @@ import (
 	"slices"
 
 	"github.com/provernet/provernet/internal/pb"
+	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/internal/seal"
 	"github.com/provernet/provernet/internal/vrf"
 )
@@ -224,6 +225,37 @@ func (d *Daemon) ensureJob(ctx context.Context, w *pb.Workload, s *pb.Slot, j *j
 	return nil
 }
 
+// inputGrace is how long (blocks) the daemon waits for a Run's missing
+// input blob to be uploaded before it answers fail.
+const inputGrace = 20
+
+// inputsGone decides whether a proving attempt that could not fetch an
+// input should end in fail rather than be retried: the blob has been
+// missing everywhere for inputGrace blocks, or the slot's promise is near.
+// A fail is never slashed nor counted a miss, and a confirmed one burns the
+// user's share, so a user that names a blob it never uploads pays for it;
+// waiting out the promise instead would cost this prover a miss.
+func (d *Daemon) inputsGone(ctx context.Context, j *job, r proveResult) (proveResult, bool) {
+	if !errors.Is(r.err, errInputMissing) {
+		j.MissingSince = 0
+		return r, false
+	}
+	if j.MissingSince == 0 {
+		j.MissingSince = d.tip
+	}
+	id, _ := hex.DecodeString(j.Workload)
+	w, err := d.chain.workload(ctx, id)
+	if err != nil || int(j.Slot) >= len(w.Slots) {
+		return r, false
+	}
+	due := protocol.DueOf(w, w.Slots[j.Slot])
+	if d.tip < j.MissingSince+inputGrace && d.tip+3 < due {
+		return r, false
+	}
+	d.cfg.Log.Warn("a Run's input was never uploaded: answering fail", "workload", j.Workload, "slot", j.Slot, "since", j.MissingSince, "err", r.err)
+	return proveResult{key: r.key, outcome: pb.Outcome_OUTCOME_FAIL, cycles: w.Cycles}, true
+}
+
 // onProved records a worker's result and submits it.
 func (d *Daemon) onProved(ctx context.Context, r proveResult) {
 	if cancel := d.running[r.key]; cancel != nil {
@@ -235,10 +267,14 @@ func (d *Daemon) onProved(ctx context.Context, r proveResult) {
 		return // dropped meanwhile, or shutting down: the job stays as it was on disk
 	}
 	if r.err != nil {
-		d.cfg.Log.Warn("proving could not run; retrying", "workload", j.Workload, "slot", j.Slot, "err", r.err)
-		j.RetryAt, j.Error = d.tip+2, r.err.Error()
-		_ = d.jobs.save(j)
-		return
+		fail, ok := d.inputsGone(ctx, j, r)
+		if !ok {
+			d.cfg.Log.Warn("proving could not run; retrying", "workload", j.Workload, "slot", j.Slot, "err", r.err)
+			j.RetryAt, j.Error = d.tip+2, r.err.Error()
+			_ = d.jobs.save(j)
+			return
+		}
+		r = fail
 	}
 	j.Proof = d.jobs.path(j, "proof")
 	if err := os.WriteFile(j.Proof, r.proof, 0o600); err != nil {

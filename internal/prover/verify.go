@@ -35,7 +35,14 @@ func (d *Daemon) maybeVerify(ctx context.Context, w *pb.Workload, s *pb.Slot) bo
 		case <-ctx.Done():
 			return
 		}
-		r := d.check(ctx, w, s)
+		var r verifyResult
+		if h, _, err := d.chain.height(ctx); err == nil && h > s.VoteBy {
+			// Its turn came after the vote window closed: a verdict now
+			// counts for nothing, and the time is better spent elsewhere.
+			r = verifyResult{workload: w.Id, slot: s.Index, err: fmt.Errorf("the vote window closed at height %d before its turn", s.VoteBy)}
+		} else {
+			r = d.check(ctx, w, s)
+		}
 		r.round = s.Round
 		<-d.verifySem
 		select {

@@ -143,12 +143,13 @@ func (d *Daemon) verify(ctx context.Context, w *pb.Workload, slot uint32, proof 
 		res.err = err
 		return res
 	}
-	// The program's own verifier budget, not the workload's: a verifier
-	// that loops runs out of it on every machine alike and rejects.
+	// The verifier's budget (protocol.VerifyBudget): a verifier that loops
+	// runs out of it on every machine alike and rejects.
+	budget := protocol.VerifyBudget(d.params, prog, w)
 	out, err := sandbox.Exec(ctx, d.cfg.Exe, sandbox.WorkerJob{
 		Program: mod, Role: sandbox.Verify, InDir: dir, Inputs: append(names, "proof"),
 		CacheDir: filepath.Join(d.cfg.Dir, "wazero-cache"), Interpreter: d.cfg.Interpreter,
-		Limits: sandbox.Limits{Cycles: protocol.VerifyBudget(d.params, prog, w.Cycles), MaxOutput: 1 << 10, Wall: 10 * time.Minute},
+		Limits: sandbox.Limits{Cycles: budget, MaxOutput: 1 << 10, Wall: 10 * time.Minute},
 	})
 	if err != nil {
 		res.err = err

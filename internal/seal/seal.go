@@ -32,16 +32,19 @@ func Seal(h Header, proof []byte, user string, temp *age.X25519Identity) ([]byte
 	return out.Bytes(), nil
 }
 
-// sealRecipients lists temp's recipient, then the user's (if any). The
-// temporary stanza comes first because the chain opens every revealed
-// result with the temporary identity, and an X25519 identity tries the
-// stanzas in order: first place saves the chain one scalar multiplication
-// per reveal. The user's tools try both either way.
+// sealRecipients lists the user's recipient (if any), then temp's. The
+// user's stanza comes first because age tries a file's stanzas in order and
+// gives up at the first that unwraps to a key failing the header MAC: a
+// prover that put a stanza of its own first could pick a file key that also
+// unwraps under the user's key and deny the user the file while the user's
+// own stanza, further down, checks out (CheckUserStanza therefore requires
+// the derived stanza first). The chain, opening with the temporary
+// identity, pays one extra scalar multiplication per reveal for it.
 func sealRecipients(user string, temp *age.X25519Identity) ([]age.Recipient, error) {
 	if temp == nil {
 		return nil, errors.New("seal: no temporary identity")
 	}
-	rs := []age.Recipient{temp.Recipient()}
+	var rs []age.Recipient
 	if user != "" {
 		r, err := userRecipient(user, temp)
 		if err != nil {
@@ -49,7 +52,7 @@ func sealRecipients(user string, temp *age.X25519Identity) ([]age.Recipient, err
 		}
 		rs = append(rs, r)
 	}
-	return rs, nil
+	return append(rs, temp.Recipient()), nil
 }
 
 // userRecipient is the user's stanza maker: for an X25519 recipient the

@@ -117,37 +117,40 @@ func (r boundRecipient) Wrap(fileKey []byte) ([]*age.Stanza, error) {
 	return []*age.Stanza{{Type: "X25519", Args: []string{base64.RawStdEncoding.EncodeToString(uw.share)}, Body: body}}, nil
 }
 
-// userOpener is an age identity that unwraps only the stanza with the
-// derived share, with the derived key: what the user's own identity
-// computes, without the user's secret.
+// userOpener is an age identity that unwraps the file's first stanza, which
+// must carry the derived share, with the derived key: what the user's own
+// identity computes first, without the user's secret. Only the first: the
+// user's age stops at the first stanza that unwraps, so a stanza of the
+// user's further down would not protect the user (seal.go, sealRecipients).
 type userOpener struct{ uw userWrap }
 
 func (o userOpener) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
-	share := base64.RawStdEncoding.EncodeToString(o.uw.share)
-	for _, s := range stanzas {
-		if s.Type != "X25519" || len(s.Args) != 1 || s.Args[0] != share {
-			continue
-		}
-		aead, err := chacha20poly1305.New(o.uw.key)
-		if err != nil {
-			return nil, err
-		}
-		if len(s.Body) != fileKeySize+aead.Overhead() {
-			return nil, ErrUserStanza
-		}
-		key, err := aead.Open(nil, make([]byte, chacha20poly1305.NonceSize), s.Body, nil)
-		if err != nil {
-			return nil, ErrUserStanza
-		}
-		return key, nil
+	if len(stanzas) == 0 {
+		return nil, age.ErrIncorrectIdentity
 	}
-	return nil, age.ErrIncorrectIdentity
+	s := stanzas[0]
+	if s.Type != "X25519" || len(s.Args) != 1 || s.Args[0] != base64.RawStdEncoding.EncodeToString(o.uw.share) {
+		return nil, ErrUserStanza
+	}
+	aead, err := chacha20poly1305.New(o.uw.key)
+	if err != nil {
+		return nil, err
+	}
+	if len(s.Body) != fileKeySize+aead.Overhead() {
+		return nil, ErrUserStanza
+	}
+	key, err := aead.Open(nil, make([]byte, chacha20poly1305.NonceSize), s.Body, nil)
+	if err != nil {
+		return nil, ErrUserStanza
+	}
+	return key, nil
 }
 
 // CheckUserStanza reports whether a sealed file, once its temporary identity
-// is revealed, carries the user's X25519 stanza Seal derives from that
+// is revealed, carries first the user's X25519 stanza Seal derives from that
 // identity, holding the file's key (age checks the key against the header
-// MAC). It is nil for a workload without a user and for a hybrid user
+// MAC): then the user's own identity, trying the first stanza first, opens
+// the file. It is nil for a workload without a user and for a hybrid user
 // recipient, whose stanza cannot be checked. It is a pure function and
 // decrypts no payload. Errors wrap ErrUserStanza.
 func CheckUserStanza(file []byte, identity, user string) error {
