@@ -31,8 +31,9 @@ type Assignment struct {
 	Provers  [][20]byte
 }
 
-// Allocate allocates workloads, in the order given, to provers, returning
-// one Assignment per workload in the same order. seed is seed[height] and
+// Allocate allocates workloads to provers, in the order Order draws from
+// the seed (not the order given), returning one Assignment per workload in
+// the order given. seed is seed[height] and
 // height the allocation height (h+1 for Runs included at h); provers are the
 // active provers. The rules are in the package documentation.
 //
@@ -43,8 +44,8 @@ type Assignment struct {
 func Allocate(seed []byte, height int64, provers []Prover, workloads []Workload) []Assignment {
 	s := newState(seed, height, provers)
 	out := make([]Assignment, len(workloads))
-	for i, w := range workloads {
-		out[i] = s.allocate(w)
+	for _, i := range Order(seed, workloads) {
+		out[i] = s.allocate(workloads[i])
 	}
 	return out
 }

@@ -216,30 +216,34 @@ func TestHardwareFiltering(t *testing.T) {
 func TestCapacityCountsSameBlock(t *testing.T) {
 	seed := []byte("capacity")
 	// Two provers, one free slot each: three k=1 workloads; the first two
-	// take one prover each, the third finds nobody.
+	// allocated (in Order) take one prover each, the third finds nobody.
 	ps := []Prover{{Address: addr(1), MaxConcurrent: 1}, {Address: addr(2), MaxConcurrent: 3, Active: 2}}
 	ws := []Workload{{ID: wid(1), K: 1}, {ID: wid(2), K: 1}, {ID: wid(3), K: 1}}
 	out := Allocate(seed, 10, ps, ws)
-	if len(out[0].Provers) != 1 || len(out[1].Provers) != 1 || out[0].Provers[0] == out[1].Provers[0] {
-		t.Fatalf("first two workloads: %x, %x; want one distinct prover each", out[0].Provers, out[1].Provers)
+	o := Order(seed, ws)
+	first, second, third := out[o[0]], out[o[1]], out[o[2]]
+	if len(first.Provers) != 1 || len(second.Provers) != 1 || first.Provers[0] == second.Provers[0] {
+		t.Fatalf("first two workloads: %x, %x; want one distinct prover each", first.Provers, second.Provers)
 	}
-	if len(out[2].Provers) != 0 {
-		t.Fatalf("third workload got %x; both provers are full", out[2].Provers)
+	if len(third.Provers) != 0 {
+		t.Fatalf("third workload got %x; both provers are full", third.Provers)
 	}
 	// Three provers with one slot each: k=2 then k=2. The second gets only
 	// the prover the first left.
 	ps = []Prover{{Address: addr(1), MaxConcurrent: 1}, {Address: addr(2), MaxConcurrent: 1}, {Address: addr(3), MaxConcurrent: 1}}
 	for i := range 20 {
-		out = Allocate(seed, 10, ps, []Workload{{ID: wid(2 * i), K: 2}, {ID: wid(2*i + 1), K: 2}})
+		ws := []Workload{{ID: wid(2 * i), K: 2}, {ID: wid(2*i + 1), K: 2}}
+		out = Allocate(seed, 10, ps, ws)
+		o := Order(seed, ws)
 		rest := map[[20]byte]bool{addr(1): true, addr(2): true, addr(3): true}
-		for _, a := range out[0].Provers {
+		for _, a := range out[o[0]].Provers {
 			delete(rest, a)
 		}
-		if len(out[0].Provers) != 2 || len(rest) != 1 {
-			t.Fatalf("first workload: %x", out[0].Provers)
+		if len(out[o[0]].Provers) != 2 || len(rest) != 1 {
+			t.Fatalf("first workload: %x", out[o[0]].Provers)
 		}
 		for left := range rest {
-			wantSet(t, "second workload", out[1].Provers, left)
+			wantSet(t, "second workload", out[o[1]].Provers, left)
 		}
 	}
 	// Active above MaxConcurrent, and MaxConcurrent 0: never eligible.
@@ -479,5 +483,36 @@ func TestEdgeInputs(t *testing.T) {
 	for _, h := range []int64{-1 << 63, 1<<63 - 1, 0, 1} {
 		out = Allocate([]byte{}, h, ps, []Workload{{K: 1 << 40}})
 		wantSet(t, "extreme height", out[0].Provers, addr(1))
+	}
+}
+
+// TestOrderGivenChangesNothing: the block's order of its Runs does not
+// change any Run's allocation (a proposer cannot steer by ordering), on
+// populations tight enough that capacity decides; and the draw order is
+// the seed's, so it differs between seeds.
+func TestOrderGivenChangesNothing(t *testing.T) {
+	for seed := range uint64(30) {
+		g := newGen(seed)
+		ps := g.provers(40, 10, false)
+		for i := range ps {
+			ps[i].MaxConcurrent = 1
+		}
+		ws := make([]Workload, 25)
+		for i := range ws {
+			ws[i] = Workload{ID: wid(int(seed)*100 + i), K: 1 + i%3}
+		}
+		s := []byte{byte(seed)}
+		want := Allocate(s, 10, ps, ws)
+		rev := slices.Clone(ws)
+		slices.Reverse(rev)
+		got := Allocate(s, 10, ps, rev)
+		for i := range ws {
+			if !slices.Equal(want[i].Provers, got[len(ws)-1-i].Provers) {
+				t.Fatalf("seed %d: workload %x gets %x in one order and %x in the reverse", seed, ws[i].ID, want[i].Provers, got[len(ws)-1-i].Provers)
+			}
+		}
+		if slices.Equal(Order(s, ws), Order(append(s, 1), ws)) {
+			t.Fatalf("seed %d: two seeds give the same order", seed)
+		}
 	}
 }

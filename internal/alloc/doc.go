@@ -25,14 +25,16 @@
 //
 // # Rules
 //
-// Allocate processes the workloads in the order given. For one workload w
-// with k = w.K:
+// Allocate processes the workloads in the order of
+// SHA-256("provernet/alloc-order/v1" || seed || id) (Order; equal ids in the
+// order given), whatever order they are given in: a proposer cannot steer
+// the allocation by ordering its block. For one workload w with k = w.K:
 //
 //  1. Hardware. A prover qualifies if its Hardware meets w.MinHardware (see
 //     Meets for the exact rule, GPUs included).
 //  2. Capacity. It holds fewer than MaxConcurrent workloads, where "holds" is
 //     Active plus the workloads this same call has already assigned to it
-//     (for workloads earlier in the slice).
+//     (for workloads earlier in the order).
 //  3. Previous round. A prover with LastAllocated == height-1 (and
 //     LastAllocated != 0, which means never) was allocated work at the
 //     previous height and is excluded. If fewer than k provers pass 1-3,

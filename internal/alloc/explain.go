@@ -64,19 +64,19 @@ type Explanation struct {
 }
 
 // Explain recomputes the allocation of the block (same arguments as
-// Allocate) up to the first workload with id workloadID and explains that
+// Allocate, in Order) up to the first workload with id workloadID and explains that
 // workload: the eligibility of every prover and every draw. Its assignment
 // equals Allocate's for that workload. It costs O(N) plus the allocation of
 // the workloads before it.
 func Explain(seed []byte, height int64, provers []Prover, workloads []Workload, workloadID [32]byte) Explanation {
 	s := newState(seed, height, provers)
 	pos := -1
-	for i, w := range workloads {
-		if w.ID == workloadID {
+	for _, i := range Order(seed, workloads) {
+		if workloads[i].ID == workloadID {
 			pos = i
 			break
 		}
-		s.allocate(w)
+		s.allocate(workloads[i])
 	}
 	if pos < 0 {
 		return Explanation{Workload: workloadID, Position: -1}

@@ -28,8 +28,9 @@ func AllocateNaive(seed []byte, height int64, provers []Prover, workloads []Work
 	for i, p := range ps {
 		held[i] = uint64(p.Active)
 	}
-	out := make([]Assignment, 0, len(workloads))
-	for _, w := range workloads {
+	out := make([]Assignment, len(workloads))
+	for _, wi := range naiveOrder(seed, workloads) {
+		w := workloads[wi]
 		var withCapacity, notExcluded []int
 		for i, p := range ps {
 			if !Meets(p.Hardware, w.MinHardware) || held[i] >= uint64(p.MaxConcurrent) {
@@ -50,9 +51,28 @@ func AllocateNaive(seed []byte, height int64, provers []Prover, workloads []Work
 			a.Provers = append(a.Provers, ps[i].Address)
 			held[i]++
 		}
-		out = append(out, a)
+		out[wi] = a
 	}
 	return out
+}
+
+// naiveOrder is Order written out: workloads by SHA-256("provernet/alloc-
+// order/v1" || seed || id), the order given among equal ids.
+func naiveOrder(seed []byte, workloads []Workload) []int {
+	type keyed struct {
+		key [32]byte
+		i   int
+	}
+	ks := make([]keyed, len(workloads))
+	for i, w := range workloads {
+		ks[i] = keyed{sha256.Sum256(append(append([]byte("provernet/alloc-order/v1"), seed...), w.ID[:]...)), i}
+	}
+	sort.SliceStable(ks, func(a, b int) bool { return bytes.Compare(ks[a].key[:], ks[b].key[:]) < 0 })
+	idx := make([]int, len(ks))
+	for j, k := range ks {
+		idx[j] = k.i
+	}
+	return idx
 }
 
 // naiveDraw draws min(k, n) distinct indices below n.
