@@ -219,6 +219,7 @@ type Slot struct {
 	FailClaim     string `json:"fail_claim,omitempty"` // the prover whose fail re-opened it
 	Waited        bool   `json:"waited,omitempty"`     // allotted from the wait list
 	Round         uint32 `json:"round,omitempty"`      // verification round (a fresh committee each)
+	Excused       bool   `json:"excused,omitempty"`    // a window of it closed while every block was full: no miss, no slash
 }
 
 // FeeQuote is what a Run would cost:

@@ -146,7 +146,7 @@ func SlotOf(s *pb.Slot) client.Slot {
 		CyclesUsed: s.CyclesUsed, SubmitHeight: s.SubmitHeight, RevealBy: s.RevealBy, Identity: s.Identity,
 		VoteBy: s.VoteBy, CommitteeSize: len(s.Committee), ValidVotes: s.ValidVotes, InvalidVotes: s.InvalidVotes,
 		DecidedHeight: s.DecidedHeight, Tier: s.Tier, Reward: s.Reward, FeePaid: s.FeePaid,
-		VotersPaid: s.VotersPaid, Burned: s.Burned, Due: s.Due, FailClaim: addrString(s.FailClaim), Waited: s.Waited, Round: s.Round}
+		VotersPaid: s.VotersPaid, Burned: s.Burned, Due: s.Due, FailClaim: addrString(s.FailClaim), Waited: s.Waited, Round: s.Round, Excused: s.Excused}
 	if s.Outcome != pb.Outcome_OUTCOME_UNSPECIFIED {
 		out.Outcome = strings.ToLower(strings.TrimPrefix(s.Outcome.String(), "OUTCOME_"))
 	}
