@@ -85,7 +85,7 @@ func (c *Client) SubmitRun(ctx context.Context, key *Key, req RunRequest) (*Subm
 	for _, in := range uploads {
 		if err := c.PutReferencedBlob(ctx, in.Data); err != nil {
 			return sub, fmt.Errorf("the Run %s was sent, but input %s (%d bytes) did not upload: %w; "+
-				"upload it again (provernet blob put) within about 20 blocks: provers that cannot fetch it then answer fail",
+				"upload it again (provernet blob put) before the Run's deadline: provers that still cannot fetch it then answer fail",
 				sub.Workload, in.Name, len(in.Data), err)
 		}
 	}

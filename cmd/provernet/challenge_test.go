@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -194,5 +195,21 @@ func TestRegisterRefusesBadGPUFlag(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(client.DefaultKeysDir(home), "alice.vrf.json")); err == nil {
 		t.Fatal("a VRF key was made for a refused registration")
+	}
+}
+
+// TestTestnetHomesUnderDir: testnet puts its homes under --dir, whatever
+// the challenge program's directory (a shadowed variable once put them in
+// the program's directory, or the working directory).
+func TestTestnetHomesUnderDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "testnet")
+	_, stderr, code := cli(t, "testnet", "--validators", "2", "--dir", dir, "--no-challenges")
+	if code != 0 {
+		t.Fatalf("testnet: exit %d: %s", code, stderr)
+	}
+	for i := range 2 {
+		if _, err := os.Stat(node.GenesisFile(filepath.Join(dir, fmt.Sprintf("node%d", i)))); err != nil {
+			t.Fatalf("node%d's home is not under --dir: %v", i, err)
+		}
 	}
 }

@@ -35,7 +35,7 @@ for hardware challenges (every home's blob store gets its modules), or, with
 			if err != nil {
 				return err
 			}
-			dir, err := ch.resolve()
+			progDir, err := ch.resolve()
 			if err != nil {
 				return err
 			}
@@ -46,7 +46,7 @@ for hardware challenges (every home's blob store gets its modules), or, with
 					return p, p + 1, p + 2
 				},
 				Configure: func(_ int, c *node.Config) { c.Chain.BlockTime = node.Duration{Duration: blockTime} },
-			}, node.InitOptions{Accounts: accounts, ChallengeProgram: dir})
+			}, node.InitOptions{Accounts: accounts, ChallengeProgram: progDir})
 			if err != nil {
 				return err
 			}

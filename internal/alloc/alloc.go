@@ -21,6 +21,12 @@ type Workload struct {
 	ID          [32]byte
 	K           int
 	MinHardware Hardware
+	// Rank orders the block's workloads before the seed does (lower
+	// first; Order): the chain ranks the workloads waiting from earlier
+	// blocks by their place in the wait list and the block's new Runs all
+	// alike after them, so the oldest wait is served first and the new
+	// Runs' order is the seed's, not the proposer's.
+	Rank uint64
 }
 
 // Assignment is the outcome for one workload: up to k distinct provers, in

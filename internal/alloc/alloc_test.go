@@ -516,3 +516,24 @@ func TestOrderGivenChangesNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestRankComesFirst: a lower Rank (the chain's oldest waiting workloads)
+// is served before any higher, whatever the seed or the order given; only
+// within a rank does the seed order.
+func TestRankComesFirst(t *testing.T) {
+	ps := []Prover{{Address: addr(1), MaxConcurrent: 1}}
+	for i := range 50 {
+		waiting := Workload{ID: wid(2 * i), K: 1, Rank: 0}
+		fresh := Workload{ID: wid(2*i + 1), K: 1, Rank: 1 << 62}
+		for _, ws := range [][]Workload{{waiting, fresh}, {fresh, waiting}} {
+			out := Allocate([]byte{byte(i)}, 10, ps, ws)
+			naive := AllocateNaive([]byte{byte(i)}, 10, ps, ws)
+			for j, w := range ws {
+				got := len(out[j].Provers) == 1
+				if got != (w.Rank == 0) || len(naive[j].Provers) != len(out[j].Provers) {
+					t.Fatalf("seed %d: rank %d workload got %x (naive %x)", i, w.Rank, out[j].Provers, naive[j].Provers)
+				}
+			}
+		}
+	}
+}

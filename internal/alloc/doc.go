@@ -25,10 +25,10 @@
 //
 // # Rules
 //
-// Allocate processes the workloads in the order of
-// SHA-256("provernet/alloc-order/v1" || seed || id) (Order; equal ids in the
-// order given), whatever order they are given in: a proposer cannot steer
-// the allocation by ordering its block. For one workload w with k = w.K:
+// Allocate processes the workloads by Rank (lower first), then in the order
+// of SHA-256("provernet/alloc-order/v1" || seed || id) (Order; equal ids in
+// the order given), whatever order they are given in: a proposer cannot
+// steer the allocation by ordering its block. For one workload w with k = w.K:
 //
 //  1. Hardware. A prover qualifies if its Hardware meets w.MinHardware (see
 //     Meets for the exact rule, GPUs included).

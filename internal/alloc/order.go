@@ -2,6 +2,7 @@ package alloc
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"slices"
 )
@@ -9,9 +10,9 @@ import (
 // orderDomain separates the allocation order's hashes from the draws'.
 const orderDomain = "provernet/alloc-order/v1"
 
-// Order is the order in which a block's workloads are allocated: by
-// SHA-256(orderDomain || seed || id), ties (repeated ids) in the order
-// given. It returns indices into workloads.
+// Order is the order in which a block's workloads are allocated: by Rank,
+// then by SHA-256(orderDomain || seed || id), ties (repeated ids) in the
+// order given. It returns indices into workloads.
 //
 // The order matters because workloads allocated earlier in a block use up
 // provers' capacity. Were it the block's order, the proposer, who knows the
@@ -33,6 +34,11 @@ func Order(seed []byte, workloads []Workload) []int {
 	for i := range idx {
 		idx[i] = i
 	}
-	slices.SortStableFunc(idx, func(a, b int) int { return bytes.Compare(keys[a][:], keys[b][:]) })
+	slices.SortStableFunc(idx, func(a, b int) int {
+		if c := cmp.Compare(workloads[a].Rank, workloads[b].Rank); c != 0 {
+			return c
+		}
+		return bytes.Compare(keys[a][:], keys[b][:])
+	})
 	return idx
 }

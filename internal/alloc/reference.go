@@ -56,18 +56,25 @@ func AllocateNaive(seed []byte, height int64, provers []Prover, workloads []Work
 	return out
 }
 
-// naiveOrder is Order written out: workloads by SHA-256("provernet/alloc-
-// order/v1" || seed || id), the order given among equal ids.
+// naiveOrder is Order written out: workloads by Rank, then by
+// SHA-256("provernet/alloc-order/v1" || seed || id), the order given among
+// equal ids.
 func naiveOrder(seed []byte, workloads []Workload) []int {
 	type keyed struct {
-		key [32]byte
-		i   int
+		rank uint64
+		key  [32]byte
+		i    int
 	}
 	ks := make([]keyed, len(workloads))
 	for i, w := range workloads {
-		ks[i] = keyed{sha256.Sum256(append(append([]byte("provernet/alloc-order/v1"), seed...), w.ID[:]...)), i}
+		ks[i] = keyed{w.Rank, sha256.Sum256(append(append([]byte("provernet/alloc-order/v1"), seed...), w.ID[:]...)), i}
 	}
-	sort.SliceStable(ks, func(a, b int) bool { return bytes.Compare(ks[a].key[:], ks[b].key[:]) < 0 })
+	sort.SliceStable(ks, func(a, b int) bool {
+		if ks[a].rank != ks[b].rank {
+			return ks[a].rank < ks[b].rank
+		}
+		return bytes.Compare(ks[a].key[:], ks[b].key[:]) < 0
+	})
 	idx := make([]int, len(ks))
 	for j, k := range ks {
 		idx[j] = k.i

@@ -1294,7 +1294,8 @@ type Workload struct {
 	Minted          uint64                 `protobuf:"varint,23,opt,name=minted,proto3" json:"minted,omitempty"`       // network reward paid out
 	Burned          uint64                 `protobuf:"varint,24,opt,name=burned,proto3" json:"burned,omitempty"`
 	Refunded        uint64                 `protobuf:"varint,25,opt,name=refunded,proto3" json:"refunded,omitempty"`
-	VotersPaid      uint64                 `protobuf:"varint,26,opt,name=voters_paid,json=votersPaid,proto3" json:"voters_paid,omitempty"` // paid to committee members, over all slots
+	VotersPaid      uint64                 `protobuf:"varint,26,opt,name=voters_paid,json=votersPaid,proto3" json:"voters_paid,omitempty"`    // paid to committee members, over all slots
+	PieceReward     uint64                 `protobuf:"varint,27,opt,name=piece_reward,json=pieceReward,proto3" json:"piece_reward,omitempty"` // a challenge piece: what its final proof mints, fixed when it is issued
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache
 }
@@ -1507,6 +1508,13 @@ func (x *Workload) GetRefunded() uint64 {
 func (x *Workload) GetVotersPaid() uint64 {
 	if x != nil {
 		return x.VotersPaid
+	}
+	return 0
+}
+
+func (x *Workload) GetPieceReward() uint64 {
+	if x != nil {
+		return x.PieceReward
 	}
 	return 0
 }
@@ -1836,7 +1844,7 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"fail_claim\x18\x1d \x01(\fR\tfailClaim\x12\x16\n" +
 	"\x06waited\x18\x1e \x01(\bR\x06waited\x12\x14\n" +
 	"\x05round\x18\x1f \x01(\rR\x05round\x12\x18\n" +
-	"\aexcused\x18  \x01(\bR\aexcused\"\xfd\x05\n" +
+	"\aexcused\x18  \x01(\bR\aexcused\"\xa0\x06\n" +
 	"\bWorkload\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\fR\x02id\x12\x18\n" +
 	"\aprogram\x18\x02 \x01(\fR\aprogram\x12\x14\n" +
@@ -1866,7 +1874,8 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\x06burned\x18\x18 \x01(\x04R\x06burned\x12\x1a\n" +
 	"\brefunded\x18\x19 \x01(\x04R\brefunded\x12\x1f\n" +
 	"\vvoters_paid\x18\x1a \x01(\x04R\n" +
-	"votersPaid\"D\n" +
+	"votersPaid\x12!\n" +
+	"\fpiece_reward\x18\x1b \x01(\x04R\vpieceReward\"D\n" +
 	"\fWorkloadList\x124\n" +
 	"\tworkloads\x18\x01 \x03(\v2\x16.provernet.v1.WorkloadR\tworkloads\"\xeb\x01\n" +
 	"\bFeeQuote\x12\x10\n" +

@@ -95,6 +95,9 @@ type allocInput struct {
 // included at height-1. A wait entry that can never be drawn for again (a
 // later duplicate, past wait_blocks, no unassigned slot, no time left to
 // prove; none of these can change back) is left out and listed as stale.
+// NewRunsRank ranks a block's new Runs after every waiting workload.
+const NewRunsRank = 1 << 62
+
 func allocationInput(r store.Reader, env Env, height int64) (*allocInput, error) {
 	in := &allocInput{}
 	progs := map[string]alloc.Hardware{}
@@ -126,7 +129,13 @@ func allocationInput(r store.Reader, env Env, height int64) (*allocInput, error)
 		if err != nil {
 			return err
 		}
-		in.workloads = append(in.workloads, alloc.Workload{ID: [32]byte(w.Id), K: k, MinHardware: hw})
+		// The waiting first, by their place in the wait list (oldest
+		// first); the new Runs after them, alike, in the seed's order.
+		rank := uint64(len(in.workloads))
+		if !waiting {
+			rank = NewRunsRank
+		}
+		in.workloads = append(in.workloads, alloc.Workload{ID: [32]byte(w.Id), K: k, MinHardware: hw, Rank: rank})
 		in.records, in.keys, in.waiting = append(in.records, w), append(in.keys, key), append(in.waiting, waiting)
 		return nil
 	}

@@ -159,7 +159,8 @@ func issuePiece(kv store.KV, env Env, prog *pb.Program, p *pb.Prover, seed []byt
 	w := &pb.Workload{
 		Id: id, Program: prog.Id, Inputs: []*pb.Input{{Name: "input.json", Data: input}},
 		Cycles: cycles, K: 1, Height: env.Height, Deadline: env.Height + env.Params.ChallengeDeadline,
-		State: pb.WorkloadState_WORKLOAD_STATE_RUNNING, AllocatedHeight: env.Height, Challenge: true, Admission: admission,
+		PieceReward: env.Params.ChallengeReward / uint64(ChallengeShapeOf(env.Params, p.GetHardware()).Pieces),
+		State:       pb.WorkloadState_WORKLOAD_STATE_RUNNING, AllocatedHeight: env.Height, Challenge: true, Admission: admission,
 		Slots: []*pb.Slot{{State: pb.SlotState_SLOT_STATE_ACCEPTED, AllocatedTo: p.Address, Prover: p.Address}},
 	}
 	if old, err := kv.Get(workloadKey(id)); err != nil || old != nil {

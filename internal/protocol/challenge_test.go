@@ -1,7 +1,9 @@
 package protocol_test
 
 import (
+	"bytes"
 	"encoding/hex"
+	"slices"
 	"strings"
 	"testing"
 
@@ -134,5 +136,26 @@ func TestGenesisPrograms(t *testing.T) {
 		if err := g.Validate(); err == nil {
 			t.Errorf("%s: genesis accepted", name)
 		}
+	}
+}
+
+// TestChallengeCommitteeIsSmall: a challenge piece is judged by at most
+// challenge_committee_size members, a Run's slot by committee_size.
+func TestChallengeCommitteeIsSmall(t *testing.T) {
+	p := protocol.DefaultParams()
+	if got := protocol.CommitteeSizeFor(p, &pb.Workload{Challenge: true}); got != int(p.ChallengeCommitteeSize) || got >= int(p.CommitteeSize) {
+		t.Fatalf("a challenge's committee: %d (challenge_committee_size %d, committee_size %d)", got, p.ChallengeCommitteeSize, p.CommitteeSize)
+	}
+	if got := protocol.CommitteeSizeFor(p, &pb.Workload{}); got != int(p.CommitteeSize) {
+		t.Fatalf("a Run's committee: %d, want %d", got, p.CommitteeSize)
+	}
+	active := make([][20]byte, 200)
+	for i := range active {
+		active[i] = [20]byte{byte(i), byte(i >> 8), 1}
+	}
+	slices.SortFunc(active, func(a, b [20]byte) int { return bytes.Compare(a[:], b[:]) })
+	w := &pb.Workload{Id: make([]byte, 32), Challenge: true, Slots: []*pb.Slot{{Prover: active[0][:]}}}
+	if got := protocol.Committee(active, w, w.Slots[0], make([]byte, 32), protocol.CommitteeSizeFor(p, w)); len(got) != int(p.ChallengeCommitteeSize) {
+		t.Fatalf("drew %d members for a challenge piece among 200 provers", len(got))
 	}
 }

@@ -115,6 +115,9 @@ type Params struct {
 	// member a bounded time and is voted invalid everywhere alike. 0: no
 	// cap.
 	MaxVerifyCycles uint64 `json:"max_verify_cycles"`
+	// ChallengeCommitteeSize caps the committee of a challenge piece
+	// (CommitteeSizeFor); 0: committee_size.
+	ChallengeCommitteeSize uint32 `json:"challenge_committee_size"`
 }
 
 // DefaultParams are the defaults of PROTOCOL.md 8 for the chain section.
@@ -136,23 +139,24 @@ func DefaultParams() Params {
 		EpochLength:         100,
 		MaxDeclinesPerEpoch: 5,
 
-		MaxProversPerWorkload: 5,
-		PricePerMcycle:        10,
-		CyclesPerBlock:        500_000_000,
-		AcceptWindow:          3,
-		ReopenWindow:          0,
-		SingleProverFloorBP:   2500,
-		RewardTiersBP:         []uint32{5000, 3000, 2000},
-		RevealWindow:          10,
-		FullBlockBytes:        3 << 20,         // the 4 MiB proposal cap less one largest transaction
-		MaxVerifyCycles:       100_000_000_000, // minutes of verification; succinct verifiers declare far less
-		VoteWindow:            10,
-		CommitteeSize:         64,
-		SlashInvalidBP:        1000,
-		SlashCopyBP:           10000,
-		SlashNoRevealBP:       100,
-		ProofsPerNode:         3,
-		ReputationWindow:      10000,
+		MaxProversPerWorkload:  5,
+		PricePerMcycle:         10,
+		CyclesPerBlock:         500_000_000,
+		AcceptWindow:           3,
+		ReopenWindow:           0,
+		SingleProverFloorBP:    2500,
+		RewardTiersBP:          []uint32{5000, 3000, 2000},
+		RevealWindow:           10,
+		FullBlockBytes:         4<<20 - (1<<20 + 64<<10) - 4<<10, // the 4 MiB proposal cap less one largest transaction and the beacon
+		MaxVerifyCycles:        100_000_000_000,                  // minutes of verification; succinct verifiers declare far less
+		VoteWindow:             10,
+		CommitteeSize:          64,
+		ChallengeCommitteeSize: 5,
+		SlashInvalidBP:         1000,
+		SlashCopyBP:            10000,
+		SlashNoRevealBP:        100,
+		ProofsPerNode:          3,
+		ReputationWindow:       10000,
 
 		ChallengeProgram:   "",
 		ChallengeCycles:    100_000_000_000,

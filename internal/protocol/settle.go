@@ -148,20 +148,6 @@ func (po Payout) VoterPay(n int) (each, burned uint64) {
 	return each, po.VotePool - each*uint64(n)
 }
 
-// pieceReward is a challenge piece's share of challenge_reward: a challenge
-// of many pieces (one per declared core) mints no more than one of one.
-func pieceReward(r store.Reader, p Params, prover []byte) (uint64, error) {
-	a, err := address.FromBytes(prover)
-	if err != nil {
-		return 0, err
-	}
-	pr, err := GetProver(r, a)
-	if err != nil {
-		return 0, err
-	}
-	return p.ChallengeReward / uint64(ChallengeShapeOf(p, pr.GetHardware()).Pieces), nil
-}
-
 // payFinals pays each final proof its tier of the provers' pool and burns
 // fee_burn_bp of its share; a challenge pays challenge_reward, minted.
 func payFinals(kv store.KV, env Env, w *pb.Workload, finals []*pb.Slot) error {
@@ -169,11 +155,10 @@ func payFinals(kv store.KV, env Env, w *pb.Workload, finals []*pb.Slot) error {
 	for i, s := range finals {
 		s.Tier = uint32(i + 1)
 		if w.Challenge {
-			reward, err := pieceReward(kv, env.Params, s.Prover)
-			if err != nil {
-				return err
-			}
-			s.Reward = reward
+			// Its share of challenge_reward, fixed when the piece was issued:
+			// a challenge mints the same however many pieces it has, and
+			// re-registering with other hardware meanwhile changes nothing.
+			s.Reward = w.PieceReward
 		} else {
 			s.FeePaid = po.ProverPay(i, w.AllocatedHeight, w.Deadline, s.SubmitHeight)
 			s.Burned = po.Burn

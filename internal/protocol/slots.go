@@ -192,6 +192,9 @@ func submitter(env Env, kv store.KV, w *pb.Workload, s *pb.Slot, sender address.
 		if due := DueOf(w, s); env.Height > due {
 			return reject(CodeWindowClosed, "submit: slot %d of %x was due by height %d", s.Index, w.Id, due)
 		}
+		if w.Challenge && !mayAnswerChallenge(kv, sender) {
+			return reject(CodeNotAllowed, "submit: %s left or was removed; its challenge no longer counts", sender)
+		}
 		return Result{}
 	case pb.SlotState_SLOT_STATE_OPEN:
 		if env.Height > s.OpenUntil {
@@ -206,6 +209,22 @@ func submitter(env Env, kv store.KV, w *pb.Workload, s *pb.Slot, sender address.
 		return Result{}
 	}
 	return reject(CodeNotAllowed, "submit: slot %d is %s; at most k proofs are taken and this one would not be rewarded", s.Index, SlotStateName(s.State))
+}
+
+// mayAnswerChallenge reports whether a challenged prover is still in the
+// set a challenge tests (pending, active or suspended): one that left,
+// withdrew or was removed could otherwise re-register with other hardware
+// and collect the pieces of its old declaration.
+func mayAnswerChallenge(kv store.KV, a address.Address) bool {
+	p, err := GetProver(kv, a)
+	if err != nil {
+		return false
+	}
+	switch p.State {
+	case pb.ProverState_PROVER_STATE_PENDING, pb.ProverState_PROVER_STATE_ACTIVE, pb.ProverState_PROVER_STATE_SUSPENDED:
+		return true
+	}
+	return false
 }
 
 // DueOf is the last height the holder of slot s may deliver: the height

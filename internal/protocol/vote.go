@@ -73,6 +73,19 @@ func startVote(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) ([]Event, error
 	return nil, setProto(kv, ballotKey(w.Id, s.Index), b)
 }
 
+// CommitteeSizeFor is how many members judge a slot of w: committee_size,
+// or for a challenge piece at most challenge_committee_size. Verifying a
+// piece costs about as much as proving it (the benchmark's verifier
+// recomputes its sampled segments), so a full committee for every piece
+// of every challenge would take most of the network's verification time;
+// what a piece decides is only whether one prover's hardware claim stands.
+func CommitteeSizeFor(p Params, w *pb.Workload) int {
+	if w.GetChallenge() && p.ChallengeCommitteeSize > 0 {
+		return int(min(p.CommitteeSize, p.ChallengeCommitteeSize))
+	}
+	return int(p.CommitteeSize)
+}
+
 // drawCommittee returns the committee's addresses, sorted and
 // concatenated (see Committee), from the block's active provers and seed.
 func drawCommittee(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) ([]byte, error) {
@@ -80,13 +93,14 @@ func drawCommittee(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) ([]byte, er
 	if err != nil {
 		return nil, err
 	}
+	size := CommitteeSizeFor(env.Params, w)
 	var seed []byte
-	if n := len(active) - len(skippedPositions(active, w, nil)); n > int(env.Params.CommitteeSize) {
+	if n := len(active) - len(skippedPositions(active, w, nil)); n > size {
 		if seed, err = Seed(kv); err != nil {
 			return nil, err
 		}
 	}
-	members := Committee(active, w, s, seed, int(env.Params.CommitteeSize))
+	members := Committee(active, w, s, seed, size)
 	out := make([]byte, 0, len(members)*address.Size)
 	for _, m := range members {
 		out = append(out, m[:]...)

@@ -225,16 +225,13 @@ func (d *Daemon) ensureJob(ctx context.Context, w *pb.Workload, s *pb.Slot, j *j
 	return nil
 }
 
-// inputGrace is how long (blocks) the daemon waits for a Run's missing
-// input blob to be uploaded before it answers fail.
-const inputGrace = 20
-
 // inputsGone decides whether a proving attempt that could not fetch an
-// input should end in fail rather than be retried: the blob has been
-// missing everywhere for inputGrace blocks, or the slot's promise is near.
-// A fail is never slashed nor counted a miss, and a confirmed one burns the
-// user's share, so a user that names a blob it never uploads pays for it;
-// waiting out the promise instead would cost this prover a miss.
+// input should end in fail rather than be retried: only when the slot's
+// promise is three blocks away, so an upload that is slow, or a blob that
+// takes its time to reach this prover's node, is waited for as long as the
+// slot allows. A fail is never slashed nor counted a miss (a confirmed one
+// burns the user's share, so a user that names a blob it never uploads pays
+// for it); waiting out the promise instead would cost this prover a miss.
 func (d *Daemon) inputsGone(ctx context.Context, j *job, r proveResult) (proveResult, bool) {
 	if !errors.Is(r.err, errInputMissing) {
 		j.MissingSince = 0
@@ -248,11 +245,10 @@ func (d *Daemon) inputsGone(ctx context.Context, j *job, r proveResult) (proveRe
 	if err != nil || int(j.Slot) >= len(w.Slots) {
 		return r, false
 	}
-	due := protocol.DueOf(w, w.Slots[j.Slot])
-	if d.tip < j.MissingSince+inputGrace && d.tip+3 < due {
+	if d.tip+3 < protocol.DueOf(w, w.Slots[j.Slot]) {
 		return r, false
 	}
-	d.cfg.Log.Warn("a Run's input was never uploaded: answering fail", "workload", j.Workload, "slot", j.Slot, "since", j.MissingSince, "err", r.err)
+	d.cfg.Log.Warn("a Run's input never arrived before the promise: answering fail", "workload", j.Workload, "slot", j.Slot, "missing_since", j.MissingSince, "err", r.err)
 	return proveResult{key: r.key, outcome: pb.Outcome_OUTCOME_FAIL, cycles: w.Cycles}, true
 }
 

@@ -266,13 +266,13 @@ func (e *fastEngine) allocate(h int64, lo, hi int) {
 	for _, wi := range e.waiting {
 		wl := &pop.Workloads[wi]
 		if n := len(e.unassigned(wi, h)); n > 0 && e.waitLive(wi, h) && protocol.TimeToProve(e.par, wl.Cycles, wl.Deadline, h) {
-			e.aw = append(e.aw, alloc.Workload{ID: wl.ID, K: n, MinHardware: Programs[wl.Program].Min})
+			e.aw = append(e.aw, alloc.Workload{ID: wl.ID, K: n, MinHardware: Programs[wl.Program].Min, Rank: uint64(len(e.aw))})
 			order, waiting = append(order, wi), append(waiting, true)
 		}
 	}
 	for i := lo; i < hi; i++ {
 		w := &pop.Workloads[i]
-		e.aw = append(e.aw, alloc.Workload{ID: w.ID, K: int(w.K), MinHardware: Programs[w.Program].Min})
+		e.aw = append(e.aw, alloc.Workload{ID: w.ID, K: int(w.K), MinHardware: Programs[w.Program].Min, Rank: protocol.NewRunsRank})
 		order, waiting = append(order, int32(i)), append(waiting, false)
 	}
 	if len(e.aw) > 0 {
