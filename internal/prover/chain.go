@@ -92,6 +92,19 @@ func (c *chain) program(ctx context.Context, id []byte) (*pb.Program, error) {
 	return &p, proto.Unmarshal(b, &p)
 }
 
+// beacon returns the beacon seed set by block height.
+func (c *chain) beacon(ctx context.Context, height int64) ([]byte, error) {
+	b, err := c.query(ctx, "/beacon", binary.BigEndian.AppendUint64(nil, uint64(height)))
+	if err != nil {
+		return nil, err
+	}
+	var e pb.BeaconEntry
+	if err := proto.Unmarshal(b, &e); err != nil {
+		return nil, err
+	}
+	return e.Seed, nil
+}
+
 func (c *chain) prover(ctx context.Context, addr []byte) (*pb.Prover, error) {
 	b, err := c.query(ctx, "/prover", addr)
 	if err != nil {

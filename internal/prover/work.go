@@ -110,6 +110,30 @@ func (d *Daemon) checkOwn(ctx context.Context, w *pb.Workload, res proveResult) 
 	return res
 }
 
+// addChallengeBeacon gives a challenge piece's verifier the beacon seed of
+// the block after the one that included the result, as an input named
+// "beacon" (docs/WORKLOADS.md, "Challenges"): the benchmark samples the
+// segments it recomputes with it, and the prover, who committed to its
+// digests before that block, cannot grind the sample. Every member passes
+// the same seed, so the verdict stays the same everywhere.
+func (d *Daemon) addChallengeBeacon(ctx context.Context, dir string, names []string, w *pb.Workload, slot uint32) ([]string, error) {
+	if int(slot) >= len(w.Slots) || w.Slots[slot].SubmitHeight == 0 {
+		return names, nil // our own check before submitting (challenges skip it)
+	}
+	seed, err := d.chain.beacon(ctx, w.Slots[slot].SubmitHeight+1)
+	if err != nil {
+		return nil, fmt.Errorf("the beacon after the challenge's result: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, challengeBeaconInput), seed, 0o600); err != nil {
+		return nil, err
+	}
+	return append(names, challengeBeaconInput), nil
+}
+
+// challengeBeaconInput is the name of the beacon file a challenge's
+// verifier gets (examples/programs/bench BeaconInput).
+const challengeBeaconInput = "beacon"
+
 // prepare fetches one of w's program modules and stages w's inputs; the
 // caller removes the returned directory.
 func (d *Daemon) prepare(ctx context.Context, w *pb.Workload, module func(*pb.Program) *pb.Module) (string, string, []string, error) {
@@ -137,6 +161,12 @@ func (d *Daemon) verify(ctx context.Context, w *pb.Workload, slot uint32, proof 
 	if err := os.WriteFile(filepath.Join(dir, "proof"), proof, 0o600); err != nil {
 		res.err = err
 		return res
+	}
+	if w.Challenge {
+		if names, err = d.addChallengeBeacon(ctx, dir, names, w, slot); err != nil {
+			res.err = err
+			return res
+		}
 	}
 	prog, err := d.chain.program(ctx, w.Program)
 	if err != nil {

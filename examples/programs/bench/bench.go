@@ -21,12 +21,18 @@
 // The prover reuses one buffer (peak memory about M MiB plus the runtime).
 // The proof is "PNBENCH1" | uint32be(S) | digest_0 .. digest_{S-1}.
 //
-// The verifier checks the format, then recomputes K of the S segments,
-// chosen by Fiat-Shamir from the input and all the digests (see Samples),
-// and compares their digests. With K >= S it recomputes everything. A prover
-// that skipped a fraction f of the segments passes with probability about
-// (1-f)^K, unless it grinds the digests to move the sample, which costs it
-// segment recomputations: this is a benchmark check, not a proof of work.
+// The verifier checks the format, then recomputes K of the S segments and
+// compares their digests. With K >= S it recomputes everything. The sample
+// is drawn (see Samples) from the input, all the digests and, when the
+// verifier is given one, a beacon: a second input file named "beacon" that
+// the prover could not know when it committed to the digests (for a chain
+// challenge, the verifying daemon passes the beacon seed of the block after
+// the one that included the result). A prover that skipped a fraction f of
+// the segments then passes with probability about (1-f)^K. Without a
+// beacon the sample is Fiat-Shamir over the digests alone, and a prover can
+// re-draw it for the cost of a hash by changing a skipped segment's digest
+// (about (1-f)^-K tries): fine for a demonstration Run, not for a test of
+// hardware.
 package bench
 
 import (
@@ -37,6 +43,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 
 	"github.com/provernet/provernet/examples/programs/internal/progio"
 )
@@ -201,13 +208,15 @@ func Compute(p Params) []byte {
 }
 
 // Samples returns the distinct segment indices the verifier recomputes: a
-// partial Fisher-Yates shuffle driven by SHA-256 of the input file and all
-// the digests (Fiat-Shamir), so it is deterministic and fixed by the proof.
-func Samples(p Params, digests []byte) []int {
+// partial Fisher-Yates shuffle driven by SHA-256 of the input file, all the
+// digests and the beacon (nil: none), so it is deterministic and fixed by
+// the proof and the beacon.
+func Samples(p Params, digests, beacon []byte) []int {
 	seed := sha256.New()
 	seed.Write([]byte("provernet-bench-v1 samples"))
 	seed.Write(p.raw)
 	seed.Write(digests)
+	seed.Write(beacon)
 	var s [32]byte
 	seed.Sum(s[:0])
 
@@ -231,8 +240,8 @@ func Samples(p Params, digests []byte) []int {
 // ErrMismatch is returned for a sampled segment whose digest is wrong.
 var ErrMismatch = errors.New("a sampled segment's digest does not match")
 
-// VerifyParams checks a proof against p.
-func VerifyParams(p Params, proof []byte) error {
+// VerifyParams checks a proof against p, sampling with beacon (nil: none).
+func VerifyParams(p Params, proof, beacon []byte) error {
 	rest, ok := bytes.CutPrefix(proof, []byte(Magic))
 	if !ok || len(rest) < 4 {
 		return errors.New("proof: bad header")
@@ -245,7 +254,7 @@ func VerifyParams(p Params, proof []byte) error {
 		return fmt.Errorf("proof: %d digest bytes, want %d", len(digests), 32*p.Segments)
 	}
 	w := NewWorker(p)
-	for _, i := range Samples(p, digests) {
+	for _, i := range Samples(p, digests, beacon) {
 		d := w.Segment(i)
 		if !bytes.Equal(d[:], digests[32*i:32*i+32]) {
 			return fmt.Errorf("segment %d: %w", i, ErrMismatch)
@@ -267,9 +276,30 @@ func Prove(inputs []string) ([]byte, error) {
 	return Compute(p), nil
 }
 
-// Verify is the verifier of the contract.
+// BeaconInput names the optional input file that carries a beacon to
+// sample with, at most MaxBeaconSize bytes.
+const (
+	BeaconInput   = "beacon"
+	MaxBeaconSize = 1024
+)
+
+// Verify is the verifier of the contract: the input file, and optionally a
+// file named BeaconInput.
 func Verify(inputs []string, proof []byte) error {
-	data, err := progio.ReadOnlyInput(inputs, MaxInputSize)
+	var rest []string
+	var beacon []byte
+	for _, in := range inputs {
+		if filepath.Base(in) != BeaconInput {
+			rest = append(rest, in)
+			continue
+		}
+		b, err := progio.ReadFile(in, MaxBeaconSize)
+		if err != nil {
+			return err
+		}
+		beacon = b
+	}
+	data, err := progio.ReadOnlyInput(rest, MaxInputSize)
 	if err != nil {
 		return err
 	}
@@ -277,5 +307,5 @@ func Verify(inputs []string, proof []byte) error {
 	if err != nil {
 		return err
 	}
-	return VerifyParams(p, proof)
+	return VerifyParams(p, proof, beacon)
 }
