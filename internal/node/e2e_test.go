@@ -98,15 +98,21 @@ func e2eParams() protocol.Params {
 
 func startE2E(t *testing.T, provers int) *e2e {
 	t.Helper()
+	return startE2EWith(t, provers, e2eParams(), "")
+}
+
+// startE2EWith starts the devnet with params and, if challenges is not "",
+// the benchmark program in that directory as the challenge program.
+func startE2EWith(t *testing.T, provers int, params protocol.Params, challenges string) *e2e {
+	t.Helper()
 	dir := builtExamples(t)
 	onLoopback, err := OnLoopback()
 	if err != nil {
 		t.Fatal(err)
 	}
-	params := e2eParams()
 	d, err := StartDevnet(context.Background(), DevnetOptions{
 		Home: t.TempDir(), Accounts: 2, Provers: provers, Balance: DevnetDefaults.Balance,
-		BlockTime: 200 * time.Millisecond, Params: &params,
+		BlockTime: 200 * time.Millisecond, Params: &params, ChallengeProgram: challenges,
 		Node: Options{Log: testLog(t), Configure: onLoopback, AfterCommit: checkSupply},
 	})
 	if err != nil {
@@ -149,6 +155,12 @@ func (e *e2e) ctx(d time.Duration) context.Context {
 // startProver runs the daemon of key prover<i> with a fault.
 func (e *e2e) startProver(i int, fault prover.Fault) {
 	e.t.Helper()
+	e.startProverAs(i, fault, &prover.Registration{CPUCores: 2, MemoryMB: 4096, MaxConcurrent: 2, Stake: e2eParams().MinProverStake})
+}
+
+// startProverAs runs the daemon of key prover<i>, registering with reg.
+func (e *e2e) startProverAs(i int, fault prover.Fault, reg *prover.Registration) {
+	e.t.Helper()
 	k := e.d.ProverKeys[i]
 	exe, err := os.Executable()
 	if err != nil {
@@ -158,7 +170,7 @@ func (e *e2e) startProver(i int, fault prover.Fault) {
 		RPC: e.d.RPCURL(), API: e.d.APIURL(), Key: k, Exe: exe, Capacity: 2, Fault: fault,
 		Dir: filepath.Join(e.d.Home(), "provers", k.Name), Poll: 100 * time.Millisecond,
 		Log:      slog.New(slog.NewTextHandler(lockedWriter{&e.mu, e.log}, nil)).With("prover", k.Name, "fault", string(fault)),
-		Register: &prover.Registration{CPUCores: 2, MemoryMB: 4096, MaxConcurrent: 2, Stake: e2eParams().MinProverStake},
+		Register: reg,
 	})
 	if err != nil {
 		e.t.Fatal(err)
@@ -552,4 +564,62 @@ func TestE2ERunWithoutItsBlob(t *testing.T) {
 			t.Errorf("prover%d: %s with %d misses after a Run whose input never came", i, p.State, p.Misses)
 		}
 	}
+}
+
+// TestE2EChallengeAdmission: with challenges on, a prover joining a network
+// of active provers is admitted only once its admission piece, proved by
+// its own daemon, is judged valid by a committee of the others, whose
+// verifiers sample the benchmark with the beacon after the result.
+func TestE2EChallengeAdmission(t *testing.T) {
+	bench := builtBench(t)
+	params := e2eParams()
+	params.ChallengeCycles = 1_000_000_000 // a 64 MiB piece of one segment: seconds
+	params.ChallengeDeadline, params.ChallengeInterval = 400, 1_000_000
+	e := startE2EWith(t, 3, params, bench)
+	small := func() *prover.Registration {
+		return &prover.Registration{CPUCores: 1, MemoryMB: 64, MaxConcurrent: 1, Stake: params.MinProverStake}
+	}
+	e.startProverAs(0, prover.FaultNone, small())
+	e.startProverAs(1, prover.FaultNone, small())
+	if err := WaitActiveProvers(e.ctx(150*time.Second), e.c, 2); err != nil {
+		t.Fatal(err)
+	}
+	e.startProverAs(2, prover.FaultNone, small())
+	if err := WaitActiveProvers(e.ctx(150*time.Second), e.c, 3); err != nil {
+		t.Fatal(err)
+	}
+	e.mu.Lock()
+	log := e.log.String()
+	e.mu.Unlock()
+	if !strings.Contains(log, "verifying a challenge piece with the beacon") {
+		t.Fatalf("no committee member verified prover2's admission piece with the beacon:\n%s", log)
+	}
+}
+
+var (
+	benchOnce sync.Once
+	benchDir  string
+	benchErr  error
+)
+
+// builtBench builds the benchmark program once per test binary.
+func builtBench(t *testing.T) string {
+	t.Helper()
+	benchOnce.Do(func() {
+		if benchDir, benchErr = os.MkdirTemp("", "provernet-e2e-bench-"); benchErr != nil {
+			return
+		}
+		for _, role := range []string{"prover", "verifier"} {
+			cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-o", filepath.Join(benchDir, role+".wasm"), "../../examples/programs/bench/"+role)
+			cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+			if b, err := cmd.CombinedOutput(); err != nil {
+				benchErr = fmt.Errorf("build bench %s: %v\n%s", role, err, b)
+				return
+			}
+		}
+	})
+	if benchErr != nil {
+		t.Fatal(benchErr)
+	}
+	return benchDir
 }

@@ -127,6 +127,7 @@ func (d *Daemon) addChallengeBeacon(ctx context.Context, dir string, names []str
 	if err := os.WriteFile(filepath.Join(dir, challengeBeaconInput), seed, 0o600); err != nil {
 		return nil, err
 	}
+	d.cfg.Log.Info("verifying a challenge piece with the beacon", "workload", fmt.Sprintf("%x", w.Id), "slot", slot, "height", w.Slots[slot].SubmitHeight+1)
 	return append(names, challengeBeaconInput), nil
 }
 
