@@ -57,13 +57,8 @@ func builtExamples(t *testing.T) string {
 			return
 		}
 		out := filepath.Join(examplesDir, "sha256-chain")
-		for _, role := range []string{"prover", "verifier"} {
-			cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-o", filepath.Join(out, role+".wasm"), "../../examples/programs/sha256-chain/"+role)
-			cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-			if b, err := cmd.CombinedOutput(); err != nil {
-				examplesErr = fmt.Errorf("build %s: %v\n%s", role, err, b)
-				return
-			}
+		if examplesErr = buildProgram(out, "sha256-chain"); examplesErr != nil {
+			return
 		}
 		b, err := os.ReadFile("../../examples/programs/sha256-chain/input.json")
 		if err == nil {
@@ -75,6 +70,19 @@ func builtExamples(t *testing.T) string {
 		t.Fatal(examplesErr)
 	}
 	return examplesDir
+}
+
+// buildProgram builds example program name's prover and verifier into out
+// as WebAssembly (build/programs layout).
+func buildProgram(out, name string) error {
+	for _, role := range []string{"prover", "verifier"} {
+		cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-o", filepath.Join(out, role+".wasm"), "../../examples/programs/"+name+"/"+role)
+		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("build %s %s: %v\n%s", name, role, err, b)
+		}
+	}
+	return nil
 }
 
 // e2e is one test's devnet and provers.
@@ -609,14 +617,7 @@ func builtBench(t *testing.T) string {
 		if benchDir, benchErr = os.MkdirTemp("", "provernet-e2e-bench-"); benchErr != nil {
 			return
 		}
-		for _, role := range []string{"prover", "verifier"} {
-			cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-o", filepath.Join(benchDir, role+".wasm"), "../../examples/programs/bench/"+role)
-			cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-			if b, err := cmd.CombinedOutput(); err != nil {
-				benchErr = fmt.Errorf("build bench %s: %v\n%s", role, err, b)
-				return
-			}
-		}
+		benchErr = buildProgram(benchDir, "bench")
 	})
 	if benchErr != nil {
 		t.Fatal(benchErr)
