@@ -123,7 +123,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 			return nil, fmt.Errorf("block %d tx %d: %w", req.Height, i+1, err)
 		}
 		results[i+1] = toExecResult(res)
-		txBytes += a.criticalBytes(tx, res)
+		txBytes += criticalBytes(tx, res)
 		key := sha256.Sum256(tx)
 		a.txs.forgetKey(key)
 		a.room.release(key)
@@ -206,12 +206,8 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 // critical ones (they go last in every proposal), and a transaction that
 // failed admission costs its sender nothing, so neither may make a block
 // full.
-func (a *App) criticalBytes(raw []byte, res protocol.Result) uint64 {
-	if !res.Admitted {
-		return 0
-	}
-	tx, err := a.txs.decode(raw) // cached: DeliverTx just decoded it
-	if err != nil || !allCritical(tx) {
+func criticalBytes(raw []byte, res protocol.Result) uint64 {
+	if !res.Admitted || !res.Critical {
 		return 0
 	}
 	return uint64(len(raw))

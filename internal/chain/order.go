@@ -5,7 +5,7 @@ import (
 	"sort"
 
 	"github.com/provernet/provernet/internal/address"
-	"github.com/provernet/provernet/internal/pb"
+	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/internal/txn"
 )
 
@@ -104,14 +104,6 @@ func criticalFirst(txs []proposed) []proposed {
 	return out
 }
 
-// allCritical reports whether every message of tx has a window to meet.
-func allCritical(tx *txn.Tx) bool {
-	for _, m := range tx.Body.GetMessages() {
-		switch m.GetKind().(type) {
-		case *pb.Msg_Accept, *pb.Msg_Decline, *pb.Msg_SubmitResult, *pb.Msg_RevealKey, *pb.Msg_Vote:
-		default:
-			return false
-		}
-	}
-	return len(tx.Body.GetMessages()) > 0
-}
+// allCritical reports whether every message of tx has a window to meet
+// (protocol.Critical).
+func allCritical(tx *txn.Tx) bool { return protocol.Critical(tx) }

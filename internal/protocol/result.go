@@ -26,6 +26,9 @@ type Result struct {
 	// Admitted: DeliverTx took the fee and the nonce (the transaction
 	// passed admission), whether or not its messages then failed.
 	Admitted bool
+	// Critical: DeliverTx admitted it and every message is protocol-
+	// critical (Critical).
+	Critical bool
 }
 
 // OK reports whether the transaction was accepted.

@@ -64,7 +64,7 @@ func DeliverTx(kv store.KV, env Env, raw []byte) (Result, error) {
 	}
 	cache := store.NewCache(kv)
 	res, err = runMessages(cache, env, tx)
-	res.Admitted = true
+	res.Admitted, res.Critical = true, Critical(tx)
 	if err != nil || !res.OK() {
 		return res, err
 	}
@@ -118,6 +118,20 @@ func decodeCode(err error) Code {
 	default:
 		return CodeMalformed
 	}
+}
+
+// Critical reports whether every message of tx has a window to meet
+// (Accept, Decline, SubmitResult, RevealKey, Vote): the transactions a
+// proposal puts first and a full block is made of (fill.go).
+func Critical(tx *txn.Tx) bool {
+	for _, m := range tx.Body.GetMessages() {
+		switch m.GetKind().(type) {
+		case *pb.Msg_Accept, *pb.Msg_Decline, *pb.Msg_SubmitResult, *pb.Msg_RevealKey, *pb.Msg_Vote:
+		default:
+			return false
+		}
+	}
+	return len(tx.Body.GetMessages()) > 0
 }
 
 // payFee takes the fee from the sender, burns it and uses the nonce.
