@@ -171,13 +171,11 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 	}
 	env := a.checkEnv
 	env.Decode = pre.decodeFor(req.Tx, a.txs)
-	ordinary := false
-	if tx, err := env.Decode(req.Tx); err == nil && !allCritical(tx) {
-		ordinary = true
-		if req.Type != abci.CHECK_TX_TYPE_RECHECK {
-			if ok, full := a.room.admits(int64(len(req.Tx))); !ok {
-				return busy(full), nil
-			}
+	tx, decodeErr := env.Decode(req.Tx)
+	ordinary := decodeErr == nil && !allCritical(tx)
+	if decodeErr == nil && req.Type != abci.CHECK_TX_TYPE_RECHECK {
+		if ok, why := a.room.admits(int64(len(req.Tx)), tx.Sender, ordinary); !ok {
+			return busy(why), nil
 		}
 	}
 	a.treeMu.RLock() // a.check reads the committed version
@@ -190,8 +188,8 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 	case res.Code == protocol.CodeOK:
 		a.txs.admit(pre.key, req.Tx, pre.tx)
 		a.pending.note(pre.tx)
-		if ordinary {
-			a.room.hold(pre.key, int64(len(req.Tx)))
+		if decodeErr == nil {
+			a.room.hold(pre.key, int64(len(req.Tx)), tx.Sender, ordinary)
 		}
 	default:
 		a.txs.forgetKey(pre.key)
@@ -213,12 +211,16 @@ func criticalBytes(raw []byte, res protocol.Result) uint64 {
 	return uint64(len(raw))
 }
 
-// busy refuses an ordinary transaction when ordinary ones fill their share
-// of this node's mempool (room.go).
-func busy(fullBP int64) *abci.CheckTxResponse {
-	return &abci.CheckTxResponse{Code: uint32(protocol.CodeMempoolBusy), Codespace: protocol.Codespace,
-		Log: fmt.Sprintf("mempool_busy: ordinary transactions fill %d.%02d%% of their share of this node's mempool; "+
-			"the rest is kept for Accept, Decline, SubmitResult, RevealKey and Vote; send it again in a few blocks", fullBP/100, fullBP%100)}
+// busy refuses a transaction that does not fit its share of this node's
+// mempool (room.go).
+func busy(why refusal) *abci.CheckTxResponse {
+	log := fmt.Sprintf("mempool_busy: ordinary transactions fill %d.%02d%% of their share of this node's mempool; "+
+		"the rest is kept for Accept, Decline, SubmitResult, RevealKey and Vote; send it again in a few blocks", why.fullBP/100, why.fullBP%100)
+	if why.sender {
+		log = fmt.Sprintf("mempool_busy: this sender's transactions fill %d.%02d%% of what one sender may hold in this node's mempool; "+
+			"send it again once some of them are in a block", why.fullBP/100, why.fullBP%100)
+	}
+	return &abci.CheckTxResponse{Code: uint32(protocol.CodeMempoolBusy), Codespace: protocol.Codespace, Log: log}
 }
 
 // preDecoded is CheckTx's decoding of its own transaction.

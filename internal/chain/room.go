@@ -2,6 +2,8 @@ package chain
 
 import (
 	"sync"
+
+	"github.com/provernet/provernet/internal/address"
 )
 
 // ordinaryShareBP is the share of this node's mempool (in bytes and in
@@ -11,48 +13,71 @@ import (
 // filling the mempool (docs/SECURITY.md, "Block stuffing").
 const ordinaryShareBP = 7500
 
-// mempoolRoom counts the ordinary transactions this node admitted that are
-// still in its mempool, so that CheckTx can refuse a new ordinary one once
-// they fill their share. It is local policy, not consensus: nodes may
-// disagree on it without harm.
+// senderShareBP is the share of the mempool's bytes one sender may hold,
+// critical transactions included: filling the mempool with critical-class
+// filler (Votes of ignored entries) then takes that many staked provers.
+// An honest prover holds a few results of at most 1 MiB at a time.
+const senderShareBP = 1250
+
+// mempoolRoom counts the transactions this node admitted that are still in
+// its mempool, so that CheckTx can refuse a new one once ordinary
+// transactions fill their share, or its sender holds its share. It is
+// local policy, not consensus: nodes may disagree on it without harm.
 //
 // CometBFT does not tell the application when it drops a transaction, so
-// the count follows what the application does see: an admitted ordinary
+// the count follows what the application does see: an admitted
 // transaction is added; one included in a block or failing its recheck is
 // removed; and after every commit, CometBFT rechecks every transaction
 // still in its mempool, so an entry not rechecked since the commit before
 // last is gone and is dropped. The count can therefore only run low (more
 // permissive), never hold a transaction the mempool no longer has.
 type mempoolRoom struct {
-	mu       sync.Mutex
-	maxBytes int64 // 0: no limit
-	maxTxs   int64 // 0: no limit
-	entries  map[[32]byte]roomEntry
-	bytes    int64
-	gen      uint64 // commits seen
+	mu        sync.Mutex
+	maxBytes  int64 // ordinary transactions' bytes; 0: no limit
+	maxTxs    int64 // ordinary transactions; 0: no limit
+	maxSender int64 // one sender's bytes; 0: no limit
+	entries   map[[32]byte]roomEntry
+	bytes     int64 // ordinary
+	count     int64 // ordinary
+	senders   map[address.Address]int64
+	gen       uint64 // commits seen
 }
 
 type roomEntry struct {
-	size int64
-	gen  uint64 // last admitted or rechecked after this many commits
+	size     int64
+	sender   address.Address
+	ordinary bool
+	gen      uint64 // last admitted or rechecked after this many commits
 }
 
-// newMempoolRoom sizes the ordinary share from the mempool's limits (0:
-// unlimited).
+// newMempoolRoom sizes the shares from the mempool's limits (0: unlimited).
 func newMempoolRoom(mempoolBytes, mempoolTxs int64) *mempoolRoom {
 	return &mempoolRoom{
-		maxBytes: mempoolBytes * ordinaryShareBP / 10000,
-		maxTxs:   mempoolTxs * ordinaryShareBP / 10000,
-		entries:  map[[32]byte]roomEntry{},
+		maxBytes:  mempoolBytes * ordinaryShareBP / 10000,
+		maxTxs:    mempoolTxs * ordinaryShareBP / 10000,
+		maxSender: mempoolBytes * senderShareBP / 10000,
+		entries:   map[[32]byte]roomEntry{},
+		senders:   map[address.Address]int64{},
 	}
 }
 
-// admits reports whether an ordinary transaction of size bytes fits in the
-// ordinary share, and how full the share is (in basis points of the
-// tighter limit) for the refusal's message.
-func (r *mempoolRoom) admits(size int64) (bool, int64) {
+// refusal says why a transaction does not fit: which share, how full.
+type refusal struct {
+	sender bool  // the sender's share, else the ordinary share
+	fullBP int64 // how full that share is, in basis points
+}
+
+// admits reports whether a transaction of size bytes from sender fits, and
+// if not why.
+func (r *mempoolRoom) admits(size int64, sender address.Address, ordinary bool) (bool, refusal) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.maxSender > 0 && r.senders[sender]+size > r.maxSender {
+		return false, refusal{sender: true, fullBP: r.senders[sender] * 10000 / r.maxSender}
+	}
+	if !ordinary {
+		return true, refusal{}
+	}
 	ok := true
 	var full int64
 	if r.maxBytes > 0 {
@@ -60,21 +85,23 @@ func (r *mempoolRoom) admits(size int64) (bool, int64) {
 		full = r.bytes * 10000 / r.maxBytes
 	}
 	if r.maxTxs > 0 {
-		ok = ok && int64(len(r.entries))+1 <= r.maxTxs
-		full = max(full, int64(len(r.entries))*10000/r.maxTxs)
+		ok = ok && r.count+1 <= r.maxTxs
+		full = max(full, r.count*10000/r.maxTxs)
 	}
-	return ok, full
+	return ok, refusal{fullBP: full}
 }
 
-// hold counts an admitted (or rechecked) ordinary transaction.
-func (r *mempoolRoom) hold(key [32]byte, size int64) {
+// hold counts an admitted (or rechecked) transaction.
+func (r *mempoolRoom) hold(key [32]byte, size int64, sender address.Address, ordinary bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if e, ok := r.entries[key]; ok {
-		r.bytes -= e.size
+	r.dropLocked(key)
+	r.entries[key] = roomEntry{size: size, sender: sender, ordinary: ordinary, gen: r.gen}
+	r.senders[sender] += size
+	if ordinary {
+		r.bytes += size
+		r.count++
 	}
-	r.entries[key] = roomEntry{size: size, gen: r.gen}
-	r.bytes += size
 }
 
 // release stops counting a transaction (included in a block, or failed its
@@ -82,9 +109,21 @@ func (r *mempoolRoom) hold(key [32]byte, size int64) {
 func (r *mempoolRoom) release(key [32]byte) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if e, ok := r.entries[key]; ok {
+	r.dropLocked(key)
+}
+
+func (r *mempoolRoom) dropLocked(key [32]byte) {
+	e, ok := r.entries[key]
+	if !ok {
+		return
+	}
+	delete(r.entries, key)
+	if r.senders[e.sender] -= e.size; r.senders[e.sender] <= 0 {
+		delete(r.senders, e.sender)
+	}
+	if e.ordinary {
 		r.bytes -= e.size
-		delete(r.entries, key)
+		r.count--
 	}
 }
 
@@ -96,8 +135,7 @@ func (r *mempoolRoom) committed() {
 	r.gen++
 	for k, e := range r.entries {
 		if e.gen+1 < r.gen {
-			r.bytes -= e.size
-			delete(r.entries, k)
+			r.dropLocked(k)
 		}
 	}
 }
