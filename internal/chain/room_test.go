@@ -45,7 +45,7 @@ func TestMempoolKeepsRoomForCriticalMessages(t *testing.T) {
 	if res := c.checkTx(accept); res.Code == uint32(protocol.CodeMempoolBusy) {
 		t.Fatalf("an Accept was refused for room: %s", res.Log)
 	}
-	c.block(held[:4]...) // senders 0 and 1 leave the mempool in a block
+	c.block(held[:4]...)          // senders 0 and 1 leave the mempool in a block
 	for _, tx := range held[4:] { // CometBFT rechecks the rest
 		if res, err := c.app.CheckTx(ctx, &abci.CheckTxRequest{Tx: tx, Type: abci.CHECK_TX_TYPE_RECHECK}); err != nil || res.Code != 0 {
 			t.Fatalf("recheck: %v %v", err, res)
