@@ -56,13 +56,15 @@ type Job struct {
 
 // Result is what a run produced.
 type Result struct {
-	Outcome  Outcome       `json:"outcome"`
-	Cycles   uint64        `json:"cycles"`    // cycles used (the budget, if it ran out)
-	ExitCode uint32        `json:"exit_code"` // the program's exit code
-	Output   []byte        `json:"-"`         // the contents of /out/proof
-	Stderr   string        `json:"stderr,omitempty"`
-	Detail   string        `json:"detail,omitempty"` // why an Error
-	Wall     time.Duration `json:"wall"`
+	Outcome Outcome `json:"outcome"`
+	Cycles  uint64  `json:"cycles"` // cycles used (the budget, if it ran out), host calls' charges included
+	// HostCycles is the part of Cycles host calls charged (hostcall.go).
+	HostCycles uint64        `json:"host_cycles,omitempty"`
+	ExitCode   uint32        `json:"exit_code"` // the program's exit code
+	Output     []byte        `json:"-"`         // the contents of /out/proof
+	Stderr     string        `json:"stderr,omitempty"`
+	Detail     string        `json:"detail,omitempty"` // why an Error
+	Wall       time.Duration `json:"wall"`
 }
 
 func (r *Result) String() string {

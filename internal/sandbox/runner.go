@@ -55,12 +55,16 @@ type Config struct {
 	Unmetered bool
 	// Meter sets the cycle cost model (zero: meter's defaults).
 	Meter meter.Options
+	// Hosts are the host modules programs may import besides WASI
+	// (hostcall.go).
+	Hosts []Host
 }
 
 // Runner compiles and runs programs. It is safe for concurrent use.
 type Runner struct {
-	cfg Config
-	rt  wazero.Runtime
+	cfg   Config
+	rt    wazero.Runtime
+	hosts map[string]bool // import module names programs may use
 
 	mu       sync.Mutex
 	compiled map[[32]byte]wazero.CompiledModule
@@ -93,7 +97,15 @@ func NewRunner(ctx context.Context, cfg Config) (*Runner, error) {
 		_ = rt.Close(ctx)
 		return nil, fmt.Errorf("failed to instantiate WASI: %w", err)
 	}
-	return &Runner{cfg: cfg, rt: rt, compiled: make(map[[32]byte]wazero.CompiledModule)}, nil
+	hosts := map[string]bool{wasi_snapshot_preview1.ModuleName: true}
+	for _, h := range cfg.Hosts {
+		if err := h.Instantiate(ctx, rt); err != nil {
+			_ = rt.Close(ctx)
+			return nil, fmt.Errorf("failed to instantiate host module %s: %w", h.Name(), err)
+		}
+		hosts[h.Name()] = true
+	}
+	return &Runner{cfg: cfg, rt: rt, hosts: hosts, compiled: make(map[[32]byte]wazero.CompiledModule)}, nil
 }
 
 // Close releases the runtime.
@@ -120,7 +132,7 @@ func (r *Runner) Compile(ctx context.Context, wasm []byte) ([32]byte, error) {
 	if err != nil {
 		return h, fmt.Errorf("failed to compile program %x: %w", h[:6], err)
 	}
-	if err := checkImports(cm); err != nil {
+	if err := r.checkImports(cm); err != nil {
 		_ = cm.Close(ctx)
 		return h, err
 	}
@@ -130,11 +142,12 @@ func (r *Runner) Compile(ctx context.Context, wasm []byte) ([32]byte, error) {
 	return h, nil
 }
 
-// checkImports refuses programs that import anything but WASI preview 1.
-func checkImports(cm wazero.CompiledModule) error {
+// checkImports refuses programs that import anything but WASI preview 1
+// and the configured host modules.
+func (r *Runner) checkImports(cm wazero.CompiledModule) error {
 	for _, f := range cm.ImportedFunctions() {
-		if mod, name, _ := f.Import(); mod != wasi_snapshot_preview1.ModuleName {
-			return fmt.Errorf("program imports %s.%s: only %s is available", mod, name, wasi_snapshot_preview1.ModuleName)
+		if mod, name, _ := f.Import(); !r.hosts[mod] {
+			return fmt.Errorf("program imports %s.%s: only %s and this runner's host modules are available", mod, name, wasi_snapshot_preview1.ModuleName)
 		}
 	}
 	return nil
@@ -172,8 +185,10 @@ func (r *Runner) Run(ctx context.Context, job Job) (*Result, error) {
 			return nil, err
 		}
 	}
-	_, callErr := mod.ExportedFunction("_start").Call(ctx)
+	st := &runState{}
+	_, callErr := mod.ExportedFunction("_start").Call(context.WithValue(ctx, runKey{}, st))
 	res := classify(job, g, out, callErr, ctx.Err())
+	res.HostCycles = st.hostCycles
 	if res.Outcome == OutcomeError && callErr != nil && r.depthExceeded(mod) {
 		res.Detail = fmt.Sprintf("call depth limit (%d frame units) exceeded", r.maxDepth())
 	}
