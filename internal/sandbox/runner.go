@@ -14,6 +14,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/experimental/sysfs"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 	"github.com/tetratelabs/wazero/sys"
@@ -175,7 +176,7 @@ func (r *Runner) Run(ctx context.Context, job Job) (*Result, error) {
 		return nil, err
 	}
 	start := time.Now()
-	mod, err := r.rt.InstantiateModule(ctx, cm, mc)
+	mod, err := r.rt.InstantiateModule(experimental.WithMemoryAllocator(ctx, memoryAllocator), cm, mc)
 	if err != nil {
 		return nil, fmt.Errorf("failed to instantiate program: %w", err)
 	}
