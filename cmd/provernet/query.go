@@ -170,75 +170,62 @@ func heightArg(args []string) (int64, error) {
 // newQueryProversCmd lists every registered prover, or one page of them
 // with --limit/--cursor.
 func newQueryProversCmd(g *globals) *cobra.Command {
-	var page client.ListOptions
-	cmd := &cobra.Command{
-		Use: "provers", Short: "Every registered prover (or a page with --limit/--cursor)", Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			var ps []client.Prover
-			var v any
-			var next string
-			if cmd.Flags().Changed("limit") || cmd.Flags().Changed("cursor") {
-				p, err := g.client().ProversPage(cmd.Context(), page)
-				if err != nil {
-					return err
-				}
-				ps, next, v = p.Provers, p.Next, p
-			} else {
-				var err error
-				if ps, err = g.client().Provers(cmd.Context()); err != nil {
-					return err
-				}
-				v = ps
+	return newListCmd(g, "provers", "Every registered prover (or a page with --limit/--cursor)", "no provers registered",
+		func(cmd *cobra.Command, o client.ListOptions) ([]client.Prover, string, any, error) {
+			p, err := g.client().ProversPage(cmd.Context(), o)
+			if err != nil {
+				return nil, "", nil, err
 			}
-			return g.emit(v, func(w io.Writer) {
-				if len(ps) == 0 {
-					fmt.Fprintln(w, "no provers registered")
-				}
-				for _, p := range ps {
-					printProver(w, p)
-				}
-				printNext(w, next)
-			})
-		},
-	}
-	addPageFlags(cmd, &page)
-	return cmd
+			return p.Provers, p.Next, p, nil
+		}, func(cmd *cobra.Command) ([]client.Prover, error) { return g.client().Provers(cmd.Context()) }, printProver)
 }
 
 // newQueryProgramsCmd lists every deployed program, or one page of them
 // with --limit/--cursor.
 func newQueryProgramsCmd(g *globals) *cobra.Command {
-	var page client.ListOptions
+	return newListCmd(g, "programs", "Every deployed program (or a page with --limit/--cursor)", "no programs deployed",
+		func(cmd *cobra.Command, o client.ListOptions) ([]client.Program, string, any, error) {
+			p, err := g.client().ProgramsPage(cmd.Context(), o)
+			if err != nil {
+				return nil, "", nil, err
+			}
+			return p.Programs, p.Next, p, nil
+		}, func(cmd *cobra.Command) ([]client.Program, error) { return g.client().Programs(cmd.Context()) }, printProgram)
+}
+
+// newListCmd is a list query: every record by default, or one page with
+// --limit/--cursor (whose JSON is the page, with its next cursor).
+func newListCmd[T any](g *globals, use, short, empty string,
+	page func(*cobra.Command, client.ListOptions) ([]T, string, any, error),
+	all func(*cobra.Command) ([]T, error), print func(io.Writer, T)) *cobra.Command {
+	var o client.ListOptions
 	cmd := &cobra.Command{
-		Use: "programs", Short: "Every deployed program (or a page with --limit/--cursor)", Args: cobra.NoArgs,
+		Use: use, Short: short, Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var ps []client.Program
+			var items []T
 			var v any
 			var next string
+			var err error
 			if cmd.Flags().Changed("limit") || cmd.Flags().Changed("cursor") {
-				p, err := g.client().ProgramsPage(cmd.Context(), page)
-				if err != nil {
-					return err
-				}
-				ps, next, v = p.Programs, p.Next, p
+				items, next, v, err = page(cmd, o)
 			} else {
-				var err error
-				if ps, err = g.client().Programs(cmd.Context()); err != nil {
-					return err
-				}
-				v = ps
+				items, err = all(cmd)
+				v = items
+			}
+			if err != nil {
+				return err
 			}
 			return g.emit(v, func(w io.Writer) {
-				if len(ps) == 0 {
-					fmt.Fprintln(w, "no programs deployed")
+				if len(items) == 0 {
+					fmt.Fprintln(w, empty)
 				}
-				for _, p := range ps {
-					printProgram(w, p)
+				for _, it := range items {
+					print(w, it)
 				}
 				printNext(w, next)
 			})
 		},
 	}
-	addPageFlags(cmd, &page)
+	addPageFlags(cmd, &o)
 	return cmd
 }

@@ -172,7 +172,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 	env := a.checkEnv
 	env.Decode = pre.decodeFor(req.Tx, a.txs)
 	tx, decodeErr := env.Decode(req.Tx)
-	ordinary := decodeErr == nil && !allCritical(tx)
+	ordinary := decodeErr == nil && !protocol.Critical(tx)
 	if decodeErr == nil && req.Type != abci.CHECK_TX_TYPE_RECHECK {
 		if ok, why := a.room.admits(int64(len(req.Tx)), tx.Sender, ordinary); !ok {
 			return busy(why), nil

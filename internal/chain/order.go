@@ -85,7 +85,7 @@ func inNonceOrder(txs []proposed) []proposed {
 func criticalFirst(txs []proposed) []proposed {
 	mixed := map[address.Address]bool{}
 	for _, p := range txs {
-		if p.tx != nil && !allCritical(p.tx) {
+		if p.tx != nil && !protocol.Critical(p.tx) {
 			mixed[p.tx.Sender] = true
 		}
 	}
@@ -103,7 +103,3 @@ func criticalFirst(txs []proposed) []proposed {
 	}
 	return out
 }
-
-// allCritical reports whether every message of tx has a window to meet
-// (protocol.Critical).
-func allCritical(tx *txn.Tx) bool { return protocol.Critical(tx) }

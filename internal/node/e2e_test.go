@@ -41,35 +41,46 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// The example programs the tests need, built once per test binary into
+// temporary directories (build/programs layout).
 var (
-	examplesOnce sync.Once
-	examplesDir  string
-	examplesErr  error
-)
-
-// builtExamples builds the sha256-chain example into a temporary programs
-// directory (build/programs layout), once per test binary.
-func builtExamples(t *testing.T) string {
-	t.Helper()
-	examplesOnce.Do(func() {
-		examplesDir, examplesErr = os.MkdirTemp("", "provernet-e2e-programs-")
-		if examplesErr != nil {
-			return
+	buildExamples = sync.OnceValues(func() (string, error) {
+		dir, err := os.MkdirTemp("", "provernet-e2e-programs-")
+		if err != nil {
+			return "", err
 		}
-		out := filepath.Join(examplesDir, "sha256-chain")
-		if examplesErr = buildProgram(out, "sha256-chain"); examplesErr != nil {
-			return
+		out := filepath.Join(dir, "sha256-chain")
+		if err := buildProgram(out, "sha256-chain"); err != nil {
+			return "", err
 		}
 		b, err := os.ReadFile("../../examples/programs/sha256-chain/input.json")
-		if err == nil {
-			err = os.WriteFile(filepath.Join(out, "input.json"), b, 0o600)
+		if err != nil {
+			return "", err
 		}
-		examplesErr = err
+		return dir, os.WriteFile(filepath.Join(out, "input.json"), b, 0o600)
 	})
-	if examplesErr != nil {
-		t.Fatal(examplesErr)
+	buildBench = sync.OnceValues(func() (string, error) {
+		dir, err := os.MkdirTemp("", "provernet-e2e-bench-")
+		if err != nil {
+			return "", err
+		}
+		return dir, buildProgram(dir, "bench")
+	})
+)
+
+// builtExamples returns the directory of the built sha256-chain example.
+func builtExamples(t *testing.T) string { return mustBuilt(t, buildExamples) }
+
+// builtBench returns the directory of the built benchmark program.
+func builtBench(t *testing.T) string { return mustBuilt(t, buildBench) }
+
+func mustBuilt(t *testing.T, build func() (string, error)) string {
+	t.Helper()
+	dir, err := build()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return examplesDir
+	return dir
 }
 
 // buildProgram builds example program name's prover and verifier into out
@@ -602,25 +613,4 @@ func TestE2EChallengeAdmission(t *testing.T) {
 	if !strings.Contains(log, "verifying a challenge piece with the beacon") {
 		t.Fatalf("no committee member verified prover2's admission piece with the beacon:\n%s", log)
 	}
-}
-
-var (
-	benchOnce sync.Once
-	benchDir  string
-	benchErr  error
-)
-
-// builtBench builds the benchmark program once per test binary.
-func builtBench(t *testing.T) string {
-	t.Helper()
-	benchOnce.Do(func() {
-		if benchDir, benchErr = os.MkdirTemp("", "provernet-e2e-bench-"); benchErr != nil {
-			return
-		}
-		benchErr = buildProgram(benchDir, "bench")
-	})
-	if benchErr != nil {
-		t.Fatal(benchErr)
-	}
-	return benchDir
 }

@@ -47,12 +47,13 @@ type verifyResult struct {
 // prove runs w's prover module on its inputs in a worker process.
 func (d *Daemon) prove(ctx context.Context, w *pb.Workload, key string) proveResult {
 	res := proveResult{key: key}
-	mod, dir, names, err := d.prepare(ctx, w, func(p *pb.Program) *pb.Module { return p.Prover })
+	st, err := d.prepare(ctx, w, func(p *pb.Program) *pb.Module { return p.Prover })
 	if err != nil {
 		res.err = err
 		return res
 	}
-	defer os.RemoveAll(dir)
+	defer os.RemoveAll(st.dir)
+	mod, dir, names := st.mod, st.dir, st.names
 	seed := make([]byte, 32)
 	_, _ = rand.Read(seed)
 	out, err := sandbox.Exec(ctx, d.cfg.Exe, sandbox.WorkerJob{
@@ -135,30 +136,39 @@ func (d *Daemon) addChallengeBeacon(ctx context.Context, dir string, names []str
 // verifier gets (examples/programs/bench BeaconInput).
 const challengeBeaconInput = "beacon"
 
-// prepare fetches one of w's program modules and stages w's inputs; the
-// caller removes the returned directory.
-func (d *Daemon) prepare(ctx context.Context, w *pb.Workload, module func(*pb.Program) *pb.Module) (string, string, []string, error) {
+// staged is a job's program module and inputs, ready for a worker; the
+// caller removes dir.
+type staged struct {
+	prog  *pb.Program
+	mod   string   // path of the module
+	dir   string   // the inputs' directory
+	names []string // the inputs, in order
+}
+
+// prepare fetches w's program and one of its modules and stages w's inputs.
+func (d *Daemon) prepare(ctx context.Context, w *pb.Workload, module func(*pb.Program) *pb.Module) (staged, error) {
 	prog, err := d.chain.program(ctx, w.Program)
 	if err != nil {
-		return "", "", nil, err
+		return staged{}, err
 	}
 	mod, err := d.fetch.module(ctx, module(prog))
 	if err != nil {
-		return "", "", nil, err
+		return staged{}, err
 	}
 	dir, names, err := d.fetch.stage(ctx, w)
-	return mod, dir, names, err
+	return staged{prog: prog, mod: mod, dir: dir, names: names}, err
 }
 
 // verify runs w's verifier module on its inputs and a proof.
 func (d *Daemon) verify(ctx context.Context, w *pb.Workload, slot uint32, proof []byte) verifyResult {
 	res := verifyResult{workload: w.Id, slot: slot}
-	mod, dir, names, err := d.prepare(ctx, w, func(p *pb.Program) *pb.Module { return p.Verifier })
+	st, err := d.prepare(ctx, w, func(p *pb.Program) *pb.Module { return p.Verifier })
 	if err != nil {
 		res.err = err
 		return res
 	}
-	defer os.RemoveAll(dir)
+	defer os.RemoveAll(st.dir)
+	mod, dir, names, prog := st.mod, st.dir, st.names, st.prog
 	if err := os.WriteFile(filepath.Join(dir, "proof"), proof, 0o600); err != nil {
 		res.err = err
 		return res
@@ -168,11 +178,6 @@ func (d *Daemon) verify(ctx context.Context, w *pb.Workload, slot uint32, proof 
 			res.err = err
 			return res
 		}
-	}
-	prog, err := d.chain.program(ctx, w.Program)
-	if err != nil {
-		res.err = err
-		return res
 	}
 	// The verifier's budget (protocol.VerifyBudget): a verifier that loops
 	// runs out of it on every machine alike and rejects.

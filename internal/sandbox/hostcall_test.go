@@ -4,11 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -48,30 +44,8 @@ func (h *testHost) Instantiate(ctx context.Context, rt wazero.Runtime) error {
 	return err
 }
 
-var (
-	hostGuestOnce sync.Once
-	hostGuestWasm []byte
-	hostGuestErr  error
-)
-
-func hostGuest(t *testing.T) []byte {
-	t.Helper()
-	hostGuestOnce.Do(func() {
-		out := filepath.Join(os.TempDir(), fmt.Sprintf("provernet-hostguest-%d.wasm", os.Getpid()))
-		cmd := exec.Command("go", "build", "-o", out, "./testdata/hostguest")
-		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-		if b, err := cmd.CombinedOutput(); err != nil {
-			hostGuestErr = fmt.Errorf("building the host guest: %v: %s", err, b)
-			return
-		}
-		hostGuestWasm, hostGuestErr = os.ReadFile(out)
-		os.Remove(out)
-	})
-	if hostGuestErr != nil {
-		t.Fatal(hostGuestErr)
-	}
-	return hostGuestWasm
-}
+// hostGuest returns testdata/hostguest built for wasip1.
+func hostGuest(t *testing.T) []byte { return mustWasm(t, buildHostGuest) }
 
 func hostRun(t *testing.T, r *Runner, cmd string, cycles uint64) *Result {
 	t.Helper()

@@ -15,30 +15,35 @@ import (
 	"github.com/tetratelabs/wazero"
 )
 
+// guests build each test guest for wasip1 once per test binary.
 var (
-	guestOnce sync.Once
-	guestWasm []byte
-	guestErr  error
+	buildGuest     = sync.OnceValues(func() ([]byte, error) { return buildWasm("./testdata/guest") })
+	buildHostGuest = sync.OnceValues(func() ([]byte, error) { return buildWasm("./testdata/hostguest") })
 )
 
-// guest builds testdata/guest for wasip1 once per test binary.
-func guest(t *testing.T) []byte {
+// guest returns testdata/guest built for wasip1.
+func guest(t *testing.T) []byte { return mustWasm(t, buildGuest) }
+
+// mustWasm returns a build's module or fails the test.
+func mustWasm(t *testing.T, build func() ([]byte, error)) []byte {
 	t.Helper()
-	guestOnce.Do(func() {
-		out := filepath.Join(os.TempDir(), fmt.Sprintf("provernet-guest-%d.wasm", os.Getpid()))
-		cmd := exec.Command("go", "build", "-o", out, "./testdata/guest")
-		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-		if b, err := cmd.CombinedOutput(); err != nil {
-			guestErr = fmt.Errorf("building the guest: %v: %s", err, b)
-			return
-		}
-		guestWasm, guestErr = os.ReadFile(out)
-		os.Remove(out)
-	})
-	if guestErr != nil {
-		t.Fatal(guestErr)
+	wasm, err := build()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return guestWasm
+	return wasm
+}
+
+// buildWasm builds the Go package pkg for wasip1 and returns the module.
+func buildWasm(pkg string) ([]byte, error) {
+	out := filepath.Join(os.TempDir(), fmt.Sprintf("provernet-%s-%d.wasm", filepath.Base(pkg), os.Getpid()))
+	defer os.Remove(out)
+	cmd := exec.Command("go", "build", "-o", out, pkg)
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("building %s: %v: %s", pkg, err, b)
+	}
+	return os.ReadFile(out)
 }
 
 // testCache shares compiled code between the tests' runners.
