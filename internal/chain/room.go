@@ -14,10 +14,19 @@ import (
 const ordinaryShareBP = 7500
 
 // senderShareBP is the share of the mempool's bytes one sender may hold,
-// critical transactions included: filling the mempool with critical-class
-// filler (Votes of ignored entries) then takes that many staked provers.
-// An honest prover holds a few results of at most 1 MiB at a time.
+// critical transactions included, in bytes and in transactions: filling
+// the mempool with critical-class filler (Votes of ignored entries) then
+// takes that many staked provers. An honest prover holds a few results of
+// at most 1 MiB at a time.
 const senderShareBP = 1250
+
+// senderFloorBytes and senderFloorTxs keep a sender's share from falling
+// below eight of the largest results (a small mempool must not refuse an
+// honest prover's result for good) and 64 transactions.
+const (
+	senderFloorBytes = 8 * (1<<20 + 64<<10)
+	senderFloorTxs   = 64
+)
 
 // mempoolRoom counts the transactions this node admitted that are still in
 // its mempool, so that CheckTx can refuse a new one once ordinary
@@ -32,15 +41,17 @@ const senderShareBP = 1250
 // last is gone and is dropped. The count can therefore only run low (more
 // permissive), never hold a transaction the mempool no longer has.
 type mempoolRoom struct {
-	mu        sync.Mutex
-	maxBytes  int64 // ordinary transactions' bytes; 0: no limit
-	maxTxs    int64 // ordinary transactions; 0: no limit
-	maxSender int64 // one sender's bytes; 0: no limit
-	entries   map[[32]byte]roomEntry
-	bytes     int64 // ordinary
-	count     int64 // ordinary
-	senders   map[address.Address]int64
-	gen       uint64 // commits seen
+	mu           sync.Mutex
+	maxBytes     int64 // ordinary transactions' bytes; 0: no limit
+	maxTxs       int64 // ordinary transactions; 0: no limit
+	maxSender    int64 // one sender's bytes; 0: no limit
+	maxSenderTxs int64 // one sender's transactions; 0: no limit
+	entries      map[[32]byte]roomEntry
+	bytes        int64                     // ordinary
+	count        int64                     // ordinary
+	senders      map[address.Address]int64 // bytes held per sender
+	senderTxs    map[address.Address]int64 // transactions held per sender
+	gen          uint64                    // commits seen
 }
 
 type roomEntry struct {
@@ -52,13 +63,20 @@ type roomEntry struct {
 
 // newMempoolRoom sizes the shares from the mempool's limits (0: unlimited).
 func newMempoolRoom(mempoolBytes, mempoolTxs int64) *mempoolRoom {
-	return &mempoolRoom{
+	r := &mempoolRoom{
 		maxBytes:  mempoolBytes * ordinaryShareBP / 10000,
 		maxTxs:    mempoolTxs * ordinaryShareBP / 10000,
-		maxSender: mempoolBytes * senderShareBP / 10000,
 		entries:   map[[32]byte]roomEntry{},
 		senders:   map[address.Address]int64{},
+		senderTxs: map[address.Address]int64{},
 	}
+	if mempoolBytes > 0 {
+		r.maxSender = max(mempoolBytes*senderShareBP/10000, senderFloorBytes)
+	}
+	if mempoolTxs > 0 {
+		r.maxSenderTxs = max(mempoolTxs*senderShareBP/10000, senderFloorTxs)
+	}
+	return r
 }
 
 // refusal says why a transaction does not fit: which share, how full.
@@ -74,6 +92,9 @@ func (r *mempoolRoom) admits(size int64, sender address.Address, ordinary bool) 
 	defer r.mu.Unlock()
 	if r.maxSender > 0 && r.senders[sender]+size > r.maxSender {
 		return false, refusal{sender: true, fullBP: r.senders[sender] * 10000 / r.maxSender}
+	}
+	if r.maxSenderTxs > 0 && r.senderTxs[sender]+1 > r.maxSenderTxs {
+		return false, refusal{sender: true, fullBP: r.senderTxs[sender] * 10000 / r.maxSenderTxs}
 	}
 	if !ordinary {
 		return true, refusal{}
@@ -98,6 +119,7 @@ func (r *mempoolRoom) hold(key [32]byte, size int64, sender address.Address, ord
 	r.dropLocked(key)
 	r.entries[key] = roomEntry{size: size, sender: sender, ordinary: ordinary, gen: r.gen}
 	r.senders[sender] += size
+	r.senderTxs[sender]++
 	if ordinary {
 		r.bytes += size
 		r.count++
@@ -120,6 +142,9 @@ func (r *mempoolRoom) dropLocked(key [32]byte) {
 	delete(r.entries, key)
 	if r.senders[e.sender] -= e.size; r.senders[e.sender] <= 0 {
 		delete(r.senders, e.sender)
+	}
+	if r.senderTxs[e.sender]--; r.senderTxs[e.sender] <= 0 {
+		delete(r.senderTxs, e.sender)
 	}
 	if e.ordinary {
 		r.bytes -= e.size

@@ -4,5 +4,9 @@ package sandbox
 
 import "github.com/tetratelabs/wazero/experimental"
 
-// memoryAllocator is wazero's own (a Go allocation) where there is no mmap.
-var memoryAllocator experimental.MemoryAllocator
+// runMemory is wazero's own memory (a Go allocation) where there is no mmap.
+type runMemory struct{}
+
+func newRunMemory() *runMemory                             { return &runMemory{} }
+func (*runMemory) allocator() experimental.MemoryAllocator { return nil }
+func (*runMemory) release()                                {}

@@ -176,7 +176,9 @@ func (r *Runner) Run(ctx context.Context, job Job) (*Result, error) {
 		return nil, err
 	}
 	start := time.Now()
-	mod, err := r.rt.InstantiateModule(experimental.WithMemoryAllocator(ctx, memoryAllocator), cm, mc)
+	mem := newRunMemory()
+	defer mem.release() // after mod.Close below: deferred calls run last first
+	mod, err := r.rt.InstantiateModule(experimental.WithMemoryAllocator(ctx, mem.allocator()), cm, mc)
 	if err != nil {
 		return nil, fmt.Errorf("failed to instantiate program: %w", err)
 	}
