@@ -42,7 +42,43 @@ var ErrOutOfCycles = errors.New("sandbox: out of cycles in a host call")
 type runKey struct{}
 
 // runState is what host calls record of one run.
-type runState struct{ hostCycles uint64 }
+type runState struct {
+	hostCycles uint64
+	info       RunInfo
+	lastError  string
+}
+
+// RunInfo is what a host call may know of the run that made it.
+type RunInfo struct {
+	InDir  string   // host directory of the input files ("" if none)
+	Inputs []string // the job's input file names, the only ones a host may open
+	Cores  int      // threads the job may use
+}
+
+// Info returns the run a host call belongs to (ok false outside a run).
+func Info(ctx context.Context) (RunInfo, bool) {
+	st, ok := ctx.Value(runKey{}).(*runState)
+	if !ok {
+		return RunInfo{}, false
+	}
+	return st.info, true
+}
+
+// SetLastError records why a host call of this run failed, for the
+// program to read (a host module's last_error function).
+func SetLastError(ctx context.Context, msg string) {
+	if st, ok := ctx.Value(runKey{}).(*runState); ok {
+		st.lastError = msg
+	}
+}
+
+// LastError returns what SetLastError recorded in this run.
+func LastError(ctx context.Context) string {
+	if st, ok := ctx.Value(runKey{}).(*runState); ok {
+		return st.lastError
+	}
+	return ""
+}
 
 // Charge takes cost cycles from the calling program's budget. If the
 // budget cannot pay, the remaining budget is set negative and Charge

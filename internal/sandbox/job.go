@@ -52,6 +52,9 @@ type Job struct {
 	Inputs  []string // file names inside InDir, passed as arguments
 	Seed    []byte   // prover randomness (32 bytes); ignored for verifiers
 	Limits  Limits
+	// Cores is how many threads host calls may use (0: GOMAXPROCS). The
+	// program itself is single-threaded WebAssembly.
+	Cores int
 }
 
 // Result is what a run produced.

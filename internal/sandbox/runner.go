@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	mrand "math/rand/v2"
+	"runtime"
 	"sync"
 	"time"
 
@@ -125,7 +126,7 @@ func (r *Runner) Compile(ctx context.Context, wasm []byte) ([32]byte, error) {
 	metered := wasm
 	if !r.cfg.Unmetered {
 		var err error
-		if metered, err = meter.Instrument(wasm, r.cfg.Meter); err != nil {
+		if metered, err = r.instrument(h, wasm); err != nil {
 			return h, fmt.Errorf("failed to instrument program %x: %w", h[:6], err)
 		}
 	}
@@ -188,7 +189,10 @@ func (r *Runner) Run(ctx context.Context, job Job) (*Result, error) {
 			return nil, err
 		}
 	}
-	st := &runState{}
+	st := &runState{info: RunInfo{InDir: job.InDir, Inputs: job.Inputs, Cores: job.Cores}}
+	if st.info.Cores <= 0 {
+		st.info.Cores = runtime.GOMAXPROCS(0)
+	}
 	_, callErr := mod.ExportedFunction("_start").Call(context.WithValue(ctx, runKey{}, st))
 	res := classify(job, g, out, callErr, ctx.Err())
 	res.HostCycles = st.hostCycles
