@@ -13,18 +13,22 @@ import (
 
 	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/internal/sandbox"
+	"github.com/provernet/provernet/internal/zkhost"
 )
 
 // localRun is the report of program run / program verify.
 type localRun struct {
-	Outcome     sandbox.Outcome `json:"outcome"`
-	Cycles      uint64          `json:"cycles"`
-	ProofSHA256 string          `json:"proof_sha256,omitempty"`
-	ProofFile   string          `json:"proof_file,omitempty"`
-	WallS       float64         `json:"wall_s"`
-	ExitCode    uint32          `json:"exit_code"`
-	Detail      string          `json:"detail,omitempty"`
-	Stderr      string          `json:"stderr,omitempty"`
+	Outcome sandbox.Outcome `json:"outcome"`
+	Cycles  uint64          `json:"cycles"`
+	// HostCycles is the part of Cycles that native proof-system calls
+	// (provernet_zk_v1) charged; the rest is metered wasm.
+	HostCycles  uint64  `json:"host_cycles"`
+	ProofSHA256 string  `json:"proof_sha256,omitempty"`
+	ProofFile   string  `json:"proof_file,omitempty"`
+	WallS       float64 `json:"wall_s"`
+	ExitCode    uint32  `json:"exit_code"`
+	Detail      string  `json:"detail,omitempty"`
+	Stderr      string  `json:"stderr,omitempty"`
 }
 
 type localFlags struct {
@@ -35,6 +39,7 @@ type localFlags struct {
 	wall     time.Duration
 	memoryMB uint32
 	interp   bool
+	cores    int
 }
 
 func (f *localFlags) register(cmd *cobra.Command, proofHelp string) {
@@ -44,6 +49,7 @@ func (f *localFlags) register(cmd *cobra.Command, proofHelp string) {
 	cmd.Flags().StringVar(&f.proof, "proof", "", proofHelp)
 	cmd.Flags().DurationVar(&f.wall, "timeout", 30*time.Minute, "wall-clock backstop (never decides an outcome on chain)")
 	cmd.Flags().Uint32Var(&f.memoryMB, "memory-mb", 2048, "memory cap of the program (MiB)")
+	cmd.Flags().IntVar(&f.cores, "cores", 0, "threads native proof-system calls may use (default: all of this machine's)")
 	cmd.Flags().BoolVar(&f.interp, "interpreter", false, "use wazero's interpreter instead of its compiler (slow; for checking counts)")
 	_ = cmd.MarkFlagRequired("program")
 }
@@ -98,13 +104,13 @@ func runLocal(g *globals, cmd *cobra.Command, f localFlags, role sandbox.Role) e
 	}
 	res, err := sandbox.Exec(cmd.Context(), exe, sandbox.WorkerJob{
 		Program: f.program, Role: role, InDir: inDir, Inputs: names, Interpreter: f.interp,
-		MemoryPages: f.memoryMB * 16, CacheDir: filepath.Join(os.TempDir(), "provernet-wazero-cache"),
+		MemoryPages: f.memoryMB * 16, CacheDir: filepath.Join(os.TempDir(), "provernet-wazero-cache"), Cores: f.cores,
 		Limits: sandbox.Limits{Cycles: f.cycles, MaxOutput: int64(protocol.DefaultParams().MaxProofSize), Wall: f.wall},
 	})
 	if err != nil {
 		return withHint(err, "is --program a WASI preview 1 module (GOOS=wasip1 GOARCH=wasm)?")
 	}
-	rep := localRun{Outcome: res.Outcome, Cycles: res.Cycles, WallS: res.Wall.Seconds(), ExitCode: res.ExitCode, Detail: res.Detail, Stderr: res.Stderr}
+	rep := localRun{Outcome: res.Outcome, Cycles: res.Cycles, HostCycles: res.HostCycles, WallS: res.Wall.Seconds(), ExitCode: res.ExitCode, Detail: res.Detail, Stderr: res.Stderr}
 	if res.Outcome == sandbox.OutcomeProof {
 		sum := sha256.Sum256(res.Output)
 		rep.ProofSHA256 = hex.EncodeToString(sum[:])
@@ -127,6 +133,9 @@ func runLocal(g *globals, cmd *cobra.Command, f localFlags, role sandbox.Role) e
 
 func printLocal(w io.Writer, r localRun, budget uint64) {
 	fmt.Fprintf(w, "%s: %d cycles of %d, %.2fs\n", r.Outcome, r.Cycles, budget, r.WallS)
+	if r.HostCycles > 0 {
+		fmt.Fprintf(w, "  %d in wasm, %d in native proof-system calls (host_cycles)\n", r.Cycles-r.HostCycles, r.HostCycles)
+	}
 	if r.ProofFile != "" {
 		fmt.Fprintf(w, "proof %s written to %s\n", r.ProofSHA256, r.ProofFile)
 	}
@@ -174,7 +183,7 @@ func newWorkerCmd() *cobra.Command {
 		Hidden: true,
 		Args:   cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return sandbox.RunWorker(cmd.Context(), cmd.InOrStdin(), cmd.OutOrStdout())
+			return sandbox.RunWorker(cmd.Context(), cmd.InOrStdin(), cmd.OutOrStdout(), zkhost.Hosts)
 		},
 	}
 }

@@ -2,14 +2,17 @@ package main
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/internal/sandbox"
 )
 
 // newQueryWorkloadCmds are the query subcommands about Runs: workloads,
@@ -74,25 +77,48 @@ func newQueryWorkloadCmds(g *globals) []*cobra.Command {
 	workloads.Flags().StringVar(&owner, "owner", "", "only the workloads of this address or local key")
 	addPageFlags(workloads, &page)
 
-	var program string
+	var program, measured string
 	var cycles uint64
 	var provers uint32
 	fee := &cobra.Command{
-		Use:     "fee",
-		Short:   "What a Run would cost: provers x ceil(cycles/10^6) x price_per_mcycle x class multiplier",
-		Example: `  provernet query fee --program sha256-chain --cycles 2500000 --provers 3`,
-		Args:    cobra.NoArgs,
+		Use:   "fee",
+		Short: "What a Run would cost: provers x ceil(cycles/10^6) x price_per_mcycle x class multiplier",
+		Long: `Quotes a Run. The cycles are the budget each prover gets; they count the
+program's metered instructions and the charges of its native proof-system calls
+(host_cycles, docs/HOST_ABI.md) alike. --measured takes them from a
+"provernet program run --output json" report and shows the split.`,
+		Example: `  provernet query fee --program sha256-chain --cycles 2500000 --provers 3
+  provernet program run --program prover.wasm --input ... --output json > run.json
+  provernet query fee --program groth16-mimc --measured run.json --provers 3`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			id, err := resolveProgram(cmd, g.client(), program)
 			if err != nil {
 				return err
 			}
+			var m *localRun
+			if measured != "" {
+				if m, err = readMeasured(measured); err != nil {
+					return err
+				}
+				cycles = m.Cycles
+			}
+			if cycles == 0 {
+				return withHint(errors.New("no cycle budget"), "give --cycles N, or --measured with a program run report")
+			}
 			q, err := g.client().Fee(cmd.Context(), id, cycles, provers)
 			if err != nil {
 				return err
 			}
-			return g.emit(q, func(out io.Writer) {
+			rep := feeReport{FeeQuote: q}
+			if m != nil {
+				rep.HostCycles, rep.WasmCycles = &m.HostCycles, ptr(m.Cycles-m.HostCycles)
+			}
+			return g.emit(rep, func(out io.Writer) {
 				fmt.Fprintf(out, "fee %s (%d uprv) for %d provers x %d cycles\n", formatAmount(q.Fee), q.Fee, q.Provers, q.Cycles)
+				if m != nil {
+					fmt.Fprintf(out, "  cycles measured by %s: %d in wasm + %d in native proof-system calls\n", measured, *rep.WasmCycles, m.HostCycles)
+				}
 				fmt.Fprintf(out, "  = %d provers x %d Mcycles x %d uprv/Mcycle x %d (class multiplier)", q.Provers, q.Mcycles, q.PricePerMcycle, q.ClassMultiplier)
 				if q.PerSlot == q.MinSlotFee && q.Mcycles*q.PricePerMcycle*q.ClassMultiplier < q.MinSlotFee {
 					fmt.Fprintf(out, ", raised to min_slot_fee %d uprv per prover", q.MinSlotFee)
@@ -103,10 +129,11 @@ func newQueryWorkloadCmds(g *globals) []*cobra.Command {
 		},
 	}
 	fee.Flags().StringVar(&program, "program", "", "program id (64 hex digits) or name (required)")
-	fee.Flags().Uint64Var(&cycles, "cycles", 0, "cycle budget per prover (required)")
+	fee.Flags().Uint64Var(&cycles, "cycles", 0, "cycle budget per prover (or --measured)")
+	fee.Flags().StringVar(&measured, "measured", "", "take the cycles from this `provernet program run --output json` report")
 	fee.Flags().Uint32Var(&provers, "provers", 1, "number of provers k")
 	_ = fee.MarkFlagRequired("program")
-	_ = fee.MarkFlagRequired("cycles")
+	fee.MarkFlagsMutuallyExclusive("cycles", "measured")
 
 	allocation := &cobra.Command{
 		Use:   "allocation ID",
@@ -327,4 +354,31 @@ func printNext(w io.Writer, next string) {
 	if next != "" {
 		fmt.Fprintf(w, "more: --cursor %s\n", next)
 	}
+}
+
+// feeReport is a fee quote, with the split of a measured run's cycles.
+type feeReport struct {
+	*client.FeeQuote
+	WasmCycles *uint64 `json:"wasm_cycles,omitempty"`
+	HostCycles *uint64 `json:"host_cycles,omitempty"`
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// readMeasured reads a program run report (at most 1 MiB).
+func readMeasured(path string) (*localRun, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var m localRun
+	dec := json.NewDecoder(io.LimitReader(f, 1<<20))
+	if err := dec.Decode(&m); err != nil {
+		return nil, withHint(fmt.Errorf("%s: %w", path, err), "make it with `provernet program run ... --output json`")
+	}
+	if m.Outcome != sandbox.OutcomeProof {
+		return nil, withHint(fmt.Errorf("%s: the measured run ended %q, not with a proof", path, m.Outcome), "a Run needs the cycles of a run that proved")
+	}
+	return &m, nil
 }

@@ -72,6 +72,24 @@ func TestWorkloadQueriesThroughCLI(t *testing.T) {
 	if out := run("query", "fee", "--program", "feeprog", "--cycles", strconv.Itoa(cycles), "--provers", strconv.Itoa(k)); !strings.Contains(out, "("+strconv.FormatUint(want, 10)+" uprv)") {
 		t.Fatalf("query fee text: %q", out)
 	}
+	// --measured quotes a measured run's cycles and shows their split.
+	measured := filepath.Join(t.TempDir(), "run.json")
+	if err := os.WriteFile(measured, []byte(`{"outcome":"proof","cycles":2500001,"host_cycles":2000000}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var mq struct {
+		client.FeeQuote
+		WasmCycles uint64 `json:"wasm_cycles"`
+		HostCycles uint64 `json:"host_cycles"`
+	}
+	mout := run("query", "fee", "--program", "feeprog", "--measured", measured, "--provers", strconv.Itoa(k), "-o", "json")
+	if err := json.Unmarshal([]byte(mout), &mq); err != nil || mq.Fee != want || mq.HostCycles != 2_000_000 || mq.WasmCycles != 500_001 {
+		t.Fatalf("query fee --measured: %q %v", mout, err)
+	}
+	if err := os.WriteFile(measured, []byte(`{"outcome":"fail","cycles":100}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fails("not with a proof", "query", "fee", "--program", "feeprog", "--measured", measured)
 	fails("no program named", "query", "fee", "--program", "nosuch", "--cycles", "1")
 	fails("max_provers_per_workload", "query", "fee", "--program", "feeprog", "--cycles", "1", "--provers", "99")
 	unknown := strings.Repeat("ab", 32)

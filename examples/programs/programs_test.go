@@ -13,12 +13,12 @@ import (
 	"time"
 
 	"github.com/consensys/gnark-crypto/ecc"
-	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
 	"github.com/consensys/gnark/backend/groth16"
 
 	g16mimc "github.com/provernet/provernet/examples/programs/groth16-mimc"
 	"github.com/provernet/provernet/examples/programs/internal/progio"
 	"github.com/provernet/provernet/internal/sandbox"
+	"github.com/provernet/provernet/internal/zkhost"
 )
 
 // The wasm binaries are built once per test binary, into one temp dir, and
@@ -72,7 +72,10 @@ func runner(t *testing.T) *sandbox.Runner {
 	runnerMu.Lock()
 	defer runnerMu.Unlock()
 	if theRunner == nil {
-		cfg := sandbox.Config{MemoryPages: 16384}
+		// The zk host module is offered to every program, as the
+		// network's workers do; the pure-wasm programs just do not
+		// import it.
+		cfg := sandbox.Config{MemoryPages: 16384, Hosts: []sandbox.Host{zkhost.New(zkhost.Options{})}}
 		// Compiled code is kept between test runs when a user cache
 		// directory exists (it is keyed by the module's hash).
 		if d, err := os.UserCacheDir(); err == nil {
@@ -93,31 +96,42 @@ type program [32]byte
 // programs builds and compiles NAME/prover and NAME/verifier.
 func programs(t *testing.T, name string) (prover, verifier program) {
 	t.Helper()
-	r := runner(t)
-	var out [2]program
-	for i, role := range []string{"prover", "verifier"} {
-		b, err := os.ReadFile(wasm(t, name+"/"+role))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if out[i], err = r.Compile(context.Background(), b); err != nil {
-			t.Fatal(err)
-		}
+	return module(t, name+"/prover"), module(t, name+"/verifier")
+}
+
+// module builds and compiles one main package (relative to this directory).
+func module(t *testing.T, pkg string) program {
+	t.Helper()
+	b, err := os.ReadFile(wasm(t, pkg))
+	if err != nil {
+		t.Fatal(err)
 	}
-	return out[0], out[1]
+	p, err := runner(t).Compile(context.Background(), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // result is one run, as the tests look at it.
 type result struct {
-	ExitCode int
-	Proof    []byte
-	Stderr   string
-	Duration time.Duration
-	Cycles   uint64
+	Outcome    sandbox.Outcome
+	ExitCode   int
+	Proof      []byte
+	Stderr     string
+	Duration   time.Duration
+	Cycles     uint64
+	HostCycles uint64
 }
 
 // run stages the input files (and the proof) under /in and runs the module.
 func run(t *testing.T, p program, role sandbox.Role, inputs []string, proof []byte) result {
+	t.Helper()
+	return runSeeded(t, p, role, inputs, proof, nil)
+}
+
+// runSeeded is run with the prover's randomness seed (nil: random).
+func runSeeded(t *testing.T, p program, role sandbox.Role, inputs []string, proof, seed []byte) result {
 	t.Helper()
 	dir := t.TempDir()
 	var names []string
@@ -133,7 +147,7 @@ func run(t *testing.T, p program, role sandbox.Role, inputs []string, proof []by
 		writeFile(t, dir, "proof", proof)
 		names = append(names, "proof")
 	}
-	res, err := runner(t).Run(context.Background(), sandbox.Job{Program: p, Role: role, InDir: dir, Inputs: names,
+	res, err := runner(t).Run(context.Background(), sandbox.Job{Program: p, Role: role, InDir: dir, Inputs: names, Seed: seed,
 		Limits: sandbox.Limits{Cycles: 1 << 42, MaxOutput: 1 << 20}})
 	if err != nil {
 		t.Fatal(err)
@@ -141,7 +155,8 @@ func run(t *testing.T, p program, role sandbox.Role, inputs []string, proof []by
 	if res.Outcome == sandbox.OutcomeFail || (res.Outcome == sandbox.OutcomeError && res.ExitCode == 0) {
 		t.Fatalf("%s: %s %s\nstderr: %s", role, res.Outcome, res.Detail, res.Stderr)
 	}
-	return result{ExitCode: int(res.ExitCode), Proof: res.Output, Stderr: res.Stderr, Duration: res.Wall, Cycles: res.Cycles}
+	return result{Outcome: res.Outcome, ExitCode: int(res.ExitCode), Proof: res.Output, Stderr: res.Stderr,
+		Duration: res.Wall, Cycles: res.Cycles, HostCycles: res.HostCycles}
 }
 
 func writeFile(t *testing.T, dir, name string, data []byte) string {
@@ -160,9 +175,14 @@ func prove(t *testing.T, p program, inputs []string) result {
 
 func verify(t *testing.T, p program, inputs []string, proof []byte) int {
 	t.Helper()
+	return verifyRun(t, p, inputs, proof).ExitCode
+}
+
+func verifyRun(t *testing.T, p program, inputs []string, proof []byte) result {
+	t.Helper()
 	res := run(t, p, sandbox.Verify, inputs, proof)
-	t.Logf("verify: exit %d in %v, %d cycles, stderr %q", res.ExitCode, res.Duration, res.Cycles, firstLine(res.Stderr))
-	return res.ExitCode
+	t.Logf("verify: exit %d in %v, %d cycles (host %d), stderr %q", res.ExitCode, res.Duration, res.Cycles, res.HostCycles, firstLine(res.Stderr))
+	return res
 }
 
 func firstLine(s string) string {
@@ -228,29 +248,14 @@ func TestBenchWasm(t *testing.T) {
 	}
 }
 
-// TestGroth16MiMCWasm proves in wasm for a small chain, and checks the proof
-// with gnark's native verifier and with the wasm verifier.
+// TestGroth16MiMCWasm proves with the pure-wasm reference prover for a
+// small chain, and checks the proof with gnark's native verifier and with
+// the reference verifier.
 func TestGroth16MiMCWasm(t *testing.T) {
-	const n = 2
-	prover, verifier := programs(t, "groth16-mimc")
-
-	_, pk, vk, err := g16mimc.Setup(n, g16mimc.DevSeed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pkb, vkb bytes.Buffer
-	if err := g16mimc.WriteKeys(pk, vk, &pkb, &vkb); err != nil {
-		t.Fatal(err)
-	}
-	var x fr.Element
-	x.SetUint64(123456789)
-	y := g16mimc.Chain(x, n)
-	dir := t.TempDir()
-	inputs := []string{
-		writeFile(t, dir, "pk.bin", pkb.Bytes()),
-		writeFile(t, dir, "vk.bin", vkb.Bytes()),
-		writeFile(t, dir, "input.json", fmt.Appendf(nil, `{"n": %d, "x": "%s", "y": "%s"}`, n, x.String(), y.String())),
-	}
+	prover, verifier := module(t, "groth16-mimc/prover-wasm"), module(t, "groth16-mimc/verifier-wasm")
+	g := g16(t)
+	inputs, vk, y := g.inputs, g.vk, g.y
+	n := g16N
 
 	res := prove(t, prover, inputs)
 	if res.ExitCode != 0 {
@@ -286,7 +291,7 @@ func TestGroth16MiMCWasm(t *testing.T) {
 	}
 
 	// A wrong preimage: the prover fails and writes no proof.
-	badIn := []string{inputs[0], inputs[1], writeFile(t, t.TempDir(), "input.json",
+	badIn := []string{inputs[0], inputs[1], inputs[2], writeFile(t, t.TempDir(), "input.json",
 		fmt.Appendf(nil, `{"n": %d, "x": "1", "y": "%s"}`, n, y.String()))}
 	if res := prove(t, prover, badIn); res.ExitCode != progio.ExitInvalid || res.Proof != nil {
 		t.Fatalf("wrong preimage: prover exit %d, proof %d bytes; want 1, none", res.ExitCode, len(res.Proof))

@@ -24,6 +24,7 @@ import (
 	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/internal/prover"
 	"github.com/provernet/provernet/internal/sandbox"
+	"github.com/provernet/provernet/internal/zkhost"
 )
 
 // The end-to-end tests run a real devnet on loopback with real prover
@@ -32,7 +33,7 @@ import (
 
 func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == sandbox.WorkerCommand {
-		if err := sandbox.RunWorker(context.Background(), os.Stdin, os.Stdout); err != nil {
+		if err := sandbox.RunWorker(context.Background(), os.Stdin, os.Stdout, zkhost.Hosts); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}

@@ -32,7 +32,8 @@ var exampleInputs = map[string]struct {
 }{
 	"sha256-chain": {[]string{"input.json"}, 2_000_000_000},
 	"bench":        {[]string{"input.json"}, 50_000_000_000},
-	"groth16-mimc": {[]string{"pk.bin", "vk.bin", "input.json"}, 200_000_000_000},
+	"groth16-mimc": {[]string{"cs.bin", "pk.bin", "vk.bin", "input.json"}, 40_000_000_000},
+	"plonk-mimc":   {[]string{"cs.bin", "pk.bin", "vk.bin", "input.json"}, 100_000_000_000},
 }
 
 // DeployExamples uploads and deploys, from key, every example program built

@@ -57,7 +57,7 @@ func (d *Daemon) prove(ctx context.Context, w *pb.Workload, key string) proveRes
 	seed := make([]byte, 32)
 	_, _ = rand.Read(seed)
 	out, err := sandbox.Exec(ctx, d.cfg.Exe, sandbox.WorkerJob{
-		Program: mod, Role: sandbox.Prove, InDir: dir, Inputs: names, Seed: seed,
+		Program: mod, Role: sandbox.Prove, InDir: dir, Inputs: names, Seed: seed, Cores: d.jobCores(),
 		CacheDir: filepath.Join(d.cfg.Dir, "wazero-cache"), Interpreter: d.cfg.Interpreter,
 		Limits: sandbox.Limits{Cycles: w.Cycles, MaxOutput: int64(d.params.MaxProofSize), Wall: 30 * time.Minute},
 	})
@@ -183,7 +183,7 @@ func (d *Daemon) verify(ctx context.Context, w *pb.Workload, slot uint32, proof 
 	// runs out of it on every machine alike and rejects.
 	budget := protocol.VerifyBudget(d.params, prog, w)
 	out, err := sandbox.Exec(ctx, d.cfg.Exe, sandbox.WorkerJob{
-		Program: mod, Role: sandbox.Verify, InDir: dir, Inputs: append(names, "proof"),
+		Program: mod, Role: sandbox.Verify, InDir: dir, Inputs: append(names, "proof"), Cores: 1,
 		CacheDir: filepath.Join(d.cfg.Dir, "wazero-cache"), Interpreter: d.cfg.Interpreter,
 		Limits: sandbox.Limits{Cycles: budget, MaxOutput: 1 << 10, Wall: 10 * time.Minute},
 	})
@@ -200,4 +200,15 @@ func (d *Daemon) verify(ctx context.Context, w *pb.Workload, slot uint32, proof 
 	}
 	res.valid = out.Outcome == sandbox.OutcomeValid
 	return res
+}
+
+// jobCores is what one proving job may use of the declared cores: they
+// are shared by up to MaxConcurrent jobs (a verification, natively a few
+// milliseconds, gets one core). 0 means all the machine's.
+func (d *Daemon) jobCores() int {
+	r := d.cfg.Register
+	if r == nil || r.CPUCores == 0 {
+		return 0
+	}
+	return int(max(r.CPUCores/max(r.MaxConcurrent, 1), 1))
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"syscall"
 	"time"
 )
@@ -28,7 +29,24 @@ type WorkerJob struct {
 	CacheDir    string   `json:"cache_dir,omitempty"`
 	Interpreter bool     `json:"interpreter,omitempty"`
 	MemoryPages uint32   `json:"memory_pages,omitempty"`
+	// Cores caps the threads of the worker (GOMAXPROCS) and so of its host
+	// calls: a prover's declared cores divided by its concurrent jobs.
+	// 0: all of the machine's.
+	Cores int `json:"cores,omitempty"`
+	// HostMemory is what host calls may hold beyond the program's memory
+	// (0: DefaultHostMemory); it widens the worker's address-space cap.
+	HostMemory int64 `json:"host_memory,omitempty"`
+	// Unmetered runs the program without metering (bench sandbox only).
+	Unmetered bool `json:"unmetered,omitempty"`
 }
+
+// DefaultHostMemory is what host calls of one job may hold by default.
+const DefaultHostMemory = 4 << 30
+
+// HostsFunc makes the host modules of a worker's runner, given the job's
+// cores and host memory. The provernet binary passes the proof-system
+// host (internal/zkhost), which this package cannot import.
+type HostsFunc func(cores int, hostMemory int64) []Host
 
 // WorkerResult is what a worker answers on stdout.
 type WorkerResult struct {
@@ -44,26 +62,36 @@ const addressSlack = 4 << 30
 // RunWorker is the worker process: it caps its own address space (so a
 // runaway program hits the OS limit, not the machine), runs the job and
 // writes the result. Errors of the job itself travel in the result.
-func RunWorker(ctx context.Context, in io.Reader, out io.Writer) error {
+func RunWorker(ctx context.Context, in io.Reader, out io.Writer, hosts HostsFunc) error {
 	var job WorkerJob
 	if err := json.NewDecoder(in).Decode(&job); err != nil {
 		return fmt.Errorf("failed to read the job: %w", err)
 	}
-	res := runWorkerJob(ctx, job)
+	res := runWorkerJob(ctx, job, hosts)
 	return json.NewEncoder(out).Encode(res)
 }
 
-func runWorkerJob(ctx context.Context, job WorkerJob) WorkerResult {
+func runWorkerJob(ctx context.Context, job WorkerJob, hosts HostsFunc) WorkerResult {
 	pages := job.MemoryPages
 	if pages == 0 {
 		pages = DefaultMemoryPages
 	}
-	limitAddressSpace(uint64(pages)*65536 + addressSlack)
+	if job.HostMemory <= 0 {
+		job.HostMemory = DefaultHostMemory
+	}
+	if job.Cores > 0 {
+		runtime.GOMAXPROCS(job.Cores)
+	}
+	limitAddressSpace(uint64(pages)*65536 + addressSlack + uint64(job.HostMemory))
+	var hs []Host
+	if hosts != nil {
+		hs = hosts(job.Cores, job.HostMemory)
+	}
 	wasm, err := os.ReadFile(job.Program)
 	if err != nil {
 		return WorkerResult{Error: err.Error()}
 	}
-	r, err := NewRunner(ctx, Config{CacheDir: job.CacheDir, Interpreter: job.Interpreter, MemoryPages: pages})
+	r, err := NewRunner(ctx, Config{CacheDir: job.CacheDir, Interpreter: job.Interpreter, MemoryPages: pages, Unmetered: job.Unmetered, Hosts: hs})
 	if err != nil {
 		return WorkerResult{Error: err.Error()}
 	}
@@ -72,7 +100,7 @@ func runWorkerJob(ctx context.Context, job WorkerJob) WorkerResult {
 	if err != nil {
 		return WorkerResult{Error: err.Error()}
 	}
-	res, err := r.Run(ctx, Job{Program: h, Role: job.Role, InDir: job.InDir, Inputs: job.Inputs, Seed: job.Seed, Limits: job.Limits})
+	res, err := r.Run(ctx, Job{Program: h, Role: job.Role, InDir: job.InDir, Inputs: job.Inputs, Seed: job.Seed, Limits: job.Limits, Cores: job.Cores})
 	if err != nil {
 		return WorkerResult{Error: err.Error()}
 	}

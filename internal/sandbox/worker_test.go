@@ -12,7 +12,7 @@ import (
 // provernet binary does with its hidden sandbox-worker command.
 func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == WorkerCommand {
-		if err := RunWorker(context.Background(), os.Stdin, os.Stdout); err != nil {
+		if err := RunWorker(context.Background(), os.Stdin, os.Stdout, nil); err != nil {
 			os.Stderr.WriteString(err.Error() + "\n")
 			os.Exit(1)
 		}

@@ -3,18 +3,25 @@
 // MiMC^n(x) = y, where MiMC^n is a chain of n MiMC hashes
 // (h_0 = x, h_{i+1} = MiMC(h_i), y = h_n) and y is public.
 //
-// The chain length n fixes the circuit, so the proving and verifying keys are
-// made for one n by the development setup (see Setup and the setup command).
+// The chain length n fixes the circuit, so the constraint system and the
+// proving and verifying keys are made for one n by the development setup
+// (see Setup and the setup command).
 //
-// Input files, in this order, for both the prover and the verifier:
+// The program has two implementations reading the same inputs and writing
+// the same proofs: the host-backed prover and verifier (./prover,
+// ./verifier: sdk/guest, gnark runs natively in the host) and the pure-wasm
+// reference (./prover-wasm, ./verifier-wasm: this package, gnark compiled
+// to WebAssembly). Input files, in this order, for all four:
 //
+//	cs.bin      the constraint system (gnark binary format; the reference ignores it)
 //	pk.bin      the proving key (gnark binary format)
 //	vk.bin      the verifying key (gnark binary format)
 //	input.json  {"n": <chain length>, "x": "<preimage>", "y": "<image>"}
 //
-// The prover reads pk.bin, vk.bin and input.json (x, and y if given); the
-// verifier reads vk.bin and input.json (n and y; it ignores x and pk.bin).
-// The proof is a container (see EncodeProof) holding gnark's binary proof and
+// The reference prover reads pk.bin, vk.bin and input.json (x, and y if
+// given) and compiles the circuit itself; the reference verifier reads
+// vk.bin and input.json (n and y; it ignores x). The proof is a container
+// (see EncodeProof and package container) holding gnark's binary proof and
 // the public witness (y) in gnark's binary format.
 package g16mimc
 
@@ -22,18 +29,13 @@ import (
 	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	mrand "math/rand/v2"
-	"strings"
 
 	"github.com/consensys/gnark-crypto/ecc"
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
-	nativemimc "github.com/consensys/gnark-crypto/ecc/bn254/fr/mimc"
 	"github.com/consensys/gnark/backend/groth16"
 	groth16bn254 "github.com/consensys/gnark/backend/groth16/bn254"
 	"github.com/consensys/gnark/backend/witness"
@@ -43,6 +45,9 @@ import (
 	"github.com/consensys/gnark/logger"
 	"github.com/consensys/gnark/std/hash/mimc"
 
+	"github.com/provernet/provernet/examples/programs/groth16-mimc/chain"
+	"github.com/provernet/provernet/examples/programs/groth16-mimc/container"
+	"github.com/provernet/provernet/examples/programs/internal/mimcchain"
 	"github.com/provernet/provernet/examples/programs/internal/progio"
 )
 
@@ -75,8 +80,8 @@ func (c *Circuit) Define(api frontend.API) error {
 
 // Limits on the chain length (the circuit has about 330 constraints a link).
 const (
-	MinChainLength = 1
-	MaxChainLength = 1 << 12
+	MinChainLength = mimcchain.MinChainLength
+	MaxChainLength = mimcchain.MaxChainLength
 )
 
 // Compile builds the R1CS of the circuit for chain length n.
@@ -88,15 +93,7 @@ func Compile(n int) (constraint.ConstraintSystem, error) {
 }
 
 // Chain computes MiMC^n(x) natively (gnark-crypto's MiMC, same as the circuit).
-func Chain(x fr.Element, n int) fr.Element {
-	h := nativemimc.NewFieldHasher()
-	for i := 0; i < n; i++ {
-		h.Reset()
-		h.WriteElement(x)
-		x = h.SumElement()
-	}
-	return x
-}
+func Chain(x fr.Element, n int) fr.Element { return chain.Chain(x, n) }
 
 // ChainLengthFor returns the largest chain length whose circuit has at most
 // 2^logConstraints constraints (so its FFT domain is 2^logConstraints).
@@ -167,6 +164,15 @@ func Setup(n int, seed string) (constraint.ConstraintSystem, groth16.ProvingKey,
 	return ccs, pk, vk, nil
 }
 
+// WriteSystem writes the constraint system in gnark's binary format
+// (cs.bin, the host-backed prover's first input).
+func WriteSystem(ccs constraint.ConstraintSystem, out io.Writer) error {
+	if _, err := ccs.WriteTo(out); err != nil {
+		return fmt.Errorf("write constraint system: %w", err)
+	}
+	return nil
+}
+
 // WriteKeys writes pk in gnark's uncompressed binary format (WriteRawTo:
 // larger, but much faster to load than compressed points) and vk in gnark's
 // compressed binary format (WriteTo).
@@ -184,11 +190,7 @@ func WriteKeys(pk groth16.ProvingKey, vk groth16.VerifyingKey, pkOut, vkOut io.W
 
 // Input is the content of input.json. Field elements are decimal strings
 // or 0x-prefixed hex, each less than the BN254 scalar field modulus.
-type Input struct {
-	N int    `json:"n"`           // chain length; must match the keys
-	X string `json:"x,omitempty"` // secret preimage (needed by the prover)
-	Y string `json:"y,omitempty"` // public image; optional for the prover
-}
+type Input = mimcchain.InputJSON
 
 // ParsedInput is a checked Input.
 type ParsedInput struct {
@@ -199,67 +201,31 @@ type ParsedInput struct {
 }
 
 // MaxInputSize bounds input.json.
-const MaxInputSize = 64 << 10
+const MaxInputSize = mimcchain.MaxInputSize
 
-// ParseInput decodes and checks input.json; errors are malformed input.
+// ParseInput decodes and checks input.json (as every groth16-mimc program
+// does: container.Spec.ParseInput); errors are malformed input.
 func ParseInput(data []byte) (ParsedInput, error) {
-	var in Input
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		return ParsedInput{}, progio.Malformedf("input.json: %v", err)
+	in, err := container.Spec.ParseInput(data)
+	if err != nil {
+		return ParsedInput{}, err
 	}
-	if dec.More() {
-		return ParsedInput{}, progio.Malformedf("input.json: trailing data")
+	out := ParsedInput{N: in.N, HasX: in.X != nil}
+	if in.X != nil {
+		out.X = new(fr.Element).SetBigInt(in.X)
 	}
-	if in.N < MinChainLength || in.N > MaxChainLength {
-		return ParsedInput{}, progio.Malformedf("input.json: n=%d out of range [%d, %d]", in.N, MinChainLength, MaxChainLength)
-	}
-	out := ParsedInput{N: in.N}
-	var err error
-	if in.X != "" {
-		if out.X, err = parseElement(in.X); err != nil {
-			return ParsedInput{}, progio.Malformedf("input.json: x: %v", err)
-		}
-		out.HasX = true
-	}
-	if in.Y != "" {
-		if out.Y, err = parseElement(in.Y); err != nil {
-			return ParsedInput{}, progio.Malformedf("input.json: y: %v", err)
-		}
+	if in.Y != nil {
+		out.Y = new(fr.Element).SetBigInt(in.Y)
 	}
 	return out, nil
-}
-
-func parseElement(s string) (*fr.Element, error) {
-	v := new(big.Int)
-	ok := false
-	if h, found := strings.CutPrefix(s, "0x"); found {
-		_, ok = v.SetString(h, 16)
-	} else {
-		_, ok = v.SetString(s, 10)
-	}
-	if !ok {
-		return nil, fmt.Errorf("%q is not a decimal or 0x-hex integer", s)
-	}
-	if v.Sign() < 0 || v.Cmp(fr.Modulus()) >= 0 {
-		return nil, fmt.Errorf("%q is not in [0, r) for the BN254 scalar field", s)
-	}
-	var e fr.Element
-	e.SetBigInt(v)
-	return &e, nil
 }
 
 // ---- proof container ----
 
 // Magic starts every proof.
-const Magic = "G16MIMC1"
+const Magic = container.Magic
 
-// gnark's compressed BN254 Groth16 proof without commitments:
-// Ar (G1, 32) | Bs (G2, 64) | Krs (G1, 32) | len(Commitments)=0 (4) | CommitmentPok (G1, 32).
-const proofBytes = 32 + 64 + 32 + 4 + 32
-
-// EncodeProof builds the proof file:
+// EncodeProof builds the proof file (container.Spec.EncodeProof):
 //
 //	"G16MIMC1"                      8 bytes
 //	uint32 big-endian len(P)        4 bytes
@@ -278,67 +244,31 @@ func EncodeProof(proof groth16.Proof, public witness.Witness) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]byte, 0, len(Magic)+8+p.Len()+len(w))
-	out = append(out, Magic...)
-	out = binary.BigEndian.AppendUint32(out, uint32(p.Len()))
-	out = append(out, p.Bytes()...)
-	out = binary.BigEndian.AppendUint32(out, uint32(len(w)))
-	out = append(out, w...)
-	return out, nil
+	return container.Spec.EncodeProof(p.Bytes(), w), nil
 }
 
-// DecodeProof parses a proof file strictly. The sizes are checked before
-// gnark's decoders run, so a hostile proof cannot make them allocate.
+// DecodeProof parses a proof file strictly (container.Spec.DecodeProof).
+// The sizes are checked before gnark's decoders run, so a hostile proof
+// cannot make them allocate.
 func DecodeProof(data []byte) (groth16.Proof, witness.Witness, error) {
-	rest, ok := bytes.CutPrefix(data, []byte(Magic))
-	if !ok {
-		return nil, nil, errors.New("proof: bad magic")
-	}
-	p, rest, err := cutSection(rest)
+	c, err := container.Spec.DecodeProof(data)
 	if err != nil {
-		return nil, nil, fmt.Errorf("proof: %w", err)
-	}
-	w, rest, err := cutSection(rest)
-	if err != nil {
-		return nil, nil, fmt.Errorf("public witness: %w", err)
-	}
-	if len(rest) != 0 {
-		return nil, nil, fmt.Errorf("proof: %d trailing bytes", len(rest))
-	}
-	if len(p) != proofBytes || binary.BigEndian.Uint32(p[128:132]) != 0 {
-		return nil, nil, fmt.Errorf("proof: not a compressed BN254 proof without commitments (%d bytes)", len(p))
+		return nil, nil, err
 	}
 	proof := groth16.NewProof(ecc.BN254)
-	if n, err := proof.ReadFrom(bytes.NewReader(p)); err != nil {
+	if n, err := proof.ReadFrom(bytes.NewReader(c.Proof)); err != nil {
 		return nil, nil, fmt.Errorf("proof: %w", err)
-	} else if n != int64(len(p)) {
-		return nil, nil, fmt.Errorf("proof: decoded %d of %d bytes", n, len(p))
-	}
-	// One public input (Y), no secret part.
-	if len(w) != 12+fr.Bytes || binary.BigEndian.Uint32(w[0:4]) != 1 ||
-		binary.BigEndian.Uint32(w[4:8]) != 0 || binary.BigEndian.Uint32(w[8:12]) != 1 {
-		return nil, nil, errors.New("public witness: want exactly one public element")
+	} else if n != int64(len(c.Proof)) {
+		return nil, nil, fmt.Errorf("proof: decoded %d of %d bytes", n, len(c.Proof))
 	}
 	pub, err := witness.New(ecc.BN254.ScalarField())
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := pub.UnmarshalBinary(w); err != nil {
+	if err := pub.UnmarshalBinary(c.Public); err != nil {
 		return nil, nil, fmt.Errorf("public witness: %w", err)
 	}
 	return proof, pub, nil
-}
-
-func cutSection(b []byte) (section, rest []byte, err error) {
-	if len(b) < 4 {
-		return nil, nil, errors.New("truncated length")
-	}
-	n := binary.BigEndian.Uint32(b)
-	b = b[4:]
-	if uint64(n) > uint64(len(b)) {
-		return nil, nil, fmt.Errorf("length %d exceeds the %d bytes left", n, len(b))
-	}
-	return b[:n], b[n:], nil
 }
 
 // PublicY returns the Y of a public witness decoded by DecodeProof.
@@ -358,14 +288,17 @@ const (
 	MaxVerifyingKeySize = 1 << 20
 )
 
+// split names the inputs by position: cs.bin (unused here: the reference
+// compiles the circuit itself), pk.bin, vk.bin, input.json.
 func split(inputs []string) (pkPath, vkPath, inPath string, err error) {
-	if len(inputs) != 3 {
-		return "", "", "", progio.Malformedf("want 3 input files (pk.bin vk.bin input.json), got %d", len(inputs))
+	if len(inputs) != 4 {
+		return "", "", "", progio.Malformedf("want 4 input files (cs.bin pk.bin vk.bin input.json), got %d", len(inputs))
 	}
-	return inputs[0], inputs[1], inputs[2], nil
+	return inputs[1], inputs[2], inputs[3], nil
 }
 
-// Prove is the prover of the contract: inputs are pk.bin, vk.bin, input.json.
+// Prove is the reference prover of the contract: inputs are cs.bin
+// (unused), pk.bin, vk.bin, input.json.
 func Prove(inputs []string) ([]byte, error) {
 	pkPath, vkPath, inPath, err := split(inputs)
 	if err != nil {
@@ -476,8 +409,8 @@ func ReadVerifyingKey(data []byte) (groth16.VerifyingKey, error) {
 	return vk, nil
 }
 
-// Verify is the verifier of the contract: inputs are pk.bin (unused),
-// vk.bin, input.json.
+// Verify is the reference verifier of the contract: inputs are cs.bin and
+// pk.bin (unused), vk.bin, input.json.
 func Verify(inputs []string, proof []byte) error {
 	_, vkPath, inPath, err := split(inputs)
 	if err != nil {

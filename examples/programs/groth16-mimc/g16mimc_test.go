@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"math/big"
 	"sync"
 	"testing"
 
@@ -13,6 +14,8 @@ import (
 	"github.com/consensys/gnark/constraint"
 	"github.com/consensys/gnark/frontend"
 
+	"github.com/provernet/provernet/examples/programs/groth16-mimc/chain"
+	"github.com/provernet/provernet/examples/programs/groth16-mimc/container"
 	"github.com/provernet/provernet/examples/programs/internal/progio"
 )
 
@@ -126,6 +129,41 @@ func TestNativeProveVerify(t *testing.T) {
 	}
 }
 
+// TestHandWitness checks that the witness the host-backed prover encodes
+// without gnark (container.Spec) is byte for byte gnark's, full and public.
+func TestHandWitness(t *testing.T) {
+	k := testKeys(t)
+	full, err := frontend.NewWitness(&Circuit{N: testN, X: k.x, Y: k.y}, ecc.BN254.ScalarField())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := full.Public()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, y := k.x.BigInt(new(big.Int)), k.y.BigInt(new(big.Int))
+	for _, c := range []struct {
+		name string
+		w    interface{ MarshalBinary() ([]byte, error) }
+		hand []byte
+	}{{"full", full, container.Spec.FullWitness(x, y)}, {"public", pub, container.Spec.PublicWitness(y)}} {
+		want, err := c.w.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(c.hand, want) {
+			t.Fatalf("%s witness:\n%x\nwant\n%x", c.name, c.hand, want)
+		}
+	}
+	// And the native chain agrees with the circuit's (k.y satisfies it).
+	if got := chain.Spec.Chain(x, testN); got.Cmp(y) != 0 {
+		t.Fatalf("native chain %s, want %s", got, y)
+	}
+	if container.Spec.Modulus.Cmp(fr.Modulus()) != 0 {
+		t.Fatalf("container modulus %s, want %s", container.Spec.Modulus, fr.Modulus())
+	}
+}
+
 func TestProgramProveVerify(t *testing.T) {
 	k := testKeys(t)
 	if err := VerifyBytes(k.vkb, k.input, k.validProof); err != nil {
@@ -161,7 +199,7 @@ func TestProgramProveVerify(t *testing.T) {
 func TestTamperedProofRejected(t *testing.T) {
 	k := testKeys(t)
 	p := k.validProof
-	if len(p) != len(Magic)+4+proofBytes+4+12+fr.Bytes {
+	if len(p) != len(Magic)+4+container.ProofSize+4+12+fr.Bytes {
 		t.Fatalf("proof is %d bytes", len(p))
 	}
 	for i := range p {

@@ -1,6 +1,7 @@
 // Command setup is the DEVELOPMENT trusted setup of the groth16-mimc example
-// program. It compiles the circuit for one chain length and writes gnark's
-// Groth16 proving key (pk.bin) and verifying key (vk.bin) for it.
+// program. It compiles the circuit for one chain length and writes its
+// constraint system (cs.bin) and gnark's Groth16 proving key (pk.bin) and
+// verifying key (vk.bin) for it, and a sample input.json.
 //
 // By default the toxic waste comes from a fixed, public seed so that
 // `make programs` is reproducible: anyone can forge proofs for these keys.
@@ -15,6 +16,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -24,7 +26,7 @@ import (
 
 func main() {
 	var (
-		out    = flag.String("out", ".", "directory for pk.bin, vk.bin and the sample input.json")
+		out    = flag.String("out", ".", "directory for cs.bin, pk.bin, vk.bin and the sample input.json")
 		logN   = flag.Int("log", 14, "pick the longest chain with at most 2^log constraints (ignored if -n is set)")
 		n      = flag.Int("n", 0, "chain length (overrides -log)")
 		random = flag.Bool("random", false, "draw the toxic waste from crypto/rand instead of the fixed development seed")
@@ -56,29 +58,20 @@ func run(out string, logN, n int, random bool, seed, x string) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
-	pkf, err := os.Create(filepath.Join(out, "pk.bin"))
-	if err != nil {
+	if err := writeFile(filepath.Join(out, "cs.bin"), func(w io.Writer) error { return g16mimc.WriteSystem(ccs, w) }); err != nil {
 		return err
 	}
-	defer pkf.Close()
-	vkf, err := os.Create(filepath.Join(out, "vk.bin"))
-	if err != nil {
+	if err := writeFile(filepath.Join(out, "pk.bin"), func(w io.Writer) error {
+		_, err := pk.WriteRawTo(w)
+		return err
+	}); err != nil {
 		return err
 	}
-	defer vkf.Close()
-	bpk, bvk := bufio.NewWriter(pkf), bufio.NewWriter(vkf)
-	if err := g16mimc.WriteKeys(pk, vk, bpk, bvk); err != nil {
+	if err := writeFile(filepath.Join(out, "vk.bin"), func(w io.Writer) error {
+		_, err := vk.WriteTo(w)
 		return err
-	}
-	for _, f := range []interface{ Flush() error }{bpk, bvk} {
-		if err := f.Flush(); err != nil {
-			return err
-		}
-	}
-	for _, f := range []*os.File{pkf, vkf} {
-		if err := f.Close(); err != nil {
-			return err
-		}
+	}); err != nil {
+		return err
 	}
 
 	// A sample input for these keys: x, n and y = MiMC^n(x).
@@ -101,4 +94,21 @@ func run(out string, logN, n int, random bool, seed, x string) error {
 	fmt.Printf("groth16-mimc setup: n=%d, %d constraints, toxic waste from %s, wrote %s in %v\n",
 		n, ccs.GetNbConstraints(), kind, out, time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// writeFile creates path and writes it through a buffer with write.
+func writeFile(path string, write func(io.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	b := bufio.NewWriter(f)
+	if err := write(b); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := b.Flush(); err != nil {
+		return err
+	}
+	return f.Close()
 }

@@ -33,6 +33,11 @@ const (
 	// unparsable input. Note that the Go runtime also exits with 2 on a
 	// fatal error (out of memory, unrecovered panic in another goroutine).
 	ExitMalformed = 2
+	// ExitHostFailure: a host module the program called failed for a
+	// reason that is not the program's or its inputs' fault (provernet_zk_v1's
+	// ErrInternal). It is no verdict: the run ends as an error, so a node
+	// whose host broke does not call a valid proof invalid.
+	ExitHostFailure = 3
 )
 
 const (
@@ -66,6 +71,20 @@ func Malformed(err error) error {
 	return &malformedError{err}
 }
 
+// hostFailureError marks a failure of the host, not of the program.
+type hostFailureError struct{ err error }
+
+func (e *hostFailureError) Error() string { return e.err.Error() }
+func (e *hostFailureError) Unwrap() error { return e.err }
+
+// HostFailure wraps err so that the program exits with ExitHostFailure.
+func HostFailure(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &hostFailureError{err}
+}
+
 // Malformedf is Malformed(fmt.Errorf(format, args...)).
 func Malformedf(format string, args ...any) error {
 	return Malformed(fmt.Errorf(format, args...))
@@ -79,11 +98,15 @@ func IsMalformed(err error) bool {
 }
 
 // ExitCode maps the result of a prover or verifier function to the exit code
-// of the contract: nil -> 0, Malformed -> 2, anything else -> 1.
+// of the contract: nil -> 0, Malformed -> 2, HostFailure -> 3, anything
+// else -> 1.
 func ExitCode(err error) int {
+	var hf *hostFailureError
 	switch {
 	case err == nil:
 		return ExitValid
+	case errors.As(err, &hf):
+		return ExitHostFailure
 	case IsMalformed(err):
 		return ExitMalformed
 	default:

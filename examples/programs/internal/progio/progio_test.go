@@ -18,14 +18,16 @@ func TestExitCode(t *testing.T) {
 		{errors.New("bad proof"), ExitInvalid},
 		{Malformedf("bad input"), ExitMalformed},
 		{fmt.Errorf("wrapped: %w", Malformedf("bad input")), ExitMalformed},
+		{HostFailure(errors.New("host down")), ExitHostFailure},
+		{fmt.Errorf("wrapped: %w", HostFailure(Malformedf("both"))), ExitHostFailure},
 	}
 	for _, c := range cases {
 		if got := ExitCode(c.err); got != c.want {
 			t.Errorf("ExitCode(%v) = %d, want %d", c.err, got, c.want)
 		}
 	}
-	if Malformed(nil) != nil {
-		t.Error("Malformed(nil) != nil")
+	if Malformed(nil) != nil || HostFailure(nil) != nil {
+		t.Error("Malformed(nil) or HostFailure(nil) != nil")
 	}
 }
 

@@ -1,0 +1,43 @@
+// Package chain computes the groth16-mimc statement natively: MiMC^n(x)
+// over BN254's scalar field with gnark-crypto's MiMC, the hash gnark's
+// std/hash/mimc constrains. Only provers need it (to compute y and the
+// witness); verifiers do without, and so without gnark-crypto.
+package chain
+
+import (
+	"math/big"
+
+	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
+	"github.com/consensys/gnark-crypto/ecc/bn254/fr/mimc"
+
+	"github.com/provernet/provernet/examples/programs/groth16-mimc/container"
+	"github.com/provernet/provernet/examples/programs/internal/mimcchain"
+)
+
+// Spec is container.Spec with its Chain: the provers' view.
+var Spec = withChain(container.Spec)
+
+func withChain(s *mimcchain.Spec) *mimcchain.Spec {
+	c := *s
+	c.Chain = Big
+	return &c
+}
+
+// Chain computes MiMC^n(x): h_0 = x, h_{i+1} = MiMC(h_i).
+func Chain(x fr.Element, n int) fr.Element {
+	h := mimc.NewFieldHasher()
+	for i := 0; i < n; i++ {
+		h.Reset()
+		h.WriteElement(x)
+		x = h.SumElement()
+	}
+	return x
+}
+
+// Big is Chain on integers below the modulus.
+func Big(x *big.Int, n int) *big.Int {
+	var e fr.Element
+	e.SetBigInt(x)
+	e = Chain(e, n)
+	return e.BigInt(new(big.Int))
+}

@@ -1,0 +1,129 @@
+package zkhost
+
+import (
+	"math"
+	"math/bits"
+
+	"github.com/provernet/provernet/sdk/zkabi"
+)
+
+// The charge table of provernet_zk_v1 (docs/HOST_ABI.md, "Charges").
+//
+// A call is charged in cycles computed only from sizes: the bytes of its
+// arguments and the Shape of the validated system and keys, never from
+// time. The same call charges the same cycles on every machine, so fees,
+// budgets and the fail outcome stay exact. The coefficients were fitted
+// once to single-core native timings on the reference machine and
+// converted at CyclesPerSecond, the rate at which that machine executes
+// metered WebAssembly: a charged cycle costs about what a metered
+// instruction costs. They are frozen with the ABI version; changing them
+// means a new module name.
+
+// CyclesPerSecond is how many metered wasm cycles one core of the
+// reference machine runs per second (the pure-wasm groth16-mimc prover:
+// 7.34e10 cycles in 4.25 s).
+const CyclesPerSecond = 17_000_000_000
+
+// chargeCallBase is what every call pays before anything else.
+const chargeCallBase = 100_000
+
+// chargeBytes is what moving n bytes costs: as WASI I/O does, one cycle
+// per 16 bytes.
+func chargeBytes(n uint64) uint64 { return (n + 15) / 16 }
+
+// parseExpansion bounds the memory inputs take once parsed, as a multiple
+// of their bytes (the bytes themselves included).
+const parseExpansion = 4
+
+// maxArgBytes bounds each argument by op: prove takes the system, the
+// proving key and the witness; verify the verifying key, the proof and
+// the public witness.
+var maxArgBytes = map[zkabi.Op][zkabi.NumArgs]int64{
+	zkabi.OpProve:  {256 << 20, 1 << 30, 256 << 20},
+	zkabi.OpVerify: {16 << 20, 1 << 20, 16 << 20},
+}
+
+// coefficients are one backend's charges, in cycles.
+type coefficients struct {
+	// Per byte parsed, in cycles per 16 bytes, by object kind.
+	ParseSystem, ParseProvingKey, ParseVerifyingKey uint64
+
+	// Proving: a base, then per constraint (solving), per domain element
+	// times log2 of the domain (FFTs), per G1 and G2 point of the MSMs.
+	ProveBase, PerConstraint, PerDomainLog, PerG1, PerG2 uint64
+
+	// Verifying: a base (pairings) and per public input.
+	VerifyBase, PerPublic uint64
+}
+
+// table holds the calibrated coefficients (charge_table.go).
+func coefficientsFor(system zkabi.System, curve zkabi.Curve) coefficients {
+	if c, ok := chargeTable[backendKey{system, curve}]; ok {
+		return c
+	}
+	return fallbackCoefficients
+}
+
+// chargeParse is what parsing n bytes of an object of kind costs.
+func chargeParse(system zkabi.System, curve zkabi.Curve, kind objectKind, n uint64) uint64 {
+	c := coefficientsFor(system, curve)
+	per := c.ParseSystem
+	switch kind {
+	case kindProvingKey:
+		per = c.ParseProvingKey
+	case kindVerifyingKey:
+		per = c.ParseVerifyingKey
+	}
+	return sat(mulSat(per, (n+15)/16), chargeBytes(n))
+}
+
+// chargeProve is what proving a system of this shape costs.
+func chargeProve(system zkabi.System, curve zkabi.Curve, s Shape) uint64 {
+	c := coefficientsFor(system, curve)
+	total := c.ProveBase
+	total = sat(total, mulSat(c.PerConstraint, uint64(s.Constraints)))
+	total = sat(total, mulSat(c.PerDomainLog, mulSat(uint64(s.Domain), log2(uint64(s.Domain)))))
+	total = sat(total, mulSat(c.PerG1, uint64(s.G1Points)))
+	total = sat(total, mulSat(c.PerG2, uint64(s.G2Points)))
+	return total
+}
+
+// chargeVerify is what verifying a proof with this many public inputs
+// costs.
+func chargeVerify(system zkabi.System, curve zkabi.Curve, s Shape) uint64 {
+	c := coefficientsFor(system, curve)
+	return sat(c.VerifyBase, mulSat(c.PerPublic, uint64(s.Public)))
+}
+
+// proveMemory estimates the prover's working memory beyond the parsed
+// system and key: the solution, FFT and quotient buffers. PLONK's prover
+// was measured at about 1.8 KB per domain row (29 MB at 2^14); 64 field
+// elements a row covers it, and Groth16's smaller buffers.
+func proveMemory(s Shape) int64 {
+	const fieldElement = 32
+	words := uint64(s.Wires)*3 + uint64(s.Domain)*64
+	return int64(min(mulSat(words, fieldElement), math.MaxInt64/2)) + 64<<20
+}
+
+func log2(n uint64) uint64 {
+	if n <= 1 {
+		return 1
+	}
+	return uint64(bits.Len64(n - 1))
+}
+
+// sat adds without overflowing: charges saturate far above any budget.
+func sat(a, b uint64) uint64 {
+	if s := a + b; s >= a && s <= math.MaxInt64 {
+		return s
+	}
+	return math.MaxInt64
+}
+
+func mulSat(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	if hi != 0 || lo > math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return lo
+}
