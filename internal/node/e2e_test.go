@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/provernet/provernet/client"
+	g16mimc "github.com/provernet/provernet/examples/programs/groth16-mimc"
 	"github.com/provernet/provernet/internal/address"
 	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/internal/prover"
@@ -59,6 +60,24 @@ var (
 			return "", err
 		}
 		return dir, os.WriteFile(filepath.Join(out, "input.json"), b, 0o600)
+	})
+	// groth16-mimc proves through the host module (provernet_zk_v1); its
+	// development setup runs for a chain of 3 MiMC links (about 1,000
+	// constraints) so the test stays quick.
+	buildHostExample = sync.OnceValues(func() (string, error) {
+		dir, err := os.MkdirTemp("", "provernet-e2e-host-")
+		if err != nil {
+			return "", err
+		}
+		out := filepath.Join(dir, "groth16-mimc")
+		if err := buildProgram(out, "groth16-mimc"); err != nil {
+			return "", err
+		}
+		cmd := exec.Command("go", "run", "../../examples/programs/groth16-mimc/setup", "-out", out, "-n", "3")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			return "", fmt.Errorf("groth16-mimc setup: %v\n%s", err, b)
+		}
+		return dir, nil
 	})
 	buildBench = sync.OnceValues(func() (string, error) {
 		dir, err := os.MkdirTemp("", "provernet-e2e-bench-")
@@ -125,7 +144,13 @@ func startE2E(t *testing.T, provers int) *e2e {
 // the benchmark program in that directory as the challenge program.
 func startE2EWith(t *testing.T, provers int, params protocol.Params, challenges string) *e2e {
 	t.Helper()
-	dir := builtExamples(t)
+	return startE2EIn(t, builtExamples(t), provers, params, challenges)
+}
+
+// startE2EIn is startE2EWith deploying the one example program built in
+// dir.
+func startE2EIn(t *testing.T, dir string, provers int, params protocol.Params, challenges string) *e2e {
+	t.Helper()
 	onLoopback, err := OnLoopback()
 	if err != nil {
 		t.Fatal(err)
@@ -613,5 +638,50 @@ func TestE2EChallengeAdmission(t *testing.T) {
 	e.mu.Unlock()
 	if !strings.Contains(log, "verifying a challenge piece with the beacon") {
 		t.Fatalf("no committee member verified prover2's admission piece with the beacon:\n%s", log)
+	}
+}
+
+// TestE2EHostProving: a Run of a program that proves through the host
+// module goes final on a devnet: three provers prove natively in their
+// workers, each verifies the others' proofs through the host, and the
+// user's opened proof verifies with gnark natively.
+func TestE2EHostProving(t *testing.T) {
+	e := startE2EIn(t, mustBuilt(t, buildHostExample), 3, e2eParams(), "")
+	if e.prog.Name != "groth16-mimc" {
+		t.Fatalf("deployed %s", e.prog.Name)
+	}
+	for i := range 3 {
+		e.startProver(i, prover.FaultNone)
+	}
+	e.waitActive(3)
+	id := e.run(3)
+	w := e.wait(id, 120*time.Second, "settlement", settled)
+	if w.State != "final" {
+		t.Fatalf("workload ended %s (%s)", w.State, w.Reason)
+	}
+	for _, s := range w.Slots {
+		if s.State != "valid" {
+			t.Errorf("slot %d: %+v", s.Index, s)
+		}
+	}
+	idv, err := client.LoadOrCreateIdentity(client.IdentityFile(e.d.Home(), "dev1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, proof, _, err := e.c.OpenResult(context.Background(), id, w.FirstSubmitted().Index, idv.String(), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(mustBuilt(t, buildHostExample), "groth16-mimc")
+	vk, err := os.ReadFile(filepath.Join(dir, "vk.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	input, err := os.ReadFile(filepath.Join(dir, "input.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g16mimc.VerifyBytes(vk, input, proof); err != nil {
+		t.Fatalf("the opened proof does not verify natively: %v", err)
 	}
 }
