@@ -5,11 +5,14 @@ import (
 	"io"
 	"os"
 	"runtime/pprof"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/provernet/provernet/internal/bench"
+	"github.com/provernet/provernet/internal/zkhost"
 )
 
 func newBenchCmd(g *globals) *cobra.Command {
@@ -67,34 +70,90 @@ func startCPUProfile(path string) (func(), error) {
 }
 
 func newBenchSandboxCmd(g *globals) *cobra.Command {
-	o := bench.SandboxOptions{Logs: []int{14, 15}}
+	o := bench.SandboxOptions{PlonkLog: 16}
+	logs, wasmLogs := "14,16,18", "14,15"
+	var nativeWorker bool
 	cmd := &cobra.Command{
 		Use:   "sandbox",
-		Short: "Groth16 proving natively, in wasm, and in the metered sandbox; program start times",
-		Long: `Proves groth16-mimc at 2^14 and 2^15 constraints natively on one thread, as
-WebAssembly without metering, and in the network's metered sandbox, and
-measures how long the prover module takes to compile from an empty and from
-a warm compilation cache. Needs the output of make programs. Progress goes
-to stderr.`,
+		Short: "Proving in the metered sandbox against native gnark; verifier start times",
+		Long: `Proves groth16-mimc through the sandbox's proof-system host (metered, in a
+worker process, all cores) and natively with gnark on all cores at each size
+of --logs (host_vs_native), and the PLONK example at --plonk-log; proves with
+the pure-wasm reference prover natively on one core, as WebAssembly without
+metering and metered at each size of --wasm-logs (wasm_vs_native,
+metering_overhead); and times how long a fresh runner takes to become ready
+to run each verifier from an empty and from a warm compilation cache.
+
+Every path runs in a child process of this binary, timed whole; the paths of
+a size take turns for --runs rounds, and every time is reported as the
+median and its range. The keys are made by the examples' development setups
+(2^18 takes a minute). Needs the output of make programs. Progress goes to
+stderr.`,
 		Example: "  make programs && provernet bench sandbox --output json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			o.Progress = g.stderr
+			if nativeWorker {
+				return bench.RunNativeWorker(cmd.Context(), cmd.InOrStdin(), g.stdout)
+			}
+			var err error
+			if o.Logs, err = parseLogs(logs); err != nil {
+				return withHint(err, "--logs takes sizes like 14,16,18 (or nothing)")
+			}
+			if o.WasmLogs, err = parseLogs(wasmLogs); err != nil {
+				return withHint(err, "--wasm-logs takes sizes like 14,15 (or nothing)")
+			}
+			o.Progress, o.Hosts = g.stderr, zkhost.Hosts
 			res, err := bench.Sandbox(cmd.Context(), o)
 			if err != nil {
 				return withHint(err, "run `make programs` first, or point --programs at its output")
 			}
-			return g.emit(res, func(w io.Writer) {
-				fmt.Fprintf(w, "%-12s %9s %9s %9s %10s %9s %14s\n", "constraints", "native", "wasm", "metered", "wasm/nat", "metering", "cycles")
-				for _, c := range res.Cases {
-					fmt.Fprintf(w, "%-12d %8.2fs %8.2fs %8.2fs %9.2fx %8.1f%% %14d\n", c.Constraints, c.NativeS, c.WasmS, c.MeteredS, c.WasmVsNative, 100*c.MeteringOverhead, c.Cycles)
-				}
-				fmt.Fprintf(w, "prover module start: %.2fs cold, %.2fs cached\n", res.ColdStartS, res.CachedStartS)
-			})
+			return g.emit(res, func(w io.Writer) { printSandbox(w, res) })
 		},
 	}
 	cmd.Flags().StringVar(&o.Programs, "programs", "build/programs", "directory with the built example programs")
-	cmd.Flags().IntVar(&o.Runs, "runs", 3, "runs per figure (the median is reported)")
-	cmd.Flags().IntSliceVar(&o.Logs, "log-constraints", o.Logs, "circuit sizes as log2 of the constraint count")
+	cmd.Flags().IntVar(&o.Runs, "runs", 3, "rounds per size; the paths of a size take turns (median and range reported)")
+	cmd.Flags().StringVar(&logs, "logs", logs, "groth16-mimc sizes proved through the host, as log2 of the constraint count (\"\": none)")
+	cmd.Flags().StringVar(&wasmLogs, "wasm-logs", wasmLogs, "sizes also proved by the pure-wasm reference prover (\"\": none)")
+	cmd.Flags().IntVar(&o.PlonkLog, "plonk-log", o.PlonkLog, "size of the PLONK example's case (0: none)")
+	cmd.Flags().BoolVar(&nativeWorker, "native-worker", false, "run one native proving job from stdin (used by the benchmark itself)")
+	_ = cmd.Flags().MarkHidden("native-worker")
 	return cmd
+}
+
+// parseLogs reads a comma-separated list of sizes; empty means none (an
+// IntSlice flag cannot be emptied).
+func parseLogs(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 || n > 26 {
+			return nil, fmt.Errorf("size %q is not a log2 constraint count in [1, 26]", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func printSandbox(w io.Writer, res *bench.SandboxResult) {
+	for _, c := range res.Cases {
+		fmt.Fprintf(w, "%s 2^%d (%d constraints)\n", c.Program, c.LogConstraints, c.Constraints)
+		if f := c.Wasm; f != nil {
+			fmt.Fprintf(w, "  pure wasm: native 1 core %.2fs, wasm %.2fs, metered %.2fs (%.2f-%.2f): wasm/native %.2fx, metering %+.1f%%, %d cycles\n",
+				f.NativeS, f.WasmS, f.MeteredS, f.MeteredSRange[0], f.MeteredSRange[1], f.WasmVsNative, 100*f.MeteringOverhead, f.Cycles)
+		}
+		if f := c.Host; f != nil {
+			fmt.Fprintf(w, "  host: native %.3fs (%.3f-%.3f), sandbox %.3fs (%.3f-%.3f): host/native %.3fx (cpu %.3fx); %d cycles (all runs %t), %d host (all runs %t); verify %.3fs\n",
+				f.NativeS, f.NativeSRange[0], f.NativeSRange[1], f.SandboxS, f.SandboxSRange[0], f.SandboxSRange[1], f.HostVsNative, f.HostVsNativeCPU,
+				f.Cycles, f.CyclesIdentical, f.HostCycles, f.HostCyclesIdentical, f.VerifyS)
+		}
+	}
+	for _, v := range res.Verifiers {
+		fmt.Fprintf(w, "%s %s (%d B): start cold %.1fms, warm %.1fms\n", v.Program, v.Module, v.WasmBytes, v.VerifyStartColdMs, v.VerifyStartWarmMs)
+	}
+	if v := res.WasmVerifier; v != nil {
+		fmt.Fprintf(w, "reference %s (%d B): start cold %.1fms, warm %.1fms\n", v.Module, v.WasmBytes, v.StartColdMs, v.StartWarmMs)
+	}
 }
