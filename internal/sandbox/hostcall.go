@@ -50,6 +50,9 @@ type runState struct {
 
 // RunInfo is what a host call may know of the run that made it.
 type RunInfo struct {
+	// Role is the run's role. A verifier's outcome must be the same on
+	// every machine, so a host gives it nothing that could differ.
+	Role   Role
 	InDir  string   // host directory of the input files ("" if none)
 	Inputs []string // the job's input file names, the only ones a host may open
 	Cores  int      // threads the job may use

@@ -189,7 +189,7 @@ func (r *Runner) Run(ctx context.Context, job Job) (*Result, error) {
 			return nil, err
 		}
 	}
-	st := &runState{info: RunInfo{InDir: job.InDir, Inputs: job.Inputs, Cores: job.Cores}}
+	st := &runState{info: RunInfo{Role: job.Role, InDir: job.InDir, Inputs: job.Inputs, Cores: job.Cores}}
 	if st.info.Cores <= 0 {
 		st.info.Cores = runtime.GOMAXPROCS(0)
 	}

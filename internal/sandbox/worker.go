@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/debug"
 	"syscall"
 	"time"
 )
@@ -83,6 +84,10 @@ func runWorkerJob(ctx context.Context, job WorkerJob, hosts HostsFunc) WorkerRes
 		runtime.GOMAXPROCS(job.Cores)
 	}
 	limitAddressSpace(uint64(pages)*65536 + addressSlack + uint64(job.HostMemory))
+	// The program's memory is a mapping outside Go's heap; the heap holds
+	// what host calls parse and prove with. Keep the collector ahead of
+	// the address-space cap rather than let the heap's headroom reach it.
+	debug.SetMemoryLimit(job.HostMemory + 1<<30)
 	var hs []Host
 	if hosts != nil {
 		hs = hosts(job.Cores, job.HostMemory)

@@ -61,6 +61,11 @@ type Shape struct {
 	Public      int // public inputs
 	G1Points    int // G1 points the prover's MSMs read
 	G2Points    int // G2 points the prover's MSMs read
+	// What the solver walks, beside the constraints: a system can have
+	// few constraints and still make the solver work hard through long
+	// linear expressions, many hint calls or many hint outputs.
+	Instructions int // instructions of the system (constraints and hint calls)
+	Calldata     int // words of the system's calldata (terms, hint arguments)
 }
 
 // Error is a failed call: a status for the program and a message for

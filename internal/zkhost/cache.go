@@ -98,10 +98,14 @@ func (c *Cache) get(b Backend, kind objectKind, data []byte, parse func([]byte) 
 	return e.obj, nil
 }
 
+// maxCacheEntries bounds the entries too: eviction scans them all, and a
+// job could otherwise fill the cache with many tiny keys.
+const maxCacheEntries = 1024
+
 // evict drops least recently used entries (never keep) until the cache
-// fits its bound.
+// fits its bounds.
 func (c *Cache) evict(keep cacheKey) {
-	for c.size > c.max {
+	for c.size > c.max || len(c.items) > maxCacheEntries {
 		var victim cacheKey
 		var oldest *cacheEntry
 		for k, e := range c.items {

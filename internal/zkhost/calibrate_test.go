@@ -129,22 +129,102 @@ func timeIt(runs int, fn func() error) (int64, error) {
 	return best, nil
 }
 
+// template is the relative weight of each term of a prove charge, per
+// system: Groth16 spends its time in G1 and G2 MSMs (a G2 point costs about
+// three G1 points), PLONK in its MSMs and in FFTs over a 4x coset domain.
+// The calibration fits one scale per backend so that no measured size is
+// charged less than it took.
+var template = map[zkabi.System]coefficients{
+	zkabi.Groth16: {PerConstraint: 10, PerDomainLog: 5, PerG1: 100, PerG2: 300},
+	zkabi.PLONK:   {PerConstraint: 10, PerDomainLog: 50, PerG1: 100, PerG2: 300},
+}
+
+// solverRates are fixed, not fitted: what the solver spends per
+// instruction, word of calldata and wire beside the constraints, measured
+// on systems built to be cheap in constraints and expensive to solve (a
+// million hint calls with no outputs: 0.85 us each; eight million terms
+// in one constraint: 20 ns a word; a million hint outputs: 115 ns each),
+// with headroom. PLONK solves twice (once on the calling goroutine, once
+// in gnark's prover).
+var solverRates = map[zkabi.System]coefficients{
+	zkabi.Groth16: {PerInstruction: 17 * 1000, PerCalldata: 17 * 25, PerWire: 17 * 150},
+	zkabi.PLONK:   {PerInstruction: 2 * 17 * 1000, PerCalldata: 2 * 17 * 25, PerWire: 2 * 17 * 150},
+}
+
+func solverCharge(system zkabi.System, s Shape) float64 {
+	r := solverRates[system]
+	return float64(r.PerInstruction)*float64(s.Instructions) + float64(r.PerCalldata)*float64(s.Calldata) + float64(r.PerWire)*float64(s.Wires)
+}
+
+// sample is one measured size of one backend, in cycles.
+type sample struct {
+	shape, vshape             Shape
+	cs, pk, vk                int // bytes
+	parseCS, parsePK, parseVK float64
+	prove, verify             float64
+}
+
+func templateUnits(system zkabi.System, s Shape) float64 {
+	t := template[system]
+	return float64(t.PerConstraint)*float64(s.Constraints) + float64(t.PerDomainLog)*float64(s.Domain)*float64(log2(uint64(s.Domain))) +
+		float64(t.PerG1)*float64(s.G1Points) + float64(t.PerG2)*float64(s.G2Points)
+}
+
+// fit prints charge_table.go's entry for a backend: per-16-byte parse
+// rates and a prove scale that charge every measured size at least what
+// it took (with 10% headroom), and a verify base from the slowest
+// verification.
+func fit(b Backend, samples []sample) {
+	var c coefficients
+	var scale, verify float64
+	for _, s := range samples {
+		c.ParseSystem = max(c.ParseSystem, uint64(1.1*s.parseCS*16/float64(s.cs))+1)
+		c.ParseProvingKey = max(c.ParseProvingKey, uint64(1.1*s.parsePK*16/float64(s.pk))+1)
+		c.ParseVerifyingKey = max(c.ParseVerifyingKey, uint64(1.1*s.parseVK*16/float64(s.vk))+1)
+		scale = max(scale, (1.1*s.prove-solverCharge(b.System(), s.shape))/templateUnits(b.System(), s.shape))
+		verify = max(verify, 1.1*s.verify)
+	}
+	t, r := template[b.System()], solverRates[b.System()]
+	fmt.Printf("\t{zkabi.%s, zkabi.%s}: {\n\t\tParseSystem: %d, ParseProvingKey: %d, ParseVerifyingKey: %d, ParseVerifyingKeyBase: %d,\n\t\tProveBase: %d, PerConstraint: %d, PerDomainLog: %d, PerG1: %d, PerG2: %d,\n\t\tPerInstruction: %d, PerCalldata: %d, PerWire: %d,\n\t\tVerifyBase: %d, PerPublic: %d,\n\t},\n",
+		map[zkabi.System]string{zkabi.Groth16: "Groth16", zkabi.PLONK: "PLONK"}[b.System()],
+		map[zkabi.Curve]string{zkabi.BN254: "BN254", zkabi.BLS12381: "BLS12381", zkabi.BLS12377: "BLS12377", zkabi.BW6761: "BW6761"}[b.Curve()],
+		c.ParseSystem, c.ParseProvingKey, c.ParseVerifyingKey, uint64(verify),
+		uint64(CyclesPerSecond/1000), uint64(scale*float64(t.PerConstraint)), uint64(scale*float64(t.PerDomainLog)), uint64(scale*float64(t.PerG1)), uint64(scale*float64(t.PerG2)),
+		r.PerInstruction, r.PerCalldata, r.PerWire,
+		uint64(verify), uint64(verify/20))
+}
+
 func TestCalibrate(t *testing.T) {
 	if !*calibrate {
 		t.Skip("a tool: run with -calibrate")
 	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	for _, b := range Backends() {
-		if b.Curve() != zkabi.BN254 && b.Curve() != zkabi.BLS12381 {
-			continue
+		id := map[zkabi.Curve]ecc.ID{zkabi.BN254: ecc.BN254, zkabi.BLS12381: ecc.BLS12_381, zkabi.BLS12377: ecc.BLS12_377, zkabi.BW6761: ecc.BW6_761}[b.Curve()]
+		var samples []sample
+		sizes := calSizes
+		if b.Curve() == zkabi.BLS12377 || b.Curve() == zkabi.BW6761 {
+			sizes = calSizes[:3] // rarely used; the fit scales up
 		}
-		id := map[zkabi.Curve]ecc.ID{zkabi.BN254: ecc.BN254, zkabi.BLS12381: ecc.BLS12_381}[b.Curve()]
-		for _, lg := range []int{10, 12, 14, 16} {
+		for _, lg := range sizes {
 			f := calMake(t, b.System(), id, lg)
 			var cs, pk, vk Parsed
 			var err error
+			smp := sample{cs: len(f.cs), pk: len(f.pk), vk: len(f.vk)}
 			row := func(what string, ns int64, charge uint64) {
 				measured := float64(ns) * CyclesPerSecond / 1e9
+				switch what {
+				case "cs":
+					smp.parseCS = measured
+				case "pk":
+					smp.parsePK = measured
+				case "vk":
+					smp.parseVK = measured
+				case "prove":
+					smp.prove = measured
+				case "verify":
+					smp.verify = measured
+				}
 				fmt.Printf("%s %s 2^%d %-6s %10.3f ms  charge %14d  measured %14.0f  ratio %.2f\n",
 					b.System(), b.Curve(), lg, what, float64(ns)/1e6, charge, measured, float64(charge)/measured)
 			}
@@ -182,7 +262,13 @@ func TestCalibrate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			row("verify", ns, chargeVerify(b.System(), b.Curve(), vshape))
+			row("verify", ns, chargeVerifyBase(b.System(), b.Curve())+chargeVerifyInputs(b.System(), b.Curve(), vshape))
+			smp.shape, smp.vshape = shape, vshape
+			samples = append(samples, smp)
 		}
+		fit(b, samples)
 	}
 }
+
+// calSizes are the log2 sizes TestCalibrate measures.
+var calSizes = []int{10, 12, 14, 16}

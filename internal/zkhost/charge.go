@@ -29,7 +29,15 @@ const chargeCallBase = 100_000
 
 // chargeBytes is what moving n bytes costs: as WASI I/O does, one cycle
 // per 16 bytes.
-func chargeBytes(n uint64) uint64 { return (n + 15) / 16 }
+func chargeBytes(n uint64) uint64 { return per16(n) }
+
+// per16 is n/16 rounded up, without overflowing.
+func per16(n uint64) uint64 {
+	if n%16 != 0 {
+		return n/16 + 1
+	}
+	return n / 16
+}
 
 // parseExpansion bounds the memory inputs take once parsed, as a multiple
 // of their bytes (the bytes themselves included).
@@ -48,11 +56,19 @@ type coefficients struct {
 	// Per byte parsed, in cycles per 16 bytes, by object kind.
 	ParseSystem, ParseProvingKey, ParseVerifyingKey uint64
 
-	// Proving: a base, then per constraint (solving), per domain element
-	// times log2 of the domain (FFTs), per G1 and G2 point of the MSMs.
-	ProveBase, PerConstraint, PerDomainLog, PerG1, PerG2 uint64
+	// Parsing a verifying key also costs a base: decoding one computes a
+	// pairing and checks every point.
+	ParseVerifyingKeyBase uint64
 
-	// Verifying: a base (pairings) and per public input.
+	// Proving: a base, then per constraint, per domain element times
+	// log2 of the domain (FFTs), per G1 and G2 point of the MSMs, and what
+	// the solver walks beside the constraints: per instruction, per word
+	// of calldata, per wire (hint outputs included).
+	ProveBase, PerConstraint, PerDomainLog, PerG1, PerG2 uint64
+	PerInstruction, PerCalldata, PerWire                 uint64
+
+	// Verifying: a base (pairings), paid before the proof is decoded, and
+	// per public input.
 	VerifyBase, PerPublic uint64
 }
 
@@ -67,14 +83,14 @@ func coefficientsFor(system zkabi.System, curve zkabi.Curve) coefficients {
 // chargeParse is what parsing n bytes of an object of kind costs.
 func chargeParse(system zkabi.System, curve zkabi.Curve, kind objectKind, n uint64) uint64 {
 	c := coefficientsFor(system, curve)
-	per := c.ParseSystem
+	per, base := c.ParseSystem, uint64(0)
 	switch kind {
 	case kindProvingKey:
 		per = c.ParseProvingKey
 	case kindVerifyingKey:
-		per = c.ParseVerifyingKey
+		per, base = c.ParseVerifyingKey, c.ParseVerifyingKeyBase
 	}
-	return sat(mulSat(per, (n+15)/16), chargeBytes(n))
+	return sat(base, sat(mulSat(per, per16(n)), chargeBytes(n)))
 }
 
 // chargeProve is what proving a system of this shape costs.
@@ -85,14 +101,21 @@ func chargeProve(system zkabi.System, curve zkabi.Curve, s Shape) uint64 {
 	total = sat(total, mulSat(c.PerDomainLog, mulSat(uint64(s.Domain), log2(uint64(s.Domain)))))
 	total = sat(total, mulSat(c.PerG1, uint64(s.G1Points)))
 	total = sat(total, mulSat(c.PerG2, uint64(s.G2Points)))
+	total = sat(total, mulSat(c.PerInstruction, uint64(s.Instructions)))
+	total = sat(total, mulSat(c.PerCalldata, uint64(s.Calldata)))
+	total = sat(total, mulSat(c.PerWire, uint64(s.Wires)))
 	return total
 }
 
-// chargeVerify is what verifying a proof with this many public inputs
-// costs.
-func chargeVerify(system zkabi.System, curve zkabi.Curve, s Shape) uint64 {
-	c := coefficientsFor(system, curve)
-	return sat(c.VerifyBase, mulSat(c.PerPublic, uint64(s.Public)))
+// chargeVerifyBase is what every verification costs, before the proof is
+// decoded.
+func chargeVerifyBase(system zkabi.System, curve zkabi.Curve) uint64 {
+	return coefficientsFor(system, curve).VerifyBase
+}
+
+// chargeVerifyInputs is what a verification's public inputs cost.
+func chargeVerifyInputs(system zkabi.System, curve zkabi.Curve, s Shape) uint64 {
+	return mulSat(coefficientsFor(system, curve).PerPublic, uint64(s.Public))
 }
 
 // proveMemory estimates the prover's working memory beyond the parsed

@@ -70,12 +70,17 @@ func New(o Options) *Host {
 
 // Hosts is a sandbox.HostsFunc: the host modules every provernet runner
 // offers, sized for one job.
+//
+// The job's host memory is split: a quarter for the cache of parsed
+// systems and keys, the rest for one call's inputs and working memory.
+// A worker serves one job, so the cache is the job's.
 func Hosts(cores int, hostMemory int64) []sandbox.Host {
-	return []sandbox.Host{New(Options{Cores: cores, MaxMemory: hostMemory, Cache: sharedCache})}
+	if hostMemory <= 0 {
+		hostMemory = sandbox.DefaultHostMemory
+	}
+	cache := NewCache(hostMemory / 4)
+	return []sandbox.Host{New(Options{Cores: cores, MaxMemory: hostMemory - hostMemory/4, Cache: cache})}
 }
-
-// sharedCache is the process's cache for runners made by Hosts.
-var sharedCache = NewCache(0)
 
 // Name implements sandbox.Host.
 func (h *Host) Name() string { return zkabi.Module }
@@ -127,10 +132,19 @@ func (h *Host) lastError(ctx context.Context, mod api.Module, stack []uint64) {
 	stack[0] = api.EncodeI32(int32(n))
 }
 
-// fail records err for last_error and returns its status.
+// fail records err for last_error and returns its status. A verifier
+// gets the status's name only: its outcome must not depend on anything
+// but the status (a message could carry what differs between machines,
+// and a hostile verifier could branch on it to split a committee's
+// votes). A prover gets the whole message, which says what to fix.
 func (h *Host) fail(ctx context.Context, err error) zkabi.Status {
 	s := StatusOf(err)
-	if err != nil && s != zkabi.StatusValid {
+	if err == nil || s == zkabi.StatusValid {
+		return s
+	}
+	if info, _ := sandbox.Info(ctx); info.Role == sandbox.Verify {
+		sandbox.SetLastError(ctx, s.String())
+	} else {
 		sandbox.SetLastError(ctx, err.Error())
 	}
 	return s
@@ -158,6 +172,11 @@ func (h *Host) call(ctx context.Context, mod api.Module, reqPtr, reqLen uint32, 
 		return nil, Errorf(zkabi.ErrRequest, "no %s backend for %s", req.System, req.Curve)
 	}
 	info, _ := sandbox.Info(ctx)
+	if op == zkabi.OpProve && info.Role == sandbox.Verify {
+		// A proof is random: a verifier that could make one could vote
+		// by coin toss.
+		return nil, Errorf(zkabi.ErrRequest, "prove is not available to a verifier")
+	}
 	args, err := h.load(ctx, mod, info, req)
 	if err != nil {
 		return nil, err
@@ -312,11 +331,14 @@ func (h *Host) doVerify(ctx context.Context, mod api.Module, b Backend, args [zk
 	if err != nil {
 		return err
 	}
+	// The pairings are paid before the proof is even decoded: decoding
+	// it is work too, and a proof that does not decode must not be free.
+	sandbox.Charge(ctx, mod, chargeVerifyBase(b.System(), b.Curve()))
 	var shape Shape
 	if err := guard(func() (err error) { shape, err = b.VerifyShape(vk, args[1], args[2]); return err }); err != nil {
 		return err
 	}
-	sandbox.Charge(ctx, mod, chargeVerify(b.System(), b.Curve(), shape))
+	sandbox.Charge(ctx, mod, chargeVerifyInputs(b.System(), b.Curve(), shape))
 	h.Calls.Add(1)
 	return guard(func() error { return b.Verify(vk, args[1], args[2]) })
 }
@@ -324,26 +346,18 @@ func (h *Host) doVerify(ctx context.Context, mod api.Module, b Backend, args [zk
 // guard runs fn, turning a panic on this goroutine into ErrInternal (a
 // backend's validation should have stopped the input first; the panic is
 // a host bug, not the program's fault, but must not kill the worker).
+//
+// The message is the panic's value only: a stack holds goroutine ids,
+// addresses and paths, which differ between machines and runs. The stack
+// goes to the worker's standard error, for the operator.
 func guard(fn func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = Errorf(zkabi.ErrInternal, "host panic: %v\n%s", r, firstLines(debug.Stack(), 12))
+			fmt.Fprintf(os.Stderr, "provernet_zk_v1: host panic: %v\n%s\n", r, debug.Stack())
+			err = Errorf(zkabi.ErrInternal, "host panic: %v", r)
 		}
 	}()
 	return fn()
-}
-
-func firstLines(b []byte, n int) string {
-	lines := 0
-	for i, c := range b {
-		if c == '\n' {
-			lines++
-			if lines == n {
-				return string(b[:i])
-			}
-		}
-	}
-	return string(b)
 }
 
 // ErrNoBackend is returned when a Host is asked for a backend it lacks.
@@ -356,4 +370,18 @@ func (h *Host) Backend(system zkabi.System, curve zkabi.Curve) (Backend, error) 
 		return nil, fmt.Errorf("%w: %s over %s", ErrNoBackend, system, curve)
 	}
 	return b, nil
+}
+
+// firstLines returns the first n lines of b.
+func firstLines(b []byte, n int) string {
+	lines := 0
+	for i, c := range b {
+		if c == '\n' {
+			lines++
+			if lines == n {
+				return string(b[:i])
+			}
+		}
+	}
+	return string(b)
 }

@@ -330,6 +330,37 @@ func TestHostErrors(t *testing.T) {
 	}
 }
 
+// TestVerifierGetsNothingThatDiffers: a run in the verifier role cannot
+// prove (a proof is random: a verifier could vote by coin toss), and a
+// failed call's message is the status's name only, whatever the error
+// said, so a verifier's outcome depends on statuses alone.
+func TestVerifierGetsNothingThatDiffers(t *testing.T) {
+	e := newFakeEnv(t, 0)
+	files := map[string]string{"cs": "cs:8", "pk": "pk:8"}
+	run := func(op string, req []byte) string {
+		dir, names := writeInputs(t, op, req, files)
+		res, err := e.runner.Run(context.Background(), sandbox.Job{Program: e.prog, Role: sandbox.Verify, InDir: dir, Inputs: names,
+			Limits: sandbox.Limits{Cycles: lots, MaxOutput: 1 << 10, Wall: time.Minute}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		line, _, _ := strings.Cut(res.Stderr, "\n")
+		return line
+	}
+	calls := e.host.Calls.Load()
+	if got := run("prove", proveReq(zkabi.File("cs"), zkabi.File("pk"), zkabi.Bytes([]byte("w:8")))); got != "status -1 err bad request" {
+		t.Fatalf("prove in a verifier: %q", got)
+	}
+	if e.host.Calls.Load() != calls {
+		t.Fatal("a verifier proved")
+	}
+	bad := zkabi.Request{Op: zkabi.OpVerify, System: zkabi.PLONK, Curve: zkabi.BW6761,
+		Args: [3]zkabi.Arg{zkabi.Bytes([]byte("kv")), zkabi.Bytes([]byte("good")), zkabi.Bytes(nil)}}
+	if got := run("verify", bad.Encode(nil)); got != "status -4 err bad key" {
+		t.Fatalf("a verifier's error message: %q, want the status name only", got)
+	}
+}
+
 // TestMemoryBound: inputs whose parsed size would pass the host's memory
 // bound are refused before anything is read or parsed.
 func TestMemoryBound(t *testing.T) {

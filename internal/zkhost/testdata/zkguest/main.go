@@ -1,8 +1,8 @@
 // Command zkguest passes a request to provernet_zk_v1 untouched, for the
 // host's tests: `prove /in/op /in/req [other inputs]`, where op is
 // "prove", "verify", "outside" (a request range outside memory) or
-// "twice" (prove, then prove again). Its proof is "status N len L
-// err MESSAGE" followed by the output bytes after a newline.
+// "twice" (prove, then prove again). Its proof, and its standard error,
+// are "status N err MESSAGE" followed by the output bytes after a newline.
 package main
 
 import (
@@ -54,6 +54,7 @@ func main() {
 	if status > 0 && op[0] != 'v' {
 		res += string(out[:status])
 	}
+	os.Stderr.WriteString(res) // a verifier has no /out: the tests read stderr
 	if err := os.WriteFile("/out/proof", []byte(res), 0o644); err != nil {
 		os.Exit(3)
 	}
