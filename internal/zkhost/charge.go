@@ -1,6 +1,7 @@
 package zkhost
 
 import (
+	"encoding/binary"
 	"math"
 	"math/bits"
 
@@ -91,6 +92,26 @@ func chargeParse(system zkabi.System, curve zkabi.Curve, kind objectKind, n uint
 		per, base = c.ParseVerifyingKey, c.ParseVerifyingKeyBase
 	}
 	return sat(base, sat(mulSat(per, per16(n)), chargeBytes(n)))
+}
+
+// cborPerByte prices a constraint system's CBOR body (names, blueprints,
+// hint dependencies, debug sections): gnark's decoder spends about 300 ns
+// per entry of it, and an entry can be one byte, so the body pays a byte
+// as an entry. Normal systems' bodies are a few hundred bytes (the
+// examples': about 300 of 500-660 KB); the binary sections are priced
+// per byte by ParseSystem.
+const cborPerByte = 17 * 300
+
+// systemBodyBytes reads the length of a serialized constraint system's
+// CBOR body from its header (gnark's layout: four uint64 of totalLen and
+// version, then four uint64 section lengths, the body's last), bounded by
+// the bytes present. A malformed header is the validator's business; the
+// charge only needs a bound.
+func systemBodyBytes(data []byte) uint64 {
+	if len(data) < 64 {
+		return 0
+	}
+	return min(binary.LittleEndian.Uint64(data[56:64]), uint64(len(data)))
 }
 
 // chargeProve is what proving a system of this shape costs.

@@ -5,8 +5,6 @@ import (
 	"testing"
 
 	"github.com/consensys/gnark/constraint"
-	"github.com/consensys/gnark/constraint/solver"
-	"github.com/rs/zerolog"
 
 	"github.com/provernet/provernet/sdk/zkabi"
 )
@@ -48,7 +46,7 @@ func FuzzParseSystem(f *testing.F) {
 				continue
 			}
 			_ = protect(zkabi.ErrSystem, "solver", func() error {
-				_, err := p.cs.Solve(w, solver.WithNbTasks(1), solver.WithLogger(zerolog.Nop()))
+				_, err := p.cs.Solve(w, solverOptions()...)
 				return err
 			})
 		}

@@ -2,9 +2,9 @@ package zkhost
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"math/big"
-	"runtime/debug"
 
 	"github.com/consensys/gnark-crypto/ecc"
 	bls12377 "github.com/consensys/gnark-crypto/ecc/bls12-377"
@@ -148,13 +148,32 @@ func zcashCompressed(msb byte) bool {
 // Backends call gnark under it so that an input the validators missed
 // costs one call, not the worker. It only covers this goroutine; that is
 // why the validators must make sure gnark's own goroutines cannot panic.
+//
+// The message holds the panic value only, never a stack trace: a stack
+// names goroutine ids, addresses and build paths, and every message a
+// program can read must be a function of its input alone, the same on
+// every machine (verifiers must reach identical outcomes).
 func protect(status zkabi.Status, what string, fn func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = Errorf(status, "%s: gnark panicked: %v\n%s", what, r, firstLines(debug.Stack(), 16))
+			err = Errorf(status, "%s: gnark panicked: %s", what, panicText(r))
 		}
 	}()
 	return fn()
+}
+
+// panicText words a recovered panic value without anything that depends
+// on the process (%v of a value holding pointers prints addresses).
+func panicText(r any) string {
+	switch v := r.(type) {
+	case error:
+		return v.Error()
+	case string:
+		return v
+	case fmt.Stringer:
+		return v.String()
+	}
+	return fmt.Sprintf("a value of type %T", r)
 }
 
 // wrapStatus gives err the status unless it already carries one.

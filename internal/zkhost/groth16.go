@@ -14,8 +14,6 @@ import (
 	csbls12381 "github.com/consensys/gnark/constraint/bls12-381"
 	csbn254 "github.com/consensys/gnark/constraint/bn254"
 	csbw6761 "github.com/consensys/gnark/constraint/bw6-761"
-	"github.com/consensys/gnark/constraint/solver"
-	"github.com/rs/zerolog"
 
 	"github.com/provernet/provernet/sdk/zkabi"
 )
@@ -159,6 +157,9 @@ func (b *groth16Backend) ProveShape(cs, pk Parsed, witness []byte) (Shape, error
 		Public:      public,
 		G1Points:    l.lenA + l.lenB + l.lenZ + l.lenK,
 		G2Points:    l.lenB2,
+		// what the solver walks (see Shape)
+		Instructions: len(s.core.Instructions),
+		Calldata:     len(s.core.CallData),
 	}, nil
 }
 
@@ -188,7 +189,9 @@ func keyFits(s *parsedSystem, l *pkLayout) error {
 // cores, which bounds the threads they run on. What those goroutines
 // index was checked by checkSystem and keyFits.
 //
-// Hints: only allowedHints (gnark's core frontend hints) can be called.
+// Hints: only allowedHints (gnark's core frontend hints) can be called,
+// and they run guarded (solverOptions): a hint that panics on its
+// arguments is an error, whichever goroutine gnark solves on.
 func (b *groth16Backend) Prove(cs, pk Parsed, witness []byte, cores int) ([]byte, error) {
 	if _, err := b.ProveShape(cs, pk, witness); err != nil {
 		return nil, err
@@ -203,10 +206,7 @@ func (b *groth16Backend) Prove(cs, pk Parsed, witness []byte, cores int) ([]byte
 	// system is inconsistent in a way checkSystem does not see, such as
 	// levels out of dependency order.
 	err = protect(zkabi.ErrSystem, "groth16 prover", func() (err error) {
-		proof, err = groth16.Prove(s.cs, k.pk, w, backend.WithSolverOptions(
-			solver.WithNbTasks(1),
-			solver.WithLogger(zerolog.Nop()),
-		))
+		proof, err = groth16.Prove(s.cs, k.pk, w, backend.WithSolverOptions(solverOptions()...))
 		return err
 	})
 	if err != nil {

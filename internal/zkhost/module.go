@@ -269,7 +269,11 @@ func readInput(info sandbox.RunInfo, name string, size int64) ([]byte, error) {
 
 // parse charges for and parses one system or key, through the cache.
 func (h *Host) parse(ctx context.Context, mod api.Module, b Backend, kind objectKind, data []byte) (Parsed, error) {
-	sandbox.Charge(ctx, mod, chargeParse(b.System(), b.Curve(), kind, uint64(len(data))))
+	cost := chargeParse(b.System(), b.Curve(), kind, uint64(len(data)))
+	if kind == kindSystem {
+		cost = sat(cost, mulSat(cborPerByte, systemBodyBytes(data)))
+	}
+	sandbox.Charge(ctx, mod, cost)
 	parse := b.ParseSystem
 	switch kind {
 	case kindProvingKey:
@@ -370,18 +374,4 @@ func (h *Host) Backend(system zkabi.System, curve zkabi.Curve) (Backend, error) 
 		return nil, fmt.Errorf("%w: %s over %s", ErrNoBackend, system, curve)
 	}
 	return b, nil
-}
-
-// firstLines returns the first n lines of b.
-func firstLines(b []byte, n int) string {
-	lines := 0
-	for i, c := range b {
-		if c == '\n' {
-			lines++
-			if lines == n {
-				return string(b[:i])
-			}
-		}
-	}
-	return string(b)
 }

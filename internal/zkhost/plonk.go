@@ -32,8 +32,6 @@ import (
 	plonkbw6761 "github.com/consensys/gnark/backend/plonk/bw6-761"
 	"github.com/consensys/gnark/backend/witness"
 	"github.com/consensys/gnark/constraint"
-	"github.com/consensys/gnark/constraint/solver"
-	"github.com/rs/zerolog"
 
 	"github.com/provernet/provernet/sdk/zkabi"
 )
@@ -81,6 +79,7 @@ type plonkSystem struct {
 	cs constraint.ConstraintSystem
 
 	constraints, public, secret, internal int
+	instructions, calldata                int // what the solver walks
 	domain                                uint64
 	mem                                   int64
 }
@@ -103,6 +102,9 @@ func (b *plonkBackend) ParseSystem(data []byte) (Parsed, error) {
 		secret:      p.cs.GetNbSecretVariables(),
 		internal:    p.cs.GetNbInternalVariables(),
 		mem:         p.mem,
+
+		instructions: len(p.core.Instructions),
+		calldata:     len(p.core.CallData),
 	}
 	// The prover asserts this type (a nil one would panic in NewTrace).
 	if _, ok := p.core.CommitmentInfo.(constraint.PlonkCommitments); !ok {
@@ -242,6 +244,9 @@ func (b *plonkBackend) ProveShape(cs, pk Parsed, wit []byte) (Shape, error) {
 		Wires:       s.public + s.secret + s.internal,
 		Public:      s.public,
 		G1Points:    4*n + 6*(n+3),
+		// what the solver walks (see Shape)
+		Instructions: s.instructions,
+		Calldata:     s.calldata,
 	}, nil
 }
 
@@ -257,12 +262,6 @@ func (s *plonkSystem) fits(k *plonkProvingKey) error {
 	return nil
 }
 
-// quietSolver keeps a program's circuit from writing to the worker's log:
-// gnark's solver prints the circuit's Println entries through this logger.
-func quietSolver() solver.Option {
-	return solver.WithLogger(zerolog.Nop())
-}
-
 // Prove proves. gnark's PLONK prover runs its steps (the solver among
 // them) in goroutines of its own, where a panic cannot be recovered and
 // would end the worker; what keeps them from panicking is the validation
@@ -271,7 +270,9 @@ func quietSolver() solver.Option {
 // no commitments (it asserts their type), a domain whose 4× quotient
 // domain has roots of unity. The solver is run once first on this
 // goroutine, under recover, so an input that makes it fail or panic stops
-// here; the prover's own solve of the same input then cannot.
+// here; the prover's own solve of the same input then cannot, because
+// solving is deterministic (no hint with random outputs is allowed) and
+// runs the same guarded hints (solverOptions), whose panics are errors.
 //
 // cores is not passed on: gnark sizes its work by runtime.NumCPU and the
 // worker has set GOMAXPROCS to the job's cores, which bounds the threads.
@@ -292,7 +293,7 @@ func (b *plonkBackend) Prove(cs, pk Parsed, wit []byte, cores int) ([]byte, erro
 	var proof plonk.Proof
 	err = protect(zkabi.ErrInternal, "plonk prover", func() (err error) {
 		proof, err = plonk.Prove(s.cs, k.pk, w,
-			backend.WithSolverOptions(solver.WithNbTasks(1), quietSolver()))
+			backend.WithSolverOptions(solverOptions()...))
 		return err
 	})
 	if err != nil {
@@ -316,7 +317,7 @@ func (b *plonkBackend) Prove(cs, pk Parsed, wit []byte, cores int) ([]byte, erro
 // the order it solves in and so is not all checked before.
 func (s *plonkSystem) solve(w witness.Witness) error {
 	return protect(zkabi.ErrSystem, "constraint system: solver", func() error {
-		if _, err := s.cs.Solve(w, solver.WithNbTasks(1), quietSolver()); err != nil {
+		if _, err := s.cs.Solve(w, solverOptions()...); err != nil {
 			return Errorf(zkabi.ErrUnsatisfied, "%w", err)
 		}
 		return nil

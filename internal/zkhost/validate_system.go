@@ -2,6 +2,7 @@ package zkhost
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"github.com/consensys/gnark/constraint/solver"
 	"github.com/consensys/gnark/std/math/bits"
 	"github.com/ronanh/intcomp"
+	"github.com/rs/zerolog"
 
 	"github.com/provernet/provernet/sdk/zkabi"
 )
@@ -258,6 +260,9 @@ func checkSystemBytes(ci *curveInfo, data []byte) (*systemLayout, error) {
 	}
 	bodyMem, err := checkCBOR(lay.body)
 	if err != nil {
+		return nil, fmt.Errorf("body: %w", err)
+	}
+	if err := checkBodyFields(lay.body, len(lay.instructions)); err != nil {
 		return nil, fmt.Errorf("body: %w", err)
 	}
 	lay.mem = int64(len(lay.instructions))*24 + int64(len(lay.calldata))*4 +
@@ -571,23 +576,107 @@ func checkCoefficients(ci *curveInfo, b []byte) (int, error) {
 
 // allowedHints are the hints a system may call, by ID: those gnark's
 // frontend itself emits for the standard API (constraint/solver's
-// InvZeroHint, gnark's internal hints.Randomize, and std/math/bits' bit
-// decompositions, used by api.ToBinary and comparisons). Any other hint,
-// even one registered in this process (the emulated-arithmetic and curve
-// hints of gnark's std take sizes from their inputs), is refused, so a
-// system cannot make the solver allocate by a value it chose.
-var allowedHints = func() map[solver.HintID]solver.Hint {
-	m := make(map[solver.HintID]solver.Hint)
-	for _, h := range append([]solver.Hint{solver.InvZeroHint}, bits.GetHints()...) {
-		m[solver.GetHintID(h)] = h
+// InvZeroHint, and std/math/bits' decompositions, used by api.ToBinary,
+// comparisons and api.ToTernary), with the arity each is called with. Any
+// other hint, even one registered in this process (the emulated-arithmetic
+// and curve hints of gnark's std take sizes from their inputs), is refused,
+// so a system cannot make the solver allocate by a value it chose.
+//
+// gnark's internal hints.Randomize is refused too: its outputs are fresh
+// crypto/rand values, and solving must be a deterministic function of the
+// system and the witness. The solver runs twice for a PLONK proof (once
+// on the calling goroutine under recover, once in gnark's own goroutine),
+// so a random value would let the second solve take a path the first did
+// not; and verifiers on different machines must reach the same outcome.
+// gnark's frontend emits Randomize only for api.Commit, which is refused
+// with the commitments anyway.
+//
+// Every allowed hint also runs wrapped (guardedHints): an argument that
+// makes a hint panic (such as a bit index of 2^63 to ithBit, which Go's
+// big.Int.Bit panics on) becomes the hint's error, on whatever goroutine
+// gnark solves on.
+var allowedHints = func() map[solver.HintID]hintSpec {
+	bh := bits.GetHints() // ithBit, nBits, nTrits
+	if len(bh) != 3 {
+		panic("zkhost: std/math/bits has changed its hints")
 	}
-	for _, h := range solver.GetRegisteredHints() {
-		if solver.GetHintName(h) == "github.com/consensys/gnark/internal/hints.Randomize" {
-			m[solver.GetHintID(h)] = h
+	specs := []hintSpec{
+		{h: solver.InvZeroHint, nbIn: 1, minOut: 1, maxOut: 1},
+		{h: bh[0], nbIn: 2, minOut: 1, maxOut: 1, run: safeIthBit},
+		{h: bh[1], nbIn: 1, minOut: 1, maxOut: maxHintOutputs},
+		{h: bh[2], nbIn: 1, minOut: 1, maxOut: maxHintOutputs},
+	}
+	m := make(map[solver.HintID]hintSpec)
+	for _, sp := range specs {
+		sp.name = solver.GetHintName(sp.h)
+		if sp.run == nil {
+			sp.run = sp.h
 		}
+		m[solver.GetHintID(sp.h)] = sp
 	}
 	return m
 }()
+
+// hintSpec is an allowed hint: its function, its name as gnark records it
+// in MHintsDependencies, and the arity it is called with. Every call must
+// produce at least one output wire, so that hint calls, which the solver
+// walks but which add no constraint, are bounded by the wires (priced by
+// Shape.Wires).
+type hintSpec struct {
+	h      solver.Hint
+	name   string
+	nbIn   int
+	minOut int
+	maxOut int
+	run    solver.Hint // what the solver runs (h, or a safe equivalent)
+}
+
+// guard wraps the hint for the solver: arity checked, a panic turned into
+// an error. gnark's provers solve in goroutines of their own, where a
+// panic would end the worker, so this must hold whatever the inputs.
+func (sp hintSpec) guard() solver.Hint {
+	return func(q *big.Int, in, out []*big.Int) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("hint %s panicked: %s", sp.name, panicText(r))
+			}
+		}()
+		if len(in) != sp.nbIn || len(out) < sp.minOut || len(out) > sp.maxOut {
+			return fmt.Errorf("hint %s called with %d inputs and %d outputs", sp.name, len(in), len(out))
+		}
+		return sp.run(q, in, out)
+	}
+}
+
+// safeIthBit is std/math/bits' ithBit (bit i of n) for every index: gnark's
+// converts an index up to 2^64-1 to int, and big.Int.Bit panics on the
+// negative result. Inputs are field elements, so such a bit is 0.
+func safeIthBit(_ *big.Int, in, out []*big.Int) error {
+	if !in[1].IsUint64() || in[1].Uint64() > math.MaxInt32 {
+		out[0].SetUint64(0)
+		return nil
+	}
+	out[0].SetUint64(uint64(in[0].Bit(int(in[1].Uint64()))))
+	return nil
+}
+
+// hintSolverOptions has the solver run every allowed hint through its
+// guard. Both the solve on the calling goroutine and the one inside
+// gnark's provers must get them (solverOptions).
+var hintSolverOptions = func() []solver.Option {
+	opts := make([]solver.Option, 0, len(allowedHints))
+	for _, id := range sortedKeys(allowedHints) {
+		opts = append(opts, solver.OverrideHint(id, allowedHints[id].guard()))
+	}
+	return opts
+}()
+
+// solverOptions are the options of every solve: one task (on the calling
+// goroutine where gnark allows it), no logging (gnark's solver prints the
+// circuit's Println entries through its logger) and the guarded hints.
+func solverOptions() []solver.Option {
+	return append([]solver.Option{solver.WithNbTasks(1), solver.WithLogger(zerolog.Nop())}, hintSolverOptions...)
+}
 
 // checkSystem checks a decoded system: its type, field, blueprints, hints
 // and every instruction, replaying how gnark assigned offsets.
@@ -625,9 +714,11 @@ func checkSystem(ci *curveInfo, p *parsedSystem, want constraint.SystemType) err
 	if err := checkBlueprints(s, want); err != nil {
 		return err
 	}
-	for id, name := range s.MHintsDependencies {
-		h, ok := allowedHints[id]
-		if !ok || solver.GetHintName(h) != name {
+	// In key order: the first bad entry is the one reported, and the
+	// message must not depend on Go's map iteration order.
+	for _, id := range sortedKeys(s.MHintsDependencies) {
+		name := s.MHintsDependencies[id]
+		if h, ok := allowedHints[id]; !ok || h.name != name {
 			return fmt.Errorf("hint %q not supported by %s", name, zkabi.Module)
 		}
 	}
@@ -842,8 +933,12 @@ func (c *instrCheck) hint(cd []uint32) error {
 	if len(cd) < 5 {
 		return errors.New("hint calldata truncated")
 	}
-	if _, ok := allowedHints[solver.HintID(cd[1])]; !ok {
+	sp, ok := allowedHints[solver.HintID(cd[1])]
+	if !ok {
 		return fmt.Errorf("hint %d not supported by %s", cd[1], zkabi.Module)
+	}
+	if int64(cd[2]) != int64(sp.nbIn) {
+		return fmt.Errorf("hint %s with %d inputs, it takes %d", sp.name, cd[2], sp.nbIn)
 	}
 	j, err := c.linearExpressions(cd, 3, cd[2])
 	if err != nil {
@@ -852,7 +947,11 @@ func (c *instrCheck) hint(cd []uint32) error {
 	if j+2 != len(cd) {
 		return fmt.Errorf("hint of %d words, inputs end at %d", len(cd), j)
 	}
-	return c.output(wireRange{cd[j], cd[j+1]})
+	r := wireRange{cd[j], cd[j+1]}
+	if r.start <= r.end && (int64(r.end-r.start) < int64(sp.minOut) || int64(r.end-r.start) > int64(sp.maxOut)) {
+		return fmt.Errorf("hint %s with %d outputs, it makes %d to %d", sp.name, r.end-r.start, sp.minOut, sp.maxOut)
+	}
+	return c.output(r)
 }
 
 // batchInverse checks [size, n, (len, (coeff, wire) × len) × n], whose n
@@ -925,6 +1024,18 @@ func (c *instrCheck) checkOutputs(internal int) error {
 	return nil
 }
 
+// sortedKeys returns the keys of m in increasing order. Validators range
+// over maps only through it, so that which entry an error names is the
+// same on every run and every machine.
+func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K {
+	keys := make([]K, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
 // checkLevels checks the levels are a partition of the instructions: the
 // solver runs each listed instruction, so a repeat would redo work and an
 // omission leave wires unsolved.
@@ -957,8 +1068,11 @@ const maxDebugText = 1 << 20
 // bytes a verb), and stack text of bounded size.
 func checkDebugInfo(p *parsedSystem) error {
 	s := p.core
-	for cid, id := range s.MDebug {
-		if id < 0 || id >= len(s.DebugInfo) {
+	for _, cid := range sortedKeys(s.MDebug) { // in order: see checkSystem
+		if cid < 0 || cid >= s.NbConstraints {
+			return fmt.Errorf("debug info for constraint %d of %d", cid, s.NbConstraints)
+		}
+		if id := s.MDebug[cid]; id < 0 || id >= len(s.DebugInfo) {
 			return fmt.Errorf("debug info %d of constraint %d out of range", id, cid)
 		}
 	}
@@ -1071,6 +1185,8 @@ type cborWalker struct {
 	b    []byte
 	off  int
 	cost uint64
+
+	maxConstraints uint64 // checkBodyFields' bound on byConstraint fields
 }
 
 func (w *cborWalker) item(depth int) error {
@@ -1140,6 +1256,145 @@ func (w *cborWalker) item(depth int) error {
 		return w.item(depth + 1)
 	case 7: // simple values and floats
 		w.cost += 8
+	}
+	return nil
+}
+
+// bodyField bounds the entries of a collection in the body, a field of
+// constraint.System by name (max; byConstraint: no more than the system
+// has constraints either), or names the fields of a nested struct (sub).
+type bodyField struct {
+	name         string
+	max          uint64
+	byConstraint bool
+	sub          []bodyField
+}
+
+// bodyFields are the body's collections that gnark's frontend writes small
+// or empty, and that decodeSystem drops after decoding anyway (the debug
+// sections) or that hold a few entries (hints, blueprints). gnark's CBOR
+// decoder takes about 300 ns an entry, whatever the entry's size (a Go map
+// entry of MDebug is 6 bytes of CBOR, an empty log entry 1), far more a
+// byte than the parse charge, so they are bounded before it runs. The
+// debug sections are empty unless the circuit was compiled with gnark's
+// debug build tag, and then hold an entry per constraint (MDebug, keyed
+// by constraint; a constraint takes an instruction) or call site: a
+// circuit compiled that way with more than 2^14 constraints is refused,
+// with a message naming the section. What the limits leave unpriced is a
+// few milliseconds a parse.
+var bodyFields = []bodyField{
+	{name: "MDebug", max: 1 << 14, byConstraint: true},
+	{name: "DebugInfo", max: 1 << 14},
+	{name: "Logs", max: 1 << 12},
+	{name: "MHintsDependencies", max: 1 << 6},
+	{name: "Blueprints", max: 1 << 8},
+	{name: "SymbolTable", sub: []bodyField{
+		{name: "Locations", max: 1 << 14},
+		{name: "Functions", max: 1 << 12},
+	}},
+}
+
+// checkBodyFields checks the body (already walked by checkCBOR, so well
+// formed) against bodyFields before gnark decodes it. The body must be a
+// map, as gnark writes constraint.System. A key is matched to a field the
+// way gnark's CBOR decoder (fxamacker/cbor) matches it: exactly, or
+// case-insensitively with the same length; every key that matches is
+// checked, repeats included.
+func checkBodyFields(b []byte, maxConstraints int) error {
+	w := &cborWalker{b: b, maxConstraints: uint64(maxConstraints)}
+	if err := w.fields("body", bodyFields); err != nil {
+		return err
+	}
+	if w.off != len(b) {
+		return fmt.Errorf("%d trailing bytes", len(b)-w.off)
+	}
+	return nil
+}
+
+// head reads an item's initial byte and argument; the item was checked
+// by item before.
+func (w *cborWalker) head() (major byte, arg uint64) {
+	ib := w.b[w.off]
+	w.off++
+	major, ai := ib>>5, ib&31
+	if ai < 24 {
+		return major, uint64(ai)
+	}
+	n := 1 << (ai - 24)
+	for _, c := range w.b[w.off : w.off+n] {
+		arg = arg<<8 | uint64(c)
+	}
+	w.off += n
+	return major, arg
+}
+
+// fields checks the map item at w.off against limits and moves past it.
+func (w *cborWalker) fields(what string, limits []bodyField) error {
+	major, n := w.head()
+	if major != 5 {
+		return fmt.Errorf("%s is not a map", what)
+	}
+	for range n {
+		kstart := w.off
+		kmajor, klen := w.head()
+		if kmajor != 3 { // gnark writes field names; others match no field
+			w.off = kstart
+			if err := w.item(1); err != nil {
+				return err
+			}
+			if err := w.item(1); err != nil {
+				return err
+			}
+			continue
+		}
+		key := string(w.b[w.off : w.off+int(klen)])
+		w.off += int(klen)
+		f := matchField(limits, key)
+		if f == nil {
+			if err := w.item(1); err != nil {
+				return err
+			}
+			continue
+		}
+		vstart := w.off
+		vmajor, count := w.head()
+		for vmajor == 6 { // tags are decoded through to their content
+			vmajor, count = w.head()
+		}
+		switch {
+		case f.sub != nil && vmajor == 5:
+			w.off = vstart
+			for w.b[w.off]>>5 == 6 {
+				w.head()
+			}
+			if err := w.fields(what+"."+f.name, f.sub); err != nil {
+				return err
+			}
+			continue
+		case f.sub == nil && (vmajor == 4 || vmajor == 5) && count > f.max:
+			return fmt.Errorf("%s.%s has %d entries, the limit is %d", what, f.name, count, f.max)
+		case f.byConstraint && (vmajor == 4 || vmajor == 5) && count > w.maxConstraints:
+			return fmt.Errorf("%s.%s has %d entries, more than the system's %d instructions", what, f.name, count, w.maxConstraints)
+		}
+		w.off = vstart
+		if err := w.item(1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// matchField finds the field key names as fxamacker/cbor would.
+func matchField(fields []bodyField, key string) *bodyField {
+	for i := range fields {
+		if fields[i].name == key {
+			return &fields[i]
+		}
+	}
+	for i := range fields {
+		if len(fields[i].name) == len(key) && strings.EqualFold(fields[i].name, key) {
+			return &fields[i]
+		}
 	}
 	return nil
 }
