@@ -14,6 +14,7 @@ import (
 
 	g16mimc "github.com/provernet/provernet/examples/programs/groth16-mimc"
 	g16container "github.com/provernet/provernet/examples/programs/groth16-mimc/container"
+	"github.com/provernet/provernet/examples/programs/internal/mimcchain"
 	"github.com/provernet/provernet/examples/programs/internal/progio"
 	plkmimc "github.com/provernet/provernet/examples/programs/plonk-mimc"
 	plkchain "github.com/provernet/provernet/examples/programs/plonk-mimc/chain"
@@ -244,7 +245,7 @@ func forgeY(t *testing.T, file []byte, y fr.Element) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return g16container.Spec.EncodeProof(c.Proof, g16container.Spec.PublicWitness(y.BigInt(new(big.Int))))
+	return g16container.Spec.EncodeProof(c.Proof, g16container.Spec.PublicWitness(y.Bytes()))
 }
 
 // TestHostCyclesDeterministic: the same run charges the same cycles twice,
@@ -362,7 +363,7 @@ var plonkOnce = sync.OnceValues(func() (*plonkFixture, error) {
 	if err := plkmimc.WriteFiles(ccs, pk, vk, &cs, &pkb, &vkb); err != nil {
 		return nil, err
 	}
-	y := plkchain.Spec.Chain(bigInt64(987654321), plonkN).String()
+	y := plkchain.Big(bigInt64(987654321), plonkN).String()
 	f := &plonkFixture{vkb: vkb.Bytes(), y: y}
 	f.inputs, err = stage(filepath.Join(buildDir, "plonk-mimc-inputs"), map[string][]byte{
 		"cs.bin": cs.Bytes(), "pk.bin": pkb.Bytes(), "vk.bin": vkb.Bytes(),
@@ -406,7 +407,7 @@ func TestPlonkMiMCHost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	relabelled := plkchain.Spec.EncodeProof(c.Proof, plkchain.Spec.PublicWitness(bigInt64(5)))
+	relabelled := plkchain.Spec.EncodeProof(c.Proof, plkchain.Spec.PublicWitness(mimcchain.MustElement("5")))
 	if r := verifyRun(t, verifier, otherIn, relabelled); r.Outcome != sandbox.OutcomeInvalid || r.HostCycles == 0 {
 		t.Fatalf("relabelled proof: %s (host cycles %d)", r.Outcome, r.HostCycles)
 	}

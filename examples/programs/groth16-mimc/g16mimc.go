@@ -212,10 +212,10 @@ func ParseInput(data []byte) (ParsedInput, error) {
 	}
 	out := ParsedInput{N: in.N, HasX: in.X != nil}
 	if in.X != nil {
-		out.X = new(fr.Element).SetBigInt(in.X)
+		out.X = new(fr.Element).SetBytes(in.X[:])
 	}
 	if in.Y != nil {
-		out.Y = new(fr.Element).SetBigInt(in.Y)
+		out.Y = new(fr.Element).SetBytes(in.Y[:])
 	}
 	return out, nil
 }

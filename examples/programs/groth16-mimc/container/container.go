@@ -8,8 +8,8 @@ package container
 
 import (
 	"encoding/binary"
-	"fmt"
-	"math/big"
+	"errors"
+	"strconv"
 
 	"github.com/provernet/provernet/examples/programs/internal/mimcchain"
 	"github.com/provernet/provernet/sdk/zkabi"
@@ -34,23 +34,15 @@ var Spec = &mimcchain.Spec{
 	System:     zkabi.Groth16,
 	Curve:      zkabi.BN254,
 	Magic:      Magic,
-	Modulus:    mustModulus(Modulus),
+	Modulus:    mimcchain.MustElement(Modulus),
 	CheckProof: checkProof,
-}
-
-func mustModulus(s string) *big.Int {
-	m, ok := new(big.Int).SetString(s, 10)
-	if !ok {
-		panic("container: bad modulus")
-	}
-	return m
 }
 
 // checkProof accepts exactly a proof without commitments: the circuit has
 // none, and a fixed size keeps hostile lengths away from the decoder.
 func checkProof(p []byte) error {
 	if len(p) != ProofSize || binary.BigEndian.Uint32(p[128:132]) != 0 {
-		return fmt.Errorf("not a compressed BN254 Groth16 proof without commitments (%d bytes)", len(p))
+		return errors.New("not a compressed BN254 Groth16 proof without commitments (" + strconv.Itoa(len(p)) + " bytes)")
 	}
 	return nil
 }

@@ -16,8 +16,10 @@ import (
 
 var testSpec = &mimcchain.Spec{
 	Name: "test", System: zkabi.Groth16, Curve: zkabi.BN254, Magic: "TESTMAG1",
-	Modulus: new(big.Int).Lsh(big.NewInt(1), 253),
-	Chain:   func(x *big.Int, n int) *big.Int { return new(big.Int).Add(x, big.NewInt(int64(n))) },
+	Modulus: mimcchain.MustElement(new(big.Int).Lsh(big.NewInt(1), 253).String()),
+	Chain: func(x mimcchain.Element, n int) mimcchain.Element {
+		return mimcchain.MustElement(new(big.Int).Add(new(big.Int).SetBytes(x[:]), big.NewInt(int64(n))).String())
+	},
 }
 
 func inputs(t *testing.T, input string) []string {
@@ -63,7 +65,7 @@ func TestProveBeforeHost(t *testing.T) {
 }
 
 func TestVerifyBeforeHost(t *testing.T) {
-	y := big.NewInt(4)
+	y := mimcchain.MustElement("4")
 	good := testSpec.EncodeProof([]byte{1}, testSpec.PublicWitness(y))
 	cases := []struct {
 		input string

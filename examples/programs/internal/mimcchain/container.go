@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"fmt"
-	"math/big"
+	"strconv"
+
+	"github.com/provernet/provernet/examples/programs/internal/progcore"
 )
 
 // MaxProofSize bounds the proof section of a container: far above any
@@ -34,9 +35,9 @@ func (s *Spec) EncodeProof(proof, public []byte) []byte {
 
 // Proof is a decoded container. Proof and Public alias the file.
 type Proof struct {
-	Proof  []byte   // gnark's binary proof, shape-checked by CheckProof
-	Public []byte   // the public witness, exactly one element
-	Y      *big.Int // that element
+	Proof  []byte  // gnark's binary proof, shape-checked by CheckProof
+	Public []byte  // the public witness, exactly one element
+	Y      Element // that element
 }
 
 // DecodeProof parses a proof file strictly: magic, both lengths within the
@@ -50,23 +51,23 @@ func (s *Spec) DecodeProof(data []byte) (Proof, error) {
 	}
 	p, rest, err := cutSection(rest)
 	if err != nil {
-		return Proof{}, fmt.Errorf("proof: %w", err)
+		return Proof{}, progcore.Wrap("proof", err)
 	}
 	w, rest, err := cutSection(rest)
 	if err != nil {
-		return Proof{}, fmt.Errorf("public witness: %w", err)
+		return Proof{}, progcore.Wrap("public witness", err)
 	}
 	if len(rest) != 0 {
-		return Proof{}, fmt.Errorf("proof: %d trailing bytes", len(rest))
+		return Proof{}, errors.New("proof: " + strconv.Itoa(len(rest)) + " trailing bytes")
 	}
 	if len(p) == 0 || len(p) > MaxProofSize {
-		return Proof{}, fmt.Errorf("proof: %d bytes", len(p))
+		return Proof{}, errors.New("proof: " + strconv.Itoa(len(p)) + " bytes")
 	}
 	if s.CheckProof != nil {
 		if err := s.CheckProof(p); err != nil {
-			// %v, not %w: whatever CheckProof returns, a bad proof is
+			// Not wrapped: whatever CheckProof returns, a bad proof is
 			// invalid (1), never malformed input (2).
-			return Proof{}, fmt.Errorf("proof: %v", err)
+			return Proof{}, errors.New("proof: " + err.Error())
 		}
 	}
 	y, err := s.PublicY(w)
@@ -83,7 +84,7 @@ func cutSection(b []byte) (section, rest []byte, err error) {
 	n := binary.BigEndian.Uint32(b)
 	b = b[4:]
 	if uint64(n) > uint64(len(b)) {
-		return nil, nil, fmt.Errorf("length %d exceeds the %d bytes left", n, len(b))
+		return nil, nil, errors.New("length " + strconv.FormatUint(uint64(n), 10) + " exceeds the " + strconv.Itoa(len(b)) + " bytes left")
 	}
 	return b[:n], b[n:], nil
 }

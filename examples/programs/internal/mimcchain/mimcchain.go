@@ -11,15 +11,12 @@
 package mimcchain
 
 import (
-	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"math/big"
+	"strconv"
 	"strings"
 
-	"github.com/provernet/provernet/examples/programs/internal/progio"
+	"github.com/provernet/provernet/examples/programs/internal/progcore"
 	"github.com/provernet/provernet/sdk/zkabi"
 )
 
@@ -31,19 +28,16 @@ type Spec struct {
 	// Magic starts every proof container (8 bytes).
 	Magic string
 	// Modulus is the scalar field's; every element is below it.
-	Modulus *big.Int
+	Modulus Element
 	// Chain computes MiMC^n(x) with gnark-crypto's native MiMC, the one
-	// gnark's std/hash/mimc constrains; x is below Modulus.
-	Chain func(x *big.Int, n int) *big.Int
+	// gnark's std/hash/mimc constrains; x is below Modulus. Only provers
+	// need it (nil in a verifier's Spec).
+	Chain func(x Element, n int) Element
 	// CheckProof checks the length and shape of a proof in gnark's
 	// binary format before anything decodes it (the points are the
 	// decoder's business). nil: any length up to MaxProofSize.
 	CheckProof func(p []byte) error
 }
-
-// ElementSize is the bytes of a scalar field element in gnark's binary
-// formats (big-endian, fixed size).
-func (s *Spec) ElementSize() int { return (s.Modulus.BitLen() + 7) / 8 }
 
 // Limits on the chain length (about 330 R1CS constraints a link).
 const (
@@ -65,54 +59,57 @@ type InputJSON struct {
 // Input is a checked input.json.
 type Input struct {
 	N    int
-	X, Y *big.Int // nil if absent
+	X, Y *Element // nil if absent
 }
 
 // ParseInput decodes and checks input.json strictly (unknown fields,
 // trailing data and out-of-range elements are refused); every error is
-// malformed input.
+// malformed input. It accepts exactly what encoding/json's Decoder with
+// DisallowUnknownFields, followed by a More check, accepts into InputJSON
+// (see DecodeInputJSON), then n in range and x and y, when not empty,
+// elements.
 func (s *Spec) ParseInput(data []byte) (Input, error) {
-	var in InputJSON
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		return Input{}, progio.Malformedf("input.json: %w", err)
-	}
-	if dec.More() {
-		return Input{}, progio.Malformedf("input.json: trailing data")
+	in, err := DecodeInputJSON(data)
+	if err != nil {
+		return Input{}, progcore.Malformed(progcore.Wrap("input.json", err))
 	}
 	if in.N < MinChainLength || in.N > MaxChainLength {
-		return Input{}, progio.Malformedf("input.json: n=%d out of range [%d, %d]", in.N, MinChainLength, MaxChainLength)
+		return Input{}, progcore.MalformedMsg("input.json: n=" + strconv.Itoa(in.N) + " out of range [" +
+			strconv.Itoa(MinChainLength) + ", " + strconv.Itoa(MaxChainLength) + "]")
 	}
 	out := Input{N: in.N}
-	var err error
 	if in.X != "" {
-		if out.X, err = s.ParseElement(in.X); err != nil {
-			return Input{}, progio.Malformedf("input.json: x: %w", err)
+		x, err := s.ParseElement(in.X)
+		if err != nil {
+			return Input{}, progcore.Malformed(progcore.Wrap("input.json: x", err))
 		}
+		out.X = &x
 	}
 	if in.Y != "" {
-		if out.Y, err = s.ParseElement(in.Y); err != nil {
-			return Input{}, progio.Malformedf("input.json: y: %w", err)
+		y, err := s.ParseElement(in.Y)
+		if err != nil {
+			return Input{}, progcore.Malformed(progcore.Wrap("input.json: y", err))
 		}
+		out.Y = &y
 	}
 	return out, nil
 }
 
-// ParseElement parses a decimal or 0x-hex integer in [0, Modulus).
-func (s *Spec) ParseElement(str string) (*big.Int, error) {
-	v := new(big.Int)
-	ok := false
+// ParseElement parses a decimal or 0x-hex integer in [0, Modulus): what
+// math/big's SetString(str, 10), or SetString(str[2:], 16) after a "0x",
+// accepts (a sign included: "-0" and "+5" are elements).
+func (s *Spec) ParseElement(str string) (Element, error) {
+	var base uint64 = 10
+	digits := str
 	if h, found := strings.CutPrefix(str, "0x"); found {
-		_, ok = v.SetString(h, 16)
-	} else {
-		_, ok = v.SetString(str, 10)
+		base, digits = 16, h
 	}
+	v, neg, overflow, ok := parseUint(digits, base)
 	if !ok {
-		return nil, fmt.Errorf("%q is not a decimal or 0x-hex integer", str)
+		return Element{}, errors.New(strconv.Quote(str) + " is not a decimal or 0x-hex integer")
 	}
-	if v.Sign() < 0 || v.Cmp(s.Modulus) >= 0 {
-		return nil, fmt.Errorf("%q is not in [0, r) for the %s scalar field", str, s.Curve)
+	if (neg && !v.IsZero()) || overflow || v.Cmp(s.Modulus) >= 0 {
+		return Element{}, errors.New(strconv.Quote(str) + " is not in [0, r) for the " + s.Curve.String() + " scalar field")
 	}
 	return v, nil
 }
@@ -128,39 +125,36 @@ func (s *Spec) ParseElement(str string) (*big.Int, error) {
 const witnessHeader = 12
 
 // FullWitness encodes the full witness of the circuit: public Y, secret X.
-func (s *Spec) FullWitness(x, y *big.Int) []byte {
+func (s *Spec) FullWitness(x, y Element) []byte {
 	return s.witness(1, 1, y, x)
 }
 
 // PublicWitness encodes the public witness: Y alone.
-func (s *Spec) PublicWitness(y *big.Int) []byte {
+func (s *Spec) PublicWitness(y Element) []byte {
 	return s.witness(1, 0, y)
 }
 
-func (s *Spec) witness(nbPublic, nbSecret uint32, elems ...*big.Int) []byte {
-	size := s.ElementSize()
-	out := make([]byte, 0, witnessHeader+size*len(elems))
+func (s *Spec) witness(nbPublic, nbSecret uint32, elems ...Element) []byte {
+	out := make([]byte, 0, witnessHeader+ElementSize*len(elems))
 	out = binary.BigEndian.AppendUint32(out, nbPublic)
 	out = binary.BigEndian.AppendUint32(out, nbSecret)
 	out = binary.BigEndian.AppendUint32(out, uint32(len(elems)))
 	for _, e := range elems {
-		n := len(out)
-		out = append(out, make([]byte, size)...)
-		e.FillBytes(out[n:])
+		out = append(out, e[:]...)
 	}
 	return out
 }
 
 // PublicY decodes a public witness holding exactly one element below the
 // modulus (the y of a proof container).
-func (s *Spec) PublicY(w []byte) (*big.Int, error) {
+func (s *Spec) PublicY(w []byte) (Element, error) {
 	be := binary.BigEndian
-	if len(w) != witnessHeader+s.ElementSize() || be.Uint32(w[0:]) != 1 || be.Uint32(w[4:]) != 0 || be.Uint32(w[8:]) != 1 {
-		return nil, errors.New("public witness: want exactly one public element")
+	if len(w) != witnessHeader+ElementSize || be.Uint32(w[0:]) != 1 || be.Uint32(w[4:]) != 0 || be.Uint32(w[8:]) != 1 {
+		return Element{}, errors.New("public witness: want exactly one public element")
 	}
-	y := new(big.Int).SetBytes(w[witnessHeader:])
+	y := Element(w[witnessHeader:])
 	if y.Cmp(s.Modulus) >= 0 {
-		return nil, errors.New("public witness: element not reduced")
+		return Element{}, errors.New("public witness: element not reduced")
 	}
 	return y, nil
 }

@@ -18,8 +18,8 @@ var testSpec = &Spec{
 	System:  zkabi.Groth16,
 	Curve:   zkabi.BN254,
 	Magic:   "TESTMAG1",
-	Modulus: new(big.Int).Lsh(big.NewInt(1), 253), // 32-byte elements
-	Chain:   func(x *big.Int, n int) *big.Int { return new(big.Int).Add(x, big.NewInt(int64(n))) },
+	Modulus: fromBig(new(big.Int).Lsh(big.NewInt(1), 253)),
+	Chain:   func(x Element, n int) Element { return fromBig(new(big.Int).Add(toBig(x), big.NewInt(int64(n)))) },
 	CheckProof: func(p []byte) error {
 		if len(p) != 3 {
 			return errTest
@@ -30,19 +30,28 @@ var testSpec = &Spec{
 
 var errTest = progio.Malformedf("bad proof length")
 
+func toBig(e Element) *big.Int { return new(big.Int).SetBytes(e[:]) }
+
+func fromBig(v *big.Int) (e Element) {
+	v.FillBytes(e[:])
+	return e
+}
+
+func elem(v int64) Element { return fromBig(big.NewInt(v)) }
+
 func TestParseInput(t *testing.T) {
 	in, err := testSpec.ParseInput([]byte(`{"n": 5, "x": "0x2a", "y": "47"}`))
-	if err != nil || in.N != 5 || in.X.Int64() != 42 || in.Y.Int64() != 47 {
+	if err != nil || in.N != 5 || *in.X != elem(42) || *in.Y != elem(47) {
 		t.Fatalf("%+v, %v", in, err)
 	}
 	in, err = testSpec.ParseInput([]byte(`{"n": 1}`))
 	if err != nil || in.X != nil || in.Y != nil {
 		t.Fatalf("without x and y: %+v, %v", in, err)
 	}
-	big := new(big.Int).Lsh(big.NewInt(1), 253).String()
+	mod := new(big.Int).Lsh(big.NewInt(1), 253).String()
 	for _, s := range []string{
 		``, `{}`, `[]`, `{"n": 0}`, `{"n": 4097}`, `{"n": 1, "x": "-1"}`, `{"n": 1, "x": "abc"}`,
-		`{"n": 1, "x": "` + big + `"}`, `{"n": 1, "y": "0x"}`, `{"n": 1, "z": 1}`, `{"n": 1} {}`, `{"n": "1"}`,
+		`{"n": 1, "x": "` + mod + `"}`, `{"n": 1, "y": "0x"}`, `{"n": 1, "z": 1}`, `{"n": 1} {}`, `{"n": "1"}`,
 	} {
 		if _, err := testSpec.ParseInput([]byte(s)); !progio.IsMalformed(err) {
 			t.Errorf("%q: %v, want malformed", s, err)
@@ -51,7 +60,7 @@ func TestParseInput(t *testing.T) {
 }
 
 func TestWitness(t *testing.T) {
-	x, y := big.NewInt(7), big.NewInt(0x0102)
+	x, y := elem(7), elem(0x0102)
 	full := testSpec.FullWitness(x, y)
 	want := make([]byte, 12+64)
 	binary.BigEndian.PutUint32(want[0:], 1)
@@ -63,7 +72,7 @@ func TestWitness(t *testing.T) {
 		t.Fatalf("full witness\n%x\nwant\n%x", full, want)
 	}
 	pub := testSpec.PublicWitness(y)
-	if got, err := testSpec.PublicY(pub); err != nil || got.Cmp(y) != 0 {
+	if got, err := testSpec.PublicY(pub); err != nil || got != y {
 		t.Fatalf("PublicY = %v, %v", got, err)
 	}
 	if _, err := testSpec.PublicY(full); err == nil {
@@ -76,10 +85,10 @@ func TestWitness(t *testing.T) {
 }
 
 func TestContainer(t *testing.T) {
-	y := big.NewInt(99)
+	y := elem(99)
 	file := testSpec.EncodeProof([]byte{1, 2, 3}, testSpec.PublicWitness(y))
 	p, err := testSpec.DecodeProof(file)
-	if err != nil || !bytes.Equal(p.Proof, []byte{1, 2, 3}) || p.Y.Cmp(y) != 0 {
+	if err != nil || !bytes.Equal(p.Proof, []byte{1, 2, 3}) || p.Y != y {
 		t.Fatalf("round trip: %+v, %v", p, err)
 	}
 	// Every truncation, extension and header change is refused.

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/provernet/provernet/examples/programs/internal/progcore"
 )
 
 func TestExitCode(t *testing.T) {
@@ -52,24 +54,24 @@ func TestRunProver(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "proof")
 	echo := func(in []string) ([]byte, error) { return []byte(strings.Join(in, ",")), nil }
-	if code := runProver([]string{"p", "prove", "/in/a", "/in/b"}, out, echo); code != ExitValid {
+	if code := progcore.RunProver([]string{"p", "prove", "/in/a", "/in/b"}, out, echo); code != ExitValid {
 		t.Fatalf("exit %d", code)
 	}
 	if b, _ := os.ReadFile(out); string(b) != "/in/a,/in/b" {
 		t.Fatalf("proof %q", b)
 	}
-	if code := runProver([]string{"p", "verify", "/in/a"}, out, echo); code != ExitMalformed {
+	if code := progcore.RunProver([]string{"p", "verify", "/in/a"}, out, echo); code != ExitMalformed {
 		t.Fatalf("wrong mode: exit %d", code)
 	}
 	huge := func([]string) ([]byte, error) { return make([]byte, MaxProofSize+1), nil }
-	if code := runProver([]string{"p", "prove"}, filepath.Join(dir, "huge"), huge); code != ExitInvalid {
+	if code := progcore.RunProver([]string{"p", "prove"}, filepath.Join(dir, "huge"), huge); code != ExitInvalid {
 		t.Fatalf("oversized proof: exit %d", code)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "huge")); err == nil {
 		t.Fatal("oversized proof was written")
 	}
 	boom := func([]string) ([]byte, error) { panic("boom") }
-	if code := runProver([]string{"p", "prove"}, out, boom); code != ExitInvalid {
+	if code := progcore.RunProver([]string{"p", "prove"}, out, boom); code != ExitInvalid {
 		t.Fatalf("panic: exit %d", code)
 	}
 }
@@ -100,18 +102,18 @@ func TestRunVerifier(t *testing.T) {
 		{[]string{"v", "verify", "/in/input", filepath.Join(dir, "missing")}, ExitInvalid},
 	}
 	for _, c := range cases {
-		if got := runVerifier(c.args, check); got != c.want {
+		if got := progcore.RunVerifier(c.args, check); got != c.want {
 			t.Errorf("%q: exit %d, want %d", c.args, got, c.want)
 		}
 	}
 	if err := os.WriteFile(proof, []byte("no"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if got := runVerifier([]string{"v", "verify", "/in/input", proof}, check); got != ExitInvalid {
+	if got := progcore.RunVerifier([]string{"v", "verify", "/in/input", proof}, check); got != ExitInvalid {
 		t.Errorf("bad proof: exit %d", got)
 	}
 	boom := func([]string, []byte) error { panic("boom") }
-	if got := runVerifier([]string{"v", "verify", proof}, boom); got != ExitInvalid {
+	if got := progcore.RunVerifier([]string{"v", "verify", proof}, boom); got != ExitInvalid {
 		t.Errorf("panic: exit %d", got)
 	}
 }

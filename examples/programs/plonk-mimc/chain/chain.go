@@ -18,7 +18,7 @@ var Spec = withChain(container.Spec)
 
 func withChain(s *mimcchain.Spec) *mimcchain.Spec {
 	c := *s
-	c.Chain = Big
+	c.Chain = Elem
 	return &c
 }
 
@@ -39,4 +39,12 @@ func Big(x *big.Int, n int) *big.Int {
 	e.SetBigInt(x)
 	e = Chain(e, n)
 	return e.BigInt(new(big.Int))
+}
+
+// Elem is Chain on mimcchain's elements (big-endian, below the modulus).
+func Elem(x mimcchain.Element, n int) mimcchain.Element {
+	var e fr.Element
+	e.SetBytes(x[:])
+	e = Chain(e, n)
+	return e.Bytes()
 }

@@ -7,8 +7,8 @@ package container
 
 import (
 	"encoding/binary"
-	"fmt"
-	"math/big"
+	"errors"
+	"strconv"
 
 	"github.com/provernet/provernet/examples/programs/internal/mimcchain"
 	"github.com/provernet/provernet/sdk/zkabi"
@@ -45,16 +45,8 @@ var Spec = &mimcchain.Spec{
 	System:     zkabi.PLONK,
 	Curve:      zkabi.BLS12381,
 	Magic:      Magic,
-	Modulus:    mustModulus(Modulus),
+	Modulus:    mimcchain.MustElement(Modulus),
 	CheckProof: checkProof,
-}
-
-func mustModulus(s string) *big.Int {
-	m, ok := new(big.Int).SetString(s, 10)
-	if !ok {
-		panic("container: bad modulus")
-	}
-	return m
 }
 
 // checkProof accepts exactly the proof shape of this circuit: no
@@ -64,7 +56,7 @@ func checkProof(p []byte) error {
 	if len(p) != ProofSize ||
 		binary.BigEndian.Uint32(p[commitmentsAt:]) != 0 ||
 		binary.BigEndian.Uint32(p[claimsAt:]) != numClaims {
-		return fmt.Errorf("not a compressed BLS12-381 PLONK proof without commitments (%d bytes)", len(p))
+		return errors.New("not a compressed BLS12-381 PLONK proof without commitments (" + strconv.Itoa(len(p)) + " bytes)")
 	}
 	return nil
 }

@@ -17,7 +17,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"math/big"
 	"os"
 	"path/filepath"
 	"time"
@@ -90,8 +89,8 @@ func run(out string, logN, n int, random bool, seed, x string) error {
 }
 
 // writeSample writes an input.json for these keys: n, x and y = MiMC^n(x).
-func writeSample(path string, n int, x string, xv *big.Int) error {
-	y := chain.Spec.Chain(xv, n)
+func writeSample(path string, n int, x string, xv mimcchain.Element) error {
+	y := chain.Elem(xv, n)
 	sample, err := json.MarshalIndent(mimcchain.InputJSON{N: n, X: x, Y: y.String()}, "", "  ")
 	if err != nil {
 		return err
