@@ -118,6 +118,7 @@ program's metered instructions and the charges of its native proof-system calls
 				fmt.Fprintf(out, "fee %s (%d uprv) for %d provers x %d cycles\n", formatAmount(q.Fee), q.Fee, q.Provers, q.Cycles)
 				if m != nil {
 					fmt.Fprintf(out, "  cycles measured by %s: %d in wasm + %d in native proof-system calls\n", measured, *rep.WasmCycles, m.HostCycles)
+					fmt.Fprintln(out, "  hint: a prover's wasm count can vary a little between runs (its blinding is random); give --cycles with headroom to be safe")
 				}
 				fmt.Fprintf(out, "  = %d provers x %d Mcycles x %d uprv/Mcycle x %d (class multiplier)", q.Provers, q.Mcycles, q.PricePerMcycle, q.ClassMultiplier)
 				if q.PerSlot == q.MinSlotFee && q.Mcycles*q.PricePerMcycle*q.ClassMultiplier < q.MinSlotFee {
@@ -376,6 +377,9 @@ func readMeasured(path string) (*localRun, error) {
 	dec := json.NewDecoder(io.LimitReader(f, 1<<20))
 	if err := dec.Decode(&m); err != nil {
 		return nil, withHint(fmt.Errorf("%s: %w", path, err), "make it with `provernet program run ... --output json`")
+	}
+	if m.HostCycles > m.Cycles {
+		return nil, fmt.Errorf("%s: host_cycles %d exceed cycles %d: not a program run report", path, m.HostCycles, m.Cycles)
 	}
 	if m.Outcome != sandbox.OutcomeProof {
 		return nil, withHint(fmt.Errorf("%s: the measured run ended %q, not with a proof", path, m.Outcome), "a Run needs the cycles of a run that proved")

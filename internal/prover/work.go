@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/provernet/provernet/internal/pb"
@@ -28,8 +27,7 @@ type proveResult struct {
 // itself failed (killed, out of memory, stopped by the wall clock) rather
 // than the program: worth running again, never a verdict on the program.
 func machineTrouble(out *sandbox.Result) bool {
-	return out.Outcome == sandbox.OutcomeError &&
-		(strings.HasPrefix(out.Detail, "worker ") || strings.Contains(out.Detail, "wall-clock"))
+	return out.Outcome == sandbox.OutcomeError && out.Machine != ""
 }
 
 // errVerifierWall marks a verification stopped by the wall clock.
@@ -193,7 +191,7 @@ func (d *Daemon) verify(ctx context.Context, w *pb.Workload, slot uint32, proof 
 	}
 	if machineTrouble(out) {
 		res.err = fmt.Errorf("the verifier's worker failed: %s", out.Detail)
-		if strings.Contains(out.Detail, "wall-clock") {
+		if out.Machine == sandbox.MachineWall {
 			res.err = fmt.Errorf("%w: %s", errVerifierWall, out.Detail)
 		}
 		return res // no vote: the machine, not the proof, failed

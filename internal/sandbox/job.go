@@ -62,13 +62,24 @@ type Result struct {
 	Outcome Outcome `json:"outcome"`
 	Cycles  uint64  `json:"cycles"` // cycles used (the budget, if it ran out), host calls' charges included
 	// HostCycles is the part of Cycles host calls charged (hostcall.go).
-	HostCycles uint64        `json:"host_cycles,omitempty"`
-	ExitCode   uint32        `json:"exit_code"` // the program's exit code
-	Output     []byte        `json:"-"`         // the contents of /out/proof
-	Stderr     string        `json:"stderr,omitempty"`
-	Detail     string        `json:"detail,omitempty"` // why an Error
-	Wall       time.Duration `json:"wall"`
+	HostCycles uint64 `json:"host_cycles,omitempty"`
+	ExitCode   uint32 `json:"exit_code"` // the program's exit code
+	Output     []byte `json:"-"`         // the contents of /out/proof
+	Stderr     string `json:"stderr,omitempty"`
+	Detail     string `json:"detail,omitempty"` // why an Error
+	// Machine says the run ended because of the machine, not the program
+	// (MachineWall, MachineDied; "" for every other ending). Callers decide
+	// by this field, never by Detail, whose text a program can shape (a
+	// trap's detail quotes the program's own function names).
+	Machine string        `json:"machine,omitempty"`
+	Wall    time.Duration `json:"wall"`
 }
+
+// Machine causes.
+const (
+	MachineWall = "wall-clock" // stopped by the wall-clock backstop
+	MachineDied = "worker-died"
+)
 
 func (r *Result) String() string {
 	return fmt.Sprintf("%s after %d cycles (exit %d)", r.Outcome, r.Cycles, r.ExitCode)

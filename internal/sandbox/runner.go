@@ -262,7 +262,7 @@ func classify(job Job, g *gas, out *outFS, callErr, ctxErr error) *Result {
 		res.Outcome, res.Detail = OutcomeError, fmt.Sprintf("output exceeds %d bytes", job.Limits.MaxOutput)
 		return res
 	case ctxErr != nil:
-		res.Outcome, res.Detail = OutcomeError, "stopped by the wall-clock limit: "+ctxErr.Error()
+		res.Outcome, res.Detail, res.Machine = OutcomeError, "stopped by the wall-clock limit: "+ctxErr.Error(), MachineWall
 		return res
 	case errors.As(callErr, &exit):
 		res.ExitCode = exit.ExitCode()

@@ -137,13 +137,13 @@ func Exec(ctx context.Context, exe string, job WorkerJob) (*Result, error) {
 	start := time.Now()
 	runErr := cmd.Run()
 	if ctx.Err() != nil {
-		return &Result{Outcome: OutcomeError, Detail: "worker killed by the wall-clock limit", Wall: time.Since(start)}, nil
+		return &Result{Outcome: OutcomeError, Detail: "worker killed by the wall-clock limit", Machine: MachineWall, Wall: time.Since(start)}, nil
 	}
 	var res WorkerResult
 	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
 		var exit *exec.ExitError
 		if errors.As(runErr, &exit) {
-			return &Result{Outcome: OutcomeError, Detail: fmt.Sprintf("worker died: %v: %s", runErr, lastLine(stderr.String())), Wall: time.Since(start)}, nil
+			return &Result{Outcome: OutcomeError, Detail: fmt.Sprintf("worker died: %v: %s", runErr, lastLine(stderr.String())), Machine: MachineDied, Wall: time.Since(start)}, nil
 		}
 		return nil, fmt.Errorf("worker failed: %v: %w", runErr, err)
 	}

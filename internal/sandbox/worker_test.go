@@ -47,7 +47,13 @@ func TestWorkerProcess(t *testing.T) {
 	// The wall-clock backstop kills a run that would take too long; the
 	// outcome is an error, never a cycle verdict.
 	res, err = Exec(context.Background(), exe, job("loop", 1<<62, time.Second))
-	if err != nil || res.Outcome != OutcomeError {
-		t.Fatalf("runaway worker: %v %v", res, err)
+	if err != nil || res.Outcome != OutcomeError || res.Machine != MachineWall {
+		t.Fatalf("runaway worker: %v (machine %q) %v", res, res.Machine, err)
+	}
+	// A trap is the program's doing whatever its detail says: a program
+	// names its own functions, and a trap's detail quotes them.
+	res, err = Exec(context.Background(), exe, job("recurse 100000000", 1<<40, time.Minute))
+	if err != nil || res.Outcome != OutcomeError || res.Machine != "" {
+		t.Fatalf("a trap: %v (machine %q) %v", res, res.Machine, err)
 	}
 }

@@ -125,12 +125,17 @@ func (h *Host) lastError(ctx context.Context, mod api.Module, stack []uint64) {
 	msg := sandbox.LastError(ctx)
 	ptr, capacity := api.DecodeU32(stack[0]), api.DecodeU32(stack[1])
 	n := min(uint32(len(msg)), capacity)
-	sandbox.Charge(ctx, mod, chargeCallBase)
-	if !mod.Memory().Write(ptr, []byte(msg[:n])) {
+	sandbox.Charge(ctx, mod, chargeCallBase+chargeBytes(uint64(n)))
+	if !mod.Memory().WriteString(ptr, msg[:n]) {
 		n = 0
 	}
 	stack[0] = api.EncodeI32(int32(n))
 }
+
+// maxMessage bounds what last_error keeps of a message: messages quote
+// inputs (a hint's name, say), and a program must not buy big copies for
+// the price of a call.
+const maxMessage = 1 << 10
 
 // fail records err for last_error and returns its status. A verifier
 // gets the status's name only: its outcome must not depend on anything
@@ -145,7 +150,11 @@ func (h *Host) fail(ctx context.Context, err error) zkabi.Status {
 	if info, _ := sandbox.Info(ctx); info.Role == sandbox.Verify {
 		sandbox.SetLastError(ctx, s.String())
 	} else {
-		sandbox.SetLastError(ctx, err.Error())
+		msg := err.Error()
+		if len(msg) > maxMessage {
+			msg = msg[:maxMessage-3] + "..."
+		}
+		sandbox.SetLastError(ctx, msg)
 	}
 	return s
 }
@@ -337,14 +346,21 @@ func (h *Host) doVerify(ctx context.Context, mod api.Module, b Backend, args [zk
 	}
 	// The pairings are paid before the proof is even decoded: decoding
 	// it is work too, and a proof that does not decode must not be free.
-	sandbox.Charge(ctx, mod, chargeVerifyBase(b.System(), b.Curve()))
-	var shape Shape
-	if err := guard(func() (err error) { shape, err = b.VerifyShape(vk, args[1], args[2]); return err }); err != nil {
+	// The public inputs are paid by the public witness's bytes (at the
+	// smallest element, 32 bytes), before it is walked.
+	sandbox.Charge(ctx, mod, sat(chargeVerifyBase(b.System(), b.Curve()), chargeVerifyInputs(b.System(), b.Curve(), Shape{Public: publicBound(args[2])})))
+	if err := guard(func() (err error) { _, err = b.VerifyShape(vk, args[1], args[2]); return err }); err != nil {
 		return err
 	}
-	sandbox.Charge(ctx, mod, chargeVerifyInputs(b.System(), b.Curve(), shape))
 	h.Calls.Add(1)
 	return guard(func() error { return b.Verify(vk, args[1], args[2]) })
+}
+
+// publicBound is at most how many elements a public witness of these
+// bytes holds (gnark's binary witness: a 12-byte header, then elements of
+// at least 32 bytes).
+func publicBound(public []byte) int {
+	return max(len(public)-12, 0)/32 + 1
 }
 
 // guard runs fn, turning a panic on this goroutine into ErrInternal (a

@@ -73,7 +73,7 @@ func (*fakeBackend) ProveShape(cs, pk Parsed, w []byte) (Shape, error) {
 		return Shape{}, Errorf(zkabi.ErrKey, "pk for %d constraints, system has %d", pk.(fakeObj).n, cs.(fakeObj).n)
 	}
 	if string(w) != "w:"+strconv.Itoa(cs.(fakeObj).n) {
-		return Shape{}, Errorf(zkabi.ErrWitness, "witness does not fit")
+		return Shape{}, Errorf(zkabi.ErrWitness, "witness does not fit: %q", w)
 	}
 	n := cs.(fakeObj).n
 	return Shape{Constraints: n, Domain: n, Wires: n, Public: 1, G1Points: 4 * n, G2Points: n}, nil
@@ -358,6 +358,17 @@ func TestVerifierGetsNothingThatDiffers(t *testing.T) {
 		Args: [3]zkabi.Arg{zkabi.Bytes([]byte("kv")), zkabi.Bytes([]byte("good")), zkabi.Bytes(nil)}}
 	if got := run("verify", bad.Encode(nil)); got != "status -4 err bad key" {
 		t.Fatalf("a verifier's error message: %q, want the status name only", got)
+	}
+}
+
+// TestLongMessagesAreCut: a message quoting a long input is cut to
+// maxMessage, so last_error never copies more than that per call.
+func TestLongMessagesAreCut(t *testing.T) {
+	e := newFakeEnv(t, 0)
+	long := "w:" + strings.Repeat("9", 64<<10)
+	st, msg, _ := status(t, e.run("prove", proveReq(zkabi.File("cs"), zkabi.File("pk"), zkabi.Bytes([]byte(long))), map[string]string{"cs": "cs:8", "pk": "pk:8"}, lots))
+	if st != zkabi.ErrWitness || len(msg) != maxMessage || !strings.HasSuffix(msg, "...") {
+		t.Fatalf("status %d, message of %d bytes (want %d, cut)", st, len(msg), maxMessage)
 	}
 }
 
