@@ -116,16 +116,16 @@ program's metered instructions and the charges of its native proof-system calls
 			}
 			return g.emit(rep, func(out io.Writer) {
 				fmt.Fprintf(out, "fee %s (%d uprv) for %d provers x %d cycles\n", formatAmount(q.Fee), q.Fee, q.Provers, q.Cycles)
-				if m != nil {
-					fmt.Fprintf(out, "  cycles measured by %s: %d in wasm + %d in native proof-system calls\n", measured, *rep.WasmCycles, m.HostCycles)
-					fmt.Fprintln(out, "  hint: a prover's wasm count can vary a little between runs (its blinding is random); give --cycles with headroom to be safe")
-				}
 				fmt.Fprintf(out, "  = %d provers x %d Mcycles x %d uprv/Mcycle x %d (class multiplier)", q.Provers, q.Mcycles, q.PricePerMcycle, q.ClassMultiplier)
 				if q.PerSlot == q.MinSlotFee && q.Mcycles*q.PricePerMcycle*q.ClassMultiplier < q.MinSlotFee {
 					fmt.Fprintf(out, ", raised to min_slot_fee %d uprv per prover", q.MinSlotFee)
 				}
 				fmt.Fprintln(out)
 				fmt.Fprintf(out, "  per prover    %d uprv\n  min deadline  %d blocks\n  program       %s\n", q.PerSlot, q.MinDeadline, q.Program)
+				if m != nil {
+					fmt.Fprintf(out, "  measured      %d cycles in wasm + %d in native proof-system calls (%s)\n", *rep.WasmCycles, m.HostCycles, measured)
+					fmt.Fprintln(out, "hint: a prover's wasm count can vary a little between runs (its blinding is random); give --cycles with headroom to be safe")
+				}
 			})
 		},
 	}
