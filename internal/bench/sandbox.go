@@ -189,7 +189,9 @@ func Sandbox(ctx context.Context, o SandboxOptions) (*SandboxResult, error) {
 }
 
 const sandboxMethod = "every path in a child process of this binary, timed whole by the parent " +
-	"(sandbox paths: sandbox.Exec worker with a warm wazero file cache and a fresh prover seed per run; " +
+	"(pure-wasm paths: a fresh sandbox.Exec worker per run; host paths: a sandbox.Pool worker kept between jobs, " +
+	"as the prover daemon keeps them, started by an untimed job of the case's program; " +
+	"all with a warm wazero file cache and a fresh prover seed per run; host-path CPU is the worker's own during the job; " +
 	"native: a native worker); pure-wasm paths on 1 core, host paths on all; " +
 	"the paths of a case run in interleaved rounds; verifier start is in-process: a fresh runner, " +
 	"Compile, and a run with a one-cycle budget (instantiate, fail at the first block)"
@@ -201,6 +203,8 @@ type sandboxBench struct {
 	exe      string
 	scratch  string
 	cacheDir string
+	// pool runs the host paths in kept workers, as a prover daemon does.
+	pool *sandbox.Pool
 }
 
 func newSandboxBench(o SandboxOptions) (*sandboxBench, error) {
@@ -228,7 +232,12 @@ func newSandboxBench(o SandboxOptions) (*sandboxBench, error) {
 	return b, nil
 }
 
-func (b *sandboxBench) close() { _ = os.RemoveAll(b.scratch) }
+func (b *sandboxBench) close() {
+	if b.pool != nil {
+		b.pool.Close()
+	}
+	_ = os.RemoveAll(b.scratch)
+}
 
 // hosts are the host modules of an in-process runner.
 func (b *sandboxBench) hosts() []sandbox.Host {

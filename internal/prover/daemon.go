@@ -16,6 +16,7 @@ import (
 	"github.com/provernet/provernet/internal/address"
 	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/internal/sandbox"
 )
 
 // Daemon is one prover's daemon.
@@ -38,6 +39,7 @@ type Daemon struct {
 	proved    chan proveResult
 	verified  chan verifyResult
 	verifySem chan struct{}
+	pool      *sandbox.Pool  // the worker processes jobs run in, kept between jobs
 	out       bool           // removed or exited: said once, then idle
 	lastState pb.ProverState // the state seen on the last pass, to report a suspension once
 	tip       int64          // the newest height seen
@@ -99,6 +101,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if err := d.connect(ctx); err != nil {
 		return err
 	}
+	// Workers are kept between jobs: a prover serving many Runs of one
+	// program compiles it, and parses its keys, once per worker.
+	d.pool = sandbox.NewPool(d.cfg.Exe, 2)
+	defer d.pool.Close()
 	tick := time.NewTicker(d.cfg.Poll)
 	defer tick.Stop()
 	for {

@@ -18,7 +18,7 @@
 //     sealed. The last processed height is saved after each height, so a
 //     restart resumes where it stopped and never skips a height.
 //   - One goroutine (Run's) signs and broadcasts, so nonces are assigned
-//     in order; proving runs in worker processes (sandbox.Exec) and only
+//     in order; proving runs in worker processes (a sandbox.Pool, kept between jobs) and only
 //     reports back to that goroutine.
 //   - Nothing assumes the node shares the process or the disk: programs and
 //     inputs come from the chain (inline) or the node's blob API.

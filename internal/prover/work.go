@@ -54,7 +54,7 @@ func (d *Daemon) prove(ctx context.Context, w *pb.Workload, key string) proveRes
 	mod, dir, names := st.mod, st.dir, st.names
 	seed := make([]byte, 32)
 	_, _ = rand.Read(seed)
-	out, err := sandbox.Exec(ctx, d.cfg.Exe, sandbox.WorkerJob{
+	out, err := d.pool.Exec(ctx, sandbox.WorkerJob{
 		Program: mod, Role: sandbox.Prove, InDir: dir, Inputs: names, Seed: seed, Cores: d.jobCores(),
 		CacheDir: filepath.Join(d.cfg.Dir, "wazero-cache"), Interpreter: d.cfg.Interpreter,
 		Limits: sandbox.Limits{Cycles: w.Cycles, MaxOutput: int64(d.params.MaxProofSize), Wall: 30 * time.Minute},
@@ -180,7 +180,7 @@ func (d *Daemon) verify(ctx context.Context, w *pb.Workload, slot uint32, proof 
 	// The verifier's budget (protocol.VerifyBudget): a verifier that loops
 	// runs out of it on every machine alike and rejects.
 	budget := protocol.VerifyBudget(d.params, prog, w)
-	out, err := sandbox.Exec(ctx, d.cfg.Exe, sandbox.WorkerJob{
+	out, err := d.pool.Exec(ctx, sandbox.WorkerJob{
 		Program: mod, Role: sandbox.Verify, InDir: dir, Inputs: append(names, "proof"), Cores: 1,
 		CacheDir: filepath.Join(d.cfg.Dir, "wazero-cache"), Interpreter: d.cfg.Interpreter,
 		Limits: sandbox.Limits{Cycles: budget, MaxOutput: 1 << 10, Wall: 10 * time.Minute},

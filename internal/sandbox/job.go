@@ -73,6 +73,9 @@ type Result struct {
 	// trap's detail quotes the program's own function names).
 	Machine string        `json:"machine,omitempty"`
 	Wall    time.Duration `json:"wall"`
+	// CPU is the worker process's CPU time during the job (all its
+	// threads: the program and the host calls); 0 in process.
+	CPU time.Duration `json:"cpu,omitempty"`
 }
 
 // Machine causes.

@@ -61,55 +61,126 @@ type WorkerResult struct {
 const addressSlack = 4 << 30
 
 // RunWorker is the worker process: it caps its own address space (so a
-// runaway program hits the OS limit, not the machine), runs the job and
-// writes the result. Errors of the job itself travel in the result.
+// runaway program hits the OS limit, not the machine), runs jobs and
+// writes their results, one JSON value each, until its input ends. A
+// worker started by Exec gets one job; one in a Pool gets many, all with
+// the setup of the first (the Pool keys workers by it), and keeps its
+// runner (compiled programs) and its host modules (the proof-system
+// host's cache of parsed keys) from one job to the next. Nothing else
+// survives a job: each run has its own memory, and no charge depends on
+// what a worker has cached. Errors of a job itself travel in its result.
 func RunWorker(ctx context.Context, in io.Reader, out io.Writer, hosts HostsFunc) error {
-	var job WorkerJob
-	if err := json.NewDecoder(in).Decode(&job); err != nil {
-		return fmt.Errorf("failed to read the job: %w", err)
+	dec, enc := json.NewDecoder(in), json.NewEncoder(out)
+	w := &workerState{hosts: hosts}
+	defer w.close(ctx)
+	for n := 0; ; n++ {
+		var job WorkerJob
+		if err := dec.Decode(&job); err != nil {
+			if n > 0 && errors.Is(err, io.EOF) {
+				return nil
+			}
+			return fmt.Errorf("failed to read the job: %w", err)
+		}
+		if err := enc.Encode(w.run(ctx, job)); err != nil {
+			return err
+		}
+		// A big job's heap would otherwise stay with the worker while
+		// it waits for the next.
+		debug.FreeOSMemory()
 	}
-	res := runWorkerJob(ctx, job, hosts)
-	return json.NewEncoder(out).Encode(res)
 }
 
-func runWorkerJob(ctx context.Context, job WorkerJob, hosts HostsFunc) WorkerResult {
-	pages := job.MemoryPages
-	if pages == 0 {
-		pages = DefaultMemoryPages
+// workerState is what a worker keeps between jobs.
+type workerState struct {
+	hosts  HostsFunc
+	setup  *workerSetup // of the first job
+	runner *Runner
+}
+
+// workerSetup is what a worker is set up with; every job it serves must
+// have the same.
+type workerSetup struct {
+	pages       uint32
+	hostMemory  int64
+	cores       int
+	cacheDir    string
+	interpreter bool
+	unmetered   bool
+}
+
+func setupOf(job WorkerJob) workerSetup {
+	s := workerSetup{pages: job.MemoryPages, hostMemory: job.HostMemory, cores: job.Cores,
+		cacheDir: job.CacheDir, interpreter: job.Interpreter, unmetered: job.Unmetered}
+	if s.pages == 0 {
+		s.pages = DefaultMemoryPages
 	}
-	if job.HostMemory <= 0 {
-		job.HostMemory = DefaultHostMemory
+	if s.hostMemory <= 0 {
+		s.hostMemory = DefaultHostMemory
 	}
-	if job.Cores > 0 {
-		runtime.GOMAXPROCS(job.Cores)
+	return s
+}
+
+func (w *workerState) close(ctx context.Context) {
+	if w.runner != nil {
+		_ = w.runner.Close(ctx)
 	}
-	limitAddressSpace(uint64(pages)*65536 + addressSlack + uint64(job.HostMemory))
+}
+
+// start sets the process up for its first job.
+func (w *workerState) start(ctx context.Context, s workerSetup) error {
+	if s.cores > 0 {
+		runtime.GOMAXPROCS(s.cores)
+	}
+	limitAddressSpace(uint64(s.pages)*65536 + addressSlack + uint64(s.hostMemory))
 	// The program's memory is a mapping outside Go's heap; the heap holds
 	// what host calls parse and prove with. Keep the collector ahead of
 	// the address-space cap rather than let the heap's headroom reach it.
-	debug.SetMemoryLimit(job.HostMemory + 1<<30)
+	debug.SetMemoryLimit(s.hostMemory + 1<<30)
 	var hs []Host
-	if hosts != nil {
-		hs = hosts(job.Cores, job.HostMemory)
+	if w.hosts != nil {
+		hs = w.hosts(s.cores, s.hostMemory)
+	}
+	r, err := NewRunner(ctx, Config{CacheDir: s.cacheDir, Interpreter: s.interpreter, MemoryPages: s.pages, Unmetered: s.unmetered, Hosts: hs})
+	if err != nil {
+		return err
+	}
+	w.setup, w.runner = &s, r
+	return nil
+}
+
+func (w *workerState) run(ctx context.Context, job WorkerJob) WorkerResult {
+	s := setupOf(job)
+	if w.setup == nil {
+		if err := w.start(ctx, s); err != nil {
+			return WorkerResult{Error: err.Error()}
+		}
+	} else if *w.setup != s {
+		return WorkerResult{Error: "a worker serves jobs of one setup (memory, cores, cache, engine): this job has another"}
 	}
 	wasm, err := os.ReadFile(job.Program)
 	if err != nil {
 		return WorkerResult{Error: err.Error()}
 	}
-	r, err := NewRunner(ctx, Config{CacheDir: job.CacheDir, Interpreter: job.Interpreter, MemoryPages: pages, Unmetered: job.Unmetered, Hosts: hs})
+	h, err := w.runner.Compile(ctx, wasm)
 	if err != nil {
 		return WorkerResult{Error: err.Error()}
 	}
-	defer r.Close(ctx)
-	h, err := r.Compile(ctx, wasm)
+	cpu0 := processCPU()
+	res, err := w.runner.Run(ctx, Job{Program: h, Role: job.Role, InDir: job.InDir, Inputs: job.Inputs, Seed: job.Seed, Limits: job.Limits, Cores: job.Cores})
 	if err != nil {
 		return WorkerResult{Error: err.Error()}
 	}
-	res, err := r.Run(ctx, Job{Program: h, Role: job.Role, InDir: job.InDir, Inputs: job.Inputs, Seed: job.Seed, Limits: job.Limits, Cores: job.Cores})
-	if err != nil {
-		return WorkerResult{Error: err.Error()}
-	}
+	res.CPU = processCPU() - cpu0
 	return WorkerResult{Result: *res, Output: res.Output}
+}
+
+// processCPU is the CPU time this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func limitAddressSpace(bytes uint64) {
