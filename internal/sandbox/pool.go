@@ -18,8 +18,10 @@ import (
 // compiling its program from the file cache: about 60 ms for a 3 MB
 // program) and the proof-system host's parsing once per worker, not once
 // per job. A worker is reused only for jobs of its setup (memory, cores,
-// cache, engine), only after a job that ended normally, and at most
-// maxJobsPerWorker times; one that outlives its wall clock, dies or
+// cache, engine, role: a verifier never shares a process with untrusted
+// provers), only after a job that ended normally, and at most
+// maxJobsPerWorker times (what a worker keeps, compiled programs above
+// all, is bounded by that); one that outlives its wall clock, dies or
 // answers garbage is killed and never reused. Outcomes and cycles are
 // those of Exec: nothing a worker keeps changes a count.
 type Pool struct {
@@ -36,7 +38,7 @@ type Pool struct {
 
 // maxJobsPerWorker bounds what one worker accumulates (compiled programs,
 // parsed keys) before it is retired.
-const maxJobsPerWorker = 64
+const maxJobsPerWorker = 16
 
 // NewPool makes a pool of workers running exe's WorkerCommand, keeping at
 // most maxIdle idle workers of each setup.
@@ -50,6 +52,7 @@ type pooledWorker struct {
 	lines  *json.Decoder
 	stderr *lockedCapped
 	jobs   int
+	end    sync.Once // a worker is ended (stopped or killed) and reaped once
 }
 
 // lockedCapped is a capped buffer the process's stderr copier writes
@@ -63,6 +66,14 @@ func (l *lockedCapped) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.c.Write(p)
+}
+
+// reset forgets what earlier jobs wrote, so a death's detail is this
+// job's.
+func (l *lockedCapped) reset() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.c.buf.Reset()
 }
 
 func (l *lockedCapped) String() string {
@@ -153,6 +164,7 @@ func startWorker(exe string) (*pooledWorker, error) {
 // ctx. A result the worker could not give is machine trouble, as in Exec.
 func (w *pooledWorker) run(ctx context.Context, job WorkerJob) (*Result, error) {
 	w.jobs++
+	w.stderr.reset()
 	if job.Limits.Wall > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, job.Limits.Wall+time.Second)
@@ -194,13 +206,18 @@ func (w *pooledWorker) run(ctx context.Context, job WorkerJob) (*Result, error) 
 
 // stop ends an idle worker: its input closes and it exits.
 func (w *pooledWorker) stop() {
-	_ = w.stdin.Close()
-	go func() { _ = w.cmd.Wait() }()
+	w.end.Do(func() {
+		_ = w.stdin.Close()
+		go func() { _ = w.cmd.Wait() }()
+	})
 }
 
-// kill ends a worker at once.
+// kill ends a worker at once. Like stop, it acts once: exec.Cmd.Wait
+// must be called only once.
 func (w *pooledWorker) kill() {
-	_ = w.cmd.Process.Kill()
-	_ = w.stdin.Close()
-	go func() { _ = w.cmd.Wait() }()
+	w.end.Do(func() {
+		_ = w.cmd.Process.Kill()
+		_ = w.stdin.Close()
+		go func() { _ = w.cmd.Wait() }()
+	})
 }

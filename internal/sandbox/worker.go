@@ -100,6 +100,7 @@ type workerState struct {
 // workerSetup is what a worker is set up with; every job it serves must
 // have the same.
 type workerSetup struct {
+	role        Role
 	pages       uint32
 	hostMemory  int64
 	cores       int
@@ -109,7 +110,7 @@ type workerSetup struct {
 }
 
 func setupOf(job WorkerJob) workerSetup {
-	s := workerSetup{pages: job.MemoryPages, hostMemory: job.HostMemory, cores: job.Cores,
+	s := workerSetup{role: job.Role, pages: job.MemoryPages, hostMemory: job.HostMemory, cores: job.Cores,
 		cacheDir: job.CacheDir, interpreter: job.Interpreter, unmetered: job.Unmetered}
 	if s.pages == 0 {
 		s.pages = DefaultMemoryPages

@@ -80,7 +80,16 @@ func (c *Cache) get(b Backend, kind objectKind, data []byte, parse func([]byte) 
 	e.used = c.tick
 	c.mu.Unlock()
 
-	e.once.Do(func() { e.obj, e.err = parse(data) })
+	e.once.Do(func() {
+		// A parse that panics must fail like one that errs: a worker is
+		// kept between jobs, and a half-made entry would outlive this one.
+		defer func() {
+			if r := recover(); r != nil {
+				e.obj, e.err = nil, Errorf(zkabi.ErrInternal, "host panic: %v", r)
+			}
+		}()
+		e.obj, e.err = parse(data)
+	})
 
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -51,3 +51,19 @@ func TestChargesSaturate(t *testing.T) {
 		t.Fatal("parse charge overflowed")
 	}
 }
+
+// TestCacheForgetsPanics: a parse that panics fails like one that errs and
+// leaves nothing behind (a worker, and its cache, outlive a job).
+func TestCacheForgetsPanics(t *testing.T) {
+	c := NewCache(0)
+	b := &fakeBackend{}
+	data := []byte("cs:5")
+	_, err := c.get(b, kindSystem, data, func([]byte) (Parsed, error) { panic("boom") })
+	if StatusOf(err) != zkabi.ErrInternal {
+		t.Fatalf("a panicking parse: %v", err)
+	}
+	obj, err := c.get(b, kindSystem, data, b.ParseSystem)
+	if err != nil || obj.(fakeObj).n != 5 || c.Len() != 1 {
+		t.Fatalf("after a panic, the same bytes parse to %v %v (%d cached)", obj, err, c.Len())
+	}
+}

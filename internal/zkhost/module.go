@@ -73,7 +73,7 @@ func New(o Options) *Host {
 //
 // The job's host memory is split: a quarter for the cache of parsed
 // systems and keys, the rest for one call's inputs and working memory.
-// A worker serves one job, so the cache is the job's.
+// A worker is kept between jobs (sandbox.Pool), and so is its cache.
 func Hosts(cores int, hostMemory int64) []sandbox.Host {
 	if hostMemory <= 0 {
 		hostMemory = sandbox.DefaultHostMemory
