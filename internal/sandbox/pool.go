@@ -27,6 +27,9 @@ import (
 type Pool struct {
 	exe     string
 	maxIdle int
+	// idleTimeout stops a worker left idle this long: it holds its cache
+	// and compiled programs, up to a quarter of its host memory.
+	idleTimeout time.Duration
 
 	mu     sync.Mutex
 	idle   map[workerSetup][]*pooledWorker
@@ -36,6 +39,9 @@ type Pool struct {
 	Started atomic.Int64
 }
 
+// defaultIdleTimeout is how long a kept worker may wait for its next job.
+const defaultIdleTimeout = 2 * time.Minute
+
 // maxJobsPerWorker bounds what one worker accumulates (compiled programs,
 // parsed keys) before it is retired.
 const maxJobsPerWorker = 16
@@ -43,7 +49,7 @@ const maxJobsPerWorker = 16
 // NewPool makes a pool of workers running exe's WorkerCommand, keeping at
 // most maxIdle idle workers of each setup.
 func NewPool(exe string, maxIdle int) *Pool {
-	return &Pool{exe: exe, maxIdle: max(maxIdle, 1), idle: make(map[workerSetup][]*pooledWorker)}
+	return &Pool{exe: exe, maxIdle: max(maxIdle, 1), idleTimeout: defaultIdleTimeout, idle: make(map[workerSetup][]*pooledWorker)}
 }
 
 type pooledWorker struct {
@@ -52,7 +58,8 @@ type pooledWorker struct {
 	lines  *json.Decoder
 	stderr *lockedCapped
 	jobs   int
-	end    sync.Once // a worker is ended (stopped or killed) and reaped once
+	end    sync.Once   // a worker is ended (stopped or killed) and reaped once
+	expiry *time.Timer // while idle: stops it after the pool's idle timeout
 }
 
 // lockedCapped is a capped buffer the process's stderr copier writes
@@ -120,6 +127,7 @@ func (p *Pool) take(setup workerSetup) (*pooledWorker, error) {
 	if ws := p.idle[setup]; len(ws) > 0 {
 		w := ws[len(ws)-1]
 		p.idle[setup] = ws[:len(ws)-1]
+		w.expiry.Stop() // if it already fired, expire finds the worker gone
 		p.mu.Unlock()
 		return w, nil
 	}
@@ -140,6 +148,21 @@ func (p *Pool) give(setup workerSetup, w *pooledWorker) {
 		return
 	}
 	p.idle[setup] = append(p.idle[setup], w)
+	w.expiry = time.AfterFunc(p.idleTimeout, func() { p.expire(setup, w) })
+}
+
+// expire stops w if it is still idle.
+func (p *Pool) expire(setup workerSetup, w *pooledWorker) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ws := p.idle[setup]
+	for i, x := range ws {
+		if x == w {
+			p.idle[setup] = append(ws[:i:i], ws[i+1:]...)
+			w.stop()
+			return
+		}
+	}
 }
 
 func startWorker(exe string) (*pooledWorker, error) {

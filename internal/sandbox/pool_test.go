@@ -64,3 +64,39 @@ func TestPoolReusesWorkers(t *testing.T) {
 		t.Fatalf("another setup shared a worker (%d started, want 3)", n)
 	}
 }
+
+// TestPoolStopsIdleWorkers: a worker left idle past the pool's idle
+// timeout is stopped; the next job starts a fresh one.
+func TestPoolStopsIdleWorkers(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog := filepath.Join(t.TempDir(), "guest.wasm")
+	if err := os.WriteFile(prog, guest(t), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	job := WorkerJob{Program: prog, Role: Prove, InDir: inputDir(t, map[string]string{"cmd": "hash 10"}), Inputs: []string{"cmd"},
+		Seed: make([]byte, 32), MemoryPages: 4096, Limits: Limits{Cycles: lots, MaxOutput: 1 << 20, Wall: time.Minute}}
+	p := NewPool(exe, 1)
+	p.idleTimeout = 200 * time.Millisecond
+	t.Cleanup(p.Close)
+	for i := range 2 {
+		if res, err := p.Exec(context.Background(), job); err != nil || res.Outcome != OutcomeProof {
+			t.Fatalf("job %d: %v %v", i, res, err)
+		}
+	}
+	if n := p.Started.Load(); n != 1 {
+		t.Fatalf("two jobs in a row started %d workers, want 1", n)
+	}
+	time.Sleep(time.Second)
+	p.mu.Lock()
+	idle := len(p.idle[setupOf(job)])
+	p.mu.Unlock()
+	if idle != 0 {
+		t.Fatalf("%d workers still idle past the timeout", idle)
+	}
+	if res, err := p.Exec(context.Background(), job); err != nil || res.Outcome != OutcomeProof || p.Started.Load() != 2 {
+		t.Fatalf("after the timeout: %v %v, %d started", res, err, p.Started.Load())
+	}
+}
