@@ -11,7 +11,6 @@ import (
 	"math/big"
 
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
-	"github.com/consensys/gnark/constraint"
 
 	g16mimc "github.com/provernet/provernet/examples/programs/groth16-mimc"
 	plkmimc "github.com/provernet/provernet/examples/programs/plonk-mimc"
@@ -92,7 +91,7 @@ func setupGroth16(log int, dir string) (caseFiles, error) {
 // SRS from its fixed seed) for the longest chain whose SparseR1CS, with
 // its public input, fits a domain of 2^log.
 func setupPlonk(log int, dir string) (caseFiles, error) {
-	n, err := chainLengthFor(plkmimc.Compile, log)
+	n, err := plkmimc.ChainLengthFor(log)
 	if err != nil {
 		return caseFiles{}, err
 	}
@@ -109,38 +108,6 @@ func setupPlonk(log int, dir string) (caseFiles, error) {
 		return caseFiles{}, err
 	}
 	return caseFiles{constraints: ccs.GetNbConstraints(), chainLength: n}, nil
-}
-
-// chainLengthFor returns the longest chain whose constraints and public
-// inputs fit 2^log (g16mimc.ChainLengthFor, for any compiler): from the
-// per-link count, then walking down to be exact.
-func chainLengthFor(compile func(n int) (constraint.ConstraintSystem, error), log int) (int, error) {
-	size := func(n int) (int, error) {
-		ccs, err := compile(n)
-		if err != nil {
-			return 0, err
-		}
-		return ccs.GetNbConstraints() + ccs.GetNbPublicVariables(), nil
-	}
-	one, err := size(1)
-	if err != nil {
-		return 0, err
-	}
-	two, err := size(2)
-	if err != nil {
-		return 0, err
-	}
-	limit := 1 << log
-	for n := max(1, (limit-one)/(two-one)+1); n >= 1; n-- {
-		s, err := size(n)
-		if err != nil {
-			return 0, err
-		}
-		if s <= limit {
-			return n, nil
-		}
-	}
-	return 0, fmt.Errorf("no chain length fits 2^%d constraints", log)
 }
 
 // writeFiles creates cs.bin, pk.bin and vk.bin in dir and hands their
