@@ -19,7 +19,7 @@ test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 14m ./...
 
-## proto: regenerate internal/pb from proto/ (needs protoc and protoc-gen-go).
+## proto: regenerate wire/pb from proto/ (needs protoc and protoc-gen-go).
 proto:
 	@command -v protoc >/dev/null || { echo "error: protoc not found"; echo "hint: apt-get install -y protobuf-compiler"; exit 1; }
 	$(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12

@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/provernet/provernet/wire"
 )
 
 // ErrNotFound is returned when the node has no such account, tx or block.
@@ -33,40 +35,40 @@ func New(base string) *Client {
 }
 
 // Status returns the node's status.
-func (c *Client) Status(ctx context.Context) (*Status, error) {
-	var s Status
+func (c *Client) Status(ctx context.Context) (*wire.Status, error) {
+	var s wire.Status
 	return &s, c.get(ctx, "/v1/status", &s)
 }
 
 // Account returns an account's committed state.
-func (c *Client) Account(ctx context.Context, addr string) (*Account, error) {
-	var a Account
+func (c *Client) Account(ctx context.Context, addr string) (*wire.Account, error) {
+	var a wire.Account
 	return &a, c.get(ctx, "/v1/accounts/"+addr, &a)
 }
 
 // Beacon returns the beacon entry at height, or the latest if height is 0.
-func (c *Client) Beacon(ctx context.Context, height int64) (*Beacon, error) {
+func (c *Client) Beacon(ctx context.Context, height int64) (*wire.Beacon, error) {
 	path := "/v1/beacon"
 	if height > 0 {
 		path += fmt.Sprintf("/%d", height)
 	}
-	var b Beacon
+	var b wire.Beacon
 	return &b, c.get(ctx, path, &b)
 }
 
 // Block returns the block at height, or the latest if height is 0.
-func (c *Client) Block(ctx context.Context, height int64) (*Block, error) {
+func (c *Client) Block(ctx context.Context, height int64) (*wire.Block, error) {
 	h := "latest"
 	if height > 0 {
 		h = fmt.Sprint(height)
 	}
-	var b Block
+	var b wire.Block
 	return &b, c.get(ctx, "/v1/blocks/"+h, &b)
 }
 
 // Supply returns the supply accounting.
-func (c *Client) Supply(ctx context.Context) (*Supply, error) {
-	var s Supply
+func (c *Client) Supply(ctx context.Context) (*wire.Supply, error) {
+	var s wire.Supply
 	return &s, c.get(ctx, "/v1/supply", &s)
 }
 
@@ -77,16 +79,16 @@ func (c *Client) Params(ctx context.Context) (json.RawMessage, error) {
 }
 
 // Tx returns a committed transaction's result, or ErrNotFound.
-func (c *Client) Tx(ctx context.Context, hash string) (*TxResult, error) {
-	var r TxResult
+func (c *Client) Tx(ctx context.Context, hash string) (*wire.TxResult, error) {
+	var r wire.TxResult
 	return &r, c.get(ctx, "/v1/txs/"+hash, &r)
 }
 
 // Broadcast submits signed transaction bytes to the mempool. A transaction
 // the mempool rejects returns its result and a *RejectedError.
-func (c *Client) Broadcast(ctx context.Context, raw []byte) (*BroadcastResult, error) {
+func (c *Client) Broadcast(ctx context.Context, raw []byte) (*wire.BroadcastResult, error) {
 	body, _ := json.Marshal(map[string]string{"tx": base64.StdEncoding.EncodeToString(raw)})
-	var r BroadcastResult
+	var r wire.BroadcastResult
 	err := c.do(ctx, http.MethodPost, "/v1/txs", bytes.NewReader(body), &r)
 	var apiErr *statusError
 	if errors.As(err, &apiErr) && apiErr.status == http.StatusUnprocessableEntity {
@@ -101,7 +103,7 @@ func (c *Client) Broadcast(ctx context.Context, raw []byte) (*BroadcastResult, e
 }
 
 // WaitTx polls until the transaction is committed or ctx ends.
-func (c *Client) WaitTx(ctx context.Context, hash string) (*TxResult, error) {
+func (c *Client) WaitTx(ctx context.Context, hash string) (*wire.TxResult, error) {
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -121,7 +123,7 @@ func (c *Client) WaitTx(ctx context.Context, hash string) (*TxResult, error) {
 }
 
 // RejectedError is a transaction the chain refused, with its stable code.
-type RejectedError struct{ Result BroadcastResult }
+type RejectedError struct{ Result wire.BroadcastResult }
 
 func (e *RejectedError) Error() string {
 	return fmt.Sprintf("transaction rejected (code %d %s): %s", e.Result.Code, e.Result.CodeName, e.Result.Log)
@@ -130,7 +132,7 @@ func (e *RejectedError) Error() string {
 type statusError struct {
 	status int
 	body   []byte
-	api    APIError
+	api    wire.APIError
 }
 
 func (e *statusError) Error() string {
@@ -185,8 +187,8 @@ func (c *Client) do(ctx context.Context, method, path string, body io.Reader, ou
 }
 
 // Program returns a deployed program by id (hex).
-func (c *Client) Program(ctx context.Context, id string) (*Program, error) {
-	var p Program
+func (c *Client) Program(ctx context.Context, id string) (*wire.Program, error) {
+	var p wire.Program
 	return &p, c.get(ctx, "/v1/programs/"+id, &p)
 }
 
@@ -215,7 +217,7 @@ func (c *Client) GetBlob(ctx context.Context, sha256hex string) ([]byte, error) 
 }
 
 // Prover returns a registered prover by address.
-func (c *Client) Prover(ctx context.Context, addr string) (*Prover, error) {
-	var p Prover
+func (c *Client) Prover(ctx context.Context, addr string) (*wire.Prover, error) {
+	var p wire.Prover
 	return &p, c.get(ctx, "/v1/provers/"+addr, &p)
 }

@@ -13,7 +13,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/provernet/provernet/internal/address"
+	"github.com/provernet/provernet/wire/address"
 )
 
 // ErrKeyExists and ErrNoKey are returned by SaveKey and LoadKey.

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+
+	"github.com/provernet/provernet/wire"
 )
 
 // Page sizes of the list endpoints (/v1/workloads, /v1/provers,
@@ -24,24 +26,6 @@ type ListOptions struct {
 	Cursor string
 	// Owner restricts /v1/workloads to one owner (a bech32 address).
 	Owner string
-}
-
-// WorkloadPage is one page of /v1/workloads, newest first.
-type WorkloadPage struct {
-	Workloads []Workload `json:"workloads"`
-	Next      string     `json:"next"` // the cursor of the next page; empty on the last
-}
-
-// ProverPage is one page of /v1/provers, in address order.
-type ProverPage struct {
-	Provers []Prover `json:"provers"`
-	Next    string   `json:"next"`
-}
-
-// ProgramPage is one page of /v1/programs, in id order.
-type ProgramPage struct {
-	Programs []Program `json:"programs"`
-	Next     string    `json:"next"`
 }
 
 // maxPages bounds how many pages a helper that lists everything follows.
@@ -69,26 +53,26 @@ func (o ListOptions) query(path string) string {
 }
 
 // WorkloadsPage returns one page of workloads, newest first.
-func (c *Client) WorkloadsPage(ctx context.Context, o ListOptions) (*WorkloadPage, error) {
-	var p WorkloadPage
+func (c *Client) WorkloadsPage(ctx context.Context, o ListOptions) (*wire.WorkloadPage, error) {
+	var p wire.WorkloadPage
 	return &p, c.get(ctx, o.query("/v1/workloads"), &p)
 }
 
 // ProversPage returns one page of registered provers.
-func (c *Client) ProversPage(ctx context.Context, o ListOptions) (*ProverPage, error) {
-	var p ProverPage
+func (c *Client) ProversPage(ctx context.Context, o ListOptions) (*wire.ProverPage, error) {
+	var p wire.ProverPage
 	return &p, c.get(ctx, o.query("/v1/provers"), &p)
 }
 
 // ProgramsPage returns one page of deployed programs.
-func (c *Client) ProgramsPage(ctx context.Context, o ListOptions) (*ProgramPage, error) {
-	var p ProgramPage
+func (c *Client) ProgramsPage(ctx context.Context, o ListOptions) (*wire.ProgramPage, error) {
+	var p wire.ProgramPage
 	return &p, c.get(ctx, o.query("/v1/programs"), &p)
 }
 
 // Workloads lists the newest workloads (at most MaxPageLimit), those of
 // owner (a bech32 address) if it is not empty. WorkloadsPage reads further.
-func (c *Client) Workloads(ctx context.Context, owner string) ([]Workload, error) {
+func (c *Client) Workloads(ctx context.Context, owner string) ([]wire.Workload, error) {
 	p, err := c.WorkloadsPage(ctx, ListOptions{Limit: MaxPageLimit, Owner: owner})
 	if err != nil {
 		return nil, err
@@ -97,8 +81,8 @@ func (c *Client) Workloads(ctx context.Context, owner string) ([]Workload, error
 }
 
 // Provers lists every registered prover, following the pages.
-func (c *Client) Provers(ctx context.Context) ([]Prover, error) {
-	return all(func(cursor string) ([]Prover, string, error) {
+func (c *Client) Provers(ctx context.Context) ([]wire.Prover, error) {
+	return all(func(cursor string) ([]wire.Prover, string, error) {
 		p, err := c.ProversPage(ctx, ListOptions{Limit: MaxPageLimit, Cursor: cursor})
 		if err != nil {
 			return nil, "", err
@@ -108,8 +92,8 @@ func (c *Client) Provers(ctx context.Context) ([]Prover, error) {
 }
 
 // Programs lists every deployed program, following the pages.
-func (c *Client) Programs(ctx context.Context) ([]Program, error) {
-	return all(func(cursor string) ([]Program, string, error) {
+func (c *Client) Programs(ctx context.Context) ([]wire.Program, error) {
+	return all(func(cursor string) ([]wire.Program, string, error) {
 		p, err := c.ProgramsPage(ctx, ListOptions{Limit: MaxPageLimit, Cursor: cursor})
 		if err != nil {
 			return nil, "", err

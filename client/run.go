@@ -16,10 +16,10 @@ import (
 
 	"filippo.io/age"
 
-	"github.com/provernet/provernet/internal/address"
-	"github.com/provernet/provernet/internal/pb"
-	"github.com/provernet/provernet/internal/protocol"
-	"github.com/provernet/provernet/internal/seal"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
+	"github.com/provernet/provernet/wire/seal"
 )
 
 // RunRequest describes a Run: a program, its input files, the cycles each
@@ -80,7 +80,7 @@ func (c *Client) SubmitRun(ctx context.Context, key *Key, req RunRequest) (*Subm
 	if err != nil {
 		return nil, err
 	}
-	id := protocol.WorkloadID(address.FromPublicKey(key.PublicKey()), nonce, 0)
+	id := wire.WorkloadID(address.FromPublicKey(key.PublicKey()), nonce, 0)
 	sub := &Submitted{Workload: hex.EncodeToString(id), TxHash: res.Hash, Fee: q.Fee}
 	for _, in := range uploads {
 		if err := c.PutReferencedBlob(ctx, in.Data); err != nil {
@@ -151,7 +151,7 @@ func (c *Client) runMsg(req RunRequest, maxInline uint64, minDeadline int64) (*M
 
 // WaitWorkload polls a workload until done returns true or ctx ends,
 // calling seen (if not nil) every time the workload changes.
-func (c *Client) WaitWorkload(ctx context.Context, id string, every time.Duration, seen func(*Workload), done func(*Workload) bool) (*Workload, error) {
+func (c *Client) WaitWorkload(ctx context.Context, id string, every time.Duration, seen func(*wire.Workload), done func(*wire.Workload) bool) (*wire.Workload, error) {
 	var last string
 	for {
 		w, err := c.Workload(ctx, id)
@@ -175,7 +175,7 @@ func (c *Client) WaitWorkload(ctx context.Context, id string, every time.Duratio
 	}
 }
 
-func workloadSignature(w *Workload) string {
+func workloadSignature(w *wire.Workload) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s/%v", w.State, w.Settled)
 	for _, s := range w.Slots {
@@ -245,16 +245,3 @@ func LoadOrCreateIdentity(path string) (*age.X25519Identity, error) {
 
 // IdentityFile is where a key's age identity lives under a home.
 func IdentityFile(home, name string) string { return filepath.Join(DefaultKeysDir(home), name+".age") }
-
-// FirstSubmitted is the slot whose result was included first (the one a
-// user can open first), or nil.
-func (w *Workload) FirstSubmitted() *Slot {
-	var first *Slot
-	for i := range w.Slots {
-		s := &w.Slots[i]
-		if s.SubmitHeight > 0 && (first == nil || s.SubmitHeight < first.SubmitHeight) {
-			first = s
-		}
-	}
-	return first
-}

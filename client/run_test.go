@@ -14,7 +14,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/provernet/provernet/internal/txn"
+	"github.com/provernet/provernet/wire/txn"
 )
 
 // fakeNode answers what SubmitRun asks and, like a real node whose

@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/provernet/provernet/internal/address"
-	"github.com/provernet/provernet/internal/pb"
-	"github.com/provernet/provernet/internal/protocol"
-	"github.com/provernet/provernet/internal/txn"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
+	"github.com/provernet/provernet/wire/txn"
 )
 
 // Msg is one message of a transaction.
@@ -62,7 +62,7 @@ func TxHash(raw []byte) string {
 
 // Send signs msgs with the sender's next nonce and the minimum fee (or fee,
 // if non-zero) and broadcasts them.
-func (c *Client) Send(ctx context.Context, key *Key, fee uint64, msgs ...*Msg) (*BroadcastResult, error) {
+func (c *Client) Send(ctx context.Context, key *Key, fee uint64, msgs ...*Msg) (*wire.BroadcastResult, error) {
 	fp, err := c.FeeParams(ctx)
 	if err != nil {
 		return nil, err
@@ -90,7 +90,7 @@ func (c *Client) signNext(ctx context.Context, key *Key, fee uint64, fp FeeParam
 }
 
 // Transfer sends amount uprv from key's account to a bech32 address.
-func (c *Client) Transfer(ctx context.Context, key *Key, to string, amount uint64) (*BroadcastResult, error) {
+func (c *Client) Transfer(ctx context.Context, key *Key, to string, amount uint64) (*wire.BroadcastResult, error) {
 	m, err := TransferMsg(to, amount)
 	if err != nil {
 		return nil, err
@@ -109,7 +109,7 @@ func (c *Client) FeeParams(ctx context.Context) (FeeParams, error) {
 
 // DeployMsg builds a Deploy of a proof system; prover may be nil (a
 // verifier-only deployment).
-func DeployMsg(name string, prover, verifier *Module, hw *Hardware) (*Msg, error) {
+func DeployMsg(name string, prover, verifier *wire.Module, hw *wire.Hardware) (*Msg, error) {
 	d := &pb.Deploy{Name: name}
 	var err error
 	if d.Prover, err = moduleMsg(prover); err != nil {
@@ -127,7 +127,7 @@ func DeployMsg(name string, prover, verifier *Module, hw *Hardware) (*Msg, error
 	return &pb.Msg{Kind: &pb.Msg_Deploy{Deploy: d}}, nil
 }
 
-func moduleMsg(m *Module) (*pb.Module, error) {
+func moduleMsg(m *wire.Module) (*pb.Module, error) {
 	if m == nil {
 		return nil, nil
 	}
@@ -140,7 +140,7 @@ func moduleMsg(m *Module) (*pb.Module, error) {
 
 // ProgramID is the id the chain gives a deployment of these modules
 // (prover may be nil).
-func ProgramID(prover, verifier *Module) (string, error) {
+func ProgramID(prover, verifier *wire.Module) (string, error) {
 	p, err := moduleMsg(prover)
 	if err != nil {
 		return "", err
@@ -152,12 +152,12 @@ func ProgramID(prover, verifier *Module) (string, error) {
 	if v == nil {
 		return "", fmt.Errorf("a verifier module is required")
 	}
-	return hex.EncodeToString(protocol.ProgramID(p.GetSha256(), v.Sha256)), nil
+	return hex.EncodeToString(wire.ProgramID(p.GetSha256(), v.Sha256)), nil
 }
 
 // RegisterProverMsg declares the sender a prover with a VRF public key (hex),
 // its hardware, capacity and blob endpoint.
-func RegisterProverMsg(vrfPublicKey []byte, hw Hardware, maxConcurrent uint32, blobEndpoint string) *Msg {
+func RegisterProverMsg(vrfPublicKey []byte, hw wire.Hardware, maxConcurrent uint32, blobEndpoint string) *Msg {
 	m := &pb.RegisterProver{VrfPublicKey: vrfPublicKey, MaxConcurrent: maxConcurrent, BlobEndpoint: blobEndpoint,
 		Hardware: &pb.Hardware{CpuCores: hw.CPUCores, MemoryMb: hw.MemoryMB, DiskGb: hw.DiskGB}}
 	for _, g := range hw.GPUs {

@@ -8,11 +8,13 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+
+	"github.com/provernet/provernet/wire"
 )
 
 // Workload returns a workload and its slots by id (hex).
-func (c *Client) Workload(ctx context.Context, id string) (*Workload, error) {
-	var w Workload
+func (c *Client) Workload(ctx context.Context, id string) (*wire.Workload, error) {
+	var w wire.Workload
 	return &w, c.get(ctx, "/v1/workloads/"+url.PathEscape(id), &w)
 }
 
@@ -51,19 +53,19 @@ func (c *Client) getBytes(ctx context.Context, path string) ([]byte, error) {
 
 // Fee quotes what a Run of program (hex id) with cycles per prover and k
 // provers would cost.
-func (c *Client) Fee(ctx context.Context, program string, cycles uint64, k uint32) (*FeeQuote, error) {
+func (c *Client) Fee(ctx context.Context, program string, cycles uint64, k uint32) (*wire.FeeQuote, error) {
 	q := url.Values{}
 	q.Set("program", program)
 	q.Set("cycles", strconv.FormatUint(cycles, 10))
 	q.Set("provers", strconv.FormatUint(uint64(k), 10))
-	var f FeeQuote
+	var f wire.FeeQuote
 	return &f, c.get(ctx, "/v1/fee?"+q.Encode(), &f)
 }
 
 // Allocation explains how a workload's provers were drawn, recomputed by the
 // node from the chain's state, beside the slots the chain recorded.
-func (c *Client) Allocation(ctx context.Context, id string) (*Allocation, error) {
-	var a Allocation
+func (c *Client) Allocation(ctx context.Context, id string) (*wire.Allocation, error) {
+	var a wire.Allocation
 	return &a, c.get(ctx, "/v1/workloads/"+url.PathEscape(id)+"/allocation", &a)
 }
 
@@ -83,7 +85,7 @@ func statusErr(status int, body []byte) error {
 
 // PendingResults lists the results submitted for a workload that are still
 // in the node's mempool, so a user can open a proof before its block.
-func (c *Client) PendingResults(ctx context.Context, id string) ([]PendingResult, error) {
-	var rs []PendingResult
+func (c *Client) PendingResults(ctx context.Context, id string) ([]wire.PendingResult, error) {
+	var rs []wire.PendingResult
 	return rs, c.get(ctx, "/v1/workloads/"+url.PathEscape(id)+"/pending", &rs)
 }

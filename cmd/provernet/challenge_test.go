@@ -17,6 +17,7 @@ import (
 	"github.com/provernet/provernet/internal/blob"
 	"github.com/provernet/provernet/internal/node"
 	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/wire"
 )
 
 // buildBench builds the benchmark program's modules into a directory, as
@@ -88,13 +89,13 @@ func TestInitDeploysChallengeProgram(t *testing.T) {
 	}
 }
 
-func moduleOf(t *testing.T, path string) *client.Module {
+func moduleOf(t *testing.T, path string) *wire.Module {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	sum := sha256.Sum256(b)
-	return &client.Module{SHA256: hex.EncodeToString(sum[:]), Size: uint64(len(b))}
+	return &wire.Module{SHA256: hex.EncodeToString(sum[:]), Size: uint64(len(b))}
 }
 
 // TestInitWithoutChallengeProgram checks that init refuses, with a hint,
@@ -142,7 +143,7 @@ func TestParseGPUs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []client.GPU{{Model: "rtx-4090", MemoryMB: 24576}, {Model: "H100 80GB", MemoryMB: 81920}, {Model: "a", MemoryMB: 1}}
+	want := []wire.GPU{{Model: "rtx-4090", MemoryMB: 24576}, {Model: "H100 80GB", MemoryMB: 81920}, {Model: "a", MemoryMB: 1}}
 	if len(got) != len(want) {
 		t.Fatalf("got %v", got)
 	}
@@ -159,20 +160,20 @@ func TestParseGPUs(t *testing.T) {
 }
 
 func TestCheckHardwareGPUs(t *testing.T) {
-	ok := client.Hardware{CPUCores: 4, MemoryMB: 4096, GPUs: []client.GPU{{Model: "rtx-4090", MemoryMB: 24576}}}
+	ok := wire.Hardware{CPUCores: 4, MemoryMB: 4096, GPUs: []wire.GPU{{Model: "rtx-4090", MemoryMB: 24576}}}
 	if err := checkHardware(ok); err != nil {
 		t.Fatal(err)
 	}
 	many := ok
 	many.GPUs = nil
 	for range protocol.MaxGPUs + 1 {
-		many.GPUs = append(many.GPUs, client.GPU{Model: "a", MemoryMB: 1})
+		many.GPUs = append(many.GPUs, wire.GPU{Model: "a", MemoryMB: 1})
 	}
-	for name, hw := range map[string]client.Hardware{
+	for name, hw := range map[string]wire.Hardware{
 		"17 GPUs":       many,
-		"model newline": {CPUCores: 1, MemoryMB: 1, GPUs: []client.GPU{{Model: "a\nb", MemoryMB: 1}}},
-		"model long":    {CPUCores: 1, MemoryMB: 1, GPUs: []client.GPU{{Model: strings.Repeat("a", 65), MemoryMB: 1}}},
-		"huge memory":   {CPUCores: 1, MemoryMB: 1, GPUs: []client.GPU{{Model: "a", MemoryMB: protocol.MaxGPUMemoryMB + 1}}},
+		"model newline": {CPUCores: 1, MemoryMB: 1, GPUs: []wire.GPU{{Model: "a\nb", MemoryMB: 1}}},
+		"model long":    {CPUCores: 1, MemoryMB: 1, GPUs: []wire.GPU{{Model: strings.Repeat("a", 65), MemoryMB: 1}}},
+		"huge memory":   {CPUCores: 1, MemoryMB: 1, GPUs: []wire.GPU{{Model: "a", MemoryMB: protocol.MaxGPUMemoryMB + 1}}},
 		"no cores":      {MemoryMB: 1},
 	} {
 		if err := checkHardware(hw); err == nil {

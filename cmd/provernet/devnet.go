@@ -14,6 +14,7 @@ import (
 
 	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/node"
+	"github.com/provernet/provernet/wire"
 )
 
 type devnetInfo struct {
@@ -148,7 +149,7 @@ func runDevnet(g *globals, cmd *cobra.Command, o node.DevnetOptions, programs st
 func devnetSummary(cmd *cobra.Command, d *node.Devnet) (devnetInfo, error) {
 	c := client.New(d.APIURL())
 	info := devnetInfo{endpointInfo: endpoints(d.Node), Created: d.Created}
-	var st *client.Status
+	var st *wire.Status
 	var err error
 	// State queries answer once the app has committed a block; CometBFT
 	// reports a height as soon as the block is stored, before that.

@@ -5,17 +5,17 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/provernet/provernet/client"
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // gpuFlagHelp describes --gpu (and --prover-gpu).
 const gpuFlagHelp = "declare a GPU as MODEL:MEMORY, memory in MiB or with a GiB suffix, e.g. rtx-4090:24GiB (repeatable; recorded but untested: not used to allocate Runs)"
 
 // parseGPUs reads --gpu MODEL:MEMORY flags.
-func parseGPUs(specs []string) ([]client.GPU, error) {
-	var out []client.GPU
+func parseGPUs(specs []string) ([]wire.GPU, error) {
+	var out []wire.GPU
 	for _, s := range specs {
 		i := strings.LastIndex(s, ":")
 		if i <= 0 || i == len(s)-1 {
@@ -26,7 +26,7 @@ func parseGPUs(specs []string) ([]client.GPU, error) {
 		if err != nil {
 			return nil, withHint(fmt.Errorf("invalid --gpu %q: %w", s, err), "the memory is in MiB (24576) or GiB with a suffix (24GiB)")
 		}
-		out = append(out, client.GPU{Model: model, MemoryMB: mb})
+		out = append(out, wire.GPU{Model: model, MemoryMB: mb})
 	}
 	return out, nil
 }
@@ -52,7 +52,7 @@ func parseMiB(s string) (uint64, error) {
 
 // checkHardware checks a declaration as the chain will, before anything is
 // sent or started.
-func checkHardware(hw client.Hardware) error {
+func checkHardware(hw wire.Hardware) error {
 	h := &pb.Hardware{CpuCores: hw.CPUCores, MemoryMb: hw.MemoryMB, DiskGb: hw.DiskGB}
 	for _, g := range hw.GPUs {
 		h.Gpus = append(h.Gpus, &pb.Gpu{Model: g.Model, MemoryMb: g.MemoryMB})

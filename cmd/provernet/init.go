@@ -9,9 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/provernet/provernet/internal/address"
 	"github.com/provernet/provernet/internal/node"
 	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/wire/address"
 )
 
 func newInitCmd(g *globals) *cobra.Command {

@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provernet/provernet/client"
-	"github.com/provernet/provernet/internal/address"
+	"github.com/provernet/provernet/wire/address"
 )
 
 type keyInfo struct {

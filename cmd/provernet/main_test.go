@@ -15,6 +15,7 @@ import (
 	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/node"
 	"github.com/provernet/provernet/internal/sandbox"
+	"github.com/provernet/provernet/wire"
 )
 
 // cli runs the command line in-process and returns stdout, stderr and the
@@ -127,7 +128,7 @@ func TestTransferThroughCLI(t *testing.T) {
 		t.Fatalf("transfer report %q: %v", out, err)
 	}
 	out, _, code = cli(t, "--home", home, "--node", api, "query", "account", "dev1", "-o", "json")
-	var a client.Account
+	var a wire.Account
 	if err := json.Unmarshal([]byte(out), &a); err != nil || code != 0 {
 		t.Fatalf("query account: %q %v", out, err)
 	}
@@ -211,7 +212,7 @@ func TestDeployThroughCLI(t *testing.T) {
 		t.Fatalf("deploy report %q: %v", out, err)
 	}
 	out, _, code = cli(t, "--node", api, "query", "programs", "-o", "json")
-	var ps []client.Program
+	var ps []wire.Program
 	if err := json.Unmarshal([]byte(out), &ps); err != nil || code != 0 || len(ps) != 1 {
 		t.Fatalf("programs: %q %v", out, err)
 	}
@@ -248,7 +249,7 @@ func TestProverThroughCLI(t *testing.T) {
 		t.Fatalf("prover VRF key file: %v %v", st, err)
 	}
 	run("tx", "prover", "stake", "--from", "dev0", "--amount", "1000prv", "--wait")
-	var p client.Prover
+	var p wire.Prover
 	if err := json.Unmarshal([]byte(run("query", "prover", "dev0", "-o", "json")), &p); err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +258,7 @@ func TestProverThroughCLI(t *testing.T) {
 		t.Fatalf("prover after stake: %+v", p)
 	}
 	run("tx", "prover", "unbond", "--from", "dev0", "--wait")
-	var ps []client.Prover
+	var ps []wire.Prover
 	if err := json.Unmarshal([]byte(run("query", "provers", "-o", "json")), &ps); err != nil || len(ps) != 1 || ps[0].State != "leaving" || ps[0].UnbondHeight == 0 {
 		t.Fatalf("provers after unbond: %+v %v", ps, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/wire"
 )
 
 func newProgramCmd(g *globals) *cobra.Command {
@@ -21,15 +22,15 @@ func newProgramCmd(g *globals) *cobra.Command {
 }
 
 type deployReport struct {
-	ProgramID string         `json:"program_id"`
-	Prover    *client.Module `json:"prover,omitempty"`
-	Verifier  *client.Module `json:"verifier"`
+	ProgramID string       `json:"program_id"`
+	Prover    *wire.Module `json:"prover,omitempty"`
+	Verifier  *wire.Module `json:"verifier"`
 	txReport
 }
 
 func newDeployCmd(g *globals) *cobra.Command {
 	var from, name, proverPath, verifierPath string
-	var hw client.Hardware
+	var hw wire.Hardware
 	var wait bool
 	var verifyCycles uint64
 	cmd := &cobra.Command{
@@ -104,7 +105,7 @@ func newDeployCmd(g *globals) *cobra.Command {
 // hash the node reports against the one computed here.
 // moduleFile is a module read from disk, named by its hash.
 type moduleFile struct {
-	*client.Module
+	*wire.Module
 	path string
 	data []byte
 }
@@ -115,10 +116,10 @@ func readModule(path string) (moduleFile, error) {
 		return moduleFile{}, withHint(err, "build the example programs with `make programs`")
 	}
 	sum := sha256.Sum256(b)
-	return moduleFile{Module: &client.Module{SHA256: hex.EncodeToString(sum[:]), Size: uint64(len(b))}, path: path, data: b}, nil
+	return moduleFile{Module: &wire.Module{SHA256: hex.EncodeToString(sum[:]), Size: uint64(len(b))}, path: path, data: b}, nil
 }
 
-func printProgram(w io.Writer, p client.Program) {
+func printProgram(w io.Writer, p wire.Program) {
 	fmt.Fprintf(w, "%s  %s\n  owner     %s (height %d)\n", p.ID, p.Name, p.Owner, p.Height)
 	if p.Prover != nil {
 		fmt.Fprintf(w, "  prover    %s (%d bytes)\n", p.Prover.SHA256, p.Prover.Size)

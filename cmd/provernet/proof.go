@@ -12,7 +12,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provernet/provernet/client"
-	"github.com/provernet/provernet/internal/address"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
 )
 
 // proofReport is what `proof get` prints: the opened result's header and
@@ -65,7 +66,7 @@ func proofGet(g *globals, cmd *cobra.Command, id string, slotSet bool, slotIdx u
 	if err != nil {
 		return runNodeErr(workloadErr(err))
 	}
-	var s *client.Slot
+	var s *wire.Slot
 	if slotSet {
 		if int(slotIdx) >= len(w.Slots) {
 			return withHint(fmt.Errorf("workload %s has %d slots; there is no slot %d", id, len(w.Slots), slotIdx),

@@ -13,6 +13,7 @@ import (
 
 	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/vrf"
+	"github.com/provernet/provernet/wire"
 )
 
 func newTxProverCmd(g *globals) *cobra.Command {
@@ -26,7 +27,7 @@ func newTxProverCmd(g *globals) *cobra.Command {
 		}
 		return g.sendAndReport(cmd.Context(), key, 0, wait, 30*time.Second, msg)
 	}
-	var hw client.Hardware
+	var hw wire.Hardware
 	var gpus []string
 	var maxConc uint32
 	var endpoint string
@@ -128,7 +129,7 @@ func newProverVRFKey(g *globals, name string) ([]byte, error) {
 	return public, nil
 }
 
-func printProver(w io.Writer, p client.Prover) {
+func printProver(w io.Writer, p wire.Prover) {
 	fmt.Fprintf(w, "%s  %s, stake %s\n", p.Address, p.State, formatAmount(p.Stake))
 	if hw := p.Hardware; hw != nil {
 		fmt.Fprintf(w, "  hardware  %d cores, %d MiB, %d GB disk; up to %d workloads\n", hw.CPUCores, hw.MemoryMB, hw.DiskGB, p.MaxConcurrent)

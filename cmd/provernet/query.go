@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/wire"
 )
 
 func newQueryCmd(g *globals) *cobra.Command {
@@ -171,26 +172,26 @@ func heightArg(args []string) (int64, error) {
 // with --limit/--cursor.
 func newQueryProversCmd(g *globals) *cobra.Command {
 	return newListCmd(g, "provers", "Every registered prover (or a page with --limit/--cursor)", "no provers registered",
-		func(cmd *cobra.Command, o client.ListOptions) ([]client.Prover, string, any, error) {
+		func(cmd *cobra.Command, o client.ListOptions) ([]wire.Prover, string, any, error) {
 			p, err := g.client().ProversPage(cmd.Context(), o)
 			if err != nil {
 				return nil, "", nil, err
 			}
 			return p.Provers, p.Next, p, nil
-		}, func(cmd *cobra.Command) ([]client.Prover, error) { return g.client().Provers(cmd.Context()) }, printProver)
+		}, func(cmd *cobra.Command) ([]wire.Prover, error) { return g.client().Provers(cmd.Context()) }, printProver)
 }
 
 // newQueryProgramsCmd lists every deployed program, or one page of them
 // with --limit/--cursor.
 func newQueryProgramsCmd(g *globals) *cobra.Command {
 	return newListCmd(g, "programs", "Every deployed program (or a page with --limit/--cursor)", "no programs deployed",
-		func(cmd *cobra.Command, o client.ListOptions) ([]client.Program, string, any, error) {
+		func(cmd *cobra.Command, o client.ListOptions) ([]wire.Program, string, any, error) {
 			p, err := g.client().ProgramsPage(cmd.Context(), o)
 			if err != nil {
 				return nil, "", nil, err
 			}
 			return p.Programs, p.Next, p, nil
-		}, func(cmd *cobra.Command) ([]client.Program, error) { return g.client().Programs(cmd.Context()) }, printProgram)
+		}, func(cmd *cobra.Command) ([]wire.Program, error) { return g.client().Programs(cmd.Context()) }, printProgram)
 }
 
 // newListCmd is a list query: every record by default, or one page with

@@ -13,6 +13,7 @@ import (
 
 	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/sandbox"
+	"github.com/provernet/provernet/wire"
 )
 
 // newQueryWorkloadCmds are the query subcommands about Runs: workloads,
@@ -195,7 +196,7 @@ func resolveProgram(cmd *cobra.Command, c *client.Client, s string) (string, err
 	return "", withHint(fmt.Errorf("%d programs are named %q: %s", len(ids), s, strings.Join(ids, ", ")), "pass the program id instead")
 }
 
-func printWorkload(w io.Writer, wl *client.Workload) {
+func printWorkload(w io.Writer, wl *wire.Workload) {
 	fmt.Fprintf(w, "workload %s  %s", wl.ID, wl.State)
 	if wl.Reason != "" {
 		fmt.Fprintf(w, " (%s)", wl.Reason)
@@ -237,7 +238,7 @@ func printWorkload(w io.Writer, wl *client.Workload) {
 
 // slotLine summarises a slot on one line: its state, who holds it, and
 // whatever has happened to it.
-func slotLine(s client.Slot) string {
+func slotLine(s wire.Slot) string {
 	prover := s.Prover
 	if prover == "" {
 		prover = "-"
@@ -283,7 +284,7 @@ func slotLine(s client.Slot) string {
 	return strings.Join(parts, "; ")
 }
 
-func printAllocation(w io.Writer, a *client.Allocation) {
+func printAllocation(w io.Writer, a *wire.Allocation) {
 	fmt.Fprintf(w, "workload %s allocated at height %d (Run %d of that block), k %d\n", a.Workload, a.Height, a.Position, a.K)
 	fmt.Fprintf(w, "  seed  %s\n  r     %s  = SHA-256(seed || workload id)\n", a.Seed, a.R)
 	fmt.Fprintf(w, "  eligible n = %d", a.Eligible)
@@ -359,7 +360,7 @@ func printNext(w io.Writer, next string) {
 
 // feeReport is a fee quote, with the split of a measured run's cycles.
 type feeReport struct {
-	*client.FeeQuote
+	*wire.FeeQuote
 	WasmCycles *uint64 `json:"wasm_cycles,omitempty"`
 	HostCycles *uint64 `json:"host_cycles,omitempty"`
 }

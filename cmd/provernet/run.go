@@ -18,27 +18,28 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provernet/provernet/client"
-	"github.com/provernet/provernet/internal/address"
 	"github.com/provernet/provernet/internal/sandbox"
-	"github.com/provernet/provernet/internal/seal"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/seal"
 )
 
 // runReport is what `provernet run` prints: at once without --wait, at the
 // end with it (one JSON object with --output json).
 type runReport struct {
-	Workload     string        `json:"workload"`
-	TxHash       string        `json:"tx_hash"`
-	Program      string        `json:"program"`
-	ProgramName  string        `json:"program_name,omitempty"`
-	Cycles       uint64        `json:"cycles"`
-	Provers      uint32        `json:"provers"`
-	Fee          uint64        `json:"fee"` // uprv escrowed by the Run
-	IdentityFile string        `json:"identity_file"`
-	Recipient    string        `json:"recipient"`
-	State        string        `json:"state"` // "submitted" until the workload is seen
-	Reason       string        `json:"reason,omitempty"`
-	Settled      bool          `json:"settled"`
-	Slots        []client.Slot `json:"slots,omitempty"`
+	Workload     string      `json:"workload"`
+	TxHash       string      `json:"tx_hash"`
+	Program      string      `json:"program"`
+	ProgramName  string      `json:"program_name,omitempty"`
+	Cycles       uint64      `json:"cycles"`
+	Provers      uint32      `json:"provers"`
+	Fee          uint64      `json:"fee"` // uprv escrowed by the Run
+	IdentityFile string      `json:"identity_file"`
+	Recipient    string      `json:"recipient"`
+	State        string      `json:"state"` // "submitted" until the workload is seen
+	Reason       string      `json:"reason,omitempty"`
+	Settled      bool        `json:"settled"`
+	Slots        []wire.Slot `json:"slots,omitempty"`
 	// The result written: its slot, the proof and the age file as submitted.
 	Slot        *uint32 `json:"slot,omitempty"`
 	ProofFile   string  `json:"proof_file,omitempty"`
@@ -147,7 +148,7 @@ func runNodeErr(err error) error {
 
 // runResolveProgram accepts a program id or a deployed program's name and
 // returns the program; an unknown name lists the deployed ones.
-func runResolveProgram(ctx context.Context, c *client.Client, s string) (*client.Program, error) {
+func runResolveProgram(ctx context.Context, c *client.Client, s string) (*wire.Program, error) {
 	if b, err := hex.DecodeString(s); err == nil && len(b) == 32 {
 		p, err := c.Program(ctx, strings.ToLower(s))
 		if errors.Is(err, client.ErrNotFound) {
@@ -159,7 +160,7 @@ func runResolveProgram(ctx context.Context, c *client.Client, s string) (*client
 	if err != nil {
 		return nil, runNodeErr(err)
 	}
-	var match []client.Program
+	var match []wire.Program
 	var names []string
 	for _, p := range ps {
 		if p.Name == s {
@@ -376,7 +377,7 @@ type runWatcher struct {
 	lastSig  string
 	tried    map[uint32]bool // slots whose result was fetched
 	proof    []byte
-	wslot    *client.Slot // the slot whose result was written
+	wslot    *wire.Slot // the slot whose result was written
 }
 
 var runTerminal = map[string]bool{"final": true, "failed": true, "rejected": true, "expired": true}
@@ -435,7 +436,7 @@ func (rw *runWatcher) waitErr(ctx context.Context, err error) error {
 	return runNodeErr(err)
 }
 
-func (rw *runWatcher) update(w *client.Workload) {
+func (rw *runWatcher) update(w *wire.Workload) {
 	rep := rw.rep
 	rep.State, rep.Reason, rep.Settled, rep.Slots = w.State, w.Reason, w.Settled, w.Slots
 	rep.FinalHeight, rep.SettledHeight = w.FinalHeight, w.SettledHeight
@@ -455,7 +456,7 @@ func (rw *runWatcher) update(w *client.Workload) {
 }
 
 // fetchFirst opens the first result that says it holds a proof.
-func (rw *runWatcher) fetchFirst(ctx context.Context, w *client.Workload) {
+func (rw *runWatcher) fetchFirst(ctx context.Context, w *wire.Workload) {
 	if rw.proof != nil {
 		return
 	}
@@ -523,7 +524,7 @@ func (rw *runWatcher) keep(proof, file []byte) error {
 
 // fetchFinal makes sure the proof written is the one the network found
 // valid first (the one `proof get` fetches by default).
-func (rw *runWatcher) fetchFinal(ctx context.Context, w *client.Workload) error {
+func (rw *runWatcher) fetchFinal(ctx context.Context, w *wire.Workload) error {
 	s := runFinalSlot(w)
 	if s == nil {
 		return fmt.Errorf("workload %s is final but no slot is valid", w.ID)
@@ -545,7 +546,7 @@ func (rw *runWatcher) fetchFinal(ctx context.Context, w *client.Workload) error 
 	return nil
 }
 
-func (rw *runWatcher) fetch(ctx context.Context, s client.Slot) error {
+func (rw *runWatcher) fetch(ctx context.Context, s wire.Slot) error {
 	h, proof, file, err := rw.c.OpenResult(ctx, rw.rep.Workload, s.Index, rw.identity, rw.maxProof)
 	if err != nil {
 		return err
@@ -568,7 +569,7 @@ func (rw *runWatcher) fetch(ctx context.Context, s client.Slot) error {
 
 // verifyLocally runs the program's verifier on the written proof in the
 // local sandbox.
-func (rw *runWatcher) verifyLocally(ctx context.Context, prog *client.Program, ins []client.RunInput) error {
+func (rw *runWatcher) verifyLocally(ctx context.Context, prog *wire.Program, ins []client.RunInput) error {
 	res, err := runVerifier(ctx, rw.c, prog, ins, rw.proof, rw.rep.Cycles)
 	if err != nil {
 		return withHint(fmt.Errorf("local verification failed to run: %w", err), "the network verified the proof; `provernet program verify` checks it by hand")
@@ -588,7 +589,7 @@ func (rw *runWatcher) verifyLocally(ctx context.Context, prog *client.Program, i
 
 // runVerifier fetches prog's verifier module and runs it on the inputs and
 // proof, as a prover of the committee does.
-func runVerifier(ctx context.Context, c *client.Client, prog *client.Program, ins []client.RunInput, proof []byte, cycles uint64) (*sandbox.Result, error) {
+func runVerifier(ctx context.Context, c *client.Client, prog *wire.Program, ins []client.RunInput, proof []byte, cycles uint64) (*sandbox.Result, error) {
 	if prog.Verifier == nil {
 		return nil, errors.New("the program has no verifier module")
 	}
@@ -632,7 +633,7 @@ func runVerifier(ctx context.Context, c *client.Client, prog *client.Program, in
 
 // progress shows the workload: a line rewritten in place on a terminal,
 // else one line per change.
-func (rw *runWatcher) progress(w *client.Workload, height int64) {
+func (rw *runWatcher) progress(w *wire.Workload, height int64) {
 	if rw.g.json() {
 		return
 	}
@@ -696,7 +697,7 @@ func printRunEnd(w io.Writer, rep *runReport) {
 }
 
 // runSlotSummary is e.g. "3/3 submitted, 1 verifying, 2 valid".
-func runSlotSummary(w *client.Workload) string {
+func runSlotSummary(w *wire.Workload) string {
 	if len(w.Slots) == 0 {
 		return "no slots yet"
 	}
@@ -718,21 +719,21 @@ func runSlotSummary(w *client.Workload) string {
 }
 
 // runSubmittedOrder lists the slots with a result, the earliest first.
-func runSubmittedOrder(w *client.Workload) []client.Slot {
-	var out []client.Slot
+func runSubmittedOrder(w *wire.Workload) []wire.Slot {
+	var out []wire.Slot
 	for _, s := range w.Slots {
 		if s.SubmitHeight > 0 {
 			out = append(out, s)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b client.Slot) int { return int(a.SubmitHeight - b.SubmitHeight) })
+	slices.SortStableFunc(out, func(a, b wire.Slot) int { return int(a.SubmitHeight - b.SubmitHeight) })
 	return out
 }
 
 // runFinalSlot is the slot whose proof became final first (the earliest
 // decided valid slot, the lowest index among those decided together).
-func runFinalSlot(w *client.Workload) *client.Slot {
-	var best *client.Slot
+func runFinalSlot(w *wire.Workload) *wire.Slot {
+	var best *wire.Slot
 	for i := range w.Slots {
 		s := &w.Slots[i]
 		if s.State == "valid" && (best == nil || s.DecidedHeight < best.DecidedHeight) {

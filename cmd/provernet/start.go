@@ -16,6 +16,7 @@ import (
 	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/node"
 	"github.com/provernet/provernet/internal/prover"
+	"github.com/provernet/provernet/wire"
 )
 
 // startProverOpts are `start --prover`'s flags.
@@ -192,7 +193,7 @@ func startRegistration(po startProverOpts) (*prover.Registration, error) {
 	if err != nil {
 		return nil, err
 	}
-	hw := client.Hardware{CPUCores: po.cpu, MemoryMB: mem, GPUs: gpus}
+	hw := wire.Hardware{CPUCores: po.cpu, MemoryMB: mem, GPUs: gpus}
 	if err := checkHardware(hw); err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/wire"
 )
 
 func newTxCmd(g *globals) *cobra.Command {
@@ -19,8 +20,8 @@ func newTxCmd(g *globals) *cobra.Command {
 }
 
 type txReport struct {
-	Broadcast *client.BroadcastResult `json:"broadcast"`
-	Committed *client.TxResult        `json:"committed,omitempty"`
+	Broadcast *wire.BroadcastResult `json:"broadcast"`
+	Committed *wire.TxResult        `json:"committed,omitempty"`
 }
 
 func newTransferCmd(g *globals) *cobra.Command {

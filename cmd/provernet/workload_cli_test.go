@@ -14,9 +14,9 @@ import (
 	"filippo.io/age"
 
 	"github.com/provernet/provernet/client"
-	"github.com/provernet/provernet/internal/address"
-	"github.com/provernet/provernet/internal/pb"
-	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // TestWorkloadQueriesThroughCLI deploys a program, quotes a Run with
@@ -46,7 +46,7 @@ func TestWorkloadQueriesThroughCLI(t *testing.T) {
 	_ = os.WriteFile(prover, []byte("\x00asm fee prover"), 0o600)
 	_ = os.WriteFile(verifier, []byte("\x00asm fee verifier"), 0o600)
 	run("program", "deploy", "--from", "dev0", "--name", "feeprog", "--prover", prover, "--verifier", verifier, "--min-memory-mb", "512", "--wait")
-	var ps []client.Program
+	var ps []wire.Program
 	if err := json.Unmarshal([]byte(run("query", "programs", "-o", "json")), &ps); err != nil || len(ps) != 1 {
 		t.Fatalf("programs: %v %v", ps, err)
 	}
@@ -63,7 +63,7 @@ func TestWorkloadQueriesThroughCLI(t *testing.T) {
 	const cycles, k = 2_500_001, 3
 	want := uint64(k) * max(uint64(params["min_slot_fee"].(float64)), ((cycles+999_999)/1_000_000)*price*1)
 	for _, program := range []string{"feeprog", progID} {
-		var q client.FeeQuote
+		var q wire.FeeQuote
 		out := run("query", "fee", "--program", program, "--cycles", strconv.Itoa(cycles), "--provers", strconv.Itoa(k), "-o", "json")
 		if err := json.Unmarshal([]byte(out), &q); err != nil || q.Fee != want || q.Mcycles != 3 || q.ClassMultiplier != 1 || q.PricePerMcycle != price {
 			t.Fatalf("query fee --program %s: %q %v; got %+v, want fee %d (%v %v %v %v)", program, out, err, q, want, q.Fee != want, q.Mcycles != 3, q.ClassMultiplier != 1, q.PricePerMcycle != price)
@@ -78,7 +78,7 @@ func TestWorkloadQueriesThroughCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	var mq struct {
-		client.FeeQuote
+		wire.FeeQuote
 		WasmCycles uint64 `json:"wasm_cycles"`
 		HostCycles uint64 `json:"host_cycles"`
 	}
@@ -125,9 +125,9 @@ func TestWorkloadQueriesThroughCLI(t *testing.T) {
 		t.Fatalf("run: %+v %v", r, err)
 	}
 	owner, _ := address.Parse(key.Address())
-	id := hex.EncodeToString(protocol.WorkloadID(owner, acct.Nonce, 0))
+	id := hex.EncodeToString(wire.WorkloadID(owner, acct.Nonce, 0))
 
-	var w client.Workload
+	var w wire.Workload
 	for i := 0; ; i++ {
 		if err := json.Unmarshal([]byte(run("query", "workload", id, "-o", "json")), &w); err != nil {
 			t.Fatal(err)
@@ -151,14 +151,14 @@ func TestWorkloadQueriesThroughCLI(t *testing.T) {
 	if out := run("query", "workload", id); !strings.Contains(out, "slot 0") || !strings.Contains(out, k1.Address) || !strings.Contains(out, "fee") {
 		t.Fatalf("query workload text: %q", out)
 	}
-	var ws []client.Workload
+	var ws []wire.Workload
 	if err := json.Unmarshal([]byte(run("query", "workloads", "--owner", "dev0", "-o", "json")), &ws); err != nil || len(ws) != 1 || ws[0].ID != id {
 		t.Fatalf("query workloads --owner dev0: %+v %v", ws, err)
 	}
 	if out := run("query", "workloads", "--owner", "dev1"); !strings.Contains(out, "no workloads") {
 		t.Fatalf("query workloads --owner dev1: %q", out)
 	}
-	var a client.Allocation
+	var a wire.Allocation
 	if err := json.Unmarshal([]byte(run("query", "allocation", id, "-o", "json")), &a); err != nil || !a.Agrees ||
 		len(a.Drawn) != 1 || a.Drawn[0] != k1.Address || a.Height != w.AllocatedHeight {
 		t.Fatalf("query allocation: %+v %v", a, err)

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/protocol"
-	"github.com/provernet/provernet/internal/seal"
+	"github.com/provernet/provernet/wire/pb"
+	"github.com/provernet/provernet/wire/seal"
 )
 
 // Story classes: the attacks the simulator has no strategy for, played as

@@ -10,12 +10,13 @@ import (
 
 	"filippo.io/age"
 
-	"github.com/provernet/provernet/internal/address"
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/protocol"
-	"github.com/provernet/provernet/internal/seal"
-	"github.com/provernet/provernet/internal/store"
-	"github.com/provernet/provernet/internal/txn"
+	"github.com/provernet/provernet/internal/store/iavltree"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
+	"github.com/provernet/provernet/wire/seal"
+	"github.com/provernet/provernet/wire/txn"
 )
 
 // storyChain plays a scripted attack through the real protocol: signed
@@ -26,7 +27,7 @@ import (
 // the attack stories use. Transaction fees are zero, as in those files:
 // the figures are what the rules themselves move.
 type storyChain struct {
-	tree  *store.Tree
+	tree  *iavltree.Tree
 	env   protocol.Env
 	keys  map[string]ed25519.PrivateKey
 	users map[string]*age.X25519Identity
@@ -43,7 +44,7 @@ type runRecord struct {
 }
 
 func newStory(accounts map[string]uint64) *storyChain {
-	s := &storyChain{tree: store.OpenMemory(), keys: map[string]ed25519.PrivateKey{}, users: map[string]*age.X25519Identity{},
+	s := &storyChain{tree: iavltree.OpenMemory(), keys: map[string]ed25519.PrivateKey{}, users: map[string]*age.X25519Identity{},
 		temps: map[string]*age.X25519Identity{}, files: map[string][]byte{}}
 	p := protocol.DefaultParams()
 	p.FeePerByte, p.FeePerMsg, p.RegistrationFee = 0, 0, 0
@@ -148,7 +149,7 @@ func (s *storyChain) deploy(from, name string, cores uint32) []byte {
 	pv, vf := sha256.Sum256([]byte("prover:"+name)), sha256.Sum256([]byte("verifier:"+name))
 	s.send(from, &pb.Msg{Kind: &pb.Msg_Deploy{Deploy: &pb.Deploy{Name: name, Prover: &pb.Module{Sha256: pv[:], Size: 100},
 		Verifier: &pb.Module{Sha256: vf[:], Size: 100}, MinHardware: &pb.Hardware{CpuCores: cores}}}})
-	return protocol.ProgramID(pv[:], vf[:])
+	return wire.ProgramID(pv[:], vf[:])
 }
 
 // run sends a 1-cycle Run of k provers and returns the workload id.
@@ -161,7 +162,7 @@ func (s *storyChain) run(from string, prog []byte, k uint32, deadline int64) []b
 		s.fail(err)
 		return nil
 	}
-	id := protocol.WorkloadID(s.addr(from), acct.Nonce, 0)
+	id := wire.WorkloadID(s.addr(from), acct.Nonce, 0)
 	if s.users[from] == nil {
 		s.users[from], err = age.GenerateX25519Identity()
 		s.fail(err)

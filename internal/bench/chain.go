@@ -19,9 +19,9 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/provernet/provernet/client"
-	"github.com/provernet/provernet/internal/address"
 	"github.com/provernet/provernet/internal/node"
 	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/wire/address"
 )
 
 // ChainOptions size the chain benchmark.

@@ -15,7 +15,8 @@ import (
 	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/node"
 	"github.com/provernet/provernet/internal/prover"
-	"github.com/provernet/provernet/internal/seal"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/seal"
 )
 
 // E2EOptions size the end-to-end benchmark.
@@ -270,8 +271,8 @@ func oneWorkload(ctx context.Context, c *client.Client, user *client.Key, identi
 		return s, err
 	}
 	s.fromMempool = opened == "mempool"
-	var w *client.Workload
-	if w, err = c.WaitWorkload(ctx, sub.Workload, 50*time.Millisecond, nil, func(w *client.Workload) bool { return w.FinalHeight > 0 || w.Settled }); err != nil {
+	var w *wire.Workload
+	if w, err = c.WaitWorkload(ctx, sub.Workload, 50*time.Millisecond, nil, func(w *wire.Workload) bool { return w.FinalHeight > 0 || w.Settled }); err != nil {
 		return s, err
 	}
 	finalAt := time.Now()

@@ -27,14 +27,16 @@ import (
 	cmted25519 "github.com/cometbft/cometbft/crypto/ed25519"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/provernet/provernet/internal/address"
 	"github.com/provernet/provernet/internal/chain"
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/protocol"
-	"github.com/provernet/provernet/internal/seal"
 	"github.com/provernet/provernet/internal/store"
-	"github.com/provernet/provernet/internal/txn"
+	"github.com/provernet/provernet/internal/store/iavltree"
 	"github.com/provernet/provernet/internal/vrf"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
+	"github.com/provernet/provernet/wire/seal"
+	"github.com/provernet/provernet/wire/txn"
 )
 
 // The workloads benchmark drives the real ABCI application (chain.App on
@@ -225,7 +227,7 @@ func Workloads(ctx context.Context, o WorkloadsOptions) (*WorkloadsResult, error
 		}
 	}
 	res := &WorkloadsResult{Provers: o.Provers, K: wlK, Votes: o.Votes, ProofBytes: wlProofBytes,
-		Committee: min(o.Provers-wlK, int(h.params.CommitteeSize)), Store: "iavl on goleveldb (store.OpenDisk)", Machine: machine()}
+		Committee: min(o.Provers-wlK, int(h.params.CommitteeSize)), Store: "iavl on goleveldb (iavltree.OpenDisk)", Machine: machine()}
 	res.SetupS = round3(time.Since(t0).Seconds())
 	fmt.Fprintf(o.Progress, "setup done in %.1fs; measuring %d warm and %d cold blocks\n", res.SetupS, o.Blocks, o.Blocks)
 
@@ -312,7 +314,7 @@ type wlCohort struct {
 type wlHarness struct {
 	o         WorkloadsOptions
 	app       *chain.App
-	tree      *store.Tree
+	tree      *iavltree.Tree
 	params    protocol.Params
 	valAddr   []byte
 	vrfSecret []byte
@@ -341,7 +343,7 @@ func wlAccountFromSeed(domain string, i int) *wlAccount {
 }
 
 func newWLHarness(o WorkloadsOptions, dir string) (*wlHarness, error) {
-	tree, err := store.OpenDisk(dir, 0)
+	tree, err := iavltree.OpenDisk(dir, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -474,7 +476,7 @@ func wlParallel(n int, fn func(i int) error) error {
 func (h *wlHarness) populate(ctx context.Context) error {
 	prover := &pb.Module{Sha256: wlSha256("bench prover module"), Size: 16_500_000}
 	verifier := &pb.Module{Sha256: wlSha256("bench verifier module"), Size: 2_100_000}
-	h.program = protocol.ProgramID(prover.Sha256, verifier.Sha256)
+	h.program = wire.ProgramID(prover.Sha256, verifier.Sha256)
 	deploy := h.tx("deploy", h.users[0], &pb.Deploy{Name: "bench-groth16", Prover: prover, Verifier: verifier,
 		MinHardware: &pb.Hardware{CpuCores: 4, MemoryMb: 8192}})
 	txs := []*wlTx{deploy}
@@ -530,7 +532,7 @@ func (h *wlHarness) pipelineBlock(ctx context.Context, runs int, mode wlMode) (*
 	for i := range runs {
 		u := h.users[i]
 		_, _ = rand.Read(input)
-		c.ids = append(c.ids, protocol.WorkloadID(u.addr, u.nonce, 0))
+		c.ids = append(c.ids, wire.WorkloadID(u.addr, u.nonce, 0))
 		c.users = append(c.users, i)
 		txs = append(txs, h.tx("run", u, &pb.Run{Program: h.program, Cycles: wlCycles, Provers: wlK,
 			Recipient: u.recipient, Deadline: h.deadline, Inputs: []*pb.Input{{Name: "input.json", Data: slices.Clone(input)}}}))

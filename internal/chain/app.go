@@ -44,6 +44,7 @@ import (
 
 	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/internal/store/iavltree"
 )
 
 // AppVersion is the version of the state machine, reported to CometBFT.
@@ -52,7 +53,7 @@ const AppVersion uint64 = 1
 // Options configure an App.
 type Options struct {
 	// Store is the committed store; the App owns it from now on.
-	Store *store.Tree
+	Store *iavltree.Tree
 	// ValidatorAddress and VRFSecret are this node's consensus address and
 	// VRF secret key, used to add the beacon when it proposes. Nodes that
 	// are not validators leave them empty.
@@ -80,7 +81,7 @@ type App struct {
 	txs    *txCache
 	room   *mempoolRoom // the ordinary transactions' share of the mempool
 	opts   Options
-	tree   *store.Tree
+	tree   *iavltree.Tree
 	logger log.Logger
 
 	index       *index
@@ -98,7 +99,7 @@ type App struct {
 	mu        sync.Mutex
 	env       protocol.Env // chain id, params and the height being built
 	staged    indexBatch   // the records the block being executed creates
-	committed atomic.Pointer[store.Snapshot]
+	committed atomic.Pointer[iavltree.Snapshot]
 
 	checkMu   sync.Mutex
 	checkEnv  protocol.Env // env as CheckTx sees it
@@ -176,7 +177,7 @@ func (a *App) Committed() *CommittedState {
 // CommittedState is one committed version, read under the tree's read
 // lock.
 type CommittedState struct {
-	snap *store.Snapshot
+	snap *iavltree.Snapshot
 	mu   *sync.RWMutex
 }
 

@@ -11,7 +11,8 @@ import (
 
 	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/internal/store"
-	"github.com/provernet/provernet/internal/txn"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/txn"
 )
 
 // PrepareProposal puts this validator's beacon entry first and fills the
@@ -167,7 +168,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 	a.checkMu.Lock()
 	defer a.checkMu.Unlock()
 	if a.check == nil {
-		return &abci.CheckTxResponse{Code: uint32(protocol.CodeNotAllowed), Codespace: protocol.Codespace, Log: "the chain has not started yet"}, nil
+		return &abci.CheckTxResponse{Code: uint32(wire.CodeNotAllowed), Codespace: wire.Codespace, Log: "the chain has not started yet"}, nil
 	}
 	env := a.checkEnv
 	env.Decode = pre.decodeFor(req.Tx, a.txs)
@@ -185,7 +186,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 		return nil, fmt.Errorf("check tx: %w", err)
 	}
 	switch {
-	case res.Code == protocol.CodeOK:
+	case res.Code == wire.CodeOK:
 		a.txs.admit(pre.key, req.Tx, pre.tx)
 		a.pending.note(pre.tx)
 		if decodeErr == nil {
@@ -220,7 +221,7 @@ func busy(why refusal) *abci.CheckTxResponse {
 		log = fmt.Sprintf("mempool_busy: this sender's transactions fill %d.%02d%% of what one sender may hold in this node's mempool; "+
 			"send it again once some of them are in a block", why.fullBP/100, why.fullBP%100)
 	}
-	return &abci.CheckTxResponse{Code: uint32(protocol.CodeMempoolBusy), Codespace: protocol.Codespace, Log: log}
+	return &abci.CheckTxResponse{Code: uint32(wire.CodeMempoolBusy), Codespace: wire.Codespace, Log: log}
 }
 
 // preDecoded is CheckTx's decoding of its own transaction.
@@ -269,11 +270,11 @@ func toExecResult(res protocol.Result) *abci.ExecTxResult {
 	}
 }
 
-func codespace(c protocol.Code) string {
-	if c == protocol.CodeOK {
+func codespace(c wire.Code) string {
+	if c == wire.CodeOK {
 		return ""
 	}
-	return protocol.Codespace
+	return wire.Codespace
 }
 
 func toABCIEvents(evs []protocol.Event) []abci.Event {

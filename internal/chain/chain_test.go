@@ -20,12 +20,14 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/provernet/provernet/client"
-	"github.com/provernet/provernet/internal/address"
 	"github.com/provernet/provernet/internal/chain"
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/internal/store/iavltree"
 	"github.com/provernet/provernet/internal/vrf"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 const chainID = "provernet-chain-test"
@@ -57,7 +59,7 @@ func vrfKey(t testing.TB, b byte) (secret, public []byte) {
 type testChain struct {
 	t         *testing.T
 	app       *chain.App
-	tree      *store.Tree
+	tree      *iavltree.Tree
 	valAddr   []byte
 	vrfSecret []byte
 	keys      []*client.Key
@@ -92,7 +94,7 @@ func validatorUpdate(pk cmted25519.PrivKey) abci.ValidatorUpdate {
 
 // newApp makes an App over tree whose AfterCommit checks the supply
 // invariant and records the heights it is called with.
-func (c *testChain) newApp(tree *store.Tree) *chain.App {
+func (c *testChain) newApp(tree *iavltree.Tree) *chain.App {
 	c.t.Helper()
 	app, err := chain.New(chain.Options{
 		Store: tree, ValidatorAddress: c.valAddr, VRFSecret: c.vrfSecret, MempoolBytes: c.mempool,
@@ -110,17 +112,17 @@ func (c *testChain) newApp(tree *store.Tree) *chain.App {
 
 // newChain starts a chain on tree (a fresh memory tree if nil) and runs
 // InitChain.
-func newChain(t *testing.T, tree *store.Tree, balances ...uint64) *testChain {
+func newChain(t *testing.T, tree *iavltree.Tree, balances ...uint64) *testChain {
 	t.Helper()
 	return newChainParams(t, tree, protocol.DefaultParams(), 0, balances...)
 }
 
 // newChainParams is newChain with the genesis params given, and the app
 // told a mempool of mempool bytes (0: no limit).
-func newChainParams(t *testing.T, tree *store.Tree, params protocol.Params, mempool int64, balances ...uint64) *testChain {
+func newChainParams(t *testing.T, tree *iavltree.Tree, params protocol.Params, mempool int64, balances ...uint64) *testChain {
 	t.Helper()
 	if tree == nil {
-		tree = store.OpenMemory()
+		tree = iavltree.OpenMemory()
 	}
 	val := validatorKey()
 	secret, public := vrfKey(t, 0x33)
@@ -281,10 +283,10 @@ func TestBlocksApplyTransfers(t *testing.T) {
 	t3 := c.transfer(0, 0, b, 1)      // replay of nonce 0
 	res := c.block(t1, t2, t3)
 	codes := []uint32{res[0].Code, res[1].Code, res[2].Code}
-	if fmt.Sprint(codes) != fmt.Sprint([]uint32{0, uint32(protocol.CodeInsufficientFunds), uint32(protocol.CodeWrongNonce)}) {
+	if fmt.Sprint(codes) != fmt.Sprint([]uint32{0, uint32(wire.CodeInsufficientFunds), uint32(wire.CodeWrongNonce)}) {
 		t.Fatalf("codes %v", codes)
 	}
-	if res[0].Codespace != "" || res[1].Codespace != protocol.Codespace || res[1].Log == "" {
+	if res[0].Codespace != "" || res[1].Codespace != wire.Codespace || res[1].Log == "" {
 		t.Fatalf("results %+v", res)
 	}
 	var transferEvent bool
@@ -405,7 +407,7 @@ func TestPrepareProposal(t *testing.T) {
 		t.Fatalf("with limit %d: %d txs", limit, len(resp.Txs))
 	}
 	// A node without a VRF key cannot propose.
-	nokey, err := chain.New(chain.Options{Store: store.OpenMemory()})
+	nokey, err := chain.New(chain.Options{Store: iavltree.OpenMemory()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -472,7 +474,7 @@ func TestInitChainRefusals(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			tree := store.OpenMemory()
+			tree := iavltree.OpenMemory()
 			empty := tree.WorkingHash()
 			app, err := chain.New(chain.Options{Store: tree})
 			if err != nil {
@@ -491,7 +493,7 @@ func TestInitChainRefusals(t *testing.T) {
 		})
 	}
 	// The control: the good genesis with its own validator is accepted.
-	app, err := chain.New(chain.Options{Store: store.OpenMemory()})
+	app, err := chain.New(chain.Options{Store: iavltree.OpenMemory()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -502,11 +504,11 @@ func TestInitChainRefusals(t *testing.T) {
 }
 
 func TestCheckTxThroughABCI(t *testing.T) {
-	pre, err := chain.New(chain.Options{Store: store.OpenMemory()})
+	pre, err := chain.New(chain.Options{Store: iavltree.OpenMemory()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp, err := pre.CheckTx(ctx, &abci.CheckTxRequest{Tx: []byte("x")}); err != nil || resp.Code != uint32(protocol.CodeNotAllowed) {
+	if resp, err := pre.CheckTx(ctx, &abci.CheckTxRequest{Tx: []byte("x")}); err != nil || resp.Code != uint32(wire.CodeNotAllowed) {
 		t.Fatalf("CheckTx before genesis: %+v %v", resp, err)
 	}
 
@@ -518,23 +520,23 @@ func TestCheckTxThroughABCI(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		raw  []byte
-		code protocol.Code
+		code wire.Code
 	}{
-		{"garbage", []byte("garbage"), protocol.CodeMalformed},
-		{"future nonce", c.transfer(0, 5, b, 1), protocol.CodeWrongNonce},
-		{"nonce 1 before 0", tx1, protocol.CodeWrongNonce},
-		{"nonce 0", tx0, protocol.CodeOK},
-		{"nonce 0 again", tx0, protocol.CodeWrongNonce},
-		{"nonce 1 after 0", tx1, protocol.CodeOK},
-		{"overdraw", c.transfer(1, 0, a, 300), protocol.CodeInsufficientFunds},
-		{"beacon", mustPropose(t, c, 2), protocol.CodeNotAllowed},
+		{"garbage", []byte("garbage"), wire.CodeMalformed},
+		{"future nonce", c.transfer(0, 5, b, 1), wire.CodeWrongNonce},
+		{"nonce 1 before 0", tx1, wire.CodeWrongNonce},
+		{"nonce 0", tx0, wire.CodeOK},
+		{"nonce 0 again", tx0, wire.CodeWrongNonce},
+		{"nonce 1 after 0", tx1, wire.CodeOK},
+		{"overdraw", c.transfer(1, 0, a, 300), wire.CodeInsufficientFunds},
+		{"beacon", mustPropose(t, c, 2), wire.CodeNotAllowed},
 	} {
 		resp := c.checkTx(tc.raw)
 		if resp.Code != uint32(tc.code) {
 			t.Errorf("%s: code %d (%s), want %d", tc.name, resp.Code, resp.Log, tc.code)
 			continue
 		}
-		if tc.code == protocol.CodeOK {
+		if tc.code == wire.CodeOK {
 			if resp.Codespace != "" || resp.Log != "" {
 				t.Errorf("%s: accepted with codespace %q log %q", tc.name, resp.Codespace, resp.Log)
 			}
@@ -551,7 +553,7 @@ func TestCheckTxThroughABCI(t *testing.T) {
 		t.Fatalf("block: %+v", res)
 	}
 	// After the commit CheckTx sees the new state: nonce 1 is used, 2 is next.
-	if resp := c.checkTx(tx1); resp.Code != uint32(protocol.CodeWrongNonce) {
+	if resp := c.checkTx(tx1); resp.Code != uint32(wire.CodeWrongNonce) {
 		t.Fatalf("tx1 after its block: %d", resp.Code)
 	}
 	if resp := c.checkTx(c.transfer(0, 2, b, 1)); resp.Code != 0 {
@@ -689,7 +691,7 @@ func TestQuery(t *testing.T) {
 // the result is the same as a chain that never stopped.
 func TestRestart(t *testing.T) {
 	dir := t.TempDir()
-	tree, err := store.OpenDisk(dir, 0)
+	tree, err := iavltree.OpenDisk(dir, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -717,7 +719,7 @@ func TestRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	tree, err = store.OpenDisk(dir, 0)
+	tree, err = iavltree.OpenDisk(dir, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -737,7 +739,7 @@ func TestRestart(t *testing.T) {
 		t.Fatalf("b at height 2 after restart %v", got)
 	}
 	// CheckTx resumes from the committed nonces.
-	if resp := c.checkTx(c.transfer(0, 1, b, 1)); resp.Code != uint32(protocol.CodeWrongNonce) {
+	if resp := c.checkTx(c.transfer(0, 1, b, 1)); resp.Code != uint32(wire.CodeWrongNonce) {
 		t.Fatalf("used nonce after restart: %d", resp.Code)
 	}
 	next := c.transfer(0, 2, b, 1)
@@ -756,7 +758,7 @@ func TestRestart(t *testing.T) {
 func TestInitialHeight(t *testing.T) {
 	val := validatorKey()
 	secret, public := vrfKey(t, 0x33)
-	tree := store.OpenMemory()
+	tree := iavltree.OpenMemory()
 	app, err := chain.New(chain.Options{Store: tree, ValidatorAddress: val.PubKey().Address(), VRFSecret: secret})
 	if err != nil {
 		t.Fatal(err)

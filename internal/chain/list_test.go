@@ -16,8 +16,9 @@ import (
 
 	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/chain"
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // listFixture is a chain with a deployed program, five provers and Runs by
@@ -37,18 +38,18 @@ func newListFixture(t *testing.T) *listFixture {
 	c.block()
 	pv, vf := sha256.Sum256([]byte("list prover")), sha256.Sum256([]byte("list verifier"))
 	f.modules = [][32]byte{pv, vf}
-	deploy, err := client.DeployMsg("list", &client.Module{SHA256: hex.EncodeToString(pv[:]), Size: 10},
-		&client.Module{SHA256: hex.EncodeToString(vf[:]), Size: 10}, nil)
+	deploy, err := client.DeployMsg("list", &wire.Module{SHA256: hex.EncodeToString(pv[:]), Size: 10},
+		&wire.Module{SHA256: hex.EncodeToString(vf[:]), Size: 10}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	txs := [][]byte{f.s.tx(0, deploy)}
 	for i := 2; i <= 6; i++ {
 		_, pub := vrfKey(t, byte(0x50+i))
-		txs = append(txs, f.s.tx(i, client.RegisterProverMsg(pub, client.Hardware{CPUCores: 1, MemoryMB: 1024}, 1, "")))
+		txs = append(txs, f.s.tx(i, client.RegisterProverMsg(pub, wire.Hardware{CPUCores: 1, MemoryMB: 1024}, 1, "")))
 	}
 	mustOK(t, "deploy and register", c.block(txs...))
-	f.progID = protocol.ProgramID(pv[:], vf[:])
+	f.progID = wire.ProgramID(pv[:], vf[:])
 	for _, owners := range [][]int{{0, 0}, {1, 0}, {0, 0, 1}} {
 		var block [][]byte
 		for _, o := range owners {
@@ -69,7 +70,7 @@ func (f *listFixture) runTx(owner int) []byte {
 	in := sha256.Sum256(fmt.Appendf(nil, "input %d", len(f.inputs)))
 	f.inputs = append(f.inputs, in)
 	owners := addrOf(f.c.keys[owner])
-	f.runs[hex.EncodeToString(protocol.WorkloadID(owners, f.s.nonces[owner], 0))] = owner
+	f.runs[hex.EncodeToString(wire.WorkloadID(owners, f.s.nonces[owner], 0))] = owner
 	return f.s.tx(owner, &pb.Msg{Kind: &pb.Msg_Run{Run: &pb.Run{Program: f.progID, Cycles: 1_000_000, Provers: 1,
 		Recipient: id.Recipient().String(), Deadline: 30, Inputs: []*pb.Input{{Name: "in", Sha256: in[:], Size: 5}}}}})
 }
@@ -295,7 +296,7 @@ func TestTxCacheHoldsOnlyAdmitted(t *testing.T) {
 	c.block()
 	b := addrOf(c.keys[1])
 	for i := range 200 {
-		if resp := c.checkTx(c.transfer(0, 10+i, b, 1)); resp.Code != uint32(protocol.CodeWrongNonce) {
+		if resp := c.checkTx(c.transfer(0, 10+i, b, 1)); resp.Code != uint32(wire.CodeWrongNonce) {
 			t.Fatalf("future nonce: %d", resp.Code)
 		}
 	}

@@ -4,9 +4,9 @@ import (
 	"slices"
 	"sort"
 
-	"github.com/provernet/provernet/internal/address"
 	"github.com/provernet/provernet/internal/protocol"
-	"github.com/provernet/provernet/internal/txn"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/txn"
 )
 
 // proposalOrder is the order of a proposal's transactions: each sender's

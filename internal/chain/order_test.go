@@ -10,8 +10,8 @@ import (
 
 	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/chain"
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // TestPrepareProposalNonceOrder: a sender's transactions that reached the

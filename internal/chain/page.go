@@ -10,10 +10,11 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/provernet/provernet/internal/address"
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/internal/store/iavltree"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // Page sizes of the list queries (/programs, /provers, /workloads).
@@ -148,7 +149,7 @@ func listProvers(snap store.Reader, data []byte) (*abci.QueryResponse, error) {
 // listWorkloads answers a page of workloads, of one owner if the request
 // names one, newest first (highest inclusion height, then id order). It
 // reads the index and then only the page's records.
-func (a *App) listWorkloads(snap *store.Snapshot, data []byte) (*abci.QueryResponse, error) {
+func (a *App) listWorkloads(snap *iavltree.Snapshot, data []byte) (*abci.QueryResponse, error) {
 	r, err := decodeListRequest(data, MaxWorkloadList)
 	if err != nil {
 		return nil, err

@@ -6,7 +6,7 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
-	"github.com/provernet/provernet/internal/txn"
+	"github.com/provernet/provernet/wire/txn"
 )
 
 // Bounds of the /pending query.

@@ -13,14 +13,15 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/provernet/provernet/internal/address"
 	"github.com/provernet/provernet/internal/alloc"
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/internal/store/iavltree"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
 )
 
-// Query paths. Values are the protobuf records of internal/pb (params are
+// Query paths. Values are the protobuf records of wire/pb (params are
 // JSON); with prove=true a key-value query carries an ICS-23 proof against
 // the app hash of the block at Height+1's header.
 const (
@@ -102,7 +103,7 @@ func (a *App) Query(_ context.Context, req *abci.QueryRequest) (*abci.QueryRespo
 	return resp, nil
 }
 
-func (a *App) snapshotAt(height int64) (*store.Snapshot, error) {
+func (a *App) snapshotAt(height int64) (*iavltree.Snapshot, error) {
 	committed := a.committed.Load()
 	if committed == nil {
 		return nil, errors.New("no committed state yet")
@@ -113,7 +114,7 @@ func (a *App) snapshotAt(height int64) (*store.Snapshot, error) {
 	return a.tree.At(height)
 }
 
-func query(snap *store.Snapshot, req *abci.QueryRequest) (*abci.QueryResponse, error) {
+func query(snap *iavltree.Snapshot, req *abci.QueryRequest) (*abci.QueryResponse, error) {
 	switch req.Path {
 	case PathAccount:
 		addr, err := address.FromBytes(req.Data)
@@ -187,7 +188,7 @@ func query(snap *store.Snapshot, req *abci.QueryRequest) (*abci.QueryResponse, e
 	}
 }
 
-func keyValue(snap *store.Snapshot, key []byte, prove bool) (*abci.QueryResponse, error) {
+func keyValue(snap *iavltree.Snapshot, key []byte, prove bool) (*abci.QueryResponse, error) {
 	v, err := snap.Get(key)
 	if err != nil {
 		return nil, err
@@ -228,7 +229,7 @@ func workloadID(id []byte) error {
 }
 
 // sealedResult answers with the age file submitted for one slot.
-func sealedResult(snap *store.Snapshot, data []byte) (*abci.QueryResponse, error) {
+func sealedResult(snap *iavltree.Snapshot, data []byte) (*abci.QueryResponse, error) {
 	if len(data) != 36 {
 		return nil, fmt.Errorf("result query data is the 32-byte workload id and a 4-byte big-endian slot, got %d bytes", len(data))
 	}
@@ -256,7 +257,7 @@ func sealedResult(snap *store.Snapshot, data []byte) (*abci.QueryResponse, error
 
 // feeQuote answers what a Run of the program, cycles and provers in data
 // (an encoded pb.Run) would cost, with the checks Run itself makes on them.
-func feeQuote(snap *store.Snapshot, data []byte) (*abci.QueryResponse, error) {
+func feeQuote(snap *iavltree.Snapshot, data []byte) (*abci.QueryResponse, error) {
 	var m pb.Run
 	if err := proto.Unmarshal(data, &m); err != nil {
 		return nil, fmt.Errorf("fee query data must be an encoded Run: %w", err)
@@ -312,7 +313,7 @@ type AllocationSlot struct {
 
 // allocation answers the /allocation query. It recomputes the draw from
 // the version of the state the allocation read, so it needs the App.
-func (a *App) allocation(snap *store.Snapshot, id []byte) (*abci.QueryResponse, error) {
+func (a *App) allocation(snap *iavltree.Snapshot, id []byte) (*abci.QueryResponse, error) {
 	if err := workloadID(id); err != nil {
 		return nil, err
 	}

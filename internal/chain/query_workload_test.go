@@ -19,10 +19,11 @@ import (
 	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/alloc"
 	"github.com/provernet/provernet/internal/chain"
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/protocol"
-	"github.com/provernet/provernet/internal/seal"
-	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/internal/store/iavltree"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/pb"
+	"github.com/provernet/provernet/wire/seal"
 )
 
 // newChainWithParams is newChain with chosen genesis parameters.
@@ -35,7 +36,7 @@ func newChainWithParams(t *testing.T, params protocol.Params, balances ...uint64
 	for i := range balances {
 		c.keys = append(c.keys, accountKey(i))
 	}
-	tree := store.OpenMemory()
+	tree := iavltree.OpenMemory()
 	c.newApp(tree)
 	resp, err := c.app.InitChain(ctx, &abci.InitChainRequest{
 		Time: time.Unix(1_700_000_000, 0), ChainId: chainID, InitialHeight: 1,
@@ -114,13 +115,13 @@ func TestWorkloadQueries(t *testing.T) {
 	// A program needing 2048 MiB, a verifier-only one, and four provers of
 	// capacity 1, the last with too little memory.
 	pv, vf := sha256.Sum256([]byte("prover")), sha256.Sum256([]byte("verifier"))
-	deploy, err := client.DeployMsg("prog", &client.Module{SHA256: hex.EncodeToString(pv[:]), Size: 10},
-		&client.Module{SHA256: hex.EncodeToString(vf[:]), Size: 10}, &client.Hardware{CPUCores: 1, MemoryMB: 2048})
+	deploy, err := client.DeployMsg("prog", &wire.Module{SHA256: hex.EncodeToString(pv[:]), Size: 10},
+		&wire.Module{SHA256: hex.EncodeToString(vf[:]), Size: 10}, &wire.Hardware{CPUCores: 1, MemoryMB: 2048})
 	if err != nil {
 		t.Fatal(err)
 	}
 	vo := sha256.Sum256([]byte("verifier only"))
-	deployVO, _ := client.DeployMsg("vonly", nil, &client.Module{SHA256: hex.EncodeToString(vo[:]), Size: 10}, nil)
+	deployVO, _ := client.DeployMsg("vonly", nil, &wire.Module{SHA256: hex.EncodeToString(vo[:]), Size: 10}, nil)
 	txs := [][]byte{s.tx(0, deploy, deployVO)}
 	for i := 1; i <= 4; i++ {
 		_, pub := vrfKey(t, byte(0x40+i))
@@ -128,11 +129,11 @@ func TestWorkloadQueries(t *testing.T) {
 		if i == 4 {
 			mem = 1024
 		}
-		txs = append(txs, s.tx(i, client.RegisterProverMsg(pub, client.Hardware{CPUCores: 4, MemoryMB: mem}, 1, ""), client.StakeMsg(stake)))
+		txs = append(txs, s.tx(i, client.RegisterProverMsg(pub, wire.Hardware{CPUCores: 4, MemoryMB: mem}, 1, ""), client.StakeMsg(stake)))
 	}
 	mustOK(t, "deploy and register", c.block(txs...))
-	progID := protocol.ProgramID(pv[:], vf[:])
-	voID := protocol.ProgramID(nil, vo[:])
+	progID := wire.ProgramID(pv[:], vf[:])
+	voID := wire.ProgramID(nil, vo[:])
 
 	// /fee equals protocol.Quote.
 	prog, err := protocol.GetProgram(c.app.Committed(), progID)
@@ -184,7 +185,7 @@ func TestWorkloadQueries(t *testing.T) {
 	nonce := s.nonces[0]
 	mustOK(t, "run", c.block(s.tx(0, runMsg(2), runMsg(2))))
 	runHeight := c.height
-	idA, idB := protocol.WorkloadID(user, nonce, 0), protocol.WorkloadID(user, nonce, 1)
+	idA, idB := wire.WorkloadID(user, nonce, 0), wire.WorkloadID(user, nonce, 1)
 
 	// Pending: no slots, no allocation yet.
 	if w := c.workload(idA, 0); w.State != pb.WorkloadState_WORKLOAD_STATE_PENDING || len(w.Slots) != 0 || w.Fee != q.Fee {

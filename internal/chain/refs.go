@@ -4,7 +4,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/provernet/provernet/internal/txn"
+	"github.com/provernet/provernet/wire/txn"
 )
 
 // PendingRefTTL is how long a blob hash named by a Run or Deploy that

@@ -3,7 +3,7 @@ package chain
 import (
 	"sync"
 
-	"github.com/provernet/provernet/internal/address"
+	"github.com/provernet/provernet/wire/address"
 )
 
 // ordinaryShareBP is the share of this node's mempool (in bytes and in

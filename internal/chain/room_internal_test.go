@@ -3,7 +3,7 @@ package chain
 import (
 	"testing"
 
-	"github.com/provernet/provernet/internal/address"
+	"github.com/provernet/provernet/wire/address"
 )
 
 // TestSenderShare: one sender holds at most an eighth of the mempool, in

@@ -7,8 +7,9 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/provernet/provernet/client"
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // TestMempoolKeepsRoomForCriticalMessages: once ordinary transactions fill
@@ -34,7 +35,7 @@ func TestMempoolKeepsRoomForCriticalMessages(t *testing.T) {
 			held = append(held, tx)
 		}
 	}
-	if res := send(6, 0); res.Code != uint32(protocol.CodeMempoolBusy) || !strings.Contains(res.Log, "ordinary") {
+	if res := send(6, 0); res.Code != uint32(wire.CodeMempoolBusy) || !strings.Contains(res.Log, "ordinary") {
 		t.Fatalf("a transfer past three quarters of the mempool: code %d %s, want mempool_busy for the ordinary share", res.Code, res.Log)
 	}
 	accept, err := client.SignTx(c.keys[7], chainID, 0, 0, client.FeeParams{FeePerByte: c.params.FeePerByte, FeePerMsg: c.params.FeePerMsg},
@@ -42,7 +43,7 @@ func TestMempoolKeepsRoomForCriticalMessages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res := c.checkTx(accept); res.Code == uint32(protocol.CodeMempoolBusy) {
+	if res := c.checkTx(accept); res.Code == uint32(wire.CodeMempoolBusy) {
 		t.Fatalf("an Accept was refused for room: %s", res.Log)
 	}
 	c.block(held[:4]...)          // senders 0 and 1 leave the mempool in a block

@@ -5,7 +5,7 @@ import (
 	"crypto/sha256"
 	"sync"
 
-	"github.com/provernet/provernet/internal/txn"
+	"github.com/provernet/provernet/wire/txn"
 )
 
 // txCacheBytes bounds the decoded-transaction cache. An entry is charged

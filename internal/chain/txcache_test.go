@@ -6,8 +6,8 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/provernet/provernet/internal/pb"
-	"github.com/provernet/provernet/internal/txn"
+	"github.com/provernet/provernet/wire/pb"
+	"github.com/provernet/provernet/wire/txn"
 )
 
 func rawTx(i byte, n int) []byte { return append([]byte{i}, bytes.Repeat([]byte{0xAA}, n-1)...) }

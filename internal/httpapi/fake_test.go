@@ -16,7 +16,7 @@ import (
 
 	"github.com/provernet/provernet/internal/chain"
 	"github.com/provernet/provernet/internal/protocol"
-	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/internal/store/iavltree"
 	"github.com/provernet/provernet/internal/vrf"
 )
 
@@ -37,7 +37,7 @@ func newAppBackend(t testing.TB) *appBackend {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app, err := chain.New(chain.Options{Store: store.OpenMemory(), ValidatorAddress: val.PubKey().Address(), VRFSecret: secret})
+	app, err := chain.New(chain.Options{Store: iavltree.OpenMemory(), ValidatorAddress: val.PubKey().Address(), VRFSecret: secret})
 	if err != nil {
 		t.Fatal(err)
 	}

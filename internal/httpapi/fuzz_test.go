@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/provernet/provernet/internal/address"
+	"github.com/provernet/provernet/wire/address"
 )
 
 // The fuzz targets below send every route of the API arbitrary input,

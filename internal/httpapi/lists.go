@@ -6,10 +6,10 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/provernet/provernet/client"
-	"github.com/provernet/provernet/internal/address"
 	"github.com/provernet/provernet/internal/chain"
-	"github.com/provernet/provernet/internal/pb"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // listRequest reads the pagination parameters (limit, cursor) of a list
@@ -49,7 +49,7 @@ func (s *server) programs(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	out := client.ProgramPage{Programs: make([]client.Program, 0, len(list.Programs)), Next: resp.Info}
+	out := wire.ProgramPage{Programs: make([]wire.Program, 0, len(list.Programs)), Next: resp.Info}
 	for _, p := range list.Programs {
 		out.Programs = append(out.Programs, ProgramOf(p))
 	}
@@ -65,7 +65,7 @@ func (s *server) provers(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	out := client.ProverPage{Provers: make([]client.Prover, 0, len(list.Provers)), Next: resp.Info}
+	out := wire.ProverPage{Provers: make([]wire.Prover, 0, len(list.Provers)), Next: resp.Info}
 	for _, p := range list.Provers {
 		out.Provers = append(out.Provers, ProverOf(p))
 	}
@@ -89,7 +89,7 @@ func (s *server) workloads(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	out := client.WorkloadPage{Workloads: make([]client.Workload, 0, len(list.Workloads)), Next: resp.Info}
+	out := wire.WorkloadPage{Workloads: make([]wire.Workload, 0, len(list.Workloads)), Next: resp.Info}
 	for _, wl := range list.Workloads {
 		out.Workloads = append(out.Workloads, WorkloadOf(wl))
 	}

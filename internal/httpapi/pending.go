@@ -6,9 +6,9 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/chain"
-	"github.com/provernet/provernet/internal/pb"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // pending lists the results submitted for a workload that are still in
@@ -32,9 +32,9 @@ func (s *server) pending(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusInternalServerError, "failed to decode "+chain.PathPending+": "+err.Error(), "")
 		return
 	}
-	out := make([]client.PendingResult, 0, len(rs))
+	out := make([]wire.PendingResult, 0, len(rs))
 	for _, p := range rs {
-		out = append(out, client.PendingResult{Slot: p.Slot, Prover: addrString(p.Prover),
+		out = append(out, wire.PendingResult{Slot: p.Slot, Prover: addrString(p.Prover),
 			Outcome:    strings.ToLower(strings.TrimPrefix(pb.Outcome(p.Outcome).String(), "OUTCOME_")),
 			CyclesUsed: p.CyclesUsed, Sealed: p.Sealed, TxHash: fmt.Sprintf("%X", p.TxHash)})
 	}

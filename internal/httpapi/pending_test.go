@@ -14,10 +14,10 @@ import (
 	cmtbytes "github.com/cometbft/cometbft/libs/bytes"
 	ctypes "github.com/cometbft/cometbft/rpc/core/types"
 
-	"github.com/provernet/provernet/client"
-	"github.com/provernet/provernet/internal/address"
 	"github.com/provernet/provernet/internal/chain"
-	"github.com/provernet/provernet/internal/pb"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // pendingBackend answers /pending with canned results and records the
@@ -54,7 +54,7 @@ func TestPendingResults(t *testing.T) {
 	if rec.Code != http.StatusOK {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
 	}
-	var got []client.PendingResult
+	var got []wire.PendingResult
 	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
 		t.Fatal(err)
 	}

@@ -4,10 +4,10 @@ import (
 	"encoding/hex"
 	"net/http"
 
-	"github.com/provernet/provernet/client"
-	"github.com/provernet/provernet/internal/address"
 	"github.com/provernet/provernet/internal/chain"
-	"github.com/provernet/provernet/internal/pb"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 func (s *server) program(w http.ResponseWriter, r *http.Request) {
@@ -24,8 +24,8 @@ func (s *server) program(w http.ResponseWriter, r *http.Request) {
 }
 
 // ProgramOf converts a stored program to the API's form.
-func ProgramOf(p *pb.Program) client.Program {
-	out := client.Program{ID: hex.EncodeToString(p.Id), Name: p.Name, Verifier: moduleOf(p.Verifier),
+func ProgramOf(p *pb.Program) wire.Program {
+	out := wire.Program{ID: hex.EncodeToString(p.Id), Name: p.Name, Verifier: moduleOf(p.Verifier),
 		Prover: moduleOf(p.Prover), Height: p.Height, VerifyCycles: p.VerifyCycles}
 	if a, err := address.FromBytes(p.Owner); err == nil {
 		out.Owner = a.String()
@@ -34,20 +34,20 @@ func ProgramOf(p *pb.Program) client.Program {
 	return out
 }
 
-func hardwareOf(hw *pb.Hardware) *client.Hardware {
+func hardwareOf(hw *pb.Hardware) *wire.Hardware {
 	if hw == nil {
 		return nil
 	}
-	out := &client.Hardware{CPUCores: hw.CpuCores, MemoryMB: hw.MemoryMb, DiskGB: hw.DiskGb}
+	out := &wire.Hardware{CPUCores: hw.CpuCores, MemoryMB: hw.MemoryMb, DiskGB: hw.DiskGb}
 	for _, g := range hw.Gpus {
-		out.GPUs = append(out.GPUs, client.GPU{Model: g.Model, MemoryMB: g.MemoryMb})
+		out.GPUs = append(out.GPUs, wire.GPU{Model: g.Model, MemoryMB: g.MemoryMb})
 	}
 	return out
 }
 
-func moduleOf(m *pb.Module) *client.Module {
+func moduleOf(m *pb.Module) *wire.Module {
 	if m == nil {
 		return nil
 	}
-	return &client.Module{SHA256: hex.EncodeToString(m.Sha256), Size: m.Size}
+	return &wire.Module{SHA256: hex.EncodeToString(m.Sha256), Size: m.Size}
 }

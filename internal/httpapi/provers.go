@@ -4,11 +4,11 @@ import (
 	"encoding/hex"
 	"net/http"
 
-	"github.com/provernet/provernet/client"
-	"github.com/provernet/provernet/internal/address"
 	"github.com/provernet/provernet/internal/chain"
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 func (s *server) prover(w http.ResponseWriter, r *http.Request) {
@@ -25,8 +25,8 @@ func (s *server) prover(w http.ResponseWriter, r *http.Request) {
 }
 
 // ProverOf converts a stored prover to the API's form.
-func ProverOf(p *pb.Prover) client.Prover {
-	out := client.Prover{State: protocol.StateName(p.State), Stake: p.Stake, MaxConcurrent: p.MaxConcurrent,
+func ProverOf(p *pb.Prover) wire.Prover {
+	out := wire.Prover{State: protocol.StateName(p.State), Stake: p.Stake, MaxConcurrent: p.MaxConcurrent,
 		BlobEndpoint: p.BlobEndpoint, VRFPublicKey: hex.EncodeToString(p.VrfPublicKey),
 		RegisteredHeight: p.RegisteredHeight, UnbondHeight: p.UnbondHeight, Hardware: hardwareOf(p.Hardware),
 		Reason: p.RemovedReason, SuspendedUntil: p.SuspendedUntil, Misses: p.Declines, Suspensions: p.Suspensions,

@@ -3,7 +3,7 @@
 // It is read-only except for broadcasting signed transactions, and it talks
 // to the node only through a CometBFT RPC client (Backend), so it works the
 // same against the in-process node and a remote one. Every error is a JSON
-// client.APIError with a hint when there is something to do about it.
+// wire.APIError with a hint when there is something to do about it.
 //
 // Invariants: every input is bounded before it is parsed (URL length, body
 // size, each parameter's form); a handler never panics on input, whatever
@@ -31,11 +31,10 @@ import (
 	"github.com/cometbft/cometbft/types"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/provernet/provernet/client"
-	"github.com/provernet/provernet/internal/address"
 	"github.com/provernet/provernet/internal/chain"
-	"github.com/provernet/provernet/internal/pb"
-	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // Backend is the part of a CometBFT RPC client the API uses.
@@ -106,7 +105,7 @@ func (s *server) status(w http.ResponseWriter, r *http.Request) {
 		unavailable(w, err)
 		return
 	}
-	out := client.Status{
+	out := wire.Status{
 		ChainID: st.NodeInfo.Network, NodeID: string(st.NodeInfo.DefaultNodeID), Moniker: st.NodeInfo.Moniker,
 		Height: st.SyncInfo.LatestBlockHeight, BlockHash: st.SyncInfo.LatestBlockHash.String(),
 		AppHash: st.SyncInfo.LatestAppHash.String(), BlockTime: st.SyncInfo.LatestBlockTime,
@@ -128,7 +127,7 @@ func (s *server) account(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	reply(w, client.Account{Address: addr.String(), Balance: a.Balance, Nonce: a.Nonce, Height: resp.Height})
+	reply(w, wire.Account{Address: addr.String(), Balance: a.Balance, Nonce: a.Nonce, Height: resp.Height})
 }
 
 func (s *server) broadcast(w http.ResponseWriter, r *http.Request) {
@@ -153,7 +152,7 @@ func (s *server) broadcast(w http.ResponseWriter, r *http.Request) {
 		broadcastFailed(w, raw, err)
 		return
 	}
-	out := client.BroadcastResult{Hash: res.Hash.String(), Code: res.Code, CodeName: protocol.Code(res.Code).String(), Codespace: res.Codespace, Log: res.Log}
+	out := wire.BroadcastResult{Hash: res.Hash.String(), Code: res.Code, CodeName: wire.Code(res.Code).String(), Codespace: res.Codespace, Log: res.Log}
 	if res.Code != 0 {
 		writeJSON(w, http.StatusUnprocessableEntity, out)
 		return
@@ -168,9 +167,9 @@ func broadcastFailed(w http.ResponseWriter, raw []byte, err error) {
 	var inv mempool.ErrInvalidTx
 	switch {
 	case errors.As(err, &inv):
-		writeJSON(w, http.StatusUnprocessableEntity, client.BroadcastResult{
+		writeJSON(w, http.StatusUnprocessableEntity, wire.BroadcastResult{
 			Hash: fmt.Sprintf("%X", types.Tx(raw).Hash()), Code: inv.Code,
-			CodeName: protocol.Code(inv.Code).String(), Codespace: inv.Codespace, Log: inv.Log})
+			CodeName: wire.Code(inv.Code).String(), Codespace: inv.Codespace, Log: inv.Log})
 	case errors.Is(err, mempool.ErrTxInCache), errors.Is(err, mempool.ErrTxInMempool):
 		fail(w, http.StatusConflict, "this transaction was already received", "it is pending or committed; look it up with `provernet query tx HASH`")
 	case errors.Is(err, mempool.ErrRecheckFull) || strings.Contains(err.Error(), "mempool is full"):
@@ -199,11 +198,11 @@ func (s *server) tx(w http.ResponseWriter, r *http.Request) {
 }
 
 // TxResult converts a CometBFT execution result to the API's form.
-func TxResult(hash cmtbytes.HexBytes, height int64, index uint32, r *abci.ExecTxResult) client.TxResult {
-	out := client.TxResult{Hash: hash.String(), Height: height, Index: index, Code: r.Code,
-		CodeName: protocol.Code(r.Code).String(), Codespace: r.Codespace, Log: r.Log}
+func TxResult(hash cmtbytes.HexBytes, height int64, index uint32, r *abci.ExecTxResult) wire.TxResult {
+	out := wire.TxResult{Hash: hash.String(), Height: height, Index: index, Code: r.Code,
+		CodeName: wire.Code(r.Code).String(), Codespace: r.Codespace, Log: r.Log}
 	for _, e := range r.Events {
-		ev := client.Event{Type: e.Type, Attrs: map[string]string{}}
+		ev := wire.Event{Type: e.Type, Attrs: map[string]string{}}
 		for _, a := range e.Attributes {
 			ev.Attrs[a.Key] = a.Value
 		}
@@ -226,7 +225,7 @@ func (s *server) beacon(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	reply(w, client.Beacon{Height: e.Height, Proposer: fmt.Sprintf("%X", e.Proposer), Pi: hex.EncodeToString(e.Pi),
+	reply(w, wire.Beacon{Height: e.Height, Proposer: fmt.Sprintf("%X", e.Proposer), Pi: hex.EncodeToString(e.Pi),
 		Beta: hex.EncodeToString(e.Beta), PrevSeed: hex.EncodeToString(e.PrevSeed), Seed: hex.EncodeToString(e.Seed)})
 }
 
@@ -246,7 +245,7 @@ func (s *server) block(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	b := res.Block
-	out := client.Block{Height: b.Height, Hash: res.BlockID.Hash.String(), Time: b.Time,
+	out := wire.Block{Height: b.Height, Hash: res.BlockID.Hash.String(), Time: b.Time,
 		Proposer: b.ProposerAddress.String(), NumTxs: len(b.Txs), AppHash: b.AppHash.String(), TxHashes: []string{}}
 	for _, tx := range b.Txs {
 		out.TxHashes = append(out.TxHashes, fmt.Sprintf("%X", tx.Hash()))
@@ -268,7 +267,7 @@ func (s *server) supply(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	reply(w, client.Supply{Genesis: sp.Genesis, Minted: sp.Minted, Burned: sp.Burned, Height: resp.Height})
+	reply(w, wire.Supply{Genesis: sp.Genesis, Minted: sp.Minted, Burned: sp.Burned, Height: resp.Height})
 }
 
 // queryAs runs an ABCI query and decodes its value as a T, writing the
@@ -321,7 +320,7 @@ func unavailable(w http.ResponseWriter, err error) {
 }
 
 func fail(w http.ResponseWriter, status int, msg, hint string) {
-	writeJSON(w, status, client.APIError{Message: msg, Hint: hint})
+	writeJSON(w, status, wire.APIError{Message: msg, Hint: hint})
 }
 
 func reply(w http.ResponseWriter, v any) { writeJSON(w, http.StatusOK, v) }

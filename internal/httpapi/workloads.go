@@ -12,12 +12,12 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/provernet/provernet/client"
-	"github.com/provernet/provernet/internal/address"
 	"github.com/provernet/provernet/internal/alloc"
 	"github.com/provernet/provernet/internal/chain"
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 const workloadIDHint = "a workload id is 64 hex digits; `provernet query workloads` lists them"
@@ -93,7 +93,7 @@ func (s *server) fee(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	out := client.FeeQuote{Program: hex.EncodeToString(prog), Cycles: cycles, Provers: uint32(k), Fee: fq.Fee,
+	out := wire.FeeQuote{Program: hex.EncodeToString(prog), Cycles: cycles, Provers: uint32(k), Fee: fq.Fee,
 		PerSlot: fq.PerSlot, Mcycles: fq.Mcycles, ClassMultiplier: fq.ClassMultiplier, MinDeadline: fq.MinDeadline,
 		PricePerMcycle: fq.PricePerMcycle, MinSlotFee: fq.MinSlotFee}
 	reply(w, out)
@@ -117,15 +117,15 @@ func (s *server) allocation(w http.ResponseWriter, r *http.Request) {
 }
 
 // WorkloadOf converts a stored workload to the API's form.
-func WorkloadOf(w *pb.Workload) client.Workload {
-	out := client.Workload{ID: hex.EncodeToString(w.Id), Program: hex.EncodeToString(w.Program), Owner: addrString(w.Owner),
-		Inputs: make([]client.Input, 0, len(w.Inputs)), Cycles: w.Cycles, K: w.K, Recipient: w.Recipient,
+func WorkloadOf(w *pb.Workload) wire.Workload {
+	out := wire.Workload{ID: hex.EncodeToString(w.Id), Program: hex.EncodeToString(w.Program), Owner: addrString(w.Owner),
+		Inputs: make([]wire.Input, 0, len(w.Inputs)), Cycles: w.Cycles, K: w.K, Recipient: w.Recipient,
 		Height: w.Height, Deadline: w.Deadline, Fee: w.Fee, Escrow: w.Escrow, State: protocol.WorkloadStateName(w.State),
 		Reason: w.Reason, AllocatedHeight: w.AllocatedHeight, RevealFrom: w.RevealFrom, FinalHeight: w.FinalHeight,
 		Settled: w.Settled, SettledHeight: w.SettledHeight, Challenge: w.Challenge, Admission: w.Admission,
-		Minted: w.Minted, Burned: w.Burned, Refunded: w.Refunded, VotersPaid: w.VotersPaid, Slots: make([]client.Slot, 0, len(w.Slots))}
+		Minted: w.Minted, Burned: w.Burned, Refunded: w.Refunded, VotersPaid: w.VotersPaid, Slots: make([]wire.Slot, 0, len(w.Slots))}
 	for _, in := range w.Inputs {
-		ci := client.Input{Name: in.Name, SHA256: hex.EncodeToString(in.Sha256), Size: in.Size}
+		ci := wire.Input{Name: in.Name, SHA256: hex.EncodeToString(in.Sha256), Size: in.Size}
 		if len(in.Sha256) == 0 {
 			sum := sha256.Sum256(in.Data)
 			ci.SHA256, ci.Size, ci.Inline = hex.EncodeToString(sum[:]), uint64(len(in.Data)), true
@@ -139,8 +139,8 @@ func WorkloadOf(w *pb.Workload) client.Workload {
 }
 
 // SlotOf converts a stored slot to the API's form.
-func SlotOf(s *pb.Slot) client.Slot {
-	out := client.Slot{Index: s.Index, State: protocol.SlotStateName(s.State), Prover: addrString(s.Prover),
+func SlotOf(s *pb.Slot) wire.Slot {
+	out := wire.Slot{Index: s.Index, State: protocol.SlotStateName(s.State), Prover: addrString(s.Prover),
 		AllocatedTo: addrString(s.AllocatedTo), Released: s.Released, Filled: s.Filled, AcceptBy: s.AcceptBy,
 		OpenUntil: s.OpenUntil, SealedSHA256: hex.EncodeToString(s.SealedSha256), Commit: hex.EncodeToString(s.Commit),
 		CyclesUsed: s.CyclesUsed, SubmitHeight: s.SubmitHeight, RevealBy: s.RevealBy, Identity: s.Identity,
@@ -154,22 +154,22 @@ func SlotOf(s *pb.Slot) client.Slot {
 }
 
 // AllocationOf converts the /allocation answer to the API's form.
-func AllocationOf(a *chain.AllocationAnswer) client.Allocation {
+func AllocationOf(a *chain.AllocationAnswer) wire.Allocation {
 	e := &a.Explanation
-	out := client.Allocation{Workload: hex.EncodeToString(e.Workload[:]), Height: e.Height, Seed: hex.EncodeToString(a.Seed),
+	out := wire.Allocation{Workload: hex.EncodeToString(e.Workload[:]), Height: e.Height, Seed: hex.EncodeToString(a.Seed),
 		R: hex.EncodeToString(e.R[:]), Position: e.Position, K: e.K, Eligible: e.Eligible, Excluded: e.Excluded,
 		AddedBack: e.AddedBack, AcceptBelow: e.AcceptBelow, AcceptAll: e.AcceptAll, Agrees: a.Agrees,
-		Draws: make([]client.AllocationDraw, 0, len(e.Draws)), Provers: make([]client.AllocationProver, 0, len(e.Provers)),
-		Drawn: make([]string, 0, len(e.Assignment.Provers)), Slots: make([]client.AllocationSlot, 0, len(a.Slots))}
+		Draws: make([]wire.AllocationDraw, 0, len(e.Draws)), Provers: make([]wire.AllocationProver, 0, len(e.Provers)),
+		Drawn: make([]string, 0, len(e.Assignment.Provers)), Slots: make([]wire.AllocationSlot, 0, len(a.Slots))}
 	for _, d := range e.Draws {
-		cd := client.AllocationDraw{Counter: d.Counter, Value: d.Value, Index: d.Index, Outcome: string(d.Outcome)}
+		cd := wire.AllocationDraw{Counter: d.Counter, Value: d.Value, Index: d.Index, Outcome: string(d.Outcome)}
 		if d.Outcome == alloc.DrawAccepted {
 			cd.Prover = address.Address(d.Prover).String()
 		}
 		out.Draws = append(out.Draws, cd)
 	}
 	for _, p := range e.Provers {
-		out.Provers = append(out.Provers, client.AllocationProver{Address: address.Address(p.Address).String(),
+		out.Provers = append(out.Provers, wire.AllocationProver{Address: address.Address(p.Address).String(),
 			Reason: string(p.Reason), Detail: p.Detail, Held: p.Held, InBlock: p.InBlock, MaxConcurrent: p.MaxConcurrent,
 			LastAllocated: p.LastAllocated, Index: p.Index})
 	}
@@ -177,7 +177,7 @@ func AllocationOf(a *chain.AllocationAnswer) client.Allocation {
 		out.Drawn = append(out.Drawn, address.Address(p).String())
 	}
 	for _, s := range a.Slots {
-		out.Slots = append(out.Slots, client.AllocationSlot{Index: s.Index, AllocatedTo: addrString(s.AllocatedTo),
+		out.Slots = append(out.Slots, wire.AllocationSlot{Index: s.Index, AllocatedTo: addrString(s.AllocatedTo),
 			Prover: addrString(s.Prover), State: s.State})
 	}
 	return out

@@ -15,12 +15,13 @@ import (
 	"filippo.io/age"
 
 	"github.com/provernet/provernet/client"
-	"github.com/provernet/provernet/internal/address"
 	"github.com/provernet/provernet/internal/node"
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/protocol"
-	"github.com/provernet/provernet/internal/seal"
 	"github.com/provernet/provernet/internal/vrf"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
+	"github.com/provernet/provernet/wire/seal"
 )
 
 // startRichNode runs a devnet whose accounts can stake a prover, with
@@ -53,7 +54,7 @@ func startRichNode(t *testing.T) (*client.Client, *node.Devnet) {
 	return nil, nil
 }
 
-func sendOK(t *testing.T, c *client.Client, key *client.Key, msgs ...*client.Msg) *client.TxResult {
+func sendOK(t *testing.T, c *client.Client, key *client.Key, msgs ...*client.Msg) *wire.TxResult {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -77,8 +78,8 @@ func TestWorkloadEndpoints(t *testing.T) {
 	user, prover := d.Keys[0], d.Keys[1]
 
 	pv, vf := sha256.Sum256([]byte("api prover")), sha256.Sum256([]byte("api verifier"))
-	deploy, err := client.DeployMsg("api-prog", &client.Module{SHA256: hex.EncodeToString(pv[:]), Size: 1},
-		&client.Module{SHA256: hex.EncodeToString(vf[:]), Size: 1}, &client.Hardware{CPUCores: 1, MemoryMB: 512})
+	deploy, err := client.DeployMsg("api-prog", &wire.Module{SHA256: hex.EncodeToString(pv[:]), Size: 1},
+		&wire.Module{SHA256: hex.EncodeToString(vf[:]), Size: 1}, &wire.Hardware{CPUCores: 1, MemoryMB: 512})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,11 +88,11 @@ func TestWorkloadEndpoints(t *testing.T) {
 		t.Fatal(err)
 	}
 	sendOK(t, c, user, deploy)
-	sendOK(t, c, prover, client.RegisterProverMsg(vrfPub, client.Hardware{CPUCores: 2, MemoryMB: 1024}, 2, ""), client.StakeMsg(1000*1_000_000))
+	sendOK(t, c, prover, client.RegisterProverMsg(vrfPub, wire.Hardware{CPUCores: 2, MemoryMB: 1024}, 2, ""), client.StakeMsg(1000*1_000_000))
 	if p, err := c.Prover(ctx, prover.Address()); err != nil || p.State != "active" {
 		t.Fatalf("prover: %+v %v", p, err)
 	}
-	progID := hex.EncodeToString(protocol.ProgramID(pv[:], vf[:]))
+	progID := hex.EncodeToString(wire.ProgramID(pv[:], vf[:]))
 
 	// The quote.
 	var params protocol.Params
@@ -116,13 +117,13 @@ func TestWorkloadEndpoints(t *testing.T) {
 	}
 	userAddr, _ := address.Parse(user.Address())
 	proverAddr, _ := address.Parse(prover.Address())
-	idBytes := protocol.WorkloadID(userAddr, acct.Nonce, 0)
+	idBytes := wire.WorkloadID(userAddr, acct.Nonce, 0)
 	id := hex.EncodeToString(idBytes)
 	const cycles = 2_500_000
-	sendOK(t, c, user, &pb.Msg{Kind: &pb.Msg_Run{Run: &pb.Run{Program: protocol.ProgramID(pv[:], vf[:]), Cycles: cycles,
+	sendOK(t, c, user, &pb.Msg{Kind: &pb.Msg_Run{Run: &pb.Run{Program: wire.ProgramID(pv[:], vf[:]), Cycles: cycles,
 		Provers: 1, Recipient: ident.Recipient().String(), Deadline: 200,
 		Inputs: []*pb.Input{{Name: "input", Data: []byte("hello")}}}}})
-	var w *client.Workload
+	var w *wire.Workload
 	for i := 0; ; i++ {
 		if w, err = c.Workload(ctx, id); err != nil {
 			t.Fatal(err)
@@ -224,7 +225,7 @@ func TestWorkloadEndpoints(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var body client.APIError
+		var body wire.APIError
 		err = json.NewDecoder(resp.Body).Decode(&body)
 		resp.Body.Close()
 		if resp.StatusCode != tc.status || err != nil || body.Message == "" {

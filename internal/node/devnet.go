@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/provernet/provernet/client"
-	"github.com/provernet/provernet/internal/address"
 	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/wire/address"
 )
 
 // DevnetOptions describe a one-validator development network.

@@ -21,11 +21,12 @@ import (
 
 	"github.com/provernet/provernet/client"
 	g16mimc "github.com/provernet/provernet/examples/programs/groth16-mimc"
-	"github.com/provernet/provernet/internal/address"
 	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/internal/prover"
 	"github.com/provernet/provernet/internal/sandbox"
 	"github.com/provernet/provernet/internal/zkhost"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
 )
 
 // The end-to-end tests run a real devnet on loopback with real prover
@@ -294,7 +295,7 @@ func (e *e2e) run(k int) string {
 }
 
 // wait polls a workload until cond holds.
-func (e *e2e) wait(id string, d time.Duration, what string, cond func(*client.Workload) bool) *client.Workload {
+func (e *e2e) wait(id string, d time.Duration, what string, cond func(*wire.Workload) bool) *wire.Workload {
 	e.t.Helper()
 	w, err := e.c.WaitWorkload(e.ctx(d), id, 100*time.Millisecond, nil, cond)
 	if err != nil {
@@ -304,7 +305,7 @@ func (e *e2e) wait(id string, d time.Duration, what string, cond func(*client.Wo
 	return w
 }
 
-func settled(w *client.Workload) bool { return w.Settled }
+func settled(w *wire.Workload) bool { return w.Settled }
 
 func (e *e2e) waitActive(n int) {
 	e.t.Helper()
@@ -314,7 +315,7 @@ func (e *e2e) waitActive(n int) {
 }
 
 // slotOf returns the slot held by prover i, or nil.
-func (e *e2e) slotOf(w *client.Workload, i int) *client.Slot {
+func (e *e2e) slotOf(w *wire.Workload, i int) *wire.Slot {
 	addr := e.d.ProverKeys[i].Address()
 	for j := range w.Slots {
 		if w.Slots[j].Prover == addr || w.Slots[j].AllocatedTo == addr {
@@ -324,7 +325,7 @@ func (e *e2e) slotOf(w *client.Workload, i int) *client.Slot {
 	return nil
 }
 
-func (e *e2e) proverState(i int) client.Prover {
+func (e *e2e) proverState(i int) wire.Prover {
 	e.t.Helper()
 	p, err := e.c.Prover(context.Background(), e.d.ProverKeys[i].Address())
 	if err != nil {
@@ -343,7 +344,7 @@ func TestE2EHappyPath(t *testing.T) {
 	}
 	e.waitActive(3)
 	id := e.run(3)
-	w := e.wait(id, 60*time.Second, "a sealed result", func(w *client.Workload) bool { return w.FirstSubmitted() != nil })
+	w := e.wait(id, 60*time.Second, "a sealed result", func(w *wire.Workload) bool { return w.FirstSubmitted() != nil })
 	ident := client.IdentityFile(e.d.Home(), "dev1")
 	idv, err := client.LoadOrCreateIdentity(ident)
 	if err != nil {
@@ -390,7 +391,7 @@ func (e *e2e) runUntilHeld(i int) string {
 	e.t.Helper()
 	for attempt := 0; attempt < 8; attempt++ {
 		id := e.run(4)
-		w := e.wait(id, 30*time.Second, "allocation", func(w *client.Workload) bool { return len(w.Slots) > 0 })
+		w := e.wait(id, 30*time.Second, "allocation", func(w *wire.Workload) bool { return len(w.Slots) > 0 })
 		if e.slotOf(w, i) != nil {
 			return id
 		}
@@ -404,10 +405,10 @@ func (e *e2e) runUntilHeld(i int) string {
 func TestE2EFaults(t *testing.T) {
 	cases := []struct {
 		fault prover.Fault
-		until func(*client.Workload) bool // what to wait for
-		check func(t *testing.T, e *e2e, w *client.Workload)
+		until func(*wire.Workload) bool // what to wait for
+		check func(t *testing.T, e *e2e, w *wire.Workload)
 	}{
-		{prover.FaultInvalid, settled, func(t *testing.T, e *e2e, w *client.Workload) {
+		{prover.FaultInvalid, settled, func(t *testing.T, e *e2e, w *wire.Workload) {
 			if s := e.slotOf(w, 0); s == nil || s.State != "invalid" {
 				t.Errorf("invalid prover's slot: %+v", s)
 			}
@@ -418,7 +419,7 @@ func TestE2EFaults(t *testing.T) {
 		// The copier's resubmissions of another prover's file are refused
 		// (the chain cannot tell copy from original, so it slashes nobody);
 		// the workload is final without it and the copier earns nothing.
-		{prover.FaultCopy, func(w *client.Workload) bool { return w.FinalHeight > 0 }, func(t *testing.T, e *e2e, w *client.Workload) {
+		{prover.FaultCopy, func(w *wire.Workload) bool { return w.FinalHeight > 0 }, func(t *testing.T, e *e2e, w *wire.Workload) {
 			copier := e.d.ProverKeys[0].Address()
 			for _, s := range w.Slots {
 				if s.Prover == copier && s.SubmitHeight != 0 {
@@ -432,7 +433,7 @@ func TestE2EFaults(t *testing.T) {
 				t.Errorf("the copier's submissions were not refused as copies")
 			}
 		}},
-		{prover.FaultNoReveal, settled, func(t *testing.T, e *e2e, w *client.Workload) {
+		{prover.FaultNoReveal, settled, func(t *testing.T, e *e2e, w *wire.Workload) {
 			if s := e.slotOf(w, 0); s == nil || s.State != "unrevealed" {
 				t.Errorf("silent revealer's slot: %+v", s)
 			}
@@ -440,7 +441,7 @@ func TestE2EFaults(t *testing.T) {
 				t.Errorf("no-reveal prover not slashed: stake %d", p.Stake)
 			}
 		}},
-		{prover.FaultSilent, settled, func(t *testing.T, e *e2e, w *client.Workload) {
+		{prover.FaultSilent, settled, func(t *testing.T, e *e2e, w *wire.Workload) {
 			s := e.slotOf(w, 0)
 			if s == nil || s.Released != "silent" {
 				t.Errorf("silent prover's slot: %+v", s)
@@ -485,7 +486,7 @@ func TestE2ERestartReveals(t *testing.T) {
 	e.startProver(2, prover.FaultNone)
 	e.waitActive(3)
 	id := e.run(3)
-	e.wait(id, 60*time.Second, "reveals to open", func(w *client.Workload) bool {
+	e.wait(id, 60*time.Second, "reveals to open", func(w *wire.Workload) bool {
 		s := e.slotOf(w, 0)
 		return w.RevealFrom > 0 && s != nil && s.State == "submitted"
 	})

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/provernet/provernet/client"
-	"github.com/provernet/provernet/internal/address"
 	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/wire/address"
 )
 
 // TestFourValidators runs four validators on loopback, each in its own home

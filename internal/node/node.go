@@ -28,6 +28,7 @@ import (
 	"github.com/provernet/provernet/internal/chain"
 	"github.com/provernet/provernet/internal/httpapi"
 	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/internal/store/iavltree"
 )
 
 // Options adjust how a node starts.
@@ -50,7 +51,7 @@ type Node struct {
 	cfg   Config
 	cmt   *nm.Node
 	app   *chain.App
-	tree  *store.Tree
+	tree  *iavltree.Tree
 	rpc   *local.Local
 	api   *http.Server
 	apiA  string
@@ -132,7 +133,7 @@ func loadKeys(home string, cc *cmtcfg.Config) (*privval.FilePV, *p2p.NodeKey, *V
 
 // openApp opens the committed store and the provernet application on it.
 func (n *Node) openApp(pv *privval.FilePV, vk *VRFKey, logger cmtlog.Logger, opts Options) (abci.Application, error) {
-	tree, err := store.OpenDisk(appDir(n.home), n.cfg.State.KeepVersions)
+	tree, err := iavltree.OpenDisk(appDir(n.home), n.cfg.State.KeepVersions)
 	if err != nil {
 		return nil, err
 	}

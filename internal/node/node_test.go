@@ -9,6 +9,7 @@ import (
 	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/wire"
 )
 
 // freePorts configures a node to listen on free loopback ports, with fast
@@ -43,7 +44,7 @@ func startDevnet(t *testing.T, home string) *Devnet {
 	return d
 }
 
-func waitHeight(t *testing.T, c *client.Client, h int64) *client.Status {
+func waitHeight(t *testing.T, c *client.Client, h int64) *wire.Status {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {

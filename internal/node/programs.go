@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/wire"
 )
 
 // ExampleProgram is an example program deployed on a devnet, with the
@@ -81,7 +82,7 @@ func deployExample(ctx context.Context, c *client.Client, key *client.Key, name,
 	} else if !errors.Is(err, client.ErrNotFound) {
 		return ex, err
 	}
-	msg, err := client.DeployMsg(name, pv, vf, &client.Hardware{CPUCores: 1, MemoryMB: 1024})
+	msg, err := client.DeployMsg(name, pv, vf, &wire.Hardware{CPUCores: 1, MemoryMB: 1024})
 	if err != nil {
 		return ex, err
 	}
@@ -101,7 +102,7 @@ func deployExample(ctx context.Context, c *client.Client, key *client.Key, name,
 	return ex, nil
 }
 
-func putModule(ctx context.Context, c *client.Client, path string) (*client.Module, error) {
+func putModule(ctx context.Context, c *client.Client, path string) (*wire.Module, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -115,5 +116,5 @@ func putModule(ctx context.Context, c *client.Client, path string) (*client.Modu
 	if info.SHA256 != want {
 		return nil, fmt.Errorf("the node stored %s as %s, expected %s", path, info.SHA256, want)
 	}
-	return &client.Module{SHA256: want, Size: uint64(len(b))}, nil
+	return &wire.Module{SHA256: want, Size: uint64(len(b))}, nil
 }

@@ -12,10 +12,12 @@ import (
 	"github.com/cometbft/cometbft/types"
 
 	"github.com/provernet/provernet/client"
-	"github.com/provernet/provernet/internal/address"
 	"github.com/provernet/provernet/internal/chain"
 	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/internal/store/iavltree"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
 )
 
 // TestReplayReachesSameAppHash runs a real devnet node, sends it some
@@ -31,7 +33,7 @@ func TestReplayReachesSameAppHash(t *testing.T) {
 	waitHeight(t, c, 2)
 	alice, bob := d.Keys[0], d.Keys[1]
 
-	wait := func(res *client.BroadcastResult, err error) *client.TxResult {
+	wait := func(res *wire.BroadcastResult, err error) *wire.TxResult {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)
@@ -44,7 +46,7 @@ func TestReplayReachesSameAppHash(t *testing.T) {
 		}
 		return txr
 	}
-	var committed []*client.TxResult
+	var committed []*wire.TxResult
 	committed = append(committed, wait(c.Transfer(ctx, alice, bob.Address(), 4_321)))
 	committed = append(committed, wait(c.Transfer(ctx, bob, alice.Address(), 1_000)))
 	newcomer := address.FromPublicKey(make([]byte, 32)).String()
@@ -80,7 +82,7 @@ func TestReplayReachesSameAppHash(t *testing.T) {
 	}
 	_, err = c.Broadcast(ctx, replay)
 	var rej *client.RejectedError
-	if !errors.As(err, &rej) || rej.Result.Code != uint32(protocol.CodeWrongNonce) || rej.Result.Codespace != protocol.Codespace {
+	if !errors.As(err, &rej) || rej.Result.Code != uint32(wire.CodeWrongNonce) || rej.Result.Codespace != wire.Codespace {
 		t.Fatalf("replayed nonce: %v", err)
 	}
 
@@ -133,7 +135,7 @@ func TestReplayReachesSameAppHash(t *testing.T) {
 	}
 
 	// A fresh App on a fresh store; it is not a validator (no VRF key).
-	fresh := store.OpenMemory()
+	fresh := iavltree.OpenMemory()
 	var afterCommit []int64
 	app, err := chain.New(chain.Options{Store: fresh, AfterCommit: func(h int64, r store.Reader) error {
 		afterCommit = append(afterCommit, h)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/wire"
 )
 
 // SmokeReport is what `provernet devnet --smoke` prints.
@@ -293,7 +294,7 @@ func checkBeacon(ctx context.Context, c *client.Client, rep *SmokeReport) error 
 		return err
 	}
 	rep.BeaconHeight = latest.Height
-	var next *client.Beacon
+	var next *wire.Beacon
 	for h := latest.Height; h > max(1, latest.Height-5); h-- {
 		b, err := c.Beacon(ctx, h)
 		if err != nil {
@@ -315,7 +316,7 @@ func checkBeacon(ctx context.Context, c *client.Client, rep *SmokeReport) error 
 	return nil
 }
 
-func waitForHeight(ctx context.Context, c *client.Client, h int64) (*client.Status, error) {
+func waitForHeight(ctx context.Context, c *client.Client, h int64) (*wire.Status, error) {
 	for {
 		st, err := c.Status(ctx)
 		if err == nil && st.Height >= h {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/wire"
 )
 
 // SmokeWorkload is one workload of the smoke test, from Run to final.
@@ -118,7 +119,7 @@ func followSmokeWorkload(ctx context.Context, c *client.Client, home string, p E
 		return sw, fmt.Errorf("the Run was refused: %s", tx.Log)
 	}
 	sw.RunHeight = tx.Height
-	sealed := func(w *client.Workload) bool { return w.FirstSubmitted() != nil || w.Settled }
+	sealed := func(w *wire.Workload) bool { return w.FirstSubmitted() != nil || w.Settled }
 	w, err := c.WaitWorkload(ctx, sub.Workload, 100*time.Millisecond, nil, sealed)
 	if err != nil {
 		return sw, err
@@ -141,7 +142,7 @@ func followSmokeWorkload(ctx context.Context, c *client.Client, home string, p E
 			sw.Opened = true
 		}
 	}
-	if w, err = c.WaitWorkload(ctx, sub.Workload, 200*time.Millisecond, nil, func(w *client.Workload) bool { return w.Settled }); err != nil {
+	if w, err = c.WaitWorkload(ctx, sub.Workload, 200*time.Millisecond, nil, func(w *wire.Workload) bool { return w.Settled }); err != nil {
 		return sw, err
 	}
 	sw.State, sw.Reason = w.State, w.Reason

@@ -4,8 +4,8 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // advance moves a workload along after a message changed it or its timer

@@ -9,9 +9,9 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/store"
 	"github.com/provernet/provernet/internal/vrf"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // The randomness beacon (PROTOCOL.md 2). The proposer of block h puts a

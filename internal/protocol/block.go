@@ -3,10 +3,10 @@ package protocol
 import (
 	"bytes"
 
-	"github.com/provernet/provernet/internal/address"
 	"github.com/provernet/provernet/internal/alloc"
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // Block is what the start of a block computes once for the transactions in

@@ -8,8 +8,8 @@ import (
 	"strconv"
 
 	"github.com/provernet/provernet/internal/alloc"
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // Challenges (PROTOCOL.md 4) are workloads the chain makes: the benchmark

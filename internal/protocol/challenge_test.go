@@ -8,9 +8,9 @@ import (
 	"testing"
 
 	"github.com/provernet/provernet/examples/programs/bench"
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/protocol"
-	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/internal/store/iavltree"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 func genesisFor(t *testing.T) *protocol.Genesis {
@@ -113,7 +113,7 @@ func TestGenesisPrograms(t *testing.T) {
 	g := genesisFor(t)
 	g.Programs = []protocol.GenesisProgram{prog}
 	g.Params.ChallengeProgram = hex.EncodeToString(prog.ID())
-	kv := store.OpenMemory().Working()
+	kv := iavltree.OpenMemory().Working()
 	if err := protocol.InitGenesis(kv, "test", g); err != nil {
 		t.Fatal(err)
 	}

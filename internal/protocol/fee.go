@@ -4,7 +4,7 @@ import (
 	"errors"
 	"math/bits"
 
-	"github.com/provernet/provernet/internal/pb"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // The fee of a Run (PROTOCOL.md 5.1):

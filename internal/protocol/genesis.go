@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"math/bits"
 
-	"github.com/provernet/provernet/internal/address"
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/store"
 	"github.com/provernet/provernet/internal/vrf"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // Genesis is the application part of the genesis file (CometBFT's

@@ -5,8 +5,9 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // GenesisProgram is a program deployed by the genesis, checked like a
@@ -46,7 +47,7 @@ func (g GenesisProgram) ID() []byte {
 	if g.Verifier != nil {
 		vf = g.Verifier.SHA256
 	}
-	return ProgramID(pv, vf)
+	return wire.ProgramID(pv, vf)
 }
 
 // deployMsg is the Deploy the genesis program stands for.

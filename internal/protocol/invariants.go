@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // The invariants of PROTOCOL.md 9. They read every account and workload, so

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 
-	"github.com/provernet/provernet/internal/address"
 	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/wire/address"
 )
 
 // State layout. Every key starts with a one-word prefix and a slash; numbers

@@ -8,32 +8,13 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/provernet/provernet/internal/address"
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
 )
 
-// programIDPrefix separates program ids from every other hash.
-const programIDPrefix = "provernet/program/v1"
-
 var programName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
-
-// ProgramID names a proof system by its two modules (the prover may be
-// absent). The same pair always has the same id.
-func ProgramID(prover, verifier []byte) []byte {
-	h := sha256.New()
-	h.Write([]byte(programIDPrefix))
-	h.Write(padHash(prover))
-	h.Write(padHash(verifier))
-	return h.Sum(nil)
-}
-
-func padHash(b []byte) []byte {
-	if len(b) == 0 {
-		return make([]byte, sha256.Size)
-	}
-	return b
-}
 
 func programKey(id []byte) []byte { return append(append([]byte{}, prefixProgram...), id...) }
 
@@ -65,13 +46,13 @@ func deploy(kv store.KV, env Env, sender address.Address, m *pb.Deploy) (Result,
 	if res := checkDeploy(env.Params, m); !res.OK() {
 		return res, nil
 	}
-	id := ProgramID(m.GetProver().GetSha256(), m.Verifier.Sha256)
+	id := wire.ProgramID(m.GetProver().GetSha256(), m.Verifier.Sha256)
 	old, err := kv.Get(programKey(id))
 	if err != nil {
 		return Result{}, err
 	}
 	if old != nil {
-		return reject(CodeAlreadyExists, "deploy: program %x is already deployed", id), nil
+		return reject(wire.CodeAlreadyExists, "deploy: program %x is already deployed", id), nil
 	}
 	p := &pb.Program{Id: id, Name: m.Name, Prover: m.Prover, Verifier: m.Verifier,
 		MinHardware: m.MinHardware, Owner: sender[:], Height: env.Height, VerifyCycles: m.VerifyCycles}
@@ -86,13 +67,13 @@ func deploy(kv store.KV, env Env, sender address.Address, m *pb.Deploy) (Result,
 
 func checkDeploy(p Params, m *pb.Deploy) Result {
 	if !programName.MatchString(m.Name) {
-		return reject(CodeInvalidMessage, "deploy: name %q must be 1-64 of a-z 0-9 . _ - starting with a letter or digit", m.Name)
+		return reject(wire.CodeInvalidMessage, "deploy: name %q must be 1-64 of a-z 0-9 . _ - starting with a letter or digit", m.Name)
 	}
 	if m.Verifier == nil {
-		return reject(CodeInvalidMessage, "deploy: a verifier module is required")
+		return reject(wire.CodeInvalidMessage, "deploy: a verifier module is required")
 	}
 	if p.MaxVerifyCycles > 0 && m.VerifyCycles > p.MaxVerifyCycles {
-		return reject(CodeInvalidMessage, "deploy: verify_cycles %d is above max_verify_cycles %d", m.VerifyCycles, p.MaxVerifyCycles)
+		return reject(wire.CodeInvalidMessage, "deploy: verify_cycles %d is above max_verify_cycles %d", m.VerifyCycles, p.MaxVerifyCycles)
 	}
 	for _, mod := range []struct {
 		what string
@@ -102,10 +83,10 @@ func checkDeploy(p Params, m *pb.Deploy) Result {
 			continue
 		}
 		if len(mod.m.Sha256) != sha256.Size {
-			return reject(CodeInvalidMessage, "deploy: %s sha256 is %d bytes, want 32", mod.what, len(mod.m.Sha256))
+			return reject(wire.CodeInvalidMessage, "deploy: %s sha256 is %d bytes, want 32", mod.what, len(mod.m.Sha256))
 		}
 		if mod.m.Size == 0 || mod.m.Size > p.MaxProgramSize {
-			return reject(CodeInvalidMessage, "deploy: %s size %d is outside 1..%d (max_program_size)", mod.what, mod.m.Size, p.MaxProgramSize)
+			return reject(wire.CodeInvalidMessage, "deploy: %s size %d is outside 1..%d (max_program_size)", mod.what, mod.m.Size, p.MaxProgramSize)
 		}
 	}
 	return Result{}

@@ -6,9 +6,10 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 func deployMsg(name string, prover, verifier *pb.Module) *pb.Msg {
@@ -30,7 +31,7 @@ func TestDeploy(t *testing.T) {
 	if !res.OK() {
 		t.Fatalf("deploy rejected: %d %s", res.Code, res.Log)
 	}
-	id := protocol.ProgramID(prover.Sha256, verifier.Sha256)
+	id := wire.ProgramID(prover.Sha256, verifier.Sha256)
 	got, err := protocol.GetProgram(f.kv, id)
 	if err != nil {
 		t.Fatal(err)
@@ -39,17 +40,17 @@ func TestDeploy(t *testing.T) {
 		got.MinHardware.MemoryMb != 2048 || got.Height != f.env.Height {
 		t.Fatalf("stored program %v", got)
 	}
-	if res := deliver(t, f, signMin(t, p, f.keys[0], 1, deployMsg("again", prover, verifier))); res.Code != protocol.CodeAlreadyExists {
+	if res := deliver(t, f, signMin(t, p, f.keys[0], 1, deployMsg("again", prover, verifier))); res.Code != wire.CodeAlreadyExists {
 		t.Fatalf("second deploy of the same modules: %d %s", res.Code, res.Log)
 	}
 	// A verifier alone is a different program.
 	if res := deliver(t, f, signMin(t, p, f.keys[0], 2, deployMsg("verify-only", nil, verifier))); !res.OK() {
 		t.Fatalf("verifier-only deploy: %d %s", res.Code, res.Log)
 	}
-	if _, err := protocol.GetProgram(f.kv, protocol.ProgramID(nil, verifier.Sha256)); err != nil {
+	if _, err := protocol.GetProgram(f.kv, wire.ProgramID(nil, verifier.Sha256)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := protocol.GetProgram(f.kv, protocol.ProgramID(nil, prover.Sha256)); !errors.Is(err, store.ErrNotFound) {
+	if _, err := protocol.GetProgram(f.kv, wire.ProgramID(nil, prover.Sha256)); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("unknown program: %v", err)
 	}
 	mustSupply(t, f.kv)
@@ -76,7 +77,7 @@ func TestDeployRejections(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Code != protocol.CodeInvalidMessage || res.Log == "" {
+		if res.Code != wire.CodeInvalidMessage || res.Log == "" {
 			t.Errorf("%s: code %d %q, want invalid_message", name, res.Code, res.Log)
 		}
 		if !bytes.Equal(before, f.tree.WorkingHash()) {
@@ -97,7 +98,7 @@ func TestVerifyBudget(t *testing.T) {
 	if res := deliver(t, f, signMin(t, p, f.keys[0], 0, msg)); !res.OK() {
 		t.Fatalf("deploy with a budget: %d %s", res.Code, res.Log)
 	}
-	prog, err := protocol.GetProgram(f.kv, protocol.ProgramID(module(1, 10).Sha256, module(2, 10).Sha256))
+	prog, err := protocol.GetProgram(f.kv, wire.ProgramID(module(1, 10).Sha256, module(2, 10).Sha256))
 	if err != nil {
 		t.Fatal(err)
 	}

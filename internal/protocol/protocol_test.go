@@ -16,12 +16,14 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/provernet/provernet/internal/address"
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/internal/store"
-	"github.com/provernet/provernet/internal/txn"
+	"github.com/provernet/provernet/internal/store/iavltree"
 	"github.com/provernet/provernet/internal/vrf"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
+	"github.com/provernet/provernet/wire/txn"
 )
 
 const testChainID = "provernet-test-1"
@@ -30,7 +32,7 @@ const testChainID = "provernet-test-1"
 // validator with a VRF key. Keys are derived from fixed seeds so that two
 // fixtures built with the same arguments hold the same state.
 type fixture struct {
-	tree      *store.Tree
+	tree      *iavltree.Tree
 	kv        store.KV
 	env       protocol.Env
 	keys      []ed25519.PrivateKey
@@ -58,7 +60,7 @@ func newFixture(t testing.TB, params protocol.Params, balances ...uint64) *fixtu
 		t.Fatal(err)
 	}
 	f := &fixture{
-		tree:      store.OpenMemory(),
+		tree:      iavltree.OpenMemory(),
 		valAddr:   bytes.Repeat([]byte{0xaa}, 20),
 		vrfSecret: secret,
 		vrfPublic: public,
@@ -210,22 +212,22 @@ func TestCheckTxRejections(t *testing.T) {
 	}
 	cases := []struct {
 		name    string
-		code    protocol.Code
+		code    wire.Code
 		params  protocol.Params
 		balance uint64 // of account 0, the sender
 		build   func(t *testing.T, f *fixture) []byte
 	}{
-		{"garbage", protocol.CodeMalformed, def, 1e9, func(t *testing.T, f *fixture) []byte {
+		{"garbage", wire.CodeMalformed, def, 1e9, func(t *testing.T, f *fixture) []byte {
 			return []byte("garbage \xff\xff\xff not a transaction")
 		}},
-		{"empty", protocol.CodeMalformed, def, 1e9, func(t *testing.T, f *fixture) []byte {
+		{"empty", wire.CodeMalformed, def, 1e9, func(t *testing.T, f *fixture) []byte {
 			return []byte{}
 		}},
-		{"truncated", protocol.CodeMalformed, def, 1e9, func(t *testing.T, f *fixture) []byte {
+		{"truncated", wire.CodeMalformed, def, 1e9, func(t *testing.T, f *fixture) []byte {
 			raw := signMin(t, def, f.keys[0], 0, transferMsg(f.addrs[1][:], 10))
 			return raw[:len(raw)/2]
 		}},
-		{"oversize memo", protocol.CodeOversize, small, 1e9, func(t *testing.T, f *fixture) []byte {
+		{"oversize memo", wire.CodeOversize, small, 1e9, func(t *testing.T, f *fixture) []byte {
 			raw := sign(t, f.keys[0], &pb.TxBody{ChainId: testChainID, Fee: 1e6, Memo: strings.Repeat("m", 400),
 				Messages: []*pb.Msg{transferMsg(f.addrs[1][:], 10)}})
 			if uint64(len(raw)) <= small.MaxTxBytes {
@@ -233,11 +235,11 @@ func TestCheckTxRejections(t *testing.T) {
 			}
 			return raw
 		}},
-		{"wrong chain id", protocol.CodeWrongChainID, def, 1e9, func(t *testing.T, f *fixture) []byte {
+		{"wrong chain id", wire.CodeWrongChainID, def, 1e9, func(t *testing.T, f *fixture) []byte {
 			return sign(t, f.keys[0], &pb.TxBody{ChainId: "other-chain", Fee: fixedFee,
 				Messages: []*pb.Msg{transferMsg(f.addrs[1][:], 10)}})
 		}},
-		{"flipped signature", protocol.CodeBadSignature, def, 1e9, func(t *testing.T, f *fixture) []byte {
+		{"flipped signature", wire.CodeBadSignature, def, 1e9, func(t *testing.T, f *fixture) []byte {
 			var wire pb.Tx
 			if err := proto.Unmarshal(signMin(t, def, f.keys[0], 0, transferMsg(f.addrs[1][:], 10)), &wire); err != nil {
 				t.Fatal(err)
@@ -249,17 +251,17 @@ func TestCheckTxRejections(t *testing.T) {
 			}
 			return b
 		}},
-		{"nonce from the future", protocol.CodeWrongNonce, def, 1e9, func(t *testing.T, f *fixture) []byte {
+		{"nonce from the future", wire.CodeWrongNonce, def, 1e9, func(t *testing.T, f *fixture) []byte {
 			return signMin(t, def, f.keys[0], 5, transferMsg(f.addrs[1][:], 10))
 		}},
-		{"replayed nonce", protocol.CodeWrongNonce, def, 1e9, func(t *testing.T, f *fixture) []byte {
+		{"replayed nonce", wire.CodeWrongNonce, def, 1e9, func(t *testing.T, f *fixture) []byte {
 			raw := signMin(t, def, f.keys[0], 0, transferMsg(f.addrs[1][:], 10))
 			if res := deliver(t, f, raw); !res.OK() {
 				t.Fatalf("first use of nonce 0: %v %s", res.Code, res.Log)
 			}
 			return raw
 		}},
-		{"fee too low", protocol.CodeFeeTooLow, def, 1e9, func(t *testing.T, f *fixture) []byte {
+		{"fee too low", wire.CodeFeeTooLow, def, 1e9, func(t *testing.T, f *fixture) []byte {
 			raw := signMin(t, def, f.keys[0], 0, transferMsg(f.addrs[1][:], 10))
 			body := &pb.TxBody{ChainId: testChainID, Fee: feeOf(t, raw) - 1, Messages: []*pb.Msg{transferMsg(f.addrs[1][:], 10)}}
 			low := sign(t, f.keys[0], body)
@@ -268,25 +270,25 @@ func TestCheckTxRejections(t *testing.T) {
 			}
 			return low
 		}},
-		{"fee above balance", protocol.CodeInsufficientFunds, def, fixedFee - 1, func(t *testing.T, f *fixture) []byte {
+		{"fee above balance", wire.CodeInsufficientFunds, def, fixedFee - 1, func(t *testing.T, f *fixture) []byte {
 			return sign(t, f.keys[0], &pb.TxBody{ChainId: testChainID, Fee: fixedFee, Messages: []*pb.Msg{transferMsg(f.addrs[1][:], 1)}})
 		}},
-		{"amount above balance after fee", protocol.CodeInsufficientFunds, def, fixedFee + 499, func(t *testing.T, f *fixture) []byte {
+		{"amount above balance after fee", wire.CodeInsufficientFunds, def, fixedFee + 499, func(t *testing.T, f *fixture) []byte {
 			return sign(t, f.keys[0], &pb.TxBody{ChainId: testChainID, Fee: fixedFee, Messages: []*pb.Msg{transferMsg(f.addrs[1][:], 500)}})
 		}},
-		{"unknown message", protocol.CodeUnknownMessage, def, 1e9, func(t *testing.T, f *fixture) []byte {
+		{"unknown message", wire.CodeUnknownMessage, def, 1e9, func(t *testing.T, f *fixture) []byte {
 			return sign(t, f.keys[0], &pb.TxBody{ChainId: testChainID, Fee: fixedFee, Messages: []*pb.Msg{{}}})
 		}},
-		{"no messages", protocol.CodeNoMessages, def, 1e9, func(t *testing.T, f *fixture) []byte {
+		{"no messages", wire.CodeNoMessages, def, 1e9, func(t *testing.T, f *fixture) []byte {
 			return sign(t, f.keys[0], &pb.TxBody{ChainId: testChainID, Fee: fixedFee})
 		}},
-		{"19-byte recipient", protocol.CodeInvalidMessage, def, 1e9, func(t *testing.T, f *fixture) []byte {
+		{"19-byte recipient", wire.CodeInvalidMessage, def, 1e9, func(t *testing.T, f *fixture) []byte {
 			return sign(t, f.keys[0], &pb.TxBody{ChainId: testChainID, Fee: fixedFee, Messages: []*pb.Msg{transferMsg(f.addrs[1][:19], 10)}})
 		}},
-		{"zero amount", protocol.CodeInvalidMessage, def, 1e9, func(t *testing.T, f *fixture) []byte {
+		{"zero amount", wire.CodeInvalidMessage, def, 1e9, func(t *testing.T, f *fixture) []byte {
 			return sign(t, f.keys[0], &pb.TxBody{ChainId: testChainID, Fee: fixedFee, Messages: []*pb.Msg{transferMsg(f.addrs[1][:], 0)}})
 		}},
-		{"beacon entry", protocol.CodeNotAllowed, def, 1e9, func(t *testing.T, f *fixture) []byte {
+		{"beacon entry", wire.CodeNotAllowed, def, 1e9, func(t *testing.T, f *fixture) []byte {
 			raw, err := protocol.ProposeBeacon(f.kv, 1, f.valAddr, f.vrfSecret)
 			if err != nil {
 				t.Fatal(err)
@@ -347,7 +349,7 @@ func TestCheckTxAcceptsAndRecords(t *testing.T) {
 		t.Fatalf("recipient %v, want 700", b)
 	}
 	// The same nonce again is now a replay, the next one is fine.
-	if res, _ := protocol.CheckTx(f.kv, f.env, raw); res.Code != protocol.CodeWrongNonce {
+	if res, _ := protocol.CheckTx(f.kv, f.env, raw); res.Code != wire.CodeWrongNonce {
 		t.Fatalf("replay: %v", res.Code)
 	}
 	next := signMin(t, p, f.keys[0], 1, transferMsg(f.addrs[1][:], 1))
@@ -366,12 +368,12 @@ func TestDeliverTxFailedMessageChargesFee(t *testing.T) {
 	raw := sign(t, f.keys[0], &pb.TxBody{ChainId: testChainID, Fee: fee, Messages: []*pb.Msg{transferMsg(f.addrs[1][:], 500)}})
 
 	// CheckTx turns it away outright...
-	if res, _ := protocol.CheckTx(store.NewCache(f.kv), f.env, raw); res.Code != protocol.CodeInsufficientFunds {
+	if res, _ := protocol.CheckTx(store.NewCache(f.kv), f.env, raw); res.Code != wire.CodeInsufficientFunds {
 		t.Fatalf("CheckTx: %v", res.Code)
 	}
 	// ...but once in a block it costs the fee.
 	res := deliver(t, f, raw)
-	if res.Code != protocol.CodeInsufficientFunds || !strings.Contains(res.Log, "message 0") {
+	if res.Code != wire.CodeInsufficientFunds || !strings.Contains(res.Log, "message 0") {
 		t.Fatalf("DeliverTx: %v %q", res.Code, res.Log)
 	}
 	if a := account(t, f.kv, f.addrs[0]); a.Balance != 499 || a.Nonce != 1 {
@@ -386,7 +388,7 @@ func TestDeliverTxFailedMessageChargesFee(t *testing.T) {
 	mustSupply(t, f.kv)
 	// The nonce is used: delivering the same bytes again is a replay.
 	before := f.tree.WorkingHash()
-	if res := deliver(t, f, raw); res.Code != protocol.CodeWrongNonce {
+	if res := deliver(t, f, raw); res.Code != wire.CodeWrongNonce {
 		t.Fatalf("redelivery: %v", res.Code)
 	}
 	if !bytes.Equal(before, f.tree.WorkingHash()) {
@@ -401,12 +403,12 @@ func TestDeliverTxMessagesAllOrNothing(t *testing.T) {
 	for _, c := range []struct {
 		name   string
 		second *pb.Msg
-		code   protocol.Code
+		code   wire.Code
 	}{
-		{"second overdraws", transferMsg(otherAddr(3).Bytes(), 1_000_000), protocol.CodeInsufficientFunds},
-		{"second zero amount", transferMsg(otherAddr(3).Bytes(), 0), protocol.CodeInvalidMessage},
-		{"second bad recipient", transferMsg([]byte{1, 2, 3}, 5), protocol.CodeInvalidMessage},
-		{"second unknown", &pb.Msg{}, protocol.CodeUnknownMessage},
+		{"second overdraws", transferMsg(otherAddr(3).Bytes(), 1_000_000), wire.CodeInsufficientFunds},
+		{"second zero amount", transferMsg(otherAddr(3).Bytes(), 0), wire.CodeInvalidMessage},
+		{"second bad recipient", transferMsg([]byte{1, 2, 3}, 5), wire.CodeInvalidMessage},
+		{"second unknown", &pb.Msg{}, wire.CodeUnknownMessage},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t, p, 100_000, 50)
@@ -418,7 +420,7 @@ func TestDeliverTxMessagesAllOrNothing(t *testing.T) {
 				t.Fatalf("code %v, want %v (%s)", res.Code, c.code, res.Log)
 			}
 			a := account(t, f.kv, f.addrs[0])
-			if c.code == protocol.CodeUnknownMessage {
+			if c.code == wire.CodeUnknownMessage {
 				// Rejected at decoding: nothing is charged.
 				if a.Balance != 100_000 || a.Nonce != 0 {
 					t.Fatalf("sender %v after an undecodable tx", a)
@@ -534,29 +536,29 @@ func TestSupplyRandomTransfers(t *testing.T) {
 		}
 
 		// The expected outcome, by the rules of docs/TRANSACTIONS.md.
-		want := protocol.CodeOK
+		want := wire.CodeOK
 		var sum uint64
 		for _, msg := range msgs {
 			sum += msg.GetTransfer().Amount
 		}
 		switch {
 		case nonce != m.nonce[from]:
-			want = protocol.CodeWrongNonce
+			want = wire.CodeWrongNonce
 		case fee < p.MinFee(len(raw), len(msgs)):
-			want = protocol.CodeFeeTooLow
+			want = wire.CodeFeeTooLow
 		case m.bal[from] < fee:
-			want = protocol.CodeInsufficientFunds
+			want = wire.CodeInsufficientFunds
 		default:
 			// Messages run in order over the balance left after the fee.
 			left := m.bal[from] - fee
 			for _, msg := range msgs {
 				tr := msg.GetTransfer()
 				if tr.Amount == 0 {
-					want = protocol.CodeInvalidMessage
+					want = wire.CodeInvalidMessage
 					break
 				}
 				if left < tr.Amount {
-					want = protocol.CodeInsufficientFunds
+					want = wire.CodeInsufficientFunds
 					break
 				}
 				if !bytes.Equal(tr.To, from[:]) {
@@ -566,7 +568,7 @@ func TestSupplyRandomTransfers(t *testing.T) {
 			m.bal[from] -= fee
 			m.nonce[from]++
 			m.burned += fee
-			if want == protocol.CodeOK {
+			if want == wire.CodeOK {
 				for _, msg := range msgs {
 					tr := msg.GetTransfer()
 					var dst address.Address
@@ -695,7 +697,7 @@ func TestDeliverDeterministic(t *testing.T) {
 	}
 	txs := txSequence(t, a)
 	prev := a.tree.WorkingHash()
-	var codes []protocol.Code
+	var codes []wire.Code
 	for i, raw := range txs {
 		ra := deliver(t, a, raw)
 		ha := a.tree.WorkingHash()
@@ -710,14 +712,14 @@ func TestDeliverDeterministic(t *testing.T) {
 		}
 		// A transaction changes the state exactly when it passed admission.
 		changed := !bytes.Equal(prev, ha)
-		admitted := ra.OK() || ra.Code == protocol.CodeInvalidMessage || (ra.Code == protocol.CodeInsufficientFunds && strings.HasPrefix(ra.Log, "message"))
+		admitted := ra.OK() || ra.Code == wire.CodeInvalidMessage || (ra.Code == wire.CodeInsufficientFunds && strings.HasPrefix(ra.Log, "message"))
 		if changed != admitted {
 			t.Errorf("tx %d (%v): state changed %v", i, ra.Code, changed)
 		}
 		prev = ha
 		codes = append(codes, ra.Code)
 	}
-	want := []protocol.Code{0, 0, protocol.CodeInsufficientFunds, protocol.CodeWrongNonce, protocol.CodeMalformed, 0, 0, protocol.CodeInvalidMessage, 0}
+	want := []wire.Code{0, 0, wire.CodeInsufficientFunds, wire.CodeWrongNonce, wire.CodeMalformed, 0, 0, wire.CodeInvalidMessage, 0}
 	if fmt.Sprint(codes) != fmt.Sprint(want) {
 		t.Errorf("codes %v, want %v", codes, want)
 	}
@@ -947,10 +949,10 @@ func FuzzDeliverTx(f *testing.F) {
 	f.Add([]byte{0x0a, 0x02, 0x12, 0x20})
 	f.Add(bytes.Repeat([]byte{0xff}, 64))
 
-	admission := map[protocol.Code]bool{
-		protocol.CodeMalformed: true, protocol.CodeOversize: true, protocol.CodeWrongChainID: true,
-		protocol.CodeBadSignature: true, protocol.CodeWrongNonce: true, protocol.CodeFeeTooLow: true,
-		protocol.CodeNoMessages: true, protocol.CodeUnknownMessage: true, protocol.CodeNotAllowed: true,
+	admission := map[wire.Code]bool{
+		wire.CodeMalformed: true, wire.CodeOversize: true, wire.CodeWrongChainID: true,
+		wire.CodeBadSignature: true, wire.CodeWrongNonce: true, wire.CodeFeeTooLow: true,
+		wire.CodeNoMessages: true, wire.CodeUnknownMessage: true, wire.CodeNotAllowed: true,
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		fx := newFixture(t, p, 1_000_000, 300)

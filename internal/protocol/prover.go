@@ -7,9 +7,10 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/provernet/provernet/internal/address"
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // The prover set (PROTOCOL.md 4): registration, stake, leaving and
@@ -71,7 +72,7 @@ func registerProver(kv store.KV, env Env, sender address.Address, m *pb.Register
 	old, err := GetProver(kv, sender)
 	switch {
 	case err == nil && old.State != pb.ProverState_PROVER_STATE_EXITED:
-		return reject(CodeAlreadyExists, "register: %s is already a registered prover (%s); only an exited prover registers again", sender, stateName(old.State)), nil
+		return reject(wire.CodeAlreadyExists, "register: %s is already a registered prover (%s); only an exited prover registers again", sender, stateName(old.State)), nil
 	case err != nil && !isNotFound(err):
 		return Result{}, err
 	}
@@ -81,7 +82,7 @@ func registerProver(kv store.KV, env Env, sender address.Address, m *pb.Register
 			return Result{}, err
 		}
 		if acct.Balance < fee {
-			return reject(CodeInsufficientFunds, "register: %s holds %d uprv after the transaction fee and cannot pay the registration fee of %d uprv (registration_fee, burned)", sender, acct.Balance, fee), nil
+			return reject(wire.CodeInsufficientFunds, "register: %s holds %d uprv after the transaction fee and cannot pay the registration fee of %d uprv (registration_fee, burned)", sender, acct.Balance, fee), nil
 		}
 		if err := addBalance(kv, sender, acct, -1, fee); err != nil {
 			return Result{}, err
@@ -106,16 +107,16 @@ func registerProver(kv store.KV, env Env, sender address.Address, m *pb.Register
 func checkRegister(m *pb.RegisterProver) Result {
 	switch {
 	case len(m.VrfPublicKey) != 32:
-		return reject(CodeInvalidMessage, "register: vrf_public_key is %d bytes, want 32", len(m.VrfPublicKey))
+		return reject(wire.CodeInvalidMessage, "register: vrf_public_key is %d bytes, want 32", len(m.VrfPublicKey))
 	case m.Hardware == nil || m.Hardware.CpuCores == 0 || m.Hardware.MemoryMb == 0:
-		return reject(CodeInvalidMessage, "register: hardware must declare at least one CPU core and some memory")
+		return reject(wire.CodeInvalidMessage, "register: hardware must declare at least one CPU core and some memory")
 	case m.MaxConcurrent == 0:
-		return reject(CodeInvalidMessage, "register: max_concurrent must be at least 1")
+		return reject(wire.CodeInvalidMessage, "register: max_concurrent must be at least 1")
 	case len(m.BlobEndpoint) > maxEndpointLen:
-		return reject(CodeInvalidMessage, "register: blob_endpoint longer than %d bytes", maxEndpointLen)
+		return reject(wire.CodeInvalidMessage, "register: blob_endpoint longer than %d bytes", maxEndpointLen)
 	}
 	if err := CheckHardwareClaim(m.Hardware); err != nil {
-		return reject(CodeInvalidMessage, "register: %v", err)
+		return reject(wire.CodeInvalidMessage, "register: %v", err)
 	}
 	return Result{}
 }
@@ -148,21 +149,21 @@ func CheckHardwareClaim(h *pb.Hardware) error {
 
 func stake(kv store.KV, env Env, sender address.Address, m *pb.Stake) (Result, error) {
 	if m.Amount == 0 {
-		return reject(CodeInvalidMessage, "stake: amount must be positive"), nil
+		return reject(wire.CodeInvalidMessage, "stake: amount must be positive"), nil
 	}
 	p, res, err := ownProver(kv, sender, "stake")
 	if err != nil || !res.OK() {
 		return res, err
 	}
 	if p.State != pb.ProverState_PROVER_STATE_PENDING && p.State != pb.ProverState_PROVER_STATE_ACTIVE && p.State != pb.ProverState_PROVER_STATE_SUSPENDED {
-		return reject(CodeNotAllowed, "stake: prover %s is %s; only pending, active and suspended provers stake", sender, stateName(p.State)), nil
+		return reject(wire.CodeNotAllowed, "stake: prover %s is %s; only pending, active and suspended provers stake", sender, stateName(p.State)), nil
 	}
 	acct, err := GetAccount(kv, sender)
 	if err != nil {
 		return Result{}, err
 	}
 	if acct.Balance < m.Amount {
-		return reject(CodeInsufficientFunds, "stake: %s holds %d uprv after the fee, cannot bond %d", sender, acct.Balance, m.Amount), nil
+		return reject(wire.CodeInsufficientFunds, "stake: %s holds %d uprv after the fee, cannot bond %d", sender, acct.Balance, m.Amount), nil
 	}
 	if err := addBalance(kv, sender, acct, -1, m.Amount); err != nil {
 		return Result{}, err
@@ -188,7 +189,7 @@ func unbond(kv store.KV, env Env, sender address.Address) (Result, error) {
 		return res, err
 	}
 	if p.State != pb.ProverState_PROVER_STATE_PENDING && p.State != pb.ProverState_PROVER_STATE_ACTIVE && p.State != pb.ProverState_PROVER_STATE_SUSPENDED {
-		return reject(CodeNotAllowed, "unbond: prover %s is %s", sender, stateName(p.State)), nil
+		return reject(wire.CodeNotAllowed, "unbond: prover %s is %s", sender, stateName(p.State)), nil
 	}
 	p.State, p.UnbondHeight = pb.ProverState_PROVER_STATE_LEAVING, env.Height+env.Params.UnbondCooldown
 	if err := setProver(kv, p); err != nil {
@@ -203,13 +204,13 @@ func withdraw(kv store.KV, env Env, sender address.Address) (Result, error) {
 		return res, err
 	}
 	if p.State != pb.ProverState_PROVER_STATE_LEAVING && p.State != pb.ProverState_PROVER_STATE_REMOVED {
-		return reject(CodeNotAllowed, "withdraw: prover %s is %s; unbond first", sender, stateName(p.State)), nil
+		return reject(wire.CodeNotAllowed, "withdraw: prover %s is %s; unbond first", sender, stateName(p.State)), nil
 	}
 	if env.Height < p.UnbondHeight {
-		return reject(CodeNotAllowed, "withdraw: the stake of %s unlocks at height %d (now %d)", sender, p.UnbondHeight, env.Height), nil
+		return reject(wire.CodeNotAllowed, "withdraw: the stake of %s unlocks at height %d (now %d)", sender, p.UnbondHeight, env.Height), nil
 	}
 	if p.Held > 0 || p.OpenResults > 0 {
-		return reject(CodeNotAllowed, "withdraw: %s still holds %d allocated slots and %d results in unsettled workloads; its stake answers for them until they settle", sender, p.Held, p.OpenResults), nil
+		return reject(wire.CodeNotAllowed, "withdraw: %s still holds %d allocated slots and %d results in unsettled workloads; its stake answers for them until they settle", sender, p.Held, p.OpenResults), nil
 	}
 	acct, err := GetAccount(kv, sender)
 	if err != nil {
@@ -230,7 +231,7 @@ func withdraw(kv store.KV, env Env, sender address.Address) (Result, error) {
 func ownProver(kv store.KV, sender address.Address, what string) (*pb.Prover, Result, error) {
 	p, err := GetProver(kv, sender)
 	if isNotFound(err) {
-		return nil, reject(CodeNotAllowed, "%s: %s is not a registered prover", what, sender), nil
+		return nil, reject(wire.CodeNotAllowed, "%s: %s is not a registered prover", what, sender), nil
 	}
 	return p, Result{}, err
 }

@@ -1,6 +1,10 @@
 package protocol
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/provernet/provernet/wire"
+)
 
 // Attr is one key/value of an event.
 type Attr struct {
@@ -20,7 +24,7 @@ type Event struct {
 
 // Result is the outcome of checking or delivering one transaction.
 type Result struct {
-	Code   Code
+	Code   wire.Code
 	Log    string
 	Events []Event
 	// Admitted: DeliverTx took the fee and the nonce (the transaction
@@ -32,9 +36,9 @@ type Result struct {
 }
 
 // OK reports whether the transaction was accepted.
-func (r Result) OK() bool { return r.Code == CodeOK }
+func (r Result) OK() bool { return r.Code == wire.CodeOK }
 
-func reject(code Code, format string, args ...any) Result {
+func reject(code wire.Code, format string, args ...any) Result {
 	return Result{Code: code, Log: fmt.Sprintf(format, args...)}
 }
 

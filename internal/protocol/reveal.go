@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"strconv"
 
-	"github.com/provernet/provernet/internal/address"
-	"github.com/provernet/provernet/internal/pb"
-	"github.com/provernet/provernet/internal/seal"
 	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
+	"github.com/provernet/provernet/wire/seal"
 )
 
 // RevealKey (PROTOCOL.md 5.4): once no slot of the workload can still be
@@ -28,7 +29,7 @@ func revealKey(kv store.KV, env Env, sender address.Address, m *pb.RevealKey) (R
 	}
 	c := seal.Commit(m.Identity)
 	if !bytes.Equal(c[:], s.Commit) {
-		return reject(CodeInvalidMessage, "reveal: the identity does not hash to the slot's commit %x", s.Commit), nil
+		return reject(wire.CodeInvalidMessage, "reveal: the identity does not hash to the slot's commit %x", s.Commit), nil
 	}
 	file, err := SealedFile(kv, w.Id, s.Index)
 	if err != nil {
@@ -67,13 +68,13 @@ func revealSlot(kv store.KV, env Env, sender address.Address, m *pb.RevealKey) (
 	case !res.OK():
 		return nil, nil, res, nil
 	case string(s.Prover) != string(sender[:]):
-		return nil, nil, reject(CodeNotAllowed, "reveal: slot %d was not submitted by %s", m.Slot, sender), nil
+		return nil, nil, reject(wire.CodeNotAllowed, "reveal: slot %d was not submitted by %s", m.Slot, sender), nil
 	case s.State != pb.SlotState_SLOT_STATE_SUBMITTED:
-		return nil, nil, reject(CodeNotAllowed, "reveal: slot %d is %s, not submitted", m.Slot, SlotStateName(s.State)), nil
+		return nil, nil, reject(wire.CodeNotAllowed, "reveal: slot %d is %s, not submitted", m.Slot, SlotStateName(s.State)), nil
 	case w.RevealFrom == 0:
-		return nil, nil, reject(CodeWindowClosed, "reveal: too early: slots of %x can still be filled (deadline %d); reveal once all are submitted or the deadline passes", w.Id, w.Deadline), nil
+		return nil, nil, reject(wire.CodeWindowClosed, "reveal: too early: slots of %x can still be filled (deadline %d); reveal once all are submitted or the deadline passes", w.Id, w.Deadline), nil
 	case env.Height > s.RevealBy:
-		return nil, nil, reject(CodeWindowClosed, "reveal: the reveal window of slot %d closed at height %d", m.Slot, s.RevealBy), nil
+		return nil, nil, reject(wire.CodeWindowClosed, "reveal: the reveal window of slot %d closed at height %d", m.Slot, s.RevealBy), nil
 	}
 	return w, s, Result{}, nil
 }

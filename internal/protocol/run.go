@@ -7,10 +7,11 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/provernet/provernet/internal/address"
-	"github.com/provernet/provernet/internal/pb"
-	"github.com/provernet/provernet/internal/seal"
 	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
+	"github.com/provernet/provernet/wire/seal"
 )
 
 // Run (PROTOCOL.md 5.1): the fee is escrowed at inclusion (height h) and
@@ -28,30 +29,30 @@ func run(kv store.KV, env Env, sender address.Address, m *pb.Run) (Result, error
 	}
 	q, err := Quote(env.Params, prog, m.Cycles, m.Provers)
 	if err != nil {
-		return reject(CodeInvalidMessage, "run: %v", err), nil
+		return reject(wire.CodeInvalidMessage, "run: %v", err), nil
 	}
 	if m.Deadline > env.Params.MaxDeadline {
-		return reject(CodeInvalidMessage, "run: deadline %d blocks is above max_deadline %d", m.Deadline, env.Params.MaxDeadline), nil
+		return reject(wire.CodeInvalidMessage, "run: deadline %d blocks is above max_deadline %d", m.Deadline, env.Params.MaxDeadline), nil
 	}
 	if m.Deadline < q.MinDeadline {
-		return reject(CodeInvalidMessage, "run: deadline %d blocks is below the minimum %d for %d cycles (allocation, accept_window %d, and %d cycles per block)",
+		return reject(wire.CodeInvalidMessage, "run: deadline %d blocks is below the minimum %d for %d cycles (allocation, accept_window %d, and %d cycles per block)",
 			m.Deadline, q.MinDeadline, m.Cycles, env.Params.AcceptWindow, env.Params.CyclesPerBlock), nil
 	}
 	if m.MaxFee != 0 && q.Fee > m.MaxFee {
-		return reject(CodeInvalidMessage, "run: the fee is %d uprv, above your max_fee %d", q.Fee, m.MaxFee), nil
+		return reject(wire.CodeInvalidMessage, "run: the fee is %d uprv, above your max_fee %d", q.Fee, m.MaxFee), nil
 	}
 	acct, err := GetAccount(kv, sender)
 	if err != nil {
 		return Result{}, err
 	}
 	if acct.Balance < q.Fee {
-		return reject(CodeInsufficientFunds, "run: %s holds %d uprv after the transaction fee and cannot escrow the run's fee of %d uprv", sender, acct.Balance, q.Fee), nil
+		return reject(wire.CodeInsufficientFunds, "run: %s holds %d uprv after the transaction fee and cannot escrow the run's fee of %d uprv", sender, acct.Balance, q.Fee), nil
 	}
 	if err := addBalance(kv, sender, acct, -1, q.Fee); err != nil {
 		return Result{}, err
 	}
 	w := &pb.Workload{
-		Id: WorkloadID(sender, env.txNonce, env.msgIndex), Program: prog.Id, Owner: sender[:],
+		Id: wire.WorkloadID(sender, env.txNonce, env.msgIndex), Program: prog.Id, Owner: sender[:],
 		Inputs: m.Inputs, Cycles: m.Cycles, K: m.Provers, Recipient: m.Recipient,
 		Height: env.Height, Deadline: env.Height + m.Deadline, Fee: q.Fee, Escrow: q.Fee,
 		State: pb.WorkloadState_WORKLOAD_STATE_PENDING,
@@ -85,17 +86,17 @@ func queue(kv store.KV, env Env, w *pb.Workload) error {
 
 func runProgram(kv store.KV, m *pb.Run) (*pb.Program, Result, error) {
 	if len(m.Program) != sha256.Size {
-		return nil, reject(CodeInvalidMessage, "run: program id is %d bytes, want 32", len(m.Program)), nil
+		return nil, reject(wire.CodeInvalidMessage, "run: program id is %d bytes, want 32", len(m.Program)), nil
 	}
 	prog, err := GetProgram(kv, m.Program)
 	if isNotFound(err) {
-		return nil, reject(CodeNotFound, "run: no program %x is deployed", m.Program), nil
+		return nil, reject(wire.CodeNotFound, "run: no program %x is deployed", m.Program), nil
 	}
 	if err != nil {
 		return nil, Result{}, err
 	}
 	if prog.Prover == nil {
-		return nil, reject(CodeInvalidMessage, "run: program %s (%x) is verifier-only and cannot be run", prog.Name, prog.Id), nil
+		return nil, reject(wire.CodeInvalidMessage, "run: program %s (%x) is verifier-only and cannot be run", prog.Name, prog.Id), nil
 	}
 	return prog, Result{}, nil
 }
@@ -103,14 +104,14 @@ func runProgram(kv store.KV, m *pb.Run) (*pb.Program, Result, error) {
 func checkRun(p Params, m *pb.Run) Result {
 	switch {
 	case m.Cycles == 0:
-		return reject(CodeInvalidMessage, "run: cycles must be positive")
+		return reject(wire.CodeInvalidMessage, "run: cycles must be positive")
 	case m.Provers == 0 || m.Provers > p.MaxProversPerWorkload:
-		return reject(CodeInvalidMessage, "run: provers (k) is %d; it must be 1..%d (max_provers_per_workload)", m.Provers, p.MaxProversPerWorkload)
+		return reject(wire.CodeInvalidMessage, "run: provers (k) is %d; it must be 1..%d (max_provers_per_workload)", m.Provers, p.MaxProversPerWorkload)
 	case uint32(len(m.Inputs)) > p.MaxInputs:
-		return reject(CodeInvalidMessage, "run: %d inputs; at most %d (max_inputs)", len(m.Inputs), p.MaxInputs)
+		return reject(wire.CodeInvalidMessage, "run: %d inputs; at most %d (max_inputs)", len(m.Inputs), p.MaxInputs)
 	}
 	if _, err := seal.ParseRecipient(m.Recipient); err != nil {
-		return reject(CodeInvalidMessage, "run: recipient: %v", err)
+		return reject(wire.CodeInvalidMessage, "run: recipient: %v", err)
 	}
 	seen := map[string]bool{}
 	for i, in := range m.Inputs {
@@ -119,7 +120,7 @@ func checkRun(p Params, m *pb.Run) Result {
 			return res
 		}
 		if seen[strings.ToLower(in.Name)] {
-			return reject(CodeInvalidMessage, "run: input name %q appears twice (names are compared without case: inputs become files)", in.Name)
+			return reject(wire.CodeInvalidMessage, "run: input name %q appears twice (names are compared without case: inputs become files)", in.Name)
 		}
 		seen[strings.ToLower(in.Name)] = true
 	}
@@ -132,19 +133,19 @@ const ProofInputName = "proof"
 
 func checkInput(p Params, in *pb.Input) Result {
 	if !inputName.MatchString(in.Name) {
-		return reject(CodeInvalidMessage, "name %q must be 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit", in.Name)
+		return reject(wire.CodeInvalidMessage, "name %q must be 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit", in.Name)
 	}
 	if strings.EqualFold(in.Name, ProofInputName) { // inputs are files: Proof is proof on some file systems
-		return reject(CodeInvalidMessage, "the name %q is reserved: a verifier reads the proof under it; rename the input", in.Name)
+		return reject(wire.CodeInvalidMessage, "the name %q is reserved: a verifier reads the proof under it; rename the input", in.Name)
 	}
 	if len(in.Sha256) == 0 {
 		if uint64(len(in.Data)) > p.MaxInlineInput {
-			return reject(CodeInvalidMessage, "%d bytes inline; the limit is %d (max_inline_input): send it as a blob", len(in.Data), p.MaxInlineInput)
+			return reject(wire.CodeInvalidMessage, "%d bytes inline; the limit is %d (max_inline_input): send it as a blob", len(in.Data), p.MaxInlineInput)
 		}
 		return Result{}
 	}
 	if len(in.Data) != 0 || len(in.Sha256) != sha256.Size || in.Size == 0 || in.Size > p.MaxProgramSize {
-		return reject(CodeInvalidMessage, "a blob input needs a 32-byte sha256, a size of 1..%d and no inline data", p.MaxProgramSize)
+		return reject(wire.CodeInvalidMessage, "a blob input needs a 32-byte sha256, a size of 1..%d and no inline data", p.MaxProgramSize)
 	}
 	return Result{}
 }

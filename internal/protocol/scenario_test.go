@@ -15,11 +15,12 @@ import (
 	"filippo.io/age"
 	"github.com/cockroachdb/datadriven"
 
-	"github.com/provernet/provernet/internal/address"
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/protocol"
-	"github.com/provernet/provernet/internal/store"
-	"github.com/provernet/provernet/internal/txn"
+	"github.com/provernet/provernet/internal/store/iavltree"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
+	"github.com/provernet/provernet/wire/txn"
 )
 
 // TestScenarios runs the scripted state-machine stories in
@@ -38,7 +39,7 @@ func TestScenarios(t *testing.T) {
 
 // scenario is one story's chain: a store, the current height and named keys.
 type scenario struct {
-	tree   *store.Tree
+	tree   *iavltree.Tree
 	env    protocol.Env
 	keys   map[string]ed25519.PrivateKey
 	byAddr map[address.Address]string
@@ -124,7 +125,7 @@ func (s *scenario) genesis(t *testing.T, args args) string {
 	s.programs, s.workloads, s.wlNames = map[string][]byte{}, map[string][]byte{}, map[string]string{}
 	s.users, s.sealed, s.challenges = map[string]*age.X25519Identity{}, map[string]sealedResult{}, map[string]int{}
 	p = s.setParams(t, p, args)
-	s.tree, s.keys, s.byAddr = store.OpenMemory(), map[string]ed25519.PrivateKey{}, map[address.Address]string{}
+	s.tree, s.keys, s.byAddr = iavltree.OpenMemory(), map[string]ed25519.PrivateKey{}, map[address.Address]string{}
 	g := protocol.Genesis{Params: p, BeaconSeed: make([]byte, 32),
 		Validators: []protocol.GenesisValidator{{Address: make([]byte, 20), VRFPublicKey: make([]byte, 32)}}}
 	for _, spec := range strings.Split(args["accounts"], ",") {
@@ -157,7 +158,7 @@ func (s *scenario) setParams(t *testing.T, p protocol.Params, args args) protoco
 			m[k] = tiers
 		case "challenge_program":
 			pv, vf := sha256.Sum256([]byte("prover:"+v)), sha256.Sum256([]byte("verifier:"+v))
-			m[k] = hex.EncodeToString(protocol.ProgramID(pv[:], vf[:]))
+			m[k] = hex.EncodeToString(wire.ProgramID(pv[:], vf[:]))
 		default:
 			if _, ok := m[k]; !ok {
 				t.Fatalf("genesis: unknown parameter %q", k)

@@ -4,9 +4,9 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/provernet/provernet/internal/address"
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // Settlement (PROTOCOL.md 5.6, changed: docs/WORKLOADS.md "Who pays

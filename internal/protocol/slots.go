@@ -5,10 +5,11 @@ import (
 	"encoding/binary"
 	"errors"
 
-	"github.com/provernet/provernet/internal/address"
-	"github.com/provernet/provernet/internal/pb"
-	"github.com/provernet/provernet/internal/seal"
 	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
+	"github.com/provernet/provernet/wire/seal"
 )
 
 // Accept, Decline and SubmitResult (PROTOCOL.md 5.3 and 5.4). An allocated
@@ -28,9 +29,9 @@ func accept(kv store.KV, env Env, sender address.Address, m *pb.Accept) (Result,
 	}
 	switch {
 	case m.By != 0 && m.By < env.Height:
-		return reject(CodeInvalidMessage, "accept: by %d is before this height %d; promise a height to come, or 0 for the deadline", m.By, env.Height), nil
+		return reject(wire.CodeInvalidMessage, "accept: by %d is before this height %d; promise a height to come, or 0 for the deadline", m.By, env.Height), nil
 	case m.By > w.Deadline:
-		return reject(CodeInvalidMessage, "accept: by %d is after the deadline %d; promise at most the deadline, or 0 for it", m.By, w.Deadline), nil
+		return reject(wire.CodeInvalidMessage, "accept: by %d is after the deadline %d; promise at most the deadline, or 0 for it", m.By, w.Deadline), nil
 	}
 	s.State, s.Due = pb.SlotState_SLOT_STATE_ACCEPTED, m.By
 	return finishMsg(kv, env, w, slotEvent(w, s))
@@ -42,14 +43,14 @@ func decline(kv store.KV, env Env, sender address.Address, m *pb.Decline) (Resul
 		return res, err
 	}
 	if w.Challenge {
-		return reject(CodeNotAllowed, "decline: a challenge cannot be declined"), nil
+		return reject(wire.CodeNotAllowed, "decline: a challenge cannot be declined"), nil
 	}
 	p, err := GetProver(kv, sender)
 	if err != nil {
 		return Result{}, err
 	}
 	if declinesLeft(env, p) == 0 && !s.Waited {
-		return reject(CodeNotAllowed, "decline: %s has used its %d declines of epoch %d; accept the workload, or unbond to leave",
+		return reject(wire.CodeNotAllowed, "decline: %s has used its %d declines of epoch %d; accept the workload, or unbond to leave",
 			sender, env.Params.MaxDeclinesPerEpoch, env.Height/env.Params.EpochLength), nil
 	}
 	if err := release(kv, env, w, s, "declined"); err != nil {
@@ -71,11 +72,11 @@ func allocatedSlot(kv store.KV, env Env, sender address.Address, id []byte, slot
 	}
 	switch {
 	case string(s.Prover) != string(sender[:]):
-		return nil, nil, reject(CodeNotAllowed, "%s: slot %d of %x is not allocated to %s", what, slot, id, sender), nil
+		return nil, nil, reject(wire.CodeNotAllowed, "%s: slot %d of %x is not allocated to %s", what, slot, id, sender), nil
 	case s.State != pb.SlotState_SLOT_STATE_ASSIGNED:
-		return nil, nil, reject(CodeNotAllowed, "%s: slot %d is %s, not assigned", what, slot, SlotStateName(s.State)), nil
+		return nil, nil, reject(wire.CodeNotAllowed, "%s: slot %d is %s, not assigned", what, slot, SlotStateName(s.State)), nil
 	case env.Height > s.AcceptBy:
-		return nil, nil, reject(CodeWindowClosed, "%s: the accept window of slot %d closed at height %d", what, slot, s.AcceptBy), nil
+		return nil, nil, reject(wire.CodeWindowClosed, "%s: the accept window of slot %d closed at height %d", what, slot, s.AcceptBy), nil
 	}
 	return w, s, Result{}, nil
 }
@@ -103,10 +104,10 @@ func submitResult(kv store.KV, env Env, sender address.Address, m *pb.SubmitResu
 		// chain cannot tell which is the original and slashes nobody. The
 		// copier gains nothing: without the temporary identity it can never
 		// reveal, and its slot ends unrevealed and slashed.
-		return reject(CodeAlreadyExists, "submit: this age file was already submitted to workload %x; seal the result afresh, with a new temporary identity", seen), nil
+		return reject(wire.CodeAlreadyExists, "submit: this age file was already submitted to workload %x; seal the result afresh, with a new temporary identity", seen), nil
 	}
 	if s.State == pb.SlotState_SLOT_STATE_OPEN && len(s.FailClaim) > 0 && m.Outcome == pb.Outcome_OUTCOME_FAIL {
-		return reject(CodeNotAllowed, "submit: slot %d was re-opened by a fail claim; only the prover the chain draws for it may confirm the fail (a proof is welcome from anyone)", s.Index), nil
+		return reject(wire.CodeNotAllowed, "submit: slot %d was re-opened by a fail claim; only the prover the chain draws for it may confirm the fail (a proof is welcome from anyone)", s.Index), nil
 	}
 	if res := submitter(env, kv, w, s, sender); !res.OK() {
 		return res, nil
@@ -166,16 +167,16 @@ func reopenForConfirmation(kv store.KV, env Env, w *pb.Workload, s *pb.Slot, sen
 func checkSubmit(env Env, w *pb.Workload, m *pb.SubmitResult) Result {
 	switch {
 	case len(m.Commit) != sha256.Size:
-		return reject(CodeInvalidMessage, "submit: commit is %d bytes, want 32 (SHA-256 of the temporary identity)", len(m.Commit))
+		return reject(wire.CodeInvalidMessage, "submit: commit is %d bytes, want 32 (SHA-256 of the temporary identity)", len(m.Commit))
 	case m.Outcome != pb.Outcome_OUTCOME_PROOF && m.Outcome != pb.Outcome_OUTCOME_FAIL:
-		return reject(CodeInvalidMessage, "submit: outcome must be proof or fail")
+		return reject(wire.CodeInvalidMessage, "submit: outcome must be proof or fail")
 	case m.CyclesUsed > w.Cycles:
-		return reject(CodeInvalidMessage, "submit: cycles_used %d exceeds the workload's %d", m.CyclesUsed, w.Cycles)
+		return reject(wire.CodeInvalidMessage, "submit: cycles_used %d exceeds the workload's %d", m.CyclesUsed, w.Cycles)
 	case m.Outcome == pb.Outcome_OUTCOME_FAIL && m.CyclesUsed != w.Cycles:
-		return reject(CodeInvalidMessage, "submit: a fail outcome means the program used all %d cycles; cycles_used is %d", w.Cycles, m.CyclesUsed)
+		return reject(wire.CodeInvalidMessage, "submit: a fail outcome means the program used all %d cycles; cycles_used is %d", w.Cycles, m.CyclesUsed)
 	}
 	if err := seal.CheckFile(m.Sealed, int(env.Params.MaxProofSize)+sealOverhead); err != nil {
-		return reject(CodeInvalidMessage, "submit: sealed: %v", err)
+		return reject(wire.CodeInvalidMessage, "submit: sealed: %v", err)
 	}
 	return Result{}
 }
@@ -187,28 +188,28 @@ func submitter(env Env, kv store.KV, w *pb.Workload, s *pb.Slot, sender address.
 	switch s.State {
 	case pb.SlotState_SLOT_STATE_ASSIGNED, pb.SlotState_SLOT_STATE_ACCEPTED:
 		if string(s.Prover) != string(sender[:]) {
-			return reject(CodeNotAllowed, "submit: slot %d is held by %s; fill an open slot instead", s.Index, addrString(s.Prover))
+			return reject(wire.CodeNotAllowed, "submit: slot %d is held by %s; fill an open slot instead", s.Index, addrString(s.Prover))
 		}
 		if due := DueOf(w, s); env.Height > due {
-			return reject(CodeWindowClosed, "submit: slot %d of %x was due by height %d", s.Index, w.Id, due)
+			return reject(wire.CodeWindowClosed, "submit: slot %d of %x was due by height %d", s.Index, w.Id, due)
 		}
 		if w.Challenge && !mayAnswerChallenge(kv, sender) {
-			return reject(CodeNotAllowed, "submit: %s left or was removed; its challenge no longer counts", sender)
+			return reject(wire.CodeNotAllowed, "submit: %s left or was removed; its challenge no longer counts", sender)
 		}
 		return Result{}
 	case pb.SlotState_SLOT_STATE_OPEN:
 		if env.Height > s.OpenUntil {
-			return reject(CodeWindowClosed, "submit: slot %d was open until height %d", s.Index, s.OpenUntil)
+			return reject(wire.CodeWindowClosed, "submit: slot %d was open until height %d", s.Index, s.OpenUntil)
 		}
 		if holds(w, sender) {
-			return reject(CodeNotAllowed, "submit: %s already holds a slot of %x", sender, w.Id)
+			return reject(wire.CodeNotAllowed, "submit: %s already holds a slot of %x", sender, w.Id)
 		}
 		if p, err := GetProver(kv, sender); err != nil || p.State != pb.ProverState_PROVER_STATE_ACTIVE {
-			return reject(CodeNotAllowed, "submit: only active provers fill open slots; %s is not one", sender)
+			return reject(wire.CodeNotAllowed, "submit: only active provers fill open slots; %s is not one", sender)
 		}
 		return Result{}
 	}
-	return reject(CodeNotAllowed, "submit: slot %d is %s; at most k proofs are taken and this one would not be rewarded", s.Index, SlotStateName(s.State))
+	return reject(wire.CodeNotAllowed, "submit: slot %d is %s; at most k proofs are taken and this one would not be rewarded", s.Index, SlotStateName(s.State))
 }
 
 // mayAnswerChallenge reports whether a challenged prover is still in the

@@ -1,8 +1,8 @@
 package protocol
 
 import (
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // Suspension (docs/WORKLOADS.md, "Misses, suspension and removal"). A

@@ -3,26 +3,27 @@ package protocol
 import (
 	"strconv"
 
-	"github.com/provernet/provernet/internal/address"
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // transfer moves amount uprv from sender to m.To.
 func transfer(kv store.KV, env Env, sender address.Address, m *pb.Transfer) (Result, error) {
 	to, err := address.FromBytes(m.To)
 	if err != nil {
-		return reject(CodeInvalidMessage, "transfer: recipient: %v", err), nil
+		return reject(wire.CodeInvalidMessage, "transfer: recipient: %v", err), nil
 	}
 	if m.Amount == 0 {
-		return reject(CodeInvalidMessage, "transfer: amount must be positive"), nil
+		return reject(wire.CodeInvalidMessage, "transfer: amount must be positive"), nil
 	}
 	from, err := GetAccount(kv, sender)
 	if err != nil {
 		return Result{}, err
 	}
 	if from.Balance < m.Amount {
-		return reject(CodeInsufficientFunds, "transfer: %s holds %d uprv after the fee, cannot send %d", sender, from.Balance, m.Amount), nil
+		return reject(wire.CodeInsufficientFunds, "transfer: %s holds %d uprv after the fee, cannot send %d", sender, from.Balance, m.Amount), nil
 	}
 	if err := addBalance(kv, sender, from, -1, m.Amount); err != nil {
 		return Result{}, err

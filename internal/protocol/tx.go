@@ -4,10 +4,11 @@ import (
 	"errors"
 	"strconv"
 
-	"github.com/provernet/provernet/internal/address"
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/store"
-	"github.com/provernet/provernet/internal/txn"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
+	"github.com/provernet/provernet/wire/txn"
 )
 
 // Env is what a transaction may know of the block it runs in.
@@ -75,10 +76,10 @@ func DeliverTx(kv store.KV, env Env, raw []byte) (Result, error) {
 // signature, chain id, nonce, and the fee against the balance.
 func admit(r store.Reader, env Env, raw []byte) (*txn.Tx, Result, error) {
 	if uint64(len(raw)) > env.Params.MaxTxBytes {
-		return nil, reject(CodeOversize, "transaction is %d bytes; the limit is %d", len(raw), env.Params.MaxTxBytes), nil
+		return nil, reject(wire.CodeOversize, "transaction is %d bytes; the limit is %d", len(raw), env.Params.MaxTxBytes), nil
 	}
 	if IsBeaconTx(raw) {
-		return nil, reject(CodeNotAllowed, "a beacon entry is only valid as the first transaction of a proposal"), nil
+		return nil, reject(wire.CodeNotAllowed, "a beacon entry is only valid as the first transaction of a proposal"), nil
 	}
 	decode := env.Decode
 	if decode == nil {
@@ -89,34 +90,34 @@ func admit(r store.Reader, env Env, raw []byte) (*txn.Tx, Result, error) {
 		return nil, Result{Code: decodeCode(err), Log: err.Error()}, nil
 	}
 	if tx.Body.ChainId != env.ChainID {
-		return nil, reject(CodeWrongChainID, "signed for chain %q; this is %q", tx.Body.ChainId, env.ChainID), nil
+		return nil, reject(wire.CodeWrongChainID, "signed for chain %q; this is %q", tx.Body.ChainId, env.ChainID), nil
 	}
 	acct, err := GetAccount(r, tx.Sender)
 	if err != nil {
 		return nil, Result{}, err
 	}
 	if tx.Body.Nonce != acct.Nonce {
-		return nil, reject(CodeWrongNonce, "nonce %d for %s; its next nonce is %d", tx.Body.Nonce, tx.Sender, acct.Nonce), nil
+		return nil, reject(wire.CodeWrongNonce, "nonce %d for %s; its next nonce is %d", tx.Body.Nonce, tx.Sender, acct.Nonce), nil
 	}
 	if min := env.Params.MinFee(len(raw), len(tx.Body.Messages)); tx.Body.Fee < min {
-		return nil, reject(CodeFeeTooLow, "fee %d uprv is below the minimum %d uprv for %d bytes and %d messages", tx.Body.Fee, min, len(raw), len(tx.Body.Messages)), nil
+		return nil, reject(wire.CodeFeeTooLow, "fee %d uprv is below the minimum %d uprv for %d bytes and %d messages", tx.Body.Fee, min, len(raw), len(tx.Body.Messages)), nil
 	}
 	if acct.Balance < tx.Body.Fee {
-		return nil, reject(CodeInsufficientFunds, "%s holds %d uprv and cannot pay the fee of %d uprv", tx.Sender, acct.Balance, tx.Body.Fee), nil
+		return nil, reject(wire.CodeInsufficientFunds, "%s holds %d uprv and cannot pay the fee of %d uprv", tx.Sender, acct.Balance, tx.Body.Fee), nil
 	}
 	return tx, Result{}, nil
 }
 
-func decodeCode(err error) Code {
+func decodeCode(err error) wire.Code {
 	switch {
 	case errors.Is(err, txn.ErrBadSignature):
-		return CodeBadSignature
+		return wire.CodeBadSignature
 	case errors.Is(err, txn.ErrUnknownMsg):
-		return CodeUnknownMessage
+		return wire.CodeUnknownMessage
 	case errors.Is(err, txn.ErrNoMessages):
-		return CodeNoMessages
+		return wire.CodeNoMessages
 	default:
-		return CodeMalformed
+		return wire.CodeMalformed
 	}
 }
 
@@ -201,7 +202,7 @@ func runMessage(kv store.KV, env Env, sender address.Address, m *pb.Msg) (Result
 	case *pb.Msg_Vote:
 		return vote(kv, env, sender, k.Vote)
 	default:
-		return reject(CodeUnknownMessage, "unknown message kind %T", k), nil
+		return reject(wire.CodeUnknownMessage, "unknown message kind %T", k), nil
 	}
 }
 

@@ -10,10 +10,11 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/provernet/provernet/internal/address"
 	"github.com/provernet/provernet/internal/alloc"
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // Verification (PROTOCOL.md 5.5). A revealed proof goes to a committee:
@@ -224,11 +225,11 @@ type ballotRef struct {
 
 func vote(kv store.KV, env Env, sender address.Address, m *pb.Vote) (Result, error) {
 	if len(m.Entries) == 0 || len(m.Entries) > maxVoteEntries {
-		return reject(CodeInvalidMessage, "vote: %d entries; send 1..%d", len(m.Entries), maxVoteEntries), nil
+		return reject(wire.CodeInvalidMessage, "vote: %d entries; send 1..%d", len(m.Entries), maxVoteEntries), nil
 	}
 	p, err := GetProver(kv, sender)
 	if isNotFound(err) || (err == nil && p.State != pb.ProverState_PROVER_STATE_ACTIVE) {
-		return reject(CodeNotAllowed, "vote: only active provers vote; %s is not one", sender), nil
+		return reject(wire.CodeNotAllowed, "vote: only active provers vote; %s is not one", sender), nil
 	}
 	if err != nil {
 		return Result{}, err
@@ -241,7 +242,7 @@ func vote(kv store.KV, env Env, sender address.Address, m *pb.Vote) (Result, err
 	var evs []Event
 	for i, e := range m.Entries {
 		if len(e.Workload) != sha256.Size {
-			return reject(CodeInvalidMessage, "vote: entry %d: workload id is %d bytes, want 32", i, len(e.Workload)), nil
+			return reject(wire.CodeInvalidMessage, "vote: entry %d: workload id is %d bytes, want 32", i, len(e.Workload)), nil
 		}
 		key := string(ballotKey(e.Workload, e.Slot))
 		ref, ok := byKey[key]

@@ -10,28 +10,16 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/provernet/provernet/internal/address"
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // Workloads (PROTOCOL.md 5): a Run, or a challenge the chain makes, with
 // k slots. A workload is written under wl/<id>; a timer index
 // (timer/<height>/<id>) names the next height at which the chain must look
 // at it, so a block only visits workloads whose deadlines fall due.
-
-const workloadDomain = "provernet/workload/v1"
-
-// WorkloadID names the Run that is message index of the transaction with
-// sender and nonce: unique, and known to the sender before it sends.
-func WorkloadID(sender address.Address, nonce uint64, index int) []byte {
-	h := sha256.New()
-	h.Write([]byte(workloadDomain))
-	h.Write(sender[:])
-	_ = binary.Write(h, binary.BigEndian, nonce)
-	_ = binary.Write(h, binary.BigEndian, uint32(index))
-	return h.Sum(nil)
-}
 
 // GetWorkload reads a workload, or returns store.ErrNotFound.
 func GetWorkload(r store.Reader, id []byte) (*pb.Workload, error) {
@@ -54,11 +42,11 @@ func setWorkload(kv store.KV, w *pb.Workload) error { return setProto(kv, worklo
 // workloadFor reads the workload a message names, or rejects the message.
 func workloadFor(kv store.KV, env Env, id []byte, what string) (*pb.Workload, Result, error) {
 	if len(id) != sha256.Size {
-		return nil, reject(CodeInvalidMessage, "%s: workload id is %d bytes, want 32", what, len(id)), nil
+		return nil, reject(wire.CodeInvalidMessage, "%s: workload id is %d bytes, want 32", what, len(id)), nil
 	}
 	w, err := GetWorkload(kv, id)
 	if isNotFound(err) {
-		return nil, reject(CodeNotFound, "%s: no workload %x", what, id), nil
+		return nil, reject(wire.CodeNotFound, "%s: no workload %x", what, id), nil
 	}
 	if err == nil && env.checking {
 		// CheckTx runs before the block's timers: close the windows that
@@ -72,7 +60,7 @@ func workloadFor(kv store.KV, env Env, id []byte, what string) (*pb.Workload, Re
 // slotFor returns the slot a message names, or rejects the message.
 func slotFor(w *pb.Workload, slot uint32, what string) (*pb.Slot, Result) {
 	if int(slot) >= len(w.Slots) {
-		return nil, reject(CodeInvalidMessage, "%s: workload %x has %d slots; there is no slot %d", what, w.Id, len(w.Slots), slot)
+		return nil, reject(wire.CodeInvalidMessage, "%s: workload %x has %d slots; there is no slot %d", what, w.Id, len(w.Slots), slot)
 	}
 	return w.Slots[slot], Result{}
 }

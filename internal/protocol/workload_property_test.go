@@ -9,11 +9,12 @@ import (
 
 	"filippo.io/age"
 
-	"github.com/provernet/provernet/internal/address"
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/protocol"
-	"github.com/provernet/provernet/internal/seal"
-	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/internal/store/iavltree"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
+	"github.com/provernet/provernet/wire/seal"
 )
 
 // TestWorkloadProperty drives random interleavings of Runs and of messages
@@ -31,7 +32,7 @@ func TestWorkloadProperty(t *testing.T) {
 	for seed := range uint64(seeds) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			a := newPropWorld(t, seed)
-			b := &replica{tree: store.OpenMemory(), env: a.genesisEnv}
+			b := &replica{tree: iavltree.OpenMemory(), env: a.genesisEnv}
 			if err := protocol.InitGenesis(b.tree.Working(), "prop", a.genesis); err != nil {
 				t.Fatal(err)
 			}
@@ -57,7 +58,7 @@ type logged struct {
 
 // replica applies another world's messages block by block.
 type replica struct {
-	tree *store.Tree
+	tree *iavltree.Tree
 	env  protocol.Env
 }
 
@@ -72,7 +73,7 @@ func (r *replica) replay(t *testing.T, msgs []logged) []byte {
 
 // endBlock commits, checks the invariants and starts the next block with
 // a deterministic beacon; it returns the committed hash.
-func endBlock(t *testing.T, tree *store.Tree, env *protocol.Env) []byte {
+func endBlock(t *testing.T, tree *iavltree.Tree, env *protocol.Env) []byte {
 	hash, _, err := tree.Commit()
 	if err != nil {
 		t.Fatal(err)
@@ -121,7 +122,7 @@ type propProver struct {
 
 type propWorld struct {
 	rng     *rand.Rand
-	tree    *store.Tree
+	tree    *iavltree.Tree
 	env     protocol.Env
 	user    address.Address
 	userID  *age.X25519Identity
@@ -138,7 +139,7 @@ type propWorld struct {
 }
 
 func newPropWorld(t *testing.T, seed uint64) *propWorld {
-	w := &propWorld{rng: rand.New(rand.NewPCG(seed, 7)), tree: store.OpenMemory(), temps: map[string]*age.X25519Identity{}}
+	w := &propWorld{rng: rand.New(rand.NewPCG(seed, 7)), tree: iavltree.OpenMemory(), temps: map[string]*age.X25519Identity{}}
 	p := protocol.DefaultParams()
 	p.FeePerByte, p.FeePerMsg, p.MinProverStake, p.RegistrationFee = 0, 0, 1000, 500
 	p.AcceptWindow, p.RevealWindow, p.VoteWindow, p.ReopenWindow = 2, 3, 3, 3
@@ -164,7 +165,7 @@ func newPropWorld(t *testing.T, seed uint64) *propWorld {
 		t.Fatal(err)
 	}
 	pv, vf := sha256.Sum256([]byte("pv")), sha256.Sum256([]byte("vf"))
-	w.prog = protocol.ProgramID(pv[:], vf[:])
+	w.prog = wire.ProgramID(pv[:], vf[:])
 	w.apply(t, w.user, &pb.Msg{Kind: &pb.Msg_Deploy{Deploy: &pb.Deploy{Name: "prog",
 		Prover: &pb.Module{Sha256: pv[:], Size: 1}, Verifier: &pb.Module{Sha256: vf[:], Size: 1}}}})
 	for _, pr := range w.provers {
@@ -216,7 +217,7 @@ func (w *propWorld) block(t *testing.T, quiet bool) []byte {
 
 func (w *propWorld) run(t *testing.T) {
 	k := 1 + w.rng.IntN(3)
-	id := protocol.WorkloadID(w.user, w.nonce+1, 0)
+	id := wire.WorkloadID(w.user, w.nonce+1, 0)
 	res := w.apply(t, w.user, &pb.Msg{Kind: &pb.Msg_Run{Run: &pb.Run{Program: w.prog, Cycles: 1_000_000,
 		Provers: uint32(k), Recipient: w.userID.Recipient().String(), Deadline: int64(4 + w.rng.IntN(5))}}})
 	if !res.OK() {

@@ -12,10 +12,11 @@ import (
 	"filippo.io/age"
 	"github.com/cockroachdb/datadriven"
 
-	"github.com/provernet/provernet/internal/address"
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/protocol"
-	"github.com/provernet/provernet/internal/seal"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
+	"github.com/provernet/provernet/wire/seal"
 )
 
 // The workload commands of the scenario files:
@@ -32,7 +33,7 @@ import (
 //	holdings names=A,B,...: balances plus stakes, and their total
 //	challenges: genesis challenge_program=PROG deploys it at genesis
 //
-// Sealed files are real age files (internal/seal); the temporary
+// Sealed files are real age files (wire/seal); the temporary
 // identities live in the scenario so reveal can publish them.
 
 type sealedResult struct {
@@ -134,7 +135,7 @@ func (s *scenario) deploy(t *testing.T, args args) string {
 		}
 		d.MinHardware.MemoryMb = n
 	}
-	s.programs[name] = protocol.ProgramID(pv[:], vf[:])
+	s.programs[name] = wire.ProgramID(pv[:], vf[:])
 	s.wlNames[hex.EncodeToString(s.programs[name])] = name
 	return s.send(t, args["from"], &pb.Msg{Kind: &pb.Msg_Deploy{Deploy: d}})
 }
@@ -145,7 +146,7 @@ func (s *scenario) run(t *testing.T, args args) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := protocol.WorkloadID(s.addr(t, from), acct.Nonce, 0)
+	id := wire.WorkloadID(s.addr(t, from), acct.Nonce, 0)
 	s.workloads[args["as"]] = id
 	s.wlNames[hex.EncodeToString(id)] = args["as"]
 	k, _ := strconv.ParseUint(args.get("k", "3"), 10, 32)

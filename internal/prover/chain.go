@@ -11,8 +11,8 @@ import (
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // chain is what the daemon reads from and sends to a node, over its

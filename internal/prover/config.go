@@ -7,8 +7,9 @@ import (
 	"time"
 
 	"github.com/provernet/provernet/client"
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // Config configures a daemon.
@@ -64,7 +65,7 @@ type Step struct {
 type Registration struct {
 	CPUCores      uint32
 	MemoryMB      uint64
-	GPUs          []client.GPU
+	GPUs          []wire.GPU
 	MaxConcurrent uint32
 	Stake         uint64 // uprv
 	BlobEndpoint  string

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/wire"
 )
 
 // TestRegistrationValidate checks that the daemon refuses, at start, a
@@ -12,7 +12,7 @@ import (
 // declares.
 func TestRegistrationValidate(t *testing.T) {
 	r := &Registration{CPUCores: 2, MemoryMB: 2048, MaxConcurrent: 1,
-		GPUs: []client.GPU{{Model: "rtx-4090", MemoryMB: 24576}}}
+		GPUs: []wire.GPU{{Model: "rtx-4090", MemoryMB: 24576}}}
 	if err := r.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -20,8 +20,8 @@ func TestRegistrationValidate(t *testing.T) {
 		t.Fatalf("declared %v", hw)
 	}
 	for name, bad := range map[string]*Registration{
-		"gpu without memory": {CPUCores: 1, MemoryMB: 1, MaxConcurrent: 1, GPUs: []client.GPU{{Model: "a"}}},
-		"gpu without model":  {CPUCores: 1, MemoryMB: 1, MaxConcurrent: 1, GPUs: []client.GPU{{MemoryMB: 1}}},
+		"gpu without memory": {CPUCores: 1, MemoryMB: 1, MaxConcurrent: 1, GPUs: []wire.GPU{{Model: "a"}}},
+		"gpu without model":  {CPUCores: 1, MemoryMB: 1, MaxConcurrent: 1, GPUs: []wire.GPU{{MemoryMB: 1}}},
 		"no cores":           {MemoryMB: 1, MaxConcurrent: 1},
 	} {
 		if err := bad.Validate(); err == nil || !strings.HasPrefix(err.Error(), "prover: ") {

@@ -13,10 +13,10 @@ import (
 	"time"
 
 	"github.com/provernet/provernet/client"
-	"github.com/provernet/provernet/internal/address"
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/internal/sandbox"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // Daemon is one prover's daemon.

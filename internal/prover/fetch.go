@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/provernet/provernet/client"
-	"github.com/provernet/provernet/internal/pb"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // fetcher brings a workload's module and inputs to local files: inline

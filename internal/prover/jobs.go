@@ -10,7 +10,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/provernet/provernet/internal/pb"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // jobState is how far the daemon got with one slot.

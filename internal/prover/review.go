@@ -12,10 +12,10 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/protocol"
-	"github.com/provernet/provernet/internal/seal"
 	"github.com/provernet/provernet/internal/vrf"
+	"github.com/provernet/provernet/wire/pb"
+	"github.com/provernet/provernet/wire/seal"
 )
 
 // review looks at one workload and does what is due for this prover.

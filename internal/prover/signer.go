@@ -7,9 +7,9 @@ import (
 	"strconv"
 
 	"github.com/provernet/provernet/client"
-	"github.com/provernet/provernet/internal/address"
-	"github.com/provernet/provernet/internal/pb"
-	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // nextNonce finds the expected nonce in a wrong_nonce refusal.
@@ -55,11 +55,11 @@ func (s *signer) send(ctx context.Context, c *chain, msgs ...*pb.Msg) error {
 			s.synced = false
 			return err
 		}
-		switch protocol.Code(code) {
-		case protocol.CodeOK:
+		switch wire.Code(code) {
+		case wire.CodeOK:
 			s.next++
 			return nil
-		case protocol.CodeWrongNonce:
+		case wire.CodeWrongNonce:
 			// The log names the nonce the node's pending state expects,
 			// which is ahead of the committed account while our own
 			// transactions wait in the mempool.
@@ -72,7 +72,7 @@ func (s *signer) send(ctx context.Context, c *chain, msgs ...*pb.Msg) error {
 			s.synced = false // re-read and try once more
 			continue
 		}
-		return fmt.Errorf("refused (%s): %s", protocol.Code(code), log)
+		return fmt.Errorf("refused (%s): %s", wire.Code(code), log)
 	}
 	return fmt.Errorf("refused: nonce still wrong after re-reading the account")
 }

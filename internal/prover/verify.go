@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/provernet/provernet/internal/pb"
-	"github.com/provernet/provernet/internal/seal"
+	"github.com/provernet/provernet/wire/pb"
+	"github.com/provernet/provernet/wire/seal"
 )
 
 // maybeVerify starts verifying a revealed proof when this prover sits on

@@ -9,9 +9,9 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/internal/sandbox"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // proveResult is what a proving worker reports.

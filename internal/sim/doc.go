@@ -29,7 +29,7 @@
 //
 //   - full (full.go) drives the real state machine: protocol.Apply for
 //     every prover message (Run, Accept, Decline, SubmitResult with a real
-//     age file from internal/seal, RevealKey, Vote) and
+//     age file from wire/seal, RevealKey, Vote) and
 //     protocol.ApplyBeacon and BeginBlock for every block (allocation,
 //     deadlines, settlement), on an in-memory store.KV, with
 //     protocol.CheckInvariants. Hundreds of provers and a few thousand

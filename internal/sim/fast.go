@@ -7,8 +7,8 @@ import (
 	"slices"
 
 	"github.com/provernet/provernet/internal/alloc"
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // The fast fidelity of mechanisms vrf and vrf-noexcl: the simulator keeps

@@ -6,17 +6,18 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/provernet/provernet/internal/address"
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/protocol"
-	"github.com/provernet/provernet/internal/seal"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
+	"github.com/provernet/provernet/wire/seal"
 )
 
 // The full fidelity: the real state machine. Every prover message goes
 // through protocol.Apply (the message handlers, without a signed
 // transaction around them) and every block through protocol.ApplyBeacon
 // and protocol.BeginBlock, on an in-memory store; results are real age
-// files from internal/seal, revealed with real temporary identities, and
+// files from wire/seal, revealed with real temporary identities, and
 // decided by the committee's real votes. protocol.CheckInvariants runs at
 // the end (and after every block with CheckEveryBlock). The provers
 // decide exactly as in the fast fidelity (the same plans, drawn from the
@@ -102,7 +103,7 @@ func (e *fullEngine) genesis() error {
 		if err := e.mustApply(pop.User, uint64(1<<40+i), &pb.Msg{Kind: &pb.Msg_Deploy{Deploy: d}}); err != nil {
 			return err
 		}
-		e.prog = append(e.prog, protocol.ProgramID(pv[:], vf[:]))
+		e.prog = append(e.prog, wire.ProgramID(pv[:], vf[:]))
 	}
 	for i := range pop.Provers {
 		p := &pop.Provers[i]
@@ -252,7 +253,7 @@ func (e *fullEngine) answer(h int64, in intent) error {
 		if err != nil || res.OK() {
 			return err
 		}
-		if res.Code != protocol.CodeNotAllowed {
+		if res.Code != wire.CodeNotAllowed {
 			return fmt.Errorf("decline at height %d: %s", h, res.Log)
 		}
 	}

@@ -12,7 +12,7 @@ import (
 // partition (the text up to the first '/', which is how the protocol's
 // keys are laid out) with each partition's sorted key list rebuilt only
 // when a key was added or removed since the last iteration. The IAVL
-// tree of store.OpenMemory is correct too but computes hashes the
+// tree of iavltree.OpenMemory is correct too but computes hashes the
 // simulator never reads.
 type memKV struct {
 	parts map[string]*memPart

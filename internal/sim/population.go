@@ -8,10 +8,11 @@ import (
 	"math"
 	"slices"
 
-	"github.com/provernet/provernet/internal/address"
 	"github.com/provernet/provernet/internal/alloc"
-	"github.com/provernet/provernet/internal/pb"
 	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // Strategy is how a prover behaves.
@@ -327,7 +328,7 @@ func (pop *Population) makeWorkloads() {
 		// the minimum deadline plus twice the reference proving time.
 		ref := int64((w.Cycles + o.Params.CyclesPerBlock - 1) / o.Params.CyclesPerBlock)
 		w.Deadline = w.Height + q.MinDeadline + 2*ref + 4
-		w.ID = [32]byte(protocol.WorkloadID(pop.User, uint64(i), 0))
+		w.ID = [32]byte(wire.WorkloadID(pop.User, uint64(i), 0))
 		w.Nonce = uint64(i)
 	}
 	pop.addFarmedRuns()
@@ -362,7 +363,7 @@ func (pop *Population) addFarmedRuns() {
 		for range max(sybils/5, 1) {
 			w := Workload{Height: h, Cycles: 1_000_000, K: k, Program: farmProgram, Fee: q.Fee, PerSlot: q.PerSlot,
 				Deadline: h + q.MinDeadline + 4, Farmed: true, Nonce: nonce}
-			w.ID = [32]byte(protocol.WorkloadID(pop.Farmer, nonce, 0))
+			w.ID = [32]byte(wire.WorkloadID(pop.Farmer, nonce, 0))
 			out = append(out, w)
 			nonce++
 		}

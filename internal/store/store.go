@@ -1,14 +1,13 @@
-// Package store is the committed key-value store behind the chain's app hash.
+// Package store is the key-value interface the state machine reads and
+// writes through, and Cache, the write buffer a transaction or a block runs
+// against.
 //
-// The state machine reads and writes through the small KV interface. The one
-// production implementation is an IAVL tree (github.com/cosmos/iavl): its
-// root hash is the app hash, and any key can be proven against it. Each
-// block's writes stay in the tree's working set until Commit, which saves
-// them as one new version in one database batch; a crash before Commit
-// leaves the previous version intact and CometBFT replays the block.
+// The production implementation of KV is the IAVL tree in package
+// iavltree; it lives apart so that the protocol links only this interface.
 //
-// Invariant: the tree's shape, and so its hash, depends on the order of
-// writes; callers that buffer writes (Cache) flush them in key order.
+// Invariant: a tree's shape, and so the app hash, depends on the order of
+// writes; Cache flushes its buffer in key order, so the same writes give the
+// same hash however they were buffered.
 package store
 
 import (

@@ -1,14 +1,16 @@
-package store
+package iavltree
 
 import (
 	"errors"
 	"fmt"
 	"os"
 
-	"cosmossdk.io/core/store"
+	corestore "cosmossdk.io/core/store"
 	"github.com/cosmos/iavl"
 	iavldb "github.com/cosmos/iavl/db"
 	ics23 "github.com/cosmos/ics23/go"
+
+	"github.com/provernet/provernet/internal/store"
 )
 
 // cacheNodes is the number of IAVL nodes kept in memory.
@@ -22,7 +24,7 @@ type Tree struct {
 	keep int64 // versions to keep; 0 keeps all
 }
 
-var _ KV = (*working)(nil)
+var _ store.KV = (*working)(nil)
 
 // OpenDisk opens (or creates) the tree under dir and loads its latest
 // version. keep > 0 prunes versions older than the newest keep.
@@ -56,7 +58,7 @@ func open(db iavldb.DB, keep int64) (*Tree, error) {
 }
 
 // Working is the uncommitted state of the block being executed.
-func (t *Tree) Working() KV { return working{t.tree} }
+func (t *Tree) Working() store.KV { return working{t.tree} }
 
 // WorkingHash is the hash the tree will have once the working set commits.
 func (t *Tree) WorkingHash() []byte { return t.tree.WorkingHash() }
@@ -110,12 +112,12 @@ func (t *Tree) Close() error {
 // Snapshot is a committed, immutable version of the tree.
 type Snapshot struct{ t *iavl.ImmutableTree }
 
-var _ Reader = (*Snapshot)(nil)
+var _ store.Reader = (*Snapshot)(nil)
 
-// Get implements Reader.
+// Get implements store.Reader.
 func (s *Snapshot) Get(key []byte) ([]byte, error) { return s.t.Get(key) }
 
-// Iterate implements Reader.
+// Iterate implements store.Reader.
 func (s *Snapshot) Iterate(start, end []byte, fn func(k, v []byte) bool) error {
 	it, err := s.t.Iterator(start, end, true)
 	if err != nil {
@@ -157,7 +159,7 @@ func (w working) Iterate(start, end []byte, fn func(k, v []byte) bool) error {
 	return drain(it, fn)
 }
 
-func drain(it store.Iterator, fn func(k, v []byte) bool) error {
+func drain(it corestore.Iterator, fn func(k, v []byte) bool) error {
 	defer it.Close()
 	for ; it.Valid(); it.Next() {
 		if !fn(it.Key(), it.Value()) {

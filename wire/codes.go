@@ -1,4 +1,4 @@
-package protocol
+package wire
 
 // Code is the stable numeric result of a transaction. Codes are part of the
 // public interface (clients branch on them): never renumber, only append.

@@ -1,13 +1,15 @@
-package store
+package iavltree
 
 import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/provernet/provernet/internal/store"
 )
 
-func collect(t *testing.T, r Reader, start, end []byte) []string {
+func collect(t *testing.T, r store.Reader, start, end []byte) []string {
 	t.Helper()
 	var out []string
 	if err := r.Iterate(start, end, func(k, v []byte) bool {
@@ -27,7 +29,7 @@ func TestCacheMergesAndWritesInOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	c := NewCache(w)
+	c := store.NewCache(w)
 	_ = c.Set([]byte("b"), []byte("cache"))
 	_ = c.Delete([]byte("c"))
 	_ = c.Set([]byte("d"), []byte("cache"))
@@ -52,7 +54,7 @@ func TestHashIndependentOfBufferOrder(t *testing.T) {
 	hashes := map[string]bool{}
 	for seed := uint64(0); seed < 5; seed++ {
 		tree := OpenMemory()
-		c := NewCache(tree.Working())
+		c := store.NewCache(tree.Working())
 		r := rand.New(rand.NewPCG(seed, seed))
 		for _, i := range r.Perm(200) {
 			_ = c.Set([]byte(fmt.Sprintf("k%03d", i)), []byte{byte(i)})
@@ -109,8 +111,8 @@ func TestPrefixEnd(t *testing.T) {
 		{[]byte{1, 0xff}, []byte{2}},
 		{[]byte{0xff}, nil},
 	} {
-		if got := PrefixEnd(c.in); !bytes.Equal(got, c.want) {
-			t.Errorf("PrefixEnd(%x) = %x, want %x", c.in, got, c.want)
+		if got := store.PrefixEnd(c.in); !bytes.Equal(got, c.want) {
+			t.Errorf("store.PrefixEnd(%x) = %x, want %x", c.in, got, c.want)
 		}
 	}
 }

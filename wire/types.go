@@ -1,4 +1,4 @@
-package client
+package wire
 
 import "time"
 
@@ -304,4 +304,35 @@ type PendingResult struct {
 	CyclesUsed uint64 `json:"cycles_used"`
 	Sealed     []byte `json:"sealed"` // the age file (base64 in JSON)
 	TxHash     string `json:"tx_hash"`
+}
+
+// WorkloadPage is one page of /v1/workloads, newest first.
+type WorkloadPage struct {
+	Workloads []Workload `json:"workloads"`
+	Next      string     `json:"next"` // the cursor of the next page; empty on the last
+}
+
+// ProverPage is one page of /v1/provers, in address order.
+type ProverPage struct {
+	Provers []Prover `json:"provers"`
+	Next    string   `json:"next"`
+}
+
+// ProgramPage is one page of /v1/programs, in id order.
+type ProgramPage struct {
+	Programs []Program `json:"programs"`
+	Next     string    `json:"next"`
+}
+
+// FirstSubmitted is the slot whose result was included first (the one a
+// user can open first), or nil.
+func (w *Workload) FirstSubmitted() *Slot {
+	var first *Slot
+	for i := range w.Slots {
+		s := &w.Slots[i]
+		if s.SubmitHeight > 0 && (first == nil || s.SubmitHeight < first.SubmitHeight) {
+			first = s
+		}
+	}
+	return first
 }

@@ -1592,7 +1592,7 @@ const file_provernet_v1_tx_proto_rawDesc = "" +
 	"\aOutcome\x12\x17\n" +
 	"\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rOUTCOME_PROOF\x10\x01\x12\x10\n" +
-	"\fOUTCOME_FAIL\x10\x02B/Z-github.com/provernet/provernet/internal/pb;pbb\x06proto3"
+	"\fOUTCOME_FAIL\x10\x02B+Z)github.com/provernet/provernet/wire/pb;pbb\x06proto3"
 
 var (
 	file_provernet_v1_tx_proto_rawDescOnce sync.Once

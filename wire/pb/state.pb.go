@@ -1928,7 +1928,7 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\x15SLOT_STATE_UNREVEALED\x10\n" +
 	"\x12\x14\n" +
 	"\x10SLOT_STATE_EMPTY\x10\v\x12\x15\n" +
-	"\x11SLOT_STATE_COPIED\x10\fB/Z-github.com/provernet/provernet/internal/pb;pbb\x06proto3"
+	"\x11SLOT_STATE_COPIED\x10\fB+Z)github.com/provernet/provernet/wire/pb;pbb\x06proto3"
 
 var (
 	file_provernet_v1_state_proto_rawDescOnce sync.Once
