@@ -3,7 +3,6 @@ package protocol
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -16,8 +15,6 @@ import (
 
 // Run (PROTOCOL.md 5.1): the fee is escrowed at inclusion (height h) and
 // the workload is queued for allocation at h+1 with seed[h+1].
-
-var inputName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 func run(kv store.KV, env Env, sender address.Address, m *pb.Run) (Result, error) {
 	prog, res, err := runProgram(kv, m)
@@ -127,16 +124,9 @@ func checkRun(p Params, m *pb.Run) Result {
 	return Result{}
 }
 
-// ProofInputName is the file a verifier reads the proof from, beside the
-// workload's inputs: no input may take it.
-const ProofInputName = "proof"
-
 func checkInput(p Params, in *pb.Input) Result {
-	if !inputName.MatchString(in.Name) {
-		return reject(wire.CodeInvalidMessage, "name %q must be 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit", in.Name)
-	}
-	if strings.EqualFold(in.Name, ProofInputName) { // inputs are files: Proof is proof on some file systems
-		return reject(wire.CodeInvalidMessage, "the name %q is reserved: a verifier reads the proof under it; rename the input", in.Name)
+	if err := wire.CheckInputName(in.Name); err != nil {
+		return reject(wire.CodeInvalidMessage, "%v", err)
 	}
 	if len(in.Sha256) == 0 {
 		if uint64(len(in.Data)) > p.MaxInlineInput {
