@@ -98,7 +98,7 @@ func runLocal(g *globals, cmd *cobra.Command, f localFlags, role sandbox.Role) e
 		}
 		names = append(names, "proof")
 	}
-	exe, err := os.Executable()
+	exe, err := sandbox.WorkerExecutable()
 	if err != nil {
 		return err
 	}

@@ -620,7 +620,7 @@ func runVerifier(ctx context.Context, c *client.Client, prog *wire.Program, ins 
 	if err := os.WriteFile(wasm, mod, 0o600); err != nil {
 		return nil, err
 	}
-	exe, err := os.Executable()
+	exe, err := sandbox.WorkerExecutable()
 	if err != nil {
 		return nil, err
 	}

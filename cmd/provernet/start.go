@@ -16,6 +16,7 @@ import (
 	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/node"
 	"github.com/provernet/provernet/internal/prover"
+	"github.com/provernet/provernet/internal/sandbox"
 	"github.com/provernet/provernet/wire"
 )
 
@@ -128,7 +129,7 @@ func runStart(g *globals, cmd *cobra.Command, po startProverOpts, blobListen str
 		if stake == 0 {
 			stake = n.Params().MinProverStake
 		}
-		exe, err := os.Executable()
+		exe, err := sandbox.WorkerExecutable()
 		if err != nil {
 			_ = n.Stop()
 			return err

@@ -215,7 +215,7 @@ func newSandboxBench(o SandboxOptions) (*sandboxBench, error) {
 		o.Runs = 1
 	}
 	if o.Exe == "" {
-		exe, err := os.Executable()
+		exe, err := sandbox.WorkerExecutable()
 		if err != nil {
 			return nil, fmt.Errorf("find the worker binary: %w", err)
 		}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"sort"
 	"sync"
@@ -13,6 +12,7 @@ import (
 	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/internal/prover"
+	"github.com/provernet/provernet/internal/sandbox"
 )
 
 // Provers are the devnet's prover daemons, each in its own goroutine with
@@ -40,7 +40,7 @@ type ProverOptions struct {
 // keys, registering and staking each on its first start.
 func StartProvers(n *Node, keys []*client.Key, o ProverOptions) (*Provers, error) {
 	if o.Exe == "" {
-		exe, err := os.Executable()
+		exe, err := sandbox.WorkerExecutable()
 		if err != nil {
 			return nil, err
 		}

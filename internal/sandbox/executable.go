@@ -1,0 +1,45 @@
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+)
+
+// WorkerEnv names the environment variable that, when set, is the path of
+// the binary serving WorkerCommand. Tests set it to their own binary.
+const WorkerEnv = "PROVERNET_SANDBOX"
+
+// WorkerBinary is the companion binary that serves WorkerCommand in a
+// release: the sandbox and the native proving backends it hosts (gnark),
+// kept out of the node binary.
+const WorkerBinary = "provernet-sandbox"
+
+// ErrNoWorker is returned when no worker binary can be found.
+var ErrNoWorker = errors.New("sandbox worker binary not found")
+
+// WorkerExecutable finds the binary that runs sandbox jobs: $PROVERNET_SANDBOX
+// if set, else provernet-sandbox beside the running executable (as `make
+// build` and a release lay them out), else provernet-sandbox on PATH.
+func WorkerExecutable() (string, error) {
+	if p := os.Getenv(WorkerEnv); p != "" {
+		return p, nil
+	}
+	if self, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(self), WorkerBinary)
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return p, nil
+		}
+	}
+	if p, err := exec.LookPath(WorkerBinary); err == nil {
+		return p, nil
+	}
+	// Until the worker moves out of the node binary, the running
+	// executable serves WorkerCommand itself.
+	if self, err := os.Executable(); err == nil {
+		return self, nil
+	}
+	return "", fmt.Errorf("%w: put %s beside this binary or on PATH, or set %s", ErrNoWorker, WorkerBinary, WorkerEnv)
+}
