@@ -1,11 +1,8 @@
 package main
 
 import (
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -103,30 +100,11 @@ GPU goes to the open market.`,
 // newProverVRFKey makes the prover's VRF key and keeps it beside its
 // account key; an existing one is reused.
 func newProverVRFKey(g *globals, name string) ([]byte, error) {
-	type vrfFile struct {
-		PublicKey string `json:"public_key"`
-		SecretKey string `json:"secret_key"`
-	}
-	path := filepath.Join(client.DefaultKeysDir(g.home), name+".vrf.json")
-	if b, err := os.ReadFile(path); err == nil {
-		var f vrfFile
-		if err := json.Unmarshal(b, &f); err != nil {
-			return nil, fmt.Errorf("failed to parse %s: %w", path, err)
-		}
-		return hex.DecodeString(f.PublicKey)
-	}
-	secret, public, err := vrf.GenerateKey(nil)
+	k, err := vrf.LoadOrGenerateKeyFile(filepath.Join(client.DefaultKeysDir(g.home), name+".vrf.json"))
 	if err != nil {
 		return nil, err
 	}
-	body, _ := json.MarshalIndent(vrfFile{PublicKey: hex.EncodeToString(public), SecretKey: hex.EncodeToString(secret)}, "", "  ")
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(path, append(body, '\n'), 0o600); err != nil {
-		return nil, err
-	}
-	return public, nil
+	return k.Public, nil
 }
 
 func printProver(w io.Writer, p wire.Prover) {

@@ -16,6 +16,7 @@ import (
 	"github.com/cometbft/cometbft/types"
 
 	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/internal/vrf"
 )
 
 // InitOptions describe a new single-validator home.
@@ -72,7 +73,7 @@ type member struct {
 	moniker string
 	nodeKey *p2p.NodeKey
 	pv      *privval.FilePV
-	vrf     *VRFKey
+	vrf     *vrf.Key
 }
 
 func (m *member) result(home string, g *types.GenesisDoc) *InitResult {
@@ -119,7 +120,7 @@ func prepareHome(home string, cfg Config) (*member, error) {
 	if err != nil {
 		return nil, fmt.Errorf("failed to create validator key: %w", err)
 	}
-	vk, err := GenerateVRFKey(VRFKeyFile(home))
+	vk, err := vrf.GenerateKeyFile(VRFKeyFile(home))
 	if err != nil {
 		return nil, err
 	}

@@ -29,6 +29,7 @@ import (
 	"github.com/provernet/provernet/internal/httpapi"
 	"github.com/provernet/provernet/internal/store"
 	"github.com/provernet/provernet/internal/store/iavltree"
+	"github.com/provernet/provernet/internal/vrf"
 )
 
 // Options adjust how a node starts.
@@ -108,7 +109,7 @@ func Start(ctx context.Context, home string, opts Options) (*Node, error) {
 	return n, nil
 }
 
-func loadKeys(home string, cc *cmtcfg.Config) (*privval.FilePV, *p2p.NodeKey, *VRFKey, error) {
+func loadKeys(home string, cc *cmtcfg.Config) (*privval.FilePV, *p2p.NodeKey, *vrf.Key, error) {
 	for _, f := range []string{cc.PrivValidatorKeyFile(), cc.NodeKeyFile(), cc.GenesisFile()} {
 		if _, err := os.Stat(f); err != nil {
 			return nil, nil, nil, fmt.Errorf("%s is missing (run `provernet init --home %s` first): %w", f, home, err)
@@ -122,9 +123,9 @@ func loadKeys(home string, cc *cmtcfg.Config) (*privval.FilePV, *p2p.NodeKey, *V
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("failed to load node key: %w", err)
 	}
-	var vk *VRFKey
+	var vk *vrf.Key
 	if _, err := os.Stat(VRFKeyFile(home)); err == nil {
-		if vk, err = LoadVRFKey(VRFKeyFile(home)); err != nil {
+		if vk, err = vrf.LoadKeyFile(VRFKeyFile(home)); err != nil {
 			return nil, nil, nil, err
 		}
 	}
@@ -132,7 +133,7 @@ func loadKeys(home string, cc *cmtcfg.Config) (*privval.FilePV, *p2p.NodeKey, *V
 }
 
 // openApp opens the committed store and the provernet application on it.
-func (n *Node) openApp(pv *privval.FilePV, vk *VRFKey, logger cmtlog.Logger, opts Options) (abci.Application, error) {
+func (n *Node) openApp(pv *privval.FilePV, vk *vrf.Key, logger cmtlog.Logger, opts Options) (abci.Application, error) {
 	tree, err := iavltree.OpenDisk(appDir(n.home), n.cfg.State.KeepVersions)
 	if err != nil {
 		return nil, err

@@ -3,9 +3,7 @@ package prover
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -420,27 +418,12 @@ func (d *Daemon) forget(w *pb.Workload) error {
 	return nil
 }
 
-// newVRFKey makes the prover's VRF key, kept beside its state.
+// newVRFKey makes the prover's VRF key, kept beside its state; a
+// registration that did not land sends the same key again.
 func newVRFKey(dir string) ([]byte, error) {
-	path := filepath.Join(dir, "vrf.json")
-	if b, err := os.ReadFile(path); err == nil { // a registration that did not land: same key again
-		var k struct{ Public string }
-		if json.Unmarshal(b, &k) == nil {
-			if pub, err := hex.DecodeString(k.Public); err == nil && len(pub) == vrf.PublicKeySize {
-				return pub, nil
-			}
-		}
-	}
-	secret, public, err := vrf.GenerateKey(rand.Reader)
+	k, err := vrf.LoadOrGenerateKeyFile(filepath.Join(dir, "vrf.json"))
 	if err != nil {
-		return nil, err
-	}
-	b, err := json.Marshal(map[string]string{"secret": hex.EncodeToString(secret), "public": hex.EncodeToString(public)})
-	if err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(path, b, 0o600); err != nil {
 		return nil, fmt.Errorf("failed to keep the VRF key: %w", err)
 	}
-	return public, nil
+	return k.Public, nil
 }
