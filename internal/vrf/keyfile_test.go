@@ -2,6 +2,7 @@ package vrf
 
 import (
 	"bytes"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,10 +32,10 @@ func TestKeyFileRejects(t *testing.T) {
 	_, pub2, _ := GenerateKey(nil)
 	sec, _, _ := GenerateKey(nil)
 	for name, body := range map[string]string{
-		"mismatched halves": `{"public_key":"` + hexs(pub2) + `","secret_key":"` + hexs(sec) + `"}`,
-		"short secret":      `{"public_key":"` + hexs(pub2) + `","secret_key":"00"}`,
+		"mismatched halves": `{"public_key":"` + hex.EncodeToString(pub2) + `","secret_key":"` + hex.EncodeToString(sec) + `"}`,
+		"short secret":      `{"public_key":"` + hex.EncodeToString(pub2) + `","secret_key":"00"}`,
 		"not hex":           `{"public_key":"zz","secret_key":"zz"}`,
-		"old layout":        `{"public":"` + hexs(pub2) + `","secret":"` + hexs(sec) + `"}`,
+		"old layout":        `{"public":"` + hex.EncodeToString(pub2) + `","secret":"` + hex.EncodeToString(sec) + `"}`,
 		"not json":          `public_key=1`,
 		"too large":         `{"public_key":"` + strings.Repeat("0", 5000) + `"}`,
 	} {
@@ -49,13 +50,4 @@ func TestKeyFileRejects(t *testing.T) {
 			t.Errorf("%s: the bad file was replaced", name)
 		}
 	}
-}
-
-func hexs(b []byte) string {
-	const digits = "0123456789abcdef"
-	out := make([]byte, 0, 2*len(b))
-	for _, c := range b {
-		out = append(out, digits[c>>4], digits[c&15])
-	}
-	return string(out)
 }
