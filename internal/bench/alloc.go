@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/provernet/provernet/internal/alloc"
+	"github.com/provernet/provernet/internal/stats"
 )
 
 // AllocOptions size the allocator benchmark.
@@ -163,8 +164,7 @@ func msMedian(runs int, fn func()) float64 {
 		fn()
 		times = append(times, time.Since(t0))
 	}
-	slices.Sort(times)
-	return round3(float64(times[len(times)/2].Nanoseconds()) / 1e6)
+	return round3(float64(stats.Median(times).Nanoseconds()) / 1e6)
 }
 
 // The population: a handful of hardware classes in fixed proportions

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -14,6 +13,7 @@ import (
 	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/loadtest"
 	"github.com/provernet/provernet/internal/node"
+	"github.com/provernet/provernet/internal/stats"
 )
 
 // Flood classes: a one-validator devnet on loopback in a temporary home,
@@ -110,7 +110,7 @@ func startFloodNode(ctx context.Context, o AttackOptions) (*floodNode, error) {
 		return nil, err
 	}
 	c := client.New(n.d.APIURL())
-	if err := waitAPIHeight(ctx, c, 3); err != nil {
+	if _, err := c.WaitHeight(ctx, 3); err != nil {
 		n.stop()
 		return nil, err
 	}
@@ -150,7 +150,7 @@ func runFloodClass(ctx context.Context, fl flood, o AttackOptions) (AttackClass,
 		if len(g.Base) < 2 || len(g.During) < 2 {
 			return AttackClass{}, fmt.Errorf("too few blocks measured (%d quiet, %d during the flood): lengthen --quiet and --flood", len(g.Base), len(g.During))
 		}
-		b, fp := ms(loadtest.P99(g.Base)), ms(loadtest.P99(g.During))
+		b, fp := ms(stats.P99(g.Base)), ms(stats.P99(g.During))
 		bases, floodsP99, ratios = append(bases, b), append(floodsP99, fp), append(ratios, round3(fp/b))
 		allBase, allFlood = append(allBase, g.Base...), append(allFlood, g.During...)
 		other += g.OtherCPU
@@ -163,8 +163,8 @@ func runFloodClass(ctx context.Context, fl flood, o AttackOptions) (AttackClass,
 	d.Attempts, d.OtherCPUShare = ratios, round3(other/tries)
 	d.RequestsPerS = round(sent / tries / o.Flood.Seconds())
 	d.BaselineBlocks, d.FloodBlocks = len(allBase), len(allFlood)
-	d.BaselineMedianMs, d.FloodMedianMs = ms(loadtest.Median(allBase)), ms(loadtest.Median(allFlood))
-	i := medianIndex(ratios)
+	d.BaselineMedianMs, d.FloodMedianMs = ms(stats.Median(allBase)), ms(stats.Median(allFlood))
+	i := stats.MedianIndex(ratios)
 	ratio, baseMs, floodMs := ratios[i], bases[i], floodsP99[i]
 	return AttackClass{Class: fl.class, Method: "node", BlockTimeRatio: &ratio, BaselineP99Ms: &baseMs, FloodP99Ms: &floodMs,
 		Flood: d, Note: fl.note}, nil
@@ -182,15 +182,5 @@ func blobFlood(f *floodRun) loadtest.Flood {
 
 // blobSeq numbers the uploaded blobs, so that each is new to the node.
 var blobSeq atomic.Uint64
-
-// medianIndex is the index of the median of xs (the lower of two).
-func medianIndex(xs []float64) int {
-	idx := make([]int, len(xs))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return xs[idx[a]] < xs[idx[b]] })
-	return idx[(len(idx)-1)/2]
-}
 
 func ms(d time.Duration) float64 { return round(float64(d) / float64(time.Millisecond)) }

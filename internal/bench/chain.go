@@ -273,6 +273,9 @@ func countCommitted(ctx context.Context, n *node.Node, start int64, total int, b
 	return committed, h, nil
 }
 
+// waitHeight asks CometBFT's RPC, not the provernet API that
+// client.WaitHeight uses: the baseline runs CometBFT's kvstore app, which
+// serves no provernet API.
 func waitHeight(ctx context.Context, n *node.Node, h int64) (int64, error) {
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {

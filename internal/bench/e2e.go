@@ -151,7 +151,7 @@ func E2E(ctx context.Context, o E2EOptions) (*E2EReport, error) {
 	}
 	defer d.Stop()
 	c := client.New(d.APIURL())
-	if err := waitAPIHeight(ctx, c, 2); err != nil {
+	if _, err := c.WaitHeight(ctx, 2); err != nil {
 		return nil, err
 	}
 	rec := &steps{m: map[stepKey]map[string]prover.Step{}}
@@ -184,19 +184,6 @@ func onlySHA(programs, home string) string {
 	src, _ := filepath.Abs(filepath.Join(programs, "sha256-chain"))
 	_ = os.Symlink(src, filepath.Join(dir, "sha256-chain"))
 	return dir
-}
-
-func waitAPIHeight(ctx context.Context, c *client.Client, h int64) error {
-	for {
-		if st, err := c.Status(ctx); err == nil && st.Height >= h {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
 }
 
 // runLanes sends the workloads from o.Lanes users, each with one workload

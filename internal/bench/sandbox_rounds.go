@@ -7,6 +7,8 @@ import (
 	"slices"
 	"syscall"
 	"time"
+
+	"github.com/provernet/provernet/internal/stats"
 )
 
 // A benchPath is one way of running a case (native, wasm, metered, host
@@ -65,19 +67,14 @@ func inners(ss []runSample) []float64 {
 	return xs
 }
 
-// spread is the median of xs and its range [min, max], rounded to the
-// millisecond. With few runs the range says more than a deviation would.
+// spread is the median of xs (stats.Median) and its range [min, max],
+// rounded to the millisecond. With few runs the range says more than a
+// deviation would.
 func spread(xs []float64) (median float64, rng [2]float64) {
 	if len(xs) == 0 {
 		return 0, rng
 	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	m := s[len(s)/2]
-	if len(s)%2 == 0 {
-		m = (s[len(s)/2-1] + s[len(s)/2]) / 2
-	}
-	return round3(m), [2]float64{round3(s[0]), round3(s[len(s)-1])}
+	return round3(stats.Median(xs)), [2]float64{round3(slices.Min(xs)), round3(slices.Max(xs))}
 }
 
 // ratios divides a by b run by run (round i of a by round i of b): with

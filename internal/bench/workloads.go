@@ -29,6 +29,7 @@ import (
 
 	"github.com/provernet/provernet/internal/chain"
 	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/internal/stats"
 	"github.com/provernet/provernet/internal/store"
 	"github.com/provernet/provernet/internal/store/iavltree"
 	"github.com/provernet/provernet/internal/vrf"
@@ -264,24 +265,15 @@ func Workloads(ctx context.Context, o WorkloadsOptions) (*WorkloadsResult, error
 	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
 		res.LoadAvg = strings.TrimSpace(string(b))
 	}
-	res.FinalizeMs, res.FinalizeColdMs = wlMedian(warm), wlMedian(cold)
-	res.FinalizeCPUMs, res.FinalizeColdCPUMs, res.FinalizeGCMs = wlMedian(warmCPU), wlMedian(coldCPU), wlMedian(warmGC)
-	res.CommitMs, res.CheckTxMs = wlMedian(commit), wlMedian(check)
+	res.FinalizeMs, res.FinalizeColdMs = stats.Median(warm), stats.Median(cold)
+	res.FinalizeCPUMs, res.FinalizeColdCPUMs, res.FinalizeGCMs = stats.Median(warmCPU), stats.Median(coldCPU), stats.Median(warmGC)
+	res.CommitMs, res.CheckTxMs = stats.Median(commit), stats.Median(check)
 	b := res.Blocks[0]
 	res.Runs, res.Allocated, res.Accepts, res.Results, res.ResultTxs = b.Runs, b.Allocated, b.Accepts, b.Results, b.ResultTxs
 	res.Reveals, res.VoteTxs, res.VoteEntries, res.VotesApplied, res.Settled = b.Reveals, b.VoteTxs, b.VoteEntries, b.VotesApplied, b.Settled
 	res.BlockTxs, res.BlockBytes, res.BytesByKind, res.SealedBytes = b.Txs, b.Bytes, b.BytesByKind, b.sealedBytes
 	res.WorkloadBytes = b.workloadBytes
 	return res, nil
-}
-
-func wlMedian(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return s[len(s)/2]
 }
 
 type wlMode int

@@ -14,6 +14,7 @@ import (
 	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/loadtest"
 	"github.com/provernet/provernet/internal/node"
+	"github.com/provernet/provernet/internal/stats"
 )
 
 // TestFloodDoesNotDelayBlocks floods a devnet with blob uploads (from four
@@ -48,16 +49,9 @@ func TestFloodDoesNotDelayBlocks(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Stop() })
-	ctx := context.Background()
 	c := client.New(d.APIURL())
-	for i := 0; ; i++ {
-		if st, err := c.Status(ctx); err == nil && st.Height >= 3 {
-			break
-		}
-		if i > 200 {
-			t.Fatal("node did not start")
-		}
-		time.Sleep(50 * time.Millisecond)
+	if err := waitHeight(c, 3); err != nil {
+		t.Fatal(err)
 	}
 
 	// Uploads on the API listener are redirected to the upload listener.
@@ -83,15 +77,15 @@ func TestFloodDoesNotDelayBlocks(t *testing.T) {
 	for attempt := 1; ; attempt++ {
 		f := floodOnce(d, &commits)
 		got = f.statuses
-		base := max(loadtest.P99(f.Base), blockTime)
+		base := max(stats.P99(f.Base), blockTime)
 		idle := f.OtherCPU < 1.0/3 && base <= 3*blockTime/2
 		bound := 3*base + 500*time.Millisecond
 		if idle {
 			bound = time.Duration(1.2*float64(base)) + 60*time.Millisecond
 		}
 		t.Logf("attempt %d: other processes' CPU %.0f%%; block gaps without flood: n=%d p99=%v; during flood: n=%d p99=%v (bound %v); statuses (1xxx: queries) %v",
-			attempt, 100*f.OtherCPU, len(f.Base), loadtest.P99(f.Base), len(f.During), loadtest.P99(f.During), bound, got)
-		if len(f.During) >= 5 && loadtest.P99(f.During) <= bound {
+			attempt, 100*f.OtherCPU, len(f.Base), stats.P99(f.Base), len(f.During), stats.P99(f.During), bound, got)
+		if len(f.During) >= 5 && stats.P99(f.During) <= bound {
 			break
 		}
 		if attempt == 3 {

@@ -32,16 +32,20 @@ func startNode(t *testing.T) (string, *node.Devnet) {
 	}
 	t.Cleanup(func() { d.Stop() })
 	c := client.New(d.APIURL())
-	for i := 0; i < 200; i++ {
-		// CometBFT stores a block before the app commits it: wait for the
-		// second block so that the first is committed state.
-		if st, err := c.Status(context.Background()); err == nil && st.Height >= 2 {
-			return d.APIURL(), d
-		}
-		time.Sleep(50 * time.Millisecond)
+	// CometBFT stores a block before the app commits it: wait for the
+	// second block so that the first is committed state.
+	if err := waitHeight(c, 2); err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("node did not start")
-	return "", nil
+	return d.APIURL(), d
+}
+
+// waitHeight waits up to 30 s for the devnet's chain to reach h.
+func waitHeight(c *client.Client, h int64) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := c.WaitHeight(ctx, h)
+	return err
 }
 
 func TestAPIErrors(t *testing.T) {

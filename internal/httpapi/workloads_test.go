@@ -44,14 +44,10 @@ func startRichNode(t *testing.T) (*client.Client, *node.Devnet) {
 	}
 	t.Cleanup(func() { d.Stop() })
 	c := client.New(d.APIURL())
-	for i := 0; i < 200; i++ {
-		if st, err := c.Status(context.Background()); err == nil && st.Height >= 2 {
-			return c, d
-		}
-		time.Sleep(50 * time.Millisecond)
+	if err := waitHeight(c, 2); err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("node did not start")
-	return nil, nil
+	return c, d
 }
 
 func sendOK(t *testing.T, c *client.Client, key *client.Key, msgs ...*client.Msg) *wire.TxResult {

@@ -5,28 +5,6 @@ import (
 	"time"
 )
 
-func TestRanks(t *testing.T) {
-	var ds []time.Duration
-	for i := 100; i >= 1; i-- {
-		ds = append(ds, time.Duration(i))
-	}
-	if got := P99(ds); got != 100 {
-		t.Errorf("P99 of 1..100 = %d, want 100", got)
-	}
-	if got := P99(ds[1:]); got != 99 {
-		t.Errorf("P99 of 1..99 = %d, want 99", got)
-	}
-	if got := Median(ds); got != 51 {
-		t.Errorf("Median of 1..100 = %d, want 51", got)
-	}
-	if ds[0] != 100 {
-		t.Error("the ranks sorted their argument")
-	}
-	if P99(nil) != 0 || Median(nil) != 0 {
-		t.Error("the ranks of nothing are not 0")
-	}
-}
-
 func TestRateShare(t *testing.T) {
 	for _, c := range []struct{ perS, n int }{{2000, 8}, {200, 4}, {7, 4}, {3, 8}, {0, 4}} {
 		sum := 0

@@ -181,7 +181,7 @@ func startE2EIn(t *testing.T, dir string, provers int, params protocol.Params, c
 		}
 	})
 	ctx := e.ctx(60 * time.Second)
-	if _, err := waitForHeight(ctx, e.c, 2); err != nil {
+	if _, err := e.c.WaitHeight(ctx, 2); err != nil {
 		t.Fatal(err)
 	}
 	progs, err := DeployExamples(ctx, e.c, d.Keys[0], dir)

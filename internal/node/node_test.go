@@ -46,16 +46,13 @@ func startDevnet(t *testing.T, home string) *Devnet {
 
 func waitHeight(t *testing.T, c *client.Client, h int64) *wire.Status {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		st, err := c.Status(context.Background())
-		if err == nil && st.Height >= h {
-			return st
-		}
-		time.Sleep(50 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st, err := c.WaitHeight(ctx, h)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("node did not reach height %d", h)
-	return nil
+	return st
 }
 
 // TestTransferAndRestart sends a transfer through the real node, then stops

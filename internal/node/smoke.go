@@ -5,17 +5,16 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"time"
 
 	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/internal/stats"
 	"github.com/provernet/provernet/wire"
 )
 
@@ -114,7 +113,7 @@ func smoke(ctx context.Context, o SmokeOptions, rep *SmokeReport) error {
 		if plog == nil {
 			plog = logf
 		}
-		if _, err := waitForHeight(ctx, client.New(d.APIURL()), 2); err != nil {
+		if _, err := client.New(d.APIURL()).WaitHeight(ctx, 2); err != nil {
 			return err
 		}
 		ps, err := StartProvers(d.Node, d.ProverKeys, ProverOptions{Log: slog.New(slog.NewTextHandler(plog, nil))})
@@ -134,7 +133,7 @@ func smoke(ctx context.Context, o SmokeOptions, rep *SmokeReport) error {
 
 func runSmoke(ctx context.Context, d *Devnet, o SmokeOptions, rep *SmokeReport) error {
 	c := client.New(d.APIURL())
-	st, err := waitForHeight(ctx, c, 2)
+	st, err := c.WaitHeight(ctx, 2)
 	if err != nil {
 		return err
 	}
@@ -216,9 +215,8 @@ func awaitCommits(ctx context.Context, c *client.Client, sent []sentTx, rep *Smo
 		rep.Committed++
 		rep.LastHeight = max(rep.LastHeight, r.Height)
 	}
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	if len(lat) > 0 {
-		rep.CommitP50MS, rep.CommitMaxMS = lat[len(lat)/2], lat[len(lat)-1]
+		rep.CommitP50MS, rep.CommitMaxMS = stats.Median(lat), slices.Max(lat)
 	}
 	return nil
 }
@@ -314,18 +312,4 @@ func checkBeacon(ctx context.Context, c *client.Client, rep *SmokeReport) error 
 	}
 	rep.BeaconChainOK = true
 	return nil
-}
-
-func waitForHeight(ctx context.Context, c *client.Client, h int64) (*wire.Status, error) {
-	for {
-		st, err := c.Status(ctx)
-		if err == nil && st.Height >= h {
-			return st, nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil, errors.New("the devnet produced no blocks in time")
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
 }
