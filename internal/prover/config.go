@@ -49,7 +49,7 @@ type Config struct {
 
 // Step is one step of a daemon's work on a slot.
 type Step struct {
-	Kind     string // proving, proved, submitted, revealed
+	Kind     string // proving, proved, submitted
 	Workload []byte
 	Slot     uint32
 	Height   int64 // the newest height the daemon knew
@@ -90,27 +90,6 @@ func (r *Registration) Validate() error {
 		return fmt.Errorf("prover: invalid hardware declaration: %w", err)
 	}
 	return nil
-}
-
-// Fault is a deliberate misbehaviour, for tests of the protocol's defences.
-type Fault string
-
-// Faults.
-const (
-	FaultNone     Fault = ""
-	FaultInvalid  Fault = "invalid"   // submits a corrupted proof
-	FaultCopy     Fault = "copy"      // resubmits another prover's sealed file
-	FaultNoReveal Fault = "no-reveal" // never reveals
-	FaultSilent   Fault = "silent"    // never answers an allocation
-)
-
-// ParseFault checks a fault name.
-func ParseFault(s string) (Fault, error) {
-	switch f := Fault(s); f {
-	case FaultNone, FaultInvalid, FaultCopy, FaultNoReveal, FaultSilent:
-		return f, nil
-	}
-	return "", errors.New("unknown fault " + s + ": want invalid, copy, no-reveal or silent")
 }
 
 func (c *Config) defaults() error {

@@ -4,12 +4,8 @@ import (
 	"cmp"
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
-	"path/filepath"
-	"sort"
 	"time"
 
 	"github.com/provernet/provernet/client"
@@ -33,14 +29,12 @@ type Daemon struct {
 	saved     savedState
 	interest  map[string]bool               // hex ids of workloads worth looking at
 	running   map[string]context.CancelFunc // job keys with a worker in this process
-	verifying map[string]bool               // slot keys being verified
-	voted     map[string]bool               // slot keys already voted on
-	votes     []*pb.VoteEntry               // verdicts to send this pass
+	ballot    ballot                        // committee work in hand
 	proved    chan proveResult
 	verified  chan verifyResult
 	verifySem chan struct{}
 	pool      *sandbox.Pool  // the worker processes jobs run in, kept between jobs
-	out       bool           // removed or exited: said once, then idle
+	out       bool           // removed or exited: said once, then it only reveals
 	lastState pb.ProverState // the state seen on the last pass, to report a suspension once
 	tip       int64          // the newest height seen
 }
@@ -52,12 +46,6 @@ func (d *Daemon) observe(kind, workload string, slot uint32) {
 	}
 	id, _ := hex.DecodeString(workload)
 	d.cfg.Observe(Step{Kind: kind, Workload: id, Slot: slot, Height: d.tip, At: time.Now()})
-}
-
-// savedState is what survives a restart besides the jobs.
-type savedState struct {
-	Height   int64    `json:"height"`   // last height whose events were read
-	Interest []string `json:"interest"` // workloads still worth looking at
 }
 
 // New prepares a daemon; Run starts it.
@@ -83,7 +71,7 @@ func New(cfg Config) (*Daemon, error) {
 	d := &Daemon{cfg: cfg, chain: c, jobs: jobs, addr: addr,
 		fetch:    &fetcher{api: client.New(cfg.API), dir: cfg.Dir},
 		signer:   &signer{key: cfg.Key, addr: addr},
-		interest: map[string]bool{}, running: map[string]context.CancelFunc{}, verifying: map[string]bool{}, voted: map[string]bool{},
+		interest: map[string]bool{}, running: map[string]context.CancelFunc{}, ballot: newBallot(),
 		proved: make(chan proveResult, 16), verified: make(chan verifyResult, 64), verifySem: make(chan struct{}, cmp.Or(cfg.Verifiers, 2))}
 	if err := d.loadState(); err != nil {
 		return nil, err
@@ -123,60 +111,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 }
 
-// connect waits for the node, reads the chain's parameters and registers
-// the prover if asked to.
-func (d *Daemon) connect(ctx context.Context) error {
-	for {
-		h, chainID, err := d.chain.height(ctx)
-		if err == nil && h > 0 {
-			d.signer.chainID = chainID
-			if d.saved.Height == 0 {
-				d.saved.Height = h - 1 // a new daemon starts at the present
-			}
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(d.cfg.Poll):
-		}
-	}
-	var err error
-	if d.params, err = d.chain.params(ctx); err != nil {
-		return err
-	}
-	d.signer.fees = client.FeeParams{FeePerByte: d.params.FeePerByte, FeePerMsg: d.params.FeePerMsg}
-	return d.register(ctx)
-}
-
-func (d *Daemon) register(ctx context.Context) error {
-	r := d.cfg.Register
-	if r == nil {
-		return nil
-	}
-	if _, err := d.chain.prover(ctx, d.addr[:]); err == nil {
-		return nil
-	} else if !errors.Is(err, errNotFound) {
-		return err
-	}
-	vrfKey, err := newVRFKey(d.cfg.Dir)
-	if err != nil {
-		return err
-	}
-	msgs := []*pb.Msg{
-		{Kind: &pb.Msg_RegisterProver{RegisterProver: &pb.RegisterProver{VrfPublicKey: vrfKey,
-			Hardware: r.Hardware(), MaxConcurrent: r.MaxConcurrent, BlobEndpoint: r.BlobEndpoint}}},
-		{Kind: &pb.Msg_Stake{Stake: &pb.Stake{Amount: r.Stake}}},
-	}
-	if err := d.signer.send(ctx, d.chain, msgs...); err != nil {
-		return fmt.Errorf("failed to register: %w", err)
-	}
-	d.cfg.Log.Info("registered", "prover", d.addr.String(), "stake", r.Stake)
-	return nil
-}
-
-// pass reads every height it has not read yet, then looks at every
-// workload of interest once, and sends the votes it gathered.
+// pass reads every height it has not read yet, then tends every workload
+// of interest once, and sends the votes it gathered.
 func (d *Daemon) pass(ctx context.Context) error {
 	h, _, err := d.chain.height(ctx)
 	if err != nil {
@@ -198,101 +134,30 @@ func (d *Daemon) pass(ctx context.Context) error {
 	if d.me, err = d.chain.prover(ctx, d.addr[:]); err != nil && !errors.Is(err, errNotFound) {
 		return err
 	}
-	if d.me != nil && d.me.State == pb.ProverState_PROVER_STATE_SUSPENDED && d.me.State != d.lastState {
-		d.cfg.Log.Warn("this prover is suspended: no new work or votes until it is reinstated", "reason", d.me.RemovedReason,
-			"until", d.me.SuspendedUntil, "hint", "a suspension for stake (until 0) ends with a Stake that tops it up to min_prover_stake")
-	}
-	if d.me != nil {
-		d.lastState = d.me.State
-	}
-	if d.me != nil && (d.me.State == pb.ProverState_PROVER_STATE_REMOVED || d.me.State == pb.ProverState_PROVER_STATE_EXITED) && !d.out {
-		// It still reveals what it submitted: those results stay slashable.
-		d.cfg.Log.Warn("this prover is out of the active set; it takes no more work", "state", protocol.StateName(d.me.State), "reason", d.me.RemovedReason)
-		d.out = true
-	}
+	d.noteStanding()
 	for _, id := range d.sortedInterest() {
-		if err := d.review(ctx, id); err != nil {
+		if err := d.tend(ctx, id); err != nil {
 			d.cfg.Log.Warn("workload", "id", id, "err", err)
 		}
 	}
 	return d.flushVotes(ctx)
 }
 
-// read notes the workloads block h's events name.
-func (d *Daemon) read(ctx context.Context, h int64) error {
-	evs, err := d.chain.events(ctx, h)
-	if err != nil {
-		return err
+// noteStanding follows this prover's record: a suspension is reported
+// once when it starts, and leaving the active set (removed, exited) once
+// and for good.
+func (d *Daemon) noteStanding() {
+	if d.me == nil {
+		return
 	}
-	for _, e := range evs {
-		switch e.Type {
-		case "run", "workload", "slot", "challenge":
-		default:
-			continue
-		}
-		for _, a := range e.Attributes {
-			if a.Key == "workload" || (e.Type == "workload" && a.Key == "id") {
-				d.interest[a.Value] = true
-			}
-		}
+	if d.me.State == pb.ProverState_PROVER_STATE_SUSPENDED && d.me.State != d.lastState {
+		d.cfg.Log.Warn("this prover is suspended: no new work or votes until it is reinstated", "reason", d.me.RemovedReason,
+			"until", d.me.SuspendedUntil, "hint", "a suspension for stake (until 0) ends with a Stake that tops it up to min_prover_stake")
 	}
-	return nil
-}
-
-func (d *Daemon) sortedInterest() []string {
-	out := make([]string, 0, len(d.interest))
-	for id := range d.interest {
-		out = append(out, id)
+	d.lastState = d.me.State
+	if outOfSet(d.me) && !d.out {
+		// It still reveals what it submitted: those results stay slashable.
+		d.cfg.Log.Warn("this prover is out of the active set; it takes no more work", "state", protocol.StateName(d.me.State), "reason", d.me.RemovedReason)
+		d.out = true
 	}
-	for _, j := range d.jobs.jobs { // jobs always stay of interest
-		if !d.interest[j.Workload] {
-			out = append(out, j.Workload)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-func (d *Daemon) statePath() string { return filepath.Join(d.cfg.Dir, "state.json") }
-
-func (d *Daemon) loadState() error {
-	b, err := os.ReadFile(d.statePath())
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(b, &d.saved); err != nil {
-		return fmt.Errorf("daemon state %s: %w", d.statePath(), err)
-	}
-	for _, id := range d.saved.Interest {
-		d.interest[id] = true
-	}
-	return nil
-}
-
-func (d *Daemon) saveState() error {
-	d.saved.Interest = d.saved.Interest[:0]
-	for id := range d.interest {
-		d.saved.Interest = append(d.saved.Interest, id)
-	}
-	sort.Strings(d.saved.Interest)
-	b, err := json.Marshal(d.saved)
-	if err != nil {
-		return err
-	}
-	tmp := d.statePath() + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, d.statePath())
-}
-
-func decodeID(id string) ([]byte, error) {
-	b, err := hex.DecodeString(id)
-	if err != nil || len(b) != 32 {
-		return nil, fmt.Errorf("bad workload id %q", id)
-	}
-	return b, nil
 }

@@ -2,24 +2,48 @@
 // capacity to the network by following the chain and answering for its
 // account (PROTOCOL.md 4 and 5).
 //
-// Every height, in order and without gaps, it reads the block's events
-// from a node's CometBFT RPC, notes the workloads they name, and looks at
-// each workload it cares about: it accepts or declines allocations by its
-// free capacity, answers challenges, fills open slots when it has room,
-// proves in sandbox worker processes, seals each result with age and
-// submits it, reveals the temporary identity once the chain opens reveals,
-// and, as a committee member, verifies other provers' proofs and votes in
-// one batch per height. Work that is settled, or a slot that is no longer
-// its own, is dropped.
+// It is split the way etcd raft splits a node into its state machine and
+// the caller of Ready/Advance:
+//
+//   - The planner (plan.go, action.go) is pure. plan takes one workload as
+//     the chain holds it, this prover's jobs of it, its standing (address,
+//     chain record, free capacity), the chain tip and the parameters, and
+//     returns the actions due: accept or decline an allocation by free
+//     capacity and the decline limit, take and prove a job, submit a
+//     result, resend what did not land after resendAfter blocks, reveal
+//     once reveals open (also when removed), verify as a committee member,
+//     drop a job whose slot is gone, forget a settled workload, stop
+//     watching one that concerns it no more. planProved, planVotes and
+//     afterTrouble decide after a worker reports. No I/O, clock,
+//     randomness or goroutines, and they never change their inputs; the
+//     scripts in testdata/plan drive them (plan_test.go).
+//   - The executor (daemon.go, follow.go, execute.go and the files it
+//     calls: prove.go, verify.go, submit.go, vote.go, stage.go, fetch.go,
+//     chain.go, signer.go, jobs.go) reads the chain over a node's CometBFT
+//     RPC, builds the planner's inputs, carries out the actions in order,
+//     and records what happened. Faults for tests (fault.go) filter the
+//     plan or spoil what is sealed; the planner itself is always honest.
+//
+// Every pass, it reads each height in order and without gaps, notes the
+// workloads the block's events name, and tends each workload of interest
+// once; then it sends the verdicts gathered since the last pass in one
+// Vote.
 //
 // Invariants:
-//   - A temporary identity is written to disk (jobs/) before the result it
-//     seals is broadcast, so a restarted daemon can always reveal what it
-//     sealed. The last processed height is saved after each height, so a
-//     restart resumes where it stopped and never skips a height.
-//   - One goroutine (Run's) signs and broadcasts, so nonces are assigned
-//     in order; proving runs in worker processes (a sandbox.Pool, kept between jobs) and only
-//     reports back to that goroutine.
+//   - Restart-safe. A temporary identity is written to disk (jobs/) before
+//     the SubmitResult carrying the file it seals is broadcast, so a
+//     restarted daemon can always reveal what it sealed; every identity
+//     ever sent is kept by its commit. A job is saved after its Accept is
+//     sent (a lost save only sends the Accept again) and before its worker
+//     starts. The height a transaction went out is saved with the job, so
+//     the resend rule survives a restart. The last height read is saved
+//     each pass before any workload is tended, so a restart resumes where
+//     it stopped and never skips a height. Verifications and unsent verdicts live in memory: a
+//     restart verifies again what the chain shows it has not voted on.
+//   - One goroutine (Run's) plans, signs and broadcasts, so nonces are
+//     assigned in order; proving and verifying run in worker processes (a
+//     sandbox.Pool, kept between jobs) and only report back to it.
+//   - Inputs are staged only through sandbox.StageInputs.
 //   - Nothing assumes the node shares the process or the disk: programs and
 //     inputs come from the chain (inline) or the node's blob API.
 package prover

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/internal/sandbox"
 	"github.com/provernet/provernet/wire/pb"
 )
 
@@ -68,39 +69,26 @@ func (f *fetcher) module(ctx context.Context, m *pb.Module) (string, error) {
 // have: the user's upload has not arrived (yet).
 var errInputMissing = errors.New("an input of the Run is not in any blob store")
 
-// stage writes w's inputs into a fresh directory and returns it and the
-// inputs' names in order.
-func (f *fetcher) stage(ctx context.Context, w *pb.Workload) (string, []string, error) {
-	dir, err := os.MkdirTemp(f.dir, "in-")
-	if err != nil {
-		return "", nil, err
-	}
-	var names []string
+// inputs brings w's inputs, in order: inline ones from the workload,
+// the others from the blob store. A blob that no store has yet is
+// errInputMissing.
+func (f *fetcher) inputs(ctx context.Context, w *pb.Workload) ([]sandbox.File, error) {
+	files := make([]sandbox.File, 0, len(w.Inputs))
 	for _, in := range w.Inputs {
 		data := in.Data
 		if len(in.Sha256) > 0 {
 			p, err := f.blob(ctx, in.Sha256, "")
 			if err != nil {
-				os.RemoveAll(dir)
 				if errors.Is(err, client.ErrNotFound) {
 					err = fmt.Errorf("%w: input %s: %w", errInputMissing, in.Name, err)
 				}
-				return "", nil, err
+				return nil, err
 			}
 			if data, err = os.ReadFile(p); err != nil {
-				os.RemoveAll(dir)
-				return "", nil, err
+				return nil, err
 			}
 		}
-		name := in.Name
-		if name == "" {
-			name = "input"
-		}
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
-			os.RemoveAll(dir)
-			return "", nil, err
-		}
-		names = append(names, name)
+		files = append(files, sandbox.File{Name: in.Name, Data: data})
 	}
-	return dir, names, nil
+	return files, nil
 }

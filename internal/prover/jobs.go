@@ -41,14 +41,28 @@ type job struct {
 	RetryAt    int64             `json:"retry_at,omitempty"`    // after an infrastructure error, prove again from this height
 	// MissingSince is the height at which an input blob was first found
 	// missing everywhere (0: never, or found since).
-	MissingSince int64        `json:"missing_since,omitempty"`
-	Sealed       string       `json:"sealed,omitempty"` // path of the sealed file
-	Proof        string       `json:"proof,omitempty"`  // path of the proof
-	Error        string       `json:"error,omitempty"`
-	result       *proveResult // set when a worker finishes in this process
+	MissingSince int64  `json:"missing_since,omitempty"`
+	Sealed       string `json:"sealed,omitempty"` // path of the sealed file
+	Proof        string `json:"proof,omitempty"`  // path of the proof
+	Error        string `json:"error,omitempty"`
 }
 
-func (j *job) key() string { return jobKey(j.Workload, j.Slot) }
+func (j job) key() string { return jobKey(j.Workload, j.Slot) }
+
+// holdsCapacity reports whether the job counts against the daemon's
+// capacity: it is being proved, or proved and not yet submitted.
+func (j job) holdsCapacity() bool { return j.State == jobProving || j.State == jobProved }
+
+// identityFor is the temporary identity that opens the sealed file with
+// the given commit: the chain keeps whichever of the job's submissions
+// landed. A job saved before identities were kept by commit has only its
+// last one.
+func (j job) identityFor(commit []byte) string {
+	if id, ok := j.Identities[hex.EncodeToString(commit)]; ok {
+		return id
+	}
+	return j.Identity
+}
 
 func jobKey(workload string, slot uint32) string { return fmt.Sprintf("%s-%d", workload, slot) }
 
@@ -106,7 +120,7 @@ func (s *jobStore) forWorkload(workload []byte) []*job {
 func (s *jobStore) active() int {
 	n := 0
 	for _, j := range s.jobs {
-		if j.State == jobProving || j.State == jobProved {
+		if j.holdsCapacity() {
 			n++
 		}
 	}

@@ -63,11 +63,9 @@ func (s *signer) send(ctx context.Context, c *chain, msgs ...*pb.Msg) error {
 			// The log names the nonce the node's pending state expects,
 			// which is ahead of the committed account while our own
 			// transactions wait in the mempool.
-			if m := nextNonce.FindStringSubmatch(log); m != nil {
-				if n, err := strconv.ParseUint(m[1], 10, 64); err == nil {
-					s.next = n
-					continue
-				}
+			if n, ok := expectedNonce(log); ok {
+				s.next = n
+				continue
 			}
 			s.synced = false // re-read and try once more
 			continue
@@ -75,4 +73,14 @@ func (s *signer) send(ctx context.Context, c *chain, msgs ...*pb.Msg) error {
 		return fmt.Errorf("refused (%s): %s", wire.Code(code), log)
 	}
 	return fmt.Errorf("refused: nonce still wrong after re-reading the account")
+}
+
+// expectedNonce reads the nonce a wrong_nonce refusal names.
+func expectedNonce(log string) (uint64, bool) {
+	m := nextNonce.FindStringSubmatch(log)
+	if m == nil {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(m[1], 10, 64)
+	return n, err == nil
 }

@@ -1,29 +1,35 @@
 package prover
 
 import (
-	"bytes"
 	"context"
-	"encoding/hex"
+	"errors"
 	"fmt"
-	"slices"
+	"path/filepath"
+	"time"
 
+	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/internal/sandbox"
 	"github.com/provernet/provernet/wire/pb"
 	"github.com/provernet/provernet/wire/seal"
 )
 
-// maybeVerify starts verifying a revealed proof when this prover sits on
-// its committee and has not voted; it reports whether the workload still
-// concerns this prover.
-func (d *Daemon) maybeVerify(ctx context.Context, w *pb.Workload, s *pb.Slot) bool {
-	i, member := slices.BinarySearchFunc(s.Committee, d.addr[:], bytes.Compare)
-	if !member || i >= len(s.Votes) || s.Votes[i] != 0 {
-		return false
-	}
-	key := roundKey(w.Id, s.Index, s.Round) // a fresh committee in a later round asks again
-	if d.voted[key] || d.verifying[key] {
-		return true
-	}
-	d.verifying[key] = true
+// verifyResult is what a verifying worker reports.
+type verifyResult struct {
+	workload []byte
+	slot     uint32
+	round    uint32
+	valid    bool
+	err      error // no verdict: the machine, not the proof, failed
+}
+
+// errVerifierWall marks a verification stopped by the wall clock.
+var errVerifierWall = errors.New("the verifier ran out of wall-clock time")
+
+// startVerify verifies a revealed proof in the background, for this
+// prover's vote in the slot's current round; the verdict comes back on
+// d.verified.
+func (d *Daemon) startVerify(ctx context.Context, w *pb.Workload, s *pb.Slot) {
+	d.ballot.started(w.Id, s.Index, s.Round)
 	go func() {
 		// Config.Verifiers at a time (2 by default): few, so that workers
 		// mostly reuse a verifier compiled into the cache instead of all
@@ -50,7 +56,6 @@ func (d *Daemon) maybeVerify(ctx context.Context, w *pb.Workload, s *pb.Slot) bo
 		case <-ctx.Done():
 		}
 	}()
-	return true
 }
 
 // check opens a revealed result and runs the program's verifier on it.
@@ -68,40 +73,53 @@ func (d *Daemon) check(ctx context.Context, w *pb.Workload, s *pb.Slot) verifyRe
 	return d.verify(ctx, w, s.Index, proof)
 }
 
-// onVerified queues the verdict for this pass's Vote.
-func (d *Daemon) onVerified(r verifyResult) {
-	key := roundKey(r.workload, r.slot, r.round)
-	delete(d.verifying, key)
-	if r.err != nil {
-		d.cfg.Log.Warn("could not verify; not voting", "workload", hex.EncodeToString(r.workload), "slot", r.slot, "err", r.err)
-		return
-	}
-	d.voted[key] = true
-	d.votes = append(d.votes, &pb.VoteEntry{Workload: r.workload, Slot: r.slot, Valid: r.valid})
-}
-
-// flushVotes sends every verdict gathered since the last pass in one Vote.
-func (d *Daemon) flushVotes(ctx context.Context) error {
-	if len(d.votes) == 0 || !d.active() {
-		return nil
-	}
-	votes := d.votes
-	d.votes = nil
-	if err := d.signer.send(ctx, d.chain, &pb.Msg{Kind: &pb.Msg_Vote{Vote: &pb.Vote{Entries: votes}}}); err != nil {
-		d.votes = append(votes, d.votes...) // the verdicts stand: send them next pass
-		return err
-	}
-	valid := 0
-	for _, v := range votes {
-		if v.Valid {
-			valid++
+// verify runs w's verifier module on its inputs and a proof.
+func (d *Daemon) verify(ctx context.Context, w *pb.Workload, slot uint32, proof []byte) verifyResult {
+	res := verifyResult{workload: w.Id, slot: slot}
+	var extra []sandbox.File
+	if w.Challenge {
+		beacon, err := d.challengeBeacon(ctx, w, slot)
+		if err != nil {
+			res.err = err
+			return res
 		}
+		extra = beacon
 	}
-	d.cfg.Log.Info("voted", "verdicts", len(votes), "valid", valid)
-	return nil
+	if proof == nil {
+		proof = []byte{} // an empty proof is still the verifier's input
+	}
+	st, err := d.prepare(ctx, w, verifierModule, extra, proof)
+	if err != nil {
+		res.err = err
+		return res
+	}
+	defer st.remove()
+	// The verifier's budget (protocol.VerifyBudget): a verifier that loops
+	// runs out of it on every machine alike and rejects.
+	budget := protocol.VerifyBudget(d.params, st.prog, w)
+	out, err := d.pool.Exec(ctx, sandbox.WorkerJob{
+		Program: st.mod, Role: sandbox.Verify, InDir: st.dir, Inputs: st.names, Cores: 1,
+		CacheDir: filepath.Join(d.cfg.Dir, "wazero-cache"), Interpreter: d.cfg.Interpreter,
+		Limits: sandbox.Limits{Cycles: budget, MaxOutput: 1 << 10, Wall: 10 * time.Minute},
+	})
+	if err != nil {
+		res.err = err
+		return res
+	}
+	if machineTrouble(out) {
+		res.err = fmt.Errorf("the verifier's worker failed: %s", out.Detail)
+		if out.Machine == sandbox.MachineWall {
+			res.err = fmt.Errorf("%w: %s", errVerifierWall, out.Detail)
+		}
+		return res // no vote: the machine, not the proof, failed
+	}
+	res.valid = out.Outcome == sandbox.OutcomeValid
+	return res
 }
 
-func slotKey(id []byte, slot uint32) string { return fmt.Sprintf("%x/%d", id, slot) }
-
-// roundKey names one verification round of a slot.
-func roundKey(id []byte, slot, round uint32) string { return fmt.Sprintf("%x/%d/%d", id, slot, round) }
+// machineTrouble reports whether a sandbox outcome says the worker process
+// itself failed (killed, out of memory, stopped by the wall clock) rather
+// than the program: worth running again, never a verdict on the program.
+func machineTrouble(out *sandbox.Result) bool {
+	return out.Outcome == sandbox.OutcomeError && out.Machine != ""
+}

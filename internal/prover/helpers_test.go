@@ -1,0 +1,113 @@
+package prover
+
+import (
+	"bytes"
+	"slices"
+	"testing"
+)
+
+// TestJobCores: a job's share of the declared cores, never zero when
+// cores are declared.
+func TestJobCores(t *testing.T) {
+	for _, c := range []struct {
+		r    *Registration
+		want int
+	}{
+		{nil, 0},
+		{&Registration{}, 0},
+		{&Registration{CPUCores: 8, MaxConcurrent: 2}, 4},
+		{&Registration{CPUCores: 8}, 8},
+		{&Registration{CPUCores: 3, MaxConcurrent: 4}, 1},
+		{&Registration{CPUCores: 7, MaxConcurrent: 2}, 3},
+	} {
+		if got := jobCores(c.r); got != c.want {
+			t.Errorf("%+v: %d cores, want %d", c.r, got, c.want)
+		}
+	}
+}
+
+// TestExpectedNonce reads the nonce out of the protocol's wrong_nonce
+// refusal (internal/protocol/tx.go).
+func TestExpectedNonce(t *testing.T) {
+	if n, ok := expectedNonce("nonce 3 for prv1xyz; its next nonce is 17"); !ok || n != 17 {
+		t.Fatalf("got %d, %t", n, ok)
+	}
+	for _, log := range []string{"", "insufficient funds", "its next nonce is x", "its next nonce is 99999999999999999999999"} {
+		if _, ok := expectedNonce(log); ok {
+			t.Errorf("%q: a nonce read from nothing", log)
+		}
+	}
+}
+
+// TestFaultSpoil: only the invalid fault corrupts a proof, and never the
+// caller's bytes.
+func TestFaultSpoil(t *testing.T) {
+	proof := []byte{1, 2, 3, 4}
+	if got := FaultInvalid.spoil(proof); bytes.Equal(got, proof) || len(got) != len(proof) {
+		t.Fatalf("invalid left the proof as it was: %v", got)
+	}
+	if !bytes.Equal(proof, []byte{1, 2, 3, 4}) {
+		t.Fatal("spoil changed the caller's proof")
+	}
+	for _, f := range []Fault{FaultNone, FaultCopy, FaultNoReveal, FaultSilent} {
+		if got := f.spoil(proof); !bytes.Equal(got, proof) {
+			t.Errorf("%q spoiled the proof", f)
+		}
+	}
+	if got := FaultInvalid.spoil(nil); got != nil {
+		t.Errorf("spoiled an empty proof: %v", got)
+	}
+}
+
+// TestFaultFilter: a silent prover drops a slot's whole decision, not
+// just its first step; other slots and other faults pass.
+func TestFaultFilter(t *testing.T) {
+	plan := []action{
+		{kind: actAccept, slot: 0}, {kind: actTake, slot: 0, job: &job{}}, {kind: actProve, slot: 0},
+		{kind: actReveal, slot: 1}, {kind: actVerify, slot: 2}, {kind: actUnwatch},
+	}
+	kinds := func(acts []action) []actionKind {
+		var out []actionKind
+		for _, a := range acts {
+			out = append(out, a.kind)
+		}
+		return out
+	}
+	for f, want := range map[Fault][]actionKind{
+		FaultSilent:   {actReveal, actVerify, actUnwatch},
+		FaultNoReveal: {actAccept, actTake, actProve, actVerify, actUnwatch},
+		FaultInvalid:  kinds(plan),
+		FaultNone:     kinds(plan),
+	} {
+		if got := kinds(f.filter(plan)); !slices.Equal(got, want) {
+			t.Errorf("%q: %v, want %v", f, got, want)
+		}
+	}
+}
+
+// TestBallotPutBack: verdicts a Vote could not carry go first in the next
+// one, before those gathered meanwhile.
+func TestBallotPutBack(t *testing.T) {
+	b := newBallot()
+	id := []byte{9}
+	for slot := range uint32(2) {
+		if err := b.record(verifyResult{workload: id, slot: slot, valid: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sent := b.take()
+	if err := b.record(verifyResult{workload: id, slot: 2}); err != nil {
+		t.Fatal(err)
+	}
+	b.putBack(sent)
+	var slots []uint32
+	for _, v := range b.pending {
+		slots = append(slots, v.Slot)
+	}
+	if len(slots) != 3 || slots[0] != 0 || slots[1] != 1 || slots[2] != 2 {
+		t.Fatalf("pending slots %v, want [0 1 2]", slots)
+	}
+	if b.rounds[roundKey(id, 0, 0)] != roundVoted {
+		t.Fatal("a recorded round is not marked voted")
+	}
+}

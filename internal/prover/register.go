@@ -1,0 +1,77 @@
+package prover
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/internal/vrf"
+	"github.com/provernet/provernet/wire/pb"
+)
+
+// connect waits for the node, reads the chain's parameters and registers
+// the prover if asked to.
+func (d *Daemon) connect(ctx context.Context) error {
+	for {
+		h, chainID, err := d.chain.height(ctx)
+		if err == nil && h > 0 {
+			d.signer.chainID = chainID
+			if d.saved.Height == 0 {
+				d.saved.Height = h - 1 // a new daemon starts at the present
+			}
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(d.cfg.Poll):
+		}
+	}
+	var err error
+	if d.params, err = d.chain.params(ctx); err != nil {
+		return err
+	}
+	d.signer.fees = client.FeeParams{FeePerByte: d.params.FeePerByte, FeePerMsg: d.params.FeePerMsg}
+	return d.register(ctx)
+}
+
+// register registers and stakes the prover when Config.Register asks
+// for it and the chain does not know it yet.
+func (d *Daemon) register(ctx context.Context) error {
+	r := d.cfg.Register
+	if r == nil {
+		return nil
+	}
+	if _, err := d.chain.prover(ctx, d.addr[:]); err == nil {
+		return nil
+	} else if !errors.Is(err, errNotFound) {
+		return err
+	}
+	vrfKey, err := newVRFKey(d.cfg.Dir)
+	if err != nil {
+		return err
+	}
+	msgs := []*pb.Msg{
+		{Kind: &pb.Msg_RegisterProver{RegisterProver: &pb.RegisterProver{VrfPublicKey: vrfKey,
+			Hardware: r.Hardware(), MaxConcurrent: r.MaxConcurrent, BlobEndpoint: r.BlobEndpoint}}},
+		{Kind: &pb.Msg_Stake{Stake: &pb.Stake{Amount: r.Stake}}},
+	}
+	if err := d.signer.send(ctx, d.chain, msgs...); err != nil {
+		return fmt.Errorf("failed to register: %w", err)
+	}
+	d.cfg.Log.Info("registered", "prover", d.addr.String(), "stake", r.Stake)
+	return nil
+}
+
+// newVRFKey makes the prover's VRF key, kept beside its state; a
+// registration that did not land sends the same key again.
+func newVRFKey(dir string) ([]byte, error) {
+	k, err := vrf.LoadOrGenerateKeyFile(filepath.Join(dir, "vrf.json"))
+	if err != nil {
+		return nil, fmt.Errorf("failed to keep the VRF key: %w", err)
+	}
+	return k.Public, nil
+}

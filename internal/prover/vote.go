@@ -1,0 +1,90 @@
+package prover
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/provernet/provernet/wire/pb"
+)
+
+// roundDuty is how far the daemon got with one verification round.
+type roundDuty uint8
+
+const (
+	roundVerifying roundDuty = iota + 1 // a verification runs
+	roundVoted                          // the verdict is queued or sent
+)
+
+// ballot is the daemon's committee work in hand. It lives in memory only:
+// a restarted daemon verifies again what the chain shows it has not voted
+// on.
+type ballot struct {
+	rounds  map[string]roundDuty // by roundKey
+	pending []*pb.VoteEntry      // verdicts not sent yet
+}
+
+func newBallot() ballot { return ballot{rounds: map[string]roundDuty{}} }
+
+// roundKey names one verification round of a slot.
+func roundKey(id []byte, slot, round uint32) string { return fmt.Sprintf("%x/%d/%d", id, slot, round) }
+
+// started notes a verification the executor began.
+func (b *ballot) started(id []byte, slot, round uint32) {
+	b.rounds[roundKey(id, slot, round)] = roundVerifying
+}
+
+// record queues a finished verification's verdict for the next Vote. A
+// verification that could not run (the machine, not the proof, failed)
+// queues nothing and returns its error: the round is verified again on the
+// next pass.
+func (b *ballot) record(r verifyResult) error {
+	key := roundKey(r.workload, r.slot, r.round)
+	delete(b.rounds, key)
+	if r.err != nil {
+		return r.err
+	}
+	b.rounds[key] = roundVoted
+	b.pending = append(b.pending, &pb.VoteEntry{Workload: r.workload, Slot: r.slot, Valid: r.valid})
+	return nil
+}
+
+// take hands over the queued verdicts.
+func (b *ballot) take() []*pb.VoteEntry {
+	v := b.pending
+	b.pending = nil
+	return v
+}
+
+// putBack requeues verdicts a Vote could not carry: they stand, and go
+// with the next pass's.
+func (b *ballot) putBack(votes []*pb.VoteEntry) {
+	b.pending = append(votes, b.pending...)
+}
+
+// onVerified queues the verdict for this pass's Vote.
+func (d *Daemon) onVerified(r verifyResult) {
+	if err := d.ballot.record(r); err != nil {
+		d.cfg.Log.Warn("could not verify; not voting", "workload", fmt.Sprintf("%x", r.workload), "slot", r.slot, "err", err)
+	}
+}
+
+// flushVotes sends every verdict gathered since the last pass in one Vote.
+func (d *Daemon) flushVotes(ctx context.Context) error {
+	acts := planVotes(d.standing(), d.ballot.pending)
+	if len(acts) == 0 {
+		return nil
+	}
+	votes := d.ballot.take()
+	if err := d.signer.send(ctx, d.chain, &pb.Msg{Kind: &pb.Msg_Vote{Vote: &pb.Vote{Entries: votes}}}); err != nil {
+		d.ballot.putBack(votes)
+		return err
+	}
+	valid := 0
+	for _, v := range votes {
+		if v.Valid {
+			valid++
+		}
+	}
+	d.cfg.Log.Info("voted", "verdicts", len(votes), "valid", valid)
+	return nil
+}
