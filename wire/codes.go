@@ -4,7 +4,8 @@ package wire
 // public interface (clients branch on them): never renumber, only append.
 type Code uint32
 
-// Result codes, listed with their meaning in docs/TRANSACTIONS.md.
+// Result codes. docs/CHAIN.md ("Transactions") lists them in the order a
+// transaction's checks run, with when each applies.
 const (
 	CodeOK                Code = 0
 	CodeMalformed         Code = 1  // not a decodable provernet transaction
@@ -13,13 +14,13 @@ const (
 	CodeBadSignature      Code = 4  // signature does not verify for the sender
 	CodeWrongNonce        Code = 5  // nonce is not the sender's next nonce
 	CodeFeeTooLow         Code = 6  // fee below the minimum for its size and messages
-	CodeInsufficientFunds Code = 7  // balance cannot cover fee plus amounts
+	CodeInsufficientFunds Code = 7  // the balance cannot pay the fee, or after it what a message moves, bonds, escrows or burns
 	CodeUnknownMessage    Code = 8  // a message kind this chain does not know
 	CodeInvalidMessage    Code = 9  // a known message with bad fields
 	CodeNoMessages        Code = 10 // a transaction must carry at least one message
-	CodeNotAllowed        Code = 11 // a beacon entry outside a proposal's first slot
-	CodeAlreadyExists     Code = 12 // e.g. deploying a program that is deployed
-	CodeNotFound          Code = 13 // names a workload, slot or program that does not exist
+	CodeNotAllowed        Code = 11 // not this sender, or not now: its prover state, a slot not its own, a beacon entry outside a proposal's first slot
+	CodeAlreadyExists     Code = 12 // a program deployed, a prover registered, or a sealed file submitted already
+	CodeNotFound          Code = 13 // names a workload or program that does not exist
 	CodeWindowClosed      Code = 14 // too early or too late for this message
 	CodeMempoolBusy       Code = 15 // CheckTx only: ordinary transactions fill their share of the node's mempool
 )

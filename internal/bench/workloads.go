@@ -622,7 +622,7 @@ func (h *wlHarness) pipelineBlock(ctx context.Context, runs int, mode wlMode) (*
 				}
 				members := s.Committee
 				if h.o.Votes == "quorum" {
-					members = members[:(2*len(members)+2)/3]
+					members = members[:protocol.QuorumOf(len(members))]
 				}
 				for _, m := range members {
 					p, ok := h.byAddr[address.Address(m)]

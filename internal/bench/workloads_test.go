@@ -3,6 +3,8 @@ package bench
 import (
 	"context"
 	"testing"
+
+	"github.com/provernet/provernet/internal/protocol"
 )
 
 // TestWorkloadsSmall runs the workloads benchmark at a tiny scale and checks
@@ -29,7 +31,7 @@ func TestWorkloadsSmall(t *testing.T) {
 			}
 			perSlot := committee
 			if votes == "quorum" {
-				perSlot = (2*committee + 2) / 3
+				perSlot = protocol.QuorumOf(committee)
 			}
 			var warm, cold int
 			for i, b := range res.Blocks {
@@ -50,7 +52,7 @@ func TestWorkloadsSmall(t *testing.T) {
 					t.Errorf("block %d: %d vote entries, want %d", i, b.VoteEntries, slots*perSlot)
 				}
 				// Each slot takes votes until 2/3 of its committee voted valid.
-				quorum := (2*committee + 2) / 3
+				quorum := protocol.QuorumOf(committee)
 				if b.VotesApplied != slots*quorum {
 					t.Errorf("block %d: %d votes applied, want %d", i, b.VotesApplied, slots*quorum)
 				}

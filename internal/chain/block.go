@@ -93,9 +93,12 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		return nil, fmt.Errorf("block %d: %w: no beacon entry", req.Height, protocol.ErrBadBeacon)
 	}
 	// The block's writes gather in a cache and reach the tree once, in key
-	// order, at the end: a key written by many transactions (the supply,
-	// a busy account) costs one tree update, and a failed block leaves the
-	// tree untouched.
+	// order, at the end. This is a consensus rule, not only an
+	// optimisation: an IAVL tree's shape, and so the app hash, depends on
+	// the order writes reach it, and every replica must use this one
+	// (docs/CHAIN.md). It also makes a key written by many transactions
+	// (the supply, a busy account) cost one tree update, and leaves the
+	// tree untouched by a failed block.
 	kv := store.NewCache(a.tree.Working())
 	entry, err := protocol.VerifyBeacon(kv, req.Height, req.ProposerAddress, req.Txs[0])
 	if err != nil {

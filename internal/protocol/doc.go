@@ -7,8 +7,15 @@
 // the same keys in the same order and reach the same app hash.
 //
 // The chain package calls it through a handful of entry points:
-// InitGenesis, VerifyBeacon/ApplyBeacon, CheckTx and DeliverTx. Every
-// rejected transaction gets a stable Code and a readable log; errors returned
-// as Go errors are storage failures only, never a verdict on input, and
-// nothing here panics on input.
+// InitGenesis; for each block VerifyBeacon/ApplyBeacon, BeginBlock,
+// DeliverTx per transaction and RecordFill; and CheckTx for the mempool.
+// Every rejected transaction gets a stable wire.Code and a readable log;
+// errors returned as Go errors are storage failures only, never a verdict
+// on input, and nothing here panics on input.
+//
+// The app hash also depends on how writes reach the IAVL tree, whose
+// shape follows their order: the chain gathers a block's writes in one
+// store.Cache and flushes it once, in key order. How a replica buffers the
+// writes of one transaction, and whether CheckTx ran first, must not
+// matter; TestWorkloadProperty varies both and compares the results.
 package protocol

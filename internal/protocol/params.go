@@ -6,8 +6,13 @@ import (
 	"fmt"
 )
 
-// Params are the chain parameters (PROTOCOL.md 8). They live in genesis and
-// in state; nothing in the code base hard-codes their values.
+// Params are the chain parameters: PROTOCOL.md 8's, less those of what
+// the chain does not build (workload_reward: Runs mint nothing;
+// proofs_per_node and reputation_window: proof trees and reputation), plus
+// this implementation's own. docs/CHAIN.md ("Parameters") lists each with
+// its default, and a test keeps that table and this struct equal. They
+// live in genesis and in state; nothing in the code base hard-codes their
+// values.
 type Params struct {
 	// MaxTxBytes caps the encoded size of one transaction.
 	MaxTxBytes uint64 `json:"max_tx_bytes"`
@@ -32,7 +37,7 @@ type Params struct {
 	EpochLength         int64  `json:"epoch_length"`         // blocks
 	MaxDeclinesPerEpoch uint32 `json:"max_declines_per_epoch"`
 
-	// Workloads (PROTOCOL.md 5), used from the workload issue on.
+	// Workloads (PROTOCOL.md 5).
 	MaxProversPerWorkload uint32   `json:"max_provers_per_workload"`
 	PricePerMcycle        uint64   `json:"price_per_mcycle"` // uprv
 	CyclesPerBlock        uint64   `json:"cycles_per_block"`
@@ -46,8 +51,6 @@ type Params struct {
 	SlashInvalidBP        uint32   `json:"slash_invalid_bp"`
 	SlashCopyBP           uint32   `json:"slash_copy_bp"`
 	SlashNoRevealBP       uint32   `json:"slash_no_reveal_bp"`
-	ProofsPerNode         uint32   `json:"proofs_per_node"`
-	ReputationWindow      int64    `json:"reputation_window"` // blocks
 
 	// ChallengeProgram is the hex id of the benchmark program that admission
 	// and random challenges run; "" disables challenges (provers are then
@@ -104,9 +107,9 @@ type Params struct {
 	// declines and misses in an epoch sits out (suspended, not removed).
 	SuspendBlocks int64 `json:"suspend_blocks"`
 	// FullBlockBytes: a block whose protocol-critical transactions that
-	// paid their fee take at least this many bytes is full. A window (accept, the end of a proving time, reveal)
-	// whose every block was full excuses its miss or slash (fill.go);
-	// 0 never excuses.
+	// paid their fee take at least this many bytes is full. A window
+	// (accept, the end of a proving time, reveal) whose every block was
+	// full excuses its miss or slash (fill.go); 0 never excuses.
 	FullBlockBytes uint64 `json:"full_block_bytes"`
 	// MaxVerifyCycles caps a verifier's budget: a program's declared
 	// verify_cycles, or for programs that declare none the workload's
@@ -120,7 +123,8 @@ type Params struct {
 	ChallengeCommitteeSize uint32 `json:"challenge_committee_size"`
 }
 
-// DefaultParams are the defaults of PROTOCOL.md 8 for the chain section.
+// DefaultParams are the parameters' defaults, as docs/CHAIN.md
+// ("Parameters") lists them.
 func DefaultParams() Params {
 	return Params{
 		MaxTxBytes:     1<<20 + 64<<10, // a 1 MiB proof inline plus its envelope
@@ -155,8 +159,6 @@ func DefaultParams() Params {
 		SlashInvalidBP:         1000,
 		SlashCopyBP:            10000,
 		SlashNoRevealBP:        100,
-		ProofsPerNode:          3,
-		ReputationWindow:       10000,
 
 		ChallengeProgram:   "",
 		ChallengeCycles:    100_000_000_000,

@@ -535,7 +535,7 @@ func TestSupplyRandomTransfers(t *testing.T) {
 			raw = sign(t, f.keys[s], &pb.TxBody{ChainId: testChainID, Nonce: nonce, Fee: fee, Messages: msgs})
 		}
 
-		// The expected outcome, by the rules of docs/TRANSACTIONS.md.
+		// The expected outcome, by the rules of docs/CHAIN.md ("Transactions").
 		want := wire.CodeOK
 		var sum uint64
 		for _, msg := range msgs {

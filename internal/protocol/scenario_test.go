@@ -6,8 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -26,7 +24,10 @@ import (
 // TestScenarios runs the scripted state-machine stories in
 // testdata/scenarios (raft's datadriven style): one handler per command,
 // the expected output under each command. `go test -rewrite` would rewrite
-// the files; review any such diff like code.
+// the files; review any such diff like code. A malformed command (unknown,
+// an argument it does not take, a value that does not parse, a missing
+// value, trailing words or lines) fails the test at its file:line
+// (scenario_args_test.go); TestScenarioParserRejects checks that it does.
 func TestScenarios(t *testing.T) {
 	datadriven.Walk(t, "testdata/scenarios", func(t *testing.T, path string) {
 		s := &scenario{}
@@ -34,7 +35,6 @@ func TestScenarios(t *testing.T) {
 			return s.handle(t, d)
 		})
 	})
-	_ = filepath.Join
 }
 
 // scenario is one story's chain: a store, the current height and named keys.
@@ -52,30 +52,40 @@ type scenario struct {
 	challenges map[string]int          // prover name -> challenges named so far
 }
 
-func (s *scenario) handle(t *testing.T, d *datadriven.TestData) string {
-	args := argMap(d)
-	switch d.Cmd {
+// handle runs one command; the arguments are checked as the handler reads
+// them, and whatever it did not read is an error.
+func (s *scenario) handle(t testing.TB, d *datadriven.TestData) string {
+	c := newCmd(t, d)
+	if s.tree == nil && d.Cmd != "genesis" {
+		c.fail("the story must start with genesis")
+	}
+	out := s.dispatch(t, c)
+	c.done()
+	return out
+}
+
+func (s *scenario) dispatch(t testing.TB, c *cmd) string {
+	switch c.d.Cmd {
 	case "genesis":
-		return s.genesis(t, args)
+		return s.genesis(t, c)
 	case "finalize-block":
-		n, _ := strconv.Atoi(args.get("n", "1"))
-		return s.finalize(t, n, args.has("full"))
+		n := c.uint("n", "1", 16)
+		return s.finalize(t, int(n), c.flag("full"))
 	case "register":
-		cores, _ := strconv.ParseUint(args.get("cores", "8"), 10, 32)
-		mem, _ := strconv.ParseUint(args.get("memory", "16384"), 10, 64)
-		max, _ := strconv.ParseUint(args.get("max", "2"), 10, 32)
-		vrfKey := sha256.Sum256([]byte("vrf:" + args["from"]))
-		if args.has("bad-vrf") {
-			return s.send(t, args["from"], &pb.Msg{Kind: &pb.Msg_RegisterProver{RegisterProver: &pb.RegisterProver{VrfPublicKey: vrfKey[:5]}}})
+		from := c.str("from")
+		vrfKey := sha256.Sum256([]byte("vrf:" + from))
+		if c.flag("bad-vrf") {
+			return s.send(t, from, &pb.Msg{Kind: &pb.Msg_RegisterProver{RegisterProver: &pb.RegisterProver{VrfPublicKey: vrfKey[:5]}}})
 		}
-		hw := &pb.Hardware{CpuCores: uint32(cores), MemoryMb: mem, Gpus: gpuArgs(args["gpus"])}
-		return s.send(t, args["from"], &pb.Msg{Kind: &pb.Msg_RegisterProver{RegisterProver: &pb.RegisterProver{
+		hw := &pb.Hardware{CpuCores: uint32(c.uint("cores", "8", 32)), MemoryMb: c.uint("memory", "16384", 64), Gpus: gpuArgs(c)}
+		return s.send(t, from, &pb.Msg{Kind: &pb.Msg_RegisterProver{RegisterProver: &pb.RegisterProver{
 			VrfPublicKey: vrfKey[:], Hardware: hw,
-			MaxConcurrent: uint32(max), BlobEndpoint: "http://" + args["from"] + ".example:1317"}}})
+			MaxConcurrent: uint32(c.uint("max", "2", 32)), BlobEndpoint: "http://" + from + ".example:1317"}}})
 	case "challenge-input": // challenge-input ch-bob-1: the piece's input and budget
-		id, ok := s.workloads[args.first(d)]
+		name := c.bare(1)[0]
+		id, ok := s.workloads[name]
 		if !ok {
-			t.Fatalf("%s: unknown workload %q", d.Pos, args.first(d))
+			c.fail("unknown workload %q", name)
 		}
 		w, err := protocol.GetWorkload(s.tree.Working(), id)
 		if err != nil {
@@ -83,56 +93,57 @@ func (s *scenario) handle(t *testing.T, d *datadriven.TestData) string {
 		}
 		return fmt.Sprintf("cycles=%d input=%s", w.Cycles, w.Inputs[0].Data)
 	case "stake":
-		amount, _ := strconv.ParseUint(args["amount"], 10, 64)
-		return s.send(t, args["from"], &pb.Msg{Kind: &pb.Msg_Stake{Stake: &pb.Stake{Amount: amount}}})
+		from, amount := c.str("from"), c.uint("amount", "", 64)
+		return s.send(t, from, &pb.Msg{Kind: &pb.Msg_Stake{Stake: &pb.Stake{Amount: amount}}})
 	case "unbond":
-		return s.send(t, args["from"], &pb.Msg{Kind: &pb.Msg_Unbond{Unbond: &pb.Unbond{}}})
+		return s.send(t, c.str("from"), &pb.Msg{Kind: &pb.Msg_Unbond{Unbond: &pb.Unbond{}}})
 	case "withdraw":
-		return s.send(t, args["from"], &pb.Msg{Kind: &pb.Msg_Withdraw{Withdraw: &pb.Withdraw{}}})
+		return s.send(t, c.str("from"), &pb.Msg{Kind: &pb.Msg_Withdraw{Withdraw: &pb.Withdraw{}}})
 	case "transfer":
-		amount, _ := strconv.ParseUint(args["amount"], 10, 64)
-		to := s.addr(t, args["to"])
-		return s.send(t, args["from"], &pb.Msg{Kind: &pb.Msg_Transfer{Transfer: &pb.Transfer{To: to[:], Amount: amount}}})
+		from, to, amount := c.str("from"), s.addr(t, c.str("to")), c.uint("amount", "", 64)
+		return s.send(t, from, &pb.Msg{Kind: &pb.Msg_Transfer{Transfer: &pb.Transfer{To: to[:], Amount: amount}}})
 	case "prover":
-		p, err := protocol.GetProver(s.tree.Working(), s.addr(t, args.first(d)))
+		name := c.bare(1)[0]
+		p, err := protocol.GetProver(s.tree.Working(), s.addr(t, name))
 		if err != nil {
 			return "error: " + err.Error()
 		}
 		return fmt.Sprintf("%s state=%s stake=%d registered=%d unbond_height=%d cores=%d max=%d",
-			args.first(d), protocol.StateName(p.State), p.Stake, p.RegisteredHeight, p.UnbondHeight, p.Hardware.CpuCores, p.MaxConcurrent)
+			name, protocol.StateName(p.State), p.Stake, p.RegisteredHeight, p.UnbondHeight, p.Hardware.CpuCores, p.MaxConcurrent)
 	case "account":
-		a, err := protocol.GetAccount(s.tree.Working(), s.addr(t, args.first(d)))
+		name := c.bare(1)[0]
+		a, err := protocol.GetAccount(s.tree.Working(), s.addr(t, name))
 		if err != nil {
 			t.Fatal(err)
 		}
-		return fmt.Sprintf("%s balance=%d nonce=%d", args.first(d), a.Balance, a.Nonce)
+		return fmt.Sprintf("%s balance=%d nonce=%d", name, a.Balance, a.Nonce)
 	default:
-		if out, ok := s.handleWorkload(t, d, args); ok {
+		if out, ok := s.handleWorkload(t, c); ok {
 			return out
 		}
-		t.Fatalf("%s: unknown command %q", d.Pos, d.Cmd)
+		c.fail("unknown command")
 		return ""
 	}
 }
 
 // genesis accounts=alice:100,bob:5 [param=value...]: fees are zero unless
-// set; any parameter of PROTOCOL.md 8 may be given by its JSON name
-// (reward_tiers_bp as 5000:3000:2000; challenge_program as a program name
-// the story deploys later).
-func (s *scenario) genesis(t *testing.T, args args) string {
+// set; any parameter of docs/CHAIN.md's table may be given by its JSON
+// name (reward_tiers_bp as 5000:3000:2000; challenge_program as a program
+// name the story deploys later).
+func (s *scenario) genesis(t testing.TB, c *cmd) string {
 	p := protocol.DefaultParams()
 	p.FeePerByte, p.FeePerMsg, p.RegistrationFee = 0, 0, 0 // stories set them when they are the point
 	s.programs, s.workloads, s.wlNames = map[string][]byte{}, map[string][]byte{}, map[string]string{}
 	s.users, s.sealed, s.challenges = map[string]*age.X25519Identity{}, map[string]sealedResult{}, map[string]int{}
-	p = s.setParams(t, p, args)
 	s.tree, s.keys, s.byAddr = iavltree.OpenMemory(), map[string]ed25519.PrivateKey{}, map[address.Address]string{}
-	g := protocol.Genesis{Params: p, BeaconSeed: make([]byte, 32),
+	g := protocol.Genesis{BeaconSeed: make([]byte, 32),
 		Validators: []protocol.GenesisValidator{{Address: make([]byte, 20), VRFPublicKey: make([]byte, 32)}}}
-	for _, spec := range strings.Split(args["accounts"], ",") {
-		name, bal, _ := strings.Cut(spec, ":")
-		n, _ := strconv.ParseUint(bal, 10, 64)
-		g.Accounts = append(g.Accounts, protocol.GenesisAccount{Address: s.addr(t, name), Balance: n})
+	for _, spec := range c.list("accounts") {
+		name, bal := c.account(spec)
+		g.Accounts = append(g.Accounts, protocol.GenesisAccount{Address: s.addr(t, name), Balance: bal})
 	}
+	p = s.setParams(c, p)
+	g.Params = p
 	if err := protocol.InitGenesis(s.tree.Working(), "scenario", &g); err != nil {
 		return "error: " + err.Error()
 	}
@@ -140,32 +151,31 @@ func (s *scenario) genesis(t *testing.T, args args) string {
 	return "ok"
 }
 
-func (s *scenario) setParams(t *testing.T, p protocol.Params, args args) protocol.Params {
+// setParams applies every argument not read yet as a parameter.
+func (s *scenario) setParams(c *cmd, p protocol.Params) protocol.Params {
+	c.t.Helper()
 	m := map[string]any{}
 	b, _ := json.Marshal(p)
 	_ = json.Unmarshal(b, &m)
-	for _, k := range sortedNames(args) {
-		v := args[k]
+	for _, a := range c.rest() {
+		k := a.Key
+		if len(a.Vals) != 1 || a.Vals[0] == "" {
+			c.fail("parameter %s needs one value, got %q", k, a.Vals)
+		}
+		v := a.Vals[0]
+		if _, ok := m[k]; !ok {
+			c.fail("unknown parameter %q", k)
+		}
 		switch k {
-		case "accounts":
-			continue
 		case "reward_tiers_bp":
-			var tiers []int
-			for _, x := range strings.Split(v, ":") {
-				n, _ := strconv.Atoi(x)
-				tiers = append(tiers, n)
-			}
-			m[k] = tiers
+			m[k] = c.tiers(v)
 		case "challenge_program":
 			pv, vf := sha256.Sum256([]byte("prover:"+v)), sha256.Sum256([]byte("verifier:"+v))
 			m[k] = hex.EncodeToString(wire.ProgramID(pv[:], vf[:]))
 		default:
-			if _, ok := m[k]; !ok {
-				t.Fatalf("genesis: unknown parameter %q", k)
-			}
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil {
-				t.Fatalf("genesis %s=%s: %v", k, v, err)
+				c.fail("parameter %s=%s is not an integer", k, v)
 			}
 			m[k] = n
 		}
@@ -173,7 +183,7 @@ func (s *scenario) setParams(t *testing.T, p protocol.Params, args args) protoco
 	b, _ = json.Marshal(m)
 	var out protocol.Params
 	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatal(err)
+		c.fail("parameters do not fit their types: %v", err)
 	}
 	return out
 }
@@ -182,7 +192,7 @@ func (s *scenario) setParams(t *testing.T, p protocol.Params, args args) protoco
 // deterministic stand-in for the VRF entry, which needs a validator key),
 // the next block's BeginBlock, and the section 9 invariants after each.
 // It prints the new height and the events the chain's own work emitted.
-func (s *scenario) finalize(t *testing.T, n int, full bool) string {
+func (s *scenario) finalize(t testing.TB, n int, full bool) string {
 	var out []string
 	for i := 0; i < n; i++ {
 		var fill uint64 // the block ending here: full, or as good as empty
@@ -221,7 +231,7 @@ func (s *scenario) finalize(t *testing.T, n int, full bool) string {
 
 // send signs one message with the sender's next nonce and delivers it at
 // the current height.
-func (s *scenario) send(t *testing.T, from string, m *pb.Msg) string {
+func (s *scenario) send(t testing.TB, from string, m *pb.Msg) string {
 	key := s.key(from)
 	a, err := protocol.GetAccount(s.tree.Working(), s.addr(t, from))
 	if err != nil {
@@ -271,7 +281,7 @@ func (s *scenario) key(name string) ed25519.PrivateKey {
 	return k
 }
 
-func (s *scenario) addr(t *testing.T, name string) address.Address {
+func (s *scenario) addr(t testing.TB, name string) address.Address {
 	t.Helper()
 	if name == "" {
 		t.Fatal("missing account name")
@@ -304,50 +314,21 @@ func (s *scenario) nameOf(v string) (string, bool) {
 	return n, ok
 }
 
-// gpuArgs parses gpus=MODEL:MB,MODEL:MB.
-func gpuArgs(v string) []*pb.Gpu {
+// gpuArgs parses [gpus=MODEL:MB,MODEL:MB]; the model may be empty (the
+// chain's refusal of one is a story of its own).
+func gpuArgs(c *cmd) []*pb.Gpu {
+	c.t.Helper()
+	if !c.has("gpus") {
+		return nil
+	}
 	var out []*pb.Gpu
-	for _, g := range strings.Split(v, ",") {
-		if g == "" {
-			continue
+	for _, g := range c.list("gpus") {
+		model, mb, ok := strings.Cut(g, ":")
+		n, err := strconv.ParseUint(mb, 10, 64)
+		if !ok || err != nil {
+			c.fail("gpus: %q is not MODEL:MB", g)
 		}
-		model, mb, _ := strings.Cut(g, ":")
-		n, _ := strconv.ParseUint(mb, 10, 64)
 		out = append(out, &pb.Gpu{Model: model, MemoryMb: n})
 	}
 	return out
-}
-
-type args map[string]string
-
-func argMap(d *datadriven.TestData) args {
-	m := args{}
-	for _, a := range d.CmdArgs {
-		m[a.Key] = strings.Join(a.Vals, ",")
-	}
-	return m
-}
-
-func (a args) get(k, def string) string {
-	if v, ok := a[k]; ok {
-		return v
-	}
-	return def
-}
-
-func (a args) has(k string) bool { _, ok := a[k]; return ok }
-
-// first is the first bare argument (prover alice).
-func (a args) first(d *datadriven.TestData) string {
-	keys := make([]string, 0, len(d.CmdArgs))
-	for _, c := range d.CmdArgs {
-		if len(c.Vals) == 0 {
-			keys = append(keys, c.Key)
-		}
-	}
-	sort.Strings(keys)
-	if len(keys) == 0 {
-		return ""
-	}
-	return keys[0]
 }

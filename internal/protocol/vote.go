@@ -325,16 +325,17 @@ func castVote(env Env, ref *ballotRef, sender address.Address, valid bool) (bool
 	return true, verdict{}
 }
 
-// Decides reports whether votes of one kind out of a committee of n
-// decide a slot: at least two thirds, for valid and invalid alike, so a
-// minority can neither accept nor reject.
-func Decides(votes uint32, n int) bool {
-	return 3*uint64(votes) >= 2*uint64(n)
-}
-
-// QuorumOf is the number of votes of one kind that decides a committee
-// of n.
+// QuorumOf is the quorum rule: the number of votes of one kind that
+// decides a committee of n, at least two thirds (ceil(2n/3)), for valid
+// and invalid alike, so a minority can neither accept nor reject. Every
+// count of votes in the code base goes through it or Decides.
 func QuorumOf(n int) int { return (2*n + 2) / 3 }
+
+// Decides reports whether votes of one kind out of a committee of n
+// decide a slot: whether they reach QuorumOf(n).
+func Decides(votes uint32, n int) bool {
+	return uint64(votes) >= uint64(QuorumOf(n))
+}
 
 // memberIndex finds addr among the sorted, concatenated members.
 func memberIndex(members, addr []byte) (int, bool) {

@@ -4,13 +4,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
 
 	"filippo.io/age"
-	"github.com/cockroachdb/datadriven"
 
 	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/wire"
@@ -21,17 +19,26 @@ import (
 
 // The workload commands of the scenario files:
 //
-//	deploy from=NAME as=PROG [gpu] [cores=N]
-//	run from=NAME program=PROG as=W k=K cycles=N deadline=B [recipient=S] [max-fee=N]
-//	accept|decline from=NAME workload=W slot=I
-//	submit from=NAME workload=W slot=I [outcome=fail] [cycles=N] [copy=W/I] [header-prover=NAME] [header-slot=I] [user-stanza=other]
-//	reveal from=NAME workload=W slot=I [wrong-key]
+//	deploy from=NAME as=PROG [gpu] [cores=N] [memory=MB]
+//	run from=NAME as=W [program=PROG] [k=K] [cycles=N] [deadline=B] [recipient=S] [max-fee=N] [input=NAME]
+//	accept from=NAME workload=W [slot=I] [by=H]
+//	decline from=NAME workload=W [slot=I]
+//	submit from=NAME workload=W [slot=I] [outcome=proof|fail] [cycles=N] [copy=W/I|SEALED] [header-prover=NAME] [header-slot=I] [user-stanza=other]
+//	seal from=NAME workload=W [slot=I] as=SEALED [header-prover=NAME] [header-slot=I] [user-stanza=other]
+//	reveal from=NAME workload=W [slot=I] [wrong-key]
 //	vote from=NAME W/I=valid|invalid ...
 //	workload W
-//	finalize-block [n=N] [full]: end N blocks, each full (its transactions took full_block_bytes) if full
+//	committee W/I
+//	open-as-user W/I USER
+//	provers names=A,B,... [stake=N] [cores=C] [memory=MB] [max=K] [gpus=MODEL:MB,...]
+//	prover-stats NAME
 //	standing NAME: a prover's misses, suspension and votes
 //	holdings names=A,B,...: balances plus stakes, and their total
-//	challenges: genesis challenge_program=PROG deploys it at genesis
+//	supply
+//
+// (finalize-block [n=N] [full] ends N blocks, each full if full: its
+// transactions took full_block_bytes.) Challenges are named after their
+// prover as the chain issues them: ch-bob-1, ch-bob-2, ...
 //
 // Sealed files are real age files (wire/seal); the temporary
 // identities live in the scenario so reveal can publish them.
@@ -41,43 +48,46 @@ type sealedResult struct {
 	identity *age.X25519Identity
 }
 
-func (s *scenario) handleWorkload(t *testing.T, d *datadriven.TestData, args args) (string, bool) {
-	switch d.Cmd {
+func (s *scenario) handleWorkload(t testing.TB, c *cmd) (string, bool) {
+	switch c.d.Cmd {
 	case "deploy":
-		return s.deploy(t, args), true
+		return s.deploy(t, c), true
 	case "run":
-		return s.run(t, args), true
-	case "accept", "decline":
-		w, slot := s.slotArgs(t, args)
-		if d.Cmd == "accept" {
-			by, _ := strconv.ParseInt(args.get("by", "0"), 10, 64)
-			return s.send(t, args["from"], &pb.Msg{Kind: &pb.Msg_Accept{Accept: &pb.Accept{Workload: w, Slot: slot, By: by}}}), true
-		}
-		return s.send(t, args["from"], &pb.Msg{Kind: &pb.Msg_Decline{Decline: &pb.Decline{Workload: w, Slot: slot}}}), true
+		return s.run(t, c), true
+	case "accept":
+		from := c.str("from")
+		w, slot := s.slotArgs(c)
+		by := c.int("by", "0")
+		return s.send(t, from, &pb.Msg{Kind: &pb.Msg_Accept{Accept: &pb.Accept{Workload: w, Slot: slot, By: by}}}), true
+	case "decline":
+		from := c.str("from")
+		w, slot := s.slotArgs(c)
+		return s.send(t, from, &pb.Msg{Kind: &pb.Msg_Decline{Decline: &pb.Decline{Workload: w, Slot: slot}}}), true
 	case "submit":
-		return s.submit(t, args), true
+		return s.submit(t, c), true
 	case "seal": // seal a result without sending it (a file in the mempool), kept under as=
-		id, slot := s.slotArgs(t, args)
+		from := c.str("from")
+		id, slot := s.slotArgs(c)
+		as := c.str("as")
 		w, err := protocol.GetWorkload(s.tree.Working(), id)
 		if err != nil {
 			t.Fatal(err)
 		}
-		s.sealed[args["as"]] = s.seal(t, w, args["from"], slot, seal.OutcomeProof, w.Cycles/2, args) // as submit seals a proof
+		s.sealed[as] = s.seal(t, c, w, from, slot, seal.OutcomeProof, w.Cycles/2) // as submit seals a proof
 		return "ok", true
 	case "reveal":
-		return s.reveal(t, args), true
+		return s.reveal(t, c), true
 	case "vote":
-		return s.vote(t, d), true
+		return s.vote(t, c), true
 	case "workload":
-		return s.showWorkload(t, args.first(d)), true
+		return s.showWorkload(t, s.workloadName(c, c.bare(1)[0])), true
 	case "provers":
-		return s.provers(t, args), true
+		return s.provers(t, c), true
 	case "committee":
-		ref := d.CmdArgs[0].Key
-		wname, slot, _ := strings.Cut(ref, "/")
-		n, _ := strconv.Atoi(slot)
-		w, err := protocol.WorkloadView(s.tree.Working(), s.workloads[wname])
-		if err != nil || n >= len(w.Slots) {
+		ref := c.bare(1)[0]
+		wname, n := c.slotRef(ref)
+		w, err := protocol.WorkloadView(s.tree.Working(), s.workloads[s.workloadName(c, wname)])
+		if err != nil || int(n) >= len(w.Slots) {
 			return fmt.Sprintf("error: %v", err), true
 		}
 		var names []string
@@ -86,7 +96,7 @@ func (s *scenario) handleWorkload(t *testing.T, d *datadriven.TestData, args arg
 		}
 		return ref + " committee: " + strings.Join(names, " "), true
 	case "open-as-user":
-		return s.openAsUser(t, d), true
+		return s.openAsUser(t, c), true
 	case "supply":
 		sup, err := protocol.GetSupply(s.tree.Working())
 		if err != nil {
@@ -94,78 +104,92 @@ func (s *scenario) handleWorkload(t *testing.T, d *datadriven.TestData, args arg
 		}
 		return fmt.Sprintf("genesis=%d minted=%d burned=%d", sup.Genesis, sup.Minted, sup.Burned), true
 	case "prover-stats":
-		p, err := protocol.GetProver(s.tree.Working(), s.addr(t, args.first(d)))
+		name := c.bare(1)[0]
+		p, err := protocol.GetProver(s.tree.Working(), s.addr(t, name))
 		if err != nil {
 			return "error: " + err.Error(), true
 		}
 		return fmt.Sprintf("%s state=%s stake=%d held=%d declines=%d slashed=%d final=%d absences=%d removed=%q",
-			args.first(d), protocol.StateName(p.State), p.Stake, p.Held, p.Declines, p.Slashed, p.ProofsFinal, p.Absences, p.RemovedReason), true
+			name, protocol.StateName(p.State), p.Stake, p.Held, p.Declines, p.Slashed, p.ProofsFinal, p.Absences, p.RemovedReason), true
 	case "standing":
-		p, err := protocol.GetProver(s.tree.Working(), s.addr(t, args.first(d)))
+		name := c.bare(1)[0]
+		p, err := protocol.GetProver(s.tree.Working(), s.addr(t, name))
 		if err != nil {
 			return "error: " + err.Error(), true
 		}
 		return fmt.Sprintf("%s state=%s reason=%q stake=%d slashed=%d misses=%d suspended_until=%d suspensions=%d final=%d wrong_votes=%d votes_paid=%d",
-			args.first(d), protocol.StateName(p.State), p.RemovedReason, p.Stake, p.Slashed, p.Declines, p.SuspendedUntil, p.Suspensions,
+			name, protocol.StateName(p.State), p.RemovedReason, p.Stake, p.Slashed, p.Declines, p.SuspendedUntil, p.Suspensions,
 			p.ProofsFinal, p.WrongVotes, p.VotesPaid), true
 	case "holdings":
-		return s.holdings(t, args), true
+		return s.holdings(t, c), true
 	}
 	return "", false
 }
 
-func (s *scenario) deploy(t *testing.T, args args) string {
-	name := args["as"]
+// workloadName checks that the story named a workload so.
+func (s *scenario) workloadName(c *cmd, name string) string {
+	c.t.Helper()
+	if _, ok := s.workloads[name]; !ok {
+		c.fail("unknown workload %q", name)
+	}
+	return name
+}
+
+func (s *scenario) deploy(t testing.TB, c *cmd) string {
+	from, name := c.str("from"), c.str("as")
 	pv, vf := sha256.Sum256([]byte("prover:"+name)), sha256.Sum256([]byte("verifier:"+name))
 	d := &pb.Deploy{Name: name, Prover: &pb.Module{Sha256: pv[:], Size: 100}, Verifier: &pb.Module{Sha256: vf[:], Size: 100}}
-	if args.has("gpu") {
-		d.MinHardware = &pb.Hardware{Gpus: []*pb.Gpu{{MemoryMb: 1}}}
-	}
-	if c, ok := args["cores"]; ok {
-		n, _ := strconv.ParseUint(c, 10, 32)
+	hw := func() *pb.Hardware {
 		if d.MinHardware == nil {
 			d.MinHardware = &pb.Hardware{}
 		}
-		d.MinHardware.CpuCores = uint32(n)
+		return d.MinHardware
 	}
-	if m, ok := args["memory"]; ok {
-		n, _ := strconv.ParseUint(m, 10, 64)
-		if d.MinHardware == nil {
-			d.MinHardware = &pb.Hardware{}
-		}
-		d.MinHardware.MemoryMb = n
+	if c.flag("gpu") {
+		hw().Gpus = []*pb.Gpu{{MemoryMb: 1}}
+	}
+	if c.has("cores") {
+		hw().CpuCores = uint32(c.uint("cores", "", 32))
+	}
+	if c.has("memory") {
+		hw().MemoryMb = c.uint("memory", "", 64)
 	}
 	s.programs[name] = wire.ProgramID(pv[:], vf[:])
 	s.wlNames[hex.EncodeToString(s.programs[name])] = name
-	return s.send(t, args["from"], &pb.Msg{Kind: &pb.Msg_Deploy{Deploy: d}})
+	return s.send(t, from, &pb.Msg{Kind: &pb.Msg_Deploy{Deploy: d}})
 }
 
-func (s *scenario) run(t *testing.T, args args) string {
-	from := args["from"]
+// run sends a Run; a program the story never deployed is sent as an
+// unknown id (the chain answers not_found).
+func (s *scenario) run(t testing.TB, c *cmd) string {
+	from, as := c.str("from"), c.str("as")
 	acct, err := protocol.GetAccount(s.tree.Working(), s.addr(t, from))
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := wire.WorkloadID(s.addr(t, from), acct.Nonce, 0)
-	s.workloads[args["as"]] = id
-	s.wlNames[hex.EncodeToString(id)] = args["as"]
-	k, _ := strconv.ParseUint(args.get("k", "3"), 10, 32)
-	cycles, _ := strconv.ParseUint(args.get("cycles", "1000000"), 10, 64)
-	deadline, _ := strconv.ParseInt(args.get("deadline", "10"), 10, 64)
-	maxFee, _ := strconv.ParseUint(args.get("max-fee", "0"), 10, 64)
-	recipient := args.get("recipient", s.userIdentity(t, from).Recipient().String())
-	prog, ok := s.programs[args.get("program", "prog")]
+	k, cycles := c.uint("k", "3", 32), c.uint("cycles", "1000000", 64)
+	deadline, maxFee := c.int("deadline", "10"), c.uint("max-fee", "0", 64)
+	input := c.opt("input", "input")
+	recipient := c.opt("recipient", "")
+	if recipient == "" {
+		recipient = s.userIdentity(t, from).Recipient().String()
+	}
+	progName := c.opt("program", "prog")
+	prog, ok := s.programs[progName]
 	if !ok {
-		unknown := sha256.Sum256([]byte(args["program"]))
+		unknown := sha256.Sum256([]byte(progName))
 		prog = unknown[:]
 	}
+	id := wire.WorkloadID(s.addr(t, from), acct.Nonce, 0)
+	s.workloads[as] = id
+	s.wlNames[hex.EncodeToString(id)] = as
 	return s.send(t, from, &pb.Msg{Kind: &pb.Msg_Run{Run: &pb.Run{
 		Program: prog, Cycles: cycles, Provers: uint32(k),
 		Recipient: recipient, Deadline: deadline, MaxFee: maxFee,
-		Inputs: []*pb.Input{{Name: args.get("input", "input"), Data: []byte("scenario input")}}}}})
+		Inputs: []*pb.Input{{Name: input, Data: []byte("scenario input")}}}}})
 }
 
-func (s *scenario) userIdentity(t *testing.T, name string) *age.X25519Identity {
+func (s *scenario) userIdentity(t testing.TB, name string) *age.X25519Identity {
 	if id, ok := s.users[name]; ok {
 		return id
 	}
@@ -177,60 +201,74 @@ func (s *scenario) userIdentity(t *testing.T, name string) *age.X25519Identity {
 	return id
 }
 
-func (s *scenario) slotArgs(t *testing.T, args args) ([]byte, uint32) {
-	id, ok := s.workloads[args["workload"]]
-	if !ok {
-		t.Fatalf("unknown workload %q", args["workload"])
-	}
-	slot, _ := strconv.ParseUint(args.get("slot", "0"), 10, 32)
-	return id, uint32(slot)
+// slotArgs reads workload=W [slot=I].
+func (s *scenario) slotArgs(c *cmd) ([]byte, uint32) {
+	c.t.Helper()
+	name := s.workloadName(c, c.str("workload"))
+	return s.workloads[name], uint32(c.uint("slot", "0", 32))
 }
 
-func (s *scenario) submit(t *testing.T, args args) string {
-	from := args["from"]
-	id, slot := s.slotArgs(t, args)
+func (s *scenario) submit(t testing.TB, c *cmd) string {
+	from := c.str("from")
+	id, slot := s.slotArgs(c)
 	w, err := protocol.WorkloadView(s.tree.Working(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
 	outcome, cycles := seal.OutcomeProof, w.Cycles/2
-	if args.get("outcome", "proof") == "fail" {
+	switch o := c.opt("outcome", "proof"); o {
+	case "proof":
+	case "fail":
 		outcome, cycles = seal.OutcomeFail, w.Cycles
+	default:
+		c.fail("outcome=%s: want proof or fail", o)
 	}
-	if c, ok := args["cycles"]; ok {
-		cycles, _ = strconv.ParseUint(c, 10, 64)
+	if c.has("cycles") {
+		cycles = c.uint("cycles", "", 64)
 	}
 	var res sealedResult
-	if src, ok := args["copy"]; ok {
-		res = s.sealed[src]
+	if c.has("copy") {
+		src := c.str("copy")
+		var ok bool
+		if res, ok = s.sealed[src]; !ok {
+			c.fail("copy=%s: nothing sealed under that name", src)
+		}
 	} else {
-		res = s.seal(t, w, from, slot, outcome, cycles, args)
+		res = s.seal(t, c, w, from, slot, outcome, cycles)
 	}
-	c := seal.Commit(res.identity.String())
+	commit := seal.Commit(res.identity.String())
 	out := s.send(t, from, &pb.Msg{Kind: &pb.Msg_SubmitResult{SubmitResult: &pb.SubmitResult{
-		Workload: id, Slot: slot, Sealed: res.file, Commit: c[:],
+		Workload: id, Slot: slot, Sealed: res.file, Commit: commit[:],
 		Outcome: pb.Outcome(outcome), CyclesUsed: cycles}}})
 	if strings.HasPrefix(out, "ok") {
-		s.sealed[args["workload"]+"/"+strconv.Itoa(int(slot))] = res
+		s.sealed[s.wlNames[hex.EncodeToString(id)]+"/"+strconv.Itoa(int(slot))] = res
 	}
 	return out
 }
 
-func (s *scenario) seal(t *testing.T, w *pb.Workload, from string, slot uint32, outcome seal.Outcome, cycles uint64, args args) sealedResult {
+// seal seals a result of slot by from, as the header arguments say:
+// [header-prover=NAME] [header-slot=I] [user-stanza=other].
+func (s *scenario) seal(t testing.TB, c *cmd, w *pb.Workload, from string, slot uint32, outcome seal.Outcome, cycles uint64) sealedResult {
 	temp, err := seal.NewIdentity()
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := seal.Header{Workload: [32]byte(w.Id), Slot: slot, Prover: s.addr(t, args.get("header-prover", from)),
+	h := seal.Header{Workload: [32]byte(w.Id), Slot: slot, Prover: s.addr(t, c.opt("header-prover", from)),
 		Outcome: outcome, CyclesUsed: cycles}
-	if hs, ok := args["header-slot"]; ok {
-		n, _ := strconv.ParseUint(hs, 10, 32)
-		h.Slot = uint32(n)
+	if c.has("header-slot") {
+		h.Slot = uint32(c.uint("header-slot", "", 32))
 	}
 	recipient := w.Recipient
-	if args.get("user-stanza", "") == "other" { // sealed to a key that is not the user's
-		other, _ := seal.NewIdentity()
+	switch stanza := c.opt("user-stanza", "user"); stanza {
+	case "user":
+	case "other": // sealed to a key that is not the user's
+		other, err := seal.NewIdentity()
+		if err != nil {
+			t.Fatal(err)
+		}
 		recipient = other.Recipient().String()
+	default:
+		c.fail("user-stanza=%s: want other", stanza)
 	}
 	file, err := seal.Seal(h, []byte("proof of "+from), recipient, temp)
 	if err != nil {
@@ -239,36 +277,43 @@ func (s *scenario) seal(t *testing.T, w *pb.Workload, from string, slot uint32, 
 	return sealedResult{file: file, identity: temp}
 }
 
-func (s *scenario) reveal(t *testing.T, args args) string {
-	id, slot := s.slotArgs(t, args)
-	res, ok := s.sealed[args["workload"]+"/"+strconv.Itoa(int(slot))]
+func (s *scenario) reveal(t testing.TB, c *cmd) string {
+	from := c.str("from")
+	id, slot := s.slotArgs(c)
+	ref := s.wlNames[hex.EncodeToString(id)] + "/" + strconv.Itoa(int(slot))
+	res, ok := s.sealed[ref]
 	if !ok {
-		t.Fatalf("reveal: nothing sealed for %s/%d", args["workload"], slot)
+		c.fail("nothing sealed for %s", ref)
 	}
 	identity := res.identity.String()
-	if args.has("wrong-key") {
-		other, _ := seal.NewIdentity()
+	if c.flag("wrong-key") {
+		other, err := seal.NewIdentity()
+		if err != nil {
+			t.Fatal(err)
+		}
 		identity = other.String()
 	}
-	return s.send(t, args["from"], &pb.Msg{Kind: &pb.Msg_RevealKey{RevealKey: &pb.RevealKey{Workload: id, Slot: slot, Identity: identity}}})
+	return s.send(t, from, &pb.Msg{Kind: &pb.Msg_RevealKey{RevealKey: &pb.RevealKey{Workload: id, Slot: slot, Identity: identity}}})
 }
 
-func (s *scenario) vote(t *testing.T, d *datadriven.TestData) string {
-	var from string
+// vote from=NAME W/I=valid|invalid ...: one entry per W/I, in order.
+func (s *scenario) vote(t testing.TB, c *cmd) string {
+	from := c.str("from")
 	var entries []*pb.VoteEntry
-	for _, a := range d.CmdArgs {
-		if a.Key == "from" {
-			from = a.Vals[0]
-			continue
+	for _, a := range c.rest() {
+		wname, slot := c.slotRef(a.Key)
+		if len(a.Vals) != 1 || (a.Vals[0] != "valid" && a.Vals[0] != "invalid") {
+			c.fail("%s: want %s=valid or %s=invalid", a.String(), a.Key, a.Key)
 		}
-		wname, slot, _ := strings.Cut(a.Key, "/")
-		n, _ := strconv.ParseUint(slot, 10, 32)
-		entries = append(entries, &pb.VoteEntry{Workload: s.workloads[wname], Slot: uint32(n), Valid: a.Vals[0] == "valid"})
+		entries = append(entries, &pb.VoteEntry{Workload: s.workloads[s.workloadName(c, wname)], Slot: slot, Valid: a.Vals[0] == "valid"})
+	}
+	if len(entries) == 0 {
+		c.fail("no W/I=valid|invalid entries")
 	}
 	return s.send(t, from, &pb.Msg{Kind: &pb.Msg_Vote{Vote: &pb.Vote{Entries: entries}}})
 }
 
-func (s *scenario) showWorkload(t *testing.T, name string) string {
+func (s *scenario) showWorkload(t testing.TB, name string) string {
 	w, err := protocol.WorkloadView(s.tree.Working(), s.workloads[name])
 	if err != nil {
 		return "error: " + err.Error()
@@ -313,27 +358,16 @@ func (s *scenario) nameOrEmpty(b []byte) string {
 	return a.String()
 }
 
-// sortedNames lists map keys in order, for deterministic output.
-func sortedNames[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // openAsUser opens a submitted result with the user's own identity, as the
 // user would before any reveal: open-as-user W/I USER.
-func (s *scenario) openAsUser(t *testing.T, d *datadriven.TestData) string {
-	ref, user := d.CmdArgs[0].Key, d.CmdArgs[1].Key
-	wname, slot, _ := strings.Cut(ref, "/")
-	n, _ := strconv.ParseUint(slot, 10, 32)
-	file, err := protocol.SealedFile(s.tree.Working(), s.workloads[wname], uint32(n))
+func (s *scenario) openAsUser(t testing.TB, c *cmd) string {
+	words := c.bare(2)
+	wname, n := c.slotRef(words[0])
+	file, err := protocol.SealedFile(s.tree.Working(), s.workloads[s.workloadName(c, wname)], n)
 	if err != nil || file == nil {
 		return fmt.Sprintf("no sealed file: %v", err)
 	}
-	h, proof, err := seal.Open(file, s.userIdentity(t, user).String(), 1<<20)
+	h, proof, err := seal.Open(file, s.userIdentity(t, words[1]).String(), 1<<20)
 	if err != nil {
 		return "error: " + err.Error()
 	}
@@ -341,19 +375,19 @@ func (s *scenario) openAsUser(t *testing.T, d *datadriven.TestData) string {
 		s.wlNames[hex.EncodeToString(h.Workload[:])], h.Slot, s.nameOrEmpty(h.Prover[:]), h.Outcome, h.CyclesUsed, proof)
 }
 
-// provers names=a,b,c [stake=N] [cores=C] [memory=M] [max=K]: each
-// registers and stakes; prints each one's state.
-func (s *scenario) provers(t *testing.T, args args) string {
+// provers names=a,b,c [stake=N] [cores=C] [memory=M] [max=K] [gpus=...]:
+// each registers and stakes; prints each one's state.
+func (s *scenario) provers(t testing.TB, c *cmd) string {
 	var out []string
-	stake, _ := strconv.ParseUint(args.get("stake", "1000"), 10, 64)
-	cores, _ := strconv.ParseUint(args.get("cores", "8"), 10, 32)
-	mem, _ := strconv.ParseUint(args.get("memory", "16384"), 10, 64)
-	max, _ := strconv.ParseUint(args.get("max", "2"), 10, 32)
-	for _, name := range strings.Split(args["names"], ",") {
+	names := c.list("names")
+	stake := c.uint("stake", "1000", 64)
+	cores, mem, max := c.uint("cores", "8", 32), c.uint("memory", "16384", 64), c.uint("max", "2", 32)
+	gpus := gpuArgs(c)
+	for _, name := range names {
 		vrfKey := sha256.Sum256([]byte("vrf:" + name))
 		for _, m := range []*pb.Msg{
 			{Kind: &pb.Msg_RegisterProver{RegisterProver: &pb.RegisterProver{VrfPublicKey: vrfKey[:],
-				Hardware: &pb.Hardware{CpuCores: uint32(cores), MemoryMb: mem, Gpus: gpuArgs(args["gpus"])}, MaxConcurrent: uint32(max)}}},
+				Hardware: &pb.Hardware{CpuCores: uint32(cores), MemoryMb: mem, Gpus: gpus}, MaxConcurrent: uint32(max)}}},
 			{Kind: &pb.Msg_Stake{Stake: &pb.Stake{Amount: stake}}},
 		} {
 			if res := s.send(t, name, m); !strings.HasPrefix(res, "ok") {
@@ -371,10 +405,10 @@ func (s *scenario) provers(t *testing.T, args args) string {
 
 // holdings names=A,B,...: each account's balance plus its stake (0 if it
 // is no prover), and the sum of all of them.
-func (s *scenario) holdings(t *testing.T, args args) string {
+func (s *scenario) holdings(t testing.TB, c *cmd) string {
 	var out []string
 	var total uint64
-	for _, name := range strings.Split(args["names"], ",") {
+	for _, name := range c.list("names") {
 		a, err := protocol.GetAccount(s.tree.Working(), s.addr(t, name))
 		if err != nil {
 			t.Fatal(err)

@@ -1,0 +1,125 @@
+package protocol_test
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/provernet/provernet/internal/protocol"
+)
+
+// TestParamsDocumented keeps docs/CHAIN.md's parameter table and Params
+// equal: a parameter added, removed or renamed on one side only, or a
+// default that differs, fails here, naming it.
+func TestParamsDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/CHAIN.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented, defaults := paramTable(t, string(doc))
+	b, err := json.Marshal(protocol.DefaultParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(b, &fields); err != nil {
+		t.Fatal(err)
+	}
+	for name := range fields {
+		if !slices.Contains(documented, name) {
+			t.Errorf("parameter %q is not in docs/CHAIN.md's parameter table", name)
+		}
+	}
+	for i, name := range documented {
+		code, ok := fields[name]
+		if !ok {
+			t.Errorf("docs/CHAIN.md documents %q, which protocol.Params does not have", name)
+			continue
+		}
+		if doc, ok := docDefault(defaults[i]); !ok || doc != string(code) {
+			t.Errorf("%s: docs/CHAIN.md gives the default %q (%s); the code's is %s", name, defaults[i], doc, code)
+		}
+	}
+	if dup := duplicates(documented); len(dup) > 0 {
+		t.Errorf("docs/CHAIN.md lists %v twice", dup)
+	}
+}
+
+var paramRow = regexp.MustCompile("^\\| `([a-z0-9_]+)` \\| ([^|]*) \\|")
+
+// paramTable returns the names and defaults in the first two columns of
+// the table under "## Parameters".
+func paramTable(t *testing.T, doc string) (names, defaults []string) {
+	_, section, ok := strings.Cut(doc, "\n## Parameters\n")
+	if !ok {
+		t.Fatal(`docs/CHAIN.md has no "## Parameters" section`)
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	for line := range strings.SplitSeq(section, "\n") {
+		if m := paramRow.FindStringSubmatch(line); m != nil {
+			names, defaults = append(names, m[1]), append(defaults, m[2])
+		}
+	}
+	if len(names) == 0 {
+		t.Fatal("docs/CHAIN.md's parameter section has no table rows")
+	}
+	return names, defaults
+}
+
+// docUnits are the units the table writes defaults in, in uprv, bytes or
+// blocks.
+var docUnits = map[string]float64{"": 1, "uprv": 1, "blocks": 1, "PRV": 1e6, "KiB": 1 << 10, "MiB": 1 << 20}
+
+// docDefault turns a default as the table writes it ("1,000 PRV", "64
+// KiB", "5,000, 3,000, 2,000", `""`) into its JSON.
+func docDefault(cell string) (string, bool) {
+	if cell == `""` {
+		return cell, true
+	}
+	var values []string
+	for _, part := range strings.Split(cell, ", ") {
+		num, unit, _ := strings.Cut(strings.TrimSpace(part), " ")
+		f, err := strconv.ParseFloat(strings.ReplaceAll(num, ",", ""), 64)
+		scale, ok := docUnits[unit]
+		if err != nil || !ok {
+			return "", false
+		}
+		values = append(values, strconv.FormatInt(int64(math.Round(f*scale)), 10))
+	}
+	if len(values) > 1 {
+		return "[" + strings.Join(values, ",") + "]", true
+	}
+	return values[0], true
+}
+
+func duplicates(names []string) []string {
+	sorted := slices.Sorted(slices.Values(names))
+	var out []string
+	for i := 1; i < len(sorted); i++ {
+		if sorted[i] == sorted[i-1] && !slices.Contains(out, sorted[i]) {
+			out = append(out, sorted[i])
+		}
+	}
+	return out
+}
+
+// TestQuorumOf checks the quorum rule against its definition (at least
+// two thirds: 3*votes >= 2*n) and Decides against QuorumOf.
+func TestQuorumOf(t *testing.T) {
+	for n := 0; n <= 300; n++ {
+		q := protocol.QuorumOf(n)
+		if 3*q < 2*n || (q > 0 && 3*(q-1) >= 2*n) {
+			t.Fatalf("QuorumOf(%d) = %d, not the least q with 3q >= 2n", n, q)
+		}
+		for v := 0; v <= n; v++ {
+			if got, want := protocol.Decides(uint32(v), n), v >= q; got != want {
+				t.Fatalf("Decides(%d, %d) = %v; QuorumOf says %v", v, n, got, want)
+			}
+		}
+	}
+}
