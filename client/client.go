@@ -17,21 +17,26 @@ import (
 	"github.com/provernet/provernet/wire"
 )
 
-// ErrNotFound is returned when the node has no such account, tx or block.
-var ErrNotFound = errors.New("not found")
-
-// Client talks to one node's HTTP API.
+// Client talks to one node's HTTP API. It is safe for concurrent use.
 type Client struct {
 	base string
 	http *http.Client
+	poll time.Duration
 }
 
-// New returns a client for the API at base (e.g. http://127.0.0.1:1317).
-func New(base string) *Client {
+// New returns a client for the API at base (e.g. http://127.0.0.1:1317; a
+// bare host:port means http). Options change its HTTP client and its poll
+// interval; without them it uses DefaultRequestTimeout and
+// DefaultPollInterval.
+func New(base string, opts ...Option) *Client {
 	if !strings.Contains(base, "://") {
 		base = "http://" + base
 	}
-	return &Client{base: strings.TrimRight(base, "/"), http: &http.Client{Timeout: 30 * time.Second}}
+	c := &Client{base: strings.TrimRight(base, "/"), http: &http.Client{Timeout: DefaultRequestTimeout}, poll: DefaultPollInterval}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
 }
 
 // Status returns the node's status.
@@ -40,7 +45,8 @@ func (c *Client) Status(ctx context.Context) (*wire.Status, error) {
 	return &s, c.get(ctx, "/v1/status", &s)
 }
 
-// Account returns an account's committed state.
+// Account returns an account's committed state; an account that never
+// received anything is ErrNotFound.
 func (c *Client) Account(ctx context.Context, addr string) (*wire.Account, error) {
 	var a wire.Account
 	return &a, c.get(ctx, "/v1/accounts/"+addr, &a)
@@ -72,12 +78,6 @@ func (c *Client) Supply(ctx context.Context) (*wire.Supply, error) {
 	return &s, c.get(ctx, "/v1/supply", &s)
 }
 
-// Params returns the chain parameters as raw JSON.
-func (c *Client) Params(ctx context.Context) (json.RawMessage, error) {
-	var p json.RawMessage
-	return p, c.get(ctx, "/v1/params", &p)
-}
-
 // Tx returns a committed transaction's result, or ErrNotFound.
 func (c *Client) Tx(ctx context.Context, hash string) (*wire.TxResult, error) {
 	var r wire.TxResult
@@ -90,9 +90,9 @@ func (c *Client) Broadcast(ctx context.Context, raw []byte) (*wire.BroadcastResu
 	body, _ := json.Marshal(map[string]string{"tx": base64.StdEncoding.EncodeToString(raw)})
 	var r wire.BroadcastResult
 	err := c.do(ctx, http.MethodPost, "/v1/txs", bytes.NewReader(body), &r)
-	var apiErr *statusError
-	if errors.As(err, &apiErr) && apiErr.status == http.StatusUnprocessableEntity {
-		if jerr := json.Unmarshal(apiErr.body, &r); jerr == nil {
+	var se *StatusError
+	if errors.As(err, &se) && se.Status == http.StatusUnprocessableEntity {
+		if jerr := json.Unmarshal(se.Body, &r); jerr == nil {
 			return &r, &RejectedError{Result: r}
 		}
 	}
@@ -102,94 +102,16 @@ func (c *Client) Broadcast(ctx context.Context, raw []byte) (*wire.BroadcastResu
 	return &r, nil
 }
 
-// WaitTx polls until the transaction is committed or ctx ends.
-func (c *Client) WaitTx(ctx context.Context, hash string) (*wire.TxResult, error) {
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		r, err := c.Tx(ctx, hash)
-		if err == nil {
-			return r, nil
-		}
-		if !errors.Is(err, ErrNotFound) {
-			return nil, err
-		}
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("transaction %s not committed: %w", hash, ctx.Err())
-		case <-tick.C:
-		}
-	}
-}
-
-// RejectedError is a transaction the chain refused, with its stable code.
-type RejectedError struct{ Result wire.BroadcastResult }
-
-func (e *RejectedError) Error() string {
-	return fmt.Sprintf("transaction rejected (code %d %s): %s", e.Result.Code, e.Result.CodeName, e.Result.Log)
-}
-
-type statusError struct {
-	status int
-	body   []byte
-	api    wire.APIError
-}
-
-func (e *statusError) Error() string {
-	if e.api.Message != "" {
-		return e.api.Message
-	}
-	return fmt.Sprintf("HTTP %d: %s", e.status, bytes.TrimSpace(e.body))
-}
-
-// Hint returns the API's hint for an error, if it gave one.
-func Hint(err error) string {
-	var se *statusError
-	if errors.As(err, &se) {
-		return se.api.Hint
-	}
-	return ""
-}
-
-func (c *Client) get(ctx context.Context, path string, out any) error {
-	return c.do(ctx, http.MethodGet, path, nil, out)
-}
-
-func (c *Client) do(ctx context.Context, method, path string, body io.Reader, out any) error {
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
-	if err != nil {
-		return err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("failed to reach the node at %s: %w", c.base, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return fmt.Errorf("failed to read the node's answer: %w", err)
-	}
-	if resp.StatusCode/100 != 2 {
-		se := &statusError{status: resp.StatusCode, body: b}
-		_ = json.Unmarshal(b, &se.api)
-		if resp.StatusCode == http.StatusNotFound {
-			return fmt.Errorf("%w: %w", ErrNotFound, se)
-		}
-		return se
-	}
-	if err := json.Unmarshal(b, out); err != nil {
-		return fmt.Errorf("failed to decode the node's answer: %w", err)
-	}
-	return nil
-}
-
 // Program returns a deployed program by id (hex).
 func (c *Client) Program(ctx context.Context, id string) (*wire.Program, error) {
 	var p wire.Program
 	return &p, c.get(ctx, "/v1/programs/"+id, &p)
+}
+
+// Prover returns a registered prover by address.
+func (c *Client) Prover(ctx context.Context, addr string) (*wire.Prover, error) {
+	var p wire.Prover
+	return &p, c.get(ctx, "/v1/provers/"+addr, &p)
 }
 
 // BlobInfo is the answer to a blob upload.
@@ -216,8 +138,56 @@ func (c *Client) GetBlob(ctx context.Context, sha256hex string) ([]byte, error) 
 	return b, nil
 }
 
-// Prover returns a registered prover by address.
-func (c *Client) Prover(ctx context.Context, addr string) (*wire.Prover, error) {
-	var p wire.Prover
-	return &p, c.get(ctx, "/v1/provers/"+addr, &p)
+// maxAnswer bounds a JSON answer; maxDownload a raw one (the largest
+// module a program may deploy, with room to spare).
+const (
+	maxAnswer   = 64 << 20
+	maxDownload = 128 << 20
+)
+
+func (c *Client) get(ctx context.Context, path string, out any) error {
+	return c.do(ctx, http.MethodGet, path, nil, out)
+}
+
+// do sends a request and decodes a 2xx JSON answer into out.
+func (c *Client) do(ctx context.Context, method, path string, body io.Reader, out any) error {
+	b, err := c.send(ctx, method, path, body, maxAnswer)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		return fmt.Errorf("failed to decode the node's answer to %s: %w", path, err)
+	}
+	return nil
+}
+
+// getBytes fetches a raw (non-JSON) answer.
+func (c *Client) getBytes(ctx context.Context, path string) ([]byte, error) {
+	return c.send(ctx, http.MethodGet, path, nil, maxDownload)
+}
+
+// send makes one request and returns the answer's body, at most limit
+// bytes. A failure to reach the node wraps ErrUnreachable; a non-2xx
+// answer is a *StatusError.
+func (c *Client) send(ctx context.Context, method, path string, body io.Reader, limit int64) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	if err != nil {
+		return nil, fmt.Errorf("failed to make a request for %s: %w", path, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%w at %s: %w", ErrUnreachable, c.base, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, limit))
+	if err != nil {
+		return nil, fmt.Errorf("failed to read the node's answer: %w", err)
+	}
+	if err := statusErr(resp.StatusCode, b); err != nil {
+		return nil, err
+	}
+	return b, nil
 }

@@ -13,15 +13,9 @@ import (
 	"github.com/provernet/provernet/wire/txn"
 )
 
-// Msg is one message of a transaction.
+// Msg is one message of a transaction: the public protobuf type of
+// wire/pb, which the constructors below build.
 type Msg = pb.Msg
-
-// FeeParams are the chain's fee parameters, needed to compute the minimum
-// fee before signing.
-type FeeParams struct {
-	FeePerByte uint64 `json:"fee_per_byte"`
-	FeePerMsg  uint64 `json:"fee_per_msg"`
-}
 
 // TransferMsg builds a Transfer of amount uprv to a bech32 address.
 func TransferMsg(to string, amount uint64) (*Msg, error) {
@@ -96,15 +90,6 @@ func (c *Client) Transfer(ctx context.Context, key *Key, to string, amount uint6
 		return nil, err
 	}
 	return c.Send(ctx, key, 0, m)
-}
-
-// FeeParams fetches the chain's fee parameters.
-func (c *Client) FeeParams(ctx context.Context) (FeeParams, error) {
-	var fp FeeParams
-	if err := c.get(ctx, "/v1/params", &fp); err != nil {
-		return fp, fmt.Errorf("failed to fetch fee parameters: %w", err)
-	}
-	return fp, nil
 }
 
 // DeployMsg builds a Deploy of a proof system; prover may be nil (a

@@ -1,6 +1,9 @@
 package wire
 
-import "time"
+import (
+	"sort"
+	"time"
+)
 
 // The JSON documents of the node's HTTP API (/v1). They are the API's
 // contract: fields are only ever added.
@@ -149,7 +152,7 @@ type Prover struct {
 
 // Workload is a Run (or a challenge the chain made) and its k slots.
 // States are lower-case names: pending, allocated, running, sealed,
-// revealing, verifying, final, failed, rejected, expired.
+// revealing, verifying, final, failed, rejected, expired (states.go).
 type Workload struct {
 	ID              string  `json:"id"`      // hex
 	Program         string  `json:"program"` // hex program id
@@ -188,7 +191,7 @@ type Input struct {
 
 // Slot is one of a workload's k places for a proof. States are lower-case
 // names: assigned, accepted, open, submitted, verifying, valid, invalid,
-// failed, undecided, unrevealed, empty, copied.
+// failed, undecided, unrevealed, empty, copied (states.go).
 type Slot struct {
 	Index         uint32 `json:"index"`
 	State         string `json:"state"`
@@ -335,4 +338,31 @@ func (w *Workload) FirstSubmitted() *Slot {
 		}
 	}
 	return first
+}
+
+// SubmittedSlots lists the slots holding a result, the earliest submitted
+// first (by index among those of one block).
+func (w *Workload) SubmittedSlots() []Slot {
+	var out []Slot
+	for _, s := range w.Slots {
+		if s.SubmitHeight > 0 {
+			out = append(out, s)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].SubmitHeight < out[j].SubmitHeight })
+	return out
+}
+
+// FinalSlot is the slot whose proof became final first (the earliest
+// decided valid slot, the lowest index among those decided together), or
+// nil.
+func (w *Workload) FinalSlot() *Slot {
+	var best *Slot
+	for i := range w.Slots {
+		s := &w.Slots[i]
+		if s.State == SlotValid && (best == nil || s.DecidedHeight < best.DecidedHeight) {
+			best = s
+		}
+	}
+	return best
 }

@@ -13,7 +13,7 @@ import (
 
 	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/wire"
-	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/seal"
 )
 
 // proofReport is what `proof get` prints: the opened result's header and
@@ -64,90 +64,105 @@ func proofGet(g *globals, cmd *cobra.Command, id string, slotSet bool, slotIdx u
 	c := g.client()
 	w, err := c.Workload(ctx, id)
 	if err != nil {
-		return runNodeErr(workloadErr(err))
+		return workloadErr(err)
 	}
-	var s *wire.Slot
-	if slotSet {
-		if int(slotIdx) >= len(w.Slots) {
-			return withHint(fmt.Errorf("workload %s has %d slots; there is no slot %d", id, len(w.Slots), slotIdx),
-				"slots are numbered from 0; `provernet query workload "+id+"` lists them")
-		}
-		s = &w.Slots[slotIdx]
-		if s.SubmitHeight == 0 {
-			return withHint(fmt.Errorf("slot %d has no result (it is %s)", slotIdx, s.State),
-				"`provernet query workload "+id+"` shows which slots have one")
-		}
-	} else if s = runFinalSlot(w); s == nil {
-		if sub := runSubmittedOrder(w); len(sub) > 0 {
-			s = &sub[0]
-		}
-	}
-	if s == nil {
-		return withHint(fmt.Errorf("workload %s has no result yet (it is %s)", id, w.State),
-			"wait for a prover: `provernet query workload "+id+"` follows it")
-	}
-
-	rep := proofReport{Slot: s.Index, SlotState: s.State}
-	var ident string
-	switch {
-	case identityFile != "":
-		if _, err := os.Stat(identityFile); err != nil {
-			return withHint(fmt.Errorf("identity file: %w", err), "--identity takes an age identity file (age-keygen's format)")
-		}
-		idn, err := client.LoadOrCreateIdentity(identityFile)
-		if err != nil {
-			return withHint(err, "--identity takes an X25519 age identity file, as age-keygen writes")
-		}
-		ident, rep.OpenedWith, rep.IdentityFile = idn.String(), "identity_file", identityFile
-	case s.Identity != "":
-		ident, rep.OpenedWith = s.Identity, "revealed_identity"
-	default:
-		path := proofOwnerIdentity(g, w.Owner)
-		if path == "" {
-			return withHint(fmt.Errorf("slot %d's temporary identity is not revealed yet, and there is no identity to open it with", s.Index),
-				"pass --identity FILE (the age identity the Run was sealed to, e.g. HOME/keys/NAME.age), or wait for the reveal: `provernet query workload "+id+"`")
-		}
-		idn, err := client.LoadOrCreateIdentity(path)
-		if err != nil {
-			return err
-		}
-		ident, rep.OpenedWith, rep.IdentityFile = idn.String(), "identity_file", path
-	}
-	params, err := fetchRunParams(ctx, c)
+	s, err := proofSlot(w, slotSet, slotIdx)
 	if err != nil {
 		return err
 	}
-	h, proof, _, err := c.OpenResult(ctx, id, s.Index, ident, int(params.MaxProofSize))
+	rep := proofReport{Slot: s.Index, SlotState: s.State}
+	ident, err := proofIdentity(g, w, s, identityFile, &rep)
 	if err != nil {
-		hint := "is --identity the identity the Run was sealed to?"
-		if rep.OpenedWith == "revealed_identity" {
-			hint = "the revealed identity does not open this file: the chain judges such a slot invalid"
-		}
-		return withHint(fmt.Errorf("failed to open slot %d's result: %w", s.Index, runNodeErr(err)), hint)
+		return err
 	}
-	rep.Workload = hex.EncodeToString(h.Workload[:])
-	rep.Prover = address.Address(h.Prover).String()
-	rep.Outcome, rep.Cycles, rep.ProofSize = h.Outcome.String(), h.CyclesUsed, len(proof)
-	if rep.Workload != id || h.Slot != s.Index {
-		return fmt.Errorf("the result's header names workload %s slot %d, not workload %s slot %d", rep.Workload, h.Slot, id, s.Index)
+	r, err := c.OpenSlot(ctx, w, s.Index, ident, 0)
+	switch {
+	case errors.Is(err, seal.ErrWrongIdentity) && rep.OpenedWith == proofRevealed:
+		return withHint(err, "the revealed identity does not open this file: the chain judges such a slot invalid")
+	case errors.Is(err, seal.ErrWrongIdentity):
+		return withHint(err, "is --identity the identity the Run was sealed to?")
+	case err != nil:
+		return nodeErr(err)
 	}
-	if rep.Outcome == "proof" {
+	rep.Workload, rep.Prover, rep.Outcome = r.Workload, r.Prover, r.Outcome()
+	rep.Cycles, rep.ProofSize = r.Header.CyclesUsed, len(r.Proof)
+	if rep.Outcome == wire.OutcomeProof {
 		if out == "" {
 			out = id + ".proof"
 		}
-		if err := runWriteFile(out, proof); err != nil {
+		if err := runWriteFile(out, r.Proof); err != nil {
 			return err
 		}
-		sum := sha256.Sum256(proof)
+		sum := sha256.Sum256(r.Proof)
 		rep.ProofFile, rep.ProofSHA256 = out, hex.EncodeToString(sum[:])
 	}
 	if err := g.emit(rep, func(w io.Writer) { printProofReport(w, rep) }); err != nil {
 		return err
 	}
-	if rep.Outcome != "proof" {
+	if rep.Outcome != wire.OutcomeProof {
 		return withHint(errors.New("the result holds no proof: the prover hit the cycle limit"), "another slot may hold one: --slot picks it")
 	}
 	return nil
+}
+
+// proofSlot is the slot --slot names, else the first whose proof became
+// final, else the first with a result.
+func proofSlot(w *wire.Workload, slotSet bool, idx uint32) (*wire.Slot, error) {
+	var s *wire.Slot
+	switch {
+	case slotSet && int(idx) >= len(w.Slots):
+		return nil, withHint(fmt.Errorf("workload %s has %d slots; there is no slot %d", w.ID, len(w.Slots), idx),
+			"slots are numbered from 0; `provernet query workload "+w.ID+"` lists them")
+	case slotSet:
+		s = &w.Slots[idx]
+	case w.FinalSlot() != nil:
+		s = w.FinalSlot()
+	default:
+		s = w.FirstSubmitted()
+	}
+	switch {
+	case s == nil:
+		return nil, withHint(fmt.Errorf("workload %s has no result yet (it is %s)", w.ID, w.State),
+			"wait for a prover: `provernet query workload "+w.ID+"` follows it")
+	case s.SubmitHeight == 0:
+		return nil, withHint(fmt.Errorf("slot %d has no result (it is %s)", s.Index, s.State),
+			"`provernet query workload "+w.ID+"` shows which slots have one")
+	}
+	return s, nil
+}
+
+// How `proof get` opened a result (proofReport.OpenedWith).
+const (
+	proofIdentityFile = "identity_file"
+	proofRevealed     = "revealed_identity"
+)
+
+// proofIdentity is the identity to open slot s of w with: --identity, else
+// the slot's revealed temporary identity, else the owner's local one.
+func proofIdentity(g *globals, w *wire.Workload, s *wire.Slot, identityFile string, rep *proofReport) (string, error) {
+	switch {
+	case identityFile != "":
+		idn, err := client.LoadIdentity(identityFile)
+		if err != nil {
+			return "", withHint(err, "--identity takes an X25519 age identity file, as age-keygen writes")
+		}
+		rep.OpenedWith, rep.IdentityFile = proofIdentityFile, identityFile
+		return idn.String(), nil
+	case s.Identity != "":
+		rep.OpenedWith = proofRevealed
+		return s.Identity, nil
+	}
+	path := proofOwnerIdentity(g, w.Owner)
+	if path == "" {
+		return "", withHint(fmt.Errorf("slot %d's temporary identity is not revealed yet, and there is no identity to open it with", s.Index),
+			"pass --identity FILE (the age identity the Run was sealed to, e.g. HOME/keys/NAME.age), or wait for the reveal: `provernet query workload "+w.ID+"`")
+	}
+	idn, err := client.LoadIdentity(path)
+	if err != nil {
+		return "", err
+	}
+	rep.OpenedWith, rep.IdentityFile = proofIdentityFile, path
+	return idn.String(), nil
 }
 
 // proofOwnerIdentity is the age identity file of the local key that owns
@@ -174,7 +189,7 @@ func proofOwnerIdentity(g *globals, owner string) string {
 func printProofReport(w io.Writer, r proofReport) {
 	fmt.Fprintf(w, "workload  %s\nslot      %d (%s)\nprover    %s\noutcome   %s\ncycles    %d\n", r.Workload, r.Slot, r.SlotState, r.Prover, r.Outcome, r.Cycles)
 	switch r.OpenedWith {
-	case "revealed_identity":
+	case proofRevealed:
 		fmt.Fprintln(w, "opened with the slot's revealed temporary identity")
 	default:
 		fmt.Fprintf(w, "opened with %s\n", r.IdentityFile)

@@ -130,12 +130,10 @@ func newQueryCmd(g *globals) *cobra.Command {
 			RunE: func(cmd *cobra.Command, _ []string) error {
 				p, err := g.client().Params(cmd.Context())
 				if err != nil {
-					return err
+					return nodeErr(err)
 				}
-				var m map[string]any
-				_ = json.Unmarshal(p, &m)
-				return g.emit(m, func(w io.Writer) {
-					b, _ := json.MarshalIndent(m, "", "  ")
+				return g.emit(p, func(w io.Writer) {
+					b, _ := json.MarshalIndent(p, "", "  ")
 					fmt.Fprintln(w, string(b))
 				})
 			},

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -165,35 +164,25 @@ two disagree. docs/ALLOCATION.md describes the rules.`,
 // workloadErr words a failed workload lookup.
 func workloadErr(err error) error {
 	if errors.Is(err, client.ErrNotFound) {
-		msg := strings.TrimPrefix(err.Error(), client.ErrNotFound.Error()+": ")
-		return withHint(errors.New(msg),
+		return withHint(err,
 			"`provernet query workloads` lists the workloads; a Run's workload exists once its transaction is committed, and is allocated at the next block")
 	}
-	return err
+	return nodeErr(err)
 }
 
 // resolveProgram accepts a program id or the name of a deployed program.
 func resolveProgram(cmd *cobra.Command, c *client.Client, s string) (string, error) {
-	if b, err := hex.DecodeString(s); err == nil && len(b) == 32 {
-		return strings.ToLower(s), nil
+	p, err := c.ResolveProgram(cmd.Context(), s)
+	var ambiguous *client.AmbiguousNameError
+	switch {
+	case errors.Is(err, client.ErrNotFound):
+		return "", withHint(err, "`provernet query programs` lists the programs; --program takes an id or a name")
+	case errors.As(err, &ambiguous):
+		return "", withHint(err, "pass the program id instead")
+	case err != nil:
+		return "", nodeErr(err)
 	}
-	ps, err := c.Programs(cmd.Context())
-	if err != nil {
-		return "", err
-	}
-	var ids []string
-	for _, p := range ps {
-		if p.Name == s {
-			ids = append(ids, p.ID)
-		}
-	}
-	switch len(ids) {
-	case 0:
-		return "", withHint(fmt.Errorf("no program named %q is deployed", s), "`provernet query programs` lists the programs; --program takes an id or a name")
-	case 1:
-		return ids[0], nil
-	}
-	return "", withHint(fmt.Errorf("%d programs are named %q: %s", len(ids), s, strings.Join(ids, ", ")), "pass the program id instead")
+	return p.ID, nil
 }
 
 func printWorkload(w io.Writer, wl *wire.Workload) {
@@ -258,9 +247,9 @@ func slotLine(s wire.Slot) string {
 		add("filled from the open market")
 	}
 	switch s.State {
-	case "assigned":
+	case wire.SlotAssigned:
 		add("accept by %d", s.AcceptBy)
-	case "open":
+	case wire.SlotOpen:
 		add("open until %d", s.OpenUntil)
 	}
 	if s.SubmitHeight > 0 {

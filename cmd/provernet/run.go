@@ -5,22 +5,20 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
+	"filippo.io/age"
 	"github.com/spf13/cobra"
 
 	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/sandbox"
 	"github.com/provernet/provernet/wire"
-	"github.com/provernet/provernet/wire/address"
 	"github.com/provernet/provernet/wire/seal"
 )
 
@@ -58,6 +56,12 @@ type runReport struct {
 	Seconds        float64 `json:"seconds,omitempty"`
 }
 
+// runSubmitted is the report's state before the workload is seen.
+const runSubmitted = "submitted"
+
+// runPoll is how often `run --wait` looks at the workload.
+const runPoll = 250 * time.Millisecond
+
 type runOpts struct {
 	inputs   []string
 	cycles   uint64
@@ -85,10 +89,11 @@ Results are sealed to your age identity: --identity, by default HOME/keys/FROM.a
 age -d -i FILE sealed.age).
 
 With --wait it follows the workload until it is final: the moment the first
-prover's result is in a block it is fetched, opened and the proof written to
---out (the age file as submitted beside it, .age); once the network has
-verified a proof, it is verified again here with the program's verifier in
-the local sandbox. The exit code is 0 only for a final, locally valid proof.`,
+prover's result is in the node's mempool or a block it is fetched, opened and
+the proof written to --out (the age file as submitted beside it, .age); once
+the network has verified a proof, it is verified again here with the
+program's verifier in the local sandbox. The exit code is 0 only for a final,
+locally valid proof.`,
 		Example: `  provernet run sha256-chain --input build/programs/sha256-chain/input.json \
       --cycles 2000000000 --provers 3 --from dev1 --wait
   provernet run 3fa2... --input a.bin --input b.bin --cycles 5000000 --provers 1 --from alice --max-fee 1prv`,
@@ -100,7 +105,7 @@ the local sandbox. The exit code is 0 only for a final, locally valid proof.`,
 	f.Uint64Var(&o.cycles, "cycles", 0, "cycle budget per prover (required; `provernet program run` counts what a run needs)")
 	f.Uint32Var(&o.provers, "provers", 1, "number of provers k that each prove it")
 	f.StringVar(&o.from, "from", "", "the key that sends and pays for the Run (required)")
-	f.Int64Var(&o.deadline, "deadline", 0, "blocks the provers have (0: the chain's minimum for these cycles plus 20)")
+	f.Int64Var(&o.deadline, "deadline", 0, fmt.Sprintf("blocks the provers have (0: the chain's minimum for these cycles plus %d)", client.DefaultDeadlineSlack))
 	f.StringVar(&o.maxFee, "max-fee", "", "refuse to send if the fee is higher, e.g. 2prv (also enforced by the chain)")
 	f.StringVar(&o.identity, "identity", "", "age identity file the results are sealed to (default HOME/keys/FROM.age, created if missing)")
 	f.StringVar(&o.out, "out", "", "where --wait writes the proof (default ./WORKLOAD_ID.proof; the age file goes beside it as .age)")
@@ -111,102 +116,75 @@ the local sandbox. The exit code is 0 only for a final, locally valid proof.`,
 	return cmd
 }
 
-// runChainParams are the chain parameters `run` and `proof get` need.
-type runChainParams struct {
-	FeePerByte     uint64 `json:"fee_per_byte"`
-	FeePerMsg      uint64 `json:"fee_per_msg"`
-	MaxInlineInput uint64 `json:"max_inline_input"`
-	MaxProofSize   uint64 `json:"max_proof_size"`
-}
-
-func fetchRunParams(ctx context.Context, c *client.Client) (runChainParams, error) {
-	var p runChainParams
-	raw, err := c.Params(ctx)
-	if err != nil {
-		return p, runNodeErr(err)
-	}
-	if err := json.Unmarshal(raw, &p); err != nil {
-		return p, fmt.Errorf("failed to decode the chain's parameters: %w", err)
-	}
-	if p.MaxProofSize == 0 {
-		p.MaxProofSize = 1 << 20
-	}
-	return p, nil
-}
-
-// runNodeErr adds a hint to an error talking to the node, unless the node
+// nodeErr adds a hint to an error talking to the node, unless the node
 // sent one.
-func runNodeErr(err error) error {
+func nodeErr(err error) error {
 	if err == nil || hintFor(err) != "" {
 		return err
 	}
-	if strings.Contains(err.Error(), "failed to reach the node") {
+	if errors.Is(err, client.ErrUnreachable) {
 		return withHint(err, "is the node running? `provernet query status` checks; --node (or PROVERNET_NODE) sets its API URL")
+	}
+	if code, ok := client.CodeOf(err); ok {
+		return withHint(err, hintForCode(code))
 	}
 	return err
 }
 
-// runResolveProgram accepts a program id or a deployed program's name and
-// returns the program; an unknown name lists the deployed ones.
-func runResolveProgram(ctx context.Context, c *client.Client, s string) (*wire.Program, error) {
-	if b, err := hex.DecodeString(s); err == nil && len(b) == 32 {
-		p, err := c.Program(ctx, strings.ToLower(s))
-		if errors.Is(err, client.ErrNotFound) {
-			return nil, withHint(fmt.Errorf("no program with id %s is deployed", s), "`provernet query programs` lists the deployed programs")
-		}
-		return p, runNodeErr(err)
+// programErr words a failed program lookup.
+func programErr(err error) error {
+	var unknown *client.UnknownProgramError
+	var ambiguous *client.AmbiguousNameError
+	switch {
+	case errors.As(err, &unknown) && unknown.ByID:
+		return withHint(err, "`provernet query programs` lists the deployed programs")
+	case errors.As(err, &unknown):
+		return withHint(err, "PROGRAM is a deployed program's name or id (`provernet query programs`); deploy one with `provernet program deploy`, or on a devnet run `make programs` and restart it")
+	case errors.As(err, &ambiguous):
+		return withHint(err, "pass the program's id instead of its name")
 	}
-	ps, err := c.Programs(ctx)
-	if err != nil {
-		return nil, runNodeErr(err)
-	}
-	var match []wire.Program
-	var names []string
-	for _, p := range ps {
-		if p.Name == s {
-			match = append(match, p)
-		}
-		if p.Name != "" && !slices.Contains(names, p.Name) {
-			names = append(names, p.Name)
-		}
-	}
-	slices.Sort(names)
-	switch len(match) {
-	case 1:
-		return &match[0], nil
-	case 0:
-		deployed := "none is deployed"
-		if len(names) > 0 {
-			deployed = "deployed: " + strings.Join(names, ", ")
-		}
-		return nil, withHint(fmt.Errorf("no program named %q (%s)", s, deployed),
-			"PROGRAM is a deployed program's name or id (`provernet query programs`); deploy one with `provernet program deploy`, or on a devnet run `make programs` and restart it")
-	}
-	var ids []string
-	for _, p := range match {
-		ids = append(ids, p.ID)
-	}
-	return nil, withHint(fmt.Errorf("%d programs are named %q: %s", len(match), s, strings.Join(ids, ", ")), "pass the program's id instead of its name")
+	return nodeErr(err)
 }
 
 // runReadInputs reads the input files; each is sent under its base name.
 func runReadInputs(paths []string) ([]client.RunInput, error) {
 	var ins []client.RunInput
-	seen := map[string]bool{}
 	for _, p := range paths {
-		name := filepath.Base(p)
-		if seen[name] || name == "proof" {
-			return nil, withHint(fmt.Errorf("two inputs named %q (or an input named proof)", name),
-				"inputs are sent and mounted under /in by their base names: rename one")
-		}
-		seen[name] = true
 		b, err := os.ReadFile(p)
 		if err != nil {
 			return nil, withHint(fmt.Errorf("bad input file: %w", err), "--input takes the path of a file; repeat it for several inputs")
 		}
-		ins = append(ins, client.RunInput{Name: name, Data: b})
+		ins = append(ins, client.RunInput{Name: filepath.Base(p), Data: b})
+	}
+	if err := client.CheckInputs(ins); err != nil {
+		return nil, withHint(fmt.Errorf("bad input file: %w", err), "inputs are sent and mounted under /in by their base names: rename the file")
 	}
 	return ins, nil
+}
+
+// runIdentity loads the age identity the results are sealed to: --identity,
+// or HOME/keys/FROM.age, created if missing.
+func runIdentity(g *globals, o runOpts) (*age.X25519Identity, string, error) {
+	if o.identity != "" {
+		id, err := client.LoadIdentity(o.identity)
+		if err != nil {
+			return nil, "", withHint(err, "--identity takes an X25519 age identity file (age-keygen's format); omit it to use HOME/keys/FROM.age")
+		}
+		runSay(g, "results are sealed to your age identity %s", o.identity)
+		return id, o.identity, nil
+	}
+	path := client.IdentityFile(g.home, o.from)
+	_, statErr := os.Stat(path)
+	id, err := client.LoadOrCreateIdentity(path)
+	if err != nil {
+		return nil, "", withHint(err, "HOME/keys/FROM.age must be an X25519 age identity file, as age-keygen writes; --identity names another")
+	}
+	if errors.Is(statErr, os.ErrNotExist) {
+		runSay(g, "created your age identity %s: results are sealed to it; open them with any age tool: age -d -i %s sealed.age", path, path)
+	} else {
+		runSay(g, "results are sealed to your age identity %s", path)
+	}
+	return id, path, nil
 }
 
 // runSay prints a message for a person: on stdout, or on stderr with
@@ -239,80 +217,27 @@ func runRun(g *globals, cmd *cobra.Command, program string, o runOpts) error {
 		}
 	}
 	c := g.client()
-	prog, err := runResolveProgram(ctx, c, program)
+	prog, err := c.ResolveProgram(ctx, program)
+	if err != nil {
+		return programErr(err)
+	}
+	id, idFile, err := runIdentity(g, o)
 	if err != nil {
 		return err
 	}
-	params, err := fetchRunParams(ctx, c)
-	if err != nil {
+	req := client.RunRequest{Program: prog.ID, Inputs: ins, Cycles: o.cycles, Provers: o.provers,
+		Recipient: id.Recipient().String(), Deadline: o.deadline, MaxFee: maxFee}
+	if err := runQuote(ctx, g, c, key, req, o.from); err != nil {
 		return err
-	}
-	q, err := c.Fee(ctx, prog.ID, o.cycles, o.provers)
-	if err != nil {
-		if err = runNodeErr(err); hintFor(err) == "" {
-			err = withHint(err, "`provernet query params` shows the chain's limits; `provernet query fee` quotes a Run")
-		}
-		return err
-	}
-	// The Run's fee plus the transaction's own fee (an estimate: inputs
-	// above max_inline_input travel as blobs, named by hash).
-	size := uint64(600)
-	for _, in := range ins {
-		if uint64(len(in.Data)) <= params.MaxInlineInput {
-			size += uint64(len(in.Data))
-		}
-	}
-	txFee := params.FeePerMsg + params.FeePerByte*size
-	var balance uint64
-	acct, err := c.Account(ctx, key.Address())
-	switch {
-	case err == nil:
-		balance = acct.Balance
-	case !errors.Is(err, client.ErrNotFound):
-		return runNodeErr(err)
-	}
-	runSay(g, "fee %s (%d uprv) = %d provers x %d Mcycles x %d uprv/Mcycle x %d, escrowed by the Run; %s has %s",
-		formatAmount(q.Fee), q.Fee, q.Provers, q.Mcycles, q.PricePerMcycle, q.ClassMultiplier, o.from, formatAmount(balance))
-	if maxFee > 0 && q.Fee > maxFee {
-		return withHint(fmt.Errorf("the fee %s is above --max-fee %s", formatAmount(q.Fee), formatAmount(maxFee)),
-			"raise --max-fee, or lower --cycles or --provers")
-	}
-	if balance < q.Fee+txFee {
-		return withHint(fmt.Errorf("%s cannot pay: the Run costs %s plus about %d uprv of transaction fee, the balance is %s",
-			o.from, formatAmount(q.Fee), txFee, formatAmount(balance)),
-			"fund it (`provernet tx transfer --from OTHER --to "+o.from+" --amount ...`), or lower --cycles or --provers")
-	}
-
-	idFile := o.identity
-	if idFile == "" {
-		idFile = client.IdentityFile(g.home, o.from)
-	}
-	_, statErr := os.Stat(idFile)
-	if o.identity != "" && statErr != nil {
-		return withHint(fmt.Errorf("identity file: %w", statErr), "--identity takes an age identity file (age-keygen's format); omit it to use HOME/keys/FROM.age")
-	}
-	id, err := client.LoadOrCreateIdentity(idFile)
-	if err != nil {
-		return withHint(err, "--identity takes an X25519 age identity file, as age-keygen writes")
-	}
-	if errors.Is(statErr, os.ErrNotExist) {
-		runSay(g, "created your age identity %s: results are sealed to it; open them with any age tool: age -d -i %s sealed.age", idFile, idFile)
-	} else {
-		runSay(g, "results are sealed to your age identity %s", idFile)
 	}
 
 	start := time.Now()
-	sub, err := c.SubmitRun(ctx, key, client.RunRequest{Program: prog.ID, Inputs: ins, Cycles: o.cycles, Provers: o.provers,
-		Recipient: id.Recipient().String(), Deadline: o.deadline, MaxFee: maxFee})
-	var rej *client.RejectedError
-	if errors.As(err, &rej) {
-		return withHint(err, hintForCode(rej.Result.CodeName))
-	}
+	sub, err := c.SubmitRun(ctx, key, req)
 	if err != nil {
-		return runNodeErr(err)
+		return nodeErr(err)
 	}
 	rep := &runReport{Workload: sub.Workload, TxHash: sub.TxHash, Program: prog.ID, ProgramName: prog.Name, Cycles: o.cycles,
-		Provers: o.provers, Fee: sub.Fee, IdentityFile: idFile, Recipient: id.Recipient().String(), State: "submitted"}
+		Provers: o.provers, Fee: sub.Fee, IdentityFile: idFile, Recipient: id.Recipient().String(), State: runSubmitted}
 	runSay(g, "submitted: workload %s (tx %s)", sub.Workload, sub.TxHash)
 	if !o.wait {
 		return g.emit(rep, func(w io.Writer) {
@@ -325,12 +250,12 @@ func runRun(g *globals, cmd *cobra.Command, program string, o runOpts) error {
 	}
 	wctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
-	rw := &runWatcher{g: g, c: c, rep: rep, identity: id.String(), out: o.out, maxProof: int(params.MaxProofSize),
-		start: start, live: !g.json() && runIsTerminal(g.stdout), tried: map[uint32]bool{}}
+	rw := &runWatcher{g: g, c: c, rep: rep, identity: id.String(), out: o.out,
+		start: start, live: !g.json() && runIsTerminal(g.stdout)}
 	werr := rw.follow(wctx)
 	rw.endLine()
 	rep.Seconds = float64(time.Since(start).Milliseconds()) / 1000
-	if werr == nil && rep.State == "final" {
+	if werr == nil && rep.State == wire.WorkloadFinal {
 		werr = rw.verifyLocally(ctx, prog, ins)
 	}
 	if err := g.emit(rep, func(w io.Writer) { printRunEnd(w, rep) }); err != nil {
@@ -342,9 +267,34 @@ func runRun(g *globals, cmd *cobra.Command, program string, o runOpts) error {
 	return runStateErr(rep)
 }
 
+// runQuote shows what the Run costs and refuses one above --max-fee or
+// beyond the balance.
+func runQuote(ctx context.Context, g *globals, c *client.Client, key *client.Key, req client.RunRequest, from string) error {
+	q, err := c.QuoteRun(ctx, key, req)
+	if err != nil {
+		if err = nodeErr(err); hintFor(err) == "" {
+			err = withHint(err, "`provernet query params` shows the chain's limits; `provernet query fee` quotes a Run")
+		}
+		return err
+	}
+	runSay(g, "fee %s (%d uprv) = %d provers x %d Mcycles x %d uprv/Mcycle x %d, escrowed by the Run; %s has %s",
+		formatAmount(q.Fee), q.Fee, q.Provers, q.Mcycles, q.PricePerMcycle, q.ClassMultiplier, from, formatAmount(q.Balance))
+	err = q.Check(req.MaxFee)
+	switch {
+	case errors.Is(err, client.ErrOverMaxFee):
+		return withHint(fmt.Errorf("the fee %s is above --max-fee %s", formatAmount(q.Fee), formatAmount(req.MaxFee)),
+			"raise --max-fee, or lower --cycles or --provers")
+	case errors.Is(err, client.ErrCannotPay):
+		return withHint(fmt.Errorf("%s cannot pay: the Run costs %s plus %d uprv of transaction fee, the balance is %s",
+			from, formatAmount(q.Fee), q.TxFee, formatAmount(q.Balance)),
+			"fund it (`provernet tx transfer --from OTHER --to "+from+" --amount ...`), or lower --cycles or --provers")
+	}
+	return err
+}
+
 // runStateErr is the error of a workload that ended without a final proof.
 func runStateErr(rep *runReport) error {
-	if rep.State == "final" {
+	if rep.State == wire.WorkloadFinal {
 		return nil
 	}
 	reason := rep.State
@@ -353,37 +303,34 @@ func runStateErr(rep *runReport) error {
 	}
 	err := fmt.Errorf("workload %s ended %s", rep.Workload, reason)
 	switch rep.State {
-	case "expired":
+	case wire.WorkloadExpired:
 		return withHint(err, "no prover took it or delivered in time: are provers running? `provernet query provers`; a longer --deadline gives them more blocks (the fee was refunded)")
-	case "failed":
+	case wire.WorkloadFailed:
 		return withHint(err, "the program hit the cycle limit: raise --cycles (`provernet program run` counts what it needs)")
-	case "rejected":
+	case wire.WorkloadRejected:
 		return withHint(err, "no proof passed the provers' vote: check the program with `provernet program run` and `program verify`; `provernet query workload "+rep.Workload+"` shows the slots")
 	}
 	return err
 }
 
-// runWatcher follows a workload for `run --wait`.
+// runWatcher follows a workload for `run --wait`: it shows its progress
+// and writes the proofs client.FollowRun opens.
 type runWatcher struct {
 	g        *globals
 	c        *client.Client
 	rep      *runReport
 	identity string
 	out      string
-	maxProof int
 	start    time.Time
 	live     bool // rewrite one status line in place (a terminal)
 	drawn    bool // a live line is on the screen
 	lastSig  string
-	tried    map[uint32]bool // slots whose result was fetched
-	proof    []byte
-	wslot    *wire.Slot // the slot whose result was written
+	proof    []byte // the proof written
 }
 
-var runTerminal = map[string]bool{"final": true, "failed": true, "rejected": true, "expired": true}
-
-// follow waits for the Run's block, then polls the workload until it ends,
-// fetching the first proof as soon as it is in a block.
+// follow waits for the Run's block, then for the workload to end, writing
+// the first proof as soon as it is in the mempool or a block, and the
+// first final one.
 func (rw *runWatcher) follow(ctx context.Context) error {
 	rep := rw.rep
 	rw.status("waiting for the Run's block", 0)
@@ -391,41 +338,30 @@ func (rw *runWatcher) follow(ctx context.Context) error {
 	if err != nil {
 		return rw.waitErr(ctx, err)
 	}
-	if tx.Code != 0 {
-		return withHint(fmt.Errorf("the Run failed in block %d: %s", tx.Height, tx.Log), hintForCode(tx.CodeName))
+	if err := client.TxError(tx); err != nil {
+		return nodeErr(err)
 	}
 	rep.RunHeight = tx.Height
-	for {
-		rw.fetchPending(ctx)
-		w, err := rw.c.Workload(ctx, rep.Workload)
-		if err != nil && !errors.Is(err, client.ErrNotFound) {
-			return rw.waitErr(ctx, err)
-		}
-		var height int64
-		if !rw.g.json() {
-			if st, err := rw.c.Status(ctx); err == nil {
-				height = st.Height
-			}
-		}
-		if w != nil && err == nil {
+	_, err = rw.c.FollowRun(ctx, rep.Workload, rw.identity, client.FollowOptions{Every: runPoll,
+		Poll: func(w *wire.Workload) {
 			rw.update(w)
-			rw.progress(w, height)
-			if !runTerminal[w.State] {
-				rw.fetchFirst(ctx, w)
-			}
-			if runTerminal[w.State] {
-				if w.State == "final" {
-					return rw.fetchFinal(ctx, w)
-				}
-				return nil
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return rw.waitErr(ctx, ctx.Err())
-		case <-time.After(250 * time.Millisecond):
-		}
+			rw.progress(w, rw.height(ctx))
+		},
+		Proof: rw.keep,
+		Refused: func(slot uint32, err error) {
+			rw.message("warning: could not open slot %d's result: %v", slot, err)
+		},
+	})
+	switch {
+	case err == nil:
+		return nil
+	case ctx.Err() != nil:
+		return rw.waitErr(ctx, err)
+	case errors.Is(err, seal.ErrWrongIdentity) || errors.Is(err, client.ErrHeaderMismatch):
+		return withHint(fmt.Errorf("failed to open the final proof: %w", err),
+			"is --identity the identity the Run was sealed to? `provernet proof get "+rep.Workload+"` works without one once the slot's identity is revealed")
 	}
+	return nodeErr(err)
 }
 
 func (rw *runWatcher) waitErr(ctx context.Context, err error) error {
@@ -433,7 +369,18 @@ func (rw *runWatcher) waitErr(ctx context.Context, err error) error {
 		return withHint(fmt.Errorf("stopped waiting for workload %s after %s", rw.rep.Workload, time.Since(rw.start).Round(time.Second)),
 			"the workload goes on: `provernet query workload "+rw.rep.Workload+"` follows it, `provernet proof get "+rw.rep.Workload+"` fetches a result; --timeout waits longer")
 	}
-	return runNodeErr(err)
+	return nodeErr(err)
+}
+
+// height is the node's height for the progress line (text output only).
+func (rw *runWatcher) height(ctx context.Context) int64 {
+	if rw.g.json() {
+		return 0
+	}
+	if st, err := rw.c.Status(ctx); err == nil {
+		return st.Height
+	}
+	return 0
 }
 
 func (rw *runWatcher) update(w *wire.Workload) {
@@ -446,123 +393,32 @@ func (rw *runWatcher) update(w *wire.Workload) {
 	if w.FinalHeight > 0 && rep.RunHeight > 0 {
 		rep.BlocksToFinal = w.FinalHeight - rep.RunHeight
 	}
-	if rw.wslot != nil {
-		for _, s := range w.Slots {
-			if s.Index == rw.wslot.Index {
-				*rw.wslot = s
-			}
-		}
-	}
-}
-
-// fetchFirst opens the first result that says it holds a proof.
-func (rw *runWatcher) fetchFirst(ctx context.Context, w *wire.Workload) {
-	if rw.proof != nil {
-		return
-	}
-	for _, s := range runSubmittedOrder(w) {
-		if s.Outcome != "proof" || rw.tried[s.Index] {
-			continue
-		}
-		rw.tried[s.Index] = true
-		if err := rw.fetch(ctx, s); err != nil {
-			rw.message("warning: could not open slot %d's result: %v", s.Index, err)
-			continue
-		}
-		rw.message("sealed: proof written to %s (%d blocks after the Run); the age file is %s",
-			rw.rep.ProofFile, rw.rep.BlocksToSealed, rw.rep.SealedFile)
-		return
-	}
-}
-
-// fetchPending opens a result still in the node's mempool: the user holds
-// the proof before its block is even proposed.
-func (rw *runWatcher) fetchPending(ctx context.Context) {
-	if rw.proof != nil {
-		return
-	}
-	pending, err := rw.c.PendingResults(ctx, rw.rep.Workload)
-	if err != nil {
-		return // an older node, or a hiccup: the block will bring it
-	}
-	for _, p := range pending {
-		if p.Outcome != "proof" {
-			continue
-		}
-		h, proof, err := seal.Open(p.Sealed, rw.identity, rw.maxProof)
-		// Anyone can seal to the user's recipient: keep only a file bound
-		// to this workload, this slot and the prover that sent it.
-		if err != nil || h.Slot != p.Slot || h.Outcome != seal.OutcomeProof ||
-			hex.EncodeToString(h.Workload[:]) != rw.rep.Workload || address.Address(h.Prover).String() != p.Prover {
-			continue
-		}
-		if err := rw.keep(proof, p.Sealed); err != nil {
-			rw.message("warning: %v", err)
-			return
-		}
-		slot := p.Slot
-		rw.rep.Slot = &slot
-		rw.message("sealed: proof written to %s from the mempool, before its block; the age file is %s", rw.rep.ProofFile, rw.rep.SealedFile)
-		return
-	}
 }
 
 // keep writes a proof and its age file where --out says.
-func (rw *runWatcher) keep(proof, file []byte) error {
+func (rw *runWatcher) keep(r *client.Result, final bool) error {
 	sealed := runSealedPath(rw.out)
-	if err := runWriteFile(rw.out, proof); err != nil {
+	if err := runWriteFile(rw.out, r.Proof); err != nil {
 		return err
 	}
-	if err := runWriteFile(sealed, file); err != nil {
+	if err := runWriteFile(sealed, r.Sealed); err != nil {
 		return err
-	}
-	rw.proof = proof
-	sum := sha256.Sum256(proof)
-	rw.rep.ProofFile, rw.rep.SealedFile, rw.rep.ProofSHA256 = rw.out, sealed, hex.EncodeToString(sum[:])
-	return nil
-}
-
-// fetchFinal makes sure the proof written is the one the network found
-// valid first (the one `proof get` fetches by default).
-func (rw *runWatcher) fetchFinal(ctx context.Context, w *wire.Workload) error {
-	s := runFinalSlot(w)
-	if s == nil {
-		return fmt.Errorf("workload %s is final but no slot is valid", w.ID)
-	}
-	if rw.wslot != nil && rw.wslot.Index == s.Index {
-		return nil
 	}
 	earlier := rw.proof
-	if err := rw.fetch(ctx, *s); err != nil {
-		return withHint(fmt.Errorf("failed to open slot %d's result: %w", s.Index, err),
-			"is --identity the identity the Run was sealed to? `provernet proof get "+w.ID+"` works without one once the slot's identity is revealed")
+	rw.proof = r.Proof
+	sum := sha256.Sum256(r.Proof)
+	slot, rep := r.Slot, rw.rep
+	rep.Slot, rep.ProofFile, rep.SealedFile, rep.ProofSHA256 = &slot, rw.out, sealed, hex.EncodeToString(sum[:])
+	if r.Height > 0 {
+		rep.SealedHeight, rep.BlocksToSealed = r.Height, r.Height-rep.RunHeight
 	}
 	switch {
+	case r.Pending:
+		rw.message("sealed: proof written to %s from the mempool, before its block; the age file is %s", rep.ProofFile, rep.SealedFile)
 	case earlier == nil:
-		rw.message("sealed: proof written to %s (%d blocks after the Run)", rw.rep.ProofFile, rw.rep.BlocksToSealed)
-	case !bytes.Equal(earlier, rw.proof):
-		rw.message("final: slot %d's proof is the one the network verified; it replaces the earlier one in %s", s.Index, rw.rep.ProofFile)
-	}
-	return nil
-}
-
-func (rw *runWatcher) fetch(ctx context.Context, s wire.Slot) error {
-	h, proof, file, err := rw.c.OpenResult(ctx, rw.rep.Workload, s.Index, rw.identity, rw.maxProof)
-	if err != nil {
-		return err
-	}
-	if h.Outcome.String() != "proof" {
-		return fmt.Errorf("the result says %s, not proof", h.Outcome)
-	}
-	if err := rw.keep(proof, file); err != nil {
-		return err
-	}
-	rw.wslot = &s
-	idx := s.Index
-	rw.rep.Slot = &idx
-	rw.rep.SealedHeight = s.SubmitHeight
-	if rw.rep.RunHeight > 0 && s.SubmitHeight > 0 {
-		rw.rep.BlocksToSealed = s.SubmitHeight - rw.rep.RunHeight
+		rw.message("sealed: proof written to %s (%d blocks after the Run); the age file is %s", rep.ProofFile, rep.BlocksToSealed, rep.SealedFile)
+	case final && !bytes.Equal(earlier, r.Proof):
+		rw.message("final: slot %d's proof is the one the network verified; it replaces the earlier one in %s", r.Slot, rep.ProofFile)
 	}
 	return nil
 }
@@ -595,7 +451,7 @@ func runVerifier(ctx context.Context, c *client.Client, prog *wire.Program, ins 
 	}
 	mod, err := c.GetBlob(ctx, prog.Verifier.SHA256)
 	if err != nil {
-		return nil, runNodeErr(err)
+		return nil, nodeErr(err)
 	}
 	dir, err := os.MkdirTemp("", "provernet-verify-")
 	if err != nil {
@@ -606,14 +462,12 @@ func runVerifier(ctx context.Context, c *client.Client, prog *wire.Program, ins 
 	if err := os.Mkdir(inDir, 0o700); err != nil {
 		return nil, err
 	}
-	var names []string
-	for _, in := range ins {
-		if err := os.WriteFile(filepath.Join(inDir, in.Name), in.Data, 0o600); err != nil {
-			return nil, err
-		}
-		names = append(names, in.Name)
+	files := make([]sandbox.File, len(ins))
+	for i, in := range ins {
+		files[i] = sandbox.File{Name: in.Name, Data: in.Data}
 	}
-	if err := os.WriteFile(filepath.Join(inDir, "proof"), proof, 0o600); err != nil {
+	names, err := sandbox.StageInputs(inDir, files, proof)
+	if err != nil {
 		return nil, err
 	}
 	wasm := filepath.Join(dir, "verifier.wasm")
@@ -625,7 +479,7 @@ func runVerifier(ctx context.Context, c *client.Client, prog *wire.Program, ins 
 		return nil, err
 	}
 	return sandbox.Exec(ctx, exe, sandbox.WorkerJob{
-		Program: wasm, Role: sandbox.Verify, InDir: inDir, Inputs: append(names, "proof"),
+		Program: wasm, Role: sandbox.Verify, InDir: inDir, Inputs: names,
 		CacheDir: filepath.Join(os.TempDir(), "provernet-wazero-cache"),
 		Limits:   sandbox.Limits{Cycles: cycles, MaxOutput: 1 << 10, Wall: 10 * time.Minute},
 	})
@@ -701,46 +555,17 @@ func runSlotSummary(w *wire.Workload) string {
 	if len(w.Slots) == 0 {
 		return "no slots yet"
 	}
-	submitted := 0
 	counts := map[string]int{}
 	for _, s := range w.Slots {
-		if s.SubmitHeight > 0 {
-			submitted++
-		}
 		counts[s.State]++
 	}
-	parts := []string{fmt.Sprintf("%d/%d submitted", submitted, len(w.Slots))}
-	for _, st := range []string{"assigned", "accepted", "open", "verifying", "valid", "invalid", "failed", "undecided", "unrevealed", "empty", "copied"} {
-		if n := counts[st]; n > 0 {
+	parts := []string{fmt.Sprintf("%d/%d submitted", len(w.SubmittedSlots()), len(w.Slots))}
+	for _, st := range wire.SlotStates() {
+		if n := counts[st]; n > 0 && st != wire.SlotSubmitted {
 			parts = append(parts, fmt.Sprintf("%d %s", n, st))
 		}
 	}
 	return strings.Join(parts, ", ")
-}
-
-// runSubmittedOrder lists the slots with a result, the earliest first.
-func runSubmittedOrder(w *wire.Workload) []wire.Slot {
-	var out []wire.Slot
-	for _, s := range w.Slots {
-		if s.SubmitHeight > 0 {
-			out = append(out, s)
-		}
-	}
-	slices.SortStableFunc(out, func(a, b wire.Slot) int { return int(a.SubmitHeight - b.SubmitHeight) })
-	return out
-}
-
-// runFinalSlot is the slot whose proof became final first (the earliest
-// decided valid slot, the lowest index among those decided together).
-func runFinalSlot(w *wire.Workload) *wire.Slot {
-	var best *wire.Slot
-	for i := range w.Slots {
-		s := &w.Slots[i]
-		if s.State == "valid" && (best == nil || s.DecidedHeight < best.DecidedHeight) {
-			best = s
-		}
-	}
-	return best
 }
 
 func runShortID(id string) string {

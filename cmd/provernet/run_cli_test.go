@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/node"
+	"github.com/provernet/provernet/wire"
 )
 
 // TestRunThroughCLI submits the sha256-chain example to a devnet with three
@@ -76,7 +78,7 @@ func TestRunThroughCLI(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
 		t.Fatalf("run printed %q, not one JSON object: %v", stdout, err)
 	}
-	if rep.State != "final" || !rep.VerifiedLocally || rep.ProofFile != out || rep.Slot == nil || len(rep.Slots) != 3 ||
+	if rep.State != wire.WorkloadFinal || !rep.VerifiedLocally || rep.ProofFile != out || rep.Slot == nil || len(rep.Slots) != 3 ||
 		rep.Fee == 0 || rep.RunHeight == 0 || rep.FinalHeight < rep.SealedHeight || rep.SealedHeight <= rep.RunHeight {
 		t.Fatalf("run report %+v", rep)
 	}
@@ -112,7 +114,7 @@ func TestRunThroughCLI(t *testing.T) {
 		if err != nil || !bytes.Equal(got, proof) {
 			t.Fatalf("proof get %v wrote %d bytes (%v), unlike run's %d", args, len(got), err, len(proof))
 		}
-		if pr.Workload != rep.Workload || pr.Outcome != "proof" || pr.Cycles == 0 || !strings.HasPrefix(pr.Prover, "prv1") {
+		if pr.Workload != rep.Workload || pr.Outcome != wire.OutcomeProof || pr.Cycles == 0 || !strings.HasPrefix(pr.Prover, "prv1") {
 			t.Fatalf("proof get %v: %+v", args, pr)
 		}
 		return pr
@@ -139,6 +141,27 @@ func TestRunThroughCLI(t *testing.T) {
 	_, stderr, code = cli(t, "--home", home, "--node", api, "run", "sha256-chain", "--input", filepath.Join(dir, "nope.json"), "--cycles", "1000", "--from", "dev1")
 	if code != 1 || !strings.Contains(stderr, "bad input file") || !strings.Contains(stderr, "hint:") {
 		t.Fatalf("missing input: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestRunHelpQuotesSDKDefaults: the deadline slack `run --help` promises
+// is the one client.SubmitRun applies (they once said 20 and 100).
+func TestRunHelpQuotesSDKDefaults(t *testing.T) {
+	out, stderr, code := cli(t, "run", "--help")
+	want := fmt.Sprintf("the chain's minimum for these cycles plus %d)", client.DefaultDeadlineSlack)
+	if code != 0 || !strings.Contains(out, want) {
+		t.Fatalf("run --help: exit %d, lacks %q:\n%s%s", code, want, out, stderr)
+	}
+}
+
+// TestUnreachableNodeHint: a node that does not answer gets the hint to
+// check it, found by the client's ErrUnreachable, not by the error's text.
+func TestUnreachableNodeHint(t *testing.T) {
+	for _, args := range [][]string{{"query", "params"}, {"query", "workload", strings.Repeat("ab", 32)}, {"proof", "get", strings.Repeat("ab", 32)}} {
+		_, stderr, code := cli(t, append([]string{"--home", t.TempDir(), "--node", "127.0.0.1:1"}, args...)...)
+		if code != 1 || !strings.Contains(stderr, "failed to reach the node") || !strings.Contains(stderr, "hint: is the node running?") {
+			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
+		}
 	}
 }
 

@@ -79,10 +79,9 @@ func (g *globals) sendAndReport(ctx context.Context, key *client.Key, fee uint64
 	var rej *client.RejectedError
 	if errors.As(err, &rej) {
 		_ = g.emit(txReport{Broadcast: res}, func(io.Writer) {})
-		return withHint(err, hintForCode(rej.Result.CodeName))
 	}
 	if err != nil {
-		return withHint(err, "is the node running? `provernet query status` checks; --node sets its API URL")
+		return nodeErr(err)
 	}
 	rep := txReport{Broadcast: res}
 	if wait {
@@ -102,21 +101,22 @@ func (g *globals) sendAndReport(ctx context.Context, key *client.Key, fee uint64
 			fmt.Fprintln(w)
 		}
 	})
-	if err == nil && rep.Committed != nil && rep.Committed.Code != 0 {
-		return withHint(fmt.Errorf("transaction failed in block %d: %s", rep.Committed.Height, rep.Committed.Log), hintForCode(rep.Committed.CodeName))
+	if err != nil {
+		return err
 	}
-	return err
+	return nodeErr(client.TxError(rep.Committed))
 }
 
-func hintForCode(name string) string {
-	switch name {
-	case "wrong_nonce":
+// hintForCode is what to do about a transaction refused with code.
+func hintForCode(code wire.Code) string {
+	switch code {
+	case wire.CodeWrongNonce:
 		return "another transaction from this key is pending; wait for it to commit and retry"
-	case "insufficient_funds":
+	case wire.CodeInsufficientFunds:
 		return "check the balance with `provernet query account NAME`"
-	case "fee_too_low":
+	case wire.CodeFeeTooLow:
 		return "omit --fee to pay the chain's minimum"
-	case "wrong_chain_id":
+	case wire.CodeWrongChainID:
 		return "--node points at a different chain than the one this transaction was built for"
 	}
 	return ""

@@ -16,7 +16,6 @@ import (
 	"github.com/provernet/provernet/internal/node"
 	"github.com/provernet/provernet/internal/prover"
 	"github.com/provernet/provernet/wire"
-	"github.com/provernet/provernet/wire/seal"
 )
 
 // E2EOptions size the end-to-end benchmark.
@@ -98,17 +97,13 @@ type sample struct {
 // returns the slot and where it was found.
 func openFirst(ctx context.Context, c *client.Client, id, identity string) (uint32, string, error) {
 	for {
-		if pending, err := c.PendingResults(ctx, id); err == nil {
-			for _, p := range pending {
-				if _, _, err := seal.Open(p.Sealed, identity, 1<<20); err == nil && p.Outcome == "proof" {
-					return p.Slot, "mempool", nil
-				}
-			}
+		if r, err := c.OpenPending(ctx, id, identity, 1<<20); err == nil {
+			return r.Slot, "mempool", nil
 		}
 		w, err := c.Workload(ctx, id)
 		if err == nil {
 			if first := w.FirstSubmitted(); first != nil {
-				if _, _, _, err := c.OpenResult(ctx, id, first.Index, identity, 1<<20); err != nil {
+				if _, err := c.OpenSlot(ctx, w, first.Index, identity, 1<<20); err != nil {
 					return 0, "", fmt.Errorf("open: %w", err)
 				}
 				return first.Index, "block", nil

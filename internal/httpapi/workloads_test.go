@@ -16,7 +16,6 @@ import (
 
 	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/node"
-	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/internal/vrf"
 	"github.com/provernet/provernet/wire"
 	"github.com/provernet/provernet/wire/address"
@@ -91,9 +90,8 @@ func TestWorkloadEndpoints(t *testing.T) {
 	progID := hex.EncodeToString(wire.ProgramID(pv[:], vf[:]))
 
 	// The quote.
-	var params protocol.Params
-	raw, err := c.Params(ctx)
-	if err != nil || json.Unmarshal(raw, &params) != nil {
+	params, err := c.Params(ctx)
+	if err != nil {
 		t.Fatalf("params: %v", err)
 	}
 	q, err := c.Fee(ctx, progID, 2_500_000, 1)

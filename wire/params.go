@@ -1,0 +1,68 @@
+package wire
+
+// Params is the chain parameters document /v1/params serves (docs/CHAIN.md,
+// "Parameters", lists each with its default). Its JSON names and
+// types are the chain's own, field for field: a test in internal/httpapi
+// decodes what the server sends with unknown fields disallowed, so a
+// parameter the chain gains must be added here too. Amounts are uprv,
+// durations blocks, and _bp fields basis points (1/10000).
+type Params struct {
+	MaxTxBytes     uint64 `json:"max_tx_bytes"`     // encoded size of one transaction
+	FeePerByte     uint64 `json:"fee_per_byte"`     // minimum fee: fee_per_byte * len(tx)
+	FeePerMsg      uint64 `json:"fee_per_msg"`      // + fee_per_msg * len(messages)
+	MaxProgramSize uint64 `json:"max_program_size"` // bytes of a deployed module
+	MaxProofSize   uint64 `json:"max_proof_size"`   // bytes of a proof a prover may output
+	MaxInlineInput uint64 `json:"max_inline_input"` // bytes of an input carried in a transaction; larger ones are blobs
+
+	// The prover set.
+	MinProverStake      uint64 `json:"min_prover_stake"`
+	UnbondCooldown      int64  `json:"unbond_cooldown"`
+	AdmissionChallenges uint32 `json:"admission_challenges"` // challenges passed before a prover is active
+	ChallengeDeadline   int64  `json:"challenge_deadline"`
+	ChallengeInterval   uint64 `json:"challenge_interval"` // 1/probability of a challenge per block
+	ChallengeReward     uint64 `json:"challenge_reward"`
+	EpochLength         int64  `json:"epoch_length"`
+	MaxDeclinesPerEpoch uint32 `json:"max_declines_per_epoch"`
+
+	// Workloads.
+	MaxProversPerWorkload uint32   `json:"max_provers_per_workload"`
+	PricePerMcycle        uint64   `json:"price_per_mcycle"`
+	CyclesPerBlock        uint64   `json:"cycles_per_block"`
+	AcceptWindow          int64    `json:"accept_window"`
+	ReopenWindow          int64    `json:"reopen_window"` // 0: the original deadline
+	SingleProverFloorBP   uint32   `json:"single_prover_floor_bp"`
+	RewardTiersBP         []uint32 `json:"reward_tiers_bp"` // of the provers' pool, fastest first
+	RevealWindow          int64    `json:"reveal_window"`
+	VoteWindow            int64    `json:"vote_window"`
+	CommitteeSize         uint32   `json:"committee_size"`
+	SlashInvalidBP        uint32   `json:"slash_invalid_bp"`
+	SlashCopyBP           uint32   `json:"slash_copy_bp"`
+	SlashNoRevealBP       uint32   `json:"slash_no_reveal_bp"`
+
+	ChallengeProgram   string `json:"challenge_program"` // hex program id; "": no challenges
+	ChallengeCycles    uint64 `json:"challenge_cycles"`
+	GPUClassMultiplier uint64 `json:"gpu_class_multiplier"`
+	MaxInputs          uint32 `json:"max_inputs"`   // input files of one Run
+	MaxDeadline        int64  `json:"max_deadline"` // a Run's longest deadline
+
+	// The economics of a Run.
+	MinSlotFee             uint64 `json:"min_slot_fee"`
+	FeeBurnBP              uint32 `json:"fee_burn_bp"`
+	VoteRewardBP           uint32 `json:"vote_reward_bp"`
+	SlashWrongVoteBP       uint32 `json:"slash_wrong_vote_bp"`
+	ResultLag              int64  `json:"result_lag"`
+	ResultLagBP            uint32 `json:"result_lag_bp"`
+	RegistrationFee        uint64 `json:"registration_fee"`
+	WaitBlocks             int64  `json:"wait_blocks"`
+	VoteRounds             uint32 `json:"vote_rounds"`
+	SuspendBlocks          int64  `json:"suspend_blocks"`
+	FullBlockBytes         uint64 `json:"full_block_bytes"`
+	MaxVerifyCycles        uint64 `json:"max_verify_cycles"`        // 0: no cap
+	ChallengeCommitteeSize uint32 `json:"challenge_committee_size"` // 0: committee_size
+}
+
+// MinFee is the smallest fee a transaction of size bytes and msgs messages
+// must offer.
+func (p *Params) MinFee(size, msgs int) uint64 {
+	return p.FeePerByte*uint64(size) + p.FeePerMsg*uint64(msgs)
+}
