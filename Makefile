@@ -1,13 +1,19 @@
 # provernet: the two commands of the quick start are `make run` and `make test`.
 GO ?= go
 BIN := build/provernet
+# provernet and its companions (see docs/RATIONALE.md, "What each binary
+# links"): provernet-sandbox runs sandbox jobs, provernet-bench runs
+# `provernet bench` and `provernet sim`. provernet finds them beside itself.
+CMDS := ./cmd/provernet ./cmd/provernet-sandbox ./cmd/provernet-bench
 
-.PHONY: build run test proto bench lint clean
+.PHONY: build run test test-race proto bench lint clean
 
 include examples/programs/Makefile.inc
 
+## build: build/provernet, build/provernet-sandbox and build/provernet-bench.
 build:
-	$(GO) build -o $(BIN) ./cmd/provernet
+	@mkdir -p build
+	$(GO) build -o build/ $(CMDS)
 
 ## run: a working devnet on this machine, with three prover daemons and the
 ## example programs deployed (Ctrl-C stops it).
@@ -18,6 +24,17 @@ run: build programs
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 14m ./...
+
+## test-race: the race detector over the packages that run goroutines (the
+## app's mempool and block locks, the API, the blob store and its peer
+## fetch, the worker pool, the prover daemon, the client, the load
+## generator). The sandbox and node packages run only their concurrency
+## tests: under -race every metered program runs several times slower.
+RACE_PKGS := ./client ./internal/blob ./internal/chain ./internal/httpapi ./internal/loadtest ./internal/prover ./internal/store/...
+test-race:
+	$(GO) test -count=1 -race -timeout 20m $(RACE_PKGS)
+	$(GO) test -count=1 -race -timeout 20m -run 'TestPool' ./internal/sandbox
+	$(GO) test -count=1 -race -timeout 20m -run 'TestFourValidators|TestTransferAndRestart' ./internal/node
 
 ## proto: regenerate wire/pb from proto/ (needs protoc and protoc-gen-go).
 proto:

@@ -14,6 +14,7 @@ import (
 
 	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/node"
+	"github.com/provernet/provernet/internal/sandbox"
 	"github.com/provernet/provernet/wire"
 )
 
@@ -61,6 +62,11 @@ balances, supply and the beacon, prints one report and exits (0 if ok).`,
   provernet devnet --smoke --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if provers > 0 { // their jobs run in provernet-sandbox: find it before starting anything
+				if _, err := sandbox.WorkerExecutable(); err != nil {
+					return err
+				}
+			}
 			if smoke {
 				return runSmoke(g, cmd, node.SmokeOptions{Accounts: accounts, PerAccount: per, Timeout: timeout, KeepHome: keep,
 					Programs: existingDir(programs), Provers: provers, K: k})

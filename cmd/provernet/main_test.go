@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -15,6 +16,7 @@ import (
 	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/node"
 	"github.com/provernet/provernet/internal/sandbox"
+	"github.com/provernet/provernet/internal/zkhost"
 	"github.com/provernet/provernet/wire"
 )
 
@@ -268,12 +270,27 @@ func TestProverThroughCLI(t *testing.T) {
 	}
 }
 
-// TestMain lets the test binary serve as the sandbox worker that
-// `program run` re-executes, as the provernet binary does.
+// TestMain lets the test binary serve as the sandbox worker that `program
+// run` and the prover daemons start, as provernet-sandbox does, and points
+// sandbox.WorkerExecutable at it; with fakeCompanionEnv set it plays
+// provernet-bench instead (see bench_test.go).
 func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == sandbox.WorkerCommand {
-		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+		if err := sandbox.RunWorker(context.Background(), os.Stdin, os.Stdout, zkhost.Hosts); err != nil {
+			fmt.Fprintf(os.Stderr, "error: %v\n", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
 	}
+	if os.Getenv(fakeCompanionEnv) != "" {
+		os.Exit(fakeCompanion(os.Args[1:]))
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Setenv(sandbox.WorkerEnv, exe)
 	os.Exit(m.Run())
 }
 

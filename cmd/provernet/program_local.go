@@ -13,7 +13,6 @@ import (
 
 	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/internal/sandbox"
-	"github.com/provernet/provernet/internal/zkhost"
 )
 
 // localRun is the report of program run / program verify.
@@ -88,15 +87,9 @@ func runLocal(g *globals, cmd *cobra.Command, f localFlags, role sandbox.Role) e
 		return err
 	}
 	defer os.RemoveAll(inDir)
-	names, err := stageInputs(inDir, f.inputs)
+	names, err := stageLocalInputs(inDir, f.inputs, f.proof, role)
 	if err != nil {
 		return err
-	}
-	if role == sandbox.Verify {
-		if err := copyFile(f.proof, filepath.Join(inDir, "proof")); err != nil {
-			return err
-		}
-		names = append(names, "proof")
 	}
 	exe, err := sandbox.WorkerExecutable()
 	if err != nil {
@@ -150,40 +143,29 @@ func printLocal(w io.Writer, r localRun, budget uint64) {
 	}
 }
 
-// stageInputs copies the input files into dir under their base names.
-func stageInputs(dir string, inputs []string) ([]string, error) {
-	var names []string
-	seen := map[string]bool{}
+// stageLocalInputs reads the input files (and a verifier's proof) and
+// stages them in dir through sandbox.StageInputs, each under its base
+// name, the way a prover daemon stages a job's inputs.
+func stageLocalInputs(dir string, inputs []string, proofFile string, role sandbox.Role) ([]string, error) {
+	files := make([]sandbox.File, 0, len(inputs))
 	for _, in := range inputs {
-		name := filepath.Base(in)
-		if seen[name] || name == "proof" {
-			return nil, withHint(fmt.Errorf("two inputs named %q (or an input named proof)", name), "inputs are mounted under /in by their base names")
+		b, err := os.ReadFile(in)
+		if err != nil {
+			return nil, fmt.Errorf("failed to read input: %w", err)
 		}
-		seen[name] = true
-		if err := copyFile(in, filepath.Join(dir, name)); err != nil {
-			return nil, err
+		files = append(files, sandbox.File{Name: filepath.Base(in), Data: b})
+	}
+	var proof []byte
+	if role == sandbox.Verify {
+		b, err := os.ReadFile(proofFile)
+		if err != nil {
+			return nil, fmt.Errorf("failed to read the proof: %w", err)
 		}
-		names = append(names, name)
+		proof = b
+	}
+	names, err := sandbox.StageInputs(dir, files, proof)
+	if err != nil {
+		return nil, withHint(err, "inputs are mounted under /in by their base names: two inputs may not share one, nor take the proof's")
 	}
 	return names, nil
-}
-
-func copyFile(src, dst string) error {
-	b, err := os.ReadFile(src)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(dst, b, 0o600)
-}
-
-// newWorkerCmd is the hidden command a sandbox job runs in.
-func newWorkerCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:    sandbox.WorkerCommand,
-		Hidden: true,
-		Args:   cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return sandbox.RunWorker(cmd.Context(), cmd.InOrStdin(), cmd.OutOrStdout(), zkhost.Hosts)
-		},
-	}
 }

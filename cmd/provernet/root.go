@@ -15,6 +15,7 @@ import (
 
 	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/node"
+	"github.com/provernet/provernet/internal/sandbox"
 )
 
 // globals are the flags every command shares.
@@ -24,6 +25,9 @@ type globals struct {
 	node   string
 	stdout io.Writer
 	stderr io.Writer
+	// args is the whole command line, for the commands a companion
+	// binary runs (bench, sim), which get it as typed.
+	args []string
 }
 
 // hinted is an error with a suggestion of what to do about it.
@@ -44,7 +48,7 @@ func withHint(err error, hint string) error {
 
 // run executes the command line and returns the exit code.
 func run(args []string, stdout, stderr io.Writer) int {
-	g := &globals{stdout: stdout, stderr: stderr}
+	g := &globals{stdout: stdout, stderr: stderr, args: args}
 	root := newRoot(g)
 	root.SetArgs(args)
 	root.SetOut(stdout)
@@ -80,6 +84,9 @@ func hintFor(err error) string {
 	if hint := client.Hint(err); hint != "" {
 		return hint
 	}
+	if errors.Is(err, sandbox.ErrNoWorker) {
+		return "sandbox jobs run in the companion binary " + sandbox.WorkerBinary + ": `make build` writes it beside provernet (or go install ./cmd/" + sandbox.WorkerBinary + ")"
+	}
 	return ""
 }
 
@@ -106,7 +113,7 @@ Quick start:
 	root.PersistentFlags().StringVarP(&g.output, "output", "o", "text", "output format: text or json")
 	root.PersistentFlags().StringVar(&g.node, "node", os.Getenv("PROVERNET_NODE"), "node API URL (default: from the home's config, else http://127.0.0.1:1317); env PROVERNET_NODE")
 	root.AddCommand(newInitCmd(g), newStartCmd(g), newDevnetCmd(g), newKeysCmd(g), newTxCmd(g),
-		newQueryCmd(g), newDebugCmd(g), newBenchCmd(g), newTestnetCmd(g), newProgramCmd(g), newWorkerCmd(), newVersionCmd(g), newSimCmd(g))
+		newQueryCmd(g), newDebugCmd(g), newBenchCmd(g), newTestnetCmd(g), newProgramCmd(g), newVersionCmd(g), newSimCmd(g))
 	root.AddCommand(newRunCmd(g), newProofCmd(g), newBlobCmd(g))
 	return root
 }

@@ -91,14 +91,20 @@ func runStart(g *globals, cmd *cobra.Command, po startProverOpts, blobListen str
 	var stake uint64
 	var key *client.Key
 	var reg *prover.Registration
+	var exe string
 	if po.on {
 		if po.key == "" {
 			return withHint(errors.New("--prover needs --prover-key"), "create a key with `provernet keys add NAME`, fund it, then pass --prover-key NAME")
 		}
+		// The prover's jobs run in provernet-sandbox: find it before the
+		// node starts.
+		var err error
+		if exe, err = sandbox.WorkerExecutable(); err != nil {
+			return err
+		}
 		if po.capacity < 1 {
 			return withHint(fmt.Errorf("--prover-capacity must be at least 1, got %d", po.capacity), "it is how many workloads the prover proves at once")
 		}
-		var err error
 		if po.stake != "" {
 			if stake, err = parseAmount(po.stake); err != nil {
 				return err
@@ -128,11 +134,6 @@ func runStart(g *globals, cmd *cobra.Command, po startProverOpts, blobListen str
 	if po.on {
 		if stake == 0 {
 			stake = n.Params().MinProverStake
-		}
-		exe, err := sandbox.WorkerExecutable()
-		if err != nil {
-			_ = n.Stop()
-			return err
 		}
 		dir := filepath.Join(g.home, "prover")
 		reg.Stake, reg.BlobEndpoint = stake, n.APIURL()

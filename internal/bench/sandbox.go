@@ -27,8 +27,9 @@ type SandboxOptions struct {
 	PlonkLog int
 	// Runs is the rounds of every case; the paths of a case take turns.
 	Runs int
-	// Exe is the binary that serves as sandbox and native worker (""
-	// means this process's own executable).
+	// Exe is the binary that serves as sandbox and native worker: it must
+	// serve NativeWorkerArgs too, as provernet-bench (and a test binary)
+	// does. "" means this process's own executable.
 	Exe string
 	// Hosts makes the host modules of the in-process runners (cache
 	// warming, start times); the workers get theirs from exe. The provernet
@@ -215,7 +216,7 @@ func newSandboxBench(o SandboxOptions) (*sandboxBench, error) {
 		o.Runs = 1
 	}
 	if o.Exe == "" {
-		exe, err := sandbox.WorkerExecutable()
+		exe, err := os.Executable()
 		if err != nil {
 			return nil, fmt.Errorf("find the worker binary: %w", err)
 		}

@@ -25,7 +25,7 @@ import (
 	g16mimc "github.com/provernet/provernet/examples/programs/groth16-mimc"
 )
 
-// NativeWorkerArgs are the arguments that make the provernet binary (or a
+// NativeWorkerArgs are the arguments that make provernet-bench (or a
 // test binary, in its TestMain) run one native proving job for bench
 // sandbox: the native side of every comparison runs in a process of its
 // own, started the same way as a sandbox worker, so both sides pay a

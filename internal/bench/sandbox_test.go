@@ -15,8 +15,9 @@ import (
 )
 
 // TestMain lets the test binary serve as both workers bench sandbox
-// starts, as the provernet binary does: the sandbox worker (with the
-// proof-system host) and the native worker.
+// starts, as the provernet-bench binary does: the sandbox worker (with the
+// proof-system host) and the native worker; sandbox.WorkerExecutable (the
+// default Exe, and the devnets' prover daemons) finds it.
 func TestMain(m *testing.M) {
 	switch {
 	case len(os.Args) > 1 && os.Args[1] == sandbox.WorkerCommand:
@@ -24,6 +25,11 @@ func TestMain(m *testing.M) {
 	case IsNativeWorker(os.Args[1:]):
 		exitWith(RunNativeWorker(context.Background(), os.Stdin, os.Stdout))
 	}
+	exe, err := os.Executable()
+	if err != nil {
+		exitWith(err)
+	}
+	os.Setenv(sandbox.WorkerEnv, exe)
 	os.Exit(m.Run())
 }
 

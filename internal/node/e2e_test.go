@@ -31,7 +31,8 @@ import (
 
 // The end-to-end tests run a real devnet on loopback with real prover
 // daemons proving the sha256-chain example in sandbox worker processes
-// (this test binary doubles as the worker, see TestMain).
+// (this test binary doubles as the worker, provernet-sandbox's part; see
+// TestMain).
 
 func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == sandbox.WorkerCommand {
@@ -41,6 +42,14 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
+	// As provernet-sandbox beside provernet: what sandbox.WorkerExecutable
+	// finds (StartProvers, the node's own lookups).
+	exe, err := os.Executable()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Setenv(sandbox.WorkerEnv, exe)
 	os.Exit(m.Run())
 }
 

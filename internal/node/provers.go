@@ -28,7 +28,7 @@ type Provers struct {
 
 // ProverOptions configure the devnet's provers.
 type ProverOptions struct {
-	Exe         string               // the provernet executable for sandbox workers
+	Exe         string               // the sandbox worker binary; "" finds it with sandbox.WorkerExecutable
 	Capacity    int                  // concurrent workloads per prover
 	Faults      map[int]prover.Fault // test-only misbehaviour, by prover index
 	Interpreter bool

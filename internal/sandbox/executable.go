@@ -12,9 +12,10 @@ import (
 // the binary serving WorkerCommand. Tests set it to their own binary.
 const WorkerEnv = "PROVERNET_SANDBOX"
 
-// WorkerBinary is the companion binary that serves WorkerCommand in a
-// release: the sandbox and the native proving backends it hosts (gnark),
-// kept out of the node binary.
+// WorkerBinary is the companion binary that serves WorkerCommand: the
+// sandbox and the native proving backends it hosts (internal/zkhost,
+// gnark), kept out of the node binary. `make build` writes it beside
+// provernet.
 const WorkerBinary = "provernet-sandbox"
 
 // ErrNoWorker is returned when no worker binary can be found.
@@ -22,7 +23,9 @@ var ErrNoWorker = errors.New("sandbox worker binary not found")
 
 // WorkerExecutable finds the binary that runs sandbox jobs: $PROVERNET_SANDBOX
 // if set, else provernet-sandbox beside the running executable (as `make
-// build` and a release lay them out), else provernet-sandbox on PATH.
+// build` and a release lay them out), else provernet-sandbox on PATH. The
+// node binary never serves WorkerCommand itself, so there is no fallback:
+// without the companion, proving fails here, before any job is taken.
 func WorkerExecutable() (string, error) {
 	if p := os.Getenv(WorkerEnv); p != "" {
 		return p, nil
@@ -35,11 +38,6 @@ func WorkerExecutable() (string, error) {
 	}
 	if p, err := exec.LookPath(WorkerBinary); err == nil {
 		return p, nil
-	}
-	// Until the worker moves out of the node binary, the running
-	// executable serves WorkerCommand itself.
-	if self, err := os.Executable(); err == nil {
-		return self, nil
 	}
 	return "", fmt.Errorf("%w: put %s beside this binary or on PATH, or set %s", ErrNoWorker, WorkerBinary, WorkerEnv)
 }

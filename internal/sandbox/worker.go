@@ -15,8 +15,8 @@ import (
 	"time"
 )
 
-// WorkerCommand is the hidden provernet subcommand that runs one job in a
-// process of its own.
+// WorkerCommand is the command of the worker binary (provernet-sandbox,
+// see WorkerExecutable) that runs jobs in a process of its own.
 const WorkerCommand = "sandbox-worker"
 
 // WorkerJob is what the parent sends a worker on stdin.
@@ -45,8 +45,8 @@ type WorkerJob struct {
 const DefaultHostMemory = 4 << 30
 
 // HostsFunc makes the host modules of a worker's runner, given the job's
-// cores and host memory. The provernet binary passes the proof-system
-// host (internal/zkhost), which this package cannot import.
+// cores and host memory. provernet-sandbox passes the proof-system host
+// (internal/zkhost), which this package cannot import.
 type HostsFunc func(cores int, hostMemory int64) []Host
 
 // WorkerResult is what a worker answers on stdout.

@@ -9,7 +9,7 @@ import (
 )
 
 // TestMain lets the test binary act as the worker process, as the
-// provernet binary does with its hidden sandbox-worker command.
+// provernet-sandbox binary does, and points WorkerExecutable at it.
 func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == WorkerCommand {
 		if err := RunWorker(context.Background(), os.Stdin, os.Stdout, nil); err != nil {
@@ -17,6 +17,9 @@ func TestMain(m *testing.M) {
 			os.Exit(1)
 		}
 		os.Exit(0)
+	}
+	if exe, err := os.Executable(); err == nil {
+		os.Setenv(WorkerEnv, exe)
 	}
 	os.Exit(m.Run())
 }

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/internal/sandbox"
+	"github.com/provernet/provernet/internal/zkhost"
+)
+
+// globals are the flags every command shares; provernet's root flags, so
+// that the command lines provernet forwards parse the same here.
+type globals struct {
+	output string
+	home   string // accepted, unused: bench and sim work in temporary homes
+	node   string // accepted, unused
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// hinted is an error with a suggestion of what to do about it.
+type hinted struct {
+	err  error
+	hint string
+}
+
+func (h *hinted) Error() string { return h.err.Error() }
+func (h *hinted) Unwrap() error { return h.err }
+
+func withHint(err error, hint string) error {
+	if err == nil {
+		return nil
+	}
+	return &hinted{err: err, hint: hint}
+}
+
+// exitError ends the program with a code after the command printed its
+// own report.
+type exitError struct{ code int }
+
+func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// run executes the command line and returns the exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	g := &globals{stdout: stdout, stderr: stderr}
+	root := newRoot(g)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	var ex *exitError
+	if errors.As(err, &ex) {
+		return ex.code
+	}
+	fmt.Fprintf(stderr, "error: %v\n", err)
+	if h := hintFor(err); h != "" {
+		fmt.Fprintf(stderr, "hint: %s\n", h)
+	}
+	return 1
+}
+
+func hintFor(err error) string {
+	var h *hinted
+	if errors.As(err, &h) {
+		return h.hint
+	}
+	return client.Hint(err)
+}
+
+func newRoot(g *globals) *cobra.Command {
+	root := &cobra.Command{
+		// Named as the user types it: `provernet bench ...` runs this
+		// binary with the same arguments, and its help should read so.
+		Use:   "provernet",
+		Short: "provernet's benchmarks and simulator (the provernet-bench companion binary)",
+		Long: `provernet-bench runs provernet's benchmarks and its simulator. provernet
+runs it for ` + "`provernet bench`" + ` and ` + "`provernet sim`" + `, with the same command line,
+so that a node does not link what they need (gnark, CometBFT's example
+kvstore application, gonum/plot). ` + "`make build`" + ` writes it beside provernet.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if g.output != "text" && g.output != "json" {
+				return withHint(fmt.Errorf("unknown output format %q", g.output), "use --output text or --output json")
+			}
+			return nil
+		},
+	}
+	root.PersistentFlags().StringVarP(&g.output, "output", "o", "text", "output format: text or json")
+	// provernet's other root flags, so that `provernet --home DIR bench
+	// ...` forwarded here still parses; the benchmarks use neither.
+	root.PersistentFlags().StringVar(&g.home, "home", "", "unused (provernet's node home)")
+	root.PersistentFlags().StringVar(&g.node, "node", "", "unused (provernet's node API URL)")
+	_ = root.PersistentFlags().MarkHidden("home")
+	_ = root.PersistentFlags().MarkHidden("node")
+	root.AddCommand(newBenchCmd(g), newSimCmd(g), newWorkerCmd())
+	return root
+}
+
+// newWorkerCmd is the hidden sandbox worker command, served here for
+// `bench sandbox`, which starts its workers from this binary (see the
+// package comment). Nodes use provernet-sandbox.
+func newWorkerCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:    sandbox.WorkerCommand,
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return sandbox.RunWorker(cmd.Context(), cmd.InOrStdin(), cmd.OutOrStdout(), zkhost.Hosts)
+		},
+	}
+}
+
+// emit prints v as JSON with --output json, else calls text.
+func (g *globals) emit(v any, text func(w io.Writer)) error {
+	if g.output == "json" {
+		enc := json.NewEncoder(g.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	text(g.stdout)
+	return nil
+}

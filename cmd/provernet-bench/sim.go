@@ -1,0 +1,115 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/provernet/provernet/internal/sim"
+)
+
+func newSimCmd(g *globals) *cobra.Command {
+	o := sim.DefaultOptions()
+	var plotDir string
+	var params []string
+	cmd := &cobra.Command{
+		Use:   "sim",
+		Short: "Simulate a population of provers under an allocation mechanism",
+		Long: `Runs a seeded, deterministic simulation of provers (hardware classes, failures,
+declines, silent, copying, sybil and undercutting provers) serving workloads
+that arrive over --blocks blocks, and reports liveness, latency, how rewards
+concentrate, wasted proofs and what users pay.
+
+Mechanisms: vrf (the protocol: VRF allocation with previous-round exclusion),
+vrf-noexcl (the same without exclusion), race (first valid proof takes all),
+auction (lowest price wins, as in Mina's snarketplace), or all (each of them
+on the same population). vrf drives the real allocator and reward code;
+--fidelity full drives the whole state machine (small populations only).
+The same flags and seed always give the same report (wall_s aside); the
+report carries the command that replays it. See docs/ECONOMICS.md.`,
+		Example: `  provernet sim --mechanism all --output table
+  provernet sim --provers 100000 --workloads 1000000 --blocks 100 --output json
+  provernet sim --mechanism race --fast-prover 10 --plot charts/`,
+		Args: cobra.NoArgs,
+		// The root accepts --output text|json; sim also takes table (the
+		// same as text).
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			switch g.output {
+			case "text", "table", "json":
+				return nil
+			}
+			return withHint(fmt.Errorf("unknown output format %q", g.output), "use --output table (or text) or --output json")
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			for _, a := range params {
+				if err := o.SetParam(a); err != nil {
+					return withHint(err, "--param takes a chain parameter by its genesis name, e.g. --param result_lag=20")
+				}
+			}
+			mechs := []string{o.Mechanism}
+			if o.Mechanism == "all" {
+				mechs = sim.Mechanisms
+			}
+			var reports []*sim.Report
+			for _, m := range mechs {
+				run := o
+				run.Mechanism = m
+				if err := run.Validate(); err != nil {
+					return withHint(err, "--mechanism takes vrf, vrf-noexcl, race, auction or all; see provernet sim --help for the other flags")
+				}
+				fmt.Fprintf(g.stderr, "sim: %s, seed %d: %s\n", m, run.Seed, run.Command())
+				r, err := sim.Run(run)
+				if err != nil {
+					return err
+				}
+				reports = append(reports, r)
+			}
+			var plots []string
+			if plotDir != "" {
+				var err error
+				if plots, err = sim.WritePlots(plotDir, reports); err != nil {
+					return err
+				}
+			}
+			var out any = reports[0]
+			if len(reports) > 1 {
+				out = reports
+			}
+			return g.emit(out, func(w io.Writer) {
+				fmt.Fprintf(w, "seed %d: %d provers, %d workloads over %d blocks\n\n", o.Seed, o.Provers, o.Workloads, o.Blocks)
+				sim.WriteTable(w, reports)
+				for _, p := range plots {
+					fmt.Fprintf(w, "wrote %s\n", p)
+				}
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&o.Provers, "provers", o.Provers, "provers in the population")
+	f.IntVar(&o.Workloads, "workloads", o.Workloads, "workloads (Runs), arriving evenly over --blocks")
+	f.IntVar(&o.Blocks, "blocks", o.Blocks, "blocks over which the workloads arrive (the run goes on until every workload settles)")
+	f.StringVar(&o.Mechanism, "mechanism", o.Mechanism, "vrf, vrf-noexcl, race, auction, or all")
+	f.Uint64Var(&o.Seed, "seed", o.Seed, "seed of the population and of every decision")
+	f.StringVar(&o.Fidelity, "fidelity", o.Fidelity, "fast (the simulator's event loop around the real allocator and reward code) or full (the whole state machine; small runs, mechanism vrf)")
+	f.StringVar(&plotDir, "plot", "", "write PNG charts (lorenz.png, latency.png) into this directory")
+	f.Float64Var(&o.FailRate, "fail-rate", o.FailRate, "probability that a prover crashes on a job it took")
+	f.Float64Var(&o.LazyShare, "lazy", o.LazyShare, "share of lazy decliners")
+	f.Float64Var(&o.LazyDeclineRate, "lazy-decline-rate", o.LazyDeclineRate, "how often a lazy decliner declines")
+	f.Float64Var(&o.SilentShare, "silent", o.SilentShare, "share of provers that never answer")
+	f.Float64Var(&o.CopierShare, "copiers", o.CopierShare, "share of provers that copy others' results")
+	f.Float64Var(&o.SybilShare, "sybil", o.SybilShare, "share of provers run by one (sybil) operator")
+	f.Float64Var(&o.UndercutterShare, "undercutter", o.UndercutterShare, "share of provers run by one operator that undercuts in the auction")
+	f.Float64Var(&o.UndercutFactor, "undercut-factor", o.UndercutFactor, "the undercutter's ask as a share of an honest ask")
+	f.Float64Var(&o.GriefingShare, "griefing-minority", o.GriefingShare, "share of provers that vote invalid on every proof they judge")
+	f.Float64Var(&o.FalseFailShare, "false-fail", o.FalseFailShare, "share of provers that answer fail at once without proving")
+	f.Float64Var(&o.HolderShare, "holder", o.HolderShare, "share of provers that accept and never deliver, holding slots until the deadline")
+	f.Float64Var(&o.FarmerShare, "farmer", o.FarmerShare, "share of provers that are a farming user's sybils proving its own 1-cycle, accept-all Runs")
+	f.Float64Var(&o.FastProver, "fast-prover", o.FastProver, "if > 1, prover 0 is this many times faster than the fastest hardware class")
+	f.Float64Var(&o.GPUShare, "gpu-share", o.GPUShare, "share of workloads whose program needs a GPU")
+	f.IntVar(&o.K, "k", o.K, "provers per workload (0: a mix of 1, 2 and 3)")
+	f.IntVar(&o.OpenRacers, "open-racers", o.OpenRacers, "provers racing for each open slot (the open market)")
+	f.IntVar(&o.RaceWidth, "race-width", o.RaceWidth, "most entrants per workload in the race (0: no limit)")
+	f.StringArrayVar(&params, "param", nil, "override a chain parameter, name=value by its genesis name (repeatable), e.g. --param result_lag=20")
+	return cmd
+}
