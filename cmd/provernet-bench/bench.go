@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provernet/provernet/internal/bench"
+	"github.com/provernet/provernet/internal/cli"
 	"github.com/provernet/provernet/internal/zkhost"
 )
 
@@ -97,10 +98,10 @@ stderr.`,
 			}
 			var err error
 			if o.Logs, err = parseLogs(logs); err != nil {
-				return withHint(err, "--logs takes sizes like 14,16,18 (or nothing)")
+				return cli.WithHint(err, "--logs takes sizes like 14,16,18 (or nothing)")
 			}
 			if o.WasmLogs, err = parseLogs(wasmLogs); err != nil {
-				return withHint(err, "--wasm-logs takes sizes like 14,15 (or nothing)")
+				return cli.WithHint(err, "--wasm-logs takes sizes like 14,15 (or nothing)")
 			}
 			o.Progress, o.Hosts = g.stderr, zkhost.Hosts
 			// This binary serves both workers (sandbox-worker and
@@ -110,7 +111,7 @@ stderr.`,
 			}
 			res, err := bench.Sandbox(cmd.Context(), o)
 			if err != nil {
-				return withHint(err, "run `make programs` first, or point --programs at its output")
+				return cli.WithHint(err, "run `make programs` first, or point --programs at its output")
 			}
 			return g.emit(res, func(w io.Writer) { printSandbox(w, res) })
 		},

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provernet/provernet/internal/bench"
+	"github.com/provernet/provernet/internal/cli"
 )
 
 func newBenchAttackCmd(g *globals) *cobra.Command {
@@ -37,7 +38,7 @@ docs/BENCHMARKS.md explains every field. Progress goes to stderr.`,
 			o.Progress = g.stderr
 			res, err := bench.Attack(cmd.Context(), o)
 			if err != nil {
-				return withHint(err, "classes: "+fmt.Sprint(bench.AttackClassNames()))
+				return cli.WithHint(err, "classes: "+fmt.Sprint(bench.AttackClassNames()))
 			}
 			return g.emit(res, func(w io.Writer) { writeAttackTable(w, res) })
 		},

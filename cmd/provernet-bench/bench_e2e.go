@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provernet/provernet/internal/bench"
+	"github.com/provernet/provernet/internal/cli"
 )
 
 func newBenchE2ECmd(g *globals) *cobra.Command {
@@ -38,7 +39,7 @@ stderr.`,
 			}
 			res, err := bench.E2E(cmd.Context(), o)
 			if err != nil {
-				return withHint(err, "build the example programs first: make programs")
+				return cli.WithHint(err, "build the example programs first: make programs")
 			}
 			return g.emit(res, func(w io.Writer) {
 				fmt.Fprintf(w, "%d workloads (k=%d, %d provers, %d ms blocks), %d final, %.1fs\n", res.Workloads, res.K, res.Provers, res.BlockTimeMS, res.Final, res.WallS)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/provernet/provernet/internal/cli"
 	"github.com/provernet/provernet/internal/sim"
 )
 
@@ -39,12 +40,12 @@ report carries the command that replays it. See docs/ECONOMICS.md.`,
 			case "text", "table", "json":
 				return nil
 			}
-			return withHint(fmt.Errorf("unknown output format %q", g.output), "use --output table (or text) or --output json")
+			return cli.WithHint(fmt.Errorf("unknown output format %q", g.output), "use --output table (or text) or --output json")
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			for _, a := range params {
 				if err := o.SetParam(a); err != nil {
-					return withHint(err, "--param takes a chain parameter by its genesis name, e.g. --param result_lag=20")
+					return cli.WithHint(err, "--param takes a chain parameter by its genesis name, e.g. --param result_lag=20")
 				}
 			}
 			mechs := []string{o.Mechanism}
@@ -56,7 +57,7 @@ report carries the command that replays it. See docs/ECONOMICS.md.`,
 				run := o
 				run.Mechanism = m
 				if err := run.Validate(); err != nil {
-					return withHint(err, "--mechanism takes vrf, vrf-noexcl, race, auction or all; see provernet sim --help for the other flags")
+					return cli.WithHint(err, "--mechanism takes vrf, vrf-noexcl, race, auction or all; see provernet sim --help for the other flags")
 				}
 				fmt.Fprintf(g.stderr, "sim: %s, seed %d: %s\n", m, run.Seed, run.Command())
 				r, err := sim.Run(run)

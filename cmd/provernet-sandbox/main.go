@@ -17,9 +17,9 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
-	"runtime/debug"
 	"syscall"
 
+	"github.com/provernet/provernet/internal/cli"
 	"github.com/provernet/provernet/internal/sandbox"
 	"github.com/provernet/provernet/internal/zkhost"
 )
@@ -53,7 +53,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return 0
 	case len(args) == 1 && args[0] == "version":
-		fmt.Fprintf(stdout, "provernet-sandbox %s (%s)\n", buildVersion(), runtime.Version())
+		fmt.Fprintf(stdout, "provernet-sandbox %s (%s)\n", cli.BuildVersion(), runtime.Version())
 		return 0
 	case len(args) == 1 && (args[0] == "help" || args[0] == "--help" || args[0] == "-h"):
 		fmt.Fprint(stdout, usage)
@@ -62,20 +62,4 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "error: unknown command line %q\n", args)
 	fmt.Fprint(stderr, usage)
 	return 2
-}
-
-// buildVersion is the commit the binary was built from, as provernet
-// version reports it.
-func buildVersion() string {
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-				return s.Value[:12]
-			}
-		}
-		if bi.Main.Version != "" {
-			return bi.Main.Version
-		}
-	}
-	return "dev"
 }

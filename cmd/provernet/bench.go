@@ -10,6 +10,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/provernet/provernet/internal/cli"
 )
 
 // benchBinary is the companion binary that runs `provernet bench` and
@@ -65,7 +67,7 @@ provernet, else on PATH (or at $` + benchEnv + `); ` + "`make build`" + ` builds
 func runCompanion(ctx context.Context, g *globals, args []string) error {
 	exe, err := companionExecutable()
 	if err != nil {
-		return withHint(err, "`provernet bench` and `provernet sim` run the companion binary "+benchBinary+
+		return cli.WithHint(err, "`provernet bench` and `provernet sim` run the companion binary "+benchBinary+
 			": run `make build` (it writes build/"+benchBinary+" beside build/provernet), or go install ./cmd/"+benchBinary)
 	}
 	c := exec.Command(exe, args...)
@@ -89,7 +91,7 @@ func runCompanion(ctx context.Context, g *globals, args []string) error {
 		if code <= 0 { // killed by a signal
 			code = 1
 		}
-		return &exitError{code: code}
+		return &cli.ExitError{Code: code}
 	}
 	return err
 }

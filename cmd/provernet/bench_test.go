@@ -73,7 +73,7 @@ func TestBenchAndSimRunTheCompanion(t *testing.T) {
 		{args: []string{"help", "sim"}, wantArgs: []string{"sim", "--help"}},
 	} {
 		withStdin(t, "from stdin")
-		out, stderr, code := cli(t, tc.args...)
+		out, stderr, code := provernet(t, tc.args...)
 		want := tc.wantArgs
 		if want == nil {
 			want = tc.args
@@ -95,12 +95,12 @@ func TestBenchWithoutCompanion(t *testing.T) {
 	t.Setenv(benchEnv, "")
 	t.Setenv("PATH", t.TempDir())
 	for _, args := range [][]string{{"bench", "chain"}, {"sim", "--help"}} {
-		_, stderr, code := cli(t, args...)
+		_, stderr, code := provernet(t, args...)
 		if code != 1 || !strings.Contains(stderr, "error: "+benchBinary+" not found") || !strings.Contains(stderr, "hint:") || !strings.Contains(stderr, "make build") {
 			t.Errorf("%q without the companion: exit %d, stderr %q", args, code, stderr)
 		}
 	}
-	out, _, code := cli(t, "--help")
+	out, _, code := provernet(t, "--help")
 	for _, line := range []string{"bench       Measure the network's components", "sim         Simulate a population of provers"} {
 		if code != 0 || !strings.Contains(out, line) {
 			t.Errorf("provernet --help lacks %q:\n%s", line, out)
@@ -120,18 +120,18 @@ func TestBenchCompanionEndToEnd(t *testing.T) {
 		t.Fatalf("build %s: %v\n%s", benchBinary, err, b)
 	}
 	t.Setenv(benchEnv, bin)
-	out, stderr, code := cli(t, "bench", "--help")
+	out, stderr, code := provernet(t, "bench", "--help")
 	for _, sub := range []string{"chain", "sandbox", "alloc", "workloads", "e2e", "attack", "provernet bench [command]"} {
 		if code != 0 || !strings.Contains(out, sub) {
 			t.Errorf("provernet bench --help lacks %q: exit %d\n%s%s", sub, code, out, stderr)
 		}
 	}
-	out, stderr, code = cli(t, "-o", "json", "sim", "--provers", "30", "--workloads", "20", "--blocks", "5", "--seed", "3")
+	out, stderr, code = provernet(t, "-o", "json", "sim", "--provers", "30", "--workloads", "20", "--blocks", "5", "--seed", "3")
 	var rep map[string]any
 	if err := json.Unmarshal([]byte(out), &rep); code != 0 || err != nil || rep["provers"] != 30.0 {
 		t.Fatalf("sim: exit %d, %v\n%s%s", code, err, out, stderr)
 	}
-	_, stderr, code = cli(t, "sim", "--mechanism", "nope")
+	_, stderr, code = provernet(t, "sim", "--mechanism", "nope")
 	if code != 1 || !strings.Contains(stderr, "error:") || !strings.Contains(stderr, "hint: --mechanism takes") {
 		t.Fatalf("sim --mechanism nope: exit %d, stderr %q", code, stderr)
 	}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
+
+	"github.com/provernet/provernet/internal/cli"
 )
 
 // defaultChallengeDir is where `make programs` writes the benchmark program.
@@ -33,7 +35,7 @@ func (c *challengeFlags) resolve() (string, error) {
 		return "", nil
 	}
 	if !hasChallengeProgram(c.dir) {
-		return "", withHint(fmt.Errorf("no benchmark program in %s (prover.wasm and verifier.wasm): the genesis needs it for hardware challenges", c.dir),
+		return "", cli.WithHint(fmt.Errorf("no benchmark program in %s (prover.wasm and verifier.wasm): the genesis needs it for hardware challenges", c.dir),
 			"build it with `make programs` (from the repository), pass --challenge-program DIR, or --no-challenges to admit provers on stake alone")
 	}
 	return c.dir, nil

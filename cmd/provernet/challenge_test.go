@@ -55,7 +55,7 @@ func readAppGenesis(t *testing.T, home string) protocol.Genesis {
 func TestInitDeploysChallengeProgram(t *testing.T) {
 	bench := buildBench(t)
 	home := filepath.Join(t.TempDir(), "node")
-	out, stderr, code := cli(t, "init", "--home", home, "--challenge-program", bench, "-o", "json")
+	out, stderr, code := provernet(t, "init", "--home", home, "--challenge-program", bench, "-o", "json")
 	if code != 0 {
 		t.Fatalf("init: exit %d: %s", code, stderr)
 	}
@@ -103,14 +103,14 @@ func moduleOf(t *testing.T, path string) *wire.Module {
 // the explicit way to a chain that trusts every claim.
 func TestInitWithoutChallengeProgram(t *testing.T) {
 	home := filepath.Join(t.TempDir(), "node")
-	_, stderr, code := cli(t, "init", "--home", home, "--challenge-program", filepath.Join(t.TempDir(), "missing"))
+	_, stderr, code := provernet(t, "init", "--home", home, "--challenge-program", filepath.Join(t.TempDir(), "missing"))
 	if code == 0 || !strings.Contains(stderr, "hint:") || !strings.Contains(stderr, "make programs") || !strings.Contains(stderr, "--no-challenges") {
 		t.Fatalf("init without the program: exit %d: %s", code, stderr)
 	}
 	if _, err := os.Stat(node.GenesisFile(home)); err == nil {
 		t.Fatal("init wrote a genesis although it refused")
 	}
-	out, stderr, code := cli(t, "init", "--home", home, "--no-challenges")
+	out, stderr, code := provernet(t, "init", "--home", home, "--no-challenges")
 	if code != 0 || !strings.Contains(out, "challenges         off") {
 		t.Fatalf("init --no-challenges: exit %d: %s %s", code, out, stderr)
 	}
@@ -186,11 +186,11 @@ func TestCheckHardwareGPUs(t *testing.T) {
 // bad --gpu before it makes a VRF key or sends anything.
 func TestRegisterRefusesBadGPUFlag(t *testing.T) {
 	home := t.TempDir()
-	_, stderr, code := cli(t, "tx", "prover", "register", "--home", home, "--from", "alice", "--gpu", "rtx-4090")
+	_, stderr, code := provernet(t, "tx", "prover", "register", "--home", home, "--from", "alice", "--gpu", "rtx-4090")
 	if code == 0 || !strings.Contains(stderr, "invalid --gpu") || !strings.Contains(stderr, "hint:") {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	_, stderr, code = cli(t, "tx", "prover", "register", "--home", home, "--from", "alice", "--gpu", "x:1", "--gpu", "y\tz:1")
+	_, stderr, code = provernet(t, "tx", "prover", "register", "--home", home, "--from", "alice", "--gpu", "x:1", "--gpu", "y\tz:1")
 	if code == 0 || !strings.Contains(stderr, "GPU 1") {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -204,7 +204,7 @@ func TestRegisterRefusesBadGPUFlag(t *testing.T) {
 // the program's directory, or the working directory).
 func TestTestnetHomesUnderDir(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "testnet")
-	_, stderr, code := cli(t, "testnet", "--validators", "2", "--dir", dir, "--no-challenges")
+	_, stderr, code := provernet(t, "testnet", "--validators", "2", "--dir", dir, "--no-challenges")
 	if code != 0 {
 		t.Fatalf("testnet: exit %d: %s", code, stderr)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/provernet/provernet/internal/cli"
 	"github.com/provernet/provernet/internal/vrf"
 )
 
@@ -76,7 +77,7 @@ func newDebugCmd(g *globals) *cobra.Command {
 				return err
 			}
 			if !out.Valid {
-				return &exitError{code: 1}
+				return &cli.ExitError{Code: 1}
 			}
 			return nil
 		},

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/internal/cli"
 	"github.com/provernet/provernet/internal/node"
 	"github.com/provernet/provernet/internal/sandbox"
 	"github.com/provernet/provernet/wire"
@@ -115,7 +116,7 @@ func runDevnet(g *globals, cmd *cobra.Command, o node.DevnetOptions, programs st
 	o.Node.Log = logf
 	d, err := node.StartDevnet(cmd.Context(), o)
 	if err != nil {
-		return withHint(err, "is another node using the ports? `make run` and `provernet devnet` use 26656, 26657 and 1317; see "+logPath)
+		return cli.WithHint(err, "is another node using the ports? `make run` and `provernet devnet` use 26656, 26657 and 1317; see "+logPath)
 	}
 	info, err := devnetSummary(cmd, d)
 	if err != nil {
@@ -235,7 +236,7 @@ func runSmoke(g *globals, cmd *cobra.Command, o node.SmokeOptions) error {
 		return err
 	}
 	if !rep.OK {
-		return &exitError{code: 1}
+		return &cli.ExitError{Code: 1}
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/provernet/provernet/internal/cli"
 	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/wire"
 	"github.com/provernet/provernet/wire/pb"
@@ -19,12 +20,12 @@ func parseGPUs(specs []string) ([]wire.GPU, error) {
 	for _, s := range specs {
 		i := strings.LastIndex(s, ":")
 		if i <= 0 || i == len(s)-1 {
-			return nil, withHint(fmt.Errorf("invalid --gpu %q", s), "write --gpu MODEL:MEMORY, e.g. --gpu rtx-4090:24GiB or --gpu H100:81920")
+			return nil, cli.WithHint(fmt.Errorf("invalid --gpu %q", s), "write --gpu MODEL:MEMORY, e.g. --gpu rtx-4090:24GiB or --gpu H100:81920")
 		}
 		model, mem := s[:i], s[i+1:]
 		mb, err := parseMiB(mem)
 		if err != nil {
-			return nil, withHint(fmt.Errorf("invalid --gpu %q: %w", s, err), "the memory is in MiB (24576) or GiB with a suffix (24GiB)")
+			return nil, cli.WithHint(fmt.Errorf("invalid --gpu %q: %w", s, err), "the memory is in MiB (24576) or GiB with a suffix (24GiB)")
 		}
 		out = append(out, wire.GPU{Model: model, MemoryMB: mb})
 	}
@@ -58,10 +59,10 @@ func checkHardware(hw wire.Hardware) error {
 		h.Gpus = append(h.Gpus, &pb.Gpu{Model: g.Model, MemoryMb: g.MemoryMB})
 	}
 	if h.CpuCores == 0 || h.MemoryMb == 0 {
-		return withHint(fmt.Errorf("a prover declares at least one core and some memory"), "set --cpu and --memory-mb")
+		return cli.WithHint(fmt.Errorf("a prover declares at least one core and some memory"), "set --cpu and --memory-mb")
 	}
 	if err := protocol.CheckHardwareClaim(h); err != nil {
-		return withHint(fmt.Errorf("invalid hardware declaration: %w", err),
+		return cli.WithHint(fmt.Errorf("invalid hardware declaration: %w", err),
 			"each --gpu needs a model name and its memory, e.g. --gpu rtx-4090:24GiB")
 	}
 	return nil

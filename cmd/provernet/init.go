@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/provernet/provernet/internal/cli"
 	"github.com/provernet/provernet/internal/node"
 	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/wire/address"
@@ -50,7 +51,7 @@ store. Without the built program init refuses, unless --no-challenges.`,
 			}
 			res, err := node.Init(g.home, node.InitOptions{ChainID: chainID, Config: &cfg, Accounts: accounts, ChallengeProgram: dir})
 			if errors.Is(err, node.ErrInitialized) {
-				return withHint(err, "use another --home, or remove that directory to start over")
+				return cli.WithHint(err, "use another --home, or remove that directory to start over")
 			}
 			if err != nil {
 				return err
@@ -81,7 +82,7 @@ func parseFunds(specs []string) ([]protocol.GenesisAccount, error) {
 	for _, s := range specs {
 		addr, amt, ok := strings.Cut(s, "=")
 		if !ok {
-			return nil, withHint(fmt.Errorf("invalid --fund %q", s), "write --fund prv1...=1000prv")
+			return nil, cli.WithHint(fmt.Errorf("invalid --fund %q", s), "write --fund prv1...=1000prv")
 		}
 		a, err := address.Parse(addr)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/internal/cli"
 	"github.com/provernet/provernet/wire/address"
 )
 
@@ -32,7 +33,7 @@ func newKeysCmd(g *globals) *cobra.Command {
 			}
 			if err := client.SaveKey(client.DefaultKeysDir(g.home), k); err != nil {
 				if errors.Is(err, client.ErrKeyExists) {
-					return withHint(err, "pick another name; `provernet keys list` shows the existing ones")
+					return cli.WithHint(err, "pick another name; `provernet keys list` shows the existing ones")
 				}
 				return err
 			}
@@ -79,7 +80,7 @@ func newKeysCmd(g *globals) *cobra.Command {
 func (g *globals) loadKey(name string) (*client.Key, error) {
 	k, err := client.LoadKey(client.DefaultKeysDir(g.home), name)
 	if errors.Is(err, client.ErrNoKey) {
-		return nil, withHint(err, "`provernet --home "+g.home+" keys list` shows the keys; devnet keys live in the devnet's --home")
+		return nil, cli.WithHint(err, "`provernet --home "+g.home+" keys list` shows the keys; devnet keys live in the devnet's --home")
 	}
 	return k, err
 }
@@ -91,7 +92,7 @@ func (g *globals) resolveAddress(s string) (string, error) {
 	}
 	k, err := client.LoadKey(client.DefaultKeysDir(g.home), s)
 	if err != nil {
-		return "", withHint(fmt.Errorf("%q is neither an address nor a key name in %s", s, client.DefaultKeysDir(g.home)), "addresses start with prv1")
+		return "", cli.WithHint(fmt.Errorf("%q is neither an address nor a key name in %s", s, client.DefaultKeysDir(g.home)), "addresses start with prv1")
 	}
 	return k.Address(), nil
 }

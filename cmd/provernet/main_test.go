@@ -20,9 +20,9 @@ import (
 	"github.com/provernet/provernet/wire"
 )
 
-// cli runs the command line in-process and returns stdout, stderr and the
+// provernet runs the command line in-process and returns stdout, stderr and the
 // exit code.
-func cli(t *testing.T, args ...string) (string, string, int) {
+func provernet(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code := run(args, &out, &errb)
@@ -33,7 +33,7 @@ func TestVRFProveVerify(t *testing.T) {
 	// RFC 8032 test 1 / RFC 9381 example 16 key pair.
 	sk := "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"
 	pk := "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
-	out, stderr, code := cli(t, "debug", "vrf", "prove", "--secret", sk, "--alpha", "", "--output", "json")
+	out, stderr, code := provernet(t, "debug", "vrf", "prove", "--secret", sk, "--alpha", "", "--output", "json")
 	if code != 0 {
 		t.Fatalf("prove exited %d: %s", code, stderr)
 	}
@@ -44,7 +44,7 @@ func TestVRFProveVerify(t *testing.T) {
 	if p.Public != pk || len(p.Pi) != 160 || len(p.Beta) != 128 || !p.Valid {
 		t.Fatalf("unexpected prove output %+v", p)
 	}
-	out, _, code = cli(t, "debug", "vrf", "verify", "--public", pk, "--pi", p.Pi, "--alpha", "", "-o", "json")
+	out, _, code = provernet(t, "debug", "vrf", "verify", "--public", pk, "--pi", p.Pi, "--alpha", "", "-o", "json")
 	var v vrfOut
 	_ = json.Unmarshal([]byte(out), &v)
 	if code != 0 || !v.Valid || v.Beta != p.Beta {
@@ -52,7 +52,7 @@ func TestVRFProveVerify(t *testing.T) {
 	}
 	bad := []byte(p.Pi)
 	bad[0] ^= 1 // still hex, different byte
-	out, _, code = cli(t, "debug", "vrf", "verify", "--public", pk, "--pi", string(bad), "--alpha", "", "-o", "json")
+	out, _, code = provernet(t, "debug", "vrf", "verify", "--public", pk, "--pi", string(bad), "--alpha", "", "-o", "json")
 	_ = json.Unmarshal([]byte(out), &v)
 	if code != 1 || v.Valid {
 		t.Fatalf("tampered proof: exit %d, %+v; want exit 1 and valid false", code, v)
@@ -60,12 +60,12 @@ func TestVRFProveVerify(t *testing.T) {
 }
 
 func TestErrorsCarryHints(t *testing.T) {
-	_, stderr, code := cli(t, "--output", "yaml", "version")
+	_, stderr, code := provernet(t, "--output", "yaml", "version")
 	if code == 0 || !strings.Contains(stderr, "error:") || !strings.Contains(stderr, "hint:") {
 		t.Fatalf("bad --output: exit %d, stderr %q", code, stderr)
 	}
 	home := t.TempDir()
-	_, stderr, code = cli(t, "--home", home, "keys", "show", "nobody")
+	_, stderr, code = provernet(t, "--home", home, "keys", "show", "nobody")
 	if code == 0 || !strings.Contains(stderr, "hint:") {
 		t.Fatalf("missing key: exit %d, stderr %q", code, stderr)
 	}
@@ -73,7 +73,7 @@ func TestErrorsCarryHints(t *testing.T) {
 
 func TestKeys(t *testing.T) {
 	home := t.TempDir()
-	out, stderr, code := cli(t, "--home", home, "keys", "add", "alice", "-o", "json")
+	out, stderr, code := provernet(t, "--home", home, "keys", "add", "alice", "-o", "json")
 	if code != 0 {
 		t.Fatalf("keys add: %s", stderr)
 	}
@@ -85,16 +85,16 @@ func TestKeys(t *testing.T) {
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("key file mode: %v %v", st.Mode(), err)
 	}
-	if _, _, code := cli(t, "--home", home, "keys", "add", "alice"); code == 0 {
+	if _, _, code := provernet(t, "--home", home, "keys", "add", "alice"); code == 0 {
 		t.Fatal("adding an existing key must fail")
 	}
-	out, _, _ = cli(t, "--home", home, "keys", "show", "alice", "-o", "json")
+	out, _, _ = provernet(t, "--home", home, "keys", "show", "alice", "-o", "json")
 	var shown keyInfo
 	_ = json.Unmarshal([]byte(out), &shown)
 	if shown != k {
 		t.Fatalf("keys show %+v != keys add %+v", shown, k)
 	}
-	out, _, _ = cli(t, "--home", home, "keys", "list")
+	out, _, _ = provernet(t, "--home", home, "keys", "list")
 	if !strings.Contains(out, k.Address) {
 		t.Fatalf("keys list lacks alice: %q", out)
 	}
@@ -121,7 +121,7 @@ func TestParseAmount(t *testing.T) {
 func TestTransferThroughCLI(t *testing.T) {
 	home, api := cliDevnet(t)
 
-	out, stderr, code := cli(t, "--home", home, "--node", api, "tx", "transfer", "--from", "dev0", "--to", "dev1", "--amount", "2.5prv", "--wait", "-o", "json")
+	out, stderr, code := provernet(t, "--home", home, "--node", api, "tx", "transfer", "--from", "dev0", "--to", "dev1", "--amount", "2.5prv", "--wait", "-o", "json")
 	if code != 0 {
 		t.Fatalf("transfer exited %d: %s", code, stderr)
 	}
@@ -129,7 +129,7 @@ func TestTransferThroughCLI(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Committed == nil || rep.Committed.Code != 0 {
 		t.Fatalf("transfer report %q: %v", out, err)
 	}
-	out, _, code = cli(t, "--home", home, "--node", api, "query", "account", "dev1", "-o", "json")
+	out, _, code = provernet(t, "--home", home, "--node", api, "query", "account", "dev1", "-o", "json")
 	var a wire.Account
 	if err := json.Unmarshal([]byte(out), &a); err != nil || code != 0 {
 		t.Fatalf("query account: %q %v", out, err)
@@ -138,12 +138,12 @@ func TestTransferThroughCLI(t *testing.T) {
 		t.Fatalf("dev1 balance %d, want %d", a.Balance, node.DevnetDefaults.Balance+2_500_000)
 	}
 	// Too much money: rejected by CheckTx with its stable code and a hint.
-	_, stderr, code = cli(t, "--home", home, "--node", api, "tx", "transfer", "--from", "dev0", "--to", "dev1", "--amount", "999999999prv")
+	_, stderr, code = provernet(t, "--home", home, "--node", api, "tx", "transfer", "--from", "dev0", "--to", "dev1", "--amount", "999999999prv")
 	if code == 0 || !strings.Contains(stderr, "insufficient_funds") || !strings.Contains(stderr, "hint:") {
 		t.Fatalf("overspend: exit %d, stderr %q", code, stderr)
 	}
 	for _, args := range [][]string{{"query", "beacon"}, {"query", "block"}, {"query", "status"}, {"query", "supply"}, {"query", "params"}} {
-		if out, stderr, code := cli(t, append([]string{"--node", api, "-o", "json"}, args...)...); code != 0 || !json.Valid([]byte(out)) {
+		if out, stderr, code := provernet(t, append([]string{"--node", api, "-o", "json"}, args...)...); code != 0 || !json.Valid([]byte(out)) {
 			t.Errorf("%v: exit %d, %s %s", args, code, out, stderr)
 		}
 	}
@@ -204,7 +204,7 @@ func TestDeployThroughCLI(t *testing.T) {
 	_ = os.WriteFile(prover, []byte("\x00asm prover bytes"), 0o600)
 	_ = os.WriteFile(verifier, []byte("\x00asm verifier bytes"), 0o600)
 
-	out, stderr, code := cli(t, "--home", home, "--node", api, "program", "deploy", "--from", "dev0", "--name", "demo",
+	out, stderr, code := provernet(t, "--home", home, "--node", api, "program", "deploy", "--from", "dev0", "--name", "demo",
 		"--prover", prover, "--verifier", verifier, "--min-memory-mb", "512", "--wait", "-o", "json")
 	if code != 0 {
 		t.Fatalf("deploy exited %d: %s", code, stderr)
@@ -213,7 +213,7 @@ func TestDeployThroughCLI(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Committed == nil || rep.Committed.Code != 0 {
 		t.Fatalf("deploy report %q: %v", out, err)
 	}
-	out, _, code = cli(t, "--node", api, "query", "programs", "-o", "json")
+	out, _, code = provernet(t, "--node", api, "query", "programs", "-o", "json")
 	var ps []wire.Program
 	if err := json.Unmarshal([]byte(out), &ps); err != nil || code != 0 || len(ps) != 1 {
 		t.Fatalf("programs: %q %v", out, err)
@@ -227,7 +227,7 @@ func TestDeployThroughCLI(t *testing.T) {
 		t.Fatalf("prover blob: %q %v", got, err)
 	}
 	// Deploying the same modules again is refused with its stable code.
-	_, stderr, code = cli(t, "--home", home, "--node", api, "program", "deploy", "--from", "dev0", "--name", "demo2",
+	_, stderr, code = provernet(t, "--home", home, "--node", api, "program", "deploy", "--from", "dev0", "--name", "demo2",
 		"--prover", prover, "--verifier", verifier)
 	if code == 0 || !strings.Contains(stderr, "already_exists") {
 		t.Fatalf("second deploy: exit %d, %s", code, stderr)
@@ -240,7 +240,7 @@ func TestProverThroughCLI(t *testing.T) {
 	home, api := cliDevnet(t)
 	run := func(args ...string) string {
 		t.Helper()
-		out, stderr, code := cli(t, append([]string{"--home", home, "--node", api}, args...)...)
+		out, stderr, code := provernet(t, append([]string{"--home", home, "--node", api}, args...)...)
 		if code != 0 {
 			t.Fatalf("%v: exit %d: %s", args, code, stderr)
 		}
@@ -264,7 +264,7 @@ func TestProverThroughCLI(t *testing.T) {
 	if err := json.Unmarshal([]byte(run("query", "provers", "-o", "json")), &ps); err != nil || len(ps) != 1 || ps[0].State != "leaving" || ps[0].UnbondHeight == 0 {
 		t.Fatalf("provers after unbond: %+v %v", ps, err)
 	}
-	_, stderr, code := cli(t, "--home", home, "--node", api, "tx", "prover", "withdraw", "--from", "dev0", "--wait")
+	_, stderr, code := provernet(t, "--home", home, "--node", api, "tx", "prover", "withdraw", "--from", "dev0", "--wait")
 	if code == 0 || !strings.Contains(stderr, "unlocks at height") {
 		t.Fatalf("early withdraw: exit %d, %s", code, stderr)
 	}
@@ -308,7 +308,7 @@ func TestProgramRunAndVerify(t *testing.T) {
 	input := filepath.Join(dir, "input.json")
 	_ = os.WriteFile(input, []byte(`{"seed": "70726f7665726e6574", "iterations": 500}`), 0o600)
 	proof := filepath.Join(dir, "proof.bin")
-	out, stderr, code := cli(t, "program", "run", "--program", filepath.Join(dir, "prover.wasm"), "--input", input, "--proof", proof, "-o", "json")
+	out, stderr, code := provernet(t, "program", "run", "--program", filepath.Join(dir, "prover.wasm"), "--input", input, "--proof", proof, "-o", "json")
 	if code != 0 {
 		t.Fatalf("program run: exit %d: %s %s", code, out, stderr)
 	}
@@ -316,18 +316,18 @@ func TestProgramRunAndVerify(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &r); err != nil || r.Outcome != "proof" || r.Cycles == 0 || len(r.ProofSHA256) != 64 {
 		t.Fatalf("program run report %q: %v", out, err)
 	}
-	out, _, code = cli(t, "program", "verify", "--program", filepath.Join(dir, "verifier.wasm"), "--input", input, "--proof", proof, "-o", "json")
+	out, _, code = provernet(t, "program", "verify", "--program", filepath.Join(dir, "verifier.wasm"), "--input", input, "--proof", proof, "-o", "json")
 	if code != 0 || !strings.Contains(out, `"valid"`) {
 		t.Fatalf("program verify: exit %d: %s", code, out)
 	}
 	b, _ := os.ReadFile(proof)
 	b[0] ^= 1
 	_ = os.WriteFile(proof, b, 0o600)
-	if out, _, code = cli(t, "program", "verify", "--program", filepath.Join(dir, "verifier.wasm"), "--input", input, "--proof", proof, "-o", "json"); code != 1 || !strings.Contains(out, `"invalid"`) {
+	if out, _, code = provernet(t, "program", "verify", "--program", filepath.Join(dir, "verifier.wasm"), "--input", input, "--proof", proof, "-o", "json"); code != 1 || !strings.Contains(out, `"invalid"`) {
 		t.Fatalf("tampered proof: exit %d: %s", code, out)
 	}
 	// Too few cycles: the outcome is fail, exit 1, with a hint.
-	out, _, code = cli(t, "program", "run", "--program", filepath.Join(dir, "prover.wasm"), "--input", input, "--proof", proof, "--cycles", "1000")
+	out, _, code = provernet(t, "program", "run", "--program", filepath.Join(dir, "prover.wasm"), "--input", input, "--proof", proof, "--cycles", "1000")
 	if code != 1 || !strings.Contains(out, "fail") || !strings.Contains(out, "hint:") {
 		t.Fatalf("starved run: exit %d: %s", code, out)
 	}

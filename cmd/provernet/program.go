@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/internal/cli"
 	"github.com/provernet/provernet/wire"
 )
 
@@ -78,7 +79,7 @@ func newDeployCmd(g *globals) *cobra.Command {
 			for _, m := range modules {
 				fmt.Fprintf(g.stderr, "uploading %s (%d bytes)\n", m.path, len(m.data))
 				if err := c.PutReferencedBlob(cmd.Context(), m.data); err != nil {
-					return withHint(fmt.Errorf("failed to upload %s: %w", m.path, err),
+					return cli.WithHint(fmt.Errorf("failed to upload %s: %w", m.path, err),
 						"the Deploy was sent; upload the module again with `provernet blob put "+m.path+"`")
 				}
 			}
@@ -113,7 +114,7 @@ type moduleFile struct {
 func readModule(path string) (moduleFile, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return moduleFile{}, withHint(err, "build the example programs with `make programs`")
+		return moduleFile{}, cli.WithHint(err, "build the example programs with `make programs`")
 	}
 	sum := sha256.Sum256(b)
 	return moduleFile{Module: &wire.Module{SHA256: hex.EncodeToString(sum[:]), Size: uint64(len(b))}, path: path, data: b}, nil

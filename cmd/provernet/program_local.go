@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/provernet/provernet/internal/cli"
 	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/internal/sandbox"
 )
@@ -101,7 +102,7 @@ func runLocal(g *globals, cmd *cobra.Command, f localFlags, role sandbox.Role) e
 		Limits: sandbox.Limits{Cycles: f.cycles, MaxOutput: int64(protocol.DefaultParams().MaxProofSize), Wall: f.wall},
 	})
 	if err != nil {
-		return withHint(err, "is --program a WASI preview 1 module (GOOS=wasip1 GOARCH=wasm)?")
+		return cli.WithHint(err, "is --program a WASI preview 1 module (GOOS=wasip1 GOARCH=wasm)?")
 	}
 	rep := localRun{Outcome: res.Outcome, Cycles: res.Cycles, HostCycles: res.HostCycles, WallS: res.Wall.Seconds(), ExitCode: res.ExitCode, Detail: res.Detail, Stderr: res.Stderr}
 	if res.Outcome == sandbox.OutcomeProof {
@@ -119,7 +120,7 @@ func runLocal(g *globals, cmd *cobra.Command, f localFlags, role sandbox.Role) e
 		return err
 	}
 	if rep.Outcome != sandbox.OutcomeProof && rep.Outcome != sandbox.OutcomeValid {
-		return &exitError{code: 1}
+		return &cli.ExitError{Code: 1}
 	}
 	return nil
 }
@@ -165,7 +166,7 @@ func stageLocalInputs(dir string, inputs []string, proofFile string, role sandbo
 	}
 	names, err := sandbox.StageInputs(dir, files, proof)
 	if err != nil {
-		return nil, withHint(err, "inputs are mounted under /in by their base names: two inputs may not share one, nor take the proof's")
+		return nil, cli.WithHint(err, "inputs are mounted under /in by their base names: two inputs may not share one, nor take the proof's")
 	}
 	return names, nil
 }

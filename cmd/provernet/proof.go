@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/internal/cli"
 	"github.com/provernet/provernet/wire"
 	"github.com/provernet/provernet/wire/seal"
 )
@@ -78,9 +79,9 @@ func proofGet(g *globals, cmd *cobra.Command, id string, slotSet bool, slotIdx u
 	r, err := c.OpenSlot(ctx, w, s.Index, ident, 0)
 	switch {
 	case errors.Is(err, seal.ErrWrongIdentity) && rep.OpenedWith == proofRevealed:
-		return withHint(err, "the revealed identity does not open this file: the chain judges such a slot invalid")
+		return cli.WithHint(err, "the revealed identity does not open this file: the chain judges such a slot invalid")
 	case errors.Is(err, seal.ErrWrongIdentity):
-		return withHint(err, "is --identity the identity the Run was sealed to?")
+		return cli.WithHint(err, "is --identity the identity the Run was sealed to?")
 	case err != nil:
 		return nodeErr(err)
 	}
@@ -100,7 +101,7 @@ func proofGet(g *globals, cmd *cobra.Command, id string, slotSet bool, slotIdx u
 		return err
 	}
 	if rep.Outcome != wire.OutcomeProof {
-		return withHint(errors.New("the result holds no proof: the prover hit the cycle limit"), "another slot may hold one: --slot picks it")
+		return cli.WithHint(errors.New("the result holds no proof: the prover hit the cycle limit"), "another slot may hold one: --slot picks it")
 	}
 	return nil
 }
@@ -111,7 +112,7 @@ func proofSlot(w *wire.Workload, slotSet bool, idx uint32) (*wire.Slot, error) {
 	var s *wire.Slot
 	switch {
 	case slotSet && int(idx) >= len(w.Slots):
-		return nil, withHint(fmt.Errorf("workload %s has %d slots; there is no slot %d", w.ID, len(w.Slots), idx),
+		return nil, cli.WithHint(fmt.Errorf("workload %s has %d slots; there is no slot %d", w.ID, len(w.Slots), idx),
 			"slots are numbered from 0; `provernet query workload "+w.ID+"` lists them")
 	case slotSet:
 		s = &w.Slots[idx]
@@ -122,10 +123,10 @@ func proofSlot(w *wire.Workload, slotSet bool, idx uint32) (*wire.Slot, error) {
 	}
 	switch {
 	case s == nil:
-		return nil, withHint(fmt.Errorf("workload %s has no result yet (it is %s)", w.ID, w.State),
+		return nil, cli.WithHint(fmt.Errorf("workload %s has no result yet (it is %s)", w.ID, w.State),
 			"wait for a prover: `provernet query workload "+w.ID+"` follows it")
 	case s.SubmitHeight == 0:
-		return nil, withHint(fmt.Errorf("slot %d has no result (it is %s)", s.Index, s.State),
+		return nil, cli.WithHint(fmt.Errorf("slot %d has no result (it is %s)", s.Index, s.State),
 			"`provernet query workload "+w.ID+"` shows which slots have one")
 	}
 	return s, nil
@@ -144,7 +145,7 @@ func proofIdentity(g *globals, w *wire.Workload, s *wire.Slot, identityFile stri
 	case identityFile != "":
 		idn, err := client.LoadIdentity(identityFile)
 		if err != nil {
-			return "", withHint(err, "--identity takes an X25519 age identity file, as age-keygen writes")
+			return "", cli.WithHint(err, "--identity takes an X25519 age identity file, as age-keygen writes")
 		}
 		rep.OpenedWith, rep.IdentityFile = proofIdentityFile, identityFile
 		return idn.String(), nil
@@ -154,7 +155,7 @@ func proofIdentity(g *globals, w *wire.Workload, s *wire.Slot, identityFile stri
 	}
 	path := proofOwnerIdentity(g, w.Owner)
 	if path == "" {
-		return "", withHint(fmt.Errorf("slot %d's temporary identity is not revealed yet, and there is no identity to open it with", s.Index),
+		return "", cli.WithHint(fmt.Errorf("slot %d's temporary identity is not revealed yet, and there is no identity to open it with", s.Index),
 			"pass --identity FILE (the age identity the Run was sealed to, e.g. HOME/keys/NAME.age), or wait for the reveal: `provernet query workload "+w.ID+"`")
 	}
 	idn, err := client.LoadIdentity(path)

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/internal/cli"
 	"github.com/provernet/provernet/wire"
 )
 
@@ -20,7 +21,7 @@ func newQueryCmd(g *globals) *cobra.Command {
 			RunE: func(cmd *cobra.Command, _ []string) error {
 				st, err := g.client().Status(cmd.Context())
 				if err != nil {
-					return withHint(err, "is the node running? --node sets its API URL")
+					return cli.WithHint(err, "is the node running? --node sets its API URL")
 				}
 				return g.emit(st, func(w io.Writer) {
 					fmt.Fprintf(w, "chain %s, height %d (%s)\nblock %s\napp hash %s\nnode %s (%s)\n",

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/internal/cli"
 	"github.com/provernet/provernet/internal/sandbox"
 	"github.com/provernet/provernet/wire"
 )
@@ -104,7 +105,7 @@ program's metered instructions and the charges of its native proof-system calls
 				cycles = m.Cycles
 			}
 			if cycles == 0 {
-				return withHint(errors.New("no cycle budget"), "give --cycles N, or --measured with a program run report")
+				return cli.WithHint(errors.New("no cycle budget"), "give --cycles N, or --measured with a program run report")
 			}
 			q, err := g.client().Fee(cmd.Context(), id, cycles, provers)
 			if err != nil {
@@ -153,7 +154,7 @@ two disagree. docs/ALLOCATION.md describes the rules.`,
 				return err
 			}
 			if !a.Agrees {
-				return &exitError{code: 1}
+				return &cli.ExitError{Code: 1}
 			}
 			return nil
 		},
@@ -164,7 +165,7 @@ two disagree. docs/ALLOCATION.md describes the rules.`,
 // workloadErr words a failed workload lookup.
 func workloadErr(err error) error {
 	if errors.Is(err, client.ErrNotFound) {
-		return withHint(err,
+		return cli.WithHint(err,
 			"`provernet query workloads` lists the workloads; a Run's workload exists once its transaction is committed, and is allocated at the next block")
 	}
 	return nodeErr(err)
@@ -176,9 +177,9 @@ func resolveProgram(cmd *cobra.Command, c *client.Client, s string) (string, err
 	var ambiguous *client.AmbiguousNameError
 	switch {
 	case errors.Is(err, client.ErrNotFound):
-		return "", withHint(err, "`provernet query programs` lists the programs; --program takes an id or a name")
+		return "", cli.WithHint(err, "`provernet query programs` lists the programs; --program takes an id or a name")
 	case errors.As(err, &ambiguous):
-		return "", withHint(err, "pass the program id instead")
+		return "", cli.WithHint(err, "pass the program id instead")
 	case err != nil:
 		return "", nodeErr(err)
 	}
@@ -366,13 +367,13 @@ func readMeasured(path string) (*localRun, error) {
 	var m localRun
 	dec := json.NewDecoder(io.LimitReader(f, 1<<20))
 	if err := dec.Decode(&m); err != nil {
-		return nil, withHint(fmt.Errorf("%s: %w", path, err), "make it with `provernet program run ... --output json`")
+		return nil, cli.WithHint(fmt.Errorf("%s: %w", path, err), "make it with `provernet program run ... --output json`")
 	}
 	if m.HostCycles > m.Cycles {
 		return nil, fmt.Errorf("%s: host_cycles %d exceed cycles %d: not a program run report", path, m.HostCycles, m.Cycles)
 	}
 	if m.Outcome != sandbox.OutcomeProof {
-		return nil, withHint(fmt.Errorf("%s: the measured run ended %q, not with a proof", path, m.Outcome), "a Run needs the cycles of a run that proved")
+		return nil, cli.WithHint(fmt.Errorf("%s: the measured run ended %q, not with a proof", path, m.Outcome), "a Run needs the cycles of a run that proved")
 	}
 	return &m, nil
 }

@@ -1,19 +1,17 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/internal/cli"
 	"github.com/provernet/provernet/internal/node"
 	"github.com/provernet/provernet/internal/sandbox"
 )
@@ -30,57 +28,14 @@ type globals struct {
 	args []string
 }
 
-// hinted is an error with a suggestion of what to do about it.
-type hinted struct {
-	err  error
-	hint string
-}
-
-func (h *hinted) Error() string { return h.err.Error() }
-func (h *hinted) Unwrap() error { return h.err }
-
-func withHint(err error, hint string) error {
-	if err == nil {
-		return nil
-	}
-	return &hinted{err: err, hint: hint}
-}
-
 // run executes the command line and returns the exit code.
 func run(args []string, stdout, stderr io.Writer) int {
 	g := &globals{stdout: stdout, stderr: stderr, args: args}
 	root := newRoot(g)
-	root.SetArgs(args)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	err := root.ExecuteContext(ctx)
-	if err == nil {
-		return 0
-	}
-	var ex *exitError
-	if errors.As(err, &ex) {
-		return ex.code
-	}
-	fmt.Fprintf(stderr, "error: %v\n", err)
-	if h := hintFor(err); h != "" {
-		fmt.Fprintf(stderr, "hint: %s\n", h)
-	}
-	return 1
+	return cli.Execute(root, args, stdout, stderr, hintFor)
 }
 
-// exitError ends the program with a code after the command printed its
-// own report (e.g. the smoke test's JSON with "ok": false).
-type exitError struct{ code int }
-
-func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
-
 func hintFor(err error) string {
-	var h *hinted
-	if errors.As(err, &h) {
-		return h.hint
-	}
 	if hint := client.Hint(err); hint != "" {
 		return hint
 	}
@@ -104,7 +59,7 @@ Quick start:
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			if g.output != "text" && g.output != "json" {
-				return withHint(fmt.Errorf("unknown output format %q", g.output), "use --output text or --output json")
+				return cli.WithHint(fmt.Errorf("unknown output format %q", g.output), "use --output text or --output json")
 			}
 			return nil
 		},

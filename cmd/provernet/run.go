@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/internal/cli"
 	"github.com/provernet/provernet/internal/sandbox"
 	"github.com/provernet/provernet/wire"
 	"github.com/provernet/provernet/wire/seal"
@@ -123,10 +124,10 @@ func nodeErr(err error) error {
 		return err
 	}
 	if errors.Is(err, client.ErrUnreachable) {
-		return withHint(err, "is the node running? `provernet query status` checks; --node (or PROVERNET_NODE) sets its API URL")
+		return cli.WithHint(err, "is the node running? `provernet query status` checks; --node (or PROVERNET_NODE) sets its API URL")
 	}
 	if code, ok := client.CodeOf(err); ok {
-		return withHint(err, hintForCode(code))
+		return cli.WithHint(err, hintForCode(code))
 	}
 	return err
 }
@@ -137,11 +138,11 @@ func programErr(err error) error {
 	var ambiguous *client.AmbiguousNameError
 	switch {
 	case errors.As(err, &unknown) && unknown.ByID:
-		return withHint(err, "`provernet query programs` lists the deployed programs")
+		return cli.WithHint(err, "`provernet query programs` lists the deployed programs")
 	case errors.As(err, &unknown):
-		return withHint(err, "PROGRAM is a deployed program's name or id (`provernet query programs`); deploy one with `provernet program deploy`, or on a devnet run `make programs` and restart it")
+		return cli.WithHint(err, "PROGRAM is a deployed program's name or id (`provernet query programs`); deploy one with `provernet program deploy`, or on a devnet run `make programs` and restart it")
 	case errors.As(err, &ambiguous):
-		return withHint(err, "pass the program's id instead of its name")
+		return cli.WithHint(err, "pass the program's id instead of its name")
 	}
 	return nodeErr(err)
 }
@@ -152,12 +153,12 @@ func runReadInputs(paths []string) ([]client.RunInput, error) {
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
 		if err != nil {
-			return nil, withHint(fmt.Errorf("bad input file: %w", err), "--input takes the path of a file; repeat it for several inputs")
+			return nil, cli.WithHint(fmt.Errorf("bad input file: %w", err), "--input takes the path of a file; repeat it for several inputs")
 		}
 		ins = append(ins, client.RunInput{Name: filepath.Base(p), Data: b})
 	}
 	if err := client.CheckInputs(ins); err != nil {
-		return nil, withHint(fmt.Errorf("bad input file: %w", err), "inputs are sent and mounted under /in by their base names: rename the file")
+		return nil, cli.WithHint(fmt.Errorf("bad input file: %w", err), "inputs are sent and mounted under /in by their base names: rename the file")
 	}
 	return ins, nil
 }
@@ -168,7 +169,7 @@ func runIdentity(g *globals, o runOpts) (*age.X25519Identity, string, error) {
 	if o.identity != "" {
 		id, err := client.LoadIdentity(o.identity)
 		if err != nil {
-			return nil, "", withHint(err, "--identity takes an X25519 age identity file (age-keygen's format); omit it to use HOME/keys/FROM.age")
+			return nil, "", cli.WithHint(err, "--identity takes an X25519 age identity file (age-keygen's format); omit it to use HOME/keys/FROM.age")
 		}
 		runSay(g, "results are sealed to your age identity %s", o.identity)
 		return id, o.identity, nil
@@ -177,7 +178,7 @@ func runIdentity(g *globals, o runOpts) (*age.X25519Identity, string, error) {
 	_, statErr := os.Stat(path)
 	id, err := client.LoadOrCreateIdentity(path)
 	if err != nil {
-		return nil, "", withHint(err, "HOME/keys/FROM.age must be an X25519 age identity file, as age-keygen writes; --identity names another")
+		return nil, "", cli.WithHint(err, "HOME/keys/FROM.age must be an X25519 age identity file, as age-keygen writes; --identity names another")
 	}
 	if errors.Is(statErr, os.ErrNotExist) {
 		runSay(g, "created your age identity %s: results are sealed to it; open them with any age tool: age -d -i %s sealed.age", path, path)
@@ -204,7 +205,7 @@ func runRun(g *globals, cmd *cobra.Command, program string, o runOpts) error {
 		return err
 	}
 	if o.provers == 0 {
-		return withHint(errors.New("--provers must be at least 1"), "k provers each prove the Run; 3 lets them check each other")
+		return cli.WithHint(errors.New("--provers must be at least 1"), "k provers each prove the Run; 3 lets them check each other")
 	}
 	ins, err := runReadInputs(o.inputs)
 	if err != nil {
@@ -273,7 +274,7 @@ func runQuote(ctx context.Context, g *globals, c *client.Client, key *client.Key
 	q, err := c.QuoteRun(ctx, key, req)
 	if err != nil {
 		if err = nodeErr(err); hintFor(err) == "" {
-			err = withHint(err, "`provernet query params` shows the chain's limits; `provernet query fee` quotes a Run")
+			err = cli.WithHint(err, "`provernet query params` shows the chain's limits; `provernet query fee` quotes a Run")
 		}
 		return err
 	}
@@ -282,10 +283,10 @@ func runQuote(ctx context.Context, g *globals, c *client.Client, key *client.Key
 	err = q.Check(req.MaxFee)
 	switch {
 	case errors.Is(err, client.ErrOverMaxFee):
-		return withHint(fmt.Errorf("the fee %s is above --max-fee %s", formatAmount(q.Fee), formatAmount(req.MaxFee)),
+		return cli.WithHint(fmt.Errorf("the fee %s is above --max-fee %s", formatAmount(q.Fee), formatAmount(req.MaxFee)),
 			"raise --max-fee, or lower --cycles or --provers")
 	case errors.Is(err, client.ErrCannotPay):
-		return withHint(fmt.Errorf("%s cannot pay: the Run costs %s plus %d uprv of transaction fee, the balance is %s",
+		return cli.WithHint(fmt.Errorf("%s cannot pay: the Run costs %s plus %d uprv of transaction fee, the balance is %s",
 			from, formatAmount(q.Fee), q.TxFee, formatAmount(q.Balance)),
 			"fund it (`provernet tx transfer --from OTHER --to "+from+" --amount ...`), or lower --cycles or --provers")
 	}
@@ -304,11 +305,11 @@ func runStateErr(rep *runReport) error {
 	err := fmt.Errorf("workload %s ended %s", rep.Workload, reason)
 	switch rep.State {
 	case wire.WorkloadExpired:
-		return withHint(err, "no prover took it or delivered in time: are provers running? `provernet query provers`; a longer --deadline gives them more blocks (the fee was refunded)")
+		return cli.WithHint(err, "no prover took it or delivered in time: are provers running? `provernet query provers`; a longer --deadline gives them more blocks (the fee was refunded)")
 	case wire.WorkloadFailed:
-		return withHint(err, "the program hit the cycle limit: raise --cycles (`provernet program run` counts what it needs)")
+		return cli.WithHint(err, "the program hit the cycle limit: raise --cycles (`provernet program run` counts what it needs)")
 	case wire.WorkloadRejected:
-		return withHint(err, "no proof passed the provers' vote: check the program with `provernet program run` and `program verify`; `provernet query workload "+rep.Workload+"` shows the slots")
+		return cli.WithHint(err, "no proof passed the provers' vote: check the program with `provernet program run` and `program verify`; `provernet query workload "+rep.Workload+"` shows the slots")
 	}
 	return err
 }
@@ -358,7 +359,7 @@ func (rw *runWatcher) follow(ctx context.Context) error {
 	case ctx.Err() != nil:
 		return rw.waitErr(ctx, err)
 	case errors.Is(err, seal.ErrWrongIdentity) || errors.Is(err, client.ErrHeaderMismatch):
-		return withHint(fmt.Errorf("failed to open the final proof: %w", err),
+		return cli.WithHint(fmt.Errorf("failed to open the final proof: %w", err),
 			"is --identity the identity the Run was sealed to? `provernet proof get "+rep.Workload+"` works without one once the slot's identity is revealed")
 	}
 	return nodeErr(err)
@@ -366,7 +367,7 @@ func (rw *runWatcher) follow(ctx context.Context) error {
 
 func (rw *runWatcher) waitErr(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
-		return withHint(fmt.Errorf("stopped waiting for workload %s after %s", rw.rep.Workload, time.Since(rw.start).Round(time.Second)),
+		return cli.WithHint(fmt.Errorf("stopped waiting for workload %s after %s", rw.rep.Workload, time.Since(rw.start).Round(time.Second)),
 			"the workload goes on: `provernet query workload "+rw.rep.Workload+"` follows it, `provernet proof get "+rw.rep.Workload+"` fetches a result; --timeout waits longer")
 	}
 	return nodeErr(err)
@@ -428,7 +429,7 @@ func (rw *runWatcher) keep(r *client.Result, final bool) error {
 func (rw *runWatcher) verifyLocally(ctx context.Context, prog *wire.Program, ins []client.RunInput) error {
 	res, err := runVerifier(ctx, rw.c, prog, ins, rw.proof, rw.rep.Cycles)
 	if err != nil {
-		return withHint(fmt.Errorf("local verification failed to run: %w", err), "the network verified the proof; `provernet program verify` checks it by hand")
+		return cli.WithHint(fmt.Errorf("local verification failed to run: %w", err), "the network verified the proof; `provernet program verify` checks it by hand")
 	}
 	rw.rep.LocalOutcome = string(res.Outcome)
 	rw.rep.VerifiedLocally = res.Outcome == sandbox.OutcomeValid
@@ -437,7 +438,7 @@ func (rw *runWatcher) verifyLocally(ctx context.Context, prog *wire.Program, ins
 		if detail == "" {
 			detail = strings.TrimSpace(res.Stderr)
 		}
-		return withHint(fmt.Errorf("the network found the proof valid, but the verifier says %s here: %s", res.Outcome, detail),
+		return cli.WithHint(fmt.Errorf("the network found the proof valid, but the verifier says %s here: %s", res.Outcome, detail),
 			"are the --input files the ones the Run sent? `provernet program verify` reruns the check")
 	}
 	return nil

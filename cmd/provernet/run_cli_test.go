@@ -67,7 +67,7 @@ func TestRunThroughCLI(t *testing.T) {
 	input, _ := filepath.Abs("../../examples/programs/sha256-chain/input.json")
 	out := filepath.Join(t.TempDir(), "result.proof")
 	started := time.Now()
-	stdout, stderr, code := cli(t, "--home", home, "--node", api, "run", "sha256-chain", "--input", input,
+	stdout, stderr, code := provernet(t, "--home", home, "--node", api, "run", "sha256-chain", "--input", input,
 		"--cycles", "2000000000", "--provers", "3", "--from", "dev1", "--wait", "--out", out, "--timeout", "60s", "--output", "json",
 		"--deadline", "300") // 30 s of 100 ms blocks: room for cold compilation, or -race
 	if code != 0 {
@@ -102,7 +102,7 @@ func TestRunThroughCLI(t *testing.T) {
 	// the slot's temporary identity is revealed once its proof is final.
 	get := func(home string, args ...string) proofReport {
 		t.Helper()
-		stdout, stderr, code := cli(t, append([]string{"--home", home, "--node", api, "proof", "get", rep.Workload, "-o", "json"}, args...)...)
+		stdout, stderr, code := provernet(t, append([]string{"--home", home, "--node", api, "proof", "get", rep.Workload, "-o", "json"}, args...)...)
 		if code != 0 {
 			t.Fatalf("proof get %v: exit %d: %s", args, code, stderr)
 		}
@@ -127,18 +127,18 @@ func TestRunThroughCLI(t *testing.T) {
 	if pr = get(t.TempDir(), "--out", filepath.Join(dir, "revealed.proof")); pr.OpenedWith != "revealed_identity" {
 		t.Fatalf("proof get without an identity: %+v", pr)
 	}
-	if stdout, _, code := cli(t, "--node", api, "proof", "get", rep.Workload, "--out", filepath.Join(dir, "text.proof")); code != 0 ||
+	if stdout, _, code := provernet(t, "--node", api, "proof", "get", rep.Workload, "--out", filepath.Join(dir, "text.proof")); code != 0 ||
 		!strings.Contains(stdout, "outcome   proof") || !strings.Contains(stdout, "revealed") {
 		t.Fatalf("proof get text: exit %d: %s", code, stdout)
 	}
 
 	// An unknown program: exit 1, the deployed names and a hint.
-	_, stderr, code = cli(t, "--home", home, "--node", api, "run", "nosuch", "--input", input, "--cycles", "1000", "--provers", "1", "--from", "dev1")
+	_, stderr, code = provernet(t, "--home", home, "--node", api, "run", "nosuch", "--input", input, "--cycles", "1000", "--provers", "1", "--from", "dev1")
 	if code != 1 || !strings.Contains(stderr, `error: no program named "nosuch"`) || !strings.Contains(stderr, "sha256-chain") || !strings.Contains(stderr, "hint:") {
 		t.Fatalf("unknown program: exit %d, stderr %q", code, stderr)
 	}
 	// A missing input file, likewise.
-	_, stderr, code = cli(t, "--home", home, "--node", api, "run", "sha256-chain", "--input", filepath.Join(dir, "nope.json"), "--cycles", "1000", "--from", "dev1")
+	_, stderr, code = provernet(t, "--home", home, "--node", api, "run", "sha256-chain", "--input", filepath.Join(dir, "nope.json"), "--cycles", "1000", "--from", "dev1")
 	if code != 1 || !strings.Contains(stderr, "bad input file") || !strings.Contains(stderr, "hint:") {
 		t.Fatalf("missing input: exit %d, stderr %q", code, stderr)
 	}
@@ -147,7 +147,7 @@ func TestRunThroughCLI(t *testing.T) {
 // TestRunHelpQuotesSDKDefaults: the deadline slack `run --help` promises
 // is the one client.SubmitRun applies (they once said 20 and 100).
 func TestRunHelpQuotesSDKDefaults(t *testing.T) {
-	out, stderr, code := cli(t, "run", "--help")
+	out, stderr, code := provernet(t, "run", "--help")
 	want := fmt.Sprintf("the chain's minimum for these cycles plus %d)", client.DefaultDeadlineSlack)
 	if code != 0 || !strings.Contains(out, want) {
 		t.Fatalf("run --help: exit %d, lacks %q:\n%s%s", code, want, out, stderr)
@@ -158,7 +158,7 @@ func TestRunHelpQuotesSDKDefaults(t *testing.T) {
 // check it, found by the client's ErrUnreachable, not by the error's text.
 func TestUnreachableNodeHint(t *testing.T) {
 	for _, args := range [][]string{{"query", "params"}, {"query", "workload", strings.Repeat("ab", 32)}, {"proof", "get", strings.Repeat("ab", 32)}} {
-		_, stderr, code := cli(t, append([]string{"--home", t.TempDir(), "--node", "127.0.0.1:1"}, args...)...)
+		_, stderr, code := provernet(t, append([]string{"--home", t.TempDir(), "--node", "127.0.0.1:1"}, args...)...)
 		if code != 1 || !strings.Contains(stderr, "failed to reach the node") || !strings.Contains(stderr, "hint: is the node running?") {
 			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/internal/cli"
 	"github.com/provernet/provernet/internal/node"
 	"github.com/provernet/provernet/internal/prover"
 	"github.com/provernet/provernet/internal/sandbox"
@@ -84,7 +85,7 @@ func runStart(g *globals, cmd *cobra.Command, po startProverOpts, blobListen str
 	if !po.on {
 		for _, name := range []string{"prover-key", "prover-capacity", "prover-stake", "prover-cpu", "prover-memory-mb", "prover-gpu"} {
 			if cmd.Flags().Changed(name) {
-				return withHint(fmt.Errorf("--%s needs --prover", name), "add --prover to run a prover daemon beside the node")
+				return cli.WithHint(fmt.Errorf("--%s needs --prover", name), "add --prover to run a prover daemon beside the node")
 			}
 		}
 	}
@@ -94,7 +95,7 @@ func runStart(g *globals, cmd *cobra.Command, po startProverOpts, blobListen str
 	var exe string
 	if po.on {
 		if po.key == "" {
-			return withHint(errors.New("--prover needs --prover-key"), "create a key with `provernet keys add NAME`, fund it, then pass --prover-key NAME")
+			return cli.WithHint(errors.New("--prover needs --prover-key"), "create a key with `provernet keys add NAME`, fund it, then pass --prover-key NAME")
 		}
 		// The prover's jobs run in provernet-sandbox: find it before the
 		// node starts.
@@ -103,7 +104,7 @@ func runStart(g *globals, cmd *cobra.Command, po startProverOpts, blobListen str
 			return err
 		}
 		if po.capacity < 1 {
-			return withHint(fmt.Errorf("--prover-capacity must be at least 1, got %d", po.capacity), "it is how many workloads the prover proves at once")
+			return cli.WithHint(fmt.Errorf("--prover-capacity must be at least 1, got %d", po.capacity), "it is how many workloads the prover proves at once")
 		}
 		if po.stake != "" {
 			if stake, err = parseAmount(po.stake); err != nil {
@@ -178,7 +179,7 @@ func runStart(g *globals, cmd *cobra.Command, po startProverOpts, blobListen str
 	}
 	stopErr := n.Stop()
 	if runErr != nil && !errors.Is(runErr, context.Canceled) {
-		return withHint(fmt.Errorf("prover: %w", runErr),
+		return cli.WithHint(fmt.Errorf("prover: %w", runErr),
 			"the prover's account pays the stake and fees when it registers: `provernet query account "+po.key+"`")
 	}
 	return stopErr
@@ -218,7 +219,7 @@ func startClaimProverDir(dir, addr string) error {
 		return err
 	}
 	if owner := strings.TrimSpace(string(b)); owner != addr {
-		return withHint(fmt.Errorf("%s holds the state of prover %s, not of --prover-key's %s", dir, owner, addr),
+		return cli.WithHint(fmt.Errorf("%s holds the state of prover %s, not of --prover-key's %s", dir, owner, addr),
 			"pass that prover's key as --prover-key, or move "+dir+" away to run another prover from this home")
 	}
 	return nil

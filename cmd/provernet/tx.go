@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/internal/cli"
 	"github.com/provernet/provernet/wire"
 )
 
@@ -88,7 +89,7 @@ func (g *globals) sendAndReport(ctx context.Context, key *client.Key, fee uint64
 		wctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
 		if rep.Committed, err = c.WaitTx(wctx, res.Hash); err != nil {
-			return withHint(err, "the transaction may still commit; check with `provernet query tx "+res.Hash+"`")
+			return cli.WithHint(err, "the transaction may still commit; check with `provernet query tx "+res.Hash+"`")
 		}
 	}
 	err = g.emit(rep, func(w io.Writer) {

@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"runtime/debug"
 
 	"github.com/cometbft/cometbft/version"
 	"github.com/spf13/cobra"
 
 	"github.com/provernet/provernet/internal/chain"
+	"github.com/provernet/provernet/internal/cli"
 )
 
 func newVersionCmd(g *globals) *cobra.Command {
@@ -19,7 +19,7 @@ func newVersionCmd(g *globals) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			v := map[string]any{
-				"provernet":   buildVersion(),
+				"provernet":   cli.BuildVersion(),
 				"app_version": chain.AppVersion,
 				"cometbft":    version.CMTSemVer,
 				"go":          runtime.Version(),
@@ -29,18 +29,4 @@ func newVersionCmd(g *globals) *cobra.Command {
 			})
 		},
 	}
-}
-
-func buildVersion() string {
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-				return s.Value[:12]
-			}
-		}
-		if bi.Main.Version != "" {
-			return bi.Main.Version
-		}
-	}
-	return "dev"
 }

@@ -27,7 +27,7 @@ func TestWorkloadQueriesThroughCLI(t *testing.T) {
 	home, api := cliDevnet(t)
 	run := func(args ...string) string {
 		t.Helper()
-		out, stderr, code := cli(t, append([]string{"--home", home, "--node", api}, args...)...)
+		out, stderr, code := provernet(t, append([]string{"--home", home, "--node", api}, args...)...)
 		if code != 0 {
 			t.Fatalf("%v: exit %d: %s", args, code, stderr)
 		}
@@ -35,7 +35,7 @@ func TestWorkloadQueriesThroughCLI(t *testing.T) {
 	}
 	fails := func(wantErr string, args ...string) {
 		t.Helper()
-		_, stderr, code := cli(t, append([]string{"--home", home, "--node", api}, args...)...)
+		_, stderr, code := provernet(t, append([]string{"--home", home, "--node", api}, args...)...)
 		if code == 0 || !strings.Contains(stderr, "error:") || !strings.Contains(stderr, wantErr) {
 			t.Fatalf("%v: exit %d, stderr %q; want a failure with an error: line mentioning %q", args, code, stderr, wantErr)
 		}
