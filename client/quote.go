@@ -41,21 +41,11 @@ func (q *RunQuote) Check(maxFee uint64) error {
 // Run's fee, the transaction's fee (the Run is built and signed as it would
 // be sent, so its size is exact) and key's balance. Nothing is sent.
 func (c *Client) QuoteRun(ctx context.Context, key *Key, req RunRequest) (*RunQuote, error) {
-	if err := CheckInputs(req.Inputs); err != nil {
-		return nil, err
-	}
-	params, err := c.Params(ctx)
+	pr, err := c.prepareRun(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	fq, err := c.Fee(ctx, req.Program, req.Cycles, req.Provers)
-	if err != nil {
-		return nil, err
-	}
-	msg, _, err := runMsg(req, params.MaxInlineInput, fq.MinDeadline)
-	if err != nil {
-		return nil, err
-	}
+	params, fq, msg := pr.params, pr.quote, pr.msg
 	st, err := c.Status(ctx)
 	if err != nil {
 		return nil, err

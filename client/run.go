@@ -55,25 +55,15 @@ var ErrOverMaxFee = errors.New("the fee is above the maximum")
 // still fails, SubmitRun returns the Submitted Run with an error that says
 // how to finish it.
 func (c *Client) SubmitRun(ctx context.Context, key *Key, req RunRequest) (*Submitted, error) {
-	if err := CheckInputs(req.Inputs); err != nil {
-		return nil, err
-	}
-	params, err := c.Params(ctx)
+	pr, err := c.prepareRun(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	q, err := c.Fee(ctx, req.Program, req.Cycles, req.Provers)
-	if err != nil {
-		return nil, err
-	}
+	q, msg, uploads := pr.quote, pr.msg, pr.uploads
 	if req.MaxFee > 0 && q.Fee > req.MaxFee {
 		return nil, fmt.Errorf("%w: the Run costs %d uprv, the maximum is %d", ErrOverMaxFee, q.Fee, req.MaxFee)
 	}
-	msg, uploads, err := runMsg(req, params.MaxInlineInput, q.MinDeadline)
-	if err != nil {
-		return nil, err
-	}
-	raw, nonce, err := c.signNext(ctx, key, 0, FeeParamsOf(params), msg)
+	raw, nonce, err := c.signNext(ctx, key, 0, FeeParamsOf(pr.params), msg)
 	if err != nil {
 		return nil, err
 	}
@@ -91,6 +81,36 @@ func (c *Client) SubmitRun(ctx context.Context, key *Key, req RunRequest) (*Subm
 		}
 	}
 	return sub, nil
+}
+
+// preparedRun is a Run message as SubmitRun and QuoteRun build it, with
+// what they read to build it.
+type preparedRun struct {
+	params  *wire.Params
+	quote   *wire.FeeQuote
+	msg     *Msg
+	uploads []RunInput // the inputs sent as blobs after the Run
+}
+
+// prepareRun checks req's inputs, reads the chain's params and the fee
+// quote, and builds the Run message.
+func (c *Client) prepareRun(ctx context.Context, req RunRequest) (*preparedRun, error) {
+	if err := CheckInputs(req.Inputs); err != nil {
+		return nil, err
+	}
+	params, err := c.Params(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q, err := c.Fee(ctx, req.Program, req.Cycles, req.Provers)
+	if err != nil {
+		return nil, err
+	}
+	msg, uploads, err := runMsg(req, params.MaxInlineInput, q.MinDeadline)
+	if err != nil {
+		return nil, err
+	}
+	return &preparedRun{params: params, quote: q, msg: msg, uploads: uploads}, nil
 }
 
 // CheckInputs refuses inputs the chain would refuse by name: each name
