@@ -1,6 +1,8 @@
 package store
 
 import (
+	"bytes"
+
 	"github.com/google/btree"
 )
 
@@ -90,7 +92,10 @@ func (c *Cache) Iterate(start, end []byte, fn func(k, v []byte) bool) error {
 				return true // deleted in the cache
 			}
 		}
-		if !fn(k, v) {
+		// The parent's key may share memory with its value (an IAVL node
+		// loaded from disk): fn gets its own copy, as it gets of the
+		// buffered keys.
+		if !fn(bytes.Clone(k), v) {
 			stopped = true
 			return false
 		}

@@ -23,7 +23,12 @@ type Reader interface {
 	// Get returns the value of key, or nil if it is absent.
 	Get(key []byte) ([]byte, error)
 	// Iterate calls fn for each key in [start, end) in ascending order,
-	// until fn returns false. A nil end means no upper bound.
+	// until fn returns false. A nil end means no upper bound. The key and
+	// value fn gets are read-only and valid only during the call: fn must
+	// not modify, append to or keep them (copy what it keeps), and must not
+	// write to the Reader it iterates (a Cache over it may be written). If
+	// the walk fails part way, fn may already have been called for the
+	// keys before the failure.
 	Iterate(start, end []byte, fn func(key, value []byte) bool) error
 }
 

@@ -116,3 +116,31 @@ func TestPrefixEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestCacheIterateKeysAreCopies: a node loaded from disk keeps its key and
+// value in one buffer, so a callback that appends to the key Cache.Iterate
+// hands it (as code deriving a key from another does) must not reach the
+// tree's value. Cache gives fn its own copy of every key.
+func TestCacheIterateKeysAreCopies(t *testing.T) {
+	dir := t.TempDir()
+	tree, err := OpenDisk(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = tree.Working().Set([]byte("acct/alice"), []byte("balance=100"))
+	if _, _, err := tree.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	_ = tree.Close()
+	if tree, err = OpenDisk(dir, 0); err != nil { // nodes now decoded from disk buffers
+		t.Fatal(err)
+	}
+	defer tree.Close()
+	_ = store.NewCache(tree.Working()).Iterate([]byte("acct/"), store.PrefixEnd([]byte("acct/")), func(k, v []byte) bool {
+		_ = append(k, "/suffix/xx"...)
+		return true
+	})
+	if v, _ := tree.Working().Get([]byte("acct/alice")); string(v) != "balance=100" {
+		t.Fatalf("the tree's value was overwritten through a key Iterate handed out: %q", v)
+	}
+}
