@@ -39,6 +39,9 @@ func hintFor(err error) string {
 	if hint := client.Hint(err); hint != "" {
 		return hint
 	}
+	if errors.Is(err, sandbox.ErrWorkerMismatch) {
+		return "install provernet and " + sandbox.WorkerBinary + " from one build: `make build` writes both into build/"
+	}
 	if errors.Is(err, sandbox.ErrNoWorker) {
 		return "sandbox jobs run in the companion binary " + sandbox.WorkerBinary + ": `make build` writes it beside provernet (or go install ./cmd/" + sandbox.WorkerBinary + ")"
 	}

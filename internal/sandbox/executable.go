@@ -1,11 +1,13 @@
 package sandbox
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"time"
 )
 
 // WorkerEnv names the environment variable that, when set, is the path of
@@ -26,7 +28,28 @@ var ErrNoWorker = errors.New("sandbox worker binary not found")
 // build` and a release lay them out), else provernet-sandbox on PATH. The
 // node binary never serves WorkerCommand itself, so there is no fallback:
 // without the companion, proving fails here, before any job is taken.
+//
+// The binary found is run once (CheckWorker) and must be of this binary's
+// build: a stale provernet-sandbox is refused here with ErrWorkerMismatch,
+// not discovered job by job.
 func WorkerExecutable() (string, error) {
+	exe, err := findWorker()
+	if err != nil {
+		return "", err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), workerCheckTimeout)
+	defer cancel()
+	if err := CheckWorker(ctx, exe); err != nil {
+		return "", err
+	}
+	return exe, nil
+}
+
+// workerCheckTimeout bounds the handshake: a worker answers an empty job
+// in milliseconds.
+const workerCheckTimeout = 30 * time.Second
+
+func findWorker() (string, error) {
 	if p := os.Getenv(WorkerEnv); p != "" {
 		return p, nil
 	}

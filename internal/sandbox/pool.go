@@ -219,6 +219,9 @@ func (w *pooledWorker) run(ctx context.Context, job WorkerJob) (*Result, error) 
 			w.kill()
 			return &Result{Outcome: OutcomeError, Detail: fmt.Sprintf("worker died: %v: %s", a.err, lastLine(w.stderr.String())), Machine: MachineDied}, nil
 		}
+		if err := checkBuild(w.cmd.Path, &a.res); err != nil {
+			return nil, err // Exec kills the worker
+		}
 		if a.res.Error != "" {
 			return nil, errors.New(a.res.Error)
 		}

@@ -54,6 +54,8 @@ type WorkerResult struct {
 	Result
 	Output []byte `json:"output,omitempty"`
 	Error  string `json:"error,omitempty"`
+	// Build is the worker's Build(); the parent refuses another build's.
+	Build string `json:"build"`
 }
 
 // addressSlack is the address space a worker may use beyond the program's
@@ -81,7 +83,9 @@ func RunWorker(ctx context.Context, in io.Reader, out io.Writer, hosts HostsFunc
 			}
 			return fmt.Errorf("failed to read the job: %w", err)
 		}
-		if err := enc.Encode(w.run(ctx, job)); err != nil {
+		res := w.run(ctx, job)
+		res.Build = Build()
+		if err := enc.Encode(res); err != nil {
 			return err
 		}
 		// A big job's heap would otherwise stay with the worker while
@@ -217,7 +221,10 @@ func Exec(ctx context.Context, exe string, job WorkerJob) (*Result, error) {
 		if errors.As(runErr, &exit) {
 			return &Result{Outcome: OutcomeError, Detail: fmt.Sprintf("worker died: %v: %s", runErr, lastLine(stderr.String())), Machine: MachineDied, Wall: time.Since(start)}, nil
 		}
-		return nil, fmt.Errorf("worker failed: %v: %w", runErr, err)
+		return nil, fmt.Errorf("%w: %v: %w", errNotAWorker, runErr, err)
+	}
+	if err := checkBuild(exe, &res); err != nil {
+		return nil, err
 	}
 	if res.Error != "" {
 		return nil, errors.New(res.Error)
