@@ -144,17 +144,13 @@ func printLocal(w io.Writer, r localRun, budget uint64) {
 	}
 }
 
-// stageLocalInputs reads the input files (and a verifier's proof) and
-// stages them in dir through sandbox.StageInputs, each under its base
-// name, the way a prover daemon stages a job's inputs.
+// stageLocalInputs stages the input files (and a verifier's proof) in dir
+// through sandbox.StageInputs, each under its base name, the way a prover
+// daemon stages a job's inputs.
 func stageLocalInputs(dir string, inputs []string, proofFile string, role sandbox.Role) ([]string, error) {
 	files := make([]sandbox.File, 0, len(inputs))
-	for _, in := range inputs {
-		b, err := os.ReadFile(in)
-		if err != nil {
-			return nil, fmt.Errorf("failed to read input: %w", err)
-		}
-		files = append(files, sandbox.File{Name: filepath.Base(in), Data: b})
+	for _, in := range inputs { // linked or streamed into dir, never read whole
+		files = append(files, sandbox.File{Name: filepath.Base(in), Path: in})
 	}
 	var proof []byte
 	if role == sandbox.Verify {

@@ -9,11 +9,12 @@
 //     the chain holds it, this prover's jobs of it, its standing (address,
 //     chain record, free capacity), the chain tip and the parameters, and
 //     returns the actions due: accept or decline an allocation by free
-//     capacity and the decline limit, take and prove a job, submit a
-//     result, resend what did not land after resendAfter blocks, reveal
-//     once reveals open (also when removed), verify as a committee member,
-//     drop a job whose slot is gone, forget a settled workload, stop
-//     watching one that concerns it no more. planProved, planVotes and
+//     capacity, the decline limit and whether the slot came from the wait
+//     list, take and prove a job, submit a result, resend what did not
+//     land after resendAfter blocks, reveal once reveals open (also when
+//     removed), verify as a committee member, drop a job whose slot is
+//     gone or closed, forget a settled workload, stop watching one that
+//     concerns it no more. planProved, planVotes and
 //     afterTrouble decide after a worker reports. No I/O, clock,
 //     randomness or goroutines, and they never change their inputs; the
 //     scripts in testdata/plan drive them (plan_test.go).
@@ -43,7 +44,9 @@
 //   - One goroutine (Run's) plans, signs and broadcasts, so nonces are
 //     assigned in order; proving and verifying run in worker processes (a
 //     sandbox.Pool, kept between jobs) and only report back to it.
-//   - Inputs are staged only through sandbox.StageInputs.
+//   - Inputs are staged only through sandbox.StageInputs; blob inputs go
+//     by the path of their cache file (linked or streamed), never read
+//     whole into the daemon's memory.
 //   - Nothing assumes the node shares the process or the disk: programs and
 //     inputs come from the chain (inline) or the node's blob API.
 package prover

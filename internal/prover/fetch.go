@@ -69,26 +69,26 @@ func (f *fetcher) module(ctx context.Context, m *pb.Module) (string, error) {
 // have: the user's upload has not arrived (yet).
 var errInputMissing = errors.New("an input of the Run is not in any blob store")
 
-// inputs brings w's inputs, in order: inline ones from the workload,
-// the others from the blob store. A blob that no store has yet is
-// errInputMissing.
+// inputs brings w's inputs, in order: inline ones from the workload (at
+// most max_inline_input each), the others as the paths of their files in
+// the blob cache, never read here: sandbox.StageInputs links or streams
+// them, so a Run naming one big blob under every input name costs disk
+// links, not memory. A blob that no store has yet is errInputMissing.
 func (f *fetcher) inputs(ctx context.Context, w *pb.Workload) ([]sandbox.File, error) {
 	files := make([]sandbox.File, 0, len(w.Inputs))
 	for _, in := range w.Inputs {
-		data := in.Data
-		if len(in.Sha256) > 0 {
-			p, err := f.blob(ctx, in.Sha256, "")
-			if err != nil {
-				if errors.Is(err, client.ErrNotFound) {
-					err = fmt.Errorf("%w: input %s: %w", errInputMissing, in.Name, err)
-				}
-				return nil, err
-			}
-			if data, err = os.ReadFile(p); err != nil {
-				return nil, err
-			}
+		if len(in.Sha256) == 0 {
+			files = append(files, sandbox.File{Name: in.Name, Data: in.Data})
+			continue
 		}
-		files = append(files, sandbox.File{Name: in.Name, Data: data})
+		p, err := f.blob(ctx, in.Sha256, "")
+		if err != nil {
+			if errors.Is(err, client.ErrNotFound) {
+				err = fmt.Errorf("%w: input %s: %w", errInputMissing, in.Name, err)
+			}
+			return nil, err
+		}
+		files = append(files, sandbox.File{Name: in.Name, Path: p})
 	}
 	return files, nil
 }

@@ -1,14 +1,17 @@
 package prover
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -21,7 +24,8 @@ import (
 // TestFetchInputs: inline inputs come from the workload, blob inputs from
 // the node (checked and cached by hash), in the Run's order; a blob no
 // store has is errInputMissing (waited for, then answered with fail), and
-// bytes with another hash are refused. What is fetched stages through
+// bytes with another hash are refused. A blob input comes as the path of
+// its cached file (never read here); what is fetched stages through
 // sandbox.StageInputs as the worker sees it.
 func TestFetchInputs(t *testing.T) {
 	good, bad := []byte("blob input"), []byte("the node's other bytes")
@@ -52,8 +56,15 @@ func TestFetchInputs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(files) != 2 || files[0].Name != "a.json" || string(files[0].Data) != "inline" || files[1].Name != "b.bin" || string(files[1].Data) != string(good) {
-			t.Fatalf("inputs %+v", files)
+		if len(files) != 2 || files[0].Name != "a.json" || string(files[0].Data) != "inline" || files[0].Path != "" {
+			t.Fatalf("inline input %+v", files)
+		}
+		// A blob input comes as its cached file, not read into memory.
+		if files[1].Name != "b.bin" || files[1].Data != nil || files[1].Path == "" {
+			t.Fatalf("blob input %+v: want its cached file's path and no data", files[1])
+		}
+		if b, err := os.ReadFile(files[1].Path); err != nil || string(b) != string(good) {
+			t.Fatalf("the blob input's file holds %q (%v)", b, err)
 		}
 		in := t.TempDir()
 		names, err := sandbox.StageInputs(in, files, []byte("proof bytes"))
@@ -81,5 +92,45 @@ func TestFetchInputs(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "blobs", hex.EncodeToString(badSum[:]))); !os.IsNotExist(err) {
 		t.Fatalf("bytes with another hash were cached: %v", err)
+	}
+}
+
+// TestFetchInputsDoNotHoldBlobs: a Run may name one big blob under every
+// one of its input names; fetching and staging them allocates far less
+// than one copy of it (the blob is linked or streamed from the cache),
+// where reading each input whole allocated it once per name.
+func TestFetchInputsDoNotHoldBlobs(t *testing.T) {
+	const size, names = 4 << 20, 16
+	blob := bytes.Repeat([]byte{7}, size)
+	sum := sha256.Sum256(blob)
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { _, _ = rw.Write(blob) }))
+	defer srv.Close()
+	f := &fetcher{api: client.New(srv.URL), dir: t.TempDir()}
+	ctx := context.Background()
+	w := &pb.Workload{}
+	for i := range names {
+		w.Inputs = append(w.Inputs, &pb.Input{Name: fmt.Sprintf("in%d", i), Sha256: sum[:], Size: size})
+	}
+	if _, err := f.blob(ctx, sum[:], ""); err != nil { // the cache holds it: what follows is staging only
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	files, err := f.inputs(ctx, w)
+	if err == nil {
+		_, err = sandbox.StageInputs(dir, files, nil)
+	}
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got >= size {
+		t.Fatalf("fetching and staging %d inputs of one %d MiB blob allocated %d MiB; want less than one copy", names, size>>20, got>>20)
+	}
+	for i := range names {
+		if fi, err := os.Stat(filepath.Join(dir, fmt.Sprintf("in%d", i))); err != nil || fi.Size() != size {
+			t.Fatalf("input %d staged: %v, %v", i, fi, err)
+		}
 	}
 }

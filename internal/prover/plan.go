@@ -98,6 +98,13 @@ func (p *planner) add(a action) { p.acts = append(p.acts, a) }
 func (p *planner) slot(s *pb.Slot) bool {
 	mine := bytes.Equal(s.Prover, p.self.addr[:])
 	j, held := p.jobs[s.Index]
+	if held && closed(s.State) {
+		// Decided, or closed empty (timed out, result lag, never filled):
+		// nothing more is due for it, and a job kept would hold capacity
+		// the chain gave back.
+		p.drop(s.Index, closedWhy(s))
+		return mine
+	}
 	if held && !mine && s.State != pb.SlotState_SLOT_STATE_OPEN {
 		p.drop(s.Index, "the slot went to someone else")
 		return false
@@ -157,12 +164,38 @@ func heldOrNil(j job, held bool) *job {
 	return &j
 }
 
+// closed reports whether a slot is past every state in which this
+// prover's job of it still has something to do (accept, prove, submit,
+// reveal, wait for the vote).
+func closed(st pb.SlotState) bool {
+	switch st {
+	case pb.SlotState_SLOT_STATE_ASSIGNED, pb.SlotState_SLOT_STATE_ACCEPTED, pb.SlotState_SLOT_STATE_OPEN,
+		pb.SlotState_SLOT_STATE_SUBMITTED, pb.SlotState_SLOT_STATE_VERIFYING:
+		return false
+	}
+	return true
+}
+
+func closedWhy(s *pb.Slot) string {
+	why := "closed: the slot is " + protocol.SlotStateName(s.State)
+	if s.Released != "" {
+		why += ", " + s.Released
+	}
+	return why
+}
+
 // answer accepts an allocation it has room for and declines the others.
-// With no declines left this epoch it accepts beyond its capacity: silence
-// would count as a decline over the limit.
+// A slot drawn from the wait list may be declined at any time at no cost
+// (neither refused nor a miss); for the others, with no declines left
+// this epoch it accepts beyond its capacity: silence would count as a
+// decline over the limit.
 func (p *planner) answer(s *pb.Slot) {
 	why := ""
 	if p.free <= 0 {
+		if s.Waited {
+			p.add(action{kind: actDecline, slot: s.Index, why: "no free capacity; a slot from the wait list is declined at no cost"})
+			return
+		}
 		if declinesLeft(p.self.prover, p.tip, p.params) > 0 {
 			p.add(action{kind: actDecline, slot: s.Index, why: "no free capacity"})
 			return

@@ -241,9 +241,13 @@ func (s *story) setSlot(a *cmdArgs) (string, error) {
 // setSlotArgs reads a slot's fields: a bare slot state (assigned,
 // accepted, open, submitted, verifying, valid, ...), prover=NAME,
 // allocated=NAME, fail-claim=NAME, released=WHY, due=N, round=N,
-// commit=TEXT, submit-height=N, vote-by=N, committee=NAME,NAME... and
-// voted=NAME,NAME... (members whose vote the chain holds).
+// commit=TEXT, submit-height=N, vote-by=N, committee=NAME,NAME...,
+// voted=NAME,NAME... (members whose vote the chain holds) and the bare
+// word waited (the slot was drawn from the wait list).
 func (s *story) setSlotArgs(sl *pb.Slot, a *cmdArgs, needState bool) error {
+	if a.flag("waited") {
+		sl.Waited = true
+	}
 	if st, ok := a.takeBare(); ok {
 		v, err := enumValue(pb.SlotState_value, "SLOT_STATE_", st)
 		if err != nil {

@@ -27,7 +27,9 @@ func verifierModule(p *pb.Program) *pb.Module { return p.Verifier }
 // inputs, then extra files, then (for a verifier) the proof in a fresh
 // directory, through sandbox.StageInputs: the chain checked every input's
 // name on the Run (wire.CheckInputName), and a challenge's input is named
-// by the chain, so no name needs mapping here.
+// by the chain, so no name needs mapping here. The directory is under the
+// daemon's directory, beside the blob cache, so blob inputs are staged as
+// hard links to their cached files.
 func (d *Daemon) prepare(ctx context.Context, w *pb.Workload, module func(*pb.Program) *pb.Module, extra []sandbox.File, proof []byte) (staged, error) {
 	prog, err := d.chain.program(ctx, w.Program)
 	if err != nil {
