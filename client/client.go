@@ -182,9 +182,12 @@ func (c *Client) send(ctx context.Context, method, path string, body io.Reader, 
 		return nil, fmt.Errorf("%w at %s: %w", ErrUnreachable, c.base, err)
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, limit))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("failed to read the node's answer: %w", err)
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%w: the answer to %s %s is larger than %d bytes", ErrAnswerTooLarge, method, path, limit)
 	}
 	if err := statusErr(resp.StatusCode, b); err != nil {
 		return nil, err

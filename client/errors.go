@@ -25,7 +25,19 @@ var (
 	// not name the workload, slot and prover it was served for: anyone can
 	// seal a file to a user's recipient, or copy another slot's file.
 	ErrHeaderMismatch = errors.New("the result's header names another workload, slot or prover")
+	// ErrAnswerTooLarge: the node answered more than the client reads for
+	// that kind of request.
+	ErrAnswerTooLarge = errors.New("the node's answer is too large")
 )
+
+// Transient reports whether err may pass by itself: the node could not be
+// reached, or answered with a server error (5xx). Callers that poll retry
+// these; anything else (a bad request, a refused transaction) will not
+// change by asking again.
+func Transient(err error) bool {
+	var se *StatusError
+	return errors.Is(err, ErrUnreachable) || errors.As(err, &se) && se.Status >= 500
+}
 
 // StatusError is a non-2xx answer of the node's API, with the message and
 // hint of its wire.APIError body. A 404 matches ErrNotFound.
@@ -36,11 +48,18 @@ type StatusError struct {
 }
 
 func (e *StatusError) Error() string {
-	if e.API.Message != "" {
-		return e.API.Message
+	msg := e.API.Message
+	if msg == "" {
+		msg = fmt.Sprintf("HTTP %d: %s", e.Status, bytes.TrimSpace(e.Body))
 	}
-	return fmt.Sprintf("HTTP %d: %s", e.Status, bytes.TrimSpace(e.Body))
+	if len(msg) > maxErrorText { // a node's answer, shown to a person: keep it a line
+		msg = msg[:maxErrorText] + "..."
+	}
+	return msg
 }
+
+// maxErrorText bounds how much of a node's error answer Error shows.
+const maxErrorText = 512
 
 // Is makes a 404 match ErrNotFound.
 func (e *StatusError) Is(target error) bool {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/provernet/provernet/wire"
@@ -100,3 +101,25 @@ func TestRejectedAndFailed(t *testing.T) {
 }
 
 func fmtWrap(err error) error { return errors.Join(errors.New("context"), err) }
+
+// TestAnswersAreBounded: an answer larger than the client reads is an
+// error that says so (not a truncated document), and a huge error body is
+// shown as one bounded line.
+func TestAnswersAreBounded(t *testing.T) {
+	n := newTestNode(t)
+	big := strings.Repeat("x", maxAnswer+10)
+	n.handle("GET /v1/status", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(big)) })
+	n.handle("GET /v1/supply", func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusBadGateway)
+		_, _ = w.Write([]byte(strings.Repeat("e", 100_000)))
+	})
+	c := n.client()
+	if _, err := c.Status(context.Background()); !errors.Is(err, ErrAnswerTooLarge) {
+		t.Fatalf("an oversize answer: %v", err)
+	}
+	_, err := c.Supply(context.Background())
+	var se *StatusError
+	if !errors.As(err, &se) || len(err.Error()) > maxErrorText+3 {
+		t.Fatalf("a huge error body: %T, %d bytes of text", err, len(err.Error()))
+	}
+}

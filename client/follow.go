@@ -87,15 +87,18 @@ func (f *follower) first(ctx context.Context, w *wire.Workload) error {
 		return nil
 	}
 	// Nothing pending, or nothing that opens: a block will bring it.
-	if r, err := f.c.OpenPending(ctx, w.ID, f.identity, f.maxProof); err == nil {
+	if r, err := f.c.openPending(ctx, w, f.identity, f.maxProof); err == nil {
 		return f.found(r, false)
 	}
 	for _, s := range w.SubmittedSlots() {
 		if s.Outcome != wire.OutcomeProof || f.tried[s.Index] {
 			continue
 		}
-		f.tried[s.Index] = true
 		r, err := f.c.OpenSlot(ctx, w, s.Index, f.identity, f.maxProof)
+		if err != nil && Transient(err) {
+			return nil // the node, not the result: try again at the next poll
+		}
+		f.tried[s.Index] = true
 		if err != nil {
 			if f.o.Refused != nil {
 				f.o.Refused(s.Index, err)

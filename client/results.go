@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -53,8 +54,21 @@ func CheckHeader(h seal.Header, workload string, slot uint32, prover string) err
 // proof before its block is proposed. maxProof <= 0 means the chain's
 // max_proof_size. With none, the error wraps ErrNoResult and why each
 // candidate was refused (e.g. ErrHeaderMismatch, seal.ErrWrongIdentity).
-// Nothing pending is final: a block may still refuse it.
+// A result is taken only for a slot the workload has and that the sender
+// holds (or that is open to anyone), as the chain records it: a node's
+// mempool listing is not the chain's word. Nothing pending is final: a
+// block may still refuse it.
 func (c *Client) OpenPending(ctx context.Context, id, identity string, maxProof int) (*Result, error) {
+	w, err := c.Workload(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return c.openPending(ctx, w, identity, maxProof)
+}
+
+// openPending is OpenPending for a workload already fetched.
+func (c *Client) openPending(ctx context.Context, w *wire.Workload, identity string, maxProof int) (*Result, error) {
+	id := w.ID
 	maxProof, err := c.maxProof(ctx, maxProof)
 	if err != nil {
 		return nil, err
@@ -66,6 +80,10 @@ func (c *Client) OpenPending(ctx context.Context, id, identity string, maxProof 
 	var refused []error
 	for _, p := range pending {
 		if p.Outcome != wire.OutcomeProof {
+			continue
+		}
+		if err := mayHold(w, p.Slot, p.Prover); err != nil {
+			refused = append(refused, err)
 			continue
 		}
 		r, err := openChecked(p.Sealed, identity, maxProof, id, p.Slot, p.Prover, p.Outcome)
@@ -80,6 +98,20 @@ func (c *Client) OpenPending(ctx context.Context, id, identity string, maxProof 
 		return nil, fmt.Errorf("%w: no proof of workload %s is in the node's mempool", ErrNoResult, id)
 	}
 	return nil, fmt.Errorf("%w: none of the %d pending proofs of workload %s opens: %w", ErrNoResult, len(refused), id, errors.Join(refused...))
+}
+
+// mayHold says why prover's pending result for slot cannot be the slot's
+// (ErrHeaderMismatch), or nil: the slot exists and prover holds it, or it
+// is open to anyone.
+func mayHold(w *wire.Workload, slot uint32, prover string) error {
+	s := slotOf(w, slot)
+	switch {
+	case s == nil:
+		return fmt.Errorf("%w: a pending result names slot %d; workload %s has %d", ErrHeaderMismatch, slot, w.ID, len(w.Slots))
+	case s.Prover != prover && s.State != wire.SlotOpen:
+		return fmt.Errorf("%w: a pending result for slot %d comes from %s; the slot is %s, held by %q", ErrHeaderMismatch, slot, prover, s.State, s.Prover)
+	}
+	return nil
 }
 
 // OpenSlot downloads the sealed result of a slot of w (as the chain
@@ -104,9 +136,18 @@ func (c *Client) OpenSlot(ctx context.Context, w *wire.Workload, slot uint32, id
 	if err != nil {
 		return nil, err
 	}
+	// The file must be the one the prover's signed transaction put on the
+	// chain: whoever serves it (a node, a proxy, a mirror) cannot swap in
+	// another file sealed to the user that names the same slot.
+	if sum := sha256.Sum256(file); !strings.EqualFold(hex.EncodeToString(sum[:]), s.SealedSHA256) {
+		return nil, fmt.Errorf("%w: the file served for slot %d has SHA-256 %x; the chain recorded %s", ErrHeaderMismatch, slot, sum, s.SealedSHA256)
+	}
 	r, err := openChecked(file, identity, maxProof, w.ID, slot, s.Prover, s.Outcome)
 	if err != nil {
 		return nil, err
+	}
+	if r.Header.CyclesUsed != s.CyclesUsed {
+		return nil, fmt.Errorf("%w: slot %d's result says %d cycles; the chain recorded %d", ErrHeaderMismatch, slot, r.Header.CyclesUsed, s.CyclesUsed)
 	}
 	r.Height = s.SubmitHeight
 	return r, nil

@@ -3,6 +3,7 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"net/http"
@@ -45,15 +46,36 @@ func newResultWorld(t *testing.T, maxProof uint64) *resultWorld {
 	}
 	id := rw.id()
 	rw.w = wire.Workload{ID: id, State: wire.WorkloadSealed}
+	for p := range rw.provers { // each prover holds one slot
+		rw.w.Slots = append(rw.w.Slots, wire.Slot{Index: uint32(p), State: wire.SlotAccepted, Prover: rw.prover(p)})
+	}
 	rw.n.json("/v1/params", wire.Params{MaxProofSize: maxProof})
 	rw.n.handle("GET /v1/workloads/"+id+"/pending", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, rw.pending) })
-	rw.n.handle("GET /v1/workloads/"+id, func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, rw.w) })
+	rw.n.handle("GET /v1/workloads/"+id, func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, rw.record()) })
 	for slot := range uint32(3) {
 		rw.n.handle("GET /v1/workloads/"+id+"/slots/"+strconv.Itoa(int(slot))+"/sealed", func(w http.ResponseWriter, _ *http.Request) {
 			_, _ = w.Write(rw.sealed[slot])
 		})
 	}
 	return rw
+}
+
+// record fills in what the chain records of each slot's sealed file (its
+// SHA-256 and the cycles its header states) and returns the workload.
+func (rw *resultWorld) record() wire.Workload {
+	for i := range rw.w.Slots {
+		rw.w.Slots[i] = rw.recorded(rw.w.Slots[i])
+	}
+	return rw.w
+}
+
+// recorded is s with the chain's record of its sealed file, if it has one.
+func (rw *resultWorld) recorded(s wire.Slot) wire.Slot {
+	if file, ok := rw.sealed[s.Index]; ok && s.SealedSHA256 == "" {
+		sum := sha256.Sum256(file)
+		s.SealedSHA256, s.CyclesUsed = hex.EncodeToString(sum[:]), 42
+	}
+	return s
 }
 
 func (rw *resultWorld) id() string               { return hex.EncodeToString(rw.workload[:]) }
@@ -155,6 +177,7 @@ func TestOpenSlotChecksHeader(t *testing.T) {
 	}
 	rw.sealed[0] = rw.seal(0, 0, seal.OutcomeProof, "", nil)
 	rw.sealed[1] = rw.seal(0, 0, seal.OutcomeProof, "", nil) // slot 1 submitted slot 0's file: a copy
+	rw.record()
 	c := rw.n.client()
 	ctx := context.Background()
 
@@ -196,6 +219,7 @@ func TestOpenUsesChainProofLimit(t *testing.T) {
 	rw := newResultWorld(t, 50) // the proofs are 100 bytes
 	rw.w.Slots = []wire.Slot{{Index: 0, State: wire.SlotSubmitted, Prover: rw.prover(0), Outcome: wire.OutcomeProof, SubmitHeight: 7}}
 	rw.sealed[0] = rw.seal(0, 0, seal.OutcomeProof, "", nil)
+	rw.record()
 	c := rw.n.client()
 	if _, err := c.OpenSlot(context.Background(), &rw.w, 0, rw.user.String(), 0); !errors.Is(err, seal.ErrMalformed) {
 		t.Fatalf("a proof over the chain's limit: %v", err)
@@ -226,5 +250,62 @@ func TestCheckHeader(t *testing.T) {
 		if !errors.Is(err, ErrHeaderMismatch) {
 			t.Errorf("another %s: %v", name, err)
 		}
+	}
+}
+
+// TestOpenPendingChecksTheSlot: a node's mempool listing is not the
+// chain's word. A pending proof is taken only for a slot the workload has
+// and that its sender holds, or that is open to anyone.
+func TestOpenPendingChecksTheSlot(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		slot   uint32
+		sender int
+		open   bool
+		ok     bool
+	}{
+		{"the holder", 1, 1, false, true},
+		{"not the holder", 1, 2, false, false},
+		{"a slot the workload does not have", 5, 1, false, false},
+		{"an open slot, anyone", 1, 2, true, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rw := newResultWorld(t, 1<<20)
+			if c.open {
+				rw.w.Slots[1].State, rw.w.Slots[1].Prover = wire.SlotOpen, ""
+			}
+			rw.pending = []wire.PendingResult{{Slot: c.slot, Prover: rw.prover(c.sender), Outcome: wire.OutcomeProof,
+				Sealed: rw.seal(c.slot, c.sender, seal.OutcomeProof, "", nil)}}
+			r, err := rw.n.client().OpenPending(context.Background(), rw.id(), rw.user.String(), 0)
+			if c.ok != (err == nil) || (!c.ok && !errors.Is(err, ErrHeaderMismatch)) {
+				t.Fatalf("got %+v, %v; want ok=%v", r, err, c.ok)
+			}
+		})
+	}
+}
+
+// TestOpenSlotChecksTheChainsRecord: whoever serves a slot's file cannot
+// swap in another file sealed to the user that names the same slot and
+// prover: its SHA-256 must be the one the prover's transaction put on the
+// chain, and its cycles the ones the chain recorded.
+func TestOpenSlotChecksTheChainsRecord(t *testing.T) {
+	rw := newResultWorld(t, 1<<20)
+	rw.w.Slots[0] = wire.Slot{Index: 0, State: wire.SlotSubmitted, Prover: rw.prover(0), Outcome: wire.OutcomeProof, SubmitHeight: 7}
+	rw.sealed[0] = rw.seal(0, 0, seal.OutcomeProof, "", nil)
+	rw.record()
+	c, ctx := rw.n.client(), context.Background()
+	if _, err := c.OpenSlot(ctx, &rw.w, 0, rw.user.String(), 0); err != nil {
+		t.Fatalf("the recorded file: %v", err)
+	}
+	rw.sealed[0] = rw.seal(0, 0, seal.OutcomeProof, "", nil) // another sealing: same header, other bytes
+	if _, err := c.OpenSlot(ctx, &rw.w, 0, rw.user.String(), 0); !errors.Is(err, ErrHeaderMismatch) {
+		t.Fatalf("a swapped file: %v", err)
+	}
+	rw.sealed[0] = rw.seal(0, 0, seal.OutcomeProof, "", func(h *seal.Header) { h.CyclesUsed = 7 })
+	rw.w.Slots[0].SealedSHA256 = ""
+	rw.record()
+	rw.w.Slots[0].CyclesUsed = 42
+	if _, err := c.OpenSlot(ctx, &rw.w, 0, rw.user.String(), 0); !errors.Is(err, ErrHeaderMismatch) {
+		t.Fatalf("cycles disagreeing with the chain: %v", err)
 	}
 }

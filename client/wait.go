@@ -32,7 +32,8 @@ func (c *Client) WaitTx(ctx context.Context, hash string) (*wire.TxResult, error
 
 // WaitWorkload polls a workload every interval (the client's poll interval
 // if every <= 0) until done returns true or ctx ends. A workload not yet
-// committed (ErrNotFound) is waited for; any other error ends the wait.
+// committed (ErrNotFound) is waited for, and so is a node that is briefly
+// unreachable or failing (Transient); any other error ends the wait.
 // seen (if not nil) is called whenever the workload's states or provers
 // change, done after every poll that found it, so done may also do work on
 // each poll (fetch a result, redraw a status line).
@@ -57,7 +58,7 @@ func (c *Client) WaitWorkload(ctx context.Context, id string, every time.Duratio
 			}
 		case ctx.Err() != nil:
 			// The request failed because ctx ended: say so below.
-		case !errors.Is(err, ErrNotFound):
+		case !errors.Is(err, ErrNotFound) && !Transient(err):
 			return nil, err
 		}
 		select {

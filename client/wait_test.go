@@ -79,6 +79,31 @@ func TestWaitWorkloadContext(t *testing.T) {
 	}
 }
 
+// TestWaitWorkloadOutlastsServerErrors: a node answering 503 for a while
+// (restarting, overloaded) does not end the wait.
+func TestWaitWorkloadOutlastsServerErrors(t *testing.T) {
+	n := newTestNode(t)
+	calls := 0
+	var mu sync.Mutex
+	n.handle("GET /v1/workloads/w1", func(w http.ResponseWriter, _ *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if calls++; calls <= 3 {
+			writeJSON(w, http.StatusServiceUnavailable, wire.APIError{Message: "busy"})
+			return
+		}
+		writeJSON(w, http.StatusOK, wire.Workload{ID: "w1", State: wire.WorkloadFinal})
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if w, err := n.client().WaitWorkload(ctx, "w1", time.Millisecond, nil, Ended); err != nil || w.State != wire.WorkloadFinal {
+		t.Fatalf("%+v %v", w, err)
+	}
+	if !Transient(&StatusError{Status: 502}) || Transient(&StatusError{Status: 400}) || !Transient(ErrUnreachable) {
+		t.Fatal("Transient misjudges 502, 400 or ErrUnreachable")
+	}
+}
+
 func equalStrings(a, b []string) bool {
 	if len(a) != len(b) {
 		return false
@@ -101,7 +126,7 @@ func TestFollowRun(t *testing.T) {
 	rw.sealed[0] = rw.seal(0, 0, seal.OutcomeProof, "", nil)
 	rw.sealed[1] = rw.seal(1, 1, seal.OutcomeProof, "", nil)
 	slot := func(i int, state string, decided int64) wire.Slot {
-		return wire.Slot{Index: uint32(i), State: state, Prover: rw.prover(i), Outcome: wire.OutcomeProof, SubmitHeight: 5 + int64(i), DecidedHeight: decided}
+		return rw.recorded(wire.Slot{Index: uint32(i), State: state, Prover: rw.prover(i), Outcome: wire.OutcomeProof, SubmitHeight: 5 + int64(i), DecidedHeight: decided})
 	}
 	var mu sync.Mutex
 	polls := 0

@@ -88,7 +88,9 @@ func runCompanion(ctx context.Context, g *globals, args []string) error {
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		code := ee.ExitCode()
-		if code <= 0 { // killed by a signal
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			code = 128 + int(ws.Signal()) // as a shell reports it: 130 for SIGINT
+		} else if code <= 0 {
 			code = 1
 		}
 		return &cli.ExitError{Code: code}
