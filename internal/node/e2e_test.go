@@ -347,6 +347,7 @@ func (e *e2e) proverState(i int) wire.Prover {
 // the user opens the first result before any reveal, with the stock age
 // tool too; every proof is paid its tier.
 func TestE2EHappyPath(t *testing.T) {
+	t.Parallel()
 	e := startE2E(t, 3)
 	for i := range 3 {
 		e.startProver(i, prover.FaultNone)
@@ -412,6 +413,7 @@ func (e *e2e) runUntilHeld(i int) string {
 // TestE2EFaults: each faulty prover ends as PROTOCOL.md says and the
 // workload still becomes final.
 func TestE2EFaults(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		fault prover.Fault
 		until func(*wire.Workload) bool // what to wait for
@@ -462,6 +464,7 @@ func TestE2EFaults(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(string(tc.fault), func(t *testing.T) {
+			t.Parallel()
 			e := startE2E(t, 5)
 			e.startProver(0, tc.fault)
 			for i := 1; i < 5; i++ {
@@ -489,6 +492,7 @@ func (e *e2e) logText() string {
 // reveal, is restarted from its state directory and reveals what it
 // sealed.
 func TestE2ERestartReveals(t *testing.T) {
+	t.Parallel()
 	e := startE2E(t, 3)
 	e.startProver(0, prover.FaultNoReveal) // seals and submits, then holds back
 	e.startProver(1, prover.FaultNone)
@@ -514,6 +518,7 @@ func TestE2ERestartReveals(t *testing.T) {
 // (the worker process dies with it) resumes the job from its state
 // directory when restarted, and its proof becomes final.
 func TestE2EKilledMidProof(t *testing.T) {
+	t.Parallel()
 	e := startE2E(t, 3)
 	for i := range 3 {
 		e.startProver(i, prover.FaultNone)
@@ -565,6 +570,7 @@ func proving(dir, id string) bool {
 // fee goes as fails go (a confirmed fail burns its share, an unconfirmed
 // one, as here with two provers, is refunded).
 func TestE2ERunWithoutItsBlob(t *testing.T) {
+	t.Parallel()
 	e := startE2E(t, 2)
 	for i := range 2 {
 		e.startProver(i, prover.FaultNone)
@@ -626,6 +632,7 @@ func TestE2ERunWithoutItsBlob(t *testing.T) {
 // its own daemon, is judged valid by a committee of the others, whose
 // verifiers sample the benchmark with the beacon after the result.
 func TestE2EChallengeAdmission(t *testing.T) {
+	t.Parallel()
 	bench := builtBench(t)
 	params := e2eParams()
 	params.ChallengeCycles = 1_000_000_000 // a 64 MiB piece of one segment: seconds
@@ -656,6 +663,7 @@ func TestE2EChallengeAdmission(t *testing.T) {
 // workers, each verifies the others' proofs through the host, and the
 // user's opened proof verifies with gnark natively.
 func TestE2EHostProving(t *testing.T) {
+	t.Parallel()
 	e := startE2EIn(t, mustBuilt(t, buildHostExample), 3, e2eParams(), "")
 	if e.prog.Name != "groth16-mimc" {
 		t.Fatalf("deployed %s", e.prog.Name)

@@ -15,6 +15,7 @@ import (
 // proposer's beacon, the others accept them, all reach the same app hashes,
 // and a transaction sent to one node is seen by the others.
 func TestFourValidators(t *testing.T) {
+	t.Parallel()
 	const n = 4
 	ports := netPorts(t, 3*n)
 	alice, err := client.GenerateKey("alice")

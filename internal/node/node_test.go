@@ -58,6 +58,7 @@ func waitHeight(t *testing.T, c *client.Client, h int64) *wire.Status {
 // TestTransferAndRestart sends a transfer through the real node, then stops
 // and restarts it: the height continues and the balances are kept.
 func TestTransferAndRestart(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	d := startDevnet(t, home)
 	c := client.New(d.APIURL())

@@ -26,6 +26,7 @@ import (
 // app hash (and results hash) that the node committed to in the next header.
 // Two instances given the same blocks reach the same state.
 func TestReplayReachesSameAppHash(t *testing.T) {
+	t.Parallel()
 	d := startDevnet(t, t.TempDir())
 	t.Cleanup(func() { _ = d.Stop() })
 	c := client.New(d.APIURL())
