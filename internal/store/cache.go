@@ -10,55 +10,57 @@ import (
 // transaction's messages and keep their writes only if all succeed, and to
 // hold CheckTx's view of pending nonces and balances.
 //
-// The buffer is a B-tree in key order, so Iterate merges it with the
-// parent's iteration as both go (a merge iterator): a call costs the keys
-// it visits plus the buffered writes in its range, never a copy and sort of
-// the parent's whole range.
+// The buffer is a map (reads and rewrites of a key cost O(1)) with its
+// keys also in a B-tree in key order, so Iterate merges the buffer with
+// the parent's iteration as both go (a merge iterator): a call costs the
+// keys it visits plus the buffered writes in its range, never a copy and
+// sort of the parent's whole range.
 //
 // Iterate sees the state as it was when it was called: writes that fn
 // makes to the cache during the iteration are not visited (they land in
 // the buffer, not in the snapshot of it the iteration walks).
 type Cache struct {
 	parent Reader
-	writes *btree.BTreeG[entry]
+	writes map[string][]byte     // nil value: deleted
+	keys   *btree.BTreeG[string] // the keys of writes, in order
 }
 
-// entry is one buffered write; a nil value is a deletion.
-type entry struct {
-	key   string
-	value []byte
-}
-
-func entryLess(a, b entry) bool { return a.key < b.key }
-
-// cacheDegree is the B-tree's degree: nodes of up to 63 entries.
+// cacheDegree is the key B-tree's degree: nodes of up to 63 keys.
 const cacheDegree = 32
 
 var _ KV = (*Cache)(nil)
 
 // NewCache returns an empty cache over parent.
 func NewCache(parent Reader) *Cache {
-	return &Cache{parent: parent, writes: btree.NewG(cacheDegree, entryLess)}
+	return &Cache{parent: parent, writes: make(map[string][]byte), keys: btree.NewOrderedG[string](cacheDegree)}
 }
 
 // Get implements Reader.
 func (c *Cache) Get(key []byte) ([]byte, error) {
-	if e, ok := c.writes.Get(entry{key: string(key)}); ok {
-		return e.value, nil
+	if v, ok := c.writes[string(key)]; ok {
+		return v, nil
 	}
 	return c.parent.Get(key)
 }
 
 // Set implements KV.
 func (c *Cache) Set(key, value []byte) error {
-	c.writes.ReplaceOrInsert(entry{key: string(key), value: append([]byte{}, value...)})
+	c.put(string(key), append([]byte{}, value...))
 	return nil
 }
 
 // Delete implements KV.
 func (c *Cache) Delete(key []byte) error {
-	c.writes.ReplaceOrInsert(entry{key: string(key)})
+	c.put(string(key), nil)
 	return nil
+}
+
+// put buffers a write of k (a nil v deletes it); v is the cache's own.
+func (c *Cache) put(k string, v []byte) {
+	if _, ok := c.writes[k]; !ok {
+		c.keys.ReplaceOrInsert(k)
+	}
+	c.writes[k] = v
 }
 
 // Iterate implements Reader, merging buffered writes with the parent: for
@@ -112,36 +114,57 @@ func (c *Cache) Iterate(start, end []byte, fn func(k, v []byte) bool) error {
 // order: the snapshot an Iterate call walks.
 func (c *Cache) buffered(start, end []byte) []entry {
 	var out []entry
-	collect := func(e entry) bool {
-		out = append(out, e)
+	collect := func(k string) bool {
+		out = append(out, entry{key: k, value: c.writes[k]})
 		return true
 	}
 	if end == nil {
-		c.writes.AscendGreaterOrEqual(entry{key: string(start)}, collect)
+		c.keys.AscendGreaterOrEqual(string(start), collect)
 	} else {
-		c.writes.AscendRange(entry{key: string(start)}, entry{key: string(end)}, collect)
+		c.keys.AscendRange(string(start), string(end), collect)
 	}
 	return out
 }
 
+// entry is one buffered write; a nil value is a deletion.
+type entry struct {
+	key   string
+	value []byte
+}
+
 // Write flushes the buffered writes to dst in key order and empties the
-// cache.
+// cache. A Cache writing into a Cache hands its values over without
+// copying them: they were copied when they were Set, and this cache lets
+// go of them.
 func (c *Cache) Write(dst KV) error {
+	if d, ok := dst.(*Cache); ok {
+		c.keys.Ascend(func(k string) bool {
+			d.put(k, c.writes[k])
+			return true
+		})
+		c.clear()
+		return nil
+	}
 	var err error
-	c.writes.Ascend(func(e entry) bool {
-		if e.value == nil {
-			err = dst.Delete([]byte(e.key))
+	c.keys.Ascend(func(k string) bool {
+		if v := c.writes[k]; v == nil {
+			err = dst.Delete([]byte(k))
 		} else {
-			err = dst.Set([]byte(e.key), e.value)
+			err = dst.Set([]byte(k), v)
 		}
 		return err == nil
 	})
 	if err != nil {
 		return err
 	}
-	c.writes.Clear(false)
+	c.clear()
 	return nil
 }
 
+func (c *Cache) clear() {
+	clear(c.writes)
+	c.keys.Clear(false)
+}
+
 // Len is the number of buffered writes.
-func (c *Cache) Len() int { return c.writes.Len() }
+func (c *Cache) Len() int { return len(c.writes) }
