@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"slices"
 
 	"github.com/google/btree"
 )
@@ -10,11 +11,13 @@ import (
 // transaction's messages and keep their writes only if all succeed, and to
 // hold CheckTx's view of pending nonces and balances.
 //
-// The buffer is a map (reads and rewrites of a key cost O(1)) with its
-// keys also in a B-tree in key order, so Iterate merges the buffer with
-// the parent's iteration as both go (a merge iterator): a call costs the
-// keys it visits plus the buffered writes in its range, never a copy and
-// sort of the parent's whole range.
+// The buffer is a map (reads and rewrites of a key cost O(1)). From the
+// first Iterate on, its keys are also kept in a B-tree in key order, so
+// Iterate merges the buffer with the parent's iteration as both go (a
+// merge iterator): a call costs the keys it visits plus the buffered
+// writes in its range, never a copy and sort of the parent's whole range.
+// A cache that is never iterated (most transactions' caches) pays for no
+// ordering until Write sorts its keys once.
 //
 // Iterate sees the state as it was when it was called: writes that fn
 // makes to the cache during the iteration are not visited (they land in
@@ -22,7 +25,7 @@ import (
 type Cache struct {
 	parent Reader
 	writes map[string][]byte     // nil value: deleted
-	keys   *btree.BTreeG[string] // the keys of writes, in order
+	keys   *btree.BTreeG[string] // the keys of writes, in order; nil until the first Iterate
 }
 
 // cacheDegree is the key B-tree's degree: nodes of up to 63 keys.
@@ -32,7 +35,7 @@ var _ KV = (*Cache)(nil)
 
 // NewCache returns an empty cache over parent.
 func NewCache(parent Reader) *Cache {
-	return &Cache{parent: parent, writes: make(map[string][]byte), keys: btree.NewOrderedG[string](cacheDegree)}
+	return &Cache{parent: parent, writes: make(map[string][]byte)}
 }
 
 // Get implements Reader.
@@ -57,7 +60,7 @@ func (c *Cache) Delete(key []byte) error {
 
 // put buffers a write of k (a nil v deletes it); v is the cache's own.
 func (c *Cache) put(k string, v []byte) {
-	if _, ok := c.writes[k]; !ok {
+	if _, ok := c.writes[k]; !ok && c.keys != nil {
 		c.keys.ReplaceOrInsert(k)
 	}
 	c.writes[k] = v
@@ -113,6 +116,12 @@ func (c *Cache) Iterate(start, end []byte, fn func(k, v []byte) bool) error {
 // buffered returns the buffered writes with keys in [start, end), in key
 // order: the snapshot an Iterate call walks.
 func (c *Cache) buffered(start, end []byte) []entry {
+	if c.keys == nil {
+		c.keys = btree.NewOrderedG[string](cacheDegree)
+		for k := range c.writes {
+			c.keys.ReplaceOrInsert(k)
+		}
+	}
 	var out []entry
 	collect := func(k string) bool {
 		out = append(out, entry{key: k, value: c.writes[k]})
@@ -138,32 +147,48 @@ type entry struct {
 // go of them.
 func (c *Cache) Write(dst KV) error {
 	if d, ok := dst.(*Cache); ok {
-		c.keys.Ascend(func(k string) bool {
-			d.put(k, c.writes[k])
-			return true
-		})
+		for k, v := range c.writes { // the order does not matter: d orders its own keys
+			d.put(k, v)
+		}
 		c.clear()
 		return nil
 	}
-	var err error
-	c.keys.Ascend(func(k string) bool {
+	for _, k := range c.sortedKeys() {
+		var err error
 		if v := c.writes[k]; v == nil {
 			err = dst.Delete([]byte(k))
 		} else {
 			err = dst.Set([]byte(k), v)
 		}
-		return err == nil
-	})
-	if err != nil {
-		return err
+		if err != nil {
+			return err
+		}
 	}
 	c.clear()
 	return nil
 }
 
+// sortedKeys lists the buffered keys in order: from the B-tree when there
+// is one, else by sorting the map's keys.
+func (c *Cache) sortedKeys() []string {
+	out := make([]string, 0, len(c.writes))
+	if c.keys != nil {
+		c.keys.Ascend(func(k string) bool {
+			out = append(out, k)
+			return true
+		})
+		return out
+	}
+	for k := range c.writes {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
 func (c *Cache) clear() {
 	clear(c.writes)
-	c.keys.Clear(false)
+	c.keys = nil
 }
 
 // Len is the number of buffered writes.
