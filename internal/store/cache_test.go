@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -225,3 +226,38 @@ func (r recorder) Get([]byte) ([]byte, error)                           { return
 func (r recorder) Iterate([]byte, []byte, func(k, v []byte) bool) error { return nil }
 func (r recorder) Set(k, _ []byte) error                                { *r.ops = append(*r.ops, "set "+string(k)); return nil }
 func (r recorder) Delete(k []byte) error                                { *r.ops = append(*r.ops, "del "+string(k)); return nil }
+
+// failing is a parent whose walk fails after its first key.
+type failing struct{ mapKV }
+
+var errWalk = errors.New("disk read failed")
+
+func (f failing) Iterate(start, end []byte, fn func(k, v []byte) bool) error {
+	n := 0
+	err := f.mapKV.Iterate(start, end, func(k, v []byte) bool {
+		if n++; n > 1 {
+			return false
+		}
+		return fn(k, v)
+	})
+	if err == nil && n > 1 {
+		return errWalk
+	}
+	return err
+}
+
+// TestCacheIteratePassesParentErrors: a parent's failure part way through
+// a walk is Iterate's error (the Reader contract allows fn to have seen
+// the keys before it), never a silently short walk.
+func TestCacheIteratePassesParentErrors(t *testing.T) {
+	c := NewCache(failing{mapKV{"a": []byte("1"), "b": []byte("2"), "c": []byte("3")}})
+	_ = c.Set([]byte("bb"), []byte("buffered"))
+	var seen []string
+	err := c.Iterate(nil, nil, func(k, v []byte) bool {
+		seen = append(seen, string(k))
+		return true
+	})
+	if !errors.Is(err, errWalk) {
+		t.Fatalf("Iterate = %v after seeing %v, want the parent's error", err, seen)
+	}
+}
