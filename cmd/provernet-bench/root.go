@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -40,14 +39,9 @@ func newRoot(g *globals) *cobra.Command {
 runs it for ` + "`provernet bench`" + ` and ` + "`provernet sim`" + `, with the same command line,
 so that a node does not link what they need (gnark, CometBFT's example
 kvstore application, gonum/plot). ` + "`make build`" + ` writes it beside provernet.`,
-		SilenceUsage:  true,
-		SilenceErrors: true,
-		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			if g.output != "text" && g.output != "json" {
-				return cli.WithHint(fmt.Errorf("unknown output format %q", g.output), "use --output text or --output json")
-			}
-			return nil
-		},
+		SilenceUsage:      true,
+		SilenceErrors:     true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return cli.CheckOutput(g.output) },
 	}
 	root.PersistentFlags().StringVarP(&g.output, "output", "o", "text", "output format: text or json")
 	// provernet's other root flags, so that `provernet --home DIR bench

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -58,14 +57,9 @@ Quick start:
   provernet devnet                         start a one-validator devnet
   provernet --home DIR keys list           the devnet's funded dev accounts
   provernet --home DIR tx transfer --from dev0 --to dev1 --amount 5prv --wait`,
-		SilenceUsage:  true,
-		SilenceErrors: true,
-		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			if g.output != "text" && g.output != "json" {
-				return cli.WithHint(fmt.Errorf("unknown output format %q", g.output), "use --output text or --output json")
-			}
-			return nil
-		},
+		SilenceUsage:      true,
+		SilenceErrors:     true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return cli.CheckOutput(g.output) },
 	}
 	root.PersistentFlags().StringVar(&g.home, "home", defaultHome(), "node home directory (config, data, keys); env PROVERNET_HOME")
 	root.PersistentFlags().StringVarP(&g.output, "output", "o", "text", "output format: text or json")

@@ -44,6 +44,15 @@ func Hint(err error) string {
 	return ""
 }
 
+// CheckOutput refuses an --output format other than text and json, the
+// two every command of the binaries prints.
+func CheckOutput(format string) error {
+	if format != "text" && format != "json" {
+		return WithHint(fmt.Errorf("unknown output format %q", format), "use --output text or --output json")
+	}
+	return nil
+}
+
 // ExitError ends the program with Code after the command printed its own
 // report: Execute prints nothing for it.
 type ExitError struct{ Code int }

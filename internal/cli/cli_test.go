@@ -34,3 +34,11 @@ func TestExecute(t *testing.T) {
 		t.Error("WithHint(nil) is not nil")
 	}
 }
+
+func TestCheckOutput(t *testing.T) {
+	for format, ok := range map[string]bool{"text": true, "json": true, "yaml": false, "": false} {
+		if err := CheckOutput(format); (err == nil) != ok || (!ok && Hint(err) == "") {
+			t.Errorf("CheckOutput(%q) = %v", format, err)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"time"
 )
 
@@ -29,21 +30,30 @@ var ErrNoWorker = errors.New("sandbox worker binary not found")
 // node binary never serves WorkerCommand itself, so there is no fallback:
 // without the companion, proving fails here, before any job is taken.
 //
-// The binary found is run once (CheckWorker) and must be of this binary's
-// build: a stale provernet-sandbox is refused here with ErrWorkerMismatch,
-// not discovered job by job.
+// The binary found is run once per process (CheckWorker) and must be of
+// this binary's build: a stale provernet-sandbox is refused here with
+// ErrWorkerMismatch, not discovered job by job. (Every answer of a worker
+// is checked again, so a binary replaced later is still caught.)
 func WorkerExecutable() (string, error) {
 	exe, err := findWorker()
 	if err != nil {
 		return "", err
+	}
+	if _, ok := checkedWorkers.Load(exe); ok {
+		return exe, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), workerCheckTimeout)
 	defer cancel()
 	if err := CheckWorker(ctx, exe); err != nil {
 		return "", err
 	}
+	checkedWorkers.Store(exe, true)
 	return exe, nil
 }
+
+// checkedWorkers are the worker paths that passed CheckWorker in this
+// process: a devnet starting several provers runs the handshake once.
+var checkedWorkers sync.Map
 
 // workerCheckTimeout bounds the handshake: a worker answers an empty job
 // in milliseconds.

@@ -219,14 +219,7 @@ func (w *pooledWorker) run(ctx context.Context, job WorkerJob) (*Result, error) 
 			w.kill()
 			return &Result{Outcome: OutcomeError, Detail: fmt.Sprintf("worker died: %v: %s", a.err, lastLine(w.stderr.String())), Machine: MachineDied}, nil
 		}
-		if err := checkBuild(w.cmd.Path, &a.res); err != nil {
-			return nil, err // Exec kills the worker
-		}
-		if a.res.Error != "" {
-			return nil, errors.New(a.res.Error)
-		}
-		a.res.Result.Output = a.res.Output
-		return &a.res.Result, nil
+		return a.res.result(w.cmd.Path) // on an error, Exec kills the worker
 	}
 }
 

@@ -223,7 +223,13 @@ func Exec(ctx context.Context, exe string, job WorkerJob) (*Result, error) {
 		}
 		return nil, fmt.Errorf("%w: %v: %w", errNotAWorker, runErr, err)
 	}
-	if err := checkBuild(exe, &res); err != nil {
+	return res.result(exe)
+}
+
+// result is a worker's answer as the job's Result, or its error: an
+// answer of another build (checkBuild), or the error of the job itself.
+func (res *WorkerResult) result(exe string) (*Result, error) {
+	if err := checkBuild(exe, res); err != nil {
 		return nil, err
 	}
 	if res.Error != "" {
