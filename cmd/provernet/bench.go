@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/provernet/provernet/internal/cli"
+	"github.com/provernet/provernet/internal/companion"
 )
 
 // benchBinary is the companion binary that runs `provernet bench` and
@@ -65,7 +65,7 @@ provernet, else on PATH (or at $` + benchEnv + `); ` + "`make build`" + ` builds
 // stderr and its exit code through. An interrupt of provernet is passed on
 // as SIGTERM; the companion cleans up and exits by itself.
 func runCompanion(ctx context.Context, g *globals, args []string) error {
-	exe, err := companionExecutable()
+	exe, err := companionExecutable(g)
 	if err != nil {
 		return cli.WithHint(err, "`provernet bench` and `provernet sim` run the companion binary "+benchBinary+
 			": run `make build` (it writes build/"+benchBinary+" beside build/provernet), or go install ./cmd/"+benchBinary)
@@ -99,19 +99,12 @@ func runCompanion(ctx context.Context, g *globals, args []string) error {
 }
 
 // companionExecutable finds provernet-bench: $PROVERNET_BENCH if set, else
-// beside the running executable, else on PATH.
-func companionExecutable() (string, error) {
-	if p := os.Getenv(benchEnv); p != "" {
-		return p, nil
+// beside the running executable, else on PATH; inside a source tree of
+// provernet it builds the companions when none is found.
+func companionExecutable(g *globals) (string, error) {
+	p, err := companion.FindOrBuild(benchBinary, benchEnv, g.stderr)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", errNoCompanion, err)
 	}
-	if self, err := os.Executable(); err == nil {
-		p := filepath.Join(filepath.Dir(self), benchBinary)
-		if st, err := os.Stat(p); err == nil && !st.IsDir() {
-			return p, nil
-		}
-	}
-	if p, err := exec.LookPath(benchBinary); err == nil {
-		return p, nil
-	}
-	return "", fmt.Errorf("%w beside this binary or on PATH", errNoCompanion)
+	return p, nil
 }

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/provernet/provernet/internal/companion"
 )
 
 // WorkerEnv names the environment variable that, when set, is the path of
@@ -60,17 +60,9 @@ var checkedWorkers sync.Map
 const workerCheckTimeout = 30 * time.Second
 
 func findWorker() (string, error) {
-	if p := os.Getenv(WorkerEnv); p != "" {
-		return p, nil
+	p, err := companion.FindOrBuild(WorkerBinary, WorkerEnv, os.Stderr)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrNoWorker, err)
 	}
-	if self, err := os.Executable(); err == nil {
-		p := filepath.Join(filepath.Dir(self), WorkerBinary)
-		if st, err := os.Stat(p); err == nil && !st.IsDir() {
-			return p, nil
-		}
-	}
-	if p, err := exec.LookPath(WorkerBinary); err == nil {
-		return p, nil
-	}
-	return "", fmt.Errorf("%w: put %s beside this binary or on PATH, or set %s", ErrNoWorker, WorkerBinary, WorkerEnv)
+	return p, nil
 }
