@@ -23,9 +23,6 @@ const benchBinary = "provernet-bench"
 // benchEnv, when set, is the path of the companion (tests set it).
 const benchEnv = "PROVERNET_BENCH"
 
-// errNoCompanion is returned when the companion binary cannot be found.
-var errNoCompanion = errors.New(benchBinary + " not found")
-
 func newBenchCmd(g *globals) *cobra.Command {
 	return companionCmd(g, "bench", "Measure the network's components on this machine")
 }
@@ -102,9 +99,5 @@ func runCompanion(ctx context.Context, g *globals, args []string) error {
 // beside the running executable, else on PATH; inside a source tree of
 // provernet it builds the companions when none is found.
 func companionExecutable(g *globals) (string, error) {
-	p, err := companion.FindOrBuild(benchBinary, benchEnv, g.stderr)
-	if err != nil {
-		return "", fmt.Errorf("%w: %w", errNoCompanion, err)
-	}
-	return p, nil
+	return companion.FindOrBuild(benchBinary, benchEnv, g.stderr)
 }

@@ -31,7 +31,7 @@ const Module = "github.com/provernet/provernet"
 var Names = []string{"provernet-sandbox", "provernet-bench"}
 
 // ErrNotFound is returned when a companion is neither found nor buildable.
-var ErrNotFound = errors.New("companion binary not found")
+var ErrNotFound = errors.New("not found")
 
 // Find returns the path of the companion name: $env if set, else name
 // beside the running executable, else name on PATH.
@@ -45,7 +45,7 @@ func Find(name, env string) (string, error) {
 	if p, err := exec.LookPath(name); err == nil {
 		return p, nil
 	}
-	return "", fmt.Errorf("%w: %s is not beside this binary or on PATH, and %s is not set", ErrNotFound, name, env)
+	return "", fmt.Errorf("%s %w beside this binary or on PATH, and %s is not set", name, ErrNotFound, env)
 }
 
 // FindOrBuild is Find, and when that fails inside a source tree of this
@@ -62,7 +62,7 @@ func FindOrBuild(name, env string, progress io.Writer) (string, error) {
 	}
 	buildOnce.Do(func() { buildErr = build(root, progress) })
 	if buildErr != nil {
-		return "", fmt.Errorf("%w; building it from %s failed: %w", ErrNotFound, root, buildErr)
+		return "", fmt.Errorf("%w; building it from %s failed: %w", err, root, buildErr)
 	}
 	if p, ok := beside(name); ok {
 		return p, nil
