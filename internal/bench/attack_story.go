@@ -107,6 +107,10 @@ func (s *storyChain) finalize(n int) {
 		if s.err != nil {
 			return
 		}
+		if _, err := protocol.EndBlock(s.tree.Working(), s.env, 0); err != nil {
+			s.fail(err)
+			return
+		}
 		if _, _, err := s.tree.Commit(); err != nil {
 			s.fail(err)
 			return
@@ -225,7 +229,16 @@ func (s *storyChain) reveal(from string, w []byte, slot uint32) {
 }
 
 func (s *storyChain) vote(from string, w []byte, slot uint32, valid bool) {
-	s.send(from, &pb.Msg{Kind: &pb.Msg_Vote{Vote: &pb.Vote{Entries: []*pb.VoteEntry{{Workload: w, Slot: slot, Valid: valid}}}}})
+	wl, err := protocol.GetWorkload(s.tree.Working(), w)
+	if err != nil || int(slot) >= len(wl.Slots) {
+		s.fail(fmt.Errorf("vote on %x/%d: %v", w, slot, err))
+		return
+	}
+	verdict := wire.VerdictValid
+	if !valid {
+		verdict = wire.VerdictInvalid
+	}
+	s.send(from, &pb.Msg{Kind: &pb.Msg_Vote{Vote: &pb.Vote{Ballots: []uint64{wl.Slots[slot].Ballot}, Verdicts: []byte{byte(verdict)}}}})
 }
 
 // holdings is the balance plus the stake of each name.

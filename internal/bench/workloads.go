@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -609,7 +610,7 @@ func (h *wlHarness) pipelineBlock(ctx context.Context, runs int, mode wlMode) (*
 	// Votes: the committees drawn at reveal; each member sends one Vote
 	// with all its entries.
 	if c := h.cohorts[height-stageVote]; c != nil {
-		entries := map[int][]*pb.VoteEntry{}
+		entries := map[int][]wire.Ballot{}
 		for _, id := range c.ids {
 			w, err := protocol.WorkloadView(snap, id)
 			if err != nil {
@@ -629,7 +630,7 @@ func (h *wlHarness) pipelineBlock(ctx context.Context, runs int, mode wlMode) (*
 					if !ok {
 						return nil, fmt.Errorf("committee member %x is not a bench prover", m)
 					}
-					entries[p] = append(entries[p], &pb.VoteEntry{Workload: id, Slot: s.Index, Valid: true})
+					entries[p] = append(entries[p], wire.Ballot{Number: s.Ballot, Verdict: wire.VerdictValid})
 				}
 			}
 		}
@@ -639,11 +640,15 @@ func (h *wlHarness) pipelineBlock(ctx context.Context, runs int, mode wlMode) (*
 		}
 		slices.Sort(voters)
 		for _, p := range voters {
-			var msgs []proto.Message
-			for es := range slices.Chunk(entries[p], 4096) {
-				msgs = append(msgs, &pb.Vote{Entries: es})
+			es := entries[p] // in ballot order: ballots are numbered as committees are drawn, cohort by cohort
+			slices.SortFunc(es, func(a, b wire.Ballot) int { return cmp.Compare(a.Number, b.Number) })
+			for chunk := range slices.Chunk(es, 4096) {
+				m, err := wire.EncodeVote(chunk)
+				if err != nil {
+					return nil, err
+				}
+				txs = append(txs, h.tx("vote", h.provers[p], m)) // a Vote travels alone
 			}
-			txs = append(txs, h.tx("vote", h.provers[p], msgs...))
 		}
 	}
 
@@ -697,7 +702,7 @@ func (h *wlHarness) execute(ctx context.Context, txs []*wlTx, mode wlMode) (*Wor
 		case "vote":
 			b.VoteTxs++
 			for _, m := range t.body.Messages {
-				b.VoteEntries += len(m.GetVote().GetEntries())
+				b.VoteEntries += len(m.GetVote().GetBallots())
 			}
 		}
 	}
@@ -767,6 +772,9 @@ func (h *wlHarness) execute(ctx context.Context, txs []*wlTx, mode wlMode) (*Wor
 	for _, ev := range resp.Events {
 		if ev.Type == "workload" && wlAttr(ev, "state") == "allocated" {
 			b.Allocated++
+		}
+		if ev.Type == "settle" && wlAttr(ev, "state") == "final" { // votes decide at the end of the block
+			b.Settled++
 		}
 	}
 	t0 = time.Now()

@@ -2,10 +2,13 @@ package chain_test
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"testing/cryptotest"
@@ -99,7 +102,25 @@ func newGoldenStory(t *testing.T) *goldenStory {
 	return g
 }
 
-func (g *goldenStory) send(acct int, m *pb.Msg) { g.pending[acct] = append(g.pending[acct], m) }
+func (g *goldenStory) send(acct int, m *pb.Msg) {
+	if v := m.GetVote(); v != nil {
+		for _, p := range g.pending[acct] {
+			if pv := p.GetVote(); pv != nil { // one Vote per member and block, all its ballots in it
+				a, err1 := wire.DecodeVote(pv, 4096)
+				b, err2 := wire.DecodeVote(v, 4096)
+				all := append(a, b...)
+				slices.SortFunc(all, func(x, y wire.Ballot) int { return cmp.Compare(x.Number, y.Number) })
+				merged, err3 := wire.EncodeVote(all)
+				if err := errors.Join(err1, err2, err3); err != nil {
+					g.t.Fatal(err)
+				}
+				p.Kind = &pb.Msg_Vote{Vote: merged}
+				return
+			}
+		}
+	}
+	g.pending[acct] = append(g.pending[acct], m)
+}
 
 func (g *goldenStory) play() string {
 	pv, vf := sha256.Sum256([]byte("golden prover")), sha256.Sum256([]byte("golden verifier"))
@@ -166,7 +187,7 @@ func (g *goldenStory) act(w *pb.Workload) {
 				key := fmt.Sprintf("%d/%x", s.Index, m)
 				if !g.voted[key] {
 					g.voted[key] = true
-					g.send(g.index(m), &pb.Msg{Kind: &pb.Msg_Vote{Vote: &pb.Vote{Entries: []*pb.VoteEntry{{Workload: w.Id, Slot: s.Index, Valid: true}}}}})
+					g.send(g.index(m), &pb.Msg{Kind: &pb.Msg_Vote{Vote: &pb.Vote{Ballots: []uint64{s.Ballot}, Verdicts: []byte{byte(wire.VerdictValid)}}}})
 				}
 			}
 		}
@@ -241,9 +262,21 @@ func (g *goldenStory) leave() {
 func (g *goldenStory) block() {
 	t, c := g.t, g.c
 	var txs [][]byte
-	var sent []string // account:message kinds, per transaction
+	var sent []string            // account:message kinds, per transaction
+	carry := map[int][]*pb.Msg{} // a Vote travels alone: it waits for a block of its own
 	for i := range c.keys {
 		msgs := g.pending[i]
+		if len(msgs) > 1 {
+			var rest []*pb.Msg
+			for _, m := range msgs {
+				if m.GetVote() != nil {
+					carry[i] = append(carry[i], m)
+				} else {
+					rest = append(rest, m)
+				}
+			}
+			msgs = rest
+		}
 		if len(msgs) == 0 {
 			continue
 		}
@@ -259,6 +292,9 @@ func (g *goldenStory) block() {
 		txs = append(txs, raw)
 	}
 	clear(g.pending)
+	for i, ms := range carry {
+		g.pending[i] = ms
+	}
 	h := c.height + 1
 	proposal := c.prepare(h, txs)
 	if st := c.process(h, c.valAddr, proposal); st != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {

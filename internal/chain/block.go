@@ -132,10 +132,14 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		a.txs.forgetKey(key)
 		a.room.release(key)
 	}
-	// Whether this block was full excuses windows it closed (protocol/fill.go).
-	if err := protocol.RecordFill(kv, env, txBytes); err != nil {
+	// The chain's own work at the end: the ballots the block's votes
+	// decided, its voters' pay, and whether it was full (which excuses
+	// windows it closed: protocol/fill.go).
+	endEvents, err := protocol.EndBlock(kv, env, txBytes)
+	if err != nil {
 		return nil, fmt.Errorf("block %d: %w", req.Height, err)
 	}
+	blockEvents = append(blockEvents, endEvents...)
 	hash, err := a.flush(kv)
 	if err != nil {
 		return nil, fmt.Errorf("block %d: failed to write state: %w", req.Height, err)

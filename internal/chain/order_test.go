@@ -57,7 +57,7 @@ func TestPrepareProposalCriticalFirst(t *testing.T) {
 	}
 	id := make([]byte, 32)
 	accept := sign(1, 0, &client.Msg{Kind: &pb.Msg_Accept{Accept: &pb.Accept{Workload: id}}})
-	vote := sign(1, 1, &client.Msg{Kind: &pb.Msg_Vote{Vote: &pb.Vote{Entries: []*pb.VoteEntry{{Workload: id, Valid: true}}}}})
+	vote := sign(1, 1, &client.Msg{Kind: &pb.Msg_Vote{Vote: &pb.Vote{Ballots: []uint64{1}, Verdicts: []byte{1}}}})
 	// carol transfers (nonce 0) then accepts (nonce 1): both stay with the
 	// ordinary transactions, so her Accept is not proposed before her nonce 0.
 	carolTransfer := c.transfer(2, 0, addrOf(c.keys[0]), 1)

@@ -15,6 +15,9 @@ type Block struct {
 	// Active lists the active provers' addresses, sorted, after the block's
 	// own work: verification committees are drawn from it.
 	Active [][20]byte
+
+	votes    tallies              // the ballots voted on in the block (tally.go)
+	voterPay map[string]*voterPay // what the block owes its voters, by address (end.go)
 }
 
 // BeginBlock does the chain's own work at the start of block env.Height,

@@ -34,9 +34,9 @@ import (
 // run of full blocks began (0: the last block was not full) and the last
 // recorded height.
 
-// RecordFill notes whether block env.Height, whose transactions took
-// txBytes, was full. The chain calls it after the block's transactions.
-func RecordFill(kv store.KV, env Env, txBytes uint64) error {
+// recordFill notes whether block env.Height, whose transactions took
+// txBytes, was full (EndBlock).
+func recordFill(kv store.KV, env Env, txBytes uint64) error {
 	start, last, err := FullRun(kv)
 	if err != nil {
 		return err

@@ -26,7 +26,8 @@ var (
 	prefixTimer     = []byte("timer/")     // timer/<height>/<workload>: look at it then
 	prefixSealed    = []byte("sealed/")    // sealed/<workload><sha256 of an age file>: seen once in that workload
 	prefixResult    = []byte("result/")    // result/<workload><slot>: the submitted age file
-	prefixBallot    = []byte("ballot/")    // ballot/<workload><slot>: a verifying slot's committee and votes
+	prefixBallot    = []byte("ballot/")    // ballot/<number>: a verification round's committee and votes (ballot.go)
+	keyBallotSeq    = []byte("ballotseq")  // the next ballot number
 	keySeq          = []byte("seq")        // counts submissions and queued Runs, in inclusion order
 	prefixReinstate = []byte("reinstate/") // reinstate/<height>/<prover>: a suspension ends
 	keyFill         = []byte("fill")       // the current run of full blocks (fill.go)

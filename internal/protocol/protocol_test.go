@@ -982,3 +982,29 @@ func FuzzDeliverTx(f *testing.F) {
 		}
 	})
 }
+
+// TestVoteTravelsAlone: a Vote among other messages is refused
+// (invalid_message) with nothing executed, while the sender pays the fee
+// and uses the nonce like any admitted transaction that fails.
+func TestVoteTravelsAlone(t *testing.T) {
+	f := newFixture(t, protocol.DefaultParams(), 1_000_000, 0)
+	vote := &pb.Msg{Kind: &pb.Msg_Vote{Vote: &pb.Vote{Ballots: []uint64{1}, Verdicts: []byte{1}}}}
+	for _, msgs := range [][]*pb.Msg{
+		{transferMsg(addrOf(f.keys[1]).Bytes(), 5), vote},
+		{vote, transferMsg(addrOf(f.keys[1]).Bytes(), 5)},
+	} {
+		before := account(t, f.kv, addrOf(f.keys[0]))
+		raw := signMin(t, f.env.Params, f.keys[0], before.Nonce, msgs...)
+		res := deliver(t, f, raw)
+		if res.Code != wire.CodeInvalidMessage || !strings.Contains(res.Log, "travels alone") {
+			t.Fatalf("a Vote with another message: code %v %q; want invalid_message", res.Code, res.Log)
+		}
+		after := account(t, f.kv, addrOf(f.keys[0]))
+		if after.Nonce != before.Nonce+1 || after.Balance != before.Balance-feeOf(t, raw) {
+			t.Fatalf("nonce %d -> %d, balance %d -> %d: the fee and nonce were not taken", before.Nonce, after.Nonce, before.Balance, after.Balance)
+		}
+		if got := account(t, f.kv, addrOf(f.keys[1])).Balance; got != 0 {
+			t.Fatalf("the transfer beside the Vote ran: balance %d", got)
+		}
+	}
+}

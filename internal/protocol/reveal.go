@@ -13,46 +13,38 @@ import (
 
 // RevealKey (PROTOCOL.md 5.4): once no slot of the workload can still be
 // filled, each submitter publishes its temporary identity within
-// reveal_window blocks. The chain checks it against the commit, opens the
-// age file with it and checks the binding header: a header naming another
-// prover is a copy (slash_copy); a file that does not open or a header
-// that does not match the submission is invalid (slash_invalid), and so is
-// one whose X25519 stanza for the user does not hold the file key
-// (seal.CheckUserStanza: the prover denied the user early access). A proof
-// then goes to the verification committee; a fail outcome is decided
-// without one.
+// reveal_window blocks. The chain checks only that the identity hashes to
+// the slot's commit; it never opens the age file. A proof then goes to
+// the verification committee, whose members open the file anyway to
+// verify the proof and judge its binding header there (seal.Judge): a
+// header naming another prover is voted copied (slash_copy), a file that
+// does not open, a header that does not match the submission, or a user
+// stanza that does not hold the file key is voted invalid
+// (slash_invalid). A fail outcome is decided on reveal, without a
+// committee: its file carries no proof, and the chain reads the outcome
+// from the submission (docs/WORKLOADS.md, "Reveal").
+
+// maxIdentityBytes is the length of an age X25519 identity string, the
+// only kind Seal makes.
+const maxIdentityBytes = 74
 
 func revealKey(kv store.KV, env Env, sender address.Address, m *pb.RevealKey) (Result, error) {
 	w, s, res, err := revealSlot(kv, env, sender, m)
 	if err != nil || !res.OK() {
 		return res, err
 	}
+	if len(m.Identity) > maxIdentityBytes {
+		return reject(wire.CodeInvalidMessage, "reveal: the identity is %d bytes; an age identity is %d", len(m.Identity), maxIdentityBytes), nil
+	}
 	c := seal.Commit(m.Identity)
 	if !bytes.Equal(c[:], s.Commit) {
 		return reject(wire.CodeInvalidMessage, "reveal: the identity does not hash to the slot's commit %x", s.Commit), nil
 	}
-	file, err := SealedFile(kv, w.Id, s.Index)
-	if err != nil {
-		return Result{}, err
-	}
 	s.Identity = m.Identity
-	hdr, _, openErr := seal.Open(file, m.Identity, int(env.Params.MaxProofSize))
 	var evs []Event
-	switch {
-	case openErr != nil:
-		evs, err = invalidate(kv, env, w, s, "unopenable")
-	case !bytes.Equal(hdr.Prover[:], s.Prover):
-		evs, err = copied(kv, env, w, s)
-	case !headerMatches(hdr, w, s):
-		evs, err = invalidate(kv, env, w, s, "header_mismatch")
-	case seal.CheckUserStanza(file, m.Identity, w.Recipient) != nil:
-		evs, err = invalidate(kv, env, w, s, "user_stanza")
-	case s.Outcome == pb.Outcome_OUTCOME_FAIL:
+	if s.Outcome == pb.Outcome_OUTCOME_FAIL {
 		s.State, s.DecidedHeight = pb.SlotState_SLOT_STATE_FAILED, env.Height
-	default:
-		evs, err = startVote(kv, env, w, s)
-	}
-	if err != nil {
+	} else if evs, err = startVote(kv, env, w, s); err != nil {
 		return Result{}, err
 	}
 	return finishMsg(kv, env, w, append([]Event{slotEvent(w, s)}, evs...)...)
@@ -77,11 +69,6 @@ func revealSlot(kv store.KV, env Env, sender address.Address, m *pb.RevealKey) (
 		return nil, nil, reject(wire.CodeWindowClosed, "reveal: the reveal window of slot %d closed at height %d", m.Slot, s.RevealBy), nil
 	}
 	return w, s, Result{}, nil
-}
-
-func headerMatches(h seal.Header, w *pb.Workload, s *pb.Slot) bool {
-	return bytes.Equal(h.Workload[:], w.Id) && h.Slot == s.Index &&
-		int32(h.Outcome) == int32(s.Outcome) && h.CyclesUsed == s.CyclesUsed
 }
 
 // invalidate decides a slot invalid and slashes its prover slash_invalid.

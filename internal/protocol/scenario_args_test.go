@@ -250,7 +250,7 @@ func TestScenarioParserRejects(t *testing.T) {
 		{"parameter out of range", "genesis accounts=alice:1 committee_size=-1", "parameters do not fit"},
 		{"bad account", "genesis accounts=alice:lots", `"alice:lots" is not NAME:BALANCE`},
 		{"bad tiers", "genesis accounts=alice:1 reward_tiers_bp=50:x", `"x" is not a tier`},
-		{"bad vote", "vote from=alice w1/0=maybe", "want w1/0=valid or w1/0=invalid"},
+		{"bad vote", "vote from=alice w1/0=maybe", "want w1/0=valid|invalid|copied|judged"},
 		{"vote on nothing", "vote from=alice w9/0=valid", `unknown workload "w9"`},
 		{"bad slot reference", "committee w1/x", `"w1/x" is not WORKLOAD/SLOT`},
 		{"bad outcome", "submit from=alice workload=w1 outcome=maybe", "outcome=maybe: want proof or fail"},

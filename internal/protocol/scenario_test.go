@@ -148,6 +148,12 @@ func (s *scenario) genesis(t testing.TB, c *cmd) string {
 		return "error: " + err.Error()
 	}
 	s.env = protocol.Env{ChainID: "scenario", Height: 1, Params: p}
+	// Block 1 begins as every block does (the beacon entry is genesis's).
+	block, _, err := protocol.BeginBlock(s.tree.Working(), s.env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.env.Block = block
 	return "ok"
 }
 
@@ -199,9 +205,11 @@ func (s *scenario) finalize(t testing.TB, n int, full bool) string {
 		if full {
 			fill = s.env.Params.FullBlockBytes
 		}
-		if err := protocol.RecordFill(s.tree.Working(), s.env, fill); err != nil {
+		evs, err := protocol.EndBlock(s.tree.Working(), s.env, fill)
+		if err != nil {
 			t.Fatal(err)
 		}
+		out = append(out, s.formatEvents(evs)...)
 		if _, _, err := s.tree.Commit(); err != nil {
 			t.Fatal(err)
 		}

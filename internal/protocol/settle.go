@@ -49,7 +49,7 @@ func settle(kv store.KV, env Env, w *pb.Workload) ([]Event, error) {
 	if err := payFinals(kv, env, w, finals); err != nil {
 		return nil, err
 	}
-	if err := payVoters(kv, env, w); err != nil {
+	if err := payCommittees(kv, env, w); err != nil {
 		return nil, err
 	}
 	if err := refundRest(kv, env, w); err != nil {
@@ -182,9 +182,9 @@ func payFinals(kv store.KV, env Env, w *pb.Workload, finals []*pb.Slot) error {
 	return nil
 }
 
-// payVoters pays, for every slot a committee decided, the members whose
+// payCommittees pays, for every slot a committee decided, the members whose
 // vote decided it (voted with the outcome before it was reached).
-func payVoters(kv store.KV, env Env, w *pb.Workload) error {
+func payCommittees(kv store.KV, env Env, w *pb.Workload) error {
 	if w.Challenge {
 		return nil // a challenge has no fee to pay voters from
 	}
@@ -196,10 +196,7 @@ func payVoters(kv store.KV, env Env, w *pb.Workload) error {
 			continue
 		}
 		for _, m := range winners {
-			if err := credit(kv, m, each); err != nil {
-				return err
-			}
-			if err := updateProver(kv, m, func(p *pb.Prover) { p.VotesPaid++ }); err != nil {
+			if err := payVoter(kv, env, m, each); err != nil {
 				return err
 			}
 		}
@@ -216,8 +213,8 @@ func payVoters(kv store.KV, env Env, w *pb.Workload) error {
 }
 
 // Deciders are the committee members of s that voted with its decision:
-// valid for a valid slot, invalid for an invalid one; none for a slot no
-// committee decided.
+// valid for a valid slot, invalid for an invalid one, copied for a copied
+// one; none for a slot no committee decided.
 func Deciders(s *pb.Slot) [][]byte {
 	var want byte
 	switch {
@@ -225,6 +222,8 @@ func Deciders(s *pb.Slot) [][]byte {
 		want = voteValid
 	case s.State == pb.SlotState_SLOT_STATE_INVALID && s.InvalidVotes > 0:
 		want = voteInvalid
+	case s.State == pb.SlotState_SLOT_STATE_COPIED && s.CopiedVotes > 0:
+		want = voteCopied
 	default:
 		return nil
 	}

@@ -158,6 +158,9 @@ func runMessages(kv store.KV, env Env, tx *txn.Tx) (Result, error) {
 			"nonce", strconv.FormatUint(tx.Body.Nonce, 10),
 			"fee", strconv.FormatUint(tx.Body.Fee, 10))}
 	}
+	if res, ok := voteAlone(tx); !ok {
+		return res, nil
+	}
 	env.txNonce = tx.Body.Nonce
 	for i, m := range tx.Body.Messages {
 		env.msgIndex = i
@@ -172,6 +175,22 @@ func runMessages(kv store.KV, env Env, tx *txn.Tx) (Result, error) {
 		res.Events = append(res.Events, r.Events...)
 	}
 	return res, nil
+}
+
+// voteAlone refuses a Vote among other messages: a Vote counts in the
+// block's tallies, which a failing later message could not take back
+// (tally.go).
+func voteAlone(tx *txn.Tx) (Result, bool) {
+	msgs := tx.Body.GetMessages()
+	if len(msgs) < 2 {
+		return Result{}, true
+	}
+	for i, m := range msgs {
+		if _, ok := m.GetKind().(*pb.Msg_Vote); ok {
+			return reject(wire.CodeInvalidMessage, "message %d: a Vote travels alone in its transaction; this one has %d messages", i, len(msgs)), false
+		}
+	}
+	return Result{}, true
 }
 
 // runMessage dispatches one message to its handler.

@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"slices"
-	"sort"
 	"strconv"
-
-	"google.golang.org/protobuf/proto"
 
 	"github.com/provernet/provernet/internal/alloc"
 	"github.com/provernet/provernet/internal/store"
@@ -20,42 +18,23 @@ import (
 // Verification (PROTOCOL.md 5.5). A revealed proof goes to a committee:
 // the provers active at the start of the block, except the workload's own
 // provers, or committee_size of them drawn from the beacon when there are
-// more. A proof is valid once at least 2/3 of the committee vote valid and
-// invalid once at least 2/3 vote invalid; votes after that are ignored.
-// The members that voted against the decision before it was reached are
-// slashed slash_wrong_vote_bp; those that voted with it share the slot's
-// vote pool at settlement (settle.go). With nobody to ask (a network
-// bootstrapping with one prover) a proof is valid on reveal.
-//
-// While a slot is verifying, its committee and votes live in a small
-// Ballot record (ballot/<workload><slot>) rather than in the workload, so a
-// vote reads and writes a few hundred bytes, not the whole workload; the
-// workload is read only when a vote decides the slot. WorkloadView shows
-// the ballot inside the slot.
+// more. Each member opens the file with the revealed identity, checks its
+// binding header (seal.Judge) and verifies the proof, and votes valid,
+// invalid or copied on the slot's ballot (ballot.go). A verdict decides the
+// slot once at least 2/3 of the committee gave it (QuorumOf), counted as
+// votes arrive (ballotTally.go) and applied at the end of the block (EndBlock);
+// votes after that are ignored. Valid makes the proof final; invalid
+// slashes the prover slash_invalid_bp; copied slashes it slash_copy_bp and
+// removes it. The members that voted otherwise before the decision was
+// reached are slashed slash_wrong_vote_bp; those that voted with it share
+// the slot's vote pool at settlement (settle.go). With nobody to ask (a
+// network bootstrapping with one prover) a proof is valid on reveal.
 
+// maxVoteEntries bounds one Vote: a member of every committee of a busy
+// block votes on a few thousand ballots.
 const maxVoteEntries = 4096
 
-// A member's vote in a ballot.
-const (
-	voteNone    byte = 0
-	voteValid   byte = 1
-	voteInvalid byte = 2
-)
-
 const committeeDomain = "provernet/committee/v1"
-
-func ballotKey(id []byte, slot uint32) []byte {
-	return binary.BigEndian.AppendUint32(append(append([]byte{}, prefixBallot...), id...), slot)
-}
-
-func getBallot(r store.Reader, id []byte, slot uint32) (*pb.Ballot, error) {
-	b, err := r.Get(ballotKey(id, slot))
-	if err != nil || b == nil {
-		return nil, err
-	}
-	var bl pb.Ballot
-	return &bl, proto.Unmarshal(b, &bl)
-}
 
 // startVote draws the committee for a revealed proof and opens its ballot.
 func startVote(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) ([]Event, error) {
@@ -68,10 +47,9 @@ func startVote(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) ([]Event, error
 		return nil, err
 	}
 	if len(members) == 0 {
-		return decide(kv, env, w, s, true)
+		return decide(kv, env, w, s, voteValid)
 	}
-	b := &pb.Ballot{Members: members, Votes: make([]byte, len(members)/address.Size), VoteBy: s.VoteBy}
-	return nil, setProto(kv, ballotKey(w.Id, s.Index), b)
+	return nil, openBallot(kv, w, s, members)
 }
 
 // CommitteeSizeFor is how many members judge a slot of w: committee_size,
@@ -215,17 +193,10 @@ func activeProvers(kv store.KV, env Env) ([][20]byte, error) {
 	return out, err
 }
 
-// ballotRef is a ballot a Vote message is working on.
-type ballotRef struct {
-	id    []byte
-	slot  uint32
-	b     *pb.Ballot // nil: no vote is running for this slot
-	dirty bool
-}
-
 func vote(kv store.KV, env Env, sender address.Address, m *pb.Vote) (Result, error) {
-	if len(m.Entries) == 0 || len(m.Entries) > maxVoteEntries {
-		return reject(wire.CodeInvalidMessage, "vote: %d entries; send 1..%d", len(m.Entries), maxVoteEntries), nil
+	entries, err := wire.DecodeVote(m, maxVoteEntries)
+	if err != nil {
+		return reject(wire.CodeInvalidMessage, "vote: %v", err), nil
 	}
 	p, err := GetProver(kv, sender)
 	if isNotFound(err) || (err == nil && p.State != pb.ProverState_PROVER_STATE_ACTIVE) {
@@ -234,100 +205,36 @@ func vote(kv store.KV, env Env, sender address.Address, m *pb.Vote) (Result, err
 	if err != nil {
 		return Result{}, err
 	}
-	var refs []*ballotRef
-	byKey := map[string]*ballotRef{}
-	var decided []*pb.Workload // in the order first decided
-	loaded := map[string]*pb.Workload{}
+	if env.checking {
+		// Admission reads no ballot: an entry that does not count is
+		// ignored when the block runs, and the sender paid for its bytes.
+		return Result{}, nil
+	}
+	if env.Block == nil {
+		return Result{}, errNoBlock
+	}
 	var applied, ignored int
-	var evs []Event
-	for i, e := range m.Entries {
-		if len(e.Workload) != sha256.Size {
-			return reject(wire.CodeInvalidMessage, "vote: entry %d: workload id is %d bytes, want 32", i, len(e.Workload)), nil
+	for _, e := range entries {
+		t, err := env.Block.tallyOf(kv, e.Number)
+		if err != nil {
+			return Result{}, err
 		}
-		key := string(ballotKey(e.Workload, e.Slot))
-		ref, ok := byKey[key]
-		if !ok {
-			b, err := getBallot(kv, e.Workload, e.Slot)
-			if err != nil {
-				return Result{}, err
-			}
-			ref = &ballotRef{id: e.Workload, slot: e.Slot, b: b}
-			byKey[key] = ref
-			refs = append(refs, ref)
-		}
-		ok, valid := castVote(env, ref, sender, e.Valid)
-		if !ok {
+		if t.cast(&env.Block.votes, env.Height, sender, byte(e.Verdict)) {
+			applied++
+		} else {
 			ignored++
-			continue
-		}
-		applied++
-		if !valid.decided {
-			continue
-		}
-		w, ok := loaded[string(ref.id)]
-		if !ok {
-			if w, err = GetWorkload(kv, ref.id); err != nil {
-				return Result{}, err
-			}
-			loaded[string(ref.id)] = w
-			decided = append(decided, w)
-		}
-		more, err := decideBallot(kv, env, w, ref, valid.valid)
-		if err != nil {
-			return Result{}, err
-		}
-		evs = append(evs, more...)
-	}
-	for _, ref := range refs {
-		if ref.dirty && ref.b != nil {
-			if err := setProto(kv, ballotKey(ref.id, ref.slot), ref.b); err != nil {
-				return Result{}, err
-			}
 		}
 	}
-	for _, w := range decided {
-		res, err := finishMsg(kv, env, w)
-		if err != nil {
-			return Result{}, err
-		}
-		evs = append(evs, res.Events...)
-	}
-	return emit(env, event("vote", "voter", sender.String(), "applied", strconv.Itoa(applied), "ignored", strconv.Itoa(ignored))).withEvents(evs), nil
+	return emit(env, event("vote", "voter", sender.String(), "applied", strconv.Itoa(applied), "ignored", strconv.Itoa(ignored))), nil
 }
 
-// verdict says whether a vote decided its slot, and how.
-type verdict struct{ decided, valid bool }
-
-// castVote records sender's verdict in a ballot; ok is false when the vote
-// does not count (no vote running, not a member, already voted, too late).
-func castVote(env Env, ref *ballotRef, sender address.Address, valid bool) (bool, verdict) {
-	b := ref.b
-	if b == nil || env.Height > b.VoteBy {
-		return false, verdict{}
-	}
-	n := len(b.Votes)
-	i, found := memberIndex(b.Members, sender[:])
-	if !found || i >= n || b.Votes[i] != voteNone {
-		return false, verdict{}
-	}
-	if valid {
-		b.Votes[i], b.Valid = voteValid, b.Valid+1
-	} else {
-		b.Votes[i], b.Invalid = voteInvalid, b.Invalid+1
-	}
-	ref.dirty = true
-	switch {
-	case Decides(b.Valid, n):
-		return true, verdict{decided: true, valid: true}
-	case Decides(b.Invalid, n):
-		return true, verdict{decided: true, valid: false}
-	}
-	return true, verdict{}
-}
+// errNoBlock: votes count in the block's tallies, so a Vote can only be
+// delivered inside a block (BeginBlock made env.Block).
+var errNoBlock = errors.New("a vote delivered outside a block: env.Block is nil")
 
 // QuorumOf is the quorum rule: the number of votes of one kind that
-// decides a committee of n, at least two thirds (ceil(2n/3)), for valid
-// and invalid alike, so a minority can neither accept nor reject. Every
+// decides a committee of n, at least two thirds (ceil(2n/3)), for each
+// verdict alike, so a minority can neither accept nor reject. Every
 // count of votes in the code base goes through it or Decides.
 func QuorumOf(n int) int { return (2*n + 2) / 3 }
 
@@ -337,44 +244,35 @@ func Decides(votes uint32, n int) bool {
 	return uint64(votes) >= uint64(QuorumOf(n))
 }
 
-// memberIndex finds addr among the sorted, concatenated members.
-func memberIndex(members, addr []byte) (int, bool) {
-	n := len(members) / address.Size
-	at := func(i int) []byte { return members[i*address.Size : (i+1)*address.Size] }
-	i := sort.Search(n, func(i int) bool { return bytes.Compare(at(i), addr) >= 0 })
-	return i, i < n && bytes.Equal(at(i), addr)
-}
-
-// decideBallot closes a ballot that reached a threshold: the workload
-// takes the ballot into its slot and the slot is decided.
-func decideBallot(kv store.KV, env Env, w *pb.Workload, ref *ballotRef, valid bool) ([]Event, error) {
-	if int(ref.slot) >= len(w.Slots) {
-		return nil, nil // cannot happen: a ballot is opened for an existing slot
+// decideBallot closes a ballot that reached a quorum: the workload takes
+// the ballot into its slot and the slot is decided. A ballot whose slot
+// moved on meanwhile (it cannot, see ballotTally.go) is left alone.
+func decideBallot(kv store.KV, env Env, w *pb.Workload, t *ballotTally) ([]Event, error) {
+	if int(t.b.Slot) >= len(w.Slots) {
+		return nil, nil
 	}
-	s := w.Slots[ref.slot]
-	if err := closeBallot(kv, w.Id, s, ref.b); err != nil {
+	s := w.Slots[t.b.Slot]
+	if s.Ballot != t.number || s.State != pb.SlotState_SLOT_STATE_VERIFYING {
+		return nil, nil
+	}
+	if err := closeBallot(kv, s, t.b); err != nil {
 		return nil, err
 	}
-	ref.b = nil // later entries for this slot are ignored
-	evs, err := decide(kv, env, w, s, valid)
+	evs, err := decide(kv, env, w, s, t.reached)
 	if err != nil {
 		return nil, err
 	}
-	more, err := slashWrongVotes(kv, env, s, valid)
+	more, err := slashWrongVotes(kv, env, s, t.reached)
 	return append(append([]Event{slotEvent(w, s)}, evs...), more...), err
 }
 
-// slashWrongVotes slashes the members that voted against the decision
-// before it was reached: a minority voting invalid on honest proofs (or
-// valid on bad ones) pays for it every time.
-func slashWrongVotes(kv store.KV, env Env, s *pb.Slot, valid bool) ([]Event, error) {
-	wrong := voteInvalid
-	if !valid {
-		wrong = voteValid
-	}
+// slashWrongVotes slashes the members that voted otherwise than the
+// decision before it was reached: a minority voting invalid on honest
+// proofs (or valid on bad ones) pays for it every time.
+func slashWrongVotes(kv store.KV, env Env, s *pb.Slot, decided byte) ([]Event, error) {
 	var evs []Event
 	for i, v := range s.Votes {
-		if v != wrong || i >= len(s.Committee) {
+		if v == voteNone || v == decided || i >= len(s.Committee) {
 			continue
 		}
 		if err := updateProver(kv, s.Committee[i], func(p *pb.Prover) { p.WrongVotes++ }); err != nil {
@@ -389,47 +287,14 @@ func slashWrongVotes(kv store.KV, env Env, s *pb.Slot, valid bool) ([]Event, err
 	return evs, nil
 }
 
-// closeBallot moves a ballot into its slot and deletes it.
-func closeBallot(kv store.KV, id []byte, s *pb.Slot, b *pb.Ballot) error {
-	fillSlot(s, b)
-	return kv.Delete(ballotKey(id, s.Index))
-}
-
-// fillSlot copies a ballot into the slot's view.
-func fillSlot(s *pb.Slot, b *pb.Ballot) {
-	s.Committee = nil
-	for i := 0; i+address.Size <= len(b.Members); i += address.Size {
-		s.Committee = append(s.Committee, b.Members[i:i+address.Size])
-	}
-	s.Votes, s.ValidVotes, s.InvalidVotes = b.Votes, b.Valid, b.Invalid
-}
-
-// WorkloadView reads a workload with the ballots of its verifying slots
-// shown inside them: what queries and provers see.
-func WorkloadView(r store.Reader, id []byte) (*pb.Workload, error) {
-	w, err := GetWorkload(r, id)
-	if err != nil {
-		return nil, err
-	}
-	for _, s := range w.Slots {
-		if s.State != pb.SlotState_SLOT_STATE_VERIFYING {
-			continue
-		}
-		b, err := getBallot(r, w.Id, s.Index)
-		if err != nil {
-			return nil, err
-		}
-		if b != nil {
-			fillSlot(s, b)
-		}
-	}
-	return w, nil
-}
-
-// decide ends a slot's verification; the caller reports the slot.
-func decide(kv store.KV, env Env, w *pb.Workload, s *pb.Slot, valid bool) ([]Event, error) {
-	if !valid {
+// decide ends a slot's verification with the verdict reached (voteValid
+// for a slot nobody had to judge); the caller reports the slot.
+func decide(kv store.KV, env Env, w *pb.Workload, s *pb.Slot, verdict byte) ([]Event, error) {
+	switch verdict {
+	case voteInvalid:
 		return invalidate(kv, env, w, s, "invalid_proof")
+	case voteCopied:
+		return copied(kv, env, w, s)
 	}
 	s.State, s.DecidedHeight = pb.SlotState_SLOT_STATE_VALID, env.Height
 	var evs []Event
@@ -448,12 +313,12 @@ func decide(kv store.KV, env Env, w *pb.Workload, s *pb.Slot, valid bool) ([]Eve
 // blocking third must then hold a third of two random committees. After
 // the last round the slot is undecided: nobody paid, its share refunded.
 func expireVote(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) ([]Event, error) {
-	b, err := getBallot(kv, w.Id, s.Index)
+	b, err := getBallot(kv, s.Ballot)
 	if err != nil {
 		return nil, err
 	}
 	if b != nil {
-		if err := closeBallot(kv, w.Id, s, b); err != nil {
+		if err := closeBallot(kv, s, b); err != nil {
 			return nil, err
 		}
 	}

@@ -156,9 +156,11 @@ func (n *propNode) deliver(t *testing.T, tx propTx) protocol.Result {
 // key order and commits.
 func (n *propNode) endBlock(t *testing.T) {
 	kv, flush := n.buffer()
-	if err := protocol.RecordFill(kv, n.env, n.fill); err != nil {
+	evs, err := protocol.EndBlock(kv, n.env, n.fill)
+	if err != nil {
 		t.Fatal(err)
 	}
+	n.record("block %d end: %s", n.env.Height, formatEvents(evs))
 	if err := flush(); err != nil {
 		t.Fatal(err)
 	}

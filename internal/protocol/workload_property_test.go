@@ -377,19 +377,33 @@ func (w *propWorld) submit(t *testing.T, wl *pb.Workload, s *pb.Slot, pr propPro
 	}
 }
 
-// vote: honest members open the revealed file and vote on its content; a
-// random voter flips a coin.
+// vote: honest members judge the revealed file as a daemon does
+// (seal.Judge) and vote on its content; a random voter picks any verdict.
 func (w *propWorld) vote(t *testing.T, wl *pb.Workload, s *pb.Slot, pr propProver) {
-	valid := w.rng.IntN(2) == 0
+	verdict := wire.Verdict(1 + w.rng.IntN(3))
 	if pr.kind != randomVoter {
 		file, err := protocol.SealedFile(w.node.view(), wl.Id, s.Index)
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, proof, err := seal.Open(file, s.Identity, 1<<20)
-		valid = err == nil && string(proof) == "valid proof"
+		verdict = judged(file, wl, s, 1<<20, func(proof []byte) bool { return string(proof) == "valid proof" })
 	}
-	w.send(t, pr.propActor, &pb.Msg{Kind: &pb.Msg_Vote{Vote: &pb.Vote{Entries: []*pb.VoteEntry{{Workload: wl.Id, Slot: s.Index, Valid: valid}}}}})
+	w.send(t, pr.propActor, &pb.Msg{Kind: &pb.Msg_Vote{Vote: &pb.Vote{Ballots: []uint64{s.Ballot}, Verdicts: []byte{byte(verdict)}}}})
+}
+
+// judged is an honest member's verdict on a revealed file: seal.Judge's,
+// then the verifier's (verifies) on the proof inside.
+func judged(file []byte, wl *pb.Workload, s *pb.Slot, maxProof int, verifies func([]byte) bool) wire.Verdict {
+	want := seal.Header{Slot: s.Index, Outcome: seal.Outcome(s.Outcome), CyclesUsed: s.CyclesUsed}
+	copy(want.Workload[:], wl.Id)
+	copy(want.Prover[:], s.Prover)
+	switch j, proof, _ := seal.Judge(file, s.Identity, want, wl.Recipient, maxProof); {
+	case j == seal.Copied:
+		return wire.VerdictCopied
+	case j == seal.Invalid || !verifies(proof):
+		return wire.VerdictInvalid
+	}
+	return wire.VerdictValid
 }
 
 func (w *propWorld) checkAllSettled(t *testing.T) {

@@ -1,9 +1,11 @@
 package protocol_test
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -296,21 +298,82 @@ func (s *scenario) reveal(t testing.TB, c *cmd) string {
 	return s.send(t, from, &pb.Msg{Kind: &pb.Msg_RevealKey{RevealKey: &pb.RevealKey{Workload: id, Slot: slot, Identity: identity}}})
 }
 
-// vote from=NAME W/I=valid|invalid ...: one entry per W/I, in order.
+// vote from=NAME REF=VERDICT ...: one Vote. REF is W/I, the current
+// ballot of slot I of workload W, or ballotN, ballot number N as is;
+// VERDICT is valid, invalid, copied, or judged: what an honest member
+// concludes from the revealed file (seal.Judge; a scenario's proofs always
+// verify). Entries go in ballot order, as a Vote carries them.
 func (s *scenario) vote(t testing.TB, c *cmd) string {
 	from := c.str("from")
-	var entries []*pb.VoteEntry
+	var entries []wire.Ballot
+	anyJudged := false
 	for _, a := range c.rest() {
-		wname, slot := c.slotRef(a.Key)
-		if len(a.Vals) != 1 || (a.Vals[0] != "valid" && a.Vals[0] != "invalid") {
-			c.fail("%s: want %s=valid or %s=invalid", a.String(), a.Key, a.Key)
+		if len(a.Vals) != 1 || !slices.Contains([]string{"valid", "invalid", "copied", "judged"}, a.Vals[0]) {
+			c.fail("%s: want %s=valid|invalid|copied|judged", a.String(), a.Key)
 		}
-		entries = append(entries, &pb.VoteEntry{Workload: s.workloads[s.workloadName(c, wname)], Slot: slot, Valid: a.Vals[0] == "valid"})
+		n, w, sl := s.ballotRef(t, c, a.Key)
+		var v wire.Verdict
+		switch a.Vals[0] {
+		case "valid":
+			v = wire.VerdictValid
+		case "invalid":
+			v = wire.VerdictInvalid
+		case "copied":
+			v = wire.VerdictCopied
+		case "judged":
+			if sl == nil {
+				c.fail("%s: judged needs a W/I reference", a.String())
+			}
+			file, err := protocol.SealedFile(s.tree.Working(), w.Id, sl.Index)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// A scenario's proofs are stand-ins ("proof of NAME"): the
+			// file is judged, and every proof in a sound one verifies.
+			v, anyJudged = judged(file, w, sl, int(s.env.Params.MaxProofSize), func([]byte) bool { return true }), true
+		default:
+			c.fail("%s: want %s=valid|invalid|copied|judged", a.String(), a.Key)
+		}
+		entries = append(entries, wire.Ballot{Number: n, Verdict: v})
 	}
 	if len(entries) == 0 {
-		c.fail("no W/I=valid|invalid entries")
+		c.fail("no REF=VERDICT entries")
 	}
-	return s.send(t, from, &pb.Msg{Kind: &pb.Msg_Vote{Vote: &pb.Vote{Entries: entries}}})
+	slices.SortFunc(entries, func(a, b wire.Ballot) int { return cmp.Compare(a.Number, b.Number) })
+	m, err := wire.EncodeVote(entries)
+	if err != nil {
+		c.fail("%v", err)
+	}
+	out := s.send(t, from, &pb.Msg{Kind: &pb.Msg_Vote{Vote: m}})
+	if anyJudged {
+		var vs []string
+		for _, e := range entries {
+			vs = append(vs, fmt.Sprintf("ballot%d=%s", e.Number, e.Verdict))
+		}
+		out = "verdicts " + strings.Join(vs, " ") + "\n" + out
+	}
+	return out
+}
+
+// ballotRef resolves a vote's REF: W/I (the slot's current ballot) or
+// ballotN.
+func (s *scenario) ballotRef(t testing.TB, c *cmd, ref string) (uint64, *pb.Workload, *pb.Slot) {
+	if rest, ok := strings.CutPrefix(ref, "ballot"); ok {
+		n, err := strconv.ParseUint(rest, 10, 64)
+		if err != nil {
+			c.fail("%q is not ballotN", ref)
+		}
+		return n, nil, nil
+	}
+	wname, slot := c.slotRef(ref)
+	w, err := protocol.GetWorkload(s.tree.Working(), s.workloads[s.workloadName(c, wname)])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int(slot) >= len(w.Slots) {
+		c.fail("%s: no slot %d", ref, slot)
+	}
+	return w.Slots[slot].Ballot, w, w.Slots[slot]
 }
 
 func (s *scenario) showWorkload(t testing.TB, name string) string {
@@ -333,8 +396,11 @@ func (s *scenario) showWorkload(t testing.TB, name string) string {
 		if sl.Filled {
 			b.WriteString(" filled")
 		}
+		if sl.State == pb.SlotState_SLOT_STATE_VERIFYING {
+			fmt.Fprintf(&b, " ballot=%d round=%d", sl.Ballot, sl.Round)
+		}
 		if len(sl.Committee) > 0 {
-			fmt.Fprintf(&b, " votes=%d/%d/%d", sl.ValidVotes, sl.InvalidVotes, len(sl.Committee))
+			fmt.Fprintf(&b, " votes=%d/%d/%d/%d", sl.ValidVotes, sl.InvalidVotes, sl.CopiedVotes, len(sl.Committee)) // valid/invalid/copied/members
 		}
 		if sl.Tier > 0 || sl.Reward > 0 || sl.FeePaid > 0 {
 			fmt.Fprintf(&b, " tier=%d reward=%d fee=%d", sl.Tier, sl.Reward, sl.FeePaid)

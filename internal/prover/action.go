@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/provernet/provernet/wire/pb"
+	"github.com/provernet/provernet/wire"
 )
 
 // actionKind is one thing the planner can ask the executor to do.
@@ -56,10 +56,10 @@ func (k actionKind) perSlot() bool {
 type action struct {
 	kind  actionKind
 	slot  uint32
-	round uint32          // actVerify: the verification round
-	job   *job            // actTake: the record to keep, built by the planner
-	why   string          // actDrop, actDecline, actAccept: the reason, for the log
-	votes []*pb.VoteEntry // actVote
+	round uint32        // actVerify: the verification round
+	job   *job          // actTake: the record to keep, built by the planner
+	why   string        // actDrop, actDecline, actAccept: the reason, for the log
+	votes []wire.Ballot // actVote
 }
 
 // String is the action as the plan scripts print it (testdata/plan).
@@ -69,11 +69,7 @@ func (a action) String() string {
 	switch {
 	case a.kind == actVote:
 		for _, v := range a.votes {
-			verdict := "invalid"
-			if v.Valid {
-				verdict = "valid"
-			}
-			fmt.Fprintf(&b, " %x/%d=%s", v.Workload, v.Slot, verdict)
+			fmt.Fprintf(&b, " ballot%d=%s", v.Number, v.Verdict)
 		}
 		return b.String()
 	case a.kind.perSlot():

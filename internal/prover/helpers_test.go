@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"slices"
 	"testing"
+
+	"github.com/provernet/provernet/wire"
 )
 
 // TestJobCores: a job's share of the declared cores, never zero when
@@ -91,23 +93,37 @@ func TestBallotPutBack(t *testing.T) {
 	b := newBallot()
 	id := []byte{9}
 	for slot := range uint32(2) {
-		if err := b.record(verifyResult{workload: id, slot: slot, valid: true}); err != nil {
+		if err := b.record(verifyResult{workload: id, slot: slot, ballot: uint64(10 + slot), verdict: wire.VerdictValid}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	sent := b.take()
-	if err := b.record(verifyResult{workload: id, slot: 2}); err != nil {
+	if err := b.record(verifyResult{workload: id, slot: 2, ballot: 12, verdict: wire.VerdictInvalid}); err != nil {
 		t.Fatal(err)
 	}
 	b.putBack(sent)
-	var slots []uint32
+	var ballots []uint64
 	for _, v := range b.pending {
-		slots = append(slots, v.Slot)
+		ballots = append(ballots, v.Number)
 	}
-	if len(slots) != 3 || slots[0] != 0 || slots[1] != 1 || slots[2] != 2 {
-		t.Fatalf("pending slots %v, want [0 1 2]", slots)
+	if !slices.Equal(ballots, []uint64{10, 11, 12}) {
+		t.Fatalf("pending ballots %v, want [10 11 12]", ballots)
 	}
 	if b.rounds[roundKey(id, 0, 0)] != roundVoted {
 		t.Fatal("a recorded round is not marked voted")
+	}
+}
+
+// TestVoteOf: a Vote carries each ballot once, in ascending order, with
+// the first verdict queued for it.
+func TestVoteOf(t *testing.T) {
+	got := voteOf([]wire.Ballot{{Number: 7, Verdict: wire.VerdictValid}, {Number: 3, Verdict: wire.VerdictCopied},
+		{Number: 7, Verdict: wire.VerdictInvalid}, {Number: 5, Verdict: wire.VerdictInvalid}})
+	want := []wire.Ballot{{Number: 3, Verdict: wire.VerdictCopied}, {Number: 5, Verdict: wire.VerdictInvalid}, {Number: 7, Verdict: wire.VerdictValid}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("voteOf = %v, want %v", got, want)
+	}
+	if _, err := wire.EncodeVote(got); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/wire"
 	"github.com/provernet/provernet/wire/address"
 	"github.com/provernet/provernet/wire/pb"
 )
@@ -323,7 +324,7 @@ func mayStillSubmit(s *pb.Slot, self standing) bool {
 
 // planVotes sends the verdicts gathered since the last pass in one Vote,
 // while the chain counts this prover's votes.
-func planVotes(self standing, pending []*pb.VoteEntry) []action {
+func planVotes(self standing, pending []wire.Ballot) []action {
 	if len(pending) == 0 || !self.active() {
 		return nil
 	}

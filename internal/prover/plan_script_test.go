@@ -32,7 +32,7 @@ func TestPlanScriptRejectsMalformed(t *testing.T) {
 		{"unknown slot", datadriven.TestData{Cmd: "job", CmdArgs: []datadriven.CmdArg{{Key: "w1/4"}, {Key: "state", Vals: []string{"proving"}}}}, "names no slot"},
 		{"unknown job state", datadriven.TestData{Cmd: "job", CmdArgs: []datadriven.CmdArg{{Key: "w1/0"}, {Key: "state", Vals: []string{"lost"}}}}, "unknown state"},
 		{"unknown fault", datadriven.TestData{Cmd: "self", CmdArgs: []datadriven.CmdArg{{Key: "fault", Vals: []string{"lazy"}}}}, "unknown fault"},
-		{"unknown verdict", datadriven.TestData{Cmd: "verified", CmdArgs: []datadriven.CmdArg{{Key: "w1/0"}, {Key: "maybe"}}}, "want valid, invalid or error"},
+		{"unknown verdict", datadriven.TestData{Cmd: "verified", CmdArgs: []datadriven.CmdArg{{Key: "w1/0"}, {Key: "maybe"}}}, "want valid, invalid, copied or error"},
 		{"voter off the committee", datadriven.TestData{Cmd: "slot", CmdArgs: []datadriven.CmdArg{{Key: "w1/0"}, {Key: "committee", Vals: []string{"bob"}}, {Key: "voted", Vals: []string{"carol"}}}}, "not on the committee"},
 	}
 	for _, c := range cases {

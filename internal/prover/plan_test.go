@@ -18,6 +18,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/wire"
 	"github.com/provernet/provernet/wire/address"
 	"github.com/provernet/provernet/wire/pb"
 )
@@ -240,7 +241,7 @@ func (s *story) setSlot(a *cmdArgs) (string, error) {
 
 // setSlotArgs reads a slot's fields: a bare slot state (assigned,
 // accepted, open, submitted, verifying, valid, ...), prover=NAME,
-// allocated=NAME, fail-claim=NAME, released=WHY, due=N, round=N,
+// allocated=NAME, fail-claim=NAME, released=WHY, due=N, round=N, ballot=N,
 // commit=TEXT, submit-height=N, vote-by=N, committee=NAME,NAME...,
 // voted=NAME,NAME... (members whose vote the chain holds) and the bare
 // word waited (the slot was drawn from the wait list).
@@ -281,6 +282,11 @@ func (s *story) setSlotArgs(sl *pb.Slot, a *cmdArgs, needState bool) error {
 	if sl.Round, err = a.uint32("round", sl.Round); err != nil {
 		return err
 	}
+	ballot, err := a.int("ballot", int64(sl.Ballot))
+	if err != nil {
+		return err
+	}
+	sl.Ballot = uint64(ballot)
 	if v, ok := a.take("committee"); ok {
 		sl.Committee = nil
 		for _, n := range strings.Split(v, ",") {
@@ -407,22 +413,25 @@ func (s *story) trouble(a *cmdArgs) (string, error) {
 	return fmt.Sprintf("answer fail missing-since=%d\n%s", j.MissingSince, s.apply(w, s.fault.filter(planProved(w, *j, s.standing())))), nil
 }
 
-// verified NAME/INDEX valid|invalid|error: a verification of the slot's
-// current round reports.
+// verified NAME/INDEX valid|invalid|copied|error: a verification of the
+// slot's current round reports.
 func (s *story) verified(a *cmdArgs) (string, error) {
 	w, sl, err := s.slotRef(a)
 	if err != nil {
 		return "", err
 	}
-	r := verifyResult{workload: w.Id, slot: sl.Index, round: sl.Round}
+	r := verifyResult{workload: w.Id, slot: sl.Index, round: sl.Round, ballot: sl.Ballot}
 	switch v, _ := a.takeBare(); v {
 	case "valid":
-		r.valid = true
+		r.verdict = wire.VerdictValid
 	case "invalid":
+		r.verdict = wire.VerdictInvalid
+	case "copied":
+		r.verdict = wire.VerdictCopied
 	case "error":
 		r.err = errors.New("the verifier's worker failed")
 	default:
-		return "", fmt.Errorf("verified: want valid, invalid or error, not %q", v)
+		return "", fmt.Errorf("verified: want valid, invalid, copied or error, not %q", v)
 	}
 	if err := s.ballot.record(r); err != nil {
 		return "not voting: " + err.Error(), nil

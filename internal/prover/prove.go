@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/provernet/provernet/internal/sandbox"
+	"github.com/provernet/provernet/wire"
 	"github.com/provernet/provernet/wire/pb"
 )
 
@@ -99,7 +100,7 @@ func (d *Daemon) checkOwn(ctx context.Context, w *pb.Workload, res proveResult) 
 		res.outcome, res.cycles, res.proof = pb.Outcome_OUTCOME_FAIL, w.Cycles, nil
 	case v.err != nil:
 		res.err = fmt.Errorf("checking the proof with the program's verifier: %w", v.err)
-	case !v.valid:
+	case v.verdict != wire.VerdictValid:
 		d.cfg.Log.Warn("the program's own verifier rejects its proof: answering fail", "workload", res.key)
 		res.outcome, res.cycles, res.proof = pb.Outcome_OUTCOME_FAIL, w.Cycles, nil
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/internal/sandbox"
+	"github.com/provernet/provernet/wire"
 	"github.com/provernet/provernet/wire/pb"
 	"github.com/provernet/provernet/wire/seal"
 )
@@ -18,7 +19,8 @@ type verifyResult struct {
 	workload []byte
 	slot     uint32
 	round    uint32
-	valid    bool
+	ballot   uint64 // the round's ballot, what the vote names
+	verdict  wire.Verdict
 	err      error // no verdict: the machine, not the proof, failed
 }
 
@@ -49,7 +51,7 @@ func (d *Daemon) startVerify(ctx context.Context, w *pb.Workload, s *pb.Slot) {
 		} else {
 			r = d.check(ctx, w, s)
 		}
-		r.round = s.Round
+		r.round, r.ballot = s.Round, s.Ballot
 		<-d.verifySem
 		select {
 		case d.verified <- r:
@@ -58,19 +60,34 @@ func (d *Daemon) startVerify(ctx context.Context, w *pb.Workload, s *pb.Slot) {
 	}()
 }
 
-// check opens a revealed result and runs the program's verifier on it.
+// check judges a revealed result as the committee must: it opens the file
+// with the revealed identity and checks its binding header against the
+// submission and the user's stanza (seal.Judge: the chain checks none of
+// this), then runs the program's verifier on the proof inside.
 func (d *Daemon) check(ctx context.Context, w *pb.Workload, s *pb.Slot) verifyResult {
 	file, err := d.chain.sealed(ctx, w.Id, s.Index)
 	if err != nil {
 		return verifyResult{workload: w.Id, slot: s.Index, err: err}
 	}
-	h, proof, err := seal.Open(file, s.Identity, int(d.params.MaxProofSize))
-	if err != nil || h.Outcome != seal.OutcomeProof {
-		// The chain already judged what it can see; a file it accepted
-		// that still does not open is not a valid proof.
-		return verifyResult{workload: w.Id, slot: s.Index, valid: false}
+	j, proof, err := seal.Judge(file, s.Identity, submission(w, s), w.Recipient, int(d.params.MaxProofSize))
+	switch j {
+	case seal.Copied:
+		d.cfg.Log.Warn("a copied result", "workload", fmt.Sprintf("%x", w.Id), "slot", s.Index, "err", err)
+		return verifyResult{workload: w.Id, slot: s.Index, verdict: wire.VerdictCopied}
+	case seal.Invalid:
+		d.cfg.Log.Warn("an invalid result", "workload", fmt.Sprintf("%x", w.Id), "slot", s.Index, "err", err)
+		return verifyResult{workload: w.Id, slot: s.Index, verdict: wire.VerdictInvalid}
 	}
 	return d.verify(ctx, w, s.Index, proof)
+}
+
+// submission is the binding header a sound file of slot s carries: what
+// the chain recorded when s's result was submitted.
+func submission(w *pb.Workload, s *pb.Slot) seal.Header {
+	h := seal.Header{Slot: s.Index, Outcome: seal.Outcome(s.Outcome), CyclesUsed: s.CyclesUsed}
+	copy(h.Workload[:], w.Id)
+	copy(h.Prover[:], s.Prover)
+	return h
 }
 
 // verify runs w's verifier module on its inputs and a proof.
@@ -113,7 +130,10 @@ func (d *Daemon) verify(ctx context.Context, w *pb.Workload, slot uint32, proof 
 		}
 		return res // no vote: the machine, not the proof, failed
 	}
-	res.valid = out.Outcome == sandbox.OutcomeValid
+	res.verdict = wire.VerdictInvalid
+	if out.Outcome == sandbox.OutcomeValid {
+		res.verdict = wire.VerdictValid
+	}
 	return res
 }
 

@@ -1,9 +1,12 @@
 package prover
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 
+	"github.com/provernet/provernet/wire"
 	"github.com/provernet/provernet/wire/pb"
 )
 
@@ -20,7 +23,7 @@ const (
 // on.
 type ballot struct {
 	rounds  map[string]roundDuty // by roundKey
-	pending []*pb.VoteEntry      // verdicts not sent yet
+	pending []wire.Ballot        // verdicts not sent yet
 }
 
 func newBallot() ballot { return ballot{rounds: map[string]roundDuty{}} }
@@ -44,12 +47,12 @@ func (b *ballot) record(r verifyResult) error {
 		return r.err
 	}
 	b.rounds[key] = roundVoted
-	b.pending = append(b.pending, &pb.VoteEntry{Workload: r.workload, Slot: r.slot, Valid: r.valid})
+	b.pending = append(b.pending, wire.Ballot{Number: r.ballot, Verdict: r.verdict})
 	return nil
 }
 
 // take hands over the queued verdicts.
-func (b *ballot) take() []*pb.VoteEntry {
+func (b *ballot) take() []wire.Ballot {
 	v := b.pending
 	b.pending = nil
 	return v
@@ -57,7 +60,7 @@ func (b *ballot) take() []*pb.VoteEntry {
 
 // putBack requeues verdicts a Vote could not carry: they stand, and go
 // with the next pass's.
-func (b *ballot) putBack(votes []*pb.VoteEntry) {
+func (b *ballot) putBack(votes []wire.Ballot) {
 	b.pending = append(votes, b.pending...)
 }
 
@@ -74,17 +77,29 @@ func (d *Daemon) flushVotes(ctx context.Context) error {
 	if len(acts) == 0 {
 		return nil
 	}
-	votes := d.ballot.take()
-	if err := d.signer.send(ctx, d.chain, &pb.Msg{Kind: &pb.Msg_Vote{Vote: &pb.Vote{Entries: votes}}}); err != nil {
+	votes := voteOf(d.ballot.take())
+	m, err := wire.EncodeVote(votes)
+	if err != nil {
+		return err // cannot happen: voteOf sorts and deduplicates
+	}
+	if err := d.signer.send(ctx, d.chain, &pb.Msg{Kind: &pb.Msg_Vote{Vote: m}}); err != nil {
 		d.ballot.putBack(votes)
 		return err
 	}
 	valid := 0
 	for _, v := range votes {
-		if v.Valid {
+		if v.Verdict == wire.VerdictValid {
 			valid++
 		}
 	}
 	d.cfg.Log.Info("voted", "verdicts", len(votes), "valid", valid)
 	return nil
+}
+
+// voteOf orders verdicts by ballot, as a Vote carries them, keeping the
+// first verdict of a ballot queued twice (a round verified again after a
+// restart judges the same file the same way).
+func voteOf(votes []wire.Ballot) []wire.Ballot {
+	slices.SortStableFunc(votes, func(a, b wire.Ballot) int { return cmp.Compare(a.Number, b.Number) })
+	return slices.CompactFunc(votes, func(a, b wire.Ballot) bool { return a.Number == b.Number })
 }

@@ -435,11 +435,13 @@ func (e *fastEngine) block(h int64) {
 	}
 	if h < int64(len(e.votes)) {
 		slices.Sort(e.votes[h])
+		var decided []fDecision
 		for _, w := range slices.Compact(e.votes[h]) {
 			e.led.events++
-			e.vote(h, w)
+			decided = append(decided, e.vote(h, w)...)
 		}
 		e.votes[h] = nil
+		e.decideVotes(h, decided)
 	}
 }
 
@@ -742,12 +744,14 @@ func (e *fastEngine) committee(h int64, w int32, k int16) []int32 {
 	return out
 }
 
-// vote is the committees' votes of block h on w's verifying slots: each
-// member still active votes, in address order, until two thirds agree
-// (honest members valid, a griefing minority invalid); the members that
-// voted against the decision are slashed, those with it are paid at
-// settlement.
-func (e *fastEngine) vote(h int64, w int32) {
+// vote counts the committees' votes of block h on w's verifying slots:
+// each member active at the start of the block votes, in address order,
+// until two thirds agree (honest members valid, a griefing minority
+// invalid). As on the chain, the decisions take effect at the end of the
+// block (decideVotes): a member slashed for a wrong vote still voted on
+// everything else in the block.
+func (e *fastEngine) vote(h int64, w int32) []fDecision {
+	var out []fDecision
 	for k := range int(e.pop.Workloads[w].K) {
 		s := e.slot(w, int16(k))
 		if s.state != slVerifying || h > s.voteBy {
@@ -771,23 +775,49 @@ func (e *fastEngine) vote(h int64, w int32) {
 		}
 		s.voted = append(s.voted, valid...)
 		s.voted = append(s.voted, invalid...)
-		switch {
-		case protocol.Decides(uint32(len(valid)), n):
-			s.deciders = valid
-			e.valid(h, w, s)
-			for _, m := range invalid {
-				e.slash(m, e.par.SlashWrongVoteBP, false)
-			}
-		case protocol.Decides(uint32(len(invalid)), n):
-			s.deciders = invalid
-			s.state = slInvalid
-			e.slash(s.prover, e.par.SlashInvalidBP, false)
-			for _, m := range valid {
-				e.slash(m, e.par.SlashWrongVoteBP, false)
-			}
+		if protocol.Decides(uint32(len(valid)), n) || protocol.Decides(uint32(len(invalid)), n) {
+			out = append(out, fDecision{w: w, s: s, valid: valid, invalid: invalid})
 		}
 	}
-	e.advance(w, h)
+	return out
+}
+
+// fDecision is a slot whose votes reached two thirds in the block.
+type fDecision struct {
+	w              int32
+	s              *fSlot
+	valid, invalid []int32
+}
+
+// decideVotes applies the block's decisions in the order they were
+// reached (protocol.EndBlock): the members that voted against a decision
+// are slashed, those with it are paid at settlement; then each workload
+// decided on advances once, in the order first decided.
+func (e *fastEngine) decideVotes(h int64, ds []fDecision) {
+	var order []int32
+	for _, d := range ds {
+		if !slices.Contains(order, d.w) {
+			order = append(order, d.w)
+		}
+		n := len(d.s.committee)
+		if protocol.Decides(uint32(len(d.valid)), n) {
+			d.s.deciders = d.valid
+			e.valid(h, d.w, d.s)
+			for _, m := range d.invalid {
+				e.slash(m, e.par.SlashWrongVoteBP, false)
+			}
+			continue
+		}
+		d.s.deciders = d.invalid
+		d.s.state = slInvalid
+		e.slash(d.s.prover, e.par.SlashInvalidBP, false)
+		for _, m := range d.valid {
+			e.slash(m, e.par.SlashWrongVoteBP, false)
+		}
+	}
+	for _, w := range order {
+		e.advance(w, h)
+	}
 }
 
 // valid decides a slot valid; the workload is final at its first.

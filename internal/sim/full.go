@@ -141,6 +141,9 @@ func (e *fullEngine) run() (*ledger, error) {
 		if err := e.block(h); err != nil {
 			return nil, err
 		}
+		if _, err := protocol.EndBlock(e.kv, e.env, 0); err != nil {
+			return nil, err
+		}
 		if err := e.observe(h); err != nil {
 			return nil, err
 		}
@@ -421,7 +424,11 @@ func (e *fullEngine) voteSlot(wi int32, id []byte, s *pb.Slot) error {
 			invalid++
 		}
 		e.led.votes[p]++
-		if err := e.mustApply(a, 0, &pb.Msg{Kind: &pb.Msg_Vote{Vote: &pb.Vote{Entries: []*pb.VoteEntry{{Workload: id, Slot: s.Index, Valid: ok}}}}}); err != nil {
+		verdict := wire.VerdictValid
+		if !ok {
+			verdict = wire.VerdictInvalid
+		}
+		if err := e.mustApply(a, 0, &pb.Msg{Kind: &pb.Msg_Vote{Vote: &pb.Vote{Ballots: []uint64{s.Ballot}, Verdicts: []byte{byte(verdict)}}}}); err != nil {
 			return err
 		}
 		if protocol.Decides(valid, n) || protocol.Decides(invalid, n) {

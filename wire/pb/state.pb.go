@@ -994,7 +994,7 @@ type Slot struct {
 	Identity      string                 `protobuf:"bytes,16,opt,name=identity,proto3" json:"identity,omitempty"` // the revealed temporary identity
 	VoteBy        int64                  `protobuf:"varint,17,opt,name=vote_by,json=voteBy,proto3" json:"vote_by,omitempty"`
 	Committee     [][]byte               `protobuf:"bytes,18,rep,name=committee,proto3" json:"committee,omitempty"` // sorted by address
-	Votes         []byte                 `protobuf:"bytes,19,opt,name=votes,proto3" json:"votes,omitempty"`         // per committee member: 0 none, 1 valid, 2 invalid
+	Votes         []byte                 `protobuf:"bytes,19,opt,name=votes,proto3" json:"votes,omitempty"`         // per committee member: 0 none, 1 valid, 2 invalid, 3 copied
 	ValidVotes    uint32                 `protobuf:"varint,20,opt,name=valid_votes,json=validVotes,proto3" json:"valid_votes,omitempty"`
 	InvalidVotes  uint32                 `protobuf:"varint,21,opt,name=invalid_votes,json=invalidVotes,proto3" json:"invalid_votes,omitempty"`
 	DecidedHeight int64                  `protobuf:"varint,22,opt,name=decided_height,json=decidedHeight,proto3" json:"decided_height,omitempty"`
@@ -1008,6 +1008,8 @@ type Slot struct {
 	Waited        bool                   `protobuf:"varint,30,opt,name=waited,proto3" json:"waited,omitempty"`                           // allotted from the wait list (nobody could take it at first): declining it is no miss
 	Round         uint32                 `protobuf:"varint,31,opt,name=round,proto3" json:"round,omitempty"`                             // the verification round (a committee that left it undecided is replaced once per round)
 	Excused       bool                   `protobuf:"varint,32,opt,name=excused,proto3" json:"excused,omitempty"`                         // a window of its closed while every block of it was full: no miss, no slash (fill.go)
+	Ballot        uint64                 `protobuf:"varint,33,opt,name=ballot,proto3" json:"ballot,omitempty"`                           // the ballot of its verification round: what committee members vote on
+	CopiedVotes   uint32                 `protobuf:"varint,34,opt,name=copied_votes,json=copiedVotes,proto3" json:"copied_votes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1264,6 +1266,20 @@ func (x *Slot) GetExcused() bool {
 		return x.Excused
 	}
 	return false
+}
+
+func (x *Slot) GetBallot() uint64 {
+	if x != nil {
+		return x.Ballot
+	}
+	return 0
+}
+
+func (x *Slot) GetCopiedVotes() uint32 {
+	if x != nil {
+		return x.CopiedVotes
+	}
+	return 0
 }
 
 // Workload is a Run (or a chain-made challenge) and its slots.
@@ -1664,10 +1680,13 @@ func (x *FeeQuote) GetMinSlotFee() uint64 {
 type Ballot struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Members       []byte                 `protobuf:"bytes,1,opt,name=members,proto3" json:"members,omitempty"` // the committee's addresses, 20 bytes each, sorted
-	Votes         []byte                 `protobuf:"bytes,2,opt,name=votes,proto3" json:"votes,omitempty"`     // per member: 0 none, 1 valid, 2 invalid
+	Votes         []byte                 `protobuf:"bytes,2,opt,name=votes,proto3" json:"votes,omitempty"`     // per member: 0 none, 1 valid, 2 invalid, 3 copied
 	Valid         uint32                 `protobuf:"varint,3,opt,name=valid,proto3" json:"valid,omitempty"`
 	Invalid       uint32                 `protobuf:"varint,4,opt,name=invalid,proto3" json:"invalid,omitempty"`
 	VoteBy        int64                  `protobuf:"varint,5,opt,name=vote_by,json=voteBy,proto3" json:"vote_by,omitempty"`
+	Workload      []byte                 `protobuf:"bytes,6,opt,name=workload,proto3" json:"workload,omitempty"` // the slot it judges
+	Slot          uint32                 `protobuf:"varint,7,opt,name=slot,proto3" json:"slot,omitempty"`
+	Copied        uint32                 `protobuf:"varint,8,opt,name=copied,proto3" json:"copied,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1733,6 +1752,27 @@ func (x *Ballot) GetInvalid() uint32 {
 func (x *Ballot) GetVoteBy() int64 {
 	if x != nil {
 		return x.VoteBy
+	}
+	return 0
+}
+
+func (x *Ballot) GetWorkload() []byte {
+	if x != nil {
+		return x.Workload
+	}
+	return nil
+}
+
+func (x *Ballot) GetSlot() uint32 {
+	if x != nil {
+		return x.Slot
+	}
+	return 0
+}
+
+func (x *Ballot) GetCopied() uint32 {
+	if x != nil {
+		return x.Copied
 	}
 	return 0
 }
@@ -1804,7 +1844,7 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\x04seed\x18\x06 \x01(\fR\x04seed\"N\n" +
 	"\fValidatorVRF\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\fR\aaddress\x12$\n" +
-	"\x0evrf_public_key\x18\x02 \x01(\fR\fvrfPublicKey\"\xb5\a\n" +
+	"\x0evrf_public_key\x18\x02 \x01(\fR\fvrfPublicKey\"\xf0\a\n" +
 	"\x04Slot\x12\x14\n" +
 	"\x05index\x18\x01 \x01(\rR\x05index\x12-\n" +
 	"\x05state\x18\x02 \x01(\x0e2\x17.provernet.v1.SlotStateR\x05state\x12!\n" +
@@ -1844,7 +1884,9 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"fail_claim\x18\x1d \x01(\fR\tfailClaim\x12\x16\n" +
 	"\x06waited\x18\x1e \x01(\bR\x06waited\x12\x14\n" +
 	"\x05round\x18\x1f \x01(\rR\x05round\x12\x18\n" +
-	"\aexcused\x18  \x01(\bR\aexcused\"\xa0\x06\n" +
+	"\aexcused\x18  \x01(\bR\aexcused\x12\x16\n" +
+	"\x06ballot\x18! \x01(\x04R\x06ballot\x12!\n" +
+	"\fcopied_votes\x18\" \x01(\rR\vcopiedVotes\"\xa0\x06\n" +
 	"\bWorkload\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\fR\x02id\x12\x18\n" +
 	"\aprogram\x18\x02 \x01(\fR\aprogram\x12\x14\n" +
@@ -1886,13 +1928,16 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\bper_slot\x18\x05 \x01(\x04R\aperSlot\x12(\n" +
 	"\x10price_per_mcycle\x18\x06 \x01(\x04R\x0epricePerMcycle\x12 \n" +
 	"\fmin_slot_fee\x18\a \x01(\x04R\n" +
-	"minSlotFee\"\x81\x01\n" +
+	"minSlotFee\"\xc9\x01\n" +
 	"\x06Ballot\x12\x18\n" +
 	"\amembers\x18\x01 \x01(\fR\amembers\x12\x14\n" +
 	"\x05votes\x18\x02 \x01(\fR\x05votes\x12\x14\n" +
 	"\x05valid\x18\x03 \x01(\rR\x05valid\x12\x18\n" +
 	"\ainvalid\x18\x04 \x01(\rR\ainvalid\x12\x17\n" +
-	"\avote_by\x18\x05 \x01(\x03R\x06voteBy*\xc7\x01\n" +
+	"\avote_by\x18\x05 \x01(\x03R\x06voteBy\x12\x1a\n" +
+	"\bworkload\x18\x06 \x01(\fR\bworkload\x12\x12\n" +
+	"\x04slot\x18\a \x01(\rR\x04slot\x12\x16\n" +
+	"\x06copied\x18\b \x01(\rR\x06copied*\xc7\x01\n" +
 	"\vProverState\x12\x1c\n" +
 	"\x18PROVER_STATE_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14PROVER_STATE_PENDING\x10\x01\x12\x17\n" +

@@ -1384,78 +1384,28 @@ func (x *RevealKey) GetIdentity() string {
 	return ""
 }
 
-// VoteEntry is one committee member's verdict on one slot's proof.
-type VoteEntry struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Workload      []byte                 `protobuf:"bytes,1,opt,name=workload,proto3" json:"workload,omitempty"`
-	Slot          uint32                 `protobuf:"varint,2,opt,name=slot,proto3" json:"slot,omitempty"`
-	Valid         bool                   `protobuf:"varint,3,opt,name=valid,proto3" json:"valid,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *VoteEntry) Reset() {
-	*x = VoteEntry{}
-	mi := &file_provernet_v1_tx_proto_msgTypes[18]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *VoteEntry) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*VoteEntry) ProtoMessage() {}
-
-func (x *VoteEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_tx_proto_msgTypes[18]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use VoteEntry.ProtoReflect.Descriptor instead.
-func (*VoteEntry) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{18}
-}
-
-func (x *VoteEntry) GetWorkload() []byte {
-	if x != nil {
-		return x.Workload
-	}
-	return nil
-}
-
-func (x *VoteEntry) GetSlot() uint32 {
-	if x != nil {
-		return x.Slot
-	}
-	return 0
-}
-
-func (x *VoteEntry) GetValid() bool {
-	if x != nil {
-		return x.Valid
-	}
-	return false
-}
-
-// Vote carries many verdicts at once.
+// Vote carries one committee member's verdicts on many ballots (see
+// docs/WORKLOADS.md, "Votes"). A ballot is the number the chain gave a
+// slot's verification round when it drew the committee (Slot.ballot).
+// Entry i is ballot b_i with verdict v_i:
+//   - ballots holds b_0, then the gaps b_i - b_(i-1), each at least 1, so
+//     the ballots are strictly ascending and none appears twice;
+//   - verdicts holds v_i in bits 2i and 2i+1 (least significant first) of
+//     its bytes: 1 valid, 2 invalid, 3 copied; 0 and unused bits of the
+//     last byte are refused. wire.EncodeVote and wire.DecodeVote do this.
+//
+// A Vote travels alone in its transaction.
 type Vote struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Entries       []*VoteEntry           `protobuf:"bytes,1,rep,name=entries,proto3" json:"entries,omitempty"`
+	Ballots       []uint64               `protobuf:"varint,2,rep,packed,name=ballots,proto3" json:"ballots,omitempty"`
+	Verdicts      []byte                 `protobuf:"bytes,3,opt,name=verdicts,proto3" json:"verdicts,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Vote) Reset() {
 	*x = Vote{}
-	mi := &file_provernet_v1_tx_proto_msgTypes[19]
+	mi := &file_provernet_v1_tx_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1467,7 +1417,7 @@ func (x *Vote) String() string {
 func (*Vote) ProtoMessage() {}
 
 func (x *Vote) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_tx_proto_msgTypes[19]
+	mi := &file_provernet_v1_tx_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1480,12 +1430,19 @@ func (x *Vote) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Vote.ProtoReflect.Descriptor instead.
 func (*Vote) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{19}
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{18}
 }
 
-func (x *Vote) GetEntries() []*VoteEntry {
+func (x *Vote) GetBallots() []uint64 {
 	if x != nil {
-		return x.Entries
+		return x.Ballots
+	}
+	return nil
+}
+
+func (x *Vote) GetVerdicts() []byte {
+	if x != nil {
+		return x.Verdicts
 	}
 	return nil
 }
@@ -1582,13 +1539,10 @@ const file_provernet_v1_tx_proto_rawDesc = "" +
 	"\tRevealKey\x12\x1a\n" +
 	"\bworkload\x18\x01 \x01(\fR\bworkload\x12\x12\n" +
 	"\x04slot\x18\x02 \x01(\rR\x04slot\x12\x1a\n" +
-	"\bidentity\x18\x03 \x01(\tR\bidentity\"Q\n" +
-	"\tVoteEntry\x12\x1a\n" +
-	"\bworkload\x18\x01 \x01(\fR\bworkload\x12\x12\n" +
-	"\x04slot\x18\x02 \x01(\rR\x04slot\x12\x14\n" +
-	"\x05valid\x18\x03 \x01(\bR\x05valid\"9\n" +
-	"\x04Vote\x121\n" +
-	"\aentries\x18\x01 \x03(\v2\x17.provernet.v1.VoteEntryR\aentries*G\n" +
+	"\bidentity\x18\x03 \x01(\tR\bidentity\"B\n" +
+	"\x04Vote\x12\x18\n" +
+	"\aballots\x18\x02 \x03(\x04R\aballots\x12\x1a\n" +
+	"\bverdicts\x18\x03 \x01(\fR\bverdictsJ\x04\b\x01\x10\x02*G\n" +
 	"\aOutcome\x12\x17\n" +
 	"\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rOUTCOME_PROOF\x10\x01\x12\x10\n" +
@@ -1607,7 +1561,7 @@ func file_provernet_v1_tx_proto_rawDescGZIP() []byte {
 }
 
 var file_provernet_v1_tx_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_provernet_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_provernet_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_provernet_v1_tx_proto_goTypes = []any{
 	(Outcome)(0),           // 0: provernet.v1.Outcome
 	(*Tx)(nil),             // 1: provernet.v1.Tx
@@ -1628,8 +1582,7 @@ var file_provernet_v1_tx_proto_goTypes = []any{
 	(*Decline)(nil),        // 16: provernet.v1.Decline
 	(*SubmitResult)(nil),   // 17: provernet.v1.SubmitResult
 	(*RevealKey)(nil),      // 18: provernet.v1.RevealKey
-	(*VoteEntry)(nil),      // 19: provernet.v1.VoteEntry
-	(*Vote)(nil),           // 20: provernet.v1.Vote
+	(*Vote)(nil),           // 19: provernet.v1.Vote
 }
 var file_provernet_v1_tx_proto_depIdxs = []int32{
 	3,  // 0: provernet.v1.TxBody.messages:type_name -> provernet.v1.Msg
@@ -1644,7 +1597,7 @@ var file_provernet_v1_tx_proto_depIdxs = []int32{
 	16, // 9: provernet.v1.Msg.decline:type_name -> provernet.v1.Decline
 	17, // 10: provernet.v1.Msg.submit_result:type_name -> provernet.v1.SubmitResult
 	18, // 11: provernet.v1.Msg.reveal_key:type_name -> provernet.v1.RevealKey
-	20, // 12: provernet.v1.Msg.vote:type_name -> provernet.v1.Vote
+	19, // 12: provernet.v1.Msg.vote:type_name -> provernet.v1.Vote
 	6,  // 13: provernet.v1.Deploy.prover:type_name -> provernet.v1.Module
 	6,  // 14: provernet.v1.Deploy.verifier:type_name -> provernet.v1.Module
 	7,  // 15: provernet.v1.Deploy.min_hardware:type_name -> provernet.v1.Hardware
@@ -1652,12 +1605,11 @@ var file_provernet_v1_tx_proto_depIdxs = []int32{
 	7,  // 17: provernet.v1.RegisterProver.hardware:type_name -> provernet.v1.Hardware
 	13, // 18: provernet.v1.Run.inputs:type_name -> provernet.v1.Input
 	0,  // 19: provernet.v1.SubmitResult.outcome:type_name -> provernet.v1.Outcome
-	19, // 20: provernet.v1.Vote.entries:type_name -> provernet.v1.VoteEntry
-	21, // [21:21] is the sub-list for method output_type
-	21, // [21:21] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	20, // [20:20] is the sub-list for method output_type
+	20, // [20:20] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_provernet_v1_tx_proto_init() }
@@ -1685,7 +1637,7 @@ func file_provernet_v1_tx_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_provernet_v1_tx_proto_rawDesc), len(file_provernet_v1_tx_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   20,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -68,8 +68,8 @@ func vectorMsgs() []struct {
 			Outcome: pb.Outcome_OUTCOME_PROOF, CyclesUsed: 2_500_000_000}}}},
 		{"reveal_key", &pb.Msg{Kind: &pb.Msg_RevealKey{RevealKey: &pb.RevealKey{Workload: workload, Slot: 2,
 			Identity: "AGE-SECRET-KEY-1GQ9778VQXMMJVE8SK7J6VT8UJ4HDQAJUVSFCWCM02D8GEWQ72PVQ2Y5J33"}}}},
-		{"vote", &pb.Msg{Kind: &pb.Msg_Vote{Vote: &pb.Vote{Entries: []*pb.VoteEntry{
-			{Workload: workload, Slot: 0, Valid: true}, {Workload: workload, Slot: 1}}}}}},
+		// Ballots 1041, 1044 and 1294: valid, invalid, copied.
+		{"vote", &pb.Msg{Kind: &pb.Msg_Vote{Vote: &pb.Vote{Ballots: []uint64{1041, 3, 250}, Verdicts: []byte{0x39}}}}},
 	}
 }
 
