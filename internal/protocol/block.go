@@ -2,6 +2,8 @@ package protocol
 
 import (
 	"bytes"
+	"maps"
+	"slices"
 
 	"github.com/provernet/provernet/internal/alloc"
 	"github.com/provernet/provernet/internal/store"
@@ -27,11 +29,7 @@ type Block struct {
 // depends only on the state after the previous block and the seed, which
 // is what `query allocation` recomputes.
 func BeginBlock(kv store.KV, env Env) (*Block, []Event, error) {
-	provers, err := allProvers(kv)
-	if err != nil {
-		return nil, nil, err
-	}
-	evs, err := allocateQueued(kv, env, provers)
+	evs, err := allocateQueued(kv, env)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -44,22 +42,15 @@ func BeginBlock(kv store.KV, env Env) (*Block, []Event, error) {
 		return nil, nil, err
 	}
 	evs = append(evs, more...)
-	if more, err = randomChallenges(kv, env, provers); err != nil {
+	if more, err = randomChallenges(kv, env); err != nil {
 		return nil, nil, err
 	}
 	evs = append(evs, more...)
-	active, err := activeProvers(kv, Env{})
+	active, err := activeAddresses(kv)
 	if err != nil {
 		return nil, nil, err
 	}
 	return &Block{Active: active}, evs, nil
-}
-
-// allProvers reads every prover, in address order.
-func allProvers(r store.Reader) ([]*pb.Prover, error) {
-	var out []*pb.Prover
-	err := Scan(r, prefixProver, func(p *pb.Prover) bool { out = append(out, p); return true })
-	return out, err
 }
 
 // AllocationInput is what allocating at height reads: the active provers
@@ -67,11 +58,11 @@ func allProvers(r store.Reader) ([]*pb.Prover, error) {
 // still waiting for provers, oldest first, then the Runs included at
 // height-1). r must be the state after block height-1.
 func AllocationInput(r store.Reader, height int64) ([]alloc.Prover, []alloc.Workload, error) {
-	provers, err := allProvers(r)
+	params, err := GetParams(r)
 	if err != nil {
 		return nil, nil, err
 	}
-	params, err := GetParams(r)
+	provers, err := activeAllocProvers(r, params)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -79,7 +70,7 @@ func AllocationInput(r store.Reader, height int64) ([]alloc.Prover, []alloc.Work
 	if err != nil {
 		return nil, nil, err
 	}
-	return allocProvers(params, provers), in.workloads, nil
+	return provers, in.workloads, nil
 }
 
 // allocInput is one block's allocation: the allocator's view of each
@@ -206,20 +197,6 @@ func TimeToProve(p Params, cycles uint64, deadline, height int64) bool {
 	return height+MinDeadline(p, cycles)-1 <= deadline
 }
 
-// allocProvers converts the active provers for the allocator, each with
-// the hardware it may rely on (AllocHardware).
-func allocProvers(params Params, provers []*pb.Prover) []alloc.Prover {
-	out := make([]alloc.Prover, 0, len(provers))
-	for _, p := range provers {
-		if p.State != pb.ProverState_PROVER_STATE_ACTIVE || len(p.Address) != 20 {
-			continue
-		}
-		out = append(out, alloc.Prover{Address: [20]byte(p.Address), Hardware: AllocHardware(params, p.Hardware),
-			MaxConcurrent: p.MaxConcurrent, Active: p.Held, LastAllocated: p.LastAllocated})
-	}
-	return out
-}
-
 // HardwareOf converts a hardware record for the allocator.
 func HardwareOf(h *pb.Hardware) alloc.Hardware {
 	out := alloc.Hardware{CPUCores: h.GetCpuCores(), MemoryMB: h.GetMemoryMb(), DiskGB: h.GetDiskGb()}
@@ -236,7 +213,7 @@ func HardwareOf(h *pb.Hardware) alloc.Hardware {
 // drawn for again each block until they are allocated, filled, or can no
 // longer be delivered. A prover drawn for a waiting workload it already
 // holds a slot of is passed over (the slot waits for the next block).
-func allocateQueued(kv store.KV, env Env, provers []*pb.Prover) ([]Event, error) {
+func allocateQueued(kv store.KV, env Env) ([]Event, error) {
 	in, err := allocationInput(kv, env, env.Height)
 	if err != nil {
 		return nil, err
@@ -253,12 +230,14 @@ func allocateQueued(kv store.KV, env Env, provers []*pb.Prover) ([]Event, error)
 	if err != nil {
 		return nil, err
 	}
-	assignments := alloc.Allocate(seed, env.Height, allocProvers(env.Params, provers), in.workloads)
-	byAddr := make(map[[20]byte]*pb.Prover, len(provers))
-	for _, p := range provers {
-		if len(p.Address) == 20 {
-			byAddr[[20]byte(p.Address)] = p
-		}
+	provers, err := activeAllocProvers(kv, env.Params)
+	if err != nil {
+		return nil, err
+	}
+	assignments := alloc.Allocate(seed, env.Height, provers, in.workloads)
+	byAddr, was, err := drawnProvers(kv, assignments)
+	if err != nil {
+		return nil, err
 	}
 	// First every slot and every prover's new load, then the workloads'
 	// own bookkeeping: advance may release a slot and update its prover,
@@ -276,11 +255,10 @@ func allocateQueued(kv store.KV, env Env, provers []*pb.Prover) ([]Event, error)
 		}
 		assign(env, w, a.Provers, byAddr, dirty)
 	}
-	for _, p := range provers { // in address order
-		if dirty[[20]byte(p.Address)] {
-			if err := setProver(kv, p); err != nil {
-				return nil, err
-			}
+	for _, a := range slices.SortedFunc(maps.Keys(dirty), func(x, y [20]byte) int { return bytes.Compare(x[:], y[:]) }) {
+		w := was[a]
+		if err := writeProver(kv, byAddr[a], &w); err != nil {
+			return nil, err
 		}
 	}
 	var evs []Event
@@ -311,6 +289,25 @@ func allocateQueued(kv store.KV, env Env, provers []*pb.Prover) ([]Event, error)
 		}
 	}
 	return evs, nil
+}
+
+// drawnProvers reads the records of the provers the allocator drew, and
+// their index entries as read.
+func drawnProvers(r store.Reader, assignments []alloc.Assignment) (map[[20]byte]*pb.Prover, map[[20]byte]indexEntry, error) {
+	byAddr, was := map[[20]byte]*pb.Prover{}, map[[20]byte]indexEntry{}
+	for _, as := range assignments {
+		for _, a := range as.Provers {
+			if byAddr[a] != nil {
+				continue
+			}
+			p, err := GetProver(r, a)
+			if err != nil {
+				return nil, nil, err
+			}
+			byAddr[a], was[a] = p, indexEntryOf(p)
+		}
+	}
+	return byAddr, was, nil
 }
 
 // updateWait keeps w in the wait list while it has unassigned slots that

@@ -18,9 +18,10 @@ import (
 // accepted: a challenge cannot be declined), due within
 // challenge_deadline blocks, paying challenge_reward and no fee. A pending
 // prover gets admission_challenges of them once staked; each block every
-// active prover is challenged with probability 1/challenge_interval,
-// decided by alloc.Challenged from the beacon. What a challenge that does
-// not end in a final proof costs is in settle.go (challengeConsequences).
+// active prover is challenged with probability 1/challenge_interval, the
+// beacon drawing a window of the provers' positions (challenge_draw.go).
+// What a challenge that does not end in a final proof costs is in
+// settle.go (challengeConsequences).
 //
 // One challenge is several workloads issued at once, its pieces
 // (ChallengeShapeOf): the sandbox runs a program on one thread in at most
@@ -56,8 +57,9 @@ func challengeProgram(r store.Reader, p Params) (*pb.Program, error) {
 	return prog, err
 }
 
-// randomChallenges challenges the active provers the beacon selects.
-func randomChallenges(kv store.KV, env Env, provers []*pb.Prover) ([]Event, error) {
+// randomChallenges challenges the active provers the beacon selects
+// (challengedProvers).
+func randomChallenges(kv store.KV, env Env) ([]Event, error) {
 	prog, err := challengeProgram(kv, env.Params)
 	if err != nil || prog == nil {
 		return nil, err
@@ -66,19 +68,20 @@ func randomChallenges(kv store.KV, env Env, provers []*pb.Prover) ([]Event, erro
 	if err != nil {
 		return nil, err
 	}
+	addrs, err := challengedProvers(kv, seed, env.Params.ChallengeInterval)
+	if err != nil {
+		return nil, err
+	}
 	var evs []Event
-	for _, p := range provers {
-		if p.State != pb.ProverState_PROVER_STATE_ACTIVE || !alloc.Challenged(seed, [20]byte(p.Address), env.Params.ChallengeInterval) {
-			continue
-		}
-		cur, err := GetProver(kv, [20]byte(p.Address))
+	for _, a := range addrs {
+		p, err := GetProver(kv, a)
 		if err != nil {
 			return nil, err
 		}
-		if cur.State != pb.ProverState_PROVER_STATE_ACTIVE { // removed earlier in this block
+		if p.State != pb.ProverState_PROVER_STATE_ACTIVE { // the index lists only active provers; kept as a guard
 			continue
 		}
-		ev, err := issueChallenge(kv, env, prog, cur, seed, false, 0)
+		ev, err := issueChallenge(kv, env, prog, p, seed, false, 0)
 		if err != nil {
 			return nil, err
 		}

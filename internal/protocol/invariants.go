@@ -1,10 +1,15 @@
 package protocol
 
 import (
+	"bytes"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/wire/address"
 	"github.com/provernet/provernet/wire/pb"
 )
 
@@ -12,10 +17,81 @@ import (
 // tests (and the node's AfterCommit hook in tests) call them after every
 // block; the production path never does.
 
-// CheckInvariants checks the supply, every workload, and every prover's
-// counts of what it holds.
+// CheckInvariants checks the supply, every workload, every prover's
+// counts of what it holds, and the active index.
 func CheckInvariants(r store.Reader) error {
-	return errors.Join(CheckSupply(r), CheckWorkloads(r), CheckProverCounts(r))
+	return errors.Join(CheckSupply(r), CheckWorkloads(r), CheckProverCounts(r), CheckActiveIndex(r))
+}
+
+// CheckActiveIndex verifies the active index (active.go) against a scan of
+// every prover: active/ holds exactly the active provers, each with the
+// allocation view of its record, and chal/ exactly the active provers, each
+// at its position.
+func CheckActiveIndex(r store.Reader) error {
+	views, chal := map[string][]byte{}, map[string]bool{}
+	var errs []error
+	err := Scan(r, prefixProver, func(p *pb.Prover) bool {
+		if p.State != pb.ProverState_PROVER_STATE_ACTIVE {
+			return true
+		}
+		a, err := address.FromBytes(p.Address)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("active prover %x: %w", p.Address, err))
+			return false
+		}
+		v, err := marshal.Marshal(allocView(p))
+		if err != nil {
+			errs = append(errs, err)
+			return false
+		}
+		views[string(activeKey(a))], chal[string(challengeKey(a))] = v, true
+		return true
+	})
+	if err != nil || len(errs) > 0 {
+		return errors.Join(append(errs, err)...)
+	}
+	errs = append(errs, checkIndexed(r, prefixActive, func(k, v []byte) error {
+		want, ok := views[string(k)]
+		switch {
+		case !ok:
+			return fmt.Errorf("active index: %s is not an active prover", indexKeyString(prefixActive, k))
+		case !bytes.Equal(v, want):
+			return fmt.Errorf("active index: %s holds %x, its record says %x", indexKeyString(prefixActive, k), v, want)
+		}
+		delete(views, string(k))
+		return nil
+	}), checkIndexed(r, prefixChallenge, func(k, _ []byte) error {
+		if !chal[string(k)] {
+			return fmt.Errorf("challenge index: %s is not an active prover at its position", indexKeyString(prefixChallenge, k))
+		}
+		delete(chal, string(k))
+		return nil
+	}))
+	for _, k := range slices.Sorted(maps.Keys(views)) {
+		errs = append(errs, fmt.Errorf("active index: %s, an active prover, is missing", indexKeyString(prefixActive, []byte(k))))
+	}
+	for _, k := range slices.Sorted(maps.Keys(chal)) {
+		errs = append(errs, fmt.Errorf("challenge index: %s, an active prover, is missing", indexKeyString(prefixChallenge, []byte(k))))
+	}
+	return errors.Join(errs...)
+}
+
+// indexKeyString shows an index key: its prefix, then the rest in hex.
+func indexKeyString(prefix, k []byte) string {
+	return string(prefix) + hex.EncodeToString(k[min(len(prefix), len(k)):])
+}
+
+// checkIndexed calls check for each key under prefix and joins at most 10
+// of its errors.
+func checkIndexed(r store.Reader, prefix []byte, check func(k, v []byte) error) error {
+	var errs []error
+	err := r.Iterate(prefix, store.PrefixEnd(prefix), func(k, v []byte) bool {
+		if err := check(k, v); err != nil {
+			errs = append(errs, err)
+		}
+		return len(errs) < 10
+	})
+	return errors.Join(append(errs, err)...)
 }
 
 // CheckProverCounts verifies that every prover's held (allocated slots

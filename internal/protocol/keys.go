@@ -32,6 +32,8 @@ var (
 	prefixReinstate = []byte("reinstate/") // reinstate/<height>/<prover>: a suspension ends
 	keyFill         = []byte("fill")       // the current run of full blocks (fill.go)
 	prefixWait      = []byte("wait/")      // wait/<height>/<seq>: a workload with slots nobody could be allocated since height, drawn for each block
+	prefixActive    = []byte("active/")    // active/<address>: an active prover, with what the allocator reads of it (active.go)
+	prefixChallenge = []byte("chal/")      // chal/<8-byte position><address>: an active prover, at its place in the random challenges' draw (active.go)
 )
 
 func accountKey(a address.Address) []byte { return append(append([]byte{}, prefixAccount...), a[:]...) }

@@ -54,9 +54,19 @@ func GetProver(r store.Reader, a address.Address) (*pb.Prover, error) {
 	return &p, nil
 }
 
-func setProver(kv store.KV, p *pb.Prover) error {
+// setProver writes a prover record (writeProver, not knowing what it
+// replaces).
+func setProver(kv store.KV, p *pb.Prover) error { return writeProver(kv, p, nil) }
+
+// writeProver is the only writer of prover records: it keeps the active
+// index in line with them (indexProver; was is the index entry of the
+// record p replaces, nil if unknown).
+func writeProver(kv store.KV, p *pb.Prover, was *indexEntry) error {
 	a, err := address.FromBytes(p.Address)
 	if err != nil {
+		return err
+	}
+	if err := indexProver(kv, a, was, p); err != nil {
 		return err
 	}
 	return setProto(kv, proverKey(a), p)
@@ -276,7 +286,8 @@ func proverAt(kv store.Reader, addr []byte) (*pb.Prover, error) {
 }
 
 // updateProver reads the prover at addr (raw address bytes from a record),
-// lets fn change it, and writes it back.
+// lets fn change it, and writes it back. fn may replace p.Hardware but not
+// edit it in place (indexEntry).
 func updateProver(kv store.KV, addr []byte, fn func(*pb.Prover)) error {
 	a, err := address.FromBytes(addr)
 	if err != nil {
@@ -286,6 +297,7 @@ func updateProver(kv store.KV, addr []byte, fn func(*pb.Prover)) error {
 	if err != nil {
 		return err
 	}
+	was := indexEntryOf(p)
 	fn(p)
-	return setProver(kv, p)
+	return writeProver(kv, p, &was)
 }

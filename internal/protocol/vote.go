@@ -177,22 +177,6 @@ func committeeID(id []byte, slot, round uint32) [32]byte {
 	return out
 }
 
-// activeProvers returns the addresses of the active provers, sorted: the
-// block's list when FinalizeBlock made one, else read from state.
-func activeProvers(kv store.KV, env Env) ([][20]byte, error) {
-	if env.Block != nil {
-		return env.Block.Active, nil
-	}
-	var out [][20]byte
-	err := Scan(kv, prefixProver, func(p *pb.Prover) bool {
-		if p.State == pb.ProverState_PROVER_STATE_ACTIVE {
-			out = append(out, [20]byte(p.Address))
-		}
-		return true
-	})
-	return out, err
-}
-
 func vote(kv store.KV, env Env, sender address.Address, m *pb.Vote) (Result, error) {
 	entries, err := wire.DecodeVote(m, maxVoteEntries)
 	if err != nil {
