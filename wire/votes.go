@@ -36,6 +36,10 @@ type Ballot struct {
 	Verdict Verdict
 }
 
+// MaxVoteEntries bounds one Vote: a member of every committee of a busy
+// block votes on a few thousand ballots. The chain refuses more.
+const MaxVoteEntries = 4096
+
 // ErrBadVote is wrapped by DecodeVote's and EncodeVote's errors.
 var ErrBadVote = errors.New("malformed vote")
 

@@ -49,15 +49,23 @@ func getBallot(r store.Reader, n uint64) (*pb.Ballot, error) {
 
 // nextBallot takes the next ballot number, from 1.
 func nextBallot(kv store.KV) (uint64, error) {
-	b, err := kv.Get(keyBallotSeq)
+	n, err := peekBallot(kv)
 	if err != nil {
 		return 0, err
 	}
-	n := uint64(1)
-	if len(b) == 8 {
-		n = binary.BigEndian.Uint64(b)
-	}
 	return n, kv.Set(keyBallotSeq, binary.BigEndian.AppendUint64(nil, n+1))
+}
+
+// peekBallot is the number the next ballot will get.
+func peekBallot(r store.Reader) (uint64, error) {
+	b, err := r.Get(keyBallotSeq)
+	if err != nil {
+		return 0, err
+	}
+	if len(b) == 8 {
+		return binary.BigEndian.Uint64(b), nil
+	}
+	return 1, nil
 }
 
 // openBallot gives slot s of w a new ballot judged by members (sorted,
@@ -68,6 +76,9 @@ func openBallot(kv store.KV, w *pb.Workload, s *pb.Slot, members []byte) error {
 		return err
 	}
 	s.Ballot = n
+	// The slot shows the running round's ballot only (WorkloadView fills
+	// it in): the last round's committee and votes were counted already.
+	s.Committee, s.Votes, s.ValidVotes, s.InvalidVotes, s.CopiedVotes = nil, nil, 0, 0, 0
 	b := &pb.Ballot{Members: members, Votes: make([]byte, len(members)/address.Size), VoteBy: s.VoteBy,
 		Workload: w.Id, Slot: s.Index}
 	return setProto(kv, ballotKey(n), b)

@@ -20,6 +20,7 @@ func EndBlock(kv store.KV, env Env, txBytes uint64) ([]Event, error) {
 	if err != nil {
 		return nil, err
 	}
+	env.Block.endTx(true) // the pay the decisions queued: nothing can take them back now
 	if err := payVoters(kv, env); err != nil {
 		return nil, err
 	}
@@ -32,8 +33,17 @@ type voterPay struct {
 	slots  uint64
 }
 
-// payVoter pays a member that decided a slot: into the block's ledger,
-// paid at EndBlock, or at once outside a block (CheckTx, tests).
+// payVoter pays a member that decided a slot: into the running
+// transaction's share of the block's ledger, paid at EndBlock, or at once
+// outside a block (CheckTx, BeginBlock, tests), where the store is the
+// only ledger.
+//
+// The block's ledger lives outside the transaction's store cache, so the
+// pay a transaction queues is held apart (Block.txPay) until the
+// transaction ends: DeliverTx and Apply keep it when the transaction's
+// writes are kept and drop it when they are dropped (endTx). Without that,
+// a settlement in a transaction whose later message fails would be rolled
+// back while its voters were still paid.
 func payVoter(kv store.KV, env Env, member []byte, amount uint64) error {
 	if env.Block == nil {
 		if err := credit(kv, member, amount); err != nil {
@@ -41,17 +51,38 @@ func payVoter(kv store.KV, env Env, member []byte, amount uint64) error {
 		}
 		return updateProver(kv, member, func(p *pb.Prover) { p.VotesPaid++ })
 	}
-	if env.Block.voterPay == nil {
-		env.Block.voterPay = map[string]*voterPay{}
-	}
-	p, ok := env.Block.voterPay[string(member)]
-	if !ok {
-		p = &voterPay{}
-		env.Block.voterPay[string(member)] = p
-	}
-	p.amount += amount
-	p.slots++
+	env.Block.txPay = append(env.Block.txPay, queuedPay{member: string(member), amount: amount})
 	return nil
+}
+
+// queuedPay is one vote pay a running transaction owes.
+type queuedPay struct {
+	member string
+	amount uint64
+}
+
+// endTx ends the running transaction's share of the block's ledger: kept
+// when the transaction's writes are, dropped otherwise.
+func (b *Block) endTx(keep bool) {
+	if b == nil {
+		return
+	}
+	if keep && len(b.txPay) > 0 && b.voterPay == nil {
+		b.voterPay = map[string]*voterPay{}
+	}
+	for _, q := range b.txPay {
+		if !keep {
+			break
+		}
+		p, ok := b.voterPay[q.member]
+		if !ok {
+			p = &voterPay{}
+			b.voterPay[q.member] = p
+		}
+		p.amount += q.amount
+		p.slots++
+	}
+	b.txPay = b.txPay[:0]
 }
 
 // payVoters pays what the block owes its voters, in address order.

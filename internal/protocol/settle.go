@@ -214,14 +214,17 @@ func payCommittees(kv store.KV, env Env, w *pb.Workload) error {
 
 // Deciders are the committee members of s that voted with its decision:
 // valid for a valid slot, invalid for an invalid one, copied for a copied
-// one; none for a slot no committee decided.
+// one (and for an invalid one that a copied verdict decided); none for a
+// slot no committee decided.
 func Deciders(s *pb.Slot) [][]byte {
 	var want byte
 	switch {
 	case s.State == pb.SlotState_SLOT_STATE_VALID && len(s.Committee) > 0:
 		want = voteValid
-	case s.State == pb.SlotState_SLOT_STATE_INVALID && s.InvalidVotes > 0:
+	case s.State == pb.SlotState_SLOT_STATE_INVALID && s.InvalidVotes > 0 && Decides(s.InvalidVotes, len(s.Committee)):
 		want = voteInvalid
+	case s.State == pb.SlotState_SLOT_STATE_INVALID && Decides(s.CopiedVotes, len(s.Committee)):
+		want = voteCopied // a copied verdict the chain could not confirm stands as invalid (confirmCopied)
 	case s.State == pb.SlotState_SLOT_STATE_COPIED && s.CopiedVotes > 0:
 		want = voteCopied
 	default:

@@ -36,6 +36,7 @@ type ballotTally struct {
 type tallies struct {
 	byNumber map[uint64]*ballotTally
 	reached  []*ballotTally
+	next     uint64 // the next ballot number, read at the block's first vote (0: not yet)
 }
 
 // tallyOf returns ballot n's ballotTally, reading the ballot at its first use in
@@ -46,6 +47,16 @@ func (b *Block) tallyOf(r store.Reader, n uint64) (*ballotTally, error) {
 	}
 	if t, ok := b.votes.byNumber[n]; ok {
 		return t, nil
+	}
+	if b.votes.next == 0 {
+		next, err := peekBallot(r)
+		if err != nil {
+			return nil, err
+		}
+		b.votes.next = next
+	}
+	if n == 0 || n >= b.votes.next {
+		return nil, nil // never given: no read, and nothing remembered
 	}
 	bl, err := getBallot(r, n)
 	if err != nil {

@@ -66,7 +66,9 @@ func DeliverTx(kv store.KV, env Env, raw []byte) (Result, error) {
 	cache := store.NewCache(kv)
 	res, err = runMessages(cache, env, tx)
 	res.Admitted, res.Critical = true, Critical(tx)
-	if err != nil || !res.OK() {
+	ok := err == nil && res.OK()
+	env.Block.endTx(ok) // the voter pay its settlements queued goes with its writes
+	if !ok {
 		return res, err
 	}
 	return res, cache.Write(kv)
@@ -235,7 +237,9 @@ func Apply(kv store.KV, env Env, sender address.Address, nonce uint64, m *pb.Msg
 	env.txNonce, env.msgIndex = nonce, 0
 	cache := store.NewCache(kv)
 	res, err := runMessage(cache, env, sender, m)
-	if err != nil || !res.OK() {
+	ok := err == nil && res.OK()
+	env.Block.endTx(ok)
+	if !ok {
 		return res, err
 	}
 	return res, cache.Write(kv)

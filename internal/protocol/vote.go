@@ -13,6 +13,7 @@ import (
 	"github.com/provernet/provernet/wire"
 	"github.com/provernet/provernet/wire/address"
 	"github.com/provernet/provernet/wire/pb"
+	"github.com/provernet/provernet/wire/seal"
 )
 
 // Verification (PROTOCOL.md 5.5). A revealed proof goes to a committee:
@@ -30,9 +31,7 @@ import (
 // the slot's vote pool at settlement (settle.go). With nobody to ask (a
 // network bootstrapping with one prover) a proof is valid on reveal.
 
-// maxVoteEntries bounds one Vote: a member of every committee of a busy
-// block votes on a few thousand ballots.
-const maxVoteEntries = 4096
+const maxVoteEntries = wire.MaxVoteEntries
 
 const committeeDomain = "provernet/committee/v1"
 
@@ -49,7 +48,16 @@ func startVote(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) ([]Event, error
 	if len(members) == 0 {
 		return decide(kv, env, w, s, voteValid)
 	}
-	return nil, openBallot(kv, w, s, members)
+	if err := openBallot(kv, w, s, members); err != nil {
+		return nil, err
+	}
+	if env.Block != nil && env.Block.votes.next != 0 {
+		// Votes later in this block may name it (tally.go reads numbers
+		// below next only). Should this transaction fail, the number
+		// names nothing, and a vote for it finds no ballot.
+		env.Block.votes.next = max(env.Block.votes.next, s.Ballot+1)
+	}
+	return nil, nil
 }
 
 // CommitteeSizeFor is how many members judge a slot of w: committee_size,
@@ -242,12 +250,39 @@ func decideBallot(kv store.KV, env Env, w *pb.Workload, t *ballotTally) ([]Event
 	if err := closeBallot(kv, s, t.b); err != nil {
 		return nil, err
 	}
-	evs, err := decide(kv, env, w, s, t.reached)
+	verdict := t.reached
+	if verdict == voteCopied {
+		var err error
+		if verdict, err = confirmCopied(kv, env, w, s); err != nil {
+			return nil, err
+		}
+	}
+	evs, err := decide(kv, env, w, s, verdict)
 	if err != nil {
 		return nil, err
 	}
 	more, err := slashWrongVotes(kv, env, s, t.reached)
 	return append(append([]Event{slotEvent(w, s)}, evs...), more...), err
+}
+
+// confirmCopied is the one place consensus opens a revealed file: when two
+// thirds of a committee vote copied, which costs the prover its whole
+// stake and its place. The chain opens the file with the revealed
+// identity and checks that its header names another prover; if it does
+// not (or the file does not open), the verdict stands only as invalid
+// (slash_invalid), so a dishonest two thirds can do no more harm than an
+// invalid vote always could. Honest committees vote copied rarely, so this
+// costs little.
+func confirmCopied(r store.Reader, env Env, w *pb.Workload, s *pb.Slot) (byte, error) {
+	file, err := SealedFile(r, w.Id, s.Index)
+	if err != nil {
+		return voteNone, err
+	}
+	h, _, err := seal.Open(file, s.Identity, int(env.Params.MaxProofSize))
+	if err != nil || bytes.Equal(h.Prover[:], s.Prover) {
+		return voteInvalid, nil
+	}
+	return voteCopied, nil
 }
 
 // slashWrongVotes slashes the members that voted otherwise than the

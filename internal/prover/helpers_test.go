@@ -97,7 +97,7 @@ func TestBallotPutBack(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	sent := b.take()
+	sent := b.take(0)
 	if err := b.record(verifyResult{workload: id, slot: 2, ballot: 12, verdict: wire.VerdictInvalid}); err != nil {
 		t.Fatal(err)
 	}
@@ -125,5 +125,53 @@ func TestVoteOf(t *testing.T) {
 	}
 	if _, err := wire.EncodeVote(got); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestBallotTakeCapsAndDropsStale: one Vote carries at most
+// wire.MaxVoteEntries verdicts (the chain refuses more, and a daemon that
+// resent the same oversized Vote would never vote again); the rest go
+// with the next pass, and verdicts whose ballot closed are dropped.
+func TestBallotTakeCapsAndDropsStale(t *testing.T) {
+	b := newBallot()
+	const n = wire.MaxVoteEntries + 10
+	for i := range n {
+		voteBy := int64(100)
+		if i%1000 == 7 {
+			voteBy = 5 // closed before height 50
+		}
+		if err := b.record(verifyResult{workload: []byte{1}, slot: uint32(i), ballot: uint64(i + 1), voteBy: voteBy, verdict: wire.VerdictValid}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stale := 0
+	for i := range n {
+		if i%1000 == 7 {
+			stale++
+		}
+	}
+	first := b.take(50)
+	if len(first) != wire.MaxVoteEntries {
+		t.Fatalf("first Vote: %d entries; want %d", len(first), wire.MaxVoteEntries)
+	}
+	m, err := wire.EncodeVote(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wire.DecodeVote(m, wire.MaxVoteEntries); err != nil {
+		t.Fatalf("the chain would refuse the daemon's Vote: %v", err)
+	}
+	b.sent(first)
+	second := b.take(50)
+	if got, want := len(first)+len(second), n-stale; got != want {
+		t.Fatalf("sent %d verdicts over two passes; want %d (the %d stale ones dropped)", got, want, stale)
+	}
+	for _, v := range append(first, second...) {
+		if (v.Number-1)%1000 == 7 {
+			t.Fatalf("ballot %d, closed at height 5, was sent at height 50", v.Number)
+		}
+	}
+	if rest := b.take(50); len(rest) != 0 {
+		t.Fatalf("%d verdicts left after two passes", len(rest))
 	}
 }

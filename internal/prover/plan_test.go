@@ -445,7 +445,7 @@ func (s *story) votes() (string, error) {
 	if len(acts) == 0 {
 		return "nothing", nil
 	}
-	s.ballot.take()
+	s.ballot.take(s.tip)
 	return s.names.replace(acts[0].String()), nil
 }
 

@@ -20,6 +20,7 @@ type verifyResult struct {
 	slot     uint32
 	round    uint32
 	ballot   uint64 // the round's ballot, what the vote names
+	voteBy   int64  // the last height the ballot takes votes
 	verdict  wire.Verdict
 	err      error // no verdict: the machine, not the proof, failed
 }
@@ -51,7 +52,7 @@ func (d *Daemon) startVerify(ctx context.Context, w *pb.Workload, s *pb.Slot) {
 		} else {
 			r = d.check(ctx, w, s)
 		}
-		r.round, r.ballot = s.Round, s.Ballot
+		r.round, r.ballot, r.voteBy = s.Round, s.Ballot, s.VoteBy
 		<-d.verifySem
 		select {
 		case d.verified <- r:

@@ -24,9 +24,10 @@ const (
 type ballot struct {
 	rounds  map[string]roundDuty // by roundKey
 	pending []wire.Ballot        // verdicts not sent yet
+	voteBy  map[uint64]int64     // the last height each pending ballot takes votes
 }
 
-func newBallot() ballot { return ballot{rounds: map[string]roundDuty{}} }
+func newBallot() ballot { return ballot{rounds: map[string]roundDuty{}, voteBy: map[uint64]int64{}} }
 
 // roundKey names one verification round of a slot.
 func roundKey(id []byte, slot, round uint32) string { return fmt.Sprintf("%x/%d/%d", id, slot, round) }
@@ -48,14 +49,34 @@ func (b *ballot) record(r verifyResult) error {
 	}
 	b.rounds[key] = roundVoted
 	b.pending = append(b.pending, wire.Ballot{Number: r.ballot, Verdict: r.verdict})
+	b.voteBy[r.ballot] = r.voteBy
 	return nil
 }
 
-// take hands over the queued verdicts.
-func (b *ballot) take() []wire.Ballot {
-	v := b.pending
-	b.pending = nil
-	return v
+// take hands over the queued verdicts for one Vote: in ballot order, each
+// ballot once, at most wire.MaxVoteEntries (the rest wait for the next
+// pass). Verdicts whose ballot stopped taking votes before height tip are
+// dropped: the chain would ignore them.
+func (b *ballot) take(tip int64) []wire.Ballot {
+	fresh := b.pending[:0:0]
+	for _, v := range b.pending {
+		if by, ok := b.voteBy[v.Number]; ok && by < tip {
+			delete(b.voteBy, v.Number)
+			continue
+		}
+		fresh = append(fresh, v)
+	}
+	fresh = voteOf(fresh)
+	n := min(len(fresh), wire.MaxVoteEntries)
+	b.pending = slices.Clone(fresh[n:])
+	return fresh[:n]
+}
+
+// sent forgets verdicts a Vote carried.
+func (b *ballot) sent(votes []wire.Ballot) {
+	for _, v := range votes {
+		delete(b.voteBy, v.Number)
+	}
 }
 
 // putBack requeues verdicts a Vote could not carry: they stand, and go
@@ -77,7 +98,10 @@ func (d *Daemon) flushVotes(ctx context.Context) error {
 	if len(acts) == 0 {
 		return nil
 	}
-	votes := voteOf(d.ballot.take())
+	votes := d.ballot.take(d.tip)
+	if len(votes) == 0 {
+		return nil // every verdict came too late to count
+	}
 	m, err := wire.EncodeVote(votes)
 	if err != nil {
 		return err // cannot happen: voteOf sorts and deduplicates
@@ -86,6 +110,7 @@ func (d *Daemon) flushVotes(ctx context.Context) error {
 		d.ballot.putBack(votes)
 		return err
 	}
+	d.ballot.sent(votes)
 	valid := 0
 	for _, v := range votes {
 		if v.Verdict == wire.VerdictValid {
