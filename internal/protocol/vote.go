@@ -190,12 +190,12 @@ func vote(kv store.KV, env Env, sender address.Address, m *pb.Vote) (Result, err
 	if err != nil {
 		return reject(wire.CodeInvalidMessage, "vote: %v", err), nil
 	}
-	p, err := GetProver(kv, sender)
-	if isNotFound(err) || (err == nil && p.State != pb.ProverState_PROVER_STATE_ACTIVE) {
-		return reject(wire.CodeNotAllowed, "vote: only active provers vote; %s is not one", sender), nil
-	}
+	active, err := kv.Get(activeKey(sender)) // the index, not the whole record (active.go)
 	if err != nil {
 		return Result{}, err
+	}
+	if active == nil {
+		return reject(wire.CodeNotAllowed, "vote: only active provers vote; %s is not one", sender), nil
 	}
 	if env.checking {
 		// Admission reads no ballot: an entry that does not count is
