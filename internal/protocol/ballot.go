@@ -32,9 +32,6 @@ func ballotKey(n uint64) []byte {
 	return binary.BigEndian.AppendUint64(append([]byte{}, prefixBallot...), n)
 }
 
-// BallotKey is the store key of ballot n (for proven queries).
-func BallotKey(n uint64) []byte { return ballotKey(n) }
-
 func getBallot(r store.Reader, n uint64) (*pb.Ballot, error) {
 	if n == 0 {
 		return nil, nil // 0 is never a ballot: the counter starts at 1
