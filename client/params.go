@@ -18,15 +18,25 @@ func (c *Client) Params(ctx context.Context) (*wire.Params, error) {
 }
 
 // FeeParams are the chain's fee parameters, needed to compute the minimum
-// fee before signing.
+// fee before signing: per byte, per message and per unit of weight
+// (wire.TxWeight, which admission_challenges enters through a Stake).
 type FeeParams struct {
-	FeePerByte uint64 `json:"fee_per_byte"`
-	FeePerMsg  uint64 `json:"fee_per_msg"`
+	FeePerByte          uint64 `json:"fee_per_byte"`
+	FeePerMsg           uint64 `json:"fee_per_msg"`
+	FeePerWeight        uint64 `json:"fee_per_weight"`
+	AdmissionChallenges uint32 `json:"admission_challenges"`
 }
 
 // FeeParamsOf picks the fee parameters out of the chain's parameters.
 func FeeParamsOf(p *wire.Params) FeeParams {
-	return FeeParams{FeePerByte: p.FeePerByte, FeePerMsg: p.FeePerMsg}
+	return FeeParams{FeePerByte: p.FeePerByte, FeePerMsg: p.FeePerMsg, FeePerWeight: p.FeePerWeight, AdmissionChallenges: p.AdmissionChallenges}
+}
+
+// MinFee is the chain's minimum fee for a transaction of size bytes
+// carrying msgs (wire.Params.MinFee).
+func (fp FeeParams) MinFee(size int, msgs []*Msg) uint64 {
+	p := wire.Params{FeePerByte: fp.FeePerByte, FeePerMsg: fp.FeePerMsg, FeePerWeight: fp.FeePerWeight, AdmissionChallenges: fp.AdmissionChallenges}
+	return p.MinFee(size, msgs)
 }
 
 // FeeParams fetches the chain's fee parameters.

@@ -26,7 +26,7 @@ func TestParamsDecoding(t *testing.T) {
 		!slices.Equal(p.RewardTiersBP, []uint32{5000, 3000, 2000}) || p.UnbondCooldown != -1 || p.ChallengeProgram != "ab" {
 		t.Fatalf("params %+v", p)
 	}
-	if got := p.MinFee(100, 2); got != 3*100+700*2 {
+	if got := p.MinFee(100, make([]*Msg, 2)); got != 3*100+700*2 { // no fee_per_weight: none charged
 		t.Fatalf("MinFee = %d", got)
 	}
 	fp, err := c.FeeParams(context.Background())

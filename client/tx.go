@@ -39,7 +39,7 @@ func SignTx(key *Key, chainID string, nonce, fee uint64, fp FeeParams, msgs ...*
 		if err != nil {
 			return nil, err
 		}
-		min := fp.FeePerByte*uint64(len(raw)) + fp.FeePerMsg*uint64(len(msgs))
+		min := fp.MinFee(len(raw), msgs)
 		if body.Fee >= min {
 			return raw, nil
 		}

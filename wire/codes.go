@@ -23,6 +23,7 @@ const (
 	CodeNotFound          Code = 13 // names a workload or program that does not exist
 	CodeWindowClosed      Code = 14 // too early or too late for this message
 	CodeMempoolBusy       Code = 15 // CheckTx only: ordinary transactions fill their share of the node's mempool
+	CodeTooHeavy          Code = 16 // its weight is over params.max_block_weight: no block can carry it
 )
 
 // Codespace names the code table in ABCI responses.
@@ -45,6 +46,7 @@ var codeNames = [...]string{
 	CodeNotFound:          "not_found",
 	CodeWindowClosed:      "window_closed",
 	CodeMempoolBusy:       "mempool_busy",
+	CodeTooHeavy:          "too_heavy",
 }
 
 // String returns the code's stable name.

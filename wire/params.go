@@ -1,5 +1,7 @@
 package wire
 
+import "github.com/provernet/provernet/wire/pb"
+
 // Params is the chain parameters document /v1/params serves (docs/CHAIN.md,
 // "Parameters", lists each with its default). Its JSON names and
 // types are the chain's own, field for field: a test in internal/httpapi
@@ -10,6 +12,8 @@ type Params struct {
 	MaxTxBytes     uint64 `json:"max_tx_bytes"`     // encoded size of one transaction
 	FeePerByte     uint64 `json:"fee_per_byte"`     // minimum fee: fee_per_byte * len(tx)
 	FeePerMsg      uint64 `json:"fee_per_msg"`      // + fee_per_msg * len(messages)
+	FeePerWeight   uint64 `json:"fee_per_weight"`   // + fee_per_weight * TxWeight
+	MaxBlockWeight uint64 `json:"max_block_weight"` // a block's transactions and the work due at its height (weight.go)
 	MaxProgramSize uint64 `json:"max_program_size"` // bytes of a deployed module
 	MaxProofSize   uint64 `json:"max_proof_size"`   // bytes of a proof a prover may output
 	MaxInlineInput uint64 `json:"max_inline_input"` // bytes of an input carried in a transaction; larger ones are blobs
@@ -61,8 +65,15 @@ type Params struct {
 	ChallengeCommitteeSize uint32 `json:"challenge_committee_size"` // 0: committee_size
 }
 
-// MinFee is the smallest fee a transaction of size bytes and msgs messages
-// must offer.
-func (p *Params) MinFee(size, msgs int) uint64 {
-	return p.FeePerByte*uint64(size) + p.FeePerMsg*uint64(msgs)
+// TxWeight is the weight of a transaction of size bytes carrying msgs
+// under these parameters (weight.go).
+func (p *Params) TxWeight(size int, msgs []*pb.Msg) uint64 {
+	return TxWeight(size, msgs, p.AdmissionChallenges)
+}
+
+// MinFee is the smallest fee a transaction of size bytes carrying msgs
+// must offer: fee_per_byte * size + fee_per_msg * len(msgs) +
+// fee_per_weight * TxWeight.
+func (p *Params) MinFee(size int, msgs []*pb.Msg) uint64 {
+	return p.FeePerByte*uint64(max(size, 0)) + p.FeePerMsg*uint64(len(msgs)) + p.FeePerWeight*p.TxWeight(size, msgs)
 }

@@ -47,7 +47,7 @@ func newStory(accounts map[string]uint64) *storyChain {
 	s := &storyChain{tree: iavltree.OpenMemory(), keys: map[string]ed25519.PrivateKey{}, users: map[string]*age.X25519Identity{},
 		temps: map[string]*age.X25519Identity{}, files: map[string][]byte{}}
 	p := protocol.DefaultParams()
-	p.FeePerByte, p.FeePerMsg, p.RegistrationFee = 0, 0, 0
+	p.FeePerByte, p.FeePerMsg, p.FeePerWeight, p.RegistrationFee = 0, 0, 0, 0
 	p.MinProverStake = 1000
 	g := protocol.Genesis{Params: p, BeaconSeed: make([]byte, 32),
 		Validators: []protocol.GenesisValidator{{Address: make([]byte, 20), VRFPublicKey: make([]byte, 32)}}}

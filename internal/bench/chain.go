@@ -119,7 +119,8 @@ func signedTransfers(n, senders int) ([]*client.Key, [][][]byte, error) {
 		}
 		keys[i] = k
 	}
-	fp := client.FeeParams{FeePerByte: protocol.DefaultParams().FeePerByte, FeePerMsg: protocol.DefaultParams().FeePerMsg}
+	dp := protocol.DefaultParams()
+	fp := client.FeeParams{FeePerByte: dp.FeePerByte, FeePerMsg: dp.FeePerMsg, FeePerWeight: dp.FeePerWeight, AdmissionChallenges: dp.AdmissionChallenges}
 	txs := make([][][]byte, senders)
 	for i := 0; i < n; i++ {
 		s := i % senders

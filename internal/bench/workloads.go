@@ -72,6 +72,8 @@ type WorkloadsOptions struct {
 	// blocks is unlabelled.
 	CPUProfile io.Writer
 	Progress   io.Writer
+
+	genesis func(*protocol.Genesis) // adjusts the genesis (the weight benchmark's chains)
 }
 
 func (o *WorkloadsOptions) ensureDefaults() error {
@@ -375,6 +377,11 @@ func newWLHarness(o WorkloadsOptions, dir string) (*wlHarness, error) {
 		h.users = append(h.users, a)
 		g.Accounts = append(g.Accounts, protocol.GenesisAccount{Address: a.addr, Balance: balance})
 	}
+	if o.genesis != nil {
+		o.genesis(&g)
+		h.params = g.Params
+		h.deadline = protocol.MinDeadline(g.Params, wlCycles) + 50
+	}
 	state, err := json.Marshal(g)
 	if err != nil {
 		tree.Close()
@@ -431,12 +438,12 @@ func (h *wlHarness) sign(txs []*wlTx) error {
 		t := txs[i]
 		// sender key 34, signature 66, framing 6, fee varint <= 10
 		size := proto.Size(t.body) + 34 + 66 + 6 + 10
-		t.body.Fee = h.params.MinFee(size, len(t.body.Messages))
+		t.body.Fee = h.params.MinFee(size, t.body.Messages)
 		raw, err := txn.Sign(t.from.key, t.body)
 		if err != nil {
 			return err
 		}
-		if min := h.params.MinFee(len(raw), len(t.body.Messages)); t.body.Fee < min {
+		if min := h.params.MinFee(len(raw), t.body.Messages); t.body.Fee < min {
 			return fmt.Errorf("fee estimate %d below minimum %d", t.body.Fee, min)
 		}
 		t.raw = raw
@@ -770,8 +777,11 @@ func (h *wlHarness) execute(ctx context.Context, txs []*wlTx, mode wlMode) (*Wor
 		}
 	}
 	for _, ev := range resp.Events {
-		if ev.Type == "workload" && wlAttr(ev, "state") == "allocated" {
+		switch {
+		case ev.Type == "workload" && wlAttr(ev, "state") == "allocated":
 			b.Allocated++
+		case ev.Type == "settle" && wlAttr(ev, "state") == "final": // votes decide at the end of the block
+			b.Settled++
 		}
 		if ev.Type == "settle" && wlAttr(ev, "state") == "final" { // votes decide at the end of the block
 			b.Settled++

@@ -4,7 +4,9 @@
 // blocks, hands them to the deterministic protocol package, commits the
 // store once per block and answers queries. Invariants:
 //   - every block's first transaction is the proposer's beacon entry;
-//     ProcessProposal rejects a block without a valid one;
+//     ProcessProposal rejects a block without a valid one, and one whose
+//     transactions exceed MaxProposalTxBytes or the weight left at its
+//     height (weight.go);
 //   - FinalizeBlock writes only to the store's working set and Commit saves
 //     it in one batch, so a crash between the two loses nothing CometBFT
 //     cannot replay;

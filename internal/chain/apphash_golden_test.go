@@ -75,6 +75,7 @@ type goldenStory struct {
 	run      []byte
 	temps    map[uint32]*age.X25519Identity
 	voted    map[string]bool
+	votes    map[int][]wire.Ballot // verdicts per member, sent as one Vote
 	declined bool
 	out      strings.Builder
 	pending  map[int][]*pb.Msg // messages per account for the next block
@@ -94,7 +95,7 @@ func newGoldenStory(t *testing.T) *goldenStory {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := &goldenStory{t: t, c: c, user: user, temps: map[uint32]*age.X25519Identity{}, voted: map[string]bool{}, pending: map[int][]*pb.Msg{}}
+	g := &goldenStory{t: t, c: c, user: user, temps: map[uint32]*age.X25519Identity{}, voted: map[string]bool{}, votes: map[int][]wire.Ballot{}, pending: map[int][]*pb.Msg{}}
 	fmt.Fprintf(&g.out, "# App hash after each height of TestAppHashGolden (internal/chain), then the\n")
 	fmt.Fprintf(&g.out, "# height's transactions as account:message kinds (all succeed). Regenerate with:\n")
 	fmt.Fprintf(&g.out, "#   go test ./internal/chain -run TestAppHashGolden -update\n")
@@ -187,11 +188,21 @@ func (g *goldenStory) act(w *pb.Workload) {
 				key := fmt.Sprintf("%d/%x", s.Index, m)
 				if !g.voted[key] {
 					g.voted[key] = true
-					g.send(g.index(m), &pb.Msg{Kind: &pb.Msg_Vote{Vote: &pb.Vote{Ballots: []uint64{s.Ballot}, Verdicts: []byte{byte(wire.VerdictValid)}}}})
+					g.votes[g.index(m)] = append(g.votes[g.index(m)], wire.Ballot{Number: s.Ballot, Verdict: wire.VerdictValid})
 				}
 			}
 		}
 	}
+	// Each member sends its verdicts in one Vote, which travels alone.
+	for who, entries := range g.votes {
+		slices.SortFunc(entries, func(a, b wire.Ballot) int { return cmp.Compare(a.Number, b.Number) })
+		v, err := wire.EncodeVote(entries)
+		if err != nil {
+			g.t.Fatal(err)
+		}
+		g.send(who, &pb.Msg{Kind: &pb.Msg_Vote{Vote: v}})
+	}
+	clear(g.votes)
 }
 
 // allSubmitted: reveals open once no slot can still be filled.
@@ -256,45 +267,34 @@ func (g *goldenStory) leave() {
 	}
 }
 
-// block signs each account's pending messages into one transaction,
+// block signs each account's pending messages into one transaction (and
+// each Vote into one of its own),
 // checks each in the mempool, and runs one height through the App; every
 // transaction must succeed. It records the height's app hash.
 func (g *goldenStory) block() {
 	t, c := g.t, g.c
 	var txs [][]byte
-	var sent []string            // account:message kinds, per transaction
-	carry := map[int][]*pb.Msg{} // a Vote travels alone: it waits for a block of its own
+	var sent []string // account:message kinds, per transaction
 	for i := range c.keys {
-		msgs := g.pending[i]
-		if len(msgs) > 1 {
-			var rest []*pb.Msg
-			for _, m := range msgs {
-				if m.GetVote() != nil {
-					carry[i] = append(carry[i], m)
-				} else {
-					rest = append(rest, m)
-				}
-			}
-			msgs = rest
-		}
-		if len(msgs) == 0 {
+		if len(g.pending[i]) == 0 {
 			continue
 		}
-		kinds := make([]string, len(msgs))
-		for j, m := range msgs {
-			kinds[j] = string(m.ProtoReflect().WhichOneof(m.ProtoReflect().Descriptor().Oneofs().ByName("kind")).Name())
+		nonce := g.account(i).Nonce
+		for _, msgs := range splitVotes(g.pending[i]) {
+			kinds := make([]string, len(msgs))
+			for j, m := range msgs {
+				kinds[j] = string(m.ProtoReflect().WhichOneof(m.ProtoReflect().Descriptor().Oneofs().ByName("kind")).Name())
+			}
+			sent = append(sent, fmt.Sprintf("%d:%s", i, strings.Join(kinds, ",")))
+			raw := g.sign(i, nonce, msgs)
+			nonce++
+			if res := c.checkTx(raw); res.Code != 0 {
+				t.Fatalf("height %d: account %d: CheckTx refused: %s", c.height+1, i, res.Log)
+			}
+			txs = append(txs, raw)
 		}
-		sent = append(sent, fmt.Sprintf("%d:%s", i, strings.Join(kinds, ",")))
-		raw := g.sign(i, msgs)
-		if res := c.checkTx(raw); res.Code != 0 {
-			t.Fatalf("height %d: account %d: CheckTx refused: %s", c.height+1, i, res.Log)
-		}
-		txs = append(txs, raw)
 	}
 	clear(g.pending)
-	for i, ms := range carry {
-		g.pending[i] = ms
-	}
 	h := c.height + 1
 	proposal := c.prepare(h, txs)
 	if st := c.process(h, c.valAddr, proposal); st != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {
@@ -320,17 +320,34 @@ func (g *goldenStory) block() {
 	}
 }
 
-// sign makes acct's transaction of msgs with its next nonce and the
-// smallest fee the chain accepts.
-func (g *goldenStory) sign(acct int, msgs []*pb.Msg) []byte {
-	nonce := g.account(acct).Nonce
+// splitVotes groups an account's messages into transactions: the others
+// together, then each Vote alone (tx.go: a Vote travels alone).
+func splitVotes(msgs []*pb.Msg) [][]*pb.Msg {
+	var others []*pb.Msg
+	var out [][]*pb.Msg
+	for _, m := range msgs {
+		if m.GetVote() != nil {
+			out = append(out, []*pb.Msg{m})
+		} else {
+			others = append(others, m)
+		}
+	}
+	if len(others) > 0 {
+		out = append([][]*pb.Msg{others}, out...)
+	}
+	return out
+}
+
+// sign makes acct's transaction of msgs with nonce and the smallest fee
+// the chain accepts.
+func (g *goldenStory) sign(acct int, nonce uint64, msgs []*pb.Msg) []byte {
 	var fee uint64
 	for {
 		raw, err := txn.Sign(g.c.keys[acct].Private, &pb.TxBody{ChainId: chainID, Nonce: nonce, Fee: fee, Messages: msgs})
 		if err != nil {
 			g.t.Fatal(err)
 		}
-		need := g.c.params.MinFee(len(raw), len(msgs))
+		need := g.c.params.MinFee(len(raw), msgs)
 		if fee >= need {
 			return raw
 		}

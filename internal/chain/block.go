@@ -18,7 +18,8 @@ import (
 // PrepareProposal puts this validator's beacon entry first and fills the
 // rest of the block with mempool transactions, each sender's in nonce
 // order, the protocol-critical ones ahead of the rest (proposalOrder),
-// dropping any beacon lookalike.
+// dropping any beacon lookalike, up to the block's bytes and weight
+// (weight.go).
 func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalRequest) (*abci.PrepareProposalResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -29,28 +30,34 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalReques
 	if err != nil {
 		return nil, err
 	}
-	txs := [][]byte{beacon}
-	size, limit := protoSize(beacon), min(req.MaxTxBytes, MaxProposalTxBytes)
-	for _, tx := range proposalOrder(req.Txs, a.txs.decode) {
-		if protocol.IsBeaconTx(tx) {
-			continue
-		}
-		if size += protoSize(tx); size > limit {
-			break
-		}
-		txs = append(txs, tx)
+	room, err := a.blockRoom(req.Height)
+	if err != nil {
+		return nil, err
 	}
+	limit := min(req.MaxTxBytes, MaxProposalTxBytes)
+	txs := append([][]byte{beacon}, fill(proposalOrder(req.Txs, a.txs.decode), a.env.Params, limit-protoSize(beacon), room)...)
 	return &abci.PrepareProposalResponse{Txs: txs}, nil
 }
 
 // ProcessProposal accepts a block only if its first transaction is the
-// proposer's valid beacon entry and no other transaction is one.
+// proposer's valid beacon entry, no other transaction is one, and its
+// transactions fit the block's bytes and weight (weight.go).
 func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalRequest) (*abci.ProcessProposalResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if size := cmttypes.ComputeProtoSizeForTxs(cmttypes.ToTxs(req.Txs)); size > MaxProposalTxBytes {
 		a.logger.Info("rejecting proposal", "height", req.Height, "reason", "transactions over the block limit", "bytes", size, "limit", MaxProposalTxBytes)
 		return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_REJECT}, nil
+	}
+	room, err := a.blockRoom(req.Height)
+	if err != nil {
+		return nil, err
+	}
+	if len(req.Txs) > 0 {
+		if weight := a.proposalWeight(req.Txs[1:]); weight > room {
+			a.logger.Info("rejecting proposal", "height", req.Height, "reason", "transactions over the block's weight", "weight", weight, "room", room)
+			return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_REJECT}, nil
+		}
 	}
 	if err := a.checkBeacon(req.Height, req.ProposerAddress, req.Txs); err != nil {
 		a.logger.Info("rejecting proposal", "height", req.Height, "reason", err)
@@ -62,8 +69,8 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalReques
 // MaxProposalTxBytes caps the transactions of a block (protobuf size, as
 // CometBFT counts it): the chain's genesis leaves block.max_bytes at -1 so
 // that PrepareProposal sees the whole mempool and orders it, and the
-// application bounds the block instead. ProcessProposal refuses larger
-// blocks.
+// application bounds the block instead, in bytes and in weight
+// (weight.go). ProcessProposal refuses larger or heavier blocks.
 const MaxProposalTxBytes = 4 << 20
 
 func (a *App) checkBeacon(height int64, proposer []byte, txs [][]byte) error {
@@ -122,13 +129,15 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	results[0] = &abci.ExecTxResult{Events: toABCIEvents([]protocol.Event{ev})}
 	var txBytes uint64
 	for i, tx := range req.Txs[1:] {
-		res, err := protocol.DeliverTx(kv, env, tx)
+		key := sha256.Sum256(tx) // once: the cache's key, and the mempool count's
+		txEnv := env
+		txEnv.Decode = keyedDecoder(key, tx, a.txs)
+		res, err := protocol.DeliverTx(kv, txEnv, tx)
 		if err != nil {
 			return nil, fmt.Errorf("block %d tx %d: %w", req.Height, i+1, err)
 		}
 		results[i+1] = toExecResult(res)
 		txBytes += criticalBytes(tx, res)
-		key := sha256.Sum256(tx)
 		a.txs.forgetKey(key)
 		a.room.release(key)
 	}
@@ -263,6 +272,19 @@ func (p *preDecoded) decodeFor(raw []byte, cache *txCache) func([]byte) (*txn.Tx
 			p.done = true
 		}
 		return p.tx, p.err
+	}
+}
+
+// keyedDecoder decodes raw, whose SHA-256 is key, through the cache
+// without hashing it again; anything else goes through the cache as
+// usual. raw is recognised by identity (the protocol hands back the slice
+// it was given), not by comparing bytes.
+func keyedDecoder(key [32]byte, raw []byte, cache *txCache) func([]byte) (*txn.Tx, error) {
+	return func(b []byte) (*txn.Tx, error) {
+		if len(b) == len(raw) && len(b) > 0 && &b[0] == &raw[0] {
+			return cache.decodeKeyed(key, b)
+		}
+		return cache.decode(b)
 	}
 }
 

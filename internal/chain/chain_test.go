@@ -147,6 +147,11 @@ func newChainParams(t *testing.T, tree *iavltree.Tree, params protocol.Params, m
 	return c
 }
 
+// feeParams are p's fee parameters as a client sees them.
+func feeParams(p protocol.Params) client.FeeParams {
+	return client.FeeParams{FeePerByte: p.FeePerByte, FeePerMsg: p.FeePerMsg, FeePerWeight: p.FeePerWeight, AdmissionChallenges: p.AdmissionChallenges}
+}
+
 func (c *testChain) transfer(from, nonce int, to address.Address, amount uint64) []byte {
 	c.t.Helper()
 	m, err := client.TransferMsg(to.String(), amount)
@@ -154,7 +159,7 @@ func (c *testChain) transfer(from, nonce int, to address.Address, amount uint64)
 		c.t.Fatal(err)
 	}
 	raw, err := client.SignTx(c.keys[from], chainID, uint64(nonce), 0,
-		client.FeeParams{FeePerByte: c.params.FeePerByte, FeePerMsg: c.params.FeePerMsg}, m)
+		feeParams(c.params), m)
 	if err != nil {
 		c.t.Fatal(err)
 	}

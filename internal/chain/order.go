@@ -14,7 +14,7 @@ import (
 // (criticalFirst). Every transaction is decoded once (decode reads the
 // admitted-transaction cache, checking a signature on a miss); one that
 // does not decode keeps its place among the ordinary ones.
-func proposalOrder(raws [][]byte, decode func([]byte) (*txn.Tx, error)) [][]byte {
+func proposalOrder(raws [][]byte, decode func([]byte) (*txn.Tx, error)) []proposed {
 	txs := make([]proposed, len(raws))
 	for i, raw := range raws {
 		txs[i].raw = raw
@@ -22,12 +22,7 @@ func proposalOrder(raws [][]byte, decode func([]byte) (*txn.Tx, error)) [][]byte
 			txs[i].tx = tx
 		}
 	}
-	txs = criticalFirst(inNonceOrder(txs))
-	out := make([][]byte, len(txs))
-	for i, p := range txs {
-		out[i] = p.raw
-	}
-	return out
+	return criticalFirst(inNonceOrder(txs))
 }
 
 // proposed is a mempool transaction and its decoding (nil: undecodable).

@@ -49,7 +49,7 @@ func TestPrepareProposalCriticalFirst(t *testing.T) {
 		spam = append(spam, c.transfer(0, n, carol, 1))
 	}
 	sign := func(from, nonce int, m *client.Msg) []byte {
-		raw, err := client.SignTx(c.keys[from], chainID, uint64(nonce), 0, client.FeeParams{FeePerByte: c.params.FeePerByte, FeePerMsg: c.params.FeePerMsg}, m)
+		raw, err := client.SignTx(c.keys[from], chainID, uint64(nonce), 0, feeParams(c.params), m)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,9 +94,13 @@ func TestPrepareProposalCriticalFirst(t *testing.T) {
 // TestProcessProposalRejectsOversize: the application caps blocks itself
 // (genesis block.max_bytes is -1 so that PrepareProposal sees the whole
 // mempool): a proposal over MaxProposalTxBytes is refused, and
-// PrepareProposal never makes one, however much CometBFT offers.
+// PrepareProposal never makes one, however much CometBFT offers. The
+// weight limit is lifted so that the bytes bind (weight_test.go tests the
+// weight).
 func TestProcessProposalRejectsOversize(t *testing.T) {
-	c := newChain(t, nil, 1<<40, 1_000_000)
+	p := protocol.DefaultParams()
+	p.MaxBlockWeight = 1 << 40
+	c := newChainParams(t, nil, p, 0, 1<<40, 1_000_000)
 	bob := addrOf(c.keys[1])
 	var mempool [][]byte
 	for n := range 30_000 { // about 6 MB of transfers: more than a block
@@ -129,7 +133,7 @@ func TestFinalizeBlockRecordsFill(t *testing.T) {
 	params := protocol.DefaultParams()
 	c := newChain(t, nil, 1_000_000, 1_000_000)
 	accept := func(c *testChain, from, nonce int) []byte {
-		raw, err := client.SignTx(c.keys[from], chainID, uint64(nonce), 0, client.FeeParams{FeePerByte: c.params.FeePerByte, FeePerMsg: c.params.FeePerMsg},
+		raw, err := client.SignTx(c.keys[from], chainID, uint64(nonce), 0, feeParams(c.params),
 			&client.Msg{Kind: &pb.Msg_Accept{Accept: &pb.Accept{Workload: make([]byte, 32)}}})
 		if err != nil {
 			t.Fatal(err)

@@ -59,7 +59,7 @@ type wlSigner struct {
 func (s *wlSigner) tx(from int, msgs ...*pb.Msg) []byte {
 	s.c.t.Helper()
 	raw, err := client.SignTx(s.c.keys[from], chainID, s.nonces[from], 0,
-		client.FeeParams{FeePerByte: s.c.params.FeePerByte, FeePerMsg: s.c.params.FeePerMsg}, msgs...)
+		feeParams(s.c.params), msgs...)
 	if err != nil {
 		s.c.t.Fatal(err)
 	}

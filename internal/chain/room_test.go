@@ -38,7 +38,7 @@ func TestMempoolKeepsRoomForCriticalMessages(t *testing.T) {
 	if res := send(6, 0); res.Code != uint32(wire.CodeMempoolBusy) || !strings.Contains(res.Log, "ordinary") {
 		t.Fatalf("a transfer past three quarters of the mempool: code %d %s, want mempool_busy for the ordinary share", res.Code, res.Log)
 	}
-	accept, err := client.SignTx(c.keys[7], chainID, 0, 0, client.FeeParams{FeePerByte: c.params.FeePerByte, FeePerMsg: c.params.FeePerMsg},
+	accept, err := client.SignTx(c.keys[7], chainID, 0, 0, feeParams(c.params),
 		&client.Msg{Kind: &pb.Msg_Accept{Accept: &pb.Accept{Workload: make([]byte, 32)}}})
 	if err != nil {
 		t.Fatal(err)

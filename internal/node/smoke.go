@@ -193,7 +193,7 @@ func sendTransfers(ctx context.Context, c *client.Client, keys []*client.Key, pe
 				return nil, nil, fmt.Errorf("broadcast %d from %s: %w", j, k.Name, err)
 			}
 			sent = append(sent, sentTx{hash: res.Hash, at: time.Now()})
-			fee := fp.FeePerByte*uint64(len(raw)) + fp.FeePerMsg
+			fee := fp.MinFee(len(raw), []*client.Msg{m})
 			expect[k.Address()] -= amount + fee
 			expect[to] += amount
 		}

@@ -4,6 +4,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // Params are the chain parameters: PROTOCOL.md 8's, less those of what
@@ -16,10 +18,18 @@ import (
 type Params struct {
 	// MaxTxBytes caps the encoded size of one transaction.
 	MaxTxBytes uint64 `json:"max_tx_bytes"`
-	// FeePerByte and FeePerMsg set the minimum fee:
-	// fee_per_byte * len(tx) + fee_per_msg * len(messages), in uprv.
-	FeePerByte uint64 `json:"fee_per_byte"`
-	FeePerMsg  uint64 `json:"fee_per_msg"`
+	// FeePerByte, FeePerMsg and FeePerWeight set the minimum fee:
+	// fee_per_byte * len(tx) + fee_per_msg * len(messages) +
+	// fee_per_weight * weight, in uprv (MinFee; the weight is wire.TxWeight).
+	FeePerByte   uint64 `json:"fee_per_byte"`
+	FeePerMsg    uint64 `json:"fee_per_msg"`
+	FeePerWeight uint64 `json:"fee_per_weight"`
+	// MaxBlockWeight caps the weight of a block's transactions plus the
+	// work due at its height for earlier blocks (weight.go): chosen so that
+	// the heaviest block of any composition finishes FinalizeBlock within
+	// half the block time on the reference machine (docs/CHAIN.md, "Block
+	// weight").
+	MaxBlockWeight uint64 `json:"max_block_weight"`
 	// MaxProgramSize caps a deployed module (bytes).
 	MaxProgramSize uint64 `json:"max_program_size"`
 	// MaxProofSize caps the proof a prover may output (bytes).
@@ -130,6 +140,8 @@ func DefaultParams() Params {
 		MaxTxBytes:     1<<20 + 64<<10, // a 1 MiB proof inline plus its envelope
 		FeePerByte:     1,
 		FeePerMsg:      100,
+		FeePerWeight:   1,
+		MaxBlockWeight: 180_000,
 		MaxProgramSize: 64 << 20,
 		MaxProofSize:   1 << 20,
 		MaxInlineInput: 64 << 10,
@@ -239,14 +251,26 @@ func (p Params) Validate() error {
 			errs = append(errs, fmt.Errorf("challenge_program %q is not a 32-byte hex program id", p.ChallengeProgram))
 		}
 	}
-	if p.FeePerByte > 1<<20 || p.FeePerMsg > 1<<40 {
+	if p.FeePerByte > 1<<20 || p.FeePerMsg > 1<<40 || p.FeePerWeight > 1<<20 {
 		errs = append(errs, errors.New("fee parameters are absurdly large"))
+	}
+	if p.MaxBlockWeight > 1<<40 || p.AdmissionChallenges > 1<<10 {
+		errs = append(errs, errors.New("max_block_weight must be at most 2^40 and admission_challenges at most 1024"))
+	}
+	if largest := p.TxWeight(int(min(p.MaxTxBytes, 1<<40)), []*pb.Msg{{Kind: &pb.Msg_SubmitResult{}}}); p.MaxBlockWeight < largest {
+		errs = append(errs, fmt.Errorf("max_block_weight %d is below %d, the weight of a result of max_tx_bytes: the largest proof could never be included", p.MaxBlockWeight, largest))
 	}
 	return errors.Join(errs...)
 }
 
-// MinFee is the smallest fee a transaction of size bytes and msgs messages
-// must offer.
-func (p Params) MinFee(size, msgs int) uint64 {
-	return p.FeePerByte*uint64(size) + p.FeePerMsg*uint64(msgs)
+// MinFee is the smallest fee a transaction of size bytes carrying msgs
+// must offer: fee_per_byte * size + fee_per_msg * len(msgs) +
+// fee_per_weight * its weight (TxWeight).
+func (p Params) MinFee(size int, msgs []*pb.Msg) uint64 {
+	return p.minFee(size, len(msgs), p.TxWeight(size, msgs))
+}
+
+// minFee is MinFee for a transaction whose weight is known.
+func (p Params) minFee(size, msgs int, weight uint64) uint64 {
+	return p.FeePerByte*uint64(max(size, 0)) + p.FeePerMsg*uint64(max(msgs, 0)) + p.FeePerWeight*weight
 }

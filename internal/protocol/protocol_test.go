@@ -106,7 +106,7 @@ func signMin(t testing.TB, p protocol.Params, key ed25519.PrivateKey, nonce uint
 	body := &pb.TxBody{ChainId: testChainID, Nonce: nonce, Messages: msgs}
 	for i := 0; i < 8; i++ {
 		raw := sign(t, key, body)
-		min := p.MinFee(len(raw), len(msgs))
+		min := p.MinFee(len(raw), msgs)
 		if body.Fee == min {
 			return raw
 		}
@@ -530,7 +530,7 @@ func TestSupplyRandomTransfers(t *testing.T) {
 		if r.IntN(12) == 0 {
 			fee += uint64(r.IntN(1_000))
 			if r.IntN(4) == 0 {
-				fee = p.MinFee(len(raw), len(msgs)) - 1
+				fee = p.MinFee(len(raw), msgs) - 1
 			}
 			raw = sign(t, f.keys[s], &pb.TxBody{ChainId: testChainID, Nonce: nonce, Fee: fee, Messages: msgs})
 		}
@@ -544,7 +544,7 @@ func TestSupplyRandomTransfers(t *testing.T) {
 		switch {
 		case nonce != m.nonce[from]:
 			want = wire.CodeWrongNonce
-		case fee < p.MinFee(len(raw), len(msgs)):
+		case fee < p.MinFee(len(raw), msgs):
 			want = wire.CodeFeeTooLow
 		case m.bal[from] < fee:
 			want = wire.CodeInsufficientFunds

@@ -132,7 +132,7 @@ func (s *scenario) dispatch(t testing.TB, c *cmd) string {
 // name the story deploys later).
 func (s *scenario) genesis(t testing.TB, c *cmd) string {
 	p := protocol.DefaultParams()
-	p.FeePerByte, p.FeePerMsg, p.RegistrationFee = 0, 0, 0 // stories set them when they are the point
+	p.FeePerByte, p.FeePerMsg, p.FeePerWeight, p.RegistrationFee = 0, 0, 0, 0 // stories set them when they are the point
 	s.programs, s.workloads, s.wlNames = map[string][]byte{}, map[string][]byte{}, map[string]string{}
 	s.users, s.sealed, s.challenges = map[string]*age.X25519Identity{}, map[string]sealedResult{}, map[string]int{}
 	s.tree, s.keys, s.byAddr = iavltree.OpenMemory(), map[string]ed25519.PrivateKey{}, map[address.Address]string{}

@@ -35,14 +35,18 @@ type Env struct {
 // transactions). An accepted transaction's effects are written to kv so
 // that the sender's next transaction is checked against them; a rejected one
 // leaves kv untouched.
+//
+// Admission does each piece of work once: the transaction is decoded once
+// (env.Decode) and the sender's account read and decoded once (admit
+// hands it to payFee).
 func CheckTx(kv store.KV, env Env, raw []byte) (Result, error) {
 	env.checking = true
-	tx, res, err := admit(kv, env, raw)
+	tx, acct, res, err := admit(kv, env, raw)
 	if err != nil || !res.OK() {
 		return res, err
 	}
 	cache := store.NewCache(kv)
-	if err := payFee(cache, tx); err != nil {
+	if err := payFee(cache, tx, acct); err != nil {
 		return Result{}, err
 	}
 	res, err = runMessages(cache, env, tx)
@@ -56,11 +60,11 @@ func CheckTx(kv store.KV, env Env, raw []byte) (Result, error) {
 // passes admission pays its fee and uses its nonce even if a message then
 // fails; the messages' effects are all-or-nothing.
 func DeliverTx(kv store.KV, env Env, raw []byte) (Result, error) {
-	tx, res, err := admit(kv, env, raw)
+	tx, acct, res, err := admit(kv, env, raw)
 	if err != nil || !res.OK() {
 		return res, err
 	}
-	if err := payFee(kv, tx); err != nil {
+	if err := payFee(kv, tx, acct); err != nil {
 		return Result{}, err
 	}
 	cache := store.NewCache(kv)
@@ -74,14 +78,15 @@ func DeliverTx(kv store.KV, env Env, raw []byte) (Result, error) {
 	return res, cache.Write(kv)
 }
 
-// admit runs the checks that need no message execution: size, decoding and
-// signature, chain id, nonce, and the fee against the balance.
-func admit(r store.Reader, env Env, raw []byte) (*txn.Tx, Result, error) {
+// admit runs the checks that need no message execution: size, decoding
+// and signature, weight, chain id, nonce, and the fee against the balance.
+// It returns the sender's account as it read it.
+func admit(r store.Reader, env Env, raw []byte) (*txn.Tx, *pb.Account, Result, error) {
 	if uint64(len(raw)) > env.Params.MaxTxBytes {
-		return nil, reject(wire.CodeOversize, "transaction is %d bytes; the limit is %d", len(raw), env.Params.MaxTxBytes), nil
+		return nil, nil, reject(wire.CodeOversize, "transaction is %d bytes; the limit is %d", len(raw), env.Params.MaxTxBytes), nil
 	}
 	if IsBeaconTx(raw) {
-		return nil, reject(wire.CodeNotAllowed, "a beacon entry is only valid as the first transaction of a proposal"), nil
+		return nil, nil, reject(wire.CodeNotAllowed, "a beacon entry is only valid as the first transaction of a proposal"), nil
 	}
 	decode := env.Decode
 	if decode == nil {
@@ -89,25 +94,31 @@ func admit(r store.Reader, env Env, raw []byte) (*txn.Tx, Result, error) {
 	}
 	tx, err := decode(raw)
 	if err != nil {
-		return nil, Result{Code: decodeCode(err), Log: err.Error()}, nil
+		return nil, nil, Result{Code: decodeCode(err), Log: err.Error()}, nil
+	}
+	msgs := tx.Body.GetMessages()
+	weight := env.Params.TxWeight(len(raw), msgs)
+	if weight > env.Params.MaxBlockWeight {
+		return nil, nil, reject(wire.CodeTooHeavy, "transaction weighs %d; a block carries at most %d (max_block_weight): split it", weight, env.Params.MaxBlockWeight), nil
 	}
 	if tx.Body.ChainId != env.ChainID {
-		return nil, reject(wire.CodeWrongChainID, "signed for chain %q; this is %q", tx.Body.ChainId, env.ChainID), nil
+		return nil, nil, reject(wire.CodeWrongChainID, "signed for chain %q; this is %q", tx.Body.ChainId, env.ChainID), nil
 	}
 	acct, err := GetAccount(r, tx.Sender)
 	if err != nil {
-		return nil, Result{}, err
+		return nil, nil, Result{}, err
 	}
 	if tx.Body.Nonce != acct.Nonce {
-		return nil, reject(wire.CodeWrongNonce, "nonce %d for %s; its next nonce is %d", tx.Body.Nonce, tx.Sender, acct.Nonce), nil
+		return nil, nil, reject(wire.CodeWrongNonce, "nonce %d for %s; its next nonce is %d", tx.Body.Nonce, tx.Sender, acct.Nonce), nil
 	}
-	if min := env.Params.MinFee(len(raw), len(tx.Body.Messages)); tx.Body.Fee < min {
-		return nil, reject(wire.CodeFeeTooLow, "fee %d uprv is below the minimum %d uprv for %d bytes and %d messages", tx.Body.Fee, min, len(raw), len(tx.Body.Messages)), nil
+	if min := env.Params.minFee(len(raw), len(msgs), weight); tx.Body.Fee < min {
+		return nil, nil, reject(wire.CodeFeeTooLow, "fee %d uprv is below the minimum %d uprv for %d bytes, %d messages and weight %d",
+			tx.Body.Fee, min, len(raw), len(msgs), weight), nil
 	}
 	if acct.Balance < tx.Body.Fee {
-		return nil, reject(wire.CodeInsufficientFunds, "%s holds %d uprv and cannot pay the fee of %d uprv", tx.Sender, acct.Balance, tx.Body.Fee), nil
+		return nil, nil, reject(wire.CodeInsufficientFunds, "%s holds %d uprv and cannot pay the fee of %d uprv", tx.Sender, acct.Balance, tx.Body.Fee), nil
 	}
-	return tx, Result{}, nil
+	return tx, acct, Result{}, nil
 }
 
 func decodeCode(err error) wire.Code {
@@ -137,13 +148,11 @@ func Critical(tx *txn.Tx) bool {
 	return len(tx.Body.GetMessages()) > 0
 }
 
-// payFee takes the fee from the sender, burns it and uses the nonce.
-// Fees are burned rather than paid to validators: see docs/RATIONALE.md.
-func payFee(kv store.KV, tx *txn.Tx) error {
-	acct, err := GetAccount(kv, tx.Sender)
-	if err != nil {
-		return err
-	}
+// payFee takes the fee from the sender, burns it and uses the nonce; acct
+// is the sender's account as admit read it from kv's parent, unchanged
+// since. Fees are burned rather than paid to validators: see
+// docs/RATIONALE.md.
+func payFee(kv store.KV, tx *txn.Tx, acct *pb.Account) error {
 	acct.Balance -= tx.Body.Fee // admit checked the balance
 	acct.Nonce++
 	if err := setAccount(kv, tx.Sender, acct); err != nil {

@@ -210,7 +210,7 @@ type propWorld struct {
 
 func propParams() protocol.Params {
 	p := protocol.DefaultParams()
-	p.FeePerByte, p.FeePerMsg, p.MinProverStake, p.RegistrationFee = 0, 0, 1000, 500
+	p.FeePerByte, p.FeePerMsg, p.FeePerWeight, p.MinProverStake, p.RegistrationFee = 0, 0, 0, 1000, 500
 	p.AcceptWindow, p.RevealWindow, p.VoteWindow, p.ReopenWindow = 2, 3, 3, 3
 	p.EpochLength, p.MaxDeclinesPerEpoch, p.CommitteeSize = 10, 3, 5
 	p.CyclesPerBlock = 1_000_000

@@ -34,7 +34,8 @@ func (d *Daemon) connect(ctx context.Context) error {
 	if d.params, err = d.chain.params(ctx); err != nil {
 		return err
 	}
-	d.signer.fees = client.FeeParams{FeePerByte: d.params.FeePerByte, FeePerMsg: d.params.FeePerMsg}
+	d.signer.fees = client.FeeParams{FeePerByte: d.params.FeePerByte, FeePerMsg: d.params.FeePerMsg,
+		FeePerWeight: d.params.FeePerWeight, AdmissionChallenges: d.params.AdmissionChallenges}
 	return d.register(ctx)
 }
 

@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // Report is what a run measured. Everything but WallS and EventsPerS is a
@@ -120,14 +123,18 @@ type StrategyRow struct {
 }
 
 // TxFee estimates the transaction fee of one prover message: the minimum
-// fee of a 300-byte, one-message transaction (a sealed result is bigger,
-// so this understates what submitting costs).
-func TxFee(o Options) uint64 { return o.Params.MinFee(300, 1) }
+// fee of a 300-byte transaction carrying one Accept (a sealed result is
+// bigger and heavier, so this understates what submitting costs).
+func TxFee(o Options) uint64 {
+	return o.Params.MinFee(300, []*pb.Msg{{Kind: &pb.Msg_Accept{Accept: &pb.Accept{}}}})
+}
 
 // VoteFee estimates what one vote entry adds to a Vote message that
-// batches a member's verdicts (a 32-byte workload id, a slot and a
-// verdict, with framing: 64 bytes).
-func VoteFee(o Options) uint64 { return o.Params.MinFee(64, 0) }
+// batches a member's verdicts: 64 bytes (a generous bound on an entry
+// with framing) and the entry's weight.
+func VoteFee(o Options) uint64 {
+	return o.Params.FeePerByte*64 + o.Params.FeePerWeight*wire.WeightVoteEntry
+}
 
 func buildReport(pop *Population, led *ledger) *Report {
 	o := pop.Opts

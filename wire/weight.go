@@ -1,0 +1,170 @@
+package wire
+
+import "github.com/provernet/provernet/wire/pb"
+
+// Weight is what a transaction costs a block to execute, in units of
+// about one microsecond of FinalizeBlock on the reference machine (2 vCPU
+// AMD EPYC), computed from the transaction alone: its size and, per
+// message, the work the message makes the chain do (entries tallied,
+// slots allocated, pieces issued). It never reads the state, so a client
+// computes it before signing (the minimum fee depends on it) and a
+// proposer from the transaction alone. Where the work depends on the
+// state, the weight counts the most it can be. docs/CHAIN.md ("Block
+// weight") gives the table and how each coefficient was measured; the
+// coefficients are part of the consensus rules (a block over
+// max_block_weight is refused), so changing one is a consensus change.
+//
+// The coefficients, each rounded up from the measured cost per item
+// (docs/CHAIN.md, "Block weight").
+const (
+	// WeightPerTx: admission (the decode from the cache of verified
+	// transactions, the sender's account, nonce and fee), the
+	// transaction's own cache and its result.
+	WeightPerTx = 20
+	// WeightPerKiB: hashing, copying and storing the transaction's bytes
+	// (a sealed result is written to the state whole), charged per byte.
+	WeightPerKiB = 4
+
+	WeightTransfer       = 16
+	WeightDeploy         = 24
+	WeightRegisterProver = 12
+	WeightStake          = 10
+	// WeightChallengePiece is one workload an admission challenge issues;
+	// a Stake may issue admission_challenges challenges of up to
+	// MaxChallengePieces pieces (one per core the prover declared).
+	WeightChallengePiece = 28
+	WeightUnbond         = 32
+	WeightWithdraw       = 26
+	// A Run: its own checks (the recipient's key is parsed: X25519
+	// multiplications), the fee escrow and the queued workload;
+	// WeightRunInput per input file; and its allocation at the next
+	// height, WeightAllocation for the workload and WeightAllocSlot per
+	// slot (k).
+	WeightRun        = 200
+	WeightRunInput   = 2
+	WeightAllocation = 60
+	WeightAllocSlot  = 8
+	WeightAccept     = 28
+	WeightDecline    = 56
+	// WeightSubmitResult: the file's checks, the slot update and the copy
+	// check; the file's bytes count through WeightPerKiB.
+	WeightSubmitResult = 96
+	// WeightRevealKey: the commit check, the committee draw and the ballot
+	// it opens.
+	WeightRevealKey = 56
+	// A Vote: WeightVote (the voter's record and, at the end of the block,
+	// its pay), WeightVoteEntry per entry (the tally), and WeightBallot per
+	// ballot the block's votes name: read and decoded at its first vote in
+	// the block, and written back or decided at its end. A transaction
+	// alone is charged WeightBallot for every entry (TxWeight); a block
+	// counts each ballot once (BlockBallots).
+	WeightVote      = 40
+	WeightVoteEntry = 2
+	WeightBallot    = 15
+	// WeightTimer is a workload whose timer falls due at a height (one of
+	// its windows closes): read, advanced and written in BeginBlock. It is
+	// no message's weight: the block at that height keeps room for it
+	// (internal/protocol.DueWeight).
+	WeightTimer = 140
+)
+
+// MaxChallengePieces is the most workloads one challenge issues (one per
+// declared core); it mirrors internal/protocol's bound.
+const MaxChallengePieces = 64
+
+// maxWeighedItems caps the count of any item a message claims (entries,
+// inputs, k) so that a weight never overflows; a message claiming more is
+// far over any block's weight anyway.
+const maxWeighedItems = 1 << 24
+
+// MsgWeight is the weight of one message, without its transaction's
+// per-transaction and per-byte parts, a Vote's ballots counted as if no
+// other vote of its block named them. admissionChallenges is the chain's
+// admission_challenges parameter (what a Stake may issue).
+func MsgWeight(m *pb.Msg, admissionChallenges uint32) uint64 {
+	switch k := m.GetKind().(type) {
+	case *pb.Msg_Transfer:
+		return WeightTransfer
+	case *pb.Msg_Deploy:
+		return WeightDeploy
+	case *pb.Msg_RegisterProver:
+		return WeightRegisterProver
+	case *pb.Msg_Stake:
+		return WeightStake + uint64(admissionChallenges)*MaxChallengePieces*WeightChallengePiece
+	case *pb.Msg_Unbond:
+		return WeightUnbond
+	case *pb.Msg_Withdraw:
+		return WeightWithdraw
+	case *pb.Msg_Run:
+		return WeightRun + items(len(k.Run.GetInputs()))*WeightRunInput + DeferredWeight(m)
+	case *pb.Msg_Accept:
+		return WeightAccept
+	case *pb.Msg_Decline:
+		return WeightDecline
+	case *pb.Msg_SubmitResult:
+		return WeightSubmitResult
+	case *pb.Msg_RevealKey:
+		return WeightRevealKey
+	case *pb.Msg_Vote:
+		return WeightVote + items(len(k.Vote.GetBallots()))*(WeightVoteEntry+WeightBallot)
+	}
+	return WeightTransfer // an unknown kind never decodes; the least any message weighs
+}
+
+// DeferredWeight is the part of m's weight that runs at the next height
+// rather than in its own block: a Run's allocation.
+func DeferredWeight(m *pb.Msg) uint64 {
+	if r := m.GetRun(); r != nil {
+		return AllocationWeight(r.GetProvers())
+	}
+	return 0
+}
+
+// AllocationWeight is the weight of allocating a workload of k slots.
+func AllocationWeight(k uint32) uint64 {
+	return WeightAllocation + items(int(min(k, maxWeighedItems)))*WeightAllocSlot
+}
+
+// TxWeight is the weight of a transaction of size bytes carrying msgs:
+// what its minimum fee is charged on (fee_per_weight), and what may not
+// exceed max_block_weight.
+func TxWeight(size int, msgs []*pb.Msg, admissionChallenges uint32) uint64 {
+	w := WeightPerTx + (uint64(max(size, 0))*WeightPerKiB+1023)/1024
+	for _, m := range msgs {
+		w += MsgWeight(m, admissionChallenges)
+	}
+	return w
+}
+
+// BlockWeight is what a transaction adds to its own block's weight before
+// its votes' ballots: its TxWeight less the deferred part, which counts
+// in the next block, and less WeightBallot per vote entry, which the
+// block charges per distinct ballot instead (BlockBallots).
+func BlockWeight(size int, msgs []*pb.Msg, admissionChallenges uint32) uint64 {
+	w := TxWeight(size, msgs, admissionChallenges)
+	for _, m := range msgs {
+		w -= DeferredWeight(m) + items(len(m.GetVote().GetBallots()))*WeightBallot
+	}
+	return w
+}
+
+// BlockBallots calls fn with each ballot number msgs' votes name, those
+// of a Vote that does not decode (to at most maxEntries entries) left
+// out: the chain refuses it before it reads any ballot.
+func BlockBallots(msgs []*pb.Msg, maxEntries int, fn func(ballot uint64)) {
+	for _, m := range msgs {
+		v := m.GetVote()
+		if v == nil {
+			continue
+		}
+		entries, err := DecodeVote(v, maxEntries)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			fn(e.Number)
+		}
+	}
+}
+
+func items(n int) uint64 { return uint64(min(max(n, 0), maxWeighedItems)) }
