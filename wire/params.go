@@ -61,6 +61,7 @@ type Params struct {
 	VoteRounds             uint32 `json:"vote_rounds"`
 	SuspendBlocks          int64  `json:"suspend_blocks"`
 	FullBlockBytes         uint64 `json:"full_block_bytes"`
+	FullBlockWeightBP      uint32 `json:"full_block_weight_bp"`
 	MaxVerifyCycles        uint64 `json:"max_verify_cycles"`        // 0: no cap
 	ChallengeCommitteeSize uint32 `json:"challenge_committee_size"` // 0: committee_size
 }

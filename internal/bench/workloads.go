@@ -783,9 +783,6 @@ func (h *wlHarness) execute(ctx context.Context, txs []*wlTx, mode wlMode) (*Wor
 		case ev.Type == "settle" && wlAttr(ev, "state") == "final": // votes decide at the end of the block
 			b.Settled++
 		}
-		if ev.Type == "settle" && wlAttr(ev, "state") == "final" { // votes decide at the end of the block
-			b.Settled++
-		}
 	}
 	t0 = time.Now()
 	label("commit", func() { _, err = h.app.Commit(ctx, &abci.CommitRequest{}) })

@@ -107,6 +107,12 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	// (the supply, a busy account) cost one tree update, and leaves the
 	// tree untouched by a failed block.
 	kv := store.NewCache(a.tree.Working())
+	// The room the block had for transactions, from the state before it,
+	// as ProcessProposal reckoned it: how full the block was (fill.go).
+	room, err := protocol.TxRoom(kv, a.env.Params, req.Height)
+	if err != nil {
+		return nil, fmt.Errorf("block %d: weight room: %w", req.Height, err)
+	}
 	entry, err := protocol.VerifyBeacon(kv, req.Height, req.ProposerAddress, req.Txs[0])
 	if err != nil {
 		return nil, fmt.Errorf("block %d: %w", req.Height, err)
@@ -127,7 +133,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	env.Block = block
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	results[0] = &abci.ExecTxResult{Events: toABCIEvents([]protocol.Event{ev})}
-	var txBytes uint64
+	var fill protocol.Fill // what the admitted protocol-critical transactions took (protocol/fill.go)
 	for i, tx := range req.Txs[1:] {
 		key := sha256.Sum256(tx) // once: the cache's key, and the mempool count's
 		txEnv := env
@@ -137,14 +143,18 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 			return nil, fmt.Errorf("block %d tx %d: %w", req.Height, i+1, err)
 		}
 		results[i+1] = toExecResult(res)
-		txBytes += criticalBytes(tx, res)
+		if res.Admitted && res.Critical {
+			fill.Bytes += uint64(len(tx))
+			fill.Weight += res.Weight
+		}
 		a.txs.forgetKey(key)
 		a.room.release(key)
 	}
 	// The chain's own work at the end: the ballots the block's votes
 	// decided, its voters' pay, and whether it was full (which excuses
 	// windows it closed: protocol/fill.go).
-	endEvents, err := protocol.EndBlock(kv, env, txBytes)
+	fill.Room = room
+	endEvents, err := protocol.EndBlock(kv, env, fill)
 	if err != nil {
 		return nil, fmt.Errorf("block %d: %w", req.Height, err)
 	}
@@ -213,19 +223,6 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 		a.room.release(pre.key)
 	}
 	return &abci.CheckTxResponse{Code: uint32(res.Code), Log: res.Log, Codespace: codespace(res.Code), GasWanted: 1}, nil
-}
-
-// criticalBytes is what a delivered transaction adds to its block's fill
-// (protocol/fill.go): its size if it paid its fee and carries only
-// protocol-critical messages. Ordinary transactions never crowd out
-// critical ones (they go last in every proposal), and a transaction that
-// failed admission costs its sender nothing, so neither may make a block
-// full.
-func criticalBytes(raw []byte, res protocol.Result) uint64 {
-	if !res.Admitted || !res.Critical {
-		return 0
-	}
-	return uint64(len(raw))
 }
 
 // busy refuses a transaction that does not fit its share of this node's

@@ -13,9 +13,9 @@ import (
 // block (tally.go) and writes back the others, pays the block's voters
 // (each voter's account and record written once, however many slots it
 // was paid for), and records whether the block, whose protocol-critical
-// transactions took txBytes, was full (fill.go). Its events are the
+// transactions took f, was full (fill.go). Its events are the
 // block's own, like BeginBlock's.
-func EndBlock(kv store.KV, env Env, txBytes uint64) ([]Event, error) {
+func EndBlock(kv store.KV, env Env, f Fill) ([]Event, error) {
 	evs, err := endTallies(kv, env)
 	if err != nil {
 		return nil, err
@@ -24,7 +24,7 @@ func EndBlock(kv store.KV, env Env, txBytes uint64) ([]Event, error) {
 	if err := payVoters(kv, env); err != nil {
 		return nil, err
 	}
-	return evs, recordFill(kv, env, txBytes)
+	return evs, recordFill(kv, env, f)
 }
 
 // voterPay is what the block owes one voter.

@@ -20,29 +20,50 @@ import (
 // wait), and is marked excused.
 //
 // A block is full when its protocol-critical transactions that paid their
-// fee take at least full_block_bytes, a fact every validator reads from the
-// block itself (the chain passes the count: internal/chain, criticalBytes).
+// fee take at least full_block_bytes, or weigh full_block_weight_bp of the
+// block's weight room (max_block_weight less the work due at its height),
+// facts every validator reads from the block itself and the state before
+// it (the chain passes the counts: internal/chain FinalizeBlock, Fill).
 // Only those count: ordinary transactions go after every critical one in
 // a proposal, so they never crowd one out, and a transaction refused at
 // admission costs nothing, so it must not excuse anything. To excuse its
 // own window an attacker must fill every block of it with critical
 // messages of its own (an active prover's Votes): at the default fees
-// about 3 PRV a block, 30 PRV for a reveal window, against the 10 PRV
-// slash_no_reveal takes from the minimum stake.
+// about 3 PRV a block by bytes, 30 PRV for a reveal window, against the
+// 10 PRV slash_no_reveal takes from the minimum stake; by weight about
+// 0.19 PRV a block (docs/CHAIN.md, "Block weight", weighs that price).
 //
 // The state keeps one record under "fill": the height at which the current
 // run of full blocks began (0: the last block was not full) and the last
 // recorded height.
 
-// recordFill notes whether block env.Height, whose transactions took
-// txBytes, was full (EndBlock).
-func recordFill(kv store.KV, env Env, txBytes uint64) error {
+// Fill is what a block's protocol-critical transactions that paid their
+// fee took (the chain counts them: internal/chain), and the weight room
+// the block had for transactions (max_block_weight less the work due at
+// its height, TxRoom).
+type Fill struct {
+	Bytes  uint64
+	Weight uint64
+	Room   uint64
+}
+
+// Full reports whether a block that took f was full: by bytes
+// (full_block_bytes) or by weight (full_block_weight_bp of its room).
+func (f Fill) Full(p Params) bool {
+	byBytes := p.FullBlockBytes > 0 && f.Bytes >= p.FullBlockBytes
+	byWeight := p.FullBlockWeightBP > 0 && f.Room > 0 && f.Weight*10000 >= f.Room*uint64(p.FullBlockWeightBP)
+	return byBytes || byWeight
+}
+
+// recordFill notes whether block env.Height, whose transactions took f,
+// was full (EndBlock).
+func recordFill(kv store.KV, env Env, f Fill) error {
 	start, last, err := FullRun(kv)
 	if err != nil {
 		return err
 	}
 	switch {
-	case env.Params.FullBlockBytes == 0 || txBytes < env.Params.FullBlockBytes:
+	case !f.Full(env.Params):
 		start = 0
 	case start == 0 || last != env.Height-1:
 		start = env.Height

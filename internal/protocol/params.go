@@ -121,6 +121,11 @@ type Params struct {
 	// (accept, the end of a proving time, reveal) whose every block was
 	// full excuses its miss or slash (fill.go); 0 never excuses.
 	FullBlockBytes uint64 `json:"full_block_bytes"`
+	// FullBlockWeightBP: a block whose protocol-critical transactions
+	// that paid their fee weigh at least this share of the block's room
+	// (max_block_weight less the work due at its height) is full too, the
+	// same way; 0 never.
+	FullBlockWeightBP uint32 `json:"full_block_weight_bp"`
 	// MaxVerifyCycles caps a verifier's budget: a program's declared
 	// verify_cycles, or for programs that declare none the workload's
 	// cycles. A verifier that runs out of its budget rejects the proof,
@@ -164,6 +169,7 @@ func DefaultParams() Params {
 		RewardTiersBP:          []uint32{5000, 3000, 2000},
 		RevealWindow:           10,
 		FullBlockBytes:         4<<20 - (1<<20 + 64<<10) - 4<<10, // the 4 MiB proposal cap less one largest transaction and the beacon
+		FullBlockWeightBP:      9000,
 		MaxVerifyCycles:        100_000_000_000,                  // minutes of verification; succinct verifiers declare far less
 		VoteWindow:             10,
 		CommitteeSize:          64,
@@ -208,7 +214,8 @@ func (p Params) Validate() error {
 		v    uint32
 	}{{"single_prover_floor_bp", p.SingleProverFloorBP}, {"slash_invalid_bp", p.SlashInvalidBP},
 		{"slash_copy_bp", p.SlashCopyBP}, {"slash_no_reveal_bp", p.SlashNoRevealBP},
-		{"fee_burn_bp", p.FeeBurnBP}, {"vote_reward_bp", p.VoteRewardBP}, {"slash_wrong_vote_bp", p.SlashWrongVoteBP}} {
+		{"fee_burn_bp", p.FeeBurnBP}, {"vote_reward_bp", p.VoteRewardBP}, {"slash_wrong_vote_bp", p.SlashWrongVoteBP},
+		{"full_block_weight_bp", p.FullBlockWeightBP}} {
 		if bp.v > 10000 {
 			errs = append(errs, fmt.Errorf("%s %d exceeds 10000 basis points", bp.name, bp.v))
 		}

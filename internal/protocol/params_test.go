@@ -123,3 +123,30 @@ func TestQuorumOf(t *testing.T) {
 		}
 	}
 }
+
+// TestFillFull: a block is full by bytes at full_block_bytes, or by weight
+// at full_block_weight_bp of its room; a zero parameter never fills.
+func TestFillFull(t *testing.T) {
+	p := protocol.DefaultParams()
+	p.FullBlockBytes, p.FullBlockWeightBP = 1000, 9000
+	cases := []struct {
+		f    protocol.Fill
+		want bool
+	}{
+		{protocol.Fill{}, false},
+		{protocol.Fill{Bytes: 999}, false},
+		{protocol.Fill{Bytes: 1000}, true},
+		{protocol.Fill{Weight: 8999, Room: 10000}, false},
+		{protocol.Fill{Weight: 9000, Room: 10000}, true},
+		{protocol.Fill{Weight: 5, Room: 0}, false}, // no room: the due work filled it, not the transactions
+	}
+	for _, c := range cases {
+		if got := c.f.Full(p); got != c.want {
+			t.Errorf("%+v: full = %v; want %v", c.f, got, c.want)
+		}
+	}
+	p.FullBlockBytes, p.FullBlockWeightBP = 0, 0
+	if (protocol.Fill{Bytes: 1 << 30, Weight: 10, Room: 10}).Full(p) {
+		t.Error("zero parameters filled a block")
+	}
+}

@@ -70,7 +70,7 @@ func (s *scenario) dispatch(t testing.TB, c *cmd) string {
 		return s.genesis(t, c)
 	case "finalize-block":
 		n := c.uint("n", "1", 16)
-		return s.finalize(t, int(n), c.flag("full"))
+		return s.finalize(t, int(n), c.flag("full"), c.flag("heavy"))
 	case "register":
 		from := c.str("from")
 		vrfKey := sha256.Sum256([]byte("vrf:" + from))
@@ -198,12 +198,17 @@ func (s *scenario) setParams(c *cmd, p protocol.Params) protocol.Params {
 // deterministic stand-in for the VRF entry, which needs a validator key),
 // the next block's BeginBlock, and the section 9 invariants after each.
 // It prints the new height and the events the chain's own work emitted.
-func (s *scenario) finalize(t testing.TB, n int, full bool) string {
+func (s *scenario) finalize(t testing.TB, n int, full, heavy bool) string {
 	var out []string
 	for i := 0; i < n; i++ {
-		var fill uint64 // the block ending here: full, or as good as empty
+		// The block ending here: full by bytes, by weight, or as good as
+		// empty.
+		fill := protocol.Fill{Room: s.env.Params.MaxBlockWeight}
 		if full {
-			fill = s.env.Params.FullBlockBytes
+			fill.Bytes = s.env.Params.FullBlockBytes
+		}
+		if heavy {
+			fill.Weight = fill.Room
 		}
 		evs, err := protocol.EndBlock(s.tree.Working(), s.env, fill)
 		if err != nil {
