@@ -170,7 +170,7 @@ func DefaultParams() Params {
 		RevealWindow:           10,
 		FullBlockBytes:         4<<20 - (1<<20 + 64<<10) - 4<<10, // the 4 MiB proposal cap less one largest transaction and the beacon
 		FullBlockWeightBP:      9000,
-		MaxVerifyCycles:        100_000_000_000,                  // minutes of verification; succinct verifiers declare far less
+		MaxVerifyCycles:        100_000_000_000, // minutes of verification; succinct verifiers declare far less
 		VoteWindow:             10,
 		CommitteeSize:          64,
 		ChallengeCommitteeSize: 5,
