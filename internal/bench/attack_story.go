@@ -107,7 +107,7 @@ func (s *storyChain) finalize(n int) {
 		if s.err != nil {
 			return
 		}
-		if _, err := protocol.EndBlock(s.tree.Working(), s.env, protocol.Fill{}); err != nil {
+		if _, err := protocol.EndBlock(s.tree.Working(), s.env, protocol.EmptyFill(s.env.Params)); err != nil {
 			s.fail(err)
 			return
 		}

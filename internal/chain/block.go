@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"math"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmttypes "github.com/cometbft/cometbft/types"
@@ -134,6 +135,9 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	results[0] = &abci.ExecTxResult{Events: toABCIEvents([]protocol.Event{ev})}
 	var fill protocol.Fill // what the admitted protocol-critical transactions took (protocol/fill.go)
+	// Their weight as the block's limit counts it (each ballot once), not
+	// each transaction's own: honest Votes name the same ballots many times.
+	critical := protocol.NewWeigher(a.env.Params)
 	for i, tx := range req.Txs[1:] {
 		key := sha256.Sum256(tx) // once: the cache's key, and the mempool count's
 		txEnv := env
@@ -145,7 +149,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		results[i+1] = toExecResult(res)
 		if res.Admitted && res.Critical {
 			fill.Bytes += uint64(len(tx))
-			fill.Weight += res.Weight
+			critical.Add(len(tx), messagesOf(tx, a.txs.lookup(key)), math.MaxUint64)
 		}
 		a.txs.forgetKey(key)
 		a.room.release(key)
@@ -153,7 +157,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	// The chain's own work at the end: the ballots the block's votes
 	// decided, its voters' pay, and whether it was full (which excuses
 	// windows it closed: protocol/fill.go).
-	fill.Room = room
+	fill.Weight, fill.Room = critical.Weight(), room
 	endEvents, err := protocol.EndBlock(kv, env, fill)
 	if err != nil {
 		return nil, fmt.Errorf("block %d: %w", req.Height, err)

@@ -93,6 +93,14 @@ type allocInput struct {
 // NewRunsRank ranks a block's new Runs after every waiting workload.
 const NewRunsRank = 1 << 62
 
+// WaitRedraws bounds the wait list's work per block: each block looks at
+// its first (oldest) WaitRedraws entries only, draws for the live ones and
+// drops the stale ones; the rest wait their turn. Without the bound, Runs
+// nobody can take (a user's, made so on purpose) would make every block
+// re-draw all of them, work that grows with the list and that no block's
+// weight counted (DueWeight reserves WaitRedraws' worth at most).
+const WaitRedraws = 256
+
 func allocationInput(r store.Reader, env Env, height int64) (*allocInput, error) {
 	in := &allocInput{}
 	progs := map[string]alloc.Hardware{}
@@ -142,7 +150,7 @@ func allocationInput(r store.Reader, env Env, height int64) (*allocInput, error)
 		var keys, ids [][]byte
 		err := r.Iterate(src.prefix, store.PrefixEnd(src.prefix), func(k, v []byte) bool {
 			keys, ids = append(keys, bytes.Clone(k)), append(ids, bytes.Clone(v))
-			return true
+			return !src.waiting || len(keys) < WaitRedraws
 		})
 		if err != nil {
 			return nil, err

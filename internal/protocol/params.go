@@ -267,6 +267,9 @@ func (p Params) Validate() error {
 	if largest := p.TxWeight(int(min(p.MaxTxBytes, 1<<40)), []*pb.Msg{{Kind: &pb.Msg_SubmitResult{}}}); p.MaxBlockWeight < largest {
 		errs = append(errs, fmt.Errorf("max_block_weight %d is below %d, the weight of a result of max_tx_bytes: the largest proof could never be included", p.MaxBlockWeight, largest))
 	}
+	if stake := p.TxWeight(1<<10, []*pb.Msg{{Kind: &pb.Msg_Stake{}}}); p.MaxBlockWeight < stake {
+		errs = append(errs, fmt.Errorf("max_block_weight %d is below %d, the weight of a Stake that issues %d admission challenges: nobody could stake", p.MaxBlockWeight, stake, p.AdmissionChallenges))
+	}
 	return errors.Join(errs...)
 }
 

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // TestParamsDocumented keeps docs/CHAIN.md's parameter table and Params
@@ -124,8 +125,9 @@ func TestQuorumOf(t *testing.T) {
 	}
 }
 
-// TestFillFull: a block is full by bytes at full_block_bytes, or by weight
-// at full_block_weight_bp of its room; a zero parameter never fills.
+// TestFillFull: a block is full by bytes at full_block_bytes, by weight
+// at full_block_weight_bp of its room, or when the work due at its height
+// left less than 1% of max_block_weight; zero parameters never fill.
 func TestFillFull(t *testing.T) {
 	p := protocol.DefaultParams()
 	p.FullBlockBytes, p.FullBlockWeightBP = 1000, 9000
@@ -133,12 +135,14 @@ func TestFillFull(t *testing.T) {
 		f    protocol.Fill
 		want bool
 	}{
-		{protocol.Fill{}, false},
-		{protocol.Fill{Bytes: 999}, false},
-		{protocol.Fill{Bytes: 1000}, true},
+		{protocol.Fill{Room: 10000}, false},
+		{protocol.Fill{Bytes: 999, Room: 10000}, false},
+		{protocol.Fill{Bytes: 1000, Room: 10000}, true},
 		{protocol.Fill{Weight: 8999, Room: 10000}, false},
 		{protocol.Fill{Weight: 9000, Room: 10000}, true},
-		{protocol.Fill{Weight: 5, Room: 0}, false}, // no room: the due work filled it, not the transactions
+		{protocol.Fill{Weight: 5, Room: 0}, true}, // no room: the due work filled it, and nothing could get in
+		{protocol.Fill{Room: p.MaxBlockWeight/100 - 1}, true},
+		{protocol.Fill{Room: p.MaxBlockWeight / 100}, false},
 	}
 	for _, c := range cases {
 		if got := c.f.Full(p); got != c.want {
@@ -146,7 +150,25 @@ func TestFillFull(t *testing.T) {
 		}
 	}
 	p.FullBlockBytes, p.FullBlockWeightBP = 0, 0
-	if (protocol.Fill{Bytes: 1 << 30, Weight: 10, Room: 10}).Full(p) {
+	if (protocol.Fill{Bytes: 1 << 30, Weight: 10, Room: 0}).Full(p) {
 		t.Error("zero parameters filled a block")
+	}
+}
+
+// TestValidateRefusesAnUnstakeableChain (found by review): a Stake weighs
+// its admission challenges' pieces whatever it does, so parameters under
+// which it is heavier than a block would let nobody ever stake.
+func TestValidateRefusesAnUnstakeableChain(t *testing.T) {
+	p := protocol.DefaultParams()
+	p.AdmissionChallenges = 101
+	stake := []*pb.Msg{{Kind: &pb.Msg_Stake{Stake: &pb.Stake{Amount: 1}}}}
+	if p.TxWeight(200, stake) <= p.MaxBlockWeight {
+		t.Fatalf("the case no longer makes a Stake too heavy (%d <= %d)", p.TxWeight(200, stake), p.MaxBlockWeight)
+	}
+	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "nobody could stake") {
+		t.Fatalf("Validate = %v; want it to refuse a chain nobody can stake on", err)
+	}
+	if err := protocol.DefaultParams().Validate(); err != nil {
+		t.Fatalf("the defaults: %v", err)
 	}
 }

@@ -33,9 +33,6 @@ type Result struct {
 	// Critical: DeliverTx admitted it and every message is protocol-
 	// critical (Critical).
 	Critical bool
-	// Weight: the admitted transaction's weight (weight.go), what a block
-	// full by weight counts (fill.go).
-	Weight uint64
 }
 
 // OK reports whether the transaction was accepted.

@@ -203,7 +203,7 @@ func (s *scenario) finalize(t testing.TB, n int, full, heavy bool) string {
 	for i := 0; i < n; i++ {
 		// The block ending here: full by bytes, by weight, or as good as
 		// empty.
-		fill := protocol.Fill{Room: s.env.Params.MaxBlockWeight}
+		fill := protocol.EmptyFill(s.env.Params)
 		if full {
 			fill.Bytes = s.env.Params.FullBlockBytes
 		}

@@ -69,7 +69,7 @@ func DeliverTx(kv store.KV, env Env, raw []byte) (Result, error) {
 	}
 	cache := store.NewCache(kv)
 	res, err = runMessages(cache, env, tx)
-	res.Admitted, res.Critical, res.Weight = true, Critical(tx), env.Params.TxWeight(len(raw), tx.Body.Messages)
+	res.Admitted, res.Critical = true, Critical(tx)
 	ok := err == nil && res.OK()
 	env.Block.endTx(ok) // the voter pay its settlements queued goes with its writes
 	if !ok {

@@ -1,6 +1,8 @@
 package protocol
 
 import (
+	"math"
+
 	"github.com/provernet/provernet/internal/store"
 	"github.com/provernet/provernet/wire"
 	"github.com/provernet/provernet/wire/pb"
@@ -77,23 +79,28 @@ func (w *Weigher) Add(size int, msgs []*pb.Msg, room uint64) bool {
 // height-1.
 func DueWeight(r store.Reader, p Params, height int64) (uint64, error) {
 	runs, timers, err := DueWork(r, height)
-	return runs*wire.AllocationWeight(p.MaxProversPerWorkload) + timers*wire.WeightTimer, err
+	if err != nil {
+		return 0, err
+	}
+	waiting, err := countKeys(r, prefixWait, store.PrefixEnd(prefixWait), WaitRedraws)
+	return (runs+waiting)*wire.AllocationWeight(p.MaxProversPerWorkload) + timers*wire.WeightTimer, err
 }
 
 // DueWork counts the Runs the block at height allocates and the workloads
 // whose timers fall due in it.
 func DueWork(r store.Reader, height int64) (runs, timers uint64, err error) {
-	if runs, err = countKeys(r, heightPrefix(prefixQueue, height-1), heightPrefix(prefixQueue, height)); err != nil {
+	if runs, err = countKeys(r, heightPrefix(prefixQueue, height-1), heightPrefix(prefixQueue, height), math.MaxUint64); err != nil {
 		return 0, 0, err
 	}
 	due := append(heightPrefix(prefixTimer, height), '/')
-	timers, err = countKeys(r, due, store.PrefixEnd(due))
+	timers, err = countKeys(r, due, store.PrefixEnd(due), math.MaxUint64)
 	return runs, timers, err
 }
 
-func countKeys(r store.Reader, start, end []byte) (uint64, error) {
+// countKeys counts the keys in [start, end), stopping at most.
+func countKeys(r store.Reader, start, end []byte, most uint64) (uint64, error) {
 	var n uint64
-	err := r.Iterate(start, end, func(_, _ []byte) bool { n++; return true })
+	err := r.Iterate(start, end, func(_, _ []byte) bool { n++; return n < most })
 	return n, err
 }
 

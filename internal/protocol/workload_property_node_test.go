@@ -156,7 +156,9 @@ func (n *propNode) deliver(t *testing.T, tx propTx) protocol.Result {
 // key order and commits.
 func (n *propNode) endBlock(t *testing.T) {
 	kv, flush := n.buffer()
-	evs, err := protocol.EndBlock(kv, n.env, protocol.Fill{Bytes: n.fill})
+	fill := protocol.EmptyFill(n.env.Params)
+	fill.Bytes = n.fill
+	evs, err := protocol.EndBlock(kv, n.env, fill)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -259,11 +259,13 @@ func (e *fastEngine) activeNow(out []int32) []int32 {
 func (e *fastEngine) allocate(h int64, lo, hi int) {
 	pop := e.pop
 	// protocol allocationInput: the waiting workloads first, in the order
-	// they started waiting, then the Runs of the previous height.
+	// they started waiting, at most protocol.WaitRedraws of them, then the
+	// Runs of the previous height.
 	e.aw = e.aw[:0]
 	var order []int32
 	var waiting []bool
-	for _, wi := range e.waiting {
+	examined := min(len(e.waiting), protocol.WaitRedraws)
+	for _, wi := range e.waiting[:examined] {
 		wl := &pop.Workloads[wi]
 		if n := len(e.unassigned(wi, h)); n > 0 && e.waitLive(wi, h) && protocol.TimeToProve(e.par, wl.Cycles, wl.Deadline, h) {
 			e.aw = append(e.aw, alloc.Workload{ID: wl.ID, K: n, MinHardware: Programs[wl.Program].Min, Rank: uint64(len(e.aw))})
@@ -291,13 +293,16 @@ func (e *fastEngine) allocate(h int64, lo, hi int) {
 			}
 		}
 	}
-	keep := e.waiting[:0] // protocol dropStaleWaits
-	for _, wi := range e.waiting {
+	// protocol dropStaleWaits, over the entries the block examined; the
+	// rest wait their turn untouched.
+	rest := slices.Clone(e.waiting[examined:])
+	keep := e.waiting[:0]
+	for _, wi := range e.waiting[:examined] {
 		if e.waitLive(wi, h+1) && e.stillWaiting(wi, h+1) {
 			keep = append(keep, wi)
 		}
 	}
-	e.waiting = keep
+	e.waiting = append(keep, rest...)
 }
 
 // allocProvers is the active provers as the allocator sees them.

@@ -141,7 +141,7 @@ func (e *fullEngine) run() (*ledger, error) {
 		if err := e.block(h); err != nil {
 			return nil, err
 		}
-		if _, err := protocol.EndBlock(e.kv, e.env, protocol.Fill{}); err != nil {
+		if _, err := protocol.EndBlock(e.kv, e.env, protocol.EmptyFill(e.env.Params)); err != nil {
 			return nil, err
 		}
 		if err := e.observe(h); err != nil {
