@@ -74,4 +74,3 @@ func TestDueWorkThatFillsABlockExcuses(t *testing.T) {
 		t.Errorf("for %d uprv of fees block 108 can carry no transaction and is not counted full", uint64(runs)*txFee)
 	}
 }
-
