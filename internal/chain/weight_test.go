@@ -24,6 +24,7 @@ func weightChain(t *testing.T, perBlock uint64) (*testChain, []byte) {
 	one := probe.transfer(0, 0, addrOf(probe.keys[0]), 1)
 	w := p.BlockWeight(len(one), []*pb.Msg{{Kind: &pb.Msg_Transfer{Transfer: &pb.Transfer{}}}})
 	p.MaxTxBytes, p.MaxBlockWeight = 4096, perBlock*w
+	p.AdmissionChallenges = 0 // a Stake issues none: so tiny a block could not carry one (Validate)
 	return newChainParams(t, nil, p, 0, 1_000_000, 1_000_000, 1_000_000), one
 }
 
