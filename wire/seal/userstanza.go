@@ -91,11 +91,28 @@ func x25519Key(recipient string) ([]byte, error) {
 	if err != nil || hrp != "age" || len(key) != 32 {
 		return nil, fmt.Errorf("seal: user recipient: not a 32-byte age X25519 key")
 	}
-	if _, err := deriveUserWrap("", key); err != nil {
-		return nil, err
+	pub, err := ecdh.X25519().NewPublicKey(key)
+	if err != nil {
+		return nil, fmt.Errorf("seal: user recipient: %w", err)
+	}
+	// X25519 clamps every scalar to a multiple of the cofactor, so a
+	// shared secret is all zeros, which ECDH refuses, exactly when the
+	// point is of low order, whatever the scalar: one multiplication by
+	// a fixed one decides it (a Run's recipient is checked in consensus).
+	if _, err := lowOrderProbe.ECDH(pub); err != nil {
+		return nil, fmt.Errorf("seal: user recipient is a low-order point: %w", err)
 	}
 	return key, nil
 }
+
+// lowOrderProbe is the fixed scalar x25519Key multiplies by.
+var lowOrderProbe = func() *ecdh.PrivateKey {
+	k, err := ecdh.X25519().NewPrivateKey(bytes.Repeat([]byte{0x5a}, 32))
+	if err != nil {
+		panic(err) // cannot happen: any 32 bytes are an X25519 scalar
+	}
+	return k
+}()
 
 // boundRecipient wraps the file key to the user with the ephemeral derived
 // from the temporary identity.
