@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -296,7 +297,7 @@ func (c *wtChain) voteBlock(ctx context.Context, entries map[int][]wire.Ballot) 
 	n := 0
 	for _, p := range members {
 		es := entries[p]
-		slices.SortFunc(es, func(a, b wire.Ballot) int { return cmpU64(a.Number, b.Number) })
+		slices.SortFunc(es, func(a, b wire.Ballot) int { return cmp.Compare(a.Number, b.Number) })
 		v, err := wire.EncodeVote(es)
 		if err != nil {
 			return nil, 0, err
@@ -308,14 +309,4 @@ func (c *wtChain) voteBlock(ctx context.Context, entries map[int][]wire.Ballot) 
 	}
 	m, err := f.measure(ctx)
 	return m, n, err
-}
-
-func cmpU64(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

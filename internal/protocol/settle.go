@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"cmp"
 	"slices"
 	"strconv"
 
@@ -85,18 +86,8 @@ func tally(w *pb.Workload) (finals []*pb.Slot, submitted, fails int) {
 			}
 		}
 	}
-	slices.SortFunc(finals, func(a, b *pb.Slot) int { return cmpU64(a.SubmitSeq, b.SubmitSeq) })
+	slices.SortFunc(finals, func(a, b *pb.Slot) int { return cmp.Compare(a.SubmitSeq, b.SubmitSeq) })
 	return finals, submitted, fails
-}
-
-func cmpU64(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Payout is how one workload's fee divides (docs/WORKLOADS.md): the
