@@ -75,6 +75,8 @@ type Options struct {
 	MempoolBytes, MempoolTxs int64
 	// Now is the clock of the pending blob references; nil means time.Now.
 	Now func() time.Time
+	// Metrics, if set, records the app's Prometheus metrics (metrics.go).
+	Metrics *Metrics
 }
 
 // App is provernet's ABCI application.
@@ -217,7 +219,16 @@ func (a *App) Info(context.Context, *abci.InfoRequest) (*abci.InfoResponse, erro
 }
 
 // Commit saves the block's writes as a new version in one batch.
-func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse, error) {
+func (a *App) Commit(ctx context.Context, req *abci.CommitRequest) (*abci.CommitResponse, error) {
+	t0 := time.Now()
+	resp, err := a.commit(ctx, req)
+	if err == nil {
+		a.opts.Metrics.observeCommit(time.Since(t0), a.tree.Version())
+	}
+	return resp, err
+}
+
+func (a *App) commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.treeMu.Lock()

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"math"
+	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmttypes "github.com/cometbft/cometbft/types"
@@ -94,7 +95,16 @@ func (a *App) checkBeacon(height int64, proposer []byte, txs [][]byte) error {
 // A decided block always carries a valid beacon (2/3 of validators checked
 // it); if it does not, the state cannot advance and the node halts loudly
 // rather than diverge.
-func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (*abci.FinalizeBlockResponse, error) {
+func (a *App) FinalizeBlock(ctx context.Context, req *abci.FinalizeBlockRequest) (*abci.FinalizeBlockResponse, error) {
+	t0 := time.Now()
+	resp, err := a.finalizeBlock(ctx, req)
+	if err == nil {
+		a.opts.Metrics.observeBlock(time.Since(t0), resp)
+	}
+	return resp, err
+}
+
+func (a *App) finalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (*abci.FinalizeBlockResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if len(req.Txs) == 0 {
@@ -189,7 +199,14 @@ func (a *App) flush(kv *store.Cache) ([]byte, error) {
 // the committed state plus the transactions already admitted. Only an
 // admitted transaction enters the decoded-transaction cache (and names
 // pending blob references); one that fails, or fails a recheck, leaves it.
-func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
+func (a *App) CheckTx(ctx context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
+	t0 := time.Now()
+	resp, err := a.checkTx(ctx, req)
+	a.opts.Metrics.observeCheckTx(time.Since(t0))
+	return resp, err
+}
+
+func (a *App) checkTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
 	pre := a.preDecode(req.Tx) // verify the signature before taking a lock
 	if !a.checkLive.Load() {
 		a.mu.Lock() // the view reads the working set: no block may run

@@ -23,6 +23,7 @@ import (
 	"github.com/cometbft/cometbft/privval"
 	"github.com/cometbft/cometbft/proxy"
 	"github.com/cometbft/cometbft/rpc/client/local"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/provernet/provernet/internal/blob"
 	"github.com/provernet/provernet/internal/chain"
@@ -62,6 +63,7 @@ type Node struct {
 	blobSrv *http.Server // blobs.listen's, if set
 	blobA   string
 	stopGC  context.CancelFunc
+	metrics *prometheus.Registry // the node's own, served at /metrics (metrics.go)
 }
 
 // Blobs is the node's blob store.
@@ -140,7 +142,7 @@ func (n *Node) openApp(pv *privval.FilePV, vk *vrf.Key, logger cmtlog.Logger, op
 	}
 	n.tree = tree
 	appOpts := chain.Options{Store: tree, Logger: logger.With("module", "app"), AfterCommit: opts.AfterCommit,
-		MempoolBytes: n.cfg.Mempool.MaxBytes, MempoolTxs: int64(n.cfg.Mempool.Size)}
+		MempoolBytes: n.cfg.Mempool.MaxBytes, MempoolTxs: int64(n.cfg.Mempool.Size), Metrics: chain.NewMetrics(n.registry())}
 	if vk != nil {
 		appOpts.ValidatorAddress = pv.Key.Address
 		appOpts.VRFSecret = vk.Secret
@@ -187,6 +189,7 @@ func (n *Node) startAPI() error {
 	mux := http.NewServeMux()
 	mux.Handle("/v1/blobs", blobHandler)
 	mux.Handle("/v1/blobs/", blobHandler)
+	mux.Handle("GET /metrics", n.metricsHandler())
 	mux.Handle("/", httpapi.Handler(n.rpc))
 	ln, err := net.Listen("tcp", n.cfg.API.Listen)
 	if err != nil {

@@ -1,0 +1,82 @@
+package node
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/provernet/provernet/client"
+)
+
+// TestMetrics: a node serves its Prometheus metrics at /metrics on the
+// API listener; after blocks and a transfer the block, FinalizeBlock,
+// Commit and transaction metrics have counted them (chain's
+// TestMetricsDocumented checks the docs).
+func TestMetrics(t *testing.T) {
+	t.Parallel()
+	d := startDevnet(t, t.TempDir())
+	defer d.Stop()
+	c := client.New(d.APIURL())
+	ctx := context.Background()
+	waitHeight(t, c, 2)
+	res, err := c.Transfer(ctx, d.Keys[0], d.Keys[1].Address(), 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	txr, err := c.WaitTx(wctx, res.Hash)
+	if err != nil || txr.Code != 0 {
+		t.Fatalf("transfer: %v %+v", err, txr)
+	}
+	waitHeight(t, c, txr.Height+1)
+
+	values := scrape(t, d.APIURL()+"/metrics")
+	for name, least := range map[string]float64{
+		"provernet_block_height":                    float64(txr.Height),
+		"provernet_finalize_block_seconds_count":    float64(txr.Height),
+		"provernet_commit_seconds_count":            float64(txr.Height),
+		"provernet_check_tx_seconds_count":          1,
+		`provernet_transactions_total{result="ok"}`: 1,
+		"provernet_block_transactions_count":        float64(txr.Height),
+		"go_goroutines":                             1,
+	} {
+		if got, ok := values[name]; !ok || got < least {
+			t.Errorf("%s = %v (present %v); want at least %v", name, got, ok, least)
+		}
+	}
+}
+
+// scrape reads a Prometheus text page into series -> value.
+func scrape(t *testing.T, url string) map[string]float64 {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("GET %s: %s %q: %s", url, resp.Status, resp.Header.Get("Content-Type"), b)
+	}
+	out := map[string]float64{}
+	s := bufio.NewScanner(resp.Body)
+	for s.Scan() {
+		line := s.Text()
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		v, err := strconv.ParseFloat(line[i+1:], 64)
+		if err != nil {
+			t.Fatalf("bad line %q", line)
+		}
+		out[line[:i]] = v
+	}
+	return out
+}
