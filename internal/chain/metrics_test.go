@@ -1,7 +1,9 @@
 package chain
 
 import (
+	"encoding/json"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -37,6 +39,49 @@ func TestMetricsDocumented(t *testing.T) {
 	for _, name := range metricNames {
 		if !strings.Contains(string(docs), "| `"+name+"` |") {
 			t.Errorf("metric %s is not in docs/OPERATIONS.md's table", name)
+		}
+	}
+}
+
+// TestDashboardUsesRealMetrics: the Grafana dashboard in deploy/ queries
+// only metrics the app registers, and shows every one of them.
+func TestDashboardUsesRealMetrics(t *testing.T) {
+	raw, err := os.ReadFile("../../deploy/grafana/provernet.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Title   string `json:"title"`
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(raw, &dash); err != nil {
+		t.Fatalf("deploy/grafana/provernet.json: %v", err)
+	}
+	used := map[string]bool{}
+	name := regexp.MustCompile(`provernet_[a-z_]+`)
+	for _, p := range dash.Panels {
+		if len(p.Targets) == 0 {
+			t.Errorf("panel %q queries nothing", p.Title)
+		}
+		for _, tg := range p.Targets {
+			for _, n := range name.FindAllString(tg.Expr, -1) {
+				for _, suffix := range []string{"_bucket", "_count", "_sum"} {
+					n = strings.TrimSuffix(n, suffix)
+				}
+				if !slices.Contains(metricNames, n) {
+					t.Errorf("panel %q queries %s, which the app does not register", p.Title, n)
+				}
+				used[n] = true
+			}
+		}
+	}
+	for _, n := range metricNames {
+		if !used[n] {
+			t.Errorf("no panel shows %s", n)
 		}
 	}
 }
