@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -141,7 +140,8 @@ func runStart(g *globals, cmd *cobra.Command, po startProverOpts, blobListen str
 		d, err := prover.New(prover.Config{
 			RPC: n.RPCURL(), API: n.APIURL(), Key: key, Dir: dir, Exe: exe, Capacity: po.capacity,
 			Register: reg,
-			Log:      slog.New(slog.NewTextHandler(g.stderr, nil)),
+			Log:      n.Config().Log.Slog(g.stderr), // log.format and log.level, like the node's
+
 		})
 		if err != nil {
 			_ = n.Stop()

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -103,6 +105,25 @@ type State struct {
 type Log struct {
 	Level  string `toml:"level"`  // debug, info, error, none
 	Format string `toml:"format"` // plain or json
+}
+
+// Slog is a log/slog logger writing to w in this format and at this level,
+// for what runs beside the node (the prover daemon), so that one log
+// pipeline reads both.
+func (c Log) Slog(w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	switch c.Level {
+	case "debug":
+		opts.Level = slog.LevelDebug
+	case "error":
+		opts.Level = slog.LevelError
+	case "none":
+		opts.Level = slog.Level(1 << 20)
+	}
+	if c.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 // Duration is a time.Duration written as "1s" in TOML.

@@ -80,3 +80,18 @@ func scrape(t *testing.T, url string) map[string]float64 {
 	}
 	return out
 }
+
+// TestLogSlog: the daemon's logger follows log.format and log.level.
+func TestLogSlog(t *testing.T) {
+	var b strings.Builder
+	Log{Format: "json", Level: "error"}.Slog(&b).Info("hidden")
+	Log{Format: "json", Level: "error"}.Slog(&b).Error("shown", "slot", 3)
+	if out := b.String(); strings.Contains(out, "hidden") || !strings.HasPrefix(out, `{"time":`) || !strings.Contains(out, `"slot":3`) {
+		t.Fatalf("json at error: %q", out)
+	}
+	b.Reset()
+	Log{}.Slog(&b).Info("plain", "slot", 3)
+	if out := b.String(); !strings.Contains(out, "level=INFO msg=plain slot=3") {
+		t.Fatalf("plain at info: %q", out)
+	}
+}

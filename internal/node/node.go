@@ -277,6 +277,9 @@ func (n *Node) Home() string { return n.home }
 // RPC is an in-process CometBFT RPC client of the node.
 func (n *Node) RPC() *local.Local { return n.rpc }
 
+// Config is the configuration the node runs with.
+func (n *Node) Config() Config { return n.cfg }
+
 // App is the chain application (tests inspect its committed state).
 func (n *Node) App() *chain.App { return n.app }
 
