@@ -17,8 +17,10 @@ import (
 // API listener; after blocks and a transfer the block, FinalizeBlock,
 // Commit and transaction metrics have counted them (chain's
 // TestMetricsDocumented checks the docs).
+//
+// Not parallel: CometBFT's metrics go to one running node of the process
+// (comet_metrics.go), and the parallel tests wait until this one is done.
 func TestMetrics(t *testing.T) {
-	t.Parallel()
 	d := startDevnet(t, t.TempDir())
 	defer d.Stop()
 	c := client.New(d.APIURL())

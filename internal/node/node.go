@@ -64,6 +64,7 @@ type Node struct {
 	blobA   string
 	stopGC  context.CancelFunc
 	metrics *prometheus.Registry // the node's own, served at /metrics (metrics.go)
+	cometM  bool                 // it holds CometBFT's metrics (comet_metrics.go)
 }
 
 // Blobs is the node's blob store.
@@ -156,7 +157,7 @@ func (n *Node) openApp(pv *privval.FilePV, vk *vrf.Key, logger cmtlog.Logger, op
 func (n *Node) startChain(ctx context.Context, cc *cmtcfg.Config, pv *privval.FilePV, nodeKey *p2p.NodeKey, app abci.Application, logger cmtlog.Logger) error {
 	cmt, err := nm.NewNode(ctx, cc, pv, nodeKey, clientCreator(app, n.app != nil),
 		nm.DefaultGenesisDocProviderFunc(cc), n.dbs.provide,
-		nm.DefaultMetricsProvider(cc.Instrumentation), logger)
+		cometMetricsProvider(&n.cometM), logger)
 	if err != nil {
 		return fmt.Errorf("failed to create CometBFT node: %w", err)
 	}
@@ -244,6 +245,7 @@ func (n *Node) Stop() error {
 	if n.tree != nil {
 		errs = append(errs, n.tree.Close())
 	}
+	releaseCometMetrics(&n.cometM)
 	return errors.Join(errs...)
 }
 
