@@ -212,6 +212,8 @@ type Slot struct {
 	CommitteeSize int    `json:"committee_size"`
 	ValidVotes    uint32 `json:"valid_votes"`
 	InvalidVotes  uint32 `json:"invalid_votes"`
+	CopiedVotes   uint32 `json:"copied_votes"`
+	Ballot        uint64 `json:"ballot,omitempty"` // the verification round's ballot, what members vote on
 	DecidedHeight int64  `json:"decided_height,omitempty"`
 	Tier          uint32 `json:"tier"`     // 1-based rank among final proofs; 0: none
 	Reward        uint64 `json:"reward"`   // network reward paid (challenges only), uprv
@@ -365,4 +367,15 @@ func (w *Workload) FinalSlot() *Slot {
 		}
 	}
 	return best
+}
+
+// StreamEvent is one event of GET /v1/events (docs/API.md, "Events"):
+// the data line of a Server-Sent Event whose id is "Height:Index". Its
+// type and attributes are a block's or a transaction's Event.
+type StreamEvent struct {
+	Height int64             `json:"height"`
+	Index  int               `json:"index"` // in the block's list: the chain's own events, then each transaction's
+	Type   string            `json:"type"`
+	Tx     string            `json:"tx,omitempty"` // the transaction's hash, for a transaction's events
+	Attrs  map[string]string `json:"attrs"`
 }

@@ -91,6 +91,7 @@ func routes(b Backend) http.Handler {
 	mux.HandleFunc("GET /v1/workloads/{id}/allocation", s.allocation)
 	mux.HandleFunc("GET /v1/workloads/{id}/pending", s.pending)
 	mux.HandleFunc("GET /v1/fee", s.fee)
+	mux.HandleFunc("GET /v1/events", s.events)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path, "see docs/API.md for the endpoints")
 	})

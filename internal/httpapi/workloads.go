@@ -145,6 +145,7 @@ func SlotOf(s *pb.Slot) wire.Slot {
 		OpenUntil: s.OpenUntil, SealedSHA256: hex.EncodeToString(s.SealedSha256), Commit: hex.EncodeToString(s.Commit),
 		CyclesUsed: s.CyclesUsed, SubmitHeight: s.SubmitHeight, RevealBy: s.RevealBy, Identity: s.Identity,
 		VoteBy: s.VoteBy, CommitteeSize: len(s.Committee), ValidVotes: s.ValidVotes, InvalidVotes: s.InvalidVotes,
+		CopiedVotes: s.CopiedVotes, Ballot: s.Ballot,
 		DecidedHeight: s.DecidedHeight, Tier: s.Tier, Reward: s.Reward, FeePaid: s.FeePaid,
 		VotersPaid: s.VotersPaid, Burned: s.Burned, Due: s.Due, FailClaim: addrString(s.FailClaim), Waited: s.Waited, Round: s.Round, Excused: s.Excused}
 	if s.Outcome != pb.Outcome_OUTCOME_UNSPECIFIED {
