@@ -19,17 +19,21 @@ import (
 func Example() {
 	ctx := context.Background()
 	c := client.New("http://127.0.0.1:1317")
-	home, err := os.UserHomeDir()
-	if err != nil {
-		log.Fatal(err)
+	home := os.Getenv("PROVERNET_HOME") // as the CLI finds it
+	if home == "" {
+		d, err := os.UserHomeDir()
+		if err != nil {
+			log.Fatal(err)
+		}
+		home = filepath.Join(d, ".provernet")
 	}
-	keys := client.DefaultKeysDir(filepath.Join(home, ".provernet"))
+	keys := client.DefaultKeysDir(home)
 	key, err := client.LoadKey(keys, "dev1")
 	if err != nil {
 		log.Fatal(err) // provernet keys add dev1, and fund it
 	}
 	// The user's age identity: the result is sealed to it.
-	identity, err := client.LoadOrCreateIdentity(client.IdentityFile(filepath.Join(home, ".provernet"), "dev1"))
+	identity, err := client.LoadOrCreateIdentity(client.IdentityFile(home, "dev1"))
 	if err != nil {
 		log.Fatal(err)
 	}
