@@ -78,18 +78,8 @@ func TestEventsResume(t *testing.T) {
 	d := startDevnet(t, t.TempDir())
 	defer d.Stop()
 	c := client.New(d.APIURL())
-	ctx := context.Background()
 	waitHeight(t, c, 2)
-	res, err := c.Transfer(ctx, d.Keys[0], d.Keys[1].Address(), 5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	txr, err := c.WaitTx(wctx, res.Hash)
-	if err != nil || txr.Code != 0 {
-		t.Fatalf("transfer: %v %+v", err, txr)
-	}
+	txr := transfer(t, c, d.Keys[0], d.Keys[1].Address(), 5)
 	end := txr.Height + 2
 	waitHeight(t, c, end)
 	upTo := func(evs []sse) bool { return evs[len(evs)-1].data.Height >= end }
@@ -106,7 +96,7 @@ func TestEventsResume(t *testing.T) {
 		if i > 0 && e.data.Height < whole[i-1].data.Height {
 			t.Fatalf("event %d goes back from height %d to %d", i, whole[i-1].data.Height, e.data.Height)
 		}
-		sawTransfer = sawTransfer || (e.typ == "transfer" && e.data.Tx == res.Hash)
+		sawTransfer = sawTransfer || (e.typ == "transfer" && e.data.Tx == txr.Hash)
 	}
 	if !sawTransfer {
 		t.Fatal("the transfer's event is not in the stream")

@@ -2,13 +2,11 @@ package node
 
 import (
 	"bufio"
-	"context"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/provernet/provernet/client"
 )
@@ -24,18 +22,8 @@ func TestMetrics(t *testing.T) {
 	d := startDevnet(t, t.TempDir())
 	defer d.Stop()
 	c := client.New(d.APIURL())
-	ctx := context.Background()
 	waitHeight(t, c, 2)
-	res, err := c.Transfer(ctx, d.Keys[0], d.Keys[1].Address(), 7)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	txr, err := c.WaitTx(wctx, res.Hash)
-	if err != nil || txr.Code != 0 {
-		t.Fatalf("transfer: %v %+v", err, txr)
-	}
+	txr := transfer(t, c, d.Keys[0], d.Keys[1].Address(), 7)
 	waitHeight(t, c, txr.Height+1)
 
 	values := scrape(t, d.APIURL()+"/metrics")

@@ -44,6 +44,23 @@ func startDevnet(t *testing.T, home string) *Devnet {
 	return d
 }
 
+// transfer sends amount from key to addr and waits until it is committed
+// ok.
+func transfer(t *testing.T, c *client.Client, key *client.Key, to string, amount uint64) *wire.TxResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	res, err := c.Transfer(ctx, key, to, amount)
+	if err != nil {
+		t.Fatal(err)
+	}
+	txr, err := c.WaitTx(ctx, res.Hash)
+	if err != nil || txr.Code != 0 {
+		t.Fatalf("transfer not committed ok: %v %+v", err, txr)
+	}
+	return txr
+}
+
 func waitHeight(t *testing.T, c *client.Client, h int64) *wire.Status {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -66,16 +83,7 @@ func TestTransferAndRestart(t *testing.T) {
 	waitHeight(t, c, 2)
 	alice, bob := d.Keys[0], d.Keys[1]
 
-	res, err := c.Transfer(ctx, alice, bob.Address(), 12345)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	txr, err := c.WaitTx(wctx, res.Hash)
-	if err != nil || txr.Code != 0 {
-		t.Fatalf("transfer not committed ok: %v %+v", err, txr)
-	}
+	txr := transfer(t, c, alice, bob.Address(), 12345)
 	a, _ := c.Account(ctx, alice.Address())
 	b, _ := c.Account(ctx, bob.Address())
 	if b.Balance != 1_000_000_000+12345 || a.Nonce != 1 || a.Balance >= 1_000_000_000-12345 {
