@@ -55,7 +55,7 @@ const maxURL = 4 << 10
 
 // Handler returns the API's HTTP handler. Every input is bounded before a
 // handler sees it: the URL by maxURL (414 past it), the body by maxBody.
-func Handler(b Backend) http.Handler { return bounded(routes(b)) }
+func Handler(b Backend) http.Handler { return bounded(newMux(b)) }
 
 // bounded refuses over-long URLs and caps bodies.
 func bounded(next http.Handler) http.Handler {
@@ -69,31 +69,43 @@ func bounded(next http.Handler) http.Handler {
 	})
 }
 
-func routes(b Backend) http.Handler {
+// routes are the API's endpoints, as the mux registers them and the
+// OpenAPI document (openapi.json) lists them.
+var routes = []struct {
+	pattern string
+	handle  func(*server, http.ResponseWriter, *http.Request)
+}{
+	{"GET /v1/status", (*server).status},
+	{"GET /v1/accounts/{address}", (*server).account},
+	{"POST /v1/txs", (*server).broadcast},
+	{"GET /v1/txs/{hash}", (*server).tx},
+	{"GET /v1/beacon", (*server).beacon},
+	{"GET /v1/beacon/{height}", (*server).beacon},
+	{"GET /v1/blocks/{height}", (*server).block},
+	{"GET /v1/params", (*server).params},
+	{"GET /v1/supply", (*server).supply},
+	{"GET /v1/programs", (*server).programs},
+	{"GET /v1/programs/{id}", (*server).program},
+	{"GET /v1/provers", (*server).provers},
+	{"GET /v1/provers/{address}", (*server).prover},
+	{"GET /v1/workloads", (*server).workloads},
+	{"GET /v1/workloads/{id}", (*server).workload},
+	{"GET /v1/workloads/{id}/slots/{slot}/sealed", (*server).sealed},
+	{"GET /v1/workloads/{id}/allocation", (*server).allocation},
+	{"GET /v1/workloads/{id}/pending", (*server).pending},
+	{"GET /v1/fee", (*server).fee},
+	{"GET /v1/events", (*server).events},
+	{"GET /v1/openapi.json", (*server).openapi},
+}
+
+func newMux(b Backend) http.Handler {
 	s := &server{b: b}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v1/status", s.status)
-	mux.HandleFunc("GET /v1/accounts/{address}", s.account)
-	mux.HandleFunc("POST /v1/txs", s.broadcast)
-	mux.HandleFunc("GET /v1/txs/{hash}", s.tx)
-	mux.HandleFunc("GET /v1/beacon", s.beacon)
-	mux.HandleFunc("GET /v1/beacon/{height}", s.beacon)
-	mux.HandleFunc("GET /v1/blocks/{height}", s.block)
-	mux.HandleFunc("GET /v1/params", s.params)
-	mux.HandleFunc("GET /v1/supply", s.supply)
-	mux.HandleFunc("GET /v1/programs", s.programs)
-	mux.HandleFunc("GET /v1/programs/{id}", s.program)
-	mux.HandleFunc("GET /v1/provers", s.provers)
-	mux.HandleFunc("GET /v1/provers/{address}", s.prover)
-	mux.HandleFunc("GET /v1/workloads", s.workloads)
-	mux.HandleFunc("GET /v1/workloads/{id}", s.workload)
-	mux.HandleFunc("GET /v1/workloads/{id}/slots/{slot}/sealed", s.sealed)
-	mux.HandleFunc("GET /v1/workloads/{id}/allocation", s.allocation)
-	mux.HandleFunc("GET /v1/workloads/{id}/pending", s.pending)
-	mux.HandleFunc("GET /v1/fee", s.fee)
-	mux.HandleFunc("GET /v1/events", s.events)
+	for _, r := range routes {
+		mux.HandleFunc(r.pattern, func(w http.ResponseWriter, req *http.Request) { r.handle(s, w, req) })
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		fail(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path, "see docs/API.md for the endpoints")
+		fail(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path, "see docs/API.md for the endpoints, or GET /v1/openapi.json")
 	})
 	return mux
 }
