@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -141,6 +142,21 @@ func TestTransferThroughCLI(t *testing.T) {
 	_, stderr, code = provernet(t, "--home", home, "--node", api, "tx", "transfer", "--from", "dev0", "--to", "dev1", "--amount", "999999999prv")
 	if code == 0 || !strings.Contains(stderr, "insufficient_funds") || !strings.Contains(stderr, "hint:") {
 		t.Fatalf("overspend: exit %d, stderr %q", code, stderr)
+	}
+	// The event stream: dev0's first event since height 1 is its
+	// transfer's transaction event.
+	out, stderr, code = provernet(t, "--home", home, "--node", api, "events", "--from", "1", "--prover", "dev0", "--count", "1", "-o", "json")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 1 {
+		t.Fatalf("events: exit %d, %d lines %q, %s", code, len(lines), out, stderr)
+	}
+	var first wire.StreamEvent
+	if err := json.Unmarshal([]byte(lines[0]), &first); err != nil || first.Type != "tx" || first.Attrs["sender"] == "" || first.Tx != rep.Committed.Hash {
+		t.Fatalf("events: first %q (%v); want the transfer's tx event", lines[0], err)
+	}
+	out, _, code = provernet(t, "--node", api, "events", "--from", "1", "--count", "1")
+	if code != 0 || !regexp.MustCompile(`^1:0 \S+`).MatchString(out) {
+		t.Fatalf("events text: exit %d %q; want HEIGHT:INDEX TYPE ...", code, out)
 	}
 	for _, args := range [][]string{{"query", "beacon"}, {"query", "block"}, {"query", "status"}, {"query", "supply"}, {"query", "params"}} {
 		if out, stderr, code := provernet(t, append([]string{"--node", api, "-o", "json"}, args...)...); code != 0 || !json.Valid([]byte(out)) {

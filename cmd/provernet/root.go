@@ -66,7 +66,7 @@ Quick start:
 	root.PersistentFlags().StringVar(&g.node, "node", os.Getenv("PROVERNET_NODE"), "node API URL (default: from the home's config, else http://127.0.0.1:1317); env PROVERNET_NODE")
 	root.AddCommand(newInitCmd(g), newStartCmd(g), newDevnetCmd(g), newKeysCmd(g), newTxCmd(g),
 		newQueryCmd(g), newDebugCmd(g), newBenchCmd(g), newTestnetCmd(g), newProgramCmd(g), newVersionCmd(g), newSimCmd(g))
-	root.AddCommand(newRunCmd(g), newProofCmd(g), newBlobCmd(g))
+	root.AddCommand(newRunCmd(g), newProofCmd(g), newBlobCmd(g), newEventsCmd(g))
 	return root
 }
 
