@@ -69,7 +69,7 @@ const (
 )
 
 // MaxChallengePieces is the most workloads one challenge issues (one per
-// declared core); it mirrors internal/protocol's bound.
+// declared core); internal/protocol uses it as its bound.
 const MaxChallengePieces = 64
 
 // maxWeighedItems caps the count of any item a message claims (entries,

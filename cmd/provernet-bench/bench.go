@@ -70,6 +70,15 @@ func startCPUProfile(path string) (func(), error) {
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
+// profileFile creates the file a benchmark that labels its own samples
+// writes its CPU profile to; nil when path is empty (no --cpuprofile).
+func profileFile(path string) (*os.File, error) {
+	if path == "" {
+		return nil, nil
+	}
+	return os.Create(path)
+}
+
 func newBenchSandboxCmd(g *globals) *cobra.Command {
 	o := bench.SandboxOptions{PlonkLog: 16}
 	logs, wasmLogs := "14,16,18", "14,15"

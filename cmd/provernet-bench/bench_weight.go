@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -33,11 +32,11 @@ stderr.
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.Progress = g.stderr
-			if profile != "" {
-				f, err := os.Create(profile)
-				if err != nil {
-					return err
-				}
+			f, err := profileFile(profile)
+			if err != nil {
+				return err
+			}
+			if f != nil {
 				defer f.Close()
 				o.CPUProfile = f
 			}

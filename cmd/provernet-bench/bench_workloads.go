@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -34,11 +33,11 @@ label bench=finalize_warm or bench=finalize_cold:
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.Progress = g.stderr
-			if profile != "" {
-				f, err := os.Create(profile)
-				if err != nil {
-					return err
-				}
+			f, err := profileFile(profile)
+			if err != nil {
+				return err
+			}
+			if f != nil {
 				defer f.Close()
 				o.CPUProfile = f
 			}

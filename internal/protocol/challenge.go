@@ -9,6 +9,7 @@ import (
 
 	"github.com/provernet/provernet/internal/alloc"
 	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/wire"
 	"github.com/provernet/provernet/wire/pb"
 )
 
@@ -193,8 +194,9 @@ const (
 	// most 1024 MiB, and the sandbox gives a program 2 GiB in all.
 	MaxPieceMiB = 1024
 	// MaxChallengePieces caps the workloads of one challenge, and so the
-	// cores a challenge tests (Tested).
-	MaxChallengePieces = 64
+	// cores a challenge tests (Tested); the weight table prices a Stake
+	// with it (wire).
+	MaxChallengePieces = wire.MaxChallengePieces
 	// benchCyclesPerMiB is what the benchmark program costs, in metered
 	// cycles, per MiB of buffer per segment at challengePasses passes
 	// (measured: about 48.5e9 cycles for one segment of 1024 MiB).
