@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // Full blocks excuse the windows they closed.
@@ -54,14 +55,16 @@ func EmptyFill(p Params) Fill { return Fill{Room: p.MaxBlockWeight} }
 
 // Full reports whether a block that took f was full: by bytes
 // (full_block_bytes), by weight (full_block_weight_bp of its room), or
-// because the work due at its height left its transactions less than 1%
-// of max_block_weight, too little for any critical transaction (a user
-// can make many Runs' timers fall due at one height: the block then
-// carries almost nothing, and must excuse what closes in it).
+// because the work due at its height left its transactions less room
+// than the heaviest critical transaction takes (a result of max_tx_bytes):
+// a user can make many Runs' timers fall due at one height, and a block
+// that could not carry an honest prover's largest result must excuse what
+// closes in it. (A flat 1% left a band in which a large result did not
+// fit and nothing was excused: found by review.)
 func (f Fill) Full(p Params) bool {
 	byBytes := p.FullBlockBytes > 0 && f.Bytes >= p.FullBlockBytes
 	byWeight := p.FullBlockWeightBP > 0 && f.Weight*10000 >= f.Room*uint64(p.FullBlockWeightBP)
-	byDue := p.FullBlockWeightBP > 0 && f.Room*100 < p.MaxBlockWeight
+	byDue := p.FullBlockWeightBP > 0 && f.Room < p.largestCriticalWeight()
 	return byBytes || byWeight || byDue
 }
 
@@ -103,4 +106,10 @@ func excused(r store.Reader, from, to int64) (bool, error) {
 		return false, err
 	}
 	return start <= max(from, 1) && last >= to, nil
+}
+
+// largestCriticalWeight is the weight of the heaviest protocol-critical
+// transaction: a SubmitResult of max_tx_bytes.
+func (p Params) largestCriticalWeight() uint64 {
+	return p.TxWeight(int(min(p.MaxTxBytes, 1<<40)), []*pb.Msg{{Kind: &pb.Msg_SubmitResult{}}})
 }

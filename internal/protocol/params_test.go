@@ -131,6 +131,7 @@ func TestQuorumOf(t *testing.T) {
 func TestFillFull(t *testing.T) {
 	p := protocol.DefaultParams()
 	p.FullBlockBytes, p.FullBlockWeightBP = 1000, 9000
+	largest := p.TxWeight(int(p.MaxTxBytes), []*pb.Msg{{Kind: &pb.Msg_SubmitResult{}}})
 	cases := []struct {
 		f    protocol.Fill
 		want bool
@@ -141,8 +142,8 @@ func TestFillFull(t *testing.T) {
 		{protocol.Fill{Weight: 8999, Room: 10000}, false},
 		{protocol.Fill{Weight: 9000, Room: 10000}, true},
 		{protocol.Fill{Weight: 5, Room: 0}, true}, // no room: the due work filled it, and nothing could get in
-		{protocol.Fill{Room: p.MaxBlockWeight/100 - 1}, true},
-		{protocol.Fill{Room: p.MaxBlockWeight / 100}, false},
+		{protocol.Fill{Room: largest - 1}, true},  // the largest result would not fit
+		{protocol.Fill{Room: largest}, false},
 	}
 	for _, c := range cases {
 		if got := c.f.Full(p); got != c.want {
