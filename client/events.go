@@ -36,6 +36,12 @@ const maxEventLine = 1 << 20
 // after the last event fn saw (Last-Event-ID), so fn sees every event
 // once, none twice.
 func (c *Client) Events(ctx context.Context, f EventFilter, fn func(wire.StreamEvent) bool) error {
+	return c.events(ctx, f, func(bool) {}, fn)
+}
+
+// events is Events, telling up whenever a connection of the stream opens
+// (true) or drops (false).
+func (c *Client) events(ctx context.Context, f EventFilter, up func(bool), fn func(wire.StreamEvent) bool) error {
 	q := url.Values{}
 	for k, v := range map[string]string{"workload": f.Workload, "owner": f.Owner, "prover": f.Prover} {
 		if v != "" {
@@ -48,7 +54,8 @@ func (c *Client) Events(ctx context.Context, f EventFilter, fn func(wire.StreamE
 	stream := &http.Client{Transport: c.http.Transport} // no timeout: the stream never ends by itself
 	lastID := ""
 	for {
-		done, err := c.followStream(ctx, stream, "/v1/events?"+q.Encode(), &lastID, fn)
+		done, err := c.followStream(ctx, stream, "/v1/events?"+q.Encode(), &lastID, up, fn)
+		up(false)
 		var se *StatusError
 		switch {
 		case done:
@@ -68,7 +75,7 @@ func (c *Client) Events(ctx context.Context, f EventFilter, fn func(wire.StreamE
 
 // followStream reads one connection of the stream; done is true when fn
 // asked to stop. *lastID follows the events fn saw.
-func (c *Client) followStream(ctx context.Context, hc *http.Client, path string, lastID *string, fn func(wire.StreamEvent) bool) (done bool, err error) {
+func (c *Client) followStream(ctx context.Context, hc *http.Client, path string, lastID *string, up func(bool), fn func(wire.StreamEvent) bool) (done bool, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
 	if err != nil {
 		return false, err
@@ -87,6 +94,7 @@ func (c *Client) followStream(ctx context.Context, hc *http.Client, path string,
 		n, _ := resp.Body.Read(b)
 		return false, statusErr(resp.StatusCode, b[:n])
 	}
+	up(true)
 	s := bufio.NewScanner(resp.Body)
 	s.Buffer(make([]byte, 0, 64<<10), maxEventLine)
 	var id, data string

@@ -8,11 +8,16 @@ import (
 	"github.com/provernet/provernet/wire"
 )
 
-// FollowOptions tune FollowRun; the zero value polls at the client's
-// interval and opens proofs up to the chain's max_proof_size.
+// FollowOptions tune FollowRun; the zero value looks at the client's
+// interval while it must poll and opens proofs up to the chain's
+// max_proof_size.
 type FollowOptions struct {
-	Every    time.Duration // how often to look (0: the client's poll interval)
-	MaxProof int           // the largest proof to open (0: the chain's max_proof_size)
+	// Every is how often to look while FollowRun polls (0: the client's
+	// poll interval): while a proof may reach the mempool before its
+	// block, and while the node's event stream is not connected. Otherwise
+	// it looks at the workload's events (WaitWorkload).
+	Every    time.Duration
+	MaxProof int // the largest proof to open (0: the chain's max_proof_size)
 	// Poll, if set, is called with the workload after every look.
 	Poll func(*wire.Workload)
 	// Proof, if set, is called with each proof FollowRun opens: the first
@@ -39,7 +44,9 @@ type Followed struct {
 // first proof a prover submits, from the node's mempool before its block
 // when it can (OpenPending), else from the earliest block (OpenSlot); once
 // the workload is final, the proof of the first slot the network judged
-// valid, the one that counts. Every proof's header is checked. If ctx ends
+// valid, the one that counts. It looks at the workload when the node's
+// event stream reports one of its events (WaitWorkload), and every
+// o.Every while the mempool may hold a proof no block has announced. Every proof's header is checked. If ctx ends
 // first, the error wraps ctx's and the Followed so far is returned too.
 func (c *Client) FollowRun(ctx context.Context, id, identity string, o FollowOptions) (*Followed, error) {
 	maxProof, err := c.maxProof(ctx, o.MaxProof)
@@ -48,7 +55,7 @@ func (c *Client) FollowRun(ctx context.Context, id, identity string, o FollowOpt
 	}
 	f := &follower{c: c, identity: identity, maxProof: maxProof, o: o, tried: map[uint32]bool{}}
 	var cbErr error
-	w, err := c.WaitWorkload(ctx, id, o.Every, nil, func(w *wire.Workload) bool {
+	w, err := c.waitWorkload(ctx, id, o.Every, f.eager, nil, func(w *wire.Workload) bool {
 		f.done.Workload = w
 		if o.Poll != nil {
 			o.Poll(w)
@@ -78,7 +85,19 @@ type follower struct {
 	maxProof int
 	o        FollowOptions
 	tried    map[uint32]bool // committed slots whose result was opened
+	retry    bool            // a committed result could not be fetched: try again soon
 	done     Followed
+}
+
+// eager says FollowRun should look every interval, not only at the
+// workload's events: while a proof may reach the node's mempool before any
+// block says so (the workload is allocated or running and no proof was
+// opened yet), or a committed result could not be fetched.
+func (f *follower) eager(w *wire.Workload) bool {
+	if f.done.First != nil {
+		return false
+	}
+	return f.retry || w.State == wire.WorkloadAllocated || w.State == wire.WorkloadRunning
 }
 
 // first opens the first proof: from the mempool, else the earliest block.
@@ -86,6 +105,7 @@ func (f *follower) first(ctx context.Context, w *wire.Workload) error {
 	if f.done.First != nil {
 		return nil
 	}
+	f.retry = false
 	// Nothing pending, or nothing that opens: a block will bring it.
 	if r, err := f.c.openPending(ctx, w, f.identity, f.maxProof); err == nil {
 		return f.found(r, false)
@@ -96,7 +116,8 @@ func (f *follower) first(ctx context.Context, w *wire.Workload) error {
 		}
 		r, err := f.c.OpenSlot(ctx, w, s.Index, f.identity, f.maxProof)
 		if err != nil && Transient(err) {
-			return nil // the node, not the result: try again at the next poll
+			f.retry = true
+			return nil // the node, not the result: try again at the next look
 		}
 		f.tried[s.Index] = true
 		if err != nil {

@@ -60,7 +60,10 @@ type runReport struct {
 // runSubmitted is the report's state before the workload is seen.
 const runSubmitted = "submitted"
 
-// runPoll is how often `run --wait` looks at the workload.
+// runPoll is how often `run --wait` looks at the workload while it polls:
+// while a proof may reach the mempool before its block, or while the
+// node's event stream is not connected. Otherwise it looks when the
+// workload's events say something changed (client.WaitWorkload).
 const runPoll = 250 * time.Millisecond
 
 type runOpts struct {
