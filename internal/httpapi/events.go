@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -27,17 +26,15 @@ import (
 // nothing. Filters (?workload=ID, ?owner=ADDRESS, ?prover=ADDRESS) keep the
 // events that name them.
 
-// eventPoll is how often a stream that caught up looks for a new block.
-const eventPoll = 200 * time.Millisecond
-
 // eventKeepAlive is how often an idle stream sends a comment line, so
 // that proxies and clients do not take it for dead.
 const eventKeepAlive = 15 * time.Second
 
-// maxEventStreams bounds the streams one API listener serves at once.
-const maxEventStreams = 64
-
-var eventStreams = make(chan struct{}, maxEventStreams)
+// DefaultMaxEventStreams bounds the streams one API server serves at once
+// unless Options say otherwise. A stream at the head costs a goroutine, a
+// connection and its filter's work per block: the hub reads each block
+// once for all of them.
+const DefaultMaxEventStreams = 1024
 
 // eventFilter keeps the events that name a workload, an owner's workloads,
 // or a prover; an empty filter keeps everything.
@@ -60,10 +57,10 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	select {
-	case eventStreams <- struct{}{}:
-		defer func() { <-eventStreams }()
+	case s.streams <- struct{}{}:
+		defer func() { <-s.streams }()
 	default:
-		fail(w, http.StatusServiceUnavailable, fmt.Sprintf("this node serves %d event streams already", maxEventStreams), "try again later, or another node")
+		fail(w, http.StatusServiceUnavailable, fmt.Sprintf("this node serves %d event streams already", cap(s.streams)), "try again later, or another node (api.max_event_streams)")
 		return
 	}
 	ctx := r.Context()
@@ -122,43 +119,41 @@ func parseEventRequest(r *http.Request) (f eventFilter, from int64, skip int, ms
 }
 
 // stream writes the events of every block from from on until the client
-// goes away.
+// goes away: blocks the hub has read, or older ones read here.
 func (s *server) stream(ctx context.Context, w http.ResponseWriter, flusher http.Flusher, f eventFilter, from int64, skip int) {
-	tick := time.NewTicker(eventPoll)
-	defer tick.Stop()
-	idle := time.Now()
+	s.hub.join()
+	defer s.hub.leave()
+	keepAlive := time.NewTicker(eventKeepAlive)
+	defer keepAlive.Stop()
 	for h := from; ; {
-		st, err := s.b.Status(ctx)
+		fs, wait, ok, err := s.hub.block(ctx, h)
 		if err != nil {
+			fmt.Fprintf(w, "event: error\ndata: %q\n\n", err.Error())
+			flusher.Flush()
 			return
 		}
-		for ; h <= st.SyncInfo.LatestBlockHeight; h++ {
-			evs, err := s.blockEvents(ctx, h)
-			if err != nil {
-				fmt.Fprintf(w, "event: error\ndata: %q\n\n", err.Error())
+		if !ok {
+			select {
+			case <-ctx.Done():
+				return
+			case <-wait:
+			case <-keepAlive.C:
+				fmt.Fprint(w, ": keep-alive\n\n")
 				flusher.Flush()
+			}
+			continue
+		}
+		for _, fr := range fs {
+			if (h == from && fr.ev.Index <= skip) || !s.keep(ctx, &f, fr.ev) {
+				continue
+			}
+			if _, err := w.Write(fr.data); err != nil {
 				return
 			}
-			for _, e := range evs {
-				if (h == from && e.Index <= skip) || !s.keep(ctx, &f, e) {
-					continue
-				}
-				data, _ := json.Marshal(e)
-				fmt.Fprintf(w, "id: %d:%d\nevent: %s\ndata: %s\n\n", e.Height, e.Index, e.Type, data)
-			}
-			flusher.Flush()
-			idle = time.Now()
 		}
-		if time.Since(idle) > eventKeepAlive {
-			fmt.Fprint(w, ": keep-alive\n\n")
-			flusher.Flush()
-			idle = time.Now()
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
+		flusher.Flush()
+		keepAlive.Reset(eventKeepAlive)
+		h++
 	}
 }
 

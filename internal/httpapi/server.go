@@ -53,9 +53,20 @@ const maxBody = 4 << 20
 // takes fits in a fraction of it.
 const maxURL = 4 << 10
 
-// Handler returns the API's HTTP handler. Every input is bounded before a
-// handler sees it: the URL by maxURL (414 past it), the body by maxBody.
-func Handler(b Backend) http.Handler { return bounded(newMux(b)) }
+// Options tune a Handler; the zero value takes the defaults.
+type Options struct {
+	// MaxEventStreams bounds the event streams served at once (0:
+	// DefaultMaxEventStreams).
+	MaxEventStreams int
+}
+
+// Handler returns the API's HTTP handler with the default Options.
+func Handler(b Backend) http.Handler { return HandlerWith(b, Options{}) }
+
+// HandlerWith returns the API's HTTP handler. Every input is bounded
+// before a handler sees it: the URL by maxURL (414 past it), the body by
+// maxBody.
+func HandlerWith(b Backend, o Options) http.Handler { return bounded(newMux(b, o)) }
 
 // bounded refuses over-long URLs and caps bodies.
 func bounded(next http.Handler) http.Handler {
@@ -98,8 +109,12 @@ var routes = []struct {
 	{"GET /v1/openapi.json", (*server).openapi},
 }
 
-func newMux(b Backend) http.Handler {
-	s := &server{b: b}
+func newMux(b Backend, o Options) http.Handler {
+	if o.MaxEventStreams <= 0 {
+		o.MaxEventStreams = DefaultMaxEventStreams
+	}
+	s := &server{b: b, streams: make(chan struct{}, o.MaxEventStreams)}
+	s.hub = newHub(s)
 	mux := http.NewServeMux()
 	for _, r := range routes {
 		mux.HandleFunc(r.pattern, func(w http.ResponseWriter, req *http.Request) { r.handle(s, w, req) })
@@ -110,7 +125,11 @@ func newMux(b Backend) http.Handler {
 	return mux
 }
 
-type server struct{ b Backend }
+type server struct {
+	b       Backend
+	streams chan struct{} // a token per open event stream
+	hub     *hub          // the event streams' shared block follower (hub.go)
+}
 
 func (s *server) status(w http.ResponseWriter, r *http.Request) {
 	st, err := s.b.Status(r.Context())

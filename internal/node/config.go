@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/provernet/provernet/internal/httpapi"
 )
 
 // Config is the node's own configuration, home/config/config.toml. The
@@ -20,7 +22,7 @@ type Config struct {
 	Moniker string    `toml:"moniker"`
 	P2P     P2P       `toml:"p2p"`
 	RPC     Listen    `toml:"rpc"` // CometBFT's own RPC
-	API     Listen    `toml:"api"` // provernet's HTTP JSON API
+	API     API       `toml:"api"` // provernet's HTTP JSON API
 	Chain   Consensus `toml:"consensus"`
 	Mempool Mempool   `toml:"mempool"`
 	State   State     `toml:"state"`
@@ -77,6 +79,14 @@ type P2P struct {
 // Listen is a TCP listen address.
 type Listen struct {
 	Listen string `toml:"listen"`
+}
+
+// API configures provernet's HTTP JSON API.
+type API struct {
+	Listen string `toml:"listen"`
+	// MaxEventStreams bounds the event streams (GET /v1/events) served at
+	// once; 503 past it (0: httpapi.DefaultMaxEventStreams).
+	MaxEventStreams int `toml:"max_event_streams"`
 }
 
 // Consensus tunes block production.
@@ -148,7 +158,7 @@ func DefaultConfig() Config {
 		Moniker: "provernet-node",
 		P2P:     P2P{Listen: "tcp://0.0.0.0:26656"},
 		RPC:     Listen{Listen: "tcp://127.0.0.1:26657"},
-		API:     Listen{Listen: "127.0.0.1:1317"},
+		API:     API{Listen: "127.0.0.1:1317", MaxEventStreams: httpapi.DefaultMaxEventStreams},
 		Chain:   Consensus{BlockTime: Duration{time.Second}, EmptyBlocks: true},
 		// 64 MiB: sixteen 4 MiB blocks. CometBFT offers PrepareProposal the
 		// whole mempool (block.max_bytes -1), which it decodes through the
@@ -192,6 +202,9 @@ func (c *Config) Validate() error {
 	errs = append(errs, c.Blobs.check()...)
 	if c.Chain.BlockTime.Duration < 0 {
 		errs = append(errs, errors.New("consensus.block_time must not be negative"))
+	}
+	if c.API.MaxEventStreams < 0 {
+		errs = append(errs, errors.New("api.max_event_streams must not be negative"))
 	}
 	if c.State.KeepVersions < 0 {
 		errs = append(errs, errors.New("state.keep_versions must not be negative"))

@@ -191,7 +191,7 @@ func (n *Node) startAPI() error {
 	mux.Handle("/v1/blobs", blobHandler)
 	mux.Handle("/v1/blobs/", blobHandler)
 	mux.Handle("GET /metrics", n.metricsHandler())
-	mux.Handle("/", httpapi.Handler(n.rpc))
+	mux.Handle("/", httpapi.HandlerWith(n.rpc, httpapi.Options{MaxEventStreams: n.cfg.API.MaxEventStreams}))
 	ln, err := net.Listen("tcp", n.cfg.API.Listen)
 	if err != nil {
 		return fmt.Errorf("failed to listen for the API on %s: %w", n.cfg.API.Listen, err)
