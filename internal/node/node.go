@@ -27,6 +27,7 @@ import (
 
 	"github.com/provernet/provernet/internal/blob"
 	"github.com/provernet/provernet/internal/chain"
+	"github.com/provernet/provernet/internal/explorer"
 	"github.com/provernet/provernet/internal/httpapi"
 	"github.com/provernet/provernet/internal/store"
 	"github.com/provernet/provernet/internal/store/iavltree"
@@ -191,7 +192,8 @@ func (n *Node) startAPI() error {
 	mux.Handle("/v1/blobs", blobHandler)
 	mux.Handle("/v1/blobs/", blobHandler)
 	mux.Handle("GET /metrics", n.metricsHandler())
-	mux.Handle("/", httpapi.HandlerWith(n.rpc, httpapi.Options{MaxEventStreams: n.cfg.API.MaxEventStreams}))
+	mux.Handle("/v1/", httpapi.HandlerWith(n.rpc, httpapi.Options{MaxEventStreams: n.cfg.API.MaxEventStreams}))
+	mux.Handle("/", explorer.Handler())
 	ln, err := net.Listen("tcp", n.cfg.API.Listen)
 	if err != nil {
 		return fmt.Errorf("failed to listen for the API on %s: %w", n.cfg.API.Listen, err)
