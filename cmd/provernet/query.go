@@ -153,6 +153,7 @@ func newQueryCmd(g *globals) *cobra.Command {
 		},
 	)
 	cmd.AddCommand(newQueryWorkloadCmds(g)...)
+	addVerify(g, cmd) // --verify on account, prover and workload
 	return cmd
 }
 

@@ -154,10 +154,13 @@ func query(snap *iavltree.Snapshot, req *abci.QueryRequest) (*abci.QueryResponse
 		if err != nil {
 			return nil, err
 		}
+		if req.Prove {
+			return provenRecord(snap, append(protocol.ProverPrefix(), addr[:]...), "prover "+addr.String())
+		}
 		if _, err := protocol.GetProver(snap, addr); err != nil {
 			return nil, err
 		}
-		return keyValue(snap, append(protocol.ProverPrefix(), addr[:]...), req.Prove)
+		return keyValue(snap, append(protocol.ProverPrefix(), addr[:]...), false)
 	case PathProvers:
 		return listProvers(snap, req.Data)
 	case PathWorkload:
@@ -165,10 +168,7 @@ func query(snap *iavltree.Snapshot, req *abci.QueryRequest) (*abci.QueryResponse
 			return nil, err
 		}
 		if req.Prove { // the stored record, proven; running votes live in ballots
-			if _, err := protocol.GetWorkload(snap, req.Data); err != nil {
-				return nil, err
-			}
-			return keyValue(snap, protocol.WorkloadKey(req.Data), true)
+			return provenRecord(snap, protocol.WorkloadKey(req.Data), fmt.Sprintf("workload %x", req.Data))
 		}
 		w, err := protocol.WorkloadView(snap, req.Data)
 		if err != nil {
@@ -206,6 +206,20 @@ func keyValue(snap *iavltree.Snapshot, key []byte, prove bool) (*abci.QueryRespo
 		return nil, err
 	}
 	resp.ProofOps = &cmtcrypto.ProofOps{Ops: []cmtcrypto.ProofOp{{Type: ProofOpType, Key: key, Data: data}}}
+	return resp, nil
+}
+
+// provenRecord answers a proven query of one record: its value and proof,
+// or, for an absent key, QueryNotFound carrying the proof of its absence
+// (a client need not trust a "not found" either).
+func provenRecord(snap *iavltree.Snapshot, key []byte, what string) (*abci.QueryResponse, error) {
+	resp, err := keyValue(snap, key, true)
+	if err != nil {
+		return nil, err
+	}
+	if resp.Value == nil {
+		resp.Code, resp.Log = QueryNotFound, what+" not found (the proof shows its absence)"
+	}
 	return resp, nil
 }
 

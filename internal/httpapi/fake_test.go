@@ -11,6 +11,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmted25519 "github.com/cometbft/cometbft/crypto/ed25519"
 	cmtbytes "github.com/cometbft/cometbft/libs/bytes"
+	rpcclient "github.com/cometbft/cometbft/rpc/client"
 	ctypes "github.com/cometbft/cometbft/rpc/core/types"
 	"github.com/cometbft/cometbft/types"
 
@@ -93,4 +94,21 @@ func (b *appBackend) Block(_ context.Context, height *int64) (*ctypes.ResultBloc
 
 func (b *appBackend) Tx(context.Context, []byte, bool) (*ctypes.ResultTx, error) {
 	return nil, errors.New("tx not found")
+}
+
+func (b *appBackend) ABCIQueryWithOptions(ctx context.Context, path string, data cmtbytes.HexBytes, o rpcclient.ABCIQueryOptions) (*ctypes.ResultABCIQuery, error) {
+	resp, err := b.app.Query(ctx, &abci.QueryRequest{Path: path, Data: data, Height: o.Height, Prove: o.Prove})
+	if err != nil {
+		return nil, err
+	}
+	return &ctypes.ResultABCIQuery{Response: *resp}, nil
+}
+
+// Commit and Validators: the fake has no consensus, so no light blocks.
+func (b *appBackend) Commit(context.Context, *int64) (*ctypes.ResultCommit, error) {
+	return nil, errors.New("height must be less than or equal to the current blockchain height")
+}
+
+func (b *appBackend) Validators(context.Context, *int64, *int, *int) (*ctypes.ResultValidators, error) {
+	return nil, errors.New("height must be less than or equal to the current blockchain height")
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/provernet/provernet/wire"
 	"github.com/provernet/provernet/wire/address"
 	"github.com/provernet/provernet/wire/pb"
+	"github.com/provernet/provernet/wire/record"
 )
 
 func (s *server) program(w http.ResponseWriter, r *http.Request) {
@@ -34,16 +35,7 @@ func ProgramOf(p *pb.Program) wire.Program {
 	return out
 }
 
-func hardwareOf(hw *pb.Hardware) *wire.Hardware {
-	if hw == nil {
-		return nil
-	}
-	out := &wire.Hardware{CPUCores: hw.CpuCores, MemoryMB: hw.MemoryMb, DiskGB: hw.DiskGb}
-	for _, g := range hw.Gpus {
-		out.GPUs = append(out.GPUs, wire.GPU{Model: g.Model, MemoryMB: g.MemoryMb})
-	}
-	return out
-}
+func hardwareOf(hw *pb.Hardware) *wire.Hardware { return record.Hardware(hw) }
 
 func moduleOf(m *pb.Module) *wire.Module {
 	if m == nil {

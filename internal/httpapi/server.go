@@ -107,6 +107,7 @@ var routes = []struct {
 	{"GET /v1/fee", (*server).fee},
 	{"GET /v1/events", (*server).events},
 	{"GET /v1/openapi.json", (*server).openapi},
+	{"GET /v1/light/{height}", (*server).light},
 }
 
 func newMux(b Backend, o Options) http.Handler {
@@ -153,6 +154,9 @@ func (s *server) account(w http.ResponseWriter, r *http.Request) {
 	addr, err := address.Parse(r.PathValue("address"))
 	if err != nil {
 		fail(w, http.StatusBadRequest, err.Error(), "addresses look like prv1...; `provernet keys list` shows yours")
+		return
+	}
+	if answeredProven(w, r, func(height int64) { s.provenAccount(w, r, addr, height) }) {
 		return
 	}
 	a, resp, ok := queryAs[pb.Account](s, w, r, chain.PathAccount, addr[:])

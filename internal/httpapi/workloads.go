@@ -8,16 +8,15 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"google.golang.org/protobuf/proto"
 
 	"github.com/provernet/provernet/internal/alloc"
 	"github.com/provernet/provernet/internal/chain"
-	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/wire"
 	"github.com/provernet/provernet/wire/address"
 	"github.com/provernet/provernet/wire/pb"
+	"github.com/provernet/provernet/wire/record"
 )
 
 const workloadIDHint = "a workload id is 64 hex digits; `provernet query workloads` lists them"
@@ -35,6 +34,9 @@ func workloadID(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 func (s *server) workload(w http.ResponseWriter, r *http.Request) {
 	id, ok := workloadID(w, r)
 	if !ok {
+		return
+	}
+	if answeredProven(w, r, func(height int64) { s.provenWorkload(w, r, id, height) }) {
 		return
 	}
 	wl, _, ok := queryAs[pb.Workload](s, w, r, chain.PathWorkload, id)
@@ -116,43 +118,12 @@ func (s *server) allocation(w http.ResponseWriter, r *http.Request) {
 	reply(w, AllocationOf(&ans))
 }
 
-// WorkloadOf converts a stored workload to the API's form.
-func WorkloadOf(w *pb.Workload) wire.Workload {
-	out := wire.Workload{ID: hex.EncodeToString(w.Id), Program: hex.EncodeToString(w.Program), Owner: addrString(w.Owner),
-		Inputs: make([]wire.Input, 0, len(w.Inputs)), Cycles: w.Cycles, K: w.K, Recipient: w.Recipient,
-		Height: w.Height, Deadline: w.Deadline, Fee: w.Fee, Escrow: w.Escrow, State: protocol.WorkloadStateName(w.State),
-		Reason: w.Reason, AllocatedHeight: w.AllocatedHeight, RevealFrom: w.RevealFrom, FinalHeight: w.FinalHeight,
-		Settled: w.Settled, SettledHeight: w.SettledHeight, Challenge: w.Challenge, Admission: w.Admission,
-		Minted: w.Minted, Burned: w.Burned, Refunded: w.Refunded, VotersPaid: w.VotersPaid, Slots: make([]wire.Slot, 0, len(w.Slots))}
-	for _, in := range w.Inputs {
-		ci := wire.Input{Name: in.Name, SHA256: hex.EncodeToString(in.Sha256), Size: in.Size}
-		if len(in.Sha256) == 0 {
-			sum := sha256.Sum256(in.Data)
-			ci.SHA256, ci.Size, ci.Inline = hex.EncodeToString(sum[:]), uint64(len(in.Data)), true
-		}
-		out.Inputs = append(out.Inputs, ci)
-	}
-	for _, s := range w.Slots {
-		out.Slots = append(out.Slots, SlotOf(s))
-	}
-	return out
-}
+// WorkloadOf converts a stored workload to the API's form (record.Workload,
+// which the client's proof checker shares).
+func WorkloadOf(w *pb.Workload) wire.Workload { return record.Workload(w) }
 
 // SlotOf converts a stored slot to the API's form.
-func SlotOf(s *pb.Slot) wire.Slot {
-	out := wire.Slot{Index: s.Index, State: protocol.SlotStateName(s.State), Prover: addrString(s.Prover),
-		AllocatedTo: addrString(s.AllocatedTo), Released: s.Released, Filled: s.Filled, AcceptBy: s.AcceptBy,
-		OpenUntil: s.OpenUntil, SealedSHA256: hex.EncodeToString(s.SealedSha256), Commit: hex.EncodeToString(s.Commit),
-		CyclesUsed: s.CyclesUsed, SubmitHeight: s.SubmitHeight, RevealBy: s.RevealBy, Identity: s.Identity,
-		VoteBy: s.VoteBy, CommitteeSize: len(s.Committee), ValidVotes: s.ValidVotes, InvalidVotes: s.InvalidVotes,
-		CopiedVotes: s.CopiedVotes, Ballot: s.Ballot,
-		DecidedHeight: s.DecidedHeight, Tier: s.Tier, Reward: s.Reward, FeePaid: s.FeePaid,
-		VotersPaid: s.VotersPaid, Burned: s.Burned, Due: s.Due, FailClaim: addrString(s.FailClaim), Waited: s.Waited, Round: s.Round, Excused: s.Excused}
-	if s.Outcome != pb.Outcome_OUTCOME_UNSPECIFIED {
-		out.Outcome = strings.ToLower(strings.TrimPrefix(s.Outcome.String(), "OUTCOME_"))
-	}
-	return out
-}
+func SlotOf(s *pb.Slot) wire.Slot { return record.Slot(s) }
 
 // AllocationOf converts the /allocation answer to the API's form.
 func AllocationOf(a *chain.AllocationAnswer) wire.Allocation {
