@@ -76,6 +76,25 @@ func statusErr(status int, body []byte) error {
 	return se
 }
 
+// Code is the answer's stable error code (wire.APICode; docs/API.md,
+// "Errors"), empty if the body was not an APIError. A 422 from a broadcast
+// is a *RejectedError, not a StatusError.
+func (e *StatusError) Code() wire.APICode { return e.API.Code }
+
+// APICodeOf is the API error code of a *StatusError in err's chain
+// (wire.APIRejected for a *RejectedError), and whether there was one.
+func APICodeOf(err error) (wire.APICode, bool) {
+	var se *StatusError
+	if errors.As(err, &se) && se.API.Code != "" {
+		return se.API.Code, true
+	}
+	var rej *RejectedError
+	if errors.As(err, &rej) {
+		return wire.APIRejected, true
+	}
+	return "", false
+}
+
 // Hint returns the API's hint for an error, if it gave one.
 func Hint(err error) string {
 	var se *StatusError

@@ -17,7 +17,7 @@ import (
 func TestStatusErrors(t *testing.T) {
 	n := newTestNode(t)
 	n.handle("GET /v1/workloads/ab", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusNotFound, wire.APIError{Message: "workload ab: not found", Hint: "list them"})
+		writeJSON(w, http.StatusNotFound, wire.APIError{Message: "workload ab: not found", Code: wire.APINotFound, Hint: "list them"})
 	})
 	n.handle("GET /v1/status", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, wire.APIError{Message: "node unavailable", Hint: "is it running?"})
@@ -32,8 +32,11 @@ func TestStatusErrors(t *testing.T) {
 	_, err := c.Workload(ctx, "ab")
 	var se *StatusError
 	if !errors.Is(err, ErrNotFound) || !errors.As(err, &se) || se.Status != http.StatusNotFound ||
-		err.Error() != "workload ab: not found" || Hint(err) != "list them" {
+		err.Error() != "workload ab: not found" || Hint(err) != "list them" || se.Code() != wire.APINotFound {
 		t.Fatalf("404: %v (hint %q)", err, Hint(err))
+	}
+	if code, ok := APICodeOf(err); !ok || code != wire.APINotFound {
+		t.Fatalf("404: code %q %v", code, ok)
 	}
 	_, err = c.Status(ctx)
 	if errors.Is(err, ErrNotFound) || !errors.As(err, &se) || se.Status != http.StatusServiceUnavailable ||

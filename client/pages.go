@@ -26,6 +26,22 @@ type ListOptions struct {
 	Cursor string
 	// Owner restricts /v1/workloads to one owner (a bech32 address).
 	Owner string
+
+	// Filters (docs/API.md, "Filters"). A filtered page may hold fewer
+	// than Limit records, none even, and still have a Next: keep going.
+
+	// State keeps provers (pending, active, ...) or workloads (final,
+	// expired, ...) in that state.
+	State string
+	// Hardware keeps the provers of a class: "cpu" or "gpu".
+	Hardware string
+	// Label keeps the provers registered with this label.
+	Label string
+	// Program keeps the workloads of a program (its id, 64 hex digits).
+	Program string
+	// FromHeight and ToHeight keep the workloads included in that range
+	// of heights, both ends included; 0 leaves an end open.
+	FromHeight, ToHeight int64
 }
 
 // maxPages bounds how many pages a helper that lists everything follows.
@@ -45,6 +61,16 @@ func (o ListOptions) query(path string) string {
 	}
 	if o.Owner != "" {
 		v.Set("owner", o.Owner)
+	}
+	for key, val := range map[string]string{"state": o.State, "hardware": o.Hardware, "label": o.Label, "program": o.Program} {
+		if val != "" {
+			v.Set(key, val)
+		}
+	}
+	for key, h := range map[string]int64{"from_height": o.FromHeight, "to_height": o.ToHeight} {
+		if h != 0 {
+			v.Set(key, strconv.FormatInt(h, 10))
+		}
 	}
 	if len(v) == 0 {
 		return path
@@ -70,6 +96,31 @@ func (c *Client) ProgramsPage(ctx context.Context, o ListOptions) (*wire.Program
 	return &p, c.get(ctx, o.query("/v1/programs"), &p)
 }
 
+// WorkloadsWhere lists the newest workloads that pass o's filters (Owner,
+// Program, State, FromHeight, ToHeight), following the pages from o's
+// Cursor until it has max of them (0: MaxPageLimit; reading at most
+// MaxPageLimit pages) or the
+// list ends; the cursor it returns continues after them ("" at the end).
+func (c *Client) WorkloadsWhere(ctx context.Context, o ListOptions, max int) ([]wire.Workload, string, error) {
+	if max <= 0 {
+		max = MaxPageLimit
+	}
+	var out []wire.Workload
+	for range MaxPageLimit {
+		o.Limit = min(MaxPageLimit, max-len(out))
+		p, err := c.WorkloadsPage(ctx, o)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, p.Workloads...)
+		if p.Next == "" || len(out) >= max {
+			return out, p.Next, nil
+		}
+		o.Cursor = p.Next
+	}
+	return out, o.Cursor, nil
+}
+
 // Workloads lists the newest workloads (at most MaxPageLimit), those of
 // owner (a bech32 address) if it is not empty. WorkloadsPage reads further.
 func (c *Client) Workloads(ctx context.Context, owner string) ([]wire.Workload, error) {
@@ -82,8 +133,17 @@ func (c *Client) Workloads(ctx context.Context, owner string) ([]wire.Workload, 
 
 // Provers lists every registered prover, following the pages.
 func (c *Client) Provers(ctx context.Context) ([]wire.Prover, error) {
+	return c.ProversWhere(ctx, ListOptions{})
+}
+
+// ProversWhere lists every registered prover that passes o's filters
+// (State, Hardware, Label), following the pages; o's Limit and Cursor are not
+// used.
+func (c *Client) ProversWhere(ctx context.Context, o ListOptions) ([]wire.Prover, error) {
+	o.Limit = MaxPageLimit
 	return all(func(cursor string) ([]wire.Prover, string, error) {
-		p, err := c.ProversPage(ctx, ListOptions{Limit: MaxPageLimit, Cursor: cursor})
+		o.Cursor = cursor
+		p, err := c.ProversPage(ctx, o)
 		if err != nil {
 			return nil, "", err
 		}

@@ -64,6 +64,8 @@ func TestPageQuery(t *testing.T) {
 		{ListOptions{}, "/v1/workloads"},
 		{ListOptions{Limit: 5}, "/v1/workloads?limit=5"},
 		{ListOptions{Cursor: "a b", Owner: "prv1x"}, "/v1/workloads?cursor=a+b&owner=prv1x"},
+		{ListOptions{State: "final", Program: "ab", FromHeight: 3, ToHeight: 9}, "/v1/workloads?from_height=3&program=ab&state=final&to_height=9"},
+		{ListOptions{Hardware: "gpu", Label: "my box"}, "/v1/workloads?hardware=gpu&label=my+box"},
 	} {
 		if got := c.o.query("/v1/workloads"); got != c.want {
 			t.Errorf("%+v: %q, want %q", c.o, got, c.want)

@@ -143,7 +143,14 @@ func ProgramID(prover, verifier *wire.Module) (string, error) {
 // RegisterProverMsg declares the sender a prover with a VRF public key (hex),
 // its hardware, capacity and blob endpoint.
 func RegisterProverMsg(vrfPublicKey []byte, hw wire.Hardware, maxConcurrent uint32, blobEndpoint string) *Msg {
-	m := &pb.RegisterProver{VrfPublicKey: vrfPublicKey, MaxConcurrent: maxConcurrent, BlobEndpoint: blobEndpoint,
+	return RegisterLabeledProverMsg(vrfPublicKey, hw, maxConcurrent, blobEndpoint, "")
+}
+
+// RegisterLabeledProverMsg is RegisterProverMsg with a label: a name for
+// explorers and lists (GET /v1/provers?label=), printable ASCII, at most
+// wire.MaxProverLabel bytes (wire.CheckProverLabel).
+func RegisterLabeledProverMsg(vrfPublicKey []byte, hw wire.Hardware, maxConcurrent uint32, blobEndpoint, label string) *Msg {
+	m := &pb.RegisterProver{VrfPublicKey: vrfPublicKey, MaxConcurrent: maxConcurrent, BlobEndpoint: blobEndpoint, Label: label,
 		Hardware: &pb.Hardware{CpuCores: hw.CPUCores, MemoryMb: hw.MemoryMB, DiskGb: hw.DiskGB}}
 	for _, g := range hw.GPUs {
 		m.Hardware.Gpus = append(m.Hardware.Gpus, &pb.Gpu{Model: g.Model, MemoryMb: g.MemoryMB})

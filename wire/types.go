@@ -87,8 +87,9 @@ type Supply struct {
 
 // APIError is the body of every non-2xx response.
 type APIError struct {
-	Message string `json:"error"`
-	Hint    string `json:"hint,omitempty"`
+	Message string  `json:"error"`
+	Code    APICode `json:"code,omitempty"` // the failure's kind (apicodes.go)
+	Hint    string  `json:"hint,omitempty"`
 }
 
 func (e *APIError) Error() string { return e.Message }
@@ -135,6 +136,7 @@ type Prover struct {
 	Hardware         *Hardware `json:"hardware,omitempty"`
 	MaxConcurrent    uint32    `json:"max_concurrent"`
 	BlobEndpoint     string    `json:"blob_endpoint,omitempty"`
+	Label            string    `json:"label,omitempty"` // chosen at registration; may be empty
 	VRFPublicKey     string    `json:"vrf_public_key"`
 	RegisteredHeight int64     `json:"registered_height"`
 	UnbondHeight     int64     `json:"unbond_height,omitempty"`

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/internal/cli"
 	"github.com/provernet/provernet/internal/vrf"
 	"github.com/provernet/provernet/wire"
 )
@@ -27,7 +28,7 @@ func newTxProverCmd(g *globals) *cobra.Command {
 	var hw wire.Hardware
 	var gpus []string
 	var maxConc uint32
-	var endpoint string
+	var endpoint, label string
 	register := &cobra.Command{
 		Use:   "register",
 		Short: "Declare --from a prover: hardware, capacity, blob endpoint and a new VRF key",
@@ -53,11 +54,14 @@ GPU goes to the open market.`,
 			if err := checkHardware(hw); err != nil {
 				return err
 			}
+			if err := wire.CheckProverLabel(label); err != nil {
+				return cli.WithHint(fmt.Errorf("--label: %w", err), "a label is a short name for explorers and lists, e.g. \"alice-gpu-1\"")
+			}
 			pub, err := newProverVRFKey(g, from)
 			if err != nil {
 				return err
 			}
-			return send(cmd, client.RegisterProverMsg(pub, hw, maxConc, endpoint))
+			return send(cmd, client.RegisterLabeledProverMsg(pub, hw, maxConc, endpoint, label))
 		},
 	}
 	register.Flags().Uint32Var(&hw.CPUCores, "cpu", 1, "CPU cores")
@@ -66,6 +70,7 @@ GPU goes to the open market.`,
 	register.Flags().StringArrayVar(&gpus, "gpu", nil, gpuFlagHelp)
 	register.Flags().Uint32Var(&maxConc, "max-concurrent", 1, "workloads it holds at once")
 	register.Flags().StringVar(&endpoint, "blob-endpoint", "", "base URL where it serves blobs")
+	register.Flags().StringVar(&label, "label", "", fmt.Sprintf("a name for explorers and lists (printable ASCII, at most %d bytes; optional)", wire.MaxProverLabel))
 	var amount string
 	stakeCmd := &cobra.Command{
 		Use: "stake", Short: "Bond stake to --from's prover", Args: cobra.NoArgs,

@@ -154,6 +154,7 @@ func newQueryCmd(g *globals) *cobra.Command {
 	)
 	cmd.AddCommand(newQueryWorkloadCmds(g)...)
 	addVerify(g, cmd) // --verify on account, prover and workload
+	cmd.AddCommand(newQueryTimelineCmd(g), newQueryHistoryCmd(g))
 	return cmd
 }
 
@@ -171,14 +172,20 @@ func heightArg(args []string) (int64, error) {
 // newQueryProversCmd lists every registered prover, or one page of them
 // with --limit/--cursor.
 func newQueryProversCmd(g *globals) *cobra.Command {
-	return newListCmd(g, "provers", "Every registered prover (or a page with --limit/--cursor)", "no provers registered",
+	var filter client.ListOptions
+	cmd := newListCmd(g, "provers", "Every registered prover (or a page with --limit/--cursor), filtered by state, hardware and label", "no provers registered",
 		func(cmd *cobra.Command, o client.ListOptions) ([]wire.Prover, string, any, error) {
+			o.State, o.Hardware, o.Label = filter.State, filter.Hardware, filter.Label
 			p, err := g.client().ProversPage(cmd.Context(), o)
 			if err != nil {
 				return nil, "", nil, err
 			}
 			return p.Provers, p.Next, p, nil
-		}, func(cmd *cobra.Command) ([]wire.Prover, error) { return g.client().Provers(cmd.Context()) }, printProver)
+		}, func(cmd *cobra.Command) ([]wire.Prover, error) { return g.client().ProversWhere(cmd.Context(), filter) }, printProver)
+	cmd.Flags().StringVar(&filter.State, "state", "", "only the provers in this state (pending, active, suspended, leaving, exited, removed)")
+	cmd.Flags().StringVar(&filter.Hardware, "hardware", "", "only the provers of this hardware class: cpu or gpu (declares a GPU)")
+	cmd.Flags().StringVar(&filter.Label, "label", "", "only the provers registered with this label")
+	return cmd
 }
 
 // newQueryProgramsCmd lists every deployed program, or one page of them

@@ -30,11 +30,11 @@ func newQueryWorkloadCmds(g *globals) []*cobra.Command {
 		},
 	}
 
-	var owner string
+	var owner, ofProgram string
 	var page client.ListOptions
 	workloads := &cobra.Command{
-		Use: "workloads", Short: "The newest workloads (at most 1000, or a page with --limit/--cursor), of one owner with --owner", Args: cobra.NoArgs,
-		Example: "  provernet query workloads --owner dev0\n  provernet query workloads --limit 50 --cursor NEXT",
+		Use: "workloads", Short: "The newest workloads (at most 1000, or a page with --limit/--cursor), of one owner with --owner, filtered by program, state and height", Args: cobra.NoArgs,
+		Example: "  provernet query workloads --owner dev0\n  provernet query workloads --limit 50 --cursor NEXT\n  provernet query workloads --program sha256-chain --state final --from-height 100",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if owner != "" {
 				addr, err := g.resolveAddress(owner)
@@ -43,12 +43,22 @@ func newQueryWorkloadCmds(g *globals) []*cobra.Command {
 				}
 				owner = addr
 			}
-			paged := cmd.Flags().Changed("limit") || cmd.Flags().Changed("cursor")
-			if !paged {
-				page.Limit = client.MaxPageLimit
+			if ofProgram != "" {
+				id, err := resolveProgram(cmd, g.client(), ofProgram)
+				if err != nil {
+					return err
+				}
+				page.Program = id
 			}
+			paged := cmd.Flags().Changed("limit") || cmd.Flags().Changed("cursor")
 			page.Owner = owner
-			p, err := g.client().WorkloadsPage(cmd.Context(), page)
+			p := &wire.WorkloadPage{}
+			var err error
+			if paged {
+				p, err = g.client().WorkloadsPage(cmd.Context(), page)
+			} else { // a filtered page may stop short: follow it to 1000
+				p.Workloads, p.Next, err = g.client().WorkloadsWhere(cmd.Context(), page, client.MaxPageLimit)
+			}
 			if err != nil {
 				return err
 			}
@@ -76,6 +86,10 @@ func newQueryWorkloadCmds(g *globals) []*cobra.Command {
 		},
 	}
 	workloads.Flags().StringVar(&owner, "owner", "", "only the workloads of this address or local key")
+	workloads.Flags().StringVar(&ofProgram, "program", "", "only the workloads of this program (id or name)")
+	workloads.Flags().StringVar(&page.State, "state", "", "only the workloads in this state (pending, allocated, running, sealed, revealing, verifying, final, failed, rejected, expired)")
+	workloads.Flags().Int64Var(&page.FromHeight, "from-height", 0, "only the workloads included at this height or later")
+	workloads.Flags().Int64Var(&page.ToHeight, "to-height", 0, "only the workloads included at this height or earlier")
 	addPageFlags(workloads, &page)
 
 	var program, measured string

@@ -29,6 +29,7 @@ type startProverOpts struct {
 	cpu      uint32
 	memoryMB uint64
 	gpus     []string
+	label    string
 }
 
 // startInfo is what `start` prints: the endpoints and, with --prover, the
@@ -77,12 +78,13 @@ memory (at most 1024 MiB per core). Declared GPUs are recorded, untested.`,
 	f.Uint32Var(&po.cpu, "prover-cpu", uint32(min(runtime.NumCPU(), 64)), "with --prover: CPU cores it declares when it registers")
 	f.Uint64Var(&po.memoryMB, "prover-memory-mb", 0, "with --prover: memory (MiB) it declares when it registers, at most 1024 per core (default: 1024 per core, at most 4096)")
 	f.StringArrayVar(&po.gpus, "prover-gpu", nil, "with --prover: "+gpuFlagHelp)
+	f.StringVar(&po.label, "prover-label", "", "with --prover: a name it registers with, for explorers and lists (printable ASCII, at most 64 bytes)")
 	return cmd
 }
 
 func runStart(g *globals, cmd *cobra.Command, po startProverOpts, blobListen string) error {
 	if !po.on {
-		for _, name := range []string{"prover-key", "prover-capacity", "prover-stake", "prover-cpu", "prover-memory-mb", "prover-gpu"} {
+		for _, name := range []string{"prover-key", "prover-capacity", "prover-stake", "prover-cpu", "prover-memory-mb", "prover-gpu", "prover-label"} {
 			if cmd.Flags().Changed(name) {
 				return cli.WithHint(fmt.Errorf("--%s needs --prover", name), "add --prover to run a prover daemon beside the node")
 			}
@@ -200,7 +202,10 @@ func startRegistration(po startProverOpts) (*prover.Registration, error) {
 	if err := checkHardware(hw); err != nil {
 		return nil, err
 	}
-	return &prover.Registration{CPUCores: po.cpu, MemoryMB: mem, GPUs: gpus, MaxConcurrent: uint32(po.capacity)}, nil
+	if err := wire.CheckProverLabel(po.label); err != nil {
+		return nil, fmt.Errorf("--prover-label: %w", err)
+	}
+	return &prover.Registration{CPUCores: po.cpu, MemoryMB: mem, GPUs: gpus, MaxConcurrent: uint32(po.capacity), Label: po.label}, nil
 }
 
 // startClaimProverDir keeps one prover's state in dir: it records the

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -98,7 +100,8 @@ func TestWorkloadQueriesThroughCLI(t *testing.T) {
 	fails("", "query", "workload", "not-hex")
 
 	// A prover, then a Run from dev0.
-	run("tx", "prover", "register", "--from", "dev1", "--cpu", "4", "--memory-mb", "4096", "--wait")
+	fails("printable ASCII", "tx", "prover", "register", "--from", "dev1", "--label", "tab\there")
+	run("tx", "prover", "register", "--from", "dev1", "--cpu", "4", "--memory-mb", "4096", "--label", "dev1 box", "--wait")
 	run("tx", "prover", "stake", "--from", "dev1", "--amount", "1000prv", "--wait")
 	key, err := client.LoadKey(client.DefaultKeysDir(home), "dev0")
 	if err != nil {
@@ -168,5 +171,51 @@ func TestWorkloadQueriesThroughCLI(t *testing.T) {
 		if !strings.Contains(out, s) {
 			t.Fatalf("query allocation text lacks %q:\n%s", s, out)
 		}
+	}
+
+	// The filters, as flags: the one workload passes its own program,
+	// state and height, and nothing else does.
+	for _, c := range []struct {
+		args []string
+		n    int
+	}{
+		{[]string{"--program", "feeprog", "--state", w.State, "--from-height", fmt.Sprint(w.Height), "--to-height", fmt.Sprint(w.Height)}, 1},
+		{[]string{"--state", "expired"}, 0},
+		{[]string{"--from-height", fmt.Sprint(w.Height + 1)}, 0},
+	} {
+		ws = nil
+		if err := json.Unmarshal([]byte(run(append([]string{"query", "workloads", "-o", "json"}, c.args...)...)), &ws); err != nil || len(ws) != c.n {
+			t.Errorf("query workloads %v: %d workloads (%v), want %d", c.args, len(ws), err, c.n)
+		}
+	}
+	var provers []wire.Prover
+	if err := json.Unmarshal([]byte(run("query", "provers", "--hardware", "gpu", "-o", "json")), &provers); err != nil || len(provers) != 0 {
+		t.Errorf("query provers --hardware gpu: %v %v", provers, err)
+	}
+	fails("no hardware class", "query", "provers", "--hardware", "tpu")
+	for label, n := range map[string]int{"dev1 box": 1, "dev1": 0} {
+		provers = nil
+		if err := json.Unmarshal([]byte(run("query", "provers", "--label", label, "-o", "json")), &provers); err != nil || len(provers) != n ||
+			(n == 1 && (provers[0].Address != k1.Address || provers[0].Label != label)) {
+			t.Errorf("query provers --label %q: %+v %v, want %d", label, provers, err, n)
+		}
+	}
+
+	// The timeline and the allocated prover's history, from the indexes.
+	var tl wire.Timeline
+	if err := json.Unmarshal([]byte(run("query", "timeline", id, "-o", "json")), &tl); err != nil || len(tl.Entries) < 2 ||
+		tl.Entries[0].Kind != "run" || tl.Entries[0].Height != w.Height {
+		t.Fatalf("query timeline: %+v %v", tl, err)
+	}
+	if out := run("query", "timeline", id); !strings.Contains(out, "allocated") || !strings.Contains(out, k1.Address) {
+		t.Fatalf("query timeline text:\n%s", out)
+	}
+	var hist wire.ProverHistory
+	if err := json.Unmarshal([]byte(run("query", "prover-history", "dev1", "-o", "json")), &hist); err != nil ||
+		!slices.ContainsFunc(hist.Entries, func(e wire.HistoryEntry) bool { return e.Kind == "allocated" && e.Workload == id }) {
+		t.Fatalf("query prover-history dev1: %+v %v", hist, err)
+	}
+	if out := run("query", "prover-history", "dev1", "--limit", "1"); !strings.Contains(out, "HEIGHT") {
+		t.Fatalf("query prover-history text:\n%s", out)
 	}
 }

@@ -21,6 +21,8 @@ func FuzzQuery(f *testing.F) {
 		f.Add(p, make([]byte, 32), int64(-1))
 	}
 	f.Add(chain.PathWorkloads, []byte{'L', 20}, int64(0))
+	f.Add(chain.PathWorkloads, chain.ListRequest{Limit: 1, Filter: chain.Filter{State: "pending", Program: make([]byte, 32), FromHeight: 1, ToHeight: 9}}.Encode(), int64(0))
+	f.Add(chain.PathProvers, chain.ListRequest{Limit: 3, After: make([]byte, 20), Filter: chain.Filter{State: "active", Hardware: "gpu"}}.Encode(), int64(0))
 	f.Add(chain.PathWorkloads, []byte{'L', 255, 0, 0, 0, 0}, int64(1<<62))
 	var fx *listFixture
 	var once sync.Once

@@ -39,14 +39,27 @@ type ListRequest struct {
 	// After is the cursor a previous page returned (decoded from hex), or
 	// empty for the first page.
 	After []byte
+	// Filter narrows the list (filter.go); a filtered page may be short,
+	// or empty, and still have a next cursor.
+	Filter Filter
 }
 
 // Encode is the query data for r: 'L', the owner's length (one byte), the
-// owner, the limit (4 bytes big-endian), then the cursor.
+// owner, the limit (4 bytes big-endian), then the cursor. With a filter it
+// is 'F', the owner's length, the owner, the limit, the cursor's length
+// (one byte), the cursor, then the filter (appendFilter).
 func (r ListRequest) Encode() []byte {
-	b := append([]byte{listMagic, byte(len(r.Owner))}, r.Owner...)
+	magic := byte(listMagic)
+	if !r.Filter.empty() {
+		magic = filterMagic
+	}
+	b := append([]byte{magic, byte(len(r.Owner))}, r.Owner...)
 	b = binary.BigEndian.AppendUint32(b, r.Limit)
-	return append(b, r.After...)
+	if magic == listMagic {
+		return append(b, r.After...)
+	}
+	b = append(append(b, byte(len(r.After))), r.After...)
+	return appendFilter(b, r.Filter)
 }
 
 // decodeListRequest reads list query data. Empty data, or (for
@@ -57,11 +70,23 @@ func decodeListRequest(data []byte, legacyLimit uint32) (ListRequest, error) {
 		return ListRequest{Limit: legacyLimit}, nil
 	case len(data) == address.Size:
 		return ListRequest{Owner: data, Limit: legacyLimit}, nil
-	case data[0] != listMagic || len(data) < 2 || len(data) < 2+int(data[1])+4:
+	case (data[0] != listMagic && data[0] != filterMagic) || len(data) < 2 || len(data) < 2+int(data[1])+4:
 		return ListRequest{}, errors.New("list query data must be empty or an encoded ListRequest")
 	}
 	n := int(data[1])
 	r := ListRequest{Owner: data[2 : 2+n], Limit: binary.BigEndian.Uint32(data[2+n:]), After: data[2+n+4:]}
+	if data[0] == filterMagic {
+		rest := r.After
+		if len(rest) < 1 || len(rest) < 1+int(rest[0]) {
+			return ListRequest{}, errFilterData
+		}
+		r.After = rest[1 : 1+int(rest[0])]
+		f, err := readFilter(rest[1+int(rest[0]):])
+		if err != nil {
+			return ListRequest{}, err
+		}
+		r.Filter = f
+	}
 	if n != 0 && n != address.Size {
 		return r, fmt.Errorf("a list query's owner is %d bytes; want 0 or %d", n, address.Size)
 	}
@@ -90,12 +115,14 @@ func pageResponse(list proto.Message, next []byte) (*abci.QueryResponse, error) 
 }
 
 // scanPage decodes up to limit records under prefix whose keys come after
-// prefix||after, in key order, and returns the key suffix of the last one
-// if more remain. It reads at most limit+1 records.
+// prefix||after and that keep (nil: all) keeps, in key order, and returns
+// the key suffix of the last one it examined if more remain. It examines
+// at most scanBudget(limit) records (reading one more to tell whether any
+// remain), so a filtered page may stop short with a cursor.
 func scanPage[T any, PT interface {
 	*T
 	proto.Message
-}](snap store.Reader, prefix []byte, r ListRequest, keyLen int) ([]PT, []byte, error) {
+}](snap store.Reader, prefix []byte, r ListRequest, keyLen int, keep func(PT) bool) ([]PT, []byte, error) {
 	if len(r.Owner) != 0 {
 		return nil, nil, errors.New("only /workloads takes an owner")
 	}
@@ -107,14 +134,18 @@ func scanPage[T any, PT interface {
 		start = append(start, 0) // strictly after the cursor
 	}
 	limit := r.pageSize()
+	budget, examined := scanBudget(limit), 0
 	var out []PT
 	var last, next []byte
 	err := protocol.ScanFrom(snap, prefix, start, func(k []byte, m PT) bool {
-		if len(out) == limit {
+		if len(out) == limit || examined == budget {
 			next = last[len(prefix):]
 			return false
 		}
-		out, last = append(out, m), bytes.Clone(k)
+		examined, last = examined+1, bytes.Clone(k)
+		if keep == nil || keep(m) {
+			out = append(out, m)
+		}
 		return true
 	})
 	return out, next, err
@@ -126,7 +157,10 @@ func listPrograms(snap store.Reader, data []byte) (*abci.QueryResponse, error) {
 	if err != nil {
 		return nil, err
 	}
-	ps, next, err := scanPage[pb.Program](snap, protocol.ProgramPrefix(), r, 32)
+	if !r.Filter.empty() {
+		return nil, errors.New("/programs takes no filters")
+	}
+	ps, next, err := scanPage[pb.Program](snap, protocol.ProgramPrefix(), r, 32, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +173,11 @@ func listProvers(snap store.Reader, data []byte) (*abci.QueryResponse, error) {
 	if err != nil {
 		return nil, err
 	}
-	ps, next, err := scanPage[pb.Prover](snap, protocol.ProverPrefix(), r, address.Size)
+	keep, err := proverFilter(r.Filter)
+	if err != nil {
+		return nil, err
+	}
+	ps, next, err := scanPage[pb.Prover](snap, protocol.ProverPrefix(), r, address.Size, keep)
 	if err != nil {
 		return nil, err
 	}
@@ -147,20 +185,21 @@ func listProvers(snap store.Reader, data []byte) (*abci.QueryResponse, error) {
 }
 
 // listWorkloads answers a page of workloads, of one owner if the request
-// names one, newest first (highest inclusion height, then id order). It
-// reads the index and then only the page's records.
+// names one, newest first (highest inclusion height, then id order), that
+// pass its filter. It reads the index, which the heights narrow, and then
+// only the records it examines: at most scanBudget(limit).
 func (a *App) listWorkloads(snap *iavltree.Snapshot, data []byte) (*abci.QueryResponse, error) {
 	r, err := decodeListRequest(data, MaxWorkloadList)
 	if err != nil {
 		return nil, err
 	}
-	var owner *address.Address
-	if len(r.Owner) != 0 {
-		o, err := address.FromBytes(r.Owner)
-		if err != nil {
-			return nil, fmt.Errorf("workloads query owner: %w", err)
-		}
-		owner = &o
+	owner, err := ownerOf(r)
+	if err != nil {
+		return nil, err
+	}
+	keep, err := workloadFilter(r.Filter)
+	if err != nil {
+		return nil, err
 	}
 	var after *wlEntry
 	switch len(r.After) {
@@ -170,21 +209,38 @@ func (a *App) listWorkloads(snap *iavltree.Snapshot, data []byte) (*abci.QueryRe
 	default:
 		return nil, fmt.Errorf("a workloads cursor is %d bytes, got %d", cursorSize, len(r.After))
 	}
-	entries, more := a.index.workloads(owner, snap.Version(), after, r.pageSize())
-	list := &pb.WorkloadList{Workloads: make([]*pb.Workload, 0, len(entries))}
-	for _, e := range entries {
+	version := snap.Version()
+	if to := r.Filter.ToHeight; to > 0 {
+		version = min(version, to)
+	}
+	limit := r.pageSize()
+	entries, more := a.index.workloads(owner, version, after, scanBudget(limit))
+	list := &pb.WorkloadList{Workloads: make([]*pb.Workload, 0, min(len(entries), limit))}
+	var last *wlEntry
+	for i := range entries {
+		e := &entries[i]
+		if e.height < r.Filter.FromHeight {
+			more = false // the index lists by height: nothing further passes
+			break
+		}
+		if len(list.Workloads) == limit {
+			more = true
+			break
+		}
+		last = e
 		w, err := protocol.GetWorkload(snap, e.id[:])
 		if errors.Is(err, store.ErrNotFound) {
 			continue // not in this version: the page is short, the cursor still right
 		} else if err != nil {
 			return nil, err
 		}
-		list.Workloads = append(list.Workloads, w)
+		if keep(w) {
+			list.Workloads = append(list.Workloads, w)
+		}
 	}
 	var next []byte
-	if more && len(entries) > 0 {
-		e := entries[len(entries)-1]
-		next = append(binary.BigEndian.AppendUint64(nil, uint64(e.height)), e.id[:]...)
+	if more && last != nil {
+		next = append(binary.BigEndian.AppendUint64(nil, uint64(last.height)), last.id[:]...)
 	}
 	return pageResponse(list, next)
 }

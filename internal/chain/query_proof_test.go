@@ -50,3 +50,25 @@ func TestProvenAbsence(t *testing.T) {
 		}
 	}
 }
+
+// TestZeroGenesisAccountProves: a genesis account of balance 0 is not
+// stored (a record of no bytes could not be proven present), so an
+// honest node's proof of it shows it absent, and a verifier believes it.
+func TestZeroGenesisAccountProves(t *testing.T) {
+	c := newChain(t, nil, 1_000_000, 0)
+	c.block()
+	c.block()
+	a := addrOf(accountKey(1))
+	key := protocol.AccountKey(a)
+	resp := c.query(chain.PathAccount, a[:], 2, true)
+	if resp.ProofOps == nil || len(resp.ProofOps.Ops) != 1 {
+		t.Fatalf("no proof: %+v", resp)
+	}
+	var p ics23.CommitmentProof
+	if err := p.Unmarshal(resp.ProofOps.Ops[0].Data); err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.Value) != 0 || !ics23.VerifyNonMembership(ics23.IavlSpec, c.hashes[2], &p, key) {
+		t.Fatalf("the zero account's proof (value %x) does not prove it absent", resp.Value)
+	}
+}

@@ -30,6 +30,11 @@ import (
 // that proxies and clients do not take it for dead.
 const eventKeepAlive = 15 * time.Second
 
+// eventWriteTimeout bounds one block's writes to a stream: a client that
+// stops reading loses its stream (and resumes with Last-Event-ID) instead
+// of holding a slot and a goroutine forever.
+const eventWriteTimeout = 30 * time.Second
+
 // DefaultMaxEventStreams bounds the streams one API server serves at once
 // unless Options say otherwise. A stream at the head costs a goroutine, a
 // connection and its filter's work per block: the hub reads each block
@@ -60,7 +65,7 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 	case s.streams <- struct{}{}:
 		defer func() { <-s.streams }()
 	default:
-		fail(w, http.StatusServiceUnavailable, fmt.Sprintf("this node serves %d event streams already", cap(s.streams)), "try again later, or another node (api.max_event_streams)")
+		failWith(w, http.StatusServiceUnavailable, wire.APITooManyStreams, fmt.Sprintf("this node serves %d event streams already", cap(s.streams)), "try again later, or another node (api.max_event_streams)")
 		return
 	}
 	ctx := r.Context()
@@ -123,6 +128,7 @@ func parseEventRequest(r *http.Request) (f eventFilter, from int64, skip int, ms
 func (s *server) stream(ctx context.Context, w http.ResponseWriter, flusher http.Flusher, f eventFilter, from int64, skip int) {
 	s.hub.join()
 	defer s.hub.leave()
+	rc := http.NewResponseController(w)
 	keepAlive := time.NewTicker(eventKeepAlive)
 	defer keepAlive.Stop()
 	for h := from; ; {
@@ -138,11 +144,13 @@ func (s *server) stream(ctx context.Context, w http.ResponseWriter, flusher http
 				return
 			case <-wait:
 			case <-keepAlive.C:
+				_ = rc.SetWriteDeadline(time.Now().Add(eventWriteTimeout))
 				fmt.Fprint(w, ": keep-alive\n\n")
 				flusher.Flush()
 			}
 			continue
 		}
+		_ = rc.SetWriteDeadline(time.Now().Add(eventWriteTimeout)) // a client that stops reading is dropped
 		for _, fr := range fs {
 			if (h == from && fr.ev.Index <= skip) || !s.keep(ctx, &f, fr.ev) {
 				continue

@@ -85,6 +85,14 @@ func (b *appBackend) Status(context.Context) (*ctypes.ResultStatus, error) {
 	return st, nil
 }
 
+func (b *appBackend) ABCIInfo(ctx context.Context) (*ctypes.ResultABCIInfo, error) {
+	resp, err := b.app.Info(ctx, &abci.InfoRequest{})
+	if err != nil {
+		return nil, err
+	}
+	return &ctypes.ResultABCIInfo{Response: *resp}, nil
+}
+
 func (b *appBackend) Block(_ context.Context, height *int64) (*ctypes.ResultBlock, error) {
 	if height != nil && *height != 1 {
 		return nil, errors.New("height must be less than or equal to the current blockchain height")
@@ -111,4 +119,21 @@ func (b *appBackend) Commit(context.Context, *int64) (*ctypes.ResultCommit, erro
 
 func (b *appBackend) Validators(context.Context, *int64, *int, *int) (*ctypes.ResultValidators, error) {
 	return nil, errors.New("height must be less than or equal to the current blockchain height")
+}
+
+// The app keeps no index of its own: every search finds nothing, and the
+// one block has no events.
+func (b *appBackend) TxSearch(context.Context, string, bool, *int, *int, string) (*ctypes.ResultTxSearch, error) {
+	return &ctypes.ResultTxSearch{}, nil
+}
+
+func (b *appBackend) BlockSearch(context.Context, string, *int, *int, string) (*ctypes.ResultBlockSearch, error) {
+	return &ctypes.ResultBlockSearch{}, nil
+}
+
+func (b *appBackend) BlockResults(_ context.Context, height *int64) (*ctypes.ResultBlockResults, error) {
+	if height == nil || *height != 1 {
+		return nil, errors.New("height must be less than or equal to the current blockchain height")
+	}
+	return &ctypes.ResultBlockResults{Height: 1}, nil
 }

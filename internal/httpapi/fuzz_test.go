@@ -117,7 +117,8 @@ func FuzzRecordID(f *testing.F) {
 	f.Fuzz(func(t *testing.T, id string) {
 		p := url.PathEscape(id)
 		for _, path := range []string{"/v1/programs/" + p, "/v1/provers/" + p, "/v1/workloads/" + p,
-			"/v1/workloads/" + p + "/allocation", "/v1/workloads/" + p + "/pending"} {
+			"/v1/workloads/" + p + "/allocation", "/v1/workloads/" + p + "/pending",
+			"/v1/workloads/" + p + "/timeline", "/v1/provers/" + p + "/history"} {
 			serve(t, h, "GET", path, nil)
 		}
 	})
@@ -139,7 +140,9 @@ func FuzzSealed(f *testing.F) {
 func FuzzList(f *testing.F) {
 	for _, s := range []string{"", "limit=1", "limit=0", "limit=1001", "limit=-1", "cursor=zz", "cursor=" + hex64,
 		"cursor=" + strings.Repeat("00", 40), "cursor=" + strings.Repeat("00", 41), "owner=" + validAddr + "&limit=2",
-		"owner=prv1nope", "limit=1&limit=2", "%zz", "cursor=" + strings.Repeat("0", 5000)} {
+		"owner=prv1nope", "limit=1&limit=2", "%zz", "cursor=" + strings.Repeat("0", 5000),
+		"state=active&hardware=gpu", "state=final&program=" + hex64 + "&from_height=1&to_height=9", "hardware=tpu",
+		"from_height=0", "to_height=99999999999999999999", "from_height=5&to_height=4", "state=" + strings.Repeat("s", 70)} {
 		f.Add(s)
 	}
 	h := fuzzHandler(f)
@@ -185,5 +188,17 @@ func FuzzRoute(f *testing.F) {
 			return // not a request line the HTTP server would parse: outside the target
 		}
 		serve(t, h, method, path, nil)
+	})
+}
+
+// FuzzHistory: GET /v1/provers/{address}/history's query string.
+func FuzzHistory(f *testing.F) {
+	for _, s := range []string{"", "limit=1", "limit=0", "limit=101", "cursor=5:0", "cursor=5", "cursor=0:0",
+		"cursor=-1:3", "cursor=9223372036854775807:2147483647", "cursor=" + strings.Repeat("9", 50) + ":1", "limit=3&cursor=2:1"} {
+		f.Add(s)
+	}
+	h := fuzzHandler(f)
+	f.Fuzz(func(t *testing.T, query string) {
+		serve(t, h, "GET", "/v1/provers/"+validAddr+"/history?"+query, nil)
 	})
 }

@@ -88,11 +88,10 @@ func (h *hub) follow() {
 func (h *hub) advance(from int64) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	st, err := h.s.b.Status(ctx)
+	latest, err := h.s.committedHeight(ctx)
 	if err != nil {
 		return
 	}
-	latest := st.SyncInfo.LatestBlockHeight
 	if from == 0 {
 		h.publish(latest, nil)
 		return
@@ -137,6 +136,23 @@ func (h *hub) block(ctx context.Context, n int64) (fs []frame, wait <-chan struc
 		return nil, nil, false, err
 	}
 	return frames(evs), nil, true, nil
+}
+
+// committedHeight is the latest block the application has committed: the
+// lower of CometBFT's latest height and the app's own. CometBFT saves a
+// block's results before the app commits its state, so a block is
+// announced only once a query can see what it did (a client woken by its
+// events then reads the new state, not the one before).
+func (s *server) committedHeight(ctx context.Context) (int64, error) {
+	st, err := s.b.Status(ctx)
+	if err != nil {
+		return 0, err
+	}
+	info, err := s.b.ABCIInfo(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return min(st.SyncInfo.LatestBlockHeight, info.Response.LastBlockHeight), nil
 }
 
 // frames formats each event's frame once.

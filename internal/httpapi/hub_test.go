@@ -21,6 +21,7 @@ import (
 type blockBackend struct {
 	Backend
 	height atomic.Int64
+	app    atomic.Int64 // the app's committed height, if behind CometBFT's (0: not behind)
 	mu     sync.Mutex
 	reads  map[int64]int
 }
@@ -29,6 +30,14 @@ func (b *blockBackend) Status(context.Context) (*ctypes.ResultStatus, error) {
 	var st ctypes.ResultStatus
 	st.SyncInfo.LatestBlockHeight = b.height.Load()
 	return &st, nil
+}
+
+func (b *blockBackend) ABCIInfo(context.Context) (*ctypes.ResultABCIInfo, error) {
+	h := b.height.Load()
+	if a := b.app.Load(); a != 0 {
+		h = a
+	}
+	return &ctypes.ResultABCIInfo{Response: abci.InfoResponse{LastBlockHeight: h}}, nil
 }
 
 func (b *blockBackend) BlockResults(_ context.Context, h *int64) (*ctypes.ResultBlockResults, error) {
@@ -103,4 +112,45 @@ func TestHubFansOut(t *testing.T) {
 			t.Fatalf("block %d read %d times for %d streams: the streams do not share the follower's read", h, b.reads[h], streams)
 		}
 	}
+}
+
+// TestHubWaitsForTheAppsCommit: CometBFT has saved block 7's results but
+// the application has not committed it yet, so a query would still show
+// the state before it: the stream announces block 7 only once the app has
+// committed (a client woken by the event then reads the new state).
+func TestHubWaitsForTheAppsCommit(t *testing.T) {
+	b := &blockBackend{reads: map[int64]int{}}
+	b.height.Store(6)
+	srv := httptest.NewServer(Handler(b))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/v1/events?from=7", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b.app.Store(6)
+	b.height.Store(7) // saved by CometBFT, not yet committed by the app
+	var committed atomic.Bool
+	go func() {
+		time.Sleep(10 * hubPoll)
+		committed.Store(true)
+		b.app.Store(0)
+	}()
+	s := bufio.NewScanner(resp.Body)
+	for s.Scan() {
+		switch {
+		case s.Text() == "event: error":
+			s.Scan()
+			t.Fatalf("the stream ended: %s", s.Text())
+		case strings.HasPrefix(s.Text(), "id: 7:"):
+			if !committed.Load() {
+				t.Fatal("block 7 announced before the app committed it")
+			}
+			return
+		}
+	}
+	t.Fatal("the stream ended without block 7")
 }

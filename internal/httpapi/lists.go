@@ -58,7 +58,7 @@ func (s *server) programs(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) provers(w http.ResponseWriter, r *http.Request) {
 	req, ok := listRequest(w, r)
-	if !ok {
+	if !ok || !proverFilter(w, r, &req) {
 		return
 	}
 	list, resp, ok := queryAs[pb.ProverList](s, w, r, chain.PathProvers, req.Encode())
@@ -74,7 +74,7 @@ func (s *server) provers(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) workloads(w http.ResponseWriter, r *http.Request) {
 	req, ok := listRequest(w, r)
-	if !ok {
+	if !ok || !workloadFilter(w, r, &req) {
 		return
 	}
 	if o := r.URL.Query().Get("owner"); o != "" {

@@ -3,7 +3,8 @@
 // It is read-only except for broadcasting signed transactions, and it talks
 // to the node only through a CometBFT RPC client (Backend), so it works the
 // same against the in-process node and a remote one. Every error is a JSON
-// wire.APIError with a hint when there is something to do about it.
+// wire.APIError with a stable code (codes.go) and a hint when there is
+// something to do about it.
 //
 // Invariants: every input is bounded before it is parsed (URL length, body
 // size, each parameter's form); a handler never panics on input, whatever
@@ -99,11 +100,13 @@ var routes = []struct {
 	{"GET /v1/programs/{id}", (*server).program},
 	{"GET /v1/provers", (*server).provers},
 	{"GET /v1/provers/{address}", (*server).prover},
+	{"GET /v1/provers/{address}/history", (*server).proverHistory},
 	{"GET /v1/workloads", (*server).workloads},
 	{"GET /v1/workloads/{id}", (*server).workload},
 	{"GET /v1/workloads/{id}/slots/{slot}/sealed", (*server).sealed},
 	{"GET /v1/workloads/{id}/allocation", (*server).allocation},
 	{"GET /v1/workloads/{id}/pending", (*server).pending},
+	{"GET /v1/workloads/{id}/timeline", (*server).timeline},
 	{"GET /v1/fee", (*server).fee},
 	{"GET /v1/events", (*server).events},
 	{"GET /v1/openapi.json", (*server).openapi},
@@ -121,7 +124,7 @@ func newMux(b Backend, o Options) http.Handler {
 		mux.HandleFunc(r.pattern, func(w http.ResponseWriter, req *http.Request) { r.handle(s, w, req) })
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		fail(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path, "see docs/API.md for the endpoints, or GET /v1/openapi.json")
+		failWith(w, http.StatusNotFound, wire.APINoRoute, "no such endpoint: "+r.Method+" "+r.URL.Path, "see docs/API.md for the endpoints, or GET /v1/openapi.json")
 	})
 	return mux
 }
@@ -209,7 +212,7 @@ func broadcastFailed(w http.ResponseWriter, raw []byte, err error) {
 	case errors.Is(err, mempool.ErrTxInCache), errors.Is(err, mempool.ErrTxInMempool):
 		fail(w, http.StatusConflict, "this transaction was already received", "it is pending or committed; look it up with `provernet query tx HASH`")
 	case errors.Is(err, mempool.ErrRecheckFull) || strings.Contains(err.Error(), "mempool is full"):
-		fail(w, http.StatusServiceUnavailable, "mempool is full: "+err.Error(), "retry after the next block")
+		failWith(w, http.StatusServiceUnavailable, wire.APIMempoolFull, "mempool is full: "+err.Error(), "retry after the next block")
 	default:
 		unavailable(w, err)
 	}
@@ -338,10 +341,10 @@ func (s *server) query(w http.ResponseWriter, ctx context.Context, path string, 
 	case chain.QueryNotFound:
 		fail(w, http.StatusNotFound, resp.Log, "")
 	case chain.QueryNoState:
-		fail(w, http.StatusServiceUnavailable, resp.Log, "the node has not committed its first block yet (retry in a moment), or no longer keeps that version of the state")
+		failWith(w, http.StatusServiceUnavailable, wire.APINoState, resp.Log, "the node has not committed its first block yet (retry in a moment), or no longer keeps that version of the state")
 	case chain.QueryBusy:
 		w.Header().Set("Retry-After", "1")
-		fail(w, http.StatusServiceUnavailable, resp.Log, "retry in a moment")
+		failWith(w, http.StatusServiceUnavailable, wire.APIBusy, resp.Log, "retry in a moment")
 	default:
 		fail(w, http.StatusBadRequest, resp.Log, "")
 	}
@@ -356,7 +359,7 @@ func unavailable(w http.ResponseWriter, err error) {
 }
 
 func fail(w http.ResponseWriter, status int, msg, hint string) {
-	writeJSON(w, status, wire.APIError{Message: msg, Hint: hint})
+	failWith(w, status, codeFor(status), msg, hint)
 }
 
 func reply(w http.ResponseWriter, v any) { writeJSON(w, http.StatusOK, v) }

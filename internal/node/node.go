@@ -199,10 +199,13 @@ func (n *Node) startAPI() error {
 		return fmt.Errorf("failed to listen for the API on %s: %w", n.cfg.API.Listen, err)
 	}
 	n.apiA = ln.Addr().String()
-	n.api = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: maxHeaderBytes, IdleTimeout: time.Minute}
-	go func() { _ = n.api.Serve(ln) }()
+	// Requests live in ctx, which Stop cancels before it shuts the
+	// listener down: event streams, which never go idle, end at once.
 	ctx, cancel := context.WithCancel(context.Background())
 	n.stopGC = cancel
+	n.api = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: maxHeaderBytes, IdleTimeout: time.Minute,
+		BaseContext: func(net.Listener) context.Context { return ctx }}
+	go func() { _ = n.api.Serve(ln) }()
 	go blobs.RunGC(ctx, c.GCInterval.Duration, nil)
 	return nil
 }

@@ -117,6 +117,11 @@ func InitGenesis(kv store.KV, chainID string, g *Genesis) error {
 		}
 	}
 	for _, a := range g.Accounts {
+		if a.Balance == 0 {
+			// Nothing to store: an absent account reads as zero, and a
+			// stored record of no bytes could not be proven present.
+			continue
+		}
 		if err := setAccount(kv, a.Address, &pb.Account{Balance: a.Balance}); err != nil {
 			return err
 		}

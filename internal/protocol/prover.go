@@ -102,7 +102,7 @@ func registerProver(kv store.KV, env Env, sender address.Address, m *pb.Register
 		}
 	}
 	p := &pb.Prover{Address: sender[:], VrfPublicKey: m.VrfPublicKey, Hardware: m.Hardware,
-		MaxConcurrent: m.MaxConcurrent, BlobEndpoint: m.BlobEndpoint,
+		MaxConcurrent: m.MaxConcurrent, BlobEndpoint: m.BlobEndpoint, Label: m.Label,
 		State: pb.ProverState_PROVER_STATE_PENDING, RegisteredHeight: env.Height}
 	if old != nil { // an exited prover comes back: pending again, its history kept
 		p.Slashed, p.Absences, p.ProofsFinal, p.Suspensions, p.WrongVotes, p.VotesPaid =
@@ -124,6 +124,9 @@ func checkRegister(m *pb.RegisterProver) Result {
 		return reject(wire.CodeInvalidMessage, "register: max_concurrent must be at least 1")
 	case len(m.BlobEndpoint) > maxEndpointLen:
 		return reject(wire.CodeInvalidMessage, "register: blob_endpoint longer than %d bytes", maxEndpointLen)
+	}
+	if err := wire.CheckProverLabel(m.Label); err != nil {
+		return reject(wire.CodeInvalidMessage, "register: label: %v", err)
 	}
 	if err := CheckHardwareClaim(m.Hardware); err != nil {
 		return reject(wire.CodeInvalidMessage, "register: %v", err)

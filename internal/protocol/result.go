@@ -12,9 +12,19 @@ type Attr struct {
 	Index      bool // searchable in the node's transaction index
 }
 
-// indexed lists the attributes worth searching transactions by; indexing
-// costs the node work for every transaction, so amounts and nonces are not.
-var indexed = map[string]bool{"tx.sender": true, "transfer.from": true, "transfer.to": true}
+// indexed lists the attributes worth searching transactions and blocks by
+// (the node's tx and block indexers keep only these); indexing costs the
+// node work for every event, so amounts and nonces are not. The workload
+// and prover attributes serve a workload's timeline and a prover's
+// history (internal/httpapi, timeline.go and history.go). Index flags are
+// not part of any hash: they change what a node can search, not the chain.
+var indexed = map[string]bool{
+	"tx.sender": true, "transfer.from": true, "transfer.to": true,
+	"run.workload": true, "workload.id": true, "slot.workload": true, "slot.prover": true,
+	"settle.workload": true, "excused.workload": true, "excused.prover": true,
+	"challenge.workload": true, "challenge.prover": true,
+	"slash.prover": true, "reinstate.prover": true,
+}
 
 // Event is something that happened, emitted to subscribers as an ABCI event.
 type Event struct {

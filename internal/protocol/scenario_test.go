@@ -78,8 +78,12 @@ func (s *scenario) dispatch(t testing.TB, c *cmd) string {
 			return s.send(t, from, &pb.Msg{Kind: &pb.Msg_RegisterProver{RegisterProver: &pb.RegisterProver{VrfPublicKey: vrfKey[:5]}}})
 		}
 		hw := &pb.Hardware{CpuCores: uint32(c.uint("cores", "8", 32)), MemoryMb: c.uint("memory", "16384", 64), Gpus: gpuArgs(c)}
+		label := c.opt("label", "") // label-len=N: N bytes of x
+		if n := c.uint("label-len", "0", 16); n > 0 {
+			label = strings.Repeat("x", int(n))
+		}
 		return s.send(t, from, &pb.Msg{Kind: &pb.Msg_RegisterProver{RegisterProver: &pb.RegisterProver{
-			VrfPublicKey: vrfKey[:], Hardware: hw,
+			VrfPublicKey: vrfKey[:], Hardware: hw, Label: label,
 			MaxConcurrent: uint32(c.uint("max", "2", 32)), BlobEndpoint: "http://" + from + ".example:1317"}}})
 	case "challenge-input": // challenge-input ch-bob-1: the piece's input and budget
 		name := c.bare(1)[0]
@@ -108,8 +112,12 @@ func (s *scenario) dispatch(t testing.TB, c *cmd) string {
 		if err != nil {
 			return "error: " + err.Error()
 		}
-		return fmt.Sprintf("%s state=%s stake=%d registered=%d unbond_height=%d cores=%d max=%d",
+		out := fmt.Sprintf("%s state=%s stake=%d registered=%d unbond_height=%d cores=%d max=%d",
 			name, protocol.StateName(p.State), p.Stake, p.RegisteredHeight, p.UnbondHeight, p.Hardware.CpuCores, p.MaxConcurrent)
+		if p.Label != "" {
+			out += " label=" + p.Label
+		}
+		return out
 	case "account":
 		name := c.bare(1)[0]
 		a, err := protocol.GetAccount(s.tree.Working(), s.addr(t, name))

@@ -69,6 +69,7 @@ type Registration struct {
 	MaxConcurrent uint32
 	Stake         uint64 // uprv
 	BlobEndpoint  string
+	Label         string // optional name on the chain (wire.CheckProverLabel)
 }
 
 // Hardware is the declaration as the chain records it.

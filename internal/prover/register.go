@@ -57,7 +57,7 @@ func (d *Daemon) register(ctx context.Context) error {
 	}
 	msgs := []*pb.Msg{
 		{Kind: &pb.Msg_RegisterProver{RegisterProver: &pb.RegisterProver{VrfPublicKey: vrfKey,
-			Hardware: r.Hardware(), MaxConcurrent: r.MaxConcurrent, BlobEndpoint: r.BlobEndpoint}}},
+			Hardware: r.Hardware(), MaxConcurrent: r.MaxConcurrent, BlobEndpoint: r.BlobEndpoint, Label: r.Label}}},
 		{Kind: &pb.Msg_Stake{Stake: &pb.Stake{Amount: r.Stake}}},
 	}
 	if err := d.signer.send(ctx, d.chain, msgs...); err != nil {

@@ -420,6 +420,7 @@ type Prover struct {
 	Suspensions      uint64                 `protobuf:"varint,22,opt,name=suspensions,proto3" json:"suspensions,omitempty"`                                // times suspended, in total
 	WrongVotes       uint64                 `protobuf:"varint,23,opt,name=wrong_votes,json=wrongVotes,proto3" json:"wrong_votes,omitempty"`                // votes cast against the committee's decision
 	VotesPaid        uint64                 `protobuf:"varint,24,opt,name=votes_paid,json=votesPaid,proto3" json:"votes_paid,omitempty"`                   // votes that decided a slot and were paid
+	Label            string                 `protobuf:"bytes,25,opt,name=label,proto3" json:"label,omitempty"`                                             // a name the operator chose at registration (printable ASCII, at most 64 bytes; may be empty)
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache
 }
@@ -620,6 +621,13 @@ func (x *Prover) GetVotesPaid() uint64 {
 		return x.VotesPaid
 	}
 	return 0
+}
+
+func (x *Prover) GetLabel() string {
+	if x != nil {
+		return x.Label
+	}
+	return ""
 }
 
 // ProverList answers the /provers query.
@@ -1793,7 +1801,7 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\fmin_hardware\x18\x05 \x01(\v2\x16.provernet.v1.HardwareR\vminHardware\x12\x14\n" +
 	"\x05owner\x18\x06 \x01(\fR\x05owner\x12\x16\n" +
 	"\x06height\x18\a \x01(\x03R\x06height\x12#\n" +
-	"\rverify_cycles\x18\b \x01(\x04R\fverifyCycles\"\xe1\x06\n" +
+	"\rverify_cycles\x18\b \x01(\x04R\fverifyCycles\"\xf7\x06\n" +
 	"\x06Prover\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\fR\aaddress\x12$\n" +
 	"\x0evrf_public_key\x18\x02 \x01(\fR\fvrfPublicKey\x122\n" +
@@ -1821,7 +1829,8 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\vwrong_votes\x18\x17 \x01(\x04R\n" +
 	"wrongVotes\x12\x1d\n" +
 	"\n" +
-	"votes_paid\x18\x18 \x01(\x04R\tvotesPaid\"<\n" +
+	"votes_paid\x18\x18 \x01(\x04R\tvotesPaid\x12\x14\n" +
+	"\x05label\x18\x19 \x01(\tR\x05label\"<\n" +
 	"\n" +
 	"ProverList\x12.\n" +
 	"\aprovers\x18\x01 \x03(\v2\x14.provernet.v1.ProverR\aprovers\"@\n" +

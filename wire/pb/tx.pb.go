@@ -774,6 +774,7 @@ type RegisterProver struct {
 	Hardware      *Hardware              `protobuf:"bytes,2,opt,name=hardware,proto3" json:"hardware,omitempty"`
 	MaxConcurrent uint32                 `protobuf:"varint,3,opt,name=max_concurrent,json=maxConcurrent,proto3" json:"max_concurrent,omitempty"` // workloads it will hold at once
 	BlobEndpoint  string                 `protobuf:"bytes,4,opt,name=blob_endpoint,json=blobEndpoint,proto3" json:"blob_endpoint,omitempty"`     // base URL where it serves blobs
+	Label         string                 `protobuf:"bytes,5,opt,name=label,proto3" json:"label,omitempty"`                                       // optional name for explorers and lists: printable ASCII, at most 64 bytes
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -832,6 +833,13 @@ func (x *RegisterProver) GetMaxConcurrent() uint32 {
 func (x *RegisterProver) GetBlobEndpoint() string {
 	if x != nil {
 		return x.BlobEndpoint
+	}
+	return ""
+}
+
+func (x *RegisterProver) GetLabel() string {
+	if x != nil {
+		return x.Label
 	}
 	return ""
 }
@@ -1497,12 +1505,13 @@ const file_provernet_v1_tx_proto_rawDesc = "" +
 	"\adisk_gb\x18\x04 \x01(\x04R\x06diskGb\"8\n" +
 	"\x03Gpu\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\x12\x1b\n" +
-	"\tmemory_mb\x18\x02 \x01(\x04R\bmemoryMb\"\xb6\x01\n" +
+	"\tmemory_mb\x18\x02 \x01(\x04R\bmemoryMb\"\xcc\x01\n" +
 	"\x0eRegisterProver\x12$\n" +
 	"\x0evrf_public_key\x18\x01 \x01(\fR\fvrfPublicKey\x122\n" +
 	"\bhardware\x18\x02 \x01(\v2\x16.provernet.v1.HardwareR\bhardware\x12%\n" +
 	"\x0emax_concurrent\x18\x03 \x01(\rR\rmaxConcurrent\x12#\n" +
-	"\rblob_endpoint\x18\x04 \x01(\tR\fblobEndpoint\"\x1f\n" +
+	"\rblob_endpoint\x18\x04 \x01(\tR\fblobEndpoint\x12\x14\n" +
+	"\x05label\x18\x05 \x01(\tR\x05label\"\x1f\n" +
 	"\x05Stake\x12\x16\n" +
 	"\x06amount\x18\x01 \x01(\x04R\x06amount\"\b\n" +
 	"\x06Unbond\"\n" +
