@@ -143,7 +143,7 @@ func runStart(g *globals, cmd *cobra.Command, po startProverOpts, blobListen str
 			RPC: n.RPCURL(), API: n.APIURL(), Key: key, Dir: dir, Exe: exe, Capacity: po.capacity,
 			Register: reg,
 			Log:      n.Config().Log.Slog(g.stderr), // log.format and log.level, like the node's
-
+			Metrics:  n.MetricsRegisterer(),         // on the node's /metrics page, labelled with its address
 		})
 		if err != nil {
 			_ = n.Stop()

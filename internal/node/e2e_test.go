@@ -226,6 +226,7 @@ func (e *e2e) startProverAs(i int, fault prover.Fault, reg *prover.Registration)
 		Dir: filepath.Join(e.d.Home(), "provers", k.Name), Poll: 100 * time.Millisecond,
 		Log:      slog.New(slog.NewTextHandler(lockedWriter{&e.mu, e.log}, nil)).With("prover", k.Name, "fault", string(fault)),
 		Register: reg,
+		Metrics:  e.d.MetricsRegisterer(), // a restarted daemon takes its series over
 	})
 	if err != nil {
 		e.t.Fatal(err)
@@ -392,6 +393,54 @@ func TestE2EHappyPath(t *testing.T) {
 	}
 	if len(tiers) != 3 {
 		t.Errorf("tiers %v, want 1, 2 and 3", tiers)
+	}
+	e.checkProverMetrics(3)
+}
+
+// checkProverMetrics: after a workload of the example program is final,
+// the node's /metrics page shows, for each of the first n provers by its
+// address, its queue gauges, a proving run of the program that gave a
+// proof, and its SubmitResult accepted; and the committee's valid
+// verdicts.
+func (e *e2e) checkProverMetrics(n int) {
+	e.t.Helper()
+	values := scrape(e.t, e.d.APIURL()+"/metrics")
+	sum := func(name string, labels ...string) float64 {
+		total := 0.0
+		for k, v := range values {
+			if !strings.HasPrefix(k, name+"{") {
+				continue
+			}
+			all := true
+			for _, l := range labels {
+				all = all && strings.Contains(k, l)
+			}
+			if all {
+				total += v
+			}
+		}
+		return total
+	}
+	program := fmt.Sprintf(`program=%q`, e.prog.ID[:16])
+	for i := range n {
+		prover := fmt.Sprintf(`prover=%q`, e.d.ProverKeys[i].Address())
+		for _, stage := range []string{"proving", "proved", "submitted", "revealed", "verifying", "votes_pending"} {
+			if _, ok := values[fmt.Sprintf(`provernet_prover_queue{%s,stage=%q}`, prover, stage)]; !ok {
+				e.t.Errorf("no provernet_prover_queue for %s stage %s", prover, stage)
+			}
+		}
+		if got := sum("provernet_prover_sandbox_runs_total", prover, program, fmt.Sprintf(`name=%q`, e.prog.Name), `role="prove"`, `outcome="proof"`); got < 1 {
+			e.t.Errorf("provernet_prover_sandbox_runs_total for %s %s: %v proving runs that gave a proof, want at least 1", prover, program, got)
+		}
+		if got := sum("provernet_prover_sandbox_cycles_total", prover, program, `role="prove"`); got <= 0 {
+			e.t.Errorf("provernet_prover_sandbox_cycles_total for %s %s = %v", prover, program, got)
+		}
+		if got := sum("provernet_prover_transactions_total", prover, `kind="submit_result"`, `result="ok"`); got < 1 {
+			e.t.Errorf("provernet_prover_transactions_total for %s: %v SubmitResults accepted", prover, got)
+		}
+	}
+	if got := sum("provernet_prover_verifications_total", `verdict="valid"`); got < 1 {
+		e.t.Errorf("provernet_prover_verifications_total{verdict=\"valid\"} = %v, want at least 1", got)
 	}
 }
 

@@ -20,6 +20,11 @@ func (n *Node) registry() *prometheus.Registry {
 	return n.metrics
 }
 
+// MetricsRegisterer is the registry /metrics serves, for metrics kept
+// beside the node's own: a prover daemon in the same process registers
+// its metrics here (prover.Config.Metrics), labelled with its address.
+func (n *Node) MetricsRegisterer() prometheus.Registerer { return n.registry() }
+
 // metricsHandler serves, in Prometheus's text format at /metrics on the
 // API listener (docs/OPERATIONS.md, "Metrics"), the node's registry and
 // the global one: the Go runtime's and process's metrics, and CometBFT's

@@ -61,6 +61,7 @@ func StartProvers(n *Node, keys []*client.Key, o ProverOptions) (*Provers, error
 			RPC: n.RPCURL(), API: n.APIURL(), Key: k, Exe: o.Exe, Capacity: o.Capacity,
 			Dir:         filepath.Join(n.Home(), "provers", k.Name),
 			Interpreter: o.Interpreter, Fault: o.Faults[i], Log: log.With("prover", k.Name), Observe: o.Observe,
+			Metrics:  n.MetricsRegisterer(), // labelled by address: the daemons share the node's page
 			Register: &prover.Registration{CPUCores: DevnetProver.CPUCores, MemoryMB: DevnetProver.MemoryMB, MaxConcurrent: uint32(o.Capacity), Stake: stake, BlobEndpoint: n.APIURL()},
 		})
 		if err != nil {

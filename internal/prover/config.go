@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/wire"
@@ -42,6 +44,10 @@ type Config struct {
 	Fault Fault
 	// Log receives what it does; nil discards.
 	Log *slog.Logger
+	// Metrics, if set, receives the daemon's Prometheus metrics
+	// (metrics.go), labelled prover with its address, so that daemons of
+	// one process can share a registry; nil records none.
+	Metrics prometheus.Registerer
 	// Observe, if set, is told of each step of the daemon's work as it
 	// happens, with the newest chain height the daemon knows (benchmarks).
 	Observe func(Step)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"time"
 
@@ -17,14 +18,15 @@ import (
 
 // Daemon is one prover's daemon.
 type Daemon struct {
-	cfg    Config
-	chain  *chain
-	fetch  *fetcher
-	jobs   *jobStore
-	signer *signer
-	addr   address.Address
-	params protocol.Params
-	me     *pb.Prover // this prover's record, refreshed every pass
+	cfg     Config
+	chain   *chain
+	fetch   *fetcher
+	jobs    *jobStore
+	signer  *signer
+	addr    address.Address
+	params  protocol.Params
+	me      *pb.Prover // this prover's record, refreshed every pass
+	metrics *metrics   // nil: none (Config.Metrics)
 
 	saved     savedState
 	interest  map[string]bool               // hex ids of workloads worth looking at
@@ -68,14 +70,19 @@ func New(cfg Config) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Daemon{cfg: cfg, chain: c, jobs: jobs, addr: addr,
+	m, err := newMetrics(cfg.Metrics, addr.String())
+	if err != nil {
+		return nil, fmt.Errorf("prover: registering its metrics: %w", err)
+	}
+	d := &Daemon{cfg: cfg, chain: c, jobs: jobs, addr: addr, metrics: m,
 		fetch:    &fetcher{api: client.New(cfg.API), dir: cfg.Dir},
-		signer:   &signer{key: cfg.Key, addr: addr},
+		signer:   &signer{key: cfg.Key, addr: addr, metrics: m},
 		interest: map[string]bool{}, running: map[string]context.CancelFunc{}, ballot: newBallot(),
 		proved: make(chan proveResult, 16), verified: make(chan verifyResult, 64), verifySem: make(chan struct{}, cmp.Or(cfg.Verifiers, 2))}
 	if err := d.loadState(); err != nil {
 		return nil, err
 	}
+	d.noteState()
 	return d, nil
 }
 
@@ -108,6 +115,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 				d.cfg.Log.Warn("pass failed; retrying", "err", err)
 			}
 		}
+		d.noteState()
 	}
 }
 

@@ -24,6 +24,8 @@
 //     RPC, builds the planner's inputs, carries out the actions in order,
 //     and records what happened. Faults for tests (fault.go) filter the
 //     plan or spoil what is sealed; the planner itself is always honest.
+//     Its Prometheus metrics (metrics.go) watch it from outside: nothing
+//     it decides reads them.
 //
 // Every pass, it reads each height in order and without gaps, notes the
 // workloads the block's events name, and tends each workload of interest

@@ -57,6 +57,7 @@ func (d *Daemon) prove(ctx context.Context, w *pb.Workload, key string) proveRes
 		CacheDir: filepath.Join(d.cfg.Dir, "wazero-cache"), Interpreter: d.cfg.Interpreter,
 		Limits: sandbox.Limits{Cycles: w.Cycles, MaxOutput: int64(d.params.MaxProofSize), Wall: 30 * time.Minute},
 	})
+	d.metrics.observeRun(st.prog, sandbox.Prove, out, err)
 	switch {
 	case err != nil:
 		res.err = err

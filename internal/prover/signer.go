@@ -26,6 +26,7 @@ type signer struct {
 	fees    client.FeeParams
 	next    uint64
 	synced  bool
+	metrics *metrics // counts each broadcast
 }
 
 func (s *signer) sync(ctx context.Context, c *chain) error {
@@ -51,6 +52,7 @@ func (s *signer) send(ctx context.Context, c *chain, msgs ...*pb.Msg) error {
 			return err
 		}
 		code, log, err := c.broadcast(ctx, raw)
+		s.metrics.observeTx(msgs, wire.Code(code), err)
 		if err != nil {
 			s.synced = false
 			return err

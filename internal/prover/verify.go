@@ -120,6 +120,7 @@ func (d *Daemon) verify(ctx context.Context, w *pb.Workload, slot uint32, proof 
 		CacheDir: filepath.Join(d.cfg.Dir, "wazero-cache"), Interpreter: d.cfg.Interpreter,
 		Limits: sandbox.Limits{Cycles: budget, MaxOutput: 1 << 10, Wall: 10 * time.Minute},
 	})
+	d.metrics.observeRun(st.prog, sandbox.Verify, out, err)
 	if err != nil {
 		res.err = err
 		return res

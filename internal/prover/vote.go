@@ -87,6 +87,7 @@ func (b *ballot) putBack(votes []wire.Ballot) {
 
 // onVerified queues the verdict for this pass's Vote.
 func (d *Daemon) onVerified(r verifyResult) {
+	d.metrics.observeVerification(r)
 	if err := d.ballot.record(r); err != nil {
 		d.cfg.Log.Warn("could not verify; not voting", "workload", fmt.Sprintf("%x", r.workload), "slot", r.slot, "err", err)
 	}
