@@ -24,6 +24,7 @@ const (
 	CodeWindowClosed      Code = 14 // too early or too late for this message
 	CodeMempoolBusy       Code = 15 // CheckTx only: ordinary transactions fill their share of the node's mempool
 	CodeTooHeavy          Code = 16 // its weight is over params.max_block_weight: no block can carry it
+	CodeLimitReached      Code = 17 // issue 17: a per-sender bound is reached (max_asks_per_prover)
 )
 
 // Codespace names the code table in ABCI responses.
@@ -47,6 +48,7 @@ var codeNames = [...]string{
 	CodeWindowClosed:      "window_closed",
 	CodeMempoolBusy:       "mempool_busy",
 	CodeTooHeavy:          "too_heavy",
+	CodeLimitReached:      "limit_reached",
 }
 
 // String returns the code's stable name.

@@ -64,6 +64,11 @@ type Params struct {
 	FullBlockWeightBP      uint32 `json:"full_block_weight_bp"`
 	MaxVerifyCycles        uint64 `json:"max_verify_cycles"`        // 0: no cap
 	ChallengeCommitteeSize uint32 `json:"challenge_committee_size"` // 0: committee_size
+
+	// The market (docs/MARKET.md).
+	MaxAsksPerProver   uint32 `json:"max_asks_per_prover"`  // 0: the market is off
+	ReputationWindow   int64  `json:"reputation_window"`    // blocks; 0 keeps no reputation
+	ClearingPricesKept uint32 `json:"clearing_prices_kept"` // per program
 }
 
 // TxWeight is the weight of a transaction of size bytes carrying msgs

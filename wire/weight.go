@@ -66,6 +66,33 @@ const (
 	// no message's weight: the block at that height keeps room for it
 	// (internal/protocol.DueWeight).
 	WeightTimer = 140
+
+	// issue 17 (docs/MARKET.md). Calibrated guesses, not yet measured:
+	// WeightSetAsk is the ask's record, its prover and the old entries,
+	// WeightAskTarget per program or class it serves (a program read and
+	// two book entries written, two deleted). WeightMarketMatch is a market
+	// Run's match at the next height on top of its AllocationWeight: at
+	// most 2 * (MarketScan + MarketNearMisses) book entries read (about
+	// 1 us each) and a prover record read and decoded for each distinct
+	// prover among them (about 3 us), the clearing prices written.
+	WeightSetAsk      = 40
+	WeightAskTarget   = 12
+	WeightMarketMatch = 600
+)
+
+// The market's bounds (issue 17), constants rather than parameters
+// because the weights above depend on them.
+const (
+	// MaxAskTargets caps the programs and classes one ask serves.
+	MaxAskTargets = 8
+	// MaxMarketList caps a market Run's allow and deny lists, each.
+	MaxMarketList = 16
+	// MarketScan is how many book entries within its price (or latency)
+	// bound a market Run reads per target (its program, its class), in
+	// the book's order; MarketNearMisses how many beyond the bound it
+	// reads besides, to say what it missed.
+	MarketScan       = 64
+	MarketNearMisses = 4
 )
 
 // MaxChallengePieces is the most workloads one challenge issues (one per
@@ -107,6 +134,8 @@ func MsgWeight(m *pb.Msg, admissionChallenges uint32) uint64 {
 		return WeightRevealKey
 	case *pb.Msg_Vote:
 		return WeightVote + items(len(k.Vote.GetBallots()))*(WeightVoteEntry+WeightBallot)
+	case *pb.Msg_SetAsk:
+		return WeightSetAsk + items(len(k.SetAsk.GetPrograms())+len(k.SetAsk.GetClasses()))*WeightAskTarget
 	}
 	return WeightTransfer // an unknown kind never decodes; the least any message weighs
 }
@@ -115,6 +144,9 @@ func MsgWeight(m *pb.Msg, admissionChallenges uint32) uint64 {
 // rather than in its own block: a Run's allocation.
 func DeferredWeight(m *pb.Msg) uint64 {
 	if r := m.GetRun(); r != nil {
+		if r.GetMarket() != nil {
+			return MarketAllocationWeight(r.GetProvers())
+		}
 		return AllocationWeight(r.GetProvers())
 	}
 	return 0
@@ -124,6 +156,10 @@ func DeferredWeight(m *pb.Msg) uint64 {
 func AllocationWeight(k uint32) uint64 {
 	return WeightAllocation + items(int(min(k, maxWeighedItems)))*WeightAllocSlot
 }
+
+// MarketAllocationWeight is the weight of matching a market Run of k
+// slots (issue 17).
+func MarketAllocationWeight(k uint32) uint64 { return AllocationWeight(k) + WeightMarketMatch }
 
 // TxWeight is the weight of a transaction of size bytes carrying msgs:
 // what its minimum fee is charged on (fee_per_weight), and what may not

@@ -34,7 +34,12 @@ func BeginBlock(kv store.KV, env Env) (*Block, []Event, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	more, err := runTimers(kv, env)
+	more, err := matchQueued(kv, env) // issue 17: the market Runs
+	if err != nil {
+		return nil, nil, err
+	}
+	evs = append(evs, more...)
+	more, err = runTimers(kv, env)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -193,6 +193,9 @@ func checkWorkload(w *pb.Workload) error {
 		paid += s.FeePaid
 		minted += s.Reward
 	}
+	if err := checkMarketSlots(w); err != nil {
+		return err
+	}
 	if rewarded > int(w.K) {
 		return fmt.Errorf("%d rewarded proofs for k = %d", rewarded, w.K)
 	}
@@ -222,6 +225,25 @@ func checkWorkload(w *pb.Workload) error {
 	}
 	if w.Escrow != 0 || paid+w.VotersPaid+w.Refunded+w.Burned != w.Fee {
 		return fmt.Errorf("settled with escrow %d: fee %d != paid %d + voters %d + refunded %d + burned %d", w.Escrow, w.Fee, paid, w.VotersPaid, w.Refunded, w.Burned)
+	}
+	return nil
+}
+
+// checkMarketSlots: a market Run's slots cost at most what it escrowed,
+// and no slot pays out more than its price (issue 17).
+func checkMarketSlots(w *pb.Workload) error {
+	if w.Market == nil {
+		return nil
+	}
+	var prices uint64
+	for _, s := range w.Slots {
+		prices += s.Price
+		if out := s.FeePaid + s.Burned + s.VotersPaid; out > s.Price {
+			return fmt.Errorf("market slot %d paid out %d, above its price %d", s.Index, out, s.Price)
+		}
+	}
+	if prices > w.Fee {
+		return fmt.Errorf("market slots priced %d in all, above the escrow of %d", prices, w.Fee)
 	}
 	return nil
 }

@@ -10,7 +10,7 @@ import (
 
 // Params are the chain parameters: PROTOCOL.md 8's, less those of what
 // the chain does not build (workload_reward: Runs mint nothing;
-// proofs_per_node and reputation_window: proof trees and reputation), plus
+// proofs_per_node: proof trees), plus
 // this implementation's own. docs/CHAIN.md ("Parameters") lists each with
 // its default, and a test keeps that table and this struct equal. They
 // live in genesis and in state; nothing in the code base hard-codes their
@@ -136,6 +136,20 @@ type Params struct {
 	// ChallengeCommitteeSize caps the committee of a challenge piece
 	// (CommitteeSizeFor); 0: committee_size.
 	ChallengeCommitteeSize uint32 `json:"challenge_committee_size"`
+
+	// issue 17: the market beside the lottery (docs/MARKET.md).
+	//
+	// MaxAsksPerProver caps the asks one prover keeps (SetAsk); 0 turns
+	// the market off (no asks are taken, market Runs are refused).
+	MaxAsksPerProver uint32 `json:"max_asks_per_prover"`
+	// ReputationWindow is the span, in blocks, of a prover's reputation
+	// (final proofs over slots allotted, slashes): kept in
+	// ReputationBuckets periods of reputation_window / ReputationBuckets
+	// blocks each; 0 keeps none.
+	ReputationWindow int64 `json:"reputation_window"`
+	// ClearingPricesKept is how many recent clearing prices the chain
+	// keeps per program for price discovery.
+	ClearingPricesKept uint32 `json:"clearing_prices_kept"`
 }
 
 // DefaultParams are the parameters' defaults, as docs/CHAIN.md
@@ -194,6 +208,10 @@ func DefaultParams() Params {
 		VoteRounds:       2,
 		WaitBlocks:       200,
 		RegistrationFee:  uprvPerPRV,
+
+		MaxAsksPerProver:   16,
+		ReputationWindow:   10_000,
+		ClearingPricesKept: 32,
 	}
 }
 
@@ -269,6 +287,9 @@ func (p Params) Validate() error {
 	}
 	if stake := p.TxWeight(1<<10, []*pb.Msg{{Kind: &pb.Msg_Stake{}}}); p.MaxBlockWeight < stake {
 		errs = append(errs, fmt.Errorf("max_block_weight %d is below %d, the weight of a Stake that issues %d admission challenges: nobody could stake", p.MaxBlockWeight, stake, p.AdmissionChallenges))
+	}
+	if p.MaxAsksPerProver > 256 || p.ReputationWindow < 0 || p.ReputationWindow > 1<<40 || p.ClearingPricesKept > 1024 {
+		errs = append(errs, errors.New("max_asks_per_prover must be at most 256, reputation_window 0..2^40, clearing_prices_kept at most 1024"))
 	}
 	return errors.Join(errs...)
 }

@@ -99,6 +99,7 @@ func slash(kv store.KV, env Env, prover []byte, bp uint32, why string, remove bo
 	amount := bpOf(p.Stake, bp)
 	p.Stake -= amount
 	p.Slashed += amount
+	bumpRep(env.Params, env.Height, p, func(b *pb.RepBucket) { b.Slashed++ })
 	if remove {
 		removeProver(env, p, why)
 	} else if err := stakeFloor(kv, env, p); err != nil {

@@ -25,6 +25,12 @@ func run(kv store.KV, env Env, sender address.Address, m *pb.Run) (Result, error
 		return res, nil
 	}
 	q, err := Quote(env.Params, prog, m.Cycles, m.Provers)
+	if m.Market != nil { // issue 17: escrowed at the order's max_price
+		if res := checkMarket(env.Params, m); !res.OK() {
+			return res, nil
+		}
+		q, err = MarketQuote(env.Params, m.Cycles, m.Provers, m.Market.MaxPrice)
+	}
 	if err != nil {
 		return reject(wire.CodeInvalidMessage, "run: %v", err), nil
 	}
@@ -52,19 +58,27 @@ func run(kv store.KV, env Env, sender address.Address, m *pb.Run) (Result, error
 		Id: wire.WorkloadID(sender, env.txNonce, env.msgIndex), Program: prog.Id, Owner: sender[:],
 		Inputs: m.Inputs, Cycles: m.Cycles, K: m.Provers, Recipient: m.Recipient,
 		Height: env.Height, Deadline: env.Height + m.Deadline, Fee: q.Fee, Escrow: q.Fee,
-		State: pb.WorkloadState_WORKLOAD_STATE_PENDING,
+		State: pb.WorkloadState_WORKLOAD_STATE_PENDING, Market: m.Market,
 	}
-	if err := queue(kv, env, w); err != nil {
+	queueAt := queueKey
+	if w.Market != nil {
+		queueAt = marketQueueKey
+	}
+	if err := queue(kv, env, w, queueAt); err != nil {
 		return Result{}, err
 	}
-	return emit(env, event("run", "workload", hex.EncodeToString(w.Id), "owner", sender.String(),
+	ev := event("run", "workload", hex.EncodeToString(w.Id), "owner", sender.String(),
 		"program", hex.EncodeToString(prog.Id), "k", strconv.Itoa(int(w.K)), "fee", strconv.FormatUint(q.Fee, 10),
-		"deadline", strconv.FormatInt(w.Deadline, 10))), nil
+		"deadline", strconv.FormatInt(w.Deadline, 10))
+	if w.Market != nil {
+		ev.Attrs = append(ev.Attrs, Attr{Key: "mechanism", Value: MechanismName(w.Market.Mechanism)})
+	}
+	return emit(env, ev), nil
 }
 
 // queue writes a new workload and queues it for allocation at the next
 // height.
-func queue(kv store.KV, env Env, w *pb.Workload) error {
+func queue(kv store.KV, env Env, w *pb.Workload, at func(int64, uint64) []byte) error {
 	if old, err := kv.Get(workloadKey(w.Id)); err != nil || old != nil {
 		if err == nil {
 			err = errDuplicateWorkload
@@ -75,7 +89,7 @@ func queue(kv store.KV, env Env, w *pb.Workload) error {
 	if err != nil {
 		return err
 	}
-	if err := kv.Set(queueKey(env.Height, seq), w.Id); err != nil {
+	if err := kv.Set(at(env.Height, seq), w.Id); err != nil {
 		return err
 	}
 	return setWorkload(kv, w)

@@ -129,6 +129,9 @@ func (s *scenario) dispatch(t testing.TB, c *cmd) string {
 		if out, ok := s.handleWorkload(t, c); ok {
 			return out
 		}
+		if out, ok := s.handleMarket(t, c); ok { // market_scenario_test.go
+			return out
+		}
 		c.fail("unknown command")
 		return ""
 	}

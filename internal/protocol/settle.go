@@ -101,6 +101,29 @@ type Payout struct {
 	FloorBP   uint32   // single_prover_floor_bp
 	K         uint32
 	Challenge bool
+	// Fixed: a market slot (issue 17): its prover is paid the pool whole,
+	// no speed tiers and no decay: it is paid the ask it was matched on.
+	Fixed bool
+}
+
+// MarketPayout is how a market slot of price divides (docs/MARKET.md):
+// fee_burn_bp burned and vote_reward_bp to its voters as for any slot,
+// the rest to its prover.
+func MarketPayout(p Params, price uint64) Payout {
+	out := Payout{K: 1, Fixed: true, Share: price, FloorBP: 10000, TiersBP: []uint32{10000}}
+	out.Burn = bpOf(price, p.FeeBurnBP)
+	out.VotePool = bpOf(price, p.VoteRewardBP)
+	out.Pool = price - out.Burn - out.VotePool
+	return out
+}
+
+// slotPayout is the payout that applies to slot s of w: the workload's
+// (PayoutFor), or for a market Run the slot's own (MarketPayout).
+func slotPayout(p Params, w *pb.Workload, s *pb.Slot) Payout {
+	if w.Market != nil {
+		return MarketPayout(p, s.Price)
+	}
+	return PayoutFor(p, w.Fee, w.K, w.Challenge)
 }
 
 // PayoutFor is the payout of a workload with fee and k under p.
@@ -122,6 +145,9 @@ func (po Payout) ProverPay(i int, allocated, deadline, submitted int64) uint64 {
 	if po.Challenge || len(po.TiersBP) == 0 {
 		return 0
 	}
+	if po.Fixed {
+		return po.Pool
+	}
 	pay := bpOf(po.Pool, po.TiersBP[min(i, len(po.TiersBP)-1)])
 	if po.K == 1 {
 		pay = bpOf(pay, DecayBP(po.FloorBP, allocated, deadline, submitted))
@@ -142,8 +168,8 @@ func (po Payout) VoterPay(n int) (each, burned uint64) {
 // payFinals pays each final proof its tier of the provers' pool and burns
 // fee_burn_bp of its share; a challenge pays challenge_reward, minted.
 func payFinals(kv store.KV, env Env, w *pb.Workload, finals []*pb.Slot) error {
-	po := PayoutFor(env.Params, w.Fee, w.K, w.Challenge)
 	for i, s := range finals {
+		po := slotPayout(env.Params, w, s)
 		s.Tier = uint32(i + 1)
 		if w.Challenge {
 			// Its share of challenge_reward, fixed when the piece was issued:
@@ -166,7 +192,7 @@ func payFinals(kv store.KV, env Env, w *pb.Workload, finals []*pb.Slot) error {
 		w.Minted += s.Reward
 		w.Burned += s.Burned
 		w.Escrow -= s.FeePaid + s.Burned
-		if err := countFinalProof(kv, s.Prover); err != nil {
+		if err := countFinalProof(kv, env, s.Prover); err != nil {
 			return err
 		}
 	}
@@ -179,8 +205,8 @@ func payCommittees(kv store.KV, env Env, w *pb.Workload) error {
 	if w.Challenge {
 		return nil // a challenge has no fee to pay voters from
 	}
-	po := PayoutFor(env.Params, w.Fee, w.K, w.Challenge)
 	for _, s := range w.Slots {
+		po := slotPayout(env.Params, w, s)
 		winners := Deciders(s)
 		each, rest := po.VoterPay(len(winners))
 		if len(winners) == 0 {
@@ -273,14 +299,13 @@ func TiersFor(tiers []uint32, k int) []uint32 {
 // does not finish and nobody profits from saying fail. A challenge has no
 // owner: what is left is burned.
 func refundRest(kv store.KV, env Env, w *pb.Workload) error {
-	po := PayoutFor(env.Params, w.Fee, w.K, w.Challenge)
-	var forfeit uint64 // confirmed fails
+	var forfeit uint64 // the shares of confirmed fails
 	for _, s := range w.Slots {
 		if s.State == pb.SlotState_SLOT_STATE_FAILED && len(s.FailClaim) > 0 {
-			forfeit++
+			forfeit += slotPayout(env.Params, w, s).Share
 		}
 	}
-	burnt := min(w.Escrow, forfeit*po.Share)
+	burnt := min(w.Escrow, forfeit)
 	refund := w.Escrow - burnt
 	if len(w.Owner) == 0 {
 		burnt, refund = w.Escrow, 0
@@ -358,6 +383,9 @@ func mint(kv store.KV, amount uint64) error {
 	return setSupply(kv, s)
 }
 
-func countFinalProof(kv store.KV, prover []byte) error {
-	return updateProver(kv, prover, func(p *pb.Prover) { p.ProofsFinal++ })
+func countFinalProof(kv store.KV, env Env, prover []byte) error {
+	return updateProver(kv, prover, func(p *pb.Prover) {
+		p.ProofsFinal++
+		bumpRep(env.Params, env.Height, p, func(b *pb.RepBucket) { b.Allocated++; b.Final++ })
+	})
 }

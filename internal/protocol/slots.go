@@ -34,6 +34,9 @@ func accept(kv store.KV, env Env, sender address.Address, m *pb.Accept) (Result,
 		return reject(wire.CodeInvalidMessage, "accept: by %d is after the deadline %d; promise at most the deadline, or 0 for it", m.By, w.Deadline), nil
 	}
 	s.State, s.Due = pb.SlotState_SLOT_STATE_ACCEPTED, m.By
+	if s.Promise > 0 && s.Promise < w.Deadline && (s.Due == 0 || s.Due > s.Promise) {
+		s.Due = s.Promise // issue 17: a market slot is due by its ask's latency
+	}
 	return finishMsg(kv, env, w, slotEvent(w, s))
 }
 

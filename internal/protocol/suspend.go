@@ -85,6 +85,7 @@ func countMiss(kv store.KV, env Env, prover []byte, why string) error {
 		p.DeclineEpoch, p.Declines = epoch, 0
 	}
 	p.Declines++
+	bumpRep(env.Params, env.Height, p, func(b *pb.RepBucket) { b.Allocated++; b.Declined++ })
 	if p.Declines > env.Params.MaxDeclinesPerEpoch {
 		if err := suspend(kv, env, p, why, env.Height+env.Params.SuspendBlocks); err != nil {
 			return err

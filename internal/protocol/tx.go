@@ -231,6 +231,8 @@ func runMessage(kv store.KV, env Env, sender address.Address, m *pb.Msg) (Result
 		return revealKey(kv, env, sender, k.RevealKey)
 	case *pb.Msg_Vote:
 		return vote(kv, env, sender, k.Vote)
+	case *pb.Msg_SetAsk:
+		return setAsk(kv, env, sender, k.SetAsk)
 	default:
 		return reject(wire.CodeUnknownMessage, "unknown message kind %T", k), nil
 	}

@@ -83,7 +83,12 @@ func DueWeight(r store.Reader, p Params, height int64) (uint64, error) {
 		return 0, err
 	}
 	waiting, err := countKeys(r, prefixWait, store.PrefixEnd(prefixWait), WaitRedraws)
-	return (runs+waiting)*wire.AllocationWeight(p.MaxProversPerWorkload) + timers*wire.WeightTimer, err
+	if err != nil {
+		return 0, err
+	}
+	market, err := countKeys(r, heightPrefix(prefixMarketQ, height-1), heightPrefix(prefixMarketQ, height), math.MaxUint64)
+	return (runs+waiting)*wire.AllocationWeight(p.MaxProversPerWorkload) + timers*wire.WeightTimer +
+		market*wire.MarketAllocationWeight(p.MaxProversPerWorkload), err
 }
 
 // DueWork counts the Runs the block at height allocates and the workloads

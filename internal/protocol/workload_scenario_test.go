@@ -185,10 +185,12 @@ func (s *scenario) run(t testing.TB, c *cmd) string {
 	id := wire.WorkloadID(s.addr(t, from), acct.Nonce, 0)
 	s.workloads[as] = id
 	s.wlNames[hex.EncodeToString(id)] = as
-	return s.send(t, from, &pb.Msg{Kind: &pb.Msg_Run{Run: &pb.Run{
+	runMsg := &pb.Run{
 		Program: prog, Cycles: cycles, Provers: uint32(k),
 		Recipient: recipient, Deadline: deadline, MaxFee: maxFee,
-		Inputs: []*pb.Input{{Name: input, Data: []byte("scenario input")}}}}})
+		Inputs: []*pb.Input{{Name: input, Data: []byte("scenario input")}}}
+	s.marketArgs(t, c, runMsg) // market_scenario_test.go
+	return s.send(t, from, &pb.Msg{Kind: &pb.Msg_Run{Run: runMsg}})
 }
 
 func (s *scenario) userIdentity(t testing.TB, name string) *age.X25519Identity {
@@ -401,6 +403,9 @@ func (s *scenario) showWorkload(t testing.TB, name string) string {
 		}
 		if len(sl.Committee) > 0 {
 			fmt.Fprintf(&b, " votes=%d/%d/%d/%d", sl.ValidVotes, sl.InvalidVotes, sl.CopiedVotes, len(sl.Committee)) // valid/invalid/copied/members
+		}
+		if sl.Price > 0 { // a market slot (issue 17)
+			fmt.Fprintf(&b, " price=%d", sl.Price)
 		}
 		if sl.Tier > 0 || sl.Reward > 0 || sl.FeePaid > 0 {
 			fmt.Fprintf(&b, " tier=%d reward=%d fee=%d", sl.Tier, sl.Reward, sl.FeePaid)

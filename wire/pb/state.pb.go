@@ -421,8 +421,11 @@ type Prover struct {
 	WrongVotes       uint64                 `protobuf:"varint,23,opt,name=wrong_votes,json=wrongVotes,proto3" json:"wrong_votes,omitempty"`                // votes cast against the committee's decision
 	VotesPaid        uint64                 `protobuf:"varint,24,opt,name=votes_paid,json=votesPaid,proto3" json:"votes_paid,omitempty"`                   // votes that decided a slot and were paid
 	Label            string                 `protobuf:"bytes,25,opt,name=label,proto3" json:"label,omitempty"`                                             // a name the operator chose at registration (printable ASCII, at most 64 bytes; may be empty)
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// issue 17: reputation, a ring of per-period counts over
+	// reputation_window (internal/protocol/reputation.go).
+	Reputation    []*RepBucket `protobuf:"bytes,40,rep,name=reputation,proto3" json:"reputation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Prover) Reset() {
@@ -630,6 +633,593 @@ func (x *Prover) GetLabel() string {
 	return ""
 }
 
+func (x *Prover) GetReputation() []*RepBucket {
+	if x != nil {
+		return x.Reputation
+	}
+	return nil
+}
+
+// RepBucket counts one period of a prover's history for its reputation
+// (docs/MARKET.md): period = height / (reputation_window / buckets).
+type RepBucket struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Period        int64                  `protobuf:"varint,1,opt,name=period,proto3" json:"period,omitempty"`
+	Allocated     uint32                 `protobuf:"varint,2,opt,name=allocated,proto3" json:"allocated,omitempty"` // slots it answered for, counted at their outcome: final + declined
+	Final         uint32                 `protobuf:"varint,3,opt,name=final,proto3" json:"final,omitempty"`         // proofs of its that became final
+	Declined      uint32                 `protobuf:"varint,4,opt,name=declined,proto3" json:"declined,omitempty"`   // declines, silences and time-outs
+	Slashed       uint32                 `protobuf:"varint,5,opt,name=slashed,proto3" json:"slashed,omitempty"`     // slashes
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RepBucket) Reset() {
+	*x = RepBucket{}
+	mi := &file_provernet_v1_state_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RepBucket) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RepBucket) ProtoMessage() {}
+
+func (x *RepBucket) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_state_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RepBucket.ProtoReflect.Descriptor instead.
+func (*RepBucket) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *RepBucket) GetPeriod() int64 {
+	if x != nil {
+		return x.Period
+	}
+	return 0
+}
+
+func (x *RepBucket) GetAllocated() uint32 {
+	if x != nil {
+		return x.Allocated
+	}
+	return 0
+}
+
+func (x *RepBucket) GetFinal() uint32 {
+	if x != nil {
+		return x.Final
+	}
+	return 0
+}
+
+func (x *RepBucket) GetDeclined() uint32 {
+	if x != nil {
+		return x.Declined
+	}
+	return 0
+}
+
+func (x *RepBucket) GetSlashed() uint32 {
+	if x != nil {
+		return x.Slashed
+	}
+	return 0
+}
+
+// Reputation is a prover's standing over reputation_window, as queries
+// show it.
+type Reputation struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ScoreBp       uint32                 `protobuf:"varint,1,opt,name=score_bp,json=scoreBp,proto3" json:"score_bp,omitempty"` // (final + 1) * 10000 / (allocated + 4 * slashed + 2), capped at 10000
+	Allocated     uint64                 `protobuf:"varint,2,opt,name=allocated,proto3" json:"allocated,omitempty"`
+	Final         uint64                 `protobuf:"varint,3,opt,name=final,proto3" json:"final,omitempty"`
+	Declined      uint64                 `protobuf:"varint,4,opt,name=declined,proto3" json:"declined,omitempty"`
+	Slashed       uint64                 `protobuf:"varint,5,opt,name=slashed,proto3" json:"slashed,omitempty"`
+	Window        int64                  `protobuf:"varint,6,opt,name=window,proto3" json:"window,omitempty"` // blocks
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Reputation) Reset() {
+	*x = Reputation{}
+	mi := &file_provernet_v1_state_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Reputation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Reputation) ProtoMessage() {}
+
+func (x *Reputation) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_state_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Reputation.ProtoReflect.Descriptor instead.
+func (*Reputation) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *Reputation) GetScoreBp() uint32 {
+	if x != nil {
+		return x.ScoreBp
+	}
+	return 0
+}
+
+func (x *Reputation) GetAllocated() uint64 {
+	if x != nil {
+		return x.Allocated
+	}
+	return 0
+}
+
+func (x *Reputation) GetFinal() uint64 {
+	if x != nil {
+		return x.Final
+	}
+	return 0
+}
+
+func (x *Reputation) GetDeclined() uint64 {
+	if x != nil {
+		return x.Declined
+	}
+	return 0
+}
+
+func (x *Reputation) GetSlashed() uint64 {
+	if x != nil {
+		return x.Slashed
+	}
+	return 0
+}
+
+func (x *Reputation) GetWindow() int64 {
+	if x != nil {
+		return x.Window
+	}
+	return 0
+}
+
+// Ask is one standing ask of a prover (SetAsk).
+type Ask struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Prover        []byte                 `protobuf:"bytes,1,opt,name=prover,proto3" json:"prover,omitempty"`
+	Id            uint32                 `protobuf:"varint,2,opt,name=id,proto3" json:"id,omitempty"`
+	Price         uint64                 `protobuf:"varint,3,opt,name=price,proto3" json:"price,omitempty"`     // uprv per mega-cycle
+	Latency       int64                  `protobuf:"varint,4,opt,name=latency,proto3" json:"latency,omitempty"` // blocks
+	Programs      [][]byte               `protobuf:"bytes,5,rep,name=programs,proto3" json:"programs,omitempty"`
+	Classes       []string               `protobuf:"bytes,6,rep,name=classes,proto3" json:"classes,omitempty"`
+	Height        int64                  `protobuf:"varint,7,opt,name=height,proto3" json:"height,omitempty"` // set at
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Ask) Reset() {
+	*x = Ask{}
+	mi := &file_provernet_v1_state_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Ask) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Ask) ProtoMessage() {}
+
+func (x *Ask) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_state_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Ask.ProtoReflect.Descriptor instead.
+func (*Ask) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *Ask) GetProver() []byte {
+	if x != nil {
+		return x.Prover
+	}
+	return nil
+}
+
+func (x *Ask) GetId() uint32 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *Ask) GetPrice() uint64 {
+	if x != nil {
+		return x.Price
+	}
+	return 0
+}
+
+func (x *Ask) GetLatency() int64 {
+	if x != nil {
+		return x.Latency
+	}
+	return 0
+}
+
+func (x *Ask) GetPrograms() [][]byte {
+	if x != nil {
+		return x.Programs
+	}
+	return nil
+}
+
+func (x *Ask) GetClasses() []string {
+	if x != nil {
+		return x.Classes
+	}
+	return nil
+}
+
+func (x *Ask) GetHeight() int64 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+// AskList answers the /asks query.
+type AskList struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Asks          []*Ask                 `protobuf:"bytes,1,rep,name=asks,proto3" json:"asks,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AskList) Reset() {
+	*x = AskList{}
+	mi := &file_provernet_v1_state_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AskList) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AskList) ProtoMessage() {}
+
+func (x *AskList) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_state_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AskList.ProtoReflect.Descriptor instead.
+func (*AskList) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *AskList) GetAsks() []*Ask {
+	if x != nil {
+		return x.Asks
+	}
+	return nil
+}
+
+// AskMiss is an ask a market Run did not take, and why (docs/MARKET.md).
+type AskMiss struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Prover        []byte                 `protobuf:"bytes,1,opt,name=prover,proto3" json:"prover,omitempty"`
+	Id            uint32                 `protobuf:"varint,2,opt,name=id,proto3" json:"id,omitempty"`
+	Price         uint64                 `protobuf:"varint,3,opt,name=price,proto3" json:"price,omitempty"`
+	Latency       int64                  `protobuf:"varint,4,opt,name=latency,proto3" json:"latency,omitempty"`
+	Reason        string                 `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"` // price, latency, program, denied, not_allowed, inactive, capacity, hardware, same_prover, ranked_below
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AskMiss) Reset() {
+	*x = AskMiss{}
+	mi := &file_provernet_v1_state_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AskMiss) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AskMiss) ProtoMessage() {}
+
+func (x *AskMiss) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_state_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AskMiss.ProtoReflect.Descriptor instead.
+func (*AskMiss) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *AskMiss) GetProver() []byte {
+	if x != nil {
+		return x.Prover
+	}
+	return nil
+}
+
+func (x *AskMiss) GetId() uint32 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *AskMiss) GetPrice() uint64 {
+	if x != nil {
+		return x.Price
+	}
+	return 0
+}
+
+func (x *AskMiss) GetLatency() int64 {
+	if x != nil {
+		return x.Latency
+	}
+	return 0
+}
+
+func (x *AskMiss) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// ClearingPrice is what one market slot was matched at.
+type ClearingPrice struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Height        int64                  `protobuf:"varint,1,opt,name=height,proto3" json:"height,omitempty"`
+	Price         uint64                 `protobuf:"varint,2,opt,name=price,proto3" json:"price,omitempty"` // uprv per mega-cycle
+	Prover        []byte                 `protobuf:"bytes,3,opt,name=prover,proto3" json:"prover,omitempty"`
+	Workload      []byte                 `protobuf:"bytes,4,opt,name=workload,proto3" json:"workload,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClearingPrice) Reset() {
+	*x = ClearingPrice{}
+	mi := &file_provernet_v1_state_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClearingPrice) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClearingPrice) ProtoMessage() {}
+
+func (x *ClearingPrice) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_state_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClearingPrice.ProtoReflect.Descriptor instead.
+func (*ClearingPrice) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ClearingPrice) GetHeight() int64 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+func (x *ClearingPrice) GetPrice() uint64 {
+	if x != nil {
+		return x.Price
+	}
+	return 0
+}
+
+func (x *ClearingPrice) GetProver() []byte {
+	if x != nil {
+		return x.Prover
+	}
+	return nil
+}
+
+func (x *ClearingPrice) GetWorkload() []byte {
+	if x != nil {
+		return x.Workload
+	}
+	return nil
+}
+
+// ClearingPrices are a program's most recent clearing prices, newest
+// last, at most clearing_prices_kept.
+type ClearingPrices struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Prices        []*ClearingPrice       `protobuf:"bytes,1,rep,name=prices,proto3" json:"prices,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClearingPrices) Reset() {
+	*x = ClearingPrices{}
+	mi := &file_provernet_v1_state_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClearingPrices) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClearingPrices) ProtoMessage() {}
+
+func (x *ClearingPrices) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_state_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClearingPrices.ProtoReflect.Descriptor instead.
+func (*ClearingPrices) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ClearingPrices) GetPrices() []*ClearingPrice {
+	if x != nil {
+		return x.Prices
+	}
+	return nil
+}
+
+// MarketView answers the /market query: a program's ask book by class and
+// its recent clearing prices.
+type MarketView struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Program       []byte                 `protobuf:"bytes,1,opt,name=program,proto3" json:"program,omitempty"`
+	Class         string                 `protobuf:"bytes,2,opt,name=class,proto3" json:"class,omitempty"`
+	ProgramAsks   []*Ask                 `protobuf:"bytes,3,rep,name=program_asks,json=programAsks,proto3" json:"program_asks,omitempty"` // asks naming the program, by price
+	ClassAsks     []*Ask                 `protobuf:"bytes,4,rep,name=class_asks,json=classAsks,proto3" json:"class_asks,omitempty"`       // asks serving its class, by price
+	Clearing      []*ClearingPrice       `protobuf:"bytes,5,rep,name=clearing,proto3" json:"clearing,omitempty"`
+	Truncated     bool                   `protobuf:"varint,6,opt,name=truncated,proto3" json:"truncated,omitempty"` // more asks than the page shows
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MarketView) Reset() {
+	*x = MarketView{}
+	mi := &file_provernet_v1_state_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MarketView) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MarketView) ProtoMessage() {}
+
+func (x *MarketView) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_state_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MarketView.ProtoReflect.Descriptor instead.
+func (*MarketView) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *MarketView) GetProgram() []byte {
+	if x != nil {
+		return x.Program
+	}
+	return nil
+}
+
+func (x *MarketView) GetClass() string {
+	if x != nil {
+		return x.Class
+	}
+	return ""
+}
+
+func (x *MarketView) GetProgramAsks() []*Ask {
+	if x != nil {
+		return x.ProgramAsks
+	}
+	return nil
+}
+
+func (x *MarketView) GetClassAsks() []*Ask {
+	if x != nil {
+		return x.ClassAsks
+	}
+	return nil
+}
+
+func (x *MarketView) GetClearing() []*ClearingPrice {
+	if x != nil {
+		return x.Clearing
+	}
+	return nil
+}
+
+func (x *MarketView) GetTruncated() bool {
+	if x != nil {
+		return x.Truncated
+	}
+	return false
+}
+
 // ProverList answers the /provers query.
 type ProverList struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -640,7 +1230,7 @@ type ProverList struct {
 
 func (x *ProverList) Reset() {
 	*x = ProverList{}
-	mi := &file_provernet_v1_state_proto_msgTypes[3]
+	mi := &file_provernet_v1_state_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -652,7 +1242,7 @@ func (x *ProverList) String() string {
 func (*ProverList) ProtoMessage() {}
 
 func (x *ProverList) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[3]
+	mi := &file_provernet_v1_state_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -665,7 +1255,7 @@ func (x *ProverList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProverList.ProtoReflect.Descriptor instead.
 func (*ProverList) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{3}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ProverList) GetProvers() []*Prover {
@@ -685,7 +1275,7 @@ type ProgramList struct {
 
 func (x *ProgramList) Reset() {
 	*x = ProgramList{}
-	mi := &file_provernet_v1_state_proto_msgTypes[4]
+	mi := &file_provernet_v1_state_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -697,7 +1287,7 @@ func (x *ProgramList) String() string {
 func (*ProgramList) ProtoMessage() {}
 
 func (x *ProgramList) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[4]
+	mi := &file_provernet_v1_state_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -710,7 +1300,7 @@ func (x *ProgramList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProgramList.ProtoReflect.Descriptor instead.
 func (*ProgramList) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{4}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ProgramList) GetPrograms() []*Program {
@@ -733,7 +1323,7 @@ type Supply struct {
 
 func (x *Supply) Reset() {
 	*x = Supply{}
-	mi := &file_provernet_v1_state_proto_msgTypes[5]
+	mi := &file_provernet_v1_state_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -745,7 +1335,7 @@ func (x *Supply) String() string {
 func (*Supply) ProtoMessage() {}
 
 func (x *Supply) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[5]
+	mi := &file_provernet_v1_state_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -758,7 +1348,7 @@ func (x *Supply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Supply.ProtoReflect.Descriptor instead.
 func (*Supply) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{5}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Supply) GetGenesis() uint64 {
@@ -794,7 +1384,7 @@ type BeaconTx struct {
 
 func (x *BeaconTx) Reset() {
 	*x = BeaconTx{}
-	mi := &file_provernet_v1_state_proto_msgTypes[6]
+	mi := &file_provernet_v1_state_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -806,7 +1396,7 @@ func (x *BeaconTx) String() string {
 func (*BeaconTx) ProtoMessage() {}
 
 func (x *BeaconTx) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[6]
+	mi := &file_provernet_v1_state_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -819,7 +1409,7 @@ func (x *BeaconTx) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeaconTx.ProtoReflect.Descriptor instead.
 func (*BeaconTx) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{6}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *BeaconTx) GetHeight() int64 {
@@ -858,7 +1448,7 @@ type BeaconEntry struct {
 
 func (x *BeaconEntry) Reset() {
 	*x = BeaconEntry{}
-	mi := &file_provernet_v1_state_proto_msgTypes[7]
+	mi := &file_provernet_v1_state_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -870,7 +1460,7 @@ func (x *BeaconEntry) String() string {
 func (*BeaconEntry) ProtoMessage() {}
 
 func (x *BeaconEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[7]
+	mi := &file_provernet_v1_state_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -883,7 +1473,7 @@ func (x *BeaconEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeaconEntry.ProtoReflect.Descriptor instead.
 func (*BeaconEntry) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{7}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *BeaconEntry) GetHeight() int64 {
@@ -939,7 +1529,7 @@ type ValidatorVRF struct {
 
 func (x *ValidatorVRF) Reset() {
 	*x = ValidatorVRF{}
-	mi := &file_provernet_v1_state_proto_msgTypes[8]
+	mi := &file_provernet_v1_state_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -951,7 +1541,7 @@ func (x *ValidatorVRF) String() string {
 func (*ValidatorVRF) ProtoMessage() {}
 
 func (x *ValidatorVRF) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[8]
+	mi := &file_provernet_v1_state_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -964,7 +1554,7 @@ func (x *ValidatorVRF) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidatorVRF.ProtoReflect.Descriptor instead.
 func (*ValidatorVRF) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{8}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ValidatorVRF) GetAddress() []byte {
@@ -1018,13 +1608,20 @@ type Slot struct {
 	Excused       bool                   `protobuf:"varint,32,opt,name=excused,proto3" json:"excused,omitempty"`                         // a window of its closed while every block of it was full: no miss, no slash (fill.go)
 	Ballot        uint64                 `protobuf:"varint,33,opt,name=ballot,proto3" json:"ballot,omitempty"`                           // the ballot of its verification round: what committee members vote on
 	CopiedVotes   uint32                 `protobuf:"varint,34,opt,name=copied_votes,json=copiedVotes,proto3" json:"copied_votes,omitempty"`
+	// issue 17: a market slot's price in uprv (its ask's price per
+	// mega-cycle times the mega-cycles, at least min_slot_fee; an unmatched
+	// slot's, the order's max_price), fixed when the Run is matched, and the
+	// ask and its promise (allocation + the ask's latency) it was matched on.
+	Price         uint64 `protobuf:"varint,40,opt,name=price,proto3" json:"price,omitempty"`
+	AskId         uint32 `protobuf:"varint,41,opt,name=ask_id,json=askId,proto3" json:"ask_id,omitempty"`
+	Promise       int64  `protobuf:"varint,42,opt,name=promise,proto3" json:"promise,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Slot) Reset() {
 	*x = Slot{}
-	mi := &file_provernet_v1_state_proto_msgTypes[9]
+	mi := &file_provernet_v1_state_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1036,7 +1633,7 @@ func (x *Slot) String() string {
 func (*Slot) ProtoMessage() {}
 
 func (x *Slot) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[9]
+	mi := &file_provernet_v1_state_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1049,7 +1646,7 @@ func (x *Slot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Slot.ProtoReflect.Descriptor instead.
 func (*Slot) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{9}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Slot) GetIndex() uint32 {
@@ -1290,6 +1887,27 @@ func (x *Slot) GetCopiedVotes() uint32 {
 	return 0
 }
 
+func (x *Slot) GetPrice() uint64 {
+	if x != nil {
+		return x.Price
+	}
+	return 0
+}
+
+func (x *Slot) GetAskId() uint32 {
+	if x != nil {
+		return x.AskId
+	}
+	return 0
+}
+
+func (x *Slot) GetPromise() int64 {
+	if x != nil {
+		return x.Promise
+	}
+	return 0
+}
+
 // Workload is a Run (or a chain-made challenge) and its slots.
 type Workload struct {
 	state           protoimpl.MessageState `protogen:"open.v1"`
@@ -1320,13 +1938,17 @@ type Workload struct {
 	Refunded        uint64                 `protobuf:"varint,25,opt,name=refunded,proto3" json:"refunded,omitempty"`
 	VotersPaid      uint64                 `protobuf:"varint,26,opt,name=voters_paid,json=votersPaid,proto3" json:"voters_paid,omitempty"`    // paid to committee members, over all slots
 	PieceReward     uint64                 `protobuf:"varint,27,opt,name=piece_reward,json=pieceReward,proto3" json:"piece_reward,omitempty"` // a challenge piece: what its final proof mints, fixed when it is issued
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// issue 17: a market Run's order (absent: the lottery), and the asks
+	// it missed when it matched nothing.
+	Market        *MarketOrder `protobuf:"bytes,40,opt,name=market,proto3" json:"market,omitempty"`
+	Missed        []*AskMiss   `protobuf:"bytes,41,rep,name=missed,proto3" json:"missed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Workload) Reset() {
 	*x = Workload{}
-	mi := &file_provernet_v1_state_proto_msgTypes[10]
+	mi := &file_provernet_v1_state_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1338,7 +1960,7 @@ func (x *Workload) String() string {
 func (*Workload) ProtoMessage() {}
 
 func (x *Workload) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[10]
+	mi := &file_provernet_v1_state_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1351,7 +1973,7 @@ func (x *Workload) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Workload.ProtoReflect.Descriptor instead.
 func (*Workload) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{10}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Workload) GetId() []byte {
@@ -1543,6 +2165,20 @@ func (x *Workload) GetPieceReward() uint64 {
 	return 0
 }
 
+func (x *Workload) GetMarket() *MarketOrder {
+	if x != nil {
+		return x.Market
+	}
+	return nil
+}
+
+func (x *Workload) GetMissed() []*AskMiss {
+	if x != nil {
+		return x.Missed
+	}
+	return nil
+}
+
 // WorkloadList answers list queries.
 type WorkloadList struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1553,7 +2189,7 @@ type WorkloadList struct {
 
 func (x *WorkloadList) Reset() {
 	*x = WorkloadList{}
-	mi := &file_provernet_v1_state_proto_msgTypes[11]
+	mi := &file_provernet_v1_state_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1565,7 +2201,7 @@ func (x *WorkloadList) String() string {
 func (*WorkloadList) ProtoMessage() {}
 
 func (x *WorkloadList) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[11]
+	mi := &file_provernet_v1_state_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1578,7 +2214,7 @@ func (x *WorkloadList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkloadList.ProtoReflect.Descriptor instead.
 func (*WorkloadList) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{11}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *WorkloadList) GetWorkloads() []*Workload {
@@ -1604,7 +2240,7 @@ type FeeQuote struct {
 
 func (x *FeeQuote) Reset() {
 	*x = FeeQuote{}
-	mi := &file_provernet_v1_state_proto_msgTypes[12]
+	mi := &file_provernet_v1_state_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1616,7 +2252,7 @@ func (x *FeeQuote) String() string {
 func (*FeeQuote) ProtoMessage() {}
 
 func (x *FeeQuote) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[12]
+	mi := &file_provernet_v1_state_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1629,7 +2265,7 @@ func (x *FeeQuote) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FeeQuote.ProtoReflect.Descriptor instead.
 func (*FeeQuote) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{12}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *FeeQuote) GetFee() uint64 {
@@ -1701,7 +2337,7 @@ type Ballot struct {
 
 func (x *Ballot) Reset() {
 	*x = Ballot{}
-	mi := &file_provernet_v1_state_proto_msgTypes[13]
+	mi := &file_provernet_v1_state_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1713,7 +2349,7 @@ func (x *Ballot) String() string {
 func (*Ballot) ProtoMessage() {}
 
 func (x *Ballot) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[13]
+	mi := &file_provernet_v1_state_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1726,7 +2362,7 @@ func (x *Ballot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ballot.ProtoReflect.Descriptor instead.
 func (*Ballot) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{13}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *Ballot) GetMembers() []byte {
@@ -1801,7 +2437,7 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\fmin_hardware\x18\x05 \x01(\v2\x16.provernet.v1.HardwareR\vminHardware\x12\x14\n" +
 	"\x05owner\x18\x06 \x01(\fR\x05owner\x12\x16\n" +
 	"\x06height\x18\a \x01(\x03R\x06height\x12#\n" +
-	"\rverify_cycles\x18\b \x01(\x04R\fverifyCycles\"\xf7\x06\n" +
+	"\rverify_cycles\x18\b \x01(\x04R\fverifyCycles\"\xb0\a\n" +
 	"\x06Prover\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\fR\aaddress\x12$\n" +
 	"\x0evrf_public_key\x18\x02 \x01(\fR\fvrfPublicKey\x122\n" +
@@ -1830,7 +2466,56 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"wrongVotes\x12\x1d\n" +
 	"\n" +
 	"votes_paid\x18\x18 \x01(\x04R\tvotesPaid\x12\x14\n" +
-	"\x05label\x18\x19 \x01(\tR\x05label\"<\n" +
+	"\x05label\x18\x19 \x01(\tR\x05label\x127\n" +
+	"\n" +
+	"reputation\x18( \x03(\v2\x17.provernet.v1.RepBucketR\n" +
+	"reputation\"\x8d\x01\n" +
+	"\tRepBucket\x12\x16\n" +
+	"\x06period\x18\x01 \x01(\x03R\x06period\x12\x1c\n" +
+	"\tallocated\x18\x02 \x01(\rR\tallocated\x12\x14\n" +
+	"\x05final\x18\x03 \x01(\rR\x05final\x12\x1a\n" +
+	"\bdeclined\x18\x04 \x01(\rR\bdeclined\x12\x18\n" +
+	"\aslashed\x18\x05 \x01(\rR\aslashed\"\xa9\x01\n" +
+	"\n" +
+	"Reputation\x12\x19\n" +
+	"\bscore_bp\x18\x01 \x01(\rR\ascoreBp\x12\x1c\n" +
+	"\tallocated\x18\x02 \x01(\x04R\tallocated\x12\x14\n" +
+	"\x05final\x18\x03 \x01(\x04R\x05final\x12\x1a\n" +
+	"\bdeclined\x18\x04 \x01(\x04R\bdeclined\x12\x18\n" +
+	"\aslashed\x18\x05 \x01(\x04R\aslashed\x12\x16\n" +
+	"\x06window\x18\x06 \x01(\x03R\x06window\"\xab\x01\n" +
+	"\x03Ask\x12\x16\n" +
+	"\x06prover\x18\x01 \x01(\fR\x06prover\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\rR\x02id\x12\x14\n" +
+	"\x05price\x18\x03 \x01(\x04R\x05price\x12\x18\n" +
+	"\alatency\x18\x04 \x01(\x03R\alatency\x12\x1a\n" +
+	"\bprograms\x18\x05 \x03(\fR\bprograms\x12\x18\n" +
+	"\aclasses\x18\x06 \x03(\tR\aclasses\x12\x16\n" +
+	"\x06height\x18\a \x01(\x03R\x06height\"0\n" +
+	"\aAskList\x12%\n" +
+	"\x04asks\x18\x01 \x03(\v2\x11.provernet.v1.AskR\x04asks\"y\n" +
+	"\aAskMiss\x12\x16\n" +
+	"\x06prover\x18\x01 \x01(\fR\x06prover\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\rR\x02id\x12\x14\n" +
+	"\x05price\x18\x03 \x01(\x04R\x05price\x12\x18\n" +
+	"\alatency\x18\x04 \x01(\x03R\alatency\x12\x16\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason\"q\n" +
+	"\rClearingPrice\x12\x16\n" +
+	"\x06height\x18\x01 \x01(\x03R\x06height\x12\x14\n" +
+	"\x05price\x18\x02 \x01(\x04R\x05price\x12\x16\n" +
+	"\x06prover\x18\x03 \x01(\fR\x06prover\x12\x1a\n" +
+	"\bworkload\x18\x04 \x01(\fR\bworkload\"E\n" +
+	"\x0eClearingPrices\x123\n" +
+	"\x06prices\x18\x01 \x03(\v2\x1b.provernet.v1.ClearingPriceR\x06prices\"\xfb\x01\n" +
+	"\n" +
+	"MarketView\x12\x18\n" +
+	"\aprogram\x18\x01 \x01(\fR\aprogram\x12\x14\n" +
+	"\x05class\x18\x02 \x01(\tR\x05class\x124\n" +
+	"\fprogram_asks\x18\x03 \x03(\v2\x11.provernet.v1.AskR\vprogramAsks\x120\n" +
+	"\n" +
+	"class_asks\x18\x04 \x03(\v2\x11.provernet.v1.AskR\tclassAsks\x127\n" +
+	"\bclearing\x18\x05 \x03(\v2\x1b.provernet.v1.ClearingPriceR\bclearing\x12\x1c\n" +
+	"\ttruncated\x18\x06 \x01(\bR\ttruncated\"<\n" +
 	"\n" +
 	"ProverList\x12.\n" +
 	"\aprovers\x18\x01 \x03(\v2\x14.provernet.v1.ProverR\aprovers\"@\n" +
@@ -1853,7 +2538,7 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\x04seed\x18\x06 \x01(\fR\x04seed\"N\n" +
 	"\fValidatorVRF\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\fR\aaddress\x12$\n" +
-	"\x0evrf_public_key\x18\x02 \x01(\fR\fvrfPublicKey\"\xf0\a\n" +
+	"\x0evrf_public_key\x18\x02 \x01(\fR\fvrfPublicKey\"\xb7\b\n" +
 	"\x04Slot\x12\x14\n" +
 	"\x05index\x18\x01 \x01(\rR\x05index\x12-\n" +
 	"\x05state\x18\x02 \x01(\x0e2\x17.provernet.v1.SlotStateR\x05state\x12!\n" +
@@ -1895,7 +2580,10 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\x05round\x18\x1f \x01(\rR\x05round\x12\x18\n" +
 	"\aexcused\x18  \x01(\bR\aexcused\x12\x16\n" +
 	"\x06ballot\x18! \x01(\x04R\x06ballot\x12!\n" +
-	"\fcopied_votes\x18\" \x01(\rR\vcopiedVotes\"\xa0\x06\n" +
+	"\fcopied_votes\x18\" \x01(\rR\vcopiedVotes\x12\x14\n" +
+	"\x05price\x18( \x01(\x04R\x05price\x12\x15\n" +
+	"\x06ask_id\x18) \x01(\rR\x05askId\x12\x18\n" +
+	"\apromise\x18* \x01(\x03R\apromise\"\x82\a\n" +
 	"\bWorkload\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\fR\x02id\x12\x18\n" +
 	"\aprogram\x18\x02 \x01(\fR\aprogram\x12\x14\n" +
@@ -1926,7 +2614,9 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\brefunded\x18\x19 \x01(\x04R\brefunded\x12\x1f\n" +
 	"\vvoters_paid\x18\x1a \x01(\x04R\n" +
 	"votersPaid\x12!\n" +
-	"\fpiece_reward\x18\x1b \x01(\x04R\vpieceReward\"D\n" +
+	"\fpiece_reward\x18\x1b \x01(\x04R\vpieceReward\x121\n" +
+	"\x06market\x18( \x01(\v2\x19.provernet.v1.MarketOrderR\x06market\x12-\n" +
+	"\x06missed\x18) \x03(\v2\x15.provernet.v1.AskMissR\x06missed\"D\n" +
 	"\fWorkloadList\x124\n" +
 	"\tworkloads\x18\x01 \x03(\v2\x16.provernet.v1.WorkloadR\tworkloads\"\xeb\x01\n" +
 	"\bFeeQuote\x12\x10\n" +
@@ -1997,49 +2687,66 @@ func file_provernet_v1_state_proto_rawDescGZIP() []byte {
 }
 
 var file_provernet_v1_state_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_provernet_v1_state_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_provernet_v1_state_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_provernet_v1_state_proto_goTypes = []any{
-	(ProverState)(0),     // 0: provernet.v1.ProverState
-	(WorkloadState)(0),   // 1: provernet.v1.WorkloadState
-	(SlotState)(0),       // 2: provernet.v1.SlotState
-	(*Account)(nil),      // 3: provernet.v1.Account
-	(*Program)(nil),      // 4: provernet.v1.Program
-	(*Prover)(nil),       // 5: provernet.v1.Prover
-	(*ProverList)(nil),   // 6: provernet.v1.ProverList
-	(*ProgramList)(nil),  // 7: provernet.v1.ProgramList
-	(*Supply)(nil),       // 8: provernet.v1.Supply
-	(*BeaconTx)(nil),     // 9: provernet.v1.BeaconTx
-	(*BeaconEntry)(nil),  // 10: provernet.v1.BeaconEntry
-	(*ValidatorVRF)(nil), // 11: provernet.v1.ValidatorVRF
-	(*Slot)(nil),         // 12: provernet.v1.Slot
-	(*Workload)(nil),     // 13: provernet.v1.Workload
-	(*WorkloadList)(nil), // 14: provernet.v1.WorkloadList
-	(*FeeQuote)(nil),     // 15: provernet.v1.FeeQuote
-	(*Ballot)(nil),       // 16: provernet.v1.Ballot
-	(*Module)(nil),       // 17: provernet.v1.Module
-	(*Hardware)(nil),     // 18: provernet.v1.Hardware
-	(Outcome)(0),         // 19: provernet.v1.Outcome
-	(*Input)(nil),        // 20: provernet.v1.Input
+	(ProverState)(0),       // 0: provernet.v1.ProverState
+	(WorkloadState)(0),     // 1: provernet.v1.WorkloadState
+	(SlotState)(0),         // 2: provernet.v1.SlotState
+	(*Account)(nil),        // 3: provernet.v1.Account
+	(*Program)(nil),        // 4: provernet.v1.Program
+	(*Prover)(nil),         // 5: provernet.v1.Prover
+	(*RepBucket)(nil),      // 6: provernet.v1.RepBucket
+	(*Reputation)(nil),     // 7: provernet.v1.Reputation
+	(*Ask)(nil),            // 8: provernet.v1.Ask
+	(*AskList)(nil),        // 9: provernet.v1.AskList
+	(*AskMiss)(nil),        // 10: provernet.v1.AskMiss
+	(*ClearingPrice)(nil),  // 11: provernet.v1.ClearingPrice
+	(*ClearingPrices)(nil), // 12: provernet.v1.ClearingPrices
+	(*MarketView)(nil),     // 13: provernet.v1.MarketView
+	(*ProverList)(nil),     // 14: provernet.v1.ProverList
+	(*ProgramList)(nil),    // 15: provernet.v1.ProgramList
+	(*Supply)(nil),         // 16: provernet.v1.Supply
+	(*BeaconTx)(nil),       // 17: provernet.v1.BeaconTx
+	(*BeaconEntry)(nil),    // 18: provernet.v1.BeaconEntry
+	(*ValidatorVRF)(nil),   // 19: provernet.v1.ValidatorVRF
+	(*Slot)(nil),           // 20: provernet.v1.Slot
+	(*Workload)(nil),       // 21: provernet.v1.Workload
+	(*WorkloadList)(nil),   // 22: provernet.v1.WorkloadList
+	(*FeeQuote)(nil),       // 23: provernet.v1.FeeQuote
+	(*Ballot)(nil),         // 24: provernet.v1.Ballot
+	(*Module)(nil),         // 25: provernet.v1.Module
+	(*Hardware)(nil),       // 26: provernet.v1.Hardware
+	(Outcome)(0),           // 27: provernet.v1.Outcome
+	(*Input)(nil),          // 28: provernet.v1.Input
+	(*MarketOrder)(nil),    // 29: provernet.v1.MarketOrder
 }
 var file_provernet_v1_state_proto_depIdxs = []int32{
-	17, // 0: provernet.v1.Program.prover:type_name -> provernet.v1.Module
-	17, // 1: provernet.v1.Program.verifier:type_name -> provernet.v1.Module
-	18, // 2: provernet.v1.Program.min_hardware:type_name -> provernet.v1.Hardware
-	18, // 3: provernet.v1.Prover.hardware:type_name -> provernet.v1.Hardware
+	25, // 0: provernet.v1.Program.prover:type_name -> provernet.v1.Module
+	25, // 1: provernet.v1.Program.verifier:type_name -> provernet.v1.Module
+	26, // 2: provernet.v1.Program.min_hardware:type_name -> provernet.v1.Hardware
+	26, // 3: provernet.v1.Prover.hardware:type_name -> provernet.v1.Hardware
 	0,  // 4: provernet.v1.Prover.state:type_name -> provernet.v1.ProverState
-	5,  // 5: provernet.v1.ProverList.provers:type_name -> provernet.v1.Prover
-	4,  // 6: provernet.v1.ProgramList.programs:type_name -> provernet.v1.Program
-	2,  // 7: provernet.v1.Slot.state:type_name -> provernet.v1.SlotState
-	19, // 8: provernet.v1.Slot.outcome:type_name -> provernet.v1.Outcome
-	20, // 9: provernet.v1.Workload.inputs:type_name -> provernet.v1.Input
-	1,  // 10: provernet.v1.Workload.state:type_name -> provernet.v1.WorkloadState
-	12, // 11: provernet.v1.Workload.slots:type_name -> provernet.v1.Slot
-	13, // 12: provernet.v1.WorkloadList.workloads:type_name -> provernet.v1.Workload
-	13, // [13:13] is the sub-list for method output_type
-	13, // [13:13] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	6,  // 5: provernet.v1.Prover.reputation:type_name -> provernet.v1.RepBucket
+	8,  // 6: provernet.v1.AskList.asks:type_name -> provernet.v1.Ask
+	11, // 7: provernet.v1.ClearingPrices.prices:type_name -> provernet.v1.ClearingPrice
+	8,  // 8: provernet.v1.MarketView.program_asks:type_name -> provernet.v1.Ask
+	8,  // 9: provernet.v1.MarketView.class_asks:type_name -> provernet.v1.Ask
+	11, // 10: provernet.v1.MarketView.clearing:type_name -> provernet.v1.ClearingPrice
+	5,  // 11: provernet.v1.ProverList.provers:type_name -> provernet.v1.Prover
+	4,  // 12: provernet.v1.ProgramList.programs:type_name -> provernet.v1.Program
+	2,  // 13: provernet.v1.Slot.state:type_name -> provernet.v1.SlotState
+	27, // 14: provernet.v1.Slot.outcome:type_name -> provernet.v1.Outcome
+	28, // 15: provernet.v1.Workload.inputs:type_name -> provernet.v1.Input
+	1,  // 16: provernet.v1.Workload.state:type_name -> provernet.v1.WorkloadState
+	20, // 17: provernet.v1.Workload.slots:type_name -> provernet.v1.Slot
+	29, // 18: provernet.v1.Workload.market:type_name -> provernet.v1.MarketOrder
+	10, // 19: provernet.v1.Workload.missed:type_name -> provernet.v1.AskMiss
+	21, // 20: provernet.v1.WorkloadList.workloads:type_name -> provernet.v1.Workload
+	21, // [21:21] is the sub-list for method output_type
+	21, // [21:21] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_provernet_v1_state_proto_init() }
@@ -2054,7 +2761,7 @@ func file_provernet_v1_state_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_provernet_v1_state_proto_rawDesc), len(file_provernet_v1_state_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   14,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -23,6 +23,103 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// Mechanism chooses how a Run's provers are chosen (docs/MARKET.md).
+type Mechanism int32
+
+const (
+	Mechanism_MECHANISM_LOTTERY  Mechanism = 0 // the beacon draw (PROTOCOL.md 5.2)
+	Mechanism_MECHANISM_MARKET   Mechanism = 1 // the ask book, nil's rules (PROTOCOL.md 6)
+	Mechanism_MECHANISM_CHEAPEST Mechanism = 2 // k = 1, the lowest ask (Mina's snarketplace)
+)
+
+// Enum value maps for Mechanism.
+var (
+	Mechanism_name = map[int32]string{
+		0: "MECHANISM_LOTTERY",
+		1: "MECHANISM_MARKET",
+		2: "MECHANISM_CHEAPEST",
+	}
+	Mechanism_value = map[string]int32{
+		"MECHANISM_LOTTERY":  0,
+		"MECHANISM_MARKET":   1,
+		"MECHANISM_CHEAPEST": 2,
+	}
+)
+
+func (x Mechanism) Enum() *Mechanism {
+	p := new(Mechanism)
+	*p = x
+	return p
+}
+
+func (x Mechanism) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Mechanism) Descriptor() protoreflect.EnumDescriptor {
+	return file_provernet_v1_tx_proto_enumTypes[0].Descriptor()
+}
+
+func (Mechanism) Type() protoreflect.EnumType {
+	return &file_provernet_v1_tx_proto_enumTypes[0]
+}
+
+func (x Mechanism) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Mechanism.Descriptor instead.
+func (Mechanism) EnumDescriptor() ([]byte, []int) {
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{0}
+}
+
+// Priority is what a market Run sorts the asks by first.
+type Priority int32
+
+const (
+	Priority_PRIORITY_PRICE Priority = 0 // lowest price, then lowest latency
+	Priority_PRIORITY_TIME  Priority = 1 // lowest latency, then lowest price
+)
+
+// Enum value maps for Priority.
+var (
+	Priority_name = map[int32]string{
+		0: "PRIORITY_PRICE",
+		1: "PRIORITY_TIME",
+	}
+	Priority_value = map[string]int32{
+		"PRIORITY_PRICE": 0,
+		"PRIORITY_TIME":  1,
+	}
+)
+
+func (x Priority) Enum() *Priority {
+	p := new(Priority)
+	*p = x
+	return p
+}
+
+func (x Priority) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Priority) Descriptor() protoreflect.EnumDescriptor {
+	return file_provernet_v1_tx_proto_enumTypes[1].Descriptor()
+}
+
+func (Priority) Type() protoreflect.EnumType {
+	return &file_provernet_v1_tx_proto_enumTypes[1]
+}
+
+func (x Priority) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Priority.Descriptor instead.
+func (Priority) EnumDescriptor() ([]byte, []int) {
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{1}
+}
+
 // Outcome is how a prover's run ended.
 type Outcome int32
 
@@ -57,11 +154,11 @@ func (x Outcome) String() string {
 }
 
 func (Outcome) Descriptor() protoreflect.EnumDescriptor {
-	return file_provernet_v1_tx_proto_enumTypes[0].Descriptor()
+	return file_provernet_v1_tx_proto_enumTypes[2].Descriptor()
 }
 
 func (Outcome) Type() protoreflect.EnumType {
-	return &file_provernet_v1_tx_proto_enumTypes[0]
+	return &file_provernet_v1_tx_proto_enumTypes[2]
 }
 
 func (x Outcome) Number() protoreflect.EnumNumber {
@@ -70,7 +167,7 @@ func (x Outcome) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Outcome.Descriptor instead.
 func (Outcome) EnumDescriptor() ([]byte, []int) {
-	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{0}
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{2}
 }
 
 // Tx is the wire form of a transaction. The body is kept as the exact bytes
@@ -230,6 +327,7 @@ type Msg struct {
 	//	*Msg_SubmitResult
 	//	*Msg_RevealKey
 	//	*Msg_Vote
+	//	*Msg_SetAsk
 	Kind          isMsg_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -380,6 +478,15 @@ func (x *Msg) GetVote() *Vote {
 	return nil
 }
 
+func (x *Msg) GetSetAsk() *SetAsk {
+	if x != nil {
+		if x, ok := x.Kind.(*Msg_SetAsk); ok {
+			return x.SetAsk
+		}
+	}
+	return nil
+}
+
 type isMsg_Kind interface {
 	isMsg_Kind()
 }
@@ -432,6 +539,10 @@ type Msg_Vote struct {
 	Vote *Vote `protobuf:"bytes,12,opt,name=vote,proto3,oneof"`
 }
 
+type Msg_SetAsk struct {
+	SetAsk *SetAsk `protobuf:"bytes,13,opt,name=set_ask,json=setAsk,proto3,oneof"` // issue 17
+}
+
 func (*Msg_Transfer) isMsg_Kind() {}
 
 func (*Msg_Deploy) isMsg_Kind() {}
@@ -455,6 +566,8 @@ func (*Msg_SubmitResult) isMsg_Kind() {}
 func (*Msg_RevealKey) isMsg_Kind() {}
 
 func (*Msg_Vote) isMsg_Kind() {}
+
+func (*Msg_SetAsk) isMsg_Kind() {}
 
 // Transfer moves uprv from the sender to another account.
 type Transfer struct {
@@ -1037,14 +1150,17 @@ func (x *Input) GetSize() uint64 {
 // Run asks the network for k proofs of a program on inputs (PROTOCOL.md
 // 5.1). The fee is escrowed from the sender.
 type Run struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Program       []byte                 `protobuf:"bytes,1,opt,name=program,proto3" json:"program,omitempty"` // program id
-	Inputs        []*Input               `protobuf:"bytes,2,rep,name=inputs,proto3" json:"inputs,omitempty"`
-	Cycles        uint64                 `protobuf:"varint,3,opt,name=cycles,proto3" json:"cycles,omitempty"`               // per prover
-	Provers       uint32                 `protobuf:"varint,4,opt,name=provers,proto3" json:"provers,omitempty"`             // k
-	Recipient     string                 `protobuf:"bytes,5,opt,name=recipient,proto3" json:"recipient,omitempty"`          // the user's age recipient (age1... or age1pq1...)
-	Deadline      int64                  `protobuf:"varint,6,opt,name=deadline,proto3" json:"deadline,omitempty"`           // blocks after inclusion
-	MaxFee        uint64                 `protobuf:"varint,7,opt,name=max_fee,json=maxFee,proto3" json:"max_fee,omitempty"` // refuse to run if the fee would exceed this (0: no limit)
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Program   []byte                 `protobuf:"bytes,1,opt,name=program,proto3" json:"program,omitempty"` // program id
+	Inputs    []*Input               `protobuf:"bytes,2,rep,name=inputs,proto3" json:"inputs,omitempty"`
+	Cycles    uint64                 `protobuf:"varint,3,opt,name=cycles,proto3" json:"cycles,omitempty"`               // per prover
+	Provers   uint32                 `protobuf:"varint,4,opt,name=provers,proto3" json:"provers,omitempty"`             // k
+	Recipient string                 `protobuf:"bytes,5,opt,name=recipient,proto3" json:"recipient,omitempty"`          // the user's age recipient (age1... or age1pq1...)
+	Deadline  int64                  `protobuf:"varint,6,opt,name=deadline,proto3" json:"deadline,omitempty"`           // blocks after inclusion
+	MaxFee    uint64                 `protobuf:"varint,7,opt,name=max_fee,json=maxFee,proto3" json:"max_fee,omitempty"` // refuse to run if the fee would exceed this (0: no limit)
+	// issue 17: how the provers are chosen (docs/MARKET.md); absent: the
+	// lottery of PROTOCOL.md 5.2, exactly as before.
+	Market        *MarketOrder `protobuf:"bytes,20,opt,name=market,proto3" json:"market,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1128,6 +1244,190 @@ func (x *Run) GetMaxFee() uint64 {
 	return 0
 }
 
+func (x *Run) GetMarket() *MarketOrder {
+	if x != nil {
+		return x.Market
+	}
+	return nil
+}
+
+// MarketOrder is a Run's order to the ask book (PROTOCOL.md 6): the asks
+// with price <= max_price and latency <= max_latency, for its program or
+// the program's resource class, sorted by priority, ties by reputation and
+// then the beacon; the top k distinct provers with room. The user escrows
+// k slots at max_price and pays the matched asks; the rest is refunded.
+type MarketOrder struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Mechanism     Mechanism              `protobuf:"varint,1,opt,name=mechanism,proto3,enum=provernet.v1.Mechanism" json:"mechanism,omitempty"`
+	MaxPrice      uint64                 `protobuf:"varint,2,opt,name=max_price,json=maxPrice,proto3" json:"max_price,omitempty"`       // uprv per mega-cycle
+	MaxLatency    int64                  `protobuf:"varint,3,opt,name=max_latency,json=maxLatency,proto3" json:"max_latency,omitempty"` // blocks from allocation to result (0: the Run's deadline)
+	Priority      Priority               `protobuf:"varint,4,opt,name=priority,proto3,enum=provernet.v1.Priority" json:"priority,omitempty"`
+	Allow         [][]byte               `protobuf:"bytes,5,rep,name=allow,proto3" json:"allow,omitempty"` // if any, only these provers (20-byte addresses)
+	Deny          [][]byte               `protobuf:"bytes,6,rep,name=deny,proto3" json:"deny,omitempty"`   // never these provers
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MarketOrder) Reset() {
+	*x = MarketOrder{}
+	mi := &file_provernet_v1_tx_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MarketOrder) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MarketOrder) ProtoMessage() {}
+
+func (x *MarketOrder) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_tx_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MarketOrder.ProtoReflect.Descriptor instead.
+func (*MarketOrder) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *MarketOrder) GetMechanism() Mechanism {
+	if x != nil {
+		return x.Mechanism
+	}
+	return Mechanism_MECHANISM_LOTTERY
+}
+
+func (x *MarketOrder) GetMaxPrice() uint64 {
+	if x != nil {
+		return x.MaxPrice
+	}
+	return 0
+}
+
+func (x *MarketOrder) GetMaxLatency() int64 {
+	if x != nil {
+		return x.MaxLatency
+	}
+	return 0
+}
+
+func (x *MarketOrder) GetPriority() Priority {
+	if x != nil {
+		return x.Priority
+	}
+	return Priority_PRIORITY_PRICE
+}
+
+func (x *MarketOrder) GetAllow() [][]byte {
+	if x != nil {
+		return x.Allow
+	}
+	return nil
+}
+
+func (x *MarketOrder) GetDeny() [][]byte {
+	if x != nil {
+		return x.Deny
+	}
+	return nil
+}
+
+// SetAsk keeps (or with remove, takes back) one of the sender's asks: the
+// price per mega-cycle it proves for, the blocks it promises a result in,
+// and what it serves: program ids, resource classes ("cpu", "gpu"), or
+// both. A registered prover keeps up to max_asks_per_prover asks, by id.
+type SetAsk struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            uint32                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Price         uint64                 `protobuf:"varint,2,opt,name=price,proto3" json:"price,omitempty"`      // uprv per mega-cycle, at least 1
+	Latency       int64                  `protobuf:"varint,3,opt,name=latency,proto3" json:"latency,omitempty"`  // blocks, at least 1
+	Programs      [][]byte               `protobuf:"bytes,4,rep,name=programs,proto3" json:"programs,omitempty"` // 32-byte program ids
+	Classes       []string               `protobuf:"bytes,5,rep,name=classes,proto3" json:"classes,omitempty"`   // "cpu" or "gpu"
+	Remove        bool                   `protobuf:"varint,6,opt,name=remove,proto3" json:"remove,omitempty"`    // take ask id back (the other fields must be empty)
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetAsk) Reset() {
+	*x = SetAsk{}
+	mi := &file_provernet_v1_tx_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetAsk) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetAsk) ProtoMessage() {}
+
+func (x *SetAsk) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_tx_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetAsk.ProtoReflect.Descriptor instead.
+func (*SetAsk) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *SetAsk) GetId() uint32 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *SetAsk) GetPrice() uint64 {
+	if x != nil {
+		return x.Price
+	}
+	return 0
+}
+
+func (x *SetAsk) GetLatency() int64 {
+	if x != nil {
+		return x.Latency
+	}
+	return 0
+}
+
+func (x *SetAsk) GetPrograms() [][]byte {
+	if x != nil {
+		return x.Programs
+	}
+	return nil
+}
+
+func (x *SetAsk) GetClasses() []string {
+	if x != nil {
+		return x.Classes
+	}
+	return nil
+}
+
+func (x *SetAsk) GetRemove() bool {
+	if x != nil {
+		return x.Remove
+	}
+	return false
+}
+
 // Accept takes an allocated slot.
 type Accept struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
@@ -1143,7 +1443,7 @@ type Accept struct {
 
 func (x *Accept) Reset() {
 	*x = Accept{}
-	mi := &file_provernet_v1_tx_proto_msgTypes[14]
+	mi := &file_provernet_v1_tx_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1155,7 +1455,7 @@ func (x *Accept) String() string {
 func (*Accept) ProtoMessage() {}
 
 func (x *Accept) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_tx_proto_msgTypes[14]
+	mi := &file_provernet_v1_tx_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1168,7 +1468,7 @@ func (x *Accept) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Accept.ProtoReflect.Descriptor instead.
 func (*Accept) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{14}
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Accept) GetWorkload() []byte {
@@ -1203,7 +1503,7 @@ type Decline struct {
 
 func (x *Decline) Reset() {
 	*x = Decline{}
-	mi := &file_provernet_v1_tx_proto_msgTypes[15]
+	mi := &file_provernet_v1_tx_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1215,7 +1515,7 @@ func (x *Decline) String() string {
 func (*Decline) ProtoMessage() {}
 
 func (x *Decline) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_tx_proto_msgTypes[15]
+	mi := &file_provernet_v1_tx_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1228,7 +1528,7 @@ func (x *Decline) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Decline.ProtoReflect.Descriptor instead.
 func (*Decline) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{15}
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Decline) GetWorkload() []byte {
@@ -1261,7 +1561,7 @@ type SubmitResult struct {
 
 func (x *SubmitResult) Reset() {
 	*x = SubmitResult{}
-	mi := &file_provernet_v1_tx_proto_msgTypes[16]
+	mi := &file_provernet_v1_tx_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1273,7 +1573,7 @@ func (x *SubmitResult) String() string {
 func (*SubmitResult) ProtoMessage() {}
 
 func (x *SubmitResult) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_tx_proto_msgTypes[16]
+	mi := &file_provernet_v1_tx_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1286,7 +1586,7 @@ func (x *SubmitResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitResult.ProtoReflect.Descriptor instead.
 func (*SubmitResult) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{16}
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *SubmitResult) GetWorkload() []byte {
@@ -1343,7 +1643,7 @@ type RevealKey struct {
 
 func (x *RevealKey) Reset() {
 	*x = RevealKey{}
-	mi := &file_provernet_v1_tx_proto_msgTypes[17]
+	mi := &file_provernet_v1_tx_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1355,7 +1655,7 @@ func (x *RevealKey) String() string {
 func (*RevealKey) ProtoMessage() {}
 
 func (x *RevealKey) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_tx_proto_msgTypes[17]
+	mi := &file_provernet_v1_tx_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1368,7 +1668,7 @@ func (x *RevealKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevealKey.ProtoReflect.Descriptor instead.
 func (*RevealKey) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{17}
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *RevealKey) GetWorkload() []byte {
@@ -1413,7 +1713,7 @@ type Vote struct {
 
 func (x *Vote) Reset() {
 	*x = Vote{}
-	mi := &file_provernet_v1_tx_proto_msgTypes[18]
+	mi := &file_provernet_v1_tx_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1425,7 +1725,7 @@ func (x *Vote) String() string {
 func (*Vote) ProtoMessage() {}
 
 func (x *Vote) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_tx_proto_msgTypes[18]
+	mi := &file_provernet_v1_tx_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1438,7 +1738,7 @@ func (x *Vote) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Vote.ProtoReflect.Descriptor instead.
 func (*Vote) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{18}
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Vote) GetBallots() []uint64 {
@@ -1469,7 +1769,7 @@ const file_provernet_v1_tx_proto_rawDesc = "" +
 	"\x05nonce\x18\x03 \x01(\x04R\x05nonce\x12\x10\n" +
 	"\x03fee\x18\x04 \x01(\x04R\x03fee\x12-\n" +
 	"\bmessages\x18\x05 \x03(\v2\x11.provernet.v1.MsgR\bmessages\x12\x12\n" +
-	"\x04memo\x18\x06 \x01(\tR\x04memo\"\x80\x05\n" +
+	"\x04memo\x18\x06 \x01(\tR\x04memo\"\xb1\x05\n" +
 	"\x03Msg\x124\n" +
 	"\btransfer\x18\x01 \x01(\v2\x16.provernet.v1.TransferH\x00R\btransfer\x12.\n" +
 	"\x06deploy\x18\x02 \x01(\v2\x14.provernet.v1.DeployH\x00R\x06deploy\x12G\n" +
@@ -1484,7 +1784,8 @@ const file_provernet_v1_tx_proto_rawDesc = "" +
 	" \x01(\v2\x1a.provernet.v1.SubmitResultH\x00R\fsubmitResult\x128\n" +
 	"\n" +
 	"reveal_key\x18\v \x01(\v2\x17.provernet.v1.RevealKeyH\x00R\trevealKey\x12(\n" +
-	"\x04vote\x18\f \x01(\v2\x12.provernet.v1.VoteH\x00R\x04voteB\x06\n" +
+	"\x04vote\x18\f \x01(\v2\x12.provernet.v1.VoteH\x00R\x04vote\x12/\n" +
+	"\aset_ask\x18\r \x01(\v2\x14.provernet.v1.SetAskH\x00R\x06setAskB\x06\n" +
 	"\x04kind\"2\n" +
 	"\bTransfer\x12\x0e\n" +
 	"\x02to\x18\x01 \x01(\fR\x02to\x12\x16\n" +
@@ -1521,7 +1822,7 @@ const file_provernet_v1_tx_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04data\x18\x02 \x01(\fR\x04data\x12\x16\n" +
 	"\x06sha256\x18\x03 \x01(\fR\x06sha256\x12\x12\n" +
-	"\x04size\x18\x04 \x01(\x04R\x04size\"\xd1\x01\n" +
+	"\x04size\x18\x04 \x01(\x04R\x04size\"\x84\x02\n" +
 	"\x03Run\x12\x18\n" +
 	"\aprogram\x18\x01 \x01(\fR\aprogram\x12+\n" +
 	"\x06inputs\x18\x02 \x03(\v2\x13.provernet.v1.InputR\x06inputs\x12\x16\n" +
@@ -1529,7 +1830,23 @@ const file_provernet_v1_tx_proto_rawDesc = "" +
 	"\aprovers\x18\x04 \x01(\rR\aprovers\x12\x1c\n" +
 	"\trecipient\x18\x05 \x01(\tR\trecipient\x12\x1a\n" +
 	"\bdeadline\x18\x06 \x01(\x03R\bdeadline\x12\x17\n" +
-	"\amax_fee\x18\a \x01(\x04R\x06maxFee\"H\n" +
+	"\amax_fee\x18\a \x01(\x04R\x06maxFee\x121\n" +
+	"\x06market\x18\x14 \x01(\v2\x19.provernet.v1.MarketOrderR\x06market\"\xe0\x01\n" +
+	"\vMarketOrder\x125\n" +
+	"\tmechanism\x18\x01 \x01(\x0e2\x17.provernet.v1.MechanismR\tmechanism\x12\x1b\n" +
+	"\tmax_price\x18\x02 \x01(\x04R\bmaxPrice\x12\x1f\n" +
+	"\vmax_latency\x18\x03 \x01(\x03R\n" +
+	"maxLatency\x122\n" +
+	"\bpriority\x18\x04 \x01(\x0e2\x16.provernet.v1.PriorityR\bpriority\x12\x14\n" +
+	"\x05allow\x18\x05 \x03(\fR\x05allow\x12\x12\n" +
+	"\x04deny\x18\x06 \x03(\fR\x04deny\"\x96\x01\n" +
+	"\x06SetAsk\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\rR\x02id\x12\x14\n" +
+	"\x05price\x18\x02 \x01(\x04R\x05price\x12\x18\n" +
+	"\alatency\x18\x03 \x01(\x03R\alatency\x12\x1a\n" +
+	"\bprograms\x18\x04 \x03(\fR\bprograms\x12\x18\n" +
+	"\aclasses\x18\x05 \x03(\tR\aclasses\x12\x16\n" +
+	"\x06remove\x18\x06 \x01(\bR\x06remove\"H\n" +
 	"\x06Accept\x12\x1a\n" +
 	"\bworkload\x18\x01 \x01(\fR\bworkload\x12\x12\n" +
 	"\x04slot\x18\x02 \x01(\rR\x04slot\x12\x0e\n" +
@@ -1551,7 +1868,14 @@ const file_provernet_v1_tx_proto_rawDesc = "" +
 	"\bidentity\x18\x03 \x01(\tR\bidentity\"B\n" +
 	"\x04Vote\x12\x18\n" +
 	"\aballots\x18\x02 \x03(\x04R\aballots\x12\x1a\n" +
-	"\bverdicts\x18\x03 \x01(\fR\bverdictsJ\x04\b\x01\x10\x02*G\n" +
+	"\bverdicts\x18\x03 \x01(\fR\bverdictsJ\x04\b\x01\x10\x02*P\n" +
+	"\tMechanism\x12\x15\n" +
+	"\x11MECHANISM_LOTTERY\x10\x00\x12\x14\n" +
+	"\x10MECHANISM_MARKET\x10\x01\x12\x16\n" +
+	"\x12MECHANISM_CHEAPEST\x10\x02*1\n" +
+	"\bPriority\x12\x12\n" +
+	"\x0ePRIORITY_PRICE\x10\x00\x12\x11\n" +
+	"\rPRIORITY_TIME\x10\x01*G\n" +
 	"\aOutcome\x12\x17\n" +
 	"\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rOUTCOME_PROOF\x10\x01\x12\x10\n" +
@@ -1569,56 +1893,64 @@ func file_provernet_v1_tx_proto_rawDescGZIP() []byte {
 	return file_provernet_v1_tx_proto_rawDescData
 }
 
-var file_provernet_v1_tx_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_provernet_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_provernet_v1_tx_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_provernet_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_provernet_v1_tx_proto_goTypes = []any{
-	(Outcome)(0),           // 0: provernet.v1.Outcome
-	(*Tx)(nil),             // 1: provernet.v1.Tx
-	(*TxBody)(nil),         // 2: provernet.v1.TxBody
-	(*Msg)(nil),            // 3: provernet.v1.Msg
-	(*Transfer)(nil),       // 4: provernet.v1.Transfer
-	(*Deploy)(nil),         // 5: provernet.v1.Deploy
-	(*Module)(nil),         // 6: provernet.v1.Module
-	(*Hardware)(nil),       // 7: provernet.v1.Hardware
-	(*Gpu)(nil),            // 8: provernet.v1.Gpu
-	(*RegisterProver)(nil), // 9: provernet.v1.RegisterProver
-	(*Stake)(nil),          // 10: provernet.v1.Stake
-	(*Unbond)(nil),         // 11: provernet.v1.Unbond
-	(*Withdraw)(nil),       // 12: provernet.v1.Withdraw
-	(*Input)(nil),          // 13: provernet.v1.Input
-	(*Run)(nil),            // 14: provernet.v1.Run
-	(*Accept)(nil),         // 15: provernet.v1.Accept
-	(*Decline)(nil),        // 16: provernet.v1.Decline
-	(*SubmitResult)(nil),   // 17: provernet.v1.SubmitResult
-	(*RevealKey)(nil),      // 18: provernet.v1.RevealKey
-	(*Vote)(nil),           // 19: provernet.v1.Vote
+	(Mechanism)(0),         // 0: provernet.v1.Mechanism
+	(Priority)(0),          // 1: provernet.v1.Priority
+	(Outcome)(0),           // 2: provernet.v1.Outcome
+	(*Tx)(nil),             // 3: provernet.v1.Tx
+	(*TxBody)(nil),         // 4: provernet.v1.TxBody
+	(*Msg)(nil),            // 5: provernet.v1.Msg
+	(*Transfer)(nil),       // 6: provernet.v1.Transfer
+	(*Deploy)(nil),         // 7: provernet.v1.Deploy
+	(*Module)(nil),         // 8: provernet.v1.Module
+	(*Hardware)(nil),       // 9: provernet.v1.Hardware
+	(*Gpu)(nil),            // 10: provernet.v1.Gpu
+	(*RegisterProver)(nil), // 11: provernet.v1.RegisterProver
+	(*Stake)(nil),          // 12: provernet.v1.Stake
+	(*Unbond)(nil),         // 13: provernet.v1.Unbond
+	(*Withdraw)(nil),       // 14: provernet.v1.Withdraw
+	(*Input)(nil),          // 15: provernet.v1.Input
+	(*Run)(nil),            // 16: provernet.v1.Run
+	(*MarketOrder)(nil),    // 17: provernet.v1.MarketOrder
+	(*SetAsk)(nil),         // 18: provernet.v1.SetAsk
+	(*Accept)(nil),         // 19: provernet.v1.Accept
+	(*Decline)(nil),        // 20: provernet.v1.Decline
+	(*SubmitResult)(nil),   // 21: provernet.v1.SubmitResult
+	(*RevealKey)(nil),      // 22: provernet.v1.RevealKey
+	(*Vote)(nil),           // 23: provernet.v1.Vote
 }
 var file_provernet_v1_tx_proto_depIdxs = []int32{
-	3,  // 0: provernet.v1.TxBody.messages:type_name -> provernet.v1.Msg
-	4,  // 1: provernet.v1.Msg.transfer:type_name -> provernet.v1.Transfer
-	5,  // 2: provernet.v1.Msg.deploy:type_name -> provernet.v1.Deploy
-	9,  // 3: provernet.v1.Msg.register_prover:type_name -> provernet.v1.RegisterProver
-	10, // 4: provernet.v1.Msg.stake:type_name -> provernet.v1.Stake
-	11, // 5: provernet.v1.Msg.unbond:type_name -> provernet.v1.Unbond
-	12, // 6: provernet.v1.Msg.withdraw:type_name -> provernet.v1.Withdraw
-	14, // 7: provernet.v1.Msg.run:type_name -> provernet.v1.Run
-	15, // 8: provernet.v1.Msg.accept:type_name -> provernet.v1.Accept
-	16, // 9: provernet.v1.Msg.decline:type_name -> provernet.v1.Decline
-	17, // 10: provernet.v1.Msg.submit_result:type_name -> provernet.v1.SubmitResult
-	18, // 11: provernet.v1.Msg.reveal_key:type_name -> provernet.v1.RevealKey
-	19, // 12: provernet.v1.Msg.vote:type_name -> provernet.v1.Vote
-	6,  // 13: provernet.v1.Deploy.prover:type_name -> provernet.v1.Module
-	6,  // 14: provernet.v1.Deploy.verifier:type_name -> provernet.v1.Module
-	7,  // 15: provernet.v1.Deploy.min_hardware:type_name -> provernet.v1.Hardware
-	8,  // 16: provernet.v1.Hardware.gpus:type_name -> provernet.v1.Gpu
-	7,  // 17: provernet.v1.RegisterProver.hardware:type_name -> provernet.v1.Hardware
-	13, // 18: provernet.v1.Run.inputs:type_name -> provernet.v1.Input
-	0,  // 19: provernet.v1.SubmitResult.outcome:type_name -> provernet.v1.Outcome
-	20, // [20:20] is the sub-list for method output_type
-	20, // [20:20] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	5,  // 0: provernet.v1.TxBody.messages:type_name -> provernet.v1.Msg
+	6,  // 1: provernet.v1.Msg.transfer:type_name -> provernet.v1.Transfer
+	7,  // 2: provernet.v1.Msg.deploy:type_name -> provernet.v1.Deploy
+	11, // 3: provernet.v1.Msg.register_prover:type_name -> provernet.v1.RegisterProver
+	12, // 4: provernet.v1.Msg.stake:type_name -> provernet.v1.Stake
+	13, // 5: provernet.v1.Msg.unbond:type_name -> provernet.v1.Unbond
+	14, // 6: provernet.v1.Msg.withdraw:type_name -> provernet.v1.Withdraw
+	16, // 7: provernet.v1.Msg.run:type_name -> provernet.v1.Run
+	19, // 8: provernet.v1.Msg.accept:type_name -> provernet.v1.Accept
+	20, // 9: provernet.v1.Msg.decline:type_name -> provernet.v1.Decline
+	21, // 10: provernet.v1.Msg.submit_result:type_name -> provernet.v1.SubmitResult
+	22, // 11: provernet.v1.Msg.reveal_key:type_name -> provernet.v1.RevealKey
+	23, // 12: provernet.v1.Msg.vote:type_name -> provernet.v1.Vote
+	18, // 13: provernet.v1.Msg.set_ask:type_name -> provernet.v1.SetAsk
+	8,  // 14: provernet.v1.Deploy.prover:type_name -> provernet.v1.Module
+	8,  // 15: provernet.v1.Deploy.verifier:type_name -> provernet.v1.Module
+	9,  // 16: provernet.v1.Deploy.min_hardware:type_name -> provernet.v1.Hardware
+	10, // 17: provernet.v1.Hardware.gpus:type_name -> provernet.v1.Gpu
+	9,  // 18: provernet.v1.RegisterProver.hardware:type_name -> provernet.v1.Hardware
+	15, // 19: provernet.v1.Run.inputs:type_name -> provernet.v1.Input
+	17, // 20: provernet.v1.Run.market:type_name -> provernet.v1.MarketOrder
+	0,  // 21: provernet.v1.MarketOrder.mechanism:type_name -> provernet.v1.Mechanism
+	1,  // 22: provernet.v1.MarketOrder.priority:type_name -> provernet.v1.Priority
+	2,  // 23: provernet.v1.SubmitResult.outcome:type_name -> provernet.v1.Outcome
+	24, // [24:24] is the sub-list for method output_type
+	24, // [24:24] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_provernet_v1_tx_proto_init() }
@@ -1639,14 +1971,15 @@ func file_provernet_v1_tx_proto_init() {
 		(*Msg_SubmitResult)(nil),
 		(*Msg_RevealKey)(nil),
 		(*Msg_Vote)(nil),
+		(*Msg_SetAsk)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_provernet_v1_tx_proto_rawDesc), len(file_provernet_v1_tx_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   19,
+			NumEnums:      3,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -70,6 +70,9 @@ func vectorMsgs() []struct {
 			Identity: "AGE-SECRET-KEY-1GQ9778VQXMMJVE8SK7J6VT8UJ4HDQAJUVSFCWCM02D8GEWQ72PVQ2Y5J33"}}}},
 		// Ballots 1041, 1044 and 1294: valid, invalid, copied.
 		{"vote", &pb.Msg{Kind: &pb.Msg_Vote{Vote: &pb.Vote{Ballots: []uint64{1041, 3, 250}, Verdicts: []byte{0x39}}}}},
+		// issue 17: an ask.
+		{"set_ask", &pb.Msg{Kind: &pb.Msg_SetAsk{SetAsk: &pb.SetAsk{Id: 3, Price: 25, Latency: 6,
+			Programs: [][]byte{fixed("program")}, Classes: []string{"gpu"}}}}},
 	}
 }
 

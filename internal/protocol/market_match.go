@@ -1,0 +1,346 @@
+package protocol
+
+import (
+	"bytes"
+	"encoding/binary"
+	"maps"
+	"slices"
+	"strconv"
+
+	"github.com/provernet/provernet/internal/alloc"
+	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
+)
+
+// Matching the market Runs (issue 17, docs/MARKET.md). At height h+1,
+// after the lottery's allocation, the market Runs included at h are
+// matched in the seed's order (alloc.Order: the proposer cannot choose
+// who matches first): each reads its book (readBook: a bounded walk of
+// the index for its program and its class), asks alloc.Match, and gets
+// its slots: slot i to the i-th ask taken at that ask's price, the slots
+// no ask took open to the open market at the order's max_price. A Run
+// that takes no ask fails at once (expired, reason no_matching_ask, the
+// escrow refunded) and records the nearest asks it missed and why.
+// Accepts, declines, time-outs, results, votes and settlement are the
+// protocol's as for any workload (a declined slot goes to the open
+// market at its price).
+
+// marketMissesShown is how many missed asks an unmatched Run records.
+const marketMissesShown = 8
+
+// marketProver is a prover as one block's matching sees it: its record,
+// updated in memory as it is allotted slots, and its index entry as read.
+type marketProver struct {
+	rec   *pb.Prover
+	was   indexEntry
+	found bool
+}
+
+// marketBlock is one block's matching in progress.
+type marketBlock struct {
+	kv      store.KV
+	env     Env
+	provers map[[20]byte]*marketProver
+	byAddr  map[[20]byte]*pb.Prover // the records allotted slots (allot)
+	dirty   map[[20]byte]bool
+}
+
+// MarketInput is what matching the market Runs at height reads: the Runs
+// in matching order. r must be the state after block height-1.
+func marketQueue(r store.Reader, height int64) (keys, ids [][]byte, err error) {
+	p := heightPrefix(prefixMarketQ, height-1)
+	err = r.Iterate(p, store.PrefixEnd(p), func(k, v []byte) bool {
+		keys, ids = append(keys, bytes.Clone(k)), append(ids, bytes.Clone(v))
+		return true
+	})
+	return keys, ids, err
+}
+
+// matchQueued matches the market Runs included at the previous height.
+func matchQueued(kv store.KV, env Env) ([]Event, error) {
+	keys, ids, err := marketQueue(kv, env.Height)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	seed, err := Seed(kv)
+	if err != nil {
+		return nil, err
+	}
+	ws := make([]alloc.Workload, len(ids))
+	for i, id := range ids {
+		ws[i] = alloc.Workload{ID: [32]byte(id)}
+	}
+	mb := &marketBlock{kv: kv, env: env, provers: map[[20]byte]*marketProver{}, byAddr: map[[20]byte]*pb.Prover{}, dirty: map[[20]byte]bool{}}
+	type matched struct {
+		w    *pb.Workload
+		prog *pb.Program
+		exp  alloc.MatchExplanation
+	}
+	var done []matched
+	for _, i := range alloc.Order(seed, ws) {
+		if err := kv.Delete(keys[i]); err != nil {
+			return nil, err
+		}
+		w, err := GetWorkload(kv, ids[i])
+		if err != nil {
+			return nil, err
+		}
+		prog, err := GetProgram(kv, w.Program)
+		if err != nil {
+			return nil, err
+		}
+		book, err := mb.readBook(prog, w, false)
+		if err != nil {
+			return nil, err
+		}
+		exp := alloc.ExplainMatch(seed, orderOf(w), book)
+		if len(exp.Taken) == 0 { // say what it missed, the other class's asks too
+			more, err := mb.readBook(prog, w, true)
+			if err != nil {
+				return nil, err
+			}
+			exp = alloc.ExplainMatch(seed, orderOf(w), append(book, more...))
+		} else {
+			mb.assign(w, exp.Taken)
+		}
+		done = append(done, matched{w, prog, exp})
+	}
+	for _, a := range slices.SortedFunc(maps.Keys(mb.dirty), func(x, y [20]byte) int { return bytes.Compare(x[:], y[:]) }) {
+		mp := mb.provers[a]
+		if err := writeProver(kv, mp.rec, &mp.was); err != nil {
+			return nil, err
+		}
+	}
+	var evs []Event
+	for _, d := range done {
+		var more []Event
+		if len(d.exp.Taken) == 0 {
+			more, err = failUnmatched(kv, env, d.w, d.exp)
+		} else {
+			more, err = mb.finish(d.w, d.prog, d.exp.Taken)
+		}
+		if err != nil {
+			return nil, err
+		}
+		evs = append(evs, more...)
+	}
+	return evs, nil
+}
+
+// prover returns a's standing, read once per block.
+func (mb *marketBlock) prover(a [20]byte) (*marketProver, error) {
+	if mp, ok := mb.provers[a]; ok {
+		return mp, nil
+	}
+	mp := &marketProver{}
+	p, err := GetProver(mb.kv, address.Address(a))
+	switch {
+	case isNotFound(err):
+		mp.rec = &pb.Prover{Address: a[:]}
+	case err != nil:
+		return nil, err
+	default:
+		mp.rec, mp.was, mp.found = p, indexEntryOf(p), true
+	}
+	mb.provers[a] = mp
+	return mp, nil
+}
+
+// readBook reads w's book: for each of its targets (its program, its
+// class), the asks in the order of w's priority (by price, or by
+// latency), at most wire.MarketScan within the order's bound and
+// wire.MarketNearMisses beyond it. With other, it reads instead the
+// cheapest asks of the class the program is not of (they do not serve it:
+// the "program" misses).
+func (mb *marketBlock) readBook(prog *pb.Program, w *pb.Workload, other bool) ([]alloc.Ask, error) {
+	o := orderOf(w)
+	targets := marketTargets(prog)
+	byTime := o.Priority == alloc.PriorityTime
+	if other {
+		targets, byTime = [][]byte{classTarget(otherClass(prog))}, false
+	}
+	need := HardwareOf(prog.MinHardware)
+	var book []alloc.Ask
+	for _, t := range targets {
+		var entries []bookEntry
+		var within, beyond int
+		err := walkBook(mb.kv, t, byTime, func(e bookEntry) bool {
+			in := e.price <= o.MaxPrice
+			if byTime {
+				in = e.latency <= o.MaxLatency
+			}
+			if in && !other {
+				within++
+			} else {
+				beyond++
+			}
+			entries = append(entries, e)
+			return within < wire.MarketScan && beyond < wire.MarketNearMisses
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			mp, err := mb.prover(e.prover)
+			if err != nil {
+				return nil, err
+			}
+			book = append(book, mb.askOf(e, mp, need, !other))
+		}
+	}
+	return book, nil
+}
+
+// askOf is a book entry as the matcher sees it, with its prover's
+// standing now.
+func (mb *marketBlock) askOf(e bookEntry, mp *marketProver, need alloc.Hardware, serves bool) alloc.Ask {
+	p := mp.rec
+	a := alloc.Ask{Prover: e.prover, ID: e.id, Price: e.price, Latency: e.latency, Serves: serves,
+		Active: mp.found && p.State == pb.ProverState_PROVER_STATE_ACTIVE}
+	if a.Active {
+		a.Meets = alloc.Meets(AllocHardware(mb.env.Params, p.Hardware), need)
+		if p.Held < p.MaxConcurrent {
+			a.Room = p.MaxConcurrent - p.Held
+		}
+		a.Reputation = ReputationOf(mb.env.Params, p, mb.env.Height).ScoreBp
+	}
+	return a
+}
+
+// bookEntry is one entry of the book's index.
+type bookEntry struct {
+	prover  [20]byte
+	id      uint32
+	price   uint64
+	latency int64
+}
+
+// walkBook calls fn with target's entries by price (or by latency) until
+// it returns false.
+func walkBook(r store.Reader, target []byte, byTime bool, fn func(bookEntry) bool) error {
+	p := bookPricePrefix(target)
+	if byTime {
+		p = bookTimePrefix(target)
+	}
+	return r.Iterate(p, store.PrefixEnd(p), func(k, v []byte) bool {
+		tail := k[len(p):]
+		var e bookEntry
+		if byTime {
+			if len(tail) != bookTimeTailLen {
+				return true
+			}
+			e.latency, e.price, tail = int64(binary.BigEndian.Uint64(tail)), binary.BigEndian.Uint64(tail[8:]), tail[16:]
+		} else {
+			if len(tail) != bookPriceTailLen || len(v) != 8 {
+				return true
+			}
+			e.price, e.latency, tail = binary.BigEndian.Uint64(tail), int64(binary.BigEndian.Uint64(v)), tail[8:]
+		}
+		e.prover, e.id = [20]byte(tail[:20]), binary.BigEndian.Uint32(tail[20:])
+		return fn(e)
+	})
+}
+
+// assign gives w's slots to the asks taken, in rank order; the rest open
+// at the order's max_price.
+func (mb *marketBlock) assign(w *pb.Workload, taken []alloc.Ask) {
+	env := mb.env
+	w.AllocatedHeight, w.State = env.Height, pb.WorkloadState_WORKLOAD_STATE_ALLOCATED
+	w.Slots = make([]*pb.Slot, w.K)
+	for i := range w.Slots {
+		s := &pb.Slot{Index: uint32(i), State: pb.SlotState_SLOT_STATE_OPEN, OpenUntil: w.Deadline, Price: w.Fee / uint64(w.K)}
+		if i < len(taken) {
+			a := taken[i]
+			mp := mb.provers[a.Prover]
+			mb.byAddr[a.Prover] = mp.rec
+			allot(env, s, a.Prover, mb.byAddr, mb.dirty)
+			s.Price, s.AskId, s.Promise = SlotPrice(env.Params, w.Cycles, a.Price), a.ID, env.Height+a.Latency
+		}
+		w.Slots[i] = s
+	}
+}
+
+// finish stores a matched workload, its events and its clearing prices.
+func (mb *marketBlock) finish(w *pb.Workload, prog *pb.Program, taken []alloc.Ask) ([]Event, error) {
+	evs := []Event{event("market_match", "workload", hexID(w.Id), "mechanism", MechanismName(w.Market.Mechanism),
+		"matched", strconv.Itoa(len(taken)))}
+	for i, a := range taken {
+		evs = append(evs, event("market_ask", "workload", hexID(w.Id), "slot", strconv.Itoa(i),
+			"prover", address.Address(a.Prover).String(), "ask", strconv.FormatUint(uint64(a.ID), 10),
+			"price", strconv.FormatUint(a.Price, 10), "latency", strconv.FormatInt(a.Latency, 10),
+			"slot_price", strconv.FormatUint(w.Slots[i].Price, 10)))
+	}
+	evs = append(evs, workloadEvent(w))
+	for _, s := range w.Slots {
+		evs = append(evs, slotEvent(w, s))
+	}
+	if err := recordClearing(mb.kv, mb.env, prog.Id, w, taken); err != nil {
+		return nil, err
+	}
+	res, err := finishMsg(mb.kv, mb.env, w, evs...)
+	return res.Events, err
+}
+
+// recordClearing appends the prices w matched at to its program's recent
+// clearing prices, keeping the last clearing_prices_kept.
+func recordClearing(kv store.KV, env Env, program []byte, w *pb.Workload, taken []alloc.Ask) error {
+	n := int(env.Params.ClearingPricesKept)
+	if n == 0 {
+		return nil
+	}
+	cp := &pb.ClearingPrices{}
+	if err := getProto(kv, clearingKey(program), cp); err != nil {
+		return err
+	}
+	for _, a := range taken {
+		cp.Prices = append(cp.Prices, &pb.ClearingPrice{Height: env.Height, Price: a.Price, Prover: bytes.Clone(a.Prover[:]), Workload: w.Id})
+	}
+	if len(cp.Prices) > n {
+		cp.Prices = cp.Prices[len(cp.Prices)-n:]
+	}
+	return setProto(kv, clearingKey(program), cp)
+}
+
+// failUnmatched ends a market Run no ask took: expired with reason
+// no_matching_ask, its escrow refunded whole, the nearest misses kept.
+func failUnmatched(kv store.KV, env Env, w *pb.Workload, exp alloc.MatchExplanation) ([]Event, error) {
+	var misses []Event
+	for _, c := range exp.Candidates {
+		if len(w.Missed) == marketMissesShown {
+			break
+		}
+		if c.Reason == alloc.MatchDuplicate {
+			continue
+		}
+		a := c.Ask
+		w.Missed = append(w.Missed, &pb.AskMiss{Prover: bytes.Clone(a.Prover[:]), Id: a.ID, Price: a.Price, Latency: a.Latency, Reason: string(c.Reason)})
+		misses = append(misses, event("market_miss", "workload", hexID(w.Id), "prover", address.Address(a.Prover).String(),
+			"ask", strconv.FormatUint(uint64(a.ID), 10), "price", strconv.FormatUint(a.Price, 10),
+			"latency", strconv.FormatInt(a.Latency, 10), "reason", string(c.Reason)))
+	}
+	if err := credit(kv, w.Owner, w.Escrow); err != nil {
+		return nil, err
+	}
+	w.Refunded, w.Escrow = w.Escrow, 0
+	w.State, w.Reason = pb.WorkloadState_WORKLOAD_STATE_EXPIRED, "no_matching_ask"
+	w.Settled, w.SettledHeight = true, env.Height
+	if err := setWorkload(kv, w); err != nil {
+		return nil, err
+	}
+	o := exp.Order
+	evs := []Event{event("market_unmatched", "workload", hexID(w.Id), "mechanism", MechanismName(w.Market.Mechanism),
+		"max_price", strconv.FormatUint(o.MaxPrice, 10), "max_latency", strconv.FormatInt(o.MaxLatency, 10),
+		"missed", strconv.Itoa(len(w.Missed)))}
+	return append(append(evs, misses...), workloadEvent(w),
+		event("settle", "workload", hexID(w.Id), "state", WorkloadStateName(w.State), "minted", "0",
+			"refunded", strconv.FormatUint(w.Refunded, 10), "burned", "0", "voters_paid", "0")), nil
+}
+
+// ClearingPricesOf reads a program's recent clearing prices, oldest first.
+func ClearingPricesOf(r store.Reader, program []byte) ([]*pb.ClearingPrice, error) {
+	cp := &pb.ClearingPrices{}
+	err := getProto(r, clearingKey(program), cp)
+	return cp.Prices, err
+}
