@@ -25,6 +25,11 @@ const (
 	CodeMempoolBusy       Code = 15 // CheckTx only: ordinary transactions fill their share of the node's mempool
 	CodeTooHeavy          Code = 16 // its weight is over params.max_block_weight: no block can carry it
 	CodeLimitReached      Code = 17 // issue 17: a per-sender bound is reached (max_asks_per_prover)
+
+	// issue 16: proof trees (docs/TREES.md). Numbered from 26 to leave
+	// room for codes added meanwhile.
+	CodeScoreTooLow   Code = 26 // a node proof's score does not beat the node's kept proofs it could replace
+	CodeProofRejected Code = 27 // a node proof's outputs do not verify: not its sender's, or not what its inputs or children give
 )
 
 // Codespace names the code table in ABCI responses.
@@ -49,6 +54,8 @@ var codeNames = [...]string{
 	CodeMempoolBusy:       "mempool_busy",
 	CodeTooHeavy:          "too_heavy",
 	CodeLimitReached:      "limit_reached",
+	CodeScoreTooLow:       "score_too_low",
+	CodeProofRejected:     "proof_rejected",
 }
 
 // String returns the code's stable name.

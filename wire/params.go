@@ -69,6 +69,17 @@ type Params struct {
 	MaxAsksPerProver   uint32 `json:"max_asks_per_prover"`  // 0: the market is off
 	ReputationWindow   int64  `json:"reputation_window"`    // blocks; 0 keeps no reputation
 	ClearingPricesKept uint32 `json:"clearing_prices_kept"` // per program
+	// issue 16: proof trees (docs/TREES.md); nil on a chain whose genesis
+	// predates them, which has trees off. Its fields are flat in the JSON.
+	*TreeParams
+}
+
+// TreeParams are the proof trees' parameters (issue 16).
+type TreeParams struct {
+	MaxTreeInputs     uint32 `json:"max_tree_inputs"` // 0: trees off
+	ProofsPerNode     uint32 `json:"proofs_per_node"`
+	MaxNodeDeadline   int64  `json:"max_node_deadline"`
+	TreeUncleRewardBP uint32 `json:"tree_uncle_reward_bp"`
 }
 
 // TxWeight is the weight of a transaction of size bytes carrying msgs

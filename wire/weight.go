@@ -67,6 +67,19 @@ const (
 	// (internal/protocol.DueWeight).
 	WeightTimer = 140
 
+	// issue 16: proof trees (docs/TREES.md, "Block weight"). A
+	// SubmitNodeProof verifies one RFC 9381 proof (about 440 us of its
+	// cost), hashes the children's outputs and rewrites the tree record;
+	// a tree timer reads and writes the tree and, at the root's close,
+	// pays up to 3(n-1) proofs. Both from BenchmarkTreeNodeProof and
+	// BenchmarkTreeFinalize on a 64-input tree (the largest by default),
+	// on a shared machine: a first calibration. WeightProveTree and
+	// WeightTreeInput are a guess by analogy with a Run (no X25519, two
+	// records written), not measured.
+	WeightProveTree       = 120
+	WeightTreeInput       = 2
+	WeightSubmitNodeProof = 600
+	WeightTreeTimer       = 1700
 	// issue 17 (docs/MARKET.md). Calibrated guesses, not yet measured:
 	// WeightSetAsk is the ask's record, its prover and the old entries,
 	// WeightAskTarget per program or class it serves (a program read and
@@ -136,6 +149,10 @@ func MsgWeight(m *pb.Msg, admissionChallenges uint32) uint64 {
 		return WeightVote + items(len(k.Vote.GetBallots()))*(WeightVoteEntry+WeightBallot)
 	case *pb.Msg_SetAsk:
 		return WeightSetAsk + items(len(k.SetAsk.GetPrograms())+len(k.SetAsk.GetClasses()))*WeightAskTarget
+	case *pb.Msg_ProveTree:
+		return WeightProveTree + items(len(k.ProveTree.GetInputs()))*WeightTreeInput
+	case *pb.Msg_SubmitNodeProof:
+		return WeightSubmitNodeProof
 	}
 	return WeightTransfer // an unknown kind never decodes; the least any message weighs
 }

@@ -86,6 +86,7 @@ func goldenParams() protocol.Params {
 	p.MinProverStake, p.RegistrationFee, p.UnbondCooldown = 10_000, 500, 2
 	p.CommitteeSize, p.AcceptWindow, p.RevealWindow, p.VoteWindow = 3, 3, 5, 5
 	p.CyclesPerBlock = 1_000_000
+	p.TreeParams = nil // the story predates proof trees (issue 16): its genesis stores no tree parameters
 	return p
 }
 

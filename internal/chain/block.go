@@ -250,7 +250,7 @@ func (a *App) checkTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 // mempool (room.go).
 func busy(why refusal) *abci.CheckTxResponse {
 	log := fmt.Sprintf("mempool_busy: ordinary transactions fill %d.%02d%% of their share of this node's mempool; "+
-		"the rest is kept for Accept, Decline, SubmitResult, RevealKey and Vote; send it again in a few blocks", why.fullBP/100, why.fullBP%100)
+		"the rest is kept for Accept, Decline, SubmitResult, RevealKey, Vote and SubmitNodeProof; send it again in a few blocks", why.fullBP/100, why.fullBP%100)
 	if why.sender {
 		log = fmt.Sprintf("mempool_busy: this sender's transactions fill %d.%02d%% of what one sender may hold in this node's mempool; "+
 			"send it again once some of them are in a block", why.fullBP/100, why.fullBP%100)

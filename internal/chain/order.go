@@ -72,7 +72,7 @@ func inNonceOrder(txs []proposed) []proposed {
 
 // criticalFirst moves ahead, in their order, the transactions of senders
 // whose every transaction here carries only protocol-critical messages
-// (Accept, Decline, SubmitResult, RevealKey, Vote): messages with a
+// (Accept, Decline, SubmitResult, RevealKey, Vote, SubmitNodeProof): messages with a
 // window, which a spammer filling blocks with transfers or Runs must not
 // push past it (docs/SECURITY.md, "Block stuffing"). A sender with any
 // other transaction keeps all of its transactions in the ordinary group,

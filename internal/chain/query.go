@@ -40,6 +40,7 @@ const (
 	PathResult     = "/result"     // data: workload id || 4-byte big-endian slot; value: the sealed age file
 	PathFee        = "/fee"        // data: a Run (program, cycles, provers); value: a FeeQuote
 	PathAllocation = "/allocation" // data: the 32-byte workload id; value: an AllocationAnswer (JSON)
+	PathTree       = "/tree"       // data: the 32-byte tree id; value: the Tree, its nodes and kept proofs (issue 16)
 )
 
 // MaxWorkloadList is the page size of a /workloads query in the older
@@ -183,6 +184,17 @@ func query(snap *iavltree.Snapshot, req *abci.QueryRequest) (*abci.QueryResponse
 		return sealedResult(snap, req.Data)
 	case PathFee:
 		return feeQuote(snap, req.Data)
+	case PathTree: // issue 16
+		if len(req.Data) != 32 {
+			return nil, fmt.Errorf("a tree id is 32 bytes, got %d", len(req.Data))
+		}
+		if req.Prove {
+			return provenRecord(snap, protocol.TreeKey(req.Data), fmt.Sprintf("tree %x", req.Data))
+		}
+		if _, err := protocol.GetTree(snap, req.Data); err != nil {
+			return nil, err
+		}
+		return keyValue(snap, protocol.TreeKey(req.Data), false)
 	default:
 		return nil, fmt.Errorf("unknown query path %q", req.Path)
 	}

@@ -9,7 +9,7 @@ import (
 // ordinaryShareBP is the share of this node's mempool (in bytes and in
 // transactions) that ordinary transactions may fill; the rest is kept for
 // protocol-critical ones (protocol.Critical: Accept, Decline, SubmitResult,
-// RevealKey, Vote), whose windows a spammer must not be able to close by
+// RevealKey, Vote, SubmitNodeProof), whose windows a spammer must not be able to close by
 // filling the mempool (docs/SECURITY.md, "Block stuffing").
 const ordinaryShareBP = 7500
 

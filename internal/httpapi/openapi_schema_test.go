@@ -33,7 +33,7 @@ func init() {
 		"PendingResult": wire.PendingResult{}, "WorkloadPage": wire.WorkloadPage{}, "ProverPage": wire.ProverPage{},
 		"ProgramPage": wire.ProgramPage{}, "Timeline": wire.Timeline{}, "TimelineEntry": wire.TimelineEntry{},
 		"ProverHistory": wire.ProverHistory{}, "HistoryEntry": wire.HistoryEntry{}, "Proof": wire.Proof{},
-		"ProofOp": wire.ProofOp{},
+		"ProofOp": wire.ProofOp{}, "Tree": wire.Tree{}, "TreeNode": wire.TreeNode{}, "TreeProof": wire.TreeProof{},
 	} {
 		schemaTypes[name] = reflect.TypeOf(v)
 	}
@@ -49,7 +49,7 @@ var routeSchemas = map[string]string{
 	"GET /v1/status": "Status", "GET /v1/accounts/{address}": "Account", "GET /v1/supply": "Supply",
 	"GET /v1/programs/{id}": "Program", "GET /v1/provers/{address}": "Prover", "GET /v1/workloads/{id}": "Workload",
 	"GET /v1/workloads/{id}/timeline": "Timeline", "GET /v1/provers/{address}/history": "ProverHistory",
-	"GET /v1/txs/{hash}": "TxResult", "POST /v1/txs": "BroadcastResult",
+	"GET /v1/txs/{hash}": "TxResult", "POST /v1/txs": "BroadcastResult", "GET /v1/trees/{id}": "Tree",
 }
 
 // schemaOf is t's schema: an object of its JSON fields, a named wire
@@ -108,9 +108,16 @@ func addFields(t reflect.Type, props map[string]any, required *[]any) {
 		if name == "-" {
 			continue
 		}
-		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
-			addFields(f.Type, props, required)
-			continue
+		if f.Anonymous && name == "" {
+			switch {
+			case f.Type.Kind() == reflect.Struct:
+				addFields(f.Type, props, required)
+				continue
+			case f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.Struct:
+				var none []any // a nil embedded pointer leaves its fields out
+				addFields(f.Type.Elem(), props, &none)
+				continue
+			}
 		}
 		if name == "" {
 			name = f.Name

@@ -84,7 +84,20 @@ func TestParamsWireMatchesServer(t *testing.T) {
 // another kind than the chain's.
 func TestParamsWireCarriesExtremes(t *testing.T) {
 	var p protocol.Params
-	v := reflect.ValueOf(&p).Elem()
+	setExtremes(t, reflect.ValueOf(&p).Elem())
+	doc, err := json.Marshal(p) // as chain.App's /params query
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := strictParams(t, doc)
+	if w.MaxTxBytes != math.MaxUint64 || w.UnbondCooldown != math.MinInt64 || w.ChallengeProgram != "extreme" {
+		t.Fatalf("wire.Params %+v lost the extremes", w)
+	}
+}
+
+// setExtremes sets every field of the struct v to the extreme of its type,
+// through embedded struct pointers (protocol.TreeParams, issue 16).
+func setExtremes(t *testing.T, v reflect.Value) {
 	for i := range v.NumField() {
 		f := v.Field(i)
 		switch f.Kind() {
@@ -99,17 +112,15 @@ func TestParamsWireCarriesExtremes(t *testing.T) {
 				t.Fatalf("protocol.Params.%s is a %s: teach this test its extreme", v.Type().Field(i).Name, f.Type())
 			}
 			f.Set(reflect.ValueOf([]uint32{math.MaxUint32, 0, 1}))
+		case reflect.Pointer:
+			if f.Type().Elem().Kind() != reflect.Struct {
+				t.Fatalf("protocol.Params.%s is a %s: teach this test its extreme", v.Type().Field(i).Name, f.Type())
+			}
+			f.Set(reflect.New(f.Type().Elem()))
+			setExtremes(t, f.Elem())
 		default:
 			t.Fatalf("protocol.Params.%s is a %s: teach this test its extreme", v.Type().Field(i).Name, f.Type())
 		}
-	}
-	doc, err := json.Marshal(p) // as chain.App's /params query
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := strictParams(t, doc)
-	if w.MaxTxBytes != math.MaxUint64 || w.UnbondCooldown != math.MinInt64 || w.ChallengeProgram != "extreme" {
-		t.Fatalf("wire.Params %+v lost the extremes", w)
 	}
 }
 

@@ -107,6 +107,7 @@ var routes = []struct {
 	{"GET /v1/workloads/{id}/allocation", (*server).allocation},
 	{"GET /v1/workloads/{id}/pending", (*server).pending},
 	{"GET /v1/workloads/{id}/timeline", (*server).timeline},
+	{"GET /v1/trees/{id}", (*server).tree}, // issue 16
 	{"GET /v1/fee", (*server).fee},
 	{"GET /v1/events", (*server).events},
 	{"GET /v1/openapi.json", (*server).openapi},

@@ -44,6 +44,10 @@ func BeginBlock(kv store.KV, env Env) (*Block, []Event, error) {
 		return nil, nil, err
 	}
 	evs = append(evs, more...)
+	if more, err = treeTimers(kv, env); err != nil { // issue 16
+		return nil, nil, err
+	}
+	evs = append(evs, more...)
 	if more, err = reinstate(kv, env); err != nil {
 		return nil, nil, err
 	}

@@ -20,7 +20,7 @@ import (
 // CheckInvariants checks the supply, every workload, every prover's
 // counts of what it holds, and the active index.
 func CheckInvariants(r store.Reader) error {
-	return errors.Join(CheckSupply(r), CheckWorkloads(r), CheckProverCounts(r), CheckActiveIndex(r))
+	return errors.Join(CheckSupply(r), CheckWorkloads(r), CheckProverCounts(r), CheckActiveIndex(r), CheckTrees(r))
 }
 
 // CheckActiveIndex verifies the active index (active.go) against a scan of
@@ -143,6 +143,9 @@ func CheckSupply(r store.Reader) error {
 		return err
 	}
 	if err := Scan(r, prefixWorkload, func(w *pb.Workload) bool { escrow += w.Escrow; return true }); err != nil {
+		return err
+	}
+	if err := Scan(r, prefixTree, func(t *pb.Tree) bool { escrow += t.Escrow; return true }); err != nil { // issue 16
 		return err
 	}
 	if have, want := balances+escrow+stakes+s.Burned, s.Genesis+s.Minted; have != want {

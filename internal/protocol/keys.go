@@ -111,3 +111,30 @@ func dueAt(r store.Reader, prefix []byte, height int64) ([][]byte, error) {
 	})
 	return out, err
 }
+
+// issue 16: proof trees (docs/TREES.md). Nothing is written under tree/
+// until a ProveTree is.
+var (
+	prefixTree       = []byte("tree/rec/")   // tree/rec/<id>: a tree and its nodes (pb.Tree)
+	prefixTreeInputs = []byte("tree/in/")    // tree/in/<id>: its inputs (pb.TreeInputs)
+	prefixTreeProof  = []byte("tree/proof/") // tree/proof/<id><node><seq>: a kept proof's bytes
+	prefixTreeTimer  = []byte("tree/timer/") // tree/timer/<height>/<id>: a window of the tree ends then
+)
+
+func treeKey(id []byte) []byte       { return append(append([]byte{}, prefixTree...), id...) }
+func treeInputsKey(id []byte) []byte { return append(append([]byte{}, prefixTreeInputs...), id...) }
+
+func treeProofKey(id []byte, node, seq uint32) []byte {
+	k := append(append([]byte{}, prefixTreeProof...), id...)
+	return binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(k, node), seq)
+}
+
+func treeTimerKey(h int64, id []byte) []byte {
+	return append(append(heightPrefix(prefixTreeTimer, h), '/'), id...)
+}
+
+// TreeKey is the store key of a tree (for proven queries).
+func TreeKey(id []byte) []byte { return treeKey(id) }
+
+// TreeProofKey is the store key of a kept proof's bytes.
+func TreeProofKey(id []byte, node, seq uint32) []byte { return treeProofKey(id, node, seq) }

@@ -150,6 +150,59 @@ type Params struct {
 	// ClearingPricesKept is how many recent clearing prices the chain
 	// keeps per program for price discovery.
 	ClearingPricesKept uint32 `json:"clearing_prices_kept"`
+	// issue 16: proof trees (docs/TREES.md). Embedded so its fields
+	// appear flat in the JSON; nil, as in a genesis that predates trees,
+	// turns them off and writes none of them, so such a chain's params
+	// record and app hash stay what they were. Read it through Trees().
+	*TreeParams
+}
+
+// TreeParams are the proof trees' parameters (issue 16).
+type TreeParams struct {
+	// MaxTreeInputs caps a ProveTree's inputs n (a power of two, 2..this).
+	MaxTreeInputs uint32 `json:"max_tree_inputs"`
+	// ProofsPerNode is how many proofs a node keeps, by highest score.
+	ProofsPerNode uint32 `json:"proofs_per_node"`
+	// MaxNodeDeadline caps a ProveTree's node_deadline (blocks).
+	MaxNodeDeadline int64 `json:"max_node_deadline"`
+	// TreeUncleRewardBP pays a kept proof left out of the winning tree
+	// this share of what it would have been paid in it; 0 (the default)
+	// pays uncles nothing (docs/TREES.md, "Uncles").
+	TreeUncleRewardBP uint32 `json:"tree_uncle_reward_bp"`
+}
+
+// Trees returns the proof trees' parameters and whether trees are on.
+func (p Params) Trees() (TreeParams, bool) {
+	if p.TreeParams == nil || p.TreeParams.MaxTreeInputs == 0 {
+		return TreeParams{}, false
+	}
+	return *p.TreeParams, true
+}
+
+// DefaultTreeParams are the trees' defaults, as docs/CHAIN.md lists them.
+func DefaultTreeParams() TreeParams {
+	return TreeParams{MaxTreeInputs: 64, ProofsPerNode: 3, MaxNodeDeadline: 1000, TreeUncleRewardBP: 0}
+}
+
+// validate checks the trees' parameters.
+func (t TreeParams) validate() error {
+	var errs []error
+	// At most 64: one record holds a tree's nodes and is rewritten by each
+	// proof, and WeightSubmitNodeProof and WeightTreeTimer were measured
+	// on a 64-input tree (docs/TREES.md, "Block weight").
+	if t.MaxTreeInputs < 2 || t.MaxTreeInputs > 64 || t.MaxTreeInputs&(t.MaxTreeInputs-1) != 0 {
+		errs = append(errs, fmt.Errorf("max_tree_inputs %d must be a power of two, 2..64", t.MaxTreeInputs))
+	}
+	if t.ProofsPerNode < 1 || t.ProofsPerNode > 16 {
+		errs = append(errs, fmt.Errorf("proofs_per_node %d must be 1..16", t.ProofsPerNode))
+	}
+	if t.MaxNodeDeadline < 1 || t.MaxNodeDeadline > 1<<40 {
+		errs = append(errs, fmt.Errorf("max_node_deadline %d must be 1..2^40", t.MaxNodeDeadline))
+	}
+	if t.TreeUncleRewardBP > 10000 {
+		errs = append(errs, fmt.Errorf("tree_uncle_reward_bp %d exceeds 10000 basis points", t.TreeUncleRewardBP))
+	}
+	return errors.Join(errs...)
 }
 
 // DefaultParams are the parameters' defaults, as docs/CHAIN.md
@@ -212,6 +265,7 @@ func DefaultParams() Params {
 		MaxAsksPerProver:   16,
 		ReputationWindow:   10_000,
 		ClearingPricesKept: 32,
+		TreeParams: func() *TreeParams { t := DefaultTreeParams(); return &t }(),
 	}
 }
 
@@ -290,6 +344,9 @@ func (p Params) Validate() error {
 	}
 	if p.MaxAsksPerProver > 256 || p.ReputationWindow < 0 || p.ReputationWindow > 1<<40 || p.ClearingPricesKept > 1024 {
 		errs = append(errs, errors.New("max_asks_per_prover must be at most 256, reputation_window 0..2^40, clearing_prices_kept at most 1024"))
+	}
+	if p.TreeParams != nil && p.TreeParams.MaxTreeInputs != 0 {
+		errs = append(errs, p.TreeParams.validate())
 	}
 	return errors.Join(errs...)
 }

@@ -50,6 +50,7 @@ type scenario struct {
 	users      map[string]*age.X25519Identity
 	sealed     map[string]sealedResult // "w1/0" -> what was submitted
 	challenges map[string]int          // prover name -> challenges named so far
+	trees      map[string][]byte       // tree name -> tree id (issue 16, tree_scenario_test.go)
 }
 
 // handle runs one command; the arguments are checked as the handler reads
@@ -130,6 +131,9 @@ func (s *scenario) dispatch(t testing.TB, c *cmd) string {
 			return out
 		}
 		if out, ok := s.handleMarket(t, c); ok { // market_scenario_test.go
+			return out
+		}
+		if out, ok := s.handleTree(t, c); ok {
 			return out
 		}
 		c.fail("unknown command")

@@ -135,12 +135,12 @@ func decodeCode(err error) wire.Code {
 }
 
 // Critical reports whether every message of tx has a window to meet
-// (Accept, Decline, SubmitResult, RevealKey, Vote): the transactions a
+// (Accept, Decline, SubmitResult, RevealKey, Vote, SubmitNodeProof): the transactions a
 // proposal puts first and a full block is made of (fill.go).
 func Critical(tx *txn.Tx) bool {
 	for _, m := range tx.Body.GetMessages() {
 		switch m.GetKind().(type) {
-		case *pb.Msg_Accept, *pb.Msg_Decline, *pb.Msg_SubmitResult, *pb.Msg_RevealKey, *pb.Msg_Vote:
+		case *pb.Msg_Accept, *pb.Msg_Decline, *pb.Msg_SubmitResult, *pb.Msg_RevealKey, *pb.Msg_Vote, *pb.Msg_SubmitNodeProof:
 		default:
 			return false
 		}
@@ -233,6 +233,10 @@ func runMessage(kv store.KV, env Env, sender address.Address, m *pb.Msg) (Result
 		return vote(kv, env, sender, k.Vote)
 	case *pb.Msg_SetAsk:
 		return setAsk(kv, env, sender, k.SetAsk)
+	case *pb.Msg_ProveTree: // issue 16
+		return proveTree(kv, env, sender, k.ProveTree)
+	case *pb.Msg_SubmitNodeProof: // issue 16
+		return submitNodeProof(kv, env, sender, k.SubmitNodeProof)
 	default:
 		return reject(wire.CodeUnknownMessage, "unknown message kind %T", k), nil
 	}

@@ -87,8 +87,18 @@ func DueWeight(r store.Reader, p Params, height int64) (uint64, error) {
 		return 0, err
 	}
 	market, err := countKeys(r, heightPrefix(prefixMarketQ, height-1), heightPrefix(prefixMarketQ, height), math.MaxUint64)
+	if err != nil {
+		return 0, err
+	}
+	trees, err := dueTrees(r, height) // issue 16
 	return (runs+waiting)*wire.AllocationWeight(p.MaxProversPerWorkload) + timers*wire.WeightTimer +
-		market*wire.MarketAllocationWeight(p.MaxProversPerWorkload), err
+		market*wire.MarketAllocationWeight(p.MaxProversPerWorkload) + trees*wire.WeightTreeTimer, err
+}
+
+// dueTrees counts the trees whose timers fall due at height.
+func dueTrees(r store.Reader, height int64) (uint64, error) {
+	due := append(heightPrefix(prefixTreeTimer, height), '/')
+	return countKeys(r, due, store.PrefixEnd(due), math.MaxUint64)
 }
 
 // DueWork counts the Runs the block at height allocates and the workloads

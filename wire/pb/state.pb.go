@@ -239,6 +239,124 @@ func (SlotState) EnumDescriptor() ([]byte, []int) {
 	return file_provernet_v1_state_proto_rawDescGZIP(), []int{2}
 }
 
+// TreeState is where a tree is in its life.
+type TreeState int32
+
+const (
+	TreeState_TREE_STATE_UNSPECIFIED TreeState = 0
+	TreeState_TREE_STATE_PENDING     TreeState = 1 // included; its nodes open at the next height with that height's seed
+	TreeState_TREE_STATE_PROVING     TreeState = 2
+	TreeState_TREE_STATE_FINAL       TreeState = 3 // the root closed; the winning tree was paid
+	TreeState_TREE_STATE_EXPIRED     TreeState = 4 // a node got no proof through both step-in windows; R refunded
+)
+
+// Enum value maps for TreeState.
+var (
+	TreeState_name = map[int32]string{
+		0: "TREE_STATE_UNSPECIFIED",
+		1: "TREE_STATE_PENDING",
+		2: "TREE_STATE_PROVING",
+		3: "TREE_STATE_FINAL",
+		4: "TREE_STATE_EXPIRED",
+	}
+	TreeState_value = map[string]int32{
+		"TREE_STATE_UNSPECIFIED": 0,
+		"TREE_STATE_PENDING":     1,
+		"TREE_STATE_PROVING":     2,
+		"TREE_STATE_FINAL":       3,
+		"TREE_STATE_EXPIRED":     4,
+	}
+)
+
+func (x TreeState) Enum() *TreeState {
+	p := new(TreeState)
+	*p = x
+	return p
+}
+
+func (x TreeState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (TreeState) Descriptor() protoreflect.EnumDescriptor {
+	return file_provernet_v1_state_proto_enumTypes[3].Descriptor()
+}
+
+func (TreeState) Type() protoreflect.EnumType {
+	return &file_provernet_v1_state_proto_enumTypes[3]
+}
+
+func (x TreeState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use TreeState.Descriptor instead.
+func (TreeState) EnumDescriptor() ([]byte, []int) {
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{3}
+}
+
+// NodePhase is which window a node is in.
+type NodePhase int32
+
+const (
+	NodePhase_NODE_PHASE_UNSPECIFIED  NodePhase = 0
+	NodePhase_NODE_PHASE_WAITING      NodePhase = 1 // a child has no kept proof yet
+	NodePhase_NODE_PHASE_OPEN         NodePhase = 2 // any active prover
+	NodePhase_NODE_PHASE_STEP_SIBLING NodePhase = 3 // no proof by its deadline: the provers of its sibling subtree
+	NodePhase_NODE_PHASE_STEP_ANY     NodePhase = 4 // then any active prover
+	NodePhase_NODE_PHASE_CLOSED       NodePhase = 5 // its kept proofs are final
+	NodePhase_NODE_PHASE_FAILED       NodePhase = 6 // no proof through every window
+)
+
+// Enum value maps for NodePhase.
+var (
+	NodePhase_name = map[int32]string{
+		0: "NODE_PHASE_UNSPECIFIED",
+		1: "NODE_PHASE_WAITING",
+		2: "NODE_PHASE_OPEN",
+		3: "NODE_PHASE_STEP_SIBLING",
+		4: "NODE_PHASE_STEP_ANY",
+		5: "NODE_PHASE_CLOSED",
+		6: "NODE_PHASE_FAILED",
+	}
+	NodePhase_value = map[string]int32{
+		"NODE_PHASE_UNSPECIFIED":  0,
+		"NODE_PHASE_WAITING":      1,
+		"NODE_PHASE_OPEN":         2,
+		"NODE_PHASE_STEP_SIBLING": 3,
+		"NODE_PHASE_STEP_ANY":     4,
+		"NODE_PHASE_CLOSED":       5,
+		"NODE_PHASE_FAILED":       6,
+	}
+)
+
+func (x NodePhase) Enum() *NodePhase {
+	p := new(NodePhase)
+	*p = x
+	return p
+}
+
+func (x NodePhase) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (NodePhase) Descriptor() protoreflect.EnumDescriptor {
+	return file_provernet_v1_state_proto_enumTypes[4].Descriptor()
+}
+
+func (NodePhase) Type() protoreflect.EnumType {
+	return &file_provernet_v1_state_proto_enumTypes[4]
+}
+
+func (x NodePhase) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use NodePhase.Descriptor instead.
+func (NodePhase) EnumDescriptor() ([]byte, []int) {
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{4}
+}
+
 // Account is the state of one address.
 type Account struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -2421,6 +2539,476 @@ func (x *Ballot) GetCopied() uint32 {
 	return 0
 }
 
+// TreeProof is one kept proof of a node.
+type TreeProof struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Seq           uint32                 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"` // its number among the node's accepted proofs
+	Prover        []byte                 `protobuf:"bytes,2,opt,name=prover,proto3" json:"prover,omitempty"`
+	FeeBurnBp     uint32                 `protobuf:"varint,3,opt,name=fee_burn_bp,json=feeBurnBp,proto3" json:"fee_burn_bp,omitempty"`
+	Score         uint64                 `protobuf:"varint,4,opt,name=score,proto3" json:"score,omitempty"`      // vrf32 * (10000 + fee_burn_bp)
+	Left          []uint32               `protobuf:"varint,5,rep,packed,name=left,proto3" json:"left,omitempty"` // the child proofs it names (seqs)
+	Right         []uint32               `protobuf:"varint,6,rep,packed,name=right,proto3" json:"right,omitempty"`
+	Outputs       []byte                 `protobuf:"bytes,7,opt,name=outputs,proto3" json:"outputs,omitempty"`
+	ProofSha256   []byte                 `protobuf:"bytes,8,opt,name=proof_sha256,json=proofSha256,proto3" json:"proof_sha256,omitempty"` // the proof bytes' hash (the bytes: tree/proof/...)
+	Height        int64                  `protobuf:"varint,9,opt,name=height,proto3" json:"height,omitempty"`
+	StepIn        bool                   `protobuf:"varint,10,opt,name=step_in,json=stepIn,proto3" json:"step_in,omitempty"` // submitted in a step-in window: unpaid
+	Pinned        bool                   `protobuf:"varint,11,opt,name=pinned,proto3" json:"pinned,omitempty"`               // named by a proof of the parent: never evicted
+	InWinningTree bool                   `protobuf:"varint,12,opt,name=in_winning_tree,json=inWinningTree,proto3" json:"in_winning_tree,omitempty"`
+	Paid          uint64                 `protobuf:"varint,13,opt,name=paid,proto3" json:"paid,omitempty"`   // uprv
+	Total         uint64                 `protobuf:"varint,14,opt,name=total,proto3" json:"total,omitempty"` // for a root proof: the score of everything it includes
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TreeProof) Reset() {
+	*x = TreeProof{}
+	mi := &file_provernet_v1_state_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TreeProof) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TreeProof) ProtoMessage() {}
+
+func (x *TreeProof) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_state_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TreeProof.ProtoReflect.Descriptor instead.
+func (*TreeProof) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *TreeProof) GetSeq() uint32 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *TreeProof) GetProver() []byte {
+	if x != nil {
+		return x.Prover
+	}
+	return nil
+}
+
+func (x *TreeProof) GetFeeBurnBp() uint32 {
+	if x != nil {
+		return x.FeeBurnBp
+	}
+	return 0
+}
+
+func (x *TreeProof) GetScore() uint64 {
+	if x != nil {
+		return x.Score
+	}
+	return 0
+}
+
+func (x *TreeProof) GetLeft() []uint32 {
+	if x != nil {
+		return x.Left
+	}
+	return nil
+}
+
+func (x *TreeProof) GetRight() []uint32 {
+	if x != nil {
+		return x.Right
+	}
+	return nil
+}
+
+func (x *TreeProof) GetOutputs() []byte {
+	if x != nil {
+		return x.Outputs
+	}
+	return nil
+}
+
+func (x *TreeProof) GetProofSha256() []byte {
+	if x != nil {
+		return x.ProofSha256
+	}
+	return nil
+}
+
+func (x *TreeProof) GetHeight() int64 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+func (x *TreeProof) GetStepIn() bool {
+	if x != nil {
+		return x.StepIn
+	}
+	return false
+}
+
+func (x *TreeProof) GetPinned() bool {
+	if x != nil {
+		return x.Pinned
+	}
+	return false
+}
+
+func (x *TreeProof) GetInWinningTree() bool {
+	if x != nil {
+		return x.InWinningTree
+	}
+	return false
+}
+
+func (x *TreeProof) GetPaid() uint64 {
+	if x != nil {
+		return x.Paid
+	}
+	return 0
+}
+
+func (x *TreeProof) GetTotal() uint64 {
+	if x != nil {
+		return x.Total
+	}
+	return 0
+}
+
+// TreeNode is one node of a tree.
+type TreeNode struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Index         uint32                 `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`
+	Phase         NodePhase              `protobuf:"varint,2,opt,name=phase,proto3,enum=provernet.v1.NodePhase" json:"phase,omitempty"`
+	Opened        int64                  `protobuf:"varint,3,opt,name=opened,proto3" json:"opened,omitempty"`                     // the height it opened
+	PhaseEnd      int64                  `protobuf:"varint,4,opt,name=phase_end,json=phaseEnd,proto3" json:"phase_end,omitempty"` // the first height after its current window
+	NextSeq       uint32                 `protobuf:"varint,5,opt,name=next_seq,json=nextSeq,proto3" json:"next_seq,omitempty"`
+	Proofs        []*TreeProof           `protobuf:"bytes,6,rep,name=proofs,proto3" json:"proofs,omitempty"` // kept, in seq order
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TreeNode) Reset() {
+	*x = TreeNode{}
+	mi := &file_provernet_v1_state_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TreeNode) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TreeNode) ProtoMessage() {}
+
+func (x *TreeNode) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_state_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TreeNode.ProtoReflect.Descriptor instead.
+func (*TreeNode) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *TreeNode) GetIndex() uint32 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *TreeNode) GetPhase() NodePhase {
+	if x != nil {
+		return x.Phase
+	}
+	return NodePhase_NODE_PHASE_UNSPECIFIED
+}
+
+func (x *TreeNode) GetOpened() int64 {
+	if x != nil {
+		return x.Opened
+	}
+	return 0
+}
+
+func (x *TreeNode) GetPhaseEnd() int64 {
+	if x != nil {
+		return x.PhaseEnd
+	}
+	return 0
+}
+
+func (x *TreeNode) GetNextSeq() uint32 {
+	if x != nil {
+		return x.NextSeq
+	}
+	return 0
+}
+
+func (x *TreeNode) GetProofs() []*TreeProof {
+	if x != nil {
+		return x.Proofs
+	}
+	return nil
+}
+
+// Tree is a ProveTree and its progress. Its inputs live apart
+// (tree/in/<id>), its proofs' bytes too.
+type Tree struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            []byte                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Owner         []byte                 `protobuf:"bytes,2,opt,name=owner,proto3" json:"owner,omitempty"`
+	BaseProgram   []byte                 `protobuf:"bytes,3,opt,name=base_program,json=baseProgram,proto3" json:"base_program,omitempty"`
+	MergeProgram  []byte                 `protobuf:"bytes,4,opt,name=merge_program,json=mergeProgram,proto3" json:"merge_program,omitempty"`
+	N             uint32                 `protobuf:"varint,5,opt,name=n,proto3" json:"n,omitempty"`           // inputs
+	Reward        uint64                 `protobuf:"varint,6,opt,name=reward,proto3" json:"reward,omitempty"` // R
+	NodeDeadline  int64                  `protobuf:"varint,7,opt,name=node_deadline,json=nodeDeadline,proto3" json:"node_deadline,omitempty"`
+	Height        int64                  `protobuf:"varint,8,opt,name=height,proto3" json:"height,omitempty"` // included at
+	Seed          []byte                 `protobuf:"bytes,9,opt,name=seed,proto3" json:"seed,omitempty"`      // seed[height+1]: the VRF input's seed
+	State         TreeState              `protobuf:"varint,10,opt,name=state,proto3,enum=provernet.v1.TreeState" json:"state,omitempty"`
+	Escrow        uint64                 `protobuf:"varint,11,opt,name=escrow,proto3" json:"escrow,omitempty"`
+	Paid          uint64                 `protobuf:"varint,12,opt,name=paid,proto3" json:"paid,omitempty"`
+	Burned        uint64                 `protobuf:"varint,13,opt,name=burned,proto3" json:"burned,omitempty"`
+	Refunded      uint64                 `protobuf:"varint,14,opt,name=refunded,proto3" json:"refunded,omitempty"`
+	ProofsPerNode uint32                 `protobuf:"varint,15,opt,name=proofs_per_node,json=proofsPerNode,proto3" json:"proofs_per_node,omitempty"` // the parameter when it was included
+	UncleRewardBp uint32                 `protobuf:"varint,16,opt,name=uncle_reward_bp,json=uncleRewardBp,proto3" json:"uncle_reward_bp,omitempty"` // ditto
+	Winner        uint32                 `protobuf:"varint,17,opt,name=winner,proto3" json:"winner,omitempty"`                                      // seq of the winning root proof (valid when final)
+	EndHeight     int64                  `protobuf:"varint,18,opt,name=end_height,json=endHeight,proto3" json:"end_height,omitempty"`
+	Nodes         []*TreeNode            `protobuf:"bytes,19,rep,name=nodes,proto3" json:"nodes,omitempty"` // index i-1 holds node i
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Tree) Reset() {
+	*x = Tree{}
+	mi := &file_provernet_v1_state_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Tree) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Tree) ProtoMessage() {}
+
+func (x *Tree) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_state_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Tree.ProtoReflect.Descriptor instead.
+func (*Tree) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *Tree) GetId() []byte {
+	if x != nil {
+		return x.Id
+	}
+	return nil
+}
+
+func (x *Tree) GetOwner() []byte {
+	if x != nil {
+		return x.Owner
+	}
+	return nil
+}
+
+func (x *Tree) GetBaseProgram() []byte {
+	if x != nil {
+		return x.BaseProgram
+	}
+	return nil
+}
+
+func (x *Tree) GetMergeProgram() []byte {
+	if x != nil {
+		return x.MergeProgram
+	}
+	return nil
+}
+
+func (x *Tree) GetN() uint32 {
+	if x != nil {
+		return x.N
+	}
+	return 0
+}
+
+func (x *Tree) GetReward() uint64 {
+	if x != nil {
+		return x.Reward
+	}
+	return 0
+}
+
+func (x *Tree) GetNodeDeadline() int64 {
+	if x != nil {
+		return x.NodeDeadline
+	}
+	return 0
+}
+
+func (x *Tree) GetHeight() int64 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+func (x *Tree) GetSeed() []byte {
+	if x != nil {
+		return x.Seed
+	}
+	return nil
+}
+
+func (x *Tree) GetState() TreeState {
+	if x != nil {
+		return x.State
+	}
+	return TreeState_TREE_STATE_UNSPECIFIED
+}
+
+func (x *Tree) GetEscrow() uint64 {
+	if x != nil {
+		return x.Escrow
+	}
+	return 0
+}
+
+func (x *Tree) GetPaid() uint64 {
+	if x != nil {
+		return x.Paid
+	}
+	return 0
+}
+
+func (x *Tree) GetBurned() uint64 {
+	if x != nil {
+		return x.Burned
+	}
+	return 0
+}
+
+func (x *Tree) GetRefunded() uint64 {
+	if x != nil {
+		return x.Refunded
+	}
+	return 0
+}
+
+func (x *Tree) GetProofsPerNode() uint32 {
+	if x != nil {
+		return x.ProofsPerNode
+	}
+	return 0
+}
+
+func (x *Tree) GetUncleRewardBp() uint32 {
+	if x != nil {
+		return x.UncleRewardBp
+	}
+	return 0
+}
+
+func (x *Tree) GetWinner() uint32 {
+	if x != nil {
+		return x.Winner
+	}
+	return 0
+}
+
+func (x *Tree) GetEndHeight() int64 {
+	if x != nil {
+		return x.EndHeight
+	}
+	return 0
+}
+
+func (x *Tree) GetNodes() []*TreeNode {
+	if x != nil {
+		return x.Nodes
+	}
+	return nil
+}
+
+// TreeInputs is a tree's inputs, kept apart from the record that every
+// proof rewrites.
+type TreeInputs struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Inputs        []*Input               `protobuf:"bytes,1,rep,name=inputs,proto3" json:"inputs,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TreeInputs) Reset() {
+	*x = TreeInputs{}
+	mi := &file_provernet_v1_state_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TreeInputs) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TreeInputs) ProtoMessage() {}
+
+func (x *TreeInputs) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_state_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TreeInputs.ProtoReflect.Descriptor instead.
+func (*TreeInputs) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *TreeInputs) GetInputs() []*Input {
+	if x != nil {
+		return x.Inputs
+	}
+	return nil
+}
+
 var File_provernet_v1_state_proto protoreflect.FileDescriptor
 
 const file_provernet_v1_state_proto_rawDesc = "" +
@@ -2636,7 +3224,55 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\avote_by\x18\x05 \x01(\x03R\x06voteBy\x12\x1a\n" +
 	"\bworkload\x18\x06 \x01(\fR\bworkload\x12\x12\n" +
 	"\x04slot\x18\a \x01(\rR\x04slot\x12\x16\n" +
-	"\x06copied\x18\b \x01(\rR\x06copied*\xc7\x01\n" +
+	"\x06copied\x18\b \x01(\rR\x06copied\"\xed\x02\n" +
+	"\tTreeProof\x12\x10\n" +
+	"\x03seq\x18\x01 \x01(\rR\x03seq\x12\x16\n" +
+	"\x06prover\x18\x02 \x01(\fR\x06prover\x12\x1e\n" +
+	"\vfee_burn_bp\x18\x03 \x01(\rR\tfeeBurnBp\x12\x14\n" +
+	"\x05score\x18\x04 \x01(\x04R\x05score\x12\x12\n" +
+	"\x04left\x18\x05 \x03(\rR\x04left\x12\x14\n" +
+	"\x05right\x18\x06 \x03(\rR\x05right\x12\x18\n" +
+	"\aoutputs\x18\a \x01(\fR\aoutputs\x12!\n" +
+	"\fproof_sha256\x18\b \x01(\fR\vproofSha256\x12\x16\n" +
+	"\x06height\x18\t \x01(\x03R\x06height\x12\x17\n" +
+	"\astep_in\x18\n" +
+	" \x01(\bR\x06stepIn\x12\x16\n" +
+	"\x06pinned\x18\v \x01(\bR\x06pinned\x12&\n" +
+	"\x0fin_winning_tree\x18\f \x01(\bR\rinWinningTree\x12\x12\n" +
+	"\x04paid\x18\r \x01(\x04R\x04paid\x12\x14\n" +
+	"\x05total\x18\x0e \x01(\x04R\x05total\"\xd0\x01\n" +
+	"\bTreeNode\x12\x14\n" +
+	"\x05index\x18\x01 \x01(\rR\x05index\x12-\n" +
+	"\x05phase\x18\x02 \x01(\x0e2\x17.provernet.v1.NodePhaseR\x05phase\x12\x16\n" +
+	"\x06opened\x18\x03 \x01(\x03R\x06opened\x12\x1b\n" +
+	"\tphase_end\x18\x04 \x01(\x03R\bphaseEnd\x12\x19\n" +
+	"\bnext_seq\x18\x05 \x01(\rR\anextSeq\x12/\n" +
+	"\x06proofs\x18\x06 \x03(\v2\x17.provernet.v1.TreeProofR\x06proofs\"\xaf\x04\n" +
+	"\x04Tree\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\fR\x02id\x12\x14\n" +
+	"\x05owner\x18\x02 \x01(\fR\x05owner\x12!\n" +
+	"\fbase_program\x18\x03 \x01(\fR\vbaseProgram\x12#\n" +
+	"\rmerge_program\x18\x04 \x01(\fR\fmergeProgram\x12\f\n" +
+	"\x01n\x18\x05 \x01(\rR\x01n\x12\x16\n" +
+	"\x06reward\x18\x06 \x01(\x04R\x06reward\x12#\n" +
+	"\rnode_deadline\x18\a \x01(\x03R\fnodeDeadline\x12\x16\n" +
+	"\x06height\x18\b \x01(\x03R\x06height\x12\x12\n" +
+	"\x04seed\x18\t \x01(\fR\x04seed\x12-\n" +
+	"\x05state\x18\n" +
+	" \x01(\x0e2\x17.provernet.v1.TreeStateR\x05state\x12\x16\n" +
+	"\x06escrow\x18\v \x01(\x04R\x06escrow\x12\x12\n" +
+	"\x04paid\x18\f \x01(\x04R\x04paid\x12\x16\n" +
+	"\x06burned\x18\r \x01(\x04R\x06burned\x12\x1a\n" +
+	"\brefunded\x18\x0e \x01(\x04R\brefunded\x12&\n" +
+	"\x0fproofs_per_node\x18\x0f \x01(\rR\rproofsPerNode\x12&\n" +
+	"\x0funcle_reward_bp\x18\x10 \x01(\rR\runcleRewardBp\x12\x16\n" +
+	"\x06winner\x18\x11 \x01(\rR\x06winner\x12\x1d\n" +
+	"\n" +
+	"end_height\x18\x12 \x01(\x03R\tendHeight\x12,\n" +
+	"\x05nodes\x18\x13 \x03(\v2\x16.provernet.v1.TreeNodeR\x05nodes\"9\n" +
+	"\n" +
+	"TreeInputs\x12+\n" +
+	"\x06inputs\x18\x01 \x03(\v2\x13.provernet.v1.InputR\x06inputs*\xc7\x01\n" +
 	"\vProverState\x12\x1c\n" +
 	"\x18PROVER_STATE_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14PROVER_STATE_PENDING\x10\x01\x12\x17\n" +
@@ -2672,7 +3308,21 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\x15SLOT_STATE_UNREVEALED\x10\n" +
 	"\x12\x14\n" +
 	"\x10SLOT_STATE_EMPTY\x10\v\x12\x15\n" +
-	"\x11SLOT_STATE_COPIED\x10\fB+Z)github.com/provernet/provernet/wire/pb;pbb\x06proto3"
+	"\x11SLOT_STATE_COPIED\x10\f*\x85\x01\n" +
+	"\tTreeState\x12\x1a\n" +
+	"\x16TREE_STATE_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12TREE_STATE_PENDING\x10\x01\x12\x16\n" +
+	"\x12TREE_STATE_PROVING\x10\x02\x12\x14\n" +
+	"\x10TREE_STATE_FINAL\x10\x03\x12\x16\n" +
+	"\x12TREE_STATE_EXPIRED\x10\x04*\xb8\x01\n" +
+	"\tNodePhase\x12\x1a\n" +
+	"\x16NODE_PHASE_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12NODE_PHASE_WAITING\x10\x01\x12\x13\n" +
+	"\x0fNODE_PHASE_OPEN\x10\x02\x12\x1b\n" +
+	"\x17NODE_PHASE_STEP_SIBLING\x10\x03\x12\x17\n" +
+	"\x13NODE_PHASE_STEP_ANY\x10\x04\x12\x15\n" +
+	"\x11NODE_PHASE_CLOSED\x10\x05\x12\x15\n" +
+	"\x11NODE_PHASE_FAILED\x10\x06B+Z)github.com/provernet/provernet/wire/pb;pbb\x06proto3"
 
 var (
 	file_provernet_v1_state_proto_rawDescOnce sync.Once
@@ -2686,67 +3336,78 @@ func file_provernet_v1_state_proto_rawDescGZIP() []byte {
 	return file_provernet_v1_state_proto_rawDescData
 }
 
-var file_provernet_v1_state_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_provernet_v1_state_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
+var file_provernet_v1_state_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_provernet_v1_state_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_provernet_v1_state_proto_goTypes = []any{
 	(ProverState)(0),       // 0: provernet.v1.ProverState
 	(WorkloadState)(0),     // 1: provernet.v1.WorkloadState
 	(SlotState)(0),         // 2: provernet.v1.SlotState
-	(*Account)(nil),        // 3: provernet.v1.Account
-	(*Program)(nil),        // 4: provernet.v1.Program
-	(*Prover)(nil),         // 5: provernet.v1.Prover
-	(*RepBucket)(nil),      // 6: provernet.v1.RepBucket
-	(*Reputation)(nil),     // 7: provernet.v1.Reputation
-	(*Ask)(nil),            // 8: provernet.v1.Ask
-	(*AskList)(nil),        // 9: provernet.v1.AskList
-	(*AskMiss)(nil),        // 10: provernet.v1.AskMiss
-	(*ClearingPrice)(nil),  // 11: provernet.v1.ClearingPrice
-	(*ClearingPrices)(nil), // 12: provernet.v1.ClearingPrices
-	(*MarketView)(nil),     // 13: provernet.v1.MarketView
-	(*ProverList)(nil),     // 14: provernet.v1.ProverList
-	(*ProgramList)(nil),    // 15: provernet.v1.ProgramList
-	(*Supply)(nil),         // 16: provernet.v1.Supply
-	(*BeaconTx)(nil),       // 17: provernet.v1.BeaconTx
-	(*BeaconEntry)(nil),    // 18: provernet.v1.BeaconEntry
-	(*ValidatorVRF)(nil),   // 19: provernet.v1.ValidatorVRF
-	(*Slot)(nil),           // 20: provernet.v1.Slot
-	(*Workload)(nil),       // 21: provernet.v1.Workload
-	(*WorkloadList)(nil),   // 22: provernet.v1.WorkloadList
-	(*FeeQuote)(nil),       // 23: provernet.v1.FeeQuote
-	(*Ballot)(nil),         // 24: provernet.v1.Ballot
-	(*Module)(nil),         // 25: provernet.v1.Module
-	(*Hardware)(nil),       // 26: provernet.v1.Hardware
-	(Outcome)(0),           // 27: provernet.v1.Outcome
-	(*Input)(nil),          // 28: provernet.v1.Input
-	(*MarketOrder)(nil),    // 29: provernet.v1.MarketOrder
+	(TreeState)(0),         // 3: provernet.v1.TreeState
+	(NodePhase)(0),         // 4: provernet.v1.NodePhase
+	(*Account)(nil),        // 5: provernet.v1.Account
+	(*Program)(nil),        // 6: provernet.v1.Program
+	(*Prover)(nil),         // 7: provernet.v1.Prover
+	(*RepBucket)(nil),      // 8: provernet.v1.RepBucket
+	(*Reputation)(nil),     // 9: provernet.v1.Reputation
+	(*Ask)(nil),            // 10: provernet.v1.Ask
+	(*AskList)(nil),        // 11: provernet.v1.AskList
+	(*AskMiss)(nil),        // 12: provernet.v1.AskMiss
+	(*ClearingPrice)(nil),  // 13: provernet.v1.ClearingPrice
+	(*ClearingPrices)(nil), // 14: provernet.v1.ClearingPrices
+	(*MarketView)(nil),     // 15: provernet.v1.MarketView
+	(*ProverList)(nil),     // 16: provernet.v1.ProverList
+	(*ProgramList)(nil),    // 17: provernet.v1.ProgramList
+	(*Supply)(nil),         // 18: provernet.v1.Supply
+	(*BeaconTx)(nil),       // 19: provernet.v1.BeaconTx
+	(*BeaconEntry)(nil),    // 20: provernet.v1.BeaconEntry
+	(*ValidatorVRF)(nil),   // 21: provernet.v1.ValidatorVRF
+	(*Slot)(nil),           // 22: provernet.v1.Slot
+	(*Workload)(nil),       // 23: provernet.v1.Workload
+	(*WorkloadList)(nil),   // 24: provernet.v1.WorkloadList
+	(*FeeQuote)(nil),       // 25: provernet.v1.FeeQuote
+	(*Ballot)(nil),         // 26: provernet.v1.Ballot
+	(*TreeProof)(nil),      // 27: provernet.v1.TreeProof
+	(*TreeNode)(nil),       // 28: provernet.v1.TreeNode
+	(*Tree)(nil),           // 29: provernet.v1.Tree
+	(*TreeInputs)(nil),     // 30: provernet.v1.TreeInputs
+	(*Module)(nil),         // 31: provernet.v1.Module
+	(*Hardware)(nil),       // 32: provernet.v1.Hardware
+	(Outcome)(0),           // 33: provernet.v1.Outcome
+	(*Input)(nil),          // 34: provernet.v1.Input
+	(*MarketOrder)(nil),    // 35: provernet.v1.MarketOrder
 }
 var file_provernet_v1_state_proto_depIdxs = []int32{
-	25, // 0: provernet.v1.Program.prover:type_name -> provernet.v1.Module
-	25, // 1: provernet.v1.Program.verifier:type_name -> provernet.v1.Module
-	26, // 2: provernet.v1.Program.min_hardware:type_name -> provernet.v1.Hardware
-	26, // 3: provernet.v1.Prover.hardware:type_name -> provernet.v1.Hardware
+	31, // 0: provernet.v1.Program.prover:type_name -> provernet.v1.Module
+	31, // 1: provernet.v1.Program.verifier:type_name -> provernet.v1.Module
+	32, // 2: provernet.v1.Program.min_hardware:type_name -> provernet.v1.Hardware
+	32, // 3: provernet.v1.Prover.hardware:type_name -> provernet.v1.Hardware
 	0,  // 4: provernet.v1.Prover.state:type_name -> provernet.v1.ProverState
-	6,  // 5: provernet.v1.Prover.reputation:type_name -> provernet.v1.RepBucket
-	8,  // 6: provernet.v1.AskList.asks:type_name -> provernet.v1.Ask
-	11, // 7: provernet.v1.ClearingPrices.prices:type_name -> provernet.v1.ClearingPrice
-	8,  // 8: provernet.v1.MarketView.program_asks:type_name -> provernet.v1.Ask
-	8,  // 9: provernet.v1.MarketView.class_asks:type_name -> provernet.v1.Ask
-	11, // 10: provernet.v1.MarketView.clearing:type_name -> provernet.v1.ClearingPrice
-	5,  // 11: provernet.v1.ProverList.provers:type_name -> provernet.v1.Prover
-	4,  // 12: provernet.v1.ProgramList.programs:type_name -> provernet.v1.Program
+	8,  // 5: provernet.v1.Prover.reputation:type_name -> provernet.v1.RepBucket
+	10, // 6: provernet.v1.AskList.asks:type_name -> provernet.v1.Ask
+	13, // 7: provernet.v1.ClearingPrices.prices:type_name -> provernet.v1.ClearingPrice
+	10, // 8: provernet.v1.MarketView.program_asks:type_name -> provernet.v1.Ask
+	10, // 9: provernet.v1.MarketView.class_asks:type_name -> provernet.v1.Ask
+	13, // 10: provernet.v1.MarketView.clearing:type_name -> provernet.v1.ClearingPrice
+	7,  // 11: provernet.v1.ProverList.provers:type_name -> provernet.v1.Prover
+	6,  // 12: provernet.v1.ProgramList.programs:type_name -> provernet.v1.Program
 	2,  // 13: provernet.v1.Slot.state:type_name -> provernet.v1.SlotState
-	27, // 14: provernet.v1.Slot.outcome:type_name -> provernet.v1.Outcome
-	28, // 15: provernet.v1.Workload.inputs:type_name -> provernet.v1.Input
+	33, // 14: provernet.v1.Slot.outcome:type_name -> provernet.v1.Outcome
+	34, // 15: provernet.v1.Workload.inputs:type_name -> provernet.v1.Input
 	1,  // 16: provernet.v1.Workload.state:type_name -> provernet.v1.WorkloadState
-	20, // 17: provernet.v1.Workload.slots:type_name -> provernet.v1.Slot
-	29, // 18: provernet.v1.Workload.market:type_name -> provernet.v1.MarketOrder
-	10, // 19: provernet.v1.Workload.missed:type_name -> provernet.v1.AskMiss
-	21, // 20: provernet.v1.WorkloadList.workloads:type_name -> provernet.v1.Workload
-	21, // [21:21] is the sub-list for method output_type
-	21, // [21:21] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	22, // 17: provernet.v1.Workload.slots:type_name -> provernet.v1.Slot
+	35, // 18: provernet.v1.Workload.market:type_name -> provernet.v1.MarketOrder
+	12, // 19: provernet.v1.Workload.missed:type_name -> provernet.v1.AskMiss
+	23, // 20: provernet.v1.WorkloadList.workloads:type_name -> provernet.v1.Workload
+	4,  // 21: provernet.v1.TreeNode.phase:type_name -> provernet.v1.NodePhase
+	27, // 22: provernet.v1.TreeNode.proofs:type_name -> provernet.v1.TreeProof
+	3,  // 23: provernet.v1.Tree.state:type_name -> provernet.v1.TreeState
+	28, // 24: provernet.v1.Tree.nodes:type_name -> provernet.v1.TreeNode
+	34, // 25: provernet.v1.TreeInputs.inputs:type_name -> provernet.v1.Input
+	26, // [26:26] is the sub-list for method output_type
+	26, // [26:26] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_provernet_v1_state_proto_init() }
@@ -2760,8 +3421,8 @@ func file_provernet_v1_state_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_provernet_v1_state_proto_rawDesc), len(file_provernet_v1_state_proto_rawDesc)),
-			NumEnums:      3,
-			NumMessages:   22,
+			NumEnums:      5,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

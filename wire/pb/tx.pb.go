@@ -328,6 +328,8 @@ type Msg struct {
 	//	*Msg_RevealKey
 	//	*Msg_Vote
 	//	*Msg_SetAsk
+	//	*Msg_ProveTree
+	//	*Msg_SubmitNodeProof
 	Kind          isMsg_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -487,6 +489,24 @@ func (x *Msg) GetSetAsk() *SetAsk {
 	return nil
 }
 
+func (x *Msg) GetProveTree() *ProveTree {
+	if x != nil {
+		if x, ok := x.Kind.(*Msg_ProveTree); ok {
+			return x.ProveTree
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetSubmitNodeProof() *SubmitNodeProof {
+	if x != nil {
+		if x, ok := x.Kind.(*Msg_SubmitNodeProof); ok {
+			return x.SubmitNodeProof
+		}
+	}
+	return nil
+}
+
 type isMsg_Kind interface {
 	isMsg_Kind()
 }
@@ -543,6 +563,15 @@ type Msg_SetAsk struct {
 	SetAsk *SetAsk `protobuf:"bytes,13,opt,name=set_ask,json=setAsk,proto3,oneof"` // issue 17
 }
 
+type Msg_ProveTree struct {
+	// issue 16: proof trees (docs/TREES.md); field numbers 20..29.
+	ProveTree *ProveTree `protobuf:"bytes,20,opt,name=prove_tree,json=proveTree,proto3,oneof"`
+}
+
+type Msg_SubmitNodeProof struct {
+	SubmitNodeProof *SubmitNodeProof `protobuf:"bytes,21,opt,name=submit_node_proof,json=submitNodeProof,proto3,oneof"`
+}
+
 func (*Msg_Transfer) isMsg_Kind() {}
 
 func (*Msg_Deploy) isMsg_Kind() {}
@@ -568,6 +597,10 @@ func (*Msg_RevealKey) isMsg_Kind() {}
 func (*Msg_Vote) isMsg_Kind() {}
 
 func (*Msg_SetAsk) isMsg_Kind() {}
+
+func (*Msg_ProveTree) isMsg_Kind() {}
+
+func (*Msg_SubmitNodeProof) isMsg_Kind() {}
 
 // Transfer moves uprv from the sender to another account.
 type Transfer struct {
@@ -1755,6 +1788,190 @@ func (x *Vote) GetVerdicts() []byte {
 	return nil
 }
 
+// ProveTree asks the network to prove a block's worth of inputs as a tree
+// of proofs (PROTOCOL.md 7, docs/TREES.md): n = len(inputs) a power of
+// two, n/2 base nodes proving two inputs each with base_program, and
+// merge nodes up to the root proving their two children with
+// merge_program. The reward R is escrowed from the sender.
+type ProveTree struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	BaseProgram   []byte                 `protobuf:"bytes,1,opt,name=base_program,json=baseProgram,proto3" json:"base_program,omitempty"`    // program id
+	MergeProgram  []byte                 `protobuf:"bytes,2,opt,name=merge_program,json=mergeProgram,proto3" json:"merge_program,omitempty"` // program id
+	Inputs        []*Input               `protobuf:"bytes,3,rep,name=inputs,proto3" json:"inputs,omitempty"`
+	Reward        uint64                 `protobuf:"varint,4,opt,name=reward,proto3" json:"reward,omitempty"`                                 // R, uprv
+	NodeDeadline  int64                  `protobuf:"varint,5,opt,name=node_deadline,json=nodeDeadline,proto3" json:"node_deadline,omitempty"` // blocks each node's window (and each step-in window) lasts
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProveTree) Reset() {
+	*x = ProveTree{}
+	mi := &file_provernet_v1_tx_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProveTree) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProveTree) ProtoMessage() {}
+
+func (x *ProveTree) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_tx_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProveTree.ProtoReflect.Descriptor instead.
+func (*ProveTree) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *ProveTree) GetBaseProgram() []byte {
+	if x != nil {
+		return x.BaseProgram
+	}
+	return nil
+}
+
+func (x *ProveTree) GetMergeProgram() []byte {
+	if x != nil {
+		return x.MergeProgram
+	}
+	return nil
+}
+
+func (x *ProveTree) GetInputs() []*Input {
+	if x != nil {
+		return x.Inputs
+	}
+	return nil
+}
+
+func (x *ProveTree) GetReward() uint64 {
+	if x != nil {
+		return x.Reward
+	}
+	return 0
+}
+
+func (x *ProveTree) GetNodeDeadline() int64 {
+	if x != nil {
+		return x.NodeDeadline
+	}
+	return 0
+}
+
+// SubmitNodeProof delivers one proof of one node of a tree. For a merge
+// node, left and right name which of each child's kept proofs it
+// aggregates, by their seq (TreeProof.seq), ascending.
+type SubmitNodeProof struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Tree          []byte                 `protobuf:"bytes,1,opt,name=tree,proto3" json:"tree,omitempty"`
+	Node          uint32                 `protobuf:"varint,2,opt,name=node,proto3" json:"node,omitempty"`                              // heap order: 1 is the root, node i has children 2i and 2i+1
+	Left          []uint32               `protobuf:"varint,3,rep,packed,name=left,proto3" json:"left,omitempty"`                       // seqs of the left child's kept proofs (merge nodes only)
+	Right         []uint32               `protobuf:"varint,4,rep,packed,name=right,proto3" json:"right,omitempty"`                     // seqs of the right child's kept proofs (merge nodes only)
+	VrfProof      []byte                 `protobuf:"bytes,5,opt,name=vrf_proof,json=vrfProof,proto3" json:"vrf_proof,omitempty"`       // RFC 9381 proof over seed || tree || node with the sender's registered VRF key
+	FeeBurnBp     uint32                 `protobuf:"varint,6,opt,name=fee_burn_bp,json=feeBurnBp,proto3" json:"fee_burn_bp,omitempty"` // FEE_BURN, 0..10000
+	Proof         []byte                 `protobuf:"bytes,7,opt,name=proof,proto3" json:"proof,omitempty"`                             // the proof bytes (at most max_proof_size)
+	Outputs       []byte                 `protobuf:"bytes,8,opt,name=outputs,proto3" json:"outputs,omitempty"`                         // the public outputs: the prover's 20-byte address, then the program's commitment
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubmitNodeProof) Reset() {
+	*x = SubmitNodeProof{}
+	mi := &file_provernet_v1_tx_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubmitNodeProof) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubmitNodeProof) ProtoMessage() {}
+
+func (x *SubmitNodeProof) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_tx_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubmitNodeProof.ProtoReflect.Descriptor instead.
+func (*SubmitNodeProof) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *SubmitNodeProof) GetTree() []byte {
+	if x != nil {
+		return x.Tree
+	}
+	return nil
+}
+
+func (x *SubmitNodeProof) GetNode() uint32 {
+	if x != nil {
+		return x.Node
+	}
+	return 0
+}
+
+func (x *SubmitNodeProof) GetLeft() []uint32 {
+	if x != nil {
+		return x.Left
+	}
+	return nil
+}
+
+func (x *SubmitNodeProof) GetRight() []uint32 {
+	if x != nil {
+		return x.Right
+	}
+	return nil
+}
+
+func (x *SubmitNodeProof) GetVrfProof() []byte {
+	if x != nil {
+		return x.VrfProof
+	}
+	return nil
+}
+
+func (x *SubmitNodeProof) GetFeeBurnBp() uint32 {
+	if x != nil {
+		return x.FeeBurnBp
+	}
+	return 0
+}
+
+func (x *SubmitNodeProof) GetProof() []byte {
+	if x != nil {
+		return x.Proof
+	}
+	return nil
+}
+
+func (x *SubmitNodeProof) GetOutputs() []byte {
+	if x != nil {
+		return x.Outputs
+	}
+	return nil
+}
+
 var File_provernet_v1_tx_proto protoreflect.FileDescriptor
 
 const file_provernet_v1_tx_proto_rawDesc = "" +
@@ -1769,7 +1986,7 @@ const file_provernet_v1_tx_proto_rawDesc = "" +
 	"\x05nonce\x18\x03 \x01(\x04R\x05nonce\x12\x10\n" +
 	"\x03fee\x18\x04 \x01(\x04R\x03fee\x12-\n" +
 	"\bmessages\x18\x05 \x03(\v2\x11.provernet.v1.MsgR\bmessages\x12\x12\n" +
-	"\x04memo\x18\x06 \x01(\tR\x04memo\"\xb1\x05\n" +
+	"\x04memo\x18\x06 \x01(\tR\x04memo\"\xb8\x06\n" +
 	"\x03Msg\x124\n" +
 	"\btransfer\x18\x01 \x01(\v2\x16.provernet.v1.TransferH\x00R\btransfer\x12.\n" +
 	"\x06deploy\x18\x02 \x01(\v2\x14.provernet.v1.DeployH\x00R\x06deploy\x12G\n" +
@@ -1785,7 +2002,10 @@ const file_provernet_v1_tx_proto_rawDesc = "" +
 	"\n" +
 	"reveal_key\x18\v \x01(\v2\x17.provernet.v1.RevealKeyH\x00R\trevealKey\x12(\n" +
 	"\x04vote\x18\f \x01(\v2\x12.provernet.v1.VoteH\x00R\x04vote\x12/\n" +
-	"\aset_ask\x18\r \x01(\v2\x14.provernet.v1.SetAskH\x00R\x06setAskB\x06\n" +
+	"\aset_ask\x18\r \x01(\v2\x14.provernet.v1.SetAskH\x00R\x06setAsk\x128\n" +
+	"\n" +
+	"prove_tree\x18\x14 \x01(\v2\x17.provernet.v1.ProveTreeH\x00R\tproveTree\x12K\n" +
+	"\x11submit_node_proof\x18\x15 \x01(\v2\x1d.provernet.v1.SubmitNodeProofH\x00R\x0fsubmitNodeProofB\x06\n" +
 	"\x04kind\"2\n" +
 	"\bTransfer\x12\x0e\n" +
 	"\x02to\x18\x01 \x01(\fR\x02to\x12\x16\n" +
@@ -1868,7 +2088,22 @@ const file_provernet_v1_tx_proto_rawDesc = "" +
 	"\bidentity\x18\x03 \x01(\tR\bidentity\"B\n" +
 	"\x04Vote\x12\x18\n" +
 	"\aballots\x18\x02 \x03(\x04R\aballots\x12\x1a\n" +
-	"\bverdicts\x18\x03 \x01(\fR\bverdictsJ\x04\b\x01\x10\x02*P\n" +
+	"\bverdicts\x18\x03 \x01(\fR\bverdictsJ\x04\b\x01\x10\x02\"\xbd\x01\n" +
+	"\tProveTree\x12!\n" +
+	"\fbase_program\x18\x01 \x01(\fR\vbaseProgram\x12#\n" +
+	"\rmerge_program\x18\x02 \x01(\fR\fmergeProgram\x12+\n" +
+	"\x06inputs\x18\x03 \x03(\v2\x13.provernet.v1.InputR\x06inputs\x12\x16\n" +
+	"\x06reward\x18\x04 \x01(\x04R\x06reward\x12#\n" +
+	"\rnode_deadline\x18\x05 \x01(\x03R\fnodeDeadline\"\xd0\x01\n" +
+	"\x0fSubmitNodeProof\x12\x12\n" +
+	"\x04tree\x18\x01 \x01(\fR\x04tree\x12\x12\n" +
+	"\x04node\x18\x02 \x01(\rR\x04node\x12\x12\n" +
+	"\x04left\x18\x03 \x03(\rR\x04left\x12\x14\n" +
+	"\x05right\x18\x04 \x03(\rR\x05right\x12\x1b\n" +
+	"\tvrf_proof\x18\x05 \x01(\fR\bvrfProof\x12\x1e\n" +
+	"\vfee_burn_bp\x18\x06 \x01(\rR\tfeeBurnBp\x12\x14\n" +
+	"\x05proof\x18\a \x01(\fR\x05proof\x12\x18\n" +
+	"\aoutputs\x18\b \x01(\fR\aoutputs*P\n" +
 	"\tMechanism\x12\x15\n" +
 	"\x11MECHANISM_LOTTERY\x10\x00\x12\x14\n" +
 	"\x10MECHANISM_MARKET\x10\x01\x12\x16\n" +
@@ -1894,32 +2129,34 @@ func file_provernet_v1_tx_proto_rawDescGZIP() []byte {
 }
 
 var file_provernet_v1_tx_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_provernet_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_provernet_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_provernet_v1_tx_proto_goTypes = []any{
-	(Mechanism)(0),         // 0: provernet.v1.Mechanism
-	(Priority)(0),          // 1: provernet.v1.Priority
-	(Outcome)(0),           // 2: provernet.v1.Outcome
-	(*Tx)(nil),             // 3: provernet.v1.Tx
-	(*TxBody)(nil),         // 4: provernet.v1.TxBody
-	(*Msg)(nil),            // 5: provernet.v1.Msg
-	(*Transfer)(nil),       // 6: provernet.v1.Transfer
-	(*Deploy)(nil),         // 7: provernet.v1.Deploy
-	(*Module)(nil),         // 8: provernet.v1.Module
-	(*Hardware)(nil),       // 9: provernet.v1.Hardware
-	(*Gpu)(nil),            // 10: provernet.v1.Gpu
-	(*RegisterProver)(nil), // 11: provernet.v1.RegisterProver
-	(*Stake)(nil),          // 12: provernet.v1.Stake
-	(*Unbond)(nil),         // 13: provernet.v1.Unbond
-	(*Withdraw)(nil),       // 14: provernet.v1.Withdraw
-	(*Input)(nil),          // 15: provernet.v1.Input
-	(*Run)(nil),            // 16: provernet.v1.Run
-	(*MarketOrder)(nil),    // 17: provernet.v1.MarketOrder
-	(*SetAsk)(nil),         // 18: provernet.v1.SetAsk
-	(*Accept)(nil),         // 19: provernet.v1.Accept
-	(*Decline)(nil),        // 20: provernet.v1.Decline
-	(*SubmitResult)(nil),   // 21: provernet.v1.SubmitResult
-	(*RevealKey)(nil),      // 22: provernet.v1.RevealKey
-	(*Vote)(nil),           // 23: provernet.v1.Vote
+	(Mechanism)(0),          // 0: provernet.v1.Mechanism
+	(Priority)(0),           // 1: provernet.v1.Priority
+	(Outcome)(0),            // 2: provernet.v1.Outcome
+	(*Tx)(nil),              // 3: provernet.v1.Tx
+	(*TxBody)(nil),          // 4: provernet.v1.TxBody
+	(*Msg)(nil),             // 5: provernet.v1.Msg
+	(*Transfer)(nil),        // 6: provernet.v1.Transfer
+	(*Deploy)(nil),          // 7: provernet.v1.Deploy
+	(*Module)(nil),          // 8: provernet.v1.Module
+	(*Hardware)(nil),        // 9: provernet.v1.Hardware
+	(*Gpu)(nil),             // 10: provernet.v1.Gpu
+	(*RegisterProver)(nil),  // 11: provernet.v1.RegisterProver
+	(*Stake)(nil),           // 12: provernet.v1.Stake
+	(*Unbond)(nil),          // 13: provernet.v1.Unbond
+	(*Withdraw)(nil),        // 14: provernet.v1.Withdraw
+	(*Input)(nil),           // 15: provernet.v1.Input
+	(*Run)(nil),             // 16: provernet.v1.Run
+	(*MarketOrder)(nil),     // 17: provernet.v1.MarketOrder
+	(*SetAsk)(nil),          // 18: provernet.v1.SetAsk
+	(*Accept)(nil),          // 19: provernet.v1.Accept
+	(*Decline)(nil),         // 20: provernet.v1.Decline
+	(*SubmitResult)(nil),    // 21: provernet.v1.SubmitResult
+	(*RevealKey)(nil),       // 22: provernet.v1.RevealKey
+	(*Vote)(nil),            // 23: provernet.v1.Vote
+	(*ProveTree)(nil),       // 24: provernet.v1.ProveTree
+	(*SubmitNodeProof)(nil), // 25: provernet.v1.SubmitNodeProof
 }
 var file_provernet_v1_tx_proto_depIdxs = []int32{
 	5,  // 0: provernet.v1.TxBody.messages:type_name -> provernet.v1.Msg
@@ -1936,21 +2173,24 @@ var file_provernet_v1_tx_proto_depIdxs = []int32{
 	22, // 11: provernet.v1.Msg.reveal_key:type_name -> provernet.v1.RevealKey
 	23, // 12: provernet.v1.Msg.vote:type_name -> provernet.v1.Vote
 	18, // 13: provernet.v1.Msg.set_ask:type_name -> provernet.v1.SetAsk
-	8,  // 14: provernet.v1.Deploy.prover:type_name -> provernet.v1.Module
-	8,  // 15: provernet.v1.Deploy.verifier:type_name -> provernet.v1.Module
-	9,  // 16: provernet.v1.Deploy.min_hardware:type_name -> provernet.v1.Hardware
-	10, // 17: provernet.v1.Hardware.gpus:type_name -> provernet.v1.Gpu
-	9,  // 18: provernet.v1.RegisterProver.hardware:type_name -> provernet.v1.Hardware
-	15, // 19: provernet.v1.Run.inputs:type_name -> provernet.v1.Input
-	17, // 20: provernet.v1.Run.market:type_name -> provernet.v1.MarketOrder
-	0,  // 21: provernet.v1.MarketOrder.mechanism:type_name -> provernet.v1.Mechanism
-	1,  // 22: provernet.v1.MarketOrder.priority:type_name -> provernet.v1.Priority
-	2,  // 23: provernet.v1.SubmitResult.outcome:type_name -> provernet.v1.Outcome
-	24, // [24:24] is the sub-list for method output_type
-	24, // [24:24] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	24, // 14: provernet.v1.Msg.prove_tree:type_name -> provernet.v1.ProveTree
+	25, // 15: provernet.v1.Msg.submit_node_proof:type_name -> provernet.v1.SubmitNodeProof
+	8,  // 16: provernet.v1.Deploy.prover:type_name -> provernet.v1.Module
+	8,  // 17: provernet.v1.Deploy.verifier:type_name -> provernet.v1.Module
+	9,  // 18: provernet.v1.Deploy.min_hardware:type_name -> provernet.v1.Hardware
+	10, // 19: provernet.v1.Hardware.gpus:type_name -> provernet.v1.Gpu
+	9,  // 20: provernet.v1.RegisterProver.hardware:type_name -> provernet.v1.Hardware
+	15, // 21: provernet.v1.Run.inputs:type_name -> provernet.v1.Input
+	17, // 22: provernet.v1.Run.market:type_name -> provernet.v1.MarketOrder
+	0,  // 23: provernet.v1.MarketOrder.mechanism:type_name -> provernet.v1.Mechanism
+	1,  // 24: provernet.v1.MarketOrder.priority:type_name -> provernet.v1.Priority
+	2,  // 25: provernet.v1.SubmitResult.outcome:type_name -> provernet.v1.Outcome
+	15, // 26: provernet.v1.ProveTree.inputs:type_name -> provernet.v1.Input
+	27, // [27:27] is the sub-list for method output_type
+	27, // [27:27] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_provernet_v1_tx_proto_init() }
@@ -1972,6 +2212,8 @@ func file_provernet_v1_tx_proto_init() {
 		(*Msg_RevealKey)(nil),
 		(*Msg_Vote)(nil),
 		(*Msg_SetAsk)(nil),
+		(*Msg_ProveTree)(nil),
+		(*Msg_SubmitNodeProof)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -1979,7 +2221,7 @@ func file_provernet_v1_tx_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_provernet_v1_tx_proto_rawDesc), len(file_provernet_v1_tx_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   21,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -73,6 +73,13 @@ func vectorMsgs() []struct {
 		// issue 17: an ask.
 		{"set_ask", &pb.Msg{Kind: &pb.Msg_SetAsk{SetAsk: &pb.SetAsk{Id: 3, Price: 25, Latency: 6,
 			Programs: [][]byte{fixed("program")}, Classes: []string{"gpu"}}}}},
+		// issue 16: proof trees.
+		{"prove_tree", &pb.Msg{Kind: &pb.Msg_ProveTree{ProveTree: &pb.ProveTree{BaseProgram: fixed("base"), MergeProgram: fixed("merge"),
+			Inputs: []*pb.Input{{Name: "tx0", Data: []byte("first")}, {Name: "tx1", Sha256: fixed("blob"), Size: 4096}},
+			Reward: 800_000_000, NodeDeadline: 5}}}},
+		{"submit_node_proof", &pb.Msg{Kind: &pb.Msg_SubmitNodeProof{SubmitNodeProof: &pb.SubmitNodeProof{Tree: fixed("tree"), Node: 1,
+			Left: []uint32{0, 2}, Right: []uint32{1}, VrfProof: append(fixed("gamma"), append(fixed("c"), fixed("s")...)...)[:80],
+			FeeBurnBp: 4000, Proof: []byte("a proof"), Outputs: append(fixed("prover")[:20], fixed("commitment")...)}}}},
 	}
 }
 

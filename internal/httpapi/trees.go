@@ -1,0 +1,63 @@
+package httpapi
+
+import (
+	"encoding/hex"
+	"fmt"
+	"net/http"
+
+	"github.com/provernet/provernet/internal/chain"
+	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
+)
+
+// Proof trees (issue 16, docs/TREES.md): GET /v1/trees/{id}.
+
+func (s *server) tree(w http.ResponseWriter, r *http.Request) {
+	id, err := hex.DecodeString(r.PathValue("id"))
+	if err != nil || len(id) != 32 {
+		fail(w, http.StatusBadRequest, fmt.Sprintf("%q is not a tree id", r.PathValue("id")), "a tree id is 64 hex digits, from the ProveTree's tree event")
+		return
+	}
+	t, _, ok := queryAs[pb.Tree](s, w, r, chain.PathTree, id)
+	if !ok {
+		return
+	}
+	reply(w, TreeOf(t))
+}
+
+// TreeOf converts a tree record for the API.
+func TreeOf(t *pb.Tree) wire.Tree {
+	out := wire.Tree{
+		ID: hex.EncodeToString(t.Id), Owner: bech32(t.Owner), BaseProgram: hex.EncodeToString(t.BaseProgram),
+		MergeProgram: hex.EncodeToString(t.MergeProgram), N: t.N, NumNodes: uint32(len(t.Nodes)),
+		ProofsPerNode: t.ProofsPerNode, RewardUprv: t.Reward, NodeDeadline: t.NodeDeadline, Height: t.Height,
+		EndHeight: t.EndHeight, State: protocol.TreeStateName(t.State), Escrow: t.Escrow, Paid: t.Paid, Burned: t.Burned,
+		Refunded: t.Refunded, Nodes: []wire.TreeNode{},
+	}
+	if t.State == pb.TreeState_TREE_STATE_FINAL {
+		winner := t.Winner
+		out.Winner = &winner
+	}
+	for _, nd := range t.Nodes {
+		n := wire.TreeNode{Node: nd.Index, Phase: protocol.NodePhaseName(nd.Phase), Opened: nd.Opened, Until: nd.PhaseEnd, Proofs: []wire.TreeProof{}}
+		for _, pf := range nd.Proofs {
+			n.Proofs = append(n.Proofs, wire.TreeProof{
+				Seq: pf.Seq, Prover: bech32(pf.Prover), FeeBurnBP: pf.FeeBurnBp, Score: pf.Score, Left: pf.Left, Right: pf.Right,
+				Outputs: hex.EncodeToString(pf.Outputs), ProofSha256: hex.EncodeToString(pf.ProofSha256), Height: pf.Height,
+				StepIn: pf.StepIn, Pinned: pf.Pinned, InWinningTree: pf.InWinningTree, PaidUprv: pf.Paid, Total: pf.Total,
+			})
+		}
+		out.Nodes = append(out.Nodes, n)
+	}
+	return out
+}
+
+func bech32(b []byte) string {
+	a, err := address.FromBytes(b)
+	if err != nil {
+		return hex.EncodeToString(b)
+	}
+	return a.String()
+}

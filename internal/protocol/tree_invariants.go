@@ -1,0 +1,109 @@
+package protocol
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/wire/pb"
+)
+
+// CheckTrees verifies every proof tree (issue 16): its reward is escrow +
+// paid + burned + refunded; nothing is paid, burned or refunded before it
+// ends; a node keeps at most proofs_per_node proofs and every child proof
+// a kept proof names is kept and pinned; a final tree paid exactly its
+// winning tree (and uncles if on), each proof at most its share, step-ins
+// nothing, and its winner is the root with the highest total.
+func CheckTrees(r store.Reader) error {
+	var errs []error
+	err := Scan(r, prefixTree, func(t *pb.Tree) bool {
+		if err := checkTree(t); err != nil {
+			errs = append(errs, fmt.Errorf("tree %x: %w", t.Id, err))
+		}
+		return len(errs) < 10
+	})
+	return errors.Join(append(errs, err)...)
+}
+
+func checkTree(t *pb.Tree) error {
+	if t.Escrow+t.Paid+t.Burned+t.Refunded != t.Reward {
+		return fmt.Errorf("escrow %d + paid %d + burned %d + refunded %d != reward %d", t.Escrow, t.Paid, t.Burned, t.Refunded, t.Reward)
+	}
+	if uint32(len(t.Nodes)) != treeNodes(t.N) {
+		return fmt.Errorf("%d nodes for n = %d", len(t.Nodes), t.N)
+	}
+	if err := checkTreeNodes(t); err != nil {
+		return err
+	}
+	switch t.State {
+	case pb.TreeState_TREE_STATE_FINAL:
+		return checkFinalTree(t)
+	case pb.TreeState_TREE_STATE_EXPIRED:
+		if t.Paid != 0 || t.Burned != 0 || t.Refunded != t.Reward {
+			return fmt.Errorf("expired but paid %d, burned %d, refunded %d of %d", t.Paid, t.Burned, t.Refunded, t.Reward)
+		}
+	default:
+		if t.Escrow != t.Reward {
+			return fmt.Errorf("%s with escrow %d of reward %d", TreeStateName(t.State), t.Escrow, t.Reward)
+		}
+	}
+	return nil
+}
+
+// checkTreeNodes checks keeping and pinning.
+func checkTreeNodes(t *pb.Tree) error {
+	for _, nd := range t.Nodes {
+		if uint32(len(nd.Proofs)) > t.ProofsPerNode {
+			return fmt.Errorf("node %d keeps %d proofs; proofs_per_node is %d", nd.Index, len(nd.Proofs), t.ProofsPerNode)
+		}
+		if nd.Phase != pb.NodePhase_NODE_PHASE_WAITING && nd.Index < t.N/2 &&
+			(len(t.Nodes[2*nd.Index-1].Proofs) == 0 || len(t.Nodes[2*nd.Index].Proofs) == 0) {
+			return fmt.Errorf("node %d is %s while a child has no kept proof", nd.Index, NodePhaseName(nd.Phase))
+		}
+		for _, pf := range nd.Proofs {
+			if t.State != pb.TreeState_TREE_STATE_FINAL && (pf.Paid != 0 || pf.InWinningTree) {
+				return fmt.Errorf("node %d proof %d paid %d before the tree is final", nd.Index, pf.Seq, pf.Paid)
+			}
+			for i, seqs := range [][]uint32{pf.Left, pf.Right} {
+				for _, s := range seqs {
+					c := keptProof(t.Nodes[2*nd.Index+uint32(i)-1], s)
+					if c == nil || !c.Pinned {
+						return fmt.Errorf("node %d proof %d names child proof %d of node %d, which is not kept and pinned", nd.Index, pf.Seq, s, 2*nd.Index+uint32(i))
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// checkFinalTree checks a final tree's pay against its winning tree.
+func checkFinalTree(t *pb.Tree) error {
+	if t.Escrow != 0 || t.Refunded != 0 {
+		return fmt.Errorf("final with escrow %d and refunded %d", t.Escrow, t.Refunded)
+	}
+	totals, win := RootTotals(t)
+	if win < 0 || totals[win].Seq != t.Winner {
+		return fmt.Errorf("winner %d is not the root with the highest total (%v)", t.Winner, totals)
+	}
+	m := uint64(treeNodes(t.N)) * uint64(t.ProofsPerNode)
+	var paid uint64
+	for _, nd := range t.Nodes {
+		for _, pf := range nd.Proofs {
+			paid += pf.Paid
+			share := TreeShare(t.Reward, pf.FeeBurnBp, m)
+			switch {
+			case pf.StepIn && pf.Paid != 0:
+				return fmt.Errorf("node %d proof %d stepped in and was paid %d", nd.Index, pf.Seq, pf.Paid)
+			case pf.InWinningTree && !pf.StepIn && pf.Paid != share:
+				return fmt.Errorf("node %d proof %d in the winning tree was paid %d, its share is %d", nd.Index, pf.Seq, pf.Paid, share)
+			case !pf.InWinningTree && pf.Paid > share*uint64(t.UncleRewardBp)/10000:
+				return fmt.Errorf("node %d proof %d outside the winning tree was paid %d", nd.Index, pf.Seq, pf.Paid)
+			}
+		}
+	}
+	if paid != t.Paid {
+		return fmt.Errorf("proofs were paid %d, the tree records %d", paid, t.Paid)
+	}
+	return nil
+}

@@ -1,0 +1,257 @@
+package protocol
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+	"strconv"
+
+	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/internal/vrf"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
+)
+
+// SubmitNodeProof (docs/TREES.md): who may prove a node when, the VRF
+// score, the children a merge names, the copy check, the program's
+// verifier, and keeping. Every check runs before anything is written.
+
+func submitNodeProof(kv store.KV, env Env, sender address.Address, m *pb.SubmitNodeProof) (Result, error) {
+	t, nd, res, err := nodeFor(kv, m)
+	if err != nil || !res.OK() {
+		return res, err
+	}
+	prover, res, err := nodeProver(kv, env, t, nd, sender)
+	if err != nil || !res.OK() {
+		return res, err
+	}
+	if m.FeeBurnBp > 10000 {
+		return reject(wire.CodeInvalidMessage, "node proof: fee_burn_bp %d exceeds 10000", m.FeeBurnBp), nil
+	}
+	if uint64(len(m.Proof))+uint64(len(m.Outputs)) > env.Params.MaxProofSize {
+		return reject(wire.CodeInvalidMessage, "node proof: %d proof and %d output bytes exceed max_proof_size %d", len(m.Proof), len(m.Outputs), env.Params.MaxProofSize), nil
+	}
+	left, right, res := namedChildren(t, nd.Index, m)
+	if !res.OK() {
+		return res, nil
+	}
+	beta, err := vrf.Verify(prover.VrfPublicKey, m.VrfProof, wire.TreeVRFInput(t.Seed, t.Id, nd.Index))
+	if err != nil {
+		return reject(wire.CodeInvalidMessage, "node proof: the VRF proof does not verify with %s's registered key over tree %x node %d: %v", sender, t.Id, nd.Index, err), nil
+	}
+	if res, err := verifyNodeProof(kv, t, nd.Index, sender, left, right, m); err != nil || !res.OK() {
+		return res, err
+	}
+	score := wire.TreeScore(wire.TreeVRFValue(beta), m.FeeBurnBp)
+	replace, ok := keepSlot(nd, t.ProofsPerNode, score)
+	if !ok {
+		return reject(wire.CodeScoreTooLow, "node proof: score %d does not beat node %d's kept proofs that could be replaced", score, nd.Index), nil
+	}
+	pf := &pb.TreeProof{
+		Seq: nd.NextSeq, Prover: sender[:], FeeBurnBp: m.FeeBurnBp, Score: score,
+		Left: m.Left, Right: m.Right, Outputs: m.Outputs, Height: env.Height,
+		StepIn: nd.Phase == pb.NodePhase_NODE_PHASE_STEP_SIBLING || nd.Phase == pb.NodePhase_NODE_PHASE_STEP_ANY,
+	}
+	if len(m.Proof) > 0 {
+		sum := sha256.Sum256(m.Proof)
+		pf.ProofSha256 = sum[:]
+	}
+	evs, err := keepProof(kv, env, t, nd, pf, replace, m.Proof, left, right)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := setTree(kv, t); err != nil {
+		return Result{}, err
+	}
+	if env.checking {
+		return Result{}, nil
+	}
+	ev := event("node_proof", "tree", hex.EncodeToString(t.Id), "node", strconv.Itoa(int(nd.Index)),
+		"seq", strconv.Itoa(int(pf.Seq)), "prover", sender.String(), "fee_burn_bp", strconv.Itoa(int(pf.FeeBurnBp)),
+		"score", strconv.FormatUint(score, 10), "step_in", strconv.FormatBool(pf.StepIn))
+	return Result{Events: append([]Event{ev}, evs...)}, nil
+}
+
+// nodeFor reads the tree and node m names, proving.
+func nodeFor(kv store.KV, m *pb.SubmitNodeProof) (*pb.Tree, *pb.TreeNode, Result, error) {
+	if len(m.Tree) != sha256.Size {
+		return nil, nil, reject(wire.CodeInvalidMessage, "node proof: tree id is %d bytes, want 32", len(m.Tree)), nil
+	}
+	t, err := GetTree(kv, m.Tree)
+	if isNotFound(err) {
+		return nil, nil, reject(wire.CodeNotFound, "node proof: no tree %x", m.Tree), nil
+	}
+	if err != nil {
+		return nil, nil, Result{}, err
+	}
+	if t.State != pb.TreeState_TREE_STATE_PROVING {
+		return nil, nil, reject(wire.CodeWindowClosed, "node proof: tree %x is %s", t.Id, TreeStateName(t.State)), nil
+	}
+	if m.Node < 1 || m.Node > treeNodes(t.N) {
+		return nil, nil, reject(wire.CodeInvalidMessage, "node proof: node %d; tree %x has nodes 1..%d", m.Node, t.Id, treeNodes(t.N)), nil
+	}
+	return t, t.Nodes[m.Node-1], Result{}, nil
+}
+
+// nodeProver checks that sender may prove nd now: an active prover, in
+// the node's window (its sibling subtree's provers only in the first
+// step-in window), with no kept proof of the node yet.
+func nodeProver(kv store.KV, env Env, t *pb.Tree, nd *pb.TreeNode, sender address.Address) (*pb.Prover, Result, error) {
+	p, err := GetProver(kv, sender)
+	if isNotFound(err) {
+		return nil, reject(wire.CodeNotAllowed, "node proof: %s is not a prover", sender), nil
+	}
+	if err != nil {
+		return nil, Result{}, err
+	}
+	if p.State != pb.ProverState_PROVER_STATE_ACTIVE {
+		return nil, reject(wire.CodeNotAllowed, "node proof: %s is %s; only active provers prove nodes", sender, stateName(p.State)), nil
+	}
+	switch nd.Phase {
+	case pb.NodePhase_NODE_PHASE_OPEN, pb.NodePhase_NODE_PHASE_STEP_ANY:
+	case pb.NodePhase_NODE_PHASE_STEP_SIBLING:
+		if !proverIn(t, stepInSubtree(nd.Index), sender[:]) {
+			return nil, reject(wire.CodeNotAllowed, "node proof: node %d is in its sibling step-in window until height %d: only provers with a kept proof in subtree %d may prove it", nd.Index, nd.PhaseEnd, stepInSubtree(nd.Index)), nil
+		}
+	default:
+		return nil, reject(wire.CodeWindowClosed, "node proof: node %d is %s", nd.Index, NodePhaseName(nd.Phase)), nil
+	}
+	for _, pf := range nd.Proofs {
+		if bytes.Equal(pf.Prover, sender[:]) {
+			return nil, reject(wire.CodeAlreadyExists, "node proof: %s has a kept proof of node %d already (seq %d)", sender, nd.Index, pf.Seq), nil
+		}
+	}
+	return p, Result{}, nil
+}
+
+// stepInSubtree is the subtree whose provers may step in for node: its
+// sibling's, or for the root (which has none) the whole tree's.
+func stepInSubtree(node uint32) uint32 {
+	if s := sibling(node); s != 0 {
+		return s
+	}
+	return 1
+}
+
+// namedChildren checks the child proofs a proof of node names: none for
+// a base node; for a merge node 1..proofs_per_node seqs per child,
+// ascending, each a kept proof of that child. It returns their outputs.
+func namedChildren(t *pb.Tree, node uint32, m *pb.SubmitNodeProof) (left, right [][]byte, res Result) {
+	if isBase(t.N, node) {
+		if len(m.Left)+len(m.Right) != 0 {
+			return nil, nil, reject(wire.CodeInvalidMessage, "node proof: node %d is a base node and names no children", node)
+		}
+		return nil, nil, Result{}
+	}
+	side := func(child uint32, seqs []uint32) ([][]byte, Result) {
+		if len(seqs) == 0 || uint32(len(seqs)) > t.ProofsPerNode || !slices.IsSorted(seqs) || len(slices.Compact(slices.Clone(seqs))) != len(seqs) {
+			return nil, reject(wire.CodeInvalidMessage, "node proof: node %d must name 1..%d distinct proofs of child %d, ascending; got %v", node, t.ProofsPerNode, child, seqs)
+		}
+		var outs [][]byte
+		for _, seq := range seqs {
+			pf := keptProof(t.Nodes[child-1], seq)
+			if pf == nil {
+				return nil, reject(wire.CodeInvalidMessage, "node proof: node %d names proof %d of child %d, which is not kept", node, seq, child)
+			}
+			outs = append(outs, pf.Outputs)
+		}
+		return outs, Result{}
+	}
+	if left, res = side(2*node, m.Left); !res.OK() {
+		return nil, nil, res
+	}
+	right, res = side(2*node+1, m.Right)
+	return left, right, res
+}
+
+// verifyNodeProof checks that the outputs name the sender (a lifted
+// proof names its real prover) and then runs the program's verifier.
+func verifyNodeProof(r store.Reader, t *pb.Tree, node uint32, sender address.Address, left, right [][]byte, m *pb.SubmitNodeProof) (Result, error) {
+	if len(m.Outputs) < address.Size || !bytes.Equal(m.Outputs[:address.Size], sender[:]) {
+		return reject(wire.CodeProofRejected, "node proof: its outputs do not begin with the sender's address %s: a proof binds its prover, and a copied one is worthless", sender), nil
+	}
+	v, err := treeVerifierFor(t.BaseProgram, t.MergeProgram)
+	if err != nil {
+		return Result{}, err // checked at ProveTree
+	}
+	var bad error
+	if isBase(t.N, node) {
+		in, err := GetTreeInputs(r, t.Id)
+		if err != nil {
+			return Result{}, err
+		}
+		a, b := baseInputs(t.N, node)
+		bad = v.base(sender, in[a], in[b], m.Outputs, m.Proof)
+	} else {
+		bad = v.merge(sender, left, right, m.Outputs, m.Proof)
+	}
+	if err := bad; err != nil {
+		return reject(wire.CodeProofRejected, "node proof: node %d: %v", node, err), nil
+	}
+	return Result{}, nil
+}
+
+// keepProof puts pf in nd (replacing nd.Proofs[replace] unless it is -1),
+// pins the children it names, stores its bytes, and opens the parent
+// once both its children have a kept proof.
+func keepProof(kv store.KV, env Env, t *pb.Tree, nd *pb.TreeNode, pf *pb.TreeProof, replace int, proof []byte, left, right [][]byte) ([]Event, error) {
+	var evs []Event
+	if replace >= 0 {
+		old := nd.Proofs[replace]
+		if err := kv.Delete(treeProofKey(t.Id, nd.Index, old.Seq)); err != nil {
+			return nil, err
+		}
+		nd.Proofs = slices.Delete(nd.Proofs, replace, replace+1)
+		evs = append(evs, event("node_proof_evicted", "tree", hex.EncodeToString(t.Id), "node", strconv.Itoa(int(nd.Index)),
+			"seq", strconv.Itoa(int(old.Seq)), "prover", addrString(old.Prover)))
+	}
+	nd.Proofs = append(nd.Proofs, pf)
+	nd.NextSeq++
+	if len(proof) > 0 {
+		if err := kv.Set(treeProofKey(t.Id, nd.Index, pf.Seq), proof); err != nil {
+			return nil, err
+		}
+	}
+	if !isBase(t.N, nd.Index) {
+		for i, seqs := range [][]uint32{pf.Left, pf.Right} {
+			child := t.Nodes[2*nd.Index+uint32(i)-1]
+			for _, s := range seqs {
+				keptProof(child, s).Pinned = true
+			}
+		}
+	}
+	if len(nd.Proofs) == 1 && nd.Index > 1 {
+		opened, err := openIfReady(kv, env, t, nd.Index/2)
+		if err != nil {
+			return nil, err
+		}
+		if opened {
+			evs = append(evs, nodeEvent(t, t.Nodes[nd.Index/2-1]))
+		}
+	}
+	return evs, nil
+}
+
+// openIfReady opens merge node parent if it waits and both its children
+// have a kept proof.
+func openIfReady(kv store.KV, env Env, t *pb.Tree, parent uint32) (bool, error) {
+	p := t.Nodes[parent-1]
+	if p.Phase != pb.NodePhase_NODE_PHASE_WAITING || len(t.Nodes[2*parent-1].Proofs) == 0 || len(t.Nodes[2*parent].Proofs) == 0 {
+		return false, nil
+	}
+	return true, openNode(kv, env.Height, t, p)
+}
+
+// openNode opens nd at height h for node_deadline blocks.
+func openNode(kv store.KV, h int64, t *pb.Tree, nd *pb.TreeNode) error {
+	nd.Phase, nd.Opened, nd.PhaseEnd = pb.NodePhase_NODE_PHASE_OPEN, h, h+t.NodeDeadline
+	return setTreeTimer(kv, nd.PhaseEnd, t.Id)
+}
+
+// nodeEvent describes a node's phase.
+func nodeEvent(t *pb.Tree, nd *pb.TreeNode) Event {
+	return event("node", "tree", hex.EncodeToString(t.Id), "node", strconv.Itoa(int(nd.Index)),
+		"phase", NodePhaseName(nd.Phase), "until", strconv.FormatInt(nd.PhaseEnd, 10), "kept", strconv.Itoa(len(nd.Proofs)))
+}

@@ -1,0 +1,104 @@
+package protocol
+
+import (
+	"strconv"
+
+	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/wire/pb"
+)
+
+// Tree windows (docs/TREES.md, "Windows and step-in"). BeginBlock looks
+// at each tree with a timer at its height: a pending tree opens its base
+// nodes with this height's seed; a node whose window ends closes if it
+// has a kept proof, and otherwise moves on to the sibling step-in window,
+// then the open step-in window, then fails (and the tree expires). The
+// root's close finalizes the tree. A node's window is node_deadline
+// blocks: it takes proofs at heights opened .. phase_end-1.
+
+// treeTimers advances every tree whose timer is this height.
+func treeTimers(kv store.KV, env Env) ([]Event, error) {
+	ids, err := dueAt(kv, prefixTreeTimer, env.Height)
+	if err != nil {
+		return nil, err
+	}
+	var evs []Event
+	for _, id := range ids {
+		if err := kv.Delete(treeTimerKey(env.Height, id)); err != nil {
+			return nil, err
+		}
+		t, err := GetTree(kv, id)
+		if err != nil {
+			return nil, err
+		}
+		more, err := advanceTree(kv, env, t)
+		if err != nil {
+			return nil, err
+		}
+		evs = append(evs, more...)
+		if err := setTree(kv, t); err != nil {
+			return nil, err
+		}
+	}
+	return evs, nil
+}
+
+// advanceTree does what falls due for t at env.Height.
+func advanceTree(kv store.KV, env Env, t *pb.Tree) ([]Event, error) {
+	switch t.State {
+	case pb.TreeState_TREE_STATE_PENDING:
+		return openTree(kv, env, t)
+	case pb.TreeState_TREE_STATE_PROVING:
+	default:
+		return nil, nil
+	}
+	var evs []Event
+	for i := len(t.Nodes) - 1; i >= 0; i-- { // children before parents
+		nd := t.Nodes[i]
+		if !inWindow(nd.Phase) || nd.PhaseEnd != env.Height {
+			continue
+		}
+		if len(nd.Proofs) > 0 {
+			nd.Phase = pb.NodePhase_NODE_PHASE_CLOSED
+			evs = append(evs, nodeEvent(t, nd))
+			if nd.Index == 1 {
+				more, err := finalizeTree(kv, env, t)
+				return append(evs, more...), err
+			}
+			continue
+		}
+		if nd.Phase == pb.NodePhase_NODE_PHASE_STEP_ANY {
+			nd.Phase = pb.NodePhase_NODE_PHASE_FAILED
+			more, err := expireTree(kv, env, t, nd.Index)
+			return append(append(evs, nodeEvent(t, nd)), more...), err
+		}
+		nd.Phase++ // open -> step_sibling -> step_any
+		nd.PhaseEnd += t.NodeDeadline
+		if err := setTreeTimer(kv, nd.PhaseEnd, t.Id); err != nil {
+			return nil, err
+		}
+		evs = append(evs, nodeEvent(t, nd))
+	}
+	return evs, nil
+}
+
+// inWindow reports whether a node in phase takes proofs.
+func inWindow(p pb.NodePhase) bool {
+	return p == pb.NodePhase_NODE_PHASE_OPEN || p == pb.NodePhase_NODE_PHASE_STEP_SIBLING || p == pb.NodePhase_NODE_PHASE_STEP_ANY
+}
+
+// openTree fixes the tree's seed (this height's) and opens its base nodes.
+func openTree(kv store.KV, env Env, t *pb.Tree) ([]Event, error) {
+	seed, err := Seed(kv)
+	if err != nil {
+		return nil, err
+	}
+	t.Seed, t.State = seed, pb.TreeState_TREE_STATE_PROVING
+	for _, nd := range t.Nodes {
+		if isBase(t.N, nd.Index) {
+			if err := openNode(kv, env.Height, t, nd); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return []Event{treeEvent(t, "seed_height", strconv.FormatInt(env.Height, 10))}, nil
+}
