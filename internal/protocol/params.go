@@ -265,7 +265,7 @@ func DefaultParams() Params {
 		MaxAsksPerProver:   16,
 		ReputationWindow:   10_000,
 		ClearingPricesKept: 32,
-		TreeParams: func() *TreeParams { t := DefaultTreeParams(); return &t }(),
+		TreeParams:         func() *TreeParams { t := DefaultTreeParams(); return &t }(),
 	}
 }
 
