@@ -19,9 +19,10 @@ const cacheNodes = 100_000
 // Tree is the committed store: an IAVL tree on goleveldb (on disk) or on an
 // in-memory database (tests).
 type Tree struct {
-	db   iavldb.DB
-	tree *iavl.MutableTree
-	keep int64 // versions to keep; 0 keeps all
+	db    iavldb.DB
+	tree  *iavl.MutableTree
+	keep  int64      // versions to keep; 0 keeps all
+	cache *readCache // the latest version's values by key (readcache.go)
 }
 
 var _ store.KV = (*working)(nil)
@@ -54,17 +55,22 @@ func open(db iavldb.DB, keep int64) (*Tree, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("failed to load state tree: %w", err)
 	}
-	return &Tree{db: db, tree: tree, keep: keep}, nil
+	cache := newReadCache()
+	cache.at = tree.Version()
+	return &Tree{db: db, tree: tree, keep: keep, cache: cache}, nil
 }
 
 // Working is the uncommitted state of the block being executed.
-func (t *Tree) Working() store.KV { return working{t.tree} }
+func (t *Tree) Working() store.KV { return working{t.tree, t.cache} }
 
 // WorkingHash is the hash the tree will have once the working set commits.
 func (t *Tree) WorkingHash() []byte { return t.tree.WorkingHash() }
 
 // Discard drops the working set, returning to the last committed version.
-func (t *Tree) Discard() { t.tree.Rollback() }
+func (t *Tree) Discard() {
+	t.tree.Rollback()
+	t.cache.discarded()
+}
 
 // Commit saves the working set as a new version in one batch.
 func (t *Tree) Commit() (hash []byte, version int64, err error) {
@@ -72,6 +78,7 @@ func (t *Tree) Commit() (hash []byte, version int64, err error) {
 	if err != nil {
 		return nil, 0, fmt.Errorf("failed to save version: %w", err)
 	}
+	t.cache.committed(version)
 	if t.keep > 0 && version > t.keep && version%t.keep == 0 {
 		if err := t.tree.DeleteVersionsTo(version - t.keep); err != nil {
 			return nil, 0, fmt.Errorf("failed to prune versions: %w", err)
@@ -101,7 +108,7 @@ func (t *Tree) At(version int64) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("failed to load version %d: %w", version, err)
 	}
-	return &Snapshot{it}, nil
+	return &Snapshot{t: it, cache: t.cache}, nil
 }
 
 // Close closes the tree and its database.
@@ -110,12 +117,27 @@ func (t *Tree) Close() error {
 }
 
 // Snapshot is a committed, immutable version of the tree.
-type Snapshot struct{ t *iavl.ImmutableTree }
+type Snapshot struct {
+	t     *iavl.ImmutableTree
+	cache *readCache // shared with the tree: used only while the snapshot is the latest version
+}
 
 var _ store.Reader = (*Snapshot)(nil)
 
 // Get implements store.Reader.
-func (s *Snapshot) Get(key []byte) ([]byte, error) { return s.t.Get(key) }
+// A value of the latest version comes from the read cache when it holds
+// it; the cache's values are shared, never to be modified.
+func (s *Snapshot) Get(key []byte) ([]byte, error) {
+	v := s.t.Version()
+	if value, ok := s.cache.get(v, key); ok {
+		return value, nil
+	}
+	value, err := s.t.Get(key)
+	if err == nil {
+		s.cache.add(v, key, value)
+	}
+	return value, err
+}
 
 // Iterate implements store.Reader.
 func (s *Snapshot) Iterate(start, end []byte, fn func(k, v []byte) bool) error {
@@ -137,16 +159,21 @@ func (s *Snapshot) Prove(key []byte) (*ics23.CommitmentProof, error) {
 	return s.t.GetProof(key)
 }
 
-type working struct{ t *iavl.MutableTree }
+type working struct {
+	t     *iavl.MutableTree
+	cache *readCache
+}
 
 func (w working) Get(key []byte) ([]byte, error) { return w.t.Get(key) }
 
 func (w working) Set(key, value []byte) error {
+	w.cache.wrote(key)
 	_, err := w.t.Set(key, value)
 	return err
 }
 
 func (w working) Delete(key []byte) error {
+	w.cache.wrote(key)
 	_, _, err := w.t.Remove(key)
 	return err
 }
