@@ -57,7 +57,9 @@ without challenges and says so; --no-challenges turns them off.
 
 With --smoke it instead starts a fresh devnet in a temporary home, sends
 transfers between the dev accounts, waits until they are committed, checks
-balances, supply and the beacon, prints one report and exits (0 if ok).`,
+balances, supply and the beacon; with --provers it also has them prove one
+proof tree of four inputs (the hash test pair, which proves nothing) to final
+and writes its root; then it prints one report and exits (0 if ok).`,
 		Example: `  provernet devnet
   provernet devnet --home ./devnet --accounts 8
   provernet devnet --smoke --output json`,
@@ -229,6 +231,9 @@ func runSmoke(g *globals, cmd *cobra.Command, o node.SmokeOptions) error {
 			fmt.Fprintf(w, "ok: %d transfers committed in %.2fs (heights %d-%d, commit latency p50 %d ms, max %d ms)\n",
 				rep.Committed, rep.Seconds, rep.FirstHeight, rep.LastHeight, rep.CommitP50MS, rep.CommitMaxMS)
 			fmt.Fprintf(w, "    %d balances checked, supply conserved, beacon chain checked up to height %d\n", rep.BalancesChecked, rep.BeaconHeight)
+			for _, t := range rep.Trees {
+				fmt.Fprintf(w, "    proof tree %s %s: %d nodes, %d kept proofs, root written to %s\n", t.ID[:12], t.State, t.NumNodes, len(t.Proofs), t.RootProofFile)
+			}
 		} else {
 			fmt.Fprintf(w, "FAILED: %s\n    home %s, node log %s\n", rep.Reason, rep.Home, rep.Log)
 		}

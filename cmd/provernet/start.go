@@ -30,6 +30,7 @@ type startProverOpts struct {
 	memoryMB uint64
 	gpus     []string
 	label    string
+	treeBurn uint32 // fee_burn_bp on its proof-tree node proofs
 }
 
 // startInfo is what `start` prints: the endpoints and, with --prover, the
@@ -79,12 +80,13 @@ memory (at most 1024 MiB per core). Declared GPUs are recorded, untested.`,
 	f.Uint64Var(&po.memoryMB, "prover-memory-mb", 0, "with --prover: memory (MiB) it declares when it registers, at most 1024 per core (default: 1024 per core, at most 4096)")
 	f.StringArrayVar(&po.gpus, "prover-gpu", nil, "with --prover: "+gpuFlagHelp)
 	f.StringVar(&po.label, "prover-label", "", "with --prover: a name it registers with, for explorers and lists (printable ASCII, at most 64 bytes)")
+	f.Uint32Var(&po.treeBurn, "tree-fee-burn-bp", 0, "with --prover: FEE_BURN on its proof-tree node proofs, 0..10000 bp: raises its score by that share and gives up that share of its pay (docs/TREES.md)")
 	return cmd
 }
 
 func runStart(g *globals, cmd *cobra.Command, po startProverOpts, blobListen string) error {
 	if !po.on {
-		for _, name := range []string{"prover-key", "prover-capacity", "prover-stake", "prover-cpu", "prover-memory-mb", "prover-gpu", "prover-label"} {
+		for _, name := range []string{"prover-key", "prover-capacity", "prover-stake", "prover-cpu", "prover-memory-mb", "prover-gpu", "prover-label", "tree-fee-burn-bp"} {
 			if cmd.Flags().Changed(name) {
 				return cli.WithHint(fmt.Errorf("--%s needs --prover", name), "add --prover to run a prover daemon beside the node")
 			}
@@ -106,6 +108,9 @@ func runStart(g *globals, cmd *cobra.Command, po startProverOpts, blobListen str
 		}
 		if po.capacity < 1 {
 			return cli.WithHint(fmt.Errorf("--prover-capacity must be at least 1, got %d", po.capacity), "it is how many workloads the prover proves at once")
+		}
+		if po.treeBurn > 10000 {
+			return cli.WithHint(fmt.Errorf("--tree-fee-burn-bp %d exceeds 10000", po.treeBurn), "it is a share in basis points: 2500 burns a quarter of its pay")
 		}
 		if po.stake != "" {
 			if stake, err = parseAmount(po.stake); err != nil {
@@ -141,6 +146,7 @@ func runStart(g *globals, cmd *cobra.Command, po startProverOpts, blobListen str
 		reg.Stake, reg.BlobEndpoint = stake, n.APIURL()
 		d, err := prover.New(prover.Config{
 			RPC: n.RPCURL(), API: n.APIURL(), Key: key, Dir: dir, Exe: exe, Capacity: po.capacity,
+			TreeFeeBurnBP: po.treeBurn, VRFKeyFile: startVRFKeyFile(g, po.key),
 			Register: reg,
 			Log:      n.Config().Log.Slog(g.stderr), // log.format and log.level, like the node's
 			Metrics:  n.MetricsRegisterer(),         // on the node's /metrics page, labelled with its address
@@ -185,6 +191,17 @@ func runStart(g *globals, cmd *cobra.Command, po startProverOpts, blobListen str
 			"the prover's account pays the stake and fees when it registers: `provernet query account "+po.key+"`")
 	}
 	return stopErr
+}
+
+// startVRFKeyFile is the prover's VRF key: the one `prover register`
+// wrote beside its account key, if any; else the daemon's own (it makes
+// one in its directory when it registers).
+func startVRFKeyFile(g *globals, name string) string {
+	p := filepath.Join(client.DefaultKeysDir(g.home), name+".vrf.json")
+	if _, err := os.Stat(p); err == nil {
+		return p
+	}
+	return ""
 }
 
 // startRegistration is what `start --prover` declares, checked as the

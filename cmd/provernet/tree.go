@@ -21,7 +21,7 @@ import (
 
 func newTreeCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "tree", Short: "Proof trees: one proof of many inputs, made by many provers (docs/TREES.md)"}
-	cmd.AddCommand(newTreeSubmitCmd(g), newTreeStatusCmd(g))
+	cmd.AddCommand(newTreeSubmitCmd(g), newTreeStatusCmd(g), newTreeRootCmd(g))
 	return cmd
 }
 
@@ -147,8 +147,8 @@ func newTreeStatusCmd(g *globals) *cobra.Command {
 func printTree(w io.Writer, t *wire.Tree) {
 	fmt.Fprintf(w, "tree %s: %s, %d inputs, %d nodes, %d proofs per node\n", t.ID, t.State, t.N, t.NumNodes, t.ProofsPerNode)
 	fmt.Fprintf(w, "reward %d uprv: escrow %d, paid %d, burned %d, refunded %d\n", t.RewardUprv, t.Escrow, t.Paid, t.Burned, t.Refunded)
-	if t.Winner != nil {
-		fmt.Fprintf(w, "winning root: proof %d\n", *t.Winner)
+	if r, err := client.TreeRootOf(t); err == nil {
+		fmt.Fprintf(w, "winning root: proof #%d by %s, total score %d; its tree: %d proofs, paid %d uprv\n", r.Seq, r.Prover, r.Total, r.Proofs, r.PaidUprv)
 	}
 	for _, nd := range t.Nodes {
 		fmt.Fprintf(w, "node %d %s", nd.Node, nd.Phase)
@@ -165,6 +165,12 @@ func printTree(w io.Writer, t *wire.Tree) {
 				if f.on {
 					flags = append(flags, f.name)
 				}
+			}
+			if nd.Node == 1 && p.Total != 0 {
+				flags = append(flags, fmt.Sprintf("total %d", p.Total))
+			}
+			if len(p.Left)+len(p.Right) > 0 {
+				flags = append(flags, fmt.Sprintf("names %v %v", p.Left, p.Right))
 			}
 			fmt.Fprintf(w, "  #%d %s fee_burn %d bp, score %d, paid %d uprv %s\n", p.Seq, p.Prover, p.FeeBurnBP, p.Score, p.PaidUprv, strings.Join(flags, " "))
 		}

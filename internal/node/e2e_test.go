@@ -136,6 +136,8 @@ type e2e struct {
 	mu      sync.Mutex
 	stopped map[string]context.CancelFunc
 	done    map[string]chan struct{}
+	// treeFeeBurn is prover i's fee_burn_bp on tree node proofs.
+	treeFeeBurn map[int]uint32
 }
 
 // e2eParams keep the windows short but wide enough for a loaded CI machine.
@@ -222,7 +224,7 @@ func (e *e2e) startProverAs(i int, fault prover.Fault, reg *prover.Registration)
 		e.t.Fatal(err)
 	}
 	d, err := prover.New(prover.Config{
-		RPC: e.d.RPCURL(), API: e.d.APIURL(), Key: k, Exe: exe, Capacity: 2, Fault: fault,
+		RPC: e.d.RPCURL(), API: e.d.APIURL(), Key: k, Exe: exe, Capacity: 2, Fault: fault, TreeFeeBurnBP: e.treeFeeBurn[i],
 		Dir: filepath.Join(e.d.Home(), "provers", k.Name), Poll: 100 * time.Millisecond,
 		Log:      slog.New(slog.NewTextHandler(lockedWriter{&e.mu, e.log}, nil)).With("prover", k.Name, "fault", string(fault)),
 		Register: reg,

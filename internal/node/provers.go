@@ -33,7 +33,8 @@ type ProverOptions struct {
 	Faults      map[int]prover.Fault // test-only misbehaviour, by prover index
 	Interpreter bool
 	Log         *slog.Logger
-	Observe     func(prover.Step) // each daemon's steps (benchmarks)
+	Observe     func(prover.Step)  // each daemon's steps (benchmarks)
+	TreeFeeBurn func(i int) uint32 // prover i's fee_burn_bp on proof-tree node proofs (nil: 0)
 }
 
 // StartProvers starts a daemon for every key named prover<i> in the home's
@@ -61,7 +62,7 @@ func StartProvers(n *Node, keys []*client.Key, o ProverOptions) (*Provers, error
 			RPC: n.RPCURL(), API: n.APIURL(), Key: k, Exe: o.Exe, Capacity: o.Capacity,
 			Dir:         filepath.Join(n.Home(), "provers", k.Name),
 			Interpreter: o.Interpreter, Fault: o.Faults[i], Log: log.With("prover", k.Name), Observe: o.Observe,
-			Metrics:  n.MetricsRegisterer(), // labelled by address: the daemons share the node's page
+			TreeFeeBurnBP: treeFeeBurn(o.TreeFeeBurn, i), Metrics: n.MetricsRegisterer(), // labelled by address: the daemons share the node's page
 			Register: &prover.Registration{CPUCores: DevnetProver.CPUCores, MemoryMB: DevnetProver.MemoryMB, MaxConcurrent: uint32(o.Capacity), Stake: stake, BlobEndpoint: n.APIURL()},
 		})
 		if err != nil {
@@ -80,6 +81,13 @@ func StartProvers(n *Node, keys []*client.Key, o ProverOptions) (*Provers, error
 		}()
 	}
 	return ps, nil
+}
+
+func treeFeeBurn(f func(int) uint32, i int) uint32 {
+	if f == nil {
+		return 0
+	}
+	return f(i)
 }
 
 // Stop stops every daemon and returns what made any of them give up.

@@ -40,6 +40,9 @@ type SmokeReport struct {
 	BeaconChainOK   bool    `json:"beacon_chain_ok"`
 	// Workloads, with Programs set: one workload of each example program.
 	Workloads []SmokeWorkload `json:"workloads,omitempty"`
+	// Trees, with provers running: one proof tree of four inputs
+	// (smoke_trees.go).
+	Trees []SmokeTree `json:"trees,omitempty"`
 }
 
 // SmokeOptions size the smoke test.
@@ -96,7 +99,7 @@ func smoke(ctx context.Context, o SmokeOptions, rep *SmokeReport) error {
 	if err != nil {
 		return err
 	}
-	provers := 0
+	provers := o.Provers // they prove the smoke's tree
 	if o.Programs != "" {
 		provers = max(o.Provers, o.K)
 	}
@@ -116,7 +119,7 @@ func smoke(ctx context.Context, o SmokeOptions, rep *SmokeReport) error {
 		if _, err := client.New(d.APIURL()).WaitHeight(ctx, 2); err != nil {
 			return err
 		}
-		ps, err := StartProvers(d.Node, d.ProverKeys, ProverOptions{Log: slog.New(slog.NewTextHandler(plog, nil))})
+		ps, err := StartProvers(d.Node, d.ProverKeys, ProverOptions{Log: slog.New(slog.NewTextHandler(plog, nil)), TreeFeeBurn: SmokeTreeFeeBurn})
 		if err != nil {
 			return err
 		}
@@ -124,6 +127,14 @@ func smoke(ctx context.Context, o SmokeOptions, rep *SmokeReport) error {
 	}
 	if err := runSmoke(ctx, d, o, rep); err != nil {
 		return err
+	}
+	if provers > 0 {
+		if err := smokeTrees(ctx, d, rep); err != nil {
+			return err
+		}
+		if err := checkSmokeSupply(ctx, client.New(d.APIURL()), append(slices.Clone(d.Keys), d.ProverKeys...), rep); err != nil {
+			return err
+		}
 	}
 	if o.Programs == "" {
 		return nil

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -40,6 +41,13 @@ type Config struct {
 	// Interpreter runs wasm under wazero's interpreter (slower; no
 	// compilation).
 	Interpreter bool
+	// TreeFeeBurnBP is the FEE_BURN this prover offers on its proof-tree
+	// node proofs, in basis points (0..10000): it raises its score by that
+	// share and gives up that share of its pay (docs/TREES.md, "Scores").
+	TreeFeeBurnBP uint32
+	// VRFKeyFile is the prover's VRF key (empty: DIR/vrf.json, the one the
+	// daemon registers with); proof trees need it for the node scores.
+	VRFKeyFile string
 	// Fault makes the daemon misbehave on purpose (tests only).
 	Fault Fault
 	// Log receives what it does; nil discards.
@@ -99,6 +107,14 @@ func (r *Registration) Validate() error {
 	return nil
 }
 
+// vrfKeyFile is where the prover's VRF key is kept.
+func (c *Config) vrfKeyFile() string {
+	if c.VRFKeyFile != "" {
+		return c.VRFKeyFile
+	}
+	return filepath.Join(c.Dir, "vrf.json")
+}
+
 func (c *Config) defaults() error {
 	if c.RPC == "" || c.API == "" || c.Key == nil || c.Dir == "" || c.Exe == "" {
 		return errors.New("prover: RPC, API, Key, Dir and Exe are required")
@@ -111,6 +127,9 @@ func (c *Config) defaults() error {
 	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
+	}
+	if c.TreeFeeBurnBP > 10000 {
+		return fmt.Errorf("prover: a tree fee burn of %d bp exceeds 10000", c.TreeFeeBurnBP)
 	}
 	if c.Register != nil {
 		return c.Register.Validate()

@@ -12,6 +12,7 @@ import (
 	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/internal/sandbox"
+	"github.com/provernet/provernet/internal/vrf"
 	"github.com/provernet/provernet/wire/address"
 	"github.com/provernet/provernet/wire/pb"
 )
@@ -35,10 +36,13 @@ type Daemon struct {
 	proved    chan proveResult
 	verified  chan verifyResult
 	verifySem chan struct{}
-	pool      *sandbox.Pool  // the worker processes jobs run in, kept between jobs
-	out       bool           // removed or exited: said once, then it only reveals
-	lastState pb.ProverState // the state seen on the last pass, to report a suspension once
-	tip       int64          // the newest height seen
+	pool      *sandbox.Pool        // the worker processes jobs run in, kept between jobs
+	out       bool                 // removed or exited: said once, then it only reveals
+	lastState pb.ProverState       // the state seen on the last pass, to report a suspension once
+	tip       int64                // the newest height seen
+	trees     map[string]*treeWork // hex ids of proof trees of interest (tree_follow.go)
+	vrfKey    *vrf.Key             // the prover's VRF key, once checked against its record (proof trees)
+	vrfWarned bool                 // a missing or wrong VRF key was reported
 }
 
 // observe reports a step to Config.Observe.
@@ -77,7 +81,7 @@ func New(cfg Config) (*Daemon, error) {
 	d := &Daemon{cfg: cfg, chain: c, jobs: jobs, addr: addr, metrics: m,
 		fetch:    &fetcher{api: client.New(cfg.API), dir: cfg.Dir},
 		signer:   &signer{key: cfg.Key, addr: addr, metrics: m},
-		interest: map[string]bool{}, running: map[string]context.CancelFunc{}, ballot: newBallot(),
+		interest: map[string]bool{}, trees: map[string]*treeWork{}, running: map[string]context.CancelFunc{}, ballot: newBallot(),
 		proved: make(chan proveResult, 16), verified: make(chan verifyResult, 64), verifySem: make(chan struct{}, cmp.Or(cfg.Verifiers, 2))}
 	if err := d.loadState(); err != nil {
 		return nil, err
@@ -148,6 +152,7 @@ func (d *Daemon) pass(ctx context.Context) error {
 			d.cfg.Log.Warn("workload", "id", id, "err", err)
 		}
 	}
+	d.tendTrees(ctx, d.cfg.Capacity-d.jobs.active())
 	return d.flushVotes(ctx)
 }
 

@@ -17,7 +17,10 @@
 //     concerns it no more. planProved, planVotes and
 //     afterTrouble decide after a worker reports. No I/O, clock,
 //     randomness or goroutines, and they never change their inputs; the
-//     scripts in testdata/plan drive them (plan_test.go).
+//     scripts in testdata/plan drive them (plan_test.go). planTree
+//     (tree_plan.go) is the same for one proof tree: which nodes this
+//     prover's VRF scores would get kept, and which child proofs a merge
+//     names (testdata/tree, tree_plan_test.go).
 //   - The executor (daemon.go, follow.go, execute.go and the files it
 //     calls: prove.go, verify.go, submit.go, vote.go, stage.go, fetch.go,
 //     chain.go, signer.go, jobs.go) reads the chain over a node's CometBFT

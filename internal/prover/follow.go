@@ -20,8 +20,9 @@ import (
 
 // savedState is what survives a restart besides the jobs.
 type savedState struct {
-	Height   int64    `json:"height"`   // last height whose events were read
-	Interest []string `json:"interest"` // workloads still worth looking at
+	Height   int64    `json:"height"`          // last height whose events were read
+	Interest []string `json:"interest"`        // workloads still worth looking at
+	Trees    []string `json:"trees,omitempty"` // proof trees still worth looking at
 }
 
 // read notes the workloads block h's events name.
@@ -33,6 +34,7 @@ func (d *Daemon) read(ctx context.Context, h int64) error {
 	for _, id := range workloadsNamed(evs) {
 		d.interest[id] = true
 	}
+	d.noteTrees(evs)
 	return nil
 }
 
@@ -84,6 +86,12 @@ func (d *Daemon) loadState() error {
 	for _, id := range d.saved.Interest {
 		d.interest[id] = true
 	}
+	if d.trees == nil {
+		d.trees = map[string]*treeWork{}
+	}
+	for _, id := range d.saved.Trees {
+		d.trees[id] = newTreeWork()
+	}
 	return nil
 }
 
@@ -93,6 +101,7 @@ func (d *Daemon) saveState() error {
 		d.saved.Interest = append(d.saved.Interest, id)
 	}
 	sort.Strings(d.saved.Interest)
+	d.saved.Trees = d.sortedTrees()
 	b, err := json.Marshal(d.saved)
 	if err != nil {
 		return err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"time"
 
 	"github.com/provernet/provernet/client"
@@ -51,7 +50,7 @@ func (d *Daemon) register(ctx context.Context) error {
 	} else if !errors.Is(err, errNotFound) {
 		return err
 	}
-	vrfKey, err := newVRFKey(d.cfg.Dir)
+	vrfKey, err := newVRFKey(d.cfg.vrfKeyFile())
 	if err != nil {
 		return err
 	}
@@ -67,10 +66,11 @@ func (d *Daemon) register(ctx context.Context) error {
 	return nil
 }
 
-// newVRFKey makes the prover's VRF key, kept beside its state; a
-// registration that did not land sends the same key again.
-func newVRFKey(dir string) ([]byte, error) {
-	k, err := vrf.LoadOrGenerateKeyFile(filepath.Join(dir, "vrf.json"))
+// newVRFKey makes the prover's VRF key, kept beside its state (or where
+// Config.VRFKeyFile says); a registration that did not land sends the
+// same key again.
+func newVRFKey(path string) ([]byte, error) {
+	k, err := vrf.LoadOrGenerateKeyFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("failed to keep the VRF key: %w", err)
 	}
