@@ -27,6 +27,10 @@ type RunRequest struct {
 	Recipient string
 	Deadline  int64
 	MaxFee    uint64 // refuse if the fee would be higher (0: no limit)
+	// Market, if set, matches the Run against the provers' asks instead of
+	// the lottery (issue 17): it escrows k slots at Market.MaxPrice, pays
+	// the asks matched, and refunds the rest.
+	Market *MarketRequest
 }
 
 // RunInput is one input file, mounted under Name in the program's /in.
@@ -102,7 +106,12 @@ func (c *Client) prepareRun(ctx context.Context, req RunRequest) (*preparedRun, 
 	if err != nil {
 		return nil, err
 	}
-	q, err := c.Fee(ctx, req.Program, req.Cycles, req.Provers)
+	var q *wire.FeeQuote
+	if req.Market != nil {
+		q, err = c.MarketFee(ctx, req.Program, req.Cycles, req.Provers, req.Deadline, *req.Market)
+	} else {
+		q, err = c.Fee(ctx, req.Program, req.Cycles, req.Provers)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -173,6 +182,11 @@ func runMsg(req RunRequest, maxInline uint64, minDeadline int64) (*Msg, []RunInp
 		Deadline: req.Deadline, MaxFee: req.MaxFee}
 	if run.Deadline == 0 {
 		run.Deadline = minDeadline + DefaultDeadlineSlack
+	}
+	if req.Market != nil {
+		if run.Market, err = req.Market.order(); err != nil {
+			return nil, nil, err
+		}
 	}
 	var uploads []RunInput
 	for _, in := range req.Inputs {

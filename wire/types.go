@@ -150,6 +150,9 @@ type Prover struct {
 	VotesPaid      uint64 `json:"votes_paid"`  // votes that decided a slot
 	WrongVotes     uint64 `json:"wrong_votes"` // votes against the decision, slashed
 	Absences       uint64 `json:"absences"`
+	// Reputation is its standing now (issue 17); a single prover's answer
+	// carries it, lists do not.
+	Reputation *Reputation `json:"reputation,omitempty"`
 }
 
 // Workload is a Run (or a challenge the chain made) and its k slots.
@@ -181,6 +184,10 @@ type Workload struct {
 	Refunded        uint64  `json:"refunded"`
 	VotersPaid      uint64  `json:"voters_paid"` // to the committee members that decided its slots
 	Slots           []Slot  `json:"slots"`       // empty while pending
+	// Market is a market Run's order (absent: the lottery); Missed the
+	// nearest asks it missed when it matched none (issue 17).
+	Market *MarketOrder `json:"market,omitempty"`
+	Missed []AskMiss    `json:"missed,omitempty"`
 }
 
 // Input is one input file of a workload: inline bytes or a blob.
@@ -227,6 +234,11 @@ type Slot struct {
 	Waited        bool   `json:"waited,omitempty"`     // allotted from the wait list
 	Round         uint32 `json:"round,omitempty"`      // verification round (a fresh committee each)
 	Excused       bool   `json:"excused,omitempty"`    // a window of it closed while every block was full: no miss, no slash
+	// A market slot's price (uprv, its ask's price times the mega-cycles),
+	// the ask it was matched on and the height promised (issue 17).
+	Price   uint64 `json:"price,omitempty"`
+	AskID   uint32 `json:"ask_id,omitempty"`
+	Promise int64  `json:"promise,omitempty"`
 }
 
 // FeeQuote is what a Run would cost:
@@ -242,6 +254,11 @@ type FeeQuote struct {
 	ClassMultiplier uint64 `json:"class_multiplier"` // gpu_class_multiplier for a GPU program, else 1
 	MinDeadline     int64  `json:"min_deadline"`     // the shortest deadline (blocks) a Run may ask for
 	MinSlotFee      uint64 `json:"min_slot_fee"`     // the least a slot costs; per_slot equals it when the cycles cost less
+	// Mechanism is set for a market Run's quote (market, cheapest): fee
+	// and per_slot are then its escrow at max_price (price_per_mcycle),
+	// and Asks the asks it would match now, in slot order (issue 17).
+	Mechanism string `json:"mechanism,omitempty"`
+	Asks      []Ask  `json:"asks,omitempty"`
 }
 
 // Allocation explains how a workload's provers were drawn (docs/ALLOCATION.md),
@@ -268,6 +285,11 @@ type Allocation struct {
 	Drawn       []string           `json:"drawn"`  // the recomputed assignment: slot i goes to Drawn[i]
 	Slots       []AllocationSlot   `json:"slots"`  // what the chain recorded
 	Agrees      bool               `json:"agrees"` // Drawn is exactly the slots' allocated_to
+	// Mechanism is set for a market Run (market, cheapest); Market then
+	// says how it was matched, and Drawn lists the asks' provers taken
+	// (issue 17).
+	Mechanism string       `json:"mechanism,omitempty"`
+	Market    *MarketMatch `json:"market,omitempty"`
 }
 
 // AllocationDraw is one counter value of the draw.

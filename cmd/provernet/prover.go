@@ -99,6 +99,7 @@ GPU goes to the open market.`,
 		_ = c.MarkFlagRequired("from")
 		cmd.AddCommand(c)
 	}
+	cmd.AddCommand(newTxProverAskCmd(g)) // issue 17
 	return cmd
 }
 
@@ -119,6 +120,10 @@ func printProver(w io.Writer, p wire.Prover) {
 		for _, gpu := range hw.GPUs {
 			fmt.Fprintf(w, "  gpu       %s, %d MiB (untested: not used to allocate Runs)\n", gpu.Model, gpu.MemoryMB)
 		}
+	}
+	if r := p.Reputation; r != nil { // issue 17
+		fmt.Fprintf(w, "  reputation %d/10000 over %d blocks: %d final of %d answered for, %d declined or missed, %d slashed\n",
+			r.ScoreBp, r.Window, r.Final, r.Allocated, r.Declined, r.Slashed)
 	}
 	fmt.Fprintf(w, "  registered at %d", p.RegisteredHeight)
 	if p.UnbondHeight > 0 {

@@ -289,6 +289,10 @@ func slotLine(s wire.Slot) string {
 }
 
 func printAllocation(w io.Writer, a *wire.Allocation) {
+	if a.Market != nil { // issue 17: a market Run's match
+		printMatch(w, a)
+		return
+	}
 	fmt.Fprintf(w, "workload %s allocated at height %d (Run %d of that block), k %d\n", a.Workload, a.Height, a.Position, a.K)
 	fmt.Fprintf(w, "  seed  %s\n  r     %s  = SHA-256(seed || workload id)\n", a.Seed, a.R)
 	fmt.Fprintf(w, "  eligible n = %d", a.Eligible)

@@ -55,6 +55,10 @@ type runReport struct {
 	BlocksToSealed int64   `json:"blocks_to_sealed,omitempty"`
 	BlocksToFinal  int64   `json:"blocks_to_final,omitempty"`
 	Seconds        float64 `json:"seconds,omitempty"`
+	// A market Run (issue 17): its mechanism, and the asks it missed
+	// when it matched none (the workload's missed).
+	Mechanism string         `json:"mechanism,omitempty"`
+	Missed    []wire.AskMiss `json:"missed,omitempty"`
 }
 
 // runSubmitted is the report's state before the workload is seen.
@@ -77,6 +81,7 @@ type runOpts struct {
 	out      string
 	wait     bool
 	timeout  time.Duration
+	market   marketOpts // issue 17
 }
 
 func newRunCmd(g *globals) *cobra.Command {
@@ -100,7 +105,9 @@ program's verifier in the local sandbox. The exit code is 0 only for a final,
 locally valid proof.`,
 		Example: `  provernet run sha256-chain --input build/programs/sha256-chain/input.json \
       --cycles 2000000000 --provers 3 --from dev1 --wait
-  provernet run 3fa2... --input a.bin --input b.bin --cycles 5000000 --provers 1 --from alice --max-fee 1prv`,
+  provernet run 3fa2... --input a.bin --input b.bin --cycles 5000000 --provers 1 --from alice --max-fee 1prv
+  provernet run sha256-chain --input input.json --cycles 2000000000 --provers 2 --from dev1 \
+      --mechanism market --max-price 10 --max-latency 50 --priority price --wait`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return runRun(g, cmd, args[0], o) },
 	}
@@ -115,6 +122,7 @@ locally valid proof.`,
 	f.StringVar(&o.out, "out", "", "where --wait writes the proof (default ./WORKLOAD_ID.proof; the age file goes beside it as .age)")
 	f.BoolVar(&o.wait, "wait", false, "follow the workload until it is final, fetch the proof and verify it locally")
 	f.DurationVar(&o.timeout, "timeout", 10*time.Minute, "how long --wait waits")
+	addMarketFlags(f, &o.market)
 	_ = cmd.MarkFlagRequired("cycles")
 	_ = cmd.MarkFlagRequired("from")
 	return cmd
@@ -220,6 +228,10 @@ func runRun(g *globals, cmd *cobra.Command, program string, o runOpts) error {
 			return err
 		}
 	}
+	market, err := o.market.request(g)
+	if err != nil {
+		return err
+	}
 	c := g.client()
 	prog, err := c.ResolveProgram(ctx, program)
 	if err != nil {
@@ -230,7 +242,7 @@ func runRun(g *globals, cmd *cobra.Command, program string, o runOpts) error {
 		return err
 	}
 	req := client.RunRequest{Program: prog.ID, Inputs: ins, Cycles: o.cycles, Provers: o.provers,
-		Recipient: id.Recipient().String(), Deadline: o.deadline, MaxFee: maxFee}
+		Recipient: id.Recipient().String(), Deadline: o.deadline, MaxFee: maxFee, Market: market}
 	if err := runQuote(ctx, g, c, key, req, o.from); err != nil {
 		return err
 	}
@@ -242,6 +254,9 @@ func runRun(g *globals, cmd *cobra.Command, program string, o runOpts) error {
 	}
 	rep := &runReport{Workload: sub.Workload, TxHash: sub.TxHash, Program: prog.ID, ProgramName: prog.Name, Cycles: o.cycles,
 		Provers: o.provers, Fee: sub.Fee, IdentityFile: idFile, Recipient: id.Recipient().String(), State: runSubmitted}
+	if market != nil {
+		rep.Mechanism = market.Mechanism
+	}
 	runSay(g, "submitted: workload %s (tx %s)", sub.Workload, sub.TxHash)
 	if !o.wait {
 		return g.emit(rep, func(w io.Writer) {
@@ -281,8 +296,12 @@ func runQuote(ctx context.Context, g *globals, c *client.Client, key *client.Key
 		}
 		return err
 	}
-	runSay(g, "fee %s (%d uprv) = %d provers x %d Mcycles x %d uprv/Mcycle x %d, escrowed by the Run; %s has %s",
-		formatAmount(q.Fee), q.Fee, q.Provers, q.Mcycles, q.PricePerMcycle, q.ClassMultiplier, from, formatAmount(q.Balance))
+	if req.Market != nil {
+		runSayMarketQuote(g, q, req.Market, from)
+	} else {
+		runSay(g, "fee %s (%d uprv) = %d provers x %d Mcycles x %d uprv/Mcycle x %d, escrowed by the Run; %s has %s",
+			formatAmount(q.Fee), q.Fee, q.Provers, q.Mcycles, q.PricePerMcycle, q.ClassMultiplier, from, formatAmount(q.Balance))
+	}
 	err = q.Check(req.MaxFee)
 	switch {
 	case errors.Is(err, client.ErrOverMaxFee):
@@ -308,6 +327,9 @@ func runStateErr(rep *runReport) error {
 	err := fmt.Errorf("workload %s ended %s", rep.Workload, reason)
 	switch rep.State {
 	case wire.WorkloadExpired:
+		if rep.Reason == "no_matching_ask" { // issue 17
+			return cli.WithHint(err, unmatchedHint(rep))
+		}
 		return cli.WithHint(err, "no prover took it or delivered in time: are provers running? `provernet query provers`; a longer --deadline gives them more blocks (the fee was refunded)")
 	case wire.WorkloadFailed:
 		return cli.WithHint(err, "the program hit the cycle limit: raise --cycles (`provernet program run` counts what it needs)")
@@ -391,6 +413,7 @@ func (rw *runWatcher) update(w *wire.Workload) {
 	rep := rw.rep
 	rep.State, rep.Reason, rep.Settled, rep.Slots = w.State, w.Reason, w.Settled, w.Slots
 	rep.FinalHeight, rep.SettledHeight = w.FinalHeight, w.SettledHeight
+	rep.Missed = w.Missed
 	if w.Fee > 0 {
 		rep.Fee = w.Fee
 	}
@@ -544,6 +567,9 @@ func printRunEnd(w io.Writer, rep *runReport) {
 		fmt.Fprintf(w, ": a proof was verified by the network at height %d (%d blocks after the Run, %.1fs)", rep.FinalHeight, rep.BlocksToFinal, rep.Seconds)
 	}
 	fmt.Fprintln(w)
+	if rep.Reason == "no_matching_ask" {
+		printMissed(w, rep.Missed)
+	}
 	if rep.VerifiedLocally {
 		fmt.Fprintf(w, "verified locally: the program's verifier accepts %s\n", rep.ProofFile)
 	}

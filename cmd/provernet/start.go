@@ -18,6 +18,7 @@ import (
 	"github.com/provernet/provernet/internal/prover"
 	"github.com/provernet/provernet/internal/sandbox"
 	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // startProverOpts are `start --prover`'s flags.
@@ -30,7 +31,8 @@ type startProverOpts struct {
 	memoryMB uint64
 	gpus     []string
 	label    string
-	treeBurn uint32 // fee_burn_bp on its proof-tree node proofs
+	treeBurn uint32   // fee_burn_bp on its proof-tree node proofs
+	asks     []string // issue 17: --ask
 }
 
 // startInfo is what `start` prints: the endpoints and, with --prover, the
@@ -81,12 +83,13 @@ memory (at most 1024 MiB per core). Declared GPUs are recorded, untested.`,
 	f.StringArrayVar(&po.gpus, "prover-gpu", nil, "with --prover: "+gpuFlagHelp)
 	f.StringVar(&po.label, "prover-label", "", "with --prover: a name it registers with, for explorers and lists (printable ASCII, at most 64 bytes)")
 	f.Uint32Var(&po.treeBurn, "tree-fee-burn-bp", 0, "with --prover: FEE_BURN on its proof-tree node proofs, 0..10000 bp: raises its score by that share and gives up that share of its pay (docs/TREES.md)")
+	f.StringArrayVar(&po.asks, "ask", nil, "with --prover: an ask it keeps on the market, set at start if the chain lacks it: price=P,latency=L,class=cpu|gpu or program=ID (repeatable; id=N, default its position 1, 2, ...)")
 	return cmd
 }
 
 func runStart(g *globals, cmd *cobra.Command, po startProverOpts, blobListen string) error {
 	if !po.on {
-		for _, name := range []string{"prover-key", "prover-capacity", "prover-stake", "prover-cpu", "prover-memory-mb", "prover-gpu", "prover-label", "tree-fee-burn-bp"} {
+		for _, name := range []string{"prover-key", "prover-capacity", "prover-stake", "prover-cpu", "prover-memory-mb", "prover-gpu", "prover-label", "tree-fee-burn-bp", "ask"} {
 			if cmd.Flags().Changed(name) {
 				return cli.WithHint(fmt.Errorf("--%s needs --prover", name), "add --prover to run a prover daemon beside the node")
 			}
@@ -95,6 +98,7 @@ func runStart(g *globals, cmd *cobra.Command, po startProverOpts, blobListen str
 	var stake uint64
 	var key *client.Key
 	var reg *prover.Registration
+	var asks []*pb.SetAsk
 	var exe string
 	if po.on {
 		if po.key == "" {
@@ -118,6 +122,9 @@ func runStart(g *globals, cmd *cobra.Command, po startProverOpts, blobListen str
 			}
 		}
 		if reg, err = startRegistration(po); err != nil {
+			return err
+		}
+		if asks, err = parseAskFlags(po.asks); err != nil {
 			return err
 		}
 		if key, err = g.loadKey(po.key); err != nil {
@@ -148,6 +155,7 @@ func runStart(g *globals, cmd *cobra.Command, po startProverOpts, blobListen str
 			RPC: n.RPCURL(), API: n.APIURL(), Key: key, Dir: dir, Exe: exe, Capacity: po.capacity,
 			TreeFeeBurnBP: po.treeBurn, VRFKeyFile: startVRFKeyFile(g, po.key),
 			Register: reg,
+			Asks:     asks,                          // issue 17: --ask
 			Log:      n.Config().Log.Slog(g.stderr), // log.format and log.level, like the node's
 			Metrics:  n.MetricsRegisterer(),         // on the node's /metrics page, labelled with its address
 		})

@@ -184,6 +184,12 @@ func query(snap *iavltree.Snapshot, req *abci.QueryRequest) (*abci.QueryResponse
 		return sealedResult(snap, req.Data)
 	case PathFee:
 		return feeQuote(snap, req.Data)
+	case PathAsks: // issue 17
+		return asks(snap, req.Data)
+	case PathMarket:
+		return market(snap, req.Data)
+	case PathReputation:
+		return reputation(snap, req.Data)
 	case PathTree: // issue 16
 		if len(req.Data) != 32 {
 			return nil, fmt.Errorf("a tree id is 32 bytes, got %d", len(req.Data))
@@ -285,6 +291,8 @@ func sealedResult(snap *iavltree.Snapshot, data []byte) (*abci.QueryResponse, er
 
 // feeQuote answers what a Run of the program, cycles and provers in data
 // (an encoded pb.Run) would cost, with the checks Run itself makes on them.
+// A market Run's quote (a Run with a market order) is its escrow at
+// max_price and the asks it would match now (marketFeeQuote).
 func feeQuote(snap *iavltree.Snapshot, data []byte) (*abci.QueryResponse, error) {
 	var m pb.Run
 	if err := proto.Unmarshal(data, &m); err != nil {
@@ -311,6 +319,9 @@ func feeQuote(snap *iavltree.Snapshot, data []byte) (*abci.QueryResponse, error)
 	case m.Provers == 0 || m.Provers > params.MaxProversPerWorkload:
 		return nil, fmt.Errorf("provers (k) is %d; it must be 1..%d (max_provers_per_workload)", m.Provers, params.MaxProversPerWorkload)
 	}
+	if m.Market != nil { // issue 17
+		return marketFeeQuote(snap, params, prog, &m)
+	}
 	q, err := protocol.Quote(params, prog, m.Cycles, m.Provers)
 	if err != nil {
 		return nil, fmt.Errorf("no quote for %d provers x %d cycles of %s: %w", m.Provers, m.Cycles, prog.Name, err)
@@ -329,6 +340,11 @@ type AllocationAnswer struct {
 	// Agrees: slot i was allocated to the i-th prover the recomputation
 	// drew, and the slots past the draw to nobody.
 	Agrees bool `json:"agrees"`
+	// Mechanism is set for a market Run (market, cheapest), whose Market
+	// says how it was matched; Explanation then holds only its workload,
+	// height, k and the provers taken (Assignment).
+	Mechanism string                  `json:"mechanism,omitempty"`
+	Market    *alloc.MatchExplanation `json:"market,omitempty"`
 }
 
 // AllocationSlot is one slot as the chain records it now.
@@ -348,6 +364,9 @@ func (a *App) allocation(snap *iavltree.Snapshot, id []byte) (*abci.QueryRespons
 	w, err := protocol.GetWorkload(snap, id)
 	if err != nil {
 		return nil, err
+	}
+	if w.Market != nil { // issue 17
+		return a.marketAllocation(snap, w)
 	}
 	h := w.AllocatedHeight
 	switch {

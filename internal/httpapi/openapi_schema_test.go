@@ -34,6 +34,9 @@ func init() {
 		"ProgramPage": wire.ProgramPage{}, "Timeline": wire.Timeline{}, "TimelineEntry": wire.TimelineEntry{},
 		"ProverHistory": wire.ProverHistory{}, "HistoryEntry": wire.HistoryEntry{}, "Proof": wire.Proof{},
 		"ProofOp": wire.ProofOp{}, "Tree": wire.Tree{}, "TreeNode": wire.TreeNode{}, "TreeProof": wire.TreeProof{},
+		"Ask": wire.Ask{}, "AskPage": wire.AskPage{}, "Market": wire.Market{}, "ClearingPrice": wire.ClearingPrice{}, // issue 17
+		"Reputation": wire.Reputation{}, "MarketOrder": wire.MarketOrder{}, "AskMiss": wire.AskMiss{},
+		"MarketMatch": wire.MarketMatch{}, "MatchCandidate": wire.MatchCandidate{},
 	} {
 		schemaTypes[name] = reflect.TypeOf(v)
 	}
@@ -50,6 +53,7 @@ var routeSchemas = map[string]string{
 	"GET /v1/programs/{id}": "Program", "GET /v1/provers/{address}": "Prover", "GET /v1/workloads/{id}": "Workload",
 	"GET /v1/workloads/{id}/timeline": "Timeline", "GET /v1/provers/{address}/history": "ProverHistory",
 	"GET /v1/txs/{hash}": "TxResult", "POST /v1/txs": "BroadcastResult", "GET /v1/trees/{id}": "Tree",
+	"GET /v1/asks": "AskPage", "GET /v1/market": "Market", // issue 17
 }
 
 // schemaOf is t's schema: an object of its JSON fields, a named wire

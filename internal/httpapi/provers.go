@@ -19,11 +19,13 @@ func (s *server) prover(w http.ResponseWriter, r *http.Request) {
 	if answeredProven(w, r, func(height int64) { s.provenProver(w, r, addr, height) }) {
 		return
 	}
-	p, _, ok := queryAs[pb.Prover](s, w, r, chain.PathProver, addr[:])
+	p, resp, ok := queryAs[pb.Prover](s, w, r, chain.PathProver, addr[:])
 	if !ok {
 		return
 	}
-	reply(w, ProverOf(p))
+	out := ProverOf(p)
+	out.Reputation = s.reputationAt(r, addr, resp.Height) // issue 17
+	reply(w, out)
 }
 
 // ProverOf converts a stored prover to the API's form (record.Prover,

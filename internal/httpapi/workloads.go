@@ -86,7 +86,11 @@ func (s *server) fee(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, "provers must be a non-negative integer (k)", "")
 		return
 	}
-	data, err := proto.Marshal(&pb.Run{Program: prog, Cycles: cycles, Provers: uint32(k)})
+	order, deadline, ok := marketOrder(w, r) // issue 17
+	if !ok {
+		return
+	}
+	data, err := proto.Marshal(&pb.Run{Program: prog, Cycles: cycles, Provers: uint32(k), Market: order, Deadline: deadline})
 	if err != nil {
 		fail(w, http.StatusInternalServerError, err.Error(), "")
 		return
@@ -98,6 +102,9 @@ func (s *server) fee(w http.ResponseWriter, r *http.Request) {
 	out := wire.FeeQuote{Program: hex.EncodeToString(prog), Cycles: cycles, Provers: uint32(k), Fee: fq.Fee,
 		PerSlot: fq.PerSlot, Mcycles: fq.Mcycles, ClassMultiplier: fq.ClassMultiplier, MinDeadline: fq.MinDeadline,
 		PricePerMcycle: fq.PricePerMcycle, MinSlotFee: fq.MinSlotFee}
+	if order != nil {
+		out.Mechanism, out.Asks = record.MechanismName(order.Mechanism), record.Asks(fq.Asks)
+	}
 	reply(w, out)
 }
 
@@ -151,6 +158,9 @@ func AllocationOf(a *chain.AllocationAnswer) wire.Allocation {
 	for _, s := range a.Slots {
 		out.Slots = append(out.Slots, wire.AllocationSlot{Index: s.Index, AllocatedTo: addrString(s.AllocatedTo),
 			Prover: addrString(s.Prover), State: s.State})
+	}
+	if a.Market != nil { // issue 17
+		out.Mechanism, out.Market = a.Mechanism, marketMatchOf(a.Market)
 	}
 	return out
 }

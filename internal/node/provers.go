@@ -13,6 +13,7 @@ import (
 	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/internal/prover"
 	"github.com/provernet/provernet/internal/sandbox"
+	"github.com/provernet/provernet/wire/pb"
 )
 
 // Provers are the devnet's prover daemons, each in its own goroutine with
@@ -35,6 +36,9 @@ type ProverOptions struct {
 	Log         *slog.Logger
 	Observe     func(prover.Step)  // each daemon's steps (benchmarks)
 	TreeFeeBurn func(i int) uint32 // prover i's fee_burn_bp on proof-tree node proofs (nil: 0)
+	// Asks are the asks a daemon keeps on the market, by prover index
+	// (issue 17; prover.Config.Asks).
+	Asks map[int][]*pb.SetAsk
 }
 
 // StartProvers starts a daemon for every key named prover<i> in the home's
@@ -61,7 +65,7 @@ func StartProvers(n *Node, keys []*client.Key, o ProverOptions) (*Provers, error
 		d, err := prover.New(prover.Config{
 			RPC: n.RPCURL(), API: n.APIURL(), Key: k, Exe: o.Exe, Capacity: o.Capacity,
 			Dir:         filepath.Join(n.Home(), "provers", k.Name),
-			Interpreter: o.Interpreter, Fault: o.Faults[i], Log: log.With("prover", k.Name), Observe: o.Observe,
+			Interpreter: o.Interpreter, Fault: o.Faults[i], Log: log.With("prover", k.Name), Observe: o.Observe, Asks: o.Asks[i],
 			TreeFeeBurnBP: treeFeeBurn(o.TreeFeeBurn, i), Metrics: n.MetricsRegisterer(), // labelled by address: the daemons share the node's page
 			Register: &prover.Registration{CPUCores: DevnetProver.CPUCores, MemoryMB: DevnetProver.MemoryMB, MaxConcurrent: uint32(o.Capacity), Stake: stake, BlobEndpoint: n.APIURL()},
 		})

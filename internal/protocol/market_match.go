@@ -59,7 +59,11 @@ func marketQueue(r store.Reader, height int64) (keys, ids [][]byte, err error) {
 }
 
 // matchQueued matches the market Runs included at the previous height.
-func matchQueued(kv store.KV, env Env) ([]Event, error) {
+func matchQueued(kv store.KV, env Env) ([]Event, error) { return matchQueuedSeen(kv, env, nil) }
+
+// matchQueuedSeen is matchQueued, telling seen (if not nil) how each Run
+// was matched, in matching order (ExplainMarket).
+func matchQueuedSeen(kv store.KV, env Env, seen func(id []byte, exp alloc.MatchExplanation)) ([]Event, error) {
 	keys, ids, err := marketQueue(kv, env.Height)
 	if err != nil || len(ids) == 0 {
 		return nil, err
@@ -104,6 +108,9 @@ func matchQueued(kv store.KV, env Env) ([]Event, error) {
 			exp = alloc.ExplainMatch(seed, orderOf(w), append(book, more...))
 		} else {
 			mb.assign(w, exp.Taken)
+		}
+		if seen != nil {
+			seen(w.Id, exp)
 		}
 		done = append(done, matched{w, prog, exp})
 	}
@@ -220,11 +227,21 @@ type bookEntry struct {
 // walkBook calls fn with target's entries by price (or by latency) until
 // it returns false.
 func walkBook(r store.Reader, target []byte, byTime bool, fn func(bookEntry) bool) error {
+	return walkBookFrom(r, target, byTime, nil, fn)
+}
+
+// walkBookFrom is walkBook from the first entry after the key tail after
+// (nil: from the start; bookTail makes one).
+func walkBookFrom(r store.Reader, target []byte, byTime bool, after []byte, fn func(bookEntry) bool) error {
 	p := bookPricePrefix(target)
 	if byTime {
 		p = bookTimePrefix(target)
 	}
-	return r.Iterate(p, store.PrefixEnd(p), func(k, v []byte) bool {
+	start := p
+	if after != nil {
+		start = append(append(append([]byte{}, p...), after...), 0)
+	}
+	return r.Iterate(start, store.PrefixEnd(p), func(k, v []byte) bool {
 		tail := k[len(p):]
 		var e bookEntry
 		if byTime {

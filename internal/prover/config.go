@@ -36,6 +36,10 @@ type Config struct {
 	// Register, if set, registers and stakes the prover at start when it is
 	// not yet registered.
 	Register *Registration
+	// Asks, if any, are the asks the prover keeps on the market (issue
+	// 17): at start, after registering, it sets those the chain does not
+	// hold as given (asks.go).
+	Asks []*pb.SetAsk
 	// Poll is how often it looks for new heights (0: 200 ms).
 	Poll time.Duration
 	// Interpreter runs wasm under wazero's interpreter (slower; no

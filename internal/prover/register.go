@@ -35,7 +35,10 @@ func (d *Daemon) connect(ctx context.Context) error {
 	}
 	d.signer.fees = client.FeeParams{FeePerByte: d.params.FeePerByte, FeePerMsg: d.params.FeePerMsg,
 		FeePerWeight: d.params.FeePerWeight, AdmissionChallenges: d.params.AdmissionChallenges}
-	return d.register(ctx)
+	if err := d.register(ctx); err != nil {
+		return err
+	}
+	return d.setAsks(ctx) // issue 17
 }
 
 // register registers and stakes the prover when Config.Register asks

@@ -2352,8 +2352,11 @@ type FeeQuote struct {
 	PerSlot         uint64                 `protobuf:"varint,5,opt,name=per_slot,json=perSlot,proto3" json:"per_slot,omitempty"`
 	PricePerMcycle  uint64                 `protobuf:"varint,6,opt,name=price_per_mcycle,json=pricePerMcycle,proto3" json:"price_per_mcycle,omitempty"`
 	MinSlotFee      uint64                 `protobuf:"varint,7,opt,name=min_slot_fee,json=minSlotFee,proto3" json:"min_slot_fee,omitempty"` // the floor per slot; per_slot equals it when the cycles cost less
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// issue 17: for a market Run, the asks that would match it now, in slot
+	// order (per_slot and fee are then its escrow at max_price).
+	Asks          []*Ask `protobuf:"bytes,8,rep,name=asks,proto3" json:"asks,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *FeeQuote) Reset() {
@@ -2433,6 +2436,13 @@ func (x *FeeQuote) GetMinSlotFee() uint64 {
 		return x.MinSlotFee
 	}
 	return 0
+}
+
+func (x *FeeQuote) GetAsks() []*Ask {
+	if x != nil {
+		return x.Asks
+	}
+	return nil
 }
 
 // Ballot is a verifying slot's committee and votes, kept apart from the
@@ -3206,7 +3216,7 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\x06market\x18( \x01(\v2\x19.provernet.v1.MarketOrderR\x06market\x12-\n" +
 	"\x06missed\x18) \x03(\v2\x15.provernet.v1.AskMissR\x06missed\"D\n" +
 	"\fWorkloadList\x124\n" +
-	"\tworkloads\x18\x01 \x03(\v2\x16.provernet.v1.WorkloadR\tworkloads\"\xeb\x01\n" +
+	"\tworkloads\x18\x01 \x03(\v2\x16.provernet.v1.WorkloadR\tworkloads\"\x92\x02\n" +
 	"\bFeeQuote\x12\x10\n" +
 	"\x03fee\x18\x01 \x01(\x04R\x03fee\x12\x18\n" +
 	"\amcycles\x18\x02 \x01(\x04R\amcycles\x12)\n" +
@@ -3215,7 +3225,8 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\bper_slot\x18\x05 \x01(\x04R\aperSlot\x12(\n" +
 	"\x10price_per_mcycle\x18\x06 \x01(\x04R\x0epricePerMcycle\x12 \n" +
 	"\fmin_slot_fee\x18\a \x01(\x04R\n" +
-	"minSlotFee\"\xc9\x01\n" +
+	"minSlotFee\x12%\n" +
+	"\x04asks\x18\b \x03(\v2\x11.provernet.v1.AskR\x04asks\"\xc9\x01\n" +
 	"\x06Ballot\x12\x18\n" +
 	"\amembers\x18\x01 \x01(\fR\amembers\x12\x14\n" +
 	"\x05votes\x18\x02 \x01(\fR\x05votes\x12\x14\n" +
@@ -3398,16 +3409,17 @@ var file_provernet_v1_state_proto_depIdxs = []int32{
 	35, // 18: provernet.v1.Workload.market:type_name -> provernet.v1.MarketOrder
 	12, // 19: provernet.v1.Workload.missed:type_name -> provernet.v1.AskMiss
 	23, // 20: provernet.v1.WorkloadList.workloads:type_name -> provernet.v1.Workload
-	4,  // 21: provernet.v1.TreeNode.phase:type_name -> provernet.v1.NodePhase
-	27, // 22: provernet.v1.TreeNode.proofs:type_name -> provernet.v1.TreeProof
-	3,  // 23: provernet.v1.Tree.state:type_name -> provernet.v1.TreeState
-	28, // 24: provernet.v1.Tree.nodes:type_name -> provernet.v1.TreeNode
-	34, // 25: provernet.v1.TreeInputs.inputs:type_name -> provernet.v1.Input
-	26, // [26:26] is the sub-list for method output_type
-	26, // [26:26] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	10, // 21: provernet.v1.FeeQuote.asks:type_name -> provernet.v1.Ask
+	4,  // 22: provernet.v1.TreeNode.phase:type_name -> provernet.v1.NodePhase
+	27, // 23: provernet.v1.TreeNode.proofs:type_name -> provernet.v1.TreeProof
+	3,  // 24: provernet.v1.Tree.state:type_name -> provernet.v1.TreeState
+	28, // 25: provernet.v1.Tree.nodes:type_name -> provernet.v1.TreeNode
+	34, // 26: provernet.v1.TreeInputs.inputs:type_name -> provernet.v1.Input
+	27, // [27:27] is the sub-list for method output_type
+	27, // [27:27] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_provernet_v1_state_proto_init() }

@@ -65,6 +65,7 @@ func Workload(w *pb.Workload) wire.Workload {
 	for _, s := range w.Slots {
 		out.Slots = append(out.Slots, Slot(s))
 	}
+	out.Market, out.Missed = MarketOrder(w.Market), AskMisses(w.Missed) // issue 17
 	return out
 }
 
@@ -78,7 +79,8 @@ func Slot(s *pb.Slot) wire.Slot {
 		InvalidVotes: s.GetInvalidVotes(), CopiedVotes: s.GetCopiedVotes(), Ballot: s.GetBallot(),
 		DecidedHeight: s.GetDecidedHeight(), Tier: s.GetTier(), Reward: s.GetReward(), FeePaid: s.GetFeePaid(),
 		VotersPaid: s.GetVotersPaid(), Burned: s.GetBurned(), Due: s.GetDue(), FailClaim: addrString(s.GetFailClaim()),
-		Waited: s.GetWaited(), Round: s.GetRound(), Excused: s.GetExcused()}
+		Waited: s.GetWaited(), Round: s.GetRound(), Excused: s.GetExcused(),
+		Price: s.GetPrice(), AskID: s.GetAskId(), Promise: s.GetPromise()}
 }
 
 // addrString is the bech32 form of raw address bytes, "" when they are not

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/provernet/provernet/client"
+	"github.com/provernet/provernet/internal/node"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/pb"
+)
+
+// TestMarketRunThroughCLI runs the market on a devnet with three prover
+// daemons, as users would (issue 17): the provers set asks with `tx
+// prover ask`, `query asks` and `query market` show the book, a market
+// Run (`run --mechanism market --max-price`) matches the two cheapest
+// asks, becomes final, pays each slot its ask's price and refunds the
+// rest; `query allocation` explains the match; and a Run below every ask
+// fails at once, `run --wait` printing the asks it missed.
+func TestMarketRunThroughCLI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a devnet with provers")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	progs := t.TempDir()
+	built := make(chan error, 1)
+	go func() { built <- buildExample(progs, "sha256-chain") }()
+	home := t.TempDir()
+	d, err := node.StartDevnet(ctx, node.DevnetOptions{
+		Home: home, Accounts: 2, Provers: 3, Balance: node.DevnetDefaults.Balance,
+		Node: node.Options{Log: io.Discard, Configure: onLoopback(t)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Stop() })
+	api := d.APIURL()
+	waitAPI(t, api)
+	plog := &runTestLog{}
+	// prover2's daemon keeps its ask from its configuration, as
+	// `start --prover --ask price=4,latency=100,class=cpu` would.
+	daemonAsk, err := parseAskFlags([]string{"price=4,latency=100,class=cpu"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := node.StartProvers(d.Node, d.ProverKeys, node.ProverOptions{Log: slog.New(slog.NewTextHandler(plog, nil)),
+		Asks: map[int][]*pb.SetAsk{2: daemonAsk}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ps.Stop() })
+	c := client.New(api)
+	if err := <-built; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := node.DeployExamples(ctx, c, d.Keys[0], progs); err != nil {
+		t.Fatal(err)
+	}
+	if err := node.WaitActiveProvers(ctx, c, 3); err != nil {
+		t.Fatal(err)
+	}
+	cli := func(args ...string) (string, string, int) {
+		return provernet(t, append([]string{"--home", home, "--node", api}, args...)...)
+	}
+	must := func(args ...string) string {
+		t.Helper()
+		out, stderr, code := cli(args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s\nprovers:\n%s", args, code, stderr, plog.String())
+		}
+		return out
+	}
+
+	// Asks of 2 and 3 uprv per Mcycle by hand, 4 by prover2's daemon,
+	// and one the chain refuses.
+	for i, price := range []string{"2", "3"} {
+		must("tx", "prover", "ask", "--from", d.ProverKeys[i].Name, "--id", "1", "--price", price, "--latency", "100", "--class", "cpu", "--wait")
+	}
+	for {
+		var p2 wire.AskPage
+		if err := json.Unmarshal([]byte(must("query", "asks", "--prover", "prover2", "-o", "json")), &p2); err != nil {
+			t.Fatal(err)
+		}
+		if len(p2.Asks) == 1 && p2.Asks[0].Price == 4 && p2.Asks[0].ID == 1 {
+			break
+		}
+		if ctx.Err() != nil || len(p2.Asks) > 1 {
+			t.Fatalf("prover2's daemon set no ask: %+v\n%s", p2, plog.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if _, stderr, code := cli("tx", "prover", "ask", "--from", "prover0", "--id", "2", "--price", "0", "--latency", "5", "--class", "cpu"); code == 0 || !strings.Contains(stderr, "--price") {
+		t.Fatalf("an ask at 0: exit %d, %s", code, stderr)
+	}
+	var page wire.AskPage
+	if err := json.Unmarshal([]byte(must("query", "asks", "--prover", "prover0", "-o", "json")), &page); err != nil ||
+		len(page.Asks) != 1 || page.Asks[0].Price != 2 || page.Asks[0].Prover != d.ProverKeys[0].Address() {
+		t.Fatalf("query asks --prover prover0: %+v %v", page, err)
+	}
+	out := must("query", "market", "sha256-chain")
+	for _, s := range []string{"PRICE", "LATENCY", d.ProverKeys[0].Address(), d.ProverKeys[2].Address(), "clearing prices: none yet"} {
+		if !strings.Contains(out, s) {
+			t.Fatalf("query market lacks %q:\n%s", s, out)
+		}
+	}
+
+	// A market Run of k = 2 at up to 10 takes the asks at 2 and 3.
+	input, _ := filepath.Abs("../../examples/programs/sha256-chain/input.json")
+	const cycles = "2000000000"
+	stdout, stderr, code := cli("run", "sha256-chain", "--input", input, "--cycles", cycles, "--provers", "2", "--from", "dev1",
+		"--mechanism", "market", "--max-price", "10", "--priority", "price", "--deadline", "300",
+		"--wait", "--out", filepath.Join(t.TempDir(), "r.proof"), "--timeout", "80s", "--output", "json")
+	if code != 0 {
+		t.Fatalf("market run exited %d:\nstdout %s\nstderr %s\nprovers:\n%s", code, stdout, stderr, plog.String())
+	}
+	if !strings.Contains(stderr, "market Run: escrow") || !strings.Contains(stderr, "slot 0 would go to "+d.ProverKeys[0].Address()) {
+		t.Fatalf("run's quote lacks the asks it would match:\n%s", stderr)
+	}
+	var rep runReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil || rep.State != wire.WorkloadFinal || rep.Mechanism != "market" {
+		t.Fatalf("market run report %+v %v", rep, err)
+	}
+	w := settled(ctx, t, c, rep.Workload)
+	askPrice := map[string]uint64{d.ProverKeys[0].Address(): 2, d.ProverKeys[1].Address(): 3}
+	var paid uint64
+	for _, s := range w.Slots {
+		want, ok := askPrice[s.AllocatedTo]
+		if !ok || s.Price != want*2000 || s.FeePaid+s.Burned+s.VotersPaid != s.Price {
+			t.Fatalf("slot %+v: want prover0 or prover1 paid its ask (%d per Mcycle)", s, want)
+		}
+		paid += s.Price
+	}
+	if w.Fee != 2*10*2000 || w.Refunded != w.Fee-paid || w.Minted != 0 {
+		t.Fatalf("workload fee %d, refunded %d, minted %d; want fee %d, refunded %d", w.Fee, w.Refunded, w.Minted, 2*10*2000, 2*10*2000-paid)
+	}
+	out = must("query", "allocation", rep.Workload)
+	for _, s := range []string{"by market", "matched", "agrees", d.ProverKeys[2].Address(), "ranked_below"} {
+		if !strings.Contains(out, s) {
+			t.Fatalf("query allocation of the market Run lacks %q:\n%s", s, out)
+		}
+	}
+	if out = must("query", "market", "sha256-chain"); !strings.Contains(out, rep.Workload) {
+		t.Fatalf("query market lacks the clearing prices of %s:\n%s", rep.Workload, out)
+	}
+	if out = must("query", "prover", "prover0"); !strings.Contains(out, "reputation") {
+		t.Fatalf("query prover lacks the reputation:\n%s", out)
+	}
+
+	// Below every ask: it fails in the block that matches it.
+	stdout, stderr, code = cli("run", "sha256-chain", "--input", input, "--cycles", cycles, "--provers", "1", "--from", "dev1",
+		"--mechanism", "cheapest", "--max-price", "1", "--wait", "--timeout", "30s")
+	if code != 1 || !strings.Contains(stderr, "no_matching_ask") || !strings.Contains(stderr, "raise --max-price") ||
+		!strings.Contains(stdout, "no ask would match it now") || !strings.Contains(stdout, "price above --max-price") ||
+		!strings.Contains(stdout, d.ProverKeys[0].Address()) {
+		t.Fatalf("unmatched run: exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+}
+
+// settled waits for a workload's settlement.
+func settled(ctx context.Context, t *testing.T, c *client.Client, id string) *wire.Workload {
+	t.Helper()
+	for {
+		w, err := c.Workload(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w.Settled {
+			return w
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("workload %s not settled: %+v", id, w)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// TestParseAskFlags: start's --ask flags, and the ones it refuses.
+func TestParseAskFlags(t *testing.T) {
+	prog := strings.Repeat("ab", 32)
+	asks, err := parseAskFlags([]string{"price=5,latency=20,class=cpu", "id=9, price=3,latency=40,program=" + prog + ",class=gpu"})
+	if err != nil || len(asks) != 2 {
+		t.Fatalf("%v %v", asks, err)
+	}
+	if a := asks[0]; a.Id != 1 || a.Price != 5 || a.Latency != 20 || len(a.Classes) != 1 || a.Classes[0] != "cpu" || len(a.Programs) != 0 {
+		t.Errorf("first ask %v", a)
+	}
+	if a := asks[1]; a.Id != 9 || a.Price != 3 || len(a.Programs) != 1 || len(a.Programs[0]) != 32 || a.Classes[0] != "gpu" {
+		t.Errorf("second ask %v", a)
+	}
+	for _, bad := range []string{"price=5,latency=20", "price=0,latency=20,class=cpu", "price=5,latency=0,class=cpu",
+		"price=5,latency=2,class=tpu", "price=5,latency=2,program=abc", "price=5,latency=2,class=cpu,speed=9", "price5"} {
+		if _, err := parseAskFlags([]string{bad}); err == nil {
+			t.Errorf("--ask %q accepted", bad)
+		}
+	}
+}
