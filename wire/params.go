@@ -79,7 +79,9 @@ type TreeParams struct {
 	MaxTreeInputs     uint32 `json:"max_tree_inputs"` // 0: trees off
 	ProofsPerNode     uint32 `json:"proofs_per_node"`
 	MaxNodeDeadline   int64  `json:"max_node_deadline"`
+	MinNodeDeadline   int64  `json:"min_node_deadline"`
 	TreeUncleRewardBP uint32 `json:"tree_uncle_reward_bp"`
+	TreeExpiryBurnBP  uint32 `json:"tree_expiry_burn_bp"`
 }
 
 // TxWeight is the weight of a transaction of size bytes carrying msgs

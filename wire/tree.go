@@ -48,11 +48,17 @@ func TreeID(sender address.Address, nonce uint64, index int) []byte {
 }
 
 // TreeVRFInput is alpha of a prover's VRF for a node: a domain, the
-// tree's seed, the tree id and the node (4 bytes, big-endian).
-func TreeVRFInput(seed, tree []byte, node uint32) []byte {
+// tree's seed, the tree id, the node (4 bytes, big-endian) and the
+// prover's address. The address makes a VRF proof good for its prover
+// only: registered VRF keys need not be unique and ECVRF proofs are
+// deterministic and public, so without it a prover that registered
+// another's public key could replay that prover's proof, at that
+// prover's score plus any fee_burn (docs/TREES.md, "Scores").
+func TreeVRFInput(seed, tree []byte, node uint32, prover address.Address) []byte {
 	out := append([]byte(treeVRFDomain), seed...)
 	out = append(out, tree...)
-	return binary.BigEndian.AppendUint32(out, node)
+	out = binary.BigEndian.AppendUint32(out, node)
+	return append(out, prover[:]...)
 }
 
 // TreeVRFValue is the part of a VRF output beta that scores use: its

@@ -51,3 +51,25 @@ func TestTreeScore(t *testing.T) {
 		t.Fatal("a short output must score 0")
 	}
 }
+
+// TestTreeVRFInputNamesProver: alpha differs by prover (and by seed, tree
+// and node), so one prover's VRF proof is worthless to another even under
+// the same VRF key (review M2).
+func TestTreeVRFInputNamesProver(t *testing.T) {
+	p, q := address.Address{1}, address.Address{2}
+	seed, tree := bytes.Repeat([]byte{7}, 32), bytes.Repeat([]byte{9}, 32)
+	base := TreeVRFInput(seed, tree, 3, p)
+	if !bytes.HasSuffix(base, p[:]) {
+		t.Fatalf("alpha %x does not end with the prover", base)
+	}
+	for name, other := range map[string][]byte{
+		"prover": TreeVRFInput(seed, tree, 3, q),
+		"node":   TreeVRFInput(seed, tree, 2, p),
+		"tree":   TreeVRFInput(seed, seed, 3, p),
+		"seed":   TreeVRFInput(tree, tree, 3, p),
+	} {
+		if bytes.Equal(base, other) {
+			t.Errorf("alpha does not change with the %s", name)
+		}
+	}
+}

@@ -76,6 +76,10 @@ const (
 	// on a shared machine: a first calibration. WeightProveTree and
 	// WeightTreeInput are a guess by analogy with a Run (no X25519, two
 	// records written), not measured.
+	// A ProveTree also carries, as its DeferredWeight, WeightTreeTimer
+	// for each timer its tree can have at most (TreeTimers): the due work
+	// it creates at later heights, which those blocks keep room for, is
+	// paid for by its own fee.
 	WeightProveTree       = 120
 	WeightTreeInput       = 2
 	WeightSubmitNodeProof = 600
@@ -150,15 +154,16 @@ func MsgWeight(m *pb.Msg, admissionChallenges uint32) uint64 {
 	case *pb.Msg_SetAsk:
 		return WeightSetAsk + items(len(k.SetAsk.GetPrograms())+len(k.SetAsk.GetClasses()))*WeightAskTarget
 	case *pb.Msg_ProveTree:
-		return WeightProveTree + items(len(k.ProveTree.GetInputs()))*WeightTreeInput
+		return WeightProveTree + items(len(k.ProveTree.GetInputs()))*WeightTreeInput + DeferredWeight(m)
 	case *pb.Msg_SubmitNodeProof:
 		return WeightSubmitNodeProof
 	}
 	return WeightTransfer // an unknown kind never decodes; the least any message weighs
 }
 
-// DeferredWeight is the part of m's weight that runs at the next height
-// rather than in its own block: a Run's allocation.
+// DeferredWeight is the part of m's weight that runs at a later height
+// rather than in its own block: a Run's allocation (the next height), a
+// ProveTree's timers (TreeTimerWeight).
 func DeferredWeight(m *pb.Msg) uint64 {
 	if r := m.GetRun(); r != nil {
 		if r.GetMarket() != nil {
@@ -166,8 +171,28 @@ func DeferredWeight(m *pb.Msg) uint64 {
 		}
 		return AllocationWeight(r.GetProvers())
 	}
+	if t := m.GetProveTree(); t != nil {
+		return TreeTimerWeight(len(t.GetInputs()))
+	}
 	return 0
 }
+
+// TreeTimers is the most timers a tree of n inputs falls due at (issue
+// 16, docs/TREES.md "Block weight"): one to open it, and for each of its
+// log2(n) levels the close of its window and of its two step-in windows.
+// n that is not a power of two counts as the next one (such a ProveTree
+// is refused anyway).
+func TreeTimers(n int) uint64 {
+	levels := uint64(0)
+	for k := uint64(1); k < items(n); k <<= 1 {
+		levels++
+	}
+	return 1 + 3*levels
+}
+
+// TreeTimerWeight is the due work a tree of n inputs can create:
+// WeightTreeTimer for each of its TreeTimers.
+func TreeTimerWeight(n int) uint64 { return TreeTimers(n) * WeightTreeTimer }
 
 // AllocationWeight is the weight of allocating a workload of k slots.
 func AllocationWeight(k uint32) uint64 {

@@ -40,3 +40,22 @@ func TestWeightParts(t *testing.T) {
 		t.Fatalf("a Run claiming 2^32 slots weighs %d", w)
 	}
 }
+
+// TestProveTreeDefersItsTimers: a ProveTree's fee counts WeightTreeTimer
+// for each height its tree can fall due at (1 + 3 log2 n), and its own
+// block does not (review M5).
+func TestProveTreeDefersItsTimers(t *testing.T) {
+	for n, timers := range map[int]uint64{2: 4, 4: 7, 32: 16, 64: 19} {
+		m := &pb.Msg{Kind: &pb.Msg_ProveTree{ProveTree: &pb.ProveTree{Inputs: make([]*pb.Input, n)}}}
+		if got := TreeTimers(n); got != timers {
+			t.Errorf("n = %d: %d timers, want %d", n, got, timers)
+		}
+		own := WeightProveTree + uint64(n)*WeightTreeInput
+		if got := MsgWeight(m, 1); got != own+timers*WeightTreeTimer {
+			t.Errorf("n = %d: weight %d, want %d", n, got, own+timers*WeightTreeTimer)
+		}
+		if got, want := BlockWeight(100, []*pb.Msg{m}, 1), TxWeight(100, []*pb.Msg{m}, 1)-timers*WeightTreeTimer; got != want || got < own {
+			t.Errorf("n = %d: block weight %d, want %d", n, got, want)
+		}
+	}
+}

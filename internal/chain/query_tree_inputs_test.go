@@ -25,7 +25,7 @@ func TestTreeInputsQuery(t *testing.T) {
 	blob[0] = 7
 	inputs := []*pb.Input{{Name: "tx0", Data: []byte("a")}, {Name: "tx1", Sha256: blob, Size: 100}}
 	mustOK(t, "prove tree", c.block(s.tx(0, &pb.Msg{Kind: &pb.Msg_ProveTree{ProveTree: &pb.ProveTree{
-		BaseProgram: wire.TreeHashBaseProgram, MergeProgram: wire.TreeHashMergeProgram, Inputs: inputs, Reward: 3000, NodeDeadline: 2}}})))
+		BaseProgram: wire.TreeHashBaseProgram, MergeProgram: wire.TreeHashMergeProgram, Inputs: inputs, Reward: 3000, NodeDeadline: 5}}})))
 	var got pb.TreeInputs
 	if err := proto.Unmarshal(c.queryCode(chain.PathTreeInputs, id, 0, chain.QueryOK).Value, &got); err != nil {
 		t.Fatal(err)

@@ -35,7 +35,7 @@ func TestTreeQuery(t *testing.T) {
 	}
 	inputs := []*pb.Input{{Name: "tx0", Data: []byte("a")}, {Name: "tx1", Data: []byte("b")}}
 	mustOK(t, "prove tree", c.block(s.tx(0, &pb.Msg{Kind: &pb.Msg_ProveTree{ProveTree: &pb.ProveTree{
-		BaseProgram: wire.TreeHashBaseProgram, MergeProgram: wire.TreeHashMergeProgram, Inputs: inputs, Reward: 3000, NodeDeadline: 2}}})))
+		BaseProgram: wire.TreeHashBaseProgram, MergeProgram: wire.TreeHashMergeProgram, Inputs: inputs, Reward: 3000, NodeDeadline: 5}}})))
 	if tr := c.proofTree(id); tr.State != pb.TreeState_TREE_STATE_PENDING || tr.Escrow != 3000 {
 		t.Fatalf("pending tree %v", tr)
 	}
@@ -44,7 +44,7 @@ func TestTreeQuery(t *testing.T) {
 	if tr.State != pb.TreeState_TREE_STATE_PROVING || len(tr.Seed) != 32 || tr.Nodes[0].Phase != pb.NodePhase_NODE_PHASE_OPEN {
 		t.Fatalf("open tree %v", tr)
 	}
-	pi, err := vrf.Prove(secret, wire.TreeVRFInput(tr.Seed, id, 1))
+	pi, err := vrf.Prove(secret, wire.TreeVRFInput(tr.Seed, id, 1, addrOf(c.keys[1])))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -165,6 +165,15 @@ type TreeParams struct {
 	ProofsPerNode uint32 `json:"proofs_per_node"`
 	// MaxNodeDeadline caps a ProveTree's node_deadline (blocks).
 	MaxNodeDeadline int64 `json:"max_node_deadline"`
+	// MinNodeDeadline is the shortest node_deadline a ProveTree may ask:
+	// every node's window is a collection window in which provers compete
+	// by score, and one block is no competition (docs/TREES.md, "Life of
+	// a tree").
+	MinNodeDeadline int64 `json:"min_node_deadline"`
+	// TreeExpiryBurnBP is the share of R burned when a tree expires (the
+	// rest is refunded), so that an abandoned tree is not free
+	// (docs/TREES.md, "Life of a tree").
+	TreeExpiryBurnBP uint32 `json:"tree_expiry_burn_bp"`
 	// TreeUncleRewardBP pays a kept proof left out of the winning tree
 	// this share of what it would have been paid in it; 0 (the default)
 	// pays uncles nothing (docs/TREES.md, "Uncles").
@@ -181,7 +190,8 @@ func (p Params) Trees() (TreeParams, bool) {
 
 // DefaultTreeParams are the trees' defaults, as docs/CHAIN.md lists them.
 func DefaultTreeParams() TreeParams {
-	return TreeParams{MaxTreeInputs: 64, ProofsPerNode: 3, MaxNodeDeadline: 1000, TreeUncleRewardBP: 0}
+	return TreeParams{MaxTreeInputs: 64, ProofsPerNode: 3, MaxNodeDeadline: 1000, MinNodeDeadline: 5,
+		TreeUncleRewardBP: 0, TreeExpiryBurnBP: 1000}
 }
 
 // validate checks the trees' parameters.
@@ -198,6 +208,12 @@ func (t TreeParams) validate() error {
 	}
 	if t.MaxNodeDeadline < 1 || t.MaxNodeDeadline > 1<<40 {
 		errs = append(errs, fmt.Errorf("max_node_deadline %d must be 1..2^40", t.MaxNodeDeadline))
+	}
+	if t.MinNodeDeadline < 1 || t.MinNodeDeadline > t.MaxNodeDeadline {
+		errs = append(errs, fmt.Errorf("min_node_deadline %d must be 1..max_node_deadline (%d)", t.MinNodeDeadline, t.MaxNodeDeadline))
+	}
+	if t.TreeExpiryBurnBP > 10000 {
+		errs = append(errs, fmt.Errorf("tree_expiry_burn_bp %d exceeds 10000 basis points", t.TreeExpiryBurnBP))
 	}
 	if t.TreeUncleRewardBP > 10000 {
 		errs = append(errs, fmt.Errorf("tree_uncle_reward_bp %d exceeds 10000 basis points", t.TreeUncleRewardBP))

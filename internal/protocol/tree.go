@@ -19,8 +19,11 @@ import (
 // with seed[h+1] (so the proposer that included it could not know the
 // scores, as for a Run's allocation). Invariants: a tree's reward is
 // always escrow + paid + burned + refunded; a node keeps at most
-// proofs_per_node proofs, a proof named by a proof of its parent is never
-// evicted, and nothing is paid before the root closes.
+// proofs_per_node proofs; a merge node opens only when both its children
+// have closed, so the proofs a parent names are final (never evicted);
+// a proof is pinned exactly when a kept proof of its parent names it;
+// only provers registered before the seed height prove; and nothing is
+// paid before the root closes.
 
 // GetTree reads a tree.
 func GetTree(r store.Reader, id []byte) (*pb.Tree, error) {
@@ -63,6 +66,14 @@ func proveTree(kv store.KV, env Env, sender address.Address, m *pb.ProveTree) (R
 	if res := checkProveTree(env.Params, tp, m); !res.OK() {
 		return res, nil
 	}
+	slots := treeSlotHeights(env.Height, len(m.Inputs), m.NodeDeadline)
+	full, err := fullTreeSlot(kv, env.Params, slots)
+	if err != nil {
+		return Result{}, err
+	}
+	if full != 0 {
+		return reject(wire.CodeLimitReached, "prove_tree: %d trees may fall due at height %d already (a quarter of max_block_weight); choose another node_deadline or a later block", maxTreesDue(env.Params), full), nil
+	}
 	acct, err := GetAccount(kv, sender)
 	if err != nil {
 		return Result{}, err
@@ -81,12 +92,16 @@ func proveTree(kv store.KV, env Env, sender address.Address, m *pb.ProveTree) (R
 		Escrow: m.Reward, ProofsPerNode: tp.ProofsPerNode, UncleRewardBp: tp.TreeUncleRewardBP,
 	}
 	for i := uint32(1); i <= treeNodes(n); i++ {
-		t.Nodes = append(t.Nodes, &pb.TreeNode{Index: i, Phase: pb.NodePhase_NODE_PHASE_WAITING})
+		// seqs start at 1, so that a tree's winner 0 means none
+		t.Nodes = append(t.Nodes, &pb.TreeNode{Index: i, Phase: pb.NodePhase_NODE_PHASE_WAITING, NextSeq: 1})
 	}
 	if old, err := kv.Get(treeKey(t.Id)); err != nil || old != nil {
 		if err == nil {
 			err = fmt.Errorf("tree %x exists already", t.Id)
 		}
+		return Result{}, err
+	}
+	if err := reserveTreeSlots(kv, slots, t.Id); err != nil {
 		return Result{}, err
 	}
 	if err := setProto(kv, treeInputsKey(t.Id), &pb.TreeInputs{Inputs: m.Inputs}); err != nil {
@@ -109,8 +124,8 @@ func checkProveTree(p Params, tp TreeParams, m *pb.ProveTree) Result {
 	switch {
 	case !isPowerOfTwo(n) || n < 2 || n > uint64(tp.MaxTreeInputs):
 		return reject(wire.CodeInvalidMessage, "prove_tree: %d inputs; n must be a power of two, 2..%d (max_tree_inputs)", n, tp.MaxTreeInputs)
-	case m.NodeDeadline < 1 || m.NodeDeadline > tp.MaxNodeDeadline:
-		return reject(wire.CodeInvalidMessage, "prove_tree: node_deadline %d blocks must be 1..%d (max_node_deadline)", m.NodeDeadline, tp.MaxNodeDeadline)
+	case m.NodeDeadline < tp.MinNodeDeadline || m.NodeDeadline > tp.MaxNodeDeadline:
+		return reject(wire.CodeInvalidMessage, "prove_tree: node_deadline %d blocks must be %d..%d (min_node_deadline..max_node_deadline)", m.NodeDeadline, tp.MinNodeDeadline, tp.MaxNodeDeadline)
 	case m.Reward < (n-1)*uint64(tp.ProofsPerNode):
 		return reject(wire.CodeInvalidMessage, "prove_tree: reward %d uprv is below one uprv per proof (%d nodes x %d proofs_per_node)", m.Reward, n-1, tp.ProofsPerNode)
 	}

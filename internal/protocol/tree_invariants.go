@@ -10,10 +10,13 @@ import (
 
 // CheckTrees verifies every proof tree (issue 16): its reward is escrow +
 // paid + burned + refunded; nothing is paid, burned or refunded before it
-// ends; a node keeps at most proofs_per_node proofs and every child proof
-// a kept proof names is kept and pinned; a final tree paid exactly its
-// winning tree (and uncles if on), each proof at most its share, step-ins
-// nothing, and its winner is the root with the highest total.
+// ends; a node keeps at most proofs_per_node proofs; a merge node is
+// waiting until both its children have closed; a child proof is pinned
+// exactly when a kept proof of its parent names it, and every named one
+// is kept; a final tree paid exactly its winning tree (and uncles if on),
+// each proof at most its share, step-ins nothing, and its winner (a seq,
+// never 0) is the root with the highest total; a tree not final has
+// winner 0.
 func CheckTrees(r store.Reader) error {
 	var errs []error
 	err := Scan(r, prefixTree, func(t *pb.Tree) bool {
@@ -39,10 +42,13 @@ func checkTree(t *pb.Tree) error {
 	case pb.TreeState_TREE_STATE_FINAL:
 		return checkFinalTree(t)
 	case pb.TreeState_TREE_STATE_EXPIRED:
-		if t.Paid != 0 || t.Burned != 0 || t.Refunded != t.Reward {
-			return fmt.Errorf("expired but paid %d, burned %d, refunded %d of %d", t.Paid, t.Burned, t.Refunded, t.Reward)
+		if t.Paid != 0 || t.Escrow != 0 || t.Winner != 0 {
+			return fmt.Errorf("expired but paid %d, escrow %d, winner %d", t.Paid, t.Escrow, t.Winner)
 		}
 	default:
+		if t.Winner != 0 {
+			return fmt.Errorf("%s with winner %d", TreeStateName(t.State), t.Winner)
+		}
 		if t.Escrow != t.Reward {
 			return fmt.Errorf("%s with escrow %d of reward %d", TreeStateName(t.State), t.Escrow, t.Reward)
 		}
@@ -57,8 +63,11 @@ func checkTreeNodes(t *pb.Tree) error {
 			return fmt.Errorf("node %d keeps %d proofs; proofs_per_node is %d", nd.Index, len(nd.Proofs), t.ProofsPerNode)
 		}
 		if nd.Phase != pb.NodePhase_NODE_PHASE_WAITING && nd.Index < t.N/2 &&
-			(len(t.Nodes[2*nd.Index-1].Proofs) == 0 || len(t.Nodes[2*nd.Index].Proofs) == 0) {
-			return fmt.Errorf("node %d is %s while a child has no kept proof", nd.Index, NodePhaseName(nd.Phase))
+			(t.Nodes[2*nd.Index-1].Phase != pb.NodePhase_NODE_PHASE_CLOSED || t.Nodes[2*nd.Index].Phase != pb.NodePhase_NODE_PHASE_CLOSED) {
+			return fmt.Errorf("node %d is %s while a child has not closed", nd.Index, NodePhaseName(nd.Phase))
+		}
+		if err := checkPins(t, nd); err != nil {
+			return err
 		}
 		for _, pf := range nd.Proofs {
 			if t.State != pb.TreeState_TREE_STATE_FINAL && (pf.Paid != 0 || pf.InWinningTree) {
@@ -83,7 +92,7 @@ func checkFinalTree(t *pb.Tree) error {
 		return fmt.Errorf("final with escrow %d and refunded %d", t.Escrow, t.Refunded)
 	}
 	totals, win := RootTotals(t)
-	if win < 0 || totals[win].Seq != t.Winner {
+	if win < 0 || t.Winner == 0 || totals[win].Seq != t.Winner {
 		return fmt.Errorf("winner %d is not the root with the highest total (%v)", t.Winner, totals)
 	}
 	m := uint64(treeNodes(t.N)) * uint64(t.ProofsPerNode)
@@ -104,6 +113,30 @@ func checkFinalTree(t *pb.Tree) error {
 	}
 	if paid != t.Paid {
 		return fmt.Errorf("proofs were paid %d, the tree records %d", paid, t.Paid)
+	}
+	return nil
+}
+
+// checkPins checks that a proof of nd's children is pinned exactly when a
+// kept proof of nd names it.
+func checkPins(t *pb.Tree, nd *pb.TreeNode) error {
+	if isBase(t.N, nd.Index) {
+		return nil
+	}
+	named := map[TreeRef]bool{}
+	for _, pf := range nd.Proofs {
+		for i, seqs := range [][]uint32{pf.Left, pf.Right} {
+			for _, s := range seqs {
+				named[TreeRef{2*nd.Index + uint32(i), s}] = true
+			}
+		}
+	}
+	for c := 2 * nd.Index; c <= 2*nd.Index+1; c++ {
+		for _, pf := range t.Nodes[c-1].Proofs {
+			if pf.Pinned != named[TreeRef{c, pf.Seq}] {
+				return fmt.Errorf("node %d proof %d: pinned %v, but named by a kept proof of node %d: %v", c, pf.Seq, pf.Pinned, nd.Index, named[TreeRef{c, pf.Seq}])
+			}
+		}
 	}
 	return nil
 }

@@ -16,9 +16,10 @@ import (
 
 // The proof tree commands of the scenario files (issue 16):
 //
-//	tree-provers names=A,B,... [stake=N]: register with a real VRF key and stake
+//	tree-provers names=A,B,... [stake=N] [vrf-of=NAME]: register with a real VRF key (NAME's public key) and stake
 //	prove-tree from=NAME as=T n=N reward=R deadline=D [blob-input] [programs=hash|other]
-//	node-proof from=NAME tree=T node=I [left=S,S] [right=S,S] [burn=BP] [copy-of=NAME] [bad-vrf] [proof=TEXT]
+//	node-proof from=NAME tree=T node=I [left=S,S] [right=S,S] [burn=BP] [copy-of=NAME] [vrf-of=NAME] [bad-vrf] [proof=TEXT]
+//	  (vrf-of: the VRF proof lifted from NAME's own submission for the node)
 //	prove-nodes tree=T nodes=I..J names=A,B,... [burn=BP]: each name proves each node (merges name every kept child proof)
 //	scores tree=T node=I names=A,B,... [burn=BP]: what each would score
 //	tree T [summary]: the tree, its nodes and kept proofs, the roots' totals
@@ -70,7 +71,7 @@ func (s *scenario) treeProvers(t testing.TB, c *cmd) string {
 	stake := c.uint("stake", "1000", 64)
 	var out []string
 	for _, name := range c.list("names") {
-		pk, err := vrf.PublicKey(vrfSecret(name))
+		pk, err := vrf.PublicKey(vrfSecret(c.opt("vrf-of", name)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -129,7 +130,11 @@ func (s *scenario) nodeProofMsg(t testing.TB, c *cmd, tr *pb.Tree, from string, 
 	if badVRF {
 		alphaNode++ // a proof over another node's input
 	}
-	pi, err := vrf.Prove(vrfSecret(from), wire.TreeVRFInput(tr.Seed, tr.Id, alphaNode))
+	vrfName := from
+	if c.d.Cmd == "node-proof" {
+		vrfName = c.opt("vrf-of", from) // a VRF proof lifted from another prover's submission
+	}
+	pi, err := vrf.Prove(vrfSecret(vrfName), wire.TreeVRFInput(tr.Seed, tr.Id, alphaNode, s.addr(t, vrfName)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +250,7 @@ func (s *scenario) scores(t testing.TB, c *cmd) string {
 	}
 	var out []string
 	for _, from := range c.list("names") {
-		pi, err := vrf.Prove(vrfSecret(from), wire.TreeVRFInput(tr.Seed, tr.Id, node))
+		pi, err := vrf.Prove(vrfSecret(from), wire.TreeVRFInput(tr.Seed, tr.Id, node, s.addr(t, from)))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -131,8 +131,8 @@ func finalizeTree(kv store.KV, env Env, t *pb.Tree) ([]Event, error) {
 			t.Paid += amount
 		}
 	}
-	t.Burned = t.Escrow - t.Paid // at most m shares of at most r/m each
-	t.Escrow, t.Winner, t.State, t.EndHeight = 0, root.Seq, pb.TreeState_TREE_STATE_FINAL, env.Height
+	t.Burned = t.Escrow - t.Paid                                                                      // at most m shares of at most r/m each
+	t.Escrow, t.Winner, t.State, t.EndHeight = 0, root.Seq, pb.TreeState_TREE_STATE_FINAL, env.Height // seqs start at 1
 	evs := []Event{treeEvent(t, "winner", strconv.Itoa(int(root.Seq)), "winner_prover", addrString(root.Prover),
 		"total", strconv.FormatUint(totals[win].Total, 10), "paid", strconv.FormatUint(t.Paid, 10), "burned", strconv.FormatUint(t.Burned, 10))}
 	for _, a := range order {
@@ -144,13 +144,28 @@ func finalizeTree(kv store.KV, env Env, t *pb.Tree) ([]Event, error) {
 	return evs, burn(kv, t.Burned)
 }
 
-// expireTree refunds R: a node got no proof through every window, so no
-// root can ever be built.
+// expireTree burns tree_expiry_burn_bp of R and refunds the rest: a node
+// got no proof through every window, so no root can ever be built. The
+// burn makes an abandoned tree cost its submitter something beyond the
+// fee (its timers were due work every block kept room for).
 func expireTree(kv store.KV, env Env, t *pb.Tree, failed uint32) ([]Event, error) {
-	t.Refunded, t.Escrow = t.Escrow, 0
+	tp, _ := env.Params.Trees()
+	t.Burned = expiryBurn(t.Escrow, tp.TreeExpiryBurnBP)
+	t.Refunded, t.Escrow = t.Escrow-t.Burned, 0
 	t.State, t.EndHeight = pb.TreeState_TREE_STATE_EXPIRED, env.Height
 	if err := credit(kv, t.Owner, t.Refunded); err != nil {
 		return nil, err
 	}
-	return []Event{treeEvent(t, "failed_node", strconv.Itoa(int(failed)), "refunded", strconv.FormatUint(t.Refunded, 10))}, nil
+	if err := burn(kv, t.Burned); err != nil {
+		return nil, err
+	}
+	return []Event{treeEvent(t, "failed_node", strconv.Itoa(int(failed)), "refunded", strconv.FormatUint(t.Refunded, 10),
+		"burned", strconv.FormatUint(t.Burned, 10))}, nil
+}
+
+// expiryBurn is floor(r * bp / 10000), in 128 bits (bp <= 10000).
+func expiryBurn(r uint64, bp uint32) uint64 {
+	hi, lo := bits.Mul64(r, uint64(min(bp, 10000)))
+	q, _ := bits.Div64(hi, lo, 10000)
+	return q
 }

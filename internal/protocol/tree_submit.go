@@ -14,9 +14,12 @@ import (
 	"github.com/provernet/provernet/wire/pb"
 )
 
-// SubmitNodeProof (docs/TREES.md): who may prove a node when, the VRF
-// score, the children a merge names, the copy check, the program's
-// verifier, and keeping. Every check runs before anything is written.
+// SubmitNodeProof (docs/TREES.md): who may prove a node when, the
+// children a merge names, the copy check, the VRF score, the program's
+// verifier, and keeping. Every check runs before anything is written,
+// the cheap ones (state, fields, outputs naming the sender) before the
+// VRF verification and the verifier, so a refused copy costs the chain
+// little.
 
 func submitNodeProof(kv store.KV, env Env, sender address.Address, m *pb.SubmitNodeProof) (Result, error) {
 	t, nd, res, err := nodeFor(kv, m)
@@ -37,7 +40,10 @@ func submitNodeProof(kv store.KV, env Env, sender address.Address, m *pb.SubmitN
 	if !res.OK() {
 		return res, nil
 	}
-	beta, err := vrf.Verify(prover.VrfPublicKey, m.VrfProof, wire.TreeVRFInput(t.Seed, t.Id, nd.Index))
+	if res := outputsNameSender(sender, m.Outputs); !res.OK() {
+		return res, nil
+	}
+	beta, err := vrf.Verify(prover.VrfPublicKey, m.VrfProof, wire.TreeVRFInput(t.Seed, t.Id, nd.Index, sender))
 	if err != nil {
 		return reject(wire.CodeInvalidMessage, "node proof: the VRF proof does not verify with %s's registered key over tree %x node %d: %v", sender, t.Id, nd.Index, err), nil
 	}
@@ -58,7 +64,7 @@ func submitNodeProof(kv store.KV, env Env, sender address.Address, m *pb.SubmitN
 		sum := sha256.Sum256(m.Proof)
 		pf.ProofSha256 = sum[:]
 	}
-	evs, err := keepProof(kv, env, t, nd, pf, replace, m.Proof, left, right)
+	evs, err := keepProof(kv, t, nd, pf, replace, m.Proof)
 	if err != nil {
 		return Result{}, err
 	}
@@ -95,9 +101,10 @@ func nodeFor(kv store.KV, m *pb.SubmitNodeProof) (*pb.Tree, *pb.TreeNode, Result
 	return t, t.Nodes[m.Node-1], Result{}, nil
 }
 
-// nodeProver checks that sender may prove nd now: an active prover, in
-// the node's window (its sibling subtree's provers only in the first
-// step-in window), with no kept proof of the node yet.
+// nodeProver checks that sender may prove nd now: an active prover
+// registered before the tree's seed height, in the node's window (its
+// sibling subtree's provers only in the first step-in window), with no
+// kept proof of the node yet.
 func nodeProver(kv store.KV, env Env, t *pb.Tree, nd *pb.TreeNode, sender address.Address) (*pb.Prover, Result, error) {
 	p, err := GetProver(kv, sender)
 	if isNotFound(err) {
@@ -108,6 +115,9 @@ func nodeProver(kv store.KV, env Env, t *pb.Tree, nd *pb.TreeNode, sender addres
 	}
 	if p.State != pb.ProverState_PROVER_STATE_ACTIVE {
 		return nil, reject(wire.CodeNotAllowed, "node proof: %s is %s; only active provers prove nodes", sender, stateName(p.State)), nil
+	}
+	if sh := treeSeedHeight(t); p.RegisteredHeight >= sh {
+		return nil, reject(wire.CodeNotAllowed, "node proof: %s registered its VRF key at height %d, at or after tree %x's seed height %d: a key chosen once the seed is known could be ground for scores", sender, p.RegisteredHeight, t.Id, sh), nil
 	}
 	switch nd.Phase {
 	case pb.NodePhase_NODE_PHASE_OPEN, pb.NodePhase_NODE_PHASE_STEP_ANY:
@@ -124,6 +134,12 @@ func nodeProver(kv store.KV, env Env, t *pb.Tree, nd *pb.TreeNode, sender addres
 		}
 	}
 	return p, Result{}, nil
+}
+
+// treeSeedHeight is the height whose seed a proving tree took: the
+// height its base nodes opened (every base node opens then).
+func treeSeedHeight(t *pb.Tree) int64 {
+	return t.Nodes[len(t.Nodes)-1].Opened
 }
 
 // stepInSubtree is the subtree whose provers may step in for node: its
@@ -166,12 +182,18 @@ func namedChildren(t *pb.Tree, node uint32, m *pb.SubmitNodeProof) (left, right 
 	return left, right, res
 }
 
-// verifyNodeProof checks that the outputs name the sender (a lifted
-// proof names its real prover) and then runs the program's verifier.
-func verifyNodeProof(r store.Reader, t *pb.Tree, node uint32, sender address.Address, left, right [][]byte, m *pb.SubmitNodeProof) (Result, error) {
-	if len(m.Outputs) < address.Size || !bytes.Equal(m.Outputs[:address.Size], sender[:]) {
-		return reject(wire.CodeProofRejected, "node proof: its outputs do not begin with the sender's address %s: a proof binds its prover, and a copied one is worthless", sender), nil
+// outputsNameSender checks that a node proof's outputs begin with the
+// sender's address: a lifted proof names its real prover.
+func outputsNameSender(sender address.Address, outputs []byte) Result {
+	if len(outputs) < address.Size || !bytes.Equal(outputs[:address.Size], sender[:]) {
+		return reject(wire.CodeProofRejected, "node proof: its outputs do not begin with the sender's address %s: a proof binds its prover, and a copied one is worthless", sender)
 	}
+	return Result{}
+}
+
+// verifyNodeProof runs the program's verifier (outputsNameSender has
+// run).
+func verifyNodeProof(r store.Reader, t *pb.Tree, node uint32, sender address.Address, left, right [][]byte, m *pb.SubmitNodeProof) (Result, error) {
 	v, err := treeVerifierFor(t.BaseProgram, t.MergeProgram)
 	if err != nil {
 		return Result{}, err // checked at ProveTree
@@ -194,9 +216,9 @@ func verifyNodeProof(r store.Reader, t *pb.Tree, node uint32, sender address.Add
 }
 
 // keepProof puts pf in nd (replacing nd.Proofs[replace] unless it is -1),
-// pins the children it names, stores its bytes, and opens the parent
-// once both its children have a kept proof.
-func keepProof(kv store.KV, env Env, t *pb.Tree, nd *pb.TreeNode, pf *pb.TreeProof, replace int, proof []byte, left, right [][]byte) ([]Event, error) {
+// stores its bytes, and re-derives the pins of nd's children. The parent
+// opens only when nd's window closes (tree_timer.go).
+func keepProof(kv store.KV, t *pb.Tree, nd *pb.TreeNode, pf *pb.TreeProof, replace int, proof []byte) ([]Event, error) {
 	var evs []Event
 	if replace >= 0 {
 		old := nd.Proofs[replace]
@@ -214,34 +236,42 @@ func keepProof(kv store.KV, env Env, t *pb.Tree, nd *pb.TreeNode, pf *pb.TreePro
 			return nil, err
 		}
 	}
-	if !isBase(t.N, nd.Index) {
-		for i, seqs := range [][]uint32{pf.Left, pf.Right} {
-			child := t.Nodes[2*nd.Index+uint32(i)-1]
-			for _, s := range seqs {
-				keptProof(child, s).Pinned = true
-			}
-		}
-	}
-	if len(nd.Proofs) == 1 && nd.Index > 1 {
-		opened, err := openIfReady(kv, env, t, nd.Index/2)
-		if err != nil {
-			return nil, err
-		}
-		if opened {
-			evs = append(evs, nodeEvent(t, t.Nodes[nd.Index/2-1]))
-		}
-	}
+	repin(t, nd)
 	return evs, nil
 }
 
-// openIfReady opens merge node parent if it waits and both its children
-// have a kept proof.
-func openIfReady(kv store.KV, env Env, t *pb.Tree, parent uint32) (bool, error) {
+// repin derives the pins of merge node nd's children from nd's kept
+// proofs: a child proof is pinned exactly when one of them names it. An
+// evicted proof's pins go with it (review M1: a pin must not outlive the
+// proof that set it).
+func repin(t *pb.Tree, nd *pb.TreeNode) {
+	if isBase(t.N, nd.Index) {
+		return
+	}
+	for i := range uint32(2) {
+		child := t.Nodes[2*nd.Index+i-1]
+		for _, c := range child.Proofs {
+			c.Pinned = false
+		}
+		for _, pf := range nd.Proofs {
+			for _, s := range [][]uint32{pf.Left, pf.Right}[i] {
+				if c := keptProof(child, s); c != nil {
+					c.Pinned = true
+				}
+			}
+		}
+	}
+}
+
+// openIfReady opens merge node parent at height h if it waits and both
+// its children have closed: their kept proofs are final.
+func openIfReady(kv store.KV, h int64, t *pb.Tree, parent uint32) (bool, error) {
 	p := t.Nodes[parent-1]
-	if p.Phase != pb.NodePhase_NODE_PHASE_WAITING || len(t.Nodes[2*parent-1].Proofs) == 0 || len(t.Nodes[2*parent].Proofs) == 0 {
+	closed := func(c uint32) bool { return t.Nodes[c-1].Phase == pb.NodePhase_NODE_PHASE_CLOSED }
+	if p.Phase != pb.NodePhase_NODE_PHASE_WAITING || !closed(2*parent) || !closed(2*parent+1) {
 		return false, nil
 	}
-	return true, openNode(kv, env.Height, t, p)
+	return true, openNode(kv, h, t, p)
 }
 
 // openNode opens nd at height h for node_deadline blocks.

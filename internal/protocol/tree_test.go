@@ -146,9 +146,20 @@ func newTreeBench(b *testing.B) *treeBench {
 	if _, _, err := protocol.BeginBlock(f.kv, f.env); err != nil {
 		b.Fatal(err)
 	}
-	for node := uint32(63); node >= 2; node-- {
-		for i := 1; i <= 3; i++ {
-			tb.apply(b, i, 100+uint64(node), tb.proof(b, f.kv, node, i))
+	// level by level: a parent opens when its children's windows close
+	for lo := uint32(32); lo >= 2; lo /= 2 {
+		for node := 2*lo - 1; node >= lo; node-- {
+			for i := 1; i <= 3; i++ {
+				tb.apply(b, i, 100+uint64(node), tb.proof(b, f.kv, node, i))
+			}
+		}
+		tr, err := protocol.GetTree(f.kv, tb.id)
+		if err != nil {
+			b.Fatal(err)
+		}
+		f.env.Height = tr.Nodes[lo-1].PhaseEnd
+		if _, _, err := protocol.BeginBlock(f.kv, f.env); err != nil {
+			b.Fatal(err)
 		}
 	}
 	return tb
@@ -167,7 +178,7 @@ func (tb *treeBench) proof(b *testing.B, r store.Reader, node uint32, who int) *
 	if err != nil {
 		b.Fatal(err)
 	}
-	pi, err := vrf.Prove(tb.secret[who-1], wire.TreeVRFInput(tr.Seed, tr.Id, node))
+	pi, err := vrf.Prove(tb.secret[who-1], wire.TreeVRFInput(tr.Seed, tr.Id, node, tb.f.addrs[who]))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -230,7 +241,8 @@ func BenchmarkTreeFinalize(b *testing.B) {
 // and requires the same app hash after every command: tree execution is
 // deterministic (no map order, no clock), as replay needs.
 func TestTreeReplaySameHash(t *testing.T) {
-	for _, file := range []string{"tree_worked_example.txt", "tree_roots.txt", "tree_step_in.txt", "tree_rejections.txt"} {
+	for _, file := range []string{"tree_worked_example.txt", "tree_roots.txt", "tree_step_in.txt", "tree_rejections.txt",
+		"tree_attack_vrf_copy.txt", "tree_attack_late_key.txt", "tree_attack_stale_pin.txt", "tree_attack_first_block.txt"} {
 		var runs [2][][]byte
 		for i := range runs {
 			s := &scenario{}

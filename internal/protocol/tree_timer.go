@@ -11,12 +11,18 @@ import (
 // at each tree with a timer at its height: a pending tree opens its base
 // nodes with this height's seed; a node whose window ends closes if it
 // has a kept proof, and otherwise moves on to the sibling step-in window,
-// then the open step-in window, then fails (and the tree expires). The
-// root's close finalizes the tree. A node's window is node_deadline
+// then the open step-in window, then fails (and the tree expires). A
+// node's close makes its kept proofs final and opens its parent once the
+// sibling has closed too: every window is a collection window in which
+// the proofs compete by score, and none is built upon before it ends.
+// The root's close finalizes the tree. A node's window is node_deadline
 // blocks: it takes proofs at heights opened .. phase_end-1.
 
 // treeTimers advances every tree whose timer is this height.
 func treeTimers(kv store.KV, env Env) ([]Event, error) {
+	if err := releaseTreeSlots(kv, env.Height); err != nil {
+		return nil, err
+	}
 	ids, err := dueAt(kv, prefixTreeTimer, env.Height)
 	if err != nil {
 		return nil, err
@@ -63,6 +69,15 @@ func advanceTree(kv store.KV, env Env, t *pb.Tree) ([]Event, error) {
 			if nd.Index == 1 {
 				more, err := finalizeTree(kv, env, t)
 				return append(evs, more...), err
+			}
+			// a parent opened now has a window ending after this height,
+			// so this loop, which reaches it later, leaves it alone
+			opened, err := openIfReady(kv, env.Height, t, nd.Index/2)
+			if err != nil {
+				return nil, err
+			}
+			if opened {
+				evs = append(evs, nodeEvent(t, t.Nodes[nd.Index/2-1]))
 			}
 			continue
 		}

@@ -85,7 +85,7 @@ func (d *Daemon) treeValues(t *pb.Tree, w *treeWork) (map[uint32]uint64, error) 
 		}
 		nv, ok := w.vrf[nd.Index]
 		if !ok {
-			pi, err := vrf.Prove(k.Secret, wire.TreeVRFInput(t.Seed, t.Id, nd.Index))
+			pi, err := vrf.Prove(k.Secret, wire.TreeVRFInput(t.Seed, t.Id, nd.Index, d.addr))
 			if err != nil {
 				return nil, err
 			}
