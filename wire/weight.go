@@ -87,14 +87,16 @@ const (
 	// issue 17 (docs/MARKET.md). Calibrated guesses, not yet measured:
 	// WeightSetAsk is the ask's record, its prover and the old entries,
 	// WeightAskTarget per program or class it serves (a program read and
-	// two book entries written, two deleted). WeightMarketMatch is a market
-	// Run's match at the next height on top of its AllocationWeight: at
-	// most 2 * (MarketScan + MarketNearMisses) book entries read (about
-	// 1 us each) and a prover record read and decoded for each distinct
-	// prover among them (about 3 us), the clearing prices written.
+	// two book entries written, two deleted, its hardware checked).
+	// WeightMarketMatch is a market Run's match at the next height on top
+	// of its AllocationWeight: per target (its program, its class) at most
+	// MarketScan + MarketSkip + MarketNearMisses book entries read (about
+	// 1 us each) and a prover record read and decoded for each of the
+	// MarketScan + MarketSkip entries that may need one (about 3 us), and
+	// the sort of what was read: 2 * (324 + 4 * 320) = 2568, rounded up.
 	WeightSetAsk      = 40
 	WeightAskTarget   = 12
-	WeightMarketMatch = 600
+	WeightMarketMatch = 2800
 )
 
 // The market's bounds (issue 17), constants rather than parameters
@@ -104,11 +106,16 @@ const (
 	MaxAskTargets = 8
 	// MaxMarketList caps a market Run's allow and deny lists, each.
 	MaxMarketList = 16
-	// MarketScan is how many book entries within its price (or latency)
-	// bound a market Run reads per target (its program, its class), in
-	// the book's order; MarketNearMisses how many beyond the bound it
-	// reads besides, to say what it missed.
+	// MarketScan is how many provers that could take it a market Run
+	// reads per target (its program, its class), in the book's order, one
+	// entry each; MarketSkip how many entries that cannot match (beyond
+	// the other bound, denied, not allowed, without hardware or room, a
+	// counted prover's further asks, set after the Run) it reads past
+	// before it stops; MarketNearMisses how many beyond its priority's
+	// bound it reads besides, to say what it missed
+	// (internal/protocol/market_read.go, docs/MARKET.md).
 	MarketScan       = 64
+	MarketSkip       = 256
 	MarketNearMisses = 4
 )
 

@@ -254,7 +254,7 @@ func TestMarketEndpoints(t *testing.T) {
 	}
 	m = wire.Market{}
 	getMarketJSON(t, srv, "/v1/market?program="+prog, http.StatusOK, &m)
-	if len(m.Clearing) != 2 || m.Clearing[0].Workload != ok || m.Clearing[0].Price != 4 || m.Clearing[1].Price != 6 {
-		t.Fatalf("clearing prices %+v", m.Clearing)
+	if len(m.Clearing) != 0 { // recorded when a matched slot is final and paid, not when matched
+		t.Fatalf("clearing prices before any settlement %+v", m.Clearing)
 	}
 }

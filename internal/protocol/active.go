@@ -104,7 +104,10 @@ func indexProver(kv store.KV, a address.Address, was *indexEntry, p *pb.Prover) 
 		if err := kv.Delete(key); err != nil {
 			return err
 		}
-		return kv.Delete(challengeKey(a))
+		if err := kv.Delete(challengeKey(a)); err != nil {
+			return err
+		}
+		return bookProverAsks(kv, a, false) // out of the active set, out of the book
 	}
 	view, err := marshal.Marshal(allocView(p))
 	if err != nil {
@@ -117,7 +120,10 @@ func indexProver(kv store.KV, a address.Address, was *indexEntry, p *pb.Prover) 
 		return err
 	}
 	if !inIndex {
-		return kv.Set(challengeKey(a), []byte{1})
+		if err := kv.Set(challengeKey(a), []byte{1}); err != nil {
+			return err
+		}
+		return bookProverAsks(kv, a, true) // into the active set, into the book
 	}
 	return nil
 }

@@ -88,7 +88,7 @@ func runIndexSeed(t *testing.T, seed uint64) {
 		}
 	}
 	t.Logf("operations applied: %v", w.counts)
-	for _, op := range []string{"register", "stake", "unbond", "withdraw", "slash", "remove", "miss", "reinstate", "load", "update", "raw",
+	for _, op := range []string{"register", "stake", "unbond", "withdraw", "slash", "remove", "ask", "miss", "reinstate", "load", "update", "raw",
 		"unknown->pending", "pending->active", "active->suspended", "suspended->active", "active->leaving",
 		"active->removed", "suspended->leaving", "leaving->exited", "removed->exited", "exited->pending"} {
 		if w.counts[op] == 0 {
@@ -129,6 +129,10 @@ func (w *indexWorld) step() {
 	case n < 53:
 		op = "remove"
 		err = w.onProver(a, func() error { _, err := slash(kv, w.env, a[:], 100, "test", true); return err })
+	case n < 56:
+		op = "ask"
+		_, err = setAsk(kv, w.env, a, &pb.SetAsk{Id: uint32(w.rng.IntN(3)), Price: uint64(1 + w.rng.IntN(20)),
+			Latency: int64(3 + w.rng.IntN(8)), Classes: []string{ClassCPU}, Remove: w.rng.IntN(5) == 0})
 	case n < 60:
 		op = "miss"
 		err = w.onProver(a, func() error { return countMiss(kv, w.env, a[:], "test") })
@@ -237,6 +241,9 @@ func (w *indexWorld) fail(msg string) {
 func (w *indexWorld) compare(when string) {
 	w.t.Helper()
 	kv := w.kv()
+	if err := CheckBook(kv); err != nil { // issue 17: the book follows the active set
+		w.t.Fatalf("%s: %v\nrun: %v", when, err, w.ops)
+	}
 	var all []*pb.Prover
 	w.must(Scan(kv, prefixProver, func(p *pb.Prover) bool { all = append(all, p); return true }))
 	var naiveActive [][20]byte

@@ -131,10 +131,11 @@ func timedOut(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) error {
 		return err
 	}
 	if !s.Excused {
-		if err := countMiss(kv, env, s.Prover, "misses_exceeded"); err != nil {
+		if err := countMisses(kv, env, s.Prover, "misses_exceeded", missesFor(w, s)); err != nil {
 			return err
 		}
 	}
+	reopenPriced(w, s)
 	s.Released, s.State = "timed_out", pb.SlotState_SLOT_STATE_OPEN
 	if w.K == 1 {
 		s.OpenUntil = env.Height + (w.Deadline - w.Height)

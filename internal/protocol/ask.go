@@ -11,6 +11,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/provernet/provernet/internal/alloc"
 	"github.com/provernet/provernet/internal/store"
 	"github.com/provernet/provernet/wire"
 	"github.com/provernet/provernet/wire/address"
@@ -53,8 +54,9 @@ func setAsk(kv store.KV, env Env, sender address.Address, m *pb.SetAsk) (Result,
 	if err != nil {
 		return Result{}, err
 	}
+	indexed := inBook(p)
 	if m.Remove {
-		return removeAsk(kv, env, sender, m, old)
+		return removeAsk(kv, env, sender, m, old, indexed)
 	}
 	if res := checkAsk(kv, env.Params, m); !res.OK() {
 		return res, nil
@@ -64,6 +66,9 @@ func setAsk(kv store.KV, env Env, sender address.Address, m *pb.SetAsk) (Result,
 	default:
 		return reject(wire.CodeNotAllowed, "ask: %s is %s; only a pending, active or suspended prover keeps asks", sender, stateName(p.State)), nil
 	}
+	if res := checkAskHardware(kv, env.Params, p, m); !res.OK() {
+		return res, nil
+	}
 	if old == nil {
 		n, err := countKeys(kv, proverAsksPrefix(sender[:]), store.PrefixEnd(proverAsksPrefix(sender[:])), uint64(env.Params.MaxAsksPerProver))
 		if err != nil {
@@ -72,29 +77,35 @@ func setAsk(kv store.KV, env Env, sender address.Address, m *pb.SetAsk) (Result,
 		if n >= uint64(env.Params.MaxAsksPerProver) {
 			return reject(wire.CodeLimitReached, "ask: %s keeps %d asks, the most max_asks_per_prover allows; replace or remove one", sender, n), nil
 		}
-	} else if err := unindexAsk(kv, old); err != nil {
-		return Result{}, err
+	} else if indexed {
+		if err := unindexAsk(kv, old); err != nil {
+			return Result{}, err
+		}
 	}
 	a := &pb.Ask{Prover: sender[:], Id: m.Id, Price: m.Price, Latency: m.Latency, Programs: m.Programs, Classes: m.Classes, Height: env.Height}
 	if err := setProto(kv, askKey(a.Prover, a.Id), a); err != nil {
 		return Result{}, err
 	}
-	if err := indexAsk(kv, a); err != nil {
-		return Result{}, err
+	if indexed {
+		if err := indexAsk(kv, a); err != nil {
+			return Result{}, err
+		}
 	}
 	return emit(env, event("ask", "prover", sender.String(), "id", strconv.FormatUint(uint64(m.Id), 10),
 		"price", strconv.FormatUint(m.Price, 10), "latency", strconv.FormatInt(m.Latency, 10), "serves", askTargets(a))), nil
 }
 
-func removeAsk(kv store.KV, env Env, sender address.Address, m *pb.SetAsk, old *pb.Ask) (Result, error) {
+func removeAsk(kv store.KV, env Env, sender address.Address, m *pb.SetAsk, old *pb.Ask, indexed bool) (Result, error) {
 	if m.Price != 0 || m.Latency != 0 || len(m.Programs) != 0 || len(m.Classes) != 0 {
 		return reject(wire.CodeInvalidMessage, "ask: a removal carries only the ask id"), nil
 	}
 	if old == nil {
 		return reject(wire.CodeNotFound, "ask: %s keeps no ask %d", sender, m.Id), nil
 	}
-	if err := unindexAsk(kv, old); err != nil {
-		return Result{}, err
+	if indexed {
+		if err := unindexAsk(kv, old); err != nil {
+			return Result{}, err
+		}
 	}
 	if err := kv.Delete(askKey(old.Prover, old.Id)); err != nil {
 		return Result{}, err
@@ -109,8 +120,10 @@ func checkAsk(r store.Reader, p Params, m *pb.SetAsk) Result {
 	switch {
 	case m.Price == 0:
 		return reject(wire.CodeInvalidMessage, "ask: price must be at least 1 uprv per mega-cycle")
-	case m.Latency < 1 || m.Latency > p.MaxDeadline:
-		return reject(wire.CodeInvalidMessage, "ask: latency %d blocks must be 1..%d (max_deadline)", m.Latency, p.MaxDeadline)
+	case m.Latency < max(p.AcceptWindow, 1) || m.Latency > p.MaxDeadline:
+		// A latency below accept_window promises less time than a matched
+		// prover has to accept: a claim the chain cannot hold it to.
+		return reject(wire.CodeInvalidMessage, "ask: latency %d blocks must be %d (accept_window) to %d (max_deadline)", m.Latency, max(p.AcceptWindow, 1), p.MaxDeadline)
 	case n == 0 || n > wire.MaxAskTargets:
 		return reject(wire.CodeInvalidMessage, "ask: it serves %d programs and classes; it must serve 1..%d", n, wire.MaxAskTargets)
 	}
@@ -138,6 +151,27 @@ func checkAsk(r store.Reader, p Params, m *pb.SetAsk) Result {
 	return Result{}
 }
 
+// checkAskHardware refuses the targets a prover could never be matched
+// for: a program whose minimum hardware its hardware (as the matcher sees
+// it, AllocHardware) does not meet, or the gpu class without a GPU. Such
+// asks would only take room in the book.
+func checkAskHardware(r store.Reader, params Params, p *pb.Prover, m *pb.SetAsk) Result {
+	have := AllocHardware(params, p.Hardware)
+	if contains(m.Classes, ClassGPU) && len(have.GPUs) == 0 {
+		return reject(wire.CodeNotAllowed, "ask: %s declares no GPU the chain relies on; it cannot serve the gpu class", address.Address(p.Address))
+	}
+	for _, id := range m.Programs {
+		prog, err := GetProgram(r, id)
+		if err != nil {
+			return reject(wire.CodeNotFound, "ask: no program %x is deployed", id)
+		}
+		if !alloc.Meets(have, HardwareOf(prog.MinHardware)) {
+			return reject(wire.CodeNotAllowed, "ask: the hardware of %s does not meet the minimum of program %x", address.Address(p.Address), id)
+		}
+	}
+	return Result{}
+}
+
 func contains(xs []string, x string) bool {
 	for _, y := range xs {
 		if y == x {
@@ -159,13 +193,16 @@ func askTargetKeys(a *pb.Ask) [][]byte {
 	return out
 }
 
+// indexAsk puts a's entries in the book; the caller knows its prover is
+// active.
 func indexAsk(kv store.KV, a *pb.Ask) error {
-	lat := binary.BigEndian.AppendUint64(nil, uint64(a.Latency))
+	height := binary.BigEndian.AppendUint64(nil, uint64(a.Height))
+	lat := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, uint64(a.Latency)), uint64(a.Height))
 	for _, t := range askTargetKeys(a) {
 		if err := kv.Set(bookPriceKey(t, a.Price, a.Prover, a.Id), lat); err != nil {
 			return err
 		}
-		if err := kv.Set(bookTimeKey(t, a.Latency, a.Price, a.Prover, a.Id), []byte{1}); err != nil {
+		if err := kv.Set(bookTimeKey(t, a.Latency, a.Price, a.Prover, a.Id), height); err != nil {
 			return err
 		}
 	}

@@ -9,11 +9,15 @@ import (
 // ask under each target it serves (a program, or a resource class), once
 // by price and once by latency, so that a market Run reads only the
 // cheapest (or fastest) asks for its program and class, never the whole
-// set:
+// set. Only an active prover's asks are in the book (indexProver indexes
+// them when it becomes active and takes them out when it stops being
+// active); the records stay, and go when the prover exits. Each entry
+// carries the height its ask was set at, so that a Run matches only the
+// asks set before it was included:
 //
 //	ask/<prover 20><id 4>                                   -> Ask
-//	mkt/b/<target>/<price 8><prover 20><id 4>               -> latency (8)
-//	mkt/l/<target>/<latency 8><price 8><prover 20><id 4>    -> {1}
+//	mkt/b/<target>/<price 8><prover 20><id 4>               -> latency (8), height (8)
+//	mkt/l/<target>/<latency 8><price 8><prover 20><id 4>    -> height (8)
 //	mkt/q/<height 8>/<seq 8>                                -> workload id (market Runs to match at height+1)
 //	mkt/c/<program 32>                                      -> ClearingPrices
 //

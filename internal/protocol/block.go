@@ -402,7 +402,7 @@ func isClaimant(w *pb.Workload, a [20]byte) bool {
 // allot assigns slot s to the drawn prover a.
 func allot(env Env, s *pb.Slot, a [20]byte, byAddr map[[20]byte]*pb.Prover, dirty map[[20]byte]bool) {
 	s.State, s.AllocatedTo, s.Prover = pb.SlotState_SLOT_STATE_ASSIGNED, a[:], a[:]
-	s.AcceptBy = env.Height + env.Params.AcceptWindow
+	s.AcceptBy, s.Promise = env.Height+env.Params.AcceptWindow, 0 // a market match sets its promise after
 	p := byAddr[a]
 	p.Held++
 	p.LastAllocated = env.Height

@@ -9,7 +9,6 @@ import (
 
 	"github.com/provernet/provernet/internal/alloc"
 	"github.com/provernet/provernet/internal/store"
-	"github.com/provernet/provernet/wire"
 	"github.com/provernet/provernet/wire/address"
 	"github.com/provernet/provernet/wire/pb"
 )
@@ -24,8 +23,10 @@ import (
 // that takes no ask fails at once (expired, reason no_matching_ask, the
 // escrow refunded) and records the nearest asks it missed and why.
 // Accepts, declines, time-outs, results, votes and settlement are the
-// protocol's as for any workload (a declined slot goes to the open
-// market at its price).
+// protocol's as for any workload, except that a slot its matched prover
+// lets go reopens at the order's per-slot escrow and counts two misses
+// (market_default.go). Only asks set before the Run's height are matched
+// (market_read.go).
 
 // marketMissesShown is how many missed asks an unmatched Run records.
 const marketMissesShown = 8
@@ -156,11 +157,12 @@ func (mb *marketBlock) prover(a [20]byte) (*marketProver, error) {
 }
 
 // readBook reads w's book: for each of its targets (its program, its
-// class), the asks in the order of w's priority (by price, or by
-// latency), at most wire.MarketScan within the order's bound and
-// wire.MarketNearMisses beyond it. With other, it reads instead the
-// cheapest asks of the class the program is not of (they do not serve it:
-// the "program" misses).
+// class), the asks in the order of w's priority (by price, or by latency)
+// until it has seen wire.MarketScan provers that can take the Run, read
+// wire.MarketSkip entries that cannot, or read wire.MarketNearMisses
+// beyond the priority's bound (bookRead). With other, it reads instead
+// the cheapest asks of the class the program is not of (they do not
+// serve it: the "program" misses).
 func (mb *marketBlock) readBook(prog *pb.Program, w *pb.Workload, other bool) ([]alloc.Ask, error) {
 	o := orderOf(w)
 	targets := marketTargets(prog)
@@ -168,34 +170,17 @@ func (mb *marketBlock) readBook(prog *pb.Program, w *pb.Workload, other bool) ([
 	if other {
 		targets, byTime = [][]byte{classTarget(otherClass(prog))}, false
 	}
-	need := HardwareOf(prog.MinHardware)
 	var book []alloc.Ask
 	for _, t := range targets {
-		var entries []bookEntry
-		var within, beyond int
-		err := walkBook(mb.kv, t, byTime, func(e bookEntry) bool {
-			in := e.price <= o.MaxPrice
-			if byTime {
-				in = e.latency <= o.MaxLatency
-			}
-			if in && !other {
-				within++
-			} else {
-				beyond++
-			}
-			entries = append(entries, e)
-			return within < wire.MarketScan && beyond < wire.MarketNearMisses
-		})
-		if err != nil {
+		r := &bookRead{mb: mb, o: o, w: w, byTime: byTime, other: other, need: HardwareOf(prog.MinHardware),
+			allow: addrSet(o.Allow), deny: addrSet(o.Deny), counted: map[[20]byte]bool{}}
+		if err := walkBook(mb.kv, t, byTime, r.take); err != nil {
 			return nil, err
 		}
-		for _, e := range entries {
-			mp, err := mb.prover(e.prover)
-			if err != nil {
-				return nil, err
-			}
-			book = append(book, mb.askOf(e, mp, need, !other))
+		if r.err != nil {
+			return nil, r.err
 		}
+		book = append(book, r.book...)
 	}
 	return book, nil
 }
@@ -222,6 +207,7 @@ type bookEntry struct {
 	id      uint32
 	price   uint64
 	latency int64
+	height  int64 // the ask was set at
 }
 
 // walkBook calls fn with target's entries by price (or by latency) until
@@ -245,15 +231,17 @@ func walkBookFrom(r store.Reader, target []byte, byTime bool, after []byte, fn f
 		tail := k[len(p):]
 		var e bookEntry
 		if byTime {
-			if len(tail) != bookTimeTailLen {
+			if len(tail) != bookTimeTailLen || len(v) != 8 {
 				return true
 			}
 			e.latency, e.price, tail = int64(binary.BigEndian.Uint64(tail)), binary.BigEndian.Uint64(tail[8:]), tail[16:]
+			e.height = int64(binary.BigEndian.Uint64(v))
 		} else {
-			if len(tail) != bookPriceTailLen || len(v) != 8 {
+			if len(tail) != bookPriceTailLen || len(v) != 16 {
 				return true
 			}
 			e.price, e.latency, tail = binary.BigEndian.Uint64(tail), int64(binary.BigEndian.Uint64(v)), tail[8:]
+			e.height = int64(binary.BigEndian.Uint64(v[8:]))
 		}
 		e.prover, e.id = [20]byte(tail[:20]), binary.BigEndian.Uint32(tail[20:])
 		return fn(e)
@@ -293,31 +281,8 @@ func (mb *marketBlock) finish(w *pb.Workload, prog *pb.Program, taken []alloc.As
 	for _, s := range w.Slots {
 		evs = append(evs, slotEvent(w, s))
 	}
-	if err := recordClearing(mb.kv, mb.env, prog.Id, w, taken); err != nil {
-		return nil, err
-	}
 	res, err := finishMsg(mb.kv, mb.env, w, evs...)
 	return res.Events, err
-}
-
-// recordClearing appends the prices w matched at to its program's recent
-// clearing prices, keeping the last clearing_prices_kept.
-func recordClearing(kv store.KV, env Env, program []byte, w *pb.Workload, taken []alloc.Ask) error {
-	n := int(env.Params.ClearingPricesKept)
-	if n == 0 {
-		return nil
-	}
-	cp := &pb.ClearingPrices{}
-	if err := getProto(kv, clearingKey(program), cp); err != nil {
-		return err
-	}
-	for _, a := range taken {
-		cp.Prices = append(cp.Prices, &pb.ClearingPrice{Height: env.Height, Price: a.Price, Prover: bytes.Clone(a.Prover[:]), Workload: w.Id})
-	}
-	if len(cp.Prices) > n {
-		cp.Prices = cp.Prices[len(cp.Prices)-n:]
-	}
-	return setProto(kv, clearingKey(program), cp)
 }
 
 // failUnmatched ends a market Run no ask took: expired with reason

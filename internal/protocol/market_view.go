@@ -109,7 +109,10 @@ func MarketPreview(r store.Reader, env Env, prog *pb.Program, run *pb.Run) (allo
 	if err != nil {
 		return alloc.MatchExplanation{}, err
 	}
-	w := &pb.Workload{Id: make([]byte, 32), K: run.Provers, Deadline: withDeadline(env.Params, run).Deadline, Market: run.Market}
+	// env.Height is the height a Run sent now is included at, at the
+	// earliest: the asks set before it are the ones it could match.
+	w := &pb.Workload{Id: make([]byte, 32), K: run.Provers, Deadline: withDeadline(env.Params, run).Deadline, Market: run.Market,
+		Height: env.Height}
 	mb := &marketBlock{kv: store.NewCache(r), env: env, provers: map[[20]byte]*marketProver{}}
 	book, err := mb.readBook(prog, w, false)
 	if err != nil {

@@ -107,6 +107,7 @@ func registerProver(kv store.KV, env Env, sender address.Address, m *pb.Register
 	if old != nil { // an exited prover comes back: pending again, its history kept
 		p.Slashed, p.Absences, p.ProofsFinal, p.Suspensions, p.WrongVotes, p.VotesPaid =
 			old.Slashed, old.Absences, old.ProofsFinal, old.Suspensions, old.WrongVotes, old.VotesPaid
+		p.Reputation = old.Reputation // issue 17: leaving does not wash a record of misses
 	}
 	if err := setProver(kv, p); err != nil {
 		return Result{}, err
@@ -234,6 +235,9 @@ func withdraw(kv store.KV, env Env, sender address.Address) (Result, error) {
 		return Result{}, err
 	}
 	p.Stake, p.State = 0, pb.ProverState_PROVER_STATE_EXITED
+	if err := deleteProverAsks(kv, sender); err != nil {
+		return Result{}, err
+	}
 	if err := setProver(kv, p); err != nil {
 		return Result{}, err
 	}

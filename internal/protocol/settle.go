@@ -196,7 +196,7 @@ func payFinals(kv store.KV, env Env, w *pb.Workload, finals []*pb.Slot) error {
 			return err
 		}
 	}
-	return nil
+	return recordClearing(kv, env, w, finals)
 }
 
 // payCommittees pays, for every slot a committee decided, the members whose

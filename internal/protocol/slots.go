@@ -34,8 +34,11 @@ func accept(kv store.KV, env Env, sender address.Address, m *pb.Accept) (Result,
 		return reject(wire.CodeInvalidMessage, "accept: by %d is after the deadline %d; promise at most the deadline, or 0 for it", m.By, w.Deadline), nil
 	}
 	s.State, s.Due = pb.SlotState_SLOT_STATE_ACCEPTED, m.By
-	if s.Promise > 0 && s.Promise < w.Deadline && (s.Due == 0 || s.Due > s.Promise) {
-		s.Due = s.Promise // issue 17: a market slot is due by its ask's latency
+	// issue 17: a market slot is due by its ask's latency. A promise
+	// already past is none this prover could keep (reopenPriced clears
+	// them; this is the guard): it is ignored.
+	if s.Promise >= env.Height && s.Promise < w.Deadline && (s.Due == 0 || s.Due > s.Promise) {
+		s.Due = s.Promise
 	}
 	return finishMsg(kv, env, w, slotEvent(w, s))
 }
@@ -163,6 +166,7 @@ func reopenForConfirmation(kv store.KV, env Env, w *pb.Workload, s *pb.Slot, sen
 	s.FailClaim, s.Filled = sender[:], false // the drawn prover's hold is released like any allocation's
 	s.State, s.OpenUntil, s.Released = pb.SlotState_SLOT_STATE_OPEN, w.Deadline, "fail"
 	s.AllocatedTo = nil // the confirmer is drawn from the beacon (the wait list)
+	reopenPriced(w, s)
 	return addWait(kv, env.Height, w)
 }
 
@@ -247,10 +251,11 @@ func release(kv store.KV, env Env, w *pb.Workload, s *pb.Slot, why string) error
 		return err
 	}
 	if (why == "silent" && !s.Excused) || (why == "declined" && !s.Waited) {
-		if err := countMiss(kv, env, s.Prover, "declines_exceeded"); err != nil {
+		if err := countMisses(kv, env, s.Prover, "declines_exceeded", missesFor(w, s)); err != nil {
 			return err
 		}
 	}
+	reopenPriced(w, s)
 	s.Released, s.State, s.OpenUntil = why, pb.SlotState_SLOT_STATE_OPEN, w.Deadline
 	return backToWait(kv, env, w, s)
 }

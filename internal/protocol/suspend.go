@@ -77,6 +77,12 @@ func toppedUp(env Env, p *pb.Prover) {
 // against the prover's allowance for the epoch; past it the prover is
 // suspended for suspend_blocks.
 func countMiss(kv store.KV, env Env, prover []byte, why string) error {
+	return countMisses(kv, env, prover, why, 1)
+}
+
+// countMisses counts n misses at once (a market slot's miss counts
+// marketMissWeight).
+func countMisses(kv store.KV, env Env, prover []byte, why string, n uint32) error {
 	p, err := proverAt(kv, prover)
 	if err != nil {
 		return err
@@ -84,8 +90,8 @@ func countMiss(kv store.KV, env Env, prover []byte, why string) error {
 	if epoch := env.Height / env.Params.EpochLength; p.DeclineEpoch != epoch {
 		p.DeclineEpoch, p.Declines = epoch, 0
 	}
-	p.Declines++
-	bumpRep(env.Params, env.Height, p, func(b *pb.RepBucket) { b.Allocated++; b.Declined++ })
+	p.Declines += n
+	bumpRep(env.Params, env.Height, p, func(b *pb.RepBucket) { b.Allocated += n; b.Declined += n })
 	if p.Declines > env.Params.MaxDeclinesPerEpoch {
 		if err := suspend(kv, env, p, why, env.Height+env.Params.SuspendBlocks); err != nil {
 			return err
