@@ -6,7 +6,7 @@ BIN := build/provernet
 # `provernet bench` and `provernet sim`. provernet finds them beside itself.
 CMDS := ./cmd/provernet ./cmd/provernet-sandbox ./cmd/provernet-bench
 
-.PHONY: build run test test-race proto bench lint clean
+.PHONY: build run test test-long test-race proto bench lint clean
 
 include examples/programs/Makefile.inc
 
@@ -24,6 +24,12 @@ run: build programs
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 14m ./...
+
+## test-long: the tests too long for `make test`, named TestLong* and
+## built only with the tag long: the fault tests of a multi-process
+## localnet that take minutes (issue 19; internal/localnet).
+test-long:
+	$(GO) test -tags long -count=1 -run 'TestLong' -timeout 20m ./...
 
 ## test-race: the race detector over the packages that run goroutines (the
 ## app's mempool and block locks, the API, the blob store and its peer

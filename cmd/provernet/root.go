@@ -67,7 +67,8 @@ Quick start:
 	root.AddCommand(newInitCmd(g), newStartCmd(g), newDevnetCmd(g), newKeysCmd(g), newTxCmd(g),
 		newQueryCmd(g), newDebugCmd(g), newBenchCmd(g), newTestnetCmd(g), newProgramCmd(g), newVersionCmd(g), newSimCmd(g))
 	root.AddCommand(newRunCmd(g), newProofCmd(g), newBlobCmd(g), newEventsCmd(g))
-	root.AddCommand(newTreeCmd(g)) // issue 16
+	root.AddCommand(newTreeCmd(g))     // issue 16
+	root.AddCommand(newLocalnetCmd(g)) // issue 19
 	return root
 }
 
