@@ -36,7 +36,7 @@ type ProverHistory struct {
 type HistoryEntry struct {
 	Height     int64  `json:"height"`
 	Index      int    `json:"index"`
-	Kind       string `json:"kind"` // allocated, accepted, declined, timed_out, submitted, valid, invalid, reward, voted, slashed, suspended, ...
+	Kind       string `json:"kind"` // allocated, accepted, declined, timed_out, submitted, valid, invalid, reward, voted, vote_paid, slashed, suspended, ...
 	Workload   string `json:"workload"`
 	Slot       int64  `json:"slot"` // -1 when the event names no slot
 	AmountUprv uint64 `json:"amount_uprv"`

@@ -59,7 +59,7 @@ func (s *server) proverHistory(w http.ResponseWriter, r *http.Request) {
 	for _, key := range []string{"tx.sender", "slot.prover", "slash.prover", "excused.prover"} {
 		hs.tx = append(hs.tx, key+"='"+p+"'"+txCond)
 	}
-	for _, key := range []string{"slot.prover", "slash.prover", "excused.prover", "challenge.prover", "reinstate.prover"} {
+	for _, key := range []string{"slot.prover", "slash.prover", "excused.prover", "challenge.prover", "reinstate.prover", "vote_paid.voter"} {
 		hs.block = append(hs.block, key+"='"+p+"'"+blockCond)
 	}
 	heights, truncated, err := s.heights(r.Context(), hs)
@@ -179,6 +179,9 @@ func (h *historyOf) entries(e wire.StreamEvent, sender string) []wire.HistoryEnt
 	switch {
 	case e.Type == "vote" && e.Attrs["voter"] == h.prover:
 		return one("voted", fmt.Sprintf("%s ballots applied, %s ignored", e.Attrs["applied"], e.Attrs["ignored"]))
+	case e.Type == "vote_paid" && e.Attrs["voter"] == h.prover:
+		base.AmountUprv = amount()
+		return one("vote_paid", "for deciding "+e.Attrs["slots"]+" slot(s) in this block")
 	case e.Attrs["prover"] != h.prover:
 		return nil
 	}

@@ -76,6 +76,7 @@ func TestE2ETimelineAndHistory(t *testing.T) {
 		}
 	}
 
+	var votePaid uint64
 	for i, k := range e.d.ProverKeys[:3] {
 		var entries []wire.HistoryEntry
 		opts := client.HistoryOptions{Limit: 7}
@@ -126,5 +127,19 @@ func TestE2ETimelineAndHistory(t *testing.T) {
 		if reward != s.FeePaid+s.Reward || reward == 0 {
 			t.Errorf("prover%d: reward %d, the slot was paid %d", i, reward, s.FeePaid+s.Reward)
 		}
+		for _, en := range entries {
+			if en.Kind == "vote_paid" {
+				if en.AmountUprv == 0 || en.Workload != "" {
+					t.Errorf("prover%d: vote_paid entry %+v", i, en)
+				}
+				votePaid += en.AmountUprv
+			}
+		}
+	}
+	// Every voter is one of these provers: their histories' vote pay
+	// covers at least what this workload paid its committee.
+	t.Logf("vote pay in the histories %d, the workload's voters_paid %d", votePaid, w.VotersPaid)
+	if votePaid < w.VotersPaid {
+		t.Errorf("the provers' histories show %d uprv of vote pay, the workload alone paid %d", votePaid, w.VotersPaid)
 	}
 }

@@ -3,6 +3,7 @@ package protocol
 import (
 	"bytes"
 	"slices"
+	"strconv"
 
 	"github.com/provernet/provernet/internal/store"
 	"github.com/provernet/provernet/wire/pb"
@@ -21,10 +22,11 @@ func EndBlock(kv store.KV, env Env, f Fill) ([]Event, error) {
 		return nil, err
 	}
 	env.Block.endTx(true) // the pay the decisions queued: nothing can take them back now
-	if err := payVoters(kv, env); err != nil {
+	paid, err := payVoters(kv, env)
+	if err != nil {
 		return nil, err
 	}
-	return evs, recordFill(kv, env, f)
+	return append(evs, paid...), recordFill(kv, env, f)
 }
 
 // voterPay is what the block owes one voter.
@@ -86,24 +88,29 @@ func (b *Block) endTx(keep bool) {
 }
 
 // payVoters pays what the block owes its voters, in address order.
-func payVoters(kv store.KV, env Env) error {
+func payVoters(kv store.KV, env Env) ([]Event, error) {
 	if env.Block == nil {
-		return nil
+		return nil, nil
 	}
 	members := make([][]byte, 0, len(env.Block.voterPay))
 	for m := range env.Block.voterPay {
 		members = append(members, []byte(m))
 	}
 	slices.SortFunc(members, bytes.Compare)
+	evs := make([]Event, 0, len(members))
 	for _, m := range members {
 		p := env.Block.voterPay[string(m)]
 		if err := credit(kv, m, p.amount); err != nil {
-			return err
+			return nil, err
 		}
 		if err := updateProver(kv, m, func(pr *pb.Prover) { pr.VotesPaid += p.slots }); err != nil {
-			return err
+			return nil, err
 		}
+		// One event per voter and block (not per slot): what its
+		// history shows as vote_paid.
+		evs = append(evs, event("vote_paid", "voter", addrString(m), "amount", strconv.FormatUint(p.amount, 10),
+			"slots", strconv.FormatUint(p.slots, 10)))
 	}
 	env.Block.voterPay = nil
-	return nil
+	return evs, nil
 }

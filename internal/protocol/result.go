@@ -23,7 +23,7 @@ var indexed = map[string]bool{
 	"run.workload": true, "workload.id": true, "slot.workload": true, "slot.prover": true,
 	"settle.workload": true, "excused.workload": true, "excused.prover": true,
 	"challenge.workload": true, "challenge.prover": true,
-	"slash.prover": true, "reinstate.prover": true,
+	"slash.prover": true, "reinstate.prover": true, "vote_paid.voter": true,
 }
 
 // Event is something that happened, emitted to subscribers as an ABCI event.
