@@ -21,7 +21,7 @@ func benchCLI(args ...string) (string, string, int) {
 // in provernet, and the help reads as `provernet bench`.
 func TestTakesProvernetsCommandLines(t *testing.T) {
 	out, stderr, code := benchCLI("bench", "--help")
-	for _, want := range []string{"provernet bench [command]", "chain", "sandbox", "alloc", "workloads", "e2e", "attack"} {
+	for _, want := range []string{"provernet bench [command]", "chain", "sandbox", "alloc", "workloads", "e2e", "attack", "tree"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("bench --help lacks %q: exit %d\n%s%s", want, code, out, stderr)
 		}

@@ -14,6 +14,7 @@ func newSimCmd(g *globals) *cobra.Command {
 	o := sim.DefaultOptions()
 	var plotDir string
 	var params []string
+	var treeBurns []uint
 	cmd := &cobra.Command{
 		Use:   "sim",
 		Short: "Simulate a population of provers under an allocation mechanism",
@@ -25,7 +26,11 @@ concentrate, wasted proofs and what users pay.
 Mechanisms: vrf (the protocol: VRF allocation with previous-round exclusion),
 vrf-noexcl (the same without exclusion), race (first valid proof takes all),
 auction (lowest price wins, as in Mina's snarketplace), or all (each of them
-on the same population). vrf drives the real allocator and reward code;
+on the same population). tree simulates proof trees instead (issue 16):
+--trees trees of --tree-n inputs, the provers offering --tree-fee-burns in
+turn, failing (--fail-rate) or silent (--silent), on the chain's own keeping,
+root and reward functions; it reports liveness, blocks per tree, wasted
+proofs per node and the reward's spread by fee burn. vrf drives the real allocator and reward code;
 --fidelity full drives the whole state machine (small populations only).
 The same flags and seed always give the same report (wall_s aside); the
 report carries the command that replays it. See docs/ECONOMICS.md.`,
@@ -47,6 +52,9 @@ report carries the command that replays it. See docs/ECONOMICS.md.`,
 				if err := o.SetParam(a); err != nil {
 					return cli.WithHint(err, "--param takes a chain parameter by its genesis name, e.g. --param result_lag=20")
 				}
+			}
+			if o.Mechanism == sim.MechTree {
+				return runTreeSim(g, o, treeBurns)
 			}
 			mechs := []string{o.Mechanism}
 			if o.Mechanism == "all" {
@@ -90,7 +98,7 @@ report carries the command that replays it. See docs/ECONOMICS.md.`,
 	f.IntVar(&o.Provers, "provers", o.Provers, "provers in the population")
 	f.IntVar(&o.Workloads, "workloads", o.Workloads, "workloads (Runs), arriving evenly over --blocks")
 	f.IntVar(&o.Blocks, "blocks", o.Blocks, "blocks over which the workloads arrive (the run goes on until every workload settles)")
-	f.StringVar(&o.Mechanism, "mechanism", o.Mechanism, "vrf, vrf-noexcl, race, auction, or all")
+	f.StringVar(&o.Mechanism, "mechanism", o.Mechanism, "vrf, vrf-noexcl, race, auction, all, or tree")
 	f.Uint64Var(&o.Seed, "seed", o.Seed, "seed of the population and of every decision")
 	f.StringVar(&o.Fidelity, "fidelity", o.Fidelity, "fast (the simulator's event loop around the real allocator and reward code) or full (the whole state machine; small runs, mechanism vrf)")
 	f.StringVar(&plotDir, "plot", "", "write PNG charts (lorenz.png, latency.png) into this directory")
@@ -111,6 +119,27 @@ report carries the command that replays it. See docs/ECONOMICS.md.`,
 	f.IntVar(&o.K, "k", o.K, "provers per workload (0: a mix of 1, 2 and 3)")
 	f.IntVar(&o.OpenRacers, "open-racers", o.OpenRacers, "provers racing for each open slot (the open market)")
 	f.IntVar(&o.RaceWidth, "race-width", o.RaceWidth, "most entrants per workload in the race (0: no limit)")
+	f.IntVar(&o.Trees, "trees", o.Trees, "mechanism tree: trees to simulate")
+	f.IntVar(&o.TreeN, "tree-n", o.TreeN, "mechanism tree: each tree's inputs (a power of two)")
+	f.Uint64Var(&o.TreeReward, "tree-reward", o.TreeReward, "mechanism tree: each tree's reward R in uprv")
+	f.UintSliceVar(&treeBurns, "tree-fee-burns", []uint{0, 1000, 2000, 4000}, "mechanism tree: the fee burns (bp) the provers offer, prover i the (i mod len)-th")
 	f.StringArrayVar(&params, "param", nil, "override a chain parameter, name=value by its genesis name (repeatable), e.g. --param result_lag=20")
 	return cmd
+}
+
+// runTreeSim runs mechanism tree and writes its report.
+func runTreeSim(g *globals, o sim.Options, burns []uint) error {
+	o.TreeFeeBurns = nil
+	for _, b := range burns {
+		o.TreeFeeBurns = append(o.TreeFeeBurns, uint32(min(b, 1<<31)))
+	}
+	if err := o.Validate(); err != nil {
+		return cli.WithHint(err, "see provernet sim --help for the tree flags (--trees, --tree-n, --tree-reward, --tree-fee-burns)")
+	}
+	fmt.Fprintf(g.stderr, "sim: tree, seed %d: %s\n", o.Seed, o.Command())
+	r, err := sim.RunTree(o)
+	if err != nil {
+		return err
+	}
+	return g.emit(r, func(w io.Writer) { sim.WriteTreeTable(w, r) })
 }

@@ -24,6 +24,11 @@
 // race and auction are the simulator's own rules (market.go), not the
 // protocol's, and are kept apart from the code that drives the protocol.
 //
+// A fifth, tree (tree.go), simulates issue 16's proof trees rather than
+// Runs, with its own report (TreeReport): it builds each tree's record
+// and asks the chain's tree functions what is kept, which root wins and
+// what is paid.
+//
 // vrf runs at one of two fidelities that share the protocol's code and
 // never copy it:
 //

@@ -26,6 +26,9 @@ const (
 	// workload goes to the cheapest free prover's ask, paid as bid, with
 	// no network reward. Not a protocol rule: the simulator's own.
 	MechAuction = "auction"
+	// MechTree is proof trees (issue 16, tree.go): not an allocation of
+	// Runs, so not among Mechanisms (all) and with a report of its own.
+	MechTree = "tree"
 )
 
 // Mechanisms lists the mechanisms in the order reports show them.
@@ -84,6 +87,15 @@ type Options struct {
 	// (every free prover may enter).
 	RaceWidth int `json:"race_width"`
 
+	// Mechanism tree: how many trees, of how many inputs, each's reward R
+	// (uprv), and the fee burns the provers offer (prover i the
+	// (i mod len)-th). FailRate and SilentShare apply; the other
+	// strategies do not.
+	Trees        int      `json:"trees,omitempty"`
+	TreeN        int      `json:"tree_n,omitempty"`
+	TreeReward   uint64   `json:"tree_reward,omitempty"`
+	TreeFeeBurns []uint32 `json:"tree_fee_burns,omitempty"`
+
 	// Params are the chain parameters (protocol.DefaultParams). Random
 	// challenges are not simulated: ChallengeProgram must be empty.
 	Params protocol.Params `json:"-"`
@@ -104,13 +116,14 @@ func DefaultOptions() Options {
 		FailRate: 0.02, LazyShare: 0.05, LazyDeclineRate: 0.5, SilentShare: 0.02, CopierShare: 0.01,
 		SybilShare: 0.10, UndercutterShare: 0.05, UndercutFactor: 0.25, GPUShare: 0.10,
 		OpenRacers: 2, Params: protocol.DefaultParams(),
+		Trees: 1000, TreeN: 32, TreeReward: 93_000_000, TreeFeeBurns: []uint32{0, 1000, 2000, 4000},
 	}
 }
 
 // Validate checks o and says what to change.
 func (o *Options) Validate() error {
 	var errs []error
-	if o.Provers < 2 {
+	if o.Provers < 2 && !(o.Mechanism == MechTree && o.Provers == 1) { // a tree needs no committee
 		errs = append(errs, fmt.Errorf("provers must be at least 2 (verification needs a committee); got %d", o.Provers))
 	}
 	if o.Workloads < 0 || o.Blocks < 1 {
@@ -121,13 +134,17 @@ func (o *Options) Validate() error {
 	}
 	switch o.Mechanism {
 	case MechVRF, MechVRFNoExclusion, MechRace, MechAuction:
+	case MechTree:
+		errs = append(errs, o.validateTree()...)
 	default:
 		errs = append(errs, fmt.Errorf("unknown mechanism %q (one of %s)", o.Mechanism, strings.Join(Mechanisms, ", ")))
 	}
 	switch o.Fidelity {
 	case FidelityFast:
 	case FidelityFull:
-		if o.Mechanism != MechVRF {
+		if o.Mechanism == MechTree {
+			errs = append(errs, errors.New("mechanism tree runs at fidelity fast only (it calls the chain's tree rules on its own records)"))
+		} else if o.Mechanism != MechVRF {
 			errs = append(errs, fmt.Errorf("fidelity full drives the protocol, which has only mechanism vrf; %s runs at fidelity fast", o.Mechanism))
 		}
 	default:
@@ -201,4 +218,34 @@ func (o *Options) SetParam(arg string) error {
 	o.Params = p
 	o.ParamArgs = append(o.ParamArgs, arg)
 	return nil
+}
+
+// validateTree checks mechanism tree's options.
+func (o *Options) validateTree() []error {
+	var errs []error
+	tp, ok := o.Params.Trees()
+	if !ok {
+		return []error{errors.New("mechanism tree needs the tree parameters (protocol.DefaultTreeParams)")}
+	}
+	if o.Trees < 1 || o.Trees > 1<<20 {
+		errs = append(errs, fmt.Errorf("trees must be 1..%d; got %d", 1<<20, o.Trees))
+	}
+	if o.TreeN < 2 || o.TreeN&(o.TreeN-1) != 0 || o.TreeN > int(tp.MaxTreeInputs) {
+		errs = append(errs, fmt.Errorf("tree_n must be a power of two, 2..max_tree_inputs (%d); got %d", tp.MaxTreeInputs, o.TreeN))
+	}
+	if o.TreeN >= 2 && o.TreeReward < uint64(o.TreeN-1)*uint64(tp.ProofsPerNode) {
+		errs = append(errs, fmt.Errorf("tree_reward must be at least one uprv per proof (%d); got %d", uint64(o.TreeN-1)*uint64(tp.ProofsPerNode), o.TreeReward))
+	}
+	if len(o.TreeFeeBurns) == 0 {
+		errs = append(errs, errors.New("tree_fee_burns must name at least one fee burn"))
+	}
+	for _, b := range o.TreeFeeBurns {
+		if b > 10000 {
+			errs = append(errs, fmt.Errorf("a fee burn is 0..10000 bp; got %d", b))
+		}
+	}
+	if tp.TreeUncleRewardBP != 0 {
+		errs = append(errs, errors.New("mechanism tree does not simulate uncle rewards; leave tree_uncle_reward_bp at 0"))
+	}
+	return errs
 }

@@ -336,6 +336,9 @@ func (o Options) Command() string {
 	d := DefaultOptions()
 	args := []string{"provernet", "sim", "--provers", strconv.Itoa(o.Provers), "--workloads", strconv.Itoa(o.Workloads),
 		"--blocks", strconv.Itoa(o.Blocks), "--mechanism", o.Mechanism, "--seed", strconv.FormatUint(o.Seed, 10)}
+	if o.Mechanism == MechTree { // no Runs: --workloads and --blocks do not apply
+		args = append(args[:4], args[8:]...)
+	}
 	if o.Fidelity != d.Fidelity {
 		args = append(args, "--fidelity", o.Fidelity)
 	}
@@ -353,6 +356,9 @@ func (o Options) Command() string {
 		if f.v != f.def {
 			args = append(args, "--"+f.name, strconv.FormatFloat(f.v, 'g', -1, 64))
 		}
+	}
+	if o.Mechanism == MechTree {
+		args = append(args, o.treeArgs(d)...)
 	}
 	for _, a := range o.ParamArgs {
 		args = append(args, "--param", a)
