@@ -50,8 +50,34 @@ type startProverInfo struct {
 	Stake    uint64 `json:"stake"` // bonded on first start if not registered
 }
 
+// startSyncOpts are `start --state-sync`'s flags; they override the
+// config's state_sync section.
+type startSyncOpts struct {
+	on          bool
+	trustHeight int64
+	trustHash   string
+	rpcServers  []string
+}
+
+func (o startSyncOpts) apply(c *node.Config) {
+	if !o.on {
+		return
+	}
+	c.Sync.Enable = true
+	if o.trustHeight != 0 {
+		c.Sync.TrustHeight = o.trustHeight
+	}
+	if o.trustHash != "" {
+		c.Sync.TrustHash = o.trustHash
+	}
+	if len(o.rpcServers) > 0 {
+		c.Sync.RPCServers = o.rpcServers
+	}
+}
+
 func newStartCmd(g *globals) *cobra.Command {
 	var po startProverOpts
+	var so startSyncOpts
 	var blobListen string
 	cmd := &cobra.Command{
 		Use:   "start",
@@ -66,14 +92,25 @@ registers it (declaring --prover-cpu, --prover-memory-mb, --prover-gpu and
 stake plus fees. When the chain has a challenge_program the prover is then
 pending until it passes its admission challenge: one piece of the benchmark
 per declared core, all at once, their buffers adding up to the declared
-memory (at most 1024 MiB per core). Declared GPUs are recorded, untested.`,
+memory (at most 1024 MiB per core). Declared GPUs are recorded, untested.
+
+With --state-sync a new node (empty data directory) restores a recent
+snapshot served by its peers instead of replaying every block: a light
+client checks it against --trust-height and --trust-hash (a block hash
+read from a node you trust) through the CometBFT RPCs --rpc-servers (two at
+least). See docs/OPERATIONS.md, "State sync".`,
 		Example: `  provernet start --home ./node
-  provernet start --home ./node --prover --prover-key alice --prover-capacity 2 --prover-stake 1000prv`,
+  provernet start --home ./node --prover --prover-key alice --prover-capacity 2 --prover-stake 1000prv
+  provernet start --home ./new --state-sync --trust-height 12000 --trust-hash 4F3C... --rpc-servers http://a:26657,http://b:26657`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runStart(g, cmd, po, blobListen) },
+		RunE: func(cmd *cobra.Command, _ []string) error { return runStart(g, cmd, po, so, blobListen) },
 	}
 	f := cmd.Flags()
 	f.StringVar(&blobListen, "blob-listen", "", "serve blob uploads on this address of their own (blobs.listen in config.toml); the API then redirects uploads there")
+	f.BoolVar(&so.on, "state-sync", false, "start from a snapshot served by peers instead of replaying the chain (state_sync in config.toml)")
+	f.Int64Var(&so.trustHeight, "trust-height", 0, "with --state-sync: a trusted block height (state_sync.trust_height)")
+	f.StringVar(&so.trustHash, "trust-hash", "", "with --state-sync: the hex hash of the block at --trust-height (state_sync.trust_hash)")
+	f.StringSliceVar(&so.rpcServers, "rpc-servers", nil, "with --state-sync: two or more CometBFT RPC URLs the light client reads (state_sync.rpc_servers)")
 	f.BoolVar(&po.on, "prover", false, "also run a prover daemon for --prover-key")
 	f.StringVar(&po.key, "prover-key", "", "with --prover: the prover's account key in HOME/keys (required with --prover)")
 	f.IntVar(&po.capacity, "prover-capacity", 1, "with --prover: workloads it proves at once (declared as its max concurrency)")
@@ -87,7 +124,14 @@ memory (at most 1024 MiB per core). Declared GPUs are recorded, untested.`,
 	return cmd
 }
 
-func runStart(g *globals, cmd *cobra.Command, po startProverOpts, blobListen string) error {
+func runStart(g *globals, cmd *cobra.Command, po startProverOpts, so startSyncOpts, blobListen string) error {
+	if !so.on {
+		for _, name := range []string{"trust-height", "trust-hash", "rpc-servers"} {
+			if cmd.Flags().Changed(name) {
+				return cli.WithHint(fmt.Errorf("--%s needs --state-sync", name), "add --state-sync to start from a snapshot")
+			}
+		}
+	}
 	if !po.on {
 		for _, name := range []string{"prover-key", "prover-capacity", "prover-stake", "prover-cpu", "prover-memory-mb", "prover-gpu", "prover-label", "tree-fee-burn-bp", "ask"} {
 			if cmd.Flags().Changed(name) {
@@ -138,6 +182,7 @@ func runStart(g *globals, cmd *cobra.Command, po startProverOpts, blobListen str
 		if blobListen != "" {
 			c.Blobs.Listen = blobListen
 		}
+		so.apply(c)
 	}})
 	if err != nil {
 		return err

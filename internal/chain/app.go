@@ -14,7 +14,11 @@
 //     exactly the state after h-1 (the genesis state before block 1), so
 //     Prepare/ProcessProposal read the beacon seed from it;
 //   - CheckTx runs against its own cache over that state and never writes
-//     to the working set.
+//     to the working set;
+//   - state sync snapshots (snapshot_*.go) are exports of committed
+//     versions, taken in the background, and change nothing in the state;
+//     a restore imports one into an empty tree only, and checks its root
+//     against the trusted app hash before the app loads it.
 //
 // The App is safe for concurrent use (the node runs it on CometBFT's
 // unsynchronised local client). mu guards block execution; checkMu guards
@@ -34,6 +38,7 @@
 package chain
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -77,6 +82,12 @@ type Options struct {
 	Now func() time.Time
 	// Metrics, if set, records the app's Prometheus metrics (metrics.go).
 	Metrics *Metrics
+	// SnapshotDir holds the state sync snapshots (snapshot_*.go); empty
+	// serves none. One is taken of every SnapshotInterval-th height (0:
+	// none) and the newest SnapshotKeep are kept (0 means 2).
+	SnapshotDir      string
+	SnapshotInterval int64
+	SnapshotKeep     int
 }
 
 // App is provernet's ABCI application.
@@ -109,6 +120,12 @@ type App struct {
 	checkEnv  protocol.Env // env as CheckTx sees it
 	check     *store.Cache // CheckTx's pending view over committed
 	checkLive atomic.Bool  // check reads a committed snapshot, not the working set
+
+	snaps       *snapshotter   // nil: no snapshots served (snapshot_take.go)
+	snapRunning atomic.Bool    // a snapshot is being taken
+	snapWG      sync.WaitGroup // the snapshot being taken
+	restoreMu   sync.Mutex     // guards restore
+	restore     *restoring     // the state sync in progress (snapshot_restore.go)
 }
 
 var _ abci.Application = (*App)(nil)
@@ -126,6 +143,10 @@ func New(opts Options) (*App, error) {
 		index: newIndex(), pending: newPendingRefs(opts.Now), allocations: make(chan struct{}, 1)}
 	if a.logger == nil {
 		a.logger = log.NewNopLogger()
+	}
+	if opts.SnapshotDir != "" {
+		a.snaps = &snapshotter{interval: opts.SnapshotInterval,
+			store: &snapshotStore{dir: opts.SnapshotDir, keep: cmp.Or(opts.SnapshotKeep, 2), chunkSize: snapshotChunkBytes}}
 	}
 	if a.tree.Version() > 0 {
 		if err := a.loadCommitted(); err != nil {
@@ -246,6 +267,7 @@ func (a *App) commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 		return nil, err
 	}
 	a.room.committed()
+	a.maybeSnapshot(version)
 	if a.opts.AfterCommit != nil {
 		if err := a.opts.AfterCommit(version, a.committed.Load()); err != nil {
 			return nil, fmt.Errorf("after commit of %d: %w", version, err)

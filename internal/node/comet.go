@@ -40,6 +40,14 @@ func cometConfig(home string, c Config) *cmtcfg.Config {
 	cc.Mempool.MaxTxsBytes = c.Mempool.MaxBytes
 	cc.Mempool.MaxTxBytes = maxTxBytes
 	cc.Instrumentation.Prometheus = false
+	if s := c.Sync; s.Enable {
+		cc.StateSync.Enable = true
+		cc.StateSync.RPCServers = s.RPCServers
+		cc.StateSync.TrustHeight = s.TrustHeight
+		cc.StateSync.TrustHash = s.TrustHash
+		cc.StateSync.TrustPeriod = s.TrustPeriod.Duration
+		cc.StateSync.DiscoveryTime = s.DiscoveryTime.Duration
+	}
 	return cc
 }
 

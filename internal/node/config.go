@@ -2,6 +2,7 @@ package node
 
 import (
 	"cmp"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -26,6 +27,7 @@ type Config struct {
 	Chain   Consensus `toml:"consensus"`
 	Mempool Mempool   `toml:"mempool"`
 	State   State     `toml:"state"`
+	Sync    StateSync `toml:"state_sync"`
 	Blobs   Blobs     `toml:"blobs"`
 	Log     Log       `toml:"log"`
 }
@@ -109,6 +111,47 @@ type State struct {
 	// KeepVersions prunes state versions older than this many blocks; 0
 	// keeps all (queries at old heights need them).
 	KeepVersions int64 `toml:"keep_versions"`
+	// SnapshotInterval takes a state sync snapshot of every this many
+	// heights into home/data/snapshots (0: none); SnapshotKeep keeps the
+	// newest this many (0 means 2). See docs/OPERATIONS.md, "State sync".
+	SnapshotInterval int64 `toml:"snapshot_interval"`
+	SnapshotKeep     int   `toml:"snapshot_keep"`
+}
+
+// StateSync makes a new node start from a snapshot served by its peers
+// instead of replaying every block (CometBFT's statesync section). The
+// snapshot is checked by a light client against TrustHeight and
+// TrustHash, read from RPCServers (two at least).
+type StateSync struct {
+	Enable      bool     `toml:"enable"`
+	RPCServers  []string `toml:"rpc_servers"`
+	TrustHeight int64    `toml:"trust_height"`
+	TrustHash   string   `toml:"trust_hash"` // hex block hash at TrustHeight
+	TrustPeriod Duration `toml:"trust_period"`
+	// DiscoveryTime is how long the node looks for snapshots before it
+	// picks one (at least 5s).
+	DiscoveryTime Duration `toml:"discovery_time"`
+}
+
+// check refuses a state sync that cannot start.
+func (s *StateSync) check() []error {
+	if !s.Enable {
+		return nil
+	}
+	var errs []error
+	if len(s.RPCServers) < 2 {
+		errs = append(errs, errors.New("state_sync.rpc_servers needs two servers at least"))
+	}
+	if s.TrustHeight <= 0 {
+		errs = append(errs, errors.New("state_sync.trust_height must be positive"))
+	}
+	if b, err := hex.DecodeString(s.TrustHash); err != nil || len(b) != 32 {
+		errs = append(errs, fmt.Errorf("state_sync.trust_hash %q: want 32 bytes in hex", s.TrustHash))
+	}
+	if s.DiscoveryTime.Duration != 0 && s.DiscoveryTime.Duration < 5*time.Second {
+		errs = append(errs, errors.New("state_sync.discovery_time must be 5s at least"))
+	}
+	return errs
 }
 
 // Log configures logging.
@@ -165,7 +208,8 @@ func DefaultConfig() Config {
 		// 128 MiB admitted-transaction cache; a mempool that fits the cache
 		// never makes a proposal check signatures again.
 		Mempool: Mempool{Size: 50_000, MaxBytes: 64 << 20},
-		State:   State{KeepVersions: 0},
+		State:   State{KeepVersions: 0, SnapshotInterval: 1000, SnapshotKeep: 2},
+		Sync:    StateSync{TrustPeriod: Duration{168 * time.Hour}, DiscoveryTime: Duration{15 * time.Second}},
 		Blobs: Blobs{MaxSize: 64 << 20, Quota: 1 << 30, ClientQuota: 256 << 20, Grace: Duration{time.Hour}, GCInterval: Duration{time.Minute},
 			UploadsPerSecond: 5, UploadBurst: 100, UploadBytesPerSecond: 16 << 20, UploadBytesBurst: 512 << 20,
 			MaxUploads: 8, UploadsPerClient: 2, MinUploadRate: 16 << 10},
@@ -198,16 +242,20 @@ func (c *Config) Validate() error {
 		c.Log.Level = d.Log.Level
 	}
 	c.Blobs.fillDefaults(d.Blobs)
+	c.State.SnapshotKeep = cmp.Or(c.State.SnapshotKeep, d.State.SnapshotKeep)
+	c.Sync.TrustPeriod = cmp.Or(c.Sync.TrustPeriod, d.Sync.TrustPeriod)
+	c.Sync.DiscoveryTime = cmp.Or(c.Sync.DiscoveryTime, d.Sync.DiscoveryTime)
 	var errs []error
 	errs = append(errs, c.Blobs.check()...)
+	errs = append(errs, c.Sync.check()...)
 	if c.Chain.BlockTime.Duration < 0 {
 		errs = append(errs, errors.New("consensus.block_time must not be negative"))
 	}
 	if c.API.MaxEventStreams < 0 {
 		errs = append(errs, errors.New("api.max_event_streams must not be negative"))
 	}
-	if c.State.KeepVersions < 0 {
-		errs = append(errs, errors.New("state.keep_versions must not be negative"))
+	if c.State.KeepVersions < 0 || c.State.SnapshotInterval < 0 || c.State.SnapshotKeep < 0 {
+		errs = append(errs, errors.New("state.keep_versions, snapshot_interval and snapshot_keep must not be negative"))
 	}
 	switch c.Log.Format {
 	case "", "plain", "json":

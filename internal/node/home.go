@@ -13,6 +13,7 @@ import (
 //	config/vrf_key.json           beacon VRF key (validators)
 //	data/                         CometBFT's databases and signing state
 //	data/app/                     the committed application state
+//	data/snapshots/HEIGHT/        state sync snapshots (state.snapshot_interval)
 //	keys/NAME.json                account keys (mode 0600)
 //	blobs/                        content-addressed blobs (modules, inputs, proofs)
 
@@ -29,6 +30,9 @@ func VRFKeyFile(home string) string { return filepath.Join(home, "config", "vrf_
 func KeysDir(home string) string { return filepath.Join(home, "keys") }
 
 func appDir(home string) string { return filepath.Join(home, "data", "app") }
+
+// SnapshotDir is where the node keeps its state sync snapshots.
+func SnapshotDir(home string) string { return filepath.Join(home, "data", "snapshots") }
 
 // BlobDir is where the node keeps blobs under home.
 func BlobDir(home string) string { return filepath.Join(home, "blobs") }

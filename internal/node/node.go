@@ -144,7 +144,8 @@ func (n *Node) openApp(pv *privval.FilePV, vk *vrf.Key, logger cmtlog.Logger, op
 	}
 	n.tree = tree
 	appOpts := chain.Options{Store: tree, Logger: logger.With("module", "app"), AfterCommit: opts.AfterCommit,
-		MempoolBytes: n.cfg.Mempool.MaxBytes, MempoolTxs: int64(n.cfg.Mempool.Size), Metrics: chain.NewMetrics(n.registry())}
+		MempoolBytes: n.cfg.Mempool.MaxBytes, MempoolTxs: int64(n.cfg.Mempool.Size), Metrics: chain.NewMetrics(n.registry()),
+		SnapshotDir: SnapshotDir(n.home), SnapshotInterval: n.cfg.State.SnapshotInterval, SnapshotKeep: n.cfg.State.SnapshotKeep}
 	if vk != nil {
 		appOpts.ValidatorAddress = pv.Key.Address
 		appOpts.VRFSecret = vk.Secret
@@ -247,6 +248,9 @@ func (n *Node) Stop() error {
 		n.cmt.Wait()
 	}
 	n.dbs.closeAll()
+	if n.app != nil {
+		n.app.WaitSnapshots()
+	}
 	if n.tree != nil {
 		errs = append(errs, n.tree.Close())
 	}

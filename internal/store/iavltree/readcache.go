@@ -94,3 +94,13 @@ func (c *readCache) discarded() {
 	clear(c.written)
 	c.mu.Unlock()
 }
+
+// reset empties the cache and moves it to version v (a version that did
+// not come from committing the working set: a restored snapshot).
+func (c *readCache) reset(v int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.entries.Purge()
+	clear(c.written)
+	c.at = v
+}
