@@ -11,6 +11,8 @@ import (
 
 func newBenchAllocCmd(g *globals) *cobra.Command {
 	var o bench.AllocOptions
+	var mechanism string
+	var asks int
 	cmd := &cobra.Command{
 		Use:   "alloc",
 		Short: "Allocator time per block and per workload, against the naive reference",
@@ -19,11 +21,26 @@ block of workloads (k in 1..5, a few distinct minimum hardware requirements),
 and times one allocation of the block (PROTOCOL.md 5.2). Then times the
 O(N)-per-workload reference on a smaller block (checking both agree), and
 the per-workload cost at several population sizes, which should stay flat.
-Figures are medians over --runs. Progress goes to stderr.`,
-		Example: "  provernet bench alloc --provers 100000 --workloads 10000 --output json",
-		Args:    cobra.NoArgs,
+Figures are medians over --runs. Progress goes to stderr.
+
+With --mechanism market (issue 17, docs/MARKET.md) it times the chain's own
+matching instead: a chain.App on an on-disk store with --provers active
+provers holding --asks asks (cpu class or the bench program, random prices
+and latencies), --workloads market Runs queued in one block, and the
+FinalizeBlock of the next block, which matches them; median over --runs
+such blocks. The naive and scaling flags do not apply.`,
+		Example: `  provernet bench alloc --provers 100000 --workloads 10000 --output json
+  provernet bench alloc --mechanism market --provers 100000 --asks 300000 --workloads 10000 --output json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.Progress = g.stderr
+			switch mechanism {
+			case "lottery":
+			case "market":
+				return benchAllocMarket(cmd, g, o, asks)
+			default:
+				return fmt.Errorf("unknown mechanism %q (lottery or market)", mechanism)
+			}
 			res, err := bench.Alloc(o)
 			if err != nil {
 				return err
@@ -48,5 +65,25 @@ Figures are medians over --runs. Progress goes to stderr.`,
 	cmd.Flags().IntVar(&o.ScalingWorkloads, "scaling-workloads", 1000, "workloads per block in the scaling figures")
 	cmd.Flags().IntVar(&o.Runs, "runs", 5, "runs per figure (the median is reported)")
 	cmd.Flags().Uint64Var(&o.Seed, "seed", 1, "seed of the random population")
+	cmd.Flags().StringVar(&mechanism, "mechanism", "lottery", "lottery or market")
+	cmd.Flags().IntVar(&asks, "asks", 300000, "asks in the book (market)")
 	return cmd
+}
+
+// benchAllocMarket runs the market mechanism's benchmark.
+func benchAllocMarket(cmd *cobra.Command, g *globals, o bench.AllocOptions, asks int) error {
+	runs := o.Runs
+	if !cmd.Flags().Changed("runs") {
+		runs = 3 // each run is a block of setup and a timed one
+	}
+	res, err := bench.AllocMarket(cmd.Context(), bench.MarketAllocOptions{Provers: o.Provers, Asks: asks,
+		Workloads: o.Workloads, Runs: runs, Seed: o.Seed, Progress: o.Progress})
+	if err != nil {
+		return err
+	}
+	return g.emit(res, func(w io.Writer) {
+		fmt.Fprintf(w, "market: %d provers, %d asks, %d Runs per block: %.2f ms/block (empty block %.2f ms), %.3f us/Run\n",
+			res.Provers, res.Asks, res.Workloads, res.MsPerBlock, res.EmptyMs, res.UsPerWorkload)
+		fmt.Fprintf(w, "%d Runs matched, %d failed; %d of %d slots taken; setup %.1f s\n", res.Matched, res.Unmatched, res.Taken, res.Slots, res.SetupS)
+	})
 }
