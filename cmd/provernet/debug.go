@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provernet/provernet/internal/cli"
+	"github.com/provernet/provernet/internal/node"
 	"github.com/provernet/provernet/internal/vrf"
 )
 
@@ -88,8 +89,44 @@ func newDebugCmd(g *globals) *cobra.Command {
 	_ = verify.MarkFlagRequired("public")
 	_ = verify.MarkFlagRequired("pi")
 	v.AddCommand(prove, verify)
-	cmd.AddCommand(v)
+	cmd.AddCommand(v, newCheckStateCmd(g))
 	return cmd
+}
+
+// newCheckStateCmd checks a stopped node's state against the protocol's
+// invariants, as the tests do after every block.
+func newCheckStateCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "check-state",
+		Short: "Check a stopped node's state against every protocol invariant; exits 1 if one is broken",
+		Long: `Opens the application state under --home (the node must be stopped: the
+store is locked while it runs) and checks its latest committed version: the
+supply (balances, escrow, stake and burned against genesis and minted),
+every workload and prover record, and each index against a full scan. It
+writes nothing. bench load runs it on every node of its network.`,
+		Example: "  provernet debug check-state --home ~/.provernet",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			res, err := node.CheckState(g.home)
+			if err != nil {
+				return cli.WithHint(err, "stop the node first (provernet localnet stop, or the service running it)")
+			}
+			if err := g.emit(res, func(w io.Writer) {
+				fmt.Fprintf(w, "height    %d\napp hash  %s\n", res.Height, res.AppHash)
+				if res.Err == "" {
+					fmt.Fprintln(w, "every invariant holds")
+				} else {
+					fmt.Fprintf(w, "BROKEN: %s\n", res.Err)
+				}
+			}); err != nil {
+				return err
+			}
+			if res.Err != "" {
+				return &cli.ExitError{Code: 1}
+			}
+			return nil
+		},
+	}
 }
 
 func decodeHex(a, aName, b, bName string) ([]byte, []byte, error) {

@@ -71,6 +71,7 @@ admitted on stake alone (a warning says so).`,
 	fl.StringVar(&f.spec.ChainID, "chain-id", "provernet-localnet", "chain id")
 	fl.IntVar(&f.spec.Validators, "validators", 4, "number of validators")
 	fl.IntVar(&f.spec.Provers, "provers", 6, "number of provers (full nodes with a prover daemon)")
+	fl.IntVar(&f.spec.ProverCapacity, "prover-capacity", 1, "workloads each prover proves at once (its declared max concurrency)")
 	fl.IntVar(&f.spec.Accounts, "accounts", 2, "funded dev accounts (keys in DIR/node0/keys)")
 	fl.IntVar(&f.spec.BasePort, "base-port", 46656, "first port; node i uses BASE+10i .. BASE+10i+2")
 	fl.DurationVar(&f.spec.BlockTime, "block-time", time.Second, "pause after each commit")

@@ -3,6 +3,7 @@ package localnet
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -28,6 +29,9 @@ type Spec struct {
 	// ChallengeProgram is the built benchmark program's directory; ""
 	// leaves challenges off (node.InitOptions).
 	ChallengeProgram string
+	// ProverCapacity is how many workloads each prover proves at once, its
+	// declared max_concurrent (0: 1).
+	ProverCapacity int
 }
 
 // ProverDeclaration is what each localnet prover declares when it
@@ -44,6 +48,8 @@ func (s Spec) Check() error {
 		return errors.New("--provers and --accounts cannot be negative")
 	case s.BlockTime <= 0:
 		return fmt.Errorf("block time must be positive, got %s", s.BlockTime)
+	case s.ProverCapacity < 0 || s.ProverCapacity > 1024:
+		return fmt.Errorf("prover capacity %d is outside 0..1024", s.ProverCapacity)
 	case s.BasePort < 1024 || s.lastPort() > 65535:
 		return fmt.Errorf("ports %d..%d are outside 1024..65535", s.BasePort, s.lastPort())
 	}
@@ -116,7 +122,7 @@ func (s Spec) node(i int) Node {
 	n.Home = filepath.Join(s.Dir, n.Name)
 	n.Args = []string{"start", "--home", n.Home}
 	if n.Role == RoleProver {
-		n.Args = append(n.Args, "--prover", "--prover-key", n.Name, "--prover-label", n.Name, "--prover-capacity", "1",
+		n.Args = append(n.Args, "--prover", "--prover-key", n.Name, "--prover-label", n.Name, "--prover-capacity", strconv.Itoa(max(s.ProverCapacity, 1)),
 			"--prover-cpu", strconv.Itoa(int(ProverDeclaration.CPUCores)),
 			"--prover-memory-mb", strconv.FormatUint(ProverDeclaration.MemoryMB, 10))
 	}
@@ -151,6 +157,19 @@ func (s Spec) keys(l *Layout) ([]protocol.GenesisAccount, error) {
 		}
 	}
 	return out, nil
+}
+
+// FreeBasePort picks a base port at random in 20000..59990 under which
+// every port s would use is free now (another process may still take one
+// before the nodes listen).
+func (s Spec) FreeBasePort() (int, error) {
+	for try := 0; try < 50; try++ {
+		s.BasePort = 20000 + 10*rand.IntN(4000)
+		if s.lastPort() <= 65535 && s.CheckPorts() == nil {
+			return s.BasePort, nil
+		}
+	}
+	return 0, errors.New("no free range of ports on 127.0.0.1")
 }
 
 // CheckPorts checks that every port s would use is free.
