@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -160,6 +161,30 @@ func TestMarketRunThroughCLI(t *testing.T) {
 		!strings.Contains(stdout, "no ask would match it now") || !strings.Contains(stdout, "price above --max-price") ||
 		!strings.Contains(stdout, d.ProverKeys[0].Address()) {
 		t.Fatalf("unmatched run: exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+
+	// --reprice: nothing at 1, so nothing is sent at 1; at 2 prover0's
+	// ask matches. With the cap at 1 it gives up having sent nothing.
+	acct, err := c.Account(ctx, d.Keys[1].Address())
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code = cli("run", "sha256-chain", "--input", input, "--cycles", cycles, "--provers", "1", "--from", "dev1",
+		"--mechanism", "cheapest", "--reprice", "1", "--max-price", "1", "--output", "json")
+	if code == 0 || !strings.Contains(stderr, "no ask matched at any max price up to 1") || !strings.Contains(stderr, "reprice: no ask matches at 1") {
+		t.Fatalf("reprice capped below every ask: exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+	if again, err := c.Account(ctx, d.Keys[1].Address()); err != nil || again.Nonce != acct.Nonce {
+		t.Fatalf("reprice that matched nothing sent a transaction: nonce %d -> %+v %v", acct.Nonce, again, err)
+	}
+	stdout, stderr, code = cli("run", "sha256-chain", "--input", input, "--cycles", cycles, "--provers", "1", "--from", "dev1",
+		"--mechanism", "cheapest", "--reprice", "1", "--start-price", "1", "--max-price", "10", "--deadline", "300", "--output", "json")
+	var rr runReport
+	if code != 0 || json.Unmarshal([]byte(stdout), &rr) != nil || !slices.Equal(rr.Prices, []uint64{1, 2}) || rr.MaxPrice != 2 {
+		t.Fatalf("reprice: exit %d, report %+v\nstdout %s\nstderr %s", code, rr, stdout, stderr)
+	}
+	if w, err := c.Workload(ctx, rr.Workload); err != nil || len(w.Slots) != 1 || w.Slots[0].AllocatedTo != d.ProverKeys[0].Address() {
+		t.Fatalf("repriced Run not matched to prover0's ask at 2: %+v %v", w, err)
 	}
 }
 

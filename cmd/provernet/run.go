@@ -59,6 +59,10 @@ type runReport struct {
 	// when it matched none (the workload's missed).
 	Mechanism string         `json:"mechanism,omitempty"`
 	Missed    []wire.AskMiss `json:"missed,omitempty"`
+	// MaxPrice is the order's max price as sent; Prices the max prices
+	// --reprice tried, in order, the last the one sent.
+	MaxPrice uint64   `json:"max_price,omitempty"`
+	Prices   []uint64 `json:"prices,omitempty"`
 }
 
 // runSubmitted is the report's state before the workload is seen.
@@ -81,7 +85,8 @@ type runOpts struct {
 	out      string
 	wait     bool
 	timeout  time.Duration
-	market   marketOpts // issue 17
+	market   marketOpts  // issue 17
+	reprice  repriceOpts // issue 17, run_reprice.go
 }
 
 func newRunCmd(g *globals) *cobra.Command {
@@ -107,7 +112,9 @@ locally valid proof.`,
       --cycles 2000000000 --provers 3 --from dev1 --wait
   provernet run 3fa2... --input a.bin --input b.bin --cycles 5000000 --provers 1 --from alice --max-fee 1prv
   provernet run sha256-chain --input input.json --cycles 2000000000 --provers 2 --from dev1 \
-      --mechanism market --max-price 10 --max-latency 50 --priority price --wait`,
+      --mechanism market --max-price 10 --max-latency 50 --priority price --wait
+  provernet run sha256-chain --input input.json --cycles 2000000000 --provers 1 --from dev1 \
+      --mechanism cheapest --reprice 1 --start-price 1 --max-price 20 --wait`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return runRun(g, cmd, args[0], o) },
 	}
@@ -123,6 +130,7 @@ locally valid proof.`,
 	f.BoolVar(&o.wait, "wait", false, "follow the workload until it is final, fetch the proof and verify it locally")
 	f.DurationVar(&o.timeout, "timeout", 10*time.Minute, "how long --wait waits")
 	addMarketFlags(f, &o.market)
+	addRepriceFlags(f, &o.reprice)
 	_ = cmd.MarkFlagRequired("cycles")
 	_ = cmd.MarkFlagRequired("from")
 	return cmd
@@ -232,6 +240,9 @@ func runRun(g *globals, cmd *cobra.Command, program string, o runOpts) error {
 	if err != nil {
 		return err
 	}
+	if err := o.reprice.check(market); err != nil {
+		return err
+	}
 	c := g.client()
 	prog, err := c.ResolveProgram(ctx, program)
 	if err != nil {
@@ -243,19 +254,15 @@ func runRun(g *globals, cmd *cobra.Command, program string, o runOpts) error {
 	}
 	req := client.RunRequest{Program: prog.ID, Inputs: ins, Cycles: o.cycles, Provers: o.provers,
 		Recipient: id.Recipient().String(), Deadline: o.deadline, MaxFee: maxFee, Market: market}
-	if err := runQuote(ctx, g, c, key, req, o.from); err != nil {
-		return err
-	}
-
 	start := time.Now()
-	sub, err := c.SubmitRun(ctx, key, req)
+	sub, prices, err := runSubmit(ctx, g, c, key, &req, o)
 	if err != nil {
-		return nodeErr(err)
+		return err
 	}
 	rep := &runReport{Workload: sub.Workload, TxHash: sub.TxHash, Program: prog.ID, ProgramName: prog.Name, Cycles: o.cycles,
 		Provers: o.provers, Fee: sub.Fee, IdentityFile: idFile, Recipient: id.Recipient().String(), State: runSubmitted}
 	if market != nil {
-		rep.Mechanism = market.Mechanism
+		rep.Mechanism, rep.MaxPrice, rep.Prices = market.Mechanism, market.MaxPrice, prices
 	}
 	runSay(g, "submitted: workload %s (tx %s)", sub.Workload, sub.TxHash)
 	if !o.wait {
@@ -284,6 +291,19 @@ func runRun(g *globals, cmd *cobra.Command, program string, o runOpts) error {
 		return werr
 	}
 	return runStateErr(rep)
+}
+
+// runSubmit quotes and sends the Run, or with --reprice finds the price it
+// matches at (run_reprice.go) and returns the prices tried.
+func runSubmit(ctx context.Context, g *globals, c *client.Client, key *client.Key, req *client.RunRequest, o runOpts) (*client.Submitted, []uint64, error) {
+	if o.reprice.step > 0 {
+		return repriceSubmit(ctx, g, c, key, req, o)
+	}
+	if err := runQuote(ctx, g, c, key, *req, o.from); err != nil {
+		return nil, nil, err
+	}
+	sub, err := c.SubmitRun(ctx, key, *req)
+	return sub, nil, nodeErr(err)
 }
 
 // runQuote shows what the Run costs and refuses one above --max-fee or
