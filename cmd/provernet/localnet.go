@@ -125,7 +125,7 @@ func runLocalnet(g *globals, cmd *cobra.Command, f localnetFlags) error {
 func localnetLayout(g *globals, cmd *cobra.Command, f localnetFlags) (*localnet.Layout, bool, error) {
 	l, err := localnet.Load(f.spec.Dir)
 	if err == nil {
-		for _, name := range []string{"validators", "provers", "accounts", "base-port", "block-time", "chain-id", "challenge-program", "no-challenges", "log-level"} {
+		for _, name := range []string{"validators", "provers", "accounts", "base-port", "block-time", "chain-id", "challenge-program", "no-challenges", "log-level", "prover-capacity"} {
 			if cmd.Flags().Changed(name) {
 				return nil, false, cli.WithHint(fmt.Errorf("%s already holds a localnet: --%s cannot change it", f.spec.Dir, name),
 					"run `provernet localnet --dir "+f.spec.Dir+"` alone to start its nodes, or pick another --dir for a new one")

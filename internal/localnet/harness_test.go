@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -39,7 +41,8 @@ func provernetBin(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(binDir, "provernet")
-		out, err := exec.Command("go", "build", "-o", binPath, "../../cmd/provernet").CombinedOutput()
+		// provernet-sandbox beside it runs the provers' sandbox jobs.
+		out, err := exec.Command("go", "build", "-o", binDir+string(filepath.Separator), "../../cmd/provernet", "../../cmd/provernet-sandbox").CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %w\n%s", err, out)
 		}
@@ -57,24 +60,43 @@ type testnet struct {
 	api      map[string]*client.Client
 }
 
+// logLevel is the nodes' log level: error, unless PROVERNET_TEST_LOG_LEVEL
+// says otherwise (with PROVERNET_TEST_KEEP set, a failed test keeps the
+// logs).
+func logLevel() string {
+	if l := os.Getenv("PROVERNET_TEST_LOG_LEVEL"); l != "" {
+		return l
+	}
+	return "error"
+}
+
 // startNet starts a localnet of v validators and no provers.
-func startNet(t *testing.T, v int) *testnet {
+func startNet(t *testing.T, v int) *testnet { return startNetWith(t, v, 0) }
+
+// startNetWith starts a localnet of v validators and p provers (two dev
+// accounts funded, no hardware challenges).
+func startNetWith(t *testing.T, v, p int) *testnet {
 	t.Helper()
 	n := &testnet{t: t, bin: provernetBin(t), dir: t.TempDir(), api: map[string]*client.Client{}}
-	base := freeBase(t, v)
+	base := freeBase(t, v+p)
 	var info struct {
 		Nodes []localnet.NodeStatus `json:"nodes"`
 	}
-	n.runJSON(&info, "localnet", "--dir", n.dir, "--validators", strconv.Itoa(v), "--provers", "0", "--accounts", "0",
-		"--base-port", strconv.Itoa(base), "--block-time", blockTime.String(), "--log-level", "error", "--ready-timeout", "60s")
+	n.runJSON(&info, "localnet", "--dir", n.dir, "--validators", strconv.Itoa(v), "--provers", strconv.Itoa(p), "--accounts", strconv.Itoa(min(p, 1)*2),
+		"--no-challenges", "--base-port", strconv.Itoa(base), "--block-time", blockTime.String(), "--log-level", logLevel(), "--ready-timeout", "60s")
 	t.Cleanup(func() {
 		_, _ = exec.Command(n.bin, "localnet", "stop", "--dir", n.dir, "--timeout", "5s").CombinedOutput()
+		if t.Failed() && os.Getenv("PROVERNET_TEST_KEEP") != "" {
+			keep, _ := os.MkdirTemp("", "provernet-localnet-failed-")
+			_ = exec.Command("cp", "-r", filepath.Join(n.dir, "logs"), keep).Run()
+			t.Logf("logs kept in %s", keep)
+		}
 	})
-	if len(info.Nodes) != v {
-		t.Fatalf("localnet printed %d nodes, want %d", len(info.Nodes), v)
+	if len(info.Nodes) != v+p {
+		t.Fatalf("localnet printed %d nodes, want %d", len(info.Nodes), v+p)
 	}
 	for _, s := range info.Nodes {
-		if !s.Running || s.PID == 0 || s.Role != localnet.RoleValidator {
+		if !s.Running || s.PID == 0 {
 			t.Fatalf("node after start: %+v", s)
 		}
 		n.api[s.Name] = client.New(s.API)
@@ -231,4 +253,44 @@ func portsFree(base, k int) bool {
 		ln.Close()
 	}
 	return true
+}
+
+// proverAddress is the account address of prover node name.
+func (n *testnet) proverAddress(name string) string {
+	n.t.Helper()
+	k, err := client.LoadKey(filepath.Join(n.dir, name, "keys"), name)
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	return k.Address()
+}
+
+// proverNamed is the prover node whose account is addr.
+func (n *testnet) proverNamed(addr string) string {
+	n.t.Helper()
+	for name := range n.api {
+		if strings.HasPrefix(name, "prover") && n.proverAddress(name) == addr {
+			return name
+		}
+	}
+	n.t.Fatalf("no prover node has address %s", addr)
+	return ""
+}
+
+// buildSHAChain builds the sha256-chain example into dir/sha256-chain,
+// with its sample input, as node.DeployExamples reads it.
+func buildSHAChain(dir string) error {
+	out := filepath.Join(dir, "sha256-chain")
+	for _, role := range []string{"prover", "verifier"} {
+		cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-o", filepath.Join(out, role+".wasm"), "../../examples/programs/sha256-chain/"+role)
+		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("build %s: %w\n%s", role, err, b)
+		}
+	}
+	in, err := os.ReadFile("../../examples/programs/sha256-chain/input.json")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(out, "input.json"), in, 0o600)
 }

@@ -40,6 +40,7 @@ type Daemon struct {
 	out       bool                 // removed or exited: said once, then it only reveals
 	lastState pb.ProverState       // the state seen on the last pass, to report a suspension once
 	tip       int64                // the newest height seen
+	pace      pace                 // its measured proving speed and block time (promise.go)
 	trees     map[string]*treeWork // hex ids of proof trees of interest (tree_follow.go)
 	vrfKey    *vrf.Key             // the prover's VRF key, once checked against its record (proof trees)
 	vrfWarned bool                 // a missing or wrong VRF key was reported
@@ -131,6 +132,7 @@ func (d *Daemon) pass(ctx context.Context) error {
 		return err
 	}
 	d.tip = h
+	d.pace.sawHeight(h, time.Now())
 	for next := d.saved.Height + 1; next <= h; next++ {
 		if err := d.read(ctx, next); err != nil {
 			if next == h {

@@ -84,7 +84,7 @@ func (d *Daemon) do(ctx context.Context, w *pb.Workload, a action) error {
 		if a.why != "" {
 			d.cfg.Log.Warn("accepting "+a.why, "workload", id, "slot", a.slot)
 		}
-		return slotMsg(&pb.Msg{Kind: &pb.Msg_Accept{Accept: &pb.Accept{Workload: w.Id, Slot: a.slot}}})
+		return slotMsg(d.acceptMsg(w, a.slot))
 	case actDecline:
 		d.cfg.Log.Info("declining: "+a.why, "workload", id, "slot", a.slot)
 		return slotMsg(&pb.Msg{Kind: &pb.Msg_Decline{Decline: &pb.Decline{Workload: w.Id, Slot: a.slot}}})
@@ -115,7 +115,7 @@ func (d *Daemon) do(ctx context.Context, w *pb.Workload, a action) error {
 		if err := d.jobs.save(j); err != nil {
 			return err
 		}
-		return slotMsg(&pb.Msg{Kind: &pb.Msg_Accept{Accept: &pb.Accept{Workload: w.Id, Slot: a.slot}}})
+		return slotMsg(d.acceptMsg(w, a.slot))
 	case actSubmit:
 		return d.submit(ctx, w, j)
 	case actResubmit:
@@ -148,4 +148,11 @@ func (d *Daemon) forget(w *pb.Workload) error {
 		}
 	}
 	return nil
+}
+
+// acceptMsg accepts a slot of w, promising a height from the daemon's
+// measured pace (promise.go) or, before it has one, the deadline.
+func (d *Daemon) acceptMsg(w *pb.Workload, slot uint32) *pb.Msg {
+	by := promise(d.tip, w.Deadline, w.Cycles, d.jobs.active(), max(d.cfg.Capacity, 1), d.pace)
+	return &pb.Msg{Kind: &pb.Msg_Accept{Accept: &pb.Accept{Workload: w.Id, Slot: slot, By: by}}}
 }

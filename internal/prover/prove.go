@@ -21,7 +21,8 @@ type proveResult struct {
 	outcome pb.Outcome
 	cycles  uint64
 	proof   []byte
-	err     error // the machine's trouble (worth running again), never the program's
+	wall    time.Duration // from the start of prove to its answer
+	err     error         // the machine's trouble (worth running again), never the program's
 }
 
 // startProving runs j's proving in the background; the result comes back
@@ -33,7 +34,9 @@ func (d *Daemon) startProving(ctx context.Context, w *pb.Workload, j *job) {
 	d.cfg.Log.Info("proving", "workload", j.Workload, "slot", j.Slot, "open_market", j.Open, "challenge", w.Challenge)
 	d.observe("proving", j.Workload, j.Slot)
 	go func() {
+		start := time.Now()
 		r := d.prove(jctx, w, key)
+		r.wall = time.Since(start)
 		select {
 		case d.proved <- r:
 		case <-ctx.Done():
@@ -120,6 +123,9 @@ func (d *Daemon) onProved(ctx context.Context, r proveResult) {
 		return // dropped meanwhile, or shutting down: the job stays as it was on disk
 	}
 	id, _ := hex.DecodeString(j.Workload)
+	if r.err == nil && r.outcome == pb.Outcome_OUTCOME_PROOF {
+		d.pace.proved(r.cycles, r.wall)
+	}
 	if r.err != nil {
 		missing := errors.Is(r.err, errInputMissing)
 		var w *pb.Workload
