@@ -54,7 +54,7 @@ application and transactions of the same size. Progress goes to stderr.`,
 	chainCmd.Flags().DurationVar(&o.BlockTime, "block-time", 200*time.Millisecond, "CometBFT timeout_commit for both runs")
 	chainCmd.Flags().StringVar(&profile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	chainCmd.Flags().StringVar(&o.Only, "only", "", "run only \"app\" or \"kvstore\" (for profiling)")
-	cmd.AddCommand(chainCmd, newBenchSandboxCmd(g), newBenchAllocCmd(g), newBenchWorkloadsCmd(g), newBenchWeightCmd(g), newBenchE2ECmd(g), newBenchAttackCmd(g), newBenchAPICmd(g), newBenchTreeCmd(g), newBenchLoadCmd(g))
+	cmd.AddCommand(chainCmd, newBenchSandboxCmd(g), newBenchAllocCmd(g), newBenchWorkloadsCmd(g), newBenchWeightCmd(g), newBenchE2ECmd(g), newBenchAttackCmd(g), newBenchAPICmd(g), newBenchTreeCmd(g), newBenchLoadCmd(g), newBenchStateSyncCmd(g))
 	return cmd
 }
 
