@@ -69,6 +69,7 @@ Quick start:
 	root.AddCommand(newRunCmd(g), newProofCmd(g), newBlobCmd(g), newEventsCmd(g))
 	root.AddCommand(newTreeCmd(g))     // issue 16
 	root.AddCommand(newLocalnetCmd(g)) // issue 19
+	root.AddCommand(newProverCmd(g))   // issue 19: calibrate
 	return root
 }
 
@@ -83,14 +84,18 @@ func defaultHome() string {
 }
 
 // client returns a client of the node the flags point at.
-func (g *globals) client() *client.Client {
+func (g *globals) client() *client.Client { return client.New(g.nodeURL()) }
+
+// nodeURL is the API of the node the flags point at: --node, else the
+// home's config, else the default.
+func (g *globals) nodeURL() string {
 	if g.node != "" {
-		return client.New(g.node)
+		return g.node
 	}
 	if cfg, err := node.LoadConfig(g.home); err == nil {
-		return client.New(cfg.API.Listen)
+		return cfg.API.Listen
 	}
-	return client.New("http://127.0.0.1:1317")
+	return "http://127.0.0.1:1317"
 }
 
 func (g *globals) json() bool { return g.output == "json" }

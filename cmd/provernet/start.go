@@ -196,8 +196,17 @@ func runStart(g *globals, cmd *cobra.Command, po startProverOpts, so startSyncOp
 		}
 		dir := filepath.Join(g.home, "prover")
 		reg.Stake, reg.BlobEndpoint = stake, n.APIURL()
+		cal, err := prover.LoadCalibration(prover.CalibrationFile(g.home)) // `prover calibrate`, if it ran
+		if err != nil {
+			_ = n.Stop()
+			return cli.WithHint(err, "run `provernet prover calibrate` again, or delete the file")
+		}
+		var speed float64
+		if cal != nil {
+			speed = cal.CyclesPerSecond
+		}
 		d, err := prover.New(prover.Config{
-			RPC: n.RPCURL(), API: n.APIURL(), Key: key, Dir: dir, Exe: exe, Capacity: po.capacity,
+			RPC: n.RPCURL(), API: n.APIURL(), Key: key, Dir: dir, Exe: exe, Capacity: po.capacity, CyclesPerSecond: speed,
 			TreeFeeBurnBP: po.treeBurn, VRFKeyFile: startVRFKeyFile(g, po.key),
 			Register: reg,
 			Asks:     asks,                          // issue 17: --ask

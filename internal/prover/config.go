@@ -40,6 +40,10 @@ type Config struct {
 	// 17): at start, after registering, it sets those the chain does not
 	// hold as given (asks.go).
 	Asks []*pb.SetAsk
+	// CyclesPerSecond is this machine's proving speed as `provernet prover
+	// calibrate` measured it (0: unknown); the daemon promises from it
+	// (Accept.by) until its own jobs measure the speed (promise.go).
+	CyclesPerSecond float64
 	// Poll is how often it looks for new heights (0: 200 ms).
 	Poll time.Duration
 	// Interpreter runs wasm under wazero's interpreter (slower; no

@@ -84,6 +84,7 @@ func New(cfg Config) (*Daemon, error) {
 		signer:   &signer{key: cfg.Key, addr: addr, metrics: m},
 		interest: map[string]bool{}, trees: map[string]*treeWork{}, running: map[string]context.CancelFunc{}, ballot: newBallot(),
 		proved: make(chan proveResult, 16), verified: make(chan verifyResult, 64), verifySem: make(chan struct{}, cmp.Or(cfg.Verifiers, 2))}
+	d.pace.cyclesPerSec = cfg.CyclesPerSecond // refined by its own jobs (promise.go)
 	if err := d.loadState(); err != nil {
 		return nil, err
 	}
