@@ -16,23 +16,30 @@ import (
 	"github.com/provernet/provernet/wire/address"
 )
 
-// ErrKeyExists and ErrNoKey are returned by SaveKey and LoadKey.
+// ErrKeyExists and ErrNoKey are returned by SaveKey and LoadKey;
+// ErrKeyLocked by LoadKey for a key encrypted at rest (UnlockKey opens it).
 var (
 	ErrKeyExists = errors.New("key already exists")
 	ErrNoKey     = errors.New("no such key")
+	ErrKeyLocked = errors.New("key is encrypted")
 )
 
-// Key is a named ed25519 account key.
+// Key is a named ed25519 account key. A locked key (listed, not unlocked)
+// has no Private key, only its public key.
 type Key struct {
 	Name    string
 	Private ed25519.PrivateKey
+	public  ed25519.PublicKey // set when Private is nil
 }
 
 type keyFile struct {
 	Name       string `json:"name"`
 	Address    string `json:"address"`
 	PublicKey  string `json:"public_key"`
-	PrivateKey string `json:"private_key"` // the 32-byte ed25519 seed, hex
+	PrivateKey string `json:"private_key,omitempty"` // the 32-byte ed25519 seed, hex
+	// Encrypted is the seed encrypted at rest instead: an armored age file
+	// to a passphrase (scrypt), keys_encrypt.go.
+	Encrypted string `json:"encrypted_private_key,omitempty"`
 }
 
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
@@ -50,7 +57,16 @@ func GenerateKey(name string) (*Key, error) {
 }
 
 // PublicKey is the key's ed25519 public key.
-func (k *Key) PublicKey() ed25519.PublicKey { return k.Private.Public().(ed25519.PublicKey) }
+func (k *Key) PublicKey() ed25519.PublicKey {
+	if k.Private == nil {
+		return k.public
+	}
+	return k.Private.Public().(ed25519.PublicKey)
+}
+
+// Locked reports whether k is an encrypted key not unlocked: it cannot
+// sign.
+func (k *Key) Locked() bool { return k.Private == nil }
 
 // Address is the key's bech32 account address.
 func (k *Key) Address() string { return address.FromPublicKey(k.PublicKey()).String() }
@@ -66,15 +82,21 @@ func SaveKey(dir string, k *Key) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("failed to create %s: %w", dir, err)
 	}
-	b, err := json.MarshalIndent(keyFile{
+	return writeKeyFile(dir, keyFile{
 		Name: k.Name, Address: k.Address(),
 		PublicKey:  hex.EncodeToString(k.PublicKey()),
 		PrivateKey: hex.EncodeToString(k.Private.Seed()),
-	}, "", "  ")
+	})
+}
+
+// writeKeyFile writes kf to dir/NAME.json with mode 0600; it never
+// overwrites.
+func writeKeyFile(dir string, kf keyFile) error {
+	b, err := json.MarshalIndent(kf, "", "  ")
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(dir, k.Name+".json")
+	path := filepath.Join(dir, kf.Name+".json")
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, os.ErrExist) {
 		return fmt.Errorf("%w: %s", ErrKeyExists, path)
@@ -89,20 +111,45 @@ func SaveKey(dir string, k *Key) error {
 	return f.Close()
 }
 
-// LoadKey reads dir/NAME.json.
+// LoadKey reads dir/NAME.json. An encrypted key gives ErrKeyLocked and
+// the key locked (its public key only).
 func LoadKey(dir, name string) (*Key, error) {
+	kf, path, err := readKeyFile(dir, name)
+	if err != nil {
+		return nil, err
+	}
+	if kf.Encrypted != "" {
+		k, err := lockedKey(kf, path)
+		if err != nil {
+			return nil, err
+		}
+		return k, fmt.Errorf("%s: %w (unlock it with its passphrase)", path, ErrKeyLocked)
+	}
+	return keyFromSeedHex(kf, path)
+}
+
+// readKeyFile reads and parses dir/NAME.json.
+func readKeyFile(dir, name string) (keyFile, string, error) {
 	path := filepath.Join(dir, name+".json")
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("%w %q in %s", ErrNoKey, name, dir)
+		return keyFile{}, path, fmt.Errorf("%w %q in %s", ErrNoKey, name, dir)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("failed to read %s: %w", path, err)
+		return keyFile{}, path, fmt.Errorf("failed to read %s: %w", path, err)
 	}
 	var kf keyFile
 	if err := json.Unmarshal(b, &kf); err != nil {
-		return nil, fmt.Errorf("failed to parse %s: %w", path, err)
+		return keyFile{}, path, fmt.Errorf("failed to parse %s: %w", path, err)
 	}
+	kf.Name = name
+	return kf, path, nil
+}
+
+// keyFromSeedHex is the key of a file's plain seed, checked against its
+// address.
+func keyFromSeedHex(kf keyFile, path string) (*Key, error) {
+	name := kf.Name
 	seed, err := hex.DecodeString(kf.PrivateKey)
 	if err != nil || len(seed) != ed25519.SeedSize {
 		return nil, fmt.Errorf("%s: private_key must be %d bytes of hex", path, ed25519.SeedSize)
@@ -114,7 +161,8 @@ func LoadKey(dir, name string) (*Key, error) {
 	return k, nil
 }
 
-// ListKeys loads every key in dir, sorted by name.
+// ListKeys loads every key in dir, sorted by name; encrypted keys come
+// locked (Key.Locked).
 func ListKeys(dir string) ([]*Key, error) {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
@@ -130,7 +178,7 @@ func ListKeys(dir string) ([]*Key, error) {
 			continue
 		}
 		k, err := LoadKey(dir, name)
-		if err != nil {
+		if err != nil && !errors.Is(err, ErrKeyLocked) {
 			return nil, err
 		}
 		keys = append(keys, k)

@@ -29,6 +29,9 @@ func TransferMsg(to string, amount uint64) (*Msg, error) {
 // SignTx signs msgs as key with the given nonce. fee 0 means the minimum
 // fee for the transaction's size under fp.
 func SignTx(key *Key, chainID string, nonce, fee uint64, fp FeeParams, msgs ...*Msg) ([]byte, error) {
+	if key.Locked() {
+		return nil, fmt.Errorf("key %s: %w", key.Name, ErrKeyLocked)
+	}
 	body := &pb.TxBody{ChainId: chainID, Nonce: nonce, Fee: fee, Messages: msgs}
 	if fee != 0 {
 		return txn.Sign(key.Private, body)
