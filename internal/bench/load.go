@@ -12,6 +12,7 @@ import (
 	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/localnet"
 	"github.com/provernet/provernet/internal/node"
+	"github.com/provernet/provernet/wire"
 )
 
 // ErrNoPrograms is returned when the example programs are not built.
@@ -47,17 +48,20 @@ type LoadOptions struct {
 // node's CheckTx took it; it is lost when it was accepted and never
 // reached a terminal state (settled) by the end of the drain.
 type LoadReport struct {
-	Workloads      int     `json:"workloads"` // Runs accepted
-	Rejected       int     `json:"rejected"`  // broadcasts refused (sent again with the same nonce)
-	Included       int     `json:"included"`  // accepted Runs seen in a block
-	Final          int     `json:"final"`
-	Failed         int     `json:"failed"` // terminal but not final (failed, expired, ...)
-	Lost           int     `json:"lost"`
-	WorkloadsPerS  float64 `json:"workloads_per_s"` // final Runs per second of the sending phase and drain
-	FinalP50Blocks float64 `json:"final_p50_blocks"`
-	FinalP99Blocks float64 `json:"final_p99_blocks"`
-	FinalP50S      float64 `json:"final_p50_s"`
-	FinalP99S      float64 `json:"final_p99_s"`
+	Workloads int `json:"workloads"` // Runs accepted
+	Rejected  int `json:"rejected"`  // broadcasts refused (sent again with the same nonce)
+	Included  int `json:"included"`  // accepted Runs seen in a block
+	Final     int `json:"final"`
+	Failed    int `json:"failed"` // terminal but not final (failed, expired, ...)
+	// Failures counts the Runs that settled without a final proof by
+	// "state (reason)".
+	Failures       map[string]int `json:"failures,omitempty"`
+	Lost           int            `json:"lost"`
+	WorkloadsPerS  float64        `json:"workloads_per_s"` // final Runs per second of the sending phase and drain
+	FinalP50Blocks float64        `json:"final_p50_blocks"`
+	FinalP99Blocks float64        `json:"final_p99_blocks"`
+	FinalP50S      float64        `json:"final_p50_s"`
+	FinalP99S      float64        `json:"final_p99_s"`
 	// AppHashMismatches counts heights at which two nodes' headers name
 	// different app hashes; HeightsCompared how many heights were.
 	AppHashMismatches int `json:"app_hash_mismatches"`
@@ -137,6 +141,9 @@ func Load(ctx context.Context, o LoadOptions) (*LoadReport, error) {
 	if err := node.WaitActiveProvers(ctx, obs, o.Provers); err != nil {
 		return nil, err
 	}
+	if err := warmUp(ctx, o, obs, keys[0], progs[0]); err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	run, err := runNetworkLoad(ctx, o, l, clients, keys[1:o.Senders+1], progs[0])
 	if err != nil {
@@ -154,6 +161,37 @@ func Load(ctx context.Context, o LoadOptions) (*LoadReport, error) {
 	}
 	checkNodes(l, rep)
 	return rep, nil
+}
+
+// warmUp sends two Runs of as many provers as a Run may have, so that
+// (almost surely) every daemon has fetched the program and compiled it
+// before the clock starts: the figures are the network's steady state,
+// not its first minute.
+func warmUp(ctx context.Context, o LoadOptions, c *client.Client, key *client.Key, prog node.ExampleProgram) error {
+	params, err := c.Params(ctx)
+	if err != nil {
+		return err
+	}
+	k := min(uint32(o.Provers), params.MaxProversPerWorkload)
+	fmt.Fprintf(o.Progress, "load: warming up: two Runs of k = %d...\n", k)
+	id, err := client.LoadOrCreateIdentity(filepath.Join(os.TempDir(), "provernet-load-warmup-"+key.Name+".age"))
+	if err != nil {
+		return err
+	}
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	for i := range 2 {
+		input := fmt.Appendf(nil, `{"seed": "%02x", "iterations": 100}`, i)
+		sub, err := c.SubmitRun(wctx, key, client.RunRequest{Program: prog.ID, Cycles: loadCycles, Provers: k,
+			Recipient: id.Recipient().String(), Inputs: []client.RunInput{{Name: "input.json", Data: input}}})
+		if err != nil {
+			return fmt.Errorf("load: warm-up: %w", err)
+		}
+		if _, err := c.WaitWorkload(wctx, sub.Workload, 200*time.Millisecond, nil, func(w *wire.Workload) bool { return w.Settled }); err != nil {
+			return fmt.Errorf("load: warm-up: %w", err)
+		}
+	}
+	return nil
 }
 
 // startLoadNet creates and starts the localnet; cleanup stops it and, for

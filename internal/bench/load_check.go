@@ -37,6 +37,10 @@ func (r *loadRun) report(o LoadOptions, wall time.Duration) *LoadReport {
 			rep.Final++
 		default:
 			rep.Failed++
+			if rep.Failures == nil {
+				rep.Failures = map[string]int{}
+			}
+			rep.Failures[fmt.Sprintf("%s (%s)", w.state, w.reason)]++
 		}
 		last = max(last, w.settleHeight)
 		if w.finalHeight > 0 && w.runHeight > 0 {

@@ -27,6 +27,7 @@ type loadWorkload struct {
 	runHeight, finalHeight   int64
 	settleHeight             int64
 	state                    string // the settled state
+	reason                   string // the last reason a workload event gave
 	accepted, released, mine bool
 }
 
@@ -75,7 +76,11 @@ func (r *loadRun) observe(ev wire.StreamEvent) bool {
 			w.runHeight, w.owner = ev.Height, ev.Attrs["owner"]
 		}
 	case "workload":
-		if w := r.ws[ev.Attrs["id"]]; w != nil && ev.Attrs["state"] == "final" && w.finalHeight == 0 {
+		w := r.ws[ev.Attrs["id"]]
+		if w != nil && ev.Attrs["reason"] != "" {
+			w.reason = ev.Attrs["reason"]
+		}
+		if w != nil && ev.Attrs["state"] == "final" && w.finalHeight == 0 {
 			w.finalHeight, w.finalAt = ev.Height, time.Now()
 			r.release(w)
 		}
