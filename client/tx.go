@@ -171,3 +171,23 @@ func UnbondMsg() *Msg { return &pb.Msg{Kind: &pb.Msg_Unbond{Unbond: &pb.Unbond{}
 
 // WithdrawMsg returns the sender's unlocked stake.
 func WithdrawMsg() *Msg { return &pb.Msg{Kind: &pb.Msg_Withdraw{Withdraw: &pb.Withdraw{}}} }
+
+// CreateValidatorMsg (issue 19) makes the sender the operator of a new
+// validator: its ed25519 consensus public key (32 bytes), its VRF public
+// key (32 bytes) and the self-stake it bonds, in uprv.
+func CreateValidatorMsg(consensusPublicKey, vrfPublicKey []byte, selfStake uint64) *Msg {
+	return &pb.Msg{Kind: &pb.Msg_CreateValidator{CreateValidator: &pb.CreateValidator{
+		ConsensusPublicKey: consensusPublicKey, VrfPublicKey: vrfPublicKey, SelfStake: selfStake}}}
+}
+
+// ValidatorUnbondMsg starts the sender's validator (its 20-byte consensus
+// address) leaving: power 0 at once, the stake unlocks after the cooldown.
+func ValidatorUnbondMsg(consensusAddress []byte) *Msg {
+	return &pb.Msg{Kind: &pb.Msg_ValidatorUnbond{ValidatorUnbond: &pb.ValidatorUnbond{ConsensusAddress: consensusAddress}}}
+}
+
+// ValidatorWithdrawMsg returns an unbonded validator's unlocked stake to
+// the sender, its operator.
+func ValidatorWithdrawMsg(consensusAddress []byte) *Msg {
+	return &pb.Msg{Kind: &pb.Msg_ValidatorWithdraw{ValidatorWithdraw: &pb.ValidatorWithdraw{ConsensusAddress: consensusAddress}}}
+}

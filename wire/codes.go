@@ -30,6 +30,10 @@ const (
 	// room for codes added meanwhile.
 	CodeScoreTooLow   Code = 26 // a node proof's score does not beat the node's kept proofs it could replace
 	CodeProofRejected Code = 27 // a node proof's outputs do not verify: not its sender's, or not what its inputs or children give
+
+	// issue 19: validator staking (docs/CHAIN.md, "Validators").
+	CodeValidatorLimit Code = 28 // max_validators validators are bonded already
+	CodeLastValidator  Code = 29 // unbonding would leave the chain without a bonded validator: it would halt
 )
 
 // Codespace names the code table in ABCI responses.
@@ -56,6 +60,8 @@ var codeNames = [...]string{
 	CodeLimitReached:      "limit_reached",
 	CodeScoreTooLow:       "score_too_low",
 	CodeProofRejected:     "proof_rejected",
+	CodeValidatorLimit:    "validator_limit",
+	CodeLastValidator:     "last_validator",
 }
 
 // String returns the code's stable name.

@@ -72,6 +72,20 @@ type Params struct {
 	// issue 16: proof trees (docs/TREES.md); nil on a chain whose genesis
 	// predates them, which has trees off. Its fields are flat in the JSON.
 	*TreeParams
+	// issue 19: validator staking (docs/CHAIN.md, "Validators"); nil on a
+	// chain whose genesis predates it, whose validator set stays the
+	// genesis's. Its fields are flat in the JSON.
+	*ValidatorParams
+}
+
+// ValidatorParams are validator staking's parameters (issue 19).
+type ValidatorParams struct {
+	MaxValidators           uint32 `json:"max_validators"` // 0: staking off
+	MinValidatorStake       uint64 `json:"min_validator_stake"`
+	PowerReduction          uint64 `json:"power_reduction"` // uprv of stake per unit of voting power
+	ValidatorUnbondCooldown int64  `json:"validator_unbond_cooldown"`
+	ProposerFeeBP           uint32 `json:"proposer_fee_bp"` // of each non-critical transaction's fee, to the proposer's operator
+	SlashDoubleSignBP       uint32 `json:"slash_double_sign_bp"`
 }
 
 // TreeParams are the proof trees' parameters (issue 16).

@@ -347,6 +347,27 @@ type ProverPage struct {
 	Next    string   `json:"next"`
 }
 
+// Validator is a validator's record (issue 19, docs/CHAIN.md
+// "Validators"): bonded (power > 0), unbonding, or jailed for double
+// signing.
+type Validator struct {
+	Address       string `json:"address"`            // consensus address, upper-case hex as CometBFT prints it
+	PubKey        string `json:"pub_key"`            // ed25519 consensus public key, hex
+	Operator      string `json:"operator,omitempty"` // the account that created it; empty for a genesis validator without one
+	Status        string `json:"status"`             // bonded, unbonding or jailed
+	Power         int64  `json:"power"`              // CometBFT voting power (0 once unbonding or jailed)
+	Stake         uint64 `json:"stake"`              // uprv bonded (0 for a genesis validator)
+	Slashed       uint64 `json:"slashed"`            // uprv burned for evidence
+	CreatedHeight int64  `json:"created_height"`     // 0 for a genesis validator
+	UnbondHeight  int64  `json:"unbond_height,omitempty"`
+}
+
+// ValidatorPage is one page of /v1/validators, in consensus address order.
+type ValidatorPage struct {
+	Validators []Validator `json:"validators"`
+	Next       string      `json:"next"`
+}
+
 // ProgramPage is one page of /v1/programs, in id order.
 type ProgramPage struct {
 	Programs []Program `json:"programs"`

@@ -97,6 +97,13 @@ const (
 	WeightSetAsk      = 40
 	WeightAskTarget   = 12
 	WeightMarketMatch = 2800
+
+	// issue 19: WeightValidator is a validator message (create, unbond,
+	// withdraw): one account, one validator record, the VRF key and the
+	// bonded count, no scan. Not measured by bench weight (the messages are
+	// rare and never fill a block): an Unbond's 32 (a record and an
+	// account) plus a quarter for the VRF key and the count.
+	WeightValidator = 40
 )
 
 // The market's bounds (issue 17), constants rather than parameters
@@ -164,6 +171,8 @@ func MsgWeight(m *pb.Msg, admissionChallenges uint32) uint64 {
 		return WeightProveTree + items(len(k.ProveTree.GetInputs()))*WeightTreeInput + DeferredWeight(m)
 	case *pb.Msg_SubmitNodeProof:
 		return WeightSubmitNodeProof
+	case *pb.Msg_CreateValidator, *pb.Msg_ValidatorUnbond, *pb.Msg_ValidatorWithdraw: // issue 19
+		return WeightValidator
 	}
 	return WeightTransfer // an unknown kind never decodes; the least any message weighs
 }

@@ -125,6 +125,7 @@ func newQueryCmd(g *globals) *cobra.Command {
 			},
 		},
 		newQueryProversCmd(g),
+		newQueryValidatorsCmd(g), // issue 19
 		newQueryProgramsCmd(g),
 		&cobra.Command{
 			Use: "params", Short: "The chain parameters", Args: cobra.NoArgs,

@@ -16,7 +16,7 @@ import (
 
 func newTxCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "tx", Short: "Sign and send transactions"}
-	cmd.AddCommand(newTransferCmd(g), newTxProverCmd(g))
+	cmd.AddCommand(newTransferCmd(g), newTxProverCmd(g), newTxValidatorCmd(g))
 	return cmd
 }
 

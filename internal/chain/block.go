@@ -9,10 +9,12 @@ import (
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/cometbft/cometbft/crypto/ed25519"
 	cmttypes "github.com/cometbft/cometbft/types"
 
 	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/internal/vrf"
 	"github.com/provernet/provernet/wire"
 	"github.com/provernet/provernet/wire/txn"
 )
@@ -32,6 +34,7 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalReques
 	if err != nil {
 		return nil, err
 	}
+	a.warnUnregisteredVRF(req.Height, req.ProposerAddress)
 	room, err := a.blockRoom(req.Height)
 	if err != nil {
 		return nil, err
@@ -39,6 +42,25 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalReques
 	limit := min(req.MaxTxBytes, MaxProposalTxBytes)
 	txs := append([][]byte{beacon}, fill(proposalOrder(req.Txs, a.txs.decode), a.env.Params, limit-protoSize(beacon), room)...)
 	return &abci.PrepareProposalResponse{Txs: txs}, nil
+}
+
+// warnUnregisteredVRF logs, loudly, a proposal every honest validator
+// will reject: the state registers another VRF key for this node's
+// consensus address, or none (docs/CHAIN.md, "The beacon across validator
+// set changes"). It does not refuse to propose: CometBFT halts a node
+// whose PrepareProposal fails, while a rejected proposal costs the chain
+// one round.
+func (a *App) warnUnregisteredVRF(height int64, proposer []byte) {
+	registered, err := protocol.VRFKey(a.tree.Working(), proposer)
+	if err != nil {
+		return
+	}
+	mine, err := vrf.PublicKey(a.opts.VRFSecret)
+	if err != nil || !bytes.Equal(registered, mine) {
+		a.logger.Error("proposing with a VRF key the chain does not register for this validator: the block will be rejected and the round lost",
+			"height", height, "validator", fmt.Sprintf("%X", proposer), "registered", fmt.Sprintf("%x", registered), "this node's", fmt.Sprintf("%x", mine),
+			"hint", "CreateValidator must name this node's config/vrf_key.json")
+	}
 }
 
 // ProcessProposal accepts a block only if its first transaction is the
@@ -142,6 +164,15 @@ func (a *App) finalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		return nil, fmt.Errorf("block %d: %w", req.Height, err)
 	}
 	env.Block = block
+	// issue 19: the evidence the block carries, then who earns its fees.
+	punished, err := protocol.ApplyEvidence(kv, env, evidenceOf(req.Misbehavior))
+	if err != nil {
+		return nil, fmt.Errorf("block %d: evidence: %w", req.Height, err)
+	}
+	blockEvents = append(blockEvents, punished...)
+	if err := block.SetProposer(kv, env.Params, req.ProposerAddress); err != nil {
+		return nil, fmt.Errorf("block %d: %w", req.Height, err)
+	}
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	results[0] = &abci.ExecTxResult{Events: toABCIEvents([]protocol.Event{ev})}
 	var fill protocol.Fill // what the admitted protocol-critical transactions took (protocol/fill.go)
@@ -177,7 +208,46 @@ func (a *App) finalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	if err != nil {
 		return nil, fmt.Errorf("block %d: failed to write state: %w", req.Height, err)
 	}
-	return &abci.FinalizeBlockResponse{Events: toABCIEvents(blockEvents), TxResults: results, AppHash: hash}, nil
+	return &abci.FinalizeBlockResponse{Events: toABCIEvents(blockEvents), TxResults: results, AppHash: hash,
+		ValidatorUpdates: validatorUpdates(block)}, nil
+}
+
+// evidenceOf is the misbehaviour CometBFT found proven in the block's
+// evidence, in its order; a kind this code does not know is skipped.
+func evidenceOf(ms []abci.Misbehavior) []protocol.Evidence {
+	var out []protocol.Evidence
+	for _, m := range ms {
+		kind := ""
+		switch m.Type {
+		case abci.MISBEHAVIOR_TYPE_DUPLICATE_VOTE:
+			kind = "duplicate_vote"
+		case abci.MISBEHAVIOR_TYPE_LIGHT_CLIENT_ATTACK:
+			kind = "light_client_attack"
+		default:
+			continue
+		}
+		out = append(out, protocol.Evidence{ConsensusAddress: m.Validator.Address, Height: m.Height, Kind: kind})
+	}
+	return out
+}
+
+// validatorUpdates are the power changes the block's evidence and
+// transactions made (issue 19). CometBFT applies the updates of block H
+// from block H+2: a new validator proposes from H+2 at the earliest, and
+// its VRF key, registered at H, is in the state every such proposal is
+// checked against; an unbonded or jailed one may still propose H+1, and
+// its key stays until it withdraws, validator_unbond_cooldown >= 2 blocks
+// later (docs/CHAIN.md, "The beacon across validator set changes").
+func validatorUpdates(b *protocol.Block) []abci.ValidatorUpdate {
+	us := b.ValidatorUpdates()
+	if len(us) == 0 {
+		return nil
+	}
+	out := make([]abci.ValidatorUpdate, len(us))
+	for i, u := range us {
+		out[i] = abci.ValidatorUpdate{PubKeyType: ed25519.KeyType, PubKeyBytes: u.PubKey, Power: u.Power}
+	}
+	return out
 }
 
 // flush writes the block's buffered writes to the tree, noting the records

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/cometbft/cometbft/crypto/ed25519"
 	cryptoenc "github.com/cometbft/cometbft/crypto/encoding"
 
 	"github.com/provernet/provernet/internal/protocol"
@@ -33,9 +34,29 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 	if err := protocol.InitGenesis(a.tree.Working(), req.ChainId, &g); err != nil {
 		return nil, err
 	}
+	if err := recordGenesisValidators(a.tree.Working(), &g, req.Validators); err != nil {
+		return nil, err
+	}
 	a.env = protocol.Env{ChainID: req.ChainId, Params: g.Params, Height: req.InitialHeight, Decode: a.txs.decode}
 	a.resetCheck(store.NewCache(a.tree.Working()), false)
 	return &abci.InitChainResponse{AppHash: a.tree.WorkingHash()}, nil
+}
+
+// recordGenesisValidators gives the genesis validators records when the
+// genesis turns validator staking on (issue 19); it writes nothing
+// otherwise, so older genesis files keep their app hash.
+func recordGenesisValidators(kv store.KV, g *protocol.Genesis, vals []abci.ValidatorUpdate) error {
+	if _, ok := g.Params.Validators(); !ok {
+		return nil
+	}
+	powers := make([]protocol.GenesisPower, len(vals))
+	for i, v := range vals {
+		if v.PubKeyType != ed25519.KeyType {
+			return fmt.Errorf("genesis validator key type %q: validator staking takes ed25519 keys only", v.PubKeyType)
+		}
+		powers[i] = protocol.GenesisPower{PubKey: v.PubKeyBytes, Power: v.Power}
+	}
+	return protocol.RecordGenesisValidators(kv, g, powers)
 }
 
 // checkValidatorsHaveVRF refuses a genesis in which a validator could not

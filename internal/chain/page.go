@@ -184,6 +184,23 @@ func listProvers(snap store.Reader, data []byte) (*abci.QueryResponse, error) {
 	return pageResponse(&pb.ProverList{Provers: ps}, next)
 }
 
+// listValidators answers a page of validator records, in consensus address
+// order (issue 19).
+func listValidators(snap store.Reader, data []byte) (*abci.QueryResponse, error) {
+	r, err := decodeListRequest(data, MaxPage)
+	if err != nil {
+		return nil, err
+	}
+	if !r.Filter.empty() {
+		return nil, errors.New("/validators takes no filters")
+	}
+	vs, next, err := scanPage[pb.Validator](snap, protocol.ValidatorPrefix(), r, 20, nil)
+	if err != nil {
+		return nil, err
+	}
+	return pageResponse(&pb.ValidatorList{Validators: vs}, next)
+}
+
 // listWorkloads answers a page of workloads, of one owner if the request
 // names one, newest first (highest inclusion height, then id order), that
 // pass its filter. It reads the index, which the heights narrow, and then

@@ -33,6 +33,9 @@ const (
 	PathPrograms = "/programs" // data: a ListRequest; value: a page of a ProgramList, id order
 	PathProver   = "/prover"   // data: the 20-byte address
 	PathProvers  = "/provers"  // data: a ListRequest; value: a page of a ProverList, address order
+	// PathValidators (issue 19): data: a ListRequest; value: a page of a
+	// ValidatorList, consensus address order (bonded, unbonding and jailed).
+	PathValidators = "/validators"
 
 	PathWorkload   = "/workload"   // data: the 32-byte workload id; unproven answers show running votes in their slots
 	PathWorkloads  = "/workloads"  // data: a ListRequest (or a bare 20-byte owner); value: a page of a WorkloadList, newest first
@@ -164,6 +167,8 @@ func query(snap *iavltree.Snapshot, req *abci.QueryRequest) (*abci.QueryResponse
 		return keyValue(snap, append(protocol.ProverPrefix(), addr[:]...), false)
 	case PathProvers:
 		return listProvers(snap, req.Data)
+	case PathValidators: // issue 19
+		return listValidators(snap, req.Data)
 	case PathWorkload:
 		if err := workloadID(req.Data); err != nil {
 			return nil, err

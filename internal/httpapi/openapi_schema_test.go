@@ -37,6 +37,7 @@ func init() {
 		"Ask": wire.Ask{}, "AskPage": wire.AskPage{}, "Market": wire.Market{}, "ClearingPrice": wire.ClearingPrice{}, // issue 17
 		"Reputation": wire.Reputation{}, "MarketOrder": wire.MarketOrder{}, "AskMiss": wire.AskMiss{},
 		"MarketMatch": wire.MarketMatch{}, "MatchCandidate": wire.MatchCandidate{},
+		"Validator": wire.Validator{}, "ValidatorPage": wire.ValidatorPage{}, // issue 19
 	} {
 		schemaTypes[name] = reflect.TypeOf(v)
 	}
@@ -54,6 +55,7 @@ var routeSchemas = map[string]string{
 	"GET /v1/workloads/{id}/timeline": "Timeline", "GET /v1/provers/{address}/history": "ProverHistory",
 	"GET /v1/txs/{hash}": "TxResult", "POST /v1/txs": "BroadcastResult", "GET /v1/trees/{id}": "Tree",
 	"GET /v1/asks": "AskPage", "GET /v1/market": "Market", // issue 17
+	"GET /v1/validators": "ValidatorPage", // issue 19
 }
 
 // schemaOf is t's schema: an object of its JSON fields, a named wire

@@ -101,6 +101,7 @@ var routes = []struct {
 	{"GET /v1/provers", (*server).provers},
 	{"GET /v1/provers/{address}", (*server).prover},
 	{"GET /v1/provers/{address}/history", (*server).proverHistory},
+	{"GET /v1/validators", (*server).validatorList}, // issue 19
 	{"GET /v1/workloads", (*server).workloads},
 	{"GET /v1/workloads/{id}", (*server).workload},
 	{"GET /v1/workloads/{id}/slots/{slot}/sealed", (*server).sealed},

@@ -111,7 +111,8 @@ func initDevnet(opts DevnetOptions) error {
 // segment (about 5*10^10 cycles, 10 to 20 s on a laptop core), due within
 // 240 blocks (two minutes: the devnet demonstrates challenges, it cannot
 // time a laptop shared by three provers), and a random challenge about
-// every 1200 blocks (10 minutes) per prover.
+// every 1200 blocks (10 minutes) per prover. A validator's unbonding takes
+// 100 blocks instead of 100,000.
 func DevnetParams() protocol.Params {
 	p := protocol.DefaultParams()
 	p.AcceptWindow = 20
@@ -122,6 +123,11 @@ func DevnetParams() protocol.Params {
 	p.ChallengeDeadline = 240
 	p.ChallengeInterval = 1200
 	p.ChallengeCycles = 20_000_000_000
+	// issue 19: a try-out network's validators leave in minutes, not a
+	// day (evidence lands within a block or two here).
+	vp := protocol.DefaultValidatorParams()
+	vp.ValidatorUnbondCooldown = 100
+	p.ValidatorParams = &vp
 	return p
 }
 

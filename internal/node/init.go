@@ -68,6 +68,26 @@ func Init(home string, opts InitOptions) (*InitResult, error) {
 	return m.result(home, g), nil
 }
 
+// Join creates a home for a node joining a running network (issue 19):
+// config.toml (cfg, with its persistent peers), node and validator keys
+// and a VRF key, and the network's genesis, copied as it is. The node
+// starts as a full node; `provernet tx validator create` with its keys
+// makes it a validator.
+func Join(home string, genesis []byte, cfg Config) (*InitResult, error) {
+	g, err := types.GenesisDocFromJSON(genesis)
+	if err != nil {
+		return nil, fmt.Errorf("the network's genesis: %w", err)
+	}
+	m, err := prepareHome(home, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(GenesisFile(home), genesis, 0o600); err != nil {
+		return nil, fmt.Errorf("failed to write genesis: %w", err)
+	}
+	return m.result(home, g), nil
+}
+
 // member is one validator's identity while a genesis is being made.
 type member struct {
 	moniker string

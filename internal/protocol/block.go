@@ -21,6 +21,7 @@ type Block struct {
 	votes    tallies              // the ballots voted on in the block (tally.go)
 	voterPay map[string]*voterPay // what the block owes its voters, by address (end.go)
 	txPay    []queuedPay          // what the running transaction adds to it, kept if it succeeds
+	vals     blockValidators      // issue 19: validator updates and the proposer's fee share (validator_block.go)
 }
 
 // BeginBlock does the chain's own work at the start of block env.Height,

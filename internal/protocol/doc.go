@@ -7,8 +7,10 @@
 // the same keys in the same order and reach the same app hash.
 //
 // The chain package calls it through a handful of entry points:
-// InitGenesis; for each block VerifyBeacon/ApplyBeacon, BeginBlock,
-// DeliverTx per transaction and RecordFill; and CheckTx for the mempool.
+// InitGenesis and RecordGenesisValidators; for each block
+// VerifyBeacon/ApplyBeacon, BeginBlock, ApplyEvidence and SetProposer
+// (issue 19), DeliverTx per transaction, EndBlock, and the block's
+// ValidatorUpdates for CometBFT; and CheckTx for the mempool.
 // Every rejected transaction gets a stable wire.Code and a readable log;
 // errors returned as Go errors are storage failures only, never a verdict
 // on input, and nothing here panics on input.

@@ -13,7 +13,8 @@ import (
 // its transactions: it decides the ballots that reached a quorum in the
 // block (tally.go) and writes back the others, pays the block's voters
 // (each voter's account and record written once, however many slots it
-// was paid for), and records whether the block, whose protocol-critical
+// was paid for), pays the proposer's operator its share of the block's
+// fees (issue 19), and records whether the block, whose protocol-critical
 // transactions took f, was full (fill.go). Its events are the
 // block's own, like BeginBlock's.
 func EndBlock(kv store.KV, env Env, f Fill) ([]Event, error) {
@@ -24,6 +25,10 @@ func EndBlock(kv store.KV, env Env, f Fill) ([]Event, error) {
 	env.Block.endTx(true) // the pay the decisions queued: nothing can take them back now
 	paid, err := payVoters(kv, env)
 	if err != nil {
+		return nil, err
+	}
+	evs = append(evs, paid...)
+	if paid, err = payProposer(kv, env); err != nil { // issue 19
 		return nil, err
 	}
 	return append(evs, paid...), recordFill(kv, env, f)
@@ -69,6 +74,7 @@ func (b *Block) endTx(keep bool) {
 	if b == nil {
 		return
 	}
+	b.endValidatorTx(keep)
 	if keep && len(b.txPay) > 0 && b.voterPay == nil {
 		b.voterPay = map[string]*voterPay{}
 	}

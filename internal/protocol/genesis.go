@@ -35,6 +35,10 @@ type GenesisValidator struct {
 	Name         string   `json:"name,omitempty"`
 	Address      HexBytes `json:"address"` // CometBFT consensus address, 20 bytes
 	VRFPublicKey HexBytes `json:"vrf_public_key"`
+	// Operator (issue 19, optional) is the account that may unbond this
+	// validator and earns its share of fees; a validator without one
+	// cannot be unbonded and its share is burned.
+	Operator *address.Address `json:"operator,omitempty"`
 }
 
 // HexBytes is a byte string written as hex in JSON.

@@ -20,7 +20,7 @@ import (
 // CheckInvariants checks the supply, every workload, every prover's
 // counts of what it holds, and the active index.
 func CheckInvariants(r store.Reader) error {
-	return errors.Join(CheckSupply(r), CheckWorkloads(r), CheckProverCounts(r), CheckActiveIndex(r), CheckBook(r), CheckTrees(r))
+	return errors.Join(CheckSupply(r), CheckWorkloads(r), CheckProverCounts(r), CheckActiveIndex(r), CheckBook(r), CheckTrees(r), CheckValidators(r))
 }
 
 // CheckActiveIndex verifies the active index (active.go) against a scan of
@@ -129,7 +129,7 @@ func CheckProverCounts(r store.Reader) error {
 }
 
 // CheckSupply verifies balances + escrow + stake + burned = genesis +
-// minted.
+// minted; stake is the provers' and the validators' (issue 19).
 func CheckSupply(r store.Reader) error {
 	s, err := GetSupply(r)
 	if err != nil {
@@ -148,6 +148,11 @@ func CheckSupply(r store.Reader) error {
 	if err := Scan(r, prefixTree, func(t *pb.Tree) bool { escrow += t.Escrow; return true }); err != nil { // issue 16
 		return err
 	}
+	vstakes, err := validatorStakes(r) // issue 19
+	if err != nil {
+		return err
+	}
+	stakes += vstakes
 	if have, want := balances+escrow+stakes+s.Burned, s.Genesis+s.Minted; have != want {
 		return fmt.Errorf("supply invariant broken: balances %d + escrow %d + stake %d + burned %d = %d, genesis %d + minted %d = %d",
 			balances, escrow, stakes, s.Burned, have, s.Genesis, s.Minted, want)

@@ -155,6 +155,85 @@ type Params struct {
 	// turns them off and writes none of them, so such a chain's params
 	// record and app hash stay what they were. Read it through Trees().
 	*TreeParams
+	// issue 19: validator staking and income (docs/CHAIN.md,
+	// "Validators"). Embedded like the tree parameters: nil, as in a
+	// genesis that predates them, keeps the validator set fixed at genesis
+	// and every fee burned, and writes none of them, so such a chain's
+	// params record and app hash stay what they were. Read it through
+	// Validators().
+	*ValidatorParams
+}
+
+// ValidatorParams are validator staking's parameters (issue 19,
+// docs/CHAIN.md "Validators").
+type ValidatorParams struct {
+	// MaxValidators caps the bonded validators (power > 0), genesis ones
+	// included; 0 turns validator staking off.
+	MaxValidators uint32 `json:"max_validators"`
+	// MinValidatorStake is the least self_stake of a CreateValidator, so
+	// that filling max_validators costs max_validators times it.
+	MinValidatorStake uint64 `json:"min_validator_stake"`
+	// PowerReduction is the uprv of stake per unit of CometBFT voting
+	// power: power = stake / power_reduction.
+	PowerReduction uint64 `json:"power_reduction"`
+	// ValidatorUnbondCooldown is how many blocks after ValidatorUnbond (or
+	// jailing) the stake stays bonded and slashable: at least 2, so that
+	// the VRF key outlives the power update CometBFT applies two blocks
+	// later; the genesis's evidence max_age_num_blocks should not exceed
+	// it.
+	ValidatorUnbondCooldown int64 `json:"validator_unbond_cooldown"`
+	// ProposerFeeBP of each transaction fee in a block goes to the block
+	// proposer's operator; the rest is burned as before.
+	ProposerFeeBP uint32 `json:"proposer_fee_bp"`
+	// SlashDoubleSignBP of a validator's stake is burned for evidence of
+	// double signing (ABCI misbehaviour), which also jails it.
+	SlashDoubleSignBP uint32 `json:"slash_double_sign_bp"`
+}
+
+// Validators returns validator staking's parameters and whether staking is
+// on.
+func (p Params) Validators() (ValidatorParams, bool) {
+	if p.ValidatorParams == nil || p.ValidatorParams.MaxValidators == 0 {
+		return ValidatorParams{}, false
+	}
+	return *p.ValidatorParams, true
+}
+
+// DefaultValidatorParams are validator staking's defaults, as docs/CHAIN.md
+// lists them and argues them ("Validators", "Validator income").
+func DefaultValidatorParams() ValidatorParams {
+	return ValidatorParams{
+		MaxValidators:           100,
+		MinValidatorStake:       10_000 * uprvPerPRV,
+		PowerReduction:          1_000 * uprvPerPRV,
+		ValidatorUnbondCooldown: 100_000,
+		ProposerFeeBP:           2_000,
+		SlashDoubleSignBP:       500,
+	}
+}
+
+// validate checks validator staking's parameters.
+func (v ValidatorParams) validate() error {
+	var errs []error
+	if v.MaxValidators > 10_000 {
+		errs = append(errs, fmt.Errorf("max_validators %d is above 10000", v.MaxValidators))
+	}
+	if v.PowerReduction == 0 {
+		errs = append(errs, errors.New("power_reduction must be positive"))
+	}
+	if v.MinValidatorStake < v.PowerReduction {
+		errs = append(errs, fmt.Errorf("min_validator_stake %d is below power_reduction %d: a validator would have no power", v.MinValidatorStake, v.PowerReduction))
+	}
+	if v.ValidatorUnbondCooldown < 2 || v.ValidatorUnbondCooldown > 1<<40 {
+		errs = append(errs, fmt.Errorf("validator_unbond_cooldown %d must be 2..2^40: CometBFT applies a power change two blocks later, and the VRF key must outlive it", v.ValidatorUnbondCooldown))
+	}
+	if v.ProposerFeeBP >= 10000 {
+		errs = append(errs, fmt.Errorf("proposer_fee_bp %d must be below 10000: a proposer must lose on every fee it pays itself (docs/CHAIN.md, \"Validator income\")", v.ProposerFeeBP))
+	}
+	if v.SlashDoubleSignBP > 10000 {
+		errs = append(errs, fmt.Errorf("slash_double_sign_bp %d exceeds 10000 basis points", v.SlashDoubleSignBP))
+	}
+	return errors.Join(errs...)
 }
 
 // TreeParams are the proof trees' parameters (issue 16).
@@ -282,6 +361,7 @@ func DefaultParams() Params {
 		ReputationWindow:   10_000,
 		ClearingPricesKept: 32,
 		TreeParams:         func() *TreeParams { t := DefaultTreeParams(); return &t }(),
+		ValidatorParams:    func() *ValidatorParams { v := DefaultValidatorParams(); return &v }(),
 	}
 }
 
@@ -363,6 +443,9 @@ func (p Params) Validate() error {
 	}
 	if p.TreeParams != nil && p.TreeParams.MaxTreeInputs != 0 {
 		errs = append(errs, p.TreeParams.validate())
+	}
+	if p.ValidatorParams != nil && p.ValidatorParams.MaxValidators != 0 {
+		errs = append(errs, p.ValidatorParams.validate())
 	}
 	return errors.Join(errs...)
 }

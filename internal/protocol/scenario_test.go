@@ -51,6 +51,7 @@ type scenario struct {
 	sealed     map[string]sealedResult // "w1/0" -> what was submitted
 	challenges map[string]int          // prover name -> challenges named so far
 	trees      map[string][]byte       // tree name -> tree id (issue 16, tree_scenario_test.go)
+	vals       valScenario             // issue 19, validator_scenario_test.go
 }
 
 // handle runs one command; the arguments are checked as the handler reads
@@ -71,6 +72,9 @@ func (s *scenario) dispatch(t testing.TB, c *cmd) string {
 		return s.genesis(t, c)
 	case "finalize-block":
 		n := c.uint("n", "1", 16)
+		if c.has("evidence") { // issue 19: the next block's misbehaviour
+			s.vals.evidence = c.list("evidence")
+		}
 		return s.finalize(t, int(n), c.flag("full"), c.flag("heavy"))
 	case "register":
 		from := c.str("from")
@@ -136,6 +140,9 @@ func (s *scenario) dispatch(t testing.TB, c *cmd) string {
 		if out, ok := s.handleTree(t, c); ok {
 			return out
 		}
+		if out, ok := s.handleValidator(t, c); ok { // issue 19
+			return out
+		}
 		c.fail("unknown command")
 		return ""
 	}
@@ -151,15 +158,20 @@ func (s *scenario) genesis(t testing.TB, c *cmd) string {
 	s.programs, s.workloads, s.wlNames = map[string][]byte{}, map[string][]byte{}, map[string]string{}
 	s.users, s.sealed, s.challenges = map[string]*age.X25519Identity{}, map[string]sealedResult{}, map[string]int{}
 	s.tree, s.keys, s.byAddr = iavltree.OpenMemory(), map[string]ed25519.PrivateKey{}, map[address.Address]string{}
+	s.vals = valScenario{}
 	g := protocol.Genesis{BeaconSeed: make([]byte, 32),
 		Validators: []protocol.GenesisValidator{{Address: make([]byte, 20), VRFPublicKey: make([]byte, 32)}}}
 	for _, spec := range c.list("accounts") {
 		name, bal := c.account(spec)
 		g.Accounts = append(g.Accounts, protocol.GenesisAccount{Address: s.addr(t, name), Balance: bal})
 	}
+	powers := s.genesisValidators(t, c, &g) // issue 19: validators=...
 	p = s.setParams(c, p)
 	g.Params = p
 	if err := protocol.InitGenesis(s.tree.Working(), "scenario", &g); err != nil {
+		return "error: " + err.Error()
+	}
+	if err := protocol.RecordGenesisValidators(s.tree.Working(), &g, powers); err != nil {
 		return "error: " + err.Error()
 	}
 	s.env = protocol.Env{ChainID: "scenario", Height: 1, Params: p}
@@ -230,6 +242,9 @@ func (s *scenario) finalize(t testing.TB, n int, full, heavy bool) string {
 			t.Fatal(err)
 		}
 		out = append(out, s.formatEvents(evs)...)
+		if us := s.env.Block.ValidatorUpdates(); len(us) > 0 { // issue 19: what FinalizeBlock returns
+			out = append(out, s.formatUpdates(us))
+		}
 		if _, _, err := s.tree.Commit(); err != nil {
 			t.Fatal(err)
 		}
@@ -253,6 +268,7 @@ func (s *scenario) finalize(t testing.TB, n int, full, heavy bool) string {
 		}
 		s.env.Block = block
 		out = append(out, s.formatEvents(evs)...)
+		out = append(out, s.startBlock(t)...) // issue 19: evidence, then the proposer
 	}
 	return strings.Join(append([]string{fmt.Sprintf("height %d", s.env.Height)}, out...), "\n")
 }
@@ -265,9 +281,16 @@ func (s *scenario) send(t testing.TB, from string, m *pb.Msg) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := txn.Sign(key, &pb.TxBody{ChainId: s.env.ChainID, Nonce: a.Nonce, Messages: []*pb.Msg{m}})
+	body := &pb.TxBody{ChainId: s.env.ChainID, Nonce: a.Nonce, Messages: []*pb.Msg{m}}
+	raw, err := txn.Sign(key, body)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for s.vals.minFee && body.Fee < s.env.Params.MinFee(len(raw), body.Messages) { // issue 19: tx-fee min
+		body.Fee = s.env.Params.MinFee(len(raw), body.Messages)
+		if raw, err = txn.Sign(key, body); err != nil {
+			t.Fatal(err)
+		}
 	}
 	res, err := protocol.DeliverTx(s.tree.Working(), s.env, raw)
 	if err != nil {
@@ -325,6 +348,9 @@ func (s *scenario) names(text string) string {
 	for id, n := range s.wlNames {
 		text = strings.ReplaceAll(text, id, n)
 	}
+	for addr, n := range s.vals.names { // issue 19: consensus addresses
+		text = strings.ReplaceAll(text, addr, n)
+	}
 	return text
 }
 
@@ -332,6 +358,9 @@ func (s *scenario) names(text string) string {
 // scenario name.
 func (s *scenario) nameOf(v string) (string, bool) {
 	if n, ok := s.wlNames[v]; ok {
+		return n, true
+	}
+	if n, ok := s.vals.names[v]; ok { // issue 19: a consensus address
 		return n, true
 	}
 	a, err := address.Parse(v)

@@ -46,7 +46,7 @@ func CheckTx(kv store.KV, env Env, raw []byte) (Result, error) {
 		return res, err
 	}
 	cache := store.NewCache(kv)
-	if err := payFee(cache, tx, acct); err != nil {
+	if err := payFee(cache, env, tx, acct); err != nil {
 		return Result{}, err
 	}
 	res, err = runMessages(cache, env, tx)
@@ -64,7 +64,7 @@ func DeliverTx(kv store.KV, env Env, raw []byte) (Result, error) {
 	if err != nil || !res.OK() {
 		return res, err
 	}
-	if err := payFee(kv, tx, acct); err != nil {
+	if err := payFee(kv, env, tx, acct); err != nil {
 		return Result{}, err
 	}
 	cache := store.NewCache(kv)
@@ -150,15 +150,17 @@ func Critical(tx *txn.Tx) bool {
 
 // payFee takes the fee from the sender, burns it and uses the nonce; acct
 // is the sender's account as admit read it from kv's parent, unchanged
-// since. Fees are burned rather than paid to validators: see
-// docs/RATIONALE.md.
-func payFee(kv store.KV, tx *txn.Tx, acct *pb.Account) error {
+// since. Fees are burned (docs/RATIONALE.md), less, for a transaction
+// that is not protocol-critical in a block whose proposer has an operator,
+// its proposer_fee_bp share, paid at EndBlock (issue 19,
+// validator_block.go).
+func payFee(kv store.KV, env Env, tx *txn.Tx, acct *pb.Account) error {
 	acct.Balance -= tx.Body.Fee // admit checked the balance
 	acct.Nonce++
 	if err := setAccount(kv, tx.Sender, acct); err != nil {
 		return err
 	}
-	return burn(kv, tx.Body.Fee)
+	return burn(kv, feeShare(env, tx))
 }
 
 func runMessages(kv store.KV, env Env, tx *txn.Tx) (Result, error) {
@@ -237,6 +239,12 @@ func runMessage(kv store.KV, env Env, sender address.Address, m *pb.Msg) (Result
 		return proveTree(kv, env, sender, k.ProveTree)
 	case *pb.Msg_SubmitNodeProof: // issue 16
 		return submitNodeProof(kv, env, sender, k.SubmitNodeProof)
+	case *pb.Msg_CreateValidator: // issue 19
+		return createValidator(kv, env, sender, k.CreateValidator)
+	case *pb.Msg_ValidatorUnbond: // issue 19
+		return validatorUnbond(kv, env, sender, k.ValidatorUnbond)
+	case *pb.Msg_ValidatorWithdraw: // issue 19
+		return validatorWithdraw(kv, env, sender, k.ValidatorWithdraw)
 	default:
 		return reject(wire.CodeUnknownMessage, "unknown message kind %T", k), nil
 	}

@@ -474,8 +474,8 @@ func (s *scenario) provers(t testing.TB, c *cmd) string {
 	return strings.Join(out, "\n")
 }
 
-// holdings names=A,B,...: each account's balance plus its stake (0 if it
-// is no prover), and the sum of all of them.
+// holdings names=A,B,...: each account's balance plus its stake (as a
+// prover, and in the validators it operates), and the sum of all of them.
 func (s *scenario) holdings(t testing.TB, c *cmd) string {
 	var out []string
 	var total uint64
@@ -484,9 +484,9 @@ func (s *scenario) holdings(t testing.TB, c *cmd) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var stake uint64
+		stake := s.validatorStake(t, name) // issue 19: what its validators bond
 		if p, err := protocol.GetProver(s.tree.Working(), s.addr(t, name)); err == nil {
-			stake = p.Stake
+			stake += p.Stake
 		}
 		total += a.Balance + stake
 		out = append(out, fmt.Sprintf("%s balance=%d stake=%d", name, a.Balance, stake))

@@ -1383,6 +1383,52 @@ func (x *ProverList) GetProvers() []*Prover {
 	return nil
 }
 
+// ValidatorList (issue 19) answers the /validators query, in consensus
+// address order.
+type ValidatorList struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Validators    []*Validator           `protobuf:"bytes,1,rep,name=validators,proto3" json:"validators,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ValidatorList) Reset() {
+	*x = ValidatorList{}
+	mi := &file_provernet_v1_state_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ValidatorList) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ValidatorList) ProtoMessage() {}
+
+func (x *ValidatorList) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_state_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ValidatorList.ProtoReflect.Descriptor instead.
+func (*ValidatorList) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ValidatorList) GetValidators() []*Validator {
+	if x != nil {
+		return x.Validators
+	}
+	return nil
+}
+
 // ProgramList answers the /programs query.
 type ProgramList struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1393,7 +1439,7 @@ type ProgramList struct {
 
 func (x *ProgramList) Reset() {
 	*x = ProgramList{}
-	mi := &file_provernet_v1_state_proto_msgTypes[12]
+	mi := &file_provernet_v1_state_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1405,7 +1451,7 @@ func (x *ProgramList) String() string {
 func (*ProgramList) ProtoMessage() {}
 
 func (x *ProgramList) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[12]
+	mi := &file_provernet_v1_state_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1418,7 +1464,7 @@ func (x *ProgramList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProgramList.ProtoReflect.Descriptor instead.
 func (*ProgramList) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{12}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ProgramList) GetPrograms() []*Program {
@@ -1441,7 +1487,7 @@ type Supply struct {
 
 func (x *Supply) Reset() {
 	*x = Supply{}
-	mi := &file_provernet_v1_state_proto_msgTypes[13]
+	mi := &file_provernet_v1_state_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1453,7 +1499,7 @@ func (x *Supply) String() string {
 func (*Supply) ProtoMessage() {}
 
 func (x *Supply) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[13]
+	mi := &file_provernet_v1_state_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1466,7 +1512,7 @@ func (x *Supply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Supply.ProtoReflect.Descriptor instead.
 func (*Supply) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{13}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Supply) GetGenesis() uint64 {
@@ -1502,7 +1548,7 @@ type BeaconTx struct {
 
 func (x *BeaconTx) Reset() {
 	*x = BeaconTx{}
-	mi := &file_provernet_v1_state_proto_msgTypes[14]
+	mi := &file_provernet_v1_state_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1514,7 +1560,7 @@ func (x *BeaconTx) String() string {
 func (*BeaconTx) ProtoMessage() {}
 
 func (x *BeaconTx) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[14]
+	mi := &file_provernet_v1_state_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1527,7 +1573,7 @@ func (x *BeaconTx) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeaconTx.ProtoReflect.Descriptor instead.
 func (*BeaconTx) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{14}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *BeaconTx) GetHeight() int64 {
@@ -1566,7 +1612,7 @@ type BeaconEntry struct {
 
 func (x *BeaconEntry) Reset() {
 	*x = BeaconEntry{}
-	mi := &file_provernet_v1_state_proto_msgTypes[15]
+	mi := &file_provernet_v1_state_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1578,7 +1624,7 @@ func (x *BeaconEntry) String() string {
 func (*BeaconEntry) ProtoMessage() {}
 
 func (x *BeaconEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[15]
+	mi := &file_provernet_v1_state_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1591,7 +1637,7 @@ func (x *BeaconEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeaconEntry.ProtoReflect.Descriptor instead.
 func (*BeaconEntry) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{15}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *BeaconEntry) GetHeight() int64 {
@@ -1647,7 +1693,7 @@ type ValidatorVRF struct {
 
 func (x *ValidatorVRF) Reset() {
 	*x = ValidatorVRF{}
-	mi := &file_provernet_v1_state_proto_msgTypes[16]
+	mi := &file_provernet_v1_state_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1659,7 +1705,7 @@ func (x *ValidatorVRF) String() string {
 func (*ValidatorVRF) ProtoMessage() {}
 
 func (x *ValidatorVRF) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[16]
+	mi := &file_provernet_v1_state_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1672,7 +1718,7 @@ func (x *ValidatorVRF) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidatorVRF.ProtoReflect.Descriptor instead.
 func (*ValidatorVRF) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{16}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ValidatorVRF) GetAddress() []byte {
@@ -1687,6 +1733,115 @@ func (x *ValidatorVRF) GetVrfPublicKey() []byte {
 		return x.VrfPublicKey
 	}
 	return nil
+}
+
+// Validator (issue 19) is a validator's record, val/<consensus address>.
+type Validator struct {
+	state              protoimpl.MessageState `protogen:"open.v1"`
+	ConsensusAddress   []byte                 `protobuf:"bytes,1,opt,name=consensus_address,json=consensusAddress,proto3" json:"consensus_address,omitempty"`         // SHA-256(consensus_public_key)[:20]
+	ConsensusPublicKey []byte                 `protobuf:"bytes,2,opt,name=consensus_public_key,json=consensusPublicKey,proto3" json:"consensus_public_key,omitempty"` // ed25519
+	Operator           []byte                 `protobuf:"bytes,3,opt,name=operator,proto3" json:"operator,omitempty"`                                                 // the account that created it (20 bytes); empty for a genesis validator without one
+	Stake              uint64                 `protobuf:"varint,4,opt,name=stake,proto3" json:"stake,omitempty"`                                                      // uprv bonded (0 for a genesis validator: its power comes from genesis)
+	Power              int64                  `protobuf:"varint,5,opt,name=power,proto3" json:"power,omitempty"`                                                      // the voting power last sent to CometBFT; 0 once unbonding or jailed
+	UnbondHeight       int64                  `protobuf:"varint,6,opt,name=unbond_height,json=unbondHeight,proto3" json:"unbond_height,omitempty"`                    // 0 while bonded; else the height from which its stake may be withdrawn
+	Jailed             bool                   `protobuf:"varint,7,opt,name=jailed,proto3" json:"jailed,omitempty"`                                                    // evidence of double signing removed it: power 0 for good, and its key never bonds again
+	Slashed            uint64                 `protobuf:"varint,8,opt,name=slashed,proto3" json:"slashed,omitempty"`                                                  // uprv burned from its stake for evidence
+	CreatedHeight      int64                  `protobuf:"varint,9,opt,name=created_height,json=createdHeight,proto3" json:"created_height,omitempty"`                 // the height of its CreateValidator; 0 for a genesis validator
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *Validator) Reset() {
+	*x = Validator{}
+	mi := &file_provernet_v1_state_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Validator) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Validator) ProtoMessage() {}
+
+func (x *Validator) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_state_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Validator.ProtoReflect.Descriptor instead.
+func (*Validator) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *Validator) GetConsensusAddress() []byte {
+	if x != nil {
+		return x.ConsensusAddress
+	}
+	return nil
+}
+
+func (x *Validator) GetConsensusPublicKey() []byte {
+	if x != nil {
+		return x.ConsensusPublicKey
+	}
+	return nil
+}
+
+func (x *Validator) GetOperator() []byte {
+	if x != nil {
+		return x.Operator
+	}
+	return nil
+}
+
+func (x *Validator) GetStake() uint64 {
+	if x != nil {
+		return x.Stake
+	}
+	return 0
+}
+
+func (x *Validator) GetPower() int64 {
+	if x != nil {
+		return x.Power
+	}
+	return 0
+}
+
+func (x *Validator) GetUnbondHeight() int64 {
+	if x != nil {
+		return x.UnbondHeight
+	}
+	return 0
+}
+
+func (x *Validator) GetJailed() bool {
+	if x != nil {
+		return x.Jailed
+	}
+	return false
+}
+
+func (x *Validator) GetSlashed() uint64 {
+	if x != nil {
+		return x.Slashed
+	}
+	return 0
+}
+
+func (x *Validator) GetCreatedHeight() int64 {
+	if x != nil {
+		return x.CreatedHeight
+	}
+	return 0
 }
 
 // Slot is one of a workload's k places for a proof.
@@ -1739,7 +1894,7 @@ type Slot struct {
 
 func (x *Slot) Reset() {
 	*x = Slot{}
-	mi := &file_provernet_v1_state_proto_msgTypes[17]
+	mi := &file_provernet_v1_state_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1751,7 +1906,7 @@ func (x *Slot) String() string {
 func (*Slot) ProtoMessage() {}
 
 func (x *Slot) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[17]
+	mi := &file_provernet_v1_state_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1764,7 +1919,7 @@ func (x *Slot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Slot.ProtoReflect.Descriptor instead.
 func (*Slot) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{17}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Slot) GetIndex() uint32 {
@@ -2066,7 +2221,7 @@ type Workload struct {
 
 func (x *Workload) Reset() {
 	*x = Workload{}
-	mi := &file_provernet_v1_state_proto_msgTypes[18]
+	mi := &file_provernet_v1_state_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2078,7 +2233,7 @@ func (x *Workload) String() string {
 func (*Workload) ProtoMessage() {}
 
 func (x *Workload) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[18]
+	mi := &file_provernet_v1_state_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2091,7 +2246,7 @@ func (x *Workload) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Workload.ProtoReflect.Descriptor instead.
 func (*Workload) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{18}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Workload) GetId() []byte {
@@ -2307,7 +2462,7 @@ type WorkloadList struct {
 
 func (x *WorkloadList) Reset() {
 	*x = WorkloadList{}
-	mi := &file_provernet_v1_state_proto_msgTypes[19]
+	mi := &file_provernet_v1_state_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2319,7 +2474,7 @@ func (x *WorkloadList) String() string {
 func (*WorkloadList) ProtoMessage() {}
 
 func (x *WorkloadList) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[19]
+	mi := &file_provernet_v1_state_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2332,7 +2487,7 @@ func (x *WorkloadList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkloadList.ProtoReflect.Descriptor instead.
 func (*WorkloadList) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{19}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *WorkloadList) GetWorkloads() []*Workload {
@@ -2361,7 +2516,7 @@ type FeeQuote struct {
 
 func (x *FeeQuote) Reset() {
 	*x = FeeQuote{}
-	mi := &file_provernet_v1_state_proto_msgTypes[20]
+	mi := &file_provernet_v1_state_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2373,7 +2528,7 @@ func (x *FeeQuote) String() string {
 func (*FeeQuote) ProtoMessage() {}
 
 func (x *FeeQuote) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[20]
+	mi := &file_provernet_v1_state_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2386,7 +2541,7 @@ func (x *FeeQuote) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FeeQuote.ProtoReflect.Descriptor instead.
 func (*FeeQuote) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{20}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *FeeQuote) GetFee() uint64 {
@@ -2465,7 +2620,7 @@ type Ballot struct {
 
 func (x *Ballot) Reset() {
 	*x = Ballot{}
-	mi := &file_provernet_v1_state_proto_msgTypes[21]
+	mi := &file_provernet_v1_state_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2477,7 +2632,7 @@ func (x *Ballot) String() string {
 func (*Ballot) ProtoMessage() {}
 
 func (x *Ballot) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[21]
+	mi := &file_provernet_v1_state_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2490,7 +2645,7 @@ func (x *Ballot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ballot.ProtoReflect.Descriptor instead.
 func (*Ballot) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{21}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *Ballot) GetMembers() []byte {
@@ -2572,7 +2727,7 @@ type TreeProof struct {
 
 func (x *TreeProof) Reset() {
 	*x = TreeProof{}
-	mi := &file_provernet_v1_state_proto_msgTypes[22]
+	mi := &file_provernet_v1_state_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2584,7 +2739,7 @@ func (x *TreeProof) String() string {
 func (*TreeProof) ProtoMessage() {}
 
 func (x *TreeProof) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[22]
+	mi := &file_provernet_v1_state_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2597,7 +2752,7 @@ func (x *TreeProof) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TreeProof.ProtoReflect.Descriptor instead.
 func (*TreeProof) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{22}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *TreeProof) GetSeq() uint32 {
@@ -2713,7 +2868,7 @@ type TreeNode struct {
 
 func (x *TreeNode) Reset() {
 	*x = TreeNode{}
-	mi := &file_provernet_v1_state_proto_msgTypes[23]
+	mi := &file_provernet_v1_state_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2725,7 +2880,7 @@ func (x *TreeNode) String() string {
 func (*TreeNode) ProtoMessage() {}
 
 func (x *TreeNode) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[23]
+	mi := &file_provernet_v1_state_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2738,7 +2893,7 @@ func (x *TreeNode) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TreeNode.ProtoReflect.Descriptor instead.
 func (*TreeNode) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{23}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *TreeNode) GetIndex() uint32 {
@@ -2812,7 +2967,7 @@ type Tree struct {
 
 func (x *Tree) Reset() {
 	*x = Tree{}
-	mi := &file_provernet_v1_state_proto_msgTypes[24]
+	mi := &file_provernet_v1_state_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2824,7 +2979,7 @@ func (x *Tree) String() string {
 func (*Tree) ProtoMessage() {}
 
 func (x *Tree) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[24]
+	mi := &file_provernet_v1_state_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2837,7 +2992,7 @@ func (x *Tree) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Tree.ProtoReflect.Descriptor instead.
 func (*Tree) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{24}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *Tree) GetId() []byte {
@@ -2984,7 +3139,7 @@ type TreeInputs struct {
 
 func (x *TreeInputs) Reset() {
 	*x = TreeInputs{}
-	mi := &file_provernet_v1_state_proto_msgTypes[25]
+	mi := &file_provernet_v1_state_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2996,7 +3151,7 @@ func (x *TreeInputs) String() string {
 func (*TreeInputs) ProtoMessage() {}
 
 func (x *TreeInputs) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[25]
+	mi := &file_provernet_v1_state_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3009,7 +3164,7 @@ func (x *TreeInputs) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TreeInputs.ProtoReflect.Descriptor instead.
 func (*TreeInputs) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{25}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *TreeInputs) GetInputs() []*Input {
@@ -3116,7 +3271,11 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\ttruncated\x18\x06 \x01(\bR\ttruncated\"<\n" +
 	"\n" +
 	"ProverList\x12.\n" +
-	"\aprovers\x18\x01 \x03(\v2\x14.provernet.v1.ProverR\aprovers\"@\n" +
+	"\aprovers\x18\x01 \x03(\v2\x14.provernet.v1.ProverR\aprovers\"H\n" +
+	"\rValidatorList\x127\n" +
+	"\n" +
+	"validators\x18\x01 \x03(\v2\x17.provernet.v1.ValidatorR\n" +
+	"validators\"@\n" +
 	"\vProgramList\x121\n" +
 	"\bprograms\x18\x01 \x03(\v2\x15.provernet.v1.ProgramR\bprograms\"R\n" +
 	"\x06Supply\x12\x18\n" +
@@ -3136,7 +3295,17 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\x04seed\x18\x06 \x01(\fR\x04seed\"N\n" +
 	"\fValidatorVRF\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\fR\aaddress\x12$\n" +
-	"\x0evrf_public_key\x18\x02 \x01(\fR\fvrfPublicKey\"\xb7\b\n" +
+	"\x0evrf_public_key\x18\x02 \x01(\fR\fvrfPublicKey\"\xb0\x02\n" +
+	"\tValidator\x12+\n" +
+	"\x11consensus_address\x18\x01 \x01(\fR\x10consensusAddress\x120\n" +
+	"\x14consensus_public_key\x18\x02 \x01(\fR\x12consensusPublicKey\x12\x1a\n" +
+	"\boperator\x18\x03 \x01(\fR\boperator\x12\x14\n" +
+	"\x05stake\x18\x04 \x01(\x04R\x05stake\x12\x14\n" +
+	"\x05power\x18\x05 \x01(\x03R\x05power\x12#\n" +
+	"\runbond_height\x18\x06 \x01(\x03R\funbondHeight\x12\x16\n" +
+	"\x06jailed\x18\a \x01(\bR\x06jailed\x12\x18\n" +
+	"\aslashed\x18\b \x01(\x04R\aslashed\x12%\n" +
+	"\x0ecreated_height\x18\t \x01(\x03R\rcreatedHeight\"\xb7\b\n" +
 	"\x04Slot\x12\x14\n" +
 	"\x05index\x18\x01 \x01(\rR\x05index\x12-\n" +
 	"\x05state\x18\x02 \x01(\x0e2\x17.provernet.v1.SlotStateR\x05state\x12!\n" +
@@ -3348,7 +3517,7 @@ func file_provernet_v1_state_proto_rawDescGZIP() []byte {
 }
 
 var file_provernet_v1_state_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_provernet_v1_state_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
+var file_provernet_v1_state_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_provernet_v1_state_proto_goTypes = []any{
 	(ProverState)(0),       // 0: provernet.v1.ProverState
 	(WorkloadState)(0),     // 1: provernet.v1.WorkloadState
@@ -3367,31 +3536,33 @@ var file_provernet_v1_state_proto_goTypes = []any{
 	(*ClearingPrices)(nil), // 14: provernet.v1.ClearingPrices
 	(*MarketView)(nil),     // 15: provernet.v1.MarketView
 	(*ProverList)(nil),     // 16: provernet.v1.ProverList
-	(*ProgramList)(nil),    // 17: provernet.v1.ProgramList
-	(*Supply)(nil),         // 18: provernet.v1.Supply
-	(*BeaconTx)(nil),       // 19: provernet.v1.BeaconTx
-	(*BeaconEntry)(nil),    // 20: provernet.v1.BeaconEntry
-	(*ValidatorVRF)(nil),   // 21: provernet.v1.ValidatorVRF
-	(*Slot)(nil),           // 22: provernet.v1.Slot
-	(*Workload)(nil),       // 23: provernet.v1.Workload
-	(*WorkloadList)(nil),   // 24: provernet.v1.WorkloadList
-	(*FeeQuote)(nil),       // 25: provernet.v1.FeeQuote
-	(*Ballot)(nil),         // 26: provernet.v1.Ballot
-	(*TreeProof)(nil),      // 27: provernet.v1.TreeProof
-	(*TreeNode)(nil),       // 28: provernet.v1.TreeNode
-	(*Tree)(nil),           // 29: provernet.v1.Tree
-	(*TreeInputs)(nil),     // 30: provernet.v1.TreeInputs
-	(*Module)(nil),         // 31: provernet.v1.Module
-	(*Hardware)(nil),       // 32: provernet.v1.Hardware
-	(Outcome)(0),           // 33: provernet.v1.Outcome
-	(*Input)(nil),          // 34: provernet.v1.Input
-	(*MarketOrder)(nil),    // 35: provernet.v1.MarketOrder
+	(*ValidatorList)(nil),  // 17: provernet.v1.ValidatorList
+	(*ProgramList)(nil),    // 18: provernet.v1.ProgramList
+	(*Supply)(nil),         // 19: provernet.v1.Supply
+	(*BeaconTx)(nil),       // 20: provernet.v1.BeaconTx
+	(*BeaconEntry)(nil),    // 21: provernet.v1.BeaconEntry
+	(*ValidatorVRF)(nil),   // 22: provernet.v1.ValidatorVRF
+	(*Validator)(nil),      // 23: provernet.v1.Validator
+	(*Slot)(nil),           // 24: provernet.v1.Slot
+	(*Workload)(nil),       // 25: provernet.v1.Workload
+	(*WorkloadList)(nil),   // 26: provernet.v1.WorkloadList
+	(*FeeQuote)(nil),       // 27: provernet.v1.FeeQuote
+	(*Ballot)(nil),         // 28: provernet.v1.Ballot
+	(*TreeProof)(nil),      // 29: provernet.v1.TreeProof
+	(*TreeNode)(nil),       // 30: provernet.v1.TreeNode
+	(*Tree)(nil),           // 31: provernet.v1.Tree
+	(*TreeInputs)(nil),     // 32: provernet.v1.TreeInputs
+	(*Module)(nil),         // 33: provernet.v1.Module
+	(*Hardware)(nil),       // 34: provernet.v1.Hardware
+	(Outcome)(0),           // 35: provernet.v1.Outcome
+	(*Input)(nil),          // 36: provernet.v1.Input
+	(*MarketOrder)(nil),    // 37: provernet.v1.MarketOrder
 }
 var file_provernet_v1_state_proto_depIdxs = []int32{
-	31, // 0: provernet.v1.Program.prover:type_name -> provernet.v1.Module
-	31, // 1: provernet.v1.Program.verifier:type_name -> provernet.v1.Module
-	32, // 2: provernet.v1.Program.min_hardware:type_name -> provernet.v1.Hardware
-	32, // 3: provernet.v1.Prover.hardware:type_name -> provernet.v1.Hardware
+	33, // 0: provernet.v1.Program.prover:type_name -> provernet.v1.Module
+	33, // 1: provernet.v1.Program.verifier:type_name -> provernet.v1.Module
+	34, // 2: provernet.v1.Program.min_hardware:type_name -> provernet.v1.Hardware
+	34, // 3: provernet.v1.Prover.hardware:type_name -> provernet.v1.Hardware
 	0,  // 4: provernet.v1.Prover.state:type_name -> provernet.v1.ProverState
 	8,  // 5: provernet.v1.Prover.reputation:type_name -> provernet.v1.RepBucket
 	10, // 6: provernet.v1.AskList.asks:type_name -> provernet.v1.Ask
@@ -3400,26 +3571,27 @@ var file_provernet_v1_state_proto_depIdxs = []int32{
 	10, // 9: provernet.v1.MarketView.class_asks:type_name -> provernet.v1.Ask
 	13, // 10: provernet.v1.MarketView.clearing:type_name -> provernet.v1.ClearingPrice
 	7,  // 11: provernet.v1.ProverList.provers:type_name -> provernet.v1.Prover
-	6,  // 12: provernet.v1.ProgramList.programs:type_name -> provernet.v1.Program
-	2,  // 13: provernet.v1.Slot.state:type_name -> provernet.v1.SlotState
-	33, // 14: provernet.v1.Slot.outcome:type_name -> provernet.v1.Outcome
-	34, // 15: provernet.v1.Workload.inputs:type_name -> provernet.v1.Input
-	1,  // 16: provernet.v1.Workload.state:type_name -> provernet.v1.WorkloadState
-	22, // 17: provernet.v1.Workload.slots:type_name -> provernet.v1.Slot
-	35, // 18: provernet.v1.Workload.market:type_name -> provernet.v1.MarketOrder
-	12, // 19: provernet.v1.Workload.missed:type_name -> provernet.v1.AskMiss
-	23, // 20: provernet.v1.WorkloadList.workloads:type_name -> provernet.v1.Workload
-	10, // 21: provernet.v1.FeeQuote.asks:type_name -> provernet.v1.Ask
-	4,  // 22: provernet.v1.TreeNode.phase:type_name -> provernet.v1.NodePhase
-	27, // 23: provernet.v1.TreeNode.proofs:type_name -> provernet.v1.TreeProof
-	3,  // 24: provernet.v1.Tree.state:type_name -> provernet.v1.TreeState
-	28, // 25: provernet.v1.Tree.nodes:type_name -> provernet.v1.TreeNode
-	34, // 26: provernet.v1.TreeInputs.inputs:type_name -> provernet.v1.Input
-	27, // [27:27] is the sub-list for method output_type
-	27, // [27:27] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	23, // 12: provernet.v1.ValidatorList.validators:type_name -> provernet.v1.Validator
+	6,  // 13: provernet.v1.ProgramList.programs:type_name -> provernet.v1.Program
+	2,  // 14: provernet.v1.Slot.state:type_name -> provernet.v1.SlotState
+	35, // 15: provernet.v1.Slot.outcome:type_name -> provernet.v1.Outcome
+	36, // 16: provernet.v1.Workload.inputs:type_name -> provernet.v1.Input
+	1,  // 17: provernet.v1.Workload.state:type_name -> provernet.v1.WorkloadState
+	24, // 18: provernet.v1.Workload.slots:type_name -> provernet.v1.Slot
+	37, // 19: provernet.v1.Workload.market:type_name -> provernet.v1.MarketOrder
+	12, // 20: provernet.v1.Workload.missed:type_name -> provernet.v1.AskMiss
+	25, // 21: provernet.v1.WorkloadList.workloads:type_name -> provernet.v1.Workload
+	10, // 22: provernet.v1.FeeQuote.asks:type_name -> provernet.v1.Ask
+	4,  // 23: provernet.v1.TreeNode.phase:type_name -> provernet.v1.NodePhase
+	29, // 24: provernet.v1.TreeNode.proofs:type_name -> provernet.v1.TreeProof
+	3,  // 25: provernet.v1.Tree.state:type_name -> provernet.v1.TreeState
+	30, // 26: provernet.v1.Tree.nodes:type_name -> provernet.v1.TreeNode
+	36, // 27: provernet.v1.TreeInputs.inputs:type_name -> provernet.v1.Input
+	28, // [28:28] is the sub-list for method output_type
+	28, // [28:28] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_provernet_v1_state_proto_init() }
@@ -3434,7 +3606,7 @@ func file_provernet_v1_state_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_provernet_v1_state_proto_rawDesc), len(file_provernet_v1_state_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   26,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

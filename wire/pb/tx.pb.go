@@ -330,6 +330,9 @@ type Msg struct {
 	//	*Msg_SetAsk
 	//	*Msg_ProveTree
 	//	*Msg_SubmitNodeProof
+	//	*Msg_CreateValidator
+	//	*Msg_ValidatorUnbond
+	//	*Msg_ValidatorWithdraw
 	Kind          isMsg_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -507,6 +510,33 @@ func (x *Msg) GetSubmitNodeProof() *SubmitNodeProof {
 	return nil
 }
 
+func (x *Msg) GetCreateValidator() *CreateValidator {
+	if x != nil {
+		if x, ok := x.Kind.(*Msg_CreateValidator); ok {
+			return x.CreateValidator
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetValidatorUnbond() *ValidatorUnbond {
+	if x != nil {
+		if x, ok := x.Kind.(*Msg_ValidatorUnbond); ok {
+			return x.ValidatorUnbond
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetValidatorWithdraw() *ValidatorWithdraw {
+	if x != nil {
+		if x, ok := x.Kind.(*Msg_ValidatorWithdraw); ok {
+			return x.ValidatorWithdraw
+		}
+	}
+	return nil
+}
+
 type isMsg_Kind interface {
 	isMsg_Kind()
 }
@@ -572,6 +602,20 @@ type Msg_SubmitNodeProof struct {
 	SubmitNodeProof *SubmitNodeProof `protobuf:"bytes,21,opt,name=submit_node_proof,json=submitNodeProof,proto3,oneof"`
 }
 
+type Msg_CreateValidator struct {
+	// issue 19: validator staking (docs/CHAIN.md, "Validators"); field
+	// numbers 30..39.
+	CreateValidator *CreateValidator `protobuf:"bytes,30,opt,name=create_validator,json=createValidator,proto3,oneof"`
+}
+
+type Msg_ValidatorUnbond struct {
+	ValidatorUnbond *ValidatorUnbond `protobuf:"bytes,31,opt,name=validator_unbond,json=validatorUnbond,proto3,oneof"`
+}
+
+type Msg_ValidatorWithdraw struct {
+	ValidatorWithdraw *ValidatorWithdraw `protobuf:"bytes,32,opt,name=validator_withdraw,json=validatorWithdraw,proto3,oneof"`
+}
+
 func (*Msg_Transfer) isMsg_Kind() {}
 
 func (*Msg_Deploy) isMsg_Kind() {}
@@ -601,6 +645,12 @@ func (*Msg_SetAsk) isMsg_Kind() {}
 func (*Msg_ProveTree) isMsg_Kind() {}
 
 func (*Msg_SubmitNodeProof) isMsg_Kind() {}
+
+func (*Msg_CreateValidator) isMsg_Kind() {}
+
+func (*Msg_ValidatorUnbond) isMsg_Kind() {}
+
+func (*Msg_ValidatorWithdraw) isMsg_Kind() {}
 
 // Transfer moves uprv from the sender to another account.
 type Transfer struct {
@@ -1110,6 +1160,162 @@ func (*Withdraw) Descriptor() ([]byte, []int) {
 	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{11}
 }
 
+// CreateValidator (issue 19) makes the sender the operator of a new
+// CometBFT validator: it bonds self_stake from the sender's balance and
+// registers the validator's VRF key for the beacon. Its voting power,
+// self_stake / power_reduction, applies two blocks later (CometBFT).
+type CreateValidator struct {
+	state              protoimpl.MessageState `protogen:"open.v1"`
+	ConsensusPublicKey []byte                 `protobuf:"bytes,1,opt,name=consensus_public_key,json=consensusPublicKey,proto3" json:"consensus_public_key,omitempty"` // ed25519, 32 bytes
+	VrfPublicKey       []byte                 `protobuf:"bytes,2,opt,name=vrf_public_key,json=vrfPublicKey,proto3" json:"vrf_public_key,omitempty"`                   // RFC 9381 ECVRF-EDWARDS25519-SHA512-TAI, 32 bytes
+	SelfStake          uint64                 `protobuf:"varint,3,opt,name=self_stake,json=selfStake,proto3" json:"self_stake,omitempty"`                             // uprv
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *CreateValidator) Reset() {
+	*x = CreateValidator{}
+	mi := &file_provernet_v1_tx_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateValidator) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateValidator) ProtoMessage() {}
+
+func (x *CreateValidator) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_tx_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateValidator.ProtoReflect.Descriptor instead.
+func (*CreateValidator) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *CreateValidator) GetConsensusPublicKey() []byte {
+	if x != nil {
+		return x.ConsensusPublicKey
+	}
+	return nil
+}
+
+func (x *CreateValidator) GetVrfPublicKey() []byte {
+	if x != nil {
+		return x.VrfPublicKey
+	}
+	return nil
+}
+
+func (x *CreateValidator) GetSelfStake() uint64 {
+	if x != nil {
+		return x.SelfStake
+	}
+	return 0
+}
+
+// ValidatorUnbond (issue 19) sets the operator's validator's power to 0 at
+// once; its stake unlocks after validator_unbond_cooldown blocks.
+type ValidatorUnbond struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	ConsensusAddress []byte                 `protobuf:"bytes,1,opt,name=consensus_address,json=consensusAddress,proto3" json:"consensus_address,omitempty"` // 20 bytes
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *ValidatorUnbond) Reset() {
+	*x = ValidatorUnbond{}
+	mi := &file_provernet_v1_tx_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ValidatorUnbond) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ValidatorUnbond) ProtoMessage() {}
+
+func (x *ValidatorUnbond) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_tx_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ValidatorUnbond.ProtoReflect.Descriptor instead.
+func (*ValidatorUnbond) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ValidatorUnbond) GetConsensusAddress() []byte {
+	if x != nil {
+		return x.ConsensusAddress
+	}
+	return nil
+}
+
+// ValidatorWithdraw (issue 19) returns an unbonded validator's unlocked
+// stake to its operator and deletes the validator and its VRF key.
+type ValidatorWithdraw struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	ConsensusAddress []byte                 `protobuf:"bytes,1,opt,name=consensus_address,json=consensusAddress,proto3" json:"consensus_address,omitempty"` // 20 bytes
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *ValidatorWithdraw) Reset() {
+	*x = ValidatorWithdraw{}
+	mi := &file_provernet_v1_tx_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ValidatorWithdraw) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ValidatorWithdraw) ProtoMessage() {}
+
+func (x *ValidatorWithdraw) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_tx_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ValidatorWithdraw.ProtoReflect.Descriptor instead.
+func (*ValidatorWithdraw) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ValidatorWithdraw) GetConsensusAddress() []byte {
+	if x != nil {
+		return x.ConsensusAddress
+	}
+	return nil
+}
+
 // Input is one input file of a Run: inline bytes (up to max_inline_input)
 // or a blob named by hash and size.
 type Input struct {
@@ -1124,7 +1330,7 @@ type Input struct {
 
 func (x *Input) Reset() {
 	*x = Input{}
-	mi := &file_provernet_v1_tx_proto_msgTypes[12]
+	mi := &file_provernet_v1_tx_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1136,7 +1342,7 @@ func (x *Input) String() string {
 func (*Input) ProtoMessage() {}
 
 func (x *Input) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_tx_proto_msgTypes[12]
+	mi := &file_provernet_v1_tx_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1149,7 +1355,7 @@ func (x *Input) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Input.ProtoReflect.Descriptor instead.
 func (*Input) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{12}
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Input) GetName() string {
@@ -1200,7 +1406,7 @@ type Run struct {
 
 func (x *Run) Reset() {
 	*x = Run{}
-	mi := &file_provernet_v1_tx_proto_msgTypes[13]
+	mi := &file_provernet_v1_tx_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1212,7 +1418,7 @@ func (x *Run) String() string {
 func (*Run) ProtoMessage() {}
 
 func (x *Run) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_tx_proto_msgTypes[13]
+	mi := &file_provernet_v1_tx_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1225,7 +1431,7 @@ func (x *Run) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Run.ProtoReflect.Descriptor instead.
 func (*Run) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{13}
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Run) GetProgram() []byte {
@@ -1303,7 +1509,7 @@ type MarketOrder struct {
 
 func (x *MarketOrder) Reset() {
 	*x = MarketOrder{}
-	mi := &file_provernet_v1_tx_proto_msgTypes[14]
+	mi := &file_provernet_v1_tx_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1315,7 +1521,7 @@ func (x *MarketOrder) String() string {
 func (*MarketOrder) ProtoMessage() {}
 
 func (x *MarketOrder) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_tx_proto_msgTypes[14]
+	mi := &file_provernet_v1_tx_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1328,7 +1534,7 @@ func (x *MarketOrder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarketOrder.ProtoReflect.Descriptor instead.
 func (*MarketOrder) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{14}
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *MarketOrder) GetMechanism() Mechanism {
@@ -1391,7 +1597,7 @@ type SetAsk struct {
 
 func (x *SetAsk) Reset() {
 	*x = SetAsk{}
-	mi := &file_provernet_v1_tx_proto_msgTypes[15]
+	mi := &file_provernet_v1_tx_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1403,7 +1609,7 @@ func (x *SetAsk) String() string {
 func (*SetAsk) ProtoMessage() {}
 
 func (x *SetAsk) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_tx_proto_msgTypes[15]
+	mi := &file_provernet_v1_tx_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1416,7 +1622,7 @@ func (x *SetAsk) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAsk.ProtoReflect.Descriptor instead.
 func (*SetAsk) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{15}
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *SetAsk) GetId() uint32 {
@@ -1476,7 +1682,7 @@ type Accept struct {
 
 func (x *Accept) Reset() {
 	*x = Accept{}
-	mi := &file_provernet_v1_tx_proto_msgTypes[16]
+	mi := &file_provernet_v1_tx_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1488,7 +1694,7 @@ func (x *Accept) String() string {
 func (*Accept) ProtoMessage() {}
 
 func (x *Accept) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_tx_proto_msgTypes[16]
+	mi := &file_provernet_v1_tx_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1501,7 +1707,7 @@ func (x *Accept) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Accept.ProtoReflect.Descriptor instead.
 func (*Accept) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{16}
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Accept) GetWorkload() []byte {
@@ -1536,7 +1742,7 @@ type Decline struct {
 
 func (x *Decline) Reset() {
 	*x = Decline{}
-	mi := &file_provernet_v1_tx_proto_msgTypes[17]
+	mi := &file_provernet_v1_tx_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1548,7 +1754,7 @@ func (x *Decline) String() string {
 func (*Decline) ProtoMessage() {}
 
 func (x *Decline) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_tx_proto_msgTypes[17]
+	mi := &file_provernet_v1_tx_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1561,7 +1767,7 @@ func (x *Decline) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Decline.ProtoReflect.Descriptor instead.
 func (*Decline) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{17}
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Decline) GetWorkload() []byte {
@@ -1594,7 +1800,7 @@ type SubmitResult struct {
 
 func (x *SubmitResult) Reset() {
 	*x = SubmitResult{}
-	mi := &file_provernet_v1_tx_proto_msgTypes[18]
+	mi := &file_provernet_v1_tx_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1606,7 +1812,7 @@ func (x *SubmitResult) String() string {
 func (*SubmitResult) ProtoMessage() {}
 
 func (x *SubmitResult) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_tx_proto_msgTypes[18]
+	mi := &file_provernet_v1_tx_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1619,7 +1825,7 @@ func (x *SubmitResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitResult.ProtoReflect.Descriptor instead.
 func (*SubmitResult) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{18}
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *SubmitResult) GetWorkload() []byte {
@@ -1676,7 +1882,7 @@ type RevealKey struct {
 
 func (x *RevealKey) Reset() {
 	*x = RevealKey{}
-	mi := &file_provernet_v1_tx_proto_msgTypes[19]
+	mi := &file_provernet_v1_tx_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1688,7 +1894,7 @@ func (x *RevealKey) String() string {
 func (*RevealKey) ProtoMessage() {}
 
 func (x *RevealKey) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_tx_proto_msgTypes[19]
+	mi := &file_provernet_v1_tx_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1701,7 +1907,7 @@ func (x *RevealKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevealKey.ProtoReflect.Descriptor instead.
 func (*RevealKey) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{19}
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *RevealKey) GetWorkload() []byte {
@@ -1746,7 +1952,7 @@ type Vote struct {
 
 func (x *Vote) Reset() {
 	*x = Vote{}
-	mi := &file_provernet_v1_tx_proto_msgTypes[20]
+	mi := &file_provernet_v1_tx_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1758,7 +1964,7 @@ func (x *Vote) String() string {
 func (*Vote) ProtoMessage() {}
 
 func (x *Vote) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_tx_proto_msgTypes[20]
+	mi := &file_provernet_v1_tx_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1771,7 +1977,7 @@ func (x *Vote) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Vote.ProtoReflect.Descriptor instead.
 func (*Vote) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{20}
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *Vote) GetBallots() []uint64 {
@@ -1806,7 +2012,7 @@ type ProveTree struct {
 
 func (x *ProveTree) Reset() {
 	*x = ProveTree{}
-	mi := &file_provernet_v1_tx_proto_msgTypes[21]
+	mi := &file_provernet_v1_tx_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1818,7 +2024,7 @@ func (x *ProveTree) String() string {
 func (*ProveTree) ProtoMessage() {}
 
 func (x *ProveTree) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_tx_proto_msgTypes[21]
+	mi := &file_provernet_v1_tx_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1831,7 +2037,7 @@ func (x *ProveTree) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProveTree.ProtoReflect.Descriptor instead.
 func (*ProveTree) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{21}
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ProveTree) GetBaseProgram() []byte {
@@ -1888,7 +2094,7 @@ type SubmitNodeProof struct {
 
 func (x *SubmitNodeProof) Reset() {
 	*x = SubmitNodeProof{}
-	mi := &file_provernet_v1_tx_proto_msgTypes[22]
+	mi := &file_provernet_v1_tx_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1900,7 +2106,7 @@ func (x *SubmitNodeProof) String() string {
 func (*SubmitNodeProof) ProtoMessage() {}
 
 func (x *SubmitNodeProof) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_tx_proto_msgTypes[22]
+	mi := &file_provernet_v1_tx_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1913,7 +2119,7 @@ func (x *SubmitNodeProof) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitNodeProof.ProtoReflect.Descriptor instead.
 func (*SubmitNodeProof) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{22}
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *SubmitNodeProof) GetTree() []byte {
@@ -1986,7 +2192,7 @@ const file_provernet_v1_tx_proto_rawDesc = "" +
 	"\x05nonce\x18\x03 \x01(\x04R\x05nonce\x12\x10\n" +
 	"\x03fee\x18\x04 \x01(\x04R\x03fee\x12-\n" +
 	"\bmessages\x18\x05 \x03(\v2\x11.provernet.v1.MsgR\bmessages\x12\x12\n" +
-	"\x04memo\x18\x06 \x01(\tR\x04memo\"\xb8\x06\n" +
+	"\x04memo\x18\x06 \x01(\tR\x04memo\"\xa2\b\n" +
 	"\x03Msg\x124\n" +
 	"\btransfer\x18\x01 \x01(\v2\x16.provernet.v1.TransferH\x00R\btransfer\x12.\n" +
 	"\x06deploy\x18\x02 \x01(\v2\x14.provernet.v1.DeployH\x00R\x06deploy\x12G\n" +
@@ -2005,7 +2211,10 @@ const file_provernet_v1_tx_proto_rawDesc = "" +
 	"\aset_ask\x18\r \x01(\v2\x14.provernet.v1.SetAskH\x00R\x06setAsk\x128\n" +
 	"\n" +
 	"prove_tree\x18\x14 \x01(\v2\x17.provernet.v1.ProveTreeH\x00R\tproveTree\x12K\n" +
-	"\x11submit_node_proof\x18\x15 \x01(\v2\x1d.provernet.v1.SubmitNodeProofH\x00R\x0fsubmitNodeProofB\x06\n" +
+	"\x11submit_node_proof\x18\x15 \x01(\v2\x1d.provernet.v1.SubmitNodeProofH\x00R\x0fsubmitNodeProof\x12J\n" +
+	"\x10create_validator\x18\x1e \x01(\v2\x1d.provernet.v1.CreateValidatorH\x00R\x0fcreateValidator\x12J\n" +
+	"\x10validator_unbond\x18\x1f \x01(\v2\x1d.provernet.v1.ValidatorUnbondH\x00R\x0fvalidatorUnbond\x12P\n" +
+	"\x12validator_withdraw\x18  \x01(\v2\x1f.provernet.v1.ValidatorWithdrawH\x00R\x11validatorWithdrawB\x06\n" +
 	"\x04kind\"2\n" +
 	"\bTransfer\x12\x0e\n" +
 	"\x02to\x18\x01 \x01(\fR\x02to\x12\x16\n" +
@@ -2037,7 +2246,16 @@ const file_provernet_v1_tx_proto_rawDesc = "" +
 	"\x06amount\x18\x01 \x01(\x04R\x06amount\"\b\n" +
 	"\x06Unbond\"\n" +
 	"\n" +
-	"\bWithdraw\"[\n" +
+	"\bWithdraw\"\x88\x01\n" +
+	"\x0fCreateValidator\x120\n" +
+	"\x14consensus_public_key\x18\x01 \x01(\fR\x12consensusPublicKey\x12$\n" +
+	"\x0evrf_public_key\x18\x02 \x01(\fR\fvrfPublicKey\x12\x1d\n" +
+	"\n" +
+	"self_stake\x18\x03 \x01(\x04R\tselfStake\">\n" +
+	"\x0fValidatorUnbond\x12+\n" +
+	"\x11consensus_address\x18\x01 \x01(\fR\x10consensusAddress\"@\n" +
+	"\x11ValidatorWithdraw\x12+\n" +
+	"\x11consensus_address\x18\x01 \x01(\fR\x10consensusAddress\"[\n" +
 	"\x05Input\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04data\x18\x02 \x01(\fR\x04data\x12\x16\n" +
@@ -2129,34 +2347,37 @@ func file_provernet_v1_tx_proto_rawDescGZIP() []byte {
 }
 
 var file_provernet_v1_tx_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_provernet_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_provernet_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_provernet_v1_tx_proto_goTypes = []any{
-	(Mechanism)(0),          // 0: provernet.v1.Mechanism
-	(Priority)(0),           // 1: provernet.v1.Priority
-	(Outcome)(0),            // 2: provernet.v1.Outcome
-	(*Tx)(nil),              // 3: provernet.v1.Tx
-	(*TxBody)(nil),          // 4: provernet.v1.TxBody
-	(*Msg)(nil),             // 5: provernet.v1.Msg
-	(*Transfer)(nil),        // 6: provernet.v1.Transfer
-	(*Deploy)(nil),          // 7: provernet.v1.Deploy
-	(*Module)(nil),          // 8: provernet.v1.Module
-	(*Hardware)(nil),        // 9: provernet.v1.Hardware
-	(*Gpu)(nil),             // 10: provernet.v1.Gpu
-	(*RegisterProver)(nil),  // 11: provernet.v1.RegisterProver
-	(*Stake)(nil),           // 12: provernet.v1.Stake
-	(*Unbond)(nil),          // 13: provernet.v1.Unbond
-	(*Withdraw)(nil),        // 14: provernet.v1.Withdraw
-	(*Input)(nil),           // 15: provernet.v1.Input
-	(*Run)(nil),             // 16: provernet.v1.Run
-	(*MarketOrder)(nil),     // 17: provernet.v1.MarketOrder
-	(*SetAsk)(nil),          // 18: provernet.v1.SetAsk
-	(*Accept)(nil),          // 19: provernet.v1.Accept
-	(*Decline)(nil),         // 20: provernet.v1.Decline
-	(*SubmitResult)(nil),    // 21: provernet.v1.SubmitResult
-	(*RevealKey)(nil),       // 22: provernet.v1.RevealKey
-	(*Vote)(nil),            // 23: provernet.v1.Vote
-	(*ProveTree)(nil),       // 24: provernet.v1.ProveTree
-	(*SubmitNodeProof)(nil), // 25: provernet.v1.SubmitNodeProof
+	(Mechanism)(0),            // 0: provernet.v1.Mechanism
+	(Priority)(0),             // 1: provernet.v1.Priority
+	(Outcome)(0),              // 2: provernet.v1.Outcome
+	(*Tx)(nil),                // 3: provernet.v1.Tx
+	(*TxBody)(nil),            // 4: provernet.v1.TxBody
+	(*Msg)(nil),               // 5: provernet.v1.Msg
+	(*Transfer)(nil),          // 6: provernet.v1.Transfer
+	(*Deploy)(nil),            // 7: provernet.v1.Deploy
+	(*Module)(nil),            // 8: provernet.v1.Module
+	(*Hardware)(nil),          // 9: provernet.v1.Hardware
+	(*Gpu)(nil),               // 10: provernet.v1.Gpu
+	(*RegisterProver)(nil),    // 11: provernet.v1.RegisterProver
+	(*Stake)(nil),             // 12: provernet.v1.Stake
+	(*Unbond)(nil),            // 13: provernet.v1.Unbond
+	(*Withdraw)(nil),          // 14: provernet.v1.Withdraw
+	(*CreateValidator)(nil),   // 15: provernet.v1.CreateValidator
+	(*ValidatorUnbond)(nil),   // 16: provernet.v1.ValidatorUnbond
+	(*ValidatorWithdraw)(nil), // 17: provernet.v1.ValidatorWithdraw
+	(*Input)(nil),             // 18: provernet.v1.Input
+	(*Run)(nil),               // 19: provernet.v1.Run
+	(*MarketOrder)(nil),       // 20: provernet.v1.MarketOrder
+	(*SetAsk)(nil),            // 21: provernet.v1.SetAsk
+	(*Accept)(nil),            // 22: provernet.v1.Accept
+	(*Decline)(nil),           // 23: provernet.v1.Decline
+	(*SubmitResult)(nil),      // 24: provernet.v1.SubmitResult
+	(*RevealKey)(nil),         // 25: provernet.v1.RevealKey
+	(*Vote)(nil),              // 26: provernet.v1.Vote
+	(*ProveTree)(nil),         // 27: provernet.v1.ProveTree
+	(*SubmitNodeProof)(nil),   // 28: provernet.v1.SubmitNodeProof
 }
 var file_provernet_v1_tx_proto_depIdxs = []int32{
 	5,  // 0: provernet.v1.TxBody.messages:type_name -> provernet.v1.Msg
@@ -2166,31 +2387,34 @@ var file_provernet_v1_tx_proto_depIdxs = []int32{
 	12, // 4: provernet.v1.Msg.stake:type_name -> provernet.v1.Stake
 	13, // 5: provernet.v1.Msg.unbond:type_name -> provernet.v1.Unbond
 	14, // 6: provernet.v1.Msg.withdraw:type_name -> provernet.v1.Withdraw
-	16, // 7: provernet.v1.Msg.run:type_name -> provernet.v1.Run
-	19, // 8: provernet.v1.Msg.accept:type_name -> provernet.v1.Accept
-	20, // 9: provernet.v1.Msg.decline:type_name -> provernet.v1.Decline
-	21, // 10: provernet.v1.Msg.submit_result:type_name -> provernet.v1.SubmitResult
-	22, // 11: provernet.v1.Msg.reveal_key:type_name -> provernet.v1.RevealKey
-	23, // 12: provernet.v1.Msg.vote:type_name -> provernet.v1.Vote
-	18, // 13: provernet.v1.Msg.set_ask:type_name -> provernet.v1.SetAsk
-	24, // 14: provernet.v1.Msg.prove_tree:type_name -> provernet.v1.ProveTree
-	25, // 15: provernet.v1.Msg.submit_node_proof:type_name -> provernet.v1.SubmitNodeProof
-	8,  // 16: provernet.v1.Deploy.prover:type_name -> provernet.v1.Module
-	8,  // 17: provernet.v1.Deploy.verifier:type_name -> provernet.v1.Module
-	9,  // 18: provernet.v1.Deploy.min_hardware:type_name -> provernet.v1.Hardware
-	10, // 19: provernet.v1.Hardware.gpus:type_name -> provernet.v1.Gpu
-	9,  // 20: provernet.v1.RegisterProver.hardware:type_name -> provernet.v1.Hardware
-	15, // 21: provernet.v1.Run.inputs:type_name -> provernet.v1.Input
-	17, // 22: provernet.v1.Run.market:type_name -> provernet.v1.MarketOrder
-	0,  // 23: provernet.v1.MarketOrder.mechanism:type_name -> provernet.v1.Mechanism
-	1,  // 24: provernet.v1.MarketOrder.priority:type_name -> provernet.v1.Priority
-	2,  // 25: provernet.v1.SubmitResult.outcome:type_name -> provernet.v1.Outcome
-	15, // 26: provernet.v1.ProveTree.inputs:type_name -> provernet.v1.Input
-	27, // [27:27] is the sub-list for method output_type
-	27, // [27:27] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	19, // 7: provernet.v1.Msg.run:type_name -> provernet.v1.Run
+	22, // 8: provernet.v1.Msg.accept:type_name -> provernet.v1.Accept
+	23, // 9: provernet.v1.Msg.decline:type_name -> provernet.v1.Decline
+	24, // 10: provernet.v1.Msg.submit_result:type_name -> provernet.v1.SubmitResult
+	25, // 11: provernet.v1.Msg.reveal_key:type_name -> provernet.v1.RevealKey
+	26, // 12: provernet.v1.Msg.vote:type_name -> provernet.v1.Vote
+	21, // 13: provernet.v1.Msg.set_ask:type_name -> provernet.v1.SetAsk
+	27, // 14: provernet.v1.Msg.prove_tree:type_name -> provernet.v1.ProveTree
+	28, // 15: provernet.v1.Msg.submit_node_proof:type_name -> provernet.v1.SubmitNodeProof
+	15, // 16: provernet.v1.Msg.create_validator:type_name -> provernet.v1.CreateValidator
+	16, // 17: provernet.v1.Msg.validator_unbond:type_name -> provernet.v1.ValidatorUnbond
+	17, // 18: provernet.v1.Msg.validator_withdraw:type_name -> provernet.v1.ValidatorWithdraw
+	8,  // 19: provernet.v1.Deploy.prover:type_name -> provernet.v1.Module
+	8,  // 20: provernet.v1.Deploy.verifier:type_name -> provernet.v1.Module
+	9,  // 21: provernet.v1.Deploy.min_hardware:type_name -> provernet.v1.Hardware
+	10, // 22: provernet.v1.Hardware.gpus:type_name -> provernet.v1.Gpu
+	9,  // 23: provernet.v1.RegisterProver.hardware:type_name -> provernet.v1.Hardware
+	18, // 24: provernet.v1.Run.inputs:type_name -> provernet.v1.Input
+	20, // 25: provernet.v1.Run.market:type_name -> provernet.v1.MarketOrder
+	0,  // 26: provernet.v1.MarketOrder.mechanism:type_name -> provernet.v1.Mechanism
+	1,  // 27: provernet.v1.MarketOrder.priority:type_name -> provernet.v1.Priority
+	2,  // 28: provernet.v1.SubmitResult.outcome:type_name -> provernet.v1.Outcome
+	18, // 29: provernet.v1.ProveTree.inputs:type_name -> provernet.v1.Input
+	30, // [30:30] is the sub-list for method output_type
+	30, // [30:30] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_provernet_v1_tx_proto_init() }
@@ -2214,6 +2438,9 @@ func file_provernet_v1_tx_proto_init() {
 		(*Msg_SetAsk)(nil),
 		(*Msg_ProveTree)(nil),
 		(*Msg_SubmitNodeProof)(nil),
+		(*Msg_CreateValidator)(nil),
+		(*Msg_ValidatorUnbond)(nil),
+		(*Msg_ValidatorWithdraw)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -2221,7 +2448,7 @@ func file_provernet_v1_tx_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_provernet_v1_tx_proto_rawDesc), len(file_provernet_v1_tx_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   23,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

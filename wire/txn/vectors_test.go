@@ -80,6 +80,11 @@ func vectorMsgs() []struct {
 		{"submit_node_proof", &pb.Msg{Kind: &pb.Msg_SubmitNodeProof{SubmitNodeProof: &pb.SubmitNodeProof{Tree: fixed("tree"), Node: 1,
 			Left: []uint32{0, 2}, Right: []uint32{1}, VrfProof: append(fixed("gamma"), append(fixed("c"), fixed("s")...)...)[:80],
 			FeeBurnBp: 4000, Proof: []byte("a proof"), Outputs: append(fixed("prover")[:20], fixed("commitment")...)}}}},
+		// issue 19: validator staking.
+		{"create_validator", &pb.Msg{Kind: &pb.Msg_CreateValidator{CreateValidator: &pb.CreateValidator{
+			ConsensusPublicKey: fixed("consensus"), VrfPublicKey: fixed("validator vrf"), SelfStake: 10_000_000_000}}}},
+		{"validator_unbond", &pb.Msg{Kind: &pb.Msg_ValidatorUnbond{ValidatorUnbond: &pb.ValidatorUnbond{ConsensusAddress: fixed("consensus")[:20]}}}},
+		{"validator_withdraw", &pb.Msg{Kind: &pb.Msg_ValidatorWithdraw{ValidatorWithdraw: &pb.ValidatorWithdraw{ConsensusAddress: fixed("consensus")[:20]}}}},
 	}
 }
 

@@ -1,0 +1,118 @@
+package protocol
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
+	"github.com/provernet/provernet/wire/pb"
+)
+
+// A validator leaves in two steps (issue 19): ValidatorUnbond takes its
+// power to 0 at once and starts the cooldown; ValidatorWithdraw, once the
+// cooldown is over, returns what is left of its stake. The cooldown keeps
+// the stake slashable while evidence of what it signed can still land
+// (validator_evidence.go), and keeps its VRF key past the last block it
+// can propose (CometBFT applies the power change two blocks later).
+
+// ownValidator reads the validator the sender operates, or rejects.
+func ownValidator(kv store.KV, sender address.Address, consAddr []byte, what string) (*pb.Validator, Result, error) {
+	if len(consAddr) != 20 {
+		return nil, reject(wire.CodeInvalidMessage, "%s: consensus_address must be 20 bytes, got %d", what, len(consAddr)), nil
+	}
+	v, err := GetValidator(kv, consAddr)
+	if isNotFound(err) {
+		return nil, reject(wire.CodeNotFound, "%s: %X is not a validator", what, consAddr), nil
+	}
+	if err != nil {
+		return nil, Result{}, err
+	}
+	if string(v.Operator) != string(sender[:]) {
+		return nil, reject(wire.CodeNotAllowed, "%s: %s does not operate validator %X", what, sender, consAddr), nil
+	}
+	return v, Result{}, nil
+}
+
+func validatorUnbond(kv store.KV, env Env, sender address.Address, m *pb.ValidatorUnbond) (Result, error) {
+	vp, ok := env.Params.Validators()
+	if !ok {
+		return reject(wire.CodeNotAllowed, "validator unbond: validator staking is off on this chain"), nil
+	}
+	v, res, err := ownValidator(kv, sender, m.ConsensusAddress, "validator unbond")
+	if err != nil || !res.OK() {
+		return res, err
+	}
+	switch {
+	case v.Jailed:
+		return reject(wire.CodeNotAllowed, "validator unbond: %X is jailed and unbonding already; withdraw from height %d", v.ConsensusAddress, v.UnbondHeight), nil
+	case v.Power == 0:
+		return reject(wire.CodeNotAllowed, "validator unbond: %X is unbonding already; withdraw from height %d", v.ConsensusAddress, v.UnbondHeight), nil
+	case v.CreatedHeight == env.Height:
+		// Its power and its removal would reach CometBFT in one block,
+		// which refuses to remove a validator it does not have yet.
+		return reject(wire.CodeWindowClosed, "validator unbond: %X was created in this block; unbond from the next", v.ConsensusAddress), nil
+	}
+	n, err := BondedValidators(kv)
+	if err != nil {
+		return Result{}, err
+	}
+	if n <= 1 {
+		return reject(wire.CodeLastValidator, "validator unbond: %X is the last bonded validator; without it the chain would halt", v.ConsensusAddress), nil
+	}
+	was := v.Power
+	v.Power, v.UnbondHeight = 0, env.Height+vp.ValidatorUnbondCooldown
+	if err := putValidator(kv, v, was); err != nil {
+		return Result{}, err
+	}
+	env.Block.queueUpdate(ValidatorUpdate{PubKey: v.ConsensusPublicKey, Power: 0})
+	return emit(env, event("validator_unbond", "validator", fmt.Sprintf("%X", v.ConsensusAddress),
+		"operator", sender.String(), "unlocks_at", strconv.FormatInt(v.UnbondHeight, 10))), nil
+}
+
+func validatorWithdraw(kv store.KV, env Env, sender address.Address, m *pb.ValidatorWithdraw) (Result, error) {
+	v, res, err := ownValidator(kv, sender, m.ConsensusAddress, "validator withdraw")
+	if err != nil || !res.OK() {
+		return res, err
+	}
+	switch {
+	case v.Power != 0 || v.UnbondHeight == 0:
+		return reject(wire.CodeNotAllowed, "validator withdraw: %X is bonded; unbond first", v.ConsensusAddress), nil
+	case env.Height < v.UnbondHeight:
+		return reject(wire.CodeWindowClosed, "validator withdraw: the stake of %X unlocks at height %d (now %d)", v.ConsensusAddress, v.UnbondHeight, env.Height), nil
+	}
+	if key, err := VRFKey(kv, v.ConsensusAddress); err != nil || key == nil {
+		if err != nil {
+			return Result{}, err
+		}
+		return reject(wire.CodeNotAllowed, "validator withdraw: %X was jailed and has withdrawn already; its record stays so that its key never bonds again", v.ConsensusAddress), nil
+	}
+	acct, err := GetAccount(kv, sender)
+	if err != nil {
+		return Result{}, err
+	}
+	amount := v.Stake
+	if err := addBalance(kv, sender, acct, +1, amount); err != nil {
+		return Result{}, err
+	}
+	if err := removeValidator(kv, v); err != nil {
+		return Result{}, err
+	}
+	return emit(env, event("validator_withdraw", "validator", fmt.Sprintf("%X", v.ConsensusAddress),
+		"operator", sender.String(), "amount", strconv.FormatUint(amount, 10))), nil
+}
+
+// removeValidator deletes a withdrawn validator's VRF key and its record,
+// except that a jailed one's record stays, with no stake, so that its key
+// never bonds again and old evidence against it finds nothing to take.
+func removeValidator(kv store.KV, v *pb.Validator) error {
+	if err := kv.Delete(vrfKeyKey(v.ConsensusAddress)); err != nil {
+		return err
+	}
+	if v.Jailed {
+		v.Stake = 0
+		return putValidator(kv, v, 0)
+	}
+	return kv.Delete(validatorKey(v.ConsensusAddress))
+}
