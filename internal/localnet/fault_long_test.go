@@ -4,9 +4,12 @@ package localnet_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -148,4 +151,62 @@ func TestLongProverKilledMidWorkload(t *testing.T) {
 		t.Fatalf("the user paid %d for a Run quoted %d: fee %d, refunded %d, tx fee %d", paid, sub.Fee, w.Fee, w.Refunded, txFee)
 	}
 	t.Logf("%s killed after promising height %d (deadline %d); final at %d", victim, promised, w.Deadline, w.FinalHeight)
+}
+
+// TestLongDoubleSignerJailed (issue 19, fault f; `make test-long`): a
+// validator whose key runs on two nodes at once (node3 and, with node3's
+// key copied in, the full node prover0) signs conflicting votes; CometBFT
+// gathers the evidence, the app slashes and jails it (power 0, unbonding),
+// and the chain goes on with the other three. Both twins keep running.
+func TestLongDoubleSignerJailed(t *testing.T) {
+	n := startNetWith(t, 4, 1)
+	all := validators(4)
+	n.waitHeight(3, 60*time.Second, all...)
+	n.kill("prover0")
+	key := filepath.Join("config", "priv_validator_key.json")
+	b, err := os.ReadFile(filepath.Join(n.dir, "node3", key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(n.dir, "prover0", key), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var kf struct {
+		Address string `json:"address"`
+	}
+	if err := json.Unmarshal(b, &kf); err != nil || kf.Address == "" {
+		t.Fatalf("node3's key file: %v", err)
+	}
+	n.restart("prover0")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	c := n.api["node0"]
+	for {
+		vs, err := c.Validators(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var twin *wire.Validator
+		for i := range vs {
+			if strings.EqualFold(vs[i].Address, kf.Address) {
+				twin = &vs[i]
+			}
+		}
+		if twin != nil && twin.Status == "jailed" {
+			if twin.Power != 0 {
+				t.Fatalf("jailed with power %d: %+v", twin.Power, twin)
+			}
+			t.Logf("node3's key jailed: %+v", twin)
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("no evidence against the twinned key %s: %+v", kf.Address, vs)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	rest := validators(3)
+	h := n.maxHeight(rest...)
+	n.waitHeight(h+5, 60*time.Second, rest...)
+	n.sameChain(1, h+5, rest...)
 }

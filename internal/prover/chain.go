@@ -33,11 +33,18 @@ func dialChain(addr string) (*chain, error) {
 }
 
 func (c *chain) height(ctx context.Context) (int64, string, error) {
+	h, network, _, err := c.status(ctx)
+	return h, network, err
+}
+
+// status is the node's height, its chain id, and whether it is still
+// catching up (block or state sync): such a node refuses transactions.
+func (c *chain) status(ctx context.Context) (int64, string, bool, error) {
 	st, err := c.rpc.Status(ctx)
 	if err != nil {
-		return 0, "", err
+		return 0, "", false, err
 	}
-	return st.SyncInfo.LatestBlockHeight, st.NodeInfo.Network, nil
+	return st.SyncInfo.LatestBlockHeight, st.NodeInfo.Network, st.SyncInfo.CatchingUp, nil
 }
 
 // events returns every event of block h: the block's own (allocation,

@@ -11,12 +11,13 @@ import (
 	"github.com/provernet/provernet/wire/pb"
 )
 
-// connect waits for the node, reads the chain's parameters and registers
-// the prover if asked to.
+// connect waits for the node to have caught up with the chain (a node
+// still syncing refuses transactions), reads the chain's parameters and
+// registers the prover if asked to.
 func (d *Daemon) connect(ctx context.Context) error {
 	for {
-		h, chainID, err := d.chain.height(ctx)
-		if err == nil && h > 0 {
+		h, chainID, catchingUp, err := d.chain.status(ctx)
+		if err == nil && h > 0 && !catchingUp {
 			d.signer.chainID = chainID
 			if d.saved.Height == 0 {
 				d.saved.Height = h - 1 // a new daemon starts at the present
