@@ -354,7 +354,7 @@ type Validator struct {
 	Address       string `json:"address"`            // consensus address, upper-case hex as CometBFT prints it
 	PubKey        string `json:"pub_key"`            // ed25519 consensus public key, hex
 	Operator      string `json:"operator,omitempty"` // the account that created it; empty for a genesis validator without one
-	Status        string `json:"status"`             // bonded, unbonding or jailed
+	Status        string `json:"status"`             // bonded, unbonding, jailed or withdrawn
 	Power         int64  `json:"power"`              // CometBFT voting power (0 once unbonding or jailed)
 	Stake         uint64 `json:"stake"`              // uprv bonded (0 for a genesis validator)
 	Slashed       uint64 `json:"slashed"`            // uprv burned for evidence

@@ -1,10 +1,13 @@
 package chain
 
 import (
+	"slices"
+
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	cmtproto "github.com/cometbft/cometbft/api/cometbft/types/v1"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/cometbft/cometbft/crypto/ed25519"
@@ -34,12 +37,34 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 	if err := protocol.InitGenesis(a.tree.Working(), req.ChainId, &g); err != nil {
 		return nil, err
 	}
+	if err := checkStakingConsensus(&g, req.ConsensusParams); err != nil {
+		return nil, err
+	}
 	if err := recordGenesisValidators(a.tree.Working(), &g, req.Validators); err != nil {
 		return nil, err
 	}
 	a.env = protocol.Env{ChainID: req.ChainId, Params: g.Params, Height: req.InitialHeight, Decode: a.txs.decode}
 	a.resetCheck(store.NewCache(a.tree.Working()), false)
 	return &abci.InitChainResponse{AppHash: a.tree.WorkingHash()}, nil
+}
+
+// checkStakingConsensus refuses a genesis whose validator staking
+// CometBFT's consensus parameters would break (found in review): a
+// validator update of a key type the chain does not take halts it, and a
+// stake that unlocks before evidence against it expires escapes its slash.
+func checkStakingConsensus(g *protocol.Genesis, cp *cmtproto.ConsensusParams) error {
+	vp, ok := g.Params.Validators()
+	if !ok || cp == nil {
+		return nil
+	}
+	if v := cp.Validator; v != nil && !slices.Contains(v.PubKeyTypes, ed25519.KeyType) {
+		return fmt.Errorf("validator staking sends ed25519 validator updates, and consensus_params.validator.pub_key_types %v lacks ed25519", v.PubKeyTypes)
+	}
+	if e := cp.Evidence; e != nil && vp.ValidatorUnbondCooldown < e.MaxAgeNumBlocks {
+		return fmt.Errorf("validator_unbond_cooldown %d is shorter than consensus_params.evidence.max_age_num_blocks %d: a double signer would withdraw before its evidence lands",
+			vp.ValidatorUnbondCooldown, e.MaxAgeNumBlocks)
+	}
+	return nil
 }
 
 // recordGenesisValidators gives the genesis validators records when the

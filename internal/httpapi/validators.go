@@ -39,6 +39,8 @@ func ValidatorOf(v *pb.Validator) wire.Validator {
 	switch {
 	case v.Jailed:
 		out.Status = "jailed"
+	case v.Withdrawn:
+		out.Status = "withdrawn"
 	case v.Power > 0:
 		out.Status = "bonded"
 	}

@@ -155,6 +155,13 @@ func writeGenesis(homes []string, opts InitOptions, members []*member) (*types.G
 		return nil, err
 	}
 	params := protocol.DefaultParams()
+	// A chain made by init or testnet without explicit parameters keeps a
+	// fixed validator set: a review found that staking, with genesis
+	// validators holding power no stake backs, lets one CreateValidator of
+	// a key nobody runs halt the chain, and keys lack proof of possession
+	// (docs/CHAIN.md, "Before turning staking on"). The devnet and localnet
+	// turn it on (DevnetParams), as does a genesis that sets its params.
+	params.ValidatorParams = nil
 	if opts.Params != nil {
 		params = *opts.Params
 	}
@@ -191,6 +198,7 @@ func writeGenesis(homes []string, opts InitOptions, members []*member) (*types.G
 	// Accept would keep it out.
 	cp := types.DefaultConsensusParams()
 	cp.Block.MaxBytes = -1
+	fitEvidenceAge(cp, params)
 	g := &types.GenesisDoc{
 		ChainID:         chainID,
 		GenesisTime:     time.Now().UTC().Truncate(time.Second),
@@ -213,4 +221,21 @@ func writeGenesis(homes []string, opts InitOptions, members []*member) (*types.G
 		}
 	}
 	return g, nil
+}
+
+// fitEvidenceAge shortens CometBFT's evidence window to a chain whose
+// validator stake unlocks sooner than CometBFT's default of 100,000
+// blocks (the devnet's 100): the app refuses a genesis whose cooldown is
+// shorter than max_age_num_blocks (chain.checkStakingConsensus), since a
+// double signer could withdraw before its evidence landed. The duration
+// bound is cut to one second a block, so that neither bound keeps old
+// evidence alive past the cooldown on a chain of one-second blocks or
+// slower.
+func fitEvidenceAge(cp *types.ConsensusParams, p protocol.Params) {
+	vp, ok := p.Validators()
+	if !ok || vp.ValidatorUnbondCooldown >= cp.Evidence.MaxAgeNumBlocks {
+		return
+	}
+	cp.Evidence.MaxAgeNumBlocks = vp.ValidatorUnbondCooldown
+	cp.Evidence.MaxAgeDuration = time.Duration(vp.ValidatorUnbondCooldown) * time.Second
 }

@@ -68,13 +68,15 @@ func createValidator(kv store.KV, env Env, sender address.Address, m *pb.CreateV
 }
 
 // keyFree rejects a consensus key that has a record (bonded, unbonding,
-// or jailed for good) or, on a chain whose genesis validators have no
+// jailed or withdrawn: a key bonds once) or, on a chain whose genesis validators have no
 // records, a VRF key.
 func keyFree(kv store.Reader, addr []byte) (Result, error) {
 	v, err := GetValidator(kv, addr)
 	switch {
 	case err == nil && v.Jailed:
 		return reject(wire.CodeAlreadyExists, "create validator: %X was jailed for double signing; its key never bonds again: make a new consensus key", addr), nil
+	case err == nil && v.Withdrawn:
+		return reject(wire.CodeAlreadyExists, "create validator: %X was a validator and withdrew; a consensus key bonds once (evidence from its first tenure must never reach a second): make a new one", addr), nil
 	case err == nil:
 		return reject(wire.CodeAlreadyExists, "create validator: %X is a validator already (or still unbonding)", addr), nil
 	case !isNotFound(err):

@@ -62,6 +62,9 @@ func punish(kv store.KV, env Env, vp ValidatorParams, e Evidence) (*Event, error
 	if err != nil || v.Jailed {
 		return nil, err
 	}
+	if e.Height < v.CreatedHeight {
+		return nil, nil // signed by the key's earlier holder: not this record's infraction
+	}
 	slash := bpOf(v.Stake, vp.SlashDoubleSignBP)
 	v.Stake -= slash
 	v.Slashed += slash

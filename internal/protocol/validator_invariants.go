@@ -62,8 +62,11 @@ func checkValidator(r store.Reader, v *pb.Validator) error {
 	if err != nil {
 		return err
 	}
-	// A jailed record with no stake left is a withdrawn tombstone: no key.
-	if tomb := v.Jailed && v.Stake == 0; key == nil && !tomb {
+	// A withdrawn record is a tombstone: no stake, no key.
+	if v.Withdrawn && (v.Stake != 0 || key != nil) {
+		return fmt.Errorf("%s: withdrawn with stake %d, VRF key %v", id, v.Stake, key != nil)
+	}
+	if tomb := v.Withdrawn || v.Jailed && v.Stake == 0; key == nil && !tomb {
 		return fmt.Errorf("%s: no VRF key", id)
 	}
 	return nil

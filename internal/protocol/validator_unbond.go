@@ -86,7 +86,7 @@ func validatorWithdraw(kv store.KV, env Env, sender address.Address, m *pb.Valid
 		if err != nil {
 			return Result{}, err
 		}
-		return reject(wire.CodeNotAllowed, "validator withdraw: %X was jailed and has withdrawn already; its record stays so that its key never bonds again", v.ConsensusAddress), nil
+		return reject(wire.CodeNotAllowed, "validator withdraw: %X has withdrawn already; its record stays so that its key never bonds again", v.ConsensusAddress), nil
 	}
 	acct, err := GetAccount(kv, sender)
 	if err != nil {
@@ -103,16 +103,15 @@ func validatorWithdraw(kv store.KV, env Env, sender address.Address, m *pb.Valid
 		"operator", sender.String(), "amount", strconv.FormatUint(amount, 10))), nil
 }
 
-// removeValidator deletes a withdrawn validator's VRF key and its record,
-// except that a jailed one's record stays, with no stake, so that its key
-// never bonds again and old evidence against it finds nothing to take.
+// removeValidator deletes a withdrawn validator's VRF key and keeps its
+// record with no stake, a tombstone: its key never bonds again, so old
+// evidence against it can never slash a later holder of the key (found in
+// review: a deleted record let one register the key again and be slashed
+// for the first holder's double sign, which escaped).
 func removeValidator(kv store.KV, v *pb.Validator) error {
 	if err := kv.Delete(vrfKeyKey(v.ConsensusAddress)); err != nil {
 		return err
 	}
-	if v.Jailed {
-		v.Stake = 0
-		return putValidator(kv, v, 0)
-	}
-	return kv.Delete(validatorKey(v.ConsensusAddress))
+	v.Stake, v.Withdrawn = 0, true
+	return putValidator(kv, v, 0)
 }

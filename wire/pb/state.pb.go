@@ -1747,6 +1747,7 @@ type Validator struct {
 	Jailed             bool                   `protobuf:"varint,7,opt,name=jailed,proto3" json:"jailed,omitempty"`                                                    // evidence of double signing removed it: power 0 for good, and its key never bonds again
 	Slashed            uint64                 `protobuf:"varint,8,opt,name=slashed,proto3" json:"slashed,omitempty"`                                                  // uprv burned from its stake for evidence
 	CreatedHeight      int64                  `protobuf:"varint,9,opt,name=created_height,json=createdHeight,proto3" json:"created_height,omitempty"`                 // the height of its CreateValidator; 0 for a genesis validator
+	Withdrawn          bool                   `protobuf:"varint,10,opt,name=withdrawn,proto3" json:"withdrawn,omitempty"`                                             // its stake was withdrawn: the record stays, with no stake, so the key never bonds again
 	unknownFields      protoimpl.UnknownFields
 	sizeCache          protoimpl.SizeCache
 }
@@ -1842,6 +1843,13 @@ func (x *Validator) GetCreatedHeight() int64 {
 		return x.CreatedHeight
 	}
 	return 0
+}
+
+func (x *Validator) GetWithdrawn() bool {
+	if x != nil {
+		return x.Withdrawn
+	}
+	return false
 }
 
 // Slot is one of a workload's k places for a proof.
@@ -3295,7 +3303,7 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\x04seed\x18\x06 \x01(\fR\x04seed\"N\n" +
 	"\fValidatorVRF\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\fR\aaddress\x12$\n" +
-	"\x0evrf_public_key\x18\x02 \x01(\fR\fvrfPublicKey\"\xb0\x02\n" +
+	"\x0evrf_public_key\x18\x02 \x01(\fR\fvrfPublicKey\"\xce\x02\n" +
 	"\tValidator\x12+\n" +
 	"\x11consensus_address\x18\x01 \x01(\fR\x10consensusAddress\x120\n" +
 	"\x14consensus_public_key\x18\x02 \x01(\fR\x12consensusPublicKey\x12\x1a\n" +
@@ -3305,7 +3313,9 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\runbond_height\x18\x06 \x01(\x03R\funbondHeight\x12\x16\n" +
 	"\x06jailed\x18\a \x01(\bR\x06jailed\x12\x18\n" +
 	"\aslashed\x18\b \x01(\x04R\aslashed\x12%\n" +
-	"\x0ecreated_height\x18\t \x01(\x03R\rcreatedHeight\"\xb7\b\n" +
+	"\x0ecreated_height\x18\t \x01(\x03R\rcreatedHeight\x12\x1c\n" +
+	"\twithdrawn\x18\n" +
+	" \x01(\bR\twithdrawn\"\xb7\b\n" +
 	"\x04Slot\x12\x14\n" +
 	"\x05index\x18\x01 \x01(\rR\x05index\x12-\n" +
 	"\x05state\x18\x02 \x01(\x0e2\x17.provernet.v1.SlotStateR\x05state\x12!\n" +
