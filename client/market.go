@@ -76,8 +76,16 @@ func (c *Client) Market(ctx context.Context, program string) (*wire.Market, erro
 	return &m, c.get(ctx, "/v1/market?program="+url.QueryEscape(program), &m)
 }
 
-// MarketRequest is a Run's market order: Mechanism market (the top k asks)
-// or cheapest (k = 1, the lowest), the highest price per mega-cycle
+// Pool is a resource class's pool (cpu or gpu; "" is cpu): its members
+// for the current epoch and the top of its score index now.
+func (c *Client) Pool(ctx context.Context, class string) (*wire.PoolView, error) {
+	var v wire.PoolView
+	return &v, c.get(ctx, "/v1/pool?class="+url.QueryEscape(class), &v)
+}
+
+// MarketRequest is a Run's market order: Mechanism market (the top k asks),
+// cheapest (k = 1, the lowest) or pool (k drawn among the epoch's pool of
+// the program's class), the highest price per mega-cycle
 // (uprv), the highest latency in blocks (0: the deadline), the priority
 // (price, the default, or time), and provers to allow only or to deny
 // (addresses).
@@ -98,8 +106,10 @@ func (m *MarketRequest) order() (*pb.MarketOrder, error) {
 		o.Mechanism = pb.Mechanism_MECHANISM_MARKET
 	case "cheapest":
 		o.Mechanism = pb.Mechanism_MECHANISM_CHEAPEST
+	case "pool":
+		o.Mechanism = pb.Mechanism_MECHANISM_POOL
 	default:
-		return nil, fmt.Errorf("mechanism %q: want market or cheapest (leave the order out for the lottery)", m.Mechanism)
+		return nil, fmt.Errorf("mechanism %q: want market, cheapest or pool (leave the order out for the lottery)", m.Mechanism)
 	}
 	switch m.Priority {
 	case "", "price":

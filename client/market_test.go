@@ -30,6 +30,11 @@ func TestRunMsgMarket(t *testing.T) {
 		msg.GetRun().GetMarket().GetPriority() != pb.Priority_PRIORITY_PRICE {
 		t.Fatalf("cheapest: %v %v", msg, err)
 	}
+	req.Market = &MarketRequest{Mechanism: "pool", MaxPrice: 9}
+	if msg, _, err = runMsg(req, 1<<10, 10); err != nil || msg.GetRun().GetMarket().GetMechanism() != pb.Mechanism_MECHANISM_POOL ||
+		msg.GetRun().GetMarket().GetMaxPrice() != 9 {
+		t.Fatalf("pool: %v %v", msg, err)
+	}
 	req.Market = nil
 	if msg, _, err = runMsg(req, 1<<10, 10); err != nil || msg.GetRun().GetMarket() != nil {
 		t.Fatalf("lottery Run carries a market order: %v %v", msg, err)

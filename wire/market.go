@@ -55,7 +55,7 @@ type Reputation struct {
 
 // MarketOrder is a market Run's order to the ask book.
 type MarketOrder struct {
-	Mechanism  string   `json:"mechanism"` // market or cheapest
+	Mechanism  string   `json:"mechanism"` // market, cheapest or pool
 	MaxPrice   uint64   `json:"max_price"` // uprv per mega-cycle
 	MaxLatency int64    `json:"max_latency"`
 	Priority   string   `json:"priority"` // price or time
@@ -83,6 +83,46 @@ type MarketMatch struct {
 	Priority   string           `json:"priority"`
 	Candidates []MatchCandidate `json:"candidates"`
 	Taken      []string         `json:"taken"` // slot i goes to Taken[i]
+	// Pool is the pool a pool Run was drawn in; absent for a market Run.
+	// Its candidates are the pool's members in its order: matched (drawn,
+	// Tie the draw key), not_drawn, or why they could not take the Run.
+	Pool *PoolDraw `json:"pool,omitempty"`
+}
+
+// PoolDraw names the pool a pool Run was drawn in.
+type PoolDraw struct {
+	Class   string `json:"class"`   // cpu or gpu
+	Epoch   int64  `json:"epoch"`   // height / epoch_length
+	Members int    `json:"members"` // 0: none was frozen for the epoch
+}
+
+// PoolView is /v1/pool: a class's pool for the current epoch (frozen at
+// its first block; absent before the first freeze) and the top of its
+// score index now, ranked as the next epoch's first block would rank it if
+// nothing moved (its seed decides ties then).
+type PoolView struct {
+	Class string      `json:"class"`
+	Pool  *Pool       `json:"pool,omitempty"`
+	Next  []PoolEntry `json:"next"`
+}
+
+// Pool is one epoch's pool of a class, best first.
+type Pool struct {
+	Epoch   int64       `json:"epoch"`
+	Height  int64       `json:"height"` // frozen at
+	Members []PoolEntry `json:"members"`
+}
+
+// PoolEntry is one prover of a pool or of the score index, with the ask it
+// is drawn on (the cheapest it has serving the class).
+type PoolEntry struct {
+	Prover     string `json:"prover"`
+	Score      uint64 `json:"score,string"` // stake * 10^6 / price
+	Stake      uint64 `json:"stake"`
+	Reputation uint32 `json:"reputation"` // score_bp, the first tie-break
+	Ask        uint32 `json:"ask"`
+	Price      uint64 `json:"price"`   // uprv per mega-cycle
+	Latency    int64  `json:"latency"` // blocks
 }
 
 // MatchCandidate is one ask of the book as the matcher judged it. Reason

@@ -66,9 +66,11 @@ type Params struct {
 	ChallengeCommitteeSize uint32 `json:"challenge_committee_size"` // 0: committee_size
 
 	// The market (docs/MARKET.md).
-	MaxAsksPerProver   uint32 `json:"max_asks_per_prover"`  // 0: the market is off
-	ReputationWindow   int64  `json:"reputation_window"`    // blocks; 0 keeps no reputation
-	ClearingPricesKept uint32 `json:"clearing_prices_kept"` // per program
+	MaxAsksPerProver   uint32 `json:"max_asks_per_prover"`     // 0: the market is off
+	ReputationWindow   int64  `json:"reputation_window"`       // blocks; 0 keeps no reputation
+	ClearingPricesKept uint32 `json:"clearing_prices_kept"`    // per program
+	PoolSize           uint32 `json:"pool_size,omitempty"`     // provers per class and epoch; 0: the pool is off
+	SlashMissBP        uint32 `json:"slash_miss_bp,omitempty"` // a drawn pool member's silence or missed promise
 	// issue 16: proof trees (docs/TREES.md); nil on a chain whose genesis
 	// predates them, which has trees off. Its fields are flat in the JSON.
 	*TreeParams

@@ -94,9 +94,19 @@ const (
 	// 1 us each) and a prover record read and decoded for each of the
 	// MarketScan + MarketSkip entries that may need one (about 3 us), and
 	// the sort of what was read: 2 * (324 + 4 * 320) = 2568, rounded up.
-	WeightSetAsk      = 40
+	// WeightSetAsk counts the pool's standing too (the prover's cheapest
+	// ask per class: up to 16 ask records re-read when it changes, two
+	// standing records, two score index entries): 40 + 20. A pool Run is
+	// charged MarketAllocationWeight as a market Run is (its draw reads
+	// one pool record and at most MaxPoolSize prover records: far less).
+	// WeightPoolFreeze is the pools' freeze at an epoch's first block: per
+	// class at most PoolTieFactor * MaxPoolSize score entries read and a
+	// prover record for each (its reputation), ranked and stored:
+	// 2 * (256 + 4 * 256) = 2560, rounded up.
+	WeightSetAsk      = 60
 	WeightAskTarget   = 12
 	WeightMarketMatch = 2800
+	WeightPoolFreeze  = 2800
 
 	// issue 19: WeightValidator is a validator message (create, unbond,
 	// withdraw): one account, one validator record, the VRF key and the
@@ -104,6 +114,16 @@ const (
 	// rare and never fill a block): an Unbond's 32 (a record and an
 	// account) plus a quarter for the VRF key and the count.
 	WeightValidator = 40
+)
+
+// The pool's bounds (issue 17), constants for the same reason.
+const (
+	// MaxPoolSize caps the pool_size parameter.
+	MaxPoolSize = 64
+	// PoolTieFactor: a pool's freeze reads the score index from the top,
+	// the first pool_size entries and then those tied with the last, at
+	// most PoolTieFactor * pool_size in all.
+	PoolTieFactor = 4
 )
 
 // The market's bounds (issue 17), constants rather than parameters

@@ -28,18 +28,24 @@ matching instead: a chain.App on an on-disk store with --provers active
 provers holding --asks asks (cpu class or the bench program, random prices
 and latencies), --workloads market Runs queued in one block, and the
 FinalizeBlock of the next block, which matches them; median over --runs
-such blocks. The naive and scaling flags do not apply.`,
+such blocks. The naive and scaling flags do not apply.
+
+With --mechanism pool the same chain's Runs are pool Runs, drawn in the cpu
+pool of pool_size members frozen at an epoch's first block (epoch_length is
+set to 3 * --runs + 2 so that the timed blocks fall in one epoch); the
+freeze's block is timed apart (freeze_ms).`,
 		Example: `  provernet bench alloc --provers 100000 --workloads 10000 --output json
-  provernet bench alloc --mechanism market --provers 100000 --asks 300000 --workloads 10000 --output json`,
+  provernet bench alloc --mechanism market --provers 100000 --asks 300000 --workloads 10000 --output json
+  provernet bench alloc --mechanism pool --provers 100000 --asks 300000 --workloads 10000 --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.Progress = g.stderr
 			switch mechanism {
 			case "lottery":
-			case "market":
-				return benchAllocMarket(cmd, g, o, asks)
+			case "market", "pool":
+				return benchAllocMarket(cmd, g, o, asks, mechanism)
 			default:
-				return fmt.Errorf("unknown mechanism %q (lottery or market)", mechanism)
+				return fmt.Errorf("unknown mechanism %q (lottery, market or pool)", mechanism)
 			}
 			res, err := bench.Alloc(o)
 			if err != nil {
@@ -65,25 +71,28 @@ such blocks. The naive and scaling flags do not apply.`,
 	cmd.Flags().IntVar(&o.ScalingWorkloads, "scaling-workloads", 1000, "workloads per block in the scaling figures")
 	cmd.Flags().IntVar(&o.Runs, "runs", 5, "runs per figure (the median is reported)")
 	cmd.Flags().Uint64Var(&o.Seed, "seed", 1, "seed of the random population")
-	cmd.Flags().StringVar(&mechanism, "mechanism", "lottery", "lottery or market")
-	cmd.Flags().IntVar(&asks, "asks", 300000, "asks in the book (market)")
+	cmd.Flags().StringVar(&mechanism, "mechanism", "lottery", "lottery, market or pool")
+	cmd.Flags().IntVar(&asks, "asks", 300000, "asks in the book (market, pool)")
 	return cmd
 }
 
-// benchAllocMarket runs the market mechanism's benchmark.
-func benchAllocMarket(cmd *cobra.Command, g *globals, o bench.AllocOptions, asks int) error {
+// benchAllocMarket runs the market or the pool mechanism's benchmark.
+func benchAllocMarket(cmd *cobra.Command, g *globals, o bench.AllocOptions, asks int, mechanism string) error {
 	runs := o.Runs
 	if !cmd.Flags().Changed("runs") {
 		runs = 3 // each run is a block of setup and a timed one
 	}
-	res, err := bench.AllocMarket(cmd.Context(), bench.MarketAllocOptions{Provers: o.Provers, Asks: asks,
+	res, err := bench.AllocMarket(cmd.Context(), bench.MarketAllocOptions{Mechanism: mechanism, Provers: o.Provers, Asks: asks,
 		Workloads: o.Workloads, Runs: runs, Seed: o.Seed, Progress: o.Progress})
 	if err != nil {
 		return err
 	}
 	return g.emit(res, func(w io.Writer) {
-		fmt.Fprintf(w, "market: %d provers, %d asks, %d Runs per block: %.2f ms/block (empty block %.2f ms), %.3f us/Run\n",
-			res.Provers, res.Asks, res.Workloads, res.MsPerBlock, res.EmptyMs, res.UsPerWorkload)
+		fmt.Fprintf(w, "%s: %d provers, %d asks, %d Runs per block: %.2f ms/block (empty block %.2f ms), %.3f us/Run\n",
+			res.Mechanism, res.Provers, res.Asks, res.Workloads, res.MsPerBlock, res.EmptyMs, res.UsPerWorkload)
+		if res.Mechanism == "pool" {
+			fmt.Fprintf(w, "pool frozen in %.2f ms: %v members\n", res.FreezeMs, res.PoolMembers)
+		}
 		fmt.Fprintf(w, "%d Runs matched, %d failed; %d of %d slots taken; setup %.1f s\n", res.Matched, res.Unmatched, res.Taken, res.Slots, res.SetupS)
 	})
 }

@@ -18,7 +18,7 @@ import (
 )
 
 // The market's commands (issue 17, docs/MARKET.md): `tx prover ask`,
-// `query asks`, `query market`, and run's --mechanism flags.
+// `query asks`, `query market`, `query pool`, and run's --mechanism flags.
 
 // newTxProverAskCmd is `provernet tx prover ask`.
 func newTxProverAskCmd(g *globals) *cobra.Command {
@@ -32,7 +32,9 @@ func newTxProverAskCmd(g *globals) *cobra.Command {
 and promises a result within --latency blocks of the match, for the programs
 (--program, an id or a name) and the resource classes (--class cpu|gpu) named.
 Setting an id again replaces it; --remove takes it back. A market Run
-(provernet run --mechanism market|cheapest) is matched against these asks.`,
+(provernet run --mechanism market|cheapest) is matched against these asks; a
+prover's cheapest ask serving a class ranks it for that class's pool
+(provernet run --mechanism pool), with its stake.`,
 		Example: `  provernet tx prover ask --from alice --id 1 --price 5 --latency 20 --class cpu --wait
   provernet tx prover ask --from alice --id 2 --price 3 --latency 40 --program sha256-chain --wait
   provernet tx prover ask --from alice --id 1 --remove --wait`,
@@ -169,6 +171,53 @@ func newQueryMarketCmd(g *globals) *cobra.Command {
 	}
 }
 
+// newQueryPoolCmd is `provernet query pool`.
+func newQueryPoolCmd(g *globals) *cobra.Command {
+	var class string
+	cmd := &cobra.Command{
+		Use:   "pool",
+		Short: "A resource class's pool: its members this epoch and the top of its score index now",
+		Long: `Shows the pool a Run with --mechanism pool is drawn in: the top pool_size active
+provers of the class by score (stake * 10^6 over the price of their cheapest ask
+serving the class), frozen at the epoch's first block with those asks; and the
+ranking the score index gives now, which the next epoch's first block freezes if
+nothing moves before it.`,
+		Example: "  provernet query pool\n  provernet query pool --class gpu",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			v, err := g.client().Pool(cmd.Context(), class)
+			if err != nil {
+				return nodeErr(err)
+			}
+			return g.emit(v, func(w io.Writer) { printPool(w, v) })
+		},
+	}
+	cmd.Flags().StringVar(&class, "class", "cpu", "the resource class: cpu or gpu")
+	return cmd
+}
+
+func printPool(w io.Writer, v *wire.PoolView) {
+	if v.Pool == nil {
+		fmt.Fprintf(w, "%s pool: none this epoch (the genesis epoch, or nobody ranked at the last freeze)\n", v.Class)
+	} else {
+		fmt.Fprintf(w, "%s pool of epoch %d (frozen at height %d), best first:\n", v.Class, v.Pool.Epoch, v.Pool.Height)
+		printPoolEntries(w, v.Pool.Members)
+	}
+	fmt.Fprintf(w, "the score index now (the next epoch's pool if nothing moves):\n")
+	printPoolEntries(w, v.Next)
+}
+
+func printPoolEntries(w io.Writer, es []wire.PoolEntry) {
+	if len(es) == 0 {
+		fmt.Fprintln(w, "  (nobody: no active prover asks for this class)")
+		return
+	}
+	fmt.Fprintf(w, "  %-42s %20s %14s %6s %5s %10s %8s\n", "PROVER", "SCORE", "STAKE", "REP", "ASK", "PRICE", "LATENCY")
+	for _, e := range es {
+		fmt.Fprintf(w, "  %-42s %20d %14d %6d %5d %10d %8d\n", e.Prover, e.Score, e.Stake, e.Reputation, e.Ask, e.Price, e.Latency)
+	}
+}
+
 func printMarket(w io.Writer, m *wire.Market) {
 	fmt.Fprintf(w, "market of program %s (class %s)\n", m.Program, m.Class)
 	fmt.Fprintf(w, "%-8s %10s %8s  %-42s %s\n", "CLASS", "PRICE", "LATENCY", "PROVER", "ASK")
@@ -216,12 +265,12 @@ type marketOpts struct {
 }
 
 func addMarketFlags(f *pflag.FlagSet, o *marketOpts) {
-	f.StringVar(&o.mechanism, "mechanism", "lottery", "how provers are chosen: lottery (drawn), market (the top k asks) or cheapest (k = 1, the lowest ask)")
-	f.Uint64Var(&o.maxPrice, "max-price", 0, "market/cheapest: the highest ask price taken, uprv per Mcycle (required with them)")
-	f.Int64Var(&o.maxLatency, "max-latency", 0, "market/cheapest: the highest ask latency taken, blocks (0: the deadline)")
+	f.StringVar(&o.mechanism, "mechanism", "lottery", "how provers are chosen: lottery (drawn), market (the top k asks), cheapest (k = 1, the lowest ask) or pool (k drawn in the epoch's pool of its class)")
+	f.Uint64Var(&o.maxPrice, "max-price", 0, "market/cheapest/pool: the highest ask price taken, uprv per Mcycle (required with them)")
+	f.Int64Var(&o.maxLatency, "max-latency", 0, "market/cheapest/pool: the highest ask latency taken, blocks (0: the deadline)")
 	f.StringVar(&o.priority, "priority", "price", "market: sort the asks by price or by time (latency) first")
-	f.StringSliceVar(&o.allow, "allow", nil, "market/cheapest: only these provers (addresses or key names, comma-separated)")
-	f.StringSliceVar(&o.deny, "deny", nil, "market/cheapest: never these provers (addresses or key names, comma-separated)")
+	f.StringSliceVar(&o.allow, "allow", nil, "market/cheapest/pool: only these provers (addresses or key names, comma-separated)")
+	f.StringSliceVar(&o.deny, "deny", nil, "market/cheapest/pool: never these provers (addresses or key names, comma-separated)")
 }
 
 // request is the flags' market order, nil for the lottery.
@@ -229,18 +278,21 @@ func (o marketOpts) request(g *globals) (*client.MarketRequest, error) {
 	switch o.mechanism {
 	case "", "lottery":
 		if o.maxPrice != 0 || o.maxLatency != 0 || len(o.allow)+len(o.deny) > 0 {
-			return nil, cli.WithHint(errors.New("--max-price, --max-latency, --allow and --deny need --mechanism market or cheapest"), "the lottery draws among all active provers")
+			return nil, cli.WithHint(errors.New("--max-price, --max-latency, --allow and --deny need --mechanism market, cheapest or pool"), "the lottery draws among all active provers")
 		}
 		return nil, nil
-	case "market", "cheapest":
+	case "market", "cheapest", "pool":
 	default:
-		return nil, cli.WithHint(fmt.Errorf("--mechanism %q is not lottery, market or cheapest", o.mechanism), "")
+		return nil, cli.WithHint(fmt.Errorf("--mechanism %q is not lottery, market, cheapest or pool", o.mechanism), "")
 	}
 	if o.maxPrice == 0 {
-		return nil, cli.WithHint(errors.New("--max-price is required with --mechanism "+o.mechanism), "`provernet query market PROGRAM` shows the asks and recent clearing prices")
+		return nil, cli.WithHint(errors.New("--max-price is required with --mechanism "+o.mechanism), "`provernet query market PROGRAM` shows the asks and recent clearing prices; `provernet query pool` the pool's")
 	}
 	if o.priority != "price" && o.priority != "time" {
 		return nil, cli.WithHint(fmt.Errorf("--priority %q is not price or time", o.priority), "")
+	}
+	if o.mechanism == "pool" && o.priority != "price" {
+		return nil, cli.WithHint(errors.New("--priority does not apply to --mechanism pool"), "the pool draws its provers at random among its members")
 	}
 	m := &client.MarketRequest{Mechanism: o.mechanism, MaxPrice: o.maxPrice, MaxLatency: o.maxLatency, Priority: o.priority}
 	for _, l := range []struct {
@@ -263,6 +315,15 @@ func (o marketOpts) request(g *globals) (*client.MarketRequest, error) {
 func runSayMarketQuote(g *globals, q *client.RunQuote, m *client.MarketRequest, from string) {
 	runSay(g, "%s Run: escrow %s (%d uprv) = %d provers x %d uprv per slot (max price %d uprv/Mcycle x %d Mcycles); the asks matched are paid, the rest refunded; %s has %s",
 		m.Mechanism, formatAmount(q.Fee), q.Fee, q.Provers, q.PerSlot, q.PricePerMcycle, q.Mcycles, from, formatAmount(q.Balance))
+	if m.Mechanism == "pool" {
+		if len(q.Asks) == 0 {
+			runSay(g, "warning: no member of the pool could take it now: it will fail at once (no_matching_ask); `provernet query pool` shows the pool")
+		}
+		for i, a := range q.Asks {
+			runSay(g, "  drawn now, slot %d would go to %s (ask %d: %d uprv/Mcycle, %d blocks); the block that includes it draws with its own id and seed", i, a.Prover, a.ID, a.Price, a.Latency)
+		}
+		return
+	}
 	if len(q.Asks) == 0 {
 		runSay(g, "warning: no ask would match it now: it will fail at once (no_matching_ask) unless one is set first; `provernet query market %s` shows the book", q.Program)
 		return
@@ -272,10 +333,15 @@ func runSayMarketQuote(g *globals, q *client.RunQuote, m *client.MarketRequest, 
 	}
 }
 
-// printMissed lists the asks a market Run missed.
-func printMissed(w io.Writer, ms []wire.AskMiss) {
-	if len(ms) == 0 {
-		fmt.Fprintln(w, "  no ask serves this program or its class")
+// printMissed lists the asks a market Run missed (the members a pool
+// Run could not draw).
+func printMissed(w io.Writer, ms []wire.AskMiss, mechanism string) {
+	switch {
+	case len(ms) == 0 && mechanism == "pool":
+		fmt.Fprintln(w, "  the pool of the program's class had no members this epoch")
+		return
+	case len(ms) == 0:
+		fmt.Fprintln(w, "  no ask in the book serves this program or its class: none is set, or every prover that set one is inactive or busy (a prover holding max_concurrent slots is out of the book until one frees)")
 		return
 	}
 	fmt.Fprintf(w, "  the nearest asks it missed:\n  %-42s %5s %10s %8s  %s\n", "PROVER", "ASK", "PRICE", "LATENCY", "WHY")
@@ -290,6 +356,7 @@ func missReason(r string) string {
 		"price": "price above --max-price", "latency": "latency above --max-latency", "program": "serves neither the program nor its class",
 		"denied": "on --deny", "not_allowed": "not on --allow", "inactive": "its prover is not active",
 		"hardware": "its prover lacks the program's hardware", "capacity": "its prover has no room",
+		"not_drawn": "a pool member the draw did not pick",
 	}[r]; ok {
 		return s
 	}
@@ -310,15 +377,26 @@ func unmatchedHint(rep *runReport) string {
 	if latency {
 		parts = append(parts, "raise --max-latency (or --deadline)")
 	}
+	if rep.Mechanism == "pool" {
+		parts = append(parts, "see the pool with `provernet query pool` (the genesis epoch has none)")
+		return "no member of the pool could take the Run; the escrow was refunded whole: " + strings.Join(parts, ", ")
+	}
 	parts = append(parts, "see the book with `provernet query market "+rep.Program+"`")
 	return "no ask matched the order; the escrow was refunded whole: " + strings.Join(parts, ", ")
 }
 
-// printMatch shows how a market Run was matched (query allocation).
+// printMatch shows how a market or pool Run was matched (query
+// allocation).
 func printMatch(w io.Writer, a *wire.Allocation) {
 	m := a.Market
-	fmt.Fprintf(w, "workload %s matched at height %d by %s, k %d: max price %d uprv/Mcycle, max latency %d blocks, priority %s\n",
-		a.Workload, a.Height, a.Mechanism, a.K, m.MaxPrice, m.MaxLatency, m.Priority)
+	if m.Pool != nil {
+		fmt.Fprintf(w, "workload %s drawn at height %d in the %s pool of epoch %d (%d members), k %d: max price %d uprv/Mcycle, max latency %d blocks\n",
+			a.Workload, a.Height, m.Pool.Class, m.Pool.Epoch, m.Pool.Members, a.K, m.MaxPrice, m.MaxLatency)
+		fmt.Fprintln(w, "  RANK is a member's place among those that could take the Run; slot j took the one at PoolDrawKey(seed, workload, j) mod the number left")
+	} else {
+		fmt.Fprintf(w, "workload %s matched at height %d by %s, k %d: max price %d uprv/Mcycle, max latency %d blocks, priority %s\n",
+			a.Workload, a.Height, a.Mechanism, a.K, m.MaxPrice, m.MaxLatency, m.Priority)
+	}
 	fmt.Fprintf(w, "  seed  %s\n", a.Seed)
 	fmt.Fprintf(w, "  %-5s %-42s %5s %10s %8s %6s  %s\n", "RANK", "PROVER", "ASK", "PRICE", "LATENCY", "REP", "VERDICT")
 	for _, c := range m.Candidates {

@@ -156,7 +156,7 @@ func newQueryCmd(g *globals) *cobra.Command {
 	cmd.AddCommand(newQueryWorkloadCmds(g)...)
 	addVerify(g, cmd) // --verify on account, prover and workload
 	cmd.AddCommand(newQueryTimelineCmd(g), newQueryHistoryCmd(g))
-	cmd.AddCommand(newQueryAsksCmd(g), newQueryMarketCmd(g)) // issue 17
+	cmd.AddCommand(newQueryAsksCmd(g), newQueryMarketCmd(g), newQueryPoolCmd(g)) // issue 17
 	return cmd
 }
 

@@ -588,7 +588,7 @@ func printRunEnd(w io.Writer, rep *runReport) {
 	}
 	fmt.Fprintln(w)
 	if rep.Reason == "no_matching_ask" {
-		printMissed(w, rep.Missed)
+		printMissed(w, rep.Missed, rep.Mechanism)
 	}
 	if rep.VerifiedLocally {
 		fmt.Fprintf(w, "verified locally: the program's verifier accepts %s\n", rep.ProofFile)

@@ -105,6 +105,17 @@ type MatchExplanation struct {
 	Order      MarketOrder `json:"order"`
 	Candidates []Candidate `json:"candidates"`
 	Taken      []Ask       `json:"taken"` // slot i goes to Taken[i]
+	// Pool is the pool a pool Run was drawn in (pool.go); nil for a
+	// market Run.
+	Pool *PoolInfo `json:"pool,omitempty"`
+}
+
+// PoolInfo names the pool a draw was made in: its class, its epoch, and
+// how many members it had (0: none was frozen for the epoch).
+type PoolInfo struct {
+	Class   string `json:"class"`
+	Epoch   int64  `json:"epoch"`
+	Members int    `json:"members"`
 }
 
 const marketDomain = "provernet/market/v1"

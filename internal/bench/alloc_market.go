@@ -18,16 +18,21 @@ import (
 	"github.com/provernet/provernet/wire/pb"
 )
 
-// The market mechanism's `bench alloc` (issue 17): the chain's own
-// matching of a block's market Runs against the ask book, timed as the
-// FinalizeBlock of the block that matches them (BeginBlock's market step,
-// after the lottery's allocation of an empty lottery queue). Unlike the
-// lottery's figure, which times alloc.Allocate on an in-memory population,
-// this one reads the book from the real store (chain.App on an on-disk
-// IAVL tree), as the chain does.
+// The market and pool mechanisms' `bench alloc` (issue 17): the chain's
+// own matching of a block's market Runs against the ask book (or its draw
+// of a block's pool Runs in the epoch's pool), timed as the FinalizeBlock
+// of the block that matches them (BeginBlock's market step, after the
+// lottery's allocation of an empty lottery queue). Unlike the lottery's
+// figure, which times alloc.Allocate on an in-memory population, this one
+// reads the book from the real store (chain.App on an on-disk IAVL tree),
+// as the chain does. For the pool, the genesis sets epoch_length to
+// 3 * Runs + 2 and the bench advances to an epoch's first block, whose
+// FinalizeBlock (the pools' freeze) it times apart, so that the timed
+// blocks all fall in that epoch.
 
 // MarketAllocOptions size the market benchmark.
 type MarketAllocOptions struct {
+	Mechanism string // "market" (the default) or "pool"
 	Provers   int    // active provers
 	Asks      int    // asks in the book, spread evenly over the provers (at most max_asks_per_prover each)
 	Workloads int    // market Runs queued for each timed block
@@ -39,7 +44,7 @@ type MarketAllocOptions struct {
 
 // MarketAllocResult is the market benchmark's JSON report.
 type MarketAllocResult struct {
-	Mechanism string `json:"mechanism"` // "market"
+	Mechanism string `json:"mechanism"` // "market" or "pool"
 	Provers   int    `json:"provers"`
 	Asks      int    `json:"asks"`      // asks set (every one in the book: each prover is active)
 	Workloads int    `json:"workloads"` // market Runs per timed block
@@ -49,6 +54,13 @@ type MarketAllocResult struct {
 	MsPerBlock    float64 `json:"ms_per_block"`
 	EmptyMs       float64 `json:"empty_ms"`
 	UsPerWorkload float64 `json:"us_per_workload"`
+	// CPUMsPerBlock is the median CPU time (user and system, the whole
+	// process) of those FinalizeBlocks, GCMsPerBlock the part the Go
+	// runtime spent collecting garbage: on a shared machine the wall time
+	// also counts the other processes' turns, the CPU time does not.
+	CPUMsPerBlock float64 `json:"cpu_ms_per_block"`
+	GCMsPerBlock  float64 `json:"gc_cpu_ms_per_block"`
+	EmptyCPUMs    float64 `json:"empty_cpu_ms"` // the empty blocks' median CPU time
 	// Per timed block, summed over all of them: Runs matched (at least one
 	// ask taken), Runs that matched nothing (failed at once), the slots
 	// asked for and the slots an ask took.
@@ -63,11 +75,16 @@ type MarketAllocResult struct {
 	// AcceptWindow is the genesis's accept_window: raised from the default
 	// so that no accept timer of an earlier timed block falls due in a
 	// later one (asks' latencies start there).
-	AcceptWindow int64   `json:"accept_window"`
-	SetupS       float64 `json:"setup_s"`
-	Runs         int     `json:"runs"`
-	Seed         uint64  `json:"seed"`
-	Machine      Machine `json:"machine"`
+	AcceptWindow int64 `json:"accept_window"`
+	// The pool's: the FinalizeBlock of the epoch's first block (an empty
+	// block but for the freeze), and how many members each class's pool
+	// got.
+	FreezeMs    float64        `json:"freeze_ms,omitempty"`
+	PoolMembers map[string]int `json:"pool_members,omitempty"`
+	SetupS      float64        `json:"setup_s"`
+	Runs        int            `json:"runs"`
+	Seed        uint64         `json:"seed"`
+	Machine     Machine        `json:"machine"`
 }
 
 const (
@@ -93,6 +110,9 @@ func (o *MarketAllocOptions) ensureDefaults() {
 	if o.Progress == nil {
 		o.Progress = io.Discard
 	}
+	if o.Mechanism == "" {
+		o.Mechanism = "market"
+	}
 }
 
 // AllocMarket builds a chain of o.Provers active provers holding o.Asks
@@ -100,6 +120,9 @@ func (o *MarketAllocOptions) ensureDefaults() {
 // times the next block, which matches them.
 func AllocMarket(ctx context.Context, o MarketAllocOptions) (*MarketAllocResult, error) {
 	o.ensureDefaults()
+	if o.Mechanism != "market" && o.Mechanism != "pool" {
+		return nil, fmt.Errorf("mechanism %q: want market or pool", o.Mechanism)
+	}
 	dir := o.Dir
 	if dir == "" {
 		d, err := os.MkdirTemp("", "provernet-bench-market-")
@@ -113,6 +136,9 @@ func AllocMarket(ctx context.Context, o MarketAllocOptions) (*MarketAllocResult,
 	h, err := newWLHarness(WorkloadsOptions{Provers: o.Provers, Runs: o.Workloads, Results: 1, Blocks: 1, Progress: o.Progress,
 		genesis: func(g *protocol.Genesis) {
 			g.Params.AcceptWindow = mktAcceptWindow
+			if o.Mechanism == "pool" {
+				g.Params.EpochLength = int64(3*o.Runs + 2)
+			}
 			for i := range g.Accounts { // 2^50 each overflows the supply past 16k accounts
 				g.Accounts[i].Balance = mktBalance
 			}
@@ -129,18 +155,23 @@ func AllocMarket(ctx context.Context, o MarketAllocOptions) (*MarketAllocResult,
 	if err != nil {
 		return nil, err
 	}
-	res := &MarketAllocResult{Mechanism: "market", Provers: o.Provers, Asks: asks, Workloads: o.Workloads,
+	res := &MarketAllocResult{Mechanism: o.Mechanism, Provers: o.Provers, Asks: asks, Workloads: o.Workloads,
 		MissReasons: map[string]int{}, AcceptWindow: h.params.AcceptWindow, Runs: o.Runs, Seed: o.Seed, Machine: machine()}
+	if o.Mechanism == "pool" {
+		if err := h.freezePool(ctx, res); err != nil {
+			return nil, err
+		}
+	}
 	res.SetupS = round3(time.Since(t0).Seconds())
 	fmt.Fprintf(o.Progress, "%d provers, %d asks in the book at height %d (%.1f s)\n", o.Provers, asks, h.height, res.SetupS)
-	var empty, timed []float64
+	var empty, timed, cpu, gc, emptyCPU []float64
 	for r := range o.Runs {
 		ms, _, err := h.timedBlock(ctx)
 		if err != nil {
 			return nil, err
 		}
-		empty = append(empty, ms)
-		txs, slots := h.marketRuns(rng, o.Workloads)
+		empty, emptyCPU = append(empty, ms), append(emptyCPU, h.lastCPUMs)
+		txs, slots := h.marketRuns(rng, o.Workloads, o.Mechanism == "pool")
 		if err := h.plain(ctx, txs); err != nil {
 			return nil, err
 		}
@@ -148,6 +179,7 @@ func AllocMarket(ctx context.Context, o MarketAllocOptions) (*MarketAllocResult,
 		if err != nil {
 			return nil, err
 		}
+		cpu, gc = append(cpu, h.lastCPUMs), append(gc, h.lastGCMs)
 		c := countMarket(resp.Events)
 		c.slots = slots
 		if c.matched+c.unmatched != o.Workloads {
@@ -158,11 +190,12 @@ func AllocMarket(ctx context.Context, o MarketAllocOptions) (*MarketAllocResult,
 			res.MissReasons[r] += n
 		}
 		timed = append(timed, ms)
-		fmt.Fprintf(o.Progress, "block %d (%d of %d): %.1f ms (empty %.1f ms), %d matched, %d failed, %d of %d slots taken\n",
-			h.height, r+1, o.Runs, ms, empty[len(empty)-1], c.matched, c.unmatched, c.taken, c.slots)
+		fmt.Fprintf(o.Progress, "block %d (%d of %d): %.1f ms (CPU %.1f ms, empty %.1f ms), %d matched, %d failed, %d of %d slots taken\n",
+			h.height, r+1, o.Runs, ms, h.lastCPUMs, empty[len(empty)-1], c.matched, c.unmatched, c.taken, c.slots)
 	}
 	res.BlocksMs = slices.Clone(timed)
 	res.MsPerBlock, res.EmptyMs = medianMs(timed), medianMs(empty)
+	res.CPUMsPerBlock, res.GCMsPerBlock, res.EmptyCPUMs = medianMs(cpu), medianMs(gc), medianMs(emptyCPU)
 	res.UsPerWorkload = round3(res.MsPerBlock * 1000 / float64(o.Workloads))
 	return res, nil
 }
@@ -201,15 +234,19 @@ func (h *wlHarness) setAsks(ctx context.Context, rng *rand.Rand, n int) (int, er
 	return set, nil
 }
 
-// marketRuns are n market Runs, one per user: k 1..3, a max_price and a
-// max_latency over the asks' ranges (some match nothing), either priority.
-// It returns them and their slots (the sum of k).
-func (h *wlHarness) marketRuns(rng *rand.Rand, n int) ([]*wlTx, int) {
+// marketRuns are n market Runs (pool Runs with pool), one per user: k
+// 1..3, a max_price and a max_latency over the asks' ranges (some match
+// nothing), either priority (a pool Run has none). It returns them and
+// their slots (the sum of k).
+func (h *wlHarness) marketRuns(rng *rand.Rand, n int, pool bool) ([]*wlTx, int) {
 	txs, slots := make([]*wlTx, 0, n), 0
 	for i := range n {
 		u := h.users[i%len(h.users)]
 		m := &pb.MarketOrder{Mechanism: pb.Mechanism_MECHANISM_MARKET, MaxPrice: 1 + rng.Uint64N(mktMaxPrice),
 			MaxLatency: h.params.AcceptWindow + rng.Int64N(mktLatencySpan+1), Priority: pb.Priority(rng.IntN(2))}
+		if pool {
+			m.Mechanism, m.Priority = pb.Mechanism_MECHANISM_POOL, pb.Priority_PRIORITY_PRICE
+		}
 		run := &pb.Run{Program: h.program, Cycles: wlCycles, Provers: uint32(1 + rng.IntN(3)), Recipient: u.recipient,
 			Deadline: h.deadline + mktAcceptWindow + mktLatencySpan, Inputs: []*pb.Input{{Name: "input.json", Data: []byte(strconv.Itoa(i))}},
 			Market: m}
@@ -219,8 +256,34 @@ func (h *wlHarness) marketRuns(rng *rand.Rand, n int) ([]*wlTx, int) {
 	return txs, slots
 }
 
+// freezePool runs empty blocks up to the first of the next epoch and
+// times that one, which freezes the pools; res gets its time and the
+// pools' sizes.
+func (h *wlHarness) freezePool(ctx context.Context, res *MarketAllocResult) error {
+	for (h.height+1)%h.params.EpochLength != 0 {
+		if _, _, err := h.timedBlock(ctx); err != nil {
+			return err
+		}
+	}
+	ms, resp, err := h.timedBlock(ctx)
+	if err != nil {
+		return err
+	}
+	res.FreezeMs, res.PoolMembers = ms, map[string]int{}
+	for _, ev := range resp.Events {
+		if ev.Type == "pool" {
+			res.PoolMembers[wlAttr(ev, "class")] = wlAttrInt(ev, "members")
+		}
+	}
+	if res.PoolMembers["cpu"] == 0 {
+		return fmt.Errorf("height %d froze no cpu pool (events %v)", h.height, resp.Events)
+	}
+	return nil
+}
+
 // timedBlock runs the next block with only its beacon entry and returns
-// its FinalizeBlock time and response.
+// its FinalizeBlock time and response; h.lastCPUMs and h.lastGCMs get its
+// CPU time and the garbage collector's part of it.
 func (h *wlHarness) timedBlock(ctx context.Context) (float64, *abci.FinalizeBlockResponse, error) {
 	height := h.height + 1
 	beacon, err := protocol.ProposeBeacon(h.state(), height, h.valAddr, h.vrfSecret)
@@ -228,10 +291,11 @@ func (h *wlHarness) timedBlock(ctx context.Context) (float64, *abci.FinalizeBloc
 		return 0, nil, err
 	}
 	runtime.GC()
-	t0 := time.Now()
+	t0, cpu0, gc0 := time.Now(), wlProcessCPU(), wlGCCPU()
 	resp, err := h.app.FinalizeBlock(ctx, &abci.FinalizeBlockRequest{Txs: [][]byte{beacon}, Height: height,
 		Time: time.Unix(1_700_000_000+height, 0), ProposerAddress: h.valAddr, Hash: bytes.Repeat([]byte{byte(height)}, 32)})
 	ms := wlMs(time.Since(t0))
+	h.lastCPUMs, h.lastGCMs = wlMs(wlProcessCPU()-cpu0), wlMs(wlGCCPU()-gc0)
 	if err != nil {
 		return 0, nil, fmt.Errorf("height %d: FinalizeBlock: %w", height, err)
 	}

@@ -38,3 +38,24 @@ func TestAllocMarketSmall(t *testing.T) {
 		t.Errorf("report %+v", res)
 	}
 }
+
+// TestAllocPoolSmall runs the benchmark with pool Runs: a pool is frozen
+// at an epoch's first block, every queued Run is drawn or fails, and no
+// more slots are taken than the pool's members have room for
+// (max_concurrent 8 each). It never checks a time.
+func TestAllocPoolSmall(t *testing.T) {
+	o := MarketAllocOptions{Mechanism: "pool", Provers: 40, Asks: 80, Workloads: 40, Runs: 2, Seed: 5, Dir: t.TempDir()}
+	res, err := AllocMarket(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Mechanism != "pool" || res.PoolMembers["cpu"] == 0 || res.PoolMembers["cpu"] > 32 || res.FreezeMs <= 0 {
+		t.Fatalf("report %+v", res)
+	}
+	if res.Matched+res.Unmatched != o.Workloads*o.Runs || res.Matched == 0 {
+		t.Errorf("%d matched + %d failed, want %d Runs, some matched", res.Matched, res.Unmatched, o.Workloads*o.Runs)
+	}
+	if res.Taken < res.Matched || res.Taken > 8*res.PoolMembers["cpu"] {
+		t.Errorf("%d slots taken for %d matched Runs, a pool of %d", res.Taken, res.Matched, res.PoolMembers["cpu"])
+	}
+}

@@ -307,19 +307,22 @@ type wlCohort struct {
 }
 
 type wlHarness struct {
-	o         WorkloadsOptions
-	app       *chain.App
-	tree      *iavltree.Tree
-	params    protocol.Params
-	valAddr   []byte
-	vrfSecret []byte
-	provers   []*wlAccount
-	byAddr    map[address.Address]int
-	users     []*wlAccount
-	program   []byte
-	deadline  int64
-	cohorts   map[int64]*wlCohort
-	height    int64 // last committed
+	o      WorkloadsOptions
+	app    *chain.App
+	tree   *iavltree.Tree
+	params protocol.Params
+	// lastCPUMs and lastGCMs are the last timedBlock's CPU time and its
+	// garbage collection's part (alloc_market.go).
+	lastCPUMs, lastGCMs float64
+	valAddr             []byte
+	vrfSecret           []byte
+	provers             []*wlAccount
+	byAddr              map[address.Address]int
+	users               []*wlAccount
+	program             []byte
+	deadline            int64
+	cohorts             map[int64]*wlCohort
+	height              int64 // last committed
 }
 
 // wlTx is a transaction being built: its nonce is fixed when it is added

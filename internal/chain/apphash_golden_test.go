@@ -86,8 +86,9 @@ func goldenParams() protocol.Params {
 	p.MinProverStake, p.RegistrationFee, p.UnbondCooldown = 10_000, 500, 2
 	p.CommitteeSize, p.AcceptWindow, p.RevealWindow, p.VoteWindow = 3, 3, 5, 5
 	p.CyclesPerBlock = 1_000_000
-	p.TreeParams = nil      // the story predates proof trees (issue 16): its genesis stores no tree parameters
-	p.ValidatorParams = nil // and validator staking (issue 19): its validator set stays the genesis's
+	p.TreeParams = nil               // the story predates proof trees (issue 16): its genesis stores no tree parameters
+	p.PoolSize, p.SlashMissBP = 0, 0 // and the pool (issue 17): its params record leaves them out
+	p.ValidatorParams = nil          // and validator staking (issue 19): its validator set stays the genesis's
 	return p
 }
 

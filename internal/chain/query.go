@@ -195,6 +195,8 @@ func query(snap *iavltree.Snapshot, req *abci.QueryRequest) (*abci.QueryResponse
 		return market(snap, req.Data)
 	case PathReputation:
 		return reputation(snap, req.Data)
+	case PathPool:
+		return pool(snap, req.Data)
 	case PathTree: // issue 16
 		if len(req.Data) != 32 {
 			return nil, fmt.Errorf("a tree id is 32 bytes, got %d", len(req.Data))

@@ -23,6 +23,7 @@ const (
 	PathAsks       = "/asks"       // data: an AsksRequest (JSON); value: an AskList, Info the next page's cursor in hex
 	PathMarket     = "/market"     // data: the 32-byte program id; value: a MarketView
 	PathReputation = "/reputation" // data: the 20-byte address; value: the prover's Reputation now
+	PathPool       = "/pool"       // data: a class, cpu or gpu; value: a PoolView
 )
 
 // MarketViewAsks is how many asks a /market answer shows per book (the
@@ -116,6 +117,21 @@ func reputation(snap *iavltree.Snapshot, data []byte) (*abci.QueryResponse, erro
 		return nil, err
 	}
 	return listResponse(protocol.ReputationOf(params, p, snap.Version()), nil)
+}
+
+// pool answers /pool: a class's pool for the epoch of the next block and
+// the top of its score index now (protocol.PoolViewOf; bounded as an
+// epoch's freeze is).
+func pool(snap *iavltree.Snapshot, data []byte) (*abci.QueryResponse, error) {
+	params, err := protocol.GetParams(snap)
+	if err != nil {
+		return nil, err
+	}
+	if params.PoolSize == 0 || params.MaxAsksPerProver == 0 {
+		return nil, fmt.Errorf("the pool is off on this chain (pool_size %d, max_asks_per_prover %d): %w", params.PoolSize, params.MaxAsksPerProver, store.ErrNotFound)
+	}
+	env := protocol.Env{Params: params, Height: snap.Version() + 1}
+	return listResponse(protocol.PoolViewOf(snap, env, string(data)))
 }
 
 // marketFeeQuote answers /fee for a market Run: its escrow at max_price

@@ -31,7 +31,11 @@ type marketFixture struct {
 }
 
 func newMarketFixture(t *testing.T) *marketFixture {
-	params := protocol.DefaultParams()
+	return newMarketFixtureParams(t, protocol.DefaultParams())
+}
+
+// newMarketFixtureParams is newMarketFixture under params.
+func newMarketFixtureParams(t *testing.T, params protocol.Params) *marketFixture {
 	const stake = 1000 * 1_000_000
 	c := newChainWithParams(t, params, 1<<62, 2*stake, 2*stake, 2*stake)
 	f := &marketFixture{c: c, s: &wlSigner{c: c, nonces: map[int]uint64{}}, params: params}
@@ -285,4 +289,110 @@ func (f *marketFixture) allocation(id []byte) chain.AllocationAnswer {
 		f.c.t.Fatal(err)
 	}
 	return ans
+}
+
+// TestPoolQueries: /pool shows the score index's ranking before the first
+// freeze and the frozen pool after it; a pool Run is drawn among its
+// members, /fee previews the draw, and /allocation recomputes it (issue
+// 17, the pool mechanism).
+func TestPoolQueries(t *testing.T) {
+	params := protocol.DefaultParams()
+	params.EpochLength = 5
+	f := newMarketFixtureParams(t, params)
+	c, p := f.c, f.p
+	view := func(class string) *pb.PoolView {
+		t.Helper()
+		var v pb.PoolView
+		if err := proto.Unmarshal(c.queryCode(chain.PathPool, []byte(class), 0, chain.QueryOK).Value, &v); err != nil {
+			t.Fatal(err)
+		}
+		return &v
+	}
+	members := func(ms []*pb.PoolMember) []address.Address {
+		var out []address.Address
+		for _, m := range ms {
+			out = append(out, address.Address(m.Prover))
+		}
+		return out
+	}
+	// Equal stakes: p[1] (cpu at 5) outranks p[3] (cpu at 8); p[2] asks
+	// for the program only and is in no pool; p[3] alone asks for gpu.
+	v := view("cpu")
+	if v.Pool != nil || !slices.Equal(members(v.Next), []address.Address{p[1], p[3]}) {
+		t.Fatalf("cpu pool before the first freeze: %v", v)
+	}
+	if g := view("gpu"); !slices.Equal(members(g.Next), []address.Address{p[3]}) || g.Next[0].Price != 2 {
+		t.Fatalf("gpu pool %v", g)
+	}
+	c.queryCode(chain.PathPool, []byte("tpu"), 0, chain.QueryBadRequest)
+	for c.height%params.EpochLength != 0 {
+		c.block()
+	}
+	v = view("cpu")
+	if v.Pool == nil || v.Pool.Epoch != c.height/params.EpochLength || !slices.Equal(members(v.Pool.Members), []address.Address{p[1], p[3]}) {
+		t.Fatalf("cpu pool after the freeze at height %d: %v", c.height, v)
+	}
+
+	const cycles = 2_500_000
+	o := &pb.MarketOrder{Mechanism: pb.Mechanism_MECHANISM_POOL, MaxPrice: 10}
+	b, _ := proto.Marshal(&pb.Run{Program: f.prog, Cycles: cycles, Provers: 2, Market: o})
+	var q pb.FeeQuote
+	if err := proto.Unmarshal(c.queryCode(chain.PathFee, b, 0, chain.QueryOK).Value, &q); err != nil {
+		t.Fatal(err)
+	}
+	if len(q.Asks) != 2 {
+		t.Fatalf("a pool quote previews %d members, want 2: %v", len(q.Asks), &q)
+	}
+	// Quoted in the block before an epoch's first, a Run sent now is
+	// drawn in the pool that block freezes: the preview freezes it too.
+	for (c.height+1)%params.EpochLength != 0 {
+		c.block()
+	}
+	q = pb.FeeQuote{}
+	if err := proto.Unmarshal(c.queryCode(chain.PathFee, b, 0, chain.QueryOK).Value, &q); err != nil {
+		t.Fatal(err)
+	}
+	if len(q.Asks) != 2 {
+		t.Fatalf("a pool quote at height %d (the next starts an epoch) previews %d members, want 2", c.height, len(q.Asks))
+	}
+	// A deadline counts from inclusion: 10 blocks admit both members'
+	// latencies (10 and 5) whatever the height (the preview once took it
+	// for a height, and at height 9 admitted nobody).
+	withDeadline, _ := proto.Marshal(&pb.Run{Program: f.prog, Cycles: cycles, Provers: 2, Deadline: 10, Market: o})
+	q = pb.FeeQuote{}
+	if err := proto.Unmarshal(c.queryCode(chain.PathFee, withDeadline, 0, chain.QueryOK).Value, &q); err != nil {
+		t.Fatal(err)
+	}
+	if len(q.Asks) != 2 {
+		t.Fatalf("a pool quote with deadline 10 at height %d previews %d members, want 2", c.height, len(q.Asks))
+	}
+	bad, _ := proto.Marshal(&pb.Run{Program: f.prog, Cycles: cycles, Provers: 1, Market: &pb.MarketOrder{Mechanism: pb.Mechanism_MECHANISM_POOL,
+		MaxPrice: 10, Priority: pb.Priority_PRIORITY_TIME}})
+	c.queryCode(chain.PathFee, bad, 0, chain.QueryBadRequest) // a pool Run has no priority
+
+	user := addrOf(c.keys[0])
+	nonce := f.s.nonces[0]
+	mustOK(t, "pool run", c.block(f.s.tx(0, &pb.Msg{Kind: &pb.Msg_Run{Run: &pb.Run{Program: f.prog, Cycles: cycles, Provers: 2,
+		Deadline: 30, Market: o, Recipient: "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p",
+		Inputs: []*pb.Input{{Name: "in", Data: []byte("x")}}}}})))
+	c.block()
+	id := wire.WorkloadID(user, nonce, 0)
+	w := c.workload(id, 0)
+	got := []address.Address{address.Address(w.Slots[0].AllocatedTo), address.Address(w.Slots[1].AllocatedTo)}
+	slices.SortFunc(got, func(a, b address.Address) int { return bytes.Compare(a[:], b[:]) })
+	want := []address.Address{p[1], p[3]}
+	slices.SortFunc(want, func(a, b address.Address) int { return bytes.Compare(a[:], b[:]) })
+	if !slices.Equal(got, want) {
+		t.Fatalf("the pool Run's slots went to %v, want the two members", got)
+	}
+	ans := f.allocation(id)
+	if ans.Mechanism != "pool" || ans.Market == nil || ans.Market.Pool == nil || !ans.Agrees || ans.Market.Pool.Members != 2 ||
+		ans.Market.Pool.Class != "cpu" || len(ans.Market.Taken) != 2 {
+		t.Fatalf("allocation of the pool Run %+v", ans)
+	}
+	for i, tk := range ans.Market.Taken {
+		if tk.Prover != [20]byte(w.Slots[i].AllocatedTo) || w.Slots[i].Price != protocol.SlotPrice(params, cycles, tk.Price) {
+			t.Errorf("slot %d: drawn %x at %d, recorded %x at %d", i, tk.Prover, tk.Price, w.Slots[i].AllocatedTo, w.Slots[i].Price)
+		}
+	}
 }

@@ -21,8 +21,8 @@ import (
 
 // The market's endpoints (issue 17, docs/MARKET.md): GET /v1/asks (a
 // prover's asks, or a page of a program's or a class's book), GET
-// /v1/market (a program's book and clearing prices), and the market
-// parameters of GET /v1/fee.
+// /v1/market (a program's book and clearing prices), GET /v1/pool (a
+// class's pool), and the market parameters of GET /v1/fee.
 
 const programHint = "`provernet query programs` lists the program ids"
 
@@ -84,6 +84,24 @@ func (s *server) market(w http.ResponseWriter, r *http.Request) {
 	reply(w, record.Market(v))
 }
 
+// pool answers GET /v1/pool?class=cpu|gpu (cpu by default): the class's
+// pool for the current epoch and the top of its score index now.
+func (s *server) pool(w http.ResponseWriter, r *http.Request) {
+	class := r.URL.Query().Get("class")
+	if class == "" {
+		class = protocol.ClassCPU
+	}
+	if class != protocol.ClassCPU && class != protocol.ClassGPU {
+		fail(w, http.StatusBadRequest, "class must be cpu or gpu", "")
+		return
+	}
+	v, _, ok := queryAs[pb.PoolView](s, w, r, chain.PathPool, []byte(class))
+	if !ok {
+		return
+	}
+	reply(w, record.PoolView(v, class))
+}
+
 // reputationAt is addr's reputation at height, or nil if the node cannot
 // say (a prover's answer is whole without it).
 func (s *server) reputationAt(r *http.Request, addr address.Address, height int64) *wire.Reputation {
@@ -119,8 +137,10 @@ func marketOrder(w http.ResponseWriter, r *http.Request) (*pb.MarketOrder, int64
 		o.Mechanism = pb.Mechanism_MECHANISM_MARKET
 	case "cheapest":
 		o.Mechanism = pb.Mechanism_MECHANISM_CHEAPEST
+	case "pool":
+		o.Mechanism = pb.Mechanism_MECHANISM_POOL
 	default:
-		fail(w, http.StatusBadRequest, "mechanism must be lottery, market or cheapest", "")
+		fail(w, http.StatusBadRequest, "mechanism must be lottery, market, cheapest or pool", "")
 		return nil, 0, false
 	}
 	var err error
@@ -170,11 +190,14 @@ func addressList(w http.ResponseWriter, name, v string, out *[][]byte) bool {
 	return true
 }
 
-// marketMatchOf converts a market Run's match explanation.
+// marketMatchOf converts a market or pool Run's match explanation.
 func marketMatchOf(e *alloc.MatchExplanation) *wire.MarketMatch {
 	o := e.Order
 	out := &wire.MarketMatch{MaxPrice: o.MaxPrice, MaxLatency: o.MaxLatency, Priority: "price",
 		Candidates: make([]wire.MatchCandidate, 0, len(e.Candidates)), Taken: make([]string, 0, len(e.Taken))}
+	if p := e.Pool; p != nil {
+		out.Pool = &wire.PoolDraw{Class: p.Class, Epoch: p.Epoch, Members: p.Members}
+	}
 	if o.Priority == alloc.PriorityTime {
 		out.Priority = "time"
 	}

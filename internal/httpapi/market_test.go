@@ -150,7 +150,9 @@ func TestMarketEndpoints(t *testing.T) {
 	txs := [][]byte{b.tx(0, deploy)}
 	for i := 1; i <= 2; i++ {
 		_, pub, _ := vrf.GenerateKey(bytes.NewReader(bytes.Repeat([]byte{byte(i)}, vrf.SecretKeySize)))
-		txs = append(txs, b.tx(i, client.RegisterProverMsg(pub, wire.Hardware{CPUCores: 2, MemoryMB: 2048}, 1, ""), client.StakeMsg(b.params.MinProverStake)))
+		// max_concurrent 2: after the first market Run each still has room,
+		// so its asks stay in the book for the second to miss on price.
+		txs = append(txs, b.tx(i, client.RegisterProverMsg(pub, wire.Hardware{CPUCores: 2, MemoryMB: 2048}, 2, ""), client.StakeMsg(b.params.MinProverStake)))
 	}
 	b.block(txs...)
 	ask := func(from int, a client.AskSpec) []byte {
@@ -218,6 +220,28 @@ func TestMarketEndpoints(t *testing.T) {
 		"&mechanism=market&max_price=5&allow=prv1x", "&mechanism=cheapest&max_price=5"} {
 		getMarketJSON(t, srv, fee(q), http.StatusBadRequest, nil)
 	}
+
+	// The pool (issue 17): none frozen yet (the genesis epoch), the score
+	// index ranks prover 1 (stake / 4) before prover 2 (stake / 6); a pool
+	// quote previews a draw in the pool frozen now: nobody.
+	var pool wire.PoolView
+	getMarketJSON(t, srv, "/v1/pool", http.StatusOK, &pool)
+	if pool.Class != "cpu" || pool.Pool != nil || len(pool.Next) != 2 || pool.Next[0].Prover != b.addr(1).String() ||
+		pool.Next[1].Prover != b.addr(2).String() || pool.Next[0].Price != 4 || pool.Next[0].Score != b.params.MinProverStake*1_000_000/4 {
+		t.Fatalf("cpu pool %+v", pv)
+	}
+	pool = wire.PoolView{}
+	getMarketJSON(t, srv, "/v1/pool?class=gpu", http.StatusOK, &pool)
+	if pool.Class != "gpu" || pool.Pool != nil || len(pool.Next) != 0 {
+		t.Fatalf("gpu pool %+v", pv)
+	}
+	getMarketJSON(t, srv, "/v1/pool?class=tpu", http.StatusBadRequest, nil)
+	fq = wire.FeeQuote{}
+	getMarketJSON(t, srv, fee("&mechanism=pool&max_price=7"), http.StatusOK, &fq)
+	if fq.Mechanism != "pool" || fq.Fee != wantQ.Fee || len(fq.Asks) != 0 {
+		t.Fatalf("pool quote before any pool %+v", fq)
+	}
+	getMarketJSON(t, srv, fee("&mechanism=pool&max_price=7&priority=time"), http.StatusBadRequest, nil)
 
 	var p wire.Prover
 	getMarketJSON(t, srv, "/v1/provers/"+b.addr(1).String(), http.StatusOK, &p)

@@ -38,6 +38,7 @@ func init() {
 		"Reputation": wire.Reputation{}, "MarketOrder": wire.MarketOrder{}, "AskMiss": wire.AskMiss{},
 		"MarketMatch": wire.MarketMatch{}, "MatchCandidate": wire.MatchCandidate{},
 		"Validator": wire.Validator{}, "ValidatorPage": wire.ValidatorPage{}, // issue 19
+		"PoolView": wire.PoolView{}, "Pool": wire.Pool{}, "PoolEntry": wire.PoolEntry{}, "PoolDraw": wire.PoolDraw{},
 	} {
 		schemaTypes[name] = reflect.TypeOf(v)
 	}
@@ -54,7 +55,7 @@ var routeSchemas = map[string]string{
 	"GET /v1/programs/{id}": "Program", "GET /v1/provers/{address}": "Prover", "GET /v1/workloads/{id}": "Workload",
 	"GET /v1/workloads/{id}/timeline": "Timeline", "GET /v1/provers/{address}/history": "ProverHistory",
 	"GET /v1/txs/{hash}": "TxResult", "POST /v1/txs": "BroadcastResult", "GET /v1/trees/{id}": "Tree",
-	"GET /v1/asks": "AskPage", "GET /v1/market": "Market", // issue 17
+	"GET /v1/asks": "AskPage", "GET /v1/market": "Market", "GET /v1/pool": "PoolView", // issue 17
 	"GET /v1/validators": "ValidatorPage", // issue 19
 }
 

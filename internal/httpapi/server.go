@@ -112,6 +112,7 @@ var routes = []struct {
 	{"GET /v1/fee", (*server).fee},
 	{"GET /v1/asks", (*server).asks},     // issue 17
 	{"GET /v1/market", (*server).market}, // issue 17
+	{"GET /v1/pool", (*server).pool},     // issue 17
 	{"GET /v1/events", (*server).events},
 	{"GET /v1/openapi.json", (*server).openapi},
 	{"GET /v1/light/{height}", (*server).light},

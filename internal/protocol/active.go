@@ -67,13 +67,23 @@ type indexEntry struct {
 	held          uint32
 	lastAllocated int64
 	hardware      *pb.Hardware
+	// stake is not in the active index but in the pool's score index
+	// (pool_index.go), which indexProver keeps too.
+	stake uint64
 }
 
 func indexEntryOf(p *pb.Prover) indexEntry {
 	if p.State != pb.ProverState_PROVER_STATE_ACTIVE {
 		return indexEntry{}
 	}
-	return indexEntry{active: true, maxConcurrent: p.MaxConcurrent, held: p.Held, lastAllocated: p.LastAllocated, hardware: p.Hardware}
+	return indexEntry{active: true, maxConcurrent: p.MaxConcurrent, held: p.Held, lastAllocated: p.LastAllocated, hardware: p.Hardware,
+		stake: p.Stake}
+}
+
+// view is the part of e the active index holds.
+func (e indexEntry) view() indexEntry {
+	e.stake = 0
+	return e
 }
 
 // indexProver brings the index in line with p, about to be written: in it,
@@ -81,33 +91,69 @@ func indexEntryOf(p *pb.Prover) indexEntry {
 // was is the entry of the record p replaces, as the caller read it, or nil
 // to read the index instead. A writer that knows was and changed nothing
 // the index holds (a vote paid, a count) costs nothing here; one that does
-// not know it costs a read. Only what changed is written.
+// not know it costs a read. Only what changed is written. The book follows
+// the entry too (ask_book.go): p's asks go in when it becomes active with
+// room and out when it stops being either. So does the pool's score index
+// (pool_index.go), on a change of activity or stake.
 func indexProver(kv store.KV, a address.Address, was *indexEntry, p *pb.Prover) error {
 	now := indexEntryOf(p)
 	if was != nil && *was == now {
 		return nil
 	}
-	key := activeKey(a)
 	var old []byte
-	inIndex := was != nil && was.active
-	if was == nil {
+	unknown := was == nil // the stake it replaces is unknown: repool
+	if unknown {
 		var err error
-		if old, err = kv.Get(key); err != nil {
+		if old, err = kv.Get(activeKey(a)); err != nil {
 			return fmt.Errorf("failed to read the active index of %s: %w", a, err)
 		}
-		inIndex = old != nil
+		e, err := indexEntryOfView(old)
+		if err != nil {
+			return fmt.Errorf("failed to decode the active index of %s: %w", a, err)
+		}
+		was = &e
 	}
-	if !now.active {
+	if unknown || was.view() != now.view() {
+		if err := writeActive(kv, a, was.active, old, p); err != nil {
+			return err
+		}
+		if was.booked() != now.booked() {
+			if err := bookProverAsks(kv, a, now.booked()); err != nil {
+				return err
+			}
+		}
+	}
+	if unknown || was.active != now.active || was.stake != now.stake {
+		return repoolProver(kv, a, now.active, p.Stake)
+	}
+	return nil
+}
+
+// indexEntryOfView is the entry an active/ value (nil: none) stands for,
+// as far as the book needs it (hardware aside).
+func indexEntryOfView(v []byte) (indexEntry, error) {
+	if v == nil {
+		return indexEntry{}, nil
+	}
+	var view pb.Prover
+	if err := proto.Unmarshal(v, &view); err != nil {
+		return indexEntry{}, err
+	}
+	return indexEntry{active: true, maxConcurrent: view.MaxConcurrent, held: view.Held, lastAllocated: view.LastAllocated}, nil
+}
+
+// writeActive writes a's active/ and chal/ entries for p; inIndex says
+// whether a is in the index now, old is its active/ value if read.
+func writeActive(kv store.KV, a address.Address, inIndex bool, old []byte, p *pb.Prover) error {
+	key := activeKey(a)
+	if p.State != pb.ProverState_PROVER_STATE_ACTIVE {
 		if !inIndex {
 			return nil
 		}
 		if err := kv.Delete(key); err != nil {
 			return err
 		}
-		if err := kv.Delete(challengeKey(a)); err != nil {
-			return err
-		}
-		return bookProverAsks(kv, a, false) // out of the active set, out of the book
+		return kv.Delete(challengeKey(a))
 	}
 	view, err := marshal.Marshal(allocView(p))
 	if err != nil {
@@ -120,10 +166,7 @@ func indexProver(kv store.KV, a address.Address, was *indexEntry, p *pb.Prover) 
 		return err
 	}
 	if !inIndex {
-		if err := kv.Set(challengeKey(a), []byte{1}); err != nil {
-			return err
-		}
-		return bookProverAsks(kv, a, true) // into the active set, into the book
+		return kv.Set(challengeKey(a), []byte{1})
 	}
 	return nil
 }

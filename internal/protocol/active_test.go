@@ -17,6 +17,7 @@ import (
 	"github.com/provernet/provernet/internal/alloc"
 	"github.com/provernet/provernet/internal/store"
 	"github.com/provernet/provernet/internal/store/iavltree"
+	"github.com/provernet/provernet/wire"
 	"github.com/provernet/provernet/wire/address"
 	"github.com/provernet/provernet/wire/pb"
 )
@@ -88,7 +89,10 @@ func runIndexSeed(t *testing.T, seed uint64) {
 		}
 	}
 	t.Logf("operations applied: %v", w.counts)
-	for _, op := range []string{"register", "stake", "unbond", "withdraw", "slash", "remove", "ask", "miss", "reinstate", "load", "update", "raw",
+	scored := 0
+	w.must(w.kv().Iterate(prefixPoolScore, nil, func(_, _ []byte) bool { scored++; return true }))
+	t.Logf("pool score entries at the end: %d", scored)
+	for _, op := range []string{"pool compared", "register", "stake", "unbond", "withdraw", "slash", "remove", "ask", "miss", "reinstate", "load", "update", "raw",
 		"unknown->pending", "pending->active", "active->suspended", "suspended->active", "active->leaving",
 		"active->removed", "suspended->leaving", "leaving->exited", "removed->exited", "exited->pending"} {
 		if w.counts[op] == 0 {
@@ -116,7 +120,12 @@ func (w *indexWorld) step() {
 			MaxConcurrent: uint32(1 + w.rng.IntN(8)), BlobEndpoint: "https://p.example"})
 	case n < 30:
 		op = "stake"
-		_, err = stake(kv, w.env, a, &pb.Stake{Amount: uint64(1 + w.rng.IntN(150))})
+		// Half the amounts round, so that pool scores tie (stake over price).
+		amount := uint64(1 + w.rng.IntN(150))
+		if w.rng.IntN(2) == 0 {
+			amount = 50 * uint64(1+w.rng.IntN(3))
+		}
+		_, err = stake(kv, w.env, a, &pb.Stake{Amount: amount})
 	case n < 36:
 		op = "unbond"
 		_, err = unbond(kv, w.env, a)
@@ -129,14 +138,15 @@ func (w *indexWorld) step() {
 	case n < 53:
 		op = "remove"
 		err = w.onProver(a, func() error { _, err := slash(kv, w.env, a[:], 100, "test", true); return err })
-	case n < 56:
-		op = "ask"
-		_, err = setAsk(kv, w.env, a, &pb.SetAsk{Id: uint32(w.rng.IntN(3)), Price: uint64(1 + w.rng.IntN(20)),
-			Latency: int64(3 + w.rng.IntN(8)), Classes: []string{ClassCPU}, Remove: w.rng.IntN(5) == 0})
 	case n < 60:
+		op = "ask"
+		_, err = setAsk(kv, w.env, a, &pb.SetAsk{Id: uint32(w.rng.IntN(3)), Price: []uint64{1, 2, 4, 8, 3, 7}[w.rng.IntN(6)],
+			Latency: int64(3 + w.rng.IntN(8)), Classes: [][]string{{ClassCPU}, {ClassGPU}, {ClassCPU, ClassGPU}}[w.rng.IntN(3)],
+			Remove: w.rng.IntN(5) == 0})
+	case n < 64:
 		op = "miss"
 		err = w.onProver(a, func() error { return countMiss(kv, w.env, a[:], "test") })
-	case n < 68:
+	case n < 72:
 		op = "next block"
 		w.nextBlock()
 	case n < 88:
@@ -156,6 +166,9 @@ func (w *indexWorld) step() {
 			return updateProver(kv, a[:], func(p *pb.Prover) {
 				r := w.rawProver(a)
 				p.State, p.Held = r.State, r.Held
+				if w.rng.IntN(2) == 0 { // the pool's score index follows the stake
+					p.Stake = r.Stake
+				}
 				if w.rng.IntN(4) == 0 {
 					p.Hardware, p.MaxConcurrent = r.Hardware, r.MaxConcurrent
 				}
@@ -244,6 +257,9 @@ func (w *indexWorld) compare(when string) {
 	if err := CheckBook(kv); err != nil { // issue 17: the book follows the active set
 		w.t.Fatalf("%s: %v\nrun: %v", when, err, w.ops)
 	}
+	if err := CheckPoolIndex(kv); err != nil { // issue 17: the pool's score index follows stake, activity and asks
+		w.t.Fatalf("%s: %v\nrun: %v", when, err, w.ops)
+	}
 	var all []*pb.Prover
 	w.must(Scan(kv, prefixProver, func(p *pb.Prover) bool { all = append(all, p); return true }))
 	var naiveActive [][20]byte
@@ -278,6 +294,83 @@ func (w *indexWorld) compare(when string) {
 	if err := CheckActiveIndex(kv); err != nil {
 		w.fail(fmt.Sprintf("%s: %v", when, err))
 	}
+	w.comparePool(when, all, seed)
+}
+
+// comparePool checks the pool a freeze would rank now (rankPool: a
+// bounded read of the score index, then alloc.PoolRank) against
+// alloc.PoolRankNaive over every active prover with an ask serving the
+// class (poolAgainstNaive), for a random pool size; a state with a tie
+// longer than the bounded read sees is not compared (counted as such).
+func (w *indexWorld) comparePool(when string, all []*pb.Prover, seed []byte) {
+	w.t.Helper()
+	env := w.env
+	env.Params.PoolSize = uint32(1 + w.rng.IntN(6))
+	for _, class := range poolClasses {
+		got, want, ok, err := poolAgainstNaive(w.kv(), env, all, seed, class)
+		w.must(err)
+		if !ok {
+			w.counts["pool tie beyond the read"]++
+			continue
+		}
+		if !slices.Equal(got, want) {
+			w.fail(fmt.Sprintf("%s: the %s pool of %d from the score index\n%+v\nranked naively\n%+v", when, class, env.Params.PoolSize, got, want))
+		}
+		w.counts["pool compared"]++
+	}
+}
+
+// poolAgainstNaive ranks class's pool as a freeze does (rankPool) and
+// with alloc.PoolRankNaive over every active prover in all with an ask
+// serving the class, its score and cheapest ask computed here from its
+// record and its asks. ok is false when more provers tie at or above the
+// pool's last score than the bounded read sees (wire.PoolTieFactor *
+// pool_size): the two may then differ by design.
+func poolAgainstNaive(kv store.Reader, env Env, all []*pb.Prover, seed []byte, class string) (got, want []alloc.PoolEntry, ok bool, err error) {
+	size := int(env.Params.PoolSize)
+	var naive []alloc.PoolEntry
+	for _, p := range all {
+		if p.State != pb.ProverState_PROVER_STATE_ACTIVE {
+			continue
+		}
+		asks, err := ProverAsks(kv, p.Address)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		var best *pb.Ask
+		for _, a := range asks {
+			if slices.Contains(a.Classes, class) && (best == nil || a.Price < best.Price ||
+				(a.Price == best.Price && (a.Latency < best.Latency || (a.Latency == best.Latency && a.Id < best.Id)))) {
+				best = a
+			}
+		}
+		if best == nil {
+			continue
+		}
+		naive = append(naive, alloc.PoolEntry{Prover: [20]byte(p.Address), Score: PoolScore(p.Stake, best.Price),
+			Reputation: ReputationOf(env.Params, p, env.Height).ScoreBp, AskID: best.Id, Price: best.Price, Latency: best.Latency, Stake: p.Stake})
+	}
+	want = alloc.PoolRankNaive(seed, naive, size)
+	if len(want) == size && size > 0 {
+		atLeast := 0
+		for _, e := range naive {
+			if e.Score >= want[size-1].Score {
+				atLeast++
+			}
+		}
+		if atLeast > wire.PoolTieFactor*size {
+			return nil, want, false, nil
+		}
+	}
+	pool, err := rankPool(kv, env, seed, class)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	for _, m := range pool.Members {
+		got = append(got, alloc.PoolEntry{Prover: [20]byte(m.Prover), Score: m.Score, Reputation: m.Reputation, AskID: m.AskId,
+			Price: m.Price, Latency: m.Latency, Stake: m.Stake})
+	}
+	return got, want, true, nil
 }
 
 // naiveChallenged is the random challenges' rule applied to every active

@@ -62,11 +62,15 @@ func expire(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) ([]Event, error) {
 		switch {
 		case s.State == pb.SlotState_SLOT_STATE_ASSIGNED && (h > s.AcceptBy || h > w.Deadline):
 			if evs, err = excuse(kv, w, s, "accept", s.AcceptBy-env.Params.AcceptWindow+1, h-1); err == nil {
-				err = silent(kv, env, w, s)
+				var more []Event
+				more, err = silent(kv, env, w, s)
+				evs = append(evs, more...)
 			}
 		case s.State == pb.SlotState_SLOT_STATE_ACCEPTED && h > DueOf(w, s):
 			if evs, err = excuse(kv, w, s, "due", DueOf(w, s)-env.Params.AcceptWindow+1, h-1); err == nil {
-				err = timedOut(kv, env, w, s)
+				var more []Event
+				more, err = timedOut(kv, env, w, s)
+				evs = append(evs, more...)
 			}
 		case s.State == pb.SlotState_SLOT_STATE_OPEN && h > s.OpenUntil:
 			s.State, s.DecidedHeight = pb.SlotState_SLOT_STATE_EMPTY, h
@@ -104,35 +108,38 @@ func excuse(r store.Reader, w *pb.Workload, s *pb.Slot, what string, from, to in
 }
 
 // silent handles an allocated prover that neither accepted nor declined in
-// time: a miss, counted against its allowance like a decline. With k = 1
-// the workload opens to everyone for the original deadline's length again.
-func silent(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) error {
+// time: a miss, counted against its allowance like a decline (and a pool
+// member's slashed, pool_miss.go). With k = 1 the workload opens to
+// everyone for the original deadline's length again.
+func silent(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) ([]Event, error) {
+	missed, prover := poolMiss(env, w, s), s.Prover
 	if err := release(kv, env, w, s, "silent"); err != nil {
-		return err
+		return nil, err
 	}
 	if w.K == 1 {
 		s.OpenUntil = env.Height + (w.Deadline - w.Height)
 	}
-	return nil
+	return slashPoolMiss(kv, env, prover, missed)
 }
 
 // timedOut handles a prover that accepted and did not submit by the
 // height it promised (the deadline if it promised none): a miss, counted
-// against its allowance. Its slot re-opens to
-// the whole active set for reopen_window blocks (with k = 1 for the
-// original deadline's length, as for silence). A challenge is not
-// re-opened.
-func timedOut(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) error {
+// against its allowance (a pool member's slashed too, pool_miss.go). Its
+// slot re-opens to the whole active set for reopen_window blocks (with
+// k = 1 for the original deadline's length, as for silence). A challenge
+// is not re-opened.
+func timedOut(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) ([]Event, error) {
 	if w.Challenge {
 		s.State, s.DecidedHeight, s.Released = pb.SlotState_SLOT_STATE_EMPTY, env.Height, "timed_out"
-		return nil // challengeConsequences counts the miss at settlement
+		return nil, nil // challengeConsequences counts the miss at settlement
 	}
+	missed, prover := poolMiss(env, w, s), s.Prover
 	if err := releaseHold(kv, w, s); err != nil {
-		return err
+		return nil, err
 	}
 	if !s.Excused {
 		if err := countMisses(kv, env, s.Prover, "misses_exceeded", missesFor(w, s)); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	reopenPriced(w, s)
@@ -142,7 +149,10 @@ func timedOut(kv store.KV, env Env, w *pb.Workload, s *pb.Slot) error {
 	} else {
 		s.OpenUntil = env.Height + reopenLength(env, w)
 	}
-	return backToWait(kv, env, w, s)
+	if err := backToWait(kv, env, w, s); err != nil {
+		return nil, err
+	}
+	return slashPoolMiss(kv, env, prover, missed)
 }
 
 // reopenLength is reopen_window, or the original deadline's length when

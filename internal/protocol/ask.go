@@ -56,7 +56,7 @@ func setAsk(kv store.KV, env Env, sender address.Address, m *pb.SetAsk) (Result,
 	}
 	indexed := inBook(p)
 	if m.Remove {
-		return removeAsk(kv, env, sender, m, old, indexed)
+		return removeAsk(kv, env, sender, p, m, old, indexed)
 	}
 	if res := checkAsk(kv, env.Params, m); !res.OK() {
 		return res, nil
@@ -91,11 +91,14 @@ func setAsk(kv store.KV, env Env, sender address.Address, m *pb.SetAsk) (Result,
 			return Result{}, err
 		}
 	}
+	if err := poolAsksChanged(kv, p, askClasses(old, a)); err != nil {
+		return Result{}, err
+	}
 	return emit(env, event("ask", "prover", sender.String(), "id", strconv.FormatUint(uint64(m.Id), 10),
 		"price", strconv.FormatUint(m.Price, 10), "latency", strconv.FormatInt(m.Latency, 10), "serves", askTargets(a))), nil
 }
 
-func removeAsk(kv store.KV, env Env, sender address.Address, m *pb.SetAsk, old *pb.Ask, indexed bool) (Result, error) {
+func removeAsk(kv store.KV, env Env, sender address.Address, p *pb.Prover, m *pb.SetAsk, old *pb.Ask, indexed bool) (Result, error) {
 	if m.Price != 0 || m.Latency != 0 || len(m.Programs) != 0 || len(m.Classes) != 0 {
 		return reject(wire.CodeInvalidMessage, "ask: a removal carries only the ask id"), nil
 	}
@@ -108,6 +111,9 @@ func removeAsk(kv store.KV, env Env, sender address.Address, m *pb.SetAsk, old *
 		}
 	}
 	if err := kv.Delete(askKey(old.Prover, old.Id)); err != nil {
+		return Result{}, err
+	}
+	if err := poolAsksChanged(kv, p, askClasses(old, nil)); err != nil {
 		return Result{}, err
 	}
 	return emit(env, event("ask_removed", "prover", sender.String(), "id", strconv.FormatUint(uint64(m.Id), 10))), nil

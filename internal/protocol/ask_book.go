@@ -8,16 +8,22 @@ import (
 	"github.com/provernet/provernet/wire/pb"
 )
 
-// The book holds only the asks of active provers (docs/MARKET.md, "Who is
-// in the book"): a pending, suspended, leaving or removed prover cannot be
-// matched, and its asks in the book would only take the room of the
-// bounded read a market Run makes of it. The transitions are all in
-// indexProver (the active index's single writer, through writeProver):
-// a prover entering the active set has its asks indexed, one leaving it
-// has them taken out. The records stay under ask/ (the prover may edit
-// them while it is out) and are deleted when it exits (withdraw). Each
-// transition costs at most max_asks_per_prover records read and
-// 2 * wire.MaxAskTargets entries written or deleted per ask.
+// The book holds only the asks of active provers with room (docs/MARKET.md,
+// "Who is in the book"): a pending, suspended, leaving or removed prover
+// cannot be matched, nor one holding max_concurrent slots, and its asks in
+// the book would only take the room of the bounded read a market Run makes
+// of it (a busy book's cheapest asks, all full, would end every read). The
+// transitions are all in indexProver (the active index's single writer,
+// through writeProver, which every change of state or of held count goes
+// through): a prover entering the active set with room, or an active one
+// whose slot frees, has its asks indexed; one leaving it, or taking its
+// last free slot, has them taken out. Matching a block's market Runs
+// writes a prover that fills up at once (marketBlock.assign), so that the
+// block's later Runs do not read its asks either. The records stay under
+// ask/ (the prover may edit them while it is out) and are deleted when it
+// exits (withdraw). Each transition costs at most max_asks_per_prover
+// records read and 2 * wire.MaxAskTargets entries written or deleted per
+// ask.
 
 // bookProverAsks indexes (in) or unindexes (!in) every ask of a.
 func bookProverAsks(kv store.KV, a address.Address, in bool) error {
@@ -59,5 +65,9 @@ func deleteProverAsks(kv store.KV, a address.Address) error {
 	return nil
 }
 
-// inBook reports whether p's asks are in the book.
-func inBook(p *pb.Prover) bool { return p.State == pb.ProverState_PROVER_STATE_ACTIVE }
+// inBook reports whether p's asks are in the book: p is active and holds
+// fewer than max_concurrent slots.
+func inBook(p *pb.Prover) bool { return indexEntryOf(p).booked() }
+
+// booked reports whether the prover of entry e has its asks in the book.
+func (e indexEntry) booked() bool { return e.active && e.held < e.maxConcurrent }

@@ -12,9 +12,10 @@ import (
 
 // CheckBook verifies the market's book (ask_keys.go, ask_book.go) against
 // a scan of every prover and ask: mkt/b/ and mkt/l/ hold exactly the
-// entries of the asks of active provers, each with its latency and
-// height. Tests call it after every block (CheckInvariants), and
-// TestActiveIndexDifferential after every prover state transition.
+// entries of the asks of active provers with room (held below
+// max_concurrent: inBook), each with its latency and height. Tests call
+// it after every block (CheckInvariants), and TestActiveIndexDifferential
+// after every prover state transition.
 func CheckBook(r store.Reader) error {
 	want := map[string][]byte{}
 	var errs []error
@@ -42,7 +43,7 @@ func CheckBook(r store.Reader) error {
 		w, ok := want[string(k)]
 		switch {
 		case !ok:
-			return fmt.Errorf("book: entry %x is no active prover's ask", k)
+			return fmt.Errorf("book: entry %x is no ask of an active prover with room", k)
 		case !bytes.Equal(v, w):
 			return fmt.Errorf("book: entry %x holds %x, its ask says %x", k, v, w)
 		}
@@ -51,7 +52,7 @@ func CheckBook(r store.Reader) error {
 	}
 	errs = append(errs, checkIndexed(r, prefixBookPrice, check), checkIndexed(r, prefixBookTime, check))
 	if seen != len(want) && len(errs) == 2 && errs[0] == nil && errs[1] == nil {
-		errs = append(errs, fmt.Errorf("book: %d entries, the active provers' asks make %d", seen, len(want)))
+		errs = append(errs, fmt.Errorf("book: %d entries, the asks of active provers with room make %d", seen, len(want)))
 	}
 	return errors.Join(errs...)
 }

@@ -9,9 +9,10 @@ import (
 // ask under each target it serves (a program, or a resource class), once
 // by price and once by latency, so that a market Run reads only the
 // cheapest (or fastest) asks for its program and class, never the whole
-// set. Only an active prover's asks are in the book (indexProver indexes
-// them when it becomes active and takes them out when it stops being
-// active); the records stay, and go when the prover exits. Each entry
+// set. Only the asks of an active prover with room are in the book
+// (indexProver indexes them when it becomes active with room, or a slot
+// of a full one frees, and takes them out when it stops being either;
+// ask_book.go); the records stay, and go when the prover exits. Each entry
 // carries the height its ask was set at, so that a Run matches only the
 // asks set before it was included:
 //

@@ -35,8 +35,12 @@ func BeginBlock(kv store.KV, env Env) (*Block, []Event, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	more, err := matchQueued(kv, env) // issue 17: the market Runs
+	more, err := freezePools(kv, env) // issue 17: an epoch's pools, before its first block's pool Runs
 	if err != nil {
+		return nil, nil, err
+	}
+	evs = append(evs, more...)
+	if more, err = matchQueued(kv, env); err != nil { // issue 17: the market and pool Runs
 		return nil, nil, err
 	}
 	evs = append(evs, more...)

@@ -20,7 +20,7 @@ import (
 // CheckInvariants checks the supply, every workload, every prover's
 // counts of what it holds, and the active index.
 func CheckInvariants(r store.Reader) error {
-	return errors.Join(CheckSupply(r), CheckWorkloads(r), CheckProverCounts(r), CheckActiveIndex(r), CheckBook(r), CheckTrees(r), CheckValidators(r))
+	return errors.Join(CheckSupply(r), CheckWorkloads(r), CheckProverCounts(r), CheckActiveIndex(r), CheckBook(r), CheckPoolIndex(r), CheckTrees(r), CheckValidators(r))
 }
 
 // CheckActiveIndex verifies the active index (active.go) against a scan of
@@ -97,7 +97,8 @@ func checkIndexed(r store.Reader, prefix []byte, check func(k, v []byte) error) 
 // CheckProverCounts verifies that every prover's held (allocated slots
 // not yet delivered) and open_results (results in unsettled workloads)
 // equal what the workloads say: a count that drifts locks a stake for
-// good or frees one that should answer for a result.
+// good or frees one that should answer for a result; and that nobody holds
+// more than its max_concurrent.
 func CheckProverCounts(r store.Reader) error {
 	held, open := map[string]uint32{}, map[string]uint32{}
 	err := Scan(r, prefixWorkload, func(w *pb.Workload) bool {
@@ -122,6 +123,9 @@ func CheckProverCounts(r store.Reader) error {
 		if p.Held != held[string(p.Address)] || p.OpenResults != open[string(p.Address)] {
 			errs = append(errs, fmt.Errorf("prover %s: held %d and open_results %d, but the workloads say %d and %d",
 				addrString(p.Address), p.Held, p.OpenResults, held[string(p.Address)], open[string(p.Address)]))
+		}
+		if p.Held > p.MaxConcurrent { // every allotment checks room (the lottery's, the market's, the pool's)
+			errs = append(errs, fmt.Errorf("prover %s holds %d slots, above its max_concurrent %d", addrString(p.Address), p.Held, p.MaxConcurrent))
 		}
 		return len(errs) < 10
 	})

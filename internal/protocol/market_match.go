@@ -46,6 +46,7 @@ type marketBlock struct {
 	provers map[[20]byte]*marketProver
 	byAddr  map[[20]byte]*pb.Prover // the records allotted slots (allot)
 	dirty   map[[20]byte]bool
+	pools   map[string]*poolSeen // the epoch's pools, by class, as read (pool_match.go)
 }
 
 // MarketInput is what matching the market Runs at height reads: the Runs
@@ -96,19 +97,14 @@ func matchQueuedSeen(kv store.KV, env Env, seen func(id []byte, exp alloc.MatchE
 		if err != nil {
 			return nil, err
 		}
-		book, err := mb.readBook(prog, w, false)
+		exp, err := mb.match(seed, prog, w)
 		if err != nil {
 			return nil, err
 		}
-		exp := alloc.ExplainMatch(seed, orderOf(w), book)
-		if len(exp.Taken) == 0 { // say what it missed, the other class's asks too
-			more, err := mb.readBook(prog, w, true)
-			if err != nil {
+		if len(exp.Taken) > 0 {
+			if err := mb.assign(w, exp.Taken); err != nil {
 				return nil, err
 			}
-			exp = alloc.ExplainMatch(seed, orderOf(w), append(book, more...))
-		} else {
-			mb.assign(w, exp.Taken)
 		}
 		if seen != nil {
 			seen(w.Id, exp)
@@ -135,6 +131,27 @@ func matchQueuedSeen(kv store.KV, env Env, seen func(id []byte, exp alloc.MatchE
 		evs = append(evs, more...)
 	}
 	return evs, nil
+}
+
+// match matches one Run: a pool Run is drawn in its pool (pool_match.go),
+// a market Run matched against its book.
+func (mb *marketBlock) match(seed []byte, prog *pb.Program, w *pb.Workload) (alloc.MatchExplanation, error) {
+	if isPool(w) {
+		return mb.matchPool(seed, prog, w)
+	}
+	book, err := mb.readBook(prog, w, false)
+	if err != nil {
+		return alloc.MatchExplanation{}, err
+	}
+	exp := alloc.ExplainMatch(seed, orderOf(w), book)
+	if len(exp.Taken) == 0 { // say what it missed, the other class's asks too
+		more, err := mb.readBook(prog, w, true)
+		if err != nil {
+			return alloc.MatchExplanation{}, err
+		}
+		exp = alloc.ExplainMatch(seed, orderOf(w), append(book, more...))
+	}
+	return exp, nil
 }
 
 // prover returns a's standing, read once per block.
@@ -249,8 +266,10 @@ func walkBookFrom(r store.Reader, target []byte, byTime bool, after []byte, fn f
 }
 
 // assign gives w's slots to the asks taken, in rank order; the rest open
-// at the order's max_price.
-func (mb *marketBlock) assign(w *pb.Workload, taken []alloc.Ask) {
+// at the order's max_price. A prover this fills up is written at once, so
+// that its asks leave the book (ask_book.go) before the block's next Run
+// reads it.
+func (mb *marketBlock) assign(w *pb.Workload, taken []alloc.Ask) error {
 	env := mb.env
 	w.AllocatedHeight, w.State = env.Height, pb.WorkloadState_WORKLOAD_STATE_ALLOCATED
 	w.Slots = make([]*pb.Slot, w.K)
@@ -262,9 +281,27 @@ func (mb *marketBlock) assign(w *pb.Workload, taken []alloc.Ask) {
 			mb.byAddr[a.Prover] = mp.rec
 			allot(env, s, a.Prover, mb.byAddr, mb.dirty)
 			s.Price, s.AskId, s.Promise = SlotPrice(env.Params, w.Cycles, a.Price), a.ID, env.Height+a.Latency
+			if err := mb.unbookIfFull(mp); err != nil {
+				return err
+			}
 		}
 		w.Slots[i] = s
 	}
+	return nil
+}
+
+// unbookIfFull writes mp's record if it just took its last free slot:
+// its asks leave the book now rather than at the end of the block. The
+// record stays dirty; its last write changes nothing the index holds.
+func (mb *marketBlock) unbookIfFull(mp *marketProver) error {
+	if !mp.was.booked() || indexEntryOf(mp.rec).booked() {
+		return nil
+	}
+	if err := writeProver(mb.kv, mp.rec, &mp.was); err != nil {
+		return err
+	}
+	mp.was = indexEntryOf(mp.rec)
+	return nil
 }
 
 // finish stores a matched workload, its events and its clearing prices.

@@ -7,7 +7,7 @@ import (
 )
 
 // A market Run (issue 17, docs/MARKET.md): the Run names a mechanism
-// (market or cheapest), a maximum price per mega-cycle, a maximum latency
+// (market, cheapest or pool), a maximum price per mega-cycle, a maximum latency
 // and a priority, and optionally allow and deny lists. It escrows k slots
 // at its maximum price and is queued under mkt/q/ to be matched against
 // the ask book at the next height (market_match.go), not drawn.
@@ -19,6 +19,8 @@ func MechanismName(m pb.Mechanism) string {
 		return "market"
 	case pb.Mechanism_MECHANISM_CHEAPEST:
 		return "cheapest"
+	case pb.Mechanism_MECHANISM_POOL:
+		return "pool"
 	}
 	return "lottery"
 }
@@ -67,8 +69,12 @@ func checkMarket(p Params, m *pb.Run) Result {
 	switch {
 	case p.MaxAsksPerProver == 0:
 		return reject(wire.CodeNotAllowed, "run: the market is off on this chain (max_asks_per_prover is 0)")
-	case o.Mechanism != pb.Mechanism_MECHANISM_MARKET && o.Mechanism != pb.Mechanism_MECHANISM_CHEAPEST:
-		return reject(wire.CodeInvalidMessage, "run: a market order needs mechanism market or cheapest; leave it out for the lottery")
+	case o.Mechanism != pb.Mechanism_MECHANISM_MARKET && o.Mechanism != pb.Mechanism_MECHANISM_CHEAPEST && o.Mechanism != pb.Mechanism_MECHANISM_POOL:
+		return reject(wire.CodeInvalidMessage, "run: a market order needs mechanism market, cheapest or pool; leave it out for the lottery")
+	case o.Mechanism == pb.Mechanism_MECHANISM_POOL && p.PoolSize == 0:
+		return reject(wire.CodeNotAllowed, "run: the pool is off on this chain (pool_size is 0)")
+	case o.Mechanism == pb.Mechanism_MECHANISM_POOL && o.Priority != pb.Priority_PRIORITY_PRICE:
+		return reject(wire.CodeInvalidMessage, "run: a pool Run draws its provers at random among the pool's members; leave priority out (price)")
 	case o.Priority != pb.Priority_PRIORITY_PRICE && o.Priority != pb.Priority_PRIORITY_TIME:
 		return reject(wire.CodeInvalidMessage, "run: priority must be price or time")
 	case o.Mechanism == pb.Mechanism_MECHANISM_CHEAPEST && (m.Provers != 1 || o.Priority != pb.Priority_PRIORITY_PRICE):

@@ -13,18 +13,24 @@ import (
 //
 //	ask from=NAME [id=N] price=P latency=L [programs=PROG,...] [classes=cpu,gpu]
 //	ask from=NAME [id=N] remove
+//	ask-each from=A,B,... n=N price=P latency=L [programs=...] [classes=...]:
+//	  asks 0..N-1 of each prover, all alike (a busy book in a few lines)
 //	asks NAME: a prover's asks
 //	reputation NAME: a prover's reputation now
 //	clearing PROG: a program's recent clearing prices
 //	missed W: the asks an unmatched market Run missed
+//	pool CLASS: the class's frozen pool (the pool mechanism)
+//	pool-index CLASS: the top of the class's score index now
 //
-// and run takes [mechanism=market|cheapest] [max-price=P] [max-latency=N]
+// and run takes [mechanism=market|cheapest|pool] [max-price=P] [max-latency=N]
 // [priority=price|time] [allow=A,B] [deny=A,B] (marketArgs).
 
 func (s *scenario) handleMarket(t testing.TB, c *cmd) (string, bool) {
 	switch c.d.Cmd {
 	case "ask":
 		return s.ask(t, c), true
+	case "ask-each":
+		return s.askEach(t, c), true
 	case "asks":
 		name := c.bare(1)[0]
 		a := s.addr(t, name)
@@ -61,6 +67,10 @@ func (s *scenario) handleMarket(t testing.TB, c *cmd) (string, bool) {
 			out = append(out, fmt.Sprintf("  height=%d price=%d prover=%s workload=%s", p.Height, p.Price, s.nameOrEmpty(p.Prover), s.wlNames[fmt.Sprintf("%x", p.Workload)]))
 		}
 		return strings.Join(out, "\n"), true
+	case "pool":
+		return s.pool(t, c.bare(1)[0]), true
+	case "pool-index":
+		return s.poolIndex(t, c.bare(1)[0]), true
 	case "missed":
 		name := s.workloadName(c, c.bare(1)[0])
 		w, err := protocol.GetWorkload(s.tree.Working(), s.workloads[name])
@@ -99,6 +109,63 @@ func (s *scenario) ask(t testing.TB, c *cmd) string {
 	return s.send(t, from, &pb.Msg{Kind: &pb.Msg_SetAsk{SetAsk: m}})
 }
 
+// pool prints a class's frozen pool, best first.
+func (s *scenario) pool(t testing.TB, class string) string {
+	p, err := protocol.GetPool(s.tree.Working(), class)
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	if p == nil {
+		return class + ": no pool"
+	}
+	out := []string{fmt.Sprintf("%s pool: epoch=%d height=%d members=%d", class, p.Epoch, p.Height, len(p.Members))}
+	for i, m := range p.Members {
+		out = append(out, fmt.Sprintf("  %d %s score=%d stake=%d reputation=%d ask=%d price=%d latency=%d",
+			i, s.nameOrEmpty(m.Prover), m.Score, m.Stake, m.Reputation, m.AskId, m.Price, m.Latency))
+	}
+	return strings.Join(out, "\n")
+}
+
+// poolIndex prints the top of a class's score index now (what the next
+// epoch's pool would be ranked from), as PoolViewOf reads it.
+func (s *scenario) poolIndex(t testing.TB, class string) string {
+	v, err := protocol.PoolViewOf(s.tree.Working(), s.env, class)
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	out := []string{fmt.Sprintf("%s score index: %d", class, len(v.Next))}
+	for _, m := range v.Next {
+		out = append(out, fmt.Sprintf("  %s score=%d stake=%d ask=%d price=%d latency=%d", s.nameOrEmpty(m.Prover), m.Score, m.Stake, m.AskId, m.Price, m.Latency))
+	}
+	return strings.Join(out, "\n")
+}
+
+// askEach sets asks 0..n-1 of each prover named, alike, and says how many
+// were set, or the first refusal.
+func (s *scenario) askEach(t testing.TB, c *cmd) string {
+	from, n := c.list("from"), int(c.uint("n", "", 32))
+	m := &pb.SetAsk{Price: c.uint("price", "", 64), Latency: c.int("latency", "")}
+	if c.has("programs") {
+		for _, p := range c.list("programs") {
+			m.Programs = append(m.Programs, s.programs[p])
+		}
+	}
+	if c.has("classes") {
+		m.Classes = c.list("classes")
+	}
+	set := 0
+	for _, name := range from {
+		for i := range n {
+			one := &pb.SetAsk{Id: uint32(i), Price: m.Price, Latency: m.Latency, Programs: m.Programs, Classes: m.Classes}
+			if res := s.send(t, name, &pb.Msg{Kind: &pb.Msg_SetAsk{SetAsk: one}}); !strings.HasPrefix(res, "ok") {
+				return fmt.Sprintf("%s/%d: %s", name, i, res)
+			}
+			set++
+		}
+	}
+	return fmt.Sprintf("ok: %d asks set", set)
+}
+
 func (s *scenario) askServes(a *pb.Ask) string {
 	var parts []string
 	for _, id := range a.Programs {
@@ -118,10 +185,12 @@ func (s *scenario) marketArgs(t testing.TB, c *cmd, m *pb.Run) {
 		o.Mechanism = pb.Mechanism_MECHANISM_MARKET
 	case "cheapest":
 		o.Mechanism = pb.Mechanism_MECHANISM_CHEAPEST
+	case "pool":
+		o.Mechanism = pb.Mechanism_MECHANISM_POOL
 	case "lottery":
 		o.Mechanism = pb.Mechanism_MECHANISM_LOTTERY // refused: the lottery takes no order
 	default:
-		c.fail("mechanism=%s: want market, cheapest or lottery", mech)
+		c.fail("mechanism=%s: want market, cheapest, pool or lottery", mech)
 	}
 	switch pr := c.opt("priority", "price"); pr {
 	case "price":

@@ -111,9 +111,20 @@ func MarketPreview(r store.Reader, env Env, prog *pb.Program, run *pb.Run) (allo
 	}
 	// env.Height is the height a Run sent now is included at, at the
 	// earliest: the asks set before it are the ones it could match.
-	w := &pb.Workload{Id: make([]byte, 32), K: run.Provers, Deadline: withDeadline(env.Params, run).Deadline, Market: run.Market,
+	w := &pb.Workload{Id: make([]byte, 32), K: run.Provers, Deadline: env.Height + withDeadline(env.Params, run).Deadline, Market: run.Market,
 		Height: env.Height}
 	mb := &marketBlock{kv: store.NewCache(r), env: env, provers: map[[20]byte]*marketProver{}}
+	if isPool(w) {
+		// Included at env.Height, it is drawn at the next height in that
+		// epoch's pool: frozen by then if either height starts an epoch.
+		for _, h := range []int64{env.Height, env.Height + 1} {
+			mb.env.Height = h
+			if _, err := freezePools(mb.kv, mb.env); err != nil {
+				return alloc.MatchExplanation{}, err
+			}
+		}
+		return mb.matchPool(seed, prog, w)
+	}
 	book, err := mb.readBook(prog, w, false)
 	if err != nil {
 		return alloc.MatchExplanation{}, err
@@ -131,7 +142,8 @@ func withDeadline(p Params, run *pb.Run) *pb.Run {
 
 // ExplainMarket recomputes how the market Run id was matched at height:
 // it replays the start of that block (its beacon entry, the lottery's
-// allocation, then the market Runs matched before id) on a cache over
+// allocation, the pools' freeze at an epoch's first block, then the
+// market and pool Runs matched before id) on a cache over
 // before, the state after height-1, exactly as BeginBlock ran it.
 // Nothing is written to before. found is false when id was not among the
 // Runs matched at height.
@@ -147,6 +159,9 @@ func ExplainMarket(before store.Reader, beacon *pb.BeaconEntry, id []byte) (exp 
 	}
 	if _, err := allocateQueued(kv, env); err != nil {
 		return exp, false, fmt.Errorf("replaying the allocation at height %d: %w", beacon.Height, err)
+	}
+	if _, err := freezePools(kv, env); err != nil {
+		return exp, false, fmt.Errorf("replaying the pools' freeze at height %d: %w", beacon.Height, err)
 	}
 	_, err = matchQueuedSeen(kv, env, func(wid []byte, e alloc.MatchExplanation) {
 		if string(wid) == string(id) {

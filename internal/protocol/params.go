@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/provernet/provernet/wire"
 	"github.com/provernet/provernet/wire/pb"
 )
 
@@ -150,6 +151,16 @@ type Params struct {
 	// ClearingPricesKept is how many recent clearing prices the chain
 	// keeps per program for price discovery.
 	ClearingPricesKept uint32 `json:"clearing_prices_kept"`
+	// PoolSize is how many provers each resource class's pool holds for
+	// an epoch (the pool mechanism, docs/MARKET.md); 0 turns the pool off
+	// (pool Runs are refused), as max_asks_per_prover 0 does (members are
+	// ranked by their asks). Left out of the stored record when 0, so a
+	// genesis without the pool keeps its params record and app hash.
+	PoolSize uint32 `json:"pool_size,omitempty"`
+	// SlashMissBP is slashed (burned) from a pool member drawn for a slot
+	// that stays silent through its accept window or misses the latency
+	// it promised.
+	SlashMissBP uint32 `json:"slash_miss_bp,omitempty"`
 	// issue 16: proof trees (docs/TREES.md). Embedded so its fields
 	// appear flat in the JSON; nil, as in a genesis that predates trees,
 	// turns them off and writes none of them, so such a chain's params
@@ -360,6 +371,8 @@ func DefaultParams() Params {
 		MaxAsksPerProver:   16,
 		ReputationWindow:   10_000,
 		ClearingPricesKept: 32,
+		PoolSize:           32,
+		SlashMissBP:        500,
 		TreeParams:         func() *TreeParams { t := DefaultTreeParams(); return &t }(),
 		ValidatorParams:    func() *ValidatorParams { v := DefaultValidatorParams(); return &v }(),
 	}
@@ -383,7 +396,7 @@ func (p Params) Validate() error {
 	}{{"single_prover_floor_bp", p.SingleProverFloorBP}, {"slash_invalid_bp", p.SlashInvalidBP},
 		{"slash_copy_bp", p.SlashCopyBP}, {"slash_no_reveal_bp", p.SlashNoRevealBP},
 		{"fee_burn_bp", p.FeeBurnBP}, {"vote_reward_bp", p.VoteRewardBP}, {"slash_wrong_vote_bp", p.SlashWrongVoteBP},
-		{"full_block_weight_bp", p.FullBlockWeightBP}} {
+		{"full_block_weight_bp", p.FullBlockWeightBP}, {"slash_miss_bp", p.SlashMissBP}} {
 		if bp.v > 10000 {
 			errs = append(errs, fmt.Errorf("%s %d exceeds 10000 basis points", bp.name, bp.v))
 		}
@@ -440,6 +453,9 @@ func (p Params) Validate() error {
 	}
 	if p.MaxAsksPerProver > 256 || p.ReputationWindow < 0 || p.ReputationWindow > 1<<40 || p.ClearingPricesKept > 1024 {
 		errs = append(errs, errors.New("max_asks_per_prover must be at most 256, reputation_window 0..2^40, clearing_prices_kept at most 1024"))
+	}
+	if p.PoolSize > wire.MaxPoolSize {
+		errs = append(errs, fmt.Errorf("pool_size %d must be at most %d", p.PoolSize, wire.MaxPoolSize))
 	}
 	if p.TreeParams != nil && p.TreeParams.MaxTreeInputs != 0 {
 		errs = append(errs, p.TreeParams.validate())

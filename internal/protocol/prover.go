@@ -238,6 +238,9 @@ func withdraw(kv store.KV, env Env, sender address.Address) (Result, error) {
 	if err := deleteProverAsks(kv, sender); err != nil {
 		return Result{}, err
 	}
+	if err := poolAsksChanged(kv, p, poolClasses); err != nil { // no asks, no standing
+		return Result{}, err
+	}
 	if err := setProver(kv, p); err != nil {
 		return Result{}, err
 	}

@@ -75,8 +75,9 @@ func (w *Weigher) Add(size int, msgs []*pb.Msg, room uint64) bool {
 // messages of earlier blocks, in BeginBlock: the allocation of the Runs
 // included at height-1, each counted at max_provers_per_workload slots
 // (the queue records only their ids), and the workloads whose timers fall
-// due (a window closes), wire.WeightTimer each. r is the state after
-// height-1.
+// due (a window closes), wire.WeightTimer each; the market and pool Runs
+// queued at height-1; the trees' timers; the pools' freeze at an epoch's
+// first block. r is the state after height-1.
 func DueWeight(r store.Reader, p Params, height int64) (uint64, error) {
 	runs, timers, err := DueWork(r, height)
 	if err != nil {
@@ -91,8 +92,12 @@ func DueWeight(r store.Reader, p Params, height int64) (uint64, error) {
 		return 0, err
 	}
 	trees, err := dueTrees(r, height) // issue 16
+	var freeze uint64
+	if poolFreezeDue(p, height) { // issue 17: the pools' freeze
+		freeze = wire.WeightPoolFreeze
+	}
 	return (runs+waiting)*wire.AllocationWeight(p.MaxProversPerWorkload) + timers*wire.WeightTimer +
-		market*wire.MarketAllocationWeight(p.MaxProversPerWorkload) + trees*wire.WeightTreeTimer, err
+		market*wire.MarketAllocationWeight(p.MaxProversPerWorkload) + trees*wire.WeightTreeTimer + freeze, err
 }
 
 // dueTrees counts the trees whose timers fall due at height.

@@ -243,6 +243,13 @@ func newPropWorld(t *testing.T, seed uint64) *propWorld {
 		w.send(t, pr.propActor, &pb.Msg{Kind: &pb.Msg_RegisterProver{RegisterProver: &pb.RegisterProver{VrfPublicKey: vk[:],
 			Hardware: &pb.Hardware{CpuCores: 4, MemoryMb: 4096}, MaxConcurrent: 3}}})
 		w.send(t, pr.propActor, &pb.Msg{Kind: &pb.Msg_Stake{Stake: &pb.Stake{Amount: 1000}}})
+		// issue 17: every prover asks, so market and pool Runs fill
+		// provers up (max_concurrent 3) and slots free again: the book
+		// and the pool's score index must follow (CheckBook and
+		// CheckPoolIndex, in CheckInvariants after every block); silent
+		// pool members are slashed (the supply invariant).
+		w.send(t, pr.propActor, &pb.Msg{Kind: &pb.Msg_SetAsk{SetAsk: &pb.SetAsk{Price: uint64(1 + w.rng.IntN(20)),
+			Latency: int64(2 + w.rng.IntN(3)), Classes: []string{protocol.ClassCPU}}}})
 	}
 	return w
 }
@@ -298,8 +305,16 @@ func (w *propWorld) run(t *testing.T) {
 	}
 	id := wire.WorkloadID(w.user.addr, acct.Nonce, 0)
 	k := 1 + w.rng.IntN(3)
-	res := w.send(t, w.user, &pb.Msg{Kind: &pb.Msg_Run{Run: &pb.Run{Program: w.prog, Cycles: 1_000_000,
-		Provers: uint32(k), Recipient: w.userID.Recipient().String(), Deadline: int64(4 + w.rng.IntN(5))}}})
+	run := &pb.Run{Program: w.prog, Cycles: 1_000_000,
+		Provers: uint32(k), Recipient: w.userID.Recipient().String(), Deadline: int64(4 + w.rng.IntN(5))}
+	switch w.rng.IntN(3) { // issue 17: a third of the Runs go to the market, a third to the pool
+	case 1:
+		run.Market = &pb.MarketOrder{Mechanism: pb.Mechanism_MECHANISM_MARKET, MaxPrice: uint64(5 + w.rng.IntN(20)),
+			Priority: pb.Priority(w.rng.IntN(2))}
+	case 2:
+		run.Market = &pb.MarketOrder{Mechanism: pb.Mechanism_MECHANISM_POOL, MaxPrice: uint64(5 + w.rng.IntN(20))}
+	}
+	res := w.send(t, w.user, &pb.Msg{Kind: &pb.Msg_Run{Run: run}})
 	if !res.OK() {
 		t.Fatalf("run refused: %s", res.Log)
 	}

@@ -1015,6 +1015,226 @@ func (x *Ask) GetHeight() int64 {
 	return 0
 }
 
+// Pool is one resource class's pool for an epoch (issue 17, the pool
+// mechanism, docs/MARKET.md): frozen at the epoch's first block from the
+// score index, the top pool_size active provers by stake over the price of
+// their cheapest ask serving the class, each with that ask as it stood.
+type Pool struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Class         string                 `protobuf:"bytes,1,opt,name=class,proto3" json:"class,omitempty"`     // "cpu" or "gpu"
+	Epoch         int64                  `protobuf:"varint,2,opt,name=epoch,proto3" json:"epoch,omitempty"`    // height / epoch_length
+	Height        int64                  `protobuf:"varint,3,opt,name=height,proto3" json:"height,omitempty"`  // frozen at
+	Members       []*PoolMember          `protobuf:"bytes,4,rep,name=members,proto3" json:"members,omitempty"` // best first
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Pool) Reset() {
+	*x = Pool{}
+	mi := &file_provernet_v1_state_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Pool) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Pool) ProtoMessage() {}
+
+func (x *Pool) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_state_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Pool.ProtoReflect.Descriptor instead.
+func (*Pool) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *Pool) GetClass() string {
+	if x != nil {
+		return x.Class
+	}
+	return ""
+}
+
+func (x *Pool) GetEpoch() int64 {
+	if x != nil {
+		return x.Epoch
+	}
+	return 0
+}
+
+func (x *Pool) GetHeight() int64 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+func (x *Pool) GetMembers() []*PoolMember {
+	if x != nil {
+		return x.Members
+	}
+	return nil
+}
+
+// PoolMember is one prover of a pool, with the ask it is drawn on for the
+// whole epoch.
+type PoolMember struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Prover        []byte                 `protobuf:"bytes,1,opt,name=prover,proto3" json:"prover,omitempty"`
+	Score         uint64                 `protobuf:"varint,2,opt,name=score,proto3" json:"score,omitempty"`           // stake * 10^6 / price
+	Reputation    uint32                 `protobuf:"varint,3,opt,name=reputation,proto3" json:"reputation,omitempty"` // score_bp when frozen (the first tie-break)
+	AskId         uint32                 `protobuf:"varint,4,opt,name=ask_id,json=askId,proto3" json:"ask_id,omitempty"`
+	Price         uint64                 `protobuf:"varint,5,opt,name=price,proto3" json:"price,omitempty"`     // uprv per mega-cycle
+	Latency       int64                  `protobuf:"varint,6,opt,name=latency,proto3" json:"latency,omitempty"` // blocks
+	Stake         uint64                 `protobuf:"varint,7,opt,name=stake,proto3" json:"stake,omitempty"`     // when frozen
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PoolMember) Reset() {
+	*x = PoolMember{}
+	mi := &file_provernet_v1_state_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PoolMember) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PoolMember) ProtoMessage() {}
+
+func (x *PoolMember) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_state_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PoolMember.ProtoReflect.Descriptor instead.
+func (*PoolMember) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *PoolMember) GetProver() []byte {
+	if x != nil {
+		return x.Prover
+	}
+	return nil
+}
+
+func (x *PoolMember) GetScore() uint64 {
+	if x != nil {
+		return x.Score
+	}
+	return 0
+}
+
+func (x *PoolMember) GetReputation() uint32 {
+	if x != nil {
+		return x.Reputation
+	}
+	return 0
+}
+
+func (x *PoolMember) GetAskId() uint32 {
+	if x != nil {
+		return x.AskId
+	}
+	return 0
+}
+
+func (x *PoolMember) GetPrice() uint64 {
+	if x != nil {
+		return x.Price
+	}
+	return 0
+}
+
+func (x *PoolMember) GetLatency() int64 {
+	if x != nil {
+		return x.Latency
+	}
+	return 0
+}
+
+func (x *PoolMember) GetStake() uint64 {
+	if x != nil {
+		return x.Stake
+	}
+	return 0
+}
+
+// PoolView answers the /pool query: the epoch's frozen pool and the top of
+// the score index now (what the next epoch would freeze if nothing moved).
+type PoolView struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Pool          *Pool                  `protobuf:"bytes,1,opt,name=pool,proto3" json:"pool,omitempty"`
+	Next          []*PoolMember          `protobuf:"bytes,2,rep,name=next,proto3" json:"next,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PoolView) Reset() {
+	*x = PoolView{}
+	mi := &file_provernet_v1_state_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PoolView) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PoolView) ProtoMessage() {}
+
+func (x *PoolView) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_state_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PoolView.ProtoReflect.Descriptor instead.
+func (*PoolView) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *PoolView) GetPool() *Pool {
+	if x != nil {
+		return x.Pool
+	}
+	return nil
+}
+
+func (x *PoolView) GetNext() []*PoolMember {
+	if x != nil {
+		return x.Next
+	}
+	return nil
+}
+
 // AskList answers the /asks query.
 type AskList struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1025,7 +1245,7 @@ type AskList struct {
 
 func (x *AskList) Reset() {
 	*x = AskList{}
-	mi := &file_provernet_v1_state_proto_msgTypes[6]
+	mi := &file_provernet_v1_state_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1037,7 +1257,7 @@ func (x *AskList) String() string {
 func (*AskList) ProtoMessage() {}
 
 func (x *AskList) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[6]
+	mi := &file_provernet_v1_state_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1050,7 +1270,7 @@ func (x *AskList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AskList.ProtoReflect.Descriptor instead.
 func (*AskList) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{6}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *AskList) GetAsks() []*Ask {
@@ -1074,7 +1294,7 @@ type AskMiss struct {
 
 func (x *AskMiss) Reset() {
 	*x = AskMiss{}
-	mi := &file_provernet_v1_state_proto_msgTypes[7]
+	mi := &file_provernet_v1_state_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1086,7 +1306,7 @@ func (x *AskMiss) String() string {
 func (*AskMiss) ProtoMessage() {}
 
 func (x *AskMiss) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[7]
+	mi := &file_provernet_v1_state_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1099,7 +1319,7 @@ func (x *AskMiss) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AskMiss.ProtoReflect.Descriptor instead.
 func (*AskMiss) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{7}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *AskMiss) GetProver() []byte {
@@ -1150,7 +1370,7 @@ type ClearingPrice struct {
 
 func (x *ClearingPrice) Reset() {
 	*x = ClearingPrice{}
-	mi := &file_provernet_v1_state_proto_msgTypes[8]
+	mi := &file_provernet_v1_state_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1162,7 +1382,7 @@ func (x *ClearingPrice) String() string {
 func (*ClearingPrice) ProtoMessage() {}
 
 func (x *ClearingPrice) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[8]
+	mi := &file_provernet_v1_state_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1175,7 +1395,7 @@ func (x *ClearingPrice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClearingPrice.ProtoReflect.Descriptor instead.
 func (*ClearingPrice) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{8}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ClearingPrice) GetHeight() int64 {
@@ -1217,7 +1437,7 @@ type ClearingPrices struct {
 
 func (x *ClearingPrices) Reset() {
 	*x = ClearingPrices{}
-	mi := &file_provernet_v1_state_proto_msgTypes[9]
+	mi := &file_provernet_v1_state_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1229,7 +1449,7 @@ func (x *ClearingPrices) String() string {
 func (*ClearingPrices) ProtoMessage() {}
 
 func (x *ClearingPrices) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[9]
+	mi := &file_provernet_v1_state_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1242,7 +1462,7 @@ func (x *ClearingPrices) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClearingPrices.ProtoReflect.Descriptor instead.
 func (*ClearingPrices) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{9}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ClearingPrices) GetPrices() []*ClearingPrice {
@@ -1268,7 +1488,7 @@ type MarketView struct {
 
 func (x *MarketView) Reset() {
 	*x = MarketView{}
-	mi := &file_provernet_v1_state_proto_msgTypes[10]
+	mi := &file_provernet_v1_state_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1280,7 +1500,7 @@ func (x *MarketView) String() string {
 func (*MarketView) ProtoMessage() {}
 
 func (x *MarketView) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[10]
+	mi := &file_provernet_v1_state_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1293,7 +1513,7 @@ func (x *MarketView) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarketView.ProtoReflect.Descriptor instead.
 func (*MarketView) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{10}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *MarketView) GetProgram() []byte {
@@ -1348,7 +1568,7 @@ type ProverList struct {
 
 func (x *ProverList) Reset() {
 	*x = ProverList{}
-	mi := &file_provernet_v1_state_proto_msgTypes[11]
+	mi := &file_provernet_v1_state_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1360,7 +1580,7 @@ func (x *ProverList) String() string {
 func (*ProverList) ProtoMessage() {}
 
 func (x *ProverList) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[11]
+	mi := &file_provernet_v1_state_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1373,7 +1593,7 @@ func (x *ProverList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProverList.ProtoReflect.Descriptor instead.
 func (*ProverList) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{11}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ProverList) GetProvers() []*Prover {
@@ -1394,7 +1614,7 @@ type ValidatorList struct {
 
 func (x *ValidatorList) Reset() {
 	*x = ValidatorList{}
-	mi := &file_provernet_v1_state_proto_msgTypes[12]
+	mi := &file_provernet_v1_state_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1406,7 +1626,7 @@ func (x *ValidatorList) String() string {
 func (*ValidatorList) ProtoMessage() {}
 
 func (x *ValidatorList) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[12]
+	mi := &file_provernet_v1_state_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1419,7 +1639,7 @@ func (x *ValidatorList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidatorList.ProtoReflect.Descriptor instead.
 func (*ValidatorList) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{12}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ValidatorList) GetValidators() []*Validator {
@@ -1439,7 +1659,7 @@ type ProgramList struct {
 
 func (x *ProgramList) Reset() {
 	*x = ProgramList{}
-	mi := &file_provernet_v1_state_proto_msgTypes[13]
+	mi := &file_provernet_v1_state_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1451,7 +1671,7 @@ func (x *ProgramList) String() string {
 func (*ProgramList) ProtoMessage() {}
 
 func (x *ProgramList) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[13]
+	mi := &file_provernet_v1_state_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1464,7 +1684,7 @@ func (x *ProgramList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProgramList.ProtoReflect.Descriptor instead.
 func (*ProgramList) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{13}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ProgramList) GetPrograms() []*Program {
@@ -1487,7 +1707,7 @@ type Supply struct {
 
 func (x *Supply) Reset() {
 	*x = Supply{}
-	mi := &file_provernet_v1_state_proto_msgTypes[14]
+	mi := &file_provernet_v1_state_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1499,7 +1719,7 @@ func (x *Supply) String() string {
 func (*Supply) ProtoMessage() {}
 
 func (x *Supply) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[14]
+	mi := &file_provernet_v1_state_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1512,7 +1732,7 @@ func (x *Supply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Supply.ProtoReflect.Descriptor instead.
 func (*Supply) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{14}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Supply) GetGenesis() uint64 {
@@ -1548,7 +1768,7 @@ type BeaconTx struct {
 
 func (x *BeaconTx) Reset() {
 	*x = BeaconTx{}
-	mi := &file_provernet_v1_state_proto_msgTypes[15]
+	mi := &file_provernet_v1_state_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1560,7 +1780,7 @@ func (x *BeaconTx) String() string {
 func (*BeaconTx) ProtoMessage() {}
 
 func (x *BeaconTx) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[15]
+	mi := &file_provernet_v1_state_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1573,7 +1793,7 @@ func (x *BeaconTx) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeaconTx.ProtoReflect.Descriptor instead.
 func (*BeaconTx) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{15}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *BeaconTx) GetHeight() int64 {
@@ -1612,7 +1832,7 @@ type BeaconEntry struct {
 
 func (x *BeaconEntry) Reset() {
 	*x = BeaconEntry{}
-	mi := &file_provernet_v1_state_proto_msgTypes[16]
+	mi := &file_provernet_v1_state_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1624,7 +1844,7 @@ func (x *BeaconEntry) String() string {
 func (*BeaconEntry) ProtoMessage() {}
 
 func (x *BeaconEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[16]
+	mi := &file_provernet_v1_state_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1637,7 +1857,7 @@ func (x *BeaconEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeaconEntry.ProtoReflect.Descriptor instead.
 func (*BeaconEntry) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{16}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *BeaconEntry) GetHeight() int64 {
@@ -1693,7 +1913,7 @@ type ValidatorVRF struct {
 
 func (x *ValidatorVRF) Reset() {
 	*x = ValidatorVRF{}
-	mi := &file_provernet_v1_state_proto_msgTypes[17]
+	mi := &file_provernet_v1_state_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1705,7 +1925,7 @@ func (x *ValidatorVRF) String() string {
 func (*ValidatorVRF) ProtoMessage() {}
 
 func (x *ValidatorVRF) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[17]
+	mi := &file_provernet_v1_state_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1718,7 +1938,7 @@ func (x *ValidatorVRF) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidatorVRF.ProtoReflect.Descriptor instead.
 func (*ValidatorVRF) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{17}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ValidatorVRF) GetAddress() []byte {
@@ -1754,7 +1974,7 @@ type Validator struct {
 
 func (x *Validator) Reset() {
 	*x = Validator{}
-	mi := &file_provernet_v1_state_proto_msgTypes[18]
+	mi := &file_provernet_v1_state_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1766,7 +1986,7 @@ func (x *Validator) String() string {
 func (*Validator) ProtoMessage() {}
 
 func (x *Validator) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[18]
+	mi := &file_provernet_v1_state_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1779,7 +1999,7 @@ func (x *Validator) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Validator.ProtoReflect.Descriptor instead.
 func (*Validator) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{18}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *Validator) GetConsensusAddress() []byte {
@@ -1902,7 +2122,7 @@ type Slot struct {
 
 func (x *Slot) Reset() {
 	*x = Slot{}
-	mi := &file_provernet_v1_state_proto_msgTypes[19]
+	mi := &file_provernet_v1_state_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1914,7 +2134,7 @@ func (x *Slot) String() string {
 func (*Slot) ProtoMessage() {}
 
 func (x *Slot) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[19]
+	mi := &file_provernet_v1_state_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1927,7 +2147,7 @@ func (x *Slot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Slot.ProtoReflect.Descriptor instead.
 func (*Slot) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{19}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *Slot) GetIndex() uint32 {
@@ -2229,7 +2449,7 @@ type Workload struct {
 
 func (x *Workload) Reset() {
 	*x = Workload{}
-	mi := &file_provernet_v1_state_proto_msgTypes[20]
+	mi := &file_provernet_v1_state_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2241,7 +2461,7 @@ func (x *Workload) String() string {
 func (*Workload) ProtoMessage() {}
 
 func (x *Workload) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[20]
+	mi := &file_provernet_v1_state_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2254,7 +2474,7 @@ func (x *Workload) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Workload.ProtoReflect.Descriptor instead.
 func (*Workload) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{20}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *Workload) GetId() []byte {
@@ -2470,7 +2690,7 @@ type WorkloadList struct {
 
 func (x *WorkloadList) Reset() {
 	*x = WorkloadList{}
-	mi := &file_provernet_v1_state_proto_msgTypes[21]
+	mi := &file_provernet_v1_state_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2482,7 +2702,7 @@ func (x *WorkloadList) String() string {
 func (*WorkloadList) ProtoMessage() {}
 
 func (x *WorkloadList) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[21]
+	mi := &file_provernet_v1_state_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2495,7 +2715,7 @@ func (x *WorkloadList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkloadList.ProtoReflect.Descriptor instead.
 func (*WorkloadList) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{21}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *WorkloadList) GetWorkloads() []*Workload {
@@ -2524,7 +2744,7 @@ type FeeQuote struct {
 
 func (x *FeeQuote) Reset() {
 	*x = FeeQuote{}
-	mi := &file_provernet_v1_state_proto_msgTypes[22]
+	mi := &file_provernet_v1_state_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2536,7 +2756,7 @@ func (x *FeeQuote) String() string {
 func (*FeeQuote) ProtoMessage() {}
 
 func (x *FeeQuote) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[22]
+	mi := &file_provernet_v1_state_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2549,7 +2769,7 @@ func (x *FeeQuote) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FeeQuote.ProtoReflect.Descriptor instead.
 func (*FeeQuote) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{22}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *FeeQuote) GetFee() uint64 {
@@ -2628,7 +2848,7 @@ type Ballot struct {
 
 func (x *Ballot) Reset() {
 	*x = Ballot{}
-	mi := &file_provernet_v1_state_proto_msgTypes[23]
+	mi := &file_provernet_v1_state_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2640,7 +2860,7 @@ func (x *Ballot) String() string {
 func (*Ballot) ProtoMessage() {}
 
 func (x *Ballot) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[23]
+	mi := &file_provernet_v1_state_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2653,7 +2873,7 @@ func (x *Ballot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ballot.ProtoReflect.Descriptor instead.
 func (*Ballot) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{23}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *Ballot) GetMembers() []byte {
@@ -2735,7 +2955,7 @@ type TreeProof struct {
 
 func (x *TreeProof) Reset() {
 	*x = TreeProof{}
-	mi := &file_provernet_v1_state_proto_msgTypes[24]
+	mi := &file_provernet_v1_state_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2747,7 +2967,7 @@ func (x *TreeProof) String() string {
 func (*TreeProof) ProtoMessage() {}
 
 func (x *TreeProof) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[24]
+	mi := &file_provernet_v1_state_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2760,7 +2980,7 @@ func (x *TreeProof) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TreeProof.ProtoReflect.Descriptor instead.
 func (*TreeProof) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{24}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *TreeProof) GetSeq() uint32 {
@@ -2876,7 +3096,7 @@ type TreeNode struct {
 
 func (x *TreeNode) Reset() {
 	*x = TreeNode{}
-	mi := &file_provernet_v1_state_proto_msgTypes[25]
+	mi := &file_provernet_v1_state_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2888,7 +3108,7 @@ func (x *TreeNode) String() string {
 func (*TreeNode) ProtoMessage() {}
 
 func (x *TreeNode) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[25]
+	mi := &file_provernet_v1_state_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2901,7 +3121,7 @@ func (x *TreeNode) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TreeNode.ProtoReflect.Descriptor instead.
 func (*TreeNode) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{25}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *TreeNode) GetIndex() uint32 {
@@ -2975,7 +3195,7 @@ type Tree struct {
 
 func (x *Tree) Reset() {
 	*x = Tree{}
-	mi := &file_provernet_v1_state_proto_msgTypes[26]
+	mi := &file_provernet_v1_state_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2987,7 +3207,7 @@ func (x *Tree) String() string {
 func (*Tree) ProtoMessage() {}
 
 func (x *Tree) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[26]
+	mi := &file_provernet_v1_state_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3000,7 +3220,7 @@ func (x *Tree) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Tree.ProtoReflect.Descriptor instead.
 func (*Tree) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{26}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *Tree) GetId() []byte {
@@ -3147,7 +3367,7 @@ type TreeInputs struct {
 
 func (x *TreeInputs) Reset() {
 	*x = TreeInputs{}
-	mi := &file_provernet_v1_state_proto_msgTypes[27]
+	mi := &file_provernet_v1_state_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3159,7 +3379,7 @@ func (x *TreeInputs) String() string {
 func (*TreeInputs) ProtoMessage() {}
 
 func (x *TreeInputs) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_state_proto_msgTypes[27]
+	mi := &file_provernet_v1_state_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3172,7 +3392,7 @@ func (x *TreeInputs) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TreeInputs.ProtoReflect.Descriptor instead.
 func (*TreeInputs) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_state_proto_rawDescGZIP(), []int{27}
+	return file_provernet_v1_state_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *TreeInputs) GetInputs() []*Input {
@@ -3252,7 +3472,26 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\alatency\x18\x04 \x01(\x03R\alatency\x12\x1a\n" +
 	"\bprograms\x18\x05 \x03(\fR\bprograms\x12\x18\n" +
 	"\aclasses\x18\x06 \x03(\tR\aclasses\x12\x16\n" +
-	"\x06height\x18\a \x01(\x03R\x06height\"0\n" +
+	"\x06height\x18\a \x01(\x03R\x06height\"~\n" +
+	"\x04Pool\x12\x14\n" +
+	"\x05class\x18\x01 \x01(\tR\x05class\x12\x14\n" +
+	"\x05epoch\x18\x02 \x01(\x03R\x05epoch\x12\x16\n" +
+	"\x06height\x18\x03 \x01(\x03R\x06height\x122\n" +
+	"\amembers\x18\x04 \x03(\v2\x18.provernet.v1.PoolMemberR\amembers\"\xb7\x01\n" +
+	"\n" +
+	"PoolMember\x12\x16\n" +
+	"\x06prover\x18\x01 \x01(\fR\x06prover\x12\x14\n" +
+	"\x05score\x18\x02 \x01(\x04R\x05score\x12\x1e\n" +
+	"\n" +
+	"reputation\x18\x03 \x01(\rR\n" +
+	"reputation\x12\x15\n" +
+	"\x06ask_id\x18\x04 \x01(\rR\x05askId\x12\x14\n" +
+	"\x05price\x18\x05 \x01(\x04R\x05price\x12\x18\n" +
+	"\alatency\x18\x06 \x01(\x03R\alatency\x12\x14\n" +
+	"\x05stake\x18\a \x01(\x04R\x05stake\"`\n" +
+	"\bPoolView\x12&\n" +
+	"\x04pool\x18\x01 \x01(\v2\x12.provernet.v1.PoolR\x04pool\x12,\n" +
+	"\x04next\x18\x02 \x03(\v2\x18.provernet.v1.PoolMemberR\x04next\"0\n" +
 	"\aAskList\x12%\n" +
 	"\x04asks\x18\x01 \x03(\v2\x11.provernet.v1.AskR\x04asks\"y\n" +
 	"\aAskMiss\x12\x16\n" +
@@ -3527,7 +3766,7 @@ func file_provernet_v1_state_proto_rawDescGZIP() []byte {
 }
 
 var file_provernet_v1_state_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_provernet_v1_state_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
+var file_provernet_v1_state_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
 var file_provernet_v1_state_proto_goTypes = []any{
 	(ProverState)(0),       // 0: provernet.v1.ProverState
 	(WorkloadState)(0),     // 1: provernet.v1.WorkloadState
@@ -3540,68 +3779,74 @@ var file_provernet_v1_state_proto_goTypes = []any{
 	(*RepBucket)(nil),      // 8: provernet.v1.RepBucket
 	(*Reputation)(nil),     // 9: provernet.v1.Reputation
 	(*Ask)(nil),            // 10: provernet.v1.Ask
-	(*AskList)(nil),        // 11: provernet.v1.AskList
-	(*AskMiss)(nil),        // 12: provernet.v1.AskMiss
-	(*ClearingPrice)(nil),  // 13: provernet.v1.ClearingPrice
-	(*ClearingPrices)(nil), // 14: provernet.v1.ClearingPrices
-	(*MarketView)(nil),     // 15: provernet.v1.MarketView
-	(*ProverList)(nil),     // 16: provernet.v1.ProverList
-	(*ValidatorList)(nil),  // 17: provernet.v1.ValidatorList
-	(*ProgramList)(nil),    // 18: provernet.v1.ProgramList
-	(*Supply)(nil),         // 19: provernet.v1.Supply
-	(*BeaconTx)(nil),       // 20: provernet.v1.BeaconTx
-	(*BeaconEntry)(nil),    // 21: provernet.v1.BeaconEntry
-	(*ValidatorVRF)(nil),   // 22: provernet.v1.ValidatorVRF
-	(*Validator)(nil),      // 23: provernet.v1.Validator
-	(*Slot)(nil),           // 24: provernet.v1.Slot
-	(*Workload)(nil),       // 25: provernet.v1.Workload
-	(*WorkloadList)(nil),   // 26: provernet.v1.WorkloadList
-	(*FeeQuote)(nil),       // 27: provernet.v1.FeeQuote
-	(*Ballot)(nil),         // 28: provernet.v1.Ballot
-	(*TreeProof)(nil),      // 29: provernet.v1.TreeProof
-	(*TreeNode)(nil),       // 30: provernet.v1.TreeNode
-	(*Tree)(nil),           // 31: provernet.v1.Tree
-	(*TreeInputs)(nil),     // 32: provernet.v1.TreeInputs
-	(*Module)(nil),         // 33: provernet.v1.Module
-	(*Hardware)(nil),       // 34: provernet.v1.Hardware
-	(Outcome)(0),           // 35: provernet.v1.Outcome
-	(*Input)(nil),          // 36: provernet.v1.Input
-	(*MarketOrder)(nil),    // 37: provernet.v1.MarketOrder
+	(*Pool)(nil),           // 11: provernet.v1.Pool
+	(*PoolMember)(nil),     // 12: provernet.v1.PoolMember
+	(*PoolView)(nil),       // 13: provernet.v1.PoolView
+	(*AskList)(nil),        // 14: provernet.v1.AskList
+	(*AskMiss)(nil),        // 15: provernet.v1.AskMiss
+	(*ClearingPrice)(nil),  // 16: provernet.v1.ClearingPrice
+	(*ClearingPrices)(nil), // 17: provernet.v1.ClearingPrices
+	(*MarketView)(nil),     // 18: provernet.v1.MarketView
+	(*ProverList)(nil),     // 19: provernet.v1.ProverList
+	(*ValidatorList)(nil),  // 20: provernet.v1.ValidatorList
+	(*ProgramList)(nil),    // 21: provernet.v1.ProgramList
+	(*Supply)(nil),         // 22: provernet.v1.Supply
+	(*BeaconTx)(nil),       // 23: provernet.v1.BeaconTx
+	(*BeaconEntry)(nil),    // 24: provernet.v1.BeaconEntry
+	(*ValidatorVRF)(nil),   // 25: provernet.v1.ValidatorVRF
+	(*Validator)(nil),      // 26: provernet.v1.Validator
+	(*Slot)(nil),           // 27: provernet.v1.Slot
+	(*Workload)(nil),       // 28: provernet.v1.Workload
+	(*WorkloadList)(nil),   // 29: provernet.v1.WorkloadList
+	(*FeeQuote)(nil),       // 30: provernet.v1.FeeQuote
+	(*Ballot)(nil),         // 31: provernet.v1.Ballot
+	(*TreeProof)(nil),      // 32: provernet.v1.TreeProof
+	(*TreeNode)(nil),       // 33: provernet.v1.TreeNode
+	(*Tree)(nil),           // 34: provernet.v1.Tree
+	(*TreeInputs)(nil),     // 35: provernet.v1.TreeInputs
+	(*Module)(nil),         // 36: provernet.v1.Module
+	(*Hardware)(nil),       // 37: provernet.v1.Hardware
+	(Outcome)(0),           // 38: provernet.v1.Outcome
+	(*Input)(nil),          // 39: provernet.v1.Input
+	(*MarketOrder)(nil),    // 40: provernet.v1.MarketOrder
 }
 var file_provernet_v1_state_proto_depIdxs = []int32{
-	33, // 0: provernet.v1.Program.prover:type_name -> provernet.v1.Module
-	33, // 1: provernet.v1.Program.verifier:type_name -> provernet.v1.Module
-	34, // 2: provernet.v1.Program.min_hardware:type_name -> provernet.v1.Hardware
-	34, // 3: provernet.v1.Prover.hardware:type_name -> provernet.v1.Hardware
+	36, // 0: provernet.v1.Program.prover:type_name -> provernet.v1.Module
+	36, // 1: provernet.v1.Program.verifier:type_name -> provernet.v1.Module
+	37, // 2: provernet.v1.Program.min_hardware:type_name -> provernet.v1.Hardware
+	37, // 3: provernet.v1.Prover.hardware:type_name -> provernet.v1.Hardware
 	0,  // 4: provernet.v1.Prover.state:type_name -> provernet.v1.ProverState
 	8,  // 5: provernet.v1.Prover.reputation:type_name -> provernet.v1.RepBucket
-	10, // 6: provernet.v1.AskList.asks:type_name -> provernet.v1.Ask
-	13, // 7: provernet.v1.ClearingPrices.prices:type_name -> provernet.v1.ClearingPrice
-	10, // 8: provernet.v1.MarketView.program_asks:type_name -> provernet.v1.Ask
-	10, // 9: provernet.v1.MarketView.class_asks:type_name -> provernet.v1.Ask
-	13, // 10: provernet.v1.MarketView.clearing:type_name -> provernet.v1.ClearingPrice
-	7,  // 11: provernet.v1.ProverList.provers:type_name -> provernet.v1.Prover
-	23, // 12: provernet.v1.ValidatorList.validators:type_name -> provernet.v1.Validator
-	6,  // 13: provernet.v1.ProgramList.programs:type_name -> provernet.v1.Program
-	2,  // 14: provernet.v1.Slot.state:type_name -> provernet.v1.SlotState
-	35, // 15: provernet.v1.Slot.outcome:type_name -> provernet.v1.Outcome
-	36, // 16: provernet.v1.Workload.inputs:type_name -> provernet.v1.Input
-	1,  // 17: provernet.v1.Workload.state:type_name -> provernet.v1.WorkloadState
-	24, // 18: provernet.v1.Workload.slots:type_name -> provernet.v1.Slot
-	37, // 19: provernet.v1.Workload.market:type_name -> provernet.v1.MarketOrder
-	12, // 20: provernet.v1.Workload.missed:type_name -> provernet.v1.AskMiss
-	25, // 21: provernet.v1.WorkloadList.workloads:type_name -> provernet.v1.Workload
-	10, // 22: provernet.v1.FeeQuote.asks:type_name -> provernet.v1.Ask
-	4,  // 23: provernet.v1.TreeNode.phase:type_name -> provernet.v1.NodePhase
-	29, // 24: provernet.v1.TreeNode.proofs:type_name -> provernet.v1.TreeProof
-	3,  // 25: provernet.v1.Tree.state:type_name -> provernet.v1.TreeState
-	30, // 26: provernet.v1.Tree.nodes:type_name -> provernet.v1.TreeNode
-	36, // 27: provernet.v1.TreeInputs.inputs:type_name -> provernet.v1.Input
-	28, // [28:28] is the sub-list for method output_type
-	28, // [28:28] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	12, // 6: provernet.v1.Pool.members:type_name -> provernet.v1.PoolMember
+	11, // 7: provernet.v1.PoolView.pool:type_name -> provernet.v1.Pool
+	12, // 8: provernet.v1.PoolView.next:type_name -> provernet.v1.PoolMember
+	10, // 9: provernet.v1.AskList.asks:type_name -> provernet.v1.Ask
+	16, // 10: provernet.v1.ClearingPrices.prices:type_name -> provernet.v1.ClearingPrice
+	10, // 11: provernet.v1.MarketView.program_asks:type_name -> provernet.v1.Ask
+	10, // 12: provernet.v1.MarketView.class_asks:type_name -> provernet.v1.Ask
+	16, // 13: provernet.v1.MarketView.clearing:type_name -> provernet.v1.ClearingPrice
+	7,  // 14: provernet.v1.ProverList.provers:type_name -> provernet.v1.Prover
+	26, // 15: provernet.v1.ValidatorList.validators:type_name -> provernet.v1.Validator
+	6,  // 16: provernet.v1.ProgramList.programs:type_name -> provernet.v1.Program
+	2,  // 17: provernet.v1.Slot.state:type_name -> provernet.v1.SlotState
+	38, // 18: provernet.v1.Slot.outcome:type_name -> provernet.v1.Outcome
+	39, // 19: provernet.v1.Workload.inputs:type_name -> provernet.v1.Input
+	1,  // 20: provernet.v1.Workload.state:type_name -> provernet.v1.WorkloadState
+	27, // 21: provernet.v1.Workload.slots:type_name -> provernet.v1.Slot
+	40, // 22: provernet.v1.Workload.market:type_name -> provernet.v1.MarketOrder
+	15, // 23: provernet.v1.Workload.missed:type_name -> provernet.v1.AskMiss
+	28, // 24: provernet.v1.WorkloadList.workloads:type_name -> provernet.v1.Workload
+	10, // 25: provernet.v1.FeeQuote.asks:type_name -> provernet.v1.Ask
+	4,  // 26: provernet.v1.TreeNode.phase:type_name -> provernet.v1.NodePhase
+	32, // 27: provernet.v1.TreeNode.proofs:type_name -> provernet.v1.TreeProof
+	3,  // 28: provernet.v1.Tree.state:type_name -> provernet.v1.TreeState
+	33, // 29: provernet.v1.Tree.nodes:type_name -> provernet.v1.TreeNode
+	39, // 30: provernet.v1.TreeInputs.inputs:type_name -> provernet.v1.Input
+	31, // [31:31] is the sub-list for method output_type
+	31, // [31:31] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_provernet_v1_state_proto_init() }
@@ -3616,7 +3861,7 @@ func file_provernet_v1_state_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_provernet_v1_state_proto_rawDesc), len(file_provernet_v1_state_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   28,
+			NumMessages:   31,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -30,6 +30,7 @@ const (
 	Mechanism_MECHANISM_LOTTERY  Mechanism = 0 // the beacon draw (PROTOCOL.md 5.2)
 	Mechanism_MECHANISM_MARKET   Mechanism = 1 // the ask book, nil's rules (PROTOCOL.md 6)
 	Mechanism_MECHANISM_CHEAPEST Mechanism = 2 // k = 1, the lowest ask (Mina's snarketplace)
+	Mechanism_MECHANISM_POOL     Mechanism = 3 // a draw in the epoch's pool of pool_size provers by stake and ask (Taiko)
 )
 
 // Enum value maps for Mechanism.
@@ -38,11 +39,13 @@ var (
 		0: "MECHANISM_LOTTERY",
 		1: "MECHANISM_MARKET",
 		2: "MECHANISM_CHEAPEST",
+		3: "MECHANISM_POOL",
 	}
 	Mechanism_value = map[string]int32{
 		"MECHANISM_LOTTERY":  0,
 		"MECHANISM_MARKET":   1,
 		"MECHANISM_CHEAPEST": 2,
+		"MECHANISM_POOL":     3,
 	}
 )
 
@@ -2321,11 +2324,12 @@ const file_provernet_v1_tx_proto_rawDesc = "" +
 	"\tvrf_proof\x18\x05 \x01(\fR\bvrfProof\x12\x1e\n" +
 	"\vfee_burn_bp\x18\x06 \x01(\rR\tfeeBurnBp\x12\x14\n" +
 	"\x05proof\x18\a \x01(\fR\x05proof\x12\x18\n" +
-	"\aoutputs\x18\b \x01(\fR\aoutputs*P\n" +
+	"\aoutputs\x18\b \x01(\fR\aoutputs*d\n" +
 	"\tMechanism\x12\x15\n" +
 	"\x11MECHANISM_LOTTERY\x10\x00\x12\x14\n" +
 	"\x10MECHANISM_MARKET\x10\x01\x12\x16\n" +
-	"\x12MECHANISM_CHEAPEST\x10\x02*1\n" +
+	"\x12MECHANISM_CHEAPEST\x10\x02\x12\x12\n" +
+	"\x0eMECHANISM_POOL\x10\x03*1\n" +
 	"\bPriority\x12\x12\n" +
 	"\x0ePRIORITY_PRICE\x10\x00\x12\x11\n" +
 	"\rPRIORITY_TIME\x10\x01*G\n" +

@@ -48,15 +48,37 @@ func Market(v *pb.MarketView) wire.Market {
 	return out
 }
 
-// MechanismName is a mechanism's stable name: lottery, market, cheapest.
+// MechanismName is a mechanism's stable name: lottery, market, cheapest,
+// pool.
 func MechanismName(m pb.Mechanism) string {
 	switch m {
 	case pb.Mechanism_MECHANISM_MARKET:
 		return "market"
 	case pb.Mechanism_MECHANISM_CHEAPEST:
 		return "cheapest"
+	case pb.Mechanism_MECHANISM_POOL:
+		return "pool"
 	}
 	return "lottery"
+}
+
+// PoolView converts a class's pool view (/v1/pool).
+func PoolView(v *pb.PoolView, class string) wire.PoolView {
+	out := wire.PoolView{Class: class, Next: PoolEntries(v.GetNext())}
+	if p := v.GetPool(); p != nil {
+		out.Pool = &wire.Pool{Epoch: p.GetEpoch(), Height: p.GetHeight(), Members: PoolEntries(p.GetMembers())}
+	}
+	return out
+}
+
+// PoolEntries converts pool members, in their order.
+func PoolEntries(ms []*pb.PoolMember) []wire.PoolEntry {
+	out := make([]wire.PoolEntry, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, wire.PoolEntry{Prover: addrString(m.GetProver()), Score: m.GetScore(), Stake: m.GetStake(),
+			Reputation: m.GetReputation(), Ask: m.GetAskId(), Price: m.GetPrice(), Latency: m.GetLatency()})
+	}
+	return out
 }
 
 // PriorityName is a market order's priority: price or time.
