@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -25,8 +26,15 @@ concentrate, wasted proofs and what users pay.
 
 Mechanisms: vrf (the protocol: VRF allocation with previous-round exclusion),
 vrf-noexcl (the same without exclusion), race (first valid proof takes all),
-auction (lowest price wins, as in Mina's snarketplace), or all (each of them
-on the same population). tree simulates proof trees instead (issue 16):
+market and cheapest (the chain's market, issue 17: every Run a market Run
+matched against the provers' asks by the chain's own matcher; cheapest is
+k = 1 at the lowest ask, as Mina's snarketplace), bids (Scroll: users bid,
+highest first at a clearing price, provers drawn by VRF), votes (B52:
+VRF-weighted prover votes, chosen by reputation), or all (each of them on
+the same population). --cartel makes a share of the provers one cartel
+asking --cartel-price of the protocol's price; --market-book room reads the
+book as if full provers were out of it, and all reads every ask (what-ifs,
+not the chain). tree simulates proof trees instead (issue 16):
 --trees trees of --tree-n inputs, the provers offering --tree-fee-burns in
 turn, failing (--fail-rate) or silent (--silent), on the chain's own keeping,
 root and reward functions; it reports liveness, blocks per tree, wasted
@@ -65,7 +73,7 @@ report carries the command that replays it. See docs/ECONOMICS.md.`,
 				run := o
 				run.Mechanism = m
 				if err := run.Validate(); err != nil {
-					return cli.WithHint(err, "--mechanism takes vrf, vrf-noexcl, race, auction or all; see provernet sim --help for the other flags")
+					return cli.WithHint(err, "--mechanism takes "+strings.Join(sim.Mechanisms, ", ")+", all or tree; see provernet sim --help for the other flags")
 				}
 				fmt.Fprintf(g.stderr, "sim: %s, seed %d: %s\n", m, run.Seed, run.Command())
 				r, err := sim.Run(run)
@@ -98,7 +106,7 @@ report carries the command that replays it. See docs/ECONOMICS.md.`,
 	f.IntVar(&o.Provers, "provers", o.Provers, "provers in the population")
 	f.IntVar(&o.Workloads, "workloads", o.Workloads, "workloads (Runs), arriving evenly over --blocks")
 	f.IntVar(&o.Blocks, "blocks", o.Blocks, "blocks over which the workloads arrive (the run goes on until every workload settles)")
-	f.StringVar(&o.Mechanism, "mechanism", o.Mechanism, "vrf, vrf-noexcl, race, auction, all, or tree")
+	f.StringVar(&o.Mechanism, "mechanism", o.Mechanism, strings.Join(sim.Mechanisms, ", ")+", all, or tree")
 	f.Uint64Var(&o.Seed, "seed", o.Seed, "seed of the population and of every decision")
 	f.StringVar(&o.Fidelity, "fidelity", o.Fidelity, "fast (the simulator's event loop around the real allocator and reward code) or full (the whole state machine; small runs, mechanism vrf)")
 	f.StringVar(&plotDir, "plot", "", "write PNG charts (lorenz.png, latency.png) into this directory")
@@ -108,8 +116,12 @@ report carries the command that replays it. See docs/ECONOMICS.md.`,
 	f.Float64Var(&o.SilentShare, "silent", o.SilentShare, "share of provers that never answer")
 	f.Float64Var(&o.CopierShare, "copiers", o.CopierShare, "share of provers that copy others' results")
 	f.Float64Var(&o.SybilShare, "sybil", o.SybilShare, "share of provers run by one (sybil) operator")
-	f.Float64Var(&o.UndercutterShare, "undercutter", o.UndercutterShare, "share of provers run by one operator that undercuts in the auction")
+	f.Float64Var(&o.UndercutterShare, "undercutter", o.UndercutterShare, "share of provers run by one operator asking --undercut-factor of an honest ask")
 	f.Float64Var(&o.UndercutFactor, "undercut-factor", o.UndercutFactor, "the undercutter's ask as a share of an honest ask")
+	f.Float64Var(&o.CartelShare, "cartel", o.CartelShare, "share of provers run by one cartel, all asking --cartel-price")
+	f.Float64Var(&o.CartelPrice, "cartel-price", o.CartelPrice, "the cartel's ask as a share of the protocol's price (1: users' max_price)")
+	f.Float64Var(&o.TimePriority, "time-priority", o.TimePriority, "share of market Runs that sort asks by latency first (the rest by price)")
+	f.StringVar(&o.MarketBook, "market-book", o.MarketBook, "chain (the chain's bounded read, as built), room (what-if: provers without room out of the book) or all (what-if: every active prover's asks, no bound)")
 	f.Float64Var(&o.GriefingShare, "griefing-minority", o.GriefingShare, "share of provers that vote invalid on every proof they judge")
 	f.Float64Var(&o.FalseFailShare, "false-fail", o.FalseFailShare, "share of provers that answer fail at once without proving")
 	f.Float64Var(&o.HolderShare, "holder", o.HolderShare, "share of provers that accept and never deliver, holding slots until the deadline")

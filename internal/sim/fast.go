@@ -11,7 +11,8 @@ import (
 	"github.com/provernet/provernet/wire/pb"
 )
 
-// The fast fidelity of mechanisms vrf and vrf-noexcl: the simulator keeps
+// The fast fidelity of mechanisms vrf and vrf-noexcl (and of market and
+// cheapest, whose matching is fast_market.go's): the simulator keeps
 // the workloads' slots and the provers' counters in compact arrays and
 // follows the timeline of PROTOCOL.md 5 (internal/protocol's advance,
 // expire, settle) block by block, calling the real alloc.Allocate for
@@ -90,6 +91,8 @@ type fSlot struct {
 	seq                                   uint64
 	fail                                  bool
 	closedH                               int64   // closed at the lag end (its prover stops then)
+	price                                 uint64  // a market Run's: what the slot pays (protocol Slot.price)
+	promise                               int64   // a market slot's: due by, from its ask's latency (0: none)
 	due                                   int64   // accepted: the height its prover promised
 	failClaim                             int32   // the prover whose fail re-opened it (-1: none)
 	allocatedTo                           int32   // the prover the allocator chose (-1: never one)
@@ -103,9 +106,13 @@ type fSlot struct {
 type slotRef struct {
 	w    int32
 	slot int16
+	// unmatched: a market Run's slot no ask took, open to the open market
+	// from its matching block.
+	unmatched bool
 }
 
-// fastEngine runs mechanisms vrf and vrf-noexcl.
+// fastEngine runs mechanisms vrf and vrf-noexcl, and market and cheapest
+// (fast_market.go).
 type fastEngine struct {
 	pop    *Population
 	par    protocol.Params
@@ -138,6 +145,15 @@ type fastEngine struct {
 	ap         []alloc.Prover
 	aw         []alloc.Workload
 	load       fillLoad
+
+	// Mechanisms market and cheapest (fast_market.go).
+	market    bool
+	books     [numBooks]book
+	rep       *reputations
+	unmatched int // market Runs that matched no ask
+	// onMatch, when set (tests), sees every match: the seed, the order,
+	// every entry the chain's read hands the matcher, and what was taken.
+	onMatch func(seed []byte, o alloc.MarketOrder, read, taken []alloc.Ask)
 }
 
 func newFastEngine(pop *Population) *fastEngine {
@@ -160,6 +176,9 @@ func newFastEngine(pop *Population) *fastEngine {
 	}
 	e.led.genesis += e.userBal
 	e.slots = make([]fSlot, n)
+	if marketMech(o.Mechanism) {
+		e.market, e.books, e.rep = true, buildBooks(pop), newReputations(e.par, len(pop.Provers))
+	}
 	return e
 }
 
@@ -207,6 +226,15 @@ func (e *fastEngine) beginBlock(h int64) {
 		e.nextAlloc++
 	}
 	e.allocate(h, lo, e.nextAlloc)
+	if e.market {
+		var runs []int32
+		for i := lo; i < e.nextAlloc; i++ {
+			if pop.Workloads[i].Market {
+				runs = append(runs, int32(i))
+			}
+		}
+		e.matchMarket(h, runs)
+	}
 	if h < int64(len(e.timers)) {
 		// protocol runTimers visits timer/<h>/<id> in workload id order:
 		// the order matters once a timer can draw a committee from the
@@ -274,6 +302,9 @@ func (e *fastEngine) allocate(h int64, lo, hi int) {
 	}
 	for i := lo; i < hi; i++ {
 		w := &pop.Workloads[i]
+		if w.Market {
+			continue // matched after the lottery (matchMarket)
+		}
 		e.aw = append(e.aw, alloc.Workload{ID: w.ID, K: int(w.K), MinHardware: Programs[w.Program].Min, Rank: protocol.NewRunsRank})
 		order, waiting = append(order, int32(i)), append(waiting, false)
 	}
@@ -395,6 +426,7 @@ func (e *fastEngine) allot(h int64, wi int32, k int16, a [20]byte) {
 	s := e.slot(wi, k)
 	p := e.pop.byAddr[a]
 	s.state, s.prover, s.allocatedTo, s.acceptBy = slAssigned, p, p, h+e.par.AcceptWindow
+	s.promise = 0 // a market match sets its promise after
 	e.ps[p].held++
 	e.ps[p].lastAlloc = h
 	e.led.events++
@@ -456,7 +488,7 @@ func (e *fastEngine) endBlock(h int64) {
 	slices.SortFunc(e.opened, func(a, b slotRef) int { return cmp.Or(cmp.Compare(a.w, b.w), cmp.Compare(a.slot, b.slot)) })
 	for _, r := range e.opened {
 		s := e.slot(r.w, r.slot)
-		if s.state != slOpen || s.allocatedTo < 0 { // unallotted slots are left to the wait list
+		if s.state != slOpen || (s.allocatedTo < 0 && !r.unmatched) { // unallotted slots are left to the wait list
 			continue
 		}
 		e.fill(h, r.w, r.slot, s.openUntil)
@@ -540,14 +572,16 @@ func (e *fastEngine) declinesLeft(p int32, h int64) uint32 {
 	return e.par.MaxDeclinesPerEpoch - ps.declines
 }
 
-// countMiss is protocol countMiss: a decline, silence, time-out or refuted
-// fail against the epoch's allowance; past it, a suspension.
-func (e *fastEngine) countMiss(p int32, h int64) {
+// countMiss is protocol countMisses: n misses (a decline, silence,
+// time-out or refuted fail; two for a market slot's) against the epoch's
+// allowance and the reputation; past the allowance, a suspension.
+func (e *fastEngine) countMiss(p int32, h int64, n uint32) {
 	ps := &e.ps[p]
 	if epoch := h / e.par.EpochLength; ps.declineEpoch != epoch {
 		ps.declineEpoch, ps.declines = epoch, 0
 	}
-	ps.declines++
+	ps.declines += n
+	e.rep.missed(p, h, n)
 	if ps.declines > e.par.MaxDeclinesPerEpoch {
 		e.suspend(p, h+e.par.SuspendBlocks)
 	}
@@ -586,7 +620,7 @@ func (e *fastEngine) releaseHold(s *fSlot) {
 
 func (e *fastEngine) openSlot(w int32, k int16, s *fSlot, until int64) {
 	s.state, s.openUntil = slOpen, until
-	e.opened = append(e.opened, slotRef{w, k})
+	e.opened = append(e.opened, slotRef{w: w, slot: k})
 }
 
 func (e *fastEngine) answer(h int64, in intent) {
@@ -596,21 +630,23 @@ func (e *fastEngine) answer(h int64, in intent) {
 	}
 	e.led.msgs[in.p]++
 	wl := &e.pop.Workloads[in.w]
-	pl := e.pop.planFor(in.p, in.w, int(in.slot), roleAlloc, h, wl.Deadline)
+	limit := dueCap(s.promise, h, wl.Deadline)
+	pl := e.pop.planFor(in.p, in.w, int(in.slot), roleAlloc, h, limit)
 	if !pl.work && (s.waited || e.declinesLeft(in.p, h) > 0) {
 		e.releaseHold(s)
 		if !s.waited {
-			e.countMiss(in.p, h)
+			e.countMiss(in.p, h, e.missesFor(in.w, s))
 		}
+		e.reopenPriced(in.w, s)
 		e.openSlot(in.w, in.slot, s, wl.Deadline)
 		e.backToWait(in.w, s, h)
 		e.advance(in.w, h)
 		return
 	}
-	s.state, s.due = slAccepted, e.pop.promise(in.p, pl, h, wl.Deadline)
+	s.state, s.due = slAccepted, min(e.pop.promise(in.p, pl, h, wl.Deadline), limit)
 	e.advance(in.w, h)
 	if !pl.copy {
-		e.schedule(in.w, in.slot, filler{p: in.p, plan: pl, limit: wl.Deadline}, h, false)
+		e.schedule(in.w, in.slot, filler{p: in.p, plan: pl, limit: limit}, h, false)
 	}
 }
 
@@ -657,6 +693,7 @@ func (e *fastEngine) submit(h int64, in intent) {
 	s.state, s.submitH, s.seq, s.fail = slSubmitted, h, e.seq, in.fail
 	if in.fail && s.failClaim < 0 && h < wl.Deadline { // protocol reopenForConfirmation
 		s.failClaim, s.allocatedTo, s.filled = in.p, -1, false
+		e.reopenPriced(in.w, s)
 		s.state, s.openUntil = slOpen, wl.Deadline // left to the wait list, not to racers
 		e.addWait(in.w, h)
 		e.advance(in.w, h)
@@ -681,7 +718,8 @@ func fillerAborts(stillOpen bool, filledAt, h int64) bool {
 // crash.
 func (e *fastEngine) copyRefused(p int32) { e.led.msgs[p]++ }
 
-func (e *fastEngine) slash(p int32, bp uint32, remove bool) {
+func (e *fastEngine) slash(p int32, h int64, bp uint32, remove bool) {
+	e.rep.slashed(p, h)
 	amount := bpOf(e.ps[p].stake, bp)
 	e.ps[p].stake -= amount
 	e.led.slashed[p] += amount
@@ -809,15 +847,15 @@ func (e *fastEngine) decideVotes(h int64, ds []fDecision) {
 			d.s.deciders = d.valid
 			e.valid(h, d.w, d.s)
 			for _, m := range d.invalid {
-				e.slash(m, e.par.SlashWrongVoteBP, false)
+				e.slash(m, h, e.par.SlashWrongVoteBP, false)
 			}
 			continue
 		}
 		d.s.deciders = d.invalid
 		d.s.state = slInvalid
-		e.slash(d.s.prover, e.par.SlashInvalidBP, false)
+		e.slash(d.s.prover, h, e.par.SlashInvalidBP, false)
 		for _, m := range d.valid {
-			e.slash(m, e.par.SlashWrongVoteBP, false)
+			e.slash(m, h, e.par.SlashWrongVoteBP, false)
 		}
 	}
 	for _, w := range order {
@@ -870,7 +908,8 @@ func (e *fastEngine) expire(w int32, k int16, h int64) {
 		switch {
 		case s.state == slAssigned && (h > s.acceptBy || h > wl.Deadline): // silent
 			e.releaseHold(s)
-			e.countMiss(s.prover, h)
+			e.countMiss(s.prover, h, e.missesFor(w, s))
+			e.reopenPriced(w, s)
 			e.openSlot(w, k, s, wl.Deadline)
 			e.backToWait(w, s, h)
 			if wl.K == 1 {
@@ -878,7 +917,8 @@ func (e *fastEngine) expire(w int32, k int16, h int64) {
 			}
 		case s.state == slAccepted && h > s.due: // timed out
 			e.releaseHold(s)
-			e.countMiss(s.prover, h)
+			e.countMiss(s.prover, h, e.missesFor(w, s))
+			e.reopenPriced(w, s)
 			until := h + e.reopenLength(wl)
 			if wl.K == 1 {
 				until = h + wl.RelDeadline()
@@ -889,7 +929,7 @@ func (e *fastEngine) expire(w int32, k int16, h int64) {
 			s.state = slEmpty
 		case s.state == slSubmitted && e.ws[w].revealFrom != 0 && h > s.revealBy:
 			s.state = slUnrevealed
-			e.slash(s.prover, e.par.SlashNoRevealBP, false)
+			e.slash(s.prover, h, e.par.SlashNoRevealBP, false)
 			return
 		case s.state == slVerifying && h > s.voteBy: // protocol expireVote
 			if s.round+1 < e.par.VoteRounds {
@@ -1023,9 +1063,16 @@ func (e *fastEngine) settle(w int32, h int64) {
 	default:
 		ws.state = outExpired
 	}
-	po := protocol.PayoutFor(e.par, wl.Fee, wl.K, false)
 	o := &led.out[w]
+	lottery := protocol.PayoutFor(e.par, wl.Fee, wl.K, false)
+	payout := func(s *fSlot) protocol.Payout { // protocol slotPayout
+		if wl.Market {
+			return protocol.MarketPayout(e.par, s.price)
+		}
+		return lottery
+	}
 	for i, s := range finals {
+		po := payout(s)
 		pay := po.ProverPay(i, ws.allocH, wl.Deadline, s.submitH)
 		led.fees[s.prover] += pay
 		led.burned += po.Burn
@@ -1033,12 +1080,16 @@ func (e *fastEngine) settle(w int32, h int64) {
 		led.paid++
 		led.proofs[s.prover]++
 		led.paidWork += wl.Cycles
+		led.priced += pay + po.Burn + po.VotePool
+		led.pricedMcycles += protocol.MegaCycles(wl.Cycles)
+		e.rep.final(s.prover, h)
 	}
 	for k := range int(wl.K) {
 		s := e.slot(w, int16(k))
 		if len(s.deciders) == 0 || (s.state != slValid && s.state != slInvalid) {
 			continue
 		}
+		po := payout(s)
 		each, rest := po.VoterPay(len(s.deciders))
 		for _, m := range s.deciders {
 			led.fees[m] += each
@@ -1049,16 +1100,16 @@ func (e *fastEngine) settle(w int32, h int64) {
 	}
 	for k := range int(wl.K) {
 		if s := e.slot(w, int16(k)); (s.state == slUndecided || s.state == slInvalid) && !s.fail && s.prover >= 0 {
-			led.denied[s.prover] += deniedPay(po)
+			led.denied[s.prover] += deniedPay(payout(s))
 		}
 	}
-	undecided := uint64(0) // confirmed fails: their shares are burned
+	forfeit := uint64(0) // confirmed fails: their shares are burned
 	for k := range int(wl.K) {
 		if s := e.slot(w, int16(k)); s.state == slFailed && s.failClaim >= 0 {
-			undecided++
+			forfeit += payout(s).Share
 		}
 	}
-	burnt := min(ws.escrow, undecided*po.Share)
+	burnt := min(ws.escrow, forfeit)
 	led.burned += burnt
 	refund := ws.escrow - burnt
 	led.refunded += refund
@@ -1073,6 +1124,7 @@ func (e *fastEngine) settle(w int32, h int64) {
 // accounting: balances + escrow + stake + burned = genesis + minted.
 func (e *fastEngine) finish() {
 	led := e.led
+	led.unmatched = e.unmatched
 	led.balances = e.userBal
 	for i := range e.ps {
 		led.balances += led.reward[i] + led.fees[i]

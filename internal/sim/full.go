@@ -116,6 +116,20 @@ func (e *fullEngine) genesis() error {
 			return err
 		}
 	}
+	if !marketMech(pop.Opts.Mechanism) {
+		return nil
+	}
+	// The asks are set before the first Run's height, so that every Run
+	// may match them (a Run sees only asks set before its height).
+	e.env.Height = 0
+	for i := range pop.Provers {
+		for j, a := range pop.Provers[i].Asks {
+			if err := e.mustApply(pop.Provers[i].Address, uint64(2+j), &pb.Msg{Kind: &pb.Msg_SetAsk{SetAsk: setAskMsg(a)}}); err != nil {
+				return err
+			}
+		}
+	}
+	e.env.Height = 1
 	return nil
 }
 
@@ -185,6 +199,9 @@ func (e *fullEngine) block(h int64) error {
 		w := &pop.Workloads[e.nextRun]
 		run := &pb.Run{Program: e.prog[w.Program], Cycles: w.Cycles, Provers: w.K, Recipient: e.recipient,
 			Deadline: w.RelDeadline(), Inputs: []*pb.Input{{Name: "input", Data: []byte("sim")}}}
+		if w.Market {
+			run.Market = pop.marketOrder(w)
+		}
 		sender := pop.User
 		if w.Farmed {
 			sender = pop.Farmer
@@ -246,11 +263,13 @@ func (e *fullEngine) answer(h int64, in intent) error {
 	if err != nil {
 		return err
 	}
-	if s := w.Slots[in.slot]; s.State != pb.SlotState_SLOT_STATE_ASSIGNED || !bytes.Equal(s.Prover, p[:]) || h > s.AcceptBy {
+	s := w.Slots[in.slot]
+	if s.State != pb.SlotState_SLOT_STATE_ASSIGNED || !bytes.Equal(s.Prover, p[:]) || h > s.AcceptBy {
 		return nil // the slot closed before the answer (fastEngine.answer skips it alike)
 	}
 	e.led.msgs[in.p]++
-	pl := e.pop.planFor(in.p, in.w, int(in.slot), roleAlloc, h, wl.Deadline)
+	limit := dueCap(s.Promise, h, wl.Deadline)
+	pl := e.pop.planFor(in.p, in.w, int(in.slot), roleAlloc, h, limit)
 	if !pl.work {
 		res, err := e.apply(p, 0, &pb.Msg{Kind: &pb.Msg_Decline{Decline: &pb.Decline{Workload: wl.ID[:], Slot: uint32(in.slot)}}})
 		if err != nil || res.OK() {
@@ -265,7 +284,7 @@ func (e *fullEngine) answer(h int64, in intent) error {
 		return err
 	}
 	if !pl.copy {
-		e.schedule(in.w, in.slot, filler{p: in.p, plan: pl, limit: wl.Deadline}, h, false)
+		e.schedule(in.w, in.slot, filler{p: in.p, plan: pl, limit: limit}, h, false)
 	}
 	return nil
 }
@@ -323,7 +342,7 @@ func (e *fullEngine) submit(h int64, in intent) error {
 		return err
 	}
 	if res.OK() {
-		e.ids[slotRef{in.w, in.slot}] = temp.String()
+		e.ids[slotRef{w: in.w, slot: in.slot}] = temp.String()
 	}
 	return nil
 }
@@ -364,7 +383,7 @@ func (e *fullEngine) reveal(wi int32) error {
 		if s.State != pb.SlotState_SLOT_STATE_SUBMITTED {
 			continue
 		}
-		id, ok := e.ids[slotRef{wi, int16(s.Index)}]
+		id, ok := e.ids[slotRef{w: wi, slot: int16(s.Index)}]
 		if !ok {
 			return fmt.Errorf("no temporary identity for workload %d slot %d", wi, s.Index)
 		}
@@ -376,7 +395,7 @@ func (e *fullEngine) reveal(wi int32) error {
 		if err := e.mustApply(sender, 0, &pb.Msg{Kind: &pb.Msg_RevealKey{RevealKey: &pb.RevealKey{Workload: w.Id, Slot: s.Index, Identity: id}}}); err != nil {
 			return err
 		}
-		delete(e.ids, slotRef{wi, int16(s.Index)})
+		delete(e.ids, slotRef{w: wi, slot: int16(s.Index)})
 	}
 	return nil
 }
@@ -471,7 +490,10 @@ func (e *fullEngine) observe(h int64) error {
 			}
 		}
 		for k, s := range w.Slots {
-			if s.State != pb.SlotState_SLOT_STATE_OPEN || (prev != nil && prev[k] == pb.SlotState_SLOT_STATE_OPEN) || len(s.AllocatedTo) == 0 {
+			// A market Run's slots no ask took are open to the open market
+			// from the block that matched it.
+			unmatched := prev == nil && w.Market != nil && len(s.AllocatedTo) == 0 && len(s.FailClaim) == 0
+			if s.State != pb.SlotState_SLOT_STATE_OPEN || (prev != nil && prev[k] == pb.SlotState_SLOT_STATE_OPEN) || (len(s.AllocatedTo) == 0 && !unmatched) {
 				continue // not newly open, or left to the chain's re-allocation
 			}
 			for _, f := range pop.fillCandidates(wi, k, h, s.OpenUntil, func(p int32) bool {
@@ -534,6 +556,9 @@ func (e *fullEngine) record(wi int32, w *pb.Workload, wl *Workload, first int64)
 		o.state = outFinal
 	case pb.WorkloadState_WORKLOAD_STATE_EXPIRED:
 		o.state = outExpired
+		if w.Reason == "no_matching_ask" {
+			led.unmatched++
+		}
 	case pb.WorkloadState_WORKLOAD_STATE_FAILED:
 		o.state = outFailed
 	default:
@@ -548,8 +573,9 @@ func (e *fullEngine) record(wi int32, w *pb.Workload, wl *Workload, first int64)
 				led.fees[e.pop.byAddr[address.Address(m)]] += each
 			}
 		}
+		po := payoutOf(e.par, wl, s.Price)
 		if (s.State == pb.SlotState_SLOT_STATE_UNDECIDED || s.State == pb.SlotState_SLOT_STATE_INVALID) && s.Outcome == pb.Outcome_OUTCOME_PROOF {
-			led.denied[e.pop.byAddr[address.Address(s.Prover)]] += deniedPay(protocol.PayoutFor(e.par, wl.Fee, wl.K, false))
+			led.denied[e.pop.byAddr[address.Address(s.Prover)]] += deniedPay(po)
 		}
 		if s.State != pb.SlotState_SLOT_STATE_VALID {
 			continue
@@ -560,6 +586,8 @@ func (e *fullEngine) record(wi int32, w *pb.Workload, wl *Workload, first int64)
 		led.paid++
 		led.proofs[p]++
 		led.paidWork += wl.Cycles
+		led.priced += s.FeePaid + po.Burn + po.VotePool
+		led.pricedMcycles += protocol.MegaCycles(wl.Cycles)
 	}
 	led.refunded += w.Refunded
 	e.settled++

@@ -7,7 +7,7 @@ import "github.com/provernet/provernet/internal/protocol"
 // supply totals. Every engine fills the same fields.
 type ledger struct {
 	reward  []uint64 // network reward (minted) per prover
-	fees    []uint64 // user fees (or auction payments) per prover
+	fees    []uint64 // user fees (market prices, bids' clearing prices) per prover
 	slashed []uint64 // per prover
 	proofs  []uint32 // paid proofs per prover
 	removed []bool   // per prover: removed from the active set
@@ -28,8 +28,14 @@ type ledger struct {
 	paid     uint64 // proofs paid
 	work     uint64 // cycles proven, whole or partial, paid or not
 	paidWork uint64 // cycles of paid proofs
-	events   uint64
-	height   int64 // last height simulated
+	// priced is what the paid proofs cost their users (each one's share
+	// of the fee, or its market price, before the burn and the voters'
+	// part), over pricedMcycles, their mega-cycles: the price per
+	// mega-cycle users paid.
+	priced, pricedMcycles uint64
+	unmatched             int // market Runs no ask took
+	events                uint64
+	height                int64 // last height simulated
 
 	// Supply: balances + escrow + stake + burned = genesis + minted.
 	genesis, minted, burned, balances, escrow, stake uint64

@@ -2,17 +2,17 @@ package sim
 
 import (
 	"cmp"
-	"container/heap"
 	"fmt"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/provernet/provernet/internal/protocol"
 )
 
-// The two mechanisms that are not the protocol, kept apart from the code
-// that drives it. Each workload buys one proof (k = 1), at the protocol's
-// price (protocol.Quote) as the user's budget, and the proof becomes final
-// two blocks after it lands (reveal, then the committee's votes), as in
-// the protocol. Provers, plans and proving times are the population's.
+// The mechanisms that are not the protocol, kept apart from the code that
+// drives it. Each workload buys one proof (k = 1), and the proof becomes
+// final two blocks after it lands (reveal, then the committee's votes), as
+// in the protocol. Provers, plans and proving times are the population's.
 //
 //   - race: every free prover may work on any open workload. At the end of
 //     each block every free unit of capacity (MaxConcurrent per prover)
@@ -23,15 +23,17 @@ import (
 //     same block is wasted, the rest is wasted partial work. Copiers
 //     resubmit the winner's sealed file and are slashed, since the race
 //     keeps the protocol's copy protection.
-//   - auction (the snarketplace): at the end of each block every open
-//     workload is matched, in arrival order, to the cheapest free prover
-//     (lowest ask, uprv per mega-cycle) that can finish by the deadline;
-//     it is paid its ask (pay as bid, at most the budget, the rest
-//     refunded) and nothing is minted. A decline re-auctions the workload
-//     at once; silence through accept_window, or a missed deadline,
-//     removes the prover and re-auctions the workload for the original
-//     deadline's length again, as PROTOCOL.md 5.3 does for k = 1. There
-//     is no limit on declines.
+//   - bids and votes (seed 004's Scroll and B52, designs.go): at the end of
+//     each block the open workloads are matched to provers, each by its
+//     own rule; the matched prover answers in the next block. A decline
+//     matches the workload again at once (without that prover); silence
+//     through accept_window, or a missed deadline, matches it again for
+//     the original deadline's length, as PROTOCOL.md 5.3 does for k = 1.
+//     Each decline, silence or time-out is a miss, counted against the
+//     chain's allowance (max_declines_per_epoch; past it a suspension of
+//     suspend_blocks). (The simulator's own lowest-price auction is
+//     retired: the chain's cheapest runs on the protocol's timeline,
+//     fast_market.go.)
 
 const (
 	mOpen uint8 = iota
@@ -75,16 +77,19 @@ type mJob struct {
 	winner   int32
 	escrow   uint64
 	entrants []entrant // race
-	matched  int32     // auction: the prover matched now, or -1
+	matched  int32     // bids, votes: the prover matched now, or -1
 	answered bool
 	round    uint32
-	excluded []int32 // auction: provers that declined it
+	excluded []int32 // bids, votes: provers that declined it
+	price    uint64  // bids: the clearing price it was matched at (uprv per mega-cycle)
 }
 
 type marketEngine struct {
 	pop  *Population
 	race bool
+	mech string
 	led  *ledger
+	rep  *reputations // votes: the chain's formula on this engine's counts
 
 	free   []uint32
 	active []bool
@@ -99,25 +104,31 @@ type marketEngine struct {
 	nextOpen   int
 	settledCnt int
 
-	heaps  [2]askHeap // auction: free provers by ask; [1] runs GPU programs
-	inHeap []bool
+	// The chain's allowance of misses (bids, votes): per prover the misses
+	// of the epoch, and the provers whose suspension ends, by height.
+	declines     []uint32
+	declineEpoch []int64
+	reinst       [][]int32
 }
 
 func newMarketEngine(pop *Population) *marketEngine {
 	o := pop.Opts
-	e := &marketEngine{pop: pop, race: o.Mechanism == MechRace, led: newLedger(len(pop.Provers), len(pop.Workloads)),
+	e := &marketEngine{pop: pop, race: o.Mechanism == MechRace, mech: o.Mechanism, led: newLedger(len(pop.Provers), len(pop.Workloads)),
 		rng: rand.New(rand.NewPCG(o.Seed, 0x70726f7665726e65))}
+	if o.Mechanism == MechVotes {
+		e.rep = newReputations(o.Params, len(pop.Provers))
+	}
 	n := len(pop.Provers)
-	e.free, e.active, e.stake, e.inHeap = make([]uint32, n), make([]bool, n), make([]uint64, n), make([]bool, n)
+	e.free, e.active, e.stake = make([]uint32, n), make([]bool, n), make([]uint64, n)
+	e.declines, e.declineEpoch = make([]uint32, n), make([]int64, n)
 	for i := range pop.Provers {
 		e.free[i], e.active[i], e.stake[i] = pop.Provers[i].MaxConcurrent, true, pop.Provers[i].Stake
 		e.led.genesis += pop.Provers[i].Stake
-		e.pushHeap(int32(i))
 	}
 	e.jobs = make([]mJob, len(pop.Workloads))
 	for i := range e.jobs {
 		e.jobs[i] = mJob{winner: -1, matched: -1, window: pop.Workloads[i].Deadline}
-		e.userBal += pop.Workloads[i].PerSlot
+		e.userBal += e.escrowOf(int32(i))
 	}
 	e.led.genesis += e.userBal
 	return e
@@ -151,11 +162,13 @@ func (e *marketEngine) run() (*ledger, error) {
 			e.nextOpen++
 		}
 		for e.nextRun < len(pop.Workloads) && pop.Workloads[e.nextRun].Height == h {
-			e.userBal -= pop.Workloads[e.nextRun].PerSlot
-			e.jobs[e.nextRun].escrow = pop.Workloads[e.nextRun].PerSlot
+			esc := e.escrowOf(int32(e.nextRun))
+			e.userBal -= esc
+			e.jobs[e.nextRun].escrow = esc
 			e.nextRun++
 			e.led.events++
 		}
+		e.reinstate(h)
 		e.process(h)
 		e.expire(h)
 		if e.race {
@@ -187,7 +200,7 @@ func (e *marketEngine) process(h int64) {
 		case evSilent:
 			if j.state == mMatched && j.matched == ev.p && !j.answered {
 				e.release(ev.p)
-				e.remove(ev.p)
+				e.miss(ev.p, h)
 				e.reopen(ev.job, h)
 			}
 		case evTimeout:
@@ -195,12 +208,13 @@ func (e *marketEngine) process(h int64) {
 				if e.pop.Provers[ev.p].Strategy == Copier {
 					e.release(ev.p)
 				}
-				e.remove(ev.p)
+				e.miss(ev.p, h)
 				e.reopen(ev.job, h)
 			}
 		case evSubmit:
 			e.submit(h, ev)
 		case evCopy:
+			e.rep.slashed(ev.p, h)
 			e.slash(ev.p)
 			e.release(ev.p)
 		case evFinal:
@@ -210,9 +224,38 @@ func (e *marketEngine) process(h int64) {
 	e.events[h] = nil
 }
 
-func (e *marketEngine) release(p int32) {
-	e.free[p]++
-	e.pushHeap(p)
+func (e *marketEngine) release(p int32) { e.free[p]++ }
+
+// miss counts a decline, silence or time-out against prover p's
+// allowance for the epoch, as the chain does (max_declines_per_epoch);
+// past it p is suspended for suspend_blocks.
+func (e *marketEngine) miss(p int32, h int64) {
+	e.rep.missed(p, h, 1)
+	par := e.pop.Opts.Params
+	if epoch := h / par.EpochLength; e.declineEpoch[p] != epoch {
+		e.declineEpoch[p], e.declines[p] = epoch, 0
+	}
+	e.declines[p]++
+	if e.declines[p] > par.MaxDeclinesPerEpoch && e.active[p] {
+		e.active[p] = false
+		e.led.suspended[p] = true
+		until := h + par.SuspendBlocks
+		e.reinst = grow(e.reinst, until)
+		e.reinst[until] = append(e.reinst[until], p)
+	}
+}
+
+// reinstate ends the suspensions due at h.
+func (e *marketEngine) reinstate(h int64) {
+	if h >= int64(len(e.reinst)) {
+		return
+	}
+	for _, p := range e.reinst[h] {
+		if !e.led.removed[p] {
+			e.active[p] = true
+		}
+	}
+	e.reinst[h] = nil
 }
 
 func (e *marketEngine) remove(p int32) {
@@ -232,8 +275,12 @@ func (e *marketEngine) slash(p int32) {
 
 // reopen puts a job whose prover failed back on the market for the
 // original deadline's length again.
+// The prover that failed it is not matched to it again (its silence
+// would otherwise keep the job alive for ever: a silent prover is the one
+// with room under overload).
 func (e *marketEngine) reopen(job int32, h int64) {
 	j := &e.jobs[job]
+	j.excluded = append(j.excluded, j.matched)
 	j.state, j.matched, j.answered = mOpen, -1, false
 	j.window = h + e.pop.Workloads[job].RelDeadline()
 	e.open = append(e.open, job)
@@ -286,16 +333,14 @@ func (e *marketEngine) submit(h int64, ev mEvent) {
 
 func (e *marketEngine) final(h int64, job int32) {
 	j, wl, led := &e.jobs[job], &e.pop.Workloads[job], e.led
-	var reward, pay uint64
-	if e.race {
-		pay = j.escrow // nothing is minted for Runs any more: the fee is the prize
-	} else {
-		mult := uint64(1)
-		if Programs[wl.Program].GPU {
-			mult = max(e.pop.Opts.Params.GPUClassMultiplier, 1)
-		}
-		pay = min(j.escrow, e.pop.Provers[j.winner].Ask*((wl.Cycles+999_999)/1_000_000)*mult)
+	var reward uint64
+	pay := j.escrow // race and votes: the fee is the prize; nothing is minted for Runs
+	if e.mech == MechBids {
+		pay = min(j.escrow, max(j.price*protocol.MegaCycles(wl.Cycles), e.pop.Opts.Params.MinSlotFee))
 	}
+	e.rep.final(j.winner, h)
+	led.priced += pay
+	led.pricedMcycles += protocol.MegaCycles(wl.Cycles)
 	led.reward[j.winner] += reward
 	led.fees[j.winner] += pay
 	led.minted += reward
@@ -400,63 +445,7 @@ func (e *marketEngine) enter(h int64) {
 	}
 }
 
-// match gives each open job to the cheapest free prover that can finish
-// it in time.
-func (e *marketEngine) match(h int64) {
-	var aside []int32
-	for _, job := range e.open {
-		j := &e.jobs[job]
-		if j.state != mOpen {
-			continue
-		}
-		wl := &e.pop.Workloads[job]
-		gpu := Programs[wl.Program].GPU
-		var chosen int32 = -1
-		var pl plan
-		for tries := 0; tries < 32; tries++ {
-			p := e.popCheapest(gpu)
-			if p < 0 {
-				break
-			}
-			aside = append(aside, p)
-			if slices.Contains(j.excluded, p) || !e.pop.meets[e.pop.Provers[p].Class][wl.Program] {
-				continue
-			}
-			pl = e.pop.planFor(p, job, int(j.round), roleMatch+uint64(j.round), h+1, j.window)
-			if pl.silent || pl.copy || h+1+pl.t <= j.window { // the ask's latency fits
-				chosen = p
-				break
-			}
-		}
-		for _, p := range aside {
-			e.inHeap[p] = false
-			e.pushHeap(p)
-		}
-		aside = aside[:0]
-		if chosen < 0 {
-			continue
-		}
-		e.led.events++
-		j.state, j.matched, j.answered = mMatched, chosen, false
-		j.round++
-		e.free[chosen]--
-		switch {
-		case pl.silent:
-			e.at(h+e.pop.Opts.Params.AcceptWindow+1, mEvent{job: job, kind: evSilent, p: chosen})
-		default:
-			e.at(h+1, mEvent{job: job, kind: evAnswer, p: chosen, start: int32(h + 1), t: int32(j.round - 1)})
-		}
-	}
-	keep := e.open[:0]
-	for _, job := range e.open {
-		if e.jobs[job].state == mOpen {
-			keep = append(keep, job)
-		}
-	}
-	e.open = keep
-}
-
-// answer is the matched prover's reply in the auction.
+// answer is the matched prover's reply (bids, votes).
 func (e *marketEngine) answer(h int64, ev mEvent) {
 	j, wl := &e.jobs[ev.job], &e.pop.Workloads[ev.job]
 	if j.state != mMatched || j.matched != ev.p {
@@ -467,16 +456,17 @@ func (e *marketEngine) answer(h int64, ev mEvent) {
 	j.answered = true
 	switch {
 	case !pl.work:
+		e.miss(ev.p, h)
 		j.excluded = append(j.excluded, ev.p)
 		j.state, j.matched = mOpen, -1
 		e.open = append(e.open, ev.job)
 		e.release(ev.p)
-	case pl.copy:
-		e.at(j.window+1, mEvent{job: ev.job, kind: evTimeout, p: ev.p})
+	case pl.copy: // (an event for height h, or before, would be lost: h's are being processed)
+		e.at(max(j.window, h)+1, mEvent{job: ev.job, kind: evTimeout, p: ev.p})
 	case pl.crash:
 		e.led.work += workDone(wl.Cycles, pl.crashAt, pl.t)
-		e.at(h+pl.crashAt, mEvent{job: ev.job, kind: evFree, p: ev.p})
-		e.at(j.window+1, mEvent{job: ev.job, kind: evTimeout, p: ev.p})
+		e.at(h+max(pl.crashAt, 1), mEvent{job: ev.job, kind: evFree, p: ev.p})
+		e.at(max(j.window, h)+1, mEvent{job: ev.job, kind: evTimeout, p: ev.p})
 	default:
 		e.at(h+pl.t, mEvent{job: ev.job, kind: evSubmit, p: ev.p})
 	}
@@ -493,75 +483,4 @@ func (e *marketEngine) finish() {
 		led.escrow += e.jobs[i].escrow
 	}
 	led.supplyErr = checkSupply(led)
-}
-
-// askHeap orders free provers by ask, then by a seeded key.
-type askHeap struct {
-	e  *marketEngine
-	ps []int32
-}
-
-func (a askHeap) Len() int { return len(a.ps) }
-func (a askHeap) Less(i, j int) bool {
-	pi, pj := &a.e.pop.Provers[a.ps[i]], &a.e.pop.Provers[a.ps[j]]
-	if pi.Ask != pj.Ask {
-		return pi.Ask < pj.Ask
-	}
-	return a.e.pop.draw(purposeTie, uint64(a.ps[i]), 0, 1) < a.e.pop.draw(purposeTie, uint64(a.ps[j]), 0, 1)
-}
-func (a askHeap) Swap(i, j int) { a.ps[i], a.ps[j] = a.ps[j], a.ps[i] }
-func (a *askHeap) Push(x any)   { a.ps = append(a.ps, x.(int32)) }
-func (a *askHeap) Pop() any {
-	x := a.ps[len(a.ps)-1]
-	a.ps = a.ps[:len(a.ps)-1]
-	return x
-}
-
-func (e *marketEngine) pushHeap(p int32) {
-	if e.race || e.inHeap[p] || e.free[p] == 0 || !e.active[p] {
-		return
-	}
-	i := 0
-	if pr := &e.pop.Provers[p]; e.pop.meets[pr.Class][1] && pr.Speed[1] > 0 {
-		i = 1
-	}
-	e.heaps[i].e = e
-	heap.Push(&e.heaps[i], p)
-	e.inHeap[p] = true
-}
-
-// popCheapest removes and returns the cheapest usable free prover for a
-// CPU (gpu false) or GPU job, or -1.
-func (e *marketEngine) popCheapest(gpu bool) int32 {
-	for {
-		var h *askHeap
-		switch {
-		case gpu:
-			h = &e.heaps[1]
-		case e.heaps[0].Len() == 0:
-			h = &e.heaps[1]
-		case e.heaps[1].Len() == 0 || e.heaps[0].Less2(&e.heaps[1]):
-			h = &e.heaps[0]
-		default:
-			h = &e.heaps[1]
-		}
-		if h.Len() == 0 {
-			return -1
-		}
-		p := heap.Pop(h).(int32)
-		e.inHeap[p] = false
-		if e.free[p] > 0 && e.active[p] {
-			e.inHeap[p] = true // held aside by the caller, pushed back after
-			return p
-		}
-	}
-}
-
-// Less2 reports whether a's top is cheaper than b's.
-func (a *askHeap) Less2(b *askHeap) bool {
-	pa, pb := &a.e.pop.Provers[a.ps[0]], &b.e.pop.Provers[b.ps[0]]
-	if pa.Ask != pb.Ask {
-		return pa.Ask < pb.Ask
-	}
-	return a.e.pop.draw(purposeTie, uint64(a.ps[0]), 0, 1) < a.e.pop.draw(purposeTie, uint64(b.ps[0]), 0, 1)
 }

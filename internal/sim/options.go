@@ -22,17 +22,55 @@ const (
 	// open workload and the first valid proof takes the whole fee and the
 	// whole network reward. Not a protocol rule: the simulator's own.
 	MechRace = "race"
-	// MechAuction is a lowest-price auction (Mina's snarketplace): each
-	// workload goes to the cheapest free prover's ask, paid as bid, with
-	// no network reward. Not a protocol rule: the simulator's own.
-	MechAuction = "auction"
+	// MechMarket is the chain's market (issue 17, docs/MARKET.md, after
+	// nil's proof market): every Run is a market Run matched against the
+	// provers' asks by the chain's own alloc.Match on a book read the way
+	// the chain reads it (fast_market.go), the matched asks paid.
+	MechMarket = "market"
+	// MechCheapest is the chain's cheapest (Mina's snarketplace): a market
+	// Run with k = 1 and price priority. It replaced the simulator's own
+	// lowest-price auction, which chose with knowledge no chain has.
+	MechCheapest = "cheapest"
+	// MechBids is Scroll's design (seed 004): users bid for proving, the
+	// highest bids are served first at one clearing price per block, and
+	// the prover of each is drawn by VRF. Not a protocol rule:
+	// the simulator's own (designs.go).
+	MechBids = "bids"
+	// MechVotes is B52's design (seed 004): each block the provers with
+	// room vote for work, the votes weighted by a VRF draw; the block's
+	// work goes to the best-drawn voters, by reputation, one workload
+	// each. Not a protocol rule: the simulator's own (designs.go).
+	MechVotes = "votes"
 	// MechTree is proof trees (issue 16, tree.go): not an allocation of
 	// Runs, so not among Mechanisms (all) and with a report of its own.
 	MechTree = "tree"
 )
 
 // Mechanisms lists the mechanisms in the order reports show them.
-var Mechanisms = []string{MechVRF, MechVRFNoExclusion, MechRace, MechAuction}
+var Mechanisms = []string{MechVRF, MechVRFNoExclusion, MechRace, MechMarket, MechCheapest, MechBids, MechVotes}
+
+// marketMech reports whether m sends market Runs (the chain's asks and
+// alloc.Match).
+func marketMech(m string) bool { return m == MechMarket || m == MechCheapest }
+
+// ownEngine reports whether m runs on the simulator's own engine
+// (market.go, designs.go), not the protocol's timeline.
+func ownEngine(m string) bool { return m == MechRace || m == MechBids || m == MechVotes }
+
+// The market books a run can read (Options.MarketBook).
+const (
+	// BookChain is the chain's bounded read as built (market_read.go in
+	// internal/protocol): only the asks of active provers with room are in
+	// the book (a full prover's asks leave it until a slot frees).
+	BookChain = "chain"
+	// BookRoom was the what-if of a book without full provers; the chain
+	// has been built that way since, so it reads the chain's book.
+	BookRoom = "room"
+	// BookAll is a what-if, not the chain: the matcher sees every active
+	// prover's asks (no bound on the read: PROTOCOL.md 6 as written, what
+	// alloc.MatchNaive over the whole book gives).
+	BookAll = "all"
+)
 
 // The fidelities (Options.Fidelity).
 const (
@@ -66,6 +104,17 @@ type Options struct {
 	SybilShare       float64 `json:"sybil_share"`       // provers run by one operator
 	UndercutterShare float64 `json:"undercutter_share"` // provers of one operator asking far below cost
 	UndercutFactor   float64 `json:"undercut_factor"`   // the undercutter's ask as a share of an honest one
+	// A cartel: provers of one operator that all ask CartelPrice of the
+	// protocol's price (so never undercut each other) and otherwise behave
+	// honestly.
+	CartelShare float64 `json:"cartel"`
+	CartelPrice float64 `json:"cartel_price"`
+	// TimePriority is the share of market Runs that sort the asks by
+	// latency first (the rest by price); cheapest is always by price.
+	TimePriority float64 `json:"time_priority"`
+	// MarketBook is how a market Run's book is read: BookChain (as built)
+	// or BookRoom (what-if).
+	MarketBook string `json:"market_book"`
 	// The adversaries of docs/ECONOMICS.md, "Attacks": shares of the
 	// provers.
 	GriefingShare  float64 `json:"griefing_minority"` // vote invalid on every proof
@@ -115,6 +164,7 @@ func DefaultOptions() Options {
 		Provers: 1000, Workloads: 10000, Blocks: 200, Mechanism: MechVRF, Seed: 1, Fidelity: FidelityFast,
 		FailRate: 0.02, LazyShare: 0.05, LazyDeclineRate: 0.5, SilentShare: 0.02, CopierShare: 0.01,
 		SybilShare: 0.10, UndercutterShare: 0.05, UndercutFactor: 0.25, GPUShare: 0.10,
+		CartelPrice: 1, MarketBook: BookChain,
 		OpenRacers: 2, Params: protocol.DefaultParams(),
 		Trees: 1000, TreeN: 32, TreeReward: 93_000_000, TreeFeeBurns: []uint32{0, 1000, 2000, 4000},
 	}
@@ -133,7 +183,9 @@ func (o *Options) Validate() error {
 		errs = append(errs, errors.New("at most 16M provers and 256M workloads"))
 	}
 	switch o.Mechanism {
-	case MechVRF, MechVRFNoExclusion, MechRace, MechAuction:
+	case MechVRF, MechVRFNoExclusion, MechRace, MechMarket, MechCheapest, MechBids, MechVotes:
+	case "auction":
+		errs = append(errs, errors.New("mechanism auction was retired: use cheapest, the chain's lowest-ask market (docs/ECONOMICS.md)"))
 	case MechTree:
 		errs = append(errs, o.validateTree()...)
 	default:
@@ -144,27 +196,39 @@ func (o *Options) Validate() error {
 	case FidelityFull:
 		if o.Mechanism == MechTree {
 			errs = append(errs, errors.New("mechanism tree runs at fidelity fast only (it calls the chain's tree rules on its own records)"))
-		} else if o.Mechanism != MechVRF {
-			errs = append(errs, fmt.Errorf("fidelity full drives the protocol, which has only mechanism vrf; %s runs at fidelity fast", o.Mechanism))
+		} else if o.Mechanism != MechVRF && !marketMech(o.Mechanism) {
+			errs = append(errs, fmt.Errorf("fidelity full drives the protocol, which has mechanisms vrf, market and cheapest; %s runs at fidelity fast", o.Mechanism))
+		} else if o.MarketBook != BookChain {
+			errs = append(errs, errors.New("fidelity full reads the chain's book: market_book room and all are what-ifs of fidelity fast"))
 		}
 	default:
 		errs = append(errs, fmt.Errorf("unknown fidelity %q (fast or full)", o.Fidelity))
 	}
 	shares := o.LazyShare + o.SilentShare + o.CopierShare + o.SybilShare + o.UndercutterShare +
-		o.GriefingShare + o.FalseFailShare + o.HolderShare + o.FarmerShare
+		o.GriefingShare + o.FalseFailShare + o.HolderShare + o.FarmerShare + o.CartelShare
 	for _, f := range []struct {
 		name string
 		v    float64
 	}{{"fail_rate", o.FailRate}, {"lazy_share", o.LazyShare}, {"lazy_decline_rate", o.LazyDeclineRate},
 		{"silent_share", o.SilentShare}, {"copier_share", o.CopierShare}, {"sybil_share", o.SybilShare},
 		{"undercutter_share", o.UndercutterShare}, {"undercut_factor", o.UndercutFactor}, {"gpu_share", o.GPUShare},
-		{"griefing_minority", o.GriefingShare}, {"false_fail", o.FalseFailShare}, {"holder", o.HolderShare}, {"farmer", o.FarmerShare}} {
+		{"griefing_minority", o.GriefingShare}, {"false_fail", o.FalseFailShare}, {"holder", o.HolderShare}, {"farmer", o.FarmerShare},
+		{"cartel", o.CartelShare}, {"time_priority", o.TimePriority}} {
 		if !(f.v >= 0 && f.v <= 1) {
 			errs = append(errs, fmt.Errorf("%s must be in [0, 1]; got %v", f.name, f.v))
 		}
 	}
 	if shares > 1 {
 		errs = append(errs, fmt.Errorf("the strategy shares add up to %.2f, above 1", shares))
+	}
+	if !(o.CartelPrice > 0 && o.CartelPrice <= 100) {
+		errs = append(errs, fmt.Errorf("cartel_price must be in (0, 100] (a share of price_per_mcycle); got %v", o.CartelPrice))
+	}
+	if o.MarketBook != BookChain && o.MarketBook != BookRoom && o.MarketBook != BookAll {
+		errs = append(errs, fmt.Errorf("market_book must be %s, %s or %s; got %q", BookChain, BookRoom, BookAll, o.MarketBook))
+	}
+	if marketMech(o.Mechanism) && o.Params.MaxAsksPerProver == 0 {
+		errs = append(errs, errors.New("params: mechanisms market and cheapest need the market on (max_asks_per_prover > 0)"))
 	}
 	if o.FastProver != 0 && !(o.FastProver >= 1 && o.FastProver <= 1e6) {
 		errs = append(errs, fmt.Errorf("fast_prover must be 0 (none) or a speed factor in [1, 1e6]; got %v", o.FastProver))

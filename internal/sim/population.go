@@ -32,7 +32,7 @@ const (
 	// Sybil is an honest prover run by the one sybil operator.
 	Sybil
 	// Undercutter is an honest prover run by the one undercutting
-	// operator; in the auction it asks UndercutFactor of an honest ask.
+	// operator; it asks UndercutFactor of an honest ask (market, cheapest).
 	Undercutter
 	// GriefingMinority proves honestly but votes invalid on every proof
 	// its committees judge, hoping to get honest provers slashed.
@@ -47,11 +47,14 @@ const (
 	// only the farmer's provers have and proves the farmer's own 1-cycle,
 	// accept-all Runs, to collect whatever the chain pays for them.
 	Farmer
+	// Cartel is an honest prover of the one cartel, whose members all ask
+	// CartelPrice of the protocol's price and never undercut each other.
+	Cartel
 	numStrategies
 )
 
 var strategyNames = [...]string{"honest", "lazy", "silent", "copier", "sybil", "undercutter",
-	"griefing-minority", "false-fail", "holder", "farmer"}
+	"griefing-minority", "false-fail", "holder", "farmer", "cartel"}
 
 func (s Strategy) String() string {
 	if int(s) < len(strategyNames) {
@@ -133,8 +136,11 @@ type Prover struct {
 	// Speed is cycles per block for each program (0: cannot run it).
 	Speed         [3]uint64
 	MaxConcurrent uint32
-	Ask           uint64 // uprv per mega-cycle, in the auction
-	Stake         uint64
+	// Ask is its price, uprv per mega-cycle of a CPU program (market.go,
+	// asks.go); Asks are the asks it keeps on the chain (market, cheapest).
+	Ask   uint64
+	Asks  []Ask
+	Stake uint64
 }
 
 // Operator runs one or more provers.
@@ -155,6 +161,14 @@ type Workload struct {
 	PerSlot  uint64 // protocol.Quote per slot (the fee for k = 1)
 	Farmed   bool   // a farmer's Run (sent by Population.Farmer)
 	Nonce    uint64 // the owner's nonce of the Run
+	// A market Run (mechanisms market and cheapest): its maximum price per
+	// mega-cycle and whether it sorts the asks by latency first. Fee and
+	// PerSlot are then protocol.MarketQuote's.
+	Market   bool
+	MaxPrice uint64
+	ByTime   bool
+	// Bid is a bids Run's offer, uprv per mega-cycle (designs.go).
+	Bid uint64
 }
 
 // Population is the seeded world: provers, operators and the demand. It
@@ -192,6 +206,9 @@ const (
 	purposeFill
 	purposeTie
 	purposeBeacon
+	purposePriority
+	purposeBid
+	purposeVote
 )
 
 // NewPopulation builds the population of o (which must be valid).
@@ -222,7 +239,9 @@ func NewPopulation(o Options) *Population {
 		share float64
 		s     Strategy
 	}{{o.SybilShare, Sybil}, {o.UndercutterShare, Undercutter}, {o.LazyShare, Lazy}, {o.SilentShare, Silent}, {o.CopierShare, Copier},
-		{o.GriefingShare, GriefingMinority}, {o.FalseFailShare, FalseFail}, {o.HolderShare, Holder}, {o.FarmerShare, Farmer}}
+		{o.GriefingShare, GriefingMinority}, {o.FalseFailShare, FalseFail}, {o.HolderShare, Holder}, {o.FarmerShare, Farmer},
+		{o.CartelShare, Cartel}}
+	var cartelOp int32 = -1
 	pop.Provers = make([]Prover, o.Provers)
 	for i := range pop.Provers {
 		p := &pop.Provers[i]
@@ -279,10 +298,14 @@ func NewPopulation(o Options) *Population {
 		case p.Strategy == Undercutter:
 			ask *= o.UndercutFactor
 			p.Operator = opFor("undercutter", &underOp)
+		case p.Strategy == Cartel:
+			ask = float64(o.Params.PricePerMcycle) * o.CartelPrice
+			p.Operator = opFor("cartel", &cartelOp)
 		default:
 			p.Operator = opFor(fmt.Sprintf("%s-%d", p.Strategy, i), nil)
 		}
 		p.Ask = max(1, uint64(ask))
+		p.Asks = pop.asksOf(p)
 		pop.byAddr[p.Address] = int32(i)
 	}
 	pop.Order = make([]int32, o.Provers)
@@ -319,17 +342,24 @@ func (pop *Population) makeWorkloads() {
 		if pop.unit(purposeProgram, uint64(i), 0, 0) < o.GPUShare {
 			w.Program = 1
 		}
+		if o.Mechanism == MechCheapest {
+			w.K = 1 // the chain takes cheapest with one prover only
+		}
 		q, err := protocol.Quote(o.Params, Programs[w.Program].Proto, w.Cycles, w.K)
 		if err != nil {
 			panic(err) // cycles and k are small: cannot overflow
 		}
 		w.Fee, w.PerSlot = q.Fee, q.PerSlot
+		w.Bid = pop.bidOf(int32(i), w.Program)
 		// The user leaves room for a prover at half the reference speed:
 		// the minimum deadline plus twice the reference proving time.
 		ref := int64((w.Cycles + o.Params.CyclesPerBlock - 1) / o.Params.CyclesPerBlock)
 		w.Deadline = w.Height + q.MinDeadline + 2*ref + 4
 		w.ID = [32]byte(wire.WorkloadID(pop.User, uint64(i), 0))
 		w.Nonce = uint64(i)
+		if marketMech(o.Mechanism) {
+			pop.marketRun(int32(i), w)
+		}
 	}
 	pop.addFarmedRuns()
 }
@@ -432,7 +462,7 @@ const (
 	roleAlloc uint64 = 1
 	roleFill  uint64 = 2
 	roleRace  uint64 = 3
-	roleMatch uint64 = 4 // + the match round, in the auction
+	roleMatch uint64 = 4 // + the match round (bids, votes)
 )
 
 // plan is what a prover will do with one piece of work.

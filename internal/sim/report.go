@@ -42,7 +42,7 @@ type Report struct {
 	FirstResultP50 int64 `json:"first_result_p50"`
 	FirstResultP99 int64 `json:"first_result_p99"`
 
-	// Income is network reward plus fees (auction: payments), per
+	// Income is network reward plus fees (market: prices paid), per
 	// operator (an operator runs one or more provers).
 	RewardGini             float64 `json:"reward_gini"`
 	TopOperator            string  `json:"top_operator"`
@@ -61,6 +61,13 @@ type Report struct {
 	// refunds) and what the network minted.
 	UserCostPerProof float64 `json:"user_cost_per_proof_uprv"`
 	MintedPerProof   float64 `json:"minted_per_proof_uprv"`
+	// PricePerMcycle is what users paid per mega-cycle of a paid proof:
+	// each paid proof's share of its fee (its market price, its clearing
+	// price, or its fee under race and votes), over their mega-cycles.
+	PricePerMcycle float64 `json:"price_per_mcycle_uprv"`
+	// Unmatched counts market Runs that matched no ask and failed at once
+	// (no_matching_ask).
+	Unmatched int `json:"unmatched_runs"`
 
 	Minted   uint64 `json:"minted_uprv"`
 	Burned   uint64 `json:"burned_uprv"`
@@ -184,6 +191,10 @@ func buildReport(pop *Population, led *ledger) *Report {
 		r.MintedPerProof = float64(minted) / float64(finals)
 	}
 	r.WastedProofs = led.computed - min(led.paid, led.computed)
+	r.Unmatched = led.unmatched
+	if led.pricedMcycles > 0 {
+		r.PricePerMcycle = float64(led.priced) / float64(led.pricedMcycles)
+	}
 	if led.work > 0 {
 		r.WastedWorkShare = float64(led.work-min(led.paidWork, led.work)) / float64(led.work)
 	}
@@ -352,10 +363,14 @@ func (o Options) Command() string {
 		{"holder", o.HolderShare, d.HolderShare}, {"farmer", o.FarmerShare, d.FarmerShare},
 		{"fast-prover", o.FastProver, d.FastProver}, {"gpu-share", o.GPUShare, d.GPUShare},
 		{"k", float64(o.K), float64(d.K)}, {"open-racers", float64(o.OpenRacers), float64(d.OpenRacers)},
-		{"race-width", float64(o.RaceWidth), float64(d.RaceWidth)}} {
+		{"race-width", float64(o.RaceWidth), float64(d.RaceWidth)}, {"cartel", o.CartelShare, d.CartelShare},
+		{"cartel-price", o.CartelPrice, d.CartelPrice}, {"time-priority", o.TimePriority, d.TimePriority}} {
 		if f.v != f.def {
 			args = append(args, "--"+f.name, strconv.FormatFloat(f.v, 'g', -1, 64))
 		}
+	}
+	if o.MarketBook != d.MarketBook {
+		args = append(args, "--market-book", o.MarketBook)
 	}
 	if o.Mechanism == MechTree {
 		args = append(args, o.treeArgs(d)...)
@@ -379,7 +394,7 @@ func Run(o Options) (*Report, error) {
 	switch {
 	case o.Fidelity == FidelityFull:
 		led, err = newFullEngine(pop).run()
-	case o.Mechanism == MechRace || o.Mechanism == MechAuction:
+	case ownEngine(o.Mechanism):
 		led, err = newMarketEngine(pop).run()
 	default:
 		led, err = newFastEngine(pop).run()
@@ -427,6 +442,10 @@ func WriteTable(w io.Writer, rs []*Report) {
 		{"wasted work (cycles)", func(r *Report) string { return pct(r.WastedWorkShare) }},
 		{"proofs per final workload", func(r *Report) string { return fmt.Sprintf("%.2f", r.ProofsPerFinal) }},
 		{"user cost per proof (uprv)", func(r *Report) string { return fmt.Sprintf("%.0f", r.UserCostPerProof) }},
+		{"price per mega-cycle (uprv)", func(r *Report) string { return fmt.Sprintf("%.2f", r.PricePerMcycle) }},
+		{"market Runs unmatched", func(r *Report) string { return strconv.Itoa(r.Unmatched) }},
+		{"undercutter income / proofs", func(r *Report) string { return strategyShares(r, Undercutter) }},
+		{"cartel income / proofs", func(r *Report) string { return strategyShares(r, Cartel) }},
 		{"minted per proof (uprv)", func(r *Report) string { return fmt.Sprintf("%.0f", r.MintedPerProof) }},
 		{"slashed (uprv)", func(r *Report) string { return strconv.FormatUint(r.Slashed, 10) }},
 		{"honest provers removed or suspended", func(r *Report) string { return pct(r.RemovedHonestShare) }},
@@ -453,3 +472,14 @@ func WriteTable(w io.Writer, rs []*Report) {
 }
 
 func pct(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) }
+
+// strategyShares is a strategy's share of income and of paid proofs, or
+// "-" when the population has none of it.
+func strategyShares(r *Report, s Strategy) string {
+	for _, row := range r.Strategies {
+		if row.Strategy == s.String() {
+			return pct(row.RewardShare) + " / " + pct(row.ProofShare)
+		}
+	}
+	return "-"
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -31,7 +32,7 @@ func runLedger(t *testing.T, o Options) (*Population, *ledger) {
 	switch {
 	case o.Fidelity == FidelityFull:
 		led, err = newFullEngine(pop).run()
-	case o.Mechanism == MechRace || o.Mechanism == MechAuction:
+	case ownEngine(o.Mechanism):
 		led, err = newMarketEngine(pop).run()
 	default:
 		led, err = newFastEngine(pop).run()
@@ -56,49 +57,81 @@ func TestFastMatchesFull(t *testing.T) {
 		seed uint64
 		k    int
 	}{{1, 0}, {2, 0}, {3, 1}, {4, 3}} {
-		seed := c.seed
-		o := testPopulation(seed)
+		o := testPopulation(c.seed)
 		o.K = c.k
-		_, fast := runLedger(t, o)
-		o.Fidelity, o.CheckEveryBlock = FidelityFull, true
-		_, full := runLedger(t, o)
-		for i := range fast.reward {
-			if fast.reward[i] != full.reward[i] || fast.fees[i] != full.fees[i] || fast.slashed[i] != full.slashed[i] ||
-				fast.removed[i] != full.removed[i] || fast.suspended[i] != full.suspended[i] || fast.proofs[i] != full.proofs[i] ||
-				fast.msgs[i] != full.msgs[i] || fast.votes[i] != full.votes[i] || fast.denied[i] != full.denied[i] {
-				t.Errorf("seed %d prover %d: fast reward %d fees %d slashed %d removed %v proofs %d; full reward %d fees %d slashed %d removed %v proofs %d",
-					seed, i, fast.reward[i], fast.fees[i], fast.slashed[i], fast.removed[i], fast.proofs[i],
-					full.reward[i], full.fees[i], full.slashed[i], full.removed[i], full.proofs[i])
-			}
-		}
-		for i := range fast.out {
-			if fast.out[i] != full.out[i] {
-				t.Errorf("seed %d workload %d: fast %+v, full %+v", seed, i, fast.out[i], full.out[i])
-			}
-		}
-		totals := func(l *ledger) []uint64 {
-			return []uint64{l.genesis, l.minted, l.burned, l.balances, l.escrow, l.stake, l.refunded,
-				l.computed, l.paid, l.work, l.paidWork, uint64(l.height)}
-		}
-		if f, g := totals(fast), totals(full); !slices.Equal(f, g) {
-			t.Errorf("seed %d: totals (genesis minted burned balances escrow stake refunded computed paid work paid_work height)\nfast %v\nfull %v", seed, f, g)
-		}
-		// The run must have gone through the paths it claims to check. A
-		// copier's repeated file is refused without a slash (the chain
-		// cannot tell copy from original), so its slot times out like a
-		// crash; griefing voters are slashed, and misses suspend.
-		var slashed, suspended uint64
-		for i := range full.slashed {
-			slashed += full.slashed[i]
-			if full.suspended[i] {
-				suspended++
-			}
-		}
-		if slashed == 0 || suspended == 0 || full.computed == full.paid || full.refunded == 0 || full.minted != 0 {
-			t.Errorf("seed %d: the test population did not exercise slashing (%d), suspension (%d), wasted proofs (%d of %d) and refunds (%d), or it minted (%d)",
-				seed, slashed, suspended, full.computed-full.paid, full.computed, full.refunded, full.minted)
+		compareFastFull(t, o)
+	}
+}
+
+// TestFastMatchesFullMarket is TestFastMatchesFull for the chain's market
+// (mechanisms market and cheapest): the fast fidelity reads its own book
+// and calls alloc.Match; the full one sends SetAsk and market Runs through
+// protocol.Apply and lets BeginBlock match them. Both priorities, a cartel
+// and an undercutter (ties in price, broken by reputation and the beacon),
+// and a demand above the GPU provers' room (Runs that match nothing).
+func TestFastMatchesFullMarket(t *testing.T) {
+	for _, c := range []struct {
+		mech string
+		seed uint64
+		k    int
+	}{{MechMarket, 1, 0}, {MechMarket, 2, 3}, {MechCheapest, 3, 0}, {MechCheapest, 4, 0}} {
+		o := testPopulation(c.seed)
+		o.Mechanism, o.K = c.mech, c.k
+		o.TimePriority, o.CartelShare, o.UndercutterShare, o.GPUShare = 0.4, 0.1, 0.1, 0.3
+		led := compareFastFull(t, o)
+		if led.unmatched == 0 || led.unmatched == o.Workloads {
+			t.Errorf("%s seed %d: %d of %d Runs unmatched; the population should leave some, not all, unmatched", c.mech, c.seed, led.unmatched, o.Workloads)
 		}
 	}
+}
+
+// compareFastFull runs o at both fidelities and requires the same payout
+// to every prover, the same end for every workload and the same supply
+// totals; it returns the full fidelity's ledger.
+func compareFastFull(t *testing.T, o Options) *ledger {
+	t.Helper()
+	seed := o.Seed
+	t.Logf("%s seed %d: %s", o.Mechanism, seed, o.Command())
+	_, fast := runLedger(t, o)
+	o.Fidelity, o.CheckEveryBlock = FidelityFull, true
+	_, full := runLedger(t, o)
+	for i := range fast.reward {
+		if fast.reward[i] != full.reward[i] || fast.fees[i] != full.fees[i] || fast.slashed[i] != full.slashed[i] ||
+			fast.removed[i] != full.removed[i] || fast.suspended[i] != full.suspended[i] || fast.proofs[i] != full.proofs[i] ||
+			fast.msgs[i] != full.msgs[i] || fast.votes[i] != full.votes[i] || fast.denied[i] != full.denied[i] {
+			t.Errorf("%s seed %d prover %d: fast reward %d fees %d slashed %d removed %v proofs %d; full reward %d fees %d slashed %d removed %v proofs %d",
+				o.Mechanism, seed, i, fast.reward[i], fast.fees[i], fast.slashed[i], fast.removed[i], fast.proofs[i],
+				full.reward[i], full.fees[i], full.slashed[i], full.removed[i], full.proofs[i])
+		}
+	}
+	for i := range fast.out {
+		if fast.out[i] != full.out[i] {
+			t.Errorf("%s seed %d workload %d: fast %+v, full %+v", o.Mechanism, seed, i, fast.out[i], full.out[i])
+		}
+	}
+	totals := func(l *ledger) []uint64 {
+		return []uint64{l.genesis, l.minted, l.burned, l.balances, l.escrow, l.stake, l.refunded,
+			l.computed, l.paid, l.work, l.paidWork, uint64(l.height), l.priced, l.pricedMcycles, uint64(l.unmatched)}
+	}
+	if f, g := totals(fast), totals(full); !slices.Equal(f, g) {
+		t.Errorf("%s seed %d: totals (genesis minted burned balances escrow stake refunded computed paid work paid_work height priced priced_mcycles unmatched)\nfast %v\nfull %v", o.Mechanism, seed, f, g)
+	}
+	// The run must have gone through the paths it claims to check. A
+	// copier's repeated file is refused without a slash (the chain
+	// cannot tell copy from original), so its slot times out like a
+	// crash; griefing voters are slashed, and misses suspend.
+	var slashed, suspended uint64
+	for i := range full.slashed {
+		slashed += full.slashed[i]
+		if full.suspended[i] {
+			suspended++
+		}
+	}
+	if slashed == 0 || suspended == 0 || full.computed == full.paid || full.refunded == 0 || full.minted != 0 {
+		t.Errorf("%s seed %d: the test population did not exercise slashing (%d), suspension (%d), wasted proofs (%d of %d) and refunds (%d), or it minted (%d)",
+			o.Mechanism, seed, slashed, suspended, full.computed-full.paid, full.computed, full.refunded, full.minted)
+	}
+	return full
 }
 
 func stripWall(r *Report) *Report {
@@ -222,6 +255,16 @@ func TestValidate(t *testing.T) {
 	if err := o.Validate(); err == nil {
 		t.Error("one prover validated")
 	}
+	o = DefaultOptions()
+	o.Mechanism = "auction"
+	if err := o.Validate(); err == nil || !strings.Contains(err.Error(), "cheapest") {
+		t.Errorf("the retired auction: %v; want an error naming cheapest", err)
+	}
+	o = DefaultOptions()
+	o.Mechanism, o.Fidelity, o.MarketBook = MechMarket, FidelityFull, BookAll
+	if err := o.Validate(); err == nil {
+		t.Error("a what-if book at fidelity full validated")
+	}
 }
 
 func TestPlots(t *testing.T) {
@@ -280,5 +323,24 @@ func TestMemKV(t *testing.T) {
 	}
 	if v, _ := kv.Get([]byte("wl/1")); v != nil {
 		t.Errorf("deleted key reads %q", v)
+	}
+}
+
+// TestFastMatchesFullBusyBook drives the chain's bounded read to its
+// limits: 300 provers, 90% of them undercutters whose cheap asks fill the
+// front of the book, and more demand than their room, so that Runs read
+// past wire.MarketScan candidates and wire.MarketSkip full provers (and
+// fail unmatched with room left behind the front, docs/MARKET.md's busy
+// book) at both fidelities alike.
+func TestFastMatchesFullBusyBook(t *testing.T) {
+	if testing.Short() {
+		t.Skip("full fidelity with 300 provers")
+	}
+	o := DefaultOptions()
+	o.Provers, o.Workloads, o.Blocks, o.Seed, o.K = 300, 1500, 10, 5, 3
+	o.Mechanism, o.UndercutterShare, o.SybilShare, o.GriefingShare = MechMarket, 0.85, 0, 0.05
+	led := compareFastFull(t, o)
+	if led.unmatched == 0 {
+		t.Errorf("seed %d: no Run failed unmatched: the book never filled", o.Seed)
 	}
 }
