@@ -6,7 +6,7 @@ BIN := build/provernet
 # `provernet bench` and `provernet sim`. provernet finds them beside itself.
 CMDS := ./cmd/provernet ./cmd/provernet-sandbox ./cmd/provernet-bench
 
-.PHONY: build run test test-long test-race proto bench soak lint clean
+.PHONY: build run test test-long test-gnark test-race proto bench soak lint clean
 
 include examples/programs/Makefile.inc
 
@@ -30,6 +30,13 @@ test:
 ## localnet that take minutes (issue 19; internal/localnet).
 test-long:
 	$(GO) test -tags long -count=1 -run 'TestLong' -timeout 20m ./...
+
+## test-gnark: a tree of real recursive gnark proofs on a devnet (issue 16;
+## internal/node, tag gnark). Its keys take half an hour or more on two
+## cores unless PROVERNET_TREE_KEYS names a directory that keeps them
+## between runs, so CI does not run it.
+test-gnark:
+	$(GO) test -tags gnark -count=1 -run 'TestGnarkTreeOnDevnet' -timeout 120m -v ./internal/node
 
 ## test-race: the race detector over the packages that run goroutines (the
 ## app's mempool and block locks, the API, the blob store and its peer

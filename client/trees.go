@@ -1,7 +1,9 @@
 package client
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -27,6 +29,19 @@ func ProveTreeMsg(inputs [][]byte, reward uint64, nodeDeadline int64) *Msg {
 		m.Inputs = append(m.Inputs, &pb.Input{Name: fmt.Sprintf("tx%d", i), Data: in})
 	}
 	return &Msg{Kind: &pb.Msg_ProveTree{ProveTree: m}}
+}
+
+// ProveTreeGnarkMsg asks for a proof tree of the gnark pair (real
+// recursive Groth16 proofs: docs/TREES.md, "The gnark pair") whose keys
+// the chain's params p name, over inline inputs as ProveTreeMsg.
+func ProveTreeGnarkMsg(p *wire.Params, inputs [][]byte, reward uint64, nodeDeadline int64) (*Msg, error) {
+	if p.TreeParams == nil || len(p.TreeGnarkBaseVK) == 0 {
+		return nil, errors.New("this chain's params name no gnark pair (tree_gnark_base_vk): its genesis must carry the keys `provernet tree keys` makes")
+	}
+	base, merge := wire.TreeGnarkPrograms(p.TreeGnarkBaseVK, p.TreeGnarkMergeVKs)
+	m := ProveTreeMsg(inputs, reward, nodeDeadline)
+	m.GetProveTree().BaseProgram, m.GetProveTree().MergeProgram = base, merge
+	return m, nil
 }
 
 // ProveTree sends m (a ProveTree message) alone in a transaction and
@@ -55,6 +70,20 @@ func (c *Client) ProveTree(ctx context.Context, key *Key, fee uint64, m *Msg) (s
 func (c *Client) Tree(ctx context.Context, id string) (*wire.Tree, error) {
 	var t wire.Tree
 	return &t, c.get(ctx, "/v1/trees/"+url.PathEscape(id), &t)
+}
+
+// TreeProof reads the bytes of a tree's kept proof seq of node (empty
+// for the hash pair), checked against the SHA-256 the tree record names
+// when want is not empty.
+func (c *Client) TreeProof(ctx context.Context, id string, node, seq uint32, want []byte) ([]byte, error) {
+	b, err := c.getBytes(ctx, fmt.Sprintf("/v1/trees/%s/nodes/%d/proofs/%d", url.PathEscape(id), node, seq))
+	if err != nil {
+		return nil, err
+	}
+	if sum := sha256.Sum256(b); len(want) > 0 && !bytes.Equal(sum[:], want) {
+		return nil, fmt.Errorf("tree %s node %d proof %d: the node sent bytes of SHA-256 %x, the tree names %x", id, node, seq, sum, want)
+	}
+	return b, nil
 }
 
 // TreeEnded reports whether a tree is final or expired (a WaitTree done

@@ -98,6 +98,12 @@ type TreeParams struct {
 	MinNodeDeadline   int64  `json:"min_node_deadline"`
 	TreeUncleRewardBP uint32 `json:"tree_uncle_reward_bp"`
 	TreeExpiryBurnBP  uint32 `json:"tree_expiry_burn_bp"`
+	// The gnark pair's verifying keys (gnark's Groth16 WriteTo over
+	// BN254): the base level's, then each merge level's from 1 up;
+	// absent on a chain without the pair. wire.TreeGnarkPrograms names
+	// the pair's programs from them.
+	TreeGnarkBaseVK   []byte   `json:"tree_gnark_base_vk,omitempty"`
+	TreeGnarkMergeVKs [][]byte `json:"tree_gnark_merge_vks,omitempty"`
 }
 
 // TxWeight is the weight of a transaction of size bytes carrying msgs

@@ -18,10 +18,12 @@ import (
 // "Verification").
 
 const (
-	treeDomain      = "provernet/tree/v1"
-	treeVRFDomain   = "provernet/tree/vrf/v1"
-	hashBaseDomain  = "provernet/tree/hash-base/v1"
-	hashMergeDomain = "provernet/tree/hash-merge/v1"
+	treeDomain       = "provernet/tree/v1"
+	treeVRFDomain    = "provernet/tree/vrf/v1"
+	hashBaseDomain   = "provernet/tree/hash-base/v1"
+	hashMergeDomain  = "provernet/tree/hash-merge/v1"
+	gnarkBaseDomain  = "provernet/tree/gnark-base/v1"
+	gnarkMergeDomain = "provernet/tree/gnark-merge/v1"
 )
 
 // TreeHashBaseProgram and TreeHashMergeProgram are the ids of the hash
@@ -30,6 +32,22 @@ var (
 	TreeHashBaseProgram  = builtinID(hashBaseDomain)
 	TreeHashMergeProgram = builtinID(hashMergeDomain)
 )
+
+// TreeGnarkPrograms are the ids of the gnark pair (docs/TREES.md, "The
+// gnark pair") whose verifying keys are baseVK and mergeVKs (levels 1..L),
+// as a chain's params name them: built into the chain, never deployed,
+// and naming the keys, so a tree names exactly the keys its proofs verify
+// under.
+func TreeGnarkPrograms(baseVK []byte, mergeVKs [][]byte) (base, merge []byte) {
+	b := sha256.Sum256(baseVK)
+	base = builtinID(gnarkBaseDomain + "\x00" + string(b[:]))
+	m := gnarkMergeDomain + "\x00"
+	for _, vk := range mergeVKs {
+		h := sha256.Sum256(vk)
+		m += string(h[:])
+	}
+	return base, builtinID(m)
+}
 
 func builtinID(domain string) []byte {
 	h := sha256.Sum256([]byte("provernet/builtin-program/v1\x00" + domain))

@@ -6,7 +6,8 @@
 //
 // It is the one binary of a node's install that links the native proving
 // backends the sandbox hosts (internal/zkhost, gnark), so the node binary
-// does not. A node without provers does not need it; a prover does, from
+// does not; for the same reason it proves the gnark tree pair's nodes
+// (tree-node) and makes its keys (tree-keys), internal/treezk. A node without provers does not need it; a prover does, from
 // the same build as its provernet (the job format is theirs alone).
 package main
 
@@ -21,6 +22,8 @@ import (
 
 	"github.com/provernet/provernet/internal/cli"
 	"github.com/provernet/provernet/internal/sandbox"
+	"github.com/provernet/provernet/internal/treepair"
+	"github.com/provernet/provernet/internal/treezk"
 	"github.com/provernet/provernet/internal/zkhost"
 )
 
@@ -32,6 +35,9 @@ const usage = `provernet-sandbox runs provernet's sandbox jobs; provernet starts
 
 Usage:
   provernet-sandbox ` + sandbox.WorkerCommand + `   run the jobs read from stdin (JSON), one result each on stdout
+  provernet-sandbox tree-node        prove one node of the gnark tree pair (JSON on stdin and stdout)
+  provernet-sandbox tree-keys --out DIR --levels L
+                                     make the gnark tree pair's keys (provernet tree keys runs it)
   provernet-sandbox version          print the build of this binary
 
 Install it beside provernet (make build writes both into build/), or set
@@ -48,6 +54,20 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
 		if err := sandbox.RunWorker(ctx, stdin, stdout, zkhost.Hosts); err != nil {
+			fmt.Fprintf(stderr, "error: %v\n", err)
+			return 1
+		}
+		return 0
+	case len(args) == 1 && args[0] == treepair.NodeCommand:
+		// A prover daemon's gnark tree node (docs/TREES.md): the result,
+		// or the error, is JSON on stdout.
+		if err := treezk.RunNode(stdin, stdout); err != nil {
+			fmt.Fprintf(stderr, "error: %v\n", err)
+			return 1
+		}
+		return 0
+	case len(args) >= 1 && args[0] == treezk.KeysCommand:
+		if err := treezk.RunKeys(args[1:], stdout, stderr); err != nil {
 			fmt.Fprintf(stderr, "error: %v\n", err)
 			return 1
 		}

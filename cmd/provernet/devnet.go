@@ -16,6 +16,7 @@ import (
 	"github.com/provernet/provernet/internal/cli"
 	"github.com/provernet/provernet/internal/node"
 	"github.com/provernet/provernet/internal/sandbox"
+	"github.com/provernet/provernet/internal/treepair"
 	"github.com/provernet/provernet/wire"
 )
 
@@ -40,7 +41,7 @@ func newDevnetCmd(g *globals) *cobra.Command {
 	var accounts, per, provers, k int
 	var blockTime, timeout time.Duration
 	var smoke, keep, noChallenges bool
-	var programs string
+	var programs, treeKeys string
 	cmd := &cobra.Command{
 		Use:   "devnet",
 		Short: "Run a one-validator development network with funded dev accounts",
@@ -59,7 +60,11 @@ With --smoke it instead starts a fresh devnet in a temporary home, sends
 transfers between the dev accounts, waits until they are committed, checks
 balances, supply and the beacon; with --provers it also has them prove one
 proof tree of four inputs (the hash test pair, which proves nothing) to final
-and writes its root; then it prints one report and exits (0 if ok).`,
+and writes its root; then it prints one report and exits (0 if ok).
+
+With --tree-keys DIR (made by ` + "`provernet tree keys`" + `) a new devnet's genesis
+names the gnark tree pair's verifying keys and its provers prove gnark trees
+with the keys in DIR (` + "`provernet tree submit --pair gnark`" + `).`,
 		Example: `  provernet devnet
   provernet devnet --home ./devnet --accounts 8
   provernet devnet --smoke --output json`,
@@ -82,6 +87,15 @@ and writes its root; then it prints one report and exits (0 if ok).`,
 				}
 			}
 			o := node.DevnetOptions{Home: home, Accounts: accounts, Provers: provers, Balance: node.DevnetDefaults.Balance, BlockTime: blockTime}
+			if treeKeys != "" {
+				base, merges, err := treepair.ReadVerifyingKeys(treeKeys)
+				if err != nil {
+					return cli.WithHint(err, "make the keys with `provernet tree keys --out "+treeKeys+"`")
+				}
+				p := node.DevnetParams()
+				p.TreeGnarkBaseVK, p.TreeGnarkMergeVKs = base, merges
+				o.Params = &p
+			}
 			if _, err := os.Stat(node.GenesisFile(home)); os.IsNotExist(err) { // a new devnet: choose its challenges
 				dir, err := devnetChallengeDir(existingDir(programs), noChallenges)
 				if err != nil {
@@ -89,7 +103,7 @@ and writes its root; then it prints one report and exits (0 if ok).`,
 				}
 				o.ChallengeProgram = dir
 			}
-			return runDevnet(g, cmd, o, existingDir(programs))
+			return runDevnet(g, cmd, o, existingDir(programs), treeKeys)
 		},
 	}
 	cmd.Flags().IntVar(&accounts, "accounts", node.DevnetDefaults.Accounts, "number of funded dev accounts")
@@ -102,10 +116,11 @@ and writes its root; then it prints one report and exits (0 if ok).`,
 	cmd.Flags().StringVar(&programs, "programs", "build/programs", "built example programs to deploy (`make programs`); skipped if missing")
 	cmd.Flags().IntVar(&k, "k", 3, "with --smoke: provers per workload")
 	cmd.Flags().BoolVar(&noChallenges, "no-challenges", false, "a new devnet admits provers on stake alone (no hardware challenges)")
+	cmd.Flags().StringVar(&treeKeys, "tree-keys", "", "the gnark tree pair's keys (`provernet tree keys`): named in a new genesis, used by the provers")
 	return cmd
 }
 
-func runDevnet(g *globals, cmd *cobra.Command, o node.DevnetOptions, programs string) error {
+func runDevnet(g *globals, cmd *cobra.Command, o node.DevnetOptions, programs, treeKeys string) error {
 	logPath := o.Home + "/node.log"
 	if err := os.MkdirAll(o.Home, 0o700); err != nil {
 		return err
@@ -125,7 +140,7 @@ func runDevnet(g *globals, cmd *cobra.Command, o node.DevnetOptions, programs st
 		_ = d.Stop()
 		return err
 	}
-	ps, err := node.StartProvers(d.Node, d.ProverKeys, node.ProverOptions{Log: slog.New(slog.NewTextHandler(logf, nil))})
+	ps, err := node.StartProvers(d.Node, d.ProverKeys, node.ProverOptions{Log: slog.New(slog.NewTextHandler(logf, nil)), TreeKeysDir: treeKeys})
 	if err != nil {
 		_ = d.Stop()
 		return err

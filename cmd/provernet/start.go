@@ -32,6 +32,7 @@ type startProverOpts struct {
 	gpus     []string
 	label    string
 	treeBurn uint32   // fee_burn_bp on its proof-tree node proofs
+	treeKeys string   // the gnark tree pair's keys (--tree-keys)
 	asks     []string // issue 17: --ask
 }
 
@@ -119,6 +120,7 @@ least). See docs/OPERATIONS.md, "State sync".`,
 	f.Uint64Var(&po.memoryMB, "prover-memory-mb", 0, "with --prover: memory (MiB) it declares when it registers, at most 1024 per core (default: 1024 per core, at most 4096)")
 	f.StringArrayVar(&po.gpus, "prover-gpu", nil, "with --prover: "+gpuFlagHelp)
 	f.StringVar(&po.label, "prover-label", "", "with --prover: a name it registers with, for explorers and lists (printable ASCII, at most 64 bytes)")
+	f.StringVar(&po.treeKeys, "tree-keys", "", "with --prover: the gnark tree pair's keys (`provernet tree keys`); without them it proves no node of a gnark tree")
 	f.Uint32Var(&po.treeBurn, "tree-fee-burn-bp", 0, "with --prover: FEE_BURN on its proof-tree node proofs, 0..10000 bp: raises its score by that share and gives up that share of its pay (docs/TREES.md)")
 	f.StringArrayVar(&po.asks, "ask", nil, "with --prover: an ask it keeps on the market, set at start if the chain lacks it: price=P,latency=L,class=cpu|gpu or program=ID (repeatable; id=N, default its position 1, 2, ...)")
 	return cmd
@@ -133,7 +135,7 @@ func runStart(g *globals, cmd *cobra.Command, po startProverOpts, so startSyncOp
 		}
 	}
 	if !po.on {
-		for _, name := range []string{"prover-key", "prover-capacity", "prover-stake", "prover-cpu", "prover-memory-mb", "prover-gpu", "prover-label", "tree-fee-burn-bp", "ask"} {
+		for _, name := range []string{"prover-key", "prover-capacity", "prover-stake", "prover-cpu", "prover-memory-mb", "prover-gpu", "prover-label", "tree-fee-burn-bp", "tree-keys", "ask"} {
 			if cmd.Flags().Changed(name) {
 				return cli.WithHint(fmt.Errorf("--%s needs --prover", name), "add --prover to run a prover daemon beside the node")
 			}
@@ -207,7 +209,7 @@ func runStart(g *globals, cmd *cobra.Command, po startProverOpts, so startSyncOp
 		}
 		d, err := prover.New(prover.Config{
 			RPC: n.RPCURL(), API: n.APIURL(), Key: key, Dir: dir, Exe: exe, Capacity: po.capacity, CyclesPerSecond: speed,
-			TreeFeeBurnBP: po.treeBurn, VRFKeyFile: startVRFKeyFile(g, po.key),
+			TreeFeeBurnBP: po.treeBurn, VRFKeyFile: startVRFKeyFile(g, po.key), TreeKeysDir: po.treeKeys,
 			Register: reg,
 			Asks:     asks,                          // issue 17: --ask
 			Log:      n.Config().Log.Slog(g.stderr), // log.format and log.level, like the node's

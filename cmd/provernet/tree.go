@@ -16,12 +16,13 @@ import (
 	"github.com/provernet/provernet/wire"
 )
 
-// provernet tree: proof trees (issue 16, docs/TREES.md). Only the hash
-// test pair, which proves nothing, can be asked for so far.
+// provernet tree: proof trees (issue 16, docs/TREES.md), of the hash
+// test pair (which proves nothing) or of the chain's gnark pair (real
+// recursive Groth16 proofs, keys from `provernet tree keys`).
 
 func newTreeCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "tree", Short: "Proof trees: one proof of many inputs, made by many provers (docs/TREES.md)"}
-	cmd.AddCommand(newTreeSubmitCmd(g), newTreeStatusCmd(g), newTreeRootCmd(g))
+	cmd.AddCommand(newTreeSubmitCmd(g), newTreeStatusCmd(g), newTreeRootCmd(g), newTreeKeysCmd(g))
 	return cmd
 }
 
@@ -32,20 +33,25 @@ type treeSubmitReport struct {
 }
 
 func newTreeSubmitCmd(g *globals) *cobra.Command {
-	var from, reward, fee string
+	var from, reward, fee, pair string
 	var inputs []string
 	var deadline int64
 	var wait bool
 	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "submit",
-		Short: "Ask for a proof tree over input files (the hash test pair: it proves nothing)",
-		Long: `submit sends a ProveTree of the hash test pair over the input files, each one
-transaction of the block (inline, at most max_inline_input bytes), escrowing the
-reward R; the number of files must be a power of two (2..max_tree_inputs). It
+		Short: "Ask for a proof tree over input files (--pair hash proves nothing; --pair gnark is real)",
+		Long: `submit sends a ProveTree over the input files, each one transaction of the
+block (inline, at most max_inline_input bytes), escrowing the reward R; the
+number of files must be a power of two (2..max_tree_inputs). --pair hash (the
+default) is the hash test pair, which proves nothing; --pair gnark is the
+chain's gnark pair, real Groth16 proofs whose merges verify their children
+in-circuit (the chain's params must name its keys, and provers need them; a
+merge takes minutes, so give it a --node-deadline of that many blocks). It
 prints the tree's id; follow it with ` + "`provernet tree status ID`" + `.`,
-		Example: `  provernet tree submit --from dev0 --input tx0 --input tx1 --input tx2 --input tx3 --reward 5prv --wait`,
-		Args:    cobra.NoArgs,
+		Example: `  provernet tree submit --from dev0 --input tx0 --input tx1 --input tx2 --input tx3 --reward 5prv --wait
+  provernet tree submit --pair gnark --node-deadline 600 --from dev0 --input tx0 --input tx1 --input tx2 --input tx3 --reward 5prv`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			key, err := g.loadKey(from)
 			if err != nil {
@@ -65,7 +71,21 @@ prints the tree's id; follow it with ` + "`provernet tree status ID`" + `.`,
 			if err != nil {
 				return err
 			}
-			return g.submitTree(cmd.Context(), key, feeU, client.ProveTreeMsg(data, r, deadline), wait, timeout)
+			m := client.ProveTreeMsg(data, r, deadline)
+			switch pair {
+			case "hash":
+			case "gnark":
+				p, err := g.client().Params(cmd.Context())
+				if err != nil {
+					return nodeErr(err)
+				}
+				if m, err = client.ProveTreeGnarkMsg(p, data, r, deadline); err != nil {
+					return cli.WithHint(err, "make the keys with `provernet tree keys` and start the chain with them (devnet --tree-keys DIR)")
+				}
+			default:
+				return cli.WithHint(fmt.Errorf("--pair %q", pair), "hash (proves nothing) or gnark")
+			}
+			return g.submitTree(cmd.Context(), key, feeU, m, wait, timeout)
 		},
 	}
 	cmd.Flags().StringVar(&from, "from", "", "name of the submitting key, which pays R (required)")
@@ -73,6 +93,7 @@ prints the tree's id; follow it with ` + "`provernet tree status ID`" + `.`,
 	cmd.Flags().StringVar(&reward, "reward", "", "R, escrowed and paid to the winning tree's provers, e.g. 5prv (required)")
 	cmd.Flags().Int64Var(&deadline, "node-deadline", 10, "blocks each node's window (and each step-in window) lasts")
 	cmd.Flags().StringVar(&fee, "fee", "", "transaction fee to offer (default: the chain's minimum)")
+	cmd.Flags().StringVar(&pair, "pair", "hash", "the program pair: hash (the test pair, proves nothing) or gnark (the chain's recursive Groth16 pair)")
 	cmd.Flags().BoolVar(&wait, "wait", false, "wait until the transaction is committed")
 	cmd.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "how long --wait waits")
 	for _, f := range []string{"from", "input", "reward"} {

@@ -53,4 +53,13 @@ func TestTreeThroughCLI(t *testing.T) {
 	if code == 0 || !strings.Contains(stderr, "power of two") {
 		t.Fatalf("three inputs: exit %d, %q", code, stderr)
 	}
+	// The gnark pair on a chain whose genesis names no keys for it.
+	_, stderr, code = provernet(t, append([]string{"--home", home, "--node", api, "tree", "submit", "--pair", "gnark", "--from", "dev0", "--reward", "1prv"}, inputs...)...)
+	if code == 0 || !strings.Contains(stderr, "no gnark pair") || !strings.Contains(stderr, "provernet tree keys") {
+		t.Fatalf("--pair gnark without keys: exit %d, %q", code, stderr)
+	}
+	_, stderr, code = provernet(t, append([]string{"--home", home, "--node", api, "tree", "submit", "--pair", "plonk", "--from", "dev0", "--reward", "1prv"}, inputs...)...)
+	if code == 0 || !strings.Contains(stderr, "--pair") {
+		t.Fatalf("--pair plonk: exit %d, %q", code, stderr)
+	}
 }

@@ -63,6 +63,14 @@ reward went back to its submitter.`,
 			if err != nil {
 				return err
 			}
+			if root.ProofSha256 != "" { // a real pair: the proof's bytes too
+				want, _ := hex.DecodeString(root.ProofSha256)
+				b, err := g.client().TreeProof(ctx, id, 1, root.Seq, want)
+				if err != nil {
+					return nodeErr(err)
+				}
+				root.Proof = hex.EncodeToString(b)
+			}
 			if err := writeJSONFile(out, root); err != nil {
 				return err
 			}

@@ -210,6 +210,8 @@ func query(snap *iavltree.Snapshot, req *abci.QueryRequest) (*abci.QueryResponse
 		return keyValue(snap, protocol.TreeKey(req.Data), false)
 	case PathTreeInputs:
 		return treeInputs(snap, req.Data)
+	case PathTreeProof:
+		return treeProof(snap, req.Data)
 	default:
 		return nil, fmt.Errorf("unknown query path %q", req.Path)
 	}

@@ -1,6 +1,7 @@
 package chain_test
 
 import (
+	"encoding/binary"
 	"strings"
 	"testing"
 
@@ -52,6 +53,14 @@ func TestTreeQuery(t *testing.T) {
 	out := wire.TreeHashBaseOutputs(prover, wire.TreeInputHash(inputs[0].Data, nil), wire.TreeInputHash(inputs[1].Data, nil))
 	mustOK(t, "node proof", c.block(s.tx(1, &pb.Msg{Kind: &pb.Msg_SubmitNodeProof{SubmitNodeProof: &pb.SubmitNodeProof{
 		Tree: id, Node: 1, VrfProof: pi, FeeBurnBp: 2500, Outputs: out}}})))
+	// /tree_proof: a kept proof's bytes (none for the hash pair), an
+	// unkept one not found, a short name refused.
+	key := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(append([]byte{}, id...), 1), 1)
+	if resp := c.queryCode(chain.PathTreeProof, key, 0, chain.QueryOK); len(resp.Value) != 0 {
+		t.Fatalf("the hash pair's kept proof: %x, want no bytes", resp.Value)
+	}
+	c.queryCode(chain.PathTreeProof, binary.BigEndian.AppendUint32(append([]byte{}, key[:36]...), 2), 0, chain.QueryNotFound)
+	c.queryCode(chain.PathTreeProof, key[:39], 0, chain.QueryBadRequest)
 	before := c.account(prover, 0).Balance
 	for c.proofTree(id).State == pb.TreeState_TREE_STATE_PROVING {
 		c.block()

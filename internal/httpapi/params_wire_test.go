@@ -108,10 +108,16 @@ func setExtremes(t *testing.T, v reflect.Value) {
 		case reflect.String:
 			f.SetString("extreme")
 		case reflect.Slice:
-			if f.Type().Elem().Kind() != reflect.Uint32 {
+			switch f.Type() {
+			case reflect.TypeOf([]uint32{}):
+				f.Set(reflect.ValueOf([]uint32{math.MaxUint32, 0, 1}))
+			case reflect.TypeOf([]byte{}): // a verifying key (the gnark tree pair)
+				f.Set(reflect.ValueOf([]byte{0, 0xff, 1}))
+			case reflect.TypeOf([][]byte{}):
+				f.Set(reflect.ValueOf([][]byte{{0xff}, {}, {0, 1}}))
+			default:
 				t.Fatalf("protocol.Params.%s is a %s: teach this test its extreme", v.Type().Field(i).Name, f.Type())
 			}
-			f.Set(reflect.ValueOf([]uint32{math.MaxUint32, 0, 1}))
 		case reflect.Pointer:
 			if f.Type().Elem().Kind() != reflect.Struct {
 				t.Fatalf("protocol.Params.%s is a %s: teach this test its extreme", v.Type().Field(i).Name, f.Type())

@@ -109,6 +109,7 @@ var routes = []struct {
 	{"GET /v1/workloads/{id}/pending", (*server).pending},
 	{"GET /v1/workloads/{id}/timeline", (*server).timeline},
 	{"GET /v1/trees/{id}", (*server).tree}, // issue 16
+	{"GET /v1/trees/{id}/nodes/{node}/proofs/{seq}", (*server).treeProof},
 	{"GET /v1/fee", (*server).fee},
 	{"GET /v1/asks", (*server).asks},     // issue 17
 	{"GET /v1/market", (*server).market}, // issue 17

@@ -1,9 +1,12 @@
 package httpapi
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/provernet/provernet/internal/chain"
 	"github.com/provernet/provernet/internal/protocol"
@@ -12,7 +15,10 @@ import (
 	"github.com/provernet/provernet/wire/pb"
 )
 
-// Proof trees (issue 16, docs/TREES.md): GET /v1/trees/{id}.
+// Proof trees (issue 16, docs/TREES.md): GET /v1/trees/{id}, and GET
+// /v1/trees/{id}/nodes/{node}/proofs/{seq}, a kept proof's bytes (the
+// tree names them by SHA-256 only): what a merge prover aggregates and
+// what `provernet tree root` writes.
 
 func (s *server) tree(w http.ResponseWriter, r *http.Request) {
 	id, err := hex.DecodeString(r.PathValue("id"))
@@ -25,6 +31,30 @@ func (s *server) tree(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reply(w, TreeOf(t))
+}
+
+func (s *server) treeProof(w http.ResponseWriter, r *http.Request) {
+	id, err := hex.DecodeString(r.PathValue("id"))
+	if err != nil || len(id) != 32 {
+		fail(w, http.StatusBadRequest, fmt.Sprintf("%q is not a tree id", r.PathValue("id")), "a tree id is 64 hex digits, from the ProveTree's tree event")
+		return
+	}
+	node, err1 := strconv.ParseUint(r.PathValue("node"), 10, 32)
+	seq, err2 := strconv.ParseUint(r.PathValue("seq"), 10, 32)
+	if err1 != nil || err2 != nil {
+		fail(w, http.StatusBadRequest, "node and seq must be numbers", "GET /v1/trees/{id} lists each node's kept proofs by seq")
+		return
+	}
+	key := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(append([]byte{}, id...), uint32(node)), uint32(seq))
+	resp, ok := s.query(w, r.Context(), chain.PathTreeProof, key)
+	if !ok {
+		return
+	}
+	sum := sha256.Sum256(resp.Value)
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", strconv.Itoa(len(resp.Value)))
+	w.Header().Set("X-Proof-Sha256", hex.EncodeToString(sum[:]))
+	_, _ = w.Write(resp.Value)
 }
 
 // TreeOf converts a tree record for the API.

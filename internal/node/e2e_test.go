@@ -24,6 +24,8 @@ import (
 	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/internal/prover"
 	"github.com/provernet/provernet/internal/sandbox"
+	"github.com/provernet/provernet/internal/treepair"
+	"github.com/provernet/provernet/internal/treezk"
 	"github.com/provernet/provernet/internal/zkhost"
 	"github.com/provernet/provernet/wire"
 	"github.com/provernet/provernet/wire/address"
@@ -37,6 +39,13 @@ import (
 func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == sandbox.WorkerCommand {
 		if err := sandbox.RunWorker(context.Background(), os.Stdin, os.Stdout, zkhost.Hosts); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	if len(os.Args) > 1 && os.Args[1] == treepair.NodeCommand { // as provernet-sandbox tree-node
+		if err := treezk.RunNode(os.Stdin, os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
@@ -138,6 +147,8 @@ type e2e struct {
 	done    map[string]chan struct{}
 	// treeFeeBurn is prover i's fee_burn_bp on tree node proofs.
 	treeFeeBurn map[int]uint32
+	// treeKeys is the gnark tree pair's keys the daemons use ("": none).
+	treeKeys string
 }
 
 // e2eParams keep the windows short but wide enough for a loaded CI machine.
@@ -224,7 +235,7 @@ func (e *e2e) startProverAs(i int, fault prover.Fault, reg *prover.Registration)
 		e.t.Fatal(err)
 	}
 	d, err := prover.New(prover.Config{
-		RPC: e.d.RPCURL(), API: e.d.APIURL(), Key: k, Exe: exe, Capacity: 2, Fault: fault, TreeFeeBurnBP: e.treeFeeBurn[i],
+		RPC: e.d.RPCURL(), API: e.d.APIURL(), Key: k, Exe: exe, Capacity: 2, Fault: fault, TreeFeeBurnBP: e.treeFeeBurn[i], TreeKeysDir: e.treeKeys,
 		Dir: filepath.Join(e.d.Home(), "provers", k.Name), Poll: 100 * time.Millisecond,
 		Log:      slog.New(slog.NewTextHandler(lockedWriter{&e.mu, e.log}, nil)).With("prover", k.Name, "fault", string(fault)),
 		Register: reg,

@@ -36,6 +36,7 @@ type ProverOptions struct {
 	Log         *slog.Logger
 	Observe     func(prover.Step)  // each daemon's steps (benchmarks)
 	TreeFeeBurn func(i int) uint32 // prover i's fee_burn_bp on proof-tree node proofs (nil: 0)
+	TreeKeysDir string             // the gnark tree pair's keys, shared by every daemon ("": no gnark trees)
 	// Asks are the asks a daemon keeps on the market, by prover index
 	// (issue 17; prover.Config.Asks).
 	Asks map[int][]*pb.SetAsk
@@ -66,7 +67,7 @@ func StartProvers(n *Node, keys []*client.Key, o ProverOptions) (*Provers, error
 			RPC: n.RPCURL(), API: n.APIURL(), Key: k, Exe: o.Exe, Capacity: o.Capacity,
 			Dir:         filepath.Join(n.Home(), "provers", k.Name),
 			Interpreter: o.Interpreter, Fault: o.Faults[i], Log: log.With("prover", k.Name), Observe: o.Observe, Asks: o.Asks[i],
-			TreeFeeBurnBP: treeFeeBurn(o.TreeFeeBurn, i), Metrics: n.MetricsRegisterer(), // labelled by address: the daemons share the node's page
+			TreeFeeBurnBP: treeFeeBurn(o.TreeFeeBurn, i), TreeKeysDir: o.TreeKeysDir, Metrics: n.MetricsRegisterer(), // labelled by address: the daemons share the node's page
 			Register: &prover.Registration{CPUCores: DevnetProver.CPUCores, MemoryMB: DevnetProver.MemoryMB, MaxConcurrent: uint32(o.Capacity), Stake: stake, BlobEndpoint: n.APIURL()},
 		})
 		if err != nil {

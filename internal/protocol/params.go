@@ -268,6 +268,15 @@ type TreeParams struct {
 	// this share of what it would have been paid in it; 0 (the default)
 	// pays uncles nothing (docs/TREES.md, "Uncles").
 	TreeUncleRewardBP uint32 `json:"tree_uncle_reward_bp"`
+	// TreeGnarkBaseVK and TreeGnarkMergeVKs are the gnark pair's Groth16
+	// verifying keys over BN254 as gnark's VerifyingKey.WriteTo writes
+	// them: the base level's, then merge level 1's, 2's and so on
+	// (docs/TREES.md, "The gnark pair"). Without them the chain has no
+	// gnark pair; with L merge levels it proves trees of up to 2^(L+1)
+	// inputs with it. Omitted from the JSON when unset, so a chain
+	// without them keeps its params record.
+	TreeGnarkBaseVK   []byte   `json:"tree_gnark_base_vk,omitempty"`
+	TreeGnarkMergeVKs [][]byte `json:"tree_gnark_merge_vks,omitempty"`
 }
 
 // Trees returns the proof trees' parameters and whether trees are on.
@@ -307,6 +316,15 @@ func (t TreeParams) validate() error {
 	}
 	if t.TreeUncleRewardBP > 10000 {
 		errs = append(errs, fmt.Errorf("tree_uncle_reward_bp %d exceeds 10000 basis points", t.TreeUncleRewardBP))
+	}
+	if len(t.TreeGnarkBaseVK)+len(t.TreeGnarkMergeVKs) > 0 {
+		g, err := newGnarkPair(t)
+		if err == nil {
+			err = g.validate()
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return errors.Join(errs...)
 }

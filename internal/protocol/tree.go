@@ -129,7 +129,11 @@ func checkProveTree(p Params, tp TreeParams, m *pb.ProveTree) Result {
 	case m.Reward < (n-1)*uint64(tp.ProofsPerNode):
 		return reject(wire.CodeInvalidMessage, "prove_tree: reward %d uprv is below one uprv per proof (%d nodes x %d proofs_per_node)", m.Reward, n-1, tp.ProofsPerNode)
 	}
-	if _, err := treeVerifierFor(m.BaseProgram, m.MergeProgram); err != nil {
+	v, err := treeVerifierFor(tp, m.BaseProgram, m.MergeProgram)
+	if err == nil {
+		err = v.fits(uint32(n))
+	}
+	if err != nil {
 		return reject(wire.CodeInvalidMessage, "prove_tree: %v", err)
 	}
 	for i, in := range m.Inputs {

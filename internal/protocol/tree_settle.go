@@ -68,6 +68,12 @@ func closureScore(t *pb.Tree, set map[TreeRef]bool) uint64 {
 	return total
 }
 
+// SubtreeTotal is the total score of the proofs pf (a kept proof of
+// node) includes: itself and, through the child proofs it names, theirs.
+func SubtreeTotal(t *pb.Tree, node uint32, pf *pb.TreeProof) uint64 {
+	return closureScore(t, TreeClosure(t, node, pf))
+}
+
 // RootTotals are the root's kept proofs' total scores, in seq order, and
 // the winner's index among them (-1 with no root proof).
 func RootTotals(t *pb.Tree) ([]RootTotal, int) {

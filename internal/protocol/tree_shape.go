@@ -39,3 +39,26 @@ func inSubtree(j, s uint32) bool {
 
 // isPowerOfTwo reports whether n is a power of two.
 func isPowerOfTwo(n uint64) bool { return n != 0 && n&(n-1) == 0 }
+
+// treeLevel is node's height above the base nodes of a tree of n inputs:
+// 0 for a base node, 1 for their parents, log2(n)-1 for the root.
+func treeLevel(n, node uint32) uint32 {
+	depth := uint32(0)
+	for j := node; j > 1; j >>= 1 {
+		depth++
+	}
+	return log2(n) - 1 - depth
+}
+
+// TreeLevel is treeLevel, for the daemon.
+func TreeLevel(n, node uint32) uint32 { return treeLevel(n, node) }
+
+// log2 of a power of two.
+func log2(n uint32) uint32 {
+	k := uint32(0)
+	for n > 1 {
+		n >>= 1
+		k++
+	}
+	return k
+}

@@ -47,7 +47,7 @@ func submitNodeProof(kv store.KV, env Env, sender address.Address, m *pb.SubmitN
 	if err != nil {
 		return reject(wire.CodeInvalidMessage, "node proof: the VRF proof does not verify with %s's registered key over tree %x node %d: %v", sender, t.Id, nd.Index, err), nil
 	}
-	if res, err := verifyNodeProof(kv, t, nd.Index, sender, left, right, m); err != nil || !res.OK() {
+	if res, err := verifyNodeProof(kv, env, t, nd.Index, sender, left, right, m); err != nil || !res.OK() {
 		return res, err
 	}
 	score := wire.TreeScore(wire.TreeVRFValue(beta), m.FeeBurnBp)
@@ -193,11 +193,14 @@ func outputsNameSender(sender address.Address, outputs []byte) Result {
 
 // verifyNodeProof runs the program's verifier (outputsNameSender has
 // run).
-func verifyNodeProof(r store.Reader, t *pb.Tree, node uint32, sender address.Address, left, right [][]byte, m *pb.SubmitNodeProof) (Result, error) {
-	v, err := treeVerifierFor(t.BaseProgram, t.MergeProgram)
+func verifyNodeProof(r store.Reader, env Env, t *pb.Tree, node uint32, sender address.Address, left, right [][]byte, m *pb.SubmitNodeProof) (Result, error) {
+	tp, _ := env.Params.Trees()
+	v, err := treeVerifierFor(tp, t.BaseProgram, t.MergeProgram)
 	if err != nil {
-		return Result{}, err // checked at ProveTree
+		// Checked at ProveTree; the params cannot change under a tree.
+		return reject(wire.CodeProofRejected, "node proof: node %d: %v", node, err), nil
 	}
+	at := nodeAt{tree: t.Id, n: t.N, node: node, prover: sender}
 	var bad error
 	if isBase(t.N, node) {
 		in, err := GetTreeInputs(r, t.Id)
@@ -205,9 +208,9 @@ func verifyNodeProof(r store.Reader, t *pb.Tree, node uint32, sender address.Add
 			return Result{}, err
 		}
 		a, b := baseInputs(t.N, node)
-		bad = v.base(sender, in[a], in[b], m.Outputs, m.Proof)
+		bad = v.base(at, in[a], in[b], m.Outputs, m.Proof)
 	} else {
-		bad = v.merge(sender, left, right, m.Outputs, m.Proof)
+		bad = v.merge(at, left, right, m.Outputs, m.Proof)
 	}
 	if err := bad; err != nil {
 		return reject(wire.CodeProofRejected, "node proof: node %d: %v", node, err), nil

@@ -53,6 +53,9 @@ type Config struct {
 	// node proofs, in basis points (0..10000): it raises its score by that
 	// share and gives up that share of its pay (docs/TREES.md, "Scores").
 	TreeFeeBurnBP uint32
+	// TreeKeysDir holds the gnark pair's keys (`provernet tree keys`):
+	// without it the daemon proves no node of a gnark tree.
+	TreeKeysDir string
 	// VRFKeyFile is the prover's VRF key (empty: DIR/vrf.json, the one the
 	// daemon registers with); proof trees need it for the node scores.
 	VRFKeyFile string

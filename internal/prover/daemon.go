@@ -44,6 +44,9 @@ type Daemon struct {
 	trees     map[string]*treeWork // hex ids of proof trees of interest (tree_follow.go)
 	vrfKey    *vrf.Key             // the prover's VRF key, once checked against its record (proof trees)
 	vrfWarned bool                 // a missing or wrong VRF key was reported
+
+	treeDone    chan treeProved // background node proofs (the gnark pair)
+	treeProving int             // node proofs in the background
 }
 
 // observe reports a step to Config.Observe.
@@ -83,7 +86,7 @@ func New(cfg Config) (*Daemon, error) {
 		fetch:    &fetcher{api: client.New(cfg.API), dir: cfg.Dir},
 		signer:   &signer{key: cfg.Key, addr: addr, metrics: m},
 		interest: map[string]bool{}, trees: map[string]*treeWork{}, running: map[string]context.CancelFunc{}, ballot: newBallot(),
-		proved: make(chan proveResult, 16), verified: make(chan verifyResult, 64), verifySem: make(chan struct{}, cmp.Or(cfg.Verifiers, 2))}
+		proved: make(chan proveResult, 16), treeDone: make(chan treeProved, 16), verified: make(chan verifyResult, 64), verifySem: make(chan struct{}, cmp.Or(cfg.Verifiers, 2))}
 	d.pace.cyclesPerSec = cfg.CyclesPerSecond // refined by its own jobs (promise.go)
 	if err := d.loadState(); err != nil {
 		return nil, err
@@ -116,6 +119,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 			d.onProved(ctx, r)
 		case r := <-d.verified:
 			d.onVerified(r)
+		case r := <-d.treeDone:
+			d.onTreeProved(ctx, r)
 		case <-tick.C:
 			if err := d.pass(ctx); err != nil && ctx.Err() == nil {
 				d.cfg.Log.Warn("pass failed; retrying", "err", err)
@@ -155,7 +160,7 @@ func (d *Daemon) pass(ctx context.Context) error {
 			d.cfg.Log.Warn("workload", "id", id, "err", err)
 		}
 	}
-	d.tendTrees(ctx, d.cfg.Capacity-d.jobs.active())
+	d.tendTrees(ctx, d.cfg.Capacity-d.jobs.active()-d.treeProving)
 	return d.flushVotes(ctx)
 }
 

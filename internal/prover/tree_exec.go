@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/internal/vrf"
@@ -46,8 +47,18 @@ func (d *Daemon) tendTree(ctx context.Context, id string, free int) (int, error)
 		return 0, err
 	}
 	w := d.trees[id]
-	v := treeView{t: t, self: d.standing(), feeBurn: d.cfg.TreeFeeBurnBP, sent: w.sent, tip: d.tip}
+	prog, perr := d.nodeProgramFor(t)
+	v := treeView{t: t, self: d.standing(), feeBurn: d.cfg.TreeFeeBurnBP, sent: w.sent, proving: w.proving, tip: d.tip}
 	v.self.free = free
+	if perr != nil {
+		v.self.free = 0 // it cannot prove this pair; it still forgets the tree when it ends
+		if !w.warned && t.State == pb.TreeState_TREE_STATE_PROVING {
+			w.warned = true
+			d.cfg.Log.Warn("a tree this daemon cannot prove", "id", id, "err", perr)
+		}
+	} else {
+		v.oneChild = prog.oneChild()
+	}
 	if v.values, err = d.treeValues(t, w); err != nil {
 		return 0, err
 	}
@@ -59,7 +70,7 @@ func (d *Daemon) tendTree(ctx context.Context, id string, free int) (int, error)
 			delete(d.trees, id)
 		case actProveNode:
 			proved++
-			if err := d.proveNode(ctx, t, w, a); err != nil {
+			if err := d.proveNode(ctx, prog, t, w, a); err != nil {
 				errs = append(errs, fmt.Errorf("node %d: %w", a.node, err))
 			}
 		}
@@ -101,53 +112,126 @@ func (d *Daemon) treeValues(t *pb.Tree, w *treeWork) (map[uint32]uint64, error) 
 	return values, nil
 }
 
-// proveNode computes a node's proof with the tree's program and sends it.
-// The send is noted whatever its fate: a refusal (someone's proof landed
-// first) is looked at again after resendAfter blocks, not every pass.
-func (d *Daemon) proveNode(ctx context.Context, t *pb.Tree, w *treeWork, a treeAction) error {
-	prog, err := nodeProgramFor(t)
+// proveNode computes a node's proof with the tree's program and sends it:
+// in the pass for a fast program (the hash pair), in the background for a
+// slow one (the gnark pair: onTreeProved sends it). The send is noted
+// whatever its fate: a refusal (someone's proof landed first) is looked
+// at again after resendAfter blocks, not every pass.
+func (d *Daemon) proveNode(ctx context.Context, prog nodeProgram, t *pb.Tree, w *treeWork, a treeAction) error {
+	job, err := d.nodeJob(ctx, prog, t, w, a)
 	if err != nil {
 		return err
 	}
-	var proof, outputs []byte
+	if !prog.background() {
+		proof, outputs, err := prog.prove(ctx, job)
+		if err != nil {
+			return err
+		}
+		return d.sendNodeProof(ctx, prog, t, w, a, proof, outputs)
+	}
+	w.proving[a.node] = true
+	d.treeProving++
+	d.cfg.Log.Info("proving a tree node", "pair", prog.name(), "tree", hex.EncodeToString(t.Id), "node", a.node,
+		"level", protocol.TreeLevel(t.N, a.node), "score", a.score)
+	go func() {
+		start := time.Now()
+		proof, outputs, err := prog.prove(ctx, job)
+		r := treeProved{id: hex.EncodeToString(t.Id), t: t, prog: prog, a: a, proof: proof, outputs: outputs, err: err, took: time.Since(start)}
+		select {
+		case d.treeDone <- r:
+		case <-ctx.Done():
+		}
+	}()
+	return nil
+}
+
+// treeProved is a background node proof's result.
+type treeProved struct {
+	id             string
+	t              *pb.Tree
+	prog           nodeProgram
+	a              treeAction
+	proof, outputs []byte
+	err            error
+	took           time.Duration
+}
+
+// onTreeProved sends a background node proof, or notes its failure (the
+// node is looked at again after resendAfter blocks).
+func (d *Daemon) onTreeProved(ctx context.Context, r treeProved) {
+	d.treeProving--
+	w := d.trees[r.id]
+	if w == nil {
+		return // the tree ended meanwhile
+	}
+	delete(w.proving, r.a.node)
+	if r.err != nil {
+		w.sent[r.a.node] = d.tip
+		d.cfg.Log.Warn("proving a tree node failed", "pair", r.prog.name(), "tree", r.id, "node", r.a.node, "err", r.err)
+		return
+	}
+	d.cfg.Log.Info("proved a tree node", "pair", r.prog.name(), "tree", r.id, "node", r.a.node, "seconds", r.took.Seconds())
+	if err := d.sendNodeProof(ctx, r.prog, r.t, w, r.a, r.proof, r.outputs); err != nil {
+		d.cfg.Log.Warn("tree", "id", r.id, "err", fmt.Errorf("node %d: %w", r.a.node, err))
+	}
+}
+
+// nodeJob gathers what proving a node needs: a base node's inputs, or the
+// named child proofs' outputs (and bytes, if the program needs them).
+func (d *Daemon) nodeJob(ctx context.Context, prog nodeProgram, t *pb.Tree, w *treeWork, a treeAction) (nodeJob, error) {
+	job := nodeJob{tree: t.Id, n: t.N, node: a.node, prover: d.addr}
 	if protocol.IsTreeBase(t.N, a.node) {
 		if w.inputs == nil {
+			var err error
 			if w.inputs, err = d.chain.treeInputs(ctx, t.Id); err != nil {
-				return err
+				return job, err
 			}
 		}
 		i, j := protocol.TreeBaseInputs(t.N, a.node)
 		if int(j) >= len(w.inputs) {
-			return fmt.Errorf("the tree has %d inputs, base node %d proves %d and %d", len(w.inputs), a.node, i, j)
+			return job, fmt.Errorf("the tree has %d inputs, base node %d proves %d and %d", len(w.inputs), a.node, i, j)
 		}
-		proof, outputs, err = prog.base(d.addr, w.inputs[i], w.inputs[j])
-	} else {
-		proof, outputs, err = prog.merge(d.addr, childOutputs(t, 2*a.node, a.left), childOutputs(t, 2*a.node+1, a.right))
+		job.a, job.b = w.inputs[i], w.inputs[j]
+		return job, nil
 	}
-	if err != nil {
-		return err
+	var err error
+	if job.left, err = d.childProofs(ctx, prog, t, 2*a.node, a.left); err != nil {
+		return job, err
 	}
+	job.right, err = d.childProofs(ctx, prog, t, 2*a.node+1, a.right)
+	return job, err
+}
+
+// childProofs are child's kept proofs with seqs, in that order.
+func (d *Daemon) childProofs(ctx context.Context, prog nodeProgram, t *pb.Tree, child uint32, seqs []uint32) ([]childProof, error) {
+	var out []childProof
+	for _, s := range seqs {
+		for _, pf := range t.Nodes[child-1].Proofs {
+			if pf.Seq != s {
+				continue
+			}
+			c := childProof{seq: s, outputs: pf.Outputs}
+			if prog.needsProofs() {
+				var err error
+				if c.proof, err = d.chain.treeProof(ctx, t.Id, child, s, pf.ProofSha256); err != nil {
+					return nil, fmt.Errorf("child %d proof %d: %w", child, s, err)
+				}
+			}
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// sendNodeProof sends one SubmitNodeProof.
+func (d *Daemon) sendNodeProof(ctx context.Context, prog nodeProgram, t *pb.Tree, w *treeWork, a treeAction, proof, outputs []byte) error {
 	w.sent[a.node] = d.tip
 	m := &pb.SubmitNodeProof{Tree: t.Id, Node: a.node, Left: a.left, Right: a.right, VrfProof: w.vrf[a.node].pi,
 		FeeBurnBp: d.cfg.TreeFeeBurnBP, Proof: proof, Outputs: outputs}
 	if err := d.signer.send(ctx, d.chain, &pb.Msg{Kind: &pb.Msg_SubmitNodeProof{SubmitNodeProof: m}}); err != nil {
 		return err
 	}
-	d.cfg.Log.Info("submitted a tree node proof (the hash pair: it proves nothing)", "tree", hex.EncodeToString(t.Id),
+	d.cfg.Log.Info("submitted a tree node proof ("+prog.name()+")", "tree", hex.EncodeToString(t.Id),
 		"node", a.node, "score", a.score, "fee_burn_bp", d.cfg.TreeFeeBurnBP, "left", a.left, "right", a.right, "step_in", a.stepIn)
 	return nil
-}
-
-// childOutputs are the outputs of child's kept proofs with seqs, in that
-// order.
-func childOutputs(t *pb.Tree, child uint32, seqs []uint32) [][]byte {
-	var out [][]byte
-	for _, s := range seqs {
-		for _, pf := range t.Nodes[child-1].Proofs {
-			if pf.Seq == s {
-				out = append(out, pf.Outputs)
-			}
-		}
-	}
-	return out
 }

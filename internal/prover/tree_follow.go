@@ -1,7 +1,10 @@
 package prover
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
 	"maps"
 	"slices"
@@ -22,13 +25,15 @@ import (
 
 // treeWork is what the daemon keeps about one tree of interest.
 type treeWork struct {
-	inputs []*pb.Input        // nil until read (base nodes need them)
-	vrf    map[uint32]nodeVRF // this prover's VRF proof per node, once computed
-	sent   map[uint32]int64   // nodes whose proof it sent, with the tip then
+	inputs  []*pb.Input        // nil until read (base nodes need them)
+	vrf     map[uint32]nodeVRF // this prover's VRF proof per node, once computed
+	sent    map[uint32]int64   // nodes whose proof it sent, with the tip then
+	proving map[uint32]bool    // nodes being proved in the background (the gnark pair)
+	warned  bool               // a tree of a pair it cannot prove was reported
 }
 
 func newTreeWork() *treeWork {
-	return &treeWork{vrf: map[uint32]nodeVRF{}, sent: map[uint32]int64{}}
+	return &treeWork{vrf: map[uint32]nodeVRF{}, sent: map[uint32]int64{}, proving: map[uint32]bool{}}
 }
 
 // nodeVRF is this prover's VRF proof over one node's input and its value.
@@ -100,6 +105,20 @@ func (c *chain) tree(ctx context.Context, id []byte) (*pb.Tree, error) {
 	}
 	var t pb.Tree
 	return &t, proto.Unmarshal(b, &t)
+}
+
+// treeProof reads a kept node proof's bytes (chain.PathTreeProof),
+// checked against the SHA-256 its record names.
+func (c *chain) treeProof(ctx context.Context, id []byte, node, seq uint32, want []byte) ([]byte, error) {
+	key := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(append([]byte{}, id...), node), seq)
+	b, err := c.query(ctx, "/tree_proof", key) // chain.PathTreeProof
+	if err != nil {
+		return nil, err
+	}
+	if sum := sha256.Sum256(b); !bytes.Equal(sum[:], want) {
+		return nil, fmt.Errorf("the node sent bytes of SHA-256 %x; the tree names %x", sum, want)
+	}
+	return b, nil
 }
 
 func (c *chain) treeInputs(ctx context.Context, id []byte) ([]*pb.Input, error) {

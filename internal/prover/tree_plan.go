@@ -48,7 +48,11 @@ type treeView struct {
 	values  map[uint32]uint64 // this prover's VRF value (wire.TreeVRFValue) per node in a window
 	feeBurn uint32            // this prover's fee_burn_bp
 	sent    map[uint32]int64  // nodes whose proof this daemon sent, with the tip then
+	proving map[uint32]bool   // nodes being proved in the background
 	tip     int64
+	// oneChild: the tree's pair merges one kept proof of each child (the
+	// gnark pair), not all of them.
+	oneChild bool
 }
 
 // treeActKind is one thing the tree planner asks of the executor.
@@ -126,7 +130,7 @@ func (v treeView) candidate(nd *pb.TreeNode) (treeAction, bool) {
 	if !known || !protocol.InTreeWindow(nd.Phase) || nd.PhaseEnd <= v.tip+1 {
 		return treeAction{}, false
 	}
-	if at, ok := v.sent[nd.Index]; ok && v.tip <= at+resendAfter {
+	if at, ok := v.sent[nd.Index]; (ok && v.tip <= at+resendAfter) || v.proving[nd.Index] {
 		return treeAction{}, false // in flight
 	}
 	if holds(nd, v.self.addr[:]) || !protocol.MayProveNode(v.t, nd.Index, v.self.addr[:]) {
@@ -143,7 +147,11 @@ func (v treeView) candidate(nd *pb.TreeNode) (treeAction, bool) {
 	if !a.stepIn && !v.childrenReady(nd) {
 		return treeAction{}, false
 	}
-	a.left, a.right = bestChildren(v.t, nd.Index)
+	if v.oneChild {
+		a.left, a.right = bestChild(v.t, 2*nd.Index), bestChild(v.t, 2*nd.Index+1)
+	} else {
+		a.left, a.right = bestChildren(v.t, nd.Index)
+	}
 	return a, len(a.left) > 0 && len(a.right) > 0
 }
 
@@ -178,6 +186,26 @@ func bestChildren(t *pb.Tree, node uint32) (left, right []uint32) {
 		return out
 	}
 	return seqs(2 * node), seqs(2*node + 1)
+}
+
+// bestChild is the one kept proof of child a merge of a one-child pair
+// names: the one whose subtree (itself and what it names) has the highest
+// total score, the earlier seq at a tie; none if the child keeps none.
+// The parent's total is its own score plus its two children's subtrees,
+// so the best child on each side is the best merge.
+func bestChild(t *pb.Tree, child uint32) []uint32 {
+	var best *pb.TreeProof
+	var bestTotal uint64
+	for _, pf := range t.Nodes[child-1].Proofs {
+		total := protocol.SubtreeTotal(t, child, pf)
+		if best == nil || total > bestTotal || (total == bestTotal && pf.Seq < best.Seq) {
+			best, bestTotal = pf, total
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	return []uint32{best.Seq}
 }
 
 // holds reports whether a holds a kept proof of nd.

@@ -20,13 +20,17 @@ import (
 // the chain holds it, this prover's VRF values and fee burn, and the plan
 // (which nodes it proves now, with which children). The commands:
 //
-//	tree n=N [per-node=3] [state=pending|proving|final|expired]
+//	tree n=N [per-node=3] [state=pending|proving|final|expired] [one-child=true]
 //	node I phase=open|step_sibling|step_any|waiting|closed [until=H] [proofs=(seq:prover:score[:pinned],...)]
 //	vrf I=VALUE ...          this prover's VRF values (nodes in a window)
 //	self [fee-burn=BP] [free=N] [state=active|suspended|out]
 //	tip H
 //	sent I at=H              this daemon sent a proof of node I at tip H
+//	proving I                node I is being proved in the background
 //	plan
+//
+// one-child=true is a pair whose merges name one kept proof of each child
+// (the gnark pair).
 func TestTreePlan(t *testing.T) {
 	datadriven.Walk(t, "testdata/tree", func(t *testing.T, path string) {
 		s := newTreeStory()
@@ -41,19 +45,21 @@ func TestTreePlan(t *testing.T) {
 }
 
 type treeStory struct {
-	names   map[string]address.Address
-	prover  *pb.Prover
-	out     bool
-	tip     int64
-	values  map[uint32]uint64
-	sent    map[uint32]int64
-	free    int
-	feeBurn uint32
-	t       *pb.Tree
+	names    map[string]address.Address
+	prover   *pb.Prover
+	out      bool
+	tip      int64
+	values   map[uint32]uint64
+	sent     map[uint32]int64
+	proving  map[uint32]bool
+	oneChild bool
+	free     int
+	feeBurn  uint32
+	t        *pb.Tree
 }
 
 func newTreeStory() *treeStory {
-	s := &treeStory{names: map[string]address.Address{}, values: map[uint32]uint64{}, sent: map[uint32]int64{}, free: 1}
+	s := &treeStory{names: map[string]address.Address{}, values: map[uint32]uint64{}, sent: map[uint32]int64{}, proving: map[uint32]bool{}, free: 1}
 	me := s.addr("me")
 	s.prover = &pb.Prover{Address: me[:], State: pb.ProverState_PROVER_STATE_ACTIVE}
 	return s
@@ -101,6 +107,11 @@ func (s *treeStory) run(d *datadriven.TestData) (string, error) {
 		}
 	case "sent":
 		out, err = s.setSent(a)
+	case "proving":
+		var i int64
+		if i, err = a.bareInt(); err == nil {
+			s.proving[uint32(i)], out = true, "ok"
+		}
 	case "plan":
 		out, err = s.plan()
 	default:
@@ -128,6 +139,9 @@ func (s *treeStory) setTree(a *cmdArgs) (string, error) {
 	state, err := enumValue(pb.TreeState_value, "TREE_STATE_", strings.ToUpper(cmpOr(st, "proving")))
 	if err != nil {
 		return "", err
+	}
+	if oc, ok := a.take("one-child"); ok {
+		s.oneChild = oc == "true"
 	}
 	s.t = &pb.Tree{Id: make([]byte, 32), N: n, ProofsPerNode: per, State: pb.TreeState(state)}
 	for i := uint32(1); i < n; i++ {
@@ -189,10 +203,26 @@ func (s *treeStory) parseProofs(v string) ([]*pb.TreeProof, error) {
 		p := s.addr(f[1])
 		pf := &pb.TreeProof{Seq: uint32(seq), Prover: p[:], Score: score}
 		for _, flag := range f[3:] {
-			if flag != "pinned" {
+			switch k, v, _ := strings.Cut(flag, "="); k {
+			case "pinned":
+				pf.Pinned = true
+			case "left", "right":
+				var seqs []uint32
+				for _, x := range strings.Split(v, ".") {
+					n, err := strconv.ParseUint(x, 10, 32)
+					if err != nil {
+						return nil, fmt.Errorf("proof %q: %s=%s", item, k, v)
+					}
+					seqs = append(seqs, uint32(n))
+				}
+				if k == "left" {
+					pf.Left = seqs
+				} else {
+					pf.Right = seqs
+				}
+			default:
 				return nil, fmt.Errorf("proof %q: unknown flag %q", item, flag)
 			}
-			pf.Pinned = true
 		}
 		out = append(out, pf)
 	}
@@ -257,7 +287,7 @@ func (s *treeStory) plan() (string, error) {
 	me := s.addr("me")
 	before := proto.Clone(s.t)
 	acts := planTree(treeView{t: s.t, self: standing{addr: me, prover: s.prover, out: s.out, free: s.free},
-		values: s.values, feeBurn: s.feeBurn, sent: s.sent, tip: s.tip})
+		values: s.values, feeBurn: s.feeBurn, sent: s.sent, proving: s.proving, tip: s.tip, oneChild: s.oneChild})
 	if !proto.Equal(before, s.t) {
 		return "", fmt.Errorf("the planner changed the tree")
 	}
@@ -291,6 +321,29 @@ func TestBestChildrenMaximizes(t *testing.T) {
 			}
 			if got != best {
 				t.Fatalf("round %d node %d: bestChildren %v %v totals %d, the best choice %d", round, node, l, rr, got, best)
+			}
+		}
+	}
+}
+
+// TestBestChildMaximizes: for a pair whose merges name one proof of each
+// child (the gnark pair), the pair bestChild picks gives the merge's
+// subtree the highest total of every such choice, against a brute force.
+func TestBestChildMaximizes(t *testing.T) {
+	r := rand.New(rand.NewPCG(16, 8))
+	for round := range 300 {
+		tr := randomTree(r, 8)
+		for node := uint32(1); node < 4; node++ {
+			l, rr := bestChild(tr, 2*node), bestChild(tr, 2*node+1)
+			got := mergeTotal(tr, node, l, rr)
+			best := uint64(0)
+			for _, lp := range tr.Nodes[2*node-1].Proofs {
+				for _, rp := range tr.Nodes[2*node].Proofs {
+					best = max(best, mergeTotal(tr, node, []uint32{lp.Seq}, []uint32{rp.Seq}))
+				}
+			}
+			if len(l) != 1 || len(rr) != 1 || got != best {
+				t.Fatalf("round %d node %d: bestChild %v %v totals %d, the best choice %d", round, node, l, rr, got, best)
 			}
 		}
 	}
