@@ -174,17 +174,28 @@ func startE2EWith(t *testing.T, provers int, params protocol.Params, challenges 
 // dir.
 func startE2EIn(t *testing.T, dir string, provers int, params protocol.Params, challenges string) *e2e {
 	t.Helper()
-	onLoopback, err := OnLoopback()
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := StartDevnet(context.Background(), DevnetOptions{
-		Home: t.TempDir(), Accounts: 2, Provers: provers, Balance: DevnetDefaults.Balance,
-		BlockTime: 200 * time.Millisecond, Params: &params, ChallengeProgram: challenges,
-		Node: Options{Log: testLog(t), Configure: onLoopback, AfterCommit: checkSupply},
-	})
-	if err != nil {
-		t.Fatal(err)
+	// Free ports are picked, then bound by the node: another test's
+	// connection may take one in between (the kernel hands out the same
+	// ephemeral range), so a start that finds its address taken is tried
+	// again on fresh ports.
+	var d *Devnet
+	for attempt := 1; ; attempt++ {
+		onLoopback, err := OnLoopback()
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err = StartDevnet(context.Background(), DevnetOptions{
+			Home: t.TempDir(), Accounts: 2, Provers: provers, Balance: DevnetDefaults.Balance,
+			BlockTime: 200 * time.Millisecond, Params: &params, ChallengeProgram: challenges,
+			Node: Options{Log: testLog(t), Configure: onLoopback, AfterCommit: checkSupply},
+		})
+		if err == nil {
+			break
+		}
+		if attempt == 3 || !strings.Contains(err.Error(), "address already in use") {
+			t.Fatal(err)
+		}
+		t.Logf("attempt %d: %v; again on other ports", attempt, err)
 	}
 	e := &e2e{t: t, d: d, c: client.New(d.APIURL()), log: &bytes.Buffer{}, stopped: map[string]context.CancelFunc{}, done: map[string]chan struct{}{}}
 	t.Cleanup(func() {
