@@ -138,7 +138,15 @@ func (s *scenario) setProposer(t testing.TB) {
 func (s *scenario) startBlock(t testing.TB) []string {
 	var ev []protocol.Evidence
 	for _, name := range s.vals.evidence {
-		ev = append(ev, protocol.Evidence{ConsensusAddress: s.consAddr(name), Height: s.env.Height - 1, Kind: "duplicate_vote"})
+		h := s.env.Height - 1
+		if n, at, ok := strings.Cut(name, "@"); ok { // review: V@H names the infraction height
+			x, err := strconv.ParseInt(at, 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			name, h = n, x
+		}
+		ev = append(ev, protocol.Evidence{ConsensusAddress: s.consAddr(name), Height: h, Kind: "duplicate_vote"})
 	}
 	s.vals.evidence = nil
 	evs, err := protocol.ApplyEvidence(s.tree.Working(), s.env, ev)
