@@ -51,6 +51,15 @@ func (b *scriptedBackend) Status(context.Context) (*ctypes.ResultStatus, error) 
 	return &ctypes.ResultStatus{}, nil
 }
 
+// ABCIInfo: a chain at height 0 (nothing for a search to wait for), or
+// statusErr.
+func (b *scriptedBackend) ABCIInfo(context.Context) (*ctypes.ResultABCIInfo, error) {
+	if b.statusErr != nil {
+		return nil, b.statusErr
+	}
+	return &ctypes.ResultABCIInfo{}, nil
+}
+
 func (b *scriptedBackend) BroadcastTxSync(context.Context, types.Tx) (*ctypes.ResultBroadcastTx, error) {
 	return nil, b.bcastErr
 }
@@ -134,6 +143,7 @@ func TestErrorCodes(t *testing.T) {
 		{"query not found", &scriptedBackend{code: chain.QueryNotFound}, "GET", "/v1/programs/" + id, "", 404, wire.APINotFound},
 		{"timeline, no index", &scriptedBackend{searchErr: errors.New("transaction indexing is disabled")}, "GET", "/v1/workloads/" + id + "/timeline", "", 501, wire.APIIndexerDisabled},
 		{"history, no index", &scriptedBackend{searchErr: errors.New("block indexing is disabled")}, "GET", "/v1/provers/" + addr + "/history", "", 501, wire.APIIndexerDisabled},
+		{"history, node down", &scriptedBackend{statusErr: errors.New("connection refused")}, "GET", "/v1/provers/" + addr + "/history", "", 503, wire.APIUnavailable},
 		{"history, search fails", &scriptedBackend{searchErr: errors.New("connection refused")}, "GET", "/v1/provers/" + addr + "/history", "", 503, wire.APIUnavailable},
 	}
 	seen := map[wire.APICode]bool{wire.APIRejected: true} // a BroadcastResult, checked in TestAPIErrors

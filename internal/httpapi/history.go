@@ -62,6 +62,13 @@ func (s *server) proverHistory(w http.ResponseWriter, r *http.Request) {
 	for _, key := range []string{"slot.prover", "slash.prover", "excused.prover", "challenge.prover", "reinstate.prover", "vote_paid.voter"} {
 		hs.block = append(hs.block, key+"='"+p+"'"+blockCond)
 	}
+	if top, err := s.committedHeight(r.Context()); err != nil {
+		unavailable(w, err)
+		return
+	} else if _, err := s.awaitIndex(r.Context(), top); err != nil { // past indexWait: what the indexes hold
+		searchFailed(w, err)
+		return
+	}
 	heights, truncated, err := s.heights(r.Context(), hs)
 	if err != nil {
 		searchFailed(w, err)

@@ -31,7 +31,16 @@ type indexedChain struct {
 	blocks  map[int64]*indexedBlock
 	top     int64
 	perPage int // the largest search page it answers
+
+	// behind is how many of the newest blocks the indexes lack; each look
+	// at the index's progress (a block.height search) indexes one more,
+	// unless stuck.
+	behind int64
+	stuck  bool
 }
+
+// indexedTop is the newest block the indexes hold.
+func (c *indexedChain) indexedTop() int64 { return c.top - c.behind }
 
 type indexedBlock struct {
 	own []abci.Event   // FinalizeBlock events
@@ -68,6 +77,22 @@ func (c *indexedChain) own(h int64, evs ...abci.Event) {
 	b.own = append(b.own, evs...)
 }
 
+var heightQuery = regexp.MustCompile(`^(tx|block)\.height = (\d+)$`)
+
+// progress answers a look at the index's progress: block h's events, or
+// the count of its transactions, if indexed.
+func (c *indexedChain) progress(m []string) (found bool, txs int) {
+	h, _ := strconv.ParseInt(m[2], 10, 64)
+	found = h <= c.indexedTop() && c.blocks[h] != nil
+	if m[1] == "block" && !c.stuck && c.behind > 0 {
+		c.behind--
+	}
+	if found {
+		txs = len(c.blocks[h].txs)
+	}
+	return found, txs
+}
+
 var searchQuery = regexp.MustCompile(`^([a-z_]+)\.([a-z_]+)='([^']*)'(?: AND (?:tx|block)\.height <= (\d+))?$`)
 
 func matches(evs []abci.Event, typ, key, value string) bool {
@@ -88,9 +113,10 @@ func (c *indexedChain) search(q string, txs bool, page, perPage *int, order stri
 	if m == nil {
 		return nil, 0, fmt.Errorf("unexpected query %q", q)
 	}
-	bound := c.top
+	bound := c.indexedTop()
 	if m[4] != "" {
-		bound, _ = strconv.ParseInt(m[4], 10, 64)
+		b, _ := strconv.ParseInt(m[4], 10, 64)
+		bound = min(bound, b)
 	}
 	var all [][2]int64
 	for h := int64(1); h <= bound; h++ {
@@ -119,6 +145,10 @@ func (c *indexedChain) search(q string, txs bool, page, perPage *int, order stri
 }
 
 func (c *indexedChain) TxSearch(_ context.Context, q string, _ bool, page, perPage *int, order string) (*ctypes.ResultTxSearch, error) {
+	if m := heightQuery.FindStringSubmatch(q); m != nil {
+		_, n := c.progress(m)
+		return &ctypes.ResultTxSearch{TotalCount: n}, nil
+	}
 	found, total, err := c.search(q, true, page, perPage, order)
 	res := &ctypes.ResultTxSearch{TotalCount: total}
 	for _, f := range found {
@@ -128,6 +158,15 @@ func (c *indexedChain) TxSearch(_ context.Context, q string, _ bool, page, perPa
 }
 
 func (c *indexedChain) BlockSearch(_ context.Context, q string, page, perPage *int, order string) (*ctypes.ResultBlockSearch, error) {
+	if m := heightQuery.FindStringSubmatch(q); m != nil {
+		res := &ctypes.ResultBlockSearch{}
+		if found, _ := c.progress(m); found {
+			h := *c.heightOf(m)
+			b, _ := c.Block(context.Background(), &h)
+			res.Blocks, res.TotalCount = []*ctypes.ResultBlock{b}, 1
+		}
+		return res, nil
+	}
 	found, total, err := c.search(q, false, page, perPage, order)
 	res := &ctypes.ResultBlockSearch{TotalCount: total}
 	for _, f := range found {
@@ -156,9 +195,24 @@ func (c *indexedChain) Block(_ context.Context, h *int64) (*ctypes.ResultBlock, 
 	return &ctypes.ResultBlock{Block: blk}, nil
 }
 
+func (c *indexedChain) heightOf(m []string) *int64 {
+	h, _ := strconv.ParseInt(m[2], 10, 64)
+	return &h
+}
+
+// Status and ABCIInfo: the chain has committed every block made up.
+func (c *indexedChain) Status(context.Context) (*ctypes.ResultStatus, error) {
+	return &ctypes.ResultStatus{SyncInfo: ctypes.SyncInfo{LatestBlockHeight: c.top}}, nil
+}
+
+func (c *indexedChain) ABCIInfo(context.Context) (*ctypes.ResultABCIInfo, error) {
+	return &ctypes.ResultABCIInfo{Response: abci.InfoResponse{LastBlockHeight: c.top}}, nil
+}
+
 // ABCIQuery knows one workload, settled, its slot 0 valid and paid.
 func (c *indexedChain) ABCIQuery(_ context.Context, path string, data cmtbytes.HexBytes) (*ctypes.ResultABCIQuery, error) {
 	res := &ctypes.ResultABCIQuery{}
+	res.Response.Height = c.top
 	if path != chain.PathWorkload || fmt.Sprintf("%x", []byte(data)) != testWorkload {
 		res.Response.Code, res.Response.Log = chain.QueryNotFound, "not found"
 		return res, nil
@@ -261,6 +315,35 @@ func TestTimelineSteps(t *testing.T) {
 	}
 	if code := getJSON(t, story, "/v1/workloads/"+fmt.Sprintf("%064x", 8)+"/timeline", &wire.APIError{}); code != 404 {
 		t.Errorf("unknown workload: %d", code)
+	}
+}
+
+// TestTimelineWaitsForIndex: a timeline asked for while the node's indexer
+// is still two blocks behind the state the record was read from waits for
+// it (the settlement at the newest block is in it, and it is complete); an
+// indexer that never catches up gives what it holds, marked incomplete. A
+// history waits the same way.
+func TestTimelineWaitsForIndex(t *testing.T) {
+	t.Parallel()
+	var whole, late, stuck wire.Timeline
+	getJSON(t, storyChain(), "/v1/workloads/"+testWorkload+"/timeline", &whole)
+	lagging := storyChain()
+	lagging.behind = 2
+	if code := getJSON(t, lagging, "/v1/workloads/"+testWorkload+"/timeline", &late); code != 200 || !late.Complete ||
+		fmt.Sprint(late.Entries) != fmt.Sprint(whole.Entries) {
+		t.Errorf("lagging index: %d, complete %v, %d of %d entries", code, late.Complete, len(late.Entries), len(whole.Entries))
+	}
+	never := storyChain()
+	never.behind, never.stuck = 1, true
+	if code := getJSON(t, never, "/v1/workloads/"+testWorkload+"/timeline", &stuck); code != 200 || stuck.Complete ||
+		len(stuck.Entries) == 0 || stuck.Entries[len(stuck.Entries)-1].Height != 8 {
+		t.Errorf("stuck index: %d, complete %v, %+v", code, stuck.Complete, stuck.Entries)
+	}
+	var h wire.ProverHistory
+	lagging = storyChain()
+	lagging.behind = 2
+	if code := getJSON(t, lagging, "/v1/provers/"+testProver+"/history", &h); code != 200 || len(h.Entries) == 0 || h.Entries[0].Height != 9 {
+		t.Errorf("history over a lagging index: %d, %+v", code, h.Entries)
 	}
 }
 

@@ -20,7 +20,9 @@ import (
 // block's events are then read in the order GET /v1/events numbers them,
 // and those naming the workload become entries. A workload's events are
 // bounded by its slots, windows and committees; past maxTimelineBlocks
-// blocks (or a search that stopped early) the answer says complete: false.
+// blocks (or a search that stopped early, or indexes that had not reached
+// the state the record was read from within indexWait) the answer says
+// complete: false.
 
 // maxTimelineBlocks bounds the blocks one timeline reads.
 const maxTimelineBlocks = 256
@@ -30,7 +32,13 @@ func (s *server) timeline(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if _, _, ok := queryAs[pb.Workload](s, w, r, chain.PathWorkload, raw); !ok {
+	_, resp, ok := queryAs[pb.Workload](s, w, r, chain.PathWorkload, raw)
+	if !ok {
+		return
+	}
+	caughtUp, err := s.awaitIndex(r.Context(), resp.Height)
+	if err != nil {
+		searchFailed(w, err)
 		return
 	}
 	id := hex.EncodeToString(raw)
@@ -45,7 +53,7 @@ func (s *server) timeline(w http.ResponseWriter, r *http.Request) {
 	if len(heights) > maxTimelineBlocks {
 		heights, truncated = heights[:maxTimelineBlocks], true
 	}
-	out := wire.Timeline{Workload: id, Entries: []wire.TimelineEntry{}, Complete: !truncated}
+	out := wire.Timeline{Workload: id, Entries: []wire.TimelineEntry{}, Complete: !truncated && caughtUp}
 	t := timelineOf{id: id, prev: map[int64]string{}}
 	for _, h := range heights {
 		evs, err := s.blockEvents(r.Context(), h)
