@@ -157,7 +157,10 @@ func TestLongProverKilledMidWorkload(t *testing.T) {
 // test-long: `go test -tags long -run TestDoubleSignerJailed
 // ./internal/localnet`): whether the two nodes sharing a key ever sign
 // conflicting votes is up to timing, and in one CI run of three they did
-// not within three minutes. A
+// not within three minutes. CI checks the punishment instead with
+// internal/node's TestDoubleSignEvidenceJailsAndSlashes, which signs the
+// conflicting votes itself and broadcasts the evidence; this test adds
+// only CometBFT catching real twins in consensus gossip. A
 // validator whose key runs on two nodes at once (node3 and, with node3's
 // key copied in, the full node prover0) signs conflicting votes; CometBFT
 // gathers the evidence, the app slashes and jails it (power 0, unbonding),
