@@ -169,6 +169,21 @@ func StakeMsg(amount uint64) *Msg {
 // UnbondMsg starts the sender's prover leaving.
 func UnbondMsg() *Msg { return &pb.Msg{Kind: &pb.Msg_Unbond{Unbond: &pb.Unbond{}}} }
 
+// SetHotKeyMsg builds a SetHotKey (issue 19): the account hot (an
+// address) may then send the sender's routine prover messages; empty hot
+// revokes the one set.
+func SetHotKeyMsg(hot string) (*Msg, error) {
+	m := &pb.SetHotKey{}
+	if hot != "" {
+		a, err := address.Parse(hot)
+		if err != nil {
+			return nil, err
+		}
+		m.HotKey = a[:]
+	}
+	return &pb.Msg{Kind: &pb.Msg_SetHotKey{SetHotKey: m}}, nil
+}
+
 // WithdrawMsg returns the sender's unlocked stake.
 func WithdrawMsg() *Msg { return &pb.Msg{Kind: &pb.Msg_Withdraw{Withdraw: &pb.Withdraw{}}} }
 

@@ -136,7 +136,8 @@ type Prover struct {
 	Hardware         *Hardware `json:"hardware,omitempty"`
 	MaxConcurrent    uint32    `json:"max_concurrent"`
 	BlobEndpoint     string    `json:"blob_endpoint,omitempty"`
-	Label            string    `json:"label,omitempty"` // chosen at registration; may be empty
+	Label            string    `json:"label,omitempty"`   // chosen at registration; may be empty
+	HotKey           string    `json:"hot_key,omitempty"` // issue 19: the account that may send its routine messages
 	VRFPublicKey     string    `json:"vrf_public_key"`
 	RegisteredHeight int64     `json:"registered_height"`
 	UnbondHeight     int64     `json:"unbond_height,omitempty"`

@@ -121,6 +121,13 @@ const (
 	// rare and never fill a block): an Unbond's 32 (a record and an
 	// account) plus a quarter for the VRF key and the count.
 	WeightValidator = 40
+	// WeightSetHotKey is a hot key set or replaced: the prover record
+	// read and written, the two accounts' index entries read, one deleted
+	// and one written, no scan. Like WeightValidator, not measured (rare);
+	// a routine message's look-up of its sender's hot key (one read) is
+	// within the weights above, whose calibration runs on a shared
+	// machine with more noise than a read.
+	WeightSetHotKey = 40
 )
 
 // The pool's bounds (issue 17), constants for the same reason.
@@ -201,6 +208,8 @@ func MsgWeight(m *pb.Msg, admissionChallenges uint32) uint64 {
 			return WeightSubmitNodeProof + WeightGnarkNodeProof
 		}
 		return WeightSubmitNodeProof
+	case *pb.Msg_SetHotKey: // issue 19
+		return WeightSetHotKey
 	case *pb.Msg_CreateValidator, *pb.Msg_ValidatorUnbond, *pb.Msg_ValidatorWithdraw: // issue 19
 		return WeightValidator
 	}

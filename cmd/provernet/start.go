@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -23,17 +24,18 @@ import (
 
 // startProverOpts are `start --prover`'s flags.
 type startProverOpts struct {
-	on       bool
-	key      string
-	capacity int
-	stake    string
-	cpu      uint32
-	memoryMB uint64
-	gpus     []string
-	label    string
-	treeBurn uint32   // fee_burn_bp on its proof-tree node proofs
-	treeKeys string   // the gnark tree pair's keys (--tree-keys)
-	asks     []string // issue 17: --ask
+	on        bool
+	key       string
+	capacity  int
+	stake     string
+	cpu       uint32
+	memoryMB  uint64
+	gpus      []string
+	label     string
+	treeBurn  uint32   // fee_burn_bp on its proof-tree node proofs
+	treeKeys  string   // the gnark tree pair's keys (--tree-keys)
+	asks      []string // issue 17: --ask
+	forProver string   // issue 19: --prover-for, when --prover-key is that prover's hot key
 }
 
 // startInfo is what `start` prints: the endpoints and, with --prover, the
@@ -95,6 +97,12 @@ pending until it passes its admission challenge: one piece of the benchmark
 per declared core, all at once, their buffers adding up to the declared
 memory (at most 1024 MiB per core). Declared GPUs are recorded, untested.
 
+With --prover-for PROVER, --prover-key is that prover's hot key (named with
+provernet tx prover hot-key): the daemon works for PROVER, signs with the hot
+key, which pays the fees, and registers nothing; the staking key stays
+offline. Copy the prover's VRF key (HOME/keys/PROVER.vrf.json) beside the
+hot key for proof trees.
+
 With --state-sync a new node (empty data directory) restores a recent
 snapshot served by its peers instead of replaying every block: a light
 client checks it against --trust-height and --trust-hash (a block hash
@@ -102,6 +110,7 @@ read from a node you trust) through the CometBFT RPCs --rpc-servers (two at
 least). See docs/OPERATIONS.md, "State sync".`,
 		Example: `  provernet start --home ./node
   provernet start --home ./node --prover --prover-key alice --prover-capacity 2 --prover-stake 1000prv
+  provernet start --home ./node --prover --prover-key alice-hot --prover-for prv1...
   provernet start --home ./new --state-sync --trust-height 12000 --trust-hash 4F3C... --rpc-servers http://a:26657,http://b:26657`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runStart(g, cmd, po, so, blobListen) },
@@ -122,6 +131,7 @@ least). See docs/OPERATIONS.md, "State sync".`,
 	f.StringVar(&po.label, "prover-label", "", "with --prover: a name it registers with, for explorers and lists (printable ASCII, at most 64 bytes)")
 	f.StringVar(&po.treeKeys, "tree-keys", "", "with --prover: the gnark tree pair's keys (`provernet tree keys`); without them it proves no node of a gnark tree")
 	f.Uint32Var(&po.treeBurn, "tree-fee-burn-bp", 0, "with --prover: FEE_BURN on its proof-tree node proofs, 0..10000 bp: raises its score by that share and gives up that share of its pay (docs/TREES.md)")
+	f.StringVar(&po.forProver, "prover-for", "", "with --prover: the prover (address or key name) the daemon works for when --prover-key is its hot key (`provernet tx prover hot-key`); it registers nothing")
 	f.StringArrayVar(&po.asks, "ask", nil, "with --prover: an ask it keeps on the market, set at start if the chain lacks it: price=P,latency=L,class=cpu|gpu or program=ID (repeatable; id=N, default its position 1, 2, ...)")
 	return cmd
 }
@@ -135,7 +145,7 @@ func runStart(g *globals, cmd *cobra.Command, po startProverOpts, so startSyncOp
 		}
 	}
 	if !po.on {
-		for _, name := range []string{"prover-key", "prover-capacity", "prover-stake", "prover-cpu", "prover-memory-mb", "prover-gpu", "prover-label", "tree-fee-burn-bp", "tree-keys", "ask"} {
+		for _, name := range []string{"prover-key", "prover-capacity", "prover-stake", "prover-cpu", "prover-memory-mb", "prover-gpu", "prover-label", "tree-fee-burn-bp", "tree-keys", "ask", "prover-for"} {
 			if cmd.Flags().Changed(name) {
 				return cli.WithHint(fmt.Errorf("--%s needs --prover", name), "add --prover to run a prover daemon beside the node")
 			}
@@ -145,7 +155,7 @@ func runStart(g *globals, cmd *cobra.Command, po startProverOpts, so startSyncOp
 	var key *client.Key
 	var reg *prover.Registration
 	var asks []*pb.SetAsk
-	var exe string
+	var exe, forAddr string
 	if po.on {
 		if po.key == "" {
 			return cli.WithHint(errors.New("--prover needs --prover-key"), "create a key with `provernet keys add NAME`, fund it, then pass --prover-key NAME")
@@ -167,7 +177,17 @@ func runStart(g *globals, cmd *cobra.Command, po startProverOpts, so startSyncOp
 				return err
 			}
 		}
-		if reg, err = startRegistration(po); err != nil {
+		if po.forProver != "" { // a hot key registers nothing
+			for _, name := range []string{"prover-stake", "prover-cpu", "prover-memory-mb", "prover-gpu", "prover-label"} {
+				if cmd.Flags().Changed(name) {
+					return cli.WithHint(fmt.Errorf("--%s declares a registration, which a hot key (--prover-for) cannot send", name),
+						"register and stake with the prover's own key: provernet tx prover register/stake --from PROVER")
+				}
+			}
+			if forAddr, err = g.resolveAddress(po.forProver); err != nil {
+				return err
+			}
+		} else if reg, err = startRegistration(po); err != nil {
 			return err
 		}
 		if asks, err = parseAskFlags(po.asks); err != nil {
@@ -176,7 +196,7 @@ func runStart(g *globals, cmd *cobra.Command, po startProverOpts, so startSyncOp
 		if key, err = g.loadKey(po.key); err != nil {
 			return err
 		}
-		if err := startClaimProverDir(filepath.Join(g.home, "prover"), key.Address()); err != nil {
+		if err := startClaimProverDir(filepath.Join(g.home, "prover"), cmp.Or(forAddr, key.Address())); err != nil {
 			return err
 		}
 	}
@@ -197,7 +217,9 @@ func runStart(g *globals, cmd *cobra.Command, po startProverOpts, so startSyncOp
 			stake = n.Params().MinProverStake
 		}
 		dir := filepath.Join(g.home, "prover")
-		reg.Stake, reg.BlobEndpoint = stake, n.APIURL()
+		if reg != nil {
+			reg.Stake, reg.BlobEndpoint = stake, n.APIURL()
+		}
 		cal, err := prover.LoadCalibration(prover.CalibrationFile(g.home)) // `prover calibrate`, if it ran
 		if err != nil {
 			_ = n.Stop()
@@ -208,8 +230,8 @@ func runStart(g *globals, cmd *cobra.Command, po startProverOpts, so startSyncOp
 			speed = cal.CyclesPerSecond
 		}
 		d, err := prover.New(prover.Config{
-			RPC: n.RPCURL(), API: n.APIURL(), Key: key, Dir: dir, Exe: exe, Capacity: po.capacity, CyclesPerSecond: speed,
-			TreeFeeBurnBP: po.treeBurn, VRFKeyFile: startVRFKeyFile(g, po.key), TreeKeysDir: po.treeKeys,
+			RPC: n.RPCURL(), API: n.APIURL(), Key: key, Prover: forAddr, Dir: dir, Exe: exe, Capacity: po.capacity, CyclesPerSecond: speed,
+			TreeFeeBurnBP: po.treeBurn, VRFKeyFile: startVRFKeyFile(g, po.forProver, po.key), TreeKeysDir: po.treeKeys,
 			Register: reg,
 			Asks:     asks,                          // issue 17: --ask
 			Log:      n.Config().Log.Slog(g.stderr), // log.format and log.level, like the node's
@@ -258,12 +280,19 @@ func runStart(g *globals, cmd *cobra.Command, po startProverOpts, so startSyncOp
 }
 
 // startVRFKeyFile is the prover's VRF key: the one `prover register`
-// wrote beside its account key, if any; else the daemon's own (it makes
-// one in its directory when it registers).
-func startVRFKeyFile(g *globals, name string) string {
-	p := filepath.Join(client.DefaultKeysDir(g.home), name+".vrf.json")
-	if _, err := os.Stat(p); err == nil {
-		return p
+// wrote beside the first of the named keys that has one (with a hot key:
+// the prover's name, then the hot key's, where an operator copies the
+// prover's NAME.vrf.json as HOT.vrf.json); else the daemon's own (it
+// makes one in its directory when it registers).
+func startVRFKeyFile(g *globals, names ...string) string {
+	for _, name := range names {
+		if name == "" {
+			continue
+		}
+		p := filepath.Join(client.DefaultKeysDir(g.home), name+".vrf.json")
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
 	}
 	return ""
 }

@@ -6,6 +6,9 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
+	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/wire/address"
 	"github.com/provernet/provernet/wire/txn"
 )
 
@@ -34,8 +37,10 @@ type PendingResult struct {
 
 // pendingResults answers /pending: the results submitted for a workload
 // among the newest PendingScan transactions CheckTx admitted that no block
-// has included yet, newest first. It takes no block lock.
-func (a *App) pendingResults(id []byte) (*abci.QueryResponse, error) {
+// has included yet, newest first. It takes no block lock; it reads the
+// committed state (snap) only to name the prover of a result its hot key
+// sent (issue 19), under the tree's read lock.
+func (a *App) pendingResults(snap store.Reader, id []byte) (*abci.QueryResponse, error) {
 	if err := workloadID(id); err != nil {
 		return nil, err
 	}
@@ -56,6 +61,33 @@ func (a *App) pendingResults(id []byte) (*abci.QueryResponse, error) {
 	if len(out) > MaxPendingResults {
 		out = out[:MaxPendingResults]
 	}
+	if err := a.actingProvers(snap, out); err != nil {
+		return nil, err
+	}
 	b, err := json.Marshal(out)
 	return &abci.QueryResponse{Value: b}, err
+}
+
+// actingProvers names, in each result sent by a prover's hot key, the
+// prover it acts for rather than the key.
+func (a *App) actingProvers(snap store.Reader, out []PendingResult) error {
+	if len(out) == 0 {
+		return nil
+	}
+	a.treeMu.RLock()
+	defer a.treeMu.RUnlock()
+	for i := range out {
+		sender, err := address.FromBytes(out[i].Prover)
+		if err != nil {
+			return err
+		}
+		p, ok, err := protocol.HotKeyOf(snap, sender)
+		if err != nil {
+			return err
+		}
+		if ok {
+			out[i].Prover = bytes.Clone(p[:])
+		}
+	}
+	return nil
 }

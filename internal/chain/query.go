@@ -89,7 +89,7 @@ func (a *App) Query(_ context.Context, req *abci.QueryRequest) (*abci.QueryRespo
 	case PathWorkloads:
 		resp, err = a.listWorkloads(snap, req.Data)
 	case PathPending:
-		resp, err = a.pendingResults(req.Data)
+		resp, err = a.pendingResults(snap, req.Data)
 	default:
 		resp, err = query(snap, req)
 	}

@@ -210,7 +210,7 @@ func (s *server) keep(ctx context.Context, f *eventFilter, e wire.StreamEvent) b
 	if f.workload != "" && !strings.EqualFold(id, f.workload) {
 		return false
 	}
-	if f.prover != "" && e.Attrs["prover"] != f.prover && e.Attrs["voter"] != f.prover && e.Attrs["sender"] != f.prover {
+	if f.prover != "" && e.Attrs["prover"] != f.prover && e.Attrs["voter"] != f.prover && e.Attrs["sender"] != f.prover && e.Attrs["for"] != f.prover {
 		return false
 	}
 	if f.owner != "" {

@@ -56,7 +56,7 @@ func (s *server) proverHistory(w http.ResponseWriter, r *http.Request) {
 		reply(w, wire.ProverHistory{Prover: p, Entries: []wire.HistoryEntry{}})
 		return
 	}
-	for _, key := range []string{"tx.sender", "slot.prover", "slash.prover", "excused.prover"} {
+	for _, key := range []string{"tx.sender", "tx.for", "slot.prover", "slash.prover", "excused.prover"} {
 		hs.tx = append(hs.tx, key+"='"+p+"'"+txCond)
 	}
 	for _, key := range []string{"slot.prover", "slash.prover", "excused.prover", "challenge.prover", "reinstate.prover", "vote_paid.voter"} {
@@ -85,7 +85,7 @@ func (s *server) proverHistory(w http.ResponseWriter, r *http.Request) {
 		senders := map[string]string{}
 		for _, e := range evs {
 			if e.Type == "tx" {
-				senders[e.Tx] = e.Attrs["sender"]
+				senders[e.Tx] = actor(e)
 			}
 		}
 		for i := len(evs) - 1; i >= 0; i-- {

@@ -80,7 +80,7 @@ func (t *timelineOf) block(evs []wire.StreamEvent) []wire.TimelineEntry {
 	senders := map[string]string{}
 	for i, e := range evs {
 		if e.Type == "tx" {
-			senders[e.Tx] = e.Attrs["sender"]
+			senders[e.Tx] = actor(e)
 		}
 		entry := wire.TimelineEntry{Height: e.Height, Index: e.Index, Slot: -1, Tx: e.Tx, Prover: e.Attrs["prover"]}
 		switch {
@@ -154,6 +154,15 @@ func (t *timelineOf) nextToSlot(evs []wire.StreamEvent, i int) bool {
 		}
 	}
 	return false
+}
+
+// actor is whom a transaction's messages act for: the prover a hot key
+// sends them for (the tx event's "for", issue 19), else the sender.
+func actor(e wire.StreamEvent) string {
+	if p := e.Attrs["for"]; p != "" {
+		return p
+	}
+	return e.Attrs["sender"]
 }
 
 // namesWorkload reports whether e is about workload id.

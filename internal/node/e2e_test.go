@@ -149,6 +149,9 @@ type e2e struct {
 	treeFeeBurn map[int]uint32
 	// treeKeys is the gnark tree pair's keys the daemons use ("": none).
 	treeKeys string
+	// hotKeys[i], if set, is the key prover i's daemon signs with, as
+	// the prover's hot key (issue 19).
+	hotKeys map[int]*client.Key
 }
 
 // e2eParams keep the windows short but wide enough for a loaded CI machine.
@@ -245,8 +248,12 @@ func (e *e2e) startProverAs(i int, fault prover.Fault, reg *prover.Registration)
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	signer, forProver := k, ""
+	if hot := e.hotKeys[i]; hot != nil {
+		signer, forProver = hot, k.Address()
+	}
 	d, err := prover.New(prover.Config{
-		RPC: e.d.RPCURL(), API: e.d.APIURL(), Key: k, Exe: exe, Capacity: 2, Fault: fault, TreeFeeBurnBP: e.treeFeeBurn[i], TreeKeysDir: e.treeKeys,
+		RPC: e.d.RPCURL(), API: e.d.APIURL(), Key: signer, Prover: forProver, Exe: exe, Capacity: 2, Fault: fault, TreeFeeBurnBP: e.treeFeeBurn[i], TreeKeysDir: e.treeKeys,
 		Dir: filepath.Join(e.d.Home(), "provers", k.Name), Poll: 100 * time.Millisecond,
 		Log:      slog.New(slog.NewTextHandler(lockedWriter{&e.mu, e.log}, nil)).With("prover", k.Name, "fault", string(fault)),
 		Register: reg,

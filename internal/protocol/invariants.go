@@ -20,7 +20,7 @@ import (
 // CheckInvariants checks the supply, every workload, every prover's
 // counts of what it holds, and the active index.
 func CheckInvariants(r store.Reader) error {
-	return errors.Join(CheckSupply(r), CheckWorkloads(r), CheckProverCounts(r), CheckActiveIndex(r), CheckBook(r), CheckPoolIndex(r), CheckTrees(r), CheckValidators(r))
+	return errors.Join(CheckSupply(r), CheckWorkloads(r), CheckProverCounts(r), CheckActiveIndex(r), CheckBook(r), CheckPoolIndex(r), CheckTrees(r), CheckValidators(r), CheckHotKeys(r))
 }
 
 // CheckActiveIndex verifies the active index (active.go) against a scan of

@@ -79,6 +79,11 @@ func registerProver(kv store.KV, env Env, sender address.Address, m *pb.Register
 	if res := checkRegister(m); !res.OK() {
 		return res, nil
 	}
+	if owner, ok, err := HotKeyOf(kv, sender); err != nil {
+		return Result{}, err
+	} else if ok {
+		return reject(wire.CodeNotAllowed, "register: %s is the hot key of prover %s and cannot be a prover itself; the staking key revokes it first (SetHotKey with no key)", sender, owner), nil
+	}
 	old, err := GetProver(kv, sender)
 	switch {
 	case err == nil && old.State != pb.ProverState_PROVER_STATE_EXITED:
@@ -108,6 +113,7 @@ func registerProver(kv store.KV, env Env, sender address.Address, m *pb.Register
 		p.Slashed, p.Absences, p.ProofsFinal, p.Suspensions, p.WrongVotes, p.VotesPaid =
 			old.Slashed, old.Absences, old.ProofsFinal, old.Suspensions, old.WrongVotes, old.VotesPaid
 		p.Reputation = old.Reputation // issue 17: leaving does not wash a record of misses
+		p.HotKey = old.HotKey         // issue 19: its hot key (and the index naming it) stays until the staking key changes it
 	}
 	if err := setProver(kv, p); err != nil {
 		return Result{}, err

@@ -19,7 +19,7 @@ type Attr struct {
 // history (internal/httpapi, timeline.go and history.go). Index flags are
 // not part of any hash: they change what a node can search, not the chain.
 var indexed = map[string]bool{
-	"tx.sender": true, "transfer.from": true, "transfer.to": true,
+	"tx.sender": true, "tx.for": true, "transfer.from": true, "transfer.to": true,
 	"run.workload": true, "workload.id": true, "slot.workload": true, "slot.prover": true,
 	"settle.workload": true, "excused.workload": true, "excused.prover": true,
 	"challenge.workload": true, "challenge.prover": true,

@@ -108,6 +108,14 @@ func (s *scenario) dispatch(t testing.TB, c *cmd) string {
 		return s.send(t, c.str("from"), &pb.Msg{Kind: &pb.Msg_Unbond{Unbond: &pb.Unbond{}}})
 	case "withdraw":
 		return s.send(t, c.str("from"), &pb.Msg{Kind: &pb.Msg_Withdraw{Withdraw: &pb.Withdraw{}}})
+	case "hot-key": // hot-key from=PROVER key=NAME|none (issue 19)
+		from, key := c.str("from"), c.str("key")
+		m := &pb.SetHotKey{}
+		if key != "none" {
+			a := s.addr(t, key)
+			m.HotKey = a[:]
+		}
+		return s.send(t, from, &pb.Msg{Kind: &pb.Msg_SetHotKey{SetHotKey: m}})
 	case "transfer":
 		from, to, amount := c.str("from"), s.addr(t, c.str("to")), c.uint("amount", "", 64)
 		return s.send(t, from, &pb.Msg{Kind: &pb.Msg_Transfer{Transfer: &pb.Transfer{To: to[:], Amount: amount}}})

@@ -166,10 +166,11 @@ func payFee(kv store.KV, env Env, tx *txn.Tx, acct *pb.Account) error {
 func runMessages(kv store.KV, env Env, tx *txn.Tx) (Result, error) {
 	var res Result
 	if !env.checking {
-		res.Events = []Event{event("tx",
-			"sender", tx.Sender.String(),
-			"nonce", strconv.FormatUint(tx.Body.Nonce, 10),
-			"fee", strconv.FormatUint(tx.Body.Fee, 10))}
+		ev, err := txEvent(kv, tx)
+		if err != nil {
+			return Result{}, err
+		}
+		res.Events = []Event{ev}
 	}
 	if res, ok := voteAlone(tx); !ok {
 		return res, nil
@@ -206,8 +207,30 @@ func voteAlone(tx *txn.Tx) (Result, bool) {
 	return Result{}, true
 }
 
-// runMessage dispatches one message to its handler.
+// txEvent is the event every transaction opens with: its sender, nonce
+// and fee, and, when the sender is a prover's hot key, the prover its
+// routine messages act for (hotkey.go).
+func txEvent(kv store.Reader, tx *txn.Tx) (Event, error) {
+	attrs := []string{"sender", tx.Sender.String(),
+		"nonce", strconv.FormatUint(tx.Body.Nonce, 10),
+		"fee", strconv.FormatUint(tx.Body.Fee, 10)}
+	p, ok, err := HotKeyOf(kv, tx.Sender)
+	if err != nil {
+		return Event{}, err
+	}
+	if ok {
+		attrs = append(attrs, "for", p.String())
+	}
+	return event("tx", attrs...), nil
+}
+
+// runMessage dispatches one message to its handler, a routine message of
+// a prover's hot key acting for the prover (hotkey.go).
 func runMessage(kv store.KV, env Env, sender address.Address, m *pb.Msg) (Result, error) {
+	sender, err := actingFor(kv, sender, m)
+	if err != nil {
+		return Result{}, err
+	}
 	switch k := m.GetKind().(type) {
 	case *pb.Msg_Transfer:
 		return transfer(kv, env, sender, k.Transfer)
@@ -235,6 +258,8 @@ func runMessage(kv store.KV, env Env, sender address.Address, m *pb.Msg) (Result
 		return vote(kv, env, sender, k.Vote)
 	case *pb.Msg_SetAsk:
 		return setAsk(kv, env, sender, k.SetAsk)
+	case *pb.Msg_SetHotKey: // issue 19
+		return setHotKey(kv, env, sender, k.SetHotKey)
 	case *pb.Msg_ProveTree: // issue 16
 		return proveTree(kv, env, sender, k.ProveTree)
 	case *pb.Msg_SubmitNodeProof: // issue 16

@@ -20,8 +20,14 @@ type Config struct {
 	// RPC is a node's CometBFT RPC address (http://host:port); API is its
 	// provernet HTTP API (blobs).
 	RPC, API string
-	// Key is the prover's account key.
+	// Key signs the daemon's transactions: the prover's own (staking) key,
+	// or, with Prover set, the prover's hot key (issue 19,
+	// docs/PROVER.md "Hot keys"), which pays the fees.
 	Key *client.Key
+	// Prover, if set, is the prover the daemon works for when Key is its
+	// hot key (empty: Key's own address). The daemon checks at start that
+	// the chain names Key as the prover's hot key; it cannot register.
+	Prover string
 	// Dir keeps the daemon's state: the last height, the jobs and their
 	// temporary identities, and the modules and inputs it fetched.
 	Dir string
@@ -143,6 +149,9 @@ func (c *Config) defaults() error {
 		return fmt.Errorf("prover: a tree fee burn of %d bp exceeds 10000", c.TreeFeeBurnBP)
 	}
 	if c.Register != nil {
+		if c.Prover != "" && c.Prover != c.Key.Address() {
+			return errors.New("prover: a hot key cannot register its prover; register and stake with the prover's own key, then name the hot key (provernet tx prover hot-key)")
+		}
 		return c.Register.Validate()
 	}
 	return nil

@@ -74,7 +74,11 @@ func New(cfg Config) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	addr, err := address.Parse(cfg.Key.Address())
+	addr, err := address.Parse(cmp.Or(cfg.Prover, cfg.Key.Address()))
+	if err != nil {
+		return nil, fmt.Errorf("prover: %w", err)
+	}
+	signerAddr, err := address.Parse(cfg.Key.Address())
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +88,7 @@ func New(cfg Config) (*Daemon, error) {
 	}
 	d := &Daemon{cfg: cfg, chain: c, jobs: jobs, addr: addr, metrics: m,
 		fetch:    &fetcher{api: client.New(cfg.API), dir: cfg.Dir},
-		signer:   &signer{key: cfg.Key, addr: addr, metrics: m},
+		signer:   &signer{key: cfg.Key, addr: signerAddr, metrics: m},
 		interest: map[string]bool{}, trees: map[string]*treeWork{}, running: map[string]context.CancelFunc{}, ballot: newBallot(),
 		proved: make(chan proveResult, 16), treeDone: make(chan treeProved, 16), verified: make(chan verifyResult, 64), verifySem: make(chan struct{}, cmp.Or(cfg.Verifiers, 2))}
 	d.pace.cyclesPerSec = cfg.CyclesPerSecond // refined by its own jobs (promise.go)
@@ -95,7 +99,8 @@ func New(cfg Config) (*Daemon, error) {
 	return d, nil
 }
 
-// Address is the prover's account address.
+// Address is the prover's account address (with a hot key, the prover's,
+// not the key's).
 func (d *Daemon) Address() string { return d.addr.String() }
 
 // Run follows the chain until ctx ends. Errors talking to the node are

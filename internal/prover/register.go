@@ -1,6 +1,7 @@
 package prover
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -39,6 +40,9 @@ func (d *Daemon) connect(ctx context.Context) error {
 	if err := d.register(ctx); err != nil {
 		return err
 	}
+	if err := d.checkHotKey(ctx); err != nil {
+		return err
+	}
 	return d.setAsks(ctx) // issue 17
 }
 
@@ -67,6 +71,24 @@ func (d *Daemon) register(ctx context.Context) error {
 		return fmt.Errorf("failed to register: %w", err)
 	}
 	d.cfg.Log.Info("registered", "prover", d.addr.String(), "stake", r.Stake)
+	return nil
+}
+
+// checkHotKey, when the daemon signs with a hot key, checks that the
+// chain names that key as the prover's: otherwise every routine message
+// it sent would act for the key's own account and be refused.
+func (d *Daemon) checkHotKey(ctx context.Context) error {
+	if d.signer.addr == d.addr {
+		return nil
+	}
+	p, err := d.chain.prover(ctx, d.addr[:])
+	if err != nil {
+		return fmt.Errorf("prover %s: %w", d.addr, err)
+	}
+	if !bytes.Equal(p.HotKey, d.signer.addr[:]) {
+		return fmt.Errorf("key %s is not the hot key of prover %s on this chain; name it with `provernet tx prover hot-key %s --from <the prover's key>`", d.signer.addr, d.addr, d.signer.addr)
+	}
+	d.cfg.Log.Info("working with a hot key", "prover", d.addr.String(), "hot_key", d.signer.addr.String())
 	return nil
 }
 

@@ -539,6 +539,7 @@ type Prover struct {
 	WrongVotes       uint64                 `protobuf:"varint,23,opt,name=wrong_votes,json=wrongVotes,proto3" json:"wrong_votes,omitempty"`                // votes cast against the committee's decision
 	VotesPaid        uint64                 `protobuf:"varint,24,opt,name=votes_paid,json=votesPaid,proto3" json:"votes_paid,omitempty"`                   // votes that decided a slot and were paid
 	Label            string                 `protobuf:"bytes,25,opt,name=label,proto3" json:"label,omitempty"`                                             // a name the operator chose at registration (printable ASCII, at most 64 bytes; may be empty)
+	HotKey           []byte                 `protobuf:"bytes,26,opt,name=hot_key,json=hotKey,proto3" json:"hot_key,omitempty"`                             // issue 19: the account that may send its routine messages (empty: none)
 	// issue 17: reputation, a ring of per-period counts over
 	// reputation_window (internal/protocol/reputation.go).
 	Reputation    []*RepBucket `protobuf:"bytes,40,rep,name=reputation,proto3" json:"reputation,omitempty"`
@@ -749,6 +750,13 @@ func (x *Prover) GetLabel() string {
 		return x.Label
 	}
 	return ""
+}
+
+func (x *Prover) GetHotKey() []byte {
+	if x != nil {
+		return x.HotKey
+	}
+	return nil
 }
 
 func (x *Prover) GetReputation() []*RepBucket {
@@ -3418,7 +3426,7 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\fmin_hardware\x18\x05 \x01(\v2\x16.provernet.v1.HardwareR\vminHardware\x12\x14\n" +
 	"\x05owner\x18\x06 \x01(\fR\x05owner\x12\x16\n" +
 	"\x06height\x18\a \x01(\x03R\x06height\x12#\n" +
-	"\rverify_cycles\x18\b \x01(\x04R\fverifyCycles\"\xb0\a\n" +
+	"\rverify_cycles\x18\b \x01(\x04R\fverifyCycles\"\xc9\a\n" +
 	"\x06Prover\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\fR\aaddress\x12$\n" +
 	"\x0evrf_public_key\x18\x02 \x01(\fR\fvrfPublicKey\x122\n" +
@@ -3447,7 +3455,8 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"wrongVotes\x12\x1d\n" +
 	"\n" +
 	"votes_paid\x18\x18 \x01(\x04R\tvotesPaid\x12\x14\n" +
-	"\x05label\x18\x19 \x01(\tR\x05label\x127\n" +
+	"\x05label\x18\x19 \x01(\tR\x05label\x12\x17\n" +
+	"\ahot_key\x18\x1a \x01(\fR\x06hotKey\x127\n" +
 	"\n" +
 	"reputation\x18( \x03(\v2\x17.provernet.v1.RepBucketR\n" +
 	"reputation\"\x8d\x01\n" +

@@ -331,6 +331,7 @@ type Msg struct {
 	//	*Msg_RevealKey
 	//	*Msg_Vote
 	//	*Msg_SetAsk
+	//	*Msg_SetHotKey
 	//	*Msg_ProveTree
 	//	*Msg_SubmitNodeProof
 	//	*Msg_CreateValidator
@@ -495,6 +496,15 @@ func (x *Msg) GetSetAsk() *SetAsk {
 	return nil
 }
 
+func (x *Msg) GetSetHotKey() *SetHotKey {
+	if x != nil {
+		if x, ok := x.Kind.(*Msg_SetHotKey); ok {
+			return x.SetHotKey
+		}
+	}
+	return nil
+}
+
 func (x *Msg) GetProveTree() *ProveTree {
 	if x != nil {
 		if x, ok := x.Kind.(*Msg_ProveTree); ok {
@@ -596,6 +606,10 @@ type Msg_SetAsk struct {
 	SetAsk *SetAsk `protobuf:"bytes,13,opt,name=set_ask,json=setAsk,proto3,oneof"` // issue 17
 }
 
+type Msg_SetHotKey struct {
+	SetHotKey *SetHotKey `protobuf:"bytes,14,opt,name=set_hot_key,json=setHotKey,proto3,oneof"` // issue 19: docs/PROVER.md, "Hot keys"
+}
+
 type Msg_ProveTree struct {
 	// issue 16: proof trees (docs/TREES.md); field numbers 20..29.
 	ProveTree *ProveTree `protobuf:"bytes,20,opt,name=prove_tree,json=proveTree,proto3,oneof"`
@@ -644,6 +658,8 @@ func (*Msg_RevealKey) isMsg_Kind() {}
 func (*Msg_Vote) isMsg_Kind() {}
 
 func (*Msg_SetAsk) isMsg_Kind() {}
+
+func (*Msg_SetHotKey) isMsg_Kind() {}
 
 func (*Msg_ProveTree) isMsg_Kind() {}
 
@@ -1670,6 +1686,57 @@ func (x *SetAsk) GetRemove() bool {
 	return false
 }
 
+// SetHotKey, from a registered prover's own (staking) key, names the
+// account whose transactions may carry the prover's routine messages
+// (Accept, Decline, SubmitResult, RevealKey, Vote, SetAsk,
+// SubmitNodeProof) in its name, so the staking key can stay offline. The
+// hot key pays its own fees and can move nothing of the prover's: stake,
+// balance, unbonding and withdrawal stay with the staking key. An empty
+// hot_key revokes; a new one replaces the old.
+type SetHotKey struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	HotKey        []byte                 `protobuf:"bytes,1,opt,name=hot_key,json=hotKey,proto3" json:"hot_key,omitempty"` // 20-byte address, or empty
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetHotKey) Reset() {
+	*x = SetHotKey{}
+	mi := &file_provernet_v1_tx_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetHotKey) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetHotKey) ProtoMessage() {}
+
+func (x *SetHotKey) ProtoReflect() protoreflect.Message {
+	mi := &file_provernet_v1_tx_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetHotKey.ProtoReflect.Descriptor instead.
+func (*SetHotKey) Descriptor() ([]byte, []int) {
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *SetHotKey) GetHotKey() []byte {
+	if x != nil {
+		return x.HotKey
+	}
+	return nil
+}
+
 // Accept takes an allocated slot.
 type Accept struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
@@ -1685,7 +1752,7 @@ type Accept struct {
 
 func (x *Accept) Reset() {
 	*x = Accept{}
-	mi := &file_provernet_v1_tx_proto_msgTypes[19]
+	mi := &file_provernet_v1_tx_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1697,7 +1764,7 @@ func (x *Accept) String() string {
 func (*Accept) ProtoMessage() {}
 
 func (x *Accept) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_tx_proto_msgTypes[19]
+	mi := &file_provernet_v1_tx_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1710,7 +1777,7 @@ func (x *Accept) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Accept.ProtoReflect.Descriptor instead.
 func (*Accept) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{19}
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Accept) GetWorkload() []byte {
@@ -1745,7 +1812,7 @@ type Decline struct {
 
 func (x *Decline) Reset() {
 	*x = Decline{}
-	mi := &file_provernet_v1_tx_proto_msgTypes[20]
+	mi := &file_provernet_v1_tx_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1757,7 +1824,7 @@ func (x *Decline) String() string {
 func (*Decline) ProtoMessage() {}
 
 func (x *Decline) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_tx_proto_msgTypes[20]
+	mi := &file_provernet_v1_tx_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1770,7 +1837,7 @@ func (x *Decline) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Decline.ProtoReflect.Descriptor instead.
 func (*Decline) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{20}
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *Decline) GetWorkload() []byte {
@@ -1803,7 +1870,7 @@ type SubmitResult struct {
 
 func (x *SubmitResult) Reset() {
 	*x = SubmitResult{}
-	mi := &file_provernet_v1_tx_proto_msgTypes[21]
+	mi := &file_provernet_v1_tx_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1815,7 +1882,7 @@ func (x *SubmitResult) String() string {
 func (*SubmitResult) ProtoMessage() {}
 
 func (x *SubmitResult) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_tx_proto_msgTypes[21]
+	mi := &file_provernet_v1_tx_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1828,7 +1895,7 @@ func (x *SubmitResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitResult.ProtoReflect.Descriptor instead.
 func (*SubmitResult) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{21}
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *SubmitResult) GetWorkload() []byte {
@@ -1885,7 +1952,7 @@ type RevealKey struct {
 
 func (x *RevealKey) Reset() {
 	*x = RevealKey{}
-	mi := &file_provernet_v1_tx_proto_msgTypes[22]
+	mi := &file_provernet_v1_tx_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1897,7 +1964,7 @@ func (x *RevealKey) String() string {
 func (*RevealKey) ProtoMessage() {}
 
 func (x *RevealKey) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_tx_proto_msgTypes[22]
+	mi := &file_provernet_v1_tx_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1910,7 +1977,7 @@ func (x *RevealKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevealKey.ProtoReflect.Descriptor instead.
 func (*RevealKey) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{22}
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *RevealKey) GetWorkload() []byte {
@@ -1955,7 +2022,7 @@ type Vote struct {
 
 func (x *Vote) Reset() {
 	*x = Vote{}
-	mi := &file_provernet_v1_tx_proto_msgTypes[23]
+	mi := &file_provernet_v1_tx_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1967,7 +2034,7 @@ func (x *Vote) String() string {
 func (*Vote) ProtoMessage() {}
 
 func (x *Vote) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_tx_proto_msgTypes[23]
+	mi := &file_provernet_v1_tx_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1980,7 +2047,7 @@ func (x *Vote) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Vote.ProtoReflect.Descriptor instead.
 func (*Vote) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{23}
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *Vote) GetBallots() []uint64 {
@@ -2015,7 +2082,7 @@ type ProveTree struct {
 
 func (x *ProveTree) Reset() {
 	*x = ProveTree{}
-	mi := &file_provernet_v1_tx_proto_msgTypes[24]
+	mi := &file_provernet_v1_tx_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2027,7 +2094,7 @@ func (x *ProveTree) String() string {
 func (*ProveTree) ProtoMessage() {}
 
 func (x *ProveTree) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_tx_proto_msgTypes[24]
+	mi := &file_provernet_v1_tx_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2040,7 +2107,7 @@ func (x *ProveTree) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProveTree.ProtoReflect.Descriptor instead.
 func (*ProveTree) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{24}
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ProveTree) GetBaseProgram() []byte {
@@ -2097,7 +2164,7 @@ type SubmitNodeProof struct {
 
 func (x *SubmitNodeProof) Reset() {
 	*x = SubmitNodeProof{}
-	mi := &file_provernet_v1_tx_proto_msgTypes[25]
+	mi := &file_provernet_v1_tx_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2109,7 +2176,7 @@ func (x *SubmitNodeProof) String() string {
 func (*SubmitNodeProof) ProtoMessage() {}
 
 func (x *SubmitNodeProof) ProtoReflect() protoreflect.Message {
-	mi := &file_provernet_v1_tx_proto_msgTypes[25]
+	mi := &file_provernet_v1_tx_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2122,7 +2189,7 @@ func (x *SubmitNodeProof) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitNodeProof.ProtoReflect.Descriptor instead.
 func (*SubmitNodeProof) Descriptor() ([]byte, []int) {
-	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{25}
+	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *SubmitNodeProof) GetTree() []byte {
@@ -2195,7 +2262,7 @@ const file_provernet_v1_tx_proto_rawDesc = "" +
 	"\x05nonce\x18\x03 \x01(\x04R\x05nonce\x12\x10\n" +
 	"\x03fee\x18\x04 \x01(\x04R\x03fee\x12-\n" +
 	"\bmessages\x18\x05 \x03(\v2\x11.provernet.v1.MsgR\bmessages\x12\x12\n" +
-	"\x04memo\x18\x06 \x01(\tR\x04memo\"\xa2\b\n" +
+	"\x04memo\x18\x06 \x01(\tR\x04memo\"\xdd\b\n" +
 	"\x03Msg\x124\n" +
 	"\btransfer\x18\x01 \x01(\v2\x16.provernet.v1.TransferH\x00R\btransfer\x12.\n" +
 	"\x06deploy\x18\x02 \x01(\v2\x14.provernet.v1.DeployH\x00R\x06deploy\x12G\n" +
@@ -2211,7 +2278,8 @@ const file_provernet_v1_tx_proto_rawDesc = "" +
 	"\n" +
 	"reveal_key\x18\v \x01(\v2\x17.provernet.v1.RevealKeyH\x00R\trevealKey\x12(\n" +
 	"\x04vote\x18\f \x01(\v2\x12.provernet.v1.VoteH\x00R\x04vote\x12/\n" +
-	"\aset_ask\x18\r \x01(\v2\x14.provernet.v1.SetAskH\x00R\x06setAsk\x128\n" +
+	"\aset_ask\x18\r \x01(\v2\x14.provernet.v1.SetAskH\x00R\x06setAsk\x129\n" +
+	"\vset_hot_key\x18\x0e \x01(\v2\x17.provernet.v1.SetHotKeyH\x00R\tsetHotKey\x128\n" +
 	"\n" +
 	"prove_tree\x18\x14 \x01(\v2\x17.provernet.v1.ProveTreeH\x00R\tproveTree\x12K\n" +
 	"\x11submit_node_proof\x18\x15 \x01(\v2\x1d.provernet.v1.SubmitNodeProofH\x00R\x0fsubmitNodeProof\x12J\n" +
@@ -2287,7 +2355,9 @@ const file_provernet_v1_tx_proto_rawDesc = "" +
 	"\alatency\x18\x03 \x01(\x03R\alatency\x12\x1a\n" +
 	"\bprograms\x18\x04 \x03(\fR\bprograms\x12\x18\n" +
 	"\aclasses\x18\x05 \x03(\tR\aclasses\x12\x16\n" +
-	"\x06remove\x18\x06 \x01(\bR\x06remove\"H\n" +
+	"\x06remove\x18\x06 \x01(\bR\x06remove\"$\n" +
+	"\tSetHotKey\x12\x17\n" +
+	"\ahot_key\x18\x01 \x01(\fR\x06hotKey\"H\n" +
 	"\x06Accept\x12\x1a\n" +
 	"\bworkload\x18\x01 \x01(\fR\bworkload\x12\x12\n" +
 	"\x04slot\x18\x02 \x01(\rR\x04slot\x12\x0e\n" +
@@ -2351,7 +2421,7 @@ func file_provernet_v1_tx_proto_rawDescGZIP() []byte {
 }
 
 var file_provernet_v1_tx_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_provernet_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
+var file_provernet_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_provernet_v1_tx_proto_goTypes = []any{
 	(Mechanism)(0),            // 0: provernet.v1.Mechanism
 	(Priority)(0),             // 1: provernet.v1.Priority
@@ -2375,13 +2445,14 @@ var file_provernet_v1_tx_proto_goTypes = []any{
 	(*Run)(nil),               // 19: provernet.v1.Run
 	(*MarketOrder)(nil),       // 20: provernet.v1.MarketOrder
 	(*SetAsk)(nil),            // 21: provernet.v1.SetAsk
-	(*Accept)(nil),            // 22: provernet.v1.Accept
-	(*Decline)(nil),           // 23: provernet.v1.Decline
-	(*SubmitResult)(nil),      // 24: provernet.v1.SubmitResult
-	(*RevealKey)(nil),         // 25: provernet.v1.RevealKey
-	(*Vote)(nil),              // 26: provernet.v1.Vote
-	(*ProveTree)(nil),         // 27: provernet.v1.ProveTree
-	(*SubmitNodeProof)(nil),   // 28: provernet.v1.SubmitNodeProof
+	(*SetHotKey)(nil),         // 22: provernet.v1.SetHotKey
+	(*Accept)(nil),            // 23: provernet.v1.Accept
+	(*Decline)(nil),           // 24: provernet.v1.Decline
+	(*SubmitResult)(nil),      // 25: provernet.v1.SubmitResult
+	(*RevealKey)(nil),         // 26: provernet.v1.RevealKey
+	(*Vote)(nil),              // 27: provernet.v1.Vote
+	(*ProveTree)(nil),         // 28: provernet.v1.ProveTree
+	(*SubmitNodeProof)(nil),   // 29: provernet.v1.SubmitNodeProof
 }
 var file_provernet_v1_tx_proto_depIdxs = []int32{
 	5,  // 0: provernet.v1.TxBody.messages:type_name -> provernet.v1.Msg
@@ -2392,33 +2463,34 @@ var file_provernet_v1_tx_proto_depIdxs = []int32{
 	13, // 5: provernet.v1.Msg.unbond:type_name -> provernet.v1.Unbond
 	14, // 6: provernet.v1.Msg.withdraw:type_name -> provernet.v1.Withdraw
 	19, // 7: provernet.v1.Msg.run:type_name -> provernet.v1.Run
-	22, // 8: provernet.v1.Msg.accept:type_name -> provernet.v1.Accept
-	23, // 9: provernet.v1.Msg.decline:type_name -> provernet.v1.Decline
-	24, // 10: provernet.v1.Msg.submit_result:type_name -> provernet.v1.SubmitResult
-	25, // 11: provernet.v1.Msg.reveal_key:type_name -> provernet.v1.RevealKey
-	26, // 12: provernet.v1.Msg.vote:type_name -> provernet.v1.Vote
+	23, // 8: provernet.v1.Msg.accept:type_name -> provernet.v1.Accept
+	24, // 9: provernet.v1.Msg.decline:type_name -> provernet.v1.Decline
+	25, // 10: provernet.v1.Msg.submit_result:type_name -> provernet.v1.SubmitResult
+	26, // 11: provernet.v1.Msg.reveal_key:type_name -> provernet.v1.RevealKey
+	27, // 12: provernet.v1.Msg.vote:type_name -> provernet.v1.Vote
 	21, // 13: provernet.v1.Msg.set_ask:type_name -> provernet.v1.SetAsk
-	27, // 14: provernet.v1.Msg.prove_tree:type_name -> provernet.v1.ProveTree
-	28, // 15: provernet.v1.Msg.submit_node_proof:type_name -> provernet.v1.SubmitNodeProof
-	15, // 16: provernet.v1.Msg.create_validator:type_name -> provernet.v1.CreateValidator
-	16, // 17: provernet.v1.Msg.validator_unbond:type_name -> provernet.v1.ValidatorUnbond
-	17, // 18: provernet.v1.Msg.validator_withdraw:type_name -> provernet.v1.ValidatorWithdraw
-	8,  // 19: provernet.v1.Deploy.prover:type_name -> provernet.v1.Module
-	8,  // 20: provernet.v1.Deploy.verifier:type_name -> provernet.v1.Module
-	9,  // 21: provernet.v1.Deploy.min_hardware:type_name -> provernet.v1.Hardware
-	10, // 22: provernet.v1.Hardware.gpus:type_name -> provernet.v1.Gpu
-	9,  // 23: provernet.v1.RegisterProver.hardware:type_name -> provernet.v1.Hardware
-	18, // 24: provernet.v1.Run.inputs:type_name -> provernet.v1.Input
-	20, // 25: provernet.v1.Run.market:type_name -> provernet.v1.MarketOrder
-	0,  // 26: provernet.v1.MarketOrder.mechanism:type_name -> provernet.v1.Mechanism
-	1,  // 27: provernet.v1.MarketOrder.priority:type_name -> provernet.v1.Priority
-	2,  // 28: provernet.v1.SubmitResult.outcome:type_name -> provernet.v1.Outcome
-	18, // 29: provernet.v1.ProveTree.inputs:type_name -> provernet.v1.Input
-	30, // [30:30] is the sub-list for method output_type
-	30, // [30:30] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	22, // 14: provernet.v1.Msg.set_hot_key:type_name -> provernet.v1.SetHotKey
+	28, // 15: provernet.v1.Msg.prove_tree:type_name -> provernet.v1.ProveTree
+	29, // 16: provernet.v1.Msg.submit_node_proof:type_name -> provernet.v1.SubmitNodeProof
+	15, // 17: provernet.v1.Msg.create_validator:type_name -> provernet.v1.CreateValidator
+	16, // 18: provernet.v1.Msg.validator_unbond:type_name -> provernet.v1.ValidatorUnbond
+	17, // 19: provernet.v1.Msg.validator_withdraw:type_name -> provernet.v1.ValidatorWithdraw
+	8,  // 20: provernet.v1.Deploy.prover:type_name -> provernet.v1.Module
+	8,  // 21: provernet.v1.Deploy.verifier:type_name -> provernet.v1.Module
+	9,  // 22: provernet.v1.Deploy.min_hardware:type_name -> provernet.v1.Hardware
+	10, // 23: provernet.v1.Hardware.gpus:type_name -> provernet.v1.Gpu
+	9,  // 24: provernet.v1.RegisterProver.hardware:type_name -> provernet.v1.Hardware
+	18, // 25: provernet.v1.Run.inputs:type_name -> provernet.v1.Input
+	20, // 26: provernet.v1.Run.market:type_name -> provernet.v1.MarketOrder
+	0,  // 27: provernet.v1.MarketOrder.mechanism:type_name -> provernet.v1.Mechanism
+	1,  // 28: provernet.v1.MarketOrder.priority:type_name -> provernet.v1.Priority
+	2,  // 29: provernet.v1.SubmitResult.outcome:type_name -> provernet.v1.Outcome
+	18, // 30: provernet.v1.ProveTree.inputs:type_name -> provernet.v1.Input
+	31, // [31:31] is the sub-list for method output_type
+	31, // [31:31] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_provernet_v1_tx_proto_init() }
@@ -2440,6 +2512,7 @@ func file_provernet_v1_tx_proto_init() {
 		(*Msg_RevealKey)(nil),
 		(*Msg_Vote)(nil),
 		(*Msg_SetAsk)(nil),
+		(*Msg_SetHotKey)(nil),
 		(*Msg_ProveTree)(nil),
 		(*Msg_SubmitNodeProof)(nil),
 		(*Msg_CreateValidator)(nil),
@@ -2452,7 +2525,7 @@ func file_provernet_v1_tx_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_provernet_v1_tx_proto_rawDesc), len(file_provernet_v1_tx_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   26,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

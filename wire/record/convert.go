@@ -25,7 +25,7 @@ func Prover(p *pb.Prover) wire.Prover {
 		p = &pb.Prover{}
 	}
 	return wire.Prover{Address: addrString(p.Address), State: ProverStateName(p.State), Stake: p.Stake, MaxConcurrent: p.MaxConcurrent,
-		BlobEndpoint: p.BlobEndpoint, Label: p.Label, VRFPublicKey: hex.EncodeToString(p.VrfPublicKey),
+		BlobEndpoint: p.BlobEndpoint, Label: p.Label, HotKey: addrString(p.HotKey), VRFPublicKey: hex.EncodeToString(p.VrfPublicKey),
 		RegisteredHeight: p.RegisteredHeight, UnbondHeight: p.UnbondHeight, Hardware: Hardware(p.Hardware),
 		Reason: p.RemovedReason, SuspendedUntil: p.SuspendedUntil, Misses: p.Declines, Suspensions: p.Suspensions,
 		Slashed: p.Slashed, ProofsFinal: p.ProofsFinal, VotesPaid: p.VotesPaid, WrongVotes: p.WrongVotes, Absences: p.Absences}
