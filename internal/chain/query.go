@@ -90,6 +90,9 @@ func (a *App) Query(_ context.Context, req *abci.QueryRequest) (*abci.QueryRespo
 		resp, err = a.listWorkloads(snap, req.Data)
 	case PathPending:
 		resp, err = a.pendingResults(snap, req.Data)
+	case PathBeacon:
+		snap = a.beaconSnapshot(snap, req.Data)
+		resp, err = query(snap, req)
 	default:
 		resp, err = query(snap, req)
 	}
@@ -105,6 +108,32 @@ func (a *App) Query(_ context.Context, req *abci.QueryRequest) (*abci.QueryRespo
 	}
 	resp.Height = snap.Version()
 	return resp, nil
+}
+
+// beaconSnapshot is the state a /beacon query for the height data names
+// reads: snap, which keeps the newest protocol.BeaconHistory entries
+// (beacon.go), or for an older entry the state version of its own height,
+// if this node keeps it (else snap, which answers not found).
+func (a *App) beaconSnapshot(snap *iavltree.Snapshot, data []byte) *iavltree.Snapshot {
+	if len(data) != 8 {
+		return snap
+	}
+	h := int64(binary.BigEndian.Uint64(data))
+	if h <= 0 || h >= snap.Version() {
+		return snap
+	}
+	if _, err := protocol.GetBeacon(snap, h); !errors.Is(err, store.ErrNotFound) {
+		return snap
+	}
+	if old, err := a.snapshotAt(h); err == nil {
+		return old
+	}
+	return snap
+}
+
+// beaconAt reads the beacon entry of height h as beaconSnapshot finds it.
+func (a *App) beaconAt(snap *iavltree.Snapshot, h int64) (*pb.BeaconEntry, error) {
+	return protocol.GetBeacon(a.beaconSnapshot(snap, binary.BigEndian.AppendUint64(nil, uint64(h))), h)
 }
 
 func (a *App) snapshotAt(height int64) (*iavltree.Snapshot, error) {
@@ -390,7 +419,7 @@ func (a *App) allocation(snap *iavltree.Snapshot, id []byte) (*abci.QueryRespons
 	if err != nil {
 		return nil, fmt.Errorf("the state at height %d, which the allocation of %x read, is not kept: %v: %w", h-1, id, err, errNoState)
 	}
-	beacon, err := protocol.GetBeacon(snap, h)
+	beacon, err := a.beaconAt(snap, h)
 	if err != nil {
 		return nil, err
 	}

@@ -174,7 +174,7 @@ func (a *App) marketAllocation(snap *iavltree.Snapshot, w *pb.Workload) (*abci.Q
 	if err != nil {
 		return nil, fmt.Errorf("the state at height %d, which the match of %x read, is not kept: %v: %w", h-1, w.Id, err, errNoState)
 	}
-	beacon, err := protocol.GetBeacon(snap, h)
+	beacon, err := a.beaconAt(snap, h)
 	if err != nil {
 		return nil, err
 	}

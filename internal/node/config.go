@@ -208,7 +208,7 @@ func DefaultConfig() Config {
 		// 128 MiB admitted-transaction cache; a mempool that fits the cache
 		// never makes a proposal check signatures again.
 		Mempool: Mempool{Size: 50_000, MaxBytes: 64 << 20},
-		State:   State{KeepVersions: 0, SnapshotInterval: 1000, SnapshotKeep: 2},
+		State:   State{KeepVersions: 0, SnapshotInterval: 500, SnapshotKeep: 2},
 		Sync:    StateSync{TrustPeriod: Duration{168 * time.Hour}, DiscoveryTime: Duration{15 * time.Second}},
 		Blobs: Blobs{MaxSize: 64 << 20, Quota: 1 << 30, ClientQuota: 256 << 20, Grace: Duration{time.Hour}, GCInterval: Duration{time.Minute},
 			UploadsPerSecond: 5, UploadBurst: 100, UploadBytesPerSecond: 16 << 20, UploadBytesBurst: 512 << 20,

@@ -102,10 +102,27 @@ func nextSeed(prev, beta []byte) []byte {
 	return h.Sum(nil)
 }
 
-// ApplyBeacon records a verified entry and advances the seed.
+// BeaconHistory is how many of the newest beacon entries the state keeps
+// (issue 19). No rule reads an entry older than the current seed (the
+// allocation, the challenges and the trees read the seed, or a copy in
+// their own records), so history exists for queries only: explaining an
+// allocation, which also needs the state of the height before it, and
+// /beacon/{height}. Each is read from the state version of its own height
+// when the node keeps it. Kept forever, one entry a block was most of a
+// state sync snapshot (28 MB at 100,000 blocks).
+const BeaconHistory = 1024
+
+// ApplyBeacon records a verified entry, advances the seed, and drops the
+// entry BeaconHistory heights older (one delete a block, so the history
+// stays bounded without a scan).
 func ApplyBeacon(kv store.KV, e *pb.BeaconEntry) (Event, error) {
 	if err := setProto(kv, beaconKey(e.Height), e); err != nil {
 		return Event{}, err
+	}
+	if old := e.Height - BeaconHistory; old > 0 {
+		if err := kv.Delete(beaconKey(old)); err != nil {
+			return Event{}, err
+		}
 	}
 	if err := kv.Set(keySeed, e.Seed); err != nil {
 		return Event{}, err
