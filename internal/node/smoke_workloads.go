@@ -91,9 +91,12 @@ func WaitActiveProvers(ctx context.Context, c *client.Client, n int) error {
 			return err
 		}
 		active := 0
+		var others []string // what the rest are, for the error
 		for _, p := range ps {
 			if p.State == "active" {
 				active++
+			} else {
+				others = append(others, fmt.Sprintf("%s %s %s", p.Address, p.State, p.Reason))
 			}
 		}
 		if active >= n {
@@ -101,7 +104,7 @@ func WaitActiveProvers(ctx context.Context, c *client.Client, n int) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("only %d of %d provers became active: %w", active, n, ctx.Err())
+			return fmt.Errorf("only %d of %d provers became active (%d registered; the others: %v): %w", active, n, len(ps), others, ctx.Err())
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
