@@ -189,10 +189,15 @@ func WithdrawMsg() *Msg { return &pb.Msg{Kind: &pb.Msg_Withdraw{Withdraw: &pb.Wi
 
 // CreateValidatorMsg (issue 19) makes the sender the operator of a new
 // validator: its ed25519 consensus public key (32 bytes), its VRF public
-// key (32 bytes) and the self-stake it bonds, in uprv.
-func CreateValidatorMsg(consensusPublicKey, vrfPublicKey []byte, selfStake uint64) *Msg {
+// key (32 bytes), the self-stake it bonds, in uprv, and the keys' proofs
+// of possession: consensusPoP, the consensus key's ed25519 signature of
+// wire.ValidatorPoPMessage(chain id, sender, vrfPublicKey), and vrfPoP,
+// the VRF key's RFC 9381 proof of wire.ValidatorVRFPoPAlpha(chain id,
+// sender). `provernet tx validator create` makes them from a node's keys.
+func CreateValidatorMsg(consensusPublicKey, vrfPublicKey []byte, selfStake uint64, consensusPoP, vrfPoP []byte) *Msg {
 	return &pb.Msg{Kind: &pb.Msg_CreateValidator{CreateValidator: &pb.CreateValidator{
-		ConsensusPublicKey: consensusPublicKey, VrfPublicKey: vrfPublicKey, SelfStake: selfStake}}}
+		ConsensusPublicKey: consensusPublicKey, VrfPublicKey: vrfPublicKey, SelfStake: selfStake,
+		ConsensusPop: consensusPoP, VrfPop: vrfPoP}}}
 }
 
 // ValidatorUnbondMsg starts the sender's validator (its 20-byte consensus

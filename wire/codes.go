@@ -34,6 +34,8 @@ const (
 	// issue 19: validator staking (docs/CHAIN.md, "Validators").
 	CodeValidatorLimit Code = 28 // max_validators validators are bonded already
 	CodeLastValidator  Code = 29 // unbonding would leave the chain without a bonded validator: it would halt
+	CodeBadPossession  Code = 30 // a CreateValidator whose consensus or VRF key does not prove possession: not a valid key, or a signature or proof that does not verify
+	CodePowerCap       Code = 31 // a CreateValidator whose power would reach a third of the total bonded power, with what the recent blocks added
 )
 
 // Codespace names the code table in ABCI responses.
@@ -62,6 +64,8 @@ var codeNames = [...]string{
 	CodeProofRejected:     "proof_rejected",
 	CodeValidatorLimit:    "validator_limit",
 	CodeLastValidator:     "last_validator",
+	CodeBadPossession:     "bad_possession",
+	CodePowerCap:          "power_cap",
 }
 
 // String returns the code's stable name.

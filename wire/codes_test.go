@@ -17,6 +17,7 @@ func TestCodesStable(t *testing.T) {
 		11: "not_allowed", 12: "already_exists", 13: "not_found", 14: "window_closed", 15: "mempool_busy",
 		16: "too_heavy", 17: "limit_reached", 26: "score_too_low", 27: "proof_rejected",
 		28: "validator_limit", 29: "last_validator", // issue 19
+		30: "bad_possession", 31: "power_cap", // staking review: proof of possession, power cap
 	}
 	for c, name := range want {
 		if got := c.String(); got != name {

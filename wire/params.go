@@ -88,6 +88,8 @@ type ValidatorParams struct {
 	ValidatorUnbondCooldown int64  `json:"validator_unbond_cooldown"`
 	ProposerFeeBP           uint32 `json:"proposer_fee_bp"` // of each non-critical transaction's fee, to the proposer's operator
 	SlashDoubleSignBP       uint32 `json:"slash_double_sign_bp"`
+	DowntimeWindow          int64  `json:"downtime_window"`        // heights a validator's missed blocks are counted over; also the power cap's window
+	DowntimeMaxMissedBP     uint32 `json:"downtime_max_missed_bp"` // of downtime_window, the most blocks a bonded validator may miss before it is jailed
 }
 
 // TreeParams are the proof trees' parameters (issue 16).

@@ -352,14 +352,15 @@ type ProverPage struct {
 // "Validators"): bonded (power > 0), unbonding, or jailed for double
 // signing.
 type Validator struct {
-	Address       string `json:"address"`            // consensus address, upper-case hex as CometBFT prints it
-	PubKey        string `json:"pub_key"`            // ed25519 consensus public key, hex
-	Operator      string `json:"operator,omitempty"` // the account that created it; empty for a genesis validator without one
-	Status        string `json:"status"`             // bonded, unbonding, jailed or withdrawn
-	Power         int64  `json:"power"`              // CometBFT voting power (0 once unbonding or jailed)
-	Stake         uint64 `json:"stake"`              // uprv bonded (0 for a genesis validator)
-	Slashed       uint64 `json:"slashed"`            // uprv burned for evidence
-	CreatedHeight int64  `json:"created_height"`     // 0 for a genesis validator
+	Address       string `json:"address"`              // consensus address, upper-case hex as CometBFT prints it
+	PubKey        string `json:"pub_key"`              // ed25519 consensus public key, hex
+	Operator      string `json:"operator,omitempty"`   // the account that created it; empty for a genesis validator without one
+	Status        string `json:"status"`               // bonded, unbonding, jailed or withdrawn
+	JailedFor     string `json:"jailed_for,omitempty"` // a jailed validator's reason: double_sign (evidence) or downtime (missed blocks)
+	Power         int64  `json:"power"`                // CometBFT voting power (0 once unbonding or jailed)
+	Stake         uint64 `json:"stake"`                // uprv bonded (0 for a genesis validator)
+	Slashed       uint64 `json:"slashed"`              // uprv burned for evidence
+	CreatedHeight int64  `json:"created_height"`       // 0 for a genesis validator
 	UnbondHeight  int64  `json:"unbond_height,omitempty"`
 }
 

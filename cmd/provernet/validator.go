@@ -15,6 +15,7 @@ import (
 	"github.com/provernet/provernet/internal/cli"
 	"github.com/provernet/provernet/internal/node"
 	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
 )
 
 // newTxValidatorCmd is `tx validator create|unbond|withdraw` (issue 19,
@@ -38,7 +39,10 @@ func newTxValidatorCmd(g *globals) *cobra.Command {
 key are a node's: --consensus-key-from names the node's home (its
 config/priv_validator_key.json and config/vrf_key.json) or a
 priv_validator_key.json file (its VRF key: --vrf-key, or vrf_key.json beside
-it). Only the public keys are sent. The validator's voting power is
+it). It sends the public keys and their proofs of possession: the
+consensus key signs the chain id, --from's address and the VRF key, and
+the VRF key proves the chain id and --from's address, so run it where
+the node's key files are; the private keys are not sent. The validator's voting power is
 stake / power_reduction; CometBFT applies it two blocks after the
 transaction commits, and from then on the node signs and proposes blocks:
 keep it running. At most max_validators validators are bonded at once.`,
@@ -49,11 +53,20 @@ keep it running. At most max_validators validators are bonded at once.`,
 			if err != nil {
 				return err
 			}
-			keys, err := node.ReadValidatorKeys(keyFrom, vrfFile)
+			key, err := g.loadKey(from)
+			if err != nil {
+				return err
+			}
+			st, err := g.client().Status(cmd.Context())
+			if err != nil {
+				return nodeErr(err)
+			}
+			keys, err := node.ProveValidatorKeys(keyFrom, vrfFile, st.ChainID, address.FromPublicKey(key.PublicKey()))
 			if err != nil {
 				return cli.WithHint(err, "--consensus-key-from is the node's home, or its config/priv_validator_key.json")
 			}
-			return send(cmd, client.CreateValidatorMsg(keys.ConsensusPublicKey, keys.VRFPublicKey, amount))
+			msg := client.CreateValidatorMsg(keys.ConsensusPublicKey, keys.VRFPublicKey, amount, keys.ConsensusPoP, keys.VRFPoP)
+			return g.sendAndReport(cmd.Context(), key, 0, wait, 30*time.Second, msg)
 		},
 	}
 	create.Flags().StringVar(&keyFrom, "consensus-key-from", "", "the validator node's home, or its priv_validator_key.json (required)")
@@ -161,14 +174,17 @@ func printValidators(w io.Writer, vs []wire.Validator) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ADDRESS\tSTATUS\tPOWER\tSTAKE\tSLASHED\tUNLOCKS AT\tOPERATOR")
 	for _, v := range vs {
-		unlocks, op := "-", v.Operator
+		unlocks, op, status := "-", v.Operator, v.Status
+		if v.JailedFor != "" {
+			status += " (" + v.JailedFor + ")"
+		}
 		if v.UnbondHeight > 0 {
 			unlocks = fmt.Sprint(v.UnbondHeight)
 		}
 		if op == "" {
 			op = "(genesis, none)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\n", v.Address, v.Status, v.Power, formatAmount(v.Stake), formatAmount(v.Slashed), unlocks, op)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\n", v.Address, status, v.Power, formatAmount(v.Stake), formatAmount(v.Slashed), unlocks, op)
 	}
 	_ = tw.Flush()
 }

@@ -37,12 +37,12 @@ func TestAppHashGoldenValidators(t *testing.T) {
 	}
 	c.block() // the first block (no committed state to propose from yet)
 	fmt.Fprintf(&out, "height 1 %x empty\n", c.hashes[1])
-	record(c.finalize(c.valAddr, c.vrfSecret, nil, c.sign(0, 0, client.CreateValidatorMsg(v.PubKey().Bytes(), vPublic, 5000))), "create")
+	record(c.finalize(c.valAddr, c.vrfSecret, nil, c.sign(0, 0, c.createValidator(0, v, vSecret, vPublic, 5000))), "create")
 	record(c.finalize(c.valAddr, c.vrfSecret, nil), "empty")
 	record(c.finalize(v.PubKey().Address(), vSecret, nil, c.transfer(1, 0, addrOf(c.keys[1]), 3)), "proposed by the new validator, a transfer")
 	record(c.finalize(c.valAddr, c.vrfSecret, nil, c.sign(0, 1, client.ValidatorUnbondMsg(v.PubKey().Address()))), "unbond")
 	record(c.finalize(v.PubKey().Address(), vSecret, []abci.Misbehavior{
-		{Type: abci.MISBEHAVIOR_TYPE_DUPLICATE_VOTE, Validator: abci.Validator{Address: v.PubKey().Address(), Power: 50}, Height: 4},
+		{Type: abci.MISBEHAVIOR_TYPE_DUPLICATE_VOTE, Validator: abci.Validator{Address: v.PubKey().Address(), Power: 4}, Height: 4},
 	}), "its last proposal, evidence against it")
 	record(c.finalize(c.valAddr, c.vrfSecret, nil), "empty")
 	record(c.finalize(c.valAddr, c.vrfSecret, nil), "empty")

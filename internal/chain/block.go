@@ -9,6 +9,7 @@ import (
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	cmtproto "github.com/cometbft/cometbft/api/cometbft/types/v1"
 	"github.com/cometbft/cometbft/crypto/ed25519"
 	cmttypes "github.com/cometbft/cometbft/types"
 
@@ -170,6 +171,12 @@ func (a *App) finalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		return nil, fmt.Errorf("block %d: evidence: %w", req.Height, err)
 	}
 	blockEvents = append(blockEvents, punished...)
+	// Then who signed the last commit: downtime jails (validator_downtime.go).
+	jailed, err := protocol.RecordSignatures(kv, env, signaturesOf(req.DecidedLastCommit))
+	if err != nil {
+		return nil, fmt.Errorf("block %d: last commit: %w", req.Height, err)
+	}
+	blockEvents = append(blockEvents, jailed...)
 	if err := block.SetProposer(kv, env.Params, req.ProposerAddress); err != nil {
 		return nil, fmt.Errorf("block %d: %w", req.Height, err)
 	}
@@ -227,6 +234,16 @@ func evidenceOf(ms []abci.Misbehavior) []protocol.Evidence {
 			continue
 		}
 		out = append(out, protocol.Evidence{ConsensusAddress: m.Validator.Address, Height: m.Height, Kind: kind})
+	}
+	return out
+}
+
+// signaturesOf is who of the previous height's set signed its commit, in
+// CometBFT's order: a vote CometBFT reports absent is a miss.
+func signaturesOf(c abci.CommitInfo) []protocol.Signature {
+	out := make([]protocol.Signature, 0, len(c.Votes))
+	for _, v := range c.Votes {
+		out = append(out, protocol.Signature{ConsensusAddress: v.Validator.Address, Signed: v.BlockIdFlag != cmtproto.BlockIDFlagAbsent})
 	}
 	return out
 }

@@ -68,7 +68,8 @@ type testChain struct {
 	height    int64            // last committed height
 	commits   []int64          // heights AfterCommit saw
 	balances  []uint64
-	mempool   int64 // the mempool's byte limit the app is told (0: none)
+	mempool   int64           // the mempool's byte limit the app is told (0: none)
+	commit    abci.CommitInfo // the last commit finalize hands FinalizeBlock (staking review: downtime)
 }
 
 func genesisDoc(t testing.TB, params protocol.Params, valAddr, vrfPublic []byte, balances []uint64) []byte {

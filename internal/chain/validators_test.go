@@ -6,21 +6,42 @@ import (
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	cmtproto "github.com/cometbft/cometbft/api/cometbft/types/v1"
 	cmted25519 "github.com/cometbft/cometbft/crypto/ed25519"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/chain"
 	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/internal/vrf"
+	"github.com/provernet/provernet/wire"
 	"github.com/provernet/provernet/wire/pb"
 )
 
-// stakingParams turn validator staking on with small figures.
+// stakingParams turn validator staking on with small figures: a stake of
+// 5000 gives power 4, below a third with the genesis validator's 10 (the
+// power cap).
 func stakingParams() protocol.Params {
 	p := protocol.DefaultParams()
-	p.ValidatorParams = &protocol.ValidatorParams{MaxValidators: 4, MinValidatorStake: 1000, PowerReduction: 100,
-		ValidatorUnbondCooldown: 3, ProposerFeeBP: 2000, SlashDoubleSignBP: 1000}
+	p.ValidatorParams = &protocol.ValidatorParams{MaxValidators: 4, MinValidatorStake: 1250, PowerReduction: 1250,
+		ValidatorUnbondCooldown: 3, ProposerFeeBP: 2000, SlashDoubleSignBP: 1000, DowntimeWindow: 10, DowntimeMaxMissedBP: 5000}
 	return p
+}
+
+// createValidator is a CreateValidator by account from of the consensus
+// key v and the VRF key (secret, public), with both proofs of possession.
+func (c *testChain) createValidator(from int, v cmted25519.PrivKey, secret, public []byte, stake uint64) *client.Msg {
+	c.t.Helper()
+	op := addrOf(c.keys[from])
+	sig, err := v.Sign(wire.ValidatorPoPMessage(chainID, op, public))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	pi, err := vrf.Prove(secret, wire.ValidatorVRFPoPAlpha(chainID, op))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return client.CreateValidatorMsg(v.PubKey().Bytes(), public, stake, sig, pi)
 }
 
 // finalize runs height c.height+1 proposed by proposer (signing the beacon
@@ -38,7 +59,7 @@ func (c *testChain) finalize(proposer, secret []byte, misbehavior []abci.Misbeha
 		c.t.Fatalf("height %d: proposal by %X rejected", h, proposer)
 	}
 	resp, err := c.app.FinalizeBlock(ctx, &abci.FinalizeBlockRequest{Txs: block, Height: h, Time: time.Unix(1_700_000_000+h, 0),
-		ProposerAddress: proposer, Misbehavior: misbehavior, Hash: bytes.Repeat([]byte{byte(h)}, 32)})
+		ProposerAddress: proposer, Misbehavior: misbehavior, Hash: bytes.Repeat([]byte{byte(h)}, 32), DecidedLastCommit: c.commit})
 	if err != nil {
 		c.t.Fatalf("height %d: FinalizeBlock: %v", h, err)
 	}
@@ -113,9 +134,9 @@ func TestFinalizeBlockReturnsValidatorUpdates(t *testing.T) {
 		t.Fatalf("a beacon by a key not yet registered: %v", st)
 	}
 
-	create := c.sign(0, 0, client.CreateValidatorMsg(newVal.PubKey().Bytes(), newPublic, 5000))
+	create := c.sign(0, 0, c.createValidator(0, newVal, newSecret, newPublic, 5000))
 	resp := c.finalize(c.valAddr, c.vrfSecret, nil, create)
-	wantUpdates(t, resp, abci.ValidatorUpdate{PubKeyType: cmted25519.KeyType, PubKeyBytes: newVal.PubKey().Bytes(), Power: 50})
+	wantUpdates(t, resp, abci.ValidatorUpdate{PubKeyType: cmted25519.KeyType, PubKeyBytes: newVal.PubKey().Bytes(), Power: 4})
 	// CometBFT applies it from two heights later; the key is there already.
 	c.finalize(c.valAddr, c.vrfSecret, nil)
 	resp = c.finalize(newAddr, newSecret, nil, c.transfer(1, 0, addrOf(c.keys[0]), 7))
@@ -139,8 +160,8 @@ func TestFinalizeBlockReturnsValidatorUpdates(t *testing.T) {
 	burned := supplyBurned(t, c)
 	unknown := cmted25519.GenPrivKeyFromSecret([]byte("nobody")).PubKey().Address()
 	resp = c.finalize(c.valAddr, c.vrfSecret, []abci.Misbehavior{
-		{Type: abci.MISBEHAVIOR_TYPE_DUPLICATE_VOTE, Validator: abci.Validator{Address: newAddr, Power: 50}, Height: c.height},
-		{Type: abci.MISBEHAVIOR_TYPE_DUPLICATE_VOTE, Validator: abci.Validator{Address: newAddr, Power: 50}, Height: c.height},
+		{Type: abci.MISBEHAVIOR_TYPE_DUPLICATE_VOTE, Validator: abci.Validator{Address: newAddr, Power: 4}, Height: c.height},
+		{Type: abci.MISBEHAVIOR_TYPE_DUPLICATE_VOTE, Validator: abci.Validator{Address: newAddr, Power: 4}, Height: c.height},
 		{Type: abci.MISBEHAVIOR_TYPE_LIGHT_CLIENT_ATTACK, Validator: abci.Validator{Address: unknown, Power: 1}, Height: 1},
 		{Type: abci.MISBEHAVIOR_TYPE_DUPLICATE_VOTE, Validator: abci.Validator{Address: []byte{1, 2, 3}}, Height: 1},
 		{Type: abci.MISBEHAVIOR_TYPE_UNKNOWN, Validator: abci.Validator{Address: c.valAddr}, Height: 1},
@@ -165,10 +186,10 @@ func TestEvidenceJailsBondedValidator(t *testing.T) {
 	c := newChainParams(t, nil, stakingParams(), 0, 1_000_000)
 	c.block()
 	v := cmted25519.GenPrivKeyFromSecret([]byte("double signer"))
-	_, public := vrfKey(t, 0x66)
-	c.finalize(c.valAddr, c.vrfSecret, nil, c.sign(0, 0, client.CreateValidatorMsg(v.PubKey().Bytes(), public, 2000)))
+	secret, public := vrfKey(t, 0x66)
+	c.finalize(c.valAddr, c.vrfSecret, nil, c.sign(0, 0, c.createValidator(0, v, secret, public, 2000)))
 	resp := c.finalize(c.valAddr, c.vrfSecret, []abci.Misbehavior{
-		{Type: abci.MISBEHAVIOR_TYPE_DUPLICATE_VOTE, Validator: abci.Validator{Address: v.PubKey().Address(), Power: 20}, Height: c.height},
+		{Type: abci.MISBEHAVIOR_TYPE_DUPLICATE_VOTE, Validator: abci.Validator{Address: v.PubKey().Address(), Power: 1}, Height: c.height},
 	})
 	wantUpdates(t, resp, abci.ValidatorUpdate{PubKeyType: cmted25519.KeyType, PubKeyBytes: v.PubKey().Bytes(), Power: 0})
 	// The genesis validator is now the last bonded one: evidence leaves
@@ -192,7 +213,7 @@ func TestOldGenesisHasNoValidatorRecords(t *testing.T) {
 	}
 	v := cmted25519.GenPrivKeyFromSecret([]byte("would-be validator"))
 	_, public := vrfKey(t, 0x77)
-	results := c.block(c.sign(0, 0, client.CreateValidatorMsg(v.PubKey().Bytes(), public, 20_000_000_000)))
+	results := c.block(c.sign(0, 0, client.CreateValidatorMsg(v.PubKey().Bytes(), public, 20_000_000_000, nil, nil)))
 	if results[0].Code != uint32(11) {
 		t.Fatalf("CreateValidator on a chain without staking: code %d %s", results[0].Code, results[0].Log)
 	}
@@ -210,4 +231,44 @@ func supplyBurned(t *testing.T, c *testChain) uint64 {
 		t.Fatal(err)
 	}
 	return s.Burned
+}
+
+// TestDowntimeJailsFromLastCommit (staking review): FinalizeBlock reads
+// DecidedLastCommit; a bonded validator CometBFT reports absent more than
+// downtime_max_missed_bp of downtime_window heights (5 of 10 here) is
+// jailed, its power-0 update in that block's response, its stake not
+// slashed; the one that signs is untouched.
+func TestDowntimeJailsFromLastCommit(t *testing.T) {
+	c := newChainParams(t, nil, stakingParams(), 0, 1_000_000)
+	c.block()
+	v := cmted25519.GenPrivKeyFromSecret([]byte("validator nobody runs"))
+	secret, public := vrfKey(t, 0x67)
+	c.finalize(c.valAddr, c.vrfSecret, nil, c.sign(0, 0, c.createValidator(0, v, secret, public, 5000)))
+	c.finalize(c.valAddr, c.vrfSecret, nil)
+	c.commit = abci.CommitInfo{Votes: []abci.VoteInfo{
+		{Validator: abci.Validator{Address: c.valAddr, Power: 10}, BlockIdFlag: cmtproto.BlockIDFlagCommit},
+		{Validator: abci.Validator{Address: v.PubKey().Address(), Power: 4}, BlockIdFlag: cmtproto.BlockIDFlagAbsent},
+	}}
+	for miss := 1; miss <= 5; miss++ {
+		if resp := c.finalize(c.valAddr, c.vrfSecret, nil); len(resp.ValidatorUpdates) != 0 {
+			t.Fatalf("miss %d of the 5 allowed: updates %v", miss, resp.ValidatorUpdates)
+		}
+	}
+	resp := c.finalize(c.valAddr, c.vrfSecret, nil)
+	wantUpdates(t, resp, abci.ValidatorUpdate{PubKeyType: cmted25519.KeyType, PubKeyBytes: v.PubKey().Bytes(), Power: 0})
+	jailed := false
+	for _, e := range resp.Events {
+		jailed = jailed || e.Type == "validator_jailed"
+	}
+	if !jailed {
+		t.Fatalf("no validator_jailed event in %v", resp.Events)
+	}
+	for _, r := range c.validators() {
+		if bytes.Equal(r.ConsensusAddress, v.PubKey().Address()) && (!r.Jailed || !r.JailedForDowntime || r.Stake != 5000 || r.Power != 0) {
+			t.Fatalf("the validator that missed: %v", r)
+		}
+		if bytes.Equal(r.ConsensusAddress, c.valAddr) && (r.Jailed || r.Power != 10) {
+			t.Fatalf("the validator that signed: %v", r)
+		}
+	}
 }

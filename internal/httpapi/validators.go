@@ -38,7 +38,10 @@ func ValidatorOf(v *pb.Validator) wire.Validator {
 	}
 	switch {
 	case v.Jailed:
-		out.Status = "jailed"
+		out.Status, out.JailedFor = "jailed", "double_sign"
+		if v.JailedForDowntime {
+			out.JailedFor = "downtime"
+		}
 	case v.Withdrawn:
 		out.Status = "withdrawn"
 	case v.Power > 0:

@@ -112,7 +112,8 @@ func initDevnet(opts DevnetOptions) error {
 // 240 blocks (two minutes: the devnet demonstrates challenges, it cannot
 // time a laptop shared by three provers), and a random challenge about
 // every 1200 blocks (10 minutes) per prover. A validator's unbonding takes
-// 100 blocks instead of 100,000.
+// 100 blocks instead of 100,000, and its downtime is counted over 1,000
+// blocks instead of 10,000.
 func DevnetParams() protocol.Params {
 	p := protocol.DefaultParams()
 	p.AcceptWindow = 20
@@ -127,6 +128,9 @@ func DevnetParams() protocol.Params {
 	// day (evidence lands within a block or two here).
 	vp := protocol.DefaultValidatorParams()
 	vp.ValidatorUnbondCooldown = 100
+	// A validator down for 500 of 1,000 blocks (about four minutes) is
+	// jailed, and the power cap's window is 1,000 blocks, not 10,000.
+	vp.DowntimeWindow = 1000
 	p.ValidatorParams = &vp
 	return p
 }

@@ -45,7 +45,8 @@ func TestDoubleSignEvidenceJailsAndSlashes(t *testing.T) {
 	}
 	params := protocol.DefaultParams()
 	params.ValidatorParams = &protocol.ValidatorParams{MaxValidators: 10, MinValidatorStake: stake,
-		PowerReduction: 1_000_000_000, ValidatorUnbondCooldown: evidenceCooldown, ProposerFeeBP: 2000, SlashDoubleSignBP: 500}
+		PowerReduction: 1_000_000_000, ValidatorUnbondCooldown: evidenceCooldown, ProposerFeeBP: 2000, SlashDoubleSignBP: 500,
+		DowntimeWindow: 100, DowntimeMaxMissedBP: 5000}
 	homes, err := InitNetwork(NetworkOptions{
 		Dir: t.TempDir(), Validators: n, ChainID: "evidence-test",
 		Ports:     func(i int) (int, int, int) { return ports[3*i], ports[3*i+1], ports[3*i+2] },
@@ -65,11 +66,11 @@ func TestDoubleSignEvidenceJailsAndSlashes(t *testing.T) {
 	waitHeight(t, c0, 2)
 	joiner, jhome := startJoiner(t, homes[0], vals, ports[3*n:])
 	defer joiner.Stop()
-	keys, err := ReadValidatorKeys(jhome, "")
+	keys, err := ProveValidatorKeys(jhome, "", "evidence-test", address.FromPublicKey(op.PublicKey()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	created := sendAndWait(t, c0, op, client.CreateValidatorMsg(keys.ConsensusPublicKey, keys.VRFPublicKey, stake))
+	created := sendAndWait(t, c0, op, client.CreateValidatorMsg(keys.ConsensusPublicKey, keys.VRFPublicKey, stake, keys.ConsensusPoP, keys.VRFPoP))
 	jaddr := fmt.Sprintf("%X", keys.ConsensusAddress)
 	if set := cometValidators(t, vals[0], created.Height+2); !set[jaddr] {
 		t.Fatalf("CometBFT's validators at %d lack the joiner %s: %v", created.Height+2, jaddr, set)

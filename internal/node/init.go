@@ -156,11 +156,12 @@ func writeGenesis(homes []string, opts InitOptions, members []*member) (*types.G
 	}
 	params := protocol.DefaultParams()
 	// A chain made by init or testnet without explicit parameters keeps a
-	// fixed validator set: a review found that staking, with genesis
-	// validators holding power no stake backs, lets one CreateValidator of
-	// a key nobody runs halt the chain, and keys lack proof of possession
-	// (docs/CHAIN.md, "Before turning staking on"). The devnet and localnet
-	// turn it on (DevnetParams), as does a genesis that sets its params.
+	// fixed validator set: a review found that a validator's stake unlocks
+	// after a number of blocks only, while evidence and light clients
+	// trust for a time, and that genesis power has no stake behind it
+	// (docs/CHAIN.md, "Before turning staking on"; the halt one
+	// CreateValidator could buy is fixed). The devnet and localnet turn it
+	// on (DevnetParams), as does a genesis that sets its params.
 	params.ValidatorParams = nil
 	if opts.Params != nil {
 		params = *opts.Params

@@ -36,9 +36,11 @@ func TestValidatorJoinsAndLeaves(t *testing.T) {
 	}
 	params := protocol.DefaultParams()
 	// The joiner's power is 5 against the genesis validators' 10 each: the
-	// chain needs more than 2/3 of 25, which the two give without it.
+	// chain needs more than 2/3 of 25, which the two give without it; and
+	// 5 is below a third of 25 (the power cap).
 	params.ValidatorParams = &protocol.ValidatorParams{MaxValidators: 10, MinValidatorStake: 5_000_000_000,
-		PowerReduction: 1_000_000_000, ValidatorUnbondCooldown: 8, ProposerFeeBP: 2000, SlashDoubleSignBP: 500}
+		PowerReduction: 1_000_000_000, ValidatorUnbondCooldown: 8, ProposerFeeBP: 2000, SlashDoubleSignBP: 500,
+		DowntimeWindow: 100, DowntimeMaxMissedBP: 5000}
 	homes, err := InitNetwork(NetworkOptions{
 		Dir: t.TempDir(), Validators: n, ChainID: "join-test",
 		Ports:     func(i int) (int, int, int) { return ports[3*i], ports[3*i+1], ports[3*i+2] },
@@ -61,13 +63,13 @@ func TestValidatorJoinsAndLeaves(t *testing.T) {
 	defer joiner.Stop()
 	cj := client.New(joiner.APIURL())
 	waitHeight(t, cj, 3)
-	keys, err := ReadValidatorKeys(jhome, "")
+	keys, err := ProveValidatorKeys(jhome, "", "join-test", address.FromPublicKey(op.PublicKey()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	jaddr := fmt.Sprintf("%X", keys.ConsensusAddress)
 
-	created := sendAndWait(t, c0, op, client.CreateValidatorMsg(keys.ConsensusPublicKey, keys.VRFPublicKey, 5_000_000_000))
+	created := sendAndWait(t, c0, op, client.CreateValidatorMsg(keys.ConsensusPublicKey, keys.VRFPublicKey, 5_000_000_000, keys.ConsensusPoP, keys.VRFPoP))
 	t.Logf("created at height %d", created.Height)
 	ctx := context.Background()
 	if set := cometValidators(t, vals[0], created.Height+2); !set[jaddr] {

@@ -199,6 +199,20 @@ type ValidatorParams struct {
 	// SlashDoubleSignBP of a validator's stake is burned for evidence of
 	// double signing (ABCI misbehaviour), which also jails it.
 	SlashDoubleSignBP uint32 `json:"slash_double_sign_bp"`
+	// DowntimeWindow is how many recent heights a bonded validator's
+	// signatures are counted over (validator_downtime.go); it is also the
+	// window the power cap counts recently added power over
+	// (validator_power.go).
+	DowntimeWindow int64 `json:"downtime_window"`
+	// DowntimeMaxMissedBP of DowntimeWindow is the most blocks a bonded
+	// validator may miss in it: one more and it is jailed.
+	DowntimeMaxMissedBP uint32 `json:"downtime_max_missed_bp"`
+}
+
+// MaxMissed is the most blocks of the last downtime_window a bonded
+// validator may miss without being jailed.
+func (v ValidatorParams) MaxMissed() int64 {
+	return v.DowntimeWindow * int64(v.DowntimeMaxMissedBP) / 10000
 }
 
 // Validators returns validator staking's parameters and whether staking is
@@ -220,6 +234,8 @@ func DefaultValidatorParams() ValidatorParams {
 		ValidatorUnbondCooldown: 100_000,
 		ProposerFeeBP:           2_000,
 		SlashDoubleSignBP:       500,
+		DowntimeWindow:          10_000,
+		DowntimeMaxMissedBP:     5_000,
 	}
 }
 
@@ -243,6 +259,15 @@ func (v ValidatorParams) validate() error {
 	}
 	if v.SlashDoubleSignBP > 10000 {
 		errs = append(errs, fmt.Errorf("slash_double_sign_bp %d exceeds 10000 basis points", v.SlashDoubleSignBP))
+	}
+	if v.DowntimeWindow < minDowntimeWindow || v.DowntimeWindow > maxDowntimeWindow {
+		errs = append(errs, fmt.Errorf("downtime_window %d must be %d..%d blocks", v.DowntimeWindow, minDowntimeWindow, maxDowntimeWindow))
+	} else if v.MaxMissed()+downtimeSlack > v.DowntimeWindow {
+		// A validator that never signs leaves CometBFT's set MaxMissed()+4
+		// blocks after its CreateValidator at most; the power cap counts the
+		// power added over the last downtime_window blocks, so that power
+		// nobody runs never adds up past a third (docs/CHAIN.md).
+		errs = append(errs, fmt.Errorf("downtime_max_missed_bp %d lets a validator miss %d of downtime_window %d blocks; at most the window less %d may be missed, so that a validator nobody runs leaves the set within the window the power cap covers", v.DowntimeMaxMissedBP, v.MaxMissed(), v.DowntimeWindow, downtimeSlack))
 	}
 	return errors.Join(errs...)
 }

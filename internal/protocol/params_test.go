@@ -173,3 +173,30 @@ func TestValidateRefusesAnUnstakeableChain(t *testing.T) {
 		t.Fatalf("the defaults: %v", err)
 	}
 }
+
+// TestValidateDowntimeParams (staking review): downtime_window within its
+// bounds, and an allowance of misses that leaves a validator nobody runs
+// jailed within the window the power cap counts over.
+func TestValidateDowntimeParams(t *testing.T) {
+	for _, c := range []struct {
+		window int64
+		bp     uint32
+		want   string // "" valid
+	}{
+		{10_000, 5_000, ""},
+		{10, 6_000, ""}, // misses 6, 6 + 4 <= 10
+		{10, 7_000, "at most the window less 4"},
+		{9, 0, "downtime_window 9 must be 10..100000"},
+		{100_001, 5_000, "must be 10..100000"},
+		{100, 10_000, "at most the window less 4"},
+	} {
+		p := protocol.DefaultParams()
+		vp := *p.ValidatorParams
+		vp.DowntimeWindow, vp.DowntimeMaxMissedBP = c.window, c.bp
+		p.ValidatorParams = &vp
+		err := p.Validate()
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("window %d, %d bp: Validate = %v, want %q", c.window, c.bp, err, c.want)
+		}
+	}
+}

@@ -174,6 +174,7 @@ func (s *scenario) genesis(t testing.TB, c *cmd) string {
 		g.Accounts = append(g.Accounts, protocol.GenesisAccount{Address: s.addr(t, name), Balance: bal})
 	}
 	powers := s.genesisValidators(t, c, &g) // issue 19: validators=...
+	s.startComet(powers)                    // and CometBFT's set of them
 	p = s.setParams(c, p)
 	g.Params = p
 	if err := protocol.InitGenesis(s.tree.Working(), "scenario", &g); err != nil {
@@ -236,6 +237,10 @@ func (s *scenario) setParams(c *cmd, p protocol.Params) protocol.Params {
 func (s *scenario) finalize(t testing.TB, n int, full, heavy bool) string {
 	var out []string
 	for i := 0; i < n; i++ {
+		if why := s.cannotCommit(s.env.Height); why != "" { // staking review: the set must sign it
+			out = append(out, why)
+			break
+		}
 		// The block ending here: full by bytes, by weight, or as good as
 		// empty.
 		fill := protocol.EmptyFill(s.env.Params)
@@ -250,9 +255,11 @@ func (s *scenario) finalize(t testing.TB, n int, full, heavy bool) string {
 			t.Fatal(err)
 		}
 		out = append(out, s.formatEvents(evs)...)
-		if us := s.env.Block.ValidatorUpdates(); len(us) > 0 { // issue 19: what FinalizeBlock returns
+		us := s.env.Block.ValidatorUpdates()
+		if len(us) > 0 { // issue 19: what FinalizeBlock returns
 			out = append(out, s.formatUpdates(us))
 		}
+		s.applyUpdates(s.env.Height, us)
 		if _, _, err := s.tree.Commit(); err != nil {
 			t.Fatal(err)
 		}

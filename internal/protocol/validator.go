@@ -21,7 +21,11 @@ import (
 // ValidatorWithdraw returns it and deletes the record and the VRF key.
 // Evidence of double signing (validator_evidence.go) burns
 // slash_double_sign_bp of the stake and jails the validator: power 0, the
-// same cooldown, and its key never bonds again.
+// same cooldown, and its key never bonds again; missing more than
+// downtime_max_missed_bp of the last downtime_window blocks jails it too,
+// without a slash (validator_downtime.go). Both keys prove possession
+// (validator_pop.go), and the power added recently stays below a third of
+// the total (validator_power.go).
 //
 // Invariants (CheckValidators): a record's stake counts in the supply until
 // withdrawn; valbonded counts the records with power > 0, never zero once
@@ -71,9 +75,12 @@ func GetValidator(r store.Reader, consAddr []byte) (*pb.Validator, error) {
 }
 
 // putValidator writes v, whose power before this change was wasPower, and
-// keeps the count of bonded validators.
+// keeps the count of bonded validators and their total power.
 func putValidator(kv store.KV, v *pb.Validator, wasPower int64) error {
 	if err := setProto(kv, validatorKey(v.ConsensusAddress), v); err != nil {
+		return err
+	}
+	if err := addTotalPower(kv, v.Power-wasPower); err != nil {
 		return err
 	}
 	switch {

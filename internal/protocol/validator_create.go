@@ -26,6 +26,9 @@ func createValidator(kv store.KV, env Env, sender address.Address, m *pb.CreateV
 	if len(m.ConsensusPublicKey) != ed25519.PublicKeySize || len(m.VrfPublicKey) != vrf.PublicKeySize {
 		return reject(wire.CodeInvalidMessage, "create validator: consensus_public_key must be %d bytes (ed25519) and vrf_public_key %d", ed25519.PublicKeySize, vrf.PublicKeySize), nil
 	}
+	if res := checkPossession(env.ChainID, sender, m); !res.OK() {
+		return res, nil
+	}
 	if m.SelfStake < vp.MinValidatorStake {
 		return reject(wire.CodeInvalidMessage, "create validator: self_stake %d uprv is below min_validator_stake %d", m.SelfStake, vp.MinValidatorStake), nil
 	}
@@ -51,12 +54,18 @@ func createValidator(kv store.KV, env Env, sender address.Address, m *pb.CreateV
 	if acct.Balance < m.SelfStake {
 		return reject(wire.CodeInsufficientFunds, "create validator: %s holds %d uprv and cannot bond %d", sender, acct.Balance, m.SelfStake), nil
 	}
+	if res, err := checkPowerCap(kv, env, vp, power); err != nil || !res.OK() {
+		return res, err
+	}
 	if err := addBalance(kv, sender, acct, -1, m.SelfStake); err != nil {
 		return Result{}, err
 	}
 	v := &pb.Validator{ConsensusAddress: addr, ConsensusPublicKey: m.ConsensusPublicKey, Operator: sender[:],
 		Stake: m.SelfStake, Power: int64(power), CreatedHeight: env.Height}
 	if err := putValidator(kv, v, 0); err != nil {
+		return Result{}, err
+	}
+	if err := addGrowth(kv, env, vp, power); err != nil {
 		return Result{}, err
 	}
 	if err := kv.Set(vrfKeyKey(addr), m.VrfPublicKey); err != nil {
@@ -73,6 +82,8 @@ func createValidator(kv store.KV, env Env, sender address.Address, m *pb.CreateV
 func keyFree(kv store.Reader, addr []byte) (Result, error) {
 	v, err := GetValidator(kv, addr)
 	switch {
+	case err == nil && v.Jailed && v.JailedForDowntime:
+		return reject(wire.CodeAlreadyExists, "create validator: %X was jailed for downtime; its key never bonds again: make a new consensus key", addr), nil
 	case err == nil && v.Jailed:
 		return reject(wire.CodeAlreadyExists, "create validator: %X was jailed for double signing; its key never bonds again: make a new consensus key", addr), nil
 	case err == nil && v.Withdrawn:

@@ -16,7 +16,8 @@ import (
 // operator may withdraw what remains. A jailed key never bonds again.
 //
 // Evidence naming a consensus address without a record (unknown, or
-// withdrawn) or a validator jailed already does nothing: the first
+// withdrawn) or a validator jailed for evidence already does nothing (one
+// jailed for downtime is slashed, and jailed for evidence): the first
 // evidence punishes, a second one for the same key (another vote of the
 // same equivocation, or a light client attack listing it too) does not.
 // The last bonded validator is slashed but not jailed: CometBFT refuses an
@@ -59,8 +60,8 @@ func punish(kv store.KV, env Env, vp ValidatorParams, e Evidence) (*Event, error
 	if isNotFound(err) {
 		return nil, nil
 	}
-	if err != nil || v.Jailed {
-		return nil, err
+	if err != nil || v.Jailed && !v.JailedForDowntime {
+		return nil, err // jailed for evidence already: one equivocation punishes once
 	}
 	if e.Height < v.CreatedHeight {
 		return nil, nil // signed by the key's earlier holder: not this record's infraction
@@ -71,7 +72,7 @@ func punish(kv store.KV, env Env, vp ValidatorParams, e Evidence) (*Event, error
 	if err := burn(kv, slash); err != nil {
 		return nil, err
 	}
-	jailed, err := jail(kv, env, vp, v)
+	jailed, err := jail(kv, env, vp, v, false)
 	if err != nil {
 		return nil, err
 	}
@@ -81,10 +82,12 @@ func punish(kv store.KV, env Env, vp ValidatorParams, e Evidence) (*Event, error
 	return &ev, nil
 }
 
-// jail takes a slashed validator's power to 0 (unless it is the last
-// bonded one) and starts, or extends, its cooldown; it writes the record
-// either way and reports whether it jailed it.
-func jail(kv store.KV, env Env, vp ValidatorParams, v *pb.Validator) (bool, error) {
+// jail takes a validator's power to 0 (unless it is the last bonded one)
+// and starts, or extends, its cooldown; it writes the record either way
+// and reports whether it jailed it. downtime says why: missed blocks
+// (validator_downtime.go), or evidence, which also jails a validator
+// jailed for downtime already.
+func jail(kv store.KV, env Env, vp ValidatorParams, v *pb.Validator, downtime bool) (bool, error) {
 	was := v.Power
 	if was > 0 {
 		n, err := BondedValidators(kv)
@@ -95,10 +98,13 @@ func jail(kv store.KV, env Env, vp ValidatorParams, v *pb.Validator) (bool, erro
 			return false, putValidator(kv, v, was)
 		}
 	}
-	v.Jailed, v.Power = true, 0
+	v.Jailed, v.JailedForDowntime, v.Power = true, downtime, 0
 	v.UnbondHeight = max(v.UnbondHeight, env.Height+vp.ValidatorUnbondCooldown)
 	if was > 0 {
 		env.Block.queueBlockUpdate(ValidatorUpdate{PubKey: v.ConsensusPublicKey, Power: 0})
+	}
+	if err := forgetMissed(kv, v.ConsensusAddress); err != nil {
+		return false, err
 	}
 	return true, putValidator(kv, v, was)
 }

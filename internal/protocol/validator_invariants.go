@@ -9,18 +9,20 @@ import (
 )
 
 // CheckValidators verifies the validator records (issue 19): the bonded
-// count is the number of records with power > 0; a bonded validator is not
+// count is the number of records with power > 0, the total power their
+// sum; a bonded validator is not
 // jailed, has no unlock height, and has its VRF key; an unbonding one has
 // an unlock height; a jailed one has power 0; every record that still holds
 // stake or can still propose has its VRF key; and, once there are records
 // (a chain started by InitChain with staking on), some validator is bonded.
 func CheckValidators(r store.Reader) error {
-	var bonded, records uint64
+	var bonded, records, power uint64
 	var errs []error
 	err := Scan(r, prefixValidator, func(v *pb.Validator) bool {
 		records++
 		if v.Power > 0 {
 			bonded++
+			power += uint64(v.Power)
 		}
 		if err := checkValidator(r, v); err != nil {
 			errs = append(errs, err)
@@ -39,6 +41,13 @@ func CheckValidators(r store.Reader) error {
 	}
 	if count != bonded {
 		return fmt.Errorf("validators: valbonded is %d but %d records have power > 0", count, bonded)
+	}
+	total, err := TotalPower(r)
+	if err != nil {
+		return err
+	}
+	if total != power {
+		return fmt.Errorf("validators: valpower is %d but the bonded records' power sums to %d", total, power)
 	}
 	if records > 0 && bonded == 0 {
 		return errors.New("validators: none is bonded: the chain would have halted")

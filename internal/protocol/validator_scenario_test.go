@@ -3,7 +3,6 @@ package protocol_test
 import (
 	"cmp"
 	"crypto/ed25519"
-	"crypto/sha256"
 	"fmt"
 	"slices"
 	"strconv"
@@ -28,25 +27,25 @@ import (
 //	tx-fee min|zero: later transactions offer the chain's minimum fee (default: 0)
 //	committee-vote workload=W: every committee member of W's slots votes valid on its slots, one Vote each; prints the votes and their fees
 //
-// A consensus key V is ed25519 from SHA-256("cons:" + V); its VRF key is
-// SHA-256("vrf:" + V) (scenario beacons are stand-ins: nothing verifies it).
+// A consensus key V is ed25519 from the seed SHA-256("cons:" + V); its VRF
+// key's secret is SHA-256("vrf:" + V) (scenario beacons are stand-ins:
+// nothing verifies them, but CreateValidator's proofs are real).
 
 // valScenario is a story's validator state outside the chain.
 type valScenario struct {
-	names    map[string]string // consensus address (upper hex) -> key name
-	proposer string            // key name; "" for none
-	evidence []string          // key names, for the next block
-	minFee   bool              // transactions offer the minimum fee
+	names    map[string]string  // consensus address (upper hex) -> key name
+	proposer string             // key name; "" for none
+	evidence []string           // key names, for the next block
+	minFee   bool               // transactions offer the minimum fee
+	sets     map[int64]cometSet // CometBFT's set by height (validator_comet_scenario_test.go); nil without validators=
+	offline  map[string]bool    // key names nobody runs
 }
 
 func (s *scenario) handleValidator(t testing.TB, c *cmd) (string, bool) {
 	switch c.d.Cmd {
 	case "validator-create":
-		from, key := c.str("from"), c.str("key")
-		vrfKey := sha256.Sum256([]byte("vrf:" + key))
-		m := &pb.CreateValidator{ConsensusPublicKey: s.consKey(key), VrfPublicKey: vrfKey[:c.uint("vrf-len", "32", 8)],
-			SelfStake: c.uint("stake", "", 64)}
-		return s.send(t, from, &pb.Msg{Kind: &pb.Msg_CreateValidator{CreateValidator: m}}), true
+		m := s.createValidatorMsg(t, c) // validator_pop_scenario_test.go
+		return s.send(t, c.str("from"), m), true
 	case "validator-unbond":
 		from, addr := c.str("from"), s.consAddr(c.str("key"))
 		return s.send(t, from, &pb.Msg{Kind: &pb.Msg_ValidatorUnbond{ValidatorUnbond: &pb.ValidatorUnbond{ConsensusAddress: addr}}}), true
@@ -64,6 +63,8 @@ func (s *scenario) handleValidator(t testing.TB, c *cmd) (string, bool) {
 		}
 		s.setProposer(t)
 		return "ok", true
+	case "offline", "online", "comet", "misses":
+		return s.handleComet(c)
 	case "committee-vote":
 		return s.committeeVote(t, c.str("workload")), true
 	case "tx-fee":
@@ -80,8 +81,7 @@ func (s *scenario) handleValidator(t testing.TB, c *cmd) (string, bool) {
 
 // consKey is the consensus public key named key.
 func (s *scenario) consKey(key string) []byte {
-	seed := sha256.Sum256([]byte("cons:" + key))
-	pub := ed25519.NewKeyFromSeed(seed[:]).Public().(ed25519.PublicKey)
+	pub := consSecret(key).Public().(ed25519.PublicKey)
 	if s.vals.names == nil {
 		s.vals.names = map[string]string{}
 	}
@@ -103,8 +103,7 @@ func (s *scenario) genesisValidators(t testing.TB, c *cmd, g *protocol.Genesis) 
 		parts := strings.Split(spec, ":")
 		name, power := parts[0], int64(10)
 		gv := protocol.GenesisValidator{Name: name, Address: s.consAddr(name)}
-		vrfKey := sha256.Sum256([]byte("vrf:" + name))
-		gv.VRFPublicKey = vrfKey[:]
+		gv.VRFPublicKey = vrfPublic(t, name)
 		if len(parts) > 1 && parts[1] != "" {
 			op := s.addr(t, parts[1])
 			gv.Operator = &op
@@ -134,7 +133,8 @@ func (s *scenario) setProposer(t testing.TB) {
 }
 
 // startBlock does, for a block just begun, what the chain does between
-// BeginBlock and its transactions: the evidence, then the proposer.
+// BeginBlock and its transactions: the evidence, the last commit's
+// signatures, then the proposer.
 func (s *scenario) startBlock(t testing.TB) []string {
 	var ev []protocol.Evidence
 	for _, name := range s.vals.evidence {
@@ -153,8 +153,9 @@ func (s *scenario) startBlock(t testing.TB) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	out := append(s.formatEvents(evs), s.recordCommit(t)...) // the last commit's signatures
 	s.setProposer(t)
-	return s.formatEvents(evs)
+	return out
 }
 
 func (s *scenario) formatUpdates(us []protocol.ValidatorUpdate) string {

@@ -66,6 +66,9 @@ func validatorUnbond(kv store.KV, env Env, sender address.Address, m *pb.Validat
 	if err := putValidator(kv, v, was); err != nil {
 		return Result{}, err
 	}
+	if err := forgetMissed(kv, v.ConsensusAddress); err != nil {
+		return Result{}, err
+	}
 	env.Block.queueUpdate(ValidatorUpdate{PubKey: v.ConsensusPublicKey, Power: 0})
 	return emit(env, event("validator_unbond", "validator", fmt.Sprintf("%X", v.ConsensusAddress),
 		"operator", sender.String(), "unlocks_at", strconv.FormatInt(v.UnbondHeight, 10))), nil

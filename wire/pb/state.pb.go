@@ -1972,10 +1972,11 @@ type Validator struct {
 	Stake              uint64                 `protobuf:"varint,4,opt,name=stake,proto3" json:"stake,omitempty"`                                                      // uprv bonded (0 for a genesis validator: its power comes from genesis)
 	Power              int64                  `protobuf:"varint,5,opt,name=power,proto3" json:"power,omitempty"`                                                      // the voting power last sent to CometBFT; 0 once unbonding or jailed
 	UnbondHeight       int64                  `protobuf:"varint,6,opt,name=unbond_height,json=unbondHeight,proto3" json:"unbond_height,omitempty"`                    // 0 while bonded; else the height from which its stake may be withdrawn
-	Jailed             bool                   `protobuf:"varint,7,opt,name=jailed,proto3" json:"jailed,omitempty"`                                                    // evidence of double signing removed it: power 0 for good, and its key never bonds again
+	Jailed             bool                   `protobuf:"varint,7,opt,name=jailed,proto3" json:"jailed,omitempty"`                                                    // evidence of double signing or downtime removed it: power 0 for good, and its key never bonds again
 	Slashed            uint64                 `protobuf:"varint,8,opt,name=slashed,proto3" json:"slashed,omitempty"`                                                  // uprv burned from its stake for evidence
 	CreatedHeight      int64                  `protobuf:"varint,9,opt,name=created_height,json=createdHeight,proto3" json:"created_height,omitempty"`                 // the height of its CreateValidator; 0 for a genesis validator
 	Withdrawn          bool                   `protobuf:"varint,10,opt,name=withdrawn,proto3" json:"withdrawn,omitempty"`                                             // its stake was withdrawn: the record stays, with no stake, so the key never bonds again
+	JailedForDowntime  bool                   `protobuf:"varint,11,opt,name=jailed_for_downtime,json=jailedForDowntime,proto3" json:"jailed_for_downtime,omitempty"`  // jailed for missing blocks, not for evidence: evidence of what it signed still slashes it
 	unknownFields      protoimpl.UnknownFields
 	sizeCache          protoimpl.SizeCache
 }
@@ -2076,6 +2077,13 @@ func (x *Validator) GetCreatedHeight() int64 {
 func (x *Validator) GetWithdrawn() bool {
 	if x != nil {
 		return x.Withdrawn
+	}
+	return false
+}
+
+func (x *Validator) GetJailedForDowntime() bool {
+	if x != nil {
+		return x.JailedForDowntime
 	}
 	return false
 }
@@ -3551,7 +3559,7 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\x04seed\x18\x06 \x01(\fR\x04seed\"N\n" +
 	"\fValidatorVRF\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\fR\aaddress\x12$\n" +
-	"\x0evrf_public_key\x18\x02 \x01(\fR\fvrfPublicKey\"\xce\x02\n" +
+	"\x0evrf_public_key\x18\x02 \x01(\fR\fvrfPublicKey\"\xfe\x02\n" +
 	"\tValidator\x12+\n" +
 	"\x11consensus_address\x18\x01 \x01(\fR\x10consensusAddress\x120\n" +
 	"\x14consensus_public_key\x18\x02 \x01(\fR\x12consensusPublicKey\x12\x1a\n" +
@@ -3563,7 +3571,8 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\aslashed\x18\b \x01(\x04R\aslashed\x12%\n" +
 	"\x0ecreated_height\x18\t \x01(\x03R\rcreatedHeight\x12\x1c\n" +
 	"\twithdrawn\x18\n" +
-	" \x01(\bR\twithdrawn\"\xb7\b\n" +
+	" \x01(\bR\twithdrawn\x12.\n" +
+	"\x13jailed_for_downtime\x18\v \x01(\bR\x11jailedForDowntime\"\xb7\b\n" +
 	"\x04Slot\x12\x14\n" +
 	"\x05index\x18\x01 \x01(\rR\x05index\x12-\n" +
 	"\x05state\x18\x02 \x01(\x0e2\x17.provernet.v1.SlotStateR\x05state\x12!\n" +

@@ -1183,11 +1183,18 @@ func (*Withdraw) Descriptor() ([]byte, []int) {
 // CometBFT validator: it bonds self_stake from the sender's balance and
 // registers the validator's VRF key for the beacon. Its voting power,
 // self_stake / power_reduction, applies two blocks later (CometBFT).
+// Both keys prove possession (docs/CHAIN.md, "Validators"):
+// consensus_pop is the consensus key's ed25519 signature of
+// wire.ValidatorPoPMessage(chain id, sender address, vrf_public_key), and
+// vrf_pop the VRF key's proof of wire.ValidatorVRFPoPAlpha(chain id,
+// sender address).
 type CreateValidator struct {
 	state              protoimpl.MessageState `protogen:"open.v1"`
 	ConsensusPublicKey []byte                 `protobuf:"bytes,1,opt,name=consensus_public_key,json=consensusPublicKey,proto3" json:"consensus_public_key,omitempty"` // ed25519, 32 bytes
 	VrfPublicKey       []byte                 `protobuf:"bytes,2,opt,name=vrf_public_key,json=vrfPublicKey,proto3" json:"vrf_public_key,omitempty"`                   // RFC 9381 ECVRF-EDWARDS25519-SHA512-TAI, 32 bytes
 	SelfStake          uint64                 `protobuf:"varint,3,opt,name=self_stake,json=selfStake,proto3" json:"self_stake,omitempty"`                             // uprv
+	ConsensusPop       []byte                 `protobuf:"bytes,4,opt,name=consensus_pop,json=consensusPop,proto3" json:"consensus_pop,omitempty"`                     // ed25519 signature, 64 bytes
+	VrfPop             []byte                 `protobuf:"bytes,5,opt,name=vrf_pop,json=vrfPop,proto3" json:"vrf_pop,omitempty"`                                       // VRF proof, 80 bytes
 	unknownFields      protoimpl.UnknownFields
 	sizeCache          protoimpl.SizeCache
 }
@@ -1241,6 +1248,20 @@ func (x *CreateValidator) GetSelfStake() uint64 {
 		return x.SelfStake
 	}
 	return 0
+}
+
+func (x *CreateValidator) GetConsensusPop() []byte {
+	if x != nil {
+		return x.ConsensusPop
+	}
+	return nil
+}
+
+func (x *CreateValidator) GetVrfPop() []byte {
+	if x != nil {
+		return x.VrfPop
+	}
+	return nil
 }
 
 // ValidatorUnbond (issue 19) sets the operator's validator's power to 0 at
@@ -2317,12 +2338,14 @@ const file_provernet_v1_tx_proto_rawDesc = "" +
 	"\x06amount\x18\x01 \x01(\x04R\x06amount\"\b\n" +
 	"\x06Unbond\"\n" +
 	"\n" +
-	"\bWithdraw\"\x88\x01\n" +
+	"\bWithdraw\"\xc6\x01\n" +
 	"\x0fCreateValidator\x120\n" +
 	"\x14consensus_public_key\x18\x01 \x01(\fR\x12consensusPublicKey\x12$\n" +
 	"\x0evrf_public_key\x18\x02 \x01(\fR\fvrfPublicKey\x12\x1d\n" +
 	"\n" +
-	"self_stake\x18\x03 \x01(\x04R\tselfStake\">\n" +
+	"self_stake\x18\x03 \x01(\x04R\tselfStake\x12#\n" +
+	"\rconsensus_pop\x18\x04 \x01(\fR\fconsensusPop\x12\x17\n" +
+	"\avrf_pop\x18\x05 \x01(\fR\x06vrfPop\">\n" +
 	"\x0fValidatorUnbond\x12+\n" +
 	"\x11consensus_address\x18\x01 \x01(\fR\x10consensusAddress\"@\n" +
 	"\x11ValidatorWithdraw\x12+\n" +

@@ -84,7 +84,8 @@ func vectorMsgs() []struct {
 			FeeBurnBp: 4000, Proof: []byte("a proof"), Outputs: append(fixed("prover")[:20], fixed("commitment")...)}}}},
 		// issue 19: validator staking.
 		{"create_validator", &pb.Msg{Kind: &pb.Msg_CreateValidator{CreateValidator: &pb.CreateValidator{
-			ConsensusPublicKey: fixed("consensus"), VrfPublicKey: fixed("validator vrf"), SelfStake: 10_000_000_000}}}},
+			ConsensusPublicKey: fixed("consensus"), VrfPublicKey: fixed("validator vrf"), SelfStake: 10_000_000_000,
+			ConsensusPop: append(fixed("pop r"), fixed("pop s")...), VrfPop: append(fixed("vrf pop gamma"), append(fixed("c"), fixed("s")...)...)[:80]}}}},
 		{"validator_unbond", &pb.Msg{Kind: &pb.Msg_ValidatorUnbond{ValidatorUnbond: &pb.ValidatorUnbond{ConsensusAddress: fixed("consensus")[:20]}}}},
 		{"validator_withdraw", &pb.Msg{Kind: &pb.Msg_ValidatorWithdraw{ValidatorWithdraw: &pb.ValidatorWithdraw{ConsensusAddress: fixed("consensus")[:20]}}}},
 	}
