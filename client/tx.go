@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -169,19 +170,47 @@ func StakeMsg(amount uint64) *Msg {
 // UnbondMsg starts the sender's prover leaving.
 func UnbondMsg() *Msg { return &pb.Msg{Kind: &pb.Msg_Unbond{Unbond: &pb.Unbond{}}} }
 
-// SetHotKeyMsg builds a SetHotKey (issue 19): the account hot (an
-// address) may then send the sender's routine prover messages; empty hot
-// revokes the one set.
-func SetHotKeyMsg(hot string) (*Msg, error) {
-	m := &pb.SetHotKey{}
-	if hot != "" {
-		a, err := address.Parse(hot)
-		if err != nil {
-			return nil, err
-		}
-		m.HotKey = a[:]
+// SetHotKeyMsg builds a SetHotKey (issue 19) naming the key hotPub, with
+// its consent (HotKeyConsent): that key may then send the sender's routine
+// prover messages.
+func SetHotKeyMsg(hotPub ed25519.PublicKey, consent []byte) *Msg {
+	return &pb.Msg{Kind: &pb.Msg_SetHotKey{SetHotKey: &pb.SetHotKey{HotPublicKey: hotPub, Consent: consent}}}
+}
+
+// RevokeHotKeyMsg builds a SetHotKey naming no key: from a prover it
+// revokes its hot key; from a hot key, it resigns.
+func RevokeHotKeyMsg() *Msg { return &pb.Msg{Kind: &pb.Msg_SetHotKey{SetHotKey: &pb.SetHotKey{}}} }
+
+// HotKeyConsent is hot's consent to act for prover on chainID: its
+// signature of wire.HotKeyConsentMessage at nonce, its account's next
+// nonce (spent by its next transaction).
+func HotKeyConsent(hot *Key, chainID, prover string, nonce uint64) ([]byte, error) {
+	if hot.Locked() {
+		return nil, fmt.Errorf("key %s: %w", hot.Name, ErrKeyLocked)
 	}
-	return &pb.Msg{Kind: &pb.Msg_SetHotKey{SetHotKey: m}}, nil
+	p, err := address.Parse(prover)
+	if err != nil {
+		return nil, err
+	}
+	return ed25519.Sign(hot.Private, wire.HotKeyConsentMessage(chainID, p, nonce)), nil
+}
+
+// NameHotKey sends, from prover's key, a SetHotKey naming hot, with hot's
+// consent signed here at its account's current nonce.
+func (c *Client) NameHotKey(ctx context.Context, prover, hot *Key, fee uint64) (*wire.BroadcastResult, error) {
+	st, err := c.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	acct, err := c.Account(ctx, hot.Address())
+	if err != nil {
+		return nil, err
+	}
+	consent, err := HotKeyConsent(hot, st.ChainID, prover.Address(), acct.Nonce)
+	if err != nil {
+		return nil, err
+	}
+	return c.Send(ctx, prover, fee, SetHotKeyMsg(hot.PublicKey(), consent))
 }
 
 // WithdrawMsg returns the sender's unlocked stake.

@@ -44,3 +44,16 @@ func popPrefix(domain, chainID string, operator address.Address) []byte {
 	b = append(b, chainID...)
 	return append(b, operator[:]...)
 }
+
+// hotKeyConsentDomain starts what a hot key signs to consent to acting
+// for a prover (SetHotKey, docs/PROVER.md "Hot keys").
+const hotKeyConsentDomain = "provernet/hot-key/consent/v1\x00"
+
+// HotKeyConsentMessage is what a hot key signs (ed25519) to let prover
+// name it: the domain, the chain id, the prover's address and the hot
+// key's own account nonce. The nonce spends the consent once the key sends
+// a transaction (a resignation, say), so the prover cannot name the key
+// again with an old signature.
+func HotKeyConsentMessage(chainID string, prover address.Address, hotNonce uint64) []byte {
+	return binary.BigEndian.AppendUint64(popPrefix(hotKeyConsentDomain, chainID, prover), hotNonce)
+}

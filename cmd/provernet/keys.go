@@ -126,6 +126,7 @@ func newKeysCmd(g *globals) *cobra.Command {
 			})
 		},
 	})
+	cmd.AddCommand(newKeysConsentCmd(g)) // issue 19: a hot key's consent
 	return cmd
 }
 

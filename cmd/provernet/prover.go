@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -94,40 +93,7 @@ GPU goes to the open market.`,
 		Use: "withdraw", Short: "Return the unlocked stake to the balance", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return send(cmd, client.WithdrawMsg()) },
 	}
-	var revoke bool
-	hotKeyCmd := &cobra.Command{
-		Use:   "hot-key [ADDRESS|KEY]",
-		Short: "Let another key send --from's routine prover transactions (or --revoke it)",
-		Long: `Names the account whose transactions may carry the prover's routine work
-(accept, decline, submit, reveal, vote, asks, tree node proofs) in its name,
-so the key holding the stake can stay offline: run the daemon with the hot
-key (provernet prover start --key HOT --prover PROVER). The hot key pays its
-own fees, so fund it; it cannot unbond, withdraw or move the prover's
-balance. A new hot key replaces the old one; --revoke removes it.`,
-		Example: `  provernet keys add alice-hot
-  provernet tx transfer --from alice --to alice-hot --amount 10prv --wait
-  provernet tx prover hot-key alice-hot --from alice --wait
-  provernet tx prover hot-key --revoke --from alice --wait`,
-		Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if revoke == (len(args) == 1) {
-				return cli.WithHint(errors.New("name a hot key or --revoke, not both or neither"), "provernet tx prover hot-key alice-hot --from alice")
-			}
-			hot := ""
-			if len(args) == 1 {
-				var err error
-				if hot, err = g.resolveAddress(args[0]); err != nil {
-					return err
-				}
-			}
-			msg, err := client.SetHotKeyMsg(hot)
-			if err != nil {
-				return err
-			}
-			return send(cmd, msg)
-		},
-	}
-	hotKeyCmd.Flags().BoolVar(&revoke, "revoke", false, "remove the prover's hot key")
+	hotKeyCmd := newTxProverHotKeyCmd(g, &from, send) // issue 19
 	for _, c := range []*cobra.Command{register, stakeCmd, unbondCmd, withdrawCmd, hotKeyCmd} {
 		c.Flags().StringVar(&from, "from", "", "the prover's account key (required)")
 		c.Flags().BoolVar(&wait, "wait", false, "wait until committed")

@@ -17,6 +17,7 @@ import (
 	"github.com/provernet/provernet/internal/store"
 	"github.com/provernet/provernet/internal/vrf"
 	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
 	"github.com/provernet/provernet/wire/txn"
 )
 
@@ -308,8 +309,12 @@ func (a *App) checkTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 	env.Decode = pre.decodeFor(req.Tx, a.txs)
 	tx, decodeErr := env.Decode(req.Tx)
 	ordinary := decodeErr == nil && !protocol.Critical(tx)
+	var owner address.Address // whose share of the room the transaction takes
+	if decodeErr == nil {
+		owner = a.roomOwner(tx, ordinary)
+	}
 	if decodeErr == nil && req.Type != abci.CHECK_TX_TYPE_RECHECK {
-		if ok, why := a.room.admits(int64(len(req.Tx)), tx.Sender, ordinary); !ok {
+		if ok, why := a.room.admits(int64(len(req.Tx)), owner, ordinary); !ok {
 			return busy(why), nil
 		}
 	}
@@ -324,13 +329,30 @@ func (a *App) checkTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 		a.txs.admit(pre.key, req.Tx, pre.tx)
 		a.pending.note(pre.tx)
 		if decodeErr == nil {
-			a.room.hold(pre.key, int64(len(req.Tx)), tx.Sender, ordinary)
+			a.room.hold(pre.key, int64(len(req.Tx)), owner, ordinary)
 		}
 	default:
 		a.txs.forgetKey(pre.key)
 		a.room.release(pre.key)
 	}
 	return &abci.CheckTxResponse{Code: uint32(res.Code), Log: res.Log, Codespace: codespace(res.Code), GasWanted: 1}, nil
+}
+
+// roomOwner is whose share of the mempool tx takes (room.go): its
+// sender's, or, for a critical transaction a prover's hot key sends, the
+// prover's (issue 19), so that hot keys, named and replaced, give a prover
+// no more room than its own key has. It reads the check state; the caller
+// holds checkMu.
+func (a *App) roomOwner(tx *txn.Tx, ordinary bool) address.Address {
+	if ordinary {
+		return tx.Sender
+	}
+	a.treeMu.RLock() // a.check reads the committed version
+	defer a.treeMu.RUnlock()
+	if p, ok, err := protocol.HotKeyOf(a.check, tx.Sender); err == nil && ok {
+		return p
+	}
+	return tx.Sender
 }
 
 // busy refuses a transaction that does not fit its share of this node's

@@ -34,11 +34,14 @@ func TestE2EHotKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	name, err := client.SetHotKeyMsg(hot.Address())
+	e.sendOK(ctx, staking, fund)
+	named, err := e.c.NameHotKey(ctx, staking, hot, 0) // the hot key's consent, signed at its nonce
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.sendOK(ctx, staking, fund, name)
+	if tx, err := e.c.WaitTx(ctx, named.Hash); err != nil || client.TxError(tx) != nil {
+		t.Fatalf("naming the hot key: %v %v", err, client.TxError(tx))
+	}
 	before, err := e.c.Account(ctx, staking.Address())
 	if err != nil {
 		t.Fatal(err)

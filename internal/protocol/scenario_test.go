@@ -108,14 +108,8 @@ func (s *scenario) dispatch(t testing.TB, c *cmd) string {
 		return s.send(t, c.str("from"), &pb.Msg{Kind: &pb.Msg_Unbond{Unbond: &pb.Unbond{}}})
 	case "withdraw":
 		return s.send(t, c.str("from"), &pb.Msg{Kind: &pb.Msg_Withdraw{Withdraw: &pb.Withdraw{}}})
-	case "hot-key": // hot-key from=PROVER key=NAME|none (issue 19)
-		from, key := c.str("from"), c.str("key")
-		m := &pb.SetHotKey{}
-		if key != "none" {
-			a := s.addr(t, key)
-			m.HotKey = a[:]
-		}
-		return s.send(t, from, &pb.Msg{Kind: &pb.Msg_SetHotKey{SetHotKey: m}})
+	case "hot-key": // hot-key from=NAME key=NAME|none [consent-for=NAME] [consent-nonce=N] [no-consent] (issue 19)
+		return s.hotKey(t, c)
 	case "transfer":
 		from, to, amount := c.str("from"), s.addr(t, c.str("to")), c.uint("amount", "", 64)
 		return s.send(t, from, &pb.Msg{Kind: &pb.Msg_Transfer{Transfer: &pb.Transfer{To: to[:], Amount: amount}}})
@@ -403,4 +397,30 @@ func gpuArgs(c *cmd) []*pb.Gpu {
 		out = append(out, &pb.Gpu{Model: model, MemoryMb: n})
 	}
 	return out
+}
+
+// hotKey sends a SetHotKey from c's from naming key (none: revoking, or,
+// from a hot key, resigning), with the key's consent: its signature for
+// consent-for (default: from) at consent-nonce (default: its account's
+// nonce), or none with no-consent.
+func (s *scenario) hotKey(t testing.TB, c *cmd) string {
+	from, key := c.str("from"), c.str("key")
+	consentFor, noConsent := c.opt("consent-for", from), c.flag("no-consent")
+	m := &pb.SetHotKey{}
+	if key != "none" {
+		priv, ok := s.keys[key]
+		if !ok {
+			c.fail("unknown key %q", key)
+		}
+		m.HotPublicKey = priv.Public().(ed25519.PublicKey)
+		acct, err := protocol.GetAccount(s.tree.Working(), s.addr(t, key))
+		if err != nil {
+			t.Fatal(err)
+		}
+		nonce := c.uint("consent-nonce", strconv.FormatUint(acct.Nonce, 10), 64)
+		if !noConsent {
+			m.Consent = ed25519.Sign(priv, wire.HotKeyConsentMessage(s.env.ChainID, s.addr(t, consentFor), nonce))
+		}
+	}
+	return s.send(t, from, &pb.Msg{Kind: &pb.Msg_SetHotKey{SetHotKey: m}})
 }

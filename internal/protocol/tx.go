@@ -208,12 +208,15 @@ func voteAlone(tx *txn.Tx) (Result, bool) {
 }
 
 // txEvent is the event every transaction opens with: its sender, nonce
-// and fee, and, when the sender is a prover's hot key, the prover its
-// routine messages act for (hotkey.go).
+// and fee, and, when the sender is a prover's hot key and the transaction
+// carries routine messages, the prover they act for (hotkey.go).
 func txEvent(kv store.Reader, tx *txn.Tx) (Event, error) {
 	attrs := []string{"sender", tx.Sender.String(),
 		"nonce", strconv.FormatUint(tx.Body.Nonce, 10),
 		"fee", strconv.FormatUint(tx.Body.Fee, 10)}
+	if !carriesRoutine(tx) {
+		return event("tx", attrs...), nil
+	}
 	p, ok, err := HotKeyOf(kv, tx.Sender)
 	if err != nil {
 		return Event{}, err

@@ -148,6 +148,9 @@ func (c *Config) defaults() error {
 	if c.TreeFeeBurnBP > 10000 {
 		return fmt.Errorf("prover: a tree fee burn of %d bp exceeds 10000", c.TreeFeeBurnBP)
 	}
+	if c.Prover != "" && c.Prover != c.Key.Address() && len(c.Asks) > 0 {
+		return errors.New("prover: a hot key cannot set asks: prices are the staking key's (provernet tx prover ask --from <the prover's key>)")
+	}
 	if c.Register != nil {
 		if c.Prover != "" && c.Prover != c.Key.Address() {
 			return errors.New("prover: a hot key cannot register its prover; register and stake with the prover's own key, then name the hot key (provernet tx prover hot-key)")

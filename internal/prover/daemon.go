@@ -159,6 +159,9 @@ func (d *Daemon) pass(ctx context.Context) error {
 	if d.me, err = d.chain.prover(ctx, d.addr[:]); err != nil && !errors.Is(err, errNotFound) {
 		return err
 	}
+	if err := d.stillHotKey(); err != nil {
+		return err
+	}
 	d.noteStanding()
 	for _, id := range d.sortedInterest() {
 		if err := d.tend(ctx, id); err != nil {

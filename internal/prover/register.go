@@ -86,11 +86,37 @@ func (d *Daemon) checkHotKey(ctx context.Context) error {
 		return fmt.Errorf("prover %s: %w", d.addr, err)
 	}
 	if !bytes.Equal(p.HotKey, d.signer.addr[:]) {
-		return fmt.Errorf("key %s is not the hot key of prover %s on this chain; name it with `provernet tx prover hot-key %s --from <the prover's key>`", d.signer.addr, d.addr, d.signer.addr)
+		return fmt.Errorf("key %s is not the hot key of prover %s on this chain; name it with `provernet tx prover hot-key <this key's name> --from <the prover's key>`", d.signer.addr, d.addr)
 	}
-	d.cfg.Log.Info("working with a hot key", "prover", d.addr.String(), "hot_key", d.signer.addr.String())
+	acct, err := d.chain.account(ctx, d.signer.addr[:])
+	if err != nil {
+		return err
+	}
+	if acct.Balance < minHotKeyFees*d.params.FeePerMsg {
+		return fmt.Errorf("hot key %s holds %d uprv, too little for the fees of its next transactions (at least %d); fund it with `provernet tx transfer --to %s`", d.signer.addr, acct.Balance, minHotKeyFees*d.params.FeePerMsg, d.signer.addr)
+	}
+	d.cfg.Log.Info("working with a hot key", "prover", d.addr.String(), "hot_key", d.signer.addr.String(), "balance", acct.Balance)
 	return nil
 }
+
+// minHotKeyFees is how many messages' fees a hot key must hold at start:
+// a few blocks' work, so that an unfunded key is found at start rather
+// than at the first window it misses.
+const minHotKeyFees = 10
+
+// stillHotKey stops a daemon whose hot key the chain no longer names for
+// its prover (revoked, replaced or resigned): anything it signed would act
+// for the key's own account, or, were another prover to name the key, for
+// that one.
+func (d *Daemon) stillHotKey() error {
+	if d.signer.addr == d.addr || d.me == nil || bytes.Equal(d.me.HotKey, d.signer.addr[:]) {
+		return nil
+	}
+	return fmt.Errorf("%w: key %s is no longer the hot key of prover %s; stopping", ErrHotKeyGone, d.signer.addr, d.addr)
+}
+
+// ErrHotKeyGone stops a daemon whose hot key was revoked or replaced.
+var ErrHotKeyGone = errors.New("hot key revoked")
 
 // newVRFKey makes the prover's VRF key, kept beside its state (or where
 // Config.VRFKeyFile says); a registration that did not land sends the

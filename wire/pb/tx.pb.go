@@ -1709,14 +1709,18 @@ func (x *SetAsk) GetRemove() bool {
 
 // SetHotKey, from a registered prover's own (staking) key, names the
 // account whose transactions may carry the prover's routine messages
-// (Accept, Decline, SubmitResult, RevealKey, Vote, SetAsk,
-// SubmitNodeProof) in its name, so the staking key can stay offline. The
-// hot key pays its own fees and can move nothing of the prover's: stake,
-// balance, unbonding and withdrawal stay with the staking key. An empty
-// hot_key revokes; a new one replaces the old.
+// (Accept, Decline, SubmitResult, RevealKey, Vote, SubmitNodeProof) in its
+// name, so the staking key can stay offline. The hot key pays its own fees
+// and can move nothing of the prover's: stake, balance, asks, unbonding and
+// withdrawal stay with the staking key. The hot key consents: it signs
+// wire.HotKeyConsentMessage (the chain id, the prover, and its own account
+// nonce, so a consent is spent once the key sends anything). An empty
+// hot_public_key revokes; a new one replaces the old. Sent by the hot key
+// itself with an empty hot_public_key, it resigns.
 type SetHotKey struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	HotKey        []byte                 `protobuf:"bytes,1,opt,name=hot_key,json=hotKey,proto3" json:"hot_key,omitempty"` // 20-byte address, or empty
+	HotPublicKey  []byte                 `protobuf:"bytes,1,opt,name=hot_public_key,json=hotPublicKey,proto3" json:"hot_public_key,omitempty"` // ed25519, 32 bytes, or empty
+	Consent       []byte                 `protobuf:"bytes,2,opt,name=consent,proto3" json:"consent,omitempty"`                                 // the hot key's ed25519 signature, 64 bytes
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1751,9 +1755,16 @@ func (*SetHotKey) Descriptor() ([]byte, []int) {
 	return file_provernet_v1_tx_proto_rawDescGZIP(), []int{19}
 }
 
-func (x *SetHotKey) GetHotKey() []byte {
+func (x *SetHotKey) GetHotPublicKey() []byte {
 	if x != nil {
-		return x.HotKey
+		return x.HotPublicKey
+	}
+	return nil
+}
+
+func (x *SetHotKey) GetConsent() []byte {
+	if x != nil {
+		return x.Consent
 	}
 	return nil
 }
@@ -2378,9 +2389,10 @@ const file_provernet_v1_tx_proto_rawDesc = "" +
 	"\alatency\x18\x03 \x01(\x03R\alatency\x12\x1a\n" +
 	"\bprograms\x18\x04 \x03(\fR\bprograms\x12\x18\n" +
 	"\aclasses\x18\x05 \x03(\tR\aclasses\x12\x16\n" +
-	"\x06remove\x18\x06 \x01(\bR\x06remove\"$\n" +
-	"\tSetHotKey\x12\x17\n" +
-	"\ahot_key\x18\x01 \x01(\fR\x06hotKey\"H\n" +
+	"\x06remove\x18\x06 \x01(\bR\x06remove\"K\n" +
+	"\tSetHotKey\x12$\n" +
+	"\x0ehot_public_key\x18\x01 \x01(\fR\fhotPublicKey\x12\x18\n" +
+	"\aconsent\x18\x02 \x01(\fR\aconsent\"H\n" +
 	"\x06Accept\x12\x1a\n" +
 	"\bworkload\x18\x01 \x01(\fR\bworkload\x12\x12\n" +
 	"\x04slot\x18\x02 \x01(\rR\x04slot\x12\x0e\n" +

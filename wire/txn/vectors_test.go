@@ -74,7 +74,7 @@ func vectorMsgs() []struct {
 		{"set_ask", &pb.Msg{Kind: &pb.Msg_SetAsk{SetAsk: &pb.SetAsk{Id: 3, Price: 25, Latency: 6,
 			Programs: [][]byte{fixed("program")}, Classes: []string{"gpu"}}}}},
 		// issue 19: a hot key named.
-		{"set_hot_key", &pb.Msg{Kind: &pb.Msg_SetHotKey{SetHotKey: &pb.SetHotKey{HotKey: fixed("hot")[:20]}}}},
+		{"set_hot_key", &pb.Msg{Kind: &pb.Msg_SetHotKey{SetHotKey: &pb.SetHotKey{HotPublicKey: fixed("hot"), Consent: append(fixed("consent"), fixed("signature")...)}}}},
 		// issue 16: proof trees.
 		{"prove_tree", &pb.Msg{Kind: &pb.Msg_ProveTree{ProveTree: &pb.ProveTree{BaseProgram: fixed("base"), MergeProgram: fixed("merge"),
 			Inputs: []*pb.Input{{Name: "tx0", Data: []byte("first")}, {Name: "tx1", Sha256: fixed("blob"), Size: 4096}},
