@@ -28,7 +28,10 @@ Mechanisms: vrf (the protocol: VRF allocation with previous-round exclusion),
 vrf-noexcl (the same without exclusion), race (first valid proof takes all),
 market and cheapest (the chain's market, issue 17: every Run a market Run
 matched against the provers' asks by the chain's own matcher; cheapest is
-k = 1 at the lowest ask, as Mina's snarketplace), bids (Scroll: users bid,
+k = 1 at the lowest ask, as Mina's snarketplace), pool (the chain's pool,
+Taiko's: per epoch the top pool_size provers by stake and ask, a beacon draw
+among them, a missed slot slashed slash_miss_bp and open to anyone; its Runs
+start at epoch_length, the genesis epoch having no pool), bids (Scroll: users bid,
 highest first at a clearing price, provers drawn by VRF), votes (B52:
 VRF-weighted prover votes, chosen by reputation), or all (each of them on
 the same population). --cartel makes a share of the provers one cartel

@@ -87,8 +87,11 @@ func (pop *Population) marketRun(i int32, w *Workload) {
 // marketOrder is w's market order as the chain stores it (Run.market).
 func (pop *Population) marketOrder(w *Workload) *pb.MarketOrder {
 	m := &pb.MarketOrder{Mechanism: pb.Mechanism_MECHANISM_MARKET, MaxPrice: w.MaxPrice, Priority: pb.Priority_PRIORITY_PRICE}
-	if pop.Opts.Mechanism == MechCheapest {
+	switch pop.Opts.Mechanism {
+	case MechCheapest:
 		m.Mechanism = pb.Mechanism_MECHANISM_CHEAPEST
+	case MechPool:
+		m.Mechanism = pb.Mechanism_MECHANISM_POOL
 	}
 	if w.ByTime {
 		m.Priority = pb.Priority_PRIORITY_TIME

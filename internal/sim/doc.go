@@ -18,12 +18,15 @@
 //
 // # Mechanisms and fidelities
 //
-// Seven mechanisms (Options.Mechanism): vrf, the protocol's lottery
+// Eight mechanisms (Options.Mechanism): vrf, the protocol's lottery
 // (PROTOCOL.md 5); vrf-noexcl, the same with every prover's last
 // allocation hidden from the allocator; market and cheapest, the chain's
 // market (issue 17): the provers' asks (asks.go) matched by the chain's own
 // alloc.Match on a book read as the chain reads it (fast_market.go), with
-// reputation kept as the chain keeps it (reputation.go); race, a pure
+// reputation kept as the chain keeps it (reputation.go); pool, the chain's
+// pool: per epoch the top provers by stake and ask frozen with
+// alloc.PoolRank, each Run drawn among them with alloc.PoolDraw, a member
+// that misses slashed (fast_pool.go); race, a pure
 // proof race; bids and votes, seed 004's Scroll and B52 designs
 // (designs.go). race, bids and votes are the simulator's own rules
 // (market.go), not the protocol's, and are kept apart from the code that
@@ -34,7 +37,7 @@
 // and asks the chain's tree functions what is kept, which root wins and
 // what is paid.
 //
-// vrf, market and cheapest run at one of two fidelities that share the
+// vrf, market, cheapest and pool run at one of two fidelities that share the
 // protocol's code and never copy it:
 //
 //   - full (full.go) drives the real state machine: protocol.Apply for

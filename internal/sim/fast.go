@@ -151,6 +151,9 @@ type fastEngine struct {
 	books     [numBooks]book
 	rep       *reputations
 	unmatched int // market Runs that matched no ask
+	// Mechanism pool (fast_pool.go): the pools frozen, by class.
+	pool  bool
+	pools [numBooks]frozenPool
 	// onMatch, when set (tests), sees every match: the seed, the order,
 	// every entry the chain's read hands the matcher, and what was taken.
 	onMatch func(seed []byte, o alloc.MarketOrder, read, taken []alloc.Ask)
@@ -178,6 +181,7 @@ func newFastEngine(pop *Population) *fastEngine {
 	e.slots = make([]fSlot, n)
 	if marketMech(o.Mechanism) {
 		e.market, e.books, e.rep = true, buildBooks(pop), newReputations(e.par, len(pop.Provers))
+		e.pool = o.Mechanism == MechPool
 	}
 	return e
 }
@@ -226,6 +230,9 @@ func (e *fastEngine) beginBlock(h int64) {
 		e.nextAlloc++
 	}
 	e.allocate(h, lo, e.nextAlloc)
+	if e.pool {
+		e.freezePools(h) // protocol freezePools: before the block's pool Runs
+	}
 	if e.market {
 		var runs []int32
 		for i := lo; i < e.nextAlloc; i++ {
@@ -907,8 +914,10 @@ func (e *fastEngine) expire(w int32, k int16, h int64) {
 	for range 4 {
 		switch {
 		case s.state == slAssigned && (h > s.acceptBy || h > wl.Deadline): // silent
+			missed, p := e.poolMiss(w, s), s.prover
 			e.releaseHold(s)
 			e.countMiss(s.prover, h, e.missesFor(w, s))
+			e.slashPoolMiss(p, h, missed)
 			e.reopenPriced(w, s)
 			e.openSlot(w, k, s, wl.Deadline)
 			e.backToWait(w, s, h)
@@ -916,8 +925,10 @@ func (e *fastEngine) expire(w int32, k int16, h int64) {
 				s.openUntil = h + e.reopenLength(wl)
 			}
 		case s.state == slAccepted && h > s.due: // timed out
+			missed, p := e.poolMiss(w, s), s.prover
 			e.releaseHold(s)
 			e.countMiss(s.prover, h, e.missesFor(w, s))
+			e.slashPoolMiss(p, h, missed)
 			e.reopenPriced(w, s)
 			until := h + e.reopenLength(wl)
 			if wl.K == 1 {

@@ -266,10 +266,15 @@ func (e *fastEngine) matchMarket(h int64, runs []int32) {
 		wi := runs[i]
 		wl := &e.pop.Workloads[wi]
 		o := e.pop.orderOf(wl)
-		cands, read := e.readBook(wl, o, h, e.onMatch != nil)
-		taken := alloc.Match(e.seed, o, cands)
-		if e.onMatch != nil {
-			e.onMatch(e.seed, o, read, taken)
+		var taken []alloc.Ask
+		if e.pool {
+			taken = alloc.PoolDraw(e.seed, o, e.poolMembers(wl, h)) // fast_pool.go
+		} else {
+			cands, read := e.readBook(wl, o, h, e.onMatch != nil)
+			taken = alloc.Match(e.seed, o, cands)
+			if e.onMatch != nil {
+				e.onMatch(e.seed, o, read, taken)
+			}
 		}
 		e.led.events++
 		if len(taken) == 0 {

@@ -31,6 +31,11 @@ const (
 	// Run with k = 1 and price priority. It replaced the simulator's own
 	// lowest-price auction, which chose with knowledge no chain has.
 	MechCheapest = "cheapest"
+	// MechPool is the chain's pool (Taiko's, seed 004): per epoch the top
+	// pool_size provers of each class by a score of stake and ask, a
+	// beacon draw among them per Run, a member that misses slashed
+	// slash_miss_bp and its slot open to anyone (fast_pool.go).
+	MechPool = "pool"
 	// MechBids is Scroll's design (seed 004): users bid for proving, the
 	// highest bids are served first at one clearing price per block, and
 	// the prover of each is drawn by VRF. Not a protocol rule:
@@ -47,11 +52,11 @@ const (
 )
 
 // Mechanisms lists the mechanisms in the order reports show them.
-var Mechanisms = []string{MechVRF, MechVRFNoExclusion, MechRace, MechMarket, MechCheapest, MechBids, MechVotes}
+var Mechanisms = []string{MechVRF, MechVRFNoExclusion, MechRace, MechMarket, MechCheapest, MechPool, MechBids, MechVotes}
 
 // marketMech reports whether m sends market Runs (the chain's asks and
 // alloc.Match).
-func marketMech(m string) bool { return m == MechMarket || m == MechCheapest }
+func marketMech(m string) bool { return m == MechMarket || m == MechCheapest || m == MechPool }
 
 // ownEngine reports whether m runs on the simulator's own engine
 // (market.go, designs.go), not the protocol's timeline.
@@ -89,7 +94,7 @@ const (
 type Options struct {
 	Provers   int    `json:"provers"`
 	Workloads int    `json:"workloads"`
-	Blocks    int    `json:"blocks"` // workloads arrive evenly over heights 1..Blocks
+	Blocks    int    `json:"blocks"` // workloads arrive evenly over Blocks heights from 1 (pool: from epoch_length)
 	Mechanism string `json:"mechanism"`
 	Seed      uint64 `json:"seed"`
 	Fidelity  string `json:"fidelity"`
@@ -183,7 +188,7 @@ func (o *Options) Validate() error {
 		errs = append(errs, errors.New("at most 16M provers and 256M workloads"))
 	}
 	switch o.Mechanism {
-	case MechVRF, MechVRFNoExclusion, MechRace, MechMarket, MechCheapest, MechBids, MechVotes:
+	case MechVRF, MechVRFNoExclusion, MechRace, MechMarket, MechCheapest, MechPool, MechBids, MechVotes:
 	case "auction":
 		errs = append(errs, errors.New("mechanism auction was retired: use cheapest, the chain's lowest-ask market (docs/ECONOMICS.md)"))
 	case MechTree:
@@ -197,7 +202,7 @@ func (o *Options) Validate() error {
 		if o.Mechanism == MechTree {
 			errs = append(errs, errors.New("mechanism tree runs at fidelity fast only (it calls the chain's tree rules on its own records)"))
 		} else if o.Mechanism != MechVRF && !marketMech(o.Mechanism) {
-			errs = append(errs, fmt.Errorf("fidelity full drives the protocol, which has mechanisms vrf, market and cheapest; %s runs at fidelity fast", o.Mechanism))
+			errs = append(errs, fmt.Errorf("fidelity full drives the protocol, which has mechanisms vrf, market, cheapest and pool; %s runs at fidelity fast", o.Mechanism))
 		} else if o.MarketBook != BookChain {
 			errs = append(errs, errors.New("fidelity full reads the chain's book: market_book room and all are what-ifs of fidelity fast"))
 		}
@@ -228,7 +233,10 @@ func (o *Options) Validate() error {
 		errs = append(errs, fmt.Errorf("market_book must be %s, %s or %s; got %q", BookChain, BookRoom, BookAll, o.MarketBook))
 	}
 	if marketMech(o.Mechanism) && o.Params.MaxAsksPerProver == 0 {
-		errs = append(errs, errors.New("params: mechanisms market and cheapest need the market on (max_asks_per_prover > 0)"))
+		errs = append(errs, errors.New("params: mechanisms market, cheapest and pool need the market on (max_asks_per_prover > 0)"))
+	}
+	if o.Mechanism == MechPool && o.Params.PoolSize == 0 {
+		errs = append(errs, errors.New("params: mechanism pool needs pool_size > 0"))
 	}
 	if o.FastProver != 0 && !(o.FastProver >= 1 && o.FastProver <= 1e6) {
 		errs = append(errs, fmt.Errorf("fast_prover must be 0 (none) or a speed factor in [1, 1e6]; got %v", o.FastProver))

@@ -324,7 +324,7 @@ func (pop *Population) makeWorkloads() {
 	pop.Workloads = make([]Workload, o.Workloads)
 	for i := range pop.Workloads {
 		w := &pop.Workloads[i]
-		w.Height = 1 + int64(uint64(i)*uint64(o.Blocks)/uint64(max(o.Workloads, 1)))
+		w.Height = firstHeight(o) + int64(uint64(i)*uint64(o.Blocks)/uint64(max(o.Workloads, 1)))
 		// Cycles: log-uniform over 10^8..10^10 (0.2 to 20 blocks at the
 		// protocol's cycles_per_block), in whole mega-cycles.
 		mc := math.Round(100 * math.Pow(100, pop.unit(purposeCycles, uint64(i), 0, 0)))
@@ -364,7 +364,7 @@ func (pop *Population) makeWorkloads() {
 	pop.addFarmedRuns()
 }
 
-// addFarmedRuns adds the farmer's Runs: from height 1 through Blocks, one
+// addFarmedRuns adds the farmer's Runs: over Blocks heights from firstHeight, one
 // 1-mega-cycle Run with the largest k per block for every five of its
 // sybils, interleaved by height with the users' Runs.
 func (pop *Population) addFarmedRuns() {
@@ -385,7 +385,7 @@ func (pop *Population) addFarmedRuns() {
 	}
 	var out []Workload
 	next, nonce := 0, uint64(0)
-	for h := int64(1); h <= int64(o.Blocks); h++ {
+	for h := firstHeight(o); h < firstHeight(o)+int64(o.Blocks); h++ {
 		for next < len(pop.Workloads) && pop.Workloads[next].Height == h {
 			out = append(out, pop.Workloads[next])
 			next++

@@ -85,6 +85,56 @@ func TestFastMatchesFullMarket(t *testing.T) {
 	}
 }
 
+// TestFastMatchesFullPool is TestFastMatchesFull for the chain's pool:
+// the fast fidelity freezes its own pools (protocol.PoolScore, the
+// index's bounded read, alloc.PoolRank) and draws with alloc.PoolDraw;
+// the full one lets BeginBlock freeze and draw. A short epoch (so that
+// several freezes see stakes slashed and provers suspended), a pool
+// smaller than the population, undercutters whose cheap asks tie for the
+// pool's places (seed 4: a cartel of one price, the cheapest, more of it tied at
+// the last place than the freeze reads, wire.PoolTieFactor * pool_size),
+// silent and holding members slashed slash_miss_bp, and more demand than
+// the members' room (Runs that draw nobody and fail).
+// Each seed is printed (compareFastFull logs its command).
+func TestFastMatchesFullPool(t *testing.T) {
+	for _, c := range []struct {
+		seed   uint64
+		k      int
+		size   string
+		cartel float64
+	}{{1, 0, "pool_size=16", 0.1}, {2, 1, "pool_size=12", 0.1}, {3, 3, "pool_size=10", 0.1}, {4, 0, "pool_size=3", 0.5}} {
+		o := testPopulation(c.seed)
+		o.Mechanism, o.K = MechPool, c.k
+		o.CartelShare, o.CartelPrice, o.UndercutterShare, o.GPUShare = c.cartel, 0.3, 0.1, 0.3
+		o.SilentShare, o.HolderShare, o.GriefingShare = 0.1, 0.1, 0.1
+		if c.cartel > 0.1 { // the cartel's asks the cheapest, and more of them than the freeze reads
+			o.SybilShare, o.LazyShare, o.UndercutterShare = 0, 0.05, 0
+		}
+		for _, a := range []string{c.size, "epoch_length=8"} {
+			if err := o.SetParam(a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		pop, full := runLedger(t, withFull(o))
+		led := compareFastFull(t, o)
+		poolSlashes := 0
+		for i := range full.slashed {
+			if s := pop.Provers[i].Strategy; (s == Silent || s == Holder) && full.slashed[i] > 0 {
+				poolSlashes++
+			}
+		}
+		if led.unmatched == 0 || led.unmatched == o.Workloads || poolSlashes == 0 {
+			t.Errorf("pool seed %d: %d of %d Runs unmatched, %d silent or holding provers slashed; the population should leave some, not all, unmatched and slash some members",
+				c.seed, led.unmatched, o.Workloads, poolSlashes)
+		}
+	}
+}
+
+func withFull(o Options) Options {
+	o.Fidelity = FidelityFull
+	return o
+}
+
 // compareFastFull runs o at both fidelities and requires the same payout
 // to every prover, the same end for every workload and the same supply
 // totals; it returns the full fidelity's ledger.
