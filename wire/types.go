@@ -186,7 +186,8 @@ type Workload struct {
 	VotersPaid      uint64  `json:"voters_paid"` // to the committee members that decided its slots
 	Slots           []Slot  `json:"slots"`       // empty while pending
 	// Market is a market Run's order (absent: the lottery); Missed the
-	// nearest asks it missed when it matched none (issue 17).
+	// nearest asks it missed when it matched none, or a pool Run's members
+	// not drawn when its draw left slots open (issue 17).
 	Market *MarketOrder `json:"market,omitempty"`
 	Missed []AskMiss    `json:"missed,omitempty"`
 }

@@ -93,6 +93,10 @@ func benchAllocMarket(cmd *cobra.Command, g *globals, o bench.AllocOptions, asks
 		if res.Mechanism == "pool" {
 			fmt.Fprintf(w, "pool frozen in %.2f ms: %v members\n", res.FreezeMs, res.PoolMembers)
 		}
-		fmt.Fprintf(w, "%d Runs matched, %d failed; %d of %d slots taken; setup %.1f s\n", res.Matched, res.Unmatched, res.Taken, res.Slots, res.SetupS)
+		failed := "failed"
+		if res.Mechanism == "pool" {
+			failed = "drew nobody (their slots opened to the open market)"
+		}
+		fmt.Fprintf(w, "%d Runs matched, %d %s; %d of %d slots taken; setup %.1f s\n", res.Matched, res.Unmatched, failed, res.Taken, res.Slots, res.SetupS)
 	})
 }

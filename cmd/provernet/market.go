@@ -317,7 +317,7 @@ func runSayMarketQuote(g *globals, q *client.RunQuote, m *client.MarketRequest, 
 		m.Mechanism, formatAmount(q.Fee), q.Fee, q.Provers, q.PerSlot, q.PricePerMcycle, q.Mcycles, from, formatAmount(q.Balance))
 	if m.Mechanism == "pool" {
 		if len(q.Asks) == 0 {
-			runSay(g, "warning: no member of the pool could take it now: it will fail at once (no_matching_ask); `provernet query pool` shows the pool")
+			runSay(g, "warning: no member of the pool could take it now: its slots would open at once to the open market at the max price, for any active prover; `provernet query pool` shows the pool")
 		}
 		for i, a := range q.Asks {
 			runSay(g, "  drawn now, slot %d would go to %s (ask %d: %d uprv/Mcycle, %d blocks); the block that includes it draws with its own id and seed", i, a.Prover, a.ID, a.Price, a.Latency)
@@ -334,7 +334,7 @@ func runSayMarketQuote(g *globals, q *client.RunQuote, m *client.MarketRequest, 
 }
 
 // printMissed lists the asks a market Run missed (the members a pool
-// Run could not draw).
+// Run could not draw, its slots then open to the open market).
 func printMissed(w io.Writer, ms []wire.AskMiss, mechanism string) {
 	switch {
 	case len(ms) == 0 && mechanism == "pool":
@@ -376,10 +376,6 @@ func unmatchedHint(rep *runReport) string {
 	}
 	if latency {
 		parts = append(parts, "raise --max-latency (or --deadline)")
-	}
-	if rep.Mechanism == "pool" {
-		parts = append(parts, "see the pool with `provernet query pool` (the genesis epoch has none)")
-		return "no member of the pool could take the Run; the escrow was refunded whole: " + strings.Join(parts, ", ")
 	}
 	parts = append(parts, "see the book with `provernet query market "+rep.Program+"`")
 	return "no ask matched the order; the escrow was refunded whole: " + strings.Join(parts, ", ")

@@ -56,7 +56,8 @@ type runReport struct {
 	BlocksToFinal  int64   `json:"blocks_to_final,omitempty"`
 	Seconds        float64 `json:"seconds,omitempty"`
 	// A market Run (issue 17): its mechanism, and the asks it missed
-	// when it matched none (the workload's missed).
+	// when it matched none (the workload's missed; a pool Run's members
+	// not drawn when its draw left slots to the open market).
 	Mechanism string         `json:"mechanism,omitempty"`
 	Missed    []wire.AskMiss `json:"missed,omitempty"`
 	// MaxPrice is the order's max price as sent; Prices the max prices
@@ -588,6 +589,9 @@ func printRunEnd(w io.Writer, rep *runReport) {
 	}
 	fmt.Fprintln(w)
 	if rep.Reason == "no_matching_ask" {
+		printMissed(w, rep.Missed, rep.Mechanism)
+	} else if rep.Mechanism == "pool" && len(rep.Missed) > 0 {
+		fmt.Fprintln(w, "  the pool's draw left slots to the open market, opened at once at the max price: the members it did not draw")
 		printMissed(w, rep.Missed, rep.Mechanism)
 	}
 	if rep.VerifiedLocally {

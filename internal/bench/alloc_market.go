@@ -62,15 +62,16 @@ type MarketAllocResult struct {
 	GCMsPerBlock  float64 `json:"gc_cpu_ms_per_block"`
 	EmptyCPUMs    float64 `json:"empty_cpu_ms"` // the empty blocks' median CPU time
 	// Per timed block, summed over all of them: Runs matched (at least one
-	// ask taken), Runs that matched nothing (failed at once), the slots
-	// asked for and the slots an ask took.
+	// ask taken), Runs that matched nothing (a market Run failed at once; a
+	// pool Run drew nobody and its slots opened to the open market), the
+	// slots asked for and the slots an ask took.
 	Matched   int       `json:"matched"`
 	Unmatched int       `json:"unmatched"`
 	Slots     int       `json:"slots"`
 	Taken     int       `json:"taken"`
 	BlocksMs  []float64 `json:"blocks_ms"`
-	// MissReasons counts the nearest misses the failed Runs name
-	// (market_miss events, up to 8 per Run), by reason.
+	// MissReasons counts the nearest misses the Runs that matched nothing
+	// name (market_miss events, up to 8 per Run), by reason.
 	MissReasons map[string]int `json:"miss_reasons"`
 	// AcceptWindow is the genesis's accept_window: raised from the default
 	// so that no accept timer of an earlier timed block falls due in a
@@ -314,14 +315,19 @@ type marketCounts struct {
 	misses                           map[string]int
 }
 
-// countMarket counts a block's market_match and market_unmatched events.
+// countMarket counts a block's market_match and market_unmatched events
+// (a pool Run drawn on nobody is matched 0: it counts as unmatched).
 func countMarket(evs []abci.Event) marketCounts {
 	c := marketCounts{misses: map[string]int{}}
 	for _, ev := range evs {
 		switch ev.Type {
 		case "market_match":
-			c.matched++
-			c.taken += wlAttrInt(ev, "matched")
+			if n := wlAttrInt(ev, "matched"); n > 0 {
+				c.matched++
+				c.taken += n
+			} else {
+				c.unmatched++
+			}
 		case "market_unmatched":
 			c.unmatched++
 		case "market_miss":

@@ -19,9 +19,10 @@ import (
 // who matches first): each reads its book (readBook: a bounded walk of
 // the index for its program and its class), asks alloc.Match, and gets
 // its slots: slot i to the i-th ask taken at that ask's price, the slots
-// no ask took open to the open market at the order's max_price. A Run
-// that takes no ask fails at once (expired, reason no_matching_ask, the
-// escrow refunded) and records the nearest asks it missed and why.
+// no ask took open to the open market at the order's max_price. A market
+// Run that takes no ask fails at once (expired, reason no_matching_ask,
+// the escrow refunded) and records the nearest asks it missed and why; a
+// pool Run that draws nobody opens every slot instead (pool_open.go).
 // Accepts, declines, time-outs, results, votes and settlement are the
 // protocol's as for any workload, except that a slot its matched prover
 // lets go reopens at the order's per-slot escrow and counts two misses
@@ -80,9 +81,8 @@ func matchQueuedSeen(kv store.KV, env Env, seen func(id []byte, exp alloc.MatchE
 	}
 	mb := &marketBlock{kv: kv, env: env, provers: map[[20]byte]*marketProver{}, byAddr: map[[20]byte]*pb.Prover{}, dirty: map[[20]byte]bool{}}
 	type matched struct {
-		w    *pb.Workload
-		prog *pb.Program
-		exp  alloc.MatchExplanation
+		w   *pb.Workload
+		exp alloc.MatchExplanation
 	}
 	var done []matched
 	for _, i := range alloc.Order(seed, ws) {
@@ -101,7 +101,7 @@ func matchQueuedSeen(kv store.KV, env Env, seen func(id []byte, exp alloc.MatchE
 		if err != nil {
 			return nil, err
 		}
-		if len(exp.Taken) > 0 {
+		if len(exp.Taken) > 0 || isPool(w) {
 			if err := mb.assign(w, exp.Taken); err != nil {
 				return nil, err
 			}
@@ -109,7 +109,7 @@ func matchQueuedSeen(kv store.KV, env Env, seen func(id []byte, exp alloc.MatchE
 		if seen != nil {
 			seen(w.Id, exp)
 		}
-		done = append(done, matched{w, prog, exp})
+		done = append(done, matched{w, exp})
 	}
 	for _, a := range slices.SortedFunc(maps.Keys(mb.dirty), func(x, y [20]byte) int { return bytes.Compare(x[:], y[:]) }) {
 		mp := mb.provers[a]
@@ -120,10 +120,10 @@ func matchQueuedSeen(kv store.KV, env Env, seen func(id []byte, exp alloc.MatchE
 	var evs []Event
 	for _, d := range done {
 		var more []Event
-		if len(d.exp.Taken) == 0 {
+		if len(d.exp.Taken) == 0 && !isPool(d.w) {
 			more, err = failUnmatched(kv, env, d.w, d.exp)
 		} else {
-			more, err = mb.finish(d.w, d.prog, d.exp.Taken)
+			more, err = mb.finish(d.w, d.exp)
 		}
 		if err != nil {
 			return nil, err
@@ -304,8 +304,10 @@ func (mb *marketBlock) unbookIfFull(mp *marketProver) error {
 	return nil
 }
 
-// finish stores a matched workload, its events and its clearing prices.
-func (mb *marketBlock) finish(w *pb.Workload, prog *pb.Program, taken []alloc.Ask) ([]Event, error) {
+// finish stores a matched workload (or a pool Run, drawn on nobody or
+// not), its events and its clearing prices.
+func (mb *marketBlock) finish(w *pb.Workload, exp alloc.MatchExplanation) ([]Event, error) {
+	taken := exp.Taken
 	evs := []Event{event("market_match", "workload", hexID(w.Id), "mechanism", MechanismName(w.Market.Mechanism),
 		"matched", strconv.Itoa(len(taken)))}
 	for i, a := range taken {
@@ -314,6 +316,7 @@ func (mb *marketBlock) finish(w *pb.Workload, prog *pb.Program, taken []alloc.As
 			"price", strconv.FormatUint(a.Price, 10), "latency", strconv.FormatInt(a.Latency, 10),
 			"slot_price", strconv.FormatUint(w.Slots[i].Price, 10)))
 	}
+	evs = append(evs, poolOpen(w, exp)...)
 	evs = append(evs, workloadEvent(w))
 	for _, s := range w.Slots {
 		evs = append(evs, slotEvent(w, s))
@@ -325,20 +328,7 @@ func (mb *marketBlock) finish(w *pb.Workload, prog *pb.Program, taken []alloc.As
 // failUnmatched ends a market Run no ask took: expired with reason
 // no_matching_ask, its escrow refunded whole, the nearest misses kept.
 func failUnmatched(kv store.KV, env Env, w *pb.Workload, exp alloc.MatchExplanation) ([]Event, error) {
-	var misses []Event
-	for _, c := range exp.Candidates {
-		if len(w.Missed) == marketMissesShown {
-			break
-		}
-		if c.Reason == alloc.MatchDuplicate {
-			continue
-		}
-		a := c.Ask
-		w.Missed = append(w.Missed, &pb.AskMiss{Prover: bytes.Clone(a.Prover[:]), Id: a.ID, Price: a.Price, Latency: a.Latency, Reason: string(c.Reason)})
-		misses = append(misses, event("market_miss", "workload", hexID(w.Id), "prover", address.Address(a.Prover).String(),
-			"ask", strconv.FormatUint(uint64(a.ID), 10), "price", strconv.FormatUint(a.Price, 10),
-			"latency", strconv.FormatInt(a.Latency, 10), "reason", string(c.Reason)))
-	}
+	misses := recordMisses(w, exp)
 	if err := credit(kv, w.Owner, w.Escrow); err != nil {
 		return nil, err
 	}
@@ -355,6 +345,27 @@ func failUnmatched(kv store.KV, env Env, w *pb.Workload, exp alloc.MatchExplanat
 	return append(append(evs, misses...), workloadEvent(w),
 		event("settle", "workload", hexID(w.Id), "state", WorkloadStateName(w.State), "minted", "0",
 			"refunded", strconv.FormatUint(w.Refunded, 10), "burned", "0", "voters_paid", "0")), nil
+}
+
+// recordMisses keeps in w.Missed the first marketMissesShown asks exp
+// says w did not take, and why (duplicates left out), and returns their
+// market_miss events.
+func recordMisses(w *pb.Workload, exp alloc.MatchExplanation) []Event {
+	var misses []Event
+	for _, c := range exp.Candidates {
+		if len(w.Missed) == marketMissesShown {
+			break
+		}
+		if c.Reason == alloc.MatchDuplicate || c.Reason == alloc.MatchTaken {
+			continue
+		}
+		a := c.Ask
+		w.Missed = append(w.Missed, &pb.AskMiss{Prover: bytes.Clone(a.Prover[:]), Id: a.ID, Price: a.Price, Latency: a.Latency, Reason: string(c.Reason)})
+		misses = append(misses, event("market_miss", "workload", hexID(w.Id), "prover", address.Address(a.Prover).String(),
+			"ask", strconv.FormatUint(uint64(a.ID), 10), "price", strconv.FormatUint(a.Price, 10),
+			"latency", strconv.FormatInt(a.Latency, 10), "reason", string(c.Reason)))
+	}
+	return misses
 }
 
 // ClearingPricesOf reads a program's recent clearing prices, oldest first.

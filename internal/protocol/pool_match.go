@@ -13,9 +13,9 @@ import (
 // Runs allot it slots). alloc.ExplainPool screens them with the market's
 // rule 1 and draws k among the candidates with the beacon. Slot j goes to
 // the j-th drawn at its frozen ask's price, with the promise of its
-// latency; slots no member took open to the open market at max_price; a
-// Run that draws nobody fails at once, naming the members and why, as an
-// empty market match does.
+// latency; slots no member took open at once to the open market at
+// max_price, all of them when the draw takes nobody (pool_open.go: the Run
+// names the members it did not draw and why).
 
 // poolSeen is a class's pool as one block's draws see it: its members'
 // provers (read once per block) and what does not change within the

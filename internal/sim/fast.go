@@ -151,6 +151,7 @@ type fastEngine struct {
 	books     [numBooks]book
 	rep       *reputations
 	unmatched int // market Runs that matched no ask
+	drawnNone int // pool Runs drawn on nobody (fast_pool.go)
 	// Mechanism pool (fast_pool.go): the pools frozen, by class.
 	pool  bool
 	pools [numBooks]frozenPool
@@ -1135,7 +1136,7 @@ func (e *fastEngine) settle(w int32, h int64) {
 // accounting: balances + escrow + stake + burned = genesis + minted.
 func (e *fastEngine) finish() {
 	led := e.led
-	led.unmatched = e.unmatched
+	led.unmatched, led.drawnNone = e.unmatched, e.drawnNone
 	led.balances = e.userBal
 	for i := range e.ps {
 		led.balances += led.reward[i] + led.fees[i]

@@ -269,6 +269,9 @@ func (e *fastEngine) matchMarket(h int64, runs []int32) {
 		var taken []alloc.Ask
 		if e.pool {
 			taken = alloc.PoolDraw(e.seed, o, e.poolMembers(wl, h)) // fast_pool.go
+			if len(taken) == 0 {
+				e.drawnNone++ // every slot opens to the open market (protocol poolOpen)
+			}
 		} else {
 			cands, read := e.readBook(wl, o, h, e.onMatch != nil)
 			taken = alloc.Match(e.seed, o, cands)
@@ -277,7 +280,7 @@ func (e *fastEngine) matchMarket(h int64, runs []int32) {
 			}
 		}
 		e.led.events++
-		if len(taken) == 0 {
+		if len(taken) == 0 && !e.pool {
 			e.failUnmatched(wi)
 			continue
 		}

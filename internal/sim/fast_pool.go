@@ -25,11 +25,15 @@ import (
 // with the market Runs (fast_market.go matchMarket): alloc.PoolDraw among
 // its class's members, each on the ask it was frozen with, active and
 // with room now; slot j goes to the j-th drawn at protocol.SlotPrice with
-// the promise of its latency, as a market match. A drawn member that stays
+// the promise of its latency, as a market match; the slots no member was
+// drawn for, all of them when none could take the Run (no room, no pool
+// frozen, priced above max_price), open at once to the open market at
+// max_price (protocol poolOpen), as a market match's. A drawn member that stays
 // silent or misses its promise is slashed slash_miss_bp (slashPoolMiss)
 // besides its two misses, and the slot reopens at the per-slot escrow to
 // the open market (the permissionless fallback). The genesis epoch has no
 // pool, so a pool population's Runs start at epoch_length (firstHeight).
+// drawnNone counts the Runs drawn on nobody.
 // TestFastMatchesFullPool holds all of it to the chain's own code.
 
 // poolMember is a frozen member: its prover and the ask it ranked by.
@@ -151,7 +155,8 @@ func (e *fastEngine) poolMiss(w int32, s *fSlot) bool {
 // firstHeight is the height of a population's first Runs: 1, or for
 // mechanism pool epoch_length, the first block of the first epoch with a
 // pool (the chain freezes none for the genesis epoch, where every pool
-// Run would fail at once). The chain has then run one epoch, empty.
+// Run would go whole to the open market, which would not measure the
+// pool). The chain has then run one epoch, empty.
 func firstHeight(o Options) int64 {
 	if o.Mechanism == MechPool && o.Params.EpochLength > 1 {
 		return o.Params.EpochLength

@@ -489,6 +489,9 @@ func (e *fullEngine) observe(h int64) error {
 				}
 			}
 		}
+		if prev == nil && drawnNone(w) {
+			e.led.drawnNone++
+		}
 		for k, s := range w.Slots {
 			// A market Run's slots no ask took are open to the open market
 			// from the block that matched it.
@@ -537,6 +540,20 @@ func (e *fullEngine) observe(h int64) error {
 	}
 	e.live = keep
 	return nil
+}
+
+// drawnNone reports whether w, seen in the block that matched it, is a
+// pool Run no member was drawn for (protocol poolOpen: every slot open).
+func drawnNone(w *pb.Workload) bool {
+	if w.GetMarket().GetMechanism() != pb.Mechanism_MECHANISM_POOL || len(w.Slots) == 0 {
+		return false
+	}
+	for _, s := range w.Slots {
+		if len(s.AllocatedTo) > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func holdsSlot(w *pb.Workload, a address.Address) bool {

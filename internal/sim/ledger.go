@@ -33,9 +33,12 @@ type ledger struct {
 	// part), over pricedMcycles, their mega-cycles: the price per
 	// mega-cycle users paid.
 	priced, pricedMcycles uint64
-	unmatched             int // market Runs no ask took
-	events                uint64
-	height                int64 // last height simulated
+	unmatched             int // market Runs no ask took (failed at once)
+	// drawnNone counts pool Runs no member was drawn for: every slot
+	// opened at once to the open market at max_price.
+	drawnNone int
+	events    uint64
+	height    int64 // last height simulated
 
 	// Supply: balances + escrow + stake + burned = genesis + minted.
 	genesis, minted, burned, balances, escrow, stake uint64

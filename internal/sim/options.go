@@ -34,7 +34,8 @@ const (
 	// MechPool is the chain's pool (Taiko's, seed 004): per epoch the top
 	// pool_size provers of each class by a score of stake and ask, a
 	// beacon draw among them per Run, a member that misses slashed
-	// slash_miss_bp and its slot open to anyone (fast_pool.go).
+	// slash_miss_bp and its slot open to anyone; the slots no member is
+	// drawn for open to anyone at once (fast_pool.go).
 	MechPool = "pool"
 	// MechBids is Scroll's design (seed 004): users bid for proving, the
 	// highest bids are served first at one clearing price per block, and

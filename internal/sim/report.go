@@ -68,6 +68,10 @@ type Report struct {
 	// Unmatched counts market Runs that matched no ask and failed at once
 	// (no_matching_ask).
 	Unmatched int `json:"unmatched_runs"`
+	// PoolDrawnNone counts pool Runs no member was drawn for: every slot
+	// opened at once to the open market at max_price (MARKET.md, "The
+	// pool").
+	PoolDrawnNone int `json:"pool_runs_drawn_none"`
 
 	Minted   uint64 `json:"minted_uprv"`
 	Burned   uint64 `json:"burned_uprv"`
@@ -191,7 +195,7 @@ func buildReport(pop *Population, led *ledger) *Report {
 		r.MintedPerProof = float64(minted) / float64(finals)
 	}
 	r.WastedProofs = led.computed - min(led.paid, led.computed)
-	r.Unmatched = led.unmatched
+	r.Unmatched, r.PoolDrawnNone = led.unmatched, led.drawnNone
 	if led.pricedMcycles > 0 {
 		r.PricePerMcycle = float64(led.priced) / float64(led.pricedMcycles)
 	}
@@ -444,6 +448,7 @@ func WriteTable(w io.Writer, rs []*Report) {
 		{"user cost per proof (uprv)", func(r *Report) string { return fmt.Sprintf("%.0f", r.UserCostPerProof) }},
 		{"price per mega-cycle (uprv)", func(r *Report) string { return fmt.Sprintf("%.2f", r.PricePerMcycle) }},
 		{"market Runs unmatched", func(r *Report) string { return strconv.Itoa(r.Unmatched) }},
+		{"pool Runs drawn on nobody", func(r *Report) string { return strconv.Itoa(r.PoolDrawnNone) }},
 		{"undercutter income / proofs", func(r *Report) string { return strategyShares(r, Undercutter) }},
 		{"cartel income / proofs", func(r *Report) string { return strategyShares(r, Cartel) }},
 		{"minted per proof (uprv)", func(r *Report) string { return fmt.Sprintf("%.0f", r.MintedPerProof) }},

@@ -94,7 +94,8 @@ func TestFastMatchesFullMarket(t *testing.T) {
 // pool's places (seed 4: a cartel of one price, the cheapest, more of it tied at
 // the last place than the freeze reads, wire.PoolTieFactor * pool_size),
 // silent and holding members slashed slash_miss_bp, and more demand than
-// the members' room (Runs that draw nobody and fail).
+// the members' room (Runs that draw nobody: none fails, every slot of
+// theirs opens at once to the open market at max_price).
 // Each seed is printed (compareFastFull logs its command).
 func TestFastMatchesFullPool(t *testing.T) {
 	for _, c := range []struct {
@@ -123,9 +124,9 @@ func TestFastMatchesFullPool(t *testing.T) {
 				poolSlashes++
 			}
 		}
-		if led.unmatched == 0 || led.unmatched == o.Workloads || poolSlashes == 0 {
-			t.Errorf("pool seed %d: %d of %d Runs unmatched, %d silent or holding provers slashed; the population should leave some, not all, unmatched and slash some members",
-				c.seed, led.unmatched, o.Workloads, poolSlashes)
+		if led.unmatched != 0 || led.drawnNone == 0 || led.drawnNone == o.Workloads || poolSlashes == 0 {
+			t.Errorf("pool seed %d: %d of %d Runs failed unmatched, %d drawn on nobody, %d silent or holding provers slashed; no pool Run should fail unmatched, some but not all should draw nobody, and some members should be slashed",
+				c.seed, led.unmatched, o.Workloads, led.drawnNone, poolSlashes)
 		}
 	}
 }
@@ -161,10 +162,10 @@ func compareFastFull(t *testing.T, o Options) *ledger {
 	}
 	totals := func(l *ledger) []uint64 {
 		return []uint64{l.genesis, l.minted, l.burned, l.balances, l.escrow, l.stake, l.refunded,
-			l.computed, l.paid, l.work, l.paidWork, uint64(l.height), l.priced, l.pricedMcycles, uint64(l.unmatched)}
+			l.computed, l.paid, l.work, l.paidWork, uint64(l.height), l.priced, l.pricedMcycles, uint64(l.unmatched), uint64(l.drawnNone)}
 	}
 	if f, g := totals(fast), totals(full); !slices.Equal(f, g) {
-		t.Errorf("%s seed %d: totals (genesis minted burned balances escrow stake refunded computed paid work paid_work height priced priced_mcycles unmatched)\nfast %v\nfull %v", o.Mechanism, seed, f, g)
+		t.Errorf("%s seed %d: totals (genesis minted burned balances escrow stake refunded computed paid work paid_work height priced priced_mcycles unmatched drawn_none)\nfast %v\nfull %v", o.Mechanism, seed, f, g)
 	}
 	// The run must have gone through the paths it claims to check. A
 	// copier's repeated file is refused without a slash (the chain
