@@ -86,6 +86,7 @@ type ValidatorParams struct {
 	MinValidatorStake       uint64 `json:"min_validator_stake"`
 	PowerReduction          uint64 `json:"power_reduction"` // uprv of stake per unit of voting power
 	ValidatorUnbondCooldown int64  `json:"validator_unbond_cooldown"`
+	ValidatorUnbondTime     int64  `json:"validator_unbond_time_s"`
 	ProposerFeeBP           uint32 `json:"proposer_fee_bp"` // of each non-critical transaction's fee, to the proposer's operator
 	SlashDoubleSignBP       uint32 `json:"slash_double_sign_bp"`
 	DowntimeWindow          int64  `json:"downtime_window"`        // heights a validator's missed blocks are counted over; also the power cap's window

@@ -363,6 +363,7 @@ type Validator struct {
 	Slashed       uint64 `json:"slashed"`              // uprv burned for evidence
 	CreatedHeight int64  `json:"created_height"`       // 0 for a genesis validator
 	UnbondHeight  int64  `json:"unbond_height,omitempty"`
+	UnbondTime    int64  `json:"unbond_time,omitempty"` // block time (unix seconds) from which the stake may be withdrawn, beside unbond_height
 }
 
 // ValidatorPage is one page of /v1/validators, in consensus address order.

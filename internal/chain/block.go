@@ -157,7 +157,8 @@ func (a *App) finalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		return nil, err
 	}
 	env := a.env
-	env.Height = req.Height
+	env.Height, env.Time = req.Height, req.Time.Unix()
+	a.env.Time = env.Time // the next CheckTx view's (loadCommitted keeps it)
 	// The chain's own work for this height (allocation, deadlines,
 	// challenges) runs right after the beacon; its events are the block's
 	// own (FinalizeBlockResponse.Events, CometBFT's NewBlockEvents).

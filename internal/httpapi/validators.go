@@ -33,7 +33,7 @@ func (s *server) validatorList(w http.ResponseWriter, r *http.Request) {
 func ValidatorOf(v *pb.Validator) wire.Validator {
 	out := wire.Validator{
 		Address: fmt.Sprintf("%X", v.ConsensusAddress), PubKey: hex.EncodeToString(v.ConsensusPublicKey),
-		Power: v.Power, Stake: v.Stake, Slashed: v.Slashed, CreatedHeight: v.CreatedHeight, UnbondHeight: v.UnbondHeight,
+		Power: v.Power, Stake: v.Stake, Slashed: v.Slashed, CreatedHeight: v.CreatedHeight, UnbondHeight: v.UnbondHeight, UnbondTime: v.UnbondTime,
 		Status: "unbonding",
 	}
 	switch {

@@ -128,6 +128,7 @@ func DevnetParams() protocol.Params {
 	// day (evidence lands within a block or two here).
 	vp := protocol.DefaultValidatorParams()
 	vp.ValidatorUnbondCooldown = 100
+	vp.ValidatorUnbondTime = 0 // blocks only: no light client trusts a try-out network's headers for a week
 	// A validator down for 500 of 1,000 blocks (about four minutes) is
 	// jailed, and the power cap's window is 1,000 blocks, not 10,000.
 	vp.DowntimeWindow = 1000

@@ -193,6 +193,13 @@ type ValidatorParams struct {
 	// later; the genesis's evidence max_age_num_blocks should not exceed
 	// it.
 	ValidatorUnbondCooldown int64 `json:"validator_unbond_cooldown"`
+	// ValidatorUnbondTime is how many seconds of block time (CometBFT's
+	// BFT time, consensus data) after ValidatorUnbond or jailing the stake
+	// stays bonded and slashable, beside the cooldown's blocks: light
+	// clients (client/verify, state sync) trust a header for a duration,
+	// so a stake must outlive that trust period, whatever the block rate.
+	// 0 counts blocks only (devnets).
+	ValidatorUnbondTime int64 `json:"validator_unbond_time_s"`
 	// ProposerFeeBP of each transaction fee in a block goes to the block
 	// proposer's operator; the rest is burned as before.
 	ProposerFeeBP uint32 `json:"proposer_fee_bp"`
@@ -232,6 +239,7 @@ func DefaultValidatorParams() ValidatorParams {
 		MinValidatorStake:       10_000 * uprvPerPRV,
 		PowerReduction:          1_000 * uprvPerPRV,
 		ValidatorUnbondCooldown: 100_000,
+		ValidatorUnbondTime:     21 * 24 * 3600, // three weeks; light clients trust a header for one (CometBFT's default trust_period)
 		ProposerFeeBP:           2_000,
 		SlashDoubleSignBP:       500,
 		DowntimeWindow:          10_000,
@@ -253,6 +261,9 @@ func (v ValidatorParams) validate() error {
 	}
 	if v.ValidatorUnbondCooldown < 2 || v.ValidatorUnbondCooldown > 1<<40 {
 		errs = append(errs, fmt.Errorf("validator_unbond_cooldown %d must be 2..2^40: CometBFT applies a power change two blocks later, and the VRF key must outlive it", v.ValidatorUnbondCooldown))
+	}
+	if v.ValidatorUnbondTime < 0 || v.ValidatorUnbondTime > 1<<40 {
+		errs = append(errs, fmt.Errorf("validator_unbond_time_s %d must be 0..2^40", v.ValidatorUnbondTime))
 	}
 	if v.ProposerFeeBP >= 10000 {
 		errs = append(errs, fmt.Errorf("proposer_fee_bp %d must be below 10000: a proposer must lose on every fee it pays itself (docs/CHAIN.md, \"Validator income\")", v.ProposerFeeBP))

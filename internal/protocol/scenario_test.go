@@ -177,7 +177,7 @@ func (s *scenario) genesis(t testing.TB, c *cmd) string {
 	if err := protocol.RecordGenesisValidators(s.tree.Working(), &g, powers); err != nil {
 		return "error: " + err.Error()
 	}
-	s.env = protocol.Env{ChainID: "scenario", Height: 1, Params: p}
+	s.env = protocol.Env{ChainID: "scenario", Height: 1, Time: scenarioTime(1), Params: p}
 	// Block 1 begins as every block does (the beacon entry is genesis's).
 	block, _, err := protocol.BeginBlock(s.tree.Working(), s.env)
 	if err != nil {
@@ -224,6 +224,14 @@ func (s *scenario) setParams(c *cmd, p protocol.Params) protocol.Params {
 	return out
 }
 
+// scenarioTime is a story's block time at height h: one block every
+// scenarioBlockSeconds from a fixed start, as CometBFT's BFT time gives
+// every replica the same time with each block.
+func scenarioTime(h int64) int64 { return 1_700_000_000 + scenarioBlockSeconds*h }
+
+// scenarioBlockSeconds is a story's block interval in seconds.
+const scenarioBlockSeconds = 5
+
 // finalize ends n blocks: commit, a beacon for the next height (a
 // deterministic stand-in for the VRF entry, which needs a validator key),
 // the next block's BeginBlock, and the section 9 invariants after each.
@@ -261,6 +269,7 @@ func (s *scenario) finalize(t testing.TB, n int, full, heavy bool) string {
 			return "invariant broken: " + err.Error()
 		}
 		s.env.Height++
+		s.env.Time = scenarioTime(s.env.Height)
 		kv := s.tree.Working()
 		prev, err := protocol.Seed(kv)
 		if err != nil {

@@ -15,7 +15,11 @@ import (
 type Env struct {
 	ChainID string
 	Height  int64
-	Params  Params
+	// Time is the block's time in unix seconds (CometBFT's BFT time, which
+	// every replica gets with the block); in CheckTx the last committed
+	// block's, or 0 when the node has not seen one since it started.
+	Time   int64
+	Params Params
 	// Decode, if set, replaces txn.Decode. The chain passes a cache of
 	// transactions it has already verified; decoding is a pure function of
 	// the bytes, so a cache cannot change any result.

@@ -100,6 +100,7 @@ func jail(kv store.KV, env Env, vp ValidatorParams, v *pb.Validator, downtime bo
 	}
 	v.Jailed, v.JailedForDowntime, v.Power = true, downtime, 0
 	v.UnbondHeight = max(v.UnbondHeight, env.Height+vp.ValidatorUnbondCooldown)
+	v.UnbondTime = max(v.UnbondTime, unlockTime(env, vp))
 	if was > 0 {
 		env.Block.queueBlockUpdate(ValidatorUpdate{PubKey: v.ConsensusPublicKey, Power: 0})
 	}

@@ -62,8 +62,8 @@ func checkValidator(r store.Reader, v *pb.Validator) error {
 		return fmt.Errorf("%s: its key hashes to another address", id)
 	case v.Power < 0:
 		return fmt.Errorf("%s: power %d", id, v.Power)
-	case v.Power > 0 && (v.Jailed || v.UnbondHeight != 0):
-		return fmt.Errorf("%s: bonded with power %d but jailed=%v unbond_height=%d", id, v.Power, v.Jailed, v.UnbondHeight)
+	case v.Power > 0 && (v.Jailed || v.UnbondHeight != 0 || v.UnbondTime != 0):
+		return fmt.Errorf("%s: bonded with power %d but jailed=%v unbond_height=%d unbond_time=%d", id, v.Power, v.Jailed, v.UnbondHeight, v.UnbondTime)
 	case v.Power == 0 && v.UnbondHeight == 0:
 		return fmt.Errorf("%s: power 0 and no unlock height", id)
 	}

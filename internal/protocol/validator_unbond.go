@@ -62,7 +62,7 @@ func validatorUnbond(kv store.KV, env Env, sender address.Address, m *pb.Validat
 		return reject(wire.CodeLastValidator, "validator unbond: %X is the last bonded validator; without it the chain would halt", v.ConsensusAddress), nil
 	}
 	was := v.Power
-	v.Power, v.UnbondHeight = 0, env.Height+vp.ValidatorUnbondCooldown
+	v.Power, v.UnbondHeight, v.UnbondTime = 0, env.Height+vp.ValidatorUnbondCooldown, unlockTime(env, vp)
 	if err := putValidator(kv, v, was); err != nil {
 		return Result{}, err
 	}
@@ -70,8 +70,20 @@ func validatorUnbond(kv store.KV, env Env, sender address.Address, m *pb.Validat
 		return Result{}, err
 	}
 	env.Block.queueUpdate(ValidatorUpdate{PubKey: v.ConsensusPublicKey, Power: 0})
-	return emit(env, event("validator_unbond", "validator", fmt.Sprintf("%X", v.ConsensusAddress),
-		"operator", sender.String(), "unlocks_at", strconv.FormatInt(v.UnbondHeight, 10))), nil
+	attrs := []string{"validator", fmt.Sprintf("%X", v.ConsensusAddress), "operator", sender.String(), "unlocks_at", strconv.FormatInt(v.UnbondHeight, 10)}
+	if v.UnbondTime > 0 {
+		attrs = append(attrs, "unlocks_time", strconv.FormatInt(v.UnbondTime, 10))
+	}
+	return emit(env, event("validator_unbond", attrs...)), nil
+}
+
+// unlockTime is the block time from which a stake unbonding now may be
+// withdrawn; 0 when validator_unbond_time_s is 0 (blocks only).
+func unlockTime(env Env, vp ValidatorParams) int64 {
+	if vp.ValidatorUnbondTime == 0 {
+		return 0
+	}
+	return env.Time + vp.ValidatorUnbondTime
 }
 
 func validatorWithdraw(kv store.KV, env Env, sender address.Address, m *pb.ValidatorWithdraw) (Result, error) {
@@ -84,6 +96,10 @@ func validatorWithdraw(kv store.KV, env Env, sender address.Address, m *pb.Valid
 		return reject(wire.CodeNotAllowed, "validator withdraw: %X is bonded; unbond first", v.ConsensusAddress), nil
 	case env.Height < v.UnbondHeight:
 		return reject(wire.CodeWindowClosed, "validator withdraw: the stake of %X unlocks at height %d (now %d)", v.ConsensusAddress, v.UnbondHeight, env.Height), nil
+	case env.Time < v.UnbondTime && (env.Time > 0 || !env.checking):
+		// (A node that has seen no block since it started does not know
+		// the time in CheckTx; the block decides.)
+		return reject(wire.CodeWindowClosed, "validator withdraw: the stake of %X unlocks at block time %d (unix seconds; the last block's is %d): validator_unbond_time_s outlives the light clients' trust period", v.ConsensusAddress, v.UnbondTime, env.Time), nil
 	}
 	if key, err := VRFKey(kv, v.ConsensusAddress); err != nil || key == nil {
 		if err != nil {

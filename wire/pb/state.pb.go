@@ -1977,6 +1977,7 @@ type Validator struct {
 	CreatedHeight      int64                  `protobuf:"varint,9,opt,name=created_height,json=createdHeight,proto3" json:"created_height,omitempty"`                 // the height of its CreateValidator; 0 for a genesis validator
 	Withdrawn          bool                   `protobuf:"varint,10,opt,name=withdrawn,proto3" json:"withdrawn,omitempty"`                                             // its stake was withdrawn: the record stays, with no stake, so the key never bonds again
 	JailedForDowntime  bool                   `protobuf:"varint,11,opt,name=jailed_for_downtime,json=jailedForDowntime,proto3" json:"jailed_for_downtime,omitempty"`  // jailed for missing blocks, not for evidence: evidence of what it signed still slashes it
+	UnbondTime         int64                  `protobuf:"varint,12,opt,name=unbond_time,json=unbondTime,proto3" json:"unbond_time,omitempty"`                         // 0 while bonded; else the block time (unix seconds) from which its stake may be withdrawn, beside unbond_height
 	unknownFields      protoimpl.UnknownFields
 	sizeCache          protoimpl.SizeCache
 }
@@ -2086,6 +2087,13 @@ func (x *Validator) GetJailedForDowntime() bool {
 		return x.JailedForDowntime
 	}
 	return false
+}
+
+func (x *Validator) GetUnbondTime() int64 {
+	if x != nil {
+		return x.UnbondTime
+	}
+	return 0
 }
 
 // Slot is one of a workload's k places for a proof.
@@ -3559,7 +3567,7 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\x04seed\x18\x06 \x01(\fR\x04seed\"N\n" +
 	"\fValidatorVRF\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\fR\aaddress\x12$\n" +
-	"\x0evrf_public_key\x18\x02 \x01(\fR\fvrfPublicKey\"\xfe\x02\n" +
+	"\x0evrf_public_key\x18\x02 \x01(\fR\fvrfPublicKey\"\x9f\x03\n" +
 	"\tValidator\x12+\n" +
 	"\x11consensus_address\x18\x01 \x01(\fR\x10consensusAddress\x120\n" +
 	"\x14consensus_public_key\x18\x02 \x01(\fR\x12consensusPublicKey\x12\x1a\n" +
@@ -3572,7 +3580,9 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\x0ecreated_height\x18\t \x01(\x03R\rcreatedHeight\x12\x1c\n" +
 	"\twithdrawn\x18\n" +
 	" \x01(\bR\twithdrawn\x12.\n" +
-	"\x13jailed_for_downtime\x18\v \x01(\bR\x11jailedForDowntime\"\xb7\b\n" +
+	"\x13jailed_for_downtime\x18\v \x01(\bR\x11jailedForDowntime\x12\x1f\n" +
+	"\vunbond_time\x18\f \x01(\x03R\n" +
+	"unbondTime\"\xb7\b\n" +
 	"\x04Slot\x12\x14\n" +
 	"\x05index\x18\x01 \x01(\rR\x05index\x12-\n" +
 	"\x05state\x18\x02 \x01(\x0e2\x17.provernet.v1.SlotStateR\x05state\x12!\n" +
