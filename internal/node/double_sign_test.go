@@ -16,7 +16,6 @@ import (
 	cmttypes "github.com/cometbft/cometbft/types"
 
 	"github.com/provernet/provernet/client"
-	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/wire"
 	"github.com/provernet/provernet/wire/address"
 )
@@ -38,34 +37,8 @@ import (
 func TestDoubleSignEvidenceJailsAndSlashes(t *testing.T) {
 	t.Parallel()
 	const n, stake = 3, 5_000_000_000
-	ports := netPorts(t, 3*(n+1))
-	op, err := client.GenerateKey("operator")
-	if err != nil {
-		t.Fatal(err)
-	}
-	params := protocol.DefaultParams()
-	params.ValidatorParams = &protocol.ValidatorParams{MaxValidators: 10, MinValidatorStake: stake,
-		PowerReduction: 1_000_000_000, ValidatorUnbondCooldown: evidenceCooldown, ProposerFeeBP: 2000, SlashDoubleSignBP: 500,
-		DowntimeWindow: 100, DowntimeMaxMissedBP: 5000}
-	homes, err := InitNetwork(NetworkOptions{
-		Dir: t.TempDir(), Validators: n, ChainID: "evidence-test",
-		Ports:     func(i int) (int, int, int) { return ports[3*i], ports[3*i+1], ports[3*i+2] },
-		Configure: func(_ int, c *Config) { c.Chain.BlockTime = Duration{100 * time.Millisecond}; c.Log.Level = "error" },
-	}, InitOptions{Params: &params, Accounts: []protocol.GenesisAccount{{Address: address.FromPublicKey(op.PublicKey()), Balance: 100_000_000_000}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	vals := make([]*Node, n)
-	for i, h := range homes {
-		if vals[i], err = Start(context.Background(), h, Options{Log: testLog(t), AfterCommit: checkSupply}); err != nil {
-			t.Fatal(err)
-		}
-		defer vals[i].Stop()
-	}
-	c0 := client.New(vals[0].APIURL())
-	waitHeight(t, c0, 2)
-	joiner, jhome := startJoiner(t, homes[0], vals, ports[3*n:])
-	defer joiner.Stop()
+	net := startStakingNet(t, n, "evidence-test", evidenceCooldown)
+	op, homes, vals, c0, joiner, jhome := net.op, net.homes, net.vals, net.c0, net.joiner, net.jhome
 	keys, err := ProveValidatorKeys(jhome, "", "evidence-test", address.FromPublicKey(op.PublicKey()))
 	if err != nil {
 		t.Fatal(err)

@@ -29,38 +29,11 @@ import (
 func TestValidatorJoinsAndLeaves(t *testing.T) {
 	t.Parallel()
 	const n = 2
-	ports := netPorts(t, 3*(n+1))
-	op, err := client.GenerateKey("operator")
-	if err != nil {
-		t.Fatal(err)
-	}
-	params := protocol.DefaultParams()
 	// The joiner's power is 5 against the genesis validators' 10 each: the
 	// chain needs more than 2/3 of 25, which the two give without it; and
 	// 5 is below a third of 25 (the power cap).
-	params.ValidatorParams = &protocol.ValidatorParams{MaxValidators: 10, MinValidatorStake: 5_000_000_000,
-		PowerReduction: 1_000_000_000, ValidatorUnbondCooldown: 8, ProposerFeeBP: 2000, SlashDoubleSignBP: 500,
-		DowntimeWindow: 100, DowntimeMaxMissedBP: 5000}
-	homes, err := InitNetwork(NetworkOptions{
-		Dir: t.TempDir(), Validators: n, ChainID: "join-test",
-		Ports:     func(i int) (int, int, int) { return ports[3*i], ports[3*i+1], ports[3*i+2] },
-		Configure: func(_ int, c *Config) { c.Chain.BlockTime = Duration{100 * time.Millisecond}; c.Log.Level = "error" },
-	}, InitOptions{Params: &params, Accounts: []protocol.GenesisAccount{{Address: address.FromPublicKey(op.PublicKey()), Balance: 100_000_000_000}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	vals := make([]*Node, n)
-	for i, h := range homes {
-		if vals[i], err = Start(context.Background(), h, Options{Log: testLog(t), AfterCommit: checkSupply}); err != nil {
-			t.Fatal(err)
-		}
-		defer vals[i].Stop()
-	}
-	c0 := client.New(vals[0].APIURL())
-	waitHeight(t, c0, 2)
-
-	joiner, jhome := startJoiner(t, homes[0], vals, ports[3*n:])
-	defer joiner.Stop()
+	net := startStakingNet(t, n, "join-test", 8)
+	op, vals, c0, joiner, jhome := net.op, net.vals, net.c0, net.joiner, net.jhome
 	cj := client.New(joiner.APIURL())
 	waitHeight(t, cj, 3)
 	keys, err := ProveValidatorKeys(jhome, "", "join-test", address.FromPublicKey(op.PublicKey()))
@@ -122,6 +95,54 @@ func TestValidatorJoinsAndLeaves(t *testing.T) {
 			t.Fatalf("height %d: app hashes %v %v (%v %v)", h, b0, b1, err0, err1)
 		}
 	}
+}
+
+// stakingNet is n genesis validators on loopback with validator staking
+// on (a validator at 5,000 PRV has power 5 against their 10 each), an
+// operator account holding 100,000 PRV, and a full node started from their
+// genesis, peering with them, that may join them as a validator.
+type stakingNet struct {
+	op     *client.Key
+	homes  []string
+	vals   []*Node
+	c0     *client.Client // node0's API
+	joiner *Node
+	jhome  string
+}
+
+// startStakingNet starts a stakingNet on chain chainID whose stake unbonds
+// over cooldown blocks; everything stops when the test ends.
+func startStakingNet(t *testing.T, n int, chainID string, cooldown int64) *stakingNet {
+	t.Helper()
+	ports := netPorts(t, 3*(n+1))
+	op, err := client.GenerateKey("operator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := protocol.DefaultParams()
+	params.ValidatorParams = &protocol.ValidatorParams{MaxValidators: 10, MinValidatorStake: 5_000_000_000,
+		PowerReduction: 1_000_000_000, ValidatorUnbondCooldown: cooldown, ProposerFeeBP: 2000, SlashDoubleSignBP: 500,
+		DowntimeWindow: 100, DowntimeMaxMissedBP: 5000}
+	homes, err := InitNetwork(NetworkOptions{
+		Dir: t.TempDir(), Validators: n, ChainID: chainID,
+		Ports:     func(i int) (int, int, int) { return ports[3*i], ports[3*i+1], ports[3*i+2] },
+		Configure: func(_ int, c *Config) { c.Chain.BlockTime = Duration{100 * time.Millisecond}; c.Log.Level = "error" },
+	}, InitOptions{Params: &params, Accounts: []protocol.GenesisAccount{{Address: address.FromPublicKey(op.PublicKey()), Balance: 100_000_000_000}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	net := &stakingNet{op: op, homes: homes, vals: make([]*Node, n)}
+	for i, h := range homes {
+		if net.vals[i], err = Start(context.Background(), h, Options{Log: testLog(t), AfterCommit: checkSupply}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = net.vals[i].Stop() })
+	}
+	net.c0 = client.New(net.vals[0].APIURL())
+	waitHeight(t, net.c0, 2)
+	net.joiner, net.jhome = startJoiner(t, homes[0], net.vals, ports[3*n:])
+	t.Cleanup(func() { _ = net.joiner.Stop() })
+	return net
 }
 
 // startJoiner starts a full node peering with vals, from the genesis of
