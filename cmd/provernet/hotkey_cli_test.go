@@ -72,3 +72,14 @@ func TestHotKeyThroughCLI(t *testing.T) {
 		}
 	}
 }
+
+// TestStartProverForRefusesARegistration: `start --prover-for` runs a
+// daemon on a hot key, which registers nothing, so a registration flag
+// beside it is refused before the node starts, with a hint.
+func TestStartProverForRefusesARegistration(t *testing.T) {
+	_, stderr, code := provernet(t, "--home", t.TempDir(), "start", "--prover", "--prover-key", "hot",
+		"--prover-for", "prv1qyqszqgpqyqszqgpqyqszqgpqyqszqgpjp7ccy", "--prover-stake", "1prv")
+	if code == 0 || !strings.Contains(stderr, "--prover-stake declares a registration") || !strings.Contains(stderr, "hint:") {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+}
