@@ -93,11 +93,12 @@ type Options struct {
 // App is provernet's ABCI application.
 type App struct {
 	abci.BaseApplication
-	txs    *txCache
-	room   *mempoolRoom // the ordinary transactions' share of the mempool
-	opts   Options
-	tree   *iavltree.Tree
-	logger log.Logger
+	txs     *txCache
+	room    *mempoolRoom // the ordinary transactions' share of the mempool
+	strikes proofStrikes // senders of node proofs that failed here (proof_strikes.go)
+	opts    Options
+	tree    *iavltree.Tree
+	logger  log.Logger
 
 	index       *index
 	pending     *pendingRefs
@@ -174,6 +175,7 @@ func (a *App) loadCommitted() error {
 	}
 	a.env.Height = snap.Version() + 1
 	a.env.Decode = a.txs.decode
+	a.strikes.sweep(a.env.Height)
 	a.resetCheck(store.NewCache(snap), true)
 	return nil
 }

@@ -319,11 +319,19 @@ func (a *App) checkTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 			return busy(why), nil
 		}
 	}
+	if decodeErr == nil {
+		if why, refused := a.strikes.refuses(tx, env.Height); refused {
+			return &abci.CheckTxResponse{Code: uint32(wire.CodeNotAllowed), Codespace: wire.Codespace, Log: why}, nil
+		}
+	}
 	a.treeMu.RLock() // a.check reads the committed version
 	res, err := protocol.CheckTx(a.check, env, req.Tx)
 	a.treeMu.RUnlock()
 	if err != nil {
 		return nil, fmt.Errorf("check tx: %w", err)
+	}
+	if res.ProofInvalid && decodeErr == nil {
+		a.strikes.strike(tx, env.Height)
 	}
 	switch {
 	case res.Code == wire.CodeOK:

@@ -43,6 +43,10 @@ type Result struct {
 	// Critical: DeliverTx admitted it and every message is protocol-
 	// critical (Critical).
 	Critical bool
+	// ProofInvalid: a node proof's bytes failed their verification (not a
+	// cheaper check before it), the work a node's CheckTx spends on a
+	// transaction it then refuses for free (internal/chain's strikes).
+	ProofInvalid bool
 }
 
 // OK reports whether the transaction was accepted.

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"slices"
 	"strconv"
 
 	"github.com/provernet/provernet/internal/store"
+	"github.com/provernet/provernet/internal/treepair"
 	"github.com/provernet/provernet/internal/vrf"
 	"github.com/provernet/provernet/wire"
 	"github.com/provernet/provernet/wire/address"
@@ -213,7 +215,9 @@ func verifyNodeProof(r store.Reader, env Env, t *pb.Tree, node uint32, sender ad
 		bad = v.merge(at, left, right, m.Outputs, m.Proof)
 	}
 	if err := bad; err != nil {
-		return reject(wire.CodeProofRejected, "node proof: node %d: %v", node, err), nil
+		res := reject(wire.CodeProofRejected, "node proof: node %d: %v", node, err)
+		res.ProofInvalid = errors.Is(err, treepair.ErrInvalid)
+		return res, nil
 	}
 	return Result{}, nil
 }

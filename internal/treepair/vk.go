@@ -1,6 +1,7 @@
 package treepair
 
 import (
+	"errors"
 	"fmt"
 
 	bn254 "github.com/consensys/gnark-crypto/ecc/bn254"
@@ -135,4 +136,34 @@ func (vk *VerifyingKey) check() error {
 // commitments' values excluded).
 func (vk *VerifyingKey) NumPublic() int {
 	return len(vk.K) - 1 - len(vk.PublicAndCommitmentCommitted)
+}
+
+// CheckBinding checks what a node circuit's key must be for its public
+// inputs to bind a proof to them (the gnark review, L2): gamma and delta
+// differ (with gamma = delta, as a ceremony whose delta phase got no
+// contribution leaves them, anyone turns a proof for one statement into
+// one for another from public data alone: C' = C + L(x) - L(x')); the
+// public inputs' points K[1..] are not the point at infinity and are
+// distinct (an input whose point vanishes is not bound at all); and it
+// has commitments commitments. A trusted genesis should never fail it;
+// it is defence in depth.
+func (vk *VerifyingKey) CheckBinding(commitments int) error {
+	if vk.GammaNeg.Equal(&vk.DeltaNeg) {
+		return errors.New("gamma equals delta: proofs would not bind their public inputs")
+	}
+	if len(vk.CommitmentKeys) != commitments {
+		return fmt.Errorf("the key has %d commitments; this level's circuit has %d", len(vk.CommitmentKeys), commitments)
+	}
+	n := vk.NumPublic()
+	for i := 1; i <= n && i < len(vk.K); i++ {
+		if vk.K[i].IsInfinity() {
+			return fmt.Errorf("public input %d's point is the point at infinity: that input is not bound", i)
+		}
+		for j := 1; j < i; j++ {
+			if vk.K[i].Equal(&vk.K[j]) {
+				return fmt.Errorf("public inputs %d and %d share a point: they are bound only together", j, i)
+			}
+		}
+	}
+	return nil
 }
