@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,7 +10,6 @@ import (
 	"time"
 
 	"github.com/provernet/provernet/client"
-	"github.com/provernet/provernet/internal/node"
 	"github.com/provernet/provernet/wire"
 	"github.com/provernet/provernet/wire/pb"
 )
@@ -30,54 +27,16 @@ func TestMarketRunThroughCLI(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	progs := t.TempDir()
-	built := make(chan error, 1)
-	go func() { built <- buildExample(progs, "sha256-chain") }()
-	home := t.TempDir()
-	d, err := node.StartDevnet(ctx, node.DevnetOptions{
-		Home: home, Accounts: 2, Provers: 3, Balance: node.DevnetDefaults.Balance,
-		Node: node.Options{Log: io.Discard, Configure: onLoopback(t)},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Stop() })
-	api := d.APIURL()
-	waitAPI(t, api)
-	plog := &runTestLog{}
 	// prover2's daemon keeps its ask from its configuration, as
 	// `start --prover --ask price=4,latency=100,class=cpu` would.
 	daemonAsk, err := parseAskFlags([]string{"price=4,latency=100,class=cpu"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ps, err := node.StartProvers(d.Node, d.ProverKeys, node.ProverOptions{Log: slog.New(slog.NewTextHandler(plog, nil)),
-		Asks: map[int][]*pb.SetAsk{2: daemonAsk}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ps.Stop() })
-	c := client.New(api)
-	if err := <-built; err != nil {
-		t.Fatal(err)
-	}
-	if _, err := node.DeployExamples(ctx, c, d.Keys[0], progs); err != nil {
-		t.Fatal(err)
-	}
-	if err := node.WaitActiveProvers(ctx, c, 3); err != nil {
-		t.Fatal(err)
-	}
-	cli := func(args ...string) (string, string, int) {
-		return provernet(t, append([]string{"--home", home, "--node", api}, args...)...)
-	}
-	must := func(args ...string) string {
-		t.Helper()
-		out, stderr, code := cli(args...)
-		if code != 0 {
-			t.Fatalf("%v: exit %d: %s\nprovers:\n%s", args, code, stderr, plog.String())
-		}
-		return out
-	}
+	n := startProverDevnet(t, ctx, nil, map[int][]*pb.SetAsk{2: daemonAsk})
+	d, c, plog := n.d, n.c, n.plog
+	cli := func(args ...string) (string, string, int) { return n.cli(t, args...) }
+	must := func(args ...string) string { t.Helper(); return n.must(t, args...) }
 
 	// Asks of 2 and 3 uprv per Mcycle by hand, 4 by prover2's daemon,
 	// and one the chain refuses.

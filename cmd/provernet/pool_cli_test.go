@@ -3,15 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/node"
 	"github.com/provernet/provernet/wire"
 )
@@ -28,49 +25,12 @@ func TestPoolRunThroughCLI(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()
-	progs := t.TempDir()
-	built := make(chan error, 1)
-	go func() { built <- buildExample(progs, "sha256-chain") }()
-	home := t.TempDir()
 	params := node.DevnetParams()
 	params.EpochLength = 20
-	d, err := node.StartDevnet(ctx, node.DevnetOptions{
-		Home: home, Accounts: 2, Provers: 3, Balance: node.DevnetDefaults.Balance, Params: &params,
-		Node: node.Options{Log: io.Discard, Configure: onLoopback(t)},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Stop() })
-	api := d.APIURL()
-	waitAPI(t, api)
-	plog := &runTestLog{}
-	ps, err := node.StartProvers(d.Node, d.ProverKeys, node.ProverOptions{Log: slog.New(slog.NewTextHandler(plog, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ps.Stop() })
-	c := client.New(api)
-	if err := <-built; err != nil {
-		t.Fatal(err)
-	}
-	if _, err := node.DeployExamples(ctx, c, d.Keys[0], progs); err != nil {
-		t.Fatal(err)
-	}
-	if err := node.WaitActiveProvers(ctx, c, 3); err != nil {
-		t.Fatal(err)
-	}
-	cli := func(args ...string) (string, string, int) {
-		return provernet(t, append([]string{"--home", home, "--node", api}, args...)...)
-	}
-	must := func(args ...string) string {
-		t.Helper()
-		out, stderr, code := cli(args...)
-		if code != 0 {
-			t.Fatalf("%v: exit %d: %s\nprovers:\n%s", args, code, stderr, plog.String())
-		}
-		return out
-	}
+	n := startProverDevnet(t, ctx, &params, nil)
+	d, c, plog := n.d, n.c, n.plog
+	cli := func(args ...string) (string, string, int) { return n.cli(t, args...) }
+	must := func(args ...string) string { t.Helper(); return n.must(t, args...) }
 	for i, price := range []string{"2", "3"} {
 		must("tx", "prover", "ask", "--from", d.ProverKeys[i].Name, "--id", "1", "--price", price, "--latency", "100", "--class", "cpu", "--wait")
 	}

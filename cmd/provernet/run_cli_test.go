@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,7 +14,6 @@ import (
 	"time"
 
 	"github.com/provernet/provernet/client"
-	"github.com/provernet/provernet/internal/node"
 	"github.com/provernet/provernet/wire"
 )
 
@@ -31,38 +28,8 @@ func TestRunThroughCLI(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 
-	// Build the example while the devnet starts.
-	progs := t.TempDir()
-	built := make(chan error, 1)
-	go func() { built <- buildExample(progs, "sha256-chain") }()
-
-	home := t.TempDir()
-	d, err := node.StartDevnet(ctx, node.DevnetOptions{
-		Home: home, Accounts: 2, Provers: 3, Balance: node.DevnetDefaults.Balance,
-		Node: node.Options{Log: io.Discard, Configure: onLoopback(t)},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Stop() })
-	api := d.APIURL()
-	waitAPI(t, api)
-	plog := &runTestLog{}
-	ps, err := node.StartProvers(d.Node, d.ProverKeys, node.ProverOptions{Log: slog.New(slog.NewTextHandler(plog, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ps.Stop() }) // before the node stops
-	c := client.New(api)
-	if err := <-built; err != nil {
-		t.Fatal(err)
-	}
-	if _, err := node.DeployExamples(ctx, c, d.Keys[0], progs); err != nil {
-		t.Fatal(err)
-	}
-	if err := node.WaitActiveProvers(ctx, c, 3); err != nil {
-		t.Fatal(err)
-	}
+	n := startProverDevnet(t, ctx, nil, nil)
+	home, api, plog := n.home, n.api, n.plog
 
 	input, _ := filepath.Abs("../../examples/programs/sha256-chain/input.json")
 	out := filepath.Join(t.TempDir(), "result.proof")
