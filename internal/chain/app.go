@@ -149,6 +149,9 @@ func New(opts Options) (*App, error) {
 		a.snaps = &snapshotter{interval: opts.SnapshotInterval,
 			store: &snapshotStore{dir: opts.SnapshotDir, keep: cmp.Or(opts.SnapshotKeep, 2), chunkSize: snapshotChunkBytes}}
 	}
+	if err := a.tree.Mirror(protocol.WalkedIndexes()...); err != nil {
+		return nil, fmt.Errorf("failed to load the walked indexes into memory: %w", err)
+	}
 	if a.tree.Version() > 0 {
 		if err := a.loadCommitted(); err != nil {
 			return nil, err

@@ -36,6 +36,16 @@ var (
 	prefixChallenge = []byte("chal/")      // chal/<8-byte position><address>: an active prover, at its place in the random challenges' draw (active.go)
 )
 
+// WalkedIndexes are the prefixes of the indexes a block walks far: the
+// active provers (every block lists them for its committees), the random
+// challenges' draw, and the ask book's two orders (each market Run reads
+// up to a few hundred entries). The chain keeps them in memory
+// (iavltree.Mirror) so that those walks never go down the IAVL tree; it
+// changes no key, value or hash.
+func WalkedIndexes() [][]byte {
+	return [][]byte{prefixActive, prefixChallenge, prefixBookPrice, prefixBookTime}
+}
+
 func accountKey(a address.Address) []byte { return append(append([]byte{}, prefixAccount...), a[:]...) }
 
 func beaconKey(height int64) []byte {

@@ -81,7 +81,7 @@ func (i *Importer) Commit() error {
 		return fmt.Errorf("failed to commit import: %w", err)
 	}
 	i.t.cache.reset(i.t.Version())
-	return nil
+	return i.t.mirror.reload(i.t)
 }
 
 // Close abandons an import not committed (harmless after Commit).

@@ -19,10 +19,11 @@ const cacheNodes = 100_000
 // Tree is the committed store: an IAVL tree on goleveldb (on disk) or on an
 // in-memory database (tests).
 type Tree struct {
-	db    iavldb.DB
-	tree  *iavl.MutableTree
-	keep  int64      // versions to keep; 0 keeps all
-	cache *readCache // the latest version's values by key (readcache.go)
+	db     iavldb.DB
+	tree   *iavl.MutableTree
+	keep   int64      // versions to keep; 0 keeps all
+	cache  *readCache // the latest version's values by key (readcache.go)
+	mirror mirror     // chosen prefixes in memory (mirror.go)
 }
 
 var _ store.KV = (*working)(nil)
@@ -61,7 +62,7 @@ func open(db iavldb.DB, keep int64) (*Tree, error) {
 }
 
 // Working is the uncommitted state of the block being executed.
-func (t *Tree) Working() store.KV { return working{t.tree, t.cache} }
+func (t *Tree) Working() store.KV { return working{t.tree, t.cache, &t.mirror} }
 
 // WorkingHash is the hash the tree will have once the working set commits.
 func (t *Tree) WorkingHash() []byte { return t.tree.WorkingHash() }
@@ -70,6 +71,7 @@ func (t *Tree) WorkingHash() []byte { return t.tree.WorkingHash() }
 func (t *Tree) Discard() {
 	t.tree.Rollback()
 	t.cache.discarded()
+	t.mirror.discarded()
 }
 
 // Commit saves the working set as a new version in one batch.
@@ -79,6 +81,7 @@ func (t *Tree) Commit() (hash []byte, version int64, err error) {
 		return nil, 0, fmt.Errorf("failed to save version: %w", err)
 	}
 	t.cache.committed(version)
+	t.mirror.committedAs(version)
 	if t.keep > 0 && version > t.keep && version%t.keep == 0 {
 		if err := t.tree.DeleteVersionsTo(version - t.keep); err != nil {
 			return nil, 0, fmt.Errorf("failed to prune versions: %w", err)
@@ -108,7 +111,7 @@ func (t *Tree) At(version int64) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("failed to load version %d: %w", version, err)
 	}
-	return &Snapshot{t: it, cache: t.cache}, nil
+	return &Snapshot{t: it, cache: t.cache, mirror: &t.mirror}, nil
 }
 
 // Close closes the tree and its database.
@@ -118,8 +121,9 @@ func (t *Tree) Close() error {
 
 // Snapshot is a committed, immutable version of the tree.
 type Snapshot struct {
-	t     *iavl.ImmutableTree
-	cache *readCache // shared with the tree: used only while the snapshot is the latest version
+	t      *iavl.ImmutableTree
+	cache  *readCache // shared with the tree: used only while the snapshot is the latest version
+	mirror *mirror    // likewise
 }
 
 var _ store.Reader = (*Snapshot)(nil)
@@ -139,8 +143,13 @@ func (s *Snapshot) Get(key []byte) ([]byte, error) {
 	return value, err
 }
 
-// Iterate implements store.Reader.
+// Iterate implements store.Reader; a walk within a mirrored prefix of the
+// latest version is served from memory.
 func (s *Snapshot) Iterate(start, end []byte, fn func(k, v []byte) bool) error {
+	if bt := s.mirror.versionTree(s.t.Version(), start, end); bt != nil {
+		walkMirror(bt, start, end, fn)
+		return nil
+	}
 	it, err := s.t.Iterator(start, end, true)
 	if err != nil {
 		return err
@@ -160,25 +169,43 @@ func (s *Snapshot) Prove(key []byte) (*ics23.CommitmentProof, error) {
 }
 
 type working struct {
-	t     *iavl.MutableTree
-	cache *readCache
+	t      *iavl.MutableTree
+	cache  *readCache
+	mirror *mirror
 }
 
 func (w working) Get(key []byte) ([]byte, error) { return w.t.Get(key) }
 
 func (w working) Set(key, value []byte) error {
 	w.cache.wrote(key)
-	_, err := w.t.Set(key, value)
-	return err
+	if _, err := w.t.Set(key, value); err != nil {
+		return err
+	}
+	w.mirror.set(key, value)
+	return nil
 }
 
 func (w working) Delete(key []byte) error {
 	w.cache.wrote(key)
-	_, _, err := w.t.Remove(key)
-	return err
+	if _, _, err := w.t.Remove(key); err != nil {
+		return err
+	}
+	w.mirror.set(key, nil)
+	return nil
 }
 
+// Iterate implements store.Reader; a walk within a mirrored prefix is
+// served from memory.
 func (w working) Iterate(start, end []byte, fn func(k, v []byte) bool) error {
+	if bt := w.mirror.workingTree(start, end); bt != nil {
+		walkMirror(bt, start, end, fn)
+		return nil
+	}
+	return w.iavlIterate(start, end, fn)
+}
+
+// iavlIterate walks the IAVL tree itself.
+func (w working) iavlIterate(start, end []byte, fn func(k, v []byte) bool) error {
 	it, err := w.t.Iterator(start, end, true)
 	if err != nil {
 		return err
