@@ -46,8 +46,9 @@ func (r AsksRequest) Encode() []byte {
 	return b
 }
 
-// bookCursorLen is the length of a book page's cursor: price, prover, id.
-const bookCursorLen = 8 + 20 + 4
+// bookCursorLen is the length of a book page's cursor: price, latency,
+// prover, id.
+const bookCursorLen = 8 + 8 + 20 + 4
 
 // asks answers /asks.
 func asks(snap store.Reader, data []byte) (*abci.QueryResponse, error) {

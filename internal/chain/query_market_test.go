@@ -121,6 +121,9 @@ func TestAsksQuery(t *testing.T) {
 			if a.Price != b.Price {
 				return int(a.Price) - int(b.Price)
 			}
+			if a.Latency != b.Latency {
+				return int(a.Latency) - int(b.Latency)
+			}
 			if c := bytes.Compare(a.Prover, b.Prover); c != 0 {
 				return c
 			}

@@ -203,9 +203,8 @@ func askTargetKeys(a *pb.Ask) [][]byte {
 // active.
 func indexAsk(kv store.KV, a *pb.Ask) error {
 	height := binary.BigEndian.AppendUint64(nil, uint64(a.Height))
-	lat := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, uint64(a.Latency)), uint64(a.Height))
 	for _, t := range askTargetKeys(a) {
-		if err := kv.Set(bookPriceKey(t, a.Price, a.Prover, a.Id), lat); err != nil {
+		if err := kv.Set(bookPriceKey(t, a.Price, a.Latency, a.Prover, a.Id), height); err != nil {
 			return err
 		}
 		if err := kv.Set(bookTimeKey(t, a.Latency, a.Price, a.Prover, a.Id), height); err != nil {
@@ -217,7 +216,7 @@ func indexAsk(kv store.KV, a *pb.Ask) error {
 
 func unindexAsk(kv store.KV, a *pb.Ask) error {
 	for _, t := range askTargetKeys(a) {
-		if err := kv.Delete(bookPriceKey(t, a.Price, a.Prover, a.Id)); err != nil {
+		if err := kv.Delete(bookPriceKey(t, a.Price, a.Latency, a.Prover, a.Id)); err != nil {
 			return err
 		}
 		if err := kv.Delete(bookTimeKey(t, a.Latency, a.Price, a.Prover, a.Id)); err != nil {

@@ -30,7 +30,7 @@ func CheckBook(r store.Reader) error {
 		}
 		height := binary.BigEndian.AppendUint64(nil, uint64(a.Height))
 		for _, t := range askTargetKeys(a) {
-			want[string(bookPriceKey(t, a.Price, a.Prover, a.Id))] = binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, uint64(a.Latency)), uint64(a.Height))
+			want[string(bookPriceKey(t, a.Price, a.Latency, a.Prover, a.Id))] = height
 			want[string(bookTimeKey(t, a.Latency, a.Price, a.Prover, a.Id))] = height
 		}
 		return true

@@ -14,24 +14,26 @@ import (
 // of a full one frees, and takes them out when it stops being either;
 // ask_book.go); the records stay, and go when the prover exits. Each entry
 // carries the height its ask was set at, so that a Run matches only the
-// asks set before it was included:
+// asks set before it was included. Each order sorts by both of the
+// matcher's first two keys (price then latency, or latency then price),
+// so that a Run's read meets the asks in the matcher's own order up to
+// ties of both, and can stop once its k are taken (market_read.go):
 //
 //	ask/<prover 20><id 4>                                   -> Ask
-//	mkt/b/<target>/<price 8><prover 20><id 4>               -> latency (8), height (8)
+//	mkt/b/<target>/<price 8><latency 8><prover 20><id 4>    -> height (8)
 //	mkt/l/<target>/<latency 8><price 8><prover 20><id 4>    -> height (8)
 //	mkt/q/<height 8>/<seq 8>                                -> workload id (market Runs to match at height+1)
 //	mkt/c/<program 32>                                      -> ClearingPrices
 //
 // A target is 'p' and a 32-byte program id, or 'c' and a class name.
 var (
-	prefixAsk        = []byte("ask/")
-	prefixBookPrice  = []byte("mkt/b/")
-	prefixBookTime   = []byte("mkt/l/")
-	prefixMarketQ    = []byte("mkt/q/")
-	prefixClearing   = []byte("mkt/c/")
-	askTailLen       = 20 + 4 // prover, ask id
-	bookPriceTailLen = 8 + askTailLen
-	bookTimeTailLen  = 8 + 8 + askTailLen
+	prefixAsk       = []byte("ask/")
+	prefixBookPrice = []byte("mkt/b/")
+	prefixBookTime  = []byte("mkt/l/")
+	prefixMarketQ   = []byte("mkt/q/")
+	prefixClearing  = []byte("mkt/c/")
+	askTailLen      = 20 + 4 // prover, ask id
+	bookTailLen     = 8 + 8 + askTailLen
 )
 
 func askKey(prover []byte, id uint32) []byte {
@@ -52,8 +54,9 @@ func bookTimePrefix(target []byte) []byte {
 	return append(append(append([]byte{}, prefixBookTime...), target...), '/')
 }
 
-func bookPriceKey(target []byte, price uint64, prover []byte, id uint32) []byte {
+func bookPriceKey(target []byte, price uint64, latency int64, prover []byte, id uint32) []byte {
 	k := binary.BigEndian.AppendUint64(bookPricePrefix(target), price)
+	k = binary.BigEndian.AppendUint64(k, uint64(latency))
 	return binary.BigEndian.AppendUint32(append(k, prover...), id)
 }
 

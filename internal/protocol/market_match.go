@@ -191,7 +191,7 @@ func (mb *marketBlock) readBook(prog *pb.Program, w *pb.Workload, other bool) ([
 	for _, t := range targets {
 		r := &bookRead{mb: mb, o: o, w: w, byTime: byTime, other: other, need: HardwareOf(prog.MinHardware),
 			allow: addrSet(o.Allow), deny: addrSet(o.Deny), counted: map[[20]byte]bool{}}
-		if err := walkBook(mb.kv, t, byTime, r.take); err != nil {
+		if err := walkBookLevels(mb.kv, t, byTime, r.take); err != nil {
 			return nil, err
 		}
 		if r.err != nil {
@@ -233,6 +233,47 @@ func walkBook(r store.Reader, target []byte, byTime bool, fn func(bookEntry) boo
 	return walkBookFrom(r, target, byTime, nil, fn)
 }
 
+// walkStep is what a walk of the book does after an entry.
+type walkStep uint8
+
+const (
+	stepNext      walkStep = iota // on to the next entry
+	stepStop                      // the walk ends
+	stepNextLevel                 // on to the first entry of the next first key (price, or latency by time)
+)
+
+// walkBookLevels calls fn with target's entries by price (or by latency)
+// until it says stop; when it says next level, the walk seeks past every
+// entry with the same first key (one index seek, not a read of each).
+func walkBookLevels(r store.Reader, target []byte, byTime bool, fn func(bookEntry) walkStep) error {
+	p := bookTimePrefix(target)
+	if !byTime {
+		p = bookPricePrefix(target)
+	}
+	start := p
+	for {
+		var level uint64
+		seek := false
+		err := walkBookAt(r, p, start, byTime, func(e bookEntry) bool {
+			switch fn(e) {
+			case stepStop:
+				return false
+			case stepNextLevel:
+				seek, level = true, uint64(e.price)
+				if byTime {
+					level = uint64(e.latency)
+				}
+				return false
+			}
+			return true
+		})
+		if err != nil || !seek || level == ^uint64(0) {
+			return err
+		}
+		start = binary.BigEndian.AppendUint64(append([]byte{}, p...), level+1)
+	}
+}
+
 // walkBookFrom is walkBook from the first entry after the key tail after
 // (nil: from the start; bookTail makes one).
 func walkBookFrom(r store.Reader, target []byte, byTime bool, after []byte, fn func(bookEntry) bool) error {
@@ -244,23 +285,25 @@ func walkBookFrom(r store.Reader, target []byte, byTime bool, after []byte, fn f
 	if after != nil {
 		start = append(append(append([]byte{}, p...), after...), 0)
 	}
+	return walkBookAt(r, p, start, byTime, fn)
+}
+
+// walkBookAt walks the book under prefix p from key start on.
+func walkBookAt(r store.Reader, p, start []byte, byTime bool, fn func(bookEntry) bool) error {
 	return r.Iterate(start, store.PrefixEnd(p), func(k, v []byte) bool {
 		tail := k[len(p):]
-		var e bookEntry
-		if byTime {
-			if len(tail) != bookTimeTailLen || len(v) != 8 {
-				return true
-			}
-			e.latency, e.price, tail = int64(binary.BigEndian.Uint64(tail)), binary.BigEndian.Uint64(tail[8:]), tail[16:]
-			e.height = int64(binary.BigEndian.Uint64(v))
-		} else {
-			if len(tail) != bookPriceTailLen || len(v) != 16 {
-				return true
-			}
-			e.price, e.latency, tail = binary.BigEndian.Uint64(tail), int64(binary.BigEndian.Uint64(v)), tail[8:]
-			e.height = int64(binary.BigEndian.Uint64(v[8:]))
+		if len(tail) != bookTailLen || len(v) != 8 {
+			return true
 		}
-		e.prover, e.id = [20]byte(tail[:20]), binary.BigEndian.Uint32(tail[20:])
+		var e bookEntry
+		first, second := binary.BigEndian.Uint64(tail), binary.BigEndian.Uint64(tail[8:])
+		if byTime {
+			e.latency, e.price = int64(first), second
+		} else {
+			e.price, e.latency = first, int64(second)
+		}
+		e.height = int64(binary.BigEndian.Uint64(v))
+		e.prover, e.id = [20]byte(tail[16:36]), binary.BigEndian.Uint32(tail[36:])
 		return fn(e)
 	})
 }

@@ -24,6 +24,15 @@ import (
 //     the index's order); the walk stops at wire.MarketNearMisses of them,
 //     kept to say what the Run missed.
 //
+// The index sorts by both of the matcher's first keys (ask_keys.go), so
+// the walk meets the asks in the matcher's order but for ties of both,
+// which reputation and the beacon break. Once k provers are counted, no
+// entry past the k-th one's price and latency can be taken: the walk
+// stops at the first such entry (the cut). It reads the k-th's whole tie
+// group, so the cut changes nothing the Run takes; without it every
+// matched Run read its MarketScan provers (64), with it a Run usually
+// reads its k and their ties.
+//
 // Entries set at or after the Run's height are left out of the book (a
 // prover may not re-price after seeing the Run); the other skipped entries
 // go in, for the matcher to screen out and name in the misses. The checks
@@ -45,15 +54,36 @@ type bookRead struct {
 
 	book                   []alloc.Ask
 	counts, skips, beyonds int
+	cut                    [2]uint64 // the k-th counted entry's order keys, once k are counted
 	err                    error
 }
 
-// take sorts one entry and says whether to read on.
-func (r *bookRead) take(e bookEntry) bool {
+// orderKeys are e's first two keys in the walk's order.
+func (r *bookRead) orderKeys(e bookEntry) [2]uint64 {
+	if r.byTime {
+		return [2]uint64{uint64(e.latency), e.price}
+	}
+	return [2]uint64{e.price, uint64(e.latency)}
+}
+
+// pastCut says whether e sorts after the k-th counted entry's ties.
+func (r *bookRead) pastCut(e bookEntry) bool {
+	if r.counts < r.o.K || r.other {
+		return false
+	}
+	k := r.orderKeys(e)
+	return k[0] > r.cut[0] || (k[0] == r.cut[0] && k[1] > r.cut[1])
+}
+
+// take sorts one entry and says where to read on.
+func (r *bookRead) take(e bookEntry) walkStep {
 	if r.other { // none serves the program: near misses only
 		r.book = append(r.book, r.cheap(e, false))
 		r.beyonds++
-		return r.beyonds < wire.MarketNearMisses
+		return r.next()
+	}
+	if r.pastCut(e) {
+		return stepStop
 	}
 	first, second := e.price <= r.o.MaxPrice, e.latency <= r.o.MaxLatency
 	if r.byTime {
@@ -65,25 +95,43 @@ func (r *bookRead) take(e bookEntry) bool {
 		r.beyonds++
 	case e.height >= r.w.Height: // set in or after the Run's block: not seen
 		r.skips++
-	case !second || r.deny[e.prover] || (len(r.allow) > 0 && !r.allow[e.prover]):
+	case !second: // so is every later entry of its first key: one skip for all
+		r.book = append(r.book, r.cheap(e, true))
+		r.skips++
+		if r.next() == stepNext {
+			return stepNextLevel
+		}
+		return stepStop
+	case r.deny[e.prover] || (len(r.allow) > 0 && !r.allow[e.prover]):
 		r.book = append(r.book, r.cheap(e, true))
 		r.skips++
 	default:
 		mp, err := r.mb.prover(e.prover)
 		if err != nil {
 			r.err = err
-			return false
+			return stepStop
 		}
 		a := r.mb.askOf(e, mp, r.need, true)
 		r.book = append(r.book, a)
 		if a.Active && a.Meets && a.Room > 0 && !r.counted[e.prover] {
 			r.counted[e.prover] = true
 			r.counts++
+			if r.counts == r.o.K {
+				r.cut = r.orderKeys(e)
+			}
 		} else {
 			r.skips++
 		}
 	}
-	return r.counts < wire.MarketScan && r.skips < wire.MarketSkip && r.beyonds < wire.MarketNearMisses
+	return r.next()
+}
+
+// next says whether the read goes on: stop at any bound reached.
+func (r *bookRead) next() walkStep {
+	if r.counts < wire.MarketScan && r.skips < wire.MarketSkip && r.beyonds < wire.MarketNearMisses {
+		return stepNext
+	}
+	return stepStop
 }
 
 // cheap is an entry the matcher screens out before it looks at the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/provernet/provernet/internal/alloc"
@@ -187,11 +188,19 @@ func TestReadBookBounds(t *testing.T) {
 				}
 			}
 		}, 1, true},
-		{"MarketSkip slow asks hide it: 16 active provers", func(w *readWorld) {
+		{"slow asks of one price are one skip: 16 active provers", func(w *readWorld) {
 			for range wire.MarketSkip / 16 {
 				a := w.prover(4, 2)
 				for id := range uint32(16) {
 					w.ask(a, id, 1, 1000, 1, false)
+				}
+			}
+		}, 1, true},
+		{"slow asks at MarketSkip prices hide a dearer ask: 16 active provers", func(w *readWorld) {
+			for i := range wire.MarketSkip / 16 {
+				a := w.prover(4, 2)
+				for id := range uint32(16) {
+					w.ask(a, id, uint64(1+16*i)+uint64(id), 1000, 1, false) // prices 1..256
 				}
 			}
 		}, 1, false},
@@ -205,10 +214,13 @@ func TestReadBookBounds(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			w := newReadWorld(t, 1)
-			honest := w.prover(4, 2)
-			w.ask(honest, 0, 5, 3, 1, false)
+			honest, price := w.prover(4, 2), uint64(5)
+			if strings.Contains(c.name, "dearer") {
+				price = 300
+			}
+			w.ask(honest, 0, price, 3, 1, false)
 			c.flood(w)
-			wl := w.workload(5, c.k, &pb.MarketOrder{Mechanism: pb.Mechanism_MECHANISM_MARKET, MaxPrice: 10, MaxLatency: 10})
+			wl := w.workload(5, c.k, &pb.MarketOrder{Mechanism: pb.Mechanism_MECHANISM_MARKET, MaxPrice: 2 * price, MaxLatency: 10})
 			got := w.read(wl, []byte("seed"))
 			seen := false
 			for _, a := range got {

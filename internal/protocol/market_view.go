@@ -23,6 +23,7 @@ const MaxBookPage = 200
 // BookPage.
 func bookTail(e bookEntry) []byte {
 	b := binary.BigEndian.AppendUint64(nil, e.price)
+	b = binary.BigEndian.AppendUint64(b, uint64(e.latency))
 	return binary.BigEndian.AppendUint32(append(b, e.prover[:]...), e.id)
 }
 
