@@ -178,7 +178,7 @@ func Weight(ctx context.Context, o WeightOptions) (*WeightResult, error) {
 }
 
 // weightKinds are the kinds the benchmark reports, in its order.
-var weightKinds = []string{"transfer", "deploy", "register_prover", "stake", "unbond", "withdraw", "run", "accept", "decline",
+var weightKinds = []string{"transfer", "deploy", "set_ask", "register_prover", "stake", "unbond", "withdraw", "run", "accept", "decline",
 	"submit_result", "submit_result_1mib", "reveal_key", "vote", "vote_spread", "timers"}
 
 // weightParams sets the chains' max_block_weight.
@@ -267,6 +267,14 @@ func weightMain(ctx context.Context, o WeightOptions, dir string, res *WeightRes
 		}
 		report(s.kind, m, 0, "")
 	}
+	if err := c.base(ctx); err != nil {
+		return nil, err
+	}
+	m, err := c.setAsks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	report("set_ask", m, 0, "each sets a new ask serving the bench program and class cpu, from a prover of its own (the book's entries and the pool's standing)")
 	if err := c.lifecycleKinds(ctx, report); err != nil {
 		return nil, err
 	}
@@ -279,7 +287,7 @@ func weightMain(ctx context.Context, o WeightOptions, dir string, res *WeightRes
 		return nil, err
 	}
 	fmt.Fprintf(o.Progress, "run (nothing due)  %6d txs %8d weight: finalize %7.1f ms\n", first.txs, first.weight, first.finalizeMs)
-	m, err := c.runs(ctx)
+	m, err = c.runs(ctx)
 	if err != nil {
 		return nil, err
 	}

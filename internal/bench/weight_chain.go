@@ -40,6 +40,7 @@ type wtChain struct {
 	user  []int // the Run's sender per workload
 	slots [][]*wtSlot
 	next  int // next user to send
+	asks  int // SetAsk blocks measured (each sets a new ask id)
 	// baseMs is FinalizeBlock of the last empty block base measured.
 	baseMs float64
 }
@@ -104,6 +105,23 @@ func (c *wtChain) simple(ctx context.Context, kind string, msg func(i int) *pb.M
 	}
 	for i := 0; f.add(kind, c.nextUser(), msg(i)); i++ {
 	}
+	return f.measure(ctx)
+}
+
+// setAsks fills a block with SetAsks, one from each prover in turn.
+func (c *wtChain) setAsks(ctx context.Context) (*wtMeasured, error) {
+	f, err := newFill(c.h)
+	if err != nil {
+		return nil, err
+	}
+	for i := 0; i < len(c.h.provers); i++ {
+		m := &pb.Msg{Kind: &pb.Msg_SetAsk{SetAsk: &pb.SetAsk{Id: uint32(1 + c.asks), Price: uint64(1 + i%100),
+			Latency: c.h.params.AcceptWindow + int64(i%50), Programs: [][]byte{c.h.program}, Classes: []string{"cpu"}}}}
+		if !f.add("set_ask", c.h.provers[i], m) {
+			break
+		}
+	}
+	c.asks++
 	return f.measure(ctx)
 }
 

@@ -18,7 +18,7 @@ func TestWeightSmall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"transfer", "deploy", "register_prover", "stake", "unbond", "withdraw", "run", "accept", "decline",
+	want := []string{"transfer", "deploy", "set_ask", "register_prover", "stake", "unbond", "withdraw", "run", "accept", "decline",
 		"submit_result", "submit_result_1mib", "reveal_key", "vote", "vote_spread", "timers"}
 	if len(res.Kinds) != len(want) || res.MaxBlockWeight != maxWeight || res.BlockTimeMs != 500 || res.GoalMs != 250 {
 		t.Fatalf("report %+v", res)
@@ -46,7 +46,7 @@ func TestWeightSmall(t *testing.T) {
 			t.Errorf("%s: %d entries in %d txs", k.Kind, k.Items, k.Txs)
 		}
 	}
-	if run := res.Kinds[6]; run.DueWeight == 0 {
+	if run := res.Kinds[7]; run.DueWeight == 0 {
 		t.Errorf("the run block has no allocation due: %+v", run)
 	}
 	if res.WorstFinalizeMs != worst {
