@@ -13,8 +13,13 @@ import (
 	"github.com/provernet/provernet/internal/store"
 )
 
-// cacheNodes is the number of IAVL nodes kept in memory.
-const cacheNodes = 100_000
+// cacheNodes is the number of IAVL nodes kept in memory. A state of
+// 100,000 provers and 300,000 asks has about 1.5 million leaves; with a
+// cache of 100,000 nodes a block of 10,000 market Runs spent most of its
+// time loading cold nodes from goleveldb (docs/MARKET.md, "The cost of
+// matching"). The cache fills as the state grows: a small state pays
+// nothing for it.
+const cacheNodes = 1_000_000
 
 // Tree is the committed store: an IAVL tree on goleveldb (on disk) or on an
 // in-memory database (tests).
