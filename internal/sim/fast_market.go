@@ -37,7 +37,8 @@ type bookEntry struct {
 }
 
 // book is one class's asks in the index's two orders: by price (then
-// prover address, then ask id) and by latency (then price, address, id).
+// latency, prover address, ask id) and by latency (then price, address,
+// id).
 type book struct {
 	byPrice, byTime []bookEntry
 }
@@ -55,7 +56,9 @@ func buildBooks(pop *Population) [numBooks]book {
 		addr := func(x, y bookEntry) int {
 			return cmp.Or(bytes.Compare(pop.Provers[x.p].Address[:], pop.Provers[y.p].Address[:]), cmp.Compare(x.id, y.id))
 		}
-		slices.SortFunc(bs[c].byPrice, func(x, y bookEntry) int { return cmp.Or(cmp.Compare(x.price, y.price), addr(x, y)) })
+		slices.SortFunc(bs[c].byPrice, func(x, y bookEntry) int {
+			return cmp.Or(cmp.Compare(x.price, y.price), cmp.Compare(x.latency, y.latency), addr(x, y))
+		})
 		bs[c].byTime = slices.Clone(bs[c].byPrice)
 		slices.SortFunc(bs[c].byTime, func(x, y bookEntry) int {
 			return cmp.Or(cmp.Compare(x.latency, y.latency), cmp.Compare(x.price, y.price), addr(x, y))
@@ -122,11 +125,22 @@ func (e *fastEngine) readBook(w *Workload, o alloc.MarketOrder, h int64, all boo
 // BookRoom leaving full provers out of the book.
 func (e *fastEngine) readBounded(entries []bookEntry, w *Workload, o alloc.MarketOrder, h int64, all bool) (cands, read []alloc.Ask) {
 	byTime := o.Priority == alloc.PriorityTime
+	keys := func(be bookEntry) [2]int64 {
+		if byTime {
+			return [2]int64{be.latency, int64(be.price)}
+		}
+		return [2]int64{int64(be.price), be.latency}
+	}
 	counted := map[int32]bool{}
 	var counts, skips, beyonds int
-	for _, be := range entries {
+	var cut [2]int64
+	for i := 0; i < len(entries); i++ {
+		be := entries[i]
 		if !e.inBook(be.p) {
 			continue // not in the book at all
+		}
+		if k := keys(be); counts >= o.K && (k[0] > cut[0] || (k[0] == cut[0] && k[1] > cut[1])) {
+			break // past the cut
 		}
 		first, second := be.price <= o.MaxPrice, be.latency <= o.MaxLatency
 		if byTime {
@@ -140,10 +154,13 @@ func (e *fastEngine) readBounded(entries []bookEntry, w *Workload, o alloc.Marke
 			}
 		case be.height >= w.Height:
 			skips++
-		case !second:
+		case !second: // the level skip: the rest of its first key, at once
 			skips++
 			if all {
 				read = append(read, e.cheapAsk(be))
+			}
+			for i+1 < len(entries) && keys(entries[i+1])[0] == keys(be)[0] {
+				i++
 			}
 		default:
 			a := e.askOf(be, w, h)
@@ -155,7 +172,9 @@ func (e *fastEngine) readBounded(entries []bookEntry, w *Workload, o alloc.Marke
 			}
 			if a.Meets && a.Room > 0 && !counted[be.p] {
 				counted[be.p] = true
-				counts++
+				if counts++; counts == o.K {
+					cut = keys(be)
+				}
 			} else {
 				skips++
 			}
