@@ -48,6 +48,10 @@ type marketBlock struct {
 	byAddr  map[[20]byte]*pb.Prover // the records allotted slots (allot)
 	dirty   map[[20]byte]bool
 	pools   map[string]*poolSeen // the epoch's pools, by class, as read (pool_match.go)
+	// explain: a query recomputing the match (ExplainMarket), not the
+	// chain: book reads do not stop at the cut, so the explanation also
+	// names the asks ranked below the k taken (the same asks are taken).
+	explain bool
 }
 
 // MarketInput is what matching the market Runs at height reads: the Runs
@@ -79,7 +83,8 @@ func matchQueuedSeen(kv store.KV, env Env, seen func(id []byte, exp alloc.MatchE
 	for i, id := range ids {
 		ws[i] = alloc.Workload{ID: [32]byte(id)}
 	}
-	mb := &marketBlock{kv: kv, env: env, provers: map[[20]byte]*marketProver{}, byAddr: map[[20]byte]*pb.Prover{}, dirty: map[[20]byte]bool{}}
+	mb := &marketBlock{kv: kv, env: env, provers: map[[20]byte]*marketProver{}, byAddr: map[[20]byte]*pb.Prover{}, dirty: map[[20]byte]bool{},
+		explain: seen != nil}
 	type matched struct {
 		w   *pb.Workload
 		exp alloc.MatchExplanation

@@ -31,7 +31,8 @@ import (
 // stops at the first such entry (the cut). It reads the k-th's whole tie
 // group, so the cut changes nothing the Run takes; without it every
 // matched Run read its MarketScan provers (64), with it a Run usually
-// reads its k and their ties.
+// reads its k and their ties. A query explaining a match (ExplainMarket)
+// reads past the cut, to name the asks ranked below the k.
 //
 // Entries set at or after the Run's height are left out of the book (a
 // prover may not re-price after seeing the Run); the other skipped entries
@@ -68,7 +69,7 @@ func (r *bookRead) orderKeys(e bookEntry) [2]uint64 {
 
 // pastCut says whether e sorts after the k-th counted entry's ties.
 func (r *bookRead) pastCut(e bookEntry) bool {
-	if r.counts < r.o.K || r.other {
+	if r.counts < r.o.K || r.other || r.mb.explain {
 		return false
 	}
 	k := r.orderKeys(e)
