@@ -87,7 +87,7 @@ func (f *marketFixture) asks(r chain.AsksRequest, code uint32) (*pb.AskList, str
 
 // TestAsksQuery pages the books one ask at a time and holds them to a
 // naive reference: every prover's asks, filtered by target, sorted by
-// price, prover, id.
+// price, latency, prover, id.
 func TestAsksQuery(t *testing.T) {
 	f := newMarketFixture(t)
 	var all []*pb.Ask

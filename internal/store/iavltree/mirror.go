@@ -2,6 +2,7 @@ package iavltree
 
 import (
 	"bytes"
+	"errors"
 	"sync"
 
 	"github.com/google/btree"
@@ -14,7 +15,7 @@ import (
 // instead of a walk down the IAVL tree (which, on a state of a hundred
 // thousand provers, misses IAVL's node cache and reads goleveldb). The
 // chain mirrors the indexes its blocks walk: the active provers, the
-// random challenges' draw, the ask book and the pools' scores (a block at
+// random challenges' draw and the ask book (a block at
 // 100,000 active provers spent 0.9 s listing them from IAVL; from the
 // mirror it is a few milliseconds).
 //
@@ -48,8 +49,13 @@ func mItemLess(a, b mItem) bool { return bytes.Compare(a.key, b.key) < 0 }
 // Mirror loads every key under prefixes from the latest version into
 // memory and from then on serves from memory the walks of the working set
 // and of the latest version that stay within one of them. It replaces any
-// earlier set of prefixes. Prefixes must not overlap.
+// earlier set of prefixes. Prefixes must not overlap. It refuses a tree
+// with uncommitted writes: it loads by walking the working set, which
+// must then be the latest version.
 func (t *Tree) Mirror(prefixes ...[]byte) error {
+	if !bytes.Equal(t.tree.WorkingHash(), t.tree.Hash()) {
+		return errors.New("cannot mirror a tree with uncommitted writes: commit or discard them first")
+	}
 	m := &t.mirror
 	m.mu.Lock()
 	defer m.mu.Unlock()

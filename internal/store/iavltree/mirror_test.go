@@ -119,3 +119,66 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestMirrorRefusesPendingWrites: Mirror loads by walking the working
+// set, so with a write pending it would put that write in the copy of the
+// latest version (and keep it after a Discard); it refuses instead, and
+// loads once the write is committed or discarded.
+func TestMirrorRefusesPendingWrites(t *testing.T) {
+	tree := OpenMemory()
+	must(t, tree.Working().Set([]byte("p/1"), []byte("one")))
+	_, v, err := tree.Commit()
+	must(t, err)
+	must(t, tree.Working().Set([]byte("p/2"), []byte("pending")))
+	if err := tree.Mirror([]byte("p/")); err == nil {
+		t.Fatal("Mirror loaded a tree with an uncommitted write")
+	}
+	tree.Discard()
+	must(t, tree.Mirror([]byte("p/")))
+	snap, err := tree.At(v)
+	must(t, err)
+	if got := fmt.Sprint(collect(t, snap, []byte("p/"), []byte("p0"))); got != "[p/1=one]" {
+		t.Errorf("the latest version walks %s, want [p/1=one]", got)
+	}
+	if got := fmt.Sprint(collect(t, tree.Working(), []byte("p/"), []byte("p0"))); got != "[p/1=one]" {
+		t.Errorf("the working set walks %s, want [p/1=one]", got)
+	}
+}
+
+// TestMirrorConcurrentReadersRace: readers of the committed copy (as a
+// query's snapshot of the latest version reads it) while a block writes
+// the working copy and commits: run with -race.
+func TestMirrorConcurrentReadersRace(t *testing.T) {
+	tree := OpenMemory()
+	must(t, tree.Mirror([]byte("p/")))
+	for i := range 500 {
+		must(t, tree.Working().Set(fmt.Appendf(nil, "p/%04d", i), []byte("v")))
+	}
+	_, _, err := tree.Commit()
+	must(t, err)
+	m := &tree.mirror
+	done := make(chan struct{})
+	for range 2 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for range 300 {
+				m.mu.Lock()
+				v := m.at
+				m.mu.Unlock()
+				if bt := m.versionTree(v, []byte("p/"), []byte("p0")); bt != nil {
+					n := 0
+					walkMirror(bt, []byte("p/"), []byte("p0"), func(k, v []byte) bool { n += len(k) + len(v); return true })
+				}
+			}
+		}()
+	}
+	for b := range 200 {
+		for i := range 20 {
+			m.set(fmt.Appendf(nil, "p/%04d", (b*37+i*11)%600), fmt.Appendf(nil, "%d", b))
+			m.set(fmt.Appendf(nil, "p/%04d", (b*13+i*7)%600), nil)
+		}
+		m.committedAs(int64(b + 2))
+	}
+	<-done
+	<-done
+}
