@@ -10,6 +10,7 @@ import (
 
 	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/internal/treecheck"
 	"github.com/provernet/provernet/wire"
 )
 
@@ -80,6 +81,11 @@ func smokeTrees(ctx context.Context, d *Devnet, rep *SmokeReport) error {
 	root, err := client.TreeRootOf(t)
 	if err != nil {
 		return err
+	}
+	// As `provernet tree root` does: the root recomputed from the inputs,
+	// not taken from the node's record.
+	if _, err := treecheck.Verify(t, inputs, nil, nil); err != nil {
+		return fmt.Errorf("tree %s: its root does not check out: %w", id, err)
 	}
 	if rep.Trees[len(rep.Trees)-1].RootProofFile, err = writeTreeRoot(d.Home(), root); err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/prover"
+	"github.com/provernet/provernet/internal/treecheck"
 	"github.com/provernet/provernet/wire"
 )
 
@@ -48,6 +49,23 @@ func TestE2ETree(t *testing.T) {
 	}
 	if tr.State != "final" {
 		t.Fatalf("the tree ended %s: %+v", tr.State, tr)
+	}
+	// The root checks out from the inputs alone (as `tree root` checks
+	// it), every proof of the winning tree recomputed; other inputs fail.
+	inWinning := 0
+	for _, nd := range tr.Nodes {
+		for _, pf := range nd.Proofs {
+			if pf.InWinningTree {
+				inWinning++
+			}
+		}
+	}
+	if check, err := treecheck.Verify(tr, inputs, nil, nil); err != nil || check.Recomputed != inWinning || !check.Inputs {
+		t.Errorf("treecheck.Verify: %+v %v; want all %d proofs of the winning tree recomputed from the inputs", check, err, inWinning)
+	}
+	other := append([][]byte{[]byte("another transaction")}, inputs[1:]...)
+	if _, err := treecheck.Verify(tr, other, nil, nil); err == nil {
+		t.Error("treecheck.Verify accepted the root against other inputs")
 	}
 	burns := map[string]uint32{}
 	for i, k := range e.d.ProverKeys {
