@@ -11,6 +11,7 @@ import (
 
 	"github.com/provernet/provernet/client"
 	"github.com/provernet/provernet/internal/prover"
+	"github.com/provernet/provernet/internal/treecheck"
 	"github.com/provernet/provernet/internal/treepair"
 	"github.com/provernet/provernet/internal/treezk"
 	"github.com/provernet/provernet/wire"
@@ -108,6 +109,16 @@ func gnarkTreeFinal(t *testing.T, dir string, vks [][]byte) {
 	}
 	if err := treepair.Verify(vk, pp, pub); err != nil {
 		t.Fatalf("the root proof does not verify: %v", err)
+	}
+	// And as `tree root` checks it: every output recomputed from the
+	// inputs, the root's proof under the genesis's keys; not against
+	// other inputs.
+	keys := &treecheck.Keys{Levels: vks, From: dir}
+	if check, err := treecheck.Verify(tr, inputs, keys, proof); err != nil || check.Recomputed != 3 || !check.Proof {
+		t.Errorf("treecheck.Verify: %+v %v; want 3 proofs recomputed and the root's proof verified", check, err)
+	}
+	if _, err := treecheck.Verify(tr, append([][]byte{[]byte("other")}, inputs[1:]...), keys, proof); err == nil {
+		t.Error("treecheck.Verify accepted the gnark root against other inputs")
 	}
 	if err := CheckTreePay(tr); err != nil {
 		t.Error(err)
