@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -26,19 +27,25 @@ import (
 // the pair gets two real base proofs and a real merge proof that
 // verifies both in-circuit, and the winning root proof, read back through
 // the API, verifies under merge level 1's key against the public inputs
-// anyone can compute from the tree.
+// anyone can compute from the tree. PROVERNET_TREE_LEVELS=L (default 1)
+// makes the keys of L merge levels and proves a tree of 2^(L+1) inputs
+// instead (each level's setup takes a quarter to half an hour).
 func TestGnarkTreeOnDevnet(t *testing.T) {
 	dir := os.Getenv("PROVERNET_TREE_KEYS")
 	if dir == "" {
 		dir = t.TempDir()
 	}
+	levels := 1
+	if l, err := strconv.Atoi(os.Getenv("PROVERNET_TREE_LEVELS")); err == nil && l > 1 {
+		levels = l
+	}
 	start := time.Now()
-	vks, err := treezk.Setup(dir, 1, testWriter{t})
+	vks, err := treezk.Setup(dir, levels, testWriter{t})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("keys in %s (%s)", dir, time.Since(start).Round(time.Second))
-	t.Run("tree of four inputs becomes final", func(t *testing.T) { gnarkTreeFinal(t, dir, vks) })
+	t.Run(fmt.Sprintf("tree of %d inputs becomes final", 2<<levels), func(t *testing.T) { gnarkTreeFinal(t, dir, vks) })
 }
 
 // gnarkNodeDeadline is each window's length in blocks (200 ms each): a
@@ -46,6 +53,8 @@ func TestGnarkTreeOnDevnet(t *testing.T) {
 const gnarkNodeDeadline = 1500
 
 func gnarkTreeFinal(t *testing.T, dir string, vks [][]byte) {
+	levels := len(vks) - 1
+	n := 2 << levels
 	p := e2eParams()
 	p.TreeGnarkBaseVK, p.TreeGnarkMergeVKs = vks[0], vks[1:]
 	p.MaxNodeDeadline = gnarkNodeDeadline
@@ -53,13 +62,13 @@ func gnarkTreeFinal(t *testing.T, dir string, vks [][]byte) {
 	e.treeKeys = dir
 	e.startProver(0, prover.FaultNone)
 	e.waitActive(1)
-	ctx := e.ctx(3 * gnarkNodeDeadline * 200 * time.Millisecond)
+	ctx := e.ctx(time.Duration(levels+2) * gnarkNodeDeadline * 200 * time.Millisecond)
 	params, err := e.c.Params(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var inputs [][]byte
-	for i := range 4 {
+	for i := range n {
 		inputs = append(inputs, fmt.Appendf(nil, "rollup transaction %d", i))
 	}
 	m, err := client.ProveTreeGnarkMsg(params, inputs, 3_000_000, gnarkNodeDeadline)
@@ -82,16 +91,16 @@ func gnarkTreeFinal(t *testing.T, dir string, vks [][]byte) {
 		t.Fatalf("the tree ended %s", tr.State)
 	}
 	root, err := client.TreeRootOf(tr)
-	if err != nil || root.Proofs != 3 || root.ProofSha256 == "" {
-		t.Fatalf("root %+v, %v; want 3 real proofs in the winning tree", root, err)
+	if err != nil || root.Proofs != n-1 || root.ProofSha256 == "" {
+		t.Fatalf("root %+v, %v; want %d real proofs in the winning tree", root, err, n-1)
 	}
 	want, _ := hex.DecodeString(root.ProofSha256)
 	proof, err := e.c.TreeProof(ctx, id, 1, root.Seq, want)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Anyone can check the root: the key the genesis names for level 1,
-	// the tree id, node 1, and the outputs (the prover and Out).
+	// Anyone can check the root: the key the genesis names for the root's
+	// level, the tree id, node 1, and the outputs (the prover and Out).
 	outputs, _ := hex.DecodeString(root.Outputs)
 	rootProver, out, err := treepair.ParseOutputs(outputs)
 	if err != nil {
@@ -99,7 +108,7 @@ func gnarkTreeFinal(t *testing.T, dir string, vks [][]byte) {
 	}
 	treeID, _ := hex.DecodeString(id)
 	pub, _ := treepair.Public(rootProver, treeID, 1, out)
-	vk, err := treepair.ParseVerifyingKey(vks[1])
+	vk, err := treepair.ParseVerifyingKey(vks[levels])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,8 +123,8 @@ func gnarkTreeFinal(t *testing.T, dir string, vks [][]byte) {
 	// inputs, the root's proof under the genesis's keys; not against
 	// other inputs.
 	keys := &treecheck.Keys{Levels: vks, From: dir}
-	if check, err := treecheck.Verify(tr, inputs, keys, proof); err != nil || check.Recomputed != 3 || !check.Proof {
-		t.Errorf("treecheck.Verify: %+v %v; want 3 proofs recomputed and the root's proof verified", check, err)
+	if check, err := treecheck.Verify(tr, inputs, keys, proof); err != nil || check.Recomputed != n-1 || !check.Proof {
+		t.Errorf("treecheck.Verify: %+v %v; want %d proofs recomputed and the root's proof verified", check, err, n-1)
 	}
 	if _, err := treecheck.Verify(tr, append([][]byte{[]byte("other")}, inputs[1:]...), keys, proof); err == nil {
 		t.Error("treecheck.Verify accepted the gnark root against other inputs")
