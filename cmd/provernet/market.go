@@ -333,6 +333,22 @@ func runSayMarketQuote(g *globals, q *client.RunQuote, m *client.MarketRequest, 
 	}
 }
 
+// printMarketFee is query fee's quote of a market Run: its escrow and the
+// asks it would match now.
+func printMarketFee(w io.Writer, q *wire.FeeQuote, m *client.MarketRequest) {
+	fmt.Fprintf(w, "%s Run: escrow %s (%d uprv) = %d provers x %d uprv per slot (max price %d uprv/Mcycle x %d Mcycles); the asks matched are paid, the rest refunded\n",
+		m.Mechanism, formatAmount(q.Fee), q.Fee, q.Provers, q.PerSlot, q.PricePerMcycle, q.Mcycles)
+	switch {
+	case len(q.Asks) == 0 && m.Mechanism == "pool":
+		fmt.Fprintln(w, "  no member of the pool could take it now: its slots would open at once to the open market at the max price; `provernet query pool` shows the pool")
+	case len(q.Asks) == 0:
+		fmt.Fprintf(w, "  no ask would match it now: it would fail at once (no_matching_ask); `provernet query market %s` shows the book\n", q.Program)
+	}
+	for i, a := range q.Asks {
+		fmt.Fprintf(w, "  slot %d would go to %s (ask %d: %d uprv/Mcycle, %d blocks)\n", i, a.Prover, a.ID, a.Price, a.Latency)
+	}
+}
+
 // printMissed lists the asks a market Run missed (the members a pool
 // Run could not draw, its slots then open to the open market).
 func printMissed(w io.Writer, ms []wire.AskMiss, mechanism string) {

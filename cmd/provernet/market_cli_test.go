@@ -74,6 +74,16 @@ func TestMarketRunThroughCLI(t *testing.T) {
 	// A market Run of k = 2 at up to 10 takes the asks at 2 and 3.
 	input, _ := filepath.Abs("../../examples/programs/sha256-chain/input.json")
 	const cycles = "2000000000"
+	// query fee quotes it first, naming the asks it would take.
+	out = must("query", "fee", "--program", "sha256-chain", "--cycles", cycles, "--provers", "2", "--mechanism", "market", "--max-price", "10")
+	for _, s := range []string{"market Run: escrow", "slot 0 would go to " + d.ProverKeys[0].Address(), "slot 1 would go to " + d.ProverKeys[1].Address()} {
+		if !strings.Contains(out, s) {
+			t.Fatalf("query fee of a market Run lacks %q:\n%s", s, out)
+		}
+	}
+	if out = must("query", "fee", "--program", "sha256-chain", "--cycles", cycles, "--provers", "2", "--mechanism", "market", "--max-price", "1"); !strings.Contains(out, "no ask would match it now") {
+		t.Fatalf("query fee of a market Run below every ask:\n%s", out)
+	}
 	stdout, stderr, code := cli("run", "sha256-chain", "--input", input, "--cycles", cycles, "--provers", "2", "--from", "dev1",
 		"--mechanism", "market", "--max-price", "10", "--priority", "price", "--deadline", "300",
 		"--wait", "--out", filepath.Join(t.TempDir(), "r.proof"), "--timeout", "80s", "--output", "json")

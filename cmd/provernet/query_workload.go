@@ -95,14 +95,21 @@ func newQueryWorkloadCmds(g *globals) []*cobra.Command {
 	var program, measured string
 	var cycles uint64
 	var provers uint32
+	var feeMarket marketOpts
+	var feeDeadline int64
 	fee := &cobra.Command{
 		Use:   "fee",
 		Short: "What a Run would cost: provers x ceil(cycles/10^6) x price_per_mcycle x class multiplier",
 		Long: `Quotes a Run. The cycles are the budget each prover gets; they count the
 program's metered instructions and the charges of its native proof-system calls
 (host_cycles, docs/HOST_ABI.md) alike. --measured takes them from a
-"provernet program run --output json" report and shows the split.`,
+"provernet program run --output json" report and shows the split.
+
+With --mechanism market, cheapest or pool (and --max-price) it quotes a
+market Run as provernet run would send it: the escrow at the max price and
+the asks it would match now, slot by slot (nothing is sent).`,
 		Example: `  provernet query fee --program sha256-chain --cycles 2500000 --provers 3
+  provernet query fee --program sha256-chain --cycles 2500000 --provers 2 --mechanism market --max-price 10
   provernet program run --program prover.wasm --input ... --output json > run.json
   provernet query fee --program groth16-mimc --measured run.json --provers 3`,
 		Args: cobra.NoArgs,
@@ -121,11 +128,23 @@ program's metered instructions and the charges of its native proof-system calls
 			if cycles == 0 {
 				return cli.WithHint(errors.New("no cycle budget"), "give --cycles N, or --measured with a program run report")
 			}
-			q, err := g.client().Fee(cmd.Context(), id, cycles, provers)
+			mo, err := feeMarket.request(g)
+			if err != nil {
+				return err
+			}
+			var q *wire.FeeQuote
+			if mo != nil {
+				q, err = g.client().MarketFee(cmd.Context(), id, cycles, provers, feeDeadline, *mo)
+			} else {
+				q, err = g.client().Fee(cmd.Context(), id, cycles, provers)
+			}
 			if err != nil {
 				return err
 			}
 			rep := feeReport{FeeQuote: q}
+			if mo != nil {
+				return g.emit(rep, func(out io.Writer) { printMarketFee(out, q, mo) })
+			}
 			if m != nil {
 				rep.HostCycles, rep.WasmCycles = &m.HostCycles, ptr(m.Cycles-m.HostCycles)
 			}
@@ -148,6 +167,8 @@ program's metered instructions and the charges of its native proof-system calls
 	fee.Flags().Uint64Var(&cycles, "cycles", 0, "cycle budget per prover (or --measured)")
 	fee.Flags().StringVar(&measured, "measured", "", "take the cycles from this `provernet program run --output json` report")
 	fee.Flags().Uint32Var(&provers, "provers", 1, "number of provers k")
+	addMarketFlags(fee.Flags(), &feeMarket)
+	fee.Flags().Int64Var(&feeDeadline, "deadline", 0, "market/cheapest/pool: the Run's deadline in blocks, which bounds --max-latency (0: the chain's max_deadline)")
 	_ = fee.MarkFlagRequired("program")
 	fee.MarkFlagsMutuallyExclusive("cycles", "measured")
 
