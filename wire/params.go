@@ -101,6 +101,10 @@ type TreeParams struct {
 	MinNodeDeadline   int64  `json:"min_node_deadline"`
 	TreeUncleRewardBP uint32 `json:"tree_uncle_reward_bp"`
 	TreeExpiryBurnBP  uint32 `json:"tree_expiry_burn_bp"`
+	// A committee-verified tree's vote fee per member and committee size
+	// (docs/TREES.md, "Verification").
+	TreeVoteFee       uint64 `json:"tree_vote_fee"`
+	TreeCommitteeSize uint32 `json:"tree_committee_size"`
 	// The gnark pair's verifying keys (gnark's Groth16 WriteTo over
 	// BN254): the base level's, then each merge level's from 1 up;
 	// absent on a chain without the pair. wire.TreeGnarkPrograms names

@@ -233,10 +233,12 @@ func query(snap *iavltree.Snapshot, req *abci.QueryRequest) (*abci.QueryResponse
 		if req.Prove {
 			return provenRecord(snap, protocol.TreeKey(req.Data), fmt.Sprintf("tree %x", req.Data))
 		}
-		if _, err := protocol.GetTree(snap, req.Data); err != nil {
+		t, err := protocol.TreeView(snap, req.Data) // pending proofs' committees filled in
+		if err != nil {
 			return nil, err
 		}
-		return keyValue(snap, protocol.TreeKey(req.Data), false)
+		b, err := proto.Marshal(t)
+		return &abci.QueryResponse{Value: b}, err
 	case PathTreeInputs:
 		return treeInputs(snap, req.Data)
 	case PathTreeProof:

@@ -34,7 +34,7 @@ func treeInputs(snap *iavltree.Snapshot, id []byte) (*abci.QueryResponse, error)
 	return &abci.QueryResponse{Value: b}, err
 }
 
-// PathTreeProof is the query of a kept node proof's bytes. data: the
+// PathTreeProof is the query of a kept or pending node proof's bytes. data: the
 // 32-byte tree id, the node and the proof's seq (4 bytes each,
 // big-endian); value: the proof bytes (empty for the hash pair's), which
 // the tree record names by their SHA-256 only. A merge prover reads its
@@ -53,7 +53,7 @@ func treeProof(snap *iavltree.Snapshot, data []byte) (*abci.QueryResponse, error
 	}
 	var pf *pb.TreeProof
 	if node >= 1 && int(node) <= len(t.Nodes) {
-		pf = keptProof(t.Nodes[node-1], seq)
+		pf = protocol.NodeProofOf(t.Nodes[node-1], seq) // pending ones too: their committees read them
 	}
 	if pf == nil {
 		return nil, fmt.Errorf("tree %x keeps no proof %d of node %d: %w", id, seq, node, store.ErrNotFound)
@@ -66,13 +66,4 @@ func treeProof(snap *iavltree.Snapshot, data []byte) (*abci.QueryResponse, error
 		return nil, err
 	}
 	return &abci.QueryResponse{Value: v}, nil
-}
-
-func keptProof(nd *pb.TreeNode, seq uint32) *pb.TreeProof {
-	for _, pf := range nd.Proofs {
-		if pf.Seq == seq {
-			return pf
-		}
-	}
-	return nil
 }

@@ -149,7 +149,7 @@ func CheckSupply(r store.Reader) error {
 	if err := Scan(r, prefixWorkload, func(w *pb.Workload) bool { escrow += w.Escrow; return true }); err != nil {
 		return err
 	}
-	if err := Scan(r, prefixTree, func(t *pb.Tree) bool { escrow += t.Escrow; return true }); err != nil { // issue 16
+	if err := Scan(r, prefixTree, func(t *pb.Tree) bool { escrow += t.Escrow + t.VoteEscrow; return true }); err != nil { // issue 16
 		return err
 	}
 	vstakes, err := validatorStakes(r) // issue 19

@@ -304,6 +304,13 @@ type TreeParams struct {
 	// this share of what it would have been paid in it; 0 (the default)
 	// pays uncles nothing (docs/TREES.md, "Uncles").
 	TreeUncleRewardBP uint32 `json:"tree_uncle_reward_bp"`
+	// TreeVoteFee is paid, per member that votes with the decision, to
+	// the committee judging a node proof of a tree of deployed programs;
+	// its prover escrows it for a full committee when it submits
+	// (docs/TREES.md, "Verification").
+	TreeVoteFee uint64 `json:"tree_vote_fee"`
+	// TreeCommitteeSize caps such a committee (0: committee_size).
+	TreeCommitteeSize uint32 `json:"tree_committee_size"`
 	// TreeGnarkBaseVK and TreeGnarkMergeVKs are the gnark pair's Groth16
 	// verifying keys over BN254 as gnark's VerifyingKey.WriteTo writes
 	// them: the base level's, then merge level 1's, 2's and so on
@@ -326,7 +333,7 @@ func (p Params) Trees() (TreeParams, bool) {
 // DefaultTreeParams are the trees' defaults, as docs/CHAIN.md lists them.
 func DefaultTreeParams() TreeParams {
 	return TreeParams{MaxTreeInputs: 64, ProofsPerNode: 3, MaxNodeDeadline: 1000, MinNodeDeadline: 5,
-		TreeUncleRewardBP: 0, TreeExpiryBurnBP: 1000}
+		TreeUncleRewardBP: 0, TreeExpiryBurnBP: 1000, TreeVoteFee: 100, TreeCommitteeSize: 16}
 }
 
 // validate checks the trees' parameters.
@@ -352,6 +359,9 @@ func (t TreeParams) validate() error {
 	}
 	if t.TreeUncleRewardBP > 10000 {
 		errs = append(errs, fmt.Errorf("tree_uncle_reward_bp %d exceeds 10000 basis points", t.TreeUncleRewardBP))
+	}
+	if t.TreeVoteFee > 1<<40 {
+		errs = append(errs, fmt.Errorf("tree_vote_fee %d exceeds 2^40 uprv", t.TreeVoteFee)) // times a committee stays in a uint64
 	}
 	if len(t.TreeGnarkBaseVK)+len(t.TreeGnarkMergeVKs) > 0 {
 		g, err := newGnarkPair(t)

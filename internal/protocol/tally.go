@@ -124,7 +124,26 @@ func endTallies(kv store.KV, env Env) ([]Event, error) {
 	var evs []Event
 	touched := map[string]*pb.Workload{}
 	var order []*pb.Workload // workloads decided on, in the order first decided
+	trees := map[string]*pb.Tree{}
+	var treeOrder []*pb.Tree // trees decided on, likewise
 	for _, t := range env.Block.votes.reached {
+		if len(t.b.Tree) > 0 {
+			tr, ok := trees[string(t.b.Tree)]
+			if !ok {
+				var err error
+				if tr, err = GetTree(kv, t.b.Tree); err != nil {
+					return nil, err
+				}
+				trees[string(t.b.Tree)] = tr
+				treeOrder = append(treeOrder, tr)
+			}
+			more, err := decideTreeBallot(kv, env, tr, t)
+			if err != nil {
+				return nil, err
+			}
+			evs = append(evs, more...)
+			continue
+		}
 		w, ok := touched[string(t.b.Workload)]
 		if !ok {
 			var err error
@@ -146,6 +165,11 @@ func endTallies(kv store.KV, env Env) ([]Event, error) {
 			return nil, err
 		}
 		evs = append(evs, res.Events...)
+	}
+	for _, tr := range treeOrder {
+		if err := setTree(kv, tr); err != nil {
+			return nil, err
+		}
 	}
 	numbers := make([]uint64, 0, len(env.Block.votes.byNumber))
 	for n, t := range env.Block.votes.byNumber {

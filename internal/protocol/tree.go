@@ -66,6 +66,9 @@ func proveTree(kv store.KV, env Env, sender address.Address, m *pb.ProveTree) (R
 	if res := checkProveTree(env.Params, tp, m); !res.OK() {
 		return res, nil
 	}
+	if res, err := checkTreePair(kv, tp, m); err != nil || !res.OK() {
+		return res, err
+	}
 	slots := treeSlotHeights(env.Height, len(m.Inputs), m.NodeDeadline)
 	full, err := fullTreeSlot(kv, env.Params, slots)
 	if err != nil {
@@ -129,13 +132,6 @@ func checkProveTree(p Params, tp TreeParams, m *pb.ProveTree) Result {
 	case m.Reward < (n-1)*uint64(tp.ProofsPerNode):
 		return reject(wire.CodeInvalidMessage, "prove_tree: reward %d uprv is below one uprv per proof (%d nodes x %d proofs_per_node)", m.Reward, n-1, tp.ProofsPerNode)
 	}
-	v, err := treeVerifierFor(tp, m.BaseProgram, m.MergeProgram)
-	if err == nil {
-		err = v.fits(uint32(n))
-	}
-	if err != nil {
-		return reject(wire.CodeInvalidMessage, "prove_tree: %v", err)
-	}
 	for i, in := range m.Inputs {
 		if res := checkInput(p, in); !res.OK() {
 			res.Log = "prove_tree: input " + strconv.Itoa(i) + ": " + res.Log
@@ -143,6 +139,20 @@ func checkProveTree(p Params, tp TreeParams, m *pb.ProveTree) Result {
 		}
 	}
 	return Result{}
+}
+
+// checkTreePair checks the tree's program pair: a pair the chain
+// verifies natively must fit n; any other must be two deployed programs
+// with a verifier budget, whose proofs committees judge.
+func checkTreePair(r store.Reader, tp TreeParams, m *pb.ProveTree) (Result, error) {
+	v, err := treeVerifierFor(tp, m.BaseProgram, m.MergeProgram)
+	if err != nil {
+		return committeePairError(r, m.BaseProgram, m.MergeProgram)
+	}
+	if err := v.fits(uint32(len(m.Inputs))); err != nil {
+		return reject(wire.CodeInvalidMessage, "prove_tree: %v", err), nil
+	}
+	return Result{}, nil
 }
 
 // treeEvent describes a tree's state.

@@ -304,7 +304,7 @@ func TestGnarkPairTreeSize(t *testing.T) {
 	other, _ := wire.TreeGnarkPrograms(tp.TreeGnarkMergeVKs[0], tp.TreeGnarkMergeVKs)
 	m.BaseProgram, m.Inputs = other, m.Inputs[:4]
 	res = g.apply(t, 0, &pb.Msg{Kind: &pb.Msg_ProveTree{ProveTree: m}})
-	wantRejected(t, "a pair of other keys", res, wire.CodeInvalidMessage, "no verifier for this program pair")
+	wantRejected(t, "a pair of other keys", res, wire.CodeNotFound, "neither deployed nor one of the chain's built-in pairs")
 	w := wire.MsgWeight(g.msg(t, 1, 2, nil, nil, []byte{1}, nil), 0)
 	if w != wire.WeightSubmitNodeProof+wire.WeightGnarkNodeProof {
 		t.Errorf("a node proof with proof bytes weighs %d; want its verification counted", w)

@@ -35,6 +35,9 @@ func checkTree(t *pb.Tree) error {
 	if uint32(len(t.Nodes)) != treeNodes(t.N) {
 		return fmt.Errorf("%d nodes for n = %d", len(t.Nodes), t.N)
 	}
+	if err := checkPending(t); err != nil {
+		return err
+	}
 	if err := checkTreeNodes(t); err != nil {
 		return err
 	}
@@ -52,6 +55,32 @@ func checkTree(t *pb.Tree) error {
 		if t.Escrow != t.Reward {
 			return fmt.Errorf("%s with escrow %d of reward %d", TreeStateName(t.State), t.Escrow, t.Reward)
 		}
+	}
+	return nil
+}
+
+// checkPending checks the committee path's pending proofs: only in a
+// proving tree's nodes that take proofs or are deciding, never kept too,
+// and the tree's vote escrow is their fees; a deciding node has some,
+// or its close is due.
+func checkPending(t *pb.Tree) error {
+	var fees uint64
+	for _, nd := range t.Nodes {
+		if nd.Deciding && !inWindow(nd.Phase) {
+			return fmt.Errorf("node %d is deciding while %s", nd.Index, NodePhaseName(nd.Phase))
+		}
+		for _, pf := range nd.Pending {
+			if t.State != pb.TreeState_TREE_STATE_PROVING || !inWindow(nd.Phase) {
+				return fmt.Errorf("node %d has pending proof %d while the tree is %s and the node %s", nd.Index, pf.Seq, TreeStateName(t.State), NodePhaseName(nd.Phase))
+			}
+			if keptProof(nd, pf.Seq) != nil || pf.Seq >= nd.NextSeq {
+				return fmt.Errorf("node %d's pending proof %d is kept too, or beyond next_seq %d", nd.Index, pf.Seq, nd.NextSeq)
+			}
+			fees += pf.VoteFee
+		}
+	}
+	if fees != t.VoteEscrow {
+		return fmt.Errorf("vote escrow %d, but its pending proofs' fees are %d", t.VoteEscrow, fees)
 	}
 	return nil
 }

@@ -17,12 +17,13 @@ func WouldKeep(nd *pb.TreeNode, perNode uint32, score uint64) bool {
 }
 
 // MayProveNode reports whether the node's current phase admits a proof
-// from prover a: any prover while it is open or in its open step-in
+// from prover a: none while it is deciding (its window ended with
+// proofs pending); any prover while it is open or in its open step-in
 // window; in its sibling step-in window only one with a kept proof in
 // the sibling subtree (the whole tree's for the root). It does not look
 // at a's standing on the chain nor at its kept proofs of the node.
 func MayProveNode(t *pb.Tree, node uint32, a []byte) bool {
-	if node < 1 || int(node) > len(t.Nodes) {
+	if node < 1 || int(node) > len(t.Nodes) || t.Nodes[node-1].Deciding {
 		return false
 	}
 	switch t.Nodes[node-1].Phase {

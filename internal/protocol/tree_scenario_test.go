@@ -17,7 +17,8 @@ import (
 // The proof tree commands of the scenario files (issue 16):
 //
 //	tree-provers names=A,B,... [stake=N] [vrf-of=NAME]: register with a real VRF key (NAME's public key) and stake
-//	prove-tree from=NAME as=T n=N reward=R deadline=D [blob-input] [programs=hash|other]
+//	prove-tree from=NAME as=T n=N reward=R deadline=D [blob-input] [programs=hash|other|BASE,MERGE]
+//	  (BASE,MERGE: programs the story deployed; their node proofs go to committees)
 //	node-proof from=NAME tree=T node=I [left=S,S] [right=S,S] [burn=BP] [copy-of=NAME] [vrf-of=NAME] [bad-vrf] [proof=TEXT]
 //	  (vrf-of: the VRF proof lifted from NAME's own submission for the node)
 //	prove-nodes tree=T nodes=I..J names=A,B,... [burn=BP]: each name proves each node (merges name every kept child proof)
@@ -98,7 +99,12 @@ func (s *scenario) proveTree(t testing.TB, c *cmd) string {
 	n := c.uint("n", "", 16)
 	m := &pb.ProveTree{BaseProgram: wire.TreeHashBaseProgram, MergeProgram: wire.TreeHashMergeProgram,
 		Reward: c.uint("reward", "", 64), NodeDeadline: c.int("deadline", "")}
-	if c.opt("programs", "hash") != "hash" {
+	switch progs := c.opt("programs", "hash"); {
+	case progs == "hash":
+	case strings.Contains(progs, ","):
+		b, mg, _ := strings.Cut(progs, ",")
+		m.BaseProgram, m.MergeProgram = s.programs[b], s.programs[mg]
+	default:
 		m.BaseProgram = make([]byte, 32)
 	}
 	blob := c.flag("blob-input")
@@ -271,6 +277,9 @@ func (s *scenario) showTree(t testing.TB, name string, summary bool) string {
 	}
 	out := []string{fmt.Sprintf("%s state=%s n=%d reward=%d escrow=%d paid=%d burned=%d refunded=%d",
 		name, protocol.TreeStateName(tr.State), tr.N, tr.Reward, tr.Escrow, tr.Paid, tr.Burned, tr.Refunded)}
+	if tr.VoteEscrow > 0 {
+		out[0] += fmt.Sprintf(" vote_escrow=%d", tr.VoteEscrow)
+	}
 	if summary {
 		var kept, winning, paid int
 		for _, nd := range tr.Nodes {
@@ -288,6 +297,9 @@ func (s *scenario) showTree(t testing.TB, name string, summary bool) string {
 	}
 	for _, nd := range tr.Nodes {
 		line := fmt.Sprintf("node %d %s opened=%d until=%d", nd.Index, protocol.NodePhaseName(nd.Phase), nd.Opened, nd.PhaseEnd)
+		if nd.Deciding {
+			line += " deciding"
+		}
 		for _, pf := range nd.Proofs {
 			line += fmt.Sprintf("\n  #%d %s burn=%d score=%d", pf.Seq, s.nameOrEmpty(pf.Prover), pf.FeeBurnBp, pf.Score)
 			if len(pf.Left)+len(pf.Right) > 0 {
@@ -302,9 +314,34 @@ func (s *scenario) showTree(t testing.TB, name string, summary bool) string {
 				}
 			}
 		}
+		for _, pf := range nd.Pending {
+			line += fmt.Sprintf("\n  pending #%d %s score=%d ballot=%d round=%d vote_by=%d fee=%d committee=%s",
+				pf.Seq, s.nameOrEmpty(pf.Prover), pf.Score, pf.Ballot, pf.Round, pf.VoteBy, pf.VoteFee, s.committeeNames(tr.Id, pf))
+		}
 		out = append(out, line)
 	}
 	return strings.Join(out, "\n")
+}
+
+// committeeNames names a pending proof's committee (from TreeView, as a
+// query shows it).
+func (s *scenario) committeeNames(id []byte, pf *pb.TreeProof) string {
+	tv, err := protocol.TreeView(s.tree.Working(), id)
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	var names []string
+	for _, nd := range tv.Nodes {
+		for _, p := range nd.Pending {
+			if p.Seq != pf.Seq || p.Ballot != pf.Ballot {
+				continue
+			}
+			for _, m := range p.Committee {
+				names = append(names, s.nameOrEmpty(m))
+			}
+		}
+	}
+	return strings.Join(names, ",")
 }
 
 // roots builds a tree from its input lines, each "node=I NAME:SCORE" or,

@@ -155,6 +155,10 @@ func finalizeTree(kv store.KV, env Env, t *pb.Tree) ([]Event, error) {
 // burn makes an abandoned tree cost its submitter something beyond the
 // fee (its timers were due work every block kept room for).
 func expireTree(kv store.KV, env Env, t *pb.Tree, failed uint32) ([]Event, error) {
+	cancelled, err := cancelPending(kv, t) // other nodes' proofs still before committees
+	if err != nil {
+		return nil, err
+	}
 	tp, _ := env.Params.Trees()
 	t.Burned = expiryBurn(t.Escrow, tp.TreeExpiryBurnBP)
 	t.Refunded, t.Escrow = t.Escrow-t.Burned, 0
@@ -165,8 +169,8 @@ func expireTree(kv store.KV, env Env, t *pb.Tree, failed uint32) ([]Event, error
 	if err := burn(kv, t.Burned); err != nil {
 		return nil, err
 	}
-	return []Event{treeEvent(t, "failed_node", strconv.Itoa(int(failed)), "refunded", strconv.FormatUint(t.Refunded, 10),
-		"burned", strconv.FormatUint(t.Burned, 10))}, nil
+	return append(cancelled, treeEvent(t, "failed_node", strconv.Itoa(int(failed)), "refunded", strconv.FormatUint(t.Refunded, 10),
+		"burned", strconv.FormatUint(t.Burned, 10))), nil
 }
 
 // expiryBurn is floor(r * bp / 10000), in 128 bits (bp <= 10000).

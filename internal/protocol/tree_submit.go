@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -49,16 +50,18 @@ func submitNodeProof(kv store.KV, env Env, sender address.Address, m *pb.SubmitN
 	if err != nil {
 		return reject(wire.CodeInvalidMessage, "node proof: the VRF proof does not verify with %s's registered key over tree %x node %d: %v", sender, t.Id, nd.Index, err), nil
 	}
-	if res, err := verifyNodeProof(kv, env, t, nd.Index, sender, left, right, m); err != nil || !res.OK() {
-		return res, err
+	committee := committeeTree(env.Params, t)
+	if !committee {
+		if res, err := verifyNodeProof(kv, env, t, nd.Index, sender, left, right, m); err != nil || !res.OK() {
+			return res, err
+		}
 	}
 	score := wire.TreeScore(wire.TreeVRFValue(beta), m.FeeBurnBp)
-	replace, ok := keepSlot(nd, t.ProofsPerNode, score)
-	if !ok {
+	if _, ok := keepSlot(nd, t.ProofsPerNode, score); !ok {
 		return reject(wire.CodeScoreTooLow, "node proof: score %d does not beat node %d's kept proofs that could be replaced", score, nd.Index), nil
 	}
 	pf := &pb.TreeProof{
-		Seq: nd.NextSeq, Prover: sender[:], FeeBurnBp: m.FeeBurnBp, Score: score,
+		Prover: sender[:], FeeBurnBp: m.FeeBurnBp, Score: score,
 		Left: m.Left, Right: m.Right, Outputs: m.Outputs, Height: env.Height,
 		StepIn: nd.Phase == pb.NodePhase_NODE_PHASE_STEP_SIBLING || nd.Phase == pb.NodePhase_NODE_PHASE_STEP_ANY,
 	}
@@ -66,9 +69,19 @@ func submitNodeProof(kv store.KV, env Env, sender address.Address, m *pb.SubmitN
 		sum := sha256.Sum256(m.Proof)
 		pf.ProofSha256 = sum[:]
 	}
-	evs, err := keepProof(kv, t, nd, pf, replace, m.Proof)
-	if err != nil {
-		return Result{}, err
+	var evs []Event
+	if committee {
+		more, res, err := submitPending(kv, env, t, nd, sender, pf, m.Proof)
+		if err != nil || !res.OK() {
+			return res, err
+		}
+		evs = more
+	} else {
+		more, err := keepNewProof(kv, t, nd, pf, m.Proof)
+		if err != nil {
+			return Result{}, err
+		}
+		evs = more
 	}
 	if err := setTree(kv, t); err != nil {
 		return Result{}, err
@@ -79,7 +92,24 @@ func submitNodeProof(kv store.KV, env Env, sender address.Address, m *pb.SubmitN
 	ev := event("node_proof", "tree", hex.EncodeToString(t.Id), "node", strconv.Itoa(int(nd.Index)),
 		"seq", strconv.Itoa(int(pf.Seq)), "prover", sender.String(), "fee_burn_bp", strconv.Itoa(int(pf.FeeBurnBp)),
 		"score", strconv.FormatUint(score, 10), "step_in", strconv.FormatBool(pf.StepIn))
+	if committee {
+		ev.Attrs = append(ev.Attrs, Attr{Key: "pending", Value: "true"})
+	}
 	return Result{Events: append([]Event{ev}, evs...)}, nil
+}
+
+// keepNewProof keeps a natively verified proof at once: it takes the
+// node's next seq and stores the bytes.
+func keepNewProof(kv store.KV, t *pb.Tree, nd *pb.TreeNode, pf *pb.TreeProof, proof []byte) ([]Event, error) {
+	replace, _ := keepSlot(nd, t.ProofsPerNode, pf.Score) // checked by the caller
+	pf.Seq = nd.NextSeq
+	nd.NextSeq++
+	if len(proof) > 0 {
+		if err := kv.Set(treeProofKey(t.Id, nd.Index, pf.Seq), proof); err != nil {
+			return nil, err
+		}
+	}
+	return keepProof(kv, t, nd, pf, replace)
 }
 
 // nodeFor reads the tree and node m names, proving.
@@ -129,6 +159,9 @@ func nodeProver(kv store.KV, env Env, t *pb.Tree, nd *pb.TreeNode, sender addres
 		}
 	default:
 		return nil, reject(wire.CodeWindowClosed, "node proof: node %d is %s", nd.Index, NodePhaseName(nd.Phase)), nil
+	}
+	if nd.Deciding {
+		return nil, reject(wire.CodeWindowClosed, "node proof: node %d's window ended at height %d; it takes no more proofs while committees decide the %d pending", nd.Index, nd.PhaseEnd-1, len(nd.Pending)), nil
 	}
 	for _, pf := range nd.Proofs {
 		if bytes.Equal(pf.Prover, sender[:]) {
@@ -222,10 +255,11 @@ func verifyNodeProof(r store.Reader, env Env, t *pb.Tree, node uint32, sender ad
 	return Result{}, nil
 }
 
-// keepProof puts pf in nd (replacing nd.Proofs[replace] unless it is -1),
-// stores its bytes, and re-derives the pins of nd's children. The parent
-// opens only when nd's window closes (tree_timer.go).
-func keepProof(kv store.KV, t *pb.Tree, nd *pb.TreeNode, pf *pb.TreeProof, replace int, proof []byte) ([]Event, error) {
+// keepProof puts pf (its seq given, its bytes stored) in nd, replacing
+// nd.Proofs[replace] unless it is -1, in seq order, and re-derives the
+// pins of nd's children. The parent opens only when nd's window closes
+// (tree_timer.go).
+func keepProof(kv store.KV, t *pb.Tree, nd *pb.TreeNode, pf *pb.TreeProof, replace int) ([]Event, error) {
 	var evs []Event
 	if replace >= 0 {
 		old := nd.Proofs[replace]
@@ -236,13 +270,9 @@ func keepProof(kv store.KV, t *pb.Tree, nd *pb.TreeNode, pf *pb.TreeProof, repla
 		evs = append(evs, event("node_proof_evicted", "tree", hex.EncodeToString(t.Id), "node", strconv.Itoa(int(nd.Index)),
 			"seq", strconv.Itoa(int(old.Seq)), "prover", addrString(old.Prover)))
 	}
-	nd.Proofs = append(nd.Proofs, pf)
-	nd.NextSeq++
-	if len(proof) > 0 {
-		if err := kv.Set(treeProofKey(t.Id, nd.Index, pf.Seq), proof); err != nil {
-			return nil, err
-		}
-	}
+	// a proof decided by its committee may be older than a kept one
+	at, _ := slices.BinarySearchFunc(nd.Proofs, pf.Seq, func(p *pb.TreeProof, seq uint32) int { return cmp.Compare(p.Seq, seq) })
+	nd.Proofs = slices.Insert(nd.Proofs, at, pf)
 	repin(t, nd)
 	return evs, nil
 }

@@ -60,9 +60,22 @@ func advanceTree(kv store.KV, env Env, t *pb.Tree) ([]Event, error) {
 	var evs []Event
 	for i := len(t.Nodes) - 1; i >= 0; i-- { // children before parents
 		nd := t.Nodes[i]
-		if !inWindow(nd.Phase) || nd.PhaseEnd != env.Height {
+		more, err := expireOverdue(kv, env, t, nd)
+		if err != nil {
+			return nil, err
+		}
+		evs = append(evs, more...)
+		if !nodeDue(env.Height, nd) {
 			continue
 		}
+		if len(nd.Pending) > 0 {
+			// its window ended with proofs still before committees: it
+			// waits for them (tree_committee.go)
+			nd.Deciding = true
+			evs = append(evs, nodeEvent(t, nd))
+			continue
+		}
+		nd.Deciding = false
 		if len(nd.Proofs) > 0 {
 			nd.Phase = pb.NodePhase_NODE_PHASE_CLOSED
 			evs = append(evs, nodeEvent(t, nd))
@@ -87,13 +100,22 @@ func advanceTree(kv store.KV, env Env, t *pb.Tree) ([]Event, error) {
 			return append(append(evs, nodeEvent(t, nd)), more...), err
 		}
 		nd.Phase++ // open -> step_sibling -> step_any
-		nd.PhaseEnd += t.NodeDeadline
+		nd.PhaseEnd = env.Height + t.NodeDeadline
 		if err := setTreeTimer(kv, nd.PhaseEnd, t.Id); err != nil {
 			return nil, err
 		}
 		evs = append(evs, nodeEvent(t, nd))
 	}
 	return evs, nil
+}
+
+// nodeDue reports whether nd's window ends at height h, or it was
+// deciding and its last pending proof is decided.
+func nodeDue(h int64, nd *pb.TreeNode) bool {
+	if nd.Deciding {
+		return len(nd.Pending) == 0
+	}
+	return inWindow(nd.Phase) && nd.PhaseEnd == h
 }
 
 // inWindow reports whether a node in phase takes proofs.

@@ -120,8 +120,16 @@ func CommitteePositions(active [][20]byte, w *pb.Workload, s *pb.Slot, seed []by
 		// its other provers judge the slot.
 		skip = skippedPositions(active, w, s)
 	}
-	n := len(active) - len(skip)
-	at := func(x int) int { // the position of the x-th active prover not skipped
+	return samplePositions(len(active), skip, seed, committeeID(w.Id, s.Index, s.Round), size)
+}
+
+// samplePositions draws size positions among n, those in skip (ascending)
+// left out: all of them when no more than size remain, else size drawn
+// with alloc.Sample from seed for id. The result is ascending. It works
+// on positions alone, so it never copies the list they index.
+func samplePositions(n int, skip []int, seed []byte, id [32]byte, size int) []int {
+	left := n - len(skip)
+	at := func(x int) int { // the position of the x-th not skipped
 		for _, p := range skip {
 			if p <= x {
 				x++
@@ -130,13 +138,13 @@ func CommitteePositions(active [][20]byte, w *pb.Workload, s *pb.Slot, seed []by
 		return x
 	}
 	var idx []int
-	if n <= size {
-		idx = make([]int, n)
+	if left <= size {
+		idx = make([]int, left)
 		for i := range idx {
 			idx[i] = i
 		}
 	} else {
-		for _, x := range alloc.Sample(seed, committeeID(w.Id, s.Index, s.Round), uint64(n), size) {
+		for _, x := range alloc.Sample(seed, id, uint64(left), size) {
 			idx = append(idx, int(x))
 		}
 		slices.Sort(idx)

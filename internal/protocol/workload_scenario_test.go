@@ -156,6 +156,7 @@ func (s *scenario) deploy(t testing.TB, c *cmd) string {
 	if c.has("memory") {
 		hw().MemoryMb = c.uint("memory", "", 64)
 	}
+	d.VerifyCycles = c.uint("verify-cycles", "0", 64)
 	s.programs[name] = wire.ProgramID(pv[:], vf[:])
 	s.wlNames[hex.EncodeToString(s.programs[name])] = name
 	return s.send(t, from, &pb.Msg{Kind: &pb.Msg_Deploy{Deploy: d}})

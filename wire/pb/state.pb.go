@@ -2857,15 +2857,20 @@ func (x *FeeQuote) GetAsks() []*Ask {
 // record. The workload query shows it inside the slot; once the slot is
 // decided it moves into the slot for good.
 type Ballot struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Members       []byte                 `protobuf:"bytes,1,opt,name=members,proto3" json:"members,omitempty"` // the committee's addresses, 20 bytes each, sorted
-	Votes         []byte                 `protobuf:"bytes,2,opt,name=votes,proto3" json:"votes,omitempty"`     // per member: 0 none, 1 valid, 2 invalid, 3 copied
-	Valid         uint32                 `protobuf:"varint,3,opt,name=valid,proto3" json:"valid,omitempty"`
-	Invalid       uint32                 `protobuf:"varint,4,opt,name=invalid,proto3" json:"invalid,omitempty"`
-	VoteBy        int64                  `protobuf:"varint,5,opt,name=vote_by,json=voteBy,proto3" json:"vote_by,omitempty"`
-	Workload      []byte                 `protobuf:"bytes,6,opt,name=workload,proto3" json:"workload,omitempty"` // the slot it judges
-	Slot          uint32                 `protobuf:"varint,7,opt,name=slot,proto3" json:"slot,omitempty"`
-	Copied        uint32                 `protobuf:"varint,8,opt,name=copied,proto3" json:"copied,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Members  []byte                 `protobuf:"bytes,1,opt,name=members,proto3" json:"members,omitempty"` // the committee's addresses, 20 bytes each, sorted
+	Votes    []byte                 `protobuf:"bytes,2,opt,name=votes,proto3" json:"votes,omitempty"`     // per member: 0 none, 1 valid, 2 invalid, 3 copied
+	Valid    uint32                 `protobuf:"varint,3,opt,name=valid,proto3" json:"valid,omitempty"`
+	Invalid  uint32                 `protobuf:"varint,4,opt,name=invalid,proto3" json:"invalid,omitempty"`
+	VoteBy   int64                  `protobuf:"varint,5,opt,name=vote_by,json=voteBy,proto3" json:"vote_by,omitempty"`
+	Workload []byte                 `protobuf:"bytes,6,opt,name=workload,proto3" json:"workload,omitempty"` // the slot it judges
+	Slot     uint32                 `protobuf:"varint,7,opt,name=slot,proto3" json:"slot,omitempty"`
+	Copied   uint32                 `protobuf:"varint,8,opt,name=copied,proto3" json:"copied,omitempty"`
+	// A tree ballot (docs/TREES.md, "Verification"): it judges pending proof
+	// seq of node of tree, and workload and slot are empty.
+	Tree          []byte `protobuf:"bytes,9,opt,name=tree,proto3" json:"tree,omitempty"`
+	Node          uint32 `protobuf:"varint,10,opt,name=node,proto3" json:"node,omitempty"`
+	Seq           uint32 `protobuf:"varint,11,opt,name=seq,proto3" json:"seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2956,6 +2961,27 @@ func (x *Ballot) GetCopied() uint32 {
 	return 0
 }
 
+func (x *Ballot) GetTree() []byte {
+	if x != nil {
+		return x.Tree
+	}
+	return nil
+}
+
+func (x *Ballot) GetNode() uint32 {
+	if x != nil {
+		return x.Node
+	}
+	return 0
+}
+
+func (x *Ballot) GetSeq() uint32 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
 // TreeProof is one kept proof of a node.
 type TreeProof struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -2973,6 +2999,17 @@ type TreeProof struct {
 	InWinningTree bool                   `protobuf:"varint,12,opt,name=in_winning_tree,json=inWinningTree,proto3" json:"in_winning_tree,omitempty"`
 	Paid          uint64                 `protobuf:"varint,13,opt,name=paid,proto3" json:"paid,omitempty"`   // uprv
 	Total         uint64                 `protobuf:"varint,14,opt,name=total,proto3" json:"total,omitempty"` // for a root proof: the score of everything it includes
+	// A pending proof of a committee-verified tree (docs/TREES.md,
+	// "Verification"): its ballot, the last height it takes votes, the
+	// round (from 0) and the vote fee its prover escrowed.
+	Ballot  uint64 `protobuf:"varint,15,opt,name=ballot,proto3" json:"ballot,omitempty"`
+	VoteBy  int64  `protobuf:"varint,16,opt,name=vote_by,json=voteBy,proto3" json:"vote_by,omitempty"`
+	Round   uint32 `protobuf:"varint,17,opt,name=round,proto3" json:"round,omitempty"`
+	VoteFee uint64 `protobuf:"varint,18,opt,name=vote_fee,json=voteFee,proto3" json:"vote_fee,omitempty"`
+	// Filled in by queries from the ballot, never stored: the committee
+	// (sorted addresses) and each member's vote (0 none, 1 valid, 2 invalid).
+	Committee     [][]byte `protobuf:"bytes,19,rep,name=committee,proto3" json:"committee,omitempty"`
+	Votes         []byte   `protobuf:"bytes,20,opt,name=votes,proto3" json:"votes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3105,15 +3142,63 @@ func (x *TreeProof) GetTotal() uint64 {
 	return 0
 }
 
+func (x *TreeProof) GetBallot() uint64 {
+	if x != nil {
+		return x.Ballot
+	}
+	return 0
+}
+
+func (x *TreeProof) GetVoteBy() int64 {
+	if x != nil {
+		return x.VoteBy
+	}
+	return 0
+}
+
+func (x *TreeProof) GetRound() uint32 {
+	if x != nil {
+		return x.Round
+	}
+	return 0
+}
+
+func (x *TreeProof) GetVoteFee() uint64 {
+	if x != nil {
+		return x.VoteFee
+	}
+	return 0
+}
+
+func (x *TreeProof) GetCommittee() [][]byte {
+	if x != nil {
+		return x.Committee
+	}
+	return nil
+}
+
+func (x *TreeProof) GetVotes() []byte {
+	if x != nil {
+		return x.Votes
+	}
+	return nil
+}
+
 // TreeNode is one node of a tree.
 type TreeNode struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Index         uint32                 `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`
-	Phase         NodePhase              `protobuf:"varint,2,opt,name=phase,proto3,enum=provernet.v1.NodePhase" json:"phase,omitempty"`
-	Opened        int64                  `protobuf:"varint,3,opt,name=opened,proto3" json:"opened,omitempty"`                     // the height it opened
-	PhaseEnd      int64                  `protobuf:"varint,4,opt,name=phase_end,json=phaseEnd,proto3" json:"phase_end,omitempty"` // the first height after its current window
-	NextSeq       uint32                 `protobuf:"varint,5,opt,name=next_seq,json=nextSeq,proto3" json:"next_seq,omitempty"`
-	Proofs        []*TreeProof           `protobuf:"bytes,6,rep,name=proofs,proto3" json:"proofs,omitempty"` // kept, in seq order
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Index    uint32                 `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`
+	Phase    NodePhase              `protobuf:"varint,2,opt,name=phase,proto3,enum=provernet.v1.NodePhase" json:"phase,omitempty"`
+	Opened   int64                  `protobuf:"varint,3,opt,name=opened,proto3" json:"opened,omitempty"`                     // the height it opened
+	PhaseEnd int64                  `protobuf:"varint,4,opt,name=phase_end,json=phaseEnd,proto3" json:"phase_end,omitempty"` // the first height after its current window
+	NextSeq  uint32                 `protobuf:"varint,5,opt,name=next_seq,json=nextSeq,proto3" json:"next_seq,omitempty"`
+	Proofs   []*TreeProof           `protobuf:"bytes,6,rep,name=proofs,proto3" json:"proofs,omitempty"` // kept, in seq order
+	// Proofs of a committee-verified pair waiting for their committee's
+	// verdict, in seq order: they are not kept, named or scored until valid.
+	Pending []*TreeProof `protobuf:"bytes,7,rep,name=pending,proto3" json:"pending,omitempty"`
+	// Its window ended with pending proofs: it takes no more proofs and
+	// closes (or moves on) once they are decided.
+	Deciding      bool `protobuf:"varint,8,opt,name=deciding,proto3" json:"deciding,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3190,6 +3275,20 @@ func (x *TreeNode) GetProofs() []*TreeProof {
 	return nil
 }
 
+func (x *TreeNode) GetPending() []*TreeProof {
+	if x != nil {
+		return x.Pending
+	}
+	return nil
+}
+
+func (x *TreeNode) GetDeciding() bool {
+	if x != nil {
+		return x.Deciding
+	}
+	return false
+}
+
 // Tree is a ProveTree and its progress. Its inputs live apart
 // (tree/in/<id>), its proofs' bytes too.
 type Tree struct {
@@ -3212,7 +3311,8 @@ type Tree struct {
 	UncleRewardBp uint32                 `protobuf:"varint,16,opt,name=uncle_reward_bp,json=uncleRewardBp,proto3" json:"uncle_reward_bp,omitempty"` // ditto
 	Winner        uint32                 `protobuf:"varint,17,opt,name=winner,proto3" json:"winner,omitempty"`                                      // seq of the winning root proof (valid when final)
 	EndHeight     int64                  `protobuf:"varint,18,opt,name=end_height,json=endHeight,proto3" json:"end_height,omitempty"`
-	Nodes         []*TreeNode            `protobuf:"bytes,19,rep,name=nodes,proto3" json:"nodes,omitempty"` // index i-1 holds node i
+	Nodes         []*TreeNode            `protobuf:"bytes,19,rep,name=nodes,proto3" json:"nodes,omitempty"`                              // index i-1 holds node i
+	VoteEscrow    uint64                 `protobuf:"varint,20,opt,name=vote_escrow,json=voteEscrow,proto3" json:"vote_escrow,omitempty"` // the vote fees of its pending proofs, held apart from R
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3378,6 +3478,13 @@ func (x *Tree) GetNodes() []*TreeNode {
 		return x.Nodes
 	}
 	return nil
+}
+
+func (x *Tree) GetVoteEscrow() uint64 {
+	if x != nil {
+		return x.VoteEscrow
+	}
+	return 0
 }
 
 // TreeInputs is a tree's inputs, kept apart from the record that every
@@ -3672,7 +3779,7 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\x10price_per_mcycle\x18\x06 \x01(\x04R\x0epricePerMcycle\x12 \n" +
 	"\fmin_slot_fee\x18\a \x01(\x04R\n" +
 	"minSlotFee\x12%\n" +
-	"\x04asks\x18\b \x03(\v2\x11.provernet.v1.AskR\x04asks\"\xc9\x01\n" +
+	"\x04asks\x18\b \x03(\v2\x11.provernet.v1.AskR\x04asks\"\x83\x02\n" +
 	"\x06Ballot\x12\x18\n" +
 	"\amembers\x18\x01 \x01(\fR\amembers\x12\x14\n" +
 	"\x05votes\x18\x02 \x01(\fR\x05votes\x12\x14\n" +
@@ -3681,7 +3788,11 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\avote_by\x18\x05 \x01(\x03R\x06voteBy\x12\x1a\n" +
 	"\bworkload\x18\x06 \x01(\fR\bworkload\x12\x12\n" +
 	"\x04slot\x18\a \x01(\rR\x04slot\x12\x16\n" +
-	"\x06copied\x18\b \x01(\rR\x06copied\"\xed\x02\n" +
+	"\x06copied\x18\b \x01(\rR\x06copied\x12\x12\n" +
+	"\x04tree\x18\t \x01(\fR\x04tree\x12\x12\n" +
+	"\x04node\x18\n" +
+	" \x01(\rR\x04node\x12\x10\n" +
+	"\x03seq\x18\v \x01(\rR\x03seq\"\x83\x04\n" +
 	"\tTreeProof\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\rR\x03seq\x12\x16\n" +
 	"\x06prover\x18\x02 \x01(\fR\x06prover\x12\x1e\n" +
@@ -3697,14 +3808,22 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\x06pinned\x18\v \x01(\bR\x06pinned\x12&\n" +
 	"\x0fin_winning_tree\x18\f \x01(\bR\rinWinningTree\x12\x12\n" +
 	"\x04paid\x18\r \x01(\x04R\x04paid\x12\x14\n" +
-	"\x05total\x18\x0e \x01(\x04R\x05total\"\xd0\x01\n" +
+	"\x05total\x18\x0e \x01(\x04R\x05total\x12\x16\n" +
+	"\x06ballot\x18\x0f \x01(\x04R\x06ballot\x12\x17\n" +
+	"\avote_by\x18\x10 \x01(\x03R\x06voteBy\x12\x14\n" +
+	"\x05round\x18\x11 \x01(\rR\x05round\x12\x19\n" +
+	"\bvote_fee\x18\x12 \x01(\x04R\avoteFee\x12\x1c\n" +
+	"\tcommittee\x18\x13 \x03(\fR\tcommittee\x12\x14\n" +
+	"\x05votes\x18\x14 \x01(\fR\x05votes\"\x9f\x02\n" +
 	"\bTreeNode\x12\x14\n" +
 	"\x05index\x18\x01 \x01(\rR\x05index\x12-\n" +
 	"\x05phase\x18\x02 \x01(\x0e2\x17.provernet.v1.NodePhaseR\x05phase\x12\x16\n" +
 	"\x06opened\x18\x03 \x01(\x03R\x06opened\x12\x1b\n" +
 	"\tphase_end\x18\x04 \x01(\x03R\bphaseEnd\x12\x19\n" +
 	"\bnext_seq\x18\x05 \x01(\rR\anextSeq\x12/\n" +
-	"\x06proofs\x18\x06 \x03(\v2\x17.provernet.v1.TreeProofR\x06proofs\"\xaf\x04\n" +
+	"\x06proofs\x18\x06 \x03(\v2\x17.provernet.v1.TreeProofR\x06proofs\x121\n" +
+	"\apending\x18\a \x03(\v2\x17.provernet.v1.TreeProofR\apending\x12\x1a\n" +
+	"\bdeciding\x18\b \x01(\bR\bdeciding\"\xd0\x04\n" +
 	"\x04Tree\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\fR\x02id\x12\x14\n" +
 	"\x05owner\x18\x02 \x01(\fR\x05owner\x12!\n" +
@@ -3726,7 +3845,9 @@ const file_provernet_v1_state_proto_rawDesc = "" +
 	"\x06winner\x18\x11 \x01(\rR\x06winner\x12\x1d\n" +
 	"\n" +
 	"end_height\x18\x12 \x01(\x03R\tendHeight\x12,\n" +
-	"\x05nodes\x18\x13 \x03(\v2\x16.provernet.v1.TreeNodeR\x05nodes\"9\n" +
+	"\x05nodes\x18\x13 \x03(\v2\x16.provernet.v1.TreeNodeR\x05nodes\x12\x1f\n" +
+	"\vvote_escrow\x18\x14 \x01(\x04R\n" +
+	"voteEscrow\"9\n" +
 	"\n" +
 	"TreeInputs\x12+\n" +
 	"\x06inputs\x18\x01 \x03(\v2\x13.provernet.v1.InputR\x06inputs*\xc7\x01\n" +
@@ -3867,14 +3988,15 @@ var file_provernet_v1_state_proto_depIdxs = []int32{
 	10, // 25: provernet.v1.FeeQuote.asks:type_name -> provernet.v1.Ask
 	4,  // 26: provernet.v1.TreeNode.phase:type_name -> provernet.v1.NodePhase
 	32, // 27: provernet.v1.TreeNode.proofs:type_name -> provernet.v1.TreeProof
-	3,  // 28: provernet.v1.Tree.state:type_name -> provernet.v1.TreeState
-	33, // 29: provernet.v1.Tree.nodes:type_name -> provernet.v1.TreeNode
-	39, // 30: provernet.v1.TreeInputs.inputs:type_name -> provernet.v1.Input
-	31, // [31:31] is the sub-list for method output_type
-	31, // [31:31] is the sub-list for method input_type
-	31, // [31:31] is the sub-list for extension type_name
-	31, // [31:31] is the sub-list for extension extendee
-	0,  // [0:31] is the sub-list for field type_name
+	32, // 28: provernet.v1.TreeNode.pending:type_name -> provernet.v1.TreeProof
+	3,  // 29: provernet.v1.Tree.state:type_name -> provernet.v1.TreeState
+	33, // 30: provernet.v1.Tree.nodes:type_name -> provernet.v1.TreeNode
+	39, // 31: provernet.v1.TreeInputs.inputs:type_name -> provernet.v1.Input
+	32, // [32:32] is the sub-list for method output_type
+	32, // [32:32] is the sub-list for method input_type
+	32, // [32:32] is the sub-list for extension type_name
+	32, // [32:32] is the sub-list for extension extendee
+	0,  // [0:32] is the sub-list for field type_name
 }
 
 func init() { file_provernet_v1_state_proto_init() }
