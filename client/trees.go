@@ -44,6 +44,15 @@ func ProveTreeGnarkMsg(p *wire.Params, inputs [][]byte, reward uint64, nodeDeadl
 	return m, nil
 }
 
+// ProveTreeProgramsMsg asks for a proof tree of two deployed programs
+// (ids), whose node proofs committees judge (docs/TREES.md,
+// "Verification"), over inline inputs as ProveTreeMsg.
+func ProveTreeProgramsMsg(base, merge []byte, inputs [][]byte, reward uint64, nodeDeadline int64) *Msg {
+	m := ProveTreeMsg(inputs, reward, nodeDeadline)
+	m.GetProveTree().BaseProgram, m.GetProveTree().MergeProgram = base, merge
+	return m
+}
+
 // ProveTree sends m (a ProveTree message) alone in a transaction and
 // returns the tree's id (hex), known before the chain includes it.
 func (c *Client) ProveTree(ctx context.Context, key *Key, fee uint64, m *Msg) (string, *wire.BroadcastResult, error) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -33,7 +34,7 @@ type treeSubmitReport struct {
 }
 
 func newTreeSubmitCmd(g *globals) *cobra.Command {
-	var from, reward, fee, pair string
+	var from, reward, fee, pair, base, merge string
 	var inputs []string
 	var deadline int64
 	var wait bool
@@ -47,10 +48,15 @@ number of files must be a power of two (2..max_tree_inputs). --pair hash (the
 default) is the hash test pair, which proves nothing; --pair gnark is the
 chain's gnark pair, real Groth16 proofs whose merges verify their children
 in-circuit (the chain's params must name its keys, and provers need them; a
-merge takes minutes, so give it a --node-deadline of that many blocks). It
-prints the tree's id; follow it with ` + "`provernet tree status ID`" + `.`,
+merge takes minutes, so give it a --node-deadline of that many blocks).
+--base and --merge name two deployed programs instead (ids or names; both
+must declare a verifier budget): provers run them in the sandbox on the
+tree file contract (examples/programs/README.md, "Tree programs") and a
+committee judges each node proof before it counts. It prints the tree's
+id; follow it with ` + "`provernet tree status ID`" + `.`,
 		Example: `  provernet tree submit --from dev0 --input tx0 --input tx1 --input tx2 --input tx3 --reward 5prv --wait
-  provernet tree submit --pair gnark --node-deadline 600 --from dev0 --input tx0 --input tx1 --input tx2 --input tx3 --reward 5prv`,
+  provernet tree submit --pair gnark --node-deadline 600 --from dev0 --input tx0 --input tx1 --input tx2 --input tx3 --reward 5prv
+  provernet tree submit --base sha256-tree-base --merge sha256-tree-merge --node-deadline 30 --from dev0 --input tx0 --input tx1 --reward 5prv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			key, err := g.loadKey(from)
@@ -72,9 +78,13 @@ prints the tree's id; follow it with ` + "`provernet tree status ID`" + `.`,
 				return err
 			}
 			m := client.ProveTreeMsg(data, r, deadline)
-			switch pair {
-			case "hash":
-			case "gnark":
+			switch {
+			case base != "" || merge != "":
+				if m, err = g.deployedTreeMsg(cmd, pair, base, merge, data, r, deadline); err != nil {
+					return err
+				}
+			case pair == "hash":
+			case pair == "gnark":
 				p, err := g.client().Params(cmd.Context())
 				if err != nil {
 					return nodeErr(err)
@@ -83,7 +93,7 @@ prints the tree's id; follow it with ` + "`provernet tree status ID`" + `.`,
 					return cli.WithHint(err, "make the keys with `provernet tree keys` and start the chain with them (devnet --tree-keys DIR)")
 				}
 			default:
-				return cli.WithHint(fmt.Errorf("--pair %q", pair), "hash (proves nothing) or gnark")
+				return cli.WithHint(fmt.Errorf("--pair %q", pair), "hash (proves nothing) or gnark; or --base and --merge for deployed programs")
 			}
 			return g.submitTree(cmd.Context(), key, feeU, m, wait, timeout)
 		},
@@ -94,12 +104,36 @@ prints the tree's id; follow it with ` + "`provernet tree status ID`" + `.`,
 	cmd.Flags().Int64Var(&deadline, "node-deadline", 10, "blocks each node's window (and each step-in window) lasts")
 	cmd.Flags().StringVar(&fee, "fee", "", "transaction fee to offer (default: the chain's minimum)")
 	cmd.Flags().StringVar(&pair, "pair", "hash", "the program pair: hash (the test pair, proves nothing) or gnark (the chain's recursive Groth16 pair)")
+	cmd.Flags().StringVar(&base, "base", "", "a deployed base program (id or name), with --merge: a tree judged by committees")
+	cmd.Flags().StringVar(&merge, "merge", "", "a deployed merge program (id or name), with --base")
 	cmd.Flags().BoolVar(&wait, "wait", false, "wait until the transaction is committed")
 	cmd.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "how long --wait waits")
 	for _, f := range []string{"from", "input", "reward"} {
 		_ = cmd.MarkFlagRequired(f)
 	}
 	return cmd
+}
+
+// deployedTreeMsg is a ProveTree of two deployed programs, named by id or
+// name.
+func (g *globals) deployedTreeMsg(cmd *cobra.Command, pair, base, merge string, data [][]byte, reward uint64, deadline int64) (*client.Msg, error) {
+	if base == "" || merge == "" {
+		return nil, cli.WithHint(errors.New("--base and --merge go together"), "name both deployed programs, or neither for --pair")
+	}
+	if cmd.Flags().Changed("pair") {
+		return nil, cli.WithHint(fmt.Errorf("--pair %s with --base and --merge", pair), "--pair names a built-in pair; drop it to prove deployed programs")
+	}
+	var ids [2][]byte
+	for i, s := range []string{base, merge} {
+		id, err := resolveProgram(cmd, g.client(), s)
+		if err != nil {
+			return nil, err
+		}
+		if ids[i], err = hex.DecodeString(id); err != nil {
+			return nil, err
+		}
+	}
+	return client.ProveTreeProgramsMsg(ids[0], ids[1], data, reward, deadline), nil
 }
 
 // readTreeInputs reads the input files; their count must be a power of
@@ -176,6 +210,9 @@ func printTree(w io.Writer, t *wire.Tree) {
 		if nd.Until != 0 {
 			fmt.Fprintf(w, " (window to height %d)", nd.Until-1)
 		}
+		if nd.Deciding {
+			fmt.Fprint(w, " deciding: its window ended with proofs before committees")
+		}
 		fmt.Fprintln(w)
 		for _, p := range nd.Proofs {
 			var flags []string
@@ -194,6 +231,19 @@ func printTree(w io.Writer, t *wire.Tree) {
 				flags = append(flags, fmt.Sprintf("names %v %v", p.Left, p.Right))
 			}
 			fmt.Fprintf(w, "  #%d %s fee_burn %d bp, score %d, paid %d uprv %s\n", p.Seq, p.Prover, p.FeeBurnBP, p.Score, p.PaidUprv, strings.Join(flags, " "))
+		}
+		for _, p := range nd.Pending {
+			var valid, invalid int
+			for _, v := range p.Votes {
+				switch v {
+				case "valid":
+					valid++
+				case "invalid", "copied":
+					invalid++
+				}
+			}
+			fmt.Fprintf(w, "  pending #%d %s score %d: ballot %d (round %d) until height %d, %d of %d members voted valid, %d invalid\n",
+				p.Seq, p.Prover, p.Score, p.Ballot, p.Round, p.VoteBy, valid, len(p.Committee), invalid)
 		}
 	}
 }

@@ -64,24 +64,43 @@ func TreeOf(t *pb.Tree) wire.Tree {
 		MergeProgram: hex.EncodeToString(t.MergeProgram), N: t.N, NumNodes: uint32(len(t.Nodes)),
 		ProofsPerNode: t.ProofsPerNode, RewardUprv: t.Reward, NodeDeadline: t.NodeDeadline, Height: t.Height,
 		EndHeight: t.EndHeight, State: protocol.TreeStateName(t.State), Escrow: t.Escrow, Paid: t.Paid, Burned: t.Burned,
-		Refunded: t.Refunded, Nodes: []wire.TreeNode{},
+		Refunded: t.Refunded, VoteEscrow: t.VoteEscrow, Nodes: []wire.TreeNode{},
 	}
 	if t.State == pb.TreeState_TREE_STATE_FINAL {
 		winner := t.Winner
 		out.Winner = &winner
 	}
 	for _, nd := range t.Nodes {
-		n := wire.TreeNode{Node: nd.Index, Phase: protocol.NodePhaseName(nd.Phase), Opened: nd.Opened, Until: nd.PhaseEnd, Proofs: []wire.TreeProof{}}
+		n := wire.TreeNode{Node: nd.Index, Phase: protocol.NodePhaseName(nd.Phase), Opened: nd.Opened, Until: nd.PhaseEnd,
+			Proofs: []wire.TreeProof{}, Deciding: nd.Deciding}
 		for _, pf := range nd.Proofs {
-			n.Proofs = append(n.Proofs, wire.TreeProof{
-				Seq: pf.Seq, Prover: bech32(pf.Prover), FeeBurnBP: pf.FeeBurnBp, Score: pf.Score, Left: pf.Left, Right: pf.Right,
-				Outputs: hex.EncodeToString(pf.Outputs), ProofSha256: hex.EncodeToString(pf.ProofSha256), Height: pf.Height,
-				StepIn: pf.StepIn, Pinned: pf.Pinned, InWinningTree: pf.InWinningTree, PaidUprv: pf.Paid, Total: pf.Total,
-			})
+			n.Proofs = append(n.Proofs, treeProofOf(pf))
+		}
+		for _, pf := range nd.Pending {
+			v := treeProofOf(pf)
+			v.Ballot, v.VoteBy, v.Round, v.VoteFeeUprv = pf.Ballot, pf.VoteBy, pf.Round, pf.VoteFee
+			for i, m := range pf.Committee {
+				v.Committee = append(v.Committee, bech32(m))
+				vote := ""
+				if i < len(pf.Votes) {
+					vote = [...]string{"", "valid", "invalid", "copied"}[min(int(pf.Votes[i]), 3)]
+				}
+				v.Votes = append(v.Votes, vote)
+			}
+			n.Pending = append(n.Pending, v)
 		}
 		out.Nodes = append(out.Nodes, n)
 	}
 	return out
+}
+
+// treeProofOf converts a kept or pending proof.
+func treeProofOf(pf *pb.TreeProof) wire.TreeProof {
+	return wire.TreeProof{
+		Seq: pf.Seq, Prover: bech32(pf.Prover), FeeBurnBP: pf.FeeBurnBp, Score: pf.Score, Left: pf.Left, Right: pf.Right,
+		Outputs: hex.EncodeToString(pf.Outputs), ProofSha256: hex.EncodeToString(pf.ProofSha256), Height: pf.Height,
+		StepIn: pf.StepIn, Pinned: pf.Pinned, InWinningTree: pf.InWinningTree, PaidUprv: pf.Paid, Total: pf.Total,
+	}
 }
 
 func bech32(b []byte) string {

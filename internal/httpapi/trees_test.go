@@ -42,3 +42,25 @@ func TestTreeEndpoint(t *testing.T) {
 		}
 	}
 }
+
+// TestTreeOfPending: a tree of deployed programs shows its pending
+// proofs with their ballots, committees and votes so far, the deciding
+// flag and the vote escrow (docs/TREES.md, "Verification").
+func TestTreeOfPending(t *testing.T) {
+	prover, m1, m2 := address.Address{1}, address.Address{2}, address.Address{3}
+	tr := &pb.Tree{Id: make([]byte, 32), Owner: prover[:], N: 2, Reward: 30, ProofsPerNode: 3, VoteEscrow: 200,
+		State: pb.TreeState_TREE_STATE_PROVING,
+		Nodes: []*pb.TreeNode{{Index: 1, Phase: pb.NodePhase_NODE_PHASE_OPEN, Deciding: true, Pending: []*pb.TreeProof{
+			{Seq: 2, Prover: prover[:], Score: 9, Ballot: 17, VoteBy: 40, Round: 1, VoteFee: 200,
+				Committee: [][]byte{m1[:], m2[:]}, Votes: []byte{0, 2}}}}}}
+	b, err := json.Marshal(TreeOf(tr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"vote_escrow":200`, `"deciding":true`, `"pending":[{"seq":2`, `"ballot":17`, `"vote_by":40`, `"round":1`,
+		`"vote_fee_uprv":200`, `"committee":["` + m1.String() + `","` + m2.String() + `"]`, `"votes":["","invalid"]`, `"proofs":[]`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("TreeOf JSON %s lacks %s", b, want)
+		}
+	}
+}
