@@ -129,6 +129,12 @@ func openTreeBallot(kv store.KV, env Env, t *pb.Tree, nd *pb.TreeNode, pf *pb.Tr
 	if len(members) == 0 {
 		return resolvePending(kv, env, t, nd, pf, voteValid, nil)
 	}
+	// The ballot takes votes to vote_by; its end is looked at by a timer
+	// of the tree at vote_by+1 or, when that height's tree slots are
+	// full, the first later one with room (tree_slots.go).
+	if _, err := treeTimerFrom(kv, env.Params, env.Height+env.Params.VoteWindow+1, t.Id); err != nil {
+		return nil, err
+	}
 	n, err := nextBallot(kv)
 	if err != nil {
 		return nil, err
@@ -141,9 +147,6 @@ func openTreeBallot(kv store.KV, env Env, t *pb.Tree, nd *pb.TreeNode, pf *pb.Tr
 	}
 	if env.Block != nil && env.Block.votes.next != 0 {
 		env.Block.votes.next = max(env.Block.votes.next, n+1) // as startVote
-	}
-	if err := setTreeTimer(kv, pf.VoteBy+1, t.Id); err != nil {
-		return nil, err
 	}
 	return []Event{event("node_ballot", "tree", hex.EncodeToString(t.Id), "node", strconv.Itoa(int(nd.Index)),
 		"seq", strconv.Itoa(int(pf.Seq)), "ballot", strconv.FormatUint(n, 10), "round", strconv.Itoa(int(pf.Round)),
@@ -219,9 +222,9 @@ func decideTreeBallot(kv store.KV, env Env, t *pb.Tree, tally *ballotTally) ([]E
 		return nil, err
 	}
 	if nd.Deciding && len(nd.Pending) == 0 {
-		// its last pending proof decided: the node closes (or moves on)
-		// at the start of the next block
-		if err := setTreeTimer(kv, env.Height+1, t.Id); err != nil {
+		// Its last pending proof decided: the node closes (or moves on)
+		// at the start of the next block with room for the tree's timer.
+		if _, err := treeTimerFrom(kv, env.Params, env.Height+1, t.Id); err != nil {
 			return nil, err
 		}
 	}

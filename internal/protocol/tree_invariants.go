@@ -25,7 +25,28 @@ func CheckTrees(r store.Reader) error {
 		}
 		return len(errs) < 10
 	})
-	return errors.Join(append(errs, err)...)
+	return errors.Join(append(errs, err, checkTreeTimerSlots(r))...)
+}
+
+// checkTreeTimerSlots checks that every pending tree timer holds a slot
+// at its height (tree_slots.go): the committee path's timers too, so no
+// height's tree timers exceed maxTreesDue but by treeTimerFrom's last
+// resort.
+func checkTreeTimerSlots(r store.Reader) error {
+	var missing []byte
+	err := r.Iterate(prefixTreeTimer, store.PrefixEnd(prefixTreeTimer), func(k, _ []byte) bool {
+		slot := append(append([]byte{}, prefixTreeSlot...), k[len(prefixTreeTimer):]...)
+		v, err := r.Get(slot)
+		if err != nil || v == nil {
+			missing = k
+			return false
+		}
+		return true
+	})
+	if err == nil && missing != nil {
+		err = fmt.Errorf("tree timer %x holds no slot at its height", missing[len(prefixTreeTimer):])
+	}
+	return err
 }
 
 func checkTree(t *pb.Tree) error {

@@ -25,6 +25,7 @@ import (
 //	scores tree=T node=I names=A,B,... [burn=BP]: what each would score
 //	tree T [summary]: the tree, its nodes and kept proofs, the roots' totals
 //	tree-share reward=R burn=BP nodes=N [per-node=K]: one proof's pay
+//	due from=H to=H: each height's due weight (DueWeight), those above 0
 //	roots n=N, then lines "node=I NAME:SCORE[:L1+L2/R1+R2] ...": the winning root of a made-up tree
 //
 // A prover's VRF secret key is SHA-256("vrf:" + name), so its scores are
@@ -51,6 +52,8 @@ func (s *scenario) handleTree(t testing.TB, c *cmd) (string, bool) {
 		return fmt.Sprintf("share=%d", protocol.TreeShare(r, uint32(bp), nodes*k)), true
 	case "roots":
 		return s.roots(c), true
+	case "due":
+		return s.due(t, c), true
 	}
 	return "", false
 }
@@ -402,6 +405,22 @@ func (s *scenario) roots(c *cmd) string {
 			}
 		}
 		out = append(out, fmt.Sprintf("winner %s by %d", nameOf[[2]uint32{1, totals[win].Seq}], margin))
+	}
+	return strings.Join(out, "\n")
+}
+
+// due prints each height's due work from the state now, with how much
+// of it is tree timers, for heights that have some.
+func (s *scenario) due(t testing.TB, c *cmd) string {
+	var out []string
+	for h := c.int("from", ""); h <= c.int("to", ""); h++ {
+		w, err := protocol.DueWeight(s.tree.Working(), s.env.Params, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w > 0 {
+			out = append(out, fmt.Sprintf("height %d due=%d trees=%d", h, w, w/wire.WeightTreeTimer))
+		}
 	}
 	return strings.Join(out, "\n")
 }

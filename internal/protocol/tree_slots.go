@@ -84,3 +84,48 @@ func releaseTreeSlots(kv store.KV, h int64) error {
 	}
 	return nil
 }
+
+// maxTimerSearch is how many heights treeTimerFrom looks at for a slot.
+const maxTimerSearch = 64
+
+// treeTimerFrom sets tree id's timer at the first height from from on
+// where the tree holds a slot already or one is free, taking it, and
+// returns that height. A tree's own window ends are reserved when it is
+// included, so they are found at once; the committee path's timers (a
+// ballot's end, a deciding node's close, and the windows after a node
+// that decided late, which leave the reserved heights) look for a slot,
+// so they too never make a height's tree timers exceed maxTreesDue
+// (review M5), and only move later when heights are full. After
+// maxTimerSearch full heights it takes the last one anyway: a tree is
+// never left without a timer (docs/TREES.md, "Block weight").
+func treeTimerFrom(kv store.KV, p Params, from int64, id []byte) (int64, error) {
+	h := from
+	for i := range maxTimerSearch {
+		h = from + int64(i)
+		held, free, err := treeSlotAt(kv, p, h, id)
+		if err != nil {
+			return 0, err
+		}
+		if held {
+			return h, setTreeTimer(kv, h, id)
+		}
+		if free {
+			break
+		}
+	}
+	if err := kv.Set(treeSlotKey(h, id), []byte{1}); err != nil {
+		return 0, err
+	}
+	return h, setTreeTimer(kv, h, id)
+}
+
+// treeSlotAt reports whether tree id holds a slot at h, and else whether
+// one is free there.
+func treeSlotAt(r store.Reader, p Params, h int64, id []byte) (held, free bool, err error) {
+	v, err := r.Get(treeSlotKey(h, id))
+	if err != nil || v != nil {
+		return v != nil, false, err
+	}
+	full, err := fullTreeSlot(r, p, []int64{h})
+	return false, full == 0, err
+}

@@ -302,19 +302,22 @@ func repin(t *pb.Tree, nd *pb.TreeNode) {
 
 // openIfReady opens merge node parent at height h if it waits and both
 // its children have closed: their kept proofs are final.
-func openIfReady(kv store.KV, h int64, t *pb.Tree, parent uint32) (bool, error) {
-	p := t.Nodes[parent-1]
+func openIfReady(kv store.KV, p Params, h int64, t *pb.Tree, parent uint32) (bool, error) {
+	nd := t.Nodes[parent-1]
 	closed := func(c uint32) bool { return t.Nodes[c-1].Phase == pb.NodePhase_NODE_PHASE_CLOSED }
-	if p.Phase != pb.NodePhase_NODE_PHASE_WAITING || !closed(2*parent) || !closed(2*parent+1) {
+	if nd.Phase != pb.NodePhase_NODE_PHASE_WAITING || !closed(2*parent) || !closed(2*parent+1) {
 		return false, nil
 	}
-	return true, openNode(kv, h, t, p)
+	return true, openNode(kv, p, h, t, nd)
 }
 
-// openNode opens nd at height h for node_deadline blocks.
-func openNode(kv store.KV, h int64, t *pb.Tree, nd *pb.TreeNode) error {
-	nd.Phase, nd.Opened, nd.PhaseEnd = pb.NodePhase_NODE_PHASE_OPEN, h, h+t.NodeDeadline
-	return setTreeTimer(kv, nd.PhaseEnd, t.Id)
+// openNode opens nd at height h for node_deadline blocks (more only
+// when the committee path moved the tree off its reserved heights and the
+// height it would end at has no room for its timer: treeTimerFrom).
+func openNode(kv store.KV, p Params, h int64, t *pb.Tree, nd *pb.TreeNode) error {
+	end, err := treeTimerFrom(kv, p, h+t.NodeDeadline, t.Id)
+	nd.Phase, nd.Opened, nd.PhaseEnd = pb.NodePhase_NODE_PHASE_OPEN, h, end
+	return err
 }
 
 // nodeEvent describes a node's phase.

@@ -85,7 +85,7 @@ func advanceTree(kv store.KV, env Env, t *pb.Tree) ([]Event, error) {
 			}
 			// a parent opened now has a window ending after this height,
 			// so this loop, which reaches it later, leaves it alone
-			opened, err := openIfReady(kv, env.Height, t, nd.Index/2)
+			opened, err := openIfReady(kv, env.Params, env.Height, t, nd.Index/2)
 			if err != nil {
 				return nil, err
 			}
@@ -100,10 +100,11 @@ func advanceTree(kv store.KV, env Env, t *pb.Tree) ([]Event, error) {
 			return append(append(evs, nodeEvent(t, nd)), more...), err
 		}
 		nd.Phase++ // open -> step_sibling -> step_any
-		nd.PhaseEnd = env.Height + t.NodeDeadline
-		if err := setTreeTimer(kv, nd.PhaseEnd, t.Id); err != nil {
+		end, err := treeTimerFrom(kv, env.Params, env.Height+t.NodeDeadline, t.Id)
+		if err != nil {
 			return nil, err
 		}
+		nd.PhaseEnd = end
 		evs = append(evs, nodeEvent(t, nd))
 	}
 	return evs, nil
@@ -132,7 +133,7 @@ func openTree(kv store.KV, env Env, t *pb.Tree) ([]Event, error) {
 	t.Seed, t.State = seed, pb.TreeState_TREE_STATE_PROVING
 	for _, nd := range t.Nodes {
 		if isBase(t.N, nd.Index) {
-			if err := openNode(kv, env.Height, t, nd); err != nil {
+			if err := openNode(kv, env.Params, env.Height, t, nd); err != nil {
 				return nil, err
 			}
 		}
