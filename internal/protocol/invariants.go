@@ -95,8 +95,9 @@ func checkIndexed(r store.Reader, prefix []byte, check func(k, v []byte) error) 
 }
 
 // CheckProverCounts verifies that every prover's held (allocated slots
-// not yet delivered) and open_results (results in unsettled workloads)
-// equal what the workloads say: a count that drifts locks a stake for
+// not yet delivered) and open_results (results in unsettled workloads,
+// and node proofs pending before committees) equal what the workloads
+// and trees say: a count that drifts locks a stake for
 // good or frees one that should answer for a result; and that nobody holds
 // more than its max_concurrent.
 func CheckProverCounts(r store.Reader) error {
@@ -111,6 +112,17 @@ func CheckProverCounts(r store.Reader) error {
 				held[string(s.Prover)]++
 			case s.SubmitHeight > 0 && holdsResult(s.State):
 				open[string(s.Prover)]++
+			}
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	err = Scan(r, prefixTree, func(t *pb.Tree) bool { // a pending node proof is an open result too
+		for _, nd := range t.Nodes {
+			for _, pf := range nd.Pending {
+				open[string(pf.Prover)]++
 			}
 		}
 		return true

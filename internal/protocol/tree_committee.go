@@ -105,6 +105,11 @@ func submitPending(kv store.KV, env Env, t *pb.Tree, nd *pb.TreeNode, sender add
 	pf.Seq, pf.VoteFee = nd.NextSeq, fee
 	nd.NextSeq++
 	t.VoteEscrow += fee
+	// Its stake answers for it: the prover may not withdraw while it waits
+	// (withdraw checks open_results, as for a Run's unsettled result).
+	if err := updateProver(kv, sender[:], func(p *pb.Prover) { p.OpenResults++ }); err != nil {
+		return nil, Result{}, err
+	}
 	if len(proof) > 0 {
 		if err := kv.Set(treeProofKey(t.Id, nd.Index, pf.Seq), proof); err != nil {
 			return nil, Result{}, err
@@ -238,7 +243,9 @@ func decideTreeBallot(kv store.KV, env Env, t *pb.Tree, tally *ballotTally) ([]E
 // prover and burns the rest of the fee; members that voted otherwise
 // are slashed slash_wrong_vote_bp.
 func resolvePending(kv store.KV, env Env, t *pb.Tree, nd *pb.TreeNode, pf *pb.TreeProof, verdict byte, tally *ballotTally) ([]Event, error) {
-	removePending(t, nd, pf)
+	if err := removePending(kv, t, nd, pf); err != nil {
+		return nil, err
+	}
 	var evs []Event
 	rest := pf.VoteFee
 	if tally != nil {
@@ -278,11 +285,13 @@ func verdictEvent(t *pb.Tree, nd *pb.TreeNode, pf *pb.TreeProof, verdict string,
 		"seq", strconv.Itoa(int(pf.Seq)), "prover", addrString(pf.Prover), "verdict", verdict, "kept", strconv.FormatBool(kept))
 }
 
-// removePending takes pf out of nd's pending proofs and its fee out of
-// the tree's vote escrow (the caller pays it out).
-func removePending(t *pb.Tree, nd *pb.TreeNode, pf *pb.TreeProof) {
+// removePending takes pf out of nd's pending proofs, its fee out of the
+// tree's vote escrow (the caller pays it out) and itself out of its
+// prover's open results.
+func removePending(kv store.KV, t *pb.Tree, nd *pb.TreeNode, pf *pb.TreeProof) error {
 	nd.Pending = slices.DeleteFunc(nd.Pending, func(p *pb.TreeProof) bool { return p == pf })
 	t.VoteEscrow -= pf.VoteFee
+	return updateProver(kv, pf.Prover, func(p *pb.Prover) { p.OpenResults = max(p.OpenResults, 1) - 1 })
 }
 
 // payTreeVoters pays tree_vote_fee to each member that voted as tally
@@ -373,7 +382,9 @@ func closeTreeBallot(kv store.KV, pf *pb.TreeProof, absences bool) error {
 // dropPending removes pf undecided: its fee back to its prover, its bytes
 // deleted.
 func dropPending(kv store.KV, t *pb.Tree, nd *pb.TreeNode, pf *pb.TreeProof, why string) ([]Event, error) {
-	removePending(t, nd, pf)
+	if err := removePending(kv, t, nd, pf); err != nil {
+		return nil, err
+	}
 	if err := credit(kv, pf.Prover, pf.VoteFee); err != nil {
 		return nil, err
 	}
