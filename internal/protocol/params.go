@@ -523,6 +523,11 @@ func (p Params) Validate() error {
 	}
 	if p.TreeParams != nil && p.TreeParams.MaxTreeInputs != 0 {
 		errs = append(errs, p.TreeParams.validate())
+		// a pending proof escrows tree_vote_fee for each member: committee_size
+		// is not bounded, so the product is checked, not the fee alone
+		if size := uint64(TreeCommitteeSize(p)); p.TreeVoteFee > 0 && size > (1<<62)/p.TreeVoteFee {
+			errs = append(errs, fmt.Errorf("tree_vote_fee %d for each of %d members exceeds 2^62 uprv", p.TreeVoteFee, size))
+		}
 	}
 	if p.ValidatorParams != nil && p.ValidatorParams.MaxValidators != 0 {
 		errs = append(errs, p.ValidatorParams.validate())

@@ -127,24 +127,25 @@ func submitPending(kv store.KV, env Env, t *pb.Tree, nd *pb.TreeNode, sender add
 // its ballot; with nobody to ask (a network of one prover) the proof is
 // valid at once, as a Run's is (vote.go).
 func openTreeBallot(kv store.KV, env Env, t *pb.Tree, nd *pb.TreeNode, pf *pb.TreeProof) ([]Event, error) {
-	members, err := drawTreeCommittee(kv, env, t.Id, nd.Index, pf)
+	members, err := drawTreeCommittee(kv, env, t.Id, nd, pf)
 	if err != nil {
 		return nil, err
 	}
 	if len(members) == 0 {
 		return resolvePending(kv, env, t, nd, pf, voteValid, nil)
 	}
-	// The ballot takes votes to vote_by; its end is looked at by a timer
-	// of the tree at vote_by+1 or, when that height's tree slots are
-	// full, the first later one with room (tree_slots.go).
-	if _, err := treeTimerFrom(kv, env.Params, env.Height+env.Params.VoteWindow+1, t.Id); err != nil {
+	// The ballot's end is looked at by a timer of the tree after
+	// vote_window or, when that height's tree slots are full, at the
+	// first later one with room (tree_slots.go); it takes votes until then.
+	due, err := treeTimerFrom(kv, env.Params, env.Height+env.Params.VoteWindow+1, t.Id)
+	if err != nil {
 		return nil, err
 	}
 	n, err := nextBallot(kv)
 	if err != nil {
 		return nil, err
 	}
-	pf.Ballot, pf.VoteBy = n, env.Height+env.Params.VoteWindow
+	pf.Ballot, pf.VoteBy = n, due-1
 	b := &pb.Ballot{Members: members, Votes: make([]byte, len(members)/address.Size), VoteBy: pf.VoteBy,
 		Tree: t.Id, Node: nd.Index, Seq: pf.Seq}
 	if err := setProto(kv, ballotKey(n), b); err != nil {
@@ -159,17 +160,15 @@ func openTreeBallot(kv store.KV, env Env, t *pb.Tree, nd *pb.TreeNode, pf *pb.Tr
 }
 
 // drawTreeCommittee returns pf's committee, sorted and concatenated: the
-// block's active provers but pf's own, all of them up to
-// TreeCommitteeSize, else that many drawn from the beacon.
-func drawTreeCommittee(kv store.KV, env Env, tree []byte, node uint32, pf *pb.TreeProof) ([]byte, error) {
+// block's active provers but pf's own and its competitors (treeSkipped),
+// all of them up to TreeCommitteeSize, else that many drawn from the
+// beacon.
+func drawTreeCommittee(kv store.KV, env Env, tree []byte, nd *pb.TreeNode, pf *pb.TreeProof) ([]byte, error) {
 	active, err := activeProvers(kv, env)
 	if err != nil {
 		return nil, err
 	}
-	var skip []int
-	if p, ok := slices.BinarySearchFunc(active, [20]byte(pf.Prover), func(a, b [20]byte) int { return bytes.Compare(a[:], b[:]) }); ok {
-		skip = []int{p}
-	}
+	skip := treeSkipped(active, nd, pf)
 	size := TreeCommitteeSize(env.Params)
 	var seed []byte
 	if len(active)-len(skip) > size {
@@ -178,10 +177,42 @@ func drawTreeCommittee(kv store.KV, env Env, tree []byte, node uint32, pf *pb.Tr
 		}
 	}
 	out := make([]byte, 0, size*address.Size)
-	for _, x := range samplePositions(len(active), skip, seed, treeCommitteeID(tree, node, pf.Seq, pf.Round), size) {
+	for _, x := range samplePositions(len(active), skip, seed, treeCommitteeID(tree, nd.Index, pf.Seq, pf.Round), size) {
 		out = append(out, active[x][:]...)
 	}
 	return out, nil
+}
+
+// treeSkipped returns, ascending, the positions in active of the provers
+// that may not judge pf: its own, and those with a kept or pending proof
+// of its node, whose place or pay a valid verdict could take (a kept
+// proof it would evict could otherwise stay by its prover's abstaining,
+// which costs an absence, nothing else; tree_committee_review.txt). As a
+// Run's slot (CommitteePositions), when that leaves nobody only pf's own
+// prover is left out.
+func treeSkipped(active [][20]byte, nd *pb.TreeNode, pf *pb.TreeProof) []int {
+	pos := func(a []byte) (int, bool) {
+		if len(a) != address.Size {
+			return 0, false
+		}
+		return slices.BinarySearchFunc(active, [20]byte(a), func(x, y [20]byte) int { return bytes.Compare(x[:], y[:]) })
+	}
+	var own, skip []int
+	if p, ok := pos(pf.Prover); ok {
+		own = []int{p}
+	}
+	for _, list := range [][]*pb.TreeProof{{pf}, nd.Proofs, nd.Pending} {
+		for _, c := range list {
+			if p, ok := pos(c.Prover); ok && !slices.Contains(skip, p) {
+				skip = append(skip, p)
+			}
+		}
+	}
+	if len(skip) == len(active) {
+		return own
+	}
+	slices.Sort(skip)
+	return skip
 }
 
 // treeCommitteeID names the pending proof (and round) whose committee is
@@ -269,7 +300,7 @@ func resolvePending(kv store.KV, env Env, t *pb.Tree, nd *pb.TreeNode, pf *pb.Tr
 	if err := credit(kv, pf.Prover, rest); err != nil {
 		return nil, err
 	}
-	replace, ok := keepSlot(nd, t.ProofsPerNode, pf.Score)
+	replace, ok := decidedSlot(nd, t.ProofsPerNode, pf)
 	if !ok {
 		// Better proofs were kept while it waited: dropped, as it would
 		// have been refused had it come last.
@@ -395,10 +426,11 @@ func dropPending(kv store.KV, t *pb.Tree, nd *pb.TreeNode, pf *pb.TreeProof, why
 }
 
 // cancelPending drops every pending proof of an ending tree, its ballots
-// deleted and its fees refunded.
+// deleted and its fees refunded; no node of it is deciding any more.
 func cancelPending(kv store.KV, t *pb.Tree) ([]Event, error) {
 	var evs []Event
 	for _, nd := range t.Nodes {
+		nd.Deciding = false
 		for _, pf := range slices.Clone(nd.Pending) {
 			if err := closeTreeBallot(kv, pf, false); err != nil {
 				return nil, err

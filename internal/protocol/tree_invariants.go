@@ -87,8 +87,8 @@ func checkTree(t *pb.Tree) error {
 func checkPending(t *pb.Tree) error {
 	var fees uint64
 	for _, nd := range t.Nodes {
-		if nd.Deciding && !inWindow(nd.Phase) {
-			return fmt.Errorf("node %d is deciding while %s", nd.Index, NodePhaseName(nd.Phase))
+		if nd.Deciding && (t.State != pb.TreeState_TREE_STATE_PROVING || !inWindow(nd.Phase)) {
+			return fmt.Errorf("node %d is deciding while the tree is %s and the node %s", nd.Index, TreeStateName(t.State), NodePhaseName(nd.Phase))
 		}
 		for _, pf := range nd.Pending {
 			if t.State != pb.TreeState_TREE_STATE_PROVING || !inWindow(nd.Phase) {

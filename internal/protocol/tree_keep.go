@@ -32,6 +32,27 @@ func keepSlot(nd *pb.TreeNode, perNode uint32, score uint64) (replace int, ok bo
 	return low, true
 }
 
+// decidedSlot is keepSlot for pf, a proof its committee found valid:
+// it may be older (a smaller seq) than proofs kept while it waited, so at
+// equal score it ranks above a later one and replaces it, as the rule
+// says (a new proof's seq being the largest is what makes keepSlot's
+// strict score enough).
+func decidedSlot(nd *pb.TreeNode, perNode uint32, pf *pb.TreeProof) (replace int, ok bool) {
+	if replace, ok = keepSlot(nd, perNode, pf.Score); ok || uint32(len(nd.Proofs)) < perNode {
+		return replace, ok
+	}
+	low := -1
+	for i, k := range nd.Proofs {
+		if !k.Pinned && (low < 0 || ranksBelow(k, nd.Proofs[low])) {
+			low = i
+		}
+	}
+	if low < 0 || !ranksBelow(nd.Proofs[low], pf) {
+		return 0, false
+	}
+	return low, true
+}
+
 // ranksBelow reports whether a ranks below b.
 func ranksBelow(a, b *pb.TreeProof) bool {
 	if a.Score != b.Score {

@@ -27,6 +27,10 @@ func treeTimers(kv store.KV, env Env) ([]Event, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Nothing a tree timer does changes who is active (a committee redrawn
+	// here slashes nobody; an expiry or a close pays and refunds), so its
+	// redraws read the active provers once.
+	env.active = &activeList{}
 	var evs []Event
 	for _, id := range ids {
 		if err := kv.Delete(treeTimerKey(env.Height, id)); err != nil {

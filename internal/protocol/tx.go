@@ -29,6 +29,10 @@ type Env struct {
 	// computed once; nil in CheckTx.
 	Block *Block
 
+	// active, set by treeTimers, holds the active provers once read: its
+	// committee redraws would read the whole index each (activeProvers)
+	active *activeList
+
 	checking bool   // in CheckTx: results carry no events (nobody reads them)
 	txNonce  uint64 // the running transaction's nonce
 	msgIndex int    // the running message's index in its transaction

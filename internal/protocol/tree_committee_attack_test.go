@@ -1,0 +1,109 @@
+package protocol_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/cockroachdb/datadriven"
+
+	"github.com/provernet/provernet/internal/protocol"
+	"github.com/provernet/provernet/wire"
+)
+
+// The committee path under attack (review of "trees of deployed
+// programs"): what a scenario file cannot say in a few lines.
+
+// line runs one scenario command written as a scenario file's line
+// ("cmd key=value ..."), so a Go test can loop over the story's commands.
+func (s *scenario) line(t *testing.T, l string) string {
+	t.Helper()
+	f := strings.Fields(l)
+	d := &datadriven.TestData{Pos: "go: " + l, Cmd: f[0]}
+	for _, a := range f[1:] {
+		k, v, ok := strings.Cut(a, "=")
+		arg := datadriven.CmdArg{Key: k}
+		if ok {
+			arg.Vals = []string{v}
+		}
+		d.CmdArgs = append(d.CmdArgs, arg)
+	}
+	return s.handle(t, d)
+}
+
+// mustOK runs l and fails the test unless it succeeded.
+func (s *scenario) mustOK(t *testing.T, l string) string {
+	t.Helper()
+	out := s.line(t, l)
+	if !strings.HasPrefix(out, "ok") && !strings.HasPrefix(out, "height") {
+		t.Fatalf("%s: %s", l, out)
+	}
+	return out
+}
+
+// TestCommitteeTreeTimersCannotEmptyBlocks: review M5 said a height takes
+// at most a quarter of a block of tree timers (every timer a ProveTree
+// can set has a slot it reserved). A pending node proof sets a timer of
+// its tree at vote_by+1, a height no slot was reserved for, and a
+// deciding node moves its windows to heights no slot was reserved for
+// either. So an attacker with 110 trees of n = 2 (3 uprv of reward each,
+// created over five blocks within the slot limit) sends one pending
+// proof to each in one block (110 x 600 of weight: half a block), and
+// the block vote_window+1 later has 110 x 1,700 of due work: more than
+// max_block_weight, no room for any transaction, Votes included (the
+// silent committees are then redrawn and their timers fall together
+// again). It must fail while that is so.
+func TestCommitteeTreeTimersCannotEmptyBlocks(t *testing.T) {
+	s := &scenario{}
+	s.mustOK(t, "genesis accounts=seq:1000000000,dep:1000,a:100000000,b:2000,c:2000,d:2000 min_prover_stake=1000 min_node_deadline=2 tree_committee_size=3 tree_vote_fee=10 vote_window=3 vote_rounds=2")
+	s.line(t, "tree-provers names=a,b,c,d stake=1500")
+	s.mustOK(t, "deploy from=dep as=tbase verify-cycles=1000000")
+	s.mustOK(t, "deploy from=dep as=tmerge verify-cycles=1000000")
+	p := s.env.Params
+	// five sets of 22 trees, each set at its own height with its own
+	// node_deadline, so that no two sets share a reserved height
+	var names []string
+	for set, d := range []int{50, 60, 70, 80, 90} {
+		for i := range 22 {
+			name := fmt.Sprintf("t%d_%d", set, i)
+			s.mustOK(t, fmt.Sprintf("prove-tree from=seq as=%s n=2 reward=3 deadline=%d programs=tbase,tmerge", name, d))
+			names = append(names, name)
+		}
+		s.mustOK(t, "finalize-block")
+	}
+	s.mustOK(t, "finalize-block") // every root is open
+	h := s.env.Height
+	for _, name := range names {
+		s.mustOK(t, "node-proof from=a tree="+name+" node=1")
+	}
+	for range 3 * (p.VoteWindow + 1) {
+		x := s.env.Height + 1 // the next block's room, from the state before it
+		due, err := protocol.DueWeight(s.tree.Working(), p, x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		room, err := protocol.TxRoom(s.tree.Working(), p, x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if due > p.MaxBlockWeight/4 {
+			t.Errorf("height %d (proofs sent at %d): tree timers due weigh %d (%d trees), over a quarter of max_block_weight %d; room for transactions %d",
+				x, h, due, due/wire.WeightTreeTimer, p.MaxBlockWeight, room)
+		}
+		s.mustOK(t, "finalize-block")
+	}
+}
+
+// TestTreeVoteFeeTimesCommitteeFits: a pending proof escrows
+// tree_vote_fee x the committee's size; tree_vote_fee is capped at 2^40
+// but committee_size (tree_committee_size 0 takes it) is not, so the
+// product could wrap: here 2^40 x 2^30 escrows 0.
+func TestTreeVoteFeeTimesCommitteeFits(t *testing.T) {
+	p := protocol.DefaultParams()
+	tp := protocol.DefaultTreeParams()
+	tp.TreeVoteFee, tp.TreeCommitteeSize = 1<<40, 0
+	p.TreeParams, p.CommitteeSize = &tp, 1<<30
+	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "tree_vote_fee") {
+		t.Fatalf("params whose vote fee escrow is %d (wrapped) validate: %v", protocol.TreeVoteFee(p), err)
+	}
+}
