@@ -19,8 +19,9 @@ import (
 // programs; a proof of one of its nodes passes every check a natively
 // verified one does (window, prover, named children, outputs naming the
 // sender, VRF, a score that could be kept) and is then **pending**: its
-// prover escrows a vote fee, a committee is drawn (tree_committee_size
-// active provers other than the prover, by the beacon) and votes on a
+// prover escrows a vote fee, a committee is drawn at the start of the
+// next block (tree_committee_size active provers other than the prover
+// and its competitors, by that block's beacon) and votes on a
 // ballot as for a Run's slot (ballot.go, tally.go). Until the verdict the
 // proof is not kept: it cannot evict, be named, pin or score. Valid keeps
 // it (if its score still beats the node's kept proofs; else it is
@@ -32,8 +33,9 @@ import (
 // once they are decided, so a parent still names only final proofs.
 //
 // Invariants: a tree's vote_escrow is the sum of its pending proofs'
-// vote fees; a pending proof has a live ballot naming it (or none while
-// CheckTx admits it); a proof is never both pending and kept.
+// vote fees; a pending proof has a live ballot naming it, or none and a
+// timer of its tree to draw it at the start of a later block; a proof is
+// never both pending and kept.
 
 // committeePairError checks that base and merge are deployed programs
 // that declare a verifier budget: a tree of them goes to committees.
@@ -117,10 +119,31 @@ func submitPending(kv store.KV, env Env, t *pb.Tree, nd *pb.TreeNode, sender add
 	}
 	nd.Pending = append(nd.Pending, pf)
 	if env.checking {
-		return nil, Result{}, nil // CheckTx only decides admission; the block draws the committee
+		return nil, Result{}, nil // CheckTx only decides admission
 	}
-	evs, err := openTreeBallot(kv, env, t, nd, pf)
-	return evs, Result{}, err
+	// The committee is drawn at the start of the next block, with its
+	// seed: this block's proposer knows this block's seed, and chooses
+	// which proofs come first (their seqs), so drawing now would let it
+	// try committees (drawWaiting).
+	_, err = treeTimerFrom(kv, env.Params, env.Height+1, t.Id)
+	return nil, Result{}, err
+}
+
+// drawWaiting opens the ballots of nd's pending proofs that have none
+// yet (submitted in an earlier block), with this height's seed.
+func drawWaiting(kv store.KV, env Env, t *pb.Tree, nd *pb.TreeNode) ([]Event, error) {
+	var evs []Event
+	for _, pf := range slices.Clone(nd.Pending) {
+		if pf.Ballot != 0 || pf.VoteBy != 0 {
+			continue
+		}
+		more, err := openTreeBallot(kv, env, t, nd, pf)
+		if err != nil {
+			return nil, err
+		}
+		evs = append(evs, more...)
+	}
+	return evs, nil
 }
 
 // openTreeBallot draws pf's committee for its current round and opens
@@ -363,8 +386,8 @@ func payTreeVoters(kv store.KV, env Env, t *pb.Tree, tally *ballotTally) (uint64
 func expireOverdue(kv store.KV, env Env, t *pb.Tree, nd *pb.TreeNode) ([]Event, error) {
 	var evs []Event
 	for _, pf := range slices.Clone(nd.Pending) {
-		if pf.Ballot == 0 || pf.VoteBy >= env.Height {
-			continue
+		if pf.VoteBy == 0 || pf.VoteBy >= env.Height {
+			continue // not drawn yet, or still taking votes
 		}
 		if err := closeTreeBallot(kv, pf, true); err != nil {
 			return nil, err

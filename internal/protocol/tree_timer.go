@@ -64,11 +64,15 @@ func advanceTree(kv store.KV, env Env, t *pb.Tree) ([]Event, error) {
 	var evs []Event
 	for i := len(t.Nodes) - 1; i >= 0; i-- { // children before parents
 		nd := t.Nodes[i]
+		drawn, err := drawWaiting(kv, env, t, nd)
+		if err != nil {
+			return nil, err
+		}
 		more, err := expireOverdue(kv, env, t, nd)
 		if err != nil {
 			return nil, err
 		}
-		evs = append(evs, more...)
+		evs = append(append(evs, drawn...), more...)
 		if !nodeDue(env.Height, nd) {
 			continue
 		}
