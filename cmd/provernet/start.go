@@ -24,18 +24,19 @@ import (
 
 // startProverOpts are `start --prover`'s flags.
 type startProverOpts struct {
-	on        bool
-	key       string
-	capacity  int
-	stake     string
-	cpu       uint32
-	memoryMB  uint64
-	gpus      []string
-	label     string
-	treeBurn  uint32   // fee_burn_bp on its proof-tree node proofs
-	treeKeys  string   // the gnark tree pair's keys (--tree-keys)
-	asks      []string // issue 17: --ask
-	forProver string   // issue 19: --prover-for, when --prover-key is that prover's hot key
+	on         bool
+	key        string
+	capacity   int
+	stake      string
+	cpu        uint32
+	memoryMB   uint64
+	gpus       []string
+	label      string
+	treeBurn   uint32   // fee_burn_bp on its proof-tree node proofs
+	treeCycles uint64   // cycle budget of one node proof of a deployed tree
+	treeKeys   string   // the gnark tree pair's keys (--tree-keys)
+	asks       []string // issue 17: --ask
+	forProver  string   // issue 19: --prover-for, when --prover-key is that prover's hot key
 }
 
 // startInfo is what `start` prints: the endpoints and, with --prover, the
@@ -130,6 +131,7 @@ least). See docs/OPERATIONS.md, "State sync".`,
 	f.StringArrayVar(&po.gpus, "prover-gpu", nil, "with --prover: "+gpuFlagHelp)
 	f.StringVar(&po.label, "prover-label", "", "with --prover: a name it registers with, for explorers and lists (printable ASCII, at most 64 bytes)")
 	f.StringVar(&po.treeKeys, "tree-keys", "", "with --prover: the gnark tree pair's keys (`provernet tree keys`); without them it proves no node of a gnark tree")
+	f.Uint64Var(&po.treeCycles, "tree-cycles", prover.DefaultTreeCycles, "with --prover: the cycle budget of one node proof of a tree of deployed programs (a tree names no budget; docs/TREES.md)")
 	f.Uint32Var(&po.treeBurn, "tree-fee-burn-bp", 0, "with --prover: FEE_BURN on its proof-tree node proofs, 0..10000 bp: raises its score by that share and gives up that share of its pay (docs/TREES.md)")
 	f.StringVar(&po.forProver, "prover-for", "", "with --prover: the prover (address or key name) the daemon works for when --prover-key is its hot key (`provernet tx prover hot-key`); it registers nothing")
 	f.StringArrayVar(&po.asks, "ask", nil, "with --prover: an ask it keeps on the market, set at start if the chain lacks it: price=P,latency=L,class=cpu|gpu or program=ID (repeatable; id=N, default its position 1, 2, ...)")
@@ -145,7 +147,7 @@ func runStart(g *globals, cmd *cobra.Command, po startProverOpts, so startSyncOp
 		}
 	}
 	if !po.on {
-		for _, name := range []string{"prover-key", "prover-capacity", "prover-stake", "prover-cpu", "prover-memory-mb", "prover-gpu", "prover-label", "tree-fee-burn-bp", "tree-keys", "ask", "prover-for"} {
+		for _, name := range []string{"prover-key", "prover-capacity", "prover-stake", "prover-cpu", "prover-memory-mb", "prover-gpu", "prover-label", "tree-fee-burn-bp", "tree-cycles", "tree-keys", "ask", "prover-for"} {
 			if cmd.Flags().Changed(name) {
 				return cli.WithHint(fmt.Errorf("--%s needs --prover", name), "add --prover to run a prover daemon beside the node")
 			}
@@ -231,7 +233,7 @@ func runStart(g *globals, cmd *cobra.Command, po startProverOpts, so startSyncOp
 		}
 		d, err := prover.New(prover.Config{
 			RPC: n.RPCURL(), API: n.APIURL(), Key: key, Prover: forAddr, Dir: dir, Exe: exe, Capacity: po.capacity, CyclesPerSecond: speed,
-			TreeFeeBurnBP: po.treeBurn, VRFKeyFile: startVRFKeyFile(g, po.forProver, po.key), TreeKeysDir: po.treeKeys,
+			TreeFeeBurnBP: po.treeBurn, TreeCycles: po.treeCycles, VRFKeyFile: startVRFKeyFile(g, po.forProver, po.key), TreeKeysDir: po.treeKeys,
 			Register: reg,
 			Asks:     asks,                          // issue 17: --ask
 			Log:      n.Config().Log.Slog(g.stderr), // log.format and log.level, like the node's

@@ -62,6 +62,11 @@ type Config struct {
 	// TreeKeysDir holds the gnark pair's keys (`provernet tree keys`):
 	// without it the daemon proves no node of a gnark tree.
 	TreeKeysDir string
+	// TreeCycles is the cycle budget of one node proof of a tree of
+	// deployed programs (0: DefaultTreeCycles). A tree names no budget for
+	// its provers (its programs declare only their verifiers'), so each
+	// prover chooses how much it spends on a node before it gives up.
+	TreeCycles uint64
 	// VRFKeyFile is the prover's VRF key (empty: DIR/vrf.json, the one the
 	// daemon registers with); proof trees need it for the node scores.
 	VRFKeyFile string
@@ -132,6 +137,10 @@ func (c *Config) vrfKeyFile() string {
 	return filepath.Join(c.Dir, "vrf.json")
 }
 
+// DefaultTreeCycles is Config.TreeCycles's default: 10^10 cycles, a few
+// seconds to minutes of wasm.
+const DefaultTreeCycles = 10_000_000_000
+
 func (c *Config) defaults() error {
 	if c.RPC == "" || c.API == "" || c.Key == nil || c.Dir == "" || c.Exe == "" {
 		return errors.New("prover: RPC, API, Key, Dir and Exe are required")
@@ -144,6 +153,9 @@ func (c *Config) defaults() error {
 	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
+	}
+	if c.TreeCycles == 0 {
+		c.TreeCycles = DefaultTreeCycles
 	}
 	if c.TreeFeeBurnBP > 10000 {
 		return fmt.Errorf("prover: a tree fee burn of %d bp exceeds 10000", c.TreeFeeBurnBP)

@@ -20,10 +20,13 @@
 //     scripts in testdata/plan drive them (plan_test.go). planTree
 //     (tree_plan.go) is the same for one proof tree: which nodes this
 //     prover's VRF scores would get kept, and which child proofs a merge
-//     names (testdata/tree, tree_plan_test.go).
+//     names; planTreeVotes (tree_vote.go) which pending node proofs of a
+//     tree of deployed programs it judges as a committee member
+//     (testdata/tree, tree_plan_test.go).
 //   - The executor (daemon.go, follow.go, execute.go and the files it
 //     calls: prove.go, verify.go, submit.go, vote.go, stage.go, fetch.go,
-//     chain.go, signer.go, jobs.go) reads the chain over a node's CometBFT
+//     chain.go, signer.go, jobs.go, and for trees tree_exec.go,
+//     tree_deployed.go, tree_files.go, tree_vote.go) reads the chain over a node's CometBFT
 //     RPC, builds the planner's inputs, carries out the actions in order,
 //     and records what happened. Faults for tests (fault.go) filter the
 //     plan or spoil what is sealed; the planner itself is always honest.
@@ -32,7 +35,8 @@
 //
 // Every pass, it reads each height in order and without gaps, notes the
 // workloads the block's events name, and tends each workload of interest
-// once; then it sends the verdicts gathered since the last pass in one
+// once, and each proof tree of interest; then it sends the verdicts
+// gathered since the last pass (Runs' and pending node proofs') in one
 // Vote.
 //
 // Invariants:

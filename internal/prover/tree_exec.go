@@ -5,19 +5,22 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/provernet/provernet/internal/protocol"
 	"github.com/provernet/provernet/internal/vrf"
 	"github.com/provernet/provernet/wire"
+	"github.com/provernet/provernet/wire/address"
 	"github.com/provernet/provernet/wire/pb"
 )
 
 // The tree executor: it reads each tree of interest, computes this
 // prover's VRF proofs for the nodes in a window, asks the tree planner
 // (tree_plan.go) and carries out its actions. Proving a node of the hash
-// pair is computing a hash here, in the daemon (tree_program.go); a real
-// pair would go to the sandbox as a Run's program does.
+// pair is computing a hash here, in the daemon (tree_program.go); the
+// other pairs prove in the background. It also judges the pending node
+// proofs whose committee this prover sits on (tree_vote.go).
 
 // tendTrees tends every tree of interest once, with free nodes of
 // capacity for the pass.
@@ -48,7 +51,7 @@ func (d *Daemon) tendTree(ctx context.Context, id string, free int) (int, error)
 	}
 	w := d.trees[id]
 	prog, perr := d.nodeProgramFor(t)
-	v := treeView{t: t, self: d.standing(), feeBurn: d.cfg.TreeFeeBurnBP, sent: w.sent, proving: w.proving, tip: d.tip}
+	v := treeView{t: t, self: d.standing(), feeBurn: d.cfg.TreeFeeBurnBP, sent: w.sent, proving: w.proving, gaveUp: w.gaveUp, tip: d.tip}
 	v.self.free = free
 	if perr != nil {
 		v.self.free = 0 // it cannot prove this pair; it still forgets the tree when it ends
@@ -67,12 +70,18 @@ func (d *Daemon) tendTree(ctx context.Context, id string, free int) (int, error)
 	for _, a := range planTree(v) {
 		switch a.kind {
 		case actForgetTree:
+			d.forgetJudged(w)
 			delete(d.trees, id)
 		case actProveNode:
 			proved++
 			if err := d.proveNode(ctx, prog, t, w, a); err != nil {
 				errs = append(errs, fmt.Errorf("node %d: %w", a.node, err))
 			}
+		}
+	}
+	if perr == nil {
+		if err := d.judgeTree(ctx, prog, t, w); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return proved, errors.Join(errs...)
@@ -156,8 +165,9 @@ type treeProved struct {
 	took           time.Duration
 }
 
-// onTreeProved sends a background node proof, or notes its failure (the
-// node is looked at again after resendAfter blocks).
+// onTreeProved sends a background node proof, or notes its failure: the
+// node is looked at again after resendAfter blocks, unless the program
+// itself failed on it (errNodeProgram), when this prover gives it up.
 func (d *Daemon) onTreeProved(ctx context.Context, r treeProved) {
 	d.treeProving--
 	w := d.trees[r.id]
@@ -165,6 +175,11 @@ func (d *Daemon) onTreeProved(ctx context.Context, r treeProved) {
 		return // the tree ended meanwhile
 	}
 	delete(w.proving, r.a.node)
+	if errors.Is(r.err, errNodeProgram) {
+		w.gaveUp[r.a.node] = true
+		d.cfg.Log.Warn("the tree's program cannot prove this node: giving it up", "pair", r.prog.name(), "tree", r.id, "node", r.a.node, "err", r.err)
+		return
+	}
 	if r.err != nil {
 		w.sent[r.a.node] = d.tip
 		d.cfg.Log.Warn("proving a tree node failed", "pair", r.prog.name(), "tree", r.id, "node", r.a.node, "err", r.err)
@@ -179,46 +194,57 @@ func (d *Daemon) onTreeProved(ctx context.Context, r treeProved) {
 // nodeJob gathers what proving a node needs: a base node's inputs, or the
 // named child proofs' outputs (and bytes, if the program needs them).
 func (d *Daemon) nodeJob(ctx context.Context, prog nodeProgram, t *pb.Tree, w *treeWork, a treeAction) (nodeJob, error) {
-	job := nodeJob{tree: t.Id, n: t.N, node: a.node, prover: d.addr}
-	if protocol.IsTreeBase(t.N, a.node) {
+	return d.nodeJobFor(ctx, prog, t, w, a.node, d.addr, a.left, a.right)
+}
+
+// nodeJobFor is node's job for prover's proof naming left and right (a
+// merge's child proofs): what proving it needs, and what judging it does.
+func (d *Daemon) nodeJobFor(ctx context.Context, prog nodeProgram, t *pb.Tree, w *treeWork, node uint32, prover address.Address, left, right []uint32) (nodeJob, error) {
+	job := nodeJob{tree: t.Id, n: t.N, node: node, prover: prover}
+	if node < 1 || int(node) > len(t.Nodes) {
+		return job, fmt.Errorf("the tree has no node %d", node)
+	}
+	if protocol.IsTreeBase(t.N, node) {
 		if w.inputs == nil {
 			var err error
 			if w.inputs, err = d.chain.treeInputs(ctx, t.Id); err != nil {
 				return job, err
 			}
 		}
-		i, j := protocol.TreeBaseInputs(t.N, a.node)
+		i, j := protocol.TreeBaseInputs(t.N, node)
 		if int(j) >= len(w.inputs) {
-			return job, fmt.Errorf("the tree has %d inputs, base node %d proves %d and %d", len(w.inputs), a.node, i, j)
+			return job, fmt.Errorf("the tree has %d inputs, base node %d proves %d and %d", len(w.inputs), node, i, j)
 		}
 		job.a, job.b = w.inputs[i], w.inputs[j]
 		return job, nil
 	}
 	var err error
-	if job.left, err = d.childProofs(ctx, prog, t, 2*a.node, a.left); err != nil {
+	if job.left, err = d.childProofs(ctx, prog, t, 2*node, left); err != nil {
 		return job, err
 	}
-	job.right, err = d.childProofs(ctx, prog, t, 2*a.node+1, a.right)
+	job.right, err = d.childProofs(ctx, prog, t, 2*node+1, right)
 	return job, err
 }
 
-// childProofs are child's kept proofs with seqs, in that order.
+// childProofs are child's kept proofs with seqs, in that order; a seq the
+// child does not keep is an error (a merge's files must be exactly the
+// proofs it names).
 func (d *Daemon) childProofs(ctx context.Context, prog nodeProgram, t *pb.Tree, child uint32, seqs []uint32) ([]childProof, error) {
 	var out []childProof
 	for _, s := range seqs {
-		for _, pf := range t.Nodes[child-1].Proofs {
-			if pf.Seq != s {
-				continue
-			}
-			c := childProof{seq: s, outputs: pf.Outputs}
-			if prog.needsProofs() {
-				var err error
-				if c.proof, err = d.chain.treeProof(ctx, t.Id, child, s, pf.ProofSha256); err != nil {
-					return nil, fmt.Errorf("child %d proof %d: %w", child, s, err)
-				}
-			}
-			out = append(out, c)
+		i := slices.IndexFunc(t.Nodes[child-1].Proofs, func(pf *pb.TreeProof) bool { return pf.Seq == s })
+		if i < 0 {
+			return nil, fmt.Errorf("child %d keeps no proof %d", child, s)
 		}
+		pf := t.Nodes[child-1].Proofs[i]
+		c := childProof{seq: s, outputs: pf.Outputs}
+		if prog.needsProofs() {
+			var err error
+			if c.proof, err = d.chain.treeProof(ctx, t.Id, child, s, pf.ProofSha256); err != nil {
+				return nil, fmt.Errorf("child %d proof %d: %w", child, s, err)
+			}
+		}
+		out = append(out, c)
 	}
 	return out, nil
 }

@@ -28,12 +28,14 @@ type treeWork struct {
 	inputs  []*pb.Input        // nil until read (base nodes need them)
 	vrf     map[uint32]nodeVRF // this prover's VRF proof per node, once computed
 	sent    map[uint32]int64   // nodes whose proof it sent, with the tip then
-	proving map[uint32]bool    // nodes being proved in the background (the gnark pair)
+	proving map[uint32]bool    // nodes being proved in the background
+	gaveUp  map[uint32]bool    // nodes whose program failed on this prover's proof
 	warned  bool               // a tree of a pair it cannot prove was reported
+	judged  []uint64           // ballots of pending proofs it took up (tree_vote.go)
 }
 
 func newTreeWork() *treeWork {
-	return &treeWork{vrf: map[uint32]nodeVRF{}, sent: map[uint32]int64{}, proving: map[uint32]bool{}}
+	return &treeWork{vrf: map[uint32]nodeVRF{}, sent: map[uint32]int64{}, proving: map[uint32]bool{}, gaveUp: map[uint32]bool{}}
 }
 
 // nodeVRF is this prover's VRF proof over one node's input and its value.
@@ -50,7 +52,7 @@ func treesNamed(evs []abci.Event) []string {
 		switch e.Type {
 		case "tree":
 			key = "id"
-		case "node", "node_proof":
+		case "node", "node_proof", "node_ballot":
 			key = "tree"
 		default:
 			continue
@@ -107,9 +109,14 @@ func (c *chain) tree(ctx context.Context, id []byte) (*pb.Tree, error) {
 	return &t, proto.Unmarshal(b, &t)
 }
 
-// treeProof reads a kept node proof's bytes (chain.PathTreeProof),
-// checked against the SHA-256 its record names.
+// treeProof reads a kept or pending node proof's bytes
+// (chain.PathTreeProof), checked against the SHA-256 its record names; a
+// record that names none has an empty proof, which the chain does not
+// store.
 func (c *chain) treeProof(ctx context.Context, id []byte, node, seq uint32, want []byte) ([]byte, error) {
+	if len(want) == 0 {
+		return []byte{}, nil
+	}
 	key := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(append([]byte{}, id...), node), seq)
 	b, err := c.query(ctx, "/tree_proof", key) // chain.PathTreeProof
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 
 // TestTreesNamed: the events that bring a proof tree to the daemon's
 // attention (its ProveTree and state changes by id, node windows and
-// node proofs by tree), and only those.
+// node proofs and the ballots of pending ones by tree), and only those.
 func TestTreesNamed(t *testing.T) {
 	attr := func(k, v string) abci.EventAttribute { return abci.EventAttribute{Key: k, Value: v} }
 	evs := []abci.Event{
@@ -19,8 +19,9 @@ func TestTreesNamed(t *testing.T) {
 		{Type: "tree_paid", Attributes: []abci.EventAttribute{attr("tree", "d4")}},
 		{Type: "node", Attributes: []abci.EventAttribute{attr("id", "e5")}},
 		{Type: "run", Attributes: []abci.EventAttribute{attr("workload", "f6")}},
+		{Type: "node_ballot", Attributes: []abci.EventAttribute{attr("tree", "g7"), attr("ballot", "3")}},
 	}
-	if got, want := treesNamed(evs), []string{"a1", "b2", "c3"}; !slices.Equal(got, want) {
+	if got, want := treesNamed(evs), []string{"a1", "b2", "c3", "g7"}; !slices.Equal(got, want) {
 		t.Fatalf("named %v, want %v", got, want)
 	}
 }

@@ -1,6 +1,7 @@
 package prover
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -79,8 +80,9 @@ func TestGnarkProgramRequests(t *testing.T) {
 }
 
 // TestNodeProgramFor: the hash pair always; the gnark pair when the
-// chain's params name its keys and the daemon has them; otherwise an
-// error that says what is missing.
+// chain's params name its keys and the daemon has them, otherwise an
+// error that says what is missing; any other two program ids are a
+// deployed pair.
 func TestNodeProgramFor(t *testing.T) {
 	d := &Daemon{}
 	d.params.TreeParams = &protocol.TreeParams{TreeGnarkBaseVK: []byte{0}, TreeGnarkMergeVKs: [][]byte{{1}}, MaxTreeInputs: 4}
@@ -97,7 +99,15 @@ func TestNodeProgramFor(t *testing.T) {
 	if p, err := d.nodeProgramFor(gnark); err != nil || !p.background() || !p.oneChild() || !p.needsProofs() {
 		t.Fatalf("gnark pair: %v %v", p, err)
 	}
-	if _, err := d.nodeProgramFor(&pb.Tree{BaseProgram: m, MergeProgram: b}); err == nil {
-		t.Fatal("an unknown pair has a program")
+	// Any other pair of program ids is two deployed programs (the chain
+	// refuses a tree of anything else): proved in the background, merges
+	// naming every kept child proof, with their bytes.
+	p, err := d.nodeProgramFor(&pb.Tree{BaseProgram: m, MergeProgram: b})
+	if dp, ok := p.(*deployedProgram); err != nil || !ok || !p.background() || p.oneChild() || !p.needsProofs() ||
+		!bytes.Equal(dp.base, m) || !bytes.Equal(dp.merge, b) {
+		t.Fatalf("a deployed pair: %v %v", p, err)
+	}
+	if _, err := d.nodeProgramFor(&pb.Tree{BaseProgram: m[:20], MergeProgram: b}); err == nil {
+		t.Fatal("a pair with a 20-byte program id has a program")
 	}
 }

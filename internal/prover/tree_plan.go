@@ -21,11 +21,13 @@ import (
 // unless someone else's lands first.
 //
 //   - A node is a candidate while it takes proofs (open, or a step-in
-//     window this prover is admitted to), its window still has a block to
-//     come (phase_end > tip+1), this prover holds no kept proof of it and
-//     has none in flight (sent within resendAfter blocks), and its score,
-//     VRF value x (10000 + fee_burn_bp), would be kept: the node has room,
-//     or the score beats its lowest unpinned kept proof.
+//     window this prover is admitted to, and not deciding), its window
+//     still has a block to come (phase_end > tip+1), this prover holds no
+//     kept or pending proof of it and has none in flight (sent within
+//     resendAfter blocks) nor gave it up (its program failed on it), and
+//     its score, VRF value x (10000 +
+//     fee_burn_bp), would be kept: the node has room, or the score beats
+//     its lowest unpinned kept proof.
 //   - A merge node names every kept proof of each child (bestChildren):
 //     that maximizes the total score of the subtree it roots, the
 //     competing-roots rule. In its own open window it waits for better
@@ -49,6 +51,7 @@ type treeView struct {
 	feeBurn uint32            // this prover's fee_burn_bp
 	sent    map[uint32]int64  // nodes whose proof this daemon sent, with the tip then
 	proving map[uint32]bool   // nodes being proved in the background
+	gaveUp  map[uint32]bool   // nodes whose program failed on this prover's proof (errNodeProgram)
 	tip     int64
 	// oneChild: the tree's pair merges one kept proof of each child (the
 	// gnark pair), not all of them.
@@ -133,6 +136,9 @@ func (v treeView) candidate(nd *pb.TreeNode) (treeAction, bool) {
 	if at, ok := v.sent[nd.Index]; (ok && v.tip <= at+resendAfter) || v.proving[nd.Index] {
 		return treeAction{}, false // in flight
 	}
+	if v.gaveUp[nd.Index] {
+		return treeAction{}, false // its program cannot prove it for this prover
+	}
 	if holds(nd, v.self.addr[:]) || !protocol.MayProveNode(v.t, nd.Index, v.self.addr[:]) {
 		return treeAction{}, false
 	}
@@ -208,11 +214,14 @@ func bestChild(t *pb.Tree, child uint32) []uint32 {
 	return []uint32{best.Seq}
 }
 
-// holds reports whether a holds a kept proof of nd.
+// holds reports whether a holds a kept proof of nd, or one pending
+// before its committee (the chain takes no second one while it waits).
 func holds(nd *pb.TreeNode, a []byte) bool {
-	for _, pf := range nd.Proofs {
-		if bytes.Equal(pf.Prover, a) {
-			return true
+	for _, pfs := range [][]*pb.TreeProof{nd.Proofs, nd.Pending} {
+		for _, pf := range pfs {
+			if bytes.Equal(pf.Prover, a) {
+				return true
+			}
 		}
 	}
 	return false

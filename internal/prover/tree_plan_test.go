@@ -22,12 +22,16 @@ import (
 //
 //	tree n=N [per-node=3] [state=pending|proving|final|expired] [one-child=true]
 //	node I phase=open|step_sibling|step_any|waiting|closed [until=H] [proofs=(seq:prover:score[:pinned],...)]
+//	     [pending=(seq:prover:score:ballot=N:by=H:committee=a.b:votes=01,...)] [deciding=true]
 //	vrf I=VALUE ...          this prover's VRF values (nodes in a window)
 //	self [fee-burn=BP] [free=N] [state=active|suspended|out]
 //	tip H
 //	sent I at=H              this daemon sent a proof of node I at tip H
 //	proving I                node I is being proved in the background
+//	gave-up I                the program failed on this prover's proof of node I
 //	plan
+//	duty B                   a verification of ballot B is running or queued
+//	judge                    the pending proofs this prover judges now (planTreeVotes)
 //
 // one-child=true is a pair whose merges name one kept proof of each child
 // (the gnark pair).
@@ -52,14 +56,16 @@ type treeStory struct {
 	values   map[uint32]uint64
 	sent     map[uint32]int64
 	proving  map[uint32]bool
+	gaveUp   map[uint32]bool
 	oneChild bool
 	free     int
 	feeBurn  uint32
 	t        *pb.Tree
+	duties   map[string]roundDuty
 }
 
 func newTreeStory() *treeStory {
-	s := &treeStory{names: map[string]address.Address{}, values: map[uint32]uint64{}, sent: map[uint32]int64{}, proving: map[uint32]bool{}, free: 1}
+	s := &treeStory{names: map[string]address.Address{}, values: map[uint32]uint64{}, sent: map[uint32]int64{}, proving: map[uint32]bool{}, gaveUp: map[uint32]bool{}, free: 1, duties: map[string]roundDuty{}}
 	me := s.addr("me")
 	s.prover = &pb.Prover{Address: me[:], State: pb.ProverState_PROVER_STATE_ACTIVE}
 	return s
@@ -112,8 +118,20 @@ func (s *treeStory) run(d *datadriven.TestData) (string, error) {
 		if i, err = a.bareInt(); err == nil {
 			s.proving[uint32(i)], out = true, "ok"
 		}
+	case "gave-up":
+		var i int64
+		if i, err = a.bareInt(); err == nil {
+			s.gaveUp[uint32(i)], out = true, "ok"
+		}
 	case "plan":
 		out, err = s.plan()
+	case "duty":
+		var b int64
+		if b, err = a.bareInt(); err == nil {
+			s.duties[treeBallotKey(uint64(b))], out = roundVerifying, "ok"
+		}
+	case "judge":
+		out, err = s.judge()
 	default:
 		return "", fmt.Errorf("unknown command %q", d.Cmd)
 	}
@@ -184,12 +202,25 @@ func (s *treeStory) setNode(a *cmdArgs) (string, error) {
 			return "", err
 		}
 	}
+	if v, ok := a.take("pending"); ok {
+		if nd.Pending, err = s.parseProofs(v); err != nil {
+			return "", err
+		}
+	}
+	if v, ok := a.take("deciding"); ok {
+		nd.Deciding = v == "true"
+	}
 	return "ok", nil
 }
 
-// parseProofs reads seq:prover:score[:pinned][:left=a.b][:right=c.d], comma-separated.
+// parseProofs reads seq:prover:score[:pinned][:left=a.b][:right=c.d]
+// [:ballot=N][:by=H][:committee=x.y][:votes=DIGITS], comma-separated
+// (votes: one digit per member, 0 none, 1 valid, 2 invalid).
 func (s *treeStory) parseProofs(v string) ([]*pb.TreeProof, error) {
 	var out []*pb.TreeProof
+	if v == "" {
+		return nil, nil // () : none
+	}
 	for _, item := range strings.Split(v, ",") {
 		f := strings.Split(item, ":")
 		if len(f) < 3 {
@@ -219,6 +250,25 @@ func (s *treeStory) parseProofs(v string) ([]*pb.TreeProof, error) {
 					pf.Left = seqs
 				} else {
 					pf.Right = seqs
+				}
+			case "ballot", "by":
+				n, err := strconv.ParseInt(v, 10, 64)
+				if err != nil {
+					return nil, fmt.Errorf("proof %q: %s=%s", item, k, v)
+				}
+				if k == "ballot" {
+					pf.Ballot = uint64(n)
+				} else {
+					pf.VoteBy = n
+				}
+			case "committee":
+				for _, m := range strings.Split(v, ".") {
+					a := s.addr(m)
+					pf.Committee = append(pf.Committee, a[:])
+				}
+			case "votes":
+				for _, c := range v {
+					pf.Votes = append(pf.Votes, byte(c-'0'))
 				}
 			default:
 				return nil, fmt.Errorf("proof %q: unknown flag %q", item, flag)
@@ -287,7 +337,7 @@ func (s *treeStory) plan() (string, error) {
 	me := s.addr("me")
 	before := proto.Clone(s.t)
 	acts := planTree(treeView{t: s.t, self: standing{addr: me, prover: s.prover, out: s.out, free: s.free},
-		values: s.values, feeBurn: s.feeBurn, sent: s.sent, proving: s.proving, tip: s.tip, oneChild: s.oneChild})
+		values: s.values, feeBurn: s.feeBurn, sent: s.sent, proving: s.proving, gaveUp: s.gaveUp, tip: s.tip, oneChild: s.oneChild})
 	if !proto.Equal(before, s.t) {
 		return "", fmt.Errorf("the planner changed the tree")
 	}
@@ -297,6 +347,26 @@ func (s *treeStory) plan() (string, error) {
 	var lines []string
 	for _, a := range acts {
 		lines = append(lines, a.String())
+	}
+	return strings.Join(lines, "\n"), nil
+}
+
+// judge prints planTreeVotes's duties.
+func (s *treeStory) judge() (string, error) {
+	if s.t == nil {
+		return "", fmt.Errorf("no tree yet")
+	}
+	before := proto.Clone(s.t)
+	duties := planTreeVotes(s.t, standing{addr: s.addr("me"), prover: s.prover, out: s.out, free: s.free}, s.tip, s.duties)
+	if !proto.Equal(before, s.t) {
+		return "", fmt.Errorf("the planner changed the tree")
+	}
+	if len(duties) == 0 {
+		return "nothing", nil
+	}
+	var lines []string
+	for _, d := range duties {
+		lines = append(lines, fmt.Sprintf("judge node %d seq %d (%s) ballot %d", d.node, d.pf.Seq, s.name(d.pf.Prover), d.pf.Ballot))
 	}
 	return strings.Join(lines, "\n"), nil
 }

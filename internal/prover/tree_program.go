@@ -3,6 +3,7 @@ package prover
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
 
 	"github.com/provernet/provernet/internal/protocol"
@@ -21,7 +22,10 @@ import (
 //   - the gnark pair (tree_gnark.go): real Groth16 proofs whose merge
 //     verifies its two children in-circuit, made by provernet-sandbox's
 //     tree-node command with the keys in Config.TreeKeysDir; seconds for
-//     a base node, minutes for a merge, so it runs in the background.
+//     a base node, minutes for a merge, so it runs in the background;
+//   - any other pair is two deployed programs (tree_deployed.go), run in
+//     sandbox workers on the tree file contract, in the background; their
+//     proofs go to committees, which the daemon sits on (tree_vote.go).
 type nodeProgram interface {
 	// name is how the log names the pair.
 	name() string
@@ -68,7 +72,12 @@ func (d *Daemon) nodeProgramFor(t *pb.Tree) (nodeProgram, error) {
 			return &gnarkProgram{exe: d.cfg.Exe, dir: d.cfg.TreeKeysDir, vks: append([][]byte{tp.TreeGnarkBaseVK}, tp.TreeGnarkMergeVKs...)}, nil
 		}
 	}
-	return nil, fmt.Errorf("tree %x names programs %x and %x: this daemon proves the hash pair and the chain's gnark pair only", t.Id, t.BaseProgram, t.MergeProgram)
+	if len(t.BaseProgram) != sha256.Size || len(t.MergeProgram) != sha256.Size {
+		return nil, fmt.Errorf("tree %x names programs %x and %x: neither a built-in pair nor two deployed programs", t.Id, t.BaseProgram, t.MergeProgram)
+	}
+	// Any other pair is two deployed programs (the chain refuses a tree
+	// of anything else), their node proofs judged by committees.
+	return &deployedProgram{d: d, base: t.BaseProgram, merge: t.MergeProgram}, nil
 }
 
 // hashProgram is the hash pair, computed in the daemon.

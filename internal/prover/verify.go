@@ -23,6 +23,19 @@ type verifyResult struct {
 	voteBy   int64  // the last height the ballot takes votes
 	verdict  wire.Verdict
 	err      error // no verdict: the machine, not the proof, failed
+	// tree, when set, makes it a pending node proof's judgement
+	// (tree_vote.go): node and seq name the proof, and workload, slot and
+	// round are unused.
+	tree      []byte
+	node, seq uint32
+}
+
+// duty is the key of the committee duty r ends (ballot.rounds).
+func (r verifyResult) duty() string {
+	if r.tree != nil {
+		return treeBallotKey(r.ballot)
+	}
+	return roundKey(r.workload, r.slot, r.round)
 }
 
 // errVerifierWall marks a verification stopped by the wall clock.
@@ -125,18 +138,25 @@ func (d *Daemon) verify(ctx context.Context, w *pb.Workload, slot uint32, proof 
 		res.err = err
 		return res
 	}
-	if machineTrouble(out) {
-		res.err = fmt.Errorf("the verifier's worker failed: %s", out.Detail)
-		if out.Machine == sandbox.MachineWall {
-			res.err = fmt.Errorf("%w: %s", errVerifierWall, out.Detail)
-		}
-		return res // no vote: the machine, not the proof, failed
-	}
-	res.verdict = wire.VerdictInvalid
-	if out.Outcome == sandbox.OutcomeValid {
-		res.verdict = wire.VerdictValid
-	}
+	res.verdict, res.err = verdictOf(out)
 	return res
+}
+
+// verdictOf is a verifier run's verdict: valid when the program exited 0,
+// invalid when it ended any other way of its own (exit 1, malformed
+// input, a trap, its budget spent); no verdict, and an error, when the
+// machine failed (a worker killed or stopped by the wall clock).
+func verdictOf(out *sandbox.Result) (wire.Verdict, error) {
+	if machineTrouble(out) {
+		if out.Machine == sandbox.MachineWall {
+			return 0, fmt.Errorf("%w: %s", errVerifierWall, out.Detail)
+		}
+		return 0, fmt.Errorf("the verifier's worker failed: %s", out.Detail)
+	}
+	if out.Outcome == sandbox.OutcomeValid {
+		return wire.VerdictValid, nil
+	}
+	return wire.VerdictInvalid, nil
 }
 
 // machineTrouble reports whether a sandbox outcome says the worker process

@@ -42,7 +42,7 @@ func (b *ballot) started(id []byte, slot, round uint32) {
 // queues nothing and returns its error: the round is verified again on the
 // next pass.
 func (b *ballot) record(r verifyResult) error {
-	key := roundKey(r.workload, r.slot, r.round)
+	key := r.duty()
 	delete(b.rounds, key)
 	if r.err != nil {
 		return r.err
@@ -88,7 +88,13 @@ func (b *ballot) putBack(votes []wire.Ballot) {
 // onVerified queues the verdict for this pass's Vote.
 func (d *Daemon) onVerified(r verifyResult) {
 	d.metrics.observeVerification(r)
-	if err := d.ballot.record(r); err != nil {
+	err := d.ballot.record(r)
+	switch {
+	case r.tree != nil && err != nil:
+		d.cfg.Log.Warn("could not verify a node proof; not voting", "tree", fmt.Sprintf("%x", r.tree), "node", r.node, "seq", r.seq, "ballot", r.ballot, "err", err)
+	case r.tree != nil:
+		d.cfg.Log.Info("judged a node proof", "tree", fmt.Sprintf("%x", r.tree), "node", r.node, "seq", r.seq, "ballot", r.ballot, "verdict", r.verdict)
+	case err != nil:
 		d.cfg.Log.Warn("could not verify; not voting", "workload", fmt.Sprintf("%x", r.workload), "slot", r.slot, "err", err)
 	}
 }
