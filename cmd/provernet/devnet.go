@@ -224,7 +224,16 @@ func printDevnet(w io.Writer, info devnetInfo, logPath string) {
 	fmt.Fprintf(w, "\ntry, in another terminal:\n")
 	fmt.Fprintf(w, "  export PROVERNET_HOME=%s\n", info.Home)
 	fmt.Fprintf(w, "  %s query provers\n", exe)
+	var treeBase, treeMerge string
 	for _, p := range info.Programs {
+		switch p.Tree {
+		case "base":
+			treeBase = p.Name
+			continue
+		case "merge":
+			treeMerge = p.Name
+			continue
+		}
 		var in []string
 		for _, f := range p.Inputs {
 			in = append(in, "--input "+f)
@@ -233,6 +242,10 @@ func printDevnet(w io.Writer, info devnetInfo, logPath string) {
 	}
 	if len(info.Programs) == 0 {
 		fmt.Fprintf(w, "  (no example programs deployed: run `make programs`, then restart the devnet)\n")
+	}
+	if treeBase != "" && treeMerge != "" {
+		fmt.Fprintf(w, "  printf a >tx0; printf b >tx1\n")
+		fmt.Fprintf(w, "  %s tree submit --base %s --merge %s --input tx0 --input tx1 --reward 1prv --node-deadline 60 --from dev1 --wait\n", exe, treeBase, treeMerge)
 	}
 	fmt.Fprintf(w, "  %s tx transfer --from dev0 --to dev1 --amount 5prv --wait\n", exe)
 	fmt.Fprintf(w, "\nCtrl-C stops the devnet.\n")

@@ -23,7 +23,16 @@ type ExampleProgram struct {
 	ID     string   `json:"id"`
 	Inputs []string `json:"inputs"` // files, in the order the program expects
 	Cycles uint64   `json:"cycles"` // a budget that proves the sample
+	// Tree is "base" or "merge" for a tree program (deployed as
+	// NAME-base and NAME-merge), whose node proofs committees judge with
+	// its verify_cycles; "" for a Run's program.
+	Tree string `json:"tree,omitempty"`
 }
+
+// treeExamples are the example tree program pairs, built as
+// dir/NAME/{base,merge}/{prover,verifier}.wasm, with the verifier budget
+// they are deployed with (a tree's committees need one; docs/TREES.md).
+var treeExamples = map[string]uint64{"sha256-tree": 1_000_000_000}
 
 // exampleInputs lists each example's sample inputs in order, and a cycle
 // budget for it (examples/programs/README.md).
@@ -38,8 +47,9 @@ var exampleInputs = map[string]struct {
 }
 
 // DeployExamples uploads and deploys, from key, every example program built
-// under dir (dir/NAME/{prover,verifier}.wasm), skipping those already on
-// chain, and waits for the deployments to commit.
+// under dir (dir/NAME/{prover,verifier}.wasm, and the tree pairs'
+// dir/NAME/{base,merge}/...), skipping those already on chain, and waits
+// for the deployments to commit.
 func DeployExamples(ctx context.Context, c *client.Client, key *client.Key, dir string) ([]ExampleProgram, error) {
 	var out []ExampleProgram
 	names := make([]string, 0, len(exampleInputs))
@@ -52,54 +62,76 @@ func DeployExamples(ctx context.Context, c *client.Client, key *client.Key, dir 
 		if _, err := os.Stat(filepath.Join(pdir, "prover.wasm")); err != nil {
 			continue // not built
 		}
-		p, err := deployExample(ctx, c, key, name, pdir)
-		if err != nil {
+		ex := ExampleProgram{Name: name, Cycles: exampleInputs[name].cycles}
+		for _, f := range exampleInputs[name].files {
+			ex.Inputs = append(ex.Inputs, filepath.Join(pdir, f))
+		}
+		if err := deployExample(ctx, c, key, &ex, pdir, 0); err != nil {
 			return out, fmt.Errorf("%s: %w", name, err)
 		}
-		out = append(out, p)
+		out = append(out, ex)
+	}
+	trees := make([]string, 0, len(treeExamples))
+	for name := range treeExamples {
+		trees = append(trees, name)
+	}
+	sort.Strings(trees)
+	for _, name := range trees {
+		for _, kind := range []string{"base", "merge"} {
+			pdir := filepath.Join(dir, name, kind)
+			if _, err := os.Stat(filepath.Join(pdir, "prover.wasm")); err != nil {
+				continue // not built
+			}
+			ex := ExampleProgram{Name: name + "-" + kind, Tree: kind}
+			if err := deployExample(ctx, c, key, &ex, pdir, treeExamples[name]); err != nil {
+				return out, fmt.Errorf("%s: %w", ex.Name, err)
+			}
+			out = append(out, ex)
+		}
 	}
 	return out, nil
 }
 
-func deployExample(ctx context.Context, c *client.Client, key *client.Key, name, dir string) (ExampleProgram, error) {
-	ex := ExampleProgram{Name: name, Cycles: exampleInputs[name].cycles}
-	for _, f := range exampleInputs[name].files {
-		ex.Inputs = append(ex.Inputs, filepath.Join(dir, f))
-	}
+// deployExample deploys ex (its Name set) from dir's prover.wasm and
+// verifier.wasm with verifyCycles (0: none), unless it is on chain
+// already, and sets its ID.
+func deployExample(ctx context.Context, c *client.Client, key *client.Key, ex *ExampleProgram, dir string, verifyCycles uint64) error {
+	name := ex.Name
 	pv, err := putModule(ctx, c, filepath.Join(dir, "prover.wasm"))
 	if err != nil {
-		return ex, err
+		return err
 	}
 	vf, err := putModule(ctx, c, filepath.Join(dir, "verifier.wasm"))
 	if err != nil {
-		return ex, err
+		return err
 	}
 	if ex.ID, err = client.ProgramID(pv, vf); err != nil {
-		return ex, err
+		return err
 	}
 	if _, err := c.Program(ctx, ex.ID); err == nil {
-		return ex, nil // already deployed (a resumed devnet)
+		return nil // already deployed (a resumed devnet)
 	} else if !errors.Is(err, client.ErrNotFound) {
-		return ex, err
+		return err
 	}
 	msg, err := client.DeployMsg(name, pv, vf, &wire.Hardware{CPUCores: 1, MemoryMB: 1024})
 	if err != nil {
-		return ex, err
+		return err
 	}
+	msg.GetDeploy().VerifyCycles = verifyCycles
 	res, err := c.Send(ctx, key, 0, msg)
 	if err != nil {
-		return ex, err
+		return err
 	}
 	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	tx, err := c.WaitTx(wctx, res.Hash)
 	if err != nil {
-		return ex, err
+		return err
 	}
 	if tx.Code != 0 {
-		return ex, fmt.Errorf("deploy refused: %s", tx.Log)
+		return fmt.Errorf("deploy refused: %s", tx.Log)
 	}
-	return ex, nil
+	return nil
 }
 
 func putModule(ctx context.Context, c *client.Client, path string) (*wire.Module, error) {

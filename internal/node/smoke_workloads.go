@@ -66,6 +66,9 @@ func smokeWorkloads(ctx context.Context, d *Devnet, o SmokeOptions, rep *SmokeRe
 	// protocol rather than the provers' queue.
 	ok := true
 	for _, p := range progs {
+		if p.Tree != "" {
+			continue // a tree program: proved as a tree's nodes, not as a Run
+		}
 		sub, err := submitExample(ctx, c, user, p, o.K, id.Recipient().String())
 		if err != nil {
 			return fmt.Errorf("%s: run: %w", p.Name, err)
