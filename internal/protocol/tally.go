@@ -77,6 +77,11 @@ func (t *ballotTally) cast(votes *tallies, height int64, member address.Address,
 	if t == nil || t.reached != voteNone || height > t.b.VoteBy {
 		return false
 	}
+	if len(t.b.Tree) > 0 && v == voteCopied {
+		// On a tree ballot copied is only invalid: the chain checked that
+		// the outputs name the prover (tree_committee.go).
+		v = voteInvalid
+	}
 	i, found := memberIndex(t.b.Members, member[:])
 	if !found || i >= len(t.b.Votes) || t.b.Votes[i] != voteNone {
 		return false

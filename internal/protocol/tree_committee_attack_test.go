@@ -107,3 +107,95 @@ func TestTreeVoteFeeTimesCommitteeFits(t *testing.T) {
 		t.Fatalf("params whose vote fee escrow is %d (wrapped) validate: %v", protocol.TreeVoteFee(p), err)
 	}
 }
+
+// TestCommitteeTimersCannotShutOutNewTrees: a ProveTree takes a slot at
+// every height its timers may fall at, the first being the next block's
+// (its opening), and is refused when one of them is full. The committee
+// path's timers take free slots too (treeTimerFrom): a pending proof's
+// draw at the next height and its ballot's end vote_window later, whether
+// or not anyone votes. So an attacker with maxTreesDue trees of its own
+// program pair, each sent one pending proof a block (600 of weight each;
+// its vote fees come back when its silent committees leave it
+// undecided), fills every height's slots a vote_window ahead: no
+// ProveTree of anybody's is admitted, at any node_deadline, for as long
+// as it goes on. Here max_block_weight 20,400 allows 3 trees due at a
+// height (the committee path's timers may take one of them).
+func TestCommitteeTimersCannotShutOutNewTrees(t *testing.T) {
+	s := &scenario{}
+	s.mustOK(t, "genesis accounts=seq:1000000,dep:1000,a:100000,b:100000,c:100000,d:100000,e:100000,f:100000,g:100000,h:100000 min_prover_stake=1000 min_node_deadline=2 tree_committee_size=2 tree_vote_fee=10 vote_window=3 vote_rounds=2 max_block_weight=20400")
+	s.line(t, "tree-provers names=a,b,c,d,e,f,g,h stake=1500")
+	s.mustOK(t, "deploy from=dep as=tbase verify-cycles=1000000")
+	s.mustOK(t, "deploy from=dep as=tmerge verify-cycles=1000000")
+	attackers := []string{"a", "b", "c", "d", "e", "f", "g", "h"}
+	trees := []string{"x1", "x2", "x3"}
+	for _, x := range trees { // the attacker's own trees, long windows
+		s.mustOK(t, "prove-tree from=dep as="+x+" n=4 reward=9 deadline=60 programs=tbase,tmerge")
+	}
+	s.mustOK(t, "finalize-block")
+	refused := 0
+	for k := range 12 {
+		if k >= 5 { // a user asks for a tree, first in the block (each at its own node_deadline)
+			out := s.line(t, fmt.Sprintf("prove-tree from=seq as=u%d n=2 reward=9000 deadline=%d", k, 20+k))
+			if !strings.HasPrefix(out, "ok") {
+				refused++
+				if refused == 1 {
+					t.Errorf("height %d: %s", s.env.Height, out)
+				}
+			}
+		}
+		for _, x := range trees { // one pending proof per tree a block
+			s.mustOK(t, fmt.Sprintf("node-proof from=%s tree=%s node=%d", attackers[k%8], x, 2+k/8))
+		}
+		s.mustOK(t, "finalize-block")
+	}
+	if refused > 0 {
+		t.Errorf("%d of 7 ProveTrees refused while an attacker sends 3 pending proofs a block", refused)
+	}
+}
+
+// TestCommitteeTimersDelayBounded: the committee path's timers share
+// committeeTimerSlots a height, first come first served, and a tree
+// reuses a height it holds. An attacker whose tree holds every height's
+// share vote_window ahead (here one tree: max_block_weight 20,400 allows
+// 3 trees due at a height, one of them a committee timer), kept by one
+// pending proof a block, pushes another tree's draw past them. The delay
+// is bounded: an honest proof is drawn within vote_window + 3 blocks,
+// and its ballot still takes votes for vote_window from its draw (with
+// the default vote_window of 10, a draw waits at most about 12 blocks
+// for as long as the attacker sends committeeTimerSlots pending proofs a
+// block, each paying its transaction fee and its committee). A residual
+// (docs/SECURITY.md): a per-tree share of the committee slots would
+// remove it.
+func TestCommitteeTimersDelayBounded(t *testing.T) {
+	s := &scenario{}
+	s.mustOK(t, "genesis accounts=seq:1000000,dep:1000,a:100000,b:100000,c:100000,d:100000,e:100000,f:100000,g:100000,h:100000 min_prover_stake=1000 min_node_deadline=2 tree_committee_size=2 tree_vote_fee=10 vote_window=3 vote_rounds=2 max_block_weight=20400")
+	s.line(t, "tree-provers names=a,b,c,d,e,f,g,h stake=1500")
+	s.mustOK(t, "deploy from=dep as=tbase verify-cycles=1000000")
+	s.mustOK(t, "deploy from=dep as=tmerge verify-cycles=1000000")
+	s.mustOK(t, "prove-tree from=dep as=x n=4 reward=9 deadline=200 programs=tbase,tmerge")
+	s.mustOK(t, "prove-tree from=seq as=u n=4 reward=9000 deadline=150 programs=tbase,tmerge")
+	s.mustOK(t, "finalize-block")
+	attackers := []string{"a", "b", "c", "d", "e", "f", "g"}
+	sent := int64(0)
+	for k := range 40 {
+		s.mustOK(t, fmt.Sprintf("node-proof from=%s tree=x node=%d", attackers[k%7], 2+(k/7)%2))
+		if k == 20 {
+			s.mustOK(t, "node-proof from=h tree=u node=2")
+			sent = s.env.Height
+		}
+		s.mustOK(t, "finalize-block")
+		tr, err := protocol.GetTree(s.tree.Working(), s.trees["u"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sent > 0 && len(tr.Nodes[1].Pending) > 0 && tr.Nodes[1].Pending[0].Ballot != 0 {
+			pf := tr.Nodes[1].Pending[0]
+			t.Logf("an honest proof sent at %d is drawn at %d and takes votes until %d (vote_window %d)", sent, s.env.Height, pf.VoteBy, s.env.Params.VoteWindow)
+			if s.env.Height > sent+s.env.Params.VoteWindow+3 || pf.VoteBy < s.env.Height+s.env.Params.VoteWindow-1 {
+				t.Errorf("an honest proof sent at %d is drawn at %d and takes votes until %d: beyond the bound (vote_window %d)", sent, s.env.Height, pf.VoteBy, s.env.Params.VoteWindow)
+			}
+			return
+		}
+	}
+	t.Fatal("never drawn")
+}

@@ -33,3 +33,31 @@ func TestDecidedProofRanksBySeq(t *testing.T) {
 		t.Fatal("decidedSlot replaced a pinned proof")
 	}
 }
+
+// TestTreeBallotCopiedIsInvalid: on a tree ballot a copied vote counts
+// as invalid (the chain checked that the outputs name the prover), so
+// two copied votes and an invalid one decide invalid together, and the
+// invalid voter is not slashed as against a copied decision; a Run's
+// ballot keeps copied apart.
+func TestTreeBallotCopiedIsInvalid(t *testing.T) {
+	m1, m2, m3 := bytes.Repeat([]byte{1}, 20), bytes.Repeat([]byte{2}, 20), bytes.Repeat([]byte{3}, 20)
+	members := append(append(append([]byte{}, m1...), m2...), m3...)
+	for _, tc := range []struct {
+		tree bool
+		want byte
+	}{{true, voteInvalid}, {false, voteNone}} {
+		b := &pb.Ballot{Members: members, Votes: make([]byte, 3), VoteBy: 10}
+		if tc.tree {
+			b.Tree = bytes.Repeat([]byte{9}, 32)
+		}
+		tl, votes := &ballotTally{number: 1, b: b}, &tallies{}
+		tl.cast(votes, 5, [20]byte(m1), voteCopied)
+		tl.cast(votes, 5, [20]byte(m2), voteInvalid)
+		if tl.reached != tc.want {
+			t.Errorf("tree ballot %t: a copied and an invalid vote of 3 reached %d; want %d", tc.tree, tl.reached, tc.want)
+		}
+		if tc.tree && (b.Votes[0] != voteInvalid || b.Copied != 0 || b.Invalid != 2) {
+			t.Errorf("tree ballot: votes %v, copied %d, invalid %d; want the copied vote recorded as invalid", b.Votes, b.Copied, b.Invalid)
+		}
+	}
+}

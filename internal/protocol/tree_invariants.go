@@ -1,8 +1,12 @@
 package protocol
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/provernet/provernet/internal/store"
 	"github.com/provernet/provernet/wire/pb"
@@ -25,23 +29,98 @@ func CheckTrees(r store.Reader) error {
 		}
 		return len(errs) < 10
 	})
-	return errors.Join(append(errs, err, checkTreeTimerSlots(r))...)
+	return errors.Join(append(errs, err, checkTreeTimerSlots(r), checkPendingLive(r))...)
+}
+
+// checkPendingLive checks that every pending node proof can still end
+// and every deciding node still close: a proof with a ballot has that
+// ballot, naming it and taking votes until the proof's vote_by, and its
+// tree has a timer at vote_by+1 to close it; a proof without one (drawn
+// at the start of a later block) has vote_by 0 and its tree a timer in
+// the maxTimerSearch heights after the proof's (treeTimerFrom); a
+// deciding node with nothing pending has a timer of its tree; and every
+// tree ballot belongs to a pending proof (a decided, expired or
+// cancelled one is deleted).
+func checkPendingLive(r store.Reader) error {
+	timers := map[string][]int64{}
+	err := r.Iterate(prefixTreeTimer, store.PrefixEnd(prefixTreeTimer), func(k, _ []byte) bool {
+		rest := k[len(prefixTreeTimer):]
+		if len(rest) > 9 {
+			h := int64(binary.BigEndian.Uint64(rest[:8]))
+			timers[string(rest[9:])] = append(timers[string(rest[9:])], h)
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	ballots := map[uint64]*pb.Ballot{}
+	err = ScanFrom(r, prefixBallot, prefixBallot, func(k []byte, b *pb.Ballot) bool {
+		if len(b.Tree) > 0 && len(k) == len(prefixBallot)+8 {
+			ballots[binary.BigEndian.Uint64(k[len(prefixBallot):])] = b
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	var errs []error
+	err = Scan(r, prefixTree, func(t *pb.Tree) bool {
+		if err := checkTreeLive(t, timers[string(t.Id)], ballots); err != nil {
+			errs = append(errs, fmt.Errorf("tree %x: %w", t.Id, err))
+		}
+		return len(errs) < 10
+	})
+	if len(ballots) > 0 { // what is left was named by no pending proof
+		n := slices.Min(slices.Collect(maps.Keys(ballots)))
+		b := ballots[n]
+		errs = append(errs, fmt.Errorf("%d tree ballots judge no pending proof, ballot %d (tree %x node %d seq %d) first", len(ballots), n, b.Tree, b.Node, b.Seq))
+	}
+	return errors.Join(append(errs, err)...)
+}
+
+// checkTreeLive is checkPendingLive for t, whose timers are at heights;
+// it takes the ballots it accounts for out of ballots.
+func checkTreeLive(t *pb.Tree, heights []int64, ballots map[uint64]*pb.Ballot) error {
+	for _, nd := range t.Nodes {
+		if nd.Deciding && len(nd.Pending) == 0 && len(heights) == 0 {
+			return fmt.Errorf("node %d is deciding with nothing pending and its tree has no timer to close it", nd.Index)
+		}
+		for _, pf := range nd.Pending {
+			if pf.Ballot == 0 {
+				drawn := slices.ContainsFunc(heights, func(h int64) bool { return h > pf.Height && h <= pf.Height+maxTimerSearch })
+				if pf.VoteBy != 0 || !drawn {
+					return fmt.Errorf("node %d's pending proof %d (height %d) has no ballot, vote_by %d and its tree timers at %v: nothing draws its committee in the %d blocks after it", nd.Index, pf.Seq, pf.Height, pf.VoteBy, heights, maxTimerSearch)
+				}
+				continue
+			}
+			b := ballots[pf.Ballot]
+			if b == nil || !bytes.Equal(b.Tree, t.Id) || b.Node != nd.Index || b.Seq != pf.Seq || b.VoteBy != pf.VoteBy {
+				return fmt.Errorf("node %d's pending proof %d names ballot %d, which is missing or judges something else (%v)", nd.Index, pf.Seq, pf.Ballot, b)
+			}
+			delete(ballots, pf.Ballot)
+			if !slices.Contains(heights, pf.VoteBy+1) {
+				return fmt.Errorf("node %d's pending proof %d takes votes until %d, but its tree has no timer at %d (timers at %v): nothing will end its ballot", nd.Index, pf.Seq, pf.VoteBy, pf.VoteBy+1, heights)
+			}
+		}
+	}
+	return nil
 }
 
 // checkTreeTimerSlots checks that every pending tree timer holds a slot
-// at its height (tree_slots.go): the committee path's timers too, so no
-// height's tree timers exceed maxTreesDue but by treeTimerFrom's last
-// resort.
+// at its height (tree_slots.go), one its ProveTree reserved or one the
+// committee path took, so no height's tree timers exceed maxTreesDue but
+// by treeTimerFrom's last resort.
 func checkTreeTimerSlots(r store.Reader) error {
 	var missing []byte
 	err := r.Iterate(prefixTreeTimer, store.PrefixEnd(prefixTreeTimer), func(k, _ []byte) bool {
-		slot := append(append([]byte{}, prefixTreeSlot...), k[len(prefixTreeTimer):]...)
-		v, err := r.Get(slot)
-		if err != nil || v == nil {
-			missing = k
-			return false
+		for _, prefix := range [][]byte{prefixTreeSlot, prefixTreeTimerSlot} {
+			if v, err := r.Get(append(append([]byte{}, prefix...), k[len(prefixTreeTimer):]...)); err != nil || v != nil {
+				return err == nil
+			}
 		}
-		return true
+		missing = k
+		return false
 	})
 	if err == nil && missing != nil {
 		err = fmt.Errorf("tree timer %x holds no slot at its height", missing[len(prefixTreeTimer):])

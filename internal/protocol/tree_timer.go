@@ -40,6 +40,7 @@ func treeTimers(kv store.KV, env Env) ([]Event, error) {
 		if err != nil {
 			return nil, err
 		}
+		env.ballotEnd = new(int64)
 		more, err := advanceTree(kv, env, t)
 		if err != nil {
 			return nil, err

@@ -32,6 +32,10 @@ type Env struct {
 	// active, set by treeTimers, holds the active provers once read: its
 	// committee redraws would read the whole index each (activeProvers)
 	active *activeList
+	// ballotEnd, set by treeTimers for each tree it advances, holds the
+	// height the ballots the tree opens now end at, once looked up
+	// (ballotEnd): each lookup may scan maxTimerSearch full heights
+	ballotEnd *int64
 
 	checking bool   // in CheckTx: results carry no events (nobody reads them)
 	txNonce  uint64 // the running transaction's nonce
