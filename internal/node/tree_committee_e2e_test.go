@@ -75,21 +75,7 @@ func TestE2ETreeCommittee(t *testing.T) {
 	m := client.ProveTreeMsg(inputs, 3_000_000, 100)
 	m.GetProveTree().BaseProgram, m.GetProveTree().MergeProgram = base, merge
 	start := time.Now()
-	id, res, err := e.c.ProveTree(ctx, e.d.Keys[1], 0, m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tx, err := e.c.WaitTx(ctx, res.Hash); err != nil || tx.Code != 0 {
-		t.Fatalf("ProveTree: %v %+v", err, tx)
-	}
-	tr, err := e.c.WaitTree(ctx, id, 200*time.Millisecond, nil, client.TreeEnded)
-	if err != nil {
-		last, _ := e.c.Tree(context.Background(), id)
-		t.Fatalf("waiting for the tree: %v; tree: %+v", err, last)
-	}
-	if tr.State != "final" {
-		t.Fatalf("the tree ended %s: %+v", tr.State, tr)
-	}
+	id, tr := e.proveTreeToFinal(ctx, m)
 	t.Logf("the tree was final %.1f s after it was sent, %d blocks after its seed", time.Since(start).Seconds(), tr.EndHeight-tr.Height)
 
 	raw := e.rawTree(ctx, id)

@@ -35,21 +35,7 @@ func TestE2ETree(t *testing.T) {
 	for i := range 4 {
 		inputs = append(inputs, fmt.Appendf(nil, "rollup transaction %d", i))
 	}
-	id, res, err := e.c.ProveTree(ctx, e.d.Keys[1], 0, client.ProveTreeMsg(inputs, 3_000_000, 15))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tx, err := e.c.WaitTx(ctx, res.Hash); err != nil || tx.Code != 0 {
-		t.Fatalf("ProveTree: %v %+v", err, tx)
-	}
-	tr, err := e.c.WaitTree(ctx, id, 200*time.Millisecond, nil, client.TreeEnded)
-	if err != nil {
-		last, _ := e.c.Tree(context.Background(), id)
-		t.Fatalf("waiting for the tree: %v; tree: %+v", err, last)
-	}
-	if tr.State != "final" {
-		t.Fatalf("the tree ended %s: %+v", tr.State, tr)
-	}
+	_, tr := e.proveTreeToFinal(ctx, client.ProveTreeMsg(inputs, 3_000_000, 15))
 	// The root checks out from the inputs alone (as `tree root` checks
 	// it), every proof of the winning tree recomputed; other inputs fail.
 	inWinning := 0
@@ -92,6 +78,28 @@ func TestE2ETree(t *testing.T) {
 	if err != nil || root.Proofs != 7 || root.Proof != "" || len(root.Outputs) != 2*(20+32) {
 		t.Errorf("root %+v, %v; want 7 proofs in the winning tree and the hash pair's outputs", root, err)
 	}
+}
+
+// proveTreeToFinal sends m (a ProveTree) from dev1, waits for the tree to
+// end and requires it final; it returns the tree's id and record.
+func (e *e2e) proveTreeToFinal(ctx context.Context, m *client.Msg) (string, *wire.Tree) {
+	e.t.Helper()
+	id, res, err := e.c.ProveTree(ctx, e.d.Keys[1], 0, m)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if tx, err := e.c.WaitTx(ctx, res.Hash); err != nil || tx.Code != 0 {
+		e.t.Fatalf("ProveTree: %v %+v", err, tx)
+	}
+	tr, err := e.c.WaitTree(ctx, id, 200*time.Millisecond, nil, client.TreeEnded)
+	if err != nil {
+		last, _ := e.c.Tree(context.Background(), id)
+		e.t.Fatalf("waiting for the tree: %v; tree: %+v", err, last)
+	}
+	if tr.State != "final" {
+		e.t.Fatalf("the tree ended %s: %+v", tr.State, tr)
+	}
+	return id, tr
 }
 
 // checkWinningTotal: every root proof names every kept proof of each

@@ -286,13 +286,8 @@ func decideTreeBallot(kv store.KV, env Env, t *pb.Tree, tally *ballotTally) ([]E
 		return nil, err
 	}
 	nd.Pending[i].Ballot = 0
-	verdict := tally.reached
-	if verdict == voteCopied {
-		// The chain checked that the outputs name the prover; a proof its
-		// program's verifier refuses for them is invalid, nothing more.
-		verdict = voteInvalid
-	}
-	evs, err := resolvePending(kv, env, t, nd, nd.Pending[i], verdict, tally)
+	// a tree ballot never reaches copied: its votes count as invalid (tally.go)
+	evs, err := resolvePending(kv, env, t, nd, nd.Pending[i], tally.reached, tally)
 	if err != nil {
 		return nil, err
 	}

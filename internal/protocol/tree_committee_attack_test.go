@@ -41,6 +41,19 @@ func (s *scenario) mustOK(t *testing.T, l string) string {
 	return out
 }
 
+// committeeWorld starts a story: a genesis with args, the named provers
+// (comma-separated) registered with stake, and dep's deployed pair tbase
+// and tmerge, whose trees go to committees.
+func committeeWorld(t *testing.T, args, provers string, stake int) *scenario {
+	t.Helper()
+	s := &scenario{}
+	s.mustOK(t, "genesis "+args)
+	s.line(t, fmt.Sprintf("tree-provers names=%s stake=%d", provers, stake))
+	s.mustOK(t, "deploy from=dep as=tbase verify-cycles=1000000")
+	s.mustOK(t, "deploy from=dep as=tmerge verify-cycles=1000000")
+	return s
+}
+
 // TestCommitteeTreeTimersCannotEmptyBlocks: review M5 said a height takes
 // at most a quarter of a block of tree timers (every timer a ProveTree
 // can set has a slot it reserved). A pending node proof sets a timer of
@@ -54,11 +67,7 @@ func (s *scenario) mustOK(t *testing.T, l string) string {
 // silent committees are then redrawn and their timers fall together
 // again). It must fail while that is so.
 func TestCommitteeTreeTimersCannotEmptyBlocks(t *testing.T) {
-	s := &scenario{}
-	s.mustOK(t, "genesis accounts=seq:1000000000,dep:1000,a:100000000,b:2000,c:2000,d:2000 min_prover_stake=1000 min_node_deadline=2 tree_committee_size=3 tree_vote_fee=10 vote_window=3 vote_rounds=2")
-	s.line(t, "tree-provers names=a,b,c,d stake=1500")
-	s.mustOK(t, "deploy from=dep as=tbase verify-cycles=1000000")
-	s.mustOK(t, "deploy from=dep as=tmerge verify-cycles=1000000")
+	s := committeeWorld(t, "accounts=seq:1000000000,dep:1000,a:100000000,b:2000,c:2000,d:2000 min_prover_stake=1000 min_node_deadline=2 tree_committee_size=3 tree_vote_fee=10 vote_window=3 vote_rounds=2", "a,b,c,d", 1500)
 	p := s.env.Params
 	// five sets of 22 trees, each set at its own height with its own
 	// node_deadline, so that no two sets share a reserved height
@@ -121,11 +130,7 @@ func TestTreeVoteFeeTimesCommitteeFits(t *testing.T) {
 // as it goes on. Here max_block_weight 20,400 allows 3 trees due at a
 // height (the committee path's timers may take one of them).
 func TestCommitteeTimersCannotShutOutNewTrees(t *testing.T) {
-	s := &scenario{}
-	s.mustOK(t, "genesis accounts=seq:1000000,dep:1000,a:100000,b:100000,c:100000,d:100000,e:100000,f:100000,g:100000,h:100000 min_prover_stake=1000 min_node_deadline=2 tree_committee_size=2 tree_vote_fee=10 vote_window=3 vote_rounds=2 max_block_weight=20400")
-	s.line(t, "tree-provers names=a,b,c,d,e,f,g,h stake=1500")
-	s.mustOK(t, "deploy from=dep as=tbase verify-cycles=1000000")
-	s.mustOK(t, "deploy from=dep as=tmerge verify-cycles=1000000")
+	s := committeeWorld(t, "accounts=seq:1000000,dep:1000,a:100000,b:100000,c:100000,d:100000,e:100000,f:100000,g:100000,h:100000 min_prover_stake=1000 min_node_deadline=2 tree_committee_size=2 tree_vote_fee=10 vote_window=3 vote_rounds=2 max_block_weight=20400", "a,b,c,d,e,f,g,h", 1500)
 	attackers := []string{"a", "b", "c", "d", "e", "f", "g", "h"}
 	trees := []string{"x1", "x2", "x3"}
 	for _, x := range trees { // the attacker's own trees, long windows
@@ -167,11 +172,7 @@ func TestCommitteeTimersCannotShutOutNewTrees(t *testing.T) {
 // (docs/SECURITY.md): a per-tree share of the committee slots would
 // remove it.
 func TestCommitteeTimersDelayBounded(t *testing.T) {
-	s := &scenario{}
-	s.mustOK(t, "genesis accounts=seq:1000000,dep:1000,a:100000,b:100000,c:100000,d:100000,e:100000,f:100000,g:100000,h:100000 min_prover_stake=1000 min_node_deadline=2 tree_committee_size=2 tree_vote_fee=10 vote_window=3 vote_rounds=2 max_block_weight=20400")
-	s.line(t, "tree-provers names=a,b,c,d,e,f,g,h stake=1500")
-	s.mustOK(t, "deploy from=dep as=tbase verify-cycles=1000000")
-	s.mustOK(t, "deploy from=dep as=tmerge verify-cycles=1000000")
+	s := committeeWorld(t, "accounts=seq:1000000,dep:1000,a:100000,b:100000,c:100000,d:100000,e:100000,f:100000,g:100000,h:100000 min_prover_stake=1000 min_node_deadline=2 tree_committee_size=2 tree_vote_fee=10 vote_window=3 vote_rounds=2 max_block_weight=20400", "a,b,c,d,e,f,g,h", 1500)
 	s.mustOK(t, "prove-tree from=dep as=x n=4 reward=9 deadline=200 programs=tbase,tmerge")
 	s.mustOK(t, "prove-tree from=seq as=u n=4 reward=9000 deadline=150 programs=tbase,tmerge")
 	s.mustOK(t, "finalize-block")

@@ -28,16 +28,13 @@ func TestCommitteeTreeStress(t *testing.T) {
 func stressCommitteeTrees(t *testing.T, seed uint64, extra string) {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	provers := []string{"p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7"}
-	s := &scenario{}
 	var accts []string
 	for _, p := range provers {
 		accts = append(accts, p+":10000000")
 	}
-	s.mustOK(t, "genesis accounts=seq:1000000000,dep:1000,"+strings.Join(accts, ",")+
-		" min_prover_stake=1000 min_node_deadline=2 tree_committee_size=3 tree_vote_fee=10 vote_window=2 vote_rounds=2"+extra)
-	s.line(t, "tree-provers names="+strings.Join(provers, ",")+" stake=100000")
-	s.mustOK(t, "deploy from=dep as=tbase verify-cycles=1000000")
-	s.mustOK(t, "deploy from=dep as=tmerge verify-cycles=1000000")
+	s := committeeWorld(t, "accounts=seq:1000000000,dep:1000,"+strings.Join(accts, ",")+
+		" min_prover_stake=1000 min_node_deadline=2 tree_committee_size=3 tree_vote_fee=10 vote_window=2 vote_rounds=2"+extra,
+		strings.Join(provers, ","), 100000)
 	names := map[string]string{} // address bytes -> name
 	for _, p := range provers {
 		a := s.addr(t, p)

@@ -61,42 +61,5 @@ func BenchmarkTreeDrawsFullSlots(b *testing.B) {
 			}
 		}
 	}
-	id := bytes.Repeat([]byte{7}, 32)
-	t := &pb.Tree{Id: id, N: 64, ProofsPerNode: 3, State: pb.TreeState_TREE_STATE_PROVING, NodeDeadline: 1000,
-		BaseProgram: bytes.Repeat([]byte{1}, 32), MergeProgram: bytes.Repeat([]byte{2}, 32), Reward: 1000, Escrow: 1000}
-	for i := uint32(1); i <= 63; i++ {
-		nd := &pb.TreeNode{Index: i, Phase: pb.NodePhase_NODE_PHASE_WAITING, NextSeq: 1}
-		if i >= 32 {
-			nd.Phase, nd.Opened, nd.PhaseEnd = pb.NodePhase_NODE_PHASE_OPEN, 2, 1002
-			for j := range 9 {
-				nd.Pending = append(nd.Pending, &pb.TreeProof{Seq: nd.NextSeq, Prover: active[(int(i)*13+j)%len(active)][:], Score: 1})
-				nd.NextSeq++
-			}
-		}
-		t.Nodes = append(t.Nodes, nd)
-	}
-	if err := setTree(kv, t); err != nil {
-		b.Fatal(err)
-	}
-	if err := setTreeTimer(kv, h, id); err != nil {
-		b.Fatal(err)
-	}
-	seed := sha256.Sum256([]byte("seed"))
-	if err := kv.Set(keySeed, seed[:]); err != nil {
-		b.Fatal(err)
-	}
-	if _, _, err := tree.Commit(); err != nil {
-		b.Fatal(err)
-	}
-	env.Height = h
-	for b.Loop() {
-		c := store.NewCache(tree.Working())
-		evs, err := treeTimers(c, env)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if len(evs) != 288 {
-			b.Fatalf("%d events; want 288 draws", len(evs))
-		}
-	}
+	benchTreeTimer(b, tree, env, benchPendingTree(active, func(uint32, *pb.TreeProof) {}), h, "draws")
 }

@@ -2,12 +2,10 @@ package prover
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/provernet/provernet/internal/sandbox"
@@ -53,14 +51,7 @@ func (d *Daemon) prove(ctx context.Context, w *pb.Workload, key string) proveRes
 		return res
 	}
 	defer st.remove()
-	seed := make([]byte, 32)
-	_, _ = rand.Read(seed)
-	out, err := d.pool.Exec(ctx, sandbox.WorkerJob{
-		Program: st.mod, Role: sandbox.Prove, InDir: st.dir, Inputs: st.names, Seed: seed, Cores: d.jobCores(),
-		CacheDir: filepath.Join(d.cfg.Dir, "wazero-cache"), Interpreter: d.cfg.Interpreter,
-		Limits: sandbox.Limits{Cycles: w.Cycles, MaxOutput: int64(d.params.MaxProofSize), Wall: 30 * time.Minute},
-	})
-	d.metrics.observeRun(st.prog, sandbox.Prove, out, err)
+	out, err := d.run(ctx, st, sandbox.Prove, sandbox.Limits{Cycles: w.Cycles, MaxOutput: int64(d.params.MaxProofSize), Wall: 30 * time.Minute})
 	switch {
 	case err != nil:
 		res.err = err

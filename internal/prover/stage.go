@@ -2,8 +2,10 @@ package prover
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/provernet/provernet/internal/sandbox"
 	"github.com/provernet/provernet/wire/pb"
@@ -78,4 +80,23 @@ func (d *Daemon) challengeBeacon(ctx context.Context, w *pb.Workload, slot uint3
 	}
 	d.cfg.Log.Info("verifying a challenge piece with the beacon", "workload", fmt.Sprintf("%x", w.Id), "slot", slot, "height", h)
 	return []sandbox.File{{Name: challengeBeaconInput, Data: seed}}, nil
+}
+
+// run runs the staged module in a worker with limits, as a prover (fresh
+// randomness, the job's cores) or a verifier (none, one core), and
+// records it in the metrics: the one way Runs and tree nodes reach the
+// sandbox.
+func (d *Daemon) run(ctx context.Context, st staged, role sandbox.Role, limits sandbox.Limits) (*sandbox.Result, error) {
+	job := sandbox.WorkerJob{
+		Program: st.mod, Role: role, InDir: st.dir, Inputs: st.names, Cores: 1,
+		CacheDir: filepath.Join(d.cfg.Dir, "wazero-cache"), Interpreter: d.cfg.Interpreter, Limits: limits,
+	}
+	if role == sandbox.Prove {
+		job.Seed = make([]byte, 32)
+		_, _ = rand.Read(job.Seed)
+		job.Cores = d.jobCores()
+	}
+	out, err := d.pool.Exec(ctx, job)
+	d.metrics.observeRun(st.prog, role, out, err)
+	return out, err
 }

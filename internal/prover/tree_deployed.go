@@ -2,12 +2,10 @@ package prover
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/provernet/provernet/internal/protocol"
@@ -66,14 +64,7 @@ func (p *deployedProgram) prove(ctx context.Context, job nodeJob) ([]byte, []byt
 		return nil, nil, err
 	}
 	defer st.remove()
-	seed := make([]byte, 32)
-	_, _ = rand.Read(seed)
-	out, err := d.pool.Exec(ctx, sandbox.WorkerJob{
-		Program: st.mod, Role: sandbox.Prove, InDir: st.dir, Inputs: st.names, Seed: seed, Cores: d.jobCores(),
-		CacheDir: filepath.Join(d.cfg.Dir, "wazero-cache"), Interpreter: d.cfg.Interpreter,
-		Limits: sandbox.Limits{Cycles: d.cfg.TreeCycles, MaxOutput: int64(d.params.MaxProofSize) + nodeResultHeader, Wall: treeProveWall},
-	})
-	d.metrics.observeRun(st.prog, sandbox.Prove, out, err)
+	out, err := d.run(ctx, st, sandbox.Prove, sandbox.Limits{Cycles: d.cfg.TreeCycles, MaxOutput: int64(d.params.MaxProofSize) + nodeResultHeader, Wall: treeProveWall})
 	switch {
 	case err != nil:
 		return nil, nil, err
@@ -110,12 +101,7 @@ func (p *deployedProgram) verify(ctx context.Context, job nodeJob, outputs, proo
 		return 0, err
 	}
 	defer st.remove()
-	out, err := d.pool.Exec(ctx, sandbox.WorkerJob{
-		Program: st.mod, Role: sandbox.Verify, InDir: st.dir, Inputs: st.names, Cores: 1,
-		CacheDir: filepath.Join(d.cfg.Dir, "wazero-cache"), Interpreter: d.cfg.Interpreter,
-		Limits: sandbox.Limits{Cycles: treeVerifyBudget(d.params, st.prog), MaxOutput: 1 << 10, Wall: treeVerifyWall},
-	})
-	d.metrics.observeRun(st.prog, sandbox.Verify, out, err)
+	out, err := d.run(ctx, st, sandbox.Verify, sandbox.Limits{Cycles: treeVerifyBudget(d.params, st.prog), MaxOutput: 1 << 10, Wall: treeVerifyWall})
 	if err != nil {
 		return 0, err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"time"
 
 	"github.com/provernet/provernet/internal/protocol"
@@ -128,12 +127,7 @@ func (d *Daemon) verify(ctx context.Context, w *pb.Workload, slot uint32, proof 
 	// The verifier's budget (protocol.VerifyBudget): a verifier that loops
 	// runs out of it on every machine alike and rejects.
 	budget := protocol.VerifyBudget(d.params, st.prog, w)
-	out, err := d.pool.Exec(ctx, sandbox.WorkerJob{
-		Program: st.mod, Role: sandbox.Verify, InDir: st.dir, Inputs: st.names, Cores: 1,
-		CacheDir: filepath.Join(d.cfg.Dir, "wazero-cache"), Interpreter: d.cfg.Interpreter,
-		Limits: sandbox.Limits{Cycles: budget, MaxOutput: 1 << 10, Wall: 10 * time.Minute},
-	})
-	d.metrics.observeRun(st.prog, sandbox.Verify, out, err)
+	out, err := d.run(ctx, st, sandbox.Verify, sandbox.Limits{Cycles: budget, MaxOutput: 1 << 10, Wall: 10 * time.Minute})
 	if err != nil {
 		res.err = err
 		return res
